@@ -1,0 +1,212 @@
+//! Dates: Excel serials (1900 and 1904 systems), ISO text from ods, and the text forms of
+//! SPEC §2 (2022-03-15, 2022/3/15, 2022.3.15, 2022年3月15日, 20220315). Impossible dates
+//! are rejected; two-digit years are read as 20xx and flagged.
+
+use std::sync::LazyLock;
+
+use chrono::{Datelike, NaiveDate};
+use regex::Regex;
+
+use super::{Ctx, Issue, Parsed, Val};
+use crate::read::Raw;
+use crate::schema::Field;
+use crate::text::nfkc_trim;
+
+/// The calendar date of an Excel serial (fraction = time of day, ignored).
+pub fn serial_to_date(serial: f64, is_1904: bool) -> Option<NaiveDate> {
+    if !serial.is_finite() || serial < 0.0 || serial > 2_958_465.0 {
+        return None;
+    }
+    let days = serial.floor() as i64;
+    if is_1904 {
+        NaiveDate::from_ymd_opt(1904, 1, 1)?.checked_add_days(chrono::Days::new(days as u64))
+    } else {
+        // Excel's 1900 system counts the non-existent 1900-02-29 (serial 60).
+        let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+        let d = if days < 61 { days + 1 } else { days };
+        base.checked_add_days(chrono::Days::new(d as u64))
+    }
+}
+
+/// The Excel serial (1900 system) of a date.
+pub fn date_to_serial(d: NaiveDate) -> f64 {
+    let base = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid base");
+    (d - base).num_days() as f64
+}
+
+static DMY_SEP: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{2}|\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$").expect("static regex"));
+
+/// Text forms chrono parses directly.
+const FORMATS: [&str; 5] = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y年%m月%d号"];
+
+fn bad(field: &Field, s: &str, why_zh: &str, why_en: &str) -> Parsed {
+    Parsed::err(
+        Issue::error(
+            "C005",
+            format!("{}“{s}”{why_zh}", field.label),
+            format!("{} “{s}” {why_en}", field.label_en),
+        )
+        .fix("按“2022-05-19”或“2022年5月19日”填写，或把单元格设为日期格式", "write it as 2022-05-19 or 2022年5月19日"),
+    )
+}
+
+/// A date from text; Ok((date, two_digit_year)).
+pub fn date_from_text(s: &str) -> Result<(NaiveDate, bool), &'static str> {
+    let t = nfkc_trim(s);
+    // Drop a time part: "2022-03-15 00:00:00", "2022-03-15T00:00:00".
+    let t = t.split([' ', 'T']).next().unwrap_or("").trim().to_string();
+    for f in FORMATS {
+        if let Ok(d) = NaiveDate::parse_from_str(&t, f) {
+            if d.year() >= 1000 {
+                return Ok((d, false));
+            }
+        }
+    }
+    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(&format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..]), "%Y-%m-%d")
+            .map(|d| (d, false))
+            .map_err(|_| "impossible");
+    }
+    if let Some(c) = DMY_SEP.captures(&t) {
+        let y: i32 = c[1].parse().map_err(|_| "unreadable")?;
+        let two = c[1].len() == 2;
+        let y = if two { 2000 + y } else { y };
+        let m: u32 = c[2].parse().map_err(|_| "unreadable")?;
+        let d: u32 = c[3].parse().map_err(|_| "unreadable")?;
+        return NaiveDate::from_ymd_opt(y, m, d).map(|x| (x, two)).ok_or("impossible");
+    }
+    // A serial number stored as text.
+    if (4..=6).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(n) = t.parse::<f64>() {
+            if let Some(d) = serial_to_date(n, false) {
+                return Ok((d, false));
+            }
+        }
+    }
+    Err("unreadable")
+}
+
+pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
+    let (date, two_digit, shown) = match raw {
+        Raw::Date { date: Some(d), .. } => (*d, false, d.to_string()),
+        Raw::Date { serial, .. } => return bad(field, &crate::read::fmt_num(*serial), "不是有效的日期", "is not a valid date"),
+        Raw::Num(f) => {
+            let f = *f;
+            if (19000101.0..=21001231.0).contains(&f) && f.fract() == 0.0 {
+                match date_from_text(&crate::read::fmt_num(f)) {
+                    Ok((d, t)) => (d, t, crate::read::fmt_num(f)),
+                    Err(_) => return bad(field, &crate::read::fmt_num(f), "不是存在的日期", "is not a real date"),
+                }
+            } else {
+                match serial_to_date(f, false) {
+                    Some(d) if f >= 1.0 => (d, false, crate::read::fmt_num(f)),
+                    _ => return bad(field, &crate::read::fmt_num(f), "不是日期", "is not a date"),
+                }
+            }
+        }
+        Raw::DateIso(s) => match date_from_text(s) {
+            Ok((d, t)) => (d, t, s.clone()),
+            Err(_) => return bad(field, s, "不是日期", "is not a date"),
+        },
+        Raw::Text(s) => match date_from_text(s) {
+            Ok((d, t)) => (d, t, s.clone()),
+            Err("impossible") => return bad(field, s, "是不存在的日期", "is not a real calendar date"),
+            Err(_) => return bad(field, s, "无法识别为日期", "cannot be read as a date"),
+        },
+        other => return bad(field, &other.display(), "不是日期", "is not a date"),
+    };
+    let bound = |b: &Option<String>| -> Option<NaiveDate> {
+        match b.as_deref() {
+            Some("today") => Some(ctx.today),
+            Some(x) => NaiveDate::parse_from_str(x, "%Y-%m-%d").ok(),
+            None => None,
+        }
+    };
+    let (lo, hi) = (bound(&field.min_date), bound(&field.max_date));
+    if lo.is_some_and(|lo| date < lo) || hi.is_some_and(|hi| date > hi) {
+        let range = format!(
+            "{} 至 {}",
+            lo.map(|d| d.to_string()).unwrap_or_else(|| "不限".into()),
+            hi.map(|d| d.to_string()).unwrap_or_else(|| "不限".into())
+        );
+        return Parsed::err(
+            Issue::error(
+                "C006",
+                format!("{} {date} 不在允许范围内（{range}）", field.label),
+                format!("{} {date} is outside {range}", field.label_en),
+            )
+            .fix("核对日期（年份是否写错）", "check the date (is the year right?)"),
+        );
+    }
+    if two_digit {
+        return Parsed::warn(
+            Val::Date(date),
+            Issue::warning(
+                "C007",
+                format!("{}“{shown}”只写了两位年份，已按 {} 年理解", field.label, date.year()),
+                format!("{} “{shown}” has a two-digit year, read as {}", field.label_en, date.year()),
+            )
+            .fix("写全四位年份，如 2022-05-19", "write the full year, e.g. 2022-05-19"),
+        );
+    }
+    Parsed::ok(Val::Date(date))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cells::testutil::*;
+    use crate::schema::TableKind::*;
+    use proptest::prelude::*;
+
+    fn d(y: i32, m: u32, dd: u32) -> Val {
+        Val::Date(NaiveDate::from_ymd_opt(y, m, dd).unwrap())
+    }
+
+    #[test]
+    fn text_forms() {
+        for s in ["2022-03-15", "2022/3/15", "2022.3.15", "2022年3月15日", "20220315", "2022-03-15 00:00:00", "２０２２年３月１５日", " 2022/03/15 "] {
+            assert_eq!(p(Buildings, "survey_date", s).val, d(2022, 3, 15), "{s}");
+        }
+    }
+
+    #[test]
+    fn serials_1900_and_1904() {
+        assert_eq!(serial_to_date(44635.0, false), NaiveDate::from_ymd_opt(2022, 3, 15));
+        assert_eq!(serial_to_date(43173.0, true), NaiveDate::from_ymd_opt(2022, 3, 15));
+        assert_eq!(serial_to_date(1.0, false), NaiveDate::from_ymd_opt(1900, 1, 1));
+        assert_eq!(serial_to_date(61.0, false), NaiveDate::from_ymd_opt(1900, 3, 1));
+        let r = parse(field(Buildings, "survey_date"), &Raw::Num(44635.0), &ctx());
+        assert_eq!(r.val, d(2022, 3, 15));
+    }
+
+    #[test]
+    fn bad_dates() {
+        assert_eq!(code(&p(Buildings, "survey_date", "2022-02-30")), Some("C005"));
+        assert_eq!(code(&p(Buildings, "survey_date", "2022.13.5")), Some("C005"));
+        assert_eq!(code(&p(Buildings, "survey_date", "去年五月")), Some("C005"));
+        assert_eq!(code(&p(Buildings, "survey_date", "2021-05-01")), Some("C006"));
+        assert_eq!(code(&p(Buildings, "survey_date", "2030-05-01")), Some("C006"));
+        let two = p(Buildings, "survey_date", "22.5.19");
+        assert_eq!(code(&two), Some("C007"));
+        assert_eq!(two.val, d(2022, 5, 19));
+    }
+
+    proptest! {
+        /// Every valid date round-trips through every accepted written form and its serial.
+        #[test]
+        fn round_trip(days in 0i64..(365 * 200)) {
+            let date = NaiveDate::from_ymd_opt(1901, 1, 1).unwrap() + chrono::Days::new(days as u64);
+            let (y, m, dd) = (date.year(), date.month(), date.day());
+            let forms = [
+                format!("{y}-{m:02}-{dd:02}"), format!("{y}/{m}/{dd}"), format!("{y}.{m}.{dd}"),
+                format!("{y}年{m}月{dd}日"), format!("{y}{m:02}{dd:02}"), format!("{y}-{m}-{dd}"),
+            ];
+            for f in &forms {
+                prop_assert_eq!(date_from_text(f), Ok((date, false)), "{}", f);
+            }
+            prop_assert_eq!(serial_to_date(date_to_serial(date), false), Some(date));
+        }
+    }
+}

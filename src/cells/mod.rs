@@ -1,0 +1,222 @@
+//! Cell parsers: one per field type of SPEC §3. Each turns a raw cell into a canonical
+//! value, or into an issue (rule code, severity, message and suggestion in both
+//! languages). Placeholders (无, /, — …) mean empty, except that 无 in a yes/no column is 否.
+
+pub mod date;
+pub mod enums;
+pub mod idcard;
+pub mod misc;
+pub mod number;
+
+use chrono::NaiveDate;
+
+use crate::finding::Severity;
+use crate::read::{fmt_num, Raw};
+use crate::schema::{Field, FieldType, Lexicon};
+use crate::text::nfkc_trim;
+
+/// A canonical value.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Val {
+    #[default]
+    Empty,
+    Text(String),
+    Int(i64),
+    Num(f64),
+    Date(NaiveDate),
+    Bool(bool),
+    List(Vec<String>),
+}
+
+impl Val {
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Val::Empty)
+    }
+    /// The canonical text form (dates YYYY-MM-DD, booleans 是/否, lists joined by 、).
+    pub fn display(&self) -> String {
+        match self {
+            Val::Empty => String::new(),
+            Val::Text(s) => s.clone(),
+            Val::Int(i) => i.to_string(),
+            Val::Num(f) => fmt_num(*f),
+            Val::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Val::Bool(b) => if *b { "是" } else { "否" }.to_string(),
+            Val::List(v) => v.join("、"),
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_date(&self) -> Option<NaiveDate> {
+        match self {
+            Val::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Val::Int(i) => Some(*i as f64),
+            Val::Num(f) => Some(*f),
+            _ => None,
+        }
+    }
+    /// Does the value equal, or (for a list) contain, this canonical text?
+    pub fn matches(&self, v: &str) -> bool {
+        match self {
+            Val::List(items) => items.iter().any(|x| x == v),
+            other => other.display() == v,
+        }
+    }
+}
+
+/// Why a cell could not be taken as it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Issue {
+    pub code: &'static str,
+    pub severity: Severity,
+    pub zh: String,
+    pub en: String,
+    pub fix_zh: String,
+    pub fix_en: String,
+}
+
+impl Issue {
+    pub fn error(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Issue {
+        Issue { code, severity: Severity::Error, zh: zh.into(), en: en.into(), fix_zh: String::new(), fix_en: String::new() }
+    }
+    pub fn warning(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Issue {
+        Issue { severity: Severity::Warning, ..Issue::error(code, zh, en) }
+    }
+    pub fn fix(mut self, zh: impl Into<String>, en: impl Into<String>) -> Issue {
+        self.fix_zh = zh.into();
+        self.fix_en = en.into();
+        self
+    }
+}
+
+/// The outcome of parsing one cell: a value (possibly kept despite a warning) and at
+/// most one issue. An error issue means the value is not usable.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Parsed {
+    pub val: Val,
+    pub issue: Option<Issue>,
+}
+
+impl Parsed {
+    pub fn ok(val: Val) -> Parsed {
+        Parsed { val, issue: None }
+    }
+    pub fn err(issue: Issue) -> Parsed {
+        Parsed { val: Val::Empty, issue: Some(issue) }
+    }
+    pub fn warn(val: Val, issue: Issue) -> Parsed {
+        Parsed { val, issue: Some(issue) }
+    }
+}
+
+/// What the parsers need besides the cell.
+pub struct Ctx<'a> {
+    pub lexicon: &'a Lexicon,
+    pub today: NaiveDate,
+}
+
+impl Ctx<'_> {
+    pub fn is_placeholder(&self, s: &str) -> bool {
+        self.lexicon.placeholders.iter().any(|p| p == s)
+    }
+}
+
+/// The cell as text for the text-based parsers (numbers as Excel shows them).
+pub fn raw_text(raw: &Raw) -> String {
+    match raw {
+        Raw::Text(s) => s.clone(),
+        other => other.display(),
+    }
+}
+
+/// Parse one cell for one field.
+pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
+    if let Raw::Error(e) = raw {
+        return Parsed::err(
+            Issue::error(
+                "C017",
+                format!("{}是 Excel 错误值 {e}，没有实际数据", field.label),
+                format!("{} holds the Excel error {e}", field.label_en),
+            )
+            .fix(
+                "检查公式引用；把公式改成数值（复制→选择性粘贴→数值）后填写正确数据",
+                "fix the formula's reference, or paste the value as a number",
+            ),
+        );
+    }
+    if raw.is_empty() {
+        return Parsed::ok(Val::Empty);
+    }
+    if field.ty == FieldType::Bool {
+        return misc::parse_bool(field, raw, ctx);
+    }
+    if let Raw::Text(s) = raw {
+        if ctx.is_placeholder(&nfkc_trim(s)) {
+            return Parsed::ok(Val::Empty);
+        }
+    }
+    match field.ty {
+        FieldType::Text => misc::parse_text(field, raw),
+        FieldType::Integer | FieldType::Number => number::parse_number(field, raw),
+        FieldType::Date => date::parse_date(field, raw, ctx),
+        FieldType::Bool => misc::parse_bool(field, raw, ctx),
+        FieldType::Enum => enums::parse_enum(field, raw),
+        FieldType::EnumList => enums::parse_enum_list(field, raw, ctx),
+        FieldType::IdCard => idcard::parse_id(field, raw, ctx),
+        FieldType::Phone => misc::parse_phone(field, raw),
+        FieldType::Lon | FieldType::Lat => misc::parse_coord(field, raw),
+        FieldType::Code => misc::parse_code(field, raw),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testutil {
+    use super::*;
+    use crate::schema::{Schemas, TableKind};
+
+    pub fn schemas() -> &'static Schemas {
+        static S: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
+        S.get_or_init(|| Schemas::shipped().expect("shipped schemas"))
+    }
+    pub fn field(t: TableKind, key: &str) -> &'static Field {
+        schemas().table(t).field(key).expect("field")
+    }
+    pub fn ctx() -> Ctx<'static> {
+        Ctx { lexicon: &schemas().lexicon, today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() }
+    }
+    pub fn p(t: TableKind, key: &str, s: &str) -> Parsed {
+        parse(field(t, key), &Raw::Text(s.to_string()), &ctx())
+    }
+    pub fn code(p: &Parsed) -> Option<&'static str> {
+        p.issue.as_ref().map(|i| i.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testutil::*;
+    use super::*;
+    use crate::schema::TableKind::*;
+
+    #[test]
+    fn placeholders_are_empty_but_not_inside_text() {
+        for s in ["无", "/", "—", "-", "空", " 无 "] {
+            assert_eq!(p(Buildings, "group", s).val, Val::Empty, "{s}");
+        }
+        assert_eq!(p(Buildings, "address", "长塘镇/路(街、巷)/11号").val.display(), "长塘镇/路(街、巷)/11号");
+    }
+
+    #[test]
+    fn error_cells_are_c017() {
+        let r = parse(field(Buildings, "area"), &Raw::Error("#REF!".into()), &ctx());
+        assert_eq!(code(&r), Some("C017"));
+    }
+}

@@ -1,0 +1,151 @@
+//! Command-line arguments (clap derive). `main.rs` parses, `cmd::dispatch` runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::finding::Lang;
+
+#[derive(Debug, Parser)]
+#[command(name = "selfbuilt", version, about = "自建房安全专项整治 村级排查表：导入、校验、销号建议、汇总\nVillage survey workbooks: import, validate, propose write-offs, report")]
+pub struct Cli {
+    /// Use the schemas in this folder instead of the shipped ones
+    #[arg(long, global = true, value_name = "DIR")]
+    pub schemas: Option<PathBuf>,
+    /// Language of messages: zh (中文) or en
+    #[arg(long, global = true, value_enum, default_value = "zh")]
+    pub lang: Lang,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate and write every output (cleaned.xlsx, errors, annotated copies, tallies) into --out
+    Run(RunArgs),
+    /// Validate and print findings grouped by file and sheet
+    Check(CheckArgs),
+    /// Show how each sheet was recognised: table, header rows, columns, skipped rows
+    Inspect(InspectArgs),
+    /// List the rules, or explain one: `selfbuilt rules C009`
+    Rules(RulesArgs),
+    /// Generate the demo town's village workbooks (fixtures)
+    Demo(DemoArgs),
+}
+
+/// Limits that protect against exhausting memory on hostile files.
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Refuse files larger than this many MB
+    #[arg(long, default_value_t = 200)]
+    pub max_file_mb: u64,
+    /// Refuse workbooks that inflate to more than this many MB
+    #[arg(long, default_value_t = 150)]
+    pub max_unzipped_mb: u64,
+    /// Refuse sheets with more than this many non-empty cells
+    #[arg(long, default_value_t = 3_000_000)]
+    pub max_cells: u64,
+    /// Read at most this many columns per sheet
+    #[arg(long, default_value_t = 512)]
+    pub max_columns: u32,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> crate::read::Limits {
+        crate::read::Limits {
+            max_file_bytes: self.max_file_mb << 20,
+            max_unzipped_bytes: self.max_unzipped_mb << 20,
+            max_cells: self.max_cells,
+            max_columns: self.max_columns.max(1),
+        }
+    }
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
+    /// Input files or folders (folders are searched recursively)
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// The date that counts as today for date checks (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Worker threads (default: one per core)
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output folder (created if needed); nothing is written outside it
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// No progress bar
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Output format: text (grouped, coloured), csv (exactly errors.csv), json
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Also write the write-off proposals to this file (writeoffs.csv format)
+    #[arg(long, value_name = "PATH")]
+    pub writeoffs: Option<PathBuf>,
+    /// Colour: auto, always, never
+    #[arg(long, default_value = "auto")]
+    pub color: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Input files or folders
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Print JSON: one object per sheet
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// A rule code (C009) or name (id-float-mangled) to explain
+    pub code: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder to write the demo town into
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Random seed
+    #[arg(long, default_value_t = 2022)]
+    pub seed: u64,
+    /// Number of buildings in the town
+    #[arg(long, default_value_t = 850)]
+    pub buildings: usize,
+    /// Number of villages
+    #[arg(long, default_value_t = 8)]
+    pub villages: usize,
+    /// Write clean rows only (no injected faults)
+    #[arg(long)]
+    pub clean: bool,
+}

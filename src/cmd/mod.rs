@@ -1,0 +1,54 @@
+//! One module per subcommand; `dispatch` maps the parsed CLI to them and returns the
+//! exit status (0 no errors in the data, 1 errors in the data, 2 the tool could not work).
+
+pub mod check;
+pub mod demo;
+pub mod inspect;
+pub mod rules;
+pub mod run;
+
+use chrono::NaiveDate;
+
+use crate::cli::{Cli, Command, CommonArgs};
+use crate::pipeline::Options;
+use crate::schema::Schemas;
+
+/// Exit status: the tool could not do its job.
+pub const EXIT_TOOL: i32 = 2;
+
+pub fn dispatch(cli: Cli) -> i32 {
+    let schemas = match Schemas::load(cli.schemas.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("selfbuilt: 规则文件有误 / schema error: {e}");
+            return EXIT_TOOL;
+        }
+    };
+    let result = match cli.command {
+        Command::Run(a) => run::exec(a, schemas, cli.lang),
+        Command::Check(a) => check::exec(a, schemas, cli.lang),
+        Command::Inspect(a) => inspect::exec(a, schemas),
+        Command::Rules(a) => rules::exec(a, &schemas),
+        Command::Demo(a) => demo::exec(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("selfbuilt: {e:#}");
+            EXIT_TOOL
+        }
+    }
+}
+
+/// Pipeline options from the common arguments.
+pub fn options(c: &CommonArgs, schemas: Schemas, keep_grids: bool, progress: bool) -> anyhow::Result<Options> {
+    let today = match &c.as_of {
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| anyhow::anyhow!("--as-of {s:?} is not a date YYYY-MM-DD"))?,
+        None => chrono::Local::now().date_naive(),
+    };
+    if let Some(j) = c.jobs {
+        // Only the first call takes effect; later runs in the same process keep it.
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(j.max(1)).build_global();
+    }
+    Ok(Options { schemas, limits: c.limits.limits(), today, keep_grids, progress })
+}

@@ -1,0 +1,21 @@
+//! selfbuilt — village survey workbooks of the self-built housing safety campaign
+//! (自建房安全专项整治): import, validate against declarative schemas, propose write-offs,
+//! and write the cleaned workbook, error reports, annotated copies and tallies.
+//!
+//! Data flows one way: `read` → `recognise` → `cells` (via `rules::row`) →
+//! `rules::cross` → `writeoff` → `output`; `pipeline` runs the stages in order.
+
+pub mod cells;
+pub mod cli;
+pub mod cmd;
+pub mod demo;
+pub mod finding;
+pub mod model;
+pub mod output;
+pub mod pipeline;
+pub mod read;
+pub mod recognise;
+pub mod rules;
+pub mod schema;
+pub mod text;
+pub mod writeoff;

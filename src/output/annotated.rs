@@ -1,0 +1,114 @@
+//! annotated/: for each input file, an .xlsx copy of its sheets' values (title and merged
+//! header kept) where each finding's cell is filled (red for error, yellow for warning)
+//! and carries a note with the message and suggestion, plus a 问题清单 sheet listing that
+//! file's findings. This is what goes back to the village.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rust_xlsxwriter::{Format, Note, Workbook, Worksheet};
+
+use super::errors_xlsx::{write_findings, Styles};
+use super::names::{safe_stem, sheet_name, Unique};
+use crate::cells::date::date_to_serial;
+use crate::finding::{Finding, Lang, Severity};
+use crate::pipeline::Run;
+use crate::read::{Grid, Raw};
+
+fn write_raw(ws: &mut Worksheet, r: u32, c: u16, v: &Raw, fmt: Option<&Format>, date_fmt: &Format) -> Result<()> {
+    let plain = Format::new();
+    let f = fmt.unwrap_or(&plain);
+    match v {
+        Raw::Empty => {
+            if fmt.is_some() {
+                ws.write_blank(r, c, f)?;
+            }
+        }
+        Raw::Num(x) => {
+            ws.write_number_with_format(r, c, *x, f)?;
+        }
+        Raw::Date { date: Some(d), .. } => {
+            let df = match fmt {
+                Some(ff) => ff.clone().set_num_format("yyyy-mm-dd"),
+                None => date_fmt.clone(),
+            };
+            ws.write_number_with_format(r, c, date_to_serial(*d), &df)?;
+        }
+        other => {
+            ws.write_string_with_format(r, c, other.display(), f)?;
+        }
+    }
+    Ok(())
+}
+
+fn sheet_copy(ws: &mut Worksheet, g: &Grid, findings: &[&Finding], lang: Lang, st: &Styles) -> Result<()> {
+    let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
+    // Cell → findings on it; row-level findings without a column mark column A.
+    let mut at: BTreeMap<(u32, u32), Vec<&Finding>> = BTreeMap::new();
+    for f in findings {
+        if let Some(r) = f.row {
+            at.entry((r, f.col.unwrap_or(0))).or_default().push(f);
+        }
+    }
+    for row in &g.rows {
+        for (c, v) in row.cells.iter().enumerate() {
+            if v.is_empty() || at.contains_key(&(row.idx, c as u32)) {
+                continue;
+            }
+            write_raw(ws, row.idx, c as u16, v, None, &date_fmt)?;
+        }
+    }
+    for m in &g.merges {
+        if m.r0 == m.r1 && m.c0 == m.c1 || m.c1 > 16383 || m.r1 > 1_048_575 {
+            continue;
+        }
+        let text = g.rows.iter().find(|r| r.idx == m.r0).map(|r| r.get(m.c0).display()).unwrap_or_default();
+        // Overlapping or odd merges are skipped rather than failing the copy.
+        let _ = ws.merge_range(m.r0, m.c0 as u16, m.r1, m.c1 as u16, &text, &Format::new().set_align(rust_xlsxwriter::FormatAlign::Center));
+    }
+    for ((r, c), fs) in &at {
+        let worst = if fs.iter().any(|f| f.severity == Severity::Error) { Severity::Error } else { Severity::Warning };
+        let fmt = if worst == Severity::Error { &st.error } else { &st.warning };
+        let v = g.rows.iter().find(|x| x.idx == *r).map(|x| x.get(*c).clone()).unwrap_or_default();
+        write_raw(ws, *r, *c as u16, &v, Some(fmt), &date_fmt)?;
+        let text: Vec<String> = fs
+            .iter()
+            .map(|f| {
+                let sev = if lang == Lang::En { f.severity.as_str() } else { f.severity.zh() };
+                format!("【{sev} {}】{}\n建议：{}", f.code, f.message(lang), f.suggestion(lang))
+            })
+            .collect();
+        let note = Note::new(text.join("\n")).set_author("selfbuilt").set_width(360).set_height(160);
+        ws.insert_note(*r, *c as u16, &note)?;
+    }
+    Ok(())
+}
+
+pub fn write_all(run: &Run, dir: &Path, lang: Lang) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let st = Styles::new();
+    let mut names = Unique::default();
+    for (i, f) in run.files.iter().enumerate() {
+        let rel = &run.rel[i];
+        let mine: Vec<&Finding> = run.findings.iter().filter(|x| &x.file == rel).collect();
+        let stem = safe_stem(&rel.trim_end_matches(|c| c != '.').trim_end_matches('.').replace('/', "_"));
+        let name = names.take(&format!("{stem}.批注"), ".xlsx");
+        let mut wb = Workbook::new();
+        let mut used = Unique::default();
+        // 问题清单 first so that the village sees it when opening.
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name("问题清单", &mut used))?;
+        write_findings(ws, &mine, lang, &st)?;
+        for s in &f.sheets {
+            let Some(g) = &s.grid else { continue };
+            let ws = wb.add_worksheet();
+            let label = if s.name.is_empty() { "数据".to_string() } else { s.name.clone() };
+            ws.set_name(sheet_name(&label, &mut used))?;
+            let on: Vec<&Finding> = mine.iter().copied().filter(|x| x.sheet == s.name).collect();
+            sheet_copy(ws, g, &on, lang, &st)?;
+        }
+        super::save_xlsx(&mut wb, &dir.join(name))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! The machine-readable CSV files of SPEC §7: errors.csv (UTF-8 with BOM), changes.csv,
+//! writeoffs.csv and tally.csv, with their exact headers.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::atomic_write;
+use super::tally::Tally;
+use crate::finding::{Finding, Lang};
+use crate::pipeline::Run;
+use crate::text::a1;
+
+pub const ERRORS_HEADER: [&str; 10] = ["file", "sheet", "row", "cell", "field", "value", "severity", "code", "message", "suggestion"];
+pub const CHANGES_HEADER: [&str; 7] = ["file", "sheet", "row", "cell", "field", "old", "new"];
+pub const WRITEOFFS_HEADER: [&str; 8] = ["reason", "building_code", "hazard_code", "village", "file", "sheet", "row", "evidence"];
+pub const TALLY_HEADER: [&str; 15] = [
+    "village", "buildings", "commercial", "no_hazard", "some_hazard", "severe_hazard", "hazards", "unrectified", "rectifying",
+    "rectified", "written_off", "writeoff_misentry", "writeoff_suspected", "writeoff_rectified", "rejected",
+];
+
+fn csv_bytes<I, R>(header: &[&str], rows: I, bom: bool) -> Result<Vec<u8>>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    let mut out = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+    out.extend(w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?);
+    Ok(out)
+}
+
+/// The errors.csv bytes of some findings (also used by `check --format csv`).
+pub fn errors_bytes(findings: &[Finding], lang: Lang) -> Result<Vec<u8>> {
+    csv_bytes(
+        &ERRORS_HEADER,
+        findings.iter().map(|f| {
+            [
+                f.file.clone(),
+                f.sheet.clone(),
+                f.row_1based(),
+                f.cell(),
+                f.field.clone(),
+                f.value.clone(),
+                f.severity.as_str().to_string(),
+                f.code.clone(),
+                f.message(lang).to_string(),
+                f.suggestion(lang).to_string(),
+            ]
+        }),
+        true,
+    )
+}
+
+pub fn write_errors(run: &Run, path: &Path, lang: Lang) -> Result<()> {
+    atomic_write(path, &errors_bytes(&run.findings, lang)?)
+}
+
+pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
+    let bytes = csv_bytes(
+        &CHANGES_HEADER,
+        run.changes.iter().map(|c| {
+            [c.file.clone(), c.sheet.clone(), (c.row + 1).to_string(), a1(c.row, c.col), c.field.clone(), c.old.clone(), c.new.clone()]
+        }),
+        true,
+    )?;
+    atomic_write(path, &bytes)
+}
+
+/// The writeoffs.csv bytes.
+pub fn writeoffs_bytes(run: &Run) -> Result<Vec<u8>> {
+    csv_bytes(
+        &WRITEOFFS_HEADER,
+        run.proposals.iter().map(|p| {
+            [
+                p.reason.as_str().to_string(),
+                p.building_code.clone(),
+                p.hazard_code.clone(),
+                p.village.clone(),
+                run.rel[p.file].clone(),
+                p.sheet.clone(),
+                (p.row + 1).to_string(),
+                p.evidence.clone(),
+            ]
+        }),
+        true,
+    )
+}
+
+pub fn write_writeoffs(run: &Run, path: &Path) -> Result<()> {
+    atomic_write(path, &writeoffs_bytes(run)?)
+}
+
+pub fn write_tally(t: &Tally, path: &Path) -> Result<()> {
+    let rows = t.rows.iter().chain(std::iter::once(&t.total)).map(|r| {
+        std::iter::once(r.village.clone()).chain(r.counts.iter().map(|n| n.to_string())).collect::<Vec<_>>()
+    });
+    atomic_write(path, &csv_bytes(&TALLY_HEADER, rows, true)?)
+}

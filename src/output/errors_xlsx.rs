@@ -1,0 +1,164 @@
+//! errors.xlsx for people: a 汇总 sheet (per village: files, rows, errors, warnings, top
+//! rules), one sheet per village listing its findings with Chinese headers and coloured
+//! severities, and a 销号建议 sheet with the write-off proposals.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use anyhow::Result;
+use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
+
+use super::names::{sheet_name, Unique};
+use crate::finding::{Finding, Lang, Severity};
+use crate::pipeline::Run;
+
+pub struct Styles {
+    pub head: Format,
+    pub error: Format,
+    pub warning: Format,
+}
+
+impl Styles {
+    pub fn new() -> Styles {
+        Styles {
+            head: Format::new().set_bold().set_background_color("#DDEBF7").set_border(FormatBorder::Thin),
+            error: Format::new().set_background_color("#FFC7CE").set_font_color("#9C0006"),
+            warning: Format::new().set_background_color("#FFEB9C").set_font_color("#9C5700"),
+        }
+    }
+}
+
+impl Default for Styles {
+    fn default() -> Self {
+        Styles::new()
+    }
+}
+
+pub const FINDING_HEADERS: [&str; 10] = ["文件", "工作表", "行", "单元格", "字段", "原值", "严重程度", "规则", "问题说明", "修改建议"];
+const WIDTHS: [f64; 10] = [30.0, 12.0, 6.0, 8.0, 14.0, 20.0, 9.0, 7.0, 60.0, 50.0];
+
+/// A findings table on a worksheet, starting at row 0.
+pub fn write_findings(ws: &mut Worksheet, findings: &[&Finding], lang: Lang, st: &Styles) -> Result<()> {
+    for (i, h) in FINDING_HEADERS.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
+        ws.set_column_width(i as u16, WIDTHS[i])?;
+    }
+    for (k, f) in findings.iter().enumerate() {
+        let r = k as u32 + 1;
+        ws.write_string(r, 0, &f.file)?;
+        ws.write_string(r, 1, &f.sheet)?;
+        if let Some(row) = f.row {
+            ws.write_number(r, 2, (row + 1) as f64)?;
+        }
+        ws.write_string(r, 3, f.cell())?;
+        ws.write_string(r, 4, &f.field)?;
+        ws.write_string(r, 5, &f.value)?;
+        let (sev, fmt) = match f.severity {
+            Severity::Error => ("错误", &st.error),
+            Severity::Warning => ("警告", &st.warning),
+        };
+        ws.write_string_with_format(r, 6, if lang == Lang::En { f.severity.as_str() } else { sev }, fmt)?;
+        ws.write_string(r, 7, &f.code)?;
+        ws.write_string(r, 8, f.message(lang))?;
+        ws.write_string(r, 9, f.suggestion(lang))?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, findings.len().max(1) as u32, 9)?;
+    Ok(())
+}
+
+pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
+    let st = Styles::new();
+    let mut wb = Workbook::new();
+    let mut used = Unique::default();
+    let file_idx: HashMap<&str, usize> = run.rel.iter().enumerate().map(|(i, r)| (r.as_str(), i)).collect();
+    let village_of = |f: &Finding| -> String {
+        file_idx.get(f.file.as_str()).map(|&i| run.village_of_file[i].clone()).unwrap_or_else(|| "未识别村".into())
+    };
+    // Per village: files, rows, errors, warnings, rule counts.
+    let mut by_v: BTreeMap<String, (usize, usize, usize, usize, BTreeMap<String, usize>, Vec<&Finding>)> = BTreeMap::new();
+    for (i, v) in run.village_of_file.iter().enumerate() {
+        let e = by_v.entry(v.clone()).or_default();
+        e.0 += 1;
+        e.1 += run.files[i].rows_read.iter().sum::<usize>();
+    }
+    for f in &run.findings {
+        let e = by_v.entry(village_of(f)).or_default();
+        if f.is_error() {
+            e.2 += 1;
+        } else {
+            e.3 += 1;
+        }
+        *e.4.entry(f.code.clone()).or_default() += 1;
+        e.5.push(f);
+    }
+    let ws = wb.add_worksheet();
+    let name = sheet_name("汇总", &mut used);
+    ws.set_name(&name)?;
+    let heads = ["村（社区）", "文件数", "数据行数", "错误", "警告", "最常见的问题"];
+    for (i, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
+    }
+    for (i, w) in [16.0, 8.0, 10.0, 8.0, 8.0, 70.0].iter().enumerate() {
+        ws.set_column_width(i as u16, *w)?;
+    }
+    for (k, (v, (files, rows, errs, warns, rules, _))) in by_v.iter().enumerate() {
+        let r = k as u32 + 1;
+        ws.write_string(r, 0, v)?;
+        ws.write_number(r, 1, *files as f64)?;
+        ws.write_number(r, 2, *rows as f64)?;
+        if *errs > 0 {
+            ws.write_number_with_format(r, 3, *errs as f64, &st.error)?;
+        } else {
+            ws.write_number(r, 3, 0.0)?;
+        }
+        if *warns > 0 {
+            ws.write_number_with_format(r, 4, *warns as f64, &st.warning)?;
+        } else {
+            ws.write_number(r, 4, 0.0)?;
+        }
+        let mut top: Vec<(&String, &usize)> = rules.iter().collect();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let text: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|(c, n)| {
+                let name = crate::rules::builtin(c).map(|d| d.name.to_string()).unwrap_or_else(|| c.to_string());
+                format!("{c} {name} ×{n}")
+            })
+            .collect();
+        ws.write_string(r, 5, text.join("；"))?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    for (v, (.., list)) in &by_v {
+        if list.is_empty() {
+            continue;
+        }
+        let ws = wb.add_worksheet();
+        ws.set_name(sheet_name(v, &mut used))?;
+        write_findings(ws, list, lang, &st)?;
+    }
+    // 销号建议
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet_name("销号建议", &mut used))?;
+    let heads = ["建议类型", "房屋编码", "隐患编号", "村（社区）", "文件", "工作表", "行", "依据（可直接粘贴到平台）"];
+    for (i, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
+    }
+    for (i, w) in [18.0, 20.0, 22.0, 12.0, 30.0, 12.0, 6.0, 100.0].iter().enumerate() {
+        ws.set_column_width(i as u16, *w)?;
+    }
+    for (k, p) in run.proposals.iter().enumerate() {
+        let r = k as u32 + 1;
+        ws.write_string(r, 0, p.reason.zh())?;
+        ws.write_string(r, 1, &p.building_code)?;
+        ws.write_string(r, 2, &p.hazard_code)?;
+        ws.write_string(r, 3, &p.village)?;
+        ws.write_string(r, 4, &run.rel[p.file])?;
+        ws.write_string(r, 5, &p.sheet)?;
+        ws.write_number(r, 6, (p.row + 1) as f64)?;
+        ws.write_string(r, 7, &p.evidence)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    super::save_xlsx(&mut wb, path)
+}

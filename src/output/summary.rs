@@ -1,0 +1,70 @@
+//! summary.json: files read, rows read, accepted and rejected per table, findings per
+//! severity, write-off proposals, duration.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::tally::Tally;
+use crate::pipeline::Run;
+use crate::schema::TableKind;
+
+#[derive(Serialize)]
+pub struct TableCounts {
+    pub read: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub files_read: usize,
+    pub files_unreadable: usize,
+    pub rows_read: usize,
+    pub tables: std::collections::BTreeMap<&'static str, TableCounts>,
+    pub findings: std::collections::BTreeMap<&'static str, usize>,
+    pub changes: usize,
+    pub writeoff_proposals: std::collections::BTreeMap<&'static str, usize>,
+    pub villages: usize,
+    pub duration_seconds: f64,
+}
+
+pub fn build(run: &Run, tally: &Tally) -> Summary {
+    let mut tables = std::collections::BTreeMap::new();
+    let mut rows_read = 0;
+    for t in TableKind::ALL {
+        let recs = run.table(t);
+        let rej = recs.iter().filter(|r| r.rejected).count();
+        rows_read += recs.len();
+        tables.insert(t.key(), TableCounts { read: recs.len(), accepted: recs.len() - rej, rejected: rej });
+    }
+    let mut findings = std::collections::BTreeMap::new();
+    findings.insert("error", run.errors());
+    findings.insert("warning", run.warnings());
+    let mut w = std::collections::BTreeMap::new();
+    for p in &run.proposals {
+        *w.entry(p.reason.as_str()).or_insert(0) += 1;
+    }
+    let unreadable = run.files.iter().filter(|f| f.format.is_empty()).count();
+    Summary {
+        tool: "selfbuilt",
+        version: env!("CARGO_PKG_VERSION"),
+        files_read: run.files.len(),
+        files_unreadable: unreadable,
+        rows_read,
+        tables,
+        findings,
+        changes: run.changes.len(),
+        writeoff_proposals: w,
+        villages: tally.rows.len(),
+        duration_seconds: run.seconds,
+    }
+}
+
+pub fn write(run: &Run, tally: &Tally, path: &Path) -> Result<()> {
+    let s = build(run, tally);
+    super::atomic_write(path, &serde_json::to_vec_pretty(&s)?)
+}

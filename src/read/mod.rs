@@ -1,0 +1,524 @@
+//! Reading: every input file becomes a list of sheet grids of raw cell values, or a
+//! file-level finding. xlsx/xlsm/xls/xlsb/ods go through calamine (xlsx streamed cell by
+//! cell, so limits apply while reading); CSV through the csv crate with encoding detection.
+//! Merged regions are read where the format gives them.
+
+pub mod csvfile;
+pub mod sniff;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, DataRef, Reader};
+use chrono::NaiveDate;
+
+use crate::finding::{Finding, Severity};
+use sniff::Kind;
+
+/// A raw cell value as the file holds it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Raw {
+    #[default]
+    Empty,
+    Text(String),
+    Num(f64),
+    Bool(bool),
+    /// An Excel date: its serial number and the calendar date it means (1900 or 1904 system).
+    Date { serial: f64, date: Option<NaiveDate>, is_1904: bool },
+    /// An ISO date text given by the format (ods).
+    DateIso(String),
+    /// An error value such as #REF!.
+    Error(String),
+}
+
+impl Raw {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Raw::Empty => true,
+            Raw::Text(s) => crate::text::trim(s).is_empty(),
+            _ => false,
+        }
+    }
+    /// How the value reads to a person (for messages and the audit trail).
+    pub fn display(&self) -> String {
+        match self {
+            Raw::Empty => String::new(),
+            Raw::Text(s) => s.clone(),
+            Raw::Num(f) => fmt_num(*f),
+            Raw::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+            Raw::Date { date: Some(d), .. } => d.format("%Y-%m-%d").to_string(),
+            Raw::Date { serial, .. } => fmt_num(*serial),
+            Raw::DateIso(s) => s.clone(),
+            Raw::Error(e) => e.clone(),
+        }
+    }
+}
+
+/// A number as Excel shows it in General format: integers without ".0".
+pub fn fmt_num(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// A merged region, 0-based inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Merge {
+    pub r0: u32,
+    pub c0: u32,
+    pub r1: u32,
+    pub c1: u32,
+}
+
+/// One non-empty row: its 0-based index and its cells from column A on.
+#[derive(Debug, Clone, Default)]
+pub struct GridRow {
+    pub idx: u32,
+    pub cells: Vec<Raw>,
+}
+
+impl GridRow {
+    pub fn get(&self, col: u32) -> &Raw {
+        static EMPTY: Raw = Raw::Empty;
+        self.cells.get(col as usize).unwrap_or(&EMPTY)
+    }
+}
+
+/// A sheet as read: sparse rows (only rows holding something), merged regions.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    pub name: String,
+    pub rows: Vec<GridRow>,
+    pub merges: Vec<Merge>,
+    /// Whether the format told us its merged regions (false for ods and csv).
+    pub merges_known: bool,
+    pub width: u32,
+    /// Findings made while reading this sheet (limits).
+    pub findings: Vec<Finding>,
+}
+
+/// What a file read gives.
+#[derive(Debug)]
+pub struct Book {
+    pub format: &'static str,
+    pub sheets: Vec<Grid>,
+}
+
+/// Read limits; each has a CLI flag.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    pub max_unzipped_bytes: u64,
+    pub max_cells: u64,
+    pub max_columns: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 200 << 20,
+            max_unzipped_bytes: 150 << 20,
+            max_cells: 3_000_000,
+            max_columns: 512,
+        }
+    }
+}
+
+/// An input file found under an INPUT argument.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// Path relative to the INPUT it came from, with `/` (the file name for a file INPUT).
+    pub rel: String,
+}
+
+/// Extensions we read.
+pub const EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
+
+/// Is this a lock file (`~$…`) or hidden file (`.…`)?
+pub fn is_skipped_name(name: &str) -> bool {
+    name.starts_with("~$") || name.starts_with('.')
+}
+
+/// Walk the INPUT arguments: files as given, folders recursively (sorted, lock and
+/// hidden files and folders skipped, only spreadsheet extensions).
+pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
+    let mut out = Vec::new();
+    let mut findings = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut stack = vec![input.clone()];
+            let mut files = Vec::new();
+            while let Some(d) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&d) else {
+                    findings.push(
+                        Finding::new("F001", Severity::Error)
+                            .at_file(&d.display().to_string())
+                            .msg(format!("无法读取文件夹：{}", d.display()), format!("cannot read folder {}", d.display()))
+                            .fix("检查文件夹权限", "check the folder's permissions"),
+                    );
+                    continue;
+                };
+                for e in rd.flatten() {
+                    let p = e.path();
+                    let name = e.file_name().to_string_lossy().to_string();
+                    if is_skipped_name(&name) {
+                        continue;
+                    }
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if has_ext(&p) {
+                        files.push(p);
+                    }
+                }
+            }
+            files.sort();
+            for p in files {
+                let rel = p.strip_prefix(input).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                out.push(InputFile { path: p, rel });
+            }
+        } else {
+            let name = input.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            if is_skipped_name(&name) {
+                continue;
+            }
+            if !input.exists() {
+                findings.push(
+                    Finding::new("F001", Severity::Error)
+                        .at_file(&input.display().to_string())
+                        .msg(format!("找不到文件：{}", input.display()), format!("no such file: {}", input.display()))
+                        .fix("检查路径是否写对", "check the path"),
+                );
+                continue;
+            }
+            out.push(InputFile { path: input.clone(), rel: name });
+        }
+    }
+    (out, findings)
+}
+
+fn has_ext(p: &Path) -> bool {
+    p.extension()
+        .map(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
+        .unwrap_or(false)
+}
+
+fn file_finding(code: &str, file: &str, zh: String, en: String, fix_zh: &str, fix_en: &str) -> Finding {
+    Finding::new(code, Severity::Error).at_file(file).msg(zh, en).fix(fix_zh, fix_en)
+}
+
+/// Read one file into sheet grids, or give the file-level finding that says why not.
+pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
+    let rel = f.rel.as_str();
+    let meta = std::fs::metadata(&f.path).map_err(|e| {
+        file_finding("F001", rel, format!("无法打开文件：{e}"), format!("cannot open file: {e}"), "检查文件是否存在、有无权限", "check the file exists and is readable")
+    })?;
+    if meta.len() == 0 {
+        return Err(file_finding("F004", rel, "文件是空的（0 字节）".into(), "the file is empty (0 bytes)".into(), "请村里重新发送填好的表格", "ask the village to send the filled-in workbook again"));
+    }
+    if meta.len() > limits.max_file_bytes {
+        return Err(file_finding(
+            "F007",
+            rel,
+            format!("文件大小 {} MB，超过上限 {} MB，未读取", meta.len() >> 20, limits.max_file_bytes >> 20),
+            format!("the file is {} MB, over the {} MB limit; not read", meta.len() >> 20, limits.max_file_bytes >> 20),
+            "删除多余内容后另存；确需读取可用 --max-file-mb 提高上限",
+            "remove unused content, or raise the limit with --max-file-mb",
+        ));
+    }
+    let mut head = [0u8; 4096];
+    let n = std::fs::File::open(&f.path)
+        .and_then(|mut h| h.read(&mut head))
+        .map_err(|e| file_finding("F001", rel, format!("无法读取文件：{e}"), format!("cannot read file: {e}"), "检查文件权限", "check permissions"))?;
+    let ext = f.path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let kind = sniff::sniff(&head[..n], &ext);
+    let expected = match ext.as_str() {
+        "xlsx" | "xlsm" => "Excel 2007+ 工作簿 (xlsx)",
+        "xls" => "Excel 97-2003 工作簿 (xls)",
+        "xlsb" => "Excel 二进制工作簿 (xlsb)",
+        "ods" => "OpenDocument 表格 (ods)",
+        _ => "表格文件",
+    };
+    match kind {
+        Kind::Csv => csvfile::read_csv(&f.path, rel, limits),
+        Kind::Html => Err(file_finding(
+            "F008",
+            rel,
+            format!("这是网页（HTML）表格，只是扩展名为 .{ext}，不是真正的 Excel 文件"),
+            format!("this is a web page (HTML table) named .{ext}, not a real Excel file"),
+            "用 Excel/WPS 打开该文件，“另存为” Excel 工作簿 (.xlsx) 后重新导入",
+            "open it in Excel/WPS and Save As an Excel workbook (.xlsx), then import that",
+        )),
+        Kind::Encrypted => Err(file_finding(
+            "F002",
+            rel,
+            "工作簿设置了打开密码（已加密），无法读取".into(),
+            "the workbook is password-protected (encrypted) and cannot be read".into(),
+            "在 Excel/WPS 中打开，清除打开密码（文件→信息→保护工作簿→用密码进行加密，清空）后另存再报送",
+            "open it, remove the password (File → Info → Protect Workbook → Encrypt with Password, clear it), save and resend",
+        )),
+        Kind::Unknown => Err(file_finding(
+            "F001",
+            rel,
+            format!("文件内容不是{expected}，无法读取（可能是改了扩展名的其他文件）"),
+            format!("the content is not a spreadsheet ({ext}); it may be another file renamed"),
+            "在 Excel/WPS 中打开原表，“另存为” .xlsx 后重新报送",
+            "open the original in Excel/WPS and Save As .xlsx",
+        )),
+        Kind::Zip => read_zip_workbook(f, rel, limits, expected),
+        Kind::Ole => read_calamine(f, rel, limits, "xls", expected),
+    }
+}
+
+fn corrupt(rel: &str, expected: &str, detail: &str) -> Finding {
+    file_finding(
+        "F003",
+        rel,
+        format!("文件已损坏或不完整，无法按{expected}读取（{detail}）"),
+        format!("the file is damaged or incomplete and cannot be read ({detail})"),
+        "请村里重新导出或重新发送原文件；或在 Excel/WPS 中打开修复后另存",
+        "ask the village to export or send the file again, or repair it in Excel/WPS and save again",
+    )
+}
+
+fn read_zip_workbook(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Result<Book, Finding> {
+    let file = std::fs::File::open(&f.path).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+    let mut total: u64 = 0;
+    let mut names = Vec::new();
+    for i in 0..zip.len() {
+        let Ok(e) = zip.by_index_raw(i) else { return Err(corrupt(rel, expected, "zip entry")) };
+        total = total.saturating_add(e.size());
+        names.push(e.name().to_string());
+    }
+    if total > limits.max_unzipped_bytes {
+        return Err(file_finding(
+            "F007",
+            rel,
+            format!("文件解压后达 {} MB，超过上限 {} MB，为防止内存耗尽未读取", total >> 20, limits.max_unzipped_bytes >> 20),
+            format!("the file inflates to {} MB, over the {} MB limit; not read", total >> 20, limits.max_unzipped_bytes >> 20),
+            "删除多余的空行、空列和重复内容后另存；确属大文件可用 --max-unzipped-mb 提高上限",
+            "remove unused rows/columns and save again, or raise the limit with --max-unzipped-mb",
+        ));
+    }
+    let has = |n: &str| names.iter().any(|x| x == n);
+    if has("xl/workbook.xml") {
+        read_xlsx(f, rel, limits, expected)
+    } else if has("xl/workbook.bin") {
+        read_calamine(f, rel, limits, "xlsb", expected)
+    } else if has("content.xml") {
+        read_calamine(f, rel, limits, "ods", expected)
+    } else {
+        Err(file_finding(
+            "F001",
+            rel,
+            format!("这是一个压缩包，但不是{expected}"),
+            "this is a zip archive but not a spreadsheet".into(),
+            "解压后找到其中的 Excel 文件再导入",
+            "unzip it and import the spreadsheet inside",
+        ))
+    }
+}
+
+/// Convert a calamine cell value.
+fn from_data(d: &Data) -> Raw {
+    match d {
+        Data::Empty => Raw::Empty,
+        Data::String(s) => Raw::Text(s.clone()),
+        Data::Float(f) => Raw::Num(*f),
+        Data::Int(i) => Raw::Num(*i as f64),
+        Data::Bool(b) => Raw::Bool(*b),
+        Data::DateTime(dt) => excel_date(dt),
+        Data::DateTimeIso(s) => Raw::DateIso(s.clone()),
+        Data::DurationIso(s) => Raw::Text(s.clone()),
+        Data::Error(e) => Raw::Error(format!("{e}")),
+    }
+}
+
+fn from_dataref(d: DataRef<'_>) -> Raw {
+    match d {
+        DataRef::Empty => Raw::Empty,
+        DataRef::String(s) => Raw::Text(s),
+        DataRef::SharedString(s) => Raw::Text(s.to_string()),
+        DataRef::Float(f) => Raw::Num(f),
+        DataRef::Int(i) => Raw::Num(i as f64),
+        DataRef::Bool(b) => Raw::Bool(b),
+        DataRef::DateTime(dt) => excel_date(&dt),
+        DataRef::DateTimeIso(s) => Raw::DateIso(s),
+        DataRef::DurationIso(s) => Raw::Text(s),
+        DataRef::Error(e) => Raw::Error(format!("{e}")),
+    }
+}
+
+fn excel_date(dt: &calamine::ExcelDateTime) -> Raw {
+    let serial = dt.as_f64();
+    if dt.is_duration() {
+        return Raw::Num(serial);
+    }
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    let date = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32);
+    let is_1904 = date.is_some() && crate::cells::date::serial_to_date(serial, false) != date;
+    Raw::Date { serial, date, is_1904 }
+}
+
+/// Accumulates sparse cells into a grid while enforcing the limits.
+struct GridBuilder {
+    grid: Grid,
+    cells: u64,
+    cut_columns: bool,
+    over_cells: bool,
+}
+
+impl GridBuilder {
+    fn new(name: &str) -> Self {
+        GridBuilder { grid: Grid { name: name.to_string(), ..Default::default() }, cells: 0, cut_columns: false, over_cells: false }
+    }
+    /// Add a cell; false when the cell limit is reached.
+    fn push(&mut self, row: u32, col: u32, v: Raw, limits: &Limits) -> bool {
+        if v.is_empty() {
+            return true;
+        }
+        if col >= limits.max_columns {
+            self.cut_columns = true;
+            return true;
+        }
+        self.cells += 1;
+        if self.cells > limits.max_cells {
+            self.over_cells = true;
+            return false;
+        }
+        let rows = &mut self.grid.rows;
+        if rows.last().map(|r| r.idx) != Some(row) {
+            // Rows arrive in order for xlsx; keep sorted for other readers too.
+            let pos = rows.binary_search_by_key(&row, |r| r.idx);
+            match pos {
+                Ok(_) => {}
+                Err(p) => rows.insert(p, GridRow { idx: row, cells: Vec::new() }),
+            }
+        }
+        let i = match rows.last().map(|r| r.idx) {
+            Some(x) if x == row => rows.len() - 1,
+            _ => rows.binary_search_by_key(&row, |r| r.idx).unwrap_or(0),
+        };
+        let r = &mut rows[i];
+        if r.cells.len() <= col as usize {
+            r.cells.resize(col as usize + 1, Raw::Empty);
+        }
+        r.cells[col as usize] = v;
+        self.grid.width = self.grid.width.max(col + 1);
+        true
+    }
+    fn finish(mut self, rel: &str, limits: &Limits) -> Result<Grid, Finding> {
+        if self.over_cells {
+            return Err(file_finding(
+                "F007",
+                rel,
+                format!("工作表“{}”的单元格数超过上限 {}，为防止内存耗尽未读取", self.grid.name, limits.max_cells),
+                format!("sheet “{}” has more than {} cells; not read", self.grid.name, limits.max_cells),
+                "删除多余的行和列后另存；确属大表可用 --max-cells 提高上限",
+                "remove unused rows and columns, or raise the limit with --max-cells",
+            ));
+        }
+        if self.cut_columns {
+            self.grid.findings.push(
+                Finding::new("S006", Severity::Warning)
+                    .at_file(rel)
+                    .at_sheet(&self.grid.name)
+                    .msg(
+                        format!("工作表使用的列超过 {} 列，超出部分未读取", limits.max_columns),
+                        format!("the sheet uses more than {} columns; the rest was not read", limits.max_columns),
+                    )
+                    .fix("删除多余的列后另存；或用 --max-columns 提高上限", "delete unused columns, or raise --max-columns"),
+            );
+        }
+        Ok(self.grid)
+    }
+}
+
+fn read_xlsx(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Result<Book, Finding> {
+    let mut wb: calamine::Xlsx<std::io::BufReader<std::fs::File>> = calamine::open_workbook(&f.path).map_err(|e: calamine::XlsxError| corrupt(rel, expected, &e.to_string()))?;
+    let names = wb.sheet_names();
+    let mut sheets = Vec::new();
+    for name in names {
+        let mut b = GridBuilder::new(&name);
+        {
+            let mut reader = match wb.worksheet_cells_reader(&name) {
+                Ok(r) => r,
+                Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
+                Err(e) => return Err(corrupt(rel, expected, &e.to_string())),
+            };
+            loop {
+                match reader.next_cell() {
+                    Ok(Some(c)) => {
+                        let (r, col) = c.get_position();
+                        if !b.push(r, col, from_dataref(c.get_value().clone()), limits) {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(corrupt(rel, expected, &e.to_string())),
+                }
+            }
+        }
+        if let Some(Ok(m)) = wb.worksheet_merge_cells(&name) {
+            b.grid.merges = m.iter().map(|d| Merge { r0: d.start.0, c0: d.start.1, r1: d.end.0, c1: d.end.1 }).collect();
+        }
+        b.grid.merges_known = true;
+        sheets.push(b.finish(rel, limits)?);
+    }
+    Ok(Book { format: "xlsx", sheets })
+}
+
+fn read_calamine(f: &InputFile, rel: &str, limits: &Limits, format: &'static str, expected: &str) -> Result<Book, Finding> {
+    let mut wb = calamine::open_workbook_auto(&f.path).map_err(|e| {
+        let s = e.to_string();
+        if s.to_lowercase().contains("password") {
+            file_finding(
+                "F002",
+                rel,
+                "工作簿设置了密码保护，无法读取".into(),
+                "the workbook is password-protected".into(),
+                "在 Excel/WPS 中清除密码后另存再报送",
+                "remove the password in Excel/WPS, save and resend",
+            )
+        } else {
+            corrupt(rel, expected, &s)
+        }
+    })?;
+    let names = wb.sheet_names();
+    let mut sheets = Vec::new();
+    for name in names {
+        let range = match wb.worksheet_range(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                let mut g = Grid { name: name.clone(), ..Default::default() };
+                g.findings.push(
+                    Finding::new("F010", Severity::Error)
+                        .at_file(rel)
+                        .at_sheet(&name)
+                        .msg(format!("工作表无法读取：{e}"), format!("the sheet cannot be read: {e}"))
+                        .fix("在 Excel/WPS 中打开并另存后重试", "open and save it again in Excel/WPS"),
+                );
+                sheets.push(g);
+                continue;
+            }
+        };
+        let mut b = GridBuilder::new(&name);
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        for (r, c, v) in range.used_cells() {
+            if !b.push(r0 + r as u32, c0 + c as u32, from_data(v), limits) {
+                break;
+            }
+        }
+        if let calamine::Sheets::Xls(x) = &wb {
+            if let Some(m) = x.worksheet_merge_cells(&name) {
+                b.grid.merges = m.iter().map(|d| Merge { r0: d.start.0, c0: d.start.1, r1: d.end.0, c1: d.end.1 }).collect();
+                b.grid.merges_known = true;
+            }
+        }
+        sheets.push(b.finish(rel, limits)?);
+    }
+    Ok(Book { format, sheets })
+}

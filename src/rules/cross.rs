@@ -1,0 +1,298 @@
+//! Checks across tables and files (SPEC §4): hazards and reviews name existing
+//! buildings; judgement vs hazard ledger; reviews not before the survey; codes unique in
+//! the batch (the finding names both places); suspected double entry; county-part
+//! outliers of building_code.
+
+use std::collections::HashMap;
+
+use crate::cells::Val;
+use crate::finding::{Finding, Severity};
+use crate::model::Record;
+use crate::schema::{Schemas, TableKind};
+use crate::text::a1;
+
+/// Field indexes used here, looked up once.
+pub struct Idx {
+    pub b_code: usize,
+    pub b_village: usize,
+    pub b_address: usize,
+    pub b_owner: usize,
+    pub b_owner_id: usize,
+    pub b_use: usize,
+    pub b_survey: usize,
+    pub b_judgement: usize,
+    pub h_code: usize,
+    pub h_building: usize,
+    pub h_level: usize,
+    pub h_measure: usize,
+    pub h_status: usize,
+    pub h_done: usize,
+    pub h_writeoff: usize,
+    pub r_building: usize,
+    pub r_date: usize,
+    pub r_reviewer: usize,
+    pub r_judgement: usize,
+}
+
+impl Idx {
+    /// None when a schema lacks a field the cross checks need.
+    pub fn new(s: &Schemas) -> Option<Idx> {
+        let b = s.table(TableKind::Buildings);
+        let h = s.table(TableKind::Hazards);
+        let r = s.table(TableKind::Reviews);
+        Some(Idx {
+            b_code: b.field_index("building_code")?,
+            b_village: b.field_index("village")?,
+            b_address: b.field_index("address")?,
+            b_owner: b.field_index("owner")?,
+            b_owner_id: b.field_index("owner_id")?,
+            b_use: b.field_index("use")?,
+            b_survey: b.field_index("survey_date")?,
+            b_judgement: b.field_index("judgement")?,
+            h_code: h.field_index("hazard_code")?,
+            h_building: h.field_index("building_code")?,
+            h_level: h.field_index("level")?,
+            h_measure: h.field_index("measure")?,
+            h_status: h.field_index("status")?,
+            h_done: h.field_index("done_date")?,
+            h_writeoff: h.field_index("writeoff")?,
+            r_building: r.field_index("building_code")?,
+            r_date: r.field_index("review_date")?,
+            r_reviewer: r.field_index("reviewer")?,
+            r_judgement: r.field_index("review_judgement")?,
+        })
+    }
+}
+
+pub const NO_HAZARD: &str = "未发现安全隐患";
+pub const SOME_HAZARD: &str = "存在一定安全隐患";
+pub const SEVERE_HAZARD: &str = "存在严重安全隐患";
+pub const SEVERE_LEVEL: &str = "严重隐患";
+
+/// All records of a run, per table.
+pub struct Tables<'a> {
+    pub buildings: &'a [Record],
+    pub hazards: &'a [Record],
+    pub reviews: &'a [Record],
+    /// Relative path of each input file.
+    pub files: &'a [String],
+}
+
+fn place(t: &Tables, r: &Record, col: Option<u32>) -> String {
+    let cell = col.map(|c| a1(r.row, c)).unwrap_or_else(|| format!("第{}行", r.row + 1));
+    if r.sheet.is_empty() {
+        format!("{} {}", t.files[r.file], cell)
+    } else {
+        format!("{}「{}」{}", t.files[r.file], r.sheet, cell)
+    }
+}
+
+fn at(t: &Tables, r: &Record, code: &str, sev: Severity, field: &str, col: Option<u32>, v: &Val) -> Finding {
+    Finding::new(code, sev)
+        .at_file(&t.files[r.file])
+        .at_sheet(&r.sheet)
+        .at_cell(r.row, col)
+        .field(field)
+        .value(&v.display())
+}
+
+/// Usable code of a record's field.
+fn code_of(r: &Record, i: usize) -> Option<&str> {
+    if r.bad[i] {
+        return None;
+    }
+    r.vals[i].as_str().filter(|s| !s.is_empty())
+}
+
+/// Run every cross-table and batch check.
+pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // Buildings by code (every building row read, accepted or not: a hazard of a building
+    // whose row has another error is not "unknown").
+    let mut by_code: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, b) in t.buildings.iter().enumerate() {
+        if let Some(c) = code_of(b, ix.b_code) {
+            by_code.entry(c).or_default().push(i);
+        }
+    }
+    let mut hazards_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, h) in t.hazards.iter().enumerate() {
+        let Some(c) = code_of(h, ix.h_building) else { continue };
+        hazards_of.entry(c).or_default().push(i);
+        if !by_code.contains_key(c) {
+            out.push(
+                at(t, h, "X001", Severity::Error, "building_code", h.cols[ix.h_building], &h.vals[ix.h_building])
+                    .msg(
+                        format!("隐患所属的房屋编码 {c} 在房屋信息表中不存在"),
+                        format!("building code {c} of this hazard is not in the buildings table"),
+                    )
+                    .fix("核对房屋编码（常见为数字错位），或补报该房屋的排查信息", "check the code, or add the building's survey row"),
+            );
+        }
+    }
+    for r in t.reviews {
+        let Some(c) = code_of(r, ix.r_building) else { continue };
+        match by_code.get(c) {
+            None => out.push(
+                at(t, r, "X002", Severity::Error, "building_code", r.cols[ix.r_building], &r.vals[ix.r_building])
+                    .msg(
+                        format!("复核的房屋编码 {c} 在房屋信息表中不存在"),
+                        format!("reviewed building code {c} is not in the buildings table"),
+                    )
+                    .fix("核对房屋编码", "check the building code"),
+            ),
+            Some(bs) => {
+                let b = &t.buildings[bs[0]];
+                if let (Some(rd), Some(sd)) = (r.vals[ix.r_date].as_date(), b.vals[ix.b_survey].as_date()) {
+                    if rd < sd && !r.bad[ix.r_date] {
+                        out.push(
+                            at(t, r, "X006", Severity::Error, "review_date", r.cols[ix.r_date], &r.vals[ix.r_date])
+                                .msg(
+                                    format!("复核日期 {rd} 早于该房屋的排查日期 {sd}（{}）", place(t, b, b.cols[ix.b_survey])),
+                                    format!("review date {rd} is before the building's survey date {sd}"),
+                                )
+                                .fix("核对复核日期：“回头看”应在排查之后", "check the review date: a look-back follows the survey"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    // Judgement vs ledger.
+    for b in t.buildings {
+        let Some(c) = code_of(b, ix.b_code) else { continue };
+        if b.bad[ix.b_judgement] {
+            continue;
+        }
+        let j = b.vals[ix.b_judgement].display();
+        let hs: Vec<&Record> = hazards_of.get(c).map(|v| v.iter().map(|&i| &t.hazards[i]).collect()).unwrap_or_default();
+        if hs.is_empty() {
+            continue;
+        }
+        let severe: Vec<&&Record> = hs.iter().filter(|h| h.vals[ix.h_level].matches(SEVERE_LEVEL)).collect();
+        let codes: Vec<String> = hs.iter().map(|h| h.vals[ix.h_code].display()).collect();
+        let col = b.cols[ix.b_judgement];
+        let jv = &b.vals[ix.b_judgement];
+        if j == NO_HAZARD {
+            out.push(
+                at(t, b, "X003", Severity::Error, "judgement", col, jv)
+                    .msg(
+                        format!("初步判定为“未发现安全隐患”，但隐患台账中有该房屋的 {} 条隐患（{}）", hs.len(), codes.join("、")),
+                        format!("judged 未发现安全隐患 but the ledger has {} hazards of it ({})", hs.len(), codes.join(", ")),
+                    )
+                    .fix("核实后修改初步判定，或删除误录的隐患", "check and fix the judgement, or remove the hazards entered by mistake"),
+            );
+        } else if j == SEVERE_HAZARD && severe.is_empty() {
+            out.push(
+                at(t, b, "X004", Severity::Error, "judgement", col, jv)
+                    .msg(
+                        format!("初步判定为“存在严重安全隐患”，但该房屋的 {} 条隐患中没有严重隐患（{}）", hs.len(), codes.join("、")),
+                        format!("judged 存在严重安全隐患 but none of its {} hazards is 严重隐患", hs.len()),
+                    )
+                    .fix("核实隐患等级或初步判定", "check the hazard levels or the judgement"),
+            );
+        } else if j == SOME_HAZARD && !severe.is_empty() {
+            let sc: Vec<String> = severe.iter().map(|h| h.vals[ix.h_code].display()).collect();
+            out.push(
+                at(t, b, "X005", Severity::Error, "judgement", col, jv)
+                    .msg(
+                        format!("初步判定为“存在一定安全隐患”，但台账中有严重隐患（{}）：判定偏轻", sc.join("、")),
+                        format!("judged 存在一定安全隐患 but the ledger has serious hazards ({}): understated", sc.join(", ")),
+                    )
+                    .fix("把初步判定改为“存在严重安全隐患”并落实停用等管控措施", "set the judgement to 存在严重安全隐患 and take the building out of use"),
+            );
+        }
+    }
+    // Batch: unique codes.
+    duplicates(t, t.buildings, ix.b_code, "B001", "building_code", "房屋编码", &mut out);
+    duplicates(t, t.hazards, ix.h_code, "B002", "hazard_code", "隐患编号", &mut out);
+    double_entries(t, ix, &mut out);
+    county_outliers(t, ix, &mut out);
+    out
+}
+
+fn duplicates(t: &Tables, recs: &[Record], i: usize, code: &str, field: &str, label: &str, out: &mut Vec<Finding>) {
+    let mut groups: HashMap<&str, Vec<&Record>> = HashMap::new();
+    for r in recs {
+        if let Some(c) = code_of(r, i) {
+            groups.entry(c).or_default().push(r);
+        }
+    }
+    let mut dup: Vec<(&str, Vec<&Record>)> = groups.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    dup.sort_by_key(|(c, _)| *c);
+    for (c, rs) in dup {
+        for r in &rs {
+            let others: Vec<String> = rs.iter().filter(|o| !std::ptr::eq(**o, *r)).map(|o| place(t, o, o.cols[i])).collect();
+            out.push(
+                at(t, r, code, Severity::Error, field, r.cols[i], &r.vals[i])
+                    .msg(
+                        format!("{label} {c} 重复：另见 {}", others.join("；")),
+                        format!("{field} {c} is used more than once: also at {}", others.join("; ")),
+                    )
+                    .fix("核对这几处记录，保留正确的一条，其余改正编码或删除", "check these rows, keep the right one and correct or remove the others"),
+            );
+        }
+    }
+}
+
+fn double_entries(t: &Tables, ix: &Idx, out: &mut Vec<Finding>) {
+    let mut groups: HashMap<(String, String), Vec<&Record>> = HashMap::new();
+    for b in t.buildings {
+        let (Some(id), Some(addr), Some(_)) = (code_of(b, ix.b_owner_id), code_of(b, ix.b_address), code_of(b, ix.b_code)) else { continue };
+        groups.entry((id.to_string(), crate::text::nfkc_nospace(addr))).or_default().push(b);
+    }
+    for rs in groups.values() {
+        let mut codes: Vec<&str> = rs.iter().filter_map(|r| code_of(r, ix.b_code)).collect();
+        codes.sort();
+        codes.dedup();
+        if codes.len() < 2 {
+            continue;
+        }
+        for r in rs {
+            let others: Vec<String> = rs
+                .iter()
+                .filter(|o| code_of(o, ix.b_code) != code_of(r, ix.b_code))
+                .map(|o| format!("{}（{}）", o.vals[ix.b_code].display(), place(t, o, o.cols[ix.b_code])))
+                .collect();
+            out.push(
+                at(t, r, "B003", Severity::Warning, "owner_id", r.cols[ix.b_owner_id], &r.vals[ix.b_owner_id])
+                    .msg(
+                        format!("同一户主身份证号和地址还登记在另一个房屋编码下：{}，疑似重复录入", others.join("；")),
+                        format!("the same owner ID and address are also under {}: suspected double entry", others.join("; ")),
+                    )
+                    .fix("核实是否为同一栋房屋；若是，删除重复的一条", "check whether it is the same building; if so remove one"),
+            );
+        }
+    }
+}
+
+fn county_outliers(t: &Tables, ix: &Idx, out: &mut Vec<Finding>) {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut n = 0;
+    for b in t.buildings {
+        if let Some(c) = code_of(b, ix.b_code) {
+            if c.len() >= 8 {
+                *counts.entry(&c[..8]).or_default() += 1;
+                n += 1;
+            }
+        }
+    }
+    let Some((&major, &mc)) = counts.iter().max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k))) else { return };
+    // Only when one county clearly dominates: the few others are likely typos.
+    if n < 10 || (mc as f64) < 0.9 * n as f64 {
+        return;
+    }
+    for b in t.buildings {
+        let Some(c) = code_of(b, ix.b_code) else { continue };
+        if c.len() >= 8 && &c[..8] != major && counts[&c[..8]] * 20 <= n {
+            out.push(
+                at(t, b, "B004", Severity::Warning, "building_code", b.cols[ix.b_code], &b.vals[ix.b_code])
+                    .msg(
+                        format!("房屋编码 {c} 的县级区划部分 {} 与本批其他 {mc} 栋房屋的 {major} 不同，疑似录错", &c[..8]),
+                        format!("building code {c}: county part {} differs from {major} of {mc} other buildings", &c[..8]),
+                    )
+                    .fix("对照平台核对房屋编码", "check the code on the platform"),
+            );
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! The rule registry, modelled on ruff's: every finding the checks can emit has a stable
+//! code, a name, a default severity and a doc (what it checks, why it matters to the
+//! campaign, a bad and a fixed example). Built-in rules live here; the declarative row
+//! rules (R…) come from the schemas. `selfbuilt rules [CODE]` prints them.
+
+pub mod cross;
+pub mod row;
+
+use crate::finding::Severity;
+use crate::schema::Schemas;
+
+/// A built-in rule's documentation.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct RuleDoc {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// What it checks.
+    pub what: &'static str,
+    /// Why it matters to the campaign.
+    pub why: &'static str,
+    pub bad: &'static str,
+    pub good: &'static str,
+}
+
+use Severity::{Error as E, Warning as W};
+
+macro_rules! rules {
+    ($($code:literal $name:literal $sev:ident $what:literal $why:literal $bad:literal $good:literal;)*) => {
+        /// Every built-in rule, by code.
+        pub const BUILTIN: &[RuleDoc] = &[$(RuleDoc { code: $code, name: $name, severity: $sev, what: $what, why: $why, bad: $bad, good: $good }),*];
+    };
+}
+
+rules! {
+    // ---- files
+    "F001" "not-a-spreadsheet" E "文件不是可读的表格（xlsx、xls、ods、csv）：可能是改了扩展名的文本、图片或其他文件。" "读不了的文件里的房屋不会被统计，村里以为已报送，实际漏报。" "村名.xlsx 实为一段文本" "在 Excel/WPS 中打开原表，“另存为” .xlsx 后重新报送";
+    "F002" "encrypted" E "工作簿设置了打开密码（加密），无法读取。" "加密文件无法核查，等于未报送。" "打开时提示输入密码" "在 Excel/WPS 中“文件→信息→保护工作簿→用密码进行加密”清空密码后另存";
+    "F003" "corrupt" E "文件已损坏或不完整（例如传输中断、只拷贝了一半）。" "损坏文件中的数据无法读取。" "xlsx 文件只有一半大小" "请村里重新导出或重新发送原文件";
+    "F004" "empty-file" E "文件大小为 0 字节。" "空文件里没有任何房屋。" "0 字节的 村名.xlsx" "请村里重新发送填好的表格";
+    "F005" "no-table" E "整个文件中找不到可识别的房屋信息、隐患台账或回头看表（前30行内没有表头）。" "找不到表头就无法知道每列是什么，数据无法导入。" "只有标题、没有“房屋编码、户主”等列名" "使用统一模板（selfbuilt template）填写，表头放在前几行";
+    "F006" "header-only" E "有表头但没有任何数据行。" "空表可能是漏填或发错了文件。" "只有表头行" "补填数据，或确认该村确无此类房屋后说明情况";
+    "F007" "too-large" E "文件超过读取上限（解压后大小、单元格数或列数），为防止内存耗尽未读取。" "异常巨大的文件通常是格式错误或恶意文件。" "解压后数百 MB 的 xlsx" "删除多余的空行空列后另存；确属大文件可用 --max-unzipped-mb 等参数提高上限";
+    "F008" "web-page-xls" E "文件是网页（HTML）表格，只是扩展名为 .xls（系统导出常见）。" "网页表格不是真正的 Excel 文件，格式信息不可靠。" "导出_20220601.xls 实为 HTML" "用 Excel/WPS 打开该文件，“另存为” Excel 工作簿 (.xlsx) 后重新导入";
+    "F009" "internal-error" E "处理该文件时程序内部出错，已跳过该文件，其他文件照常处理。" "不让一个文件拖垮整批处理。" "（程序缺陷）" "请把该文件发给维护人员；其他文件的结果不受影响";
+    "F010" "unreadable-sheet" E "工作表无法读取（格式损坏）。" "该表数据无法导入。" "损坏的工作表" "在 Excel/WPS 中打开并另存后重试";
+    // ---- sheets and columns
+    "S001" "missing-required-column" E "识别出的表缺少必填列。" "缺一列，整列数据都无法上报。" "房屋信息表没有“身份证号”列" "在表中补上该列（列名见 selfbuilt template 生成的模板）";
+    "S002" "unmapped-column" W "表头中有一列无法对应到任何字段，该列数据未导入。" "可能是写错的列名，导致数据丢失。" "列名“户主身分证”" "把列名改为标准列名，或在 schemas/*.toml 的 aliases 中加入该写法";
+    "S003" "guessed-column" W "列名与标准列名不完全一致，按最接近的字段识别。" "猜测可能出错，请确认。" "列名“建筑面积平米”识别为 建筑面积（㎡）" "确认无误可忽略；或把列名改为标准写法";
+    "S004" "duplicate-column" W "两列对应同一个字段，只使用第一列。" "重复列会让人不清楚哪一列为准。" "两列都叫“联系电话”" "删除或改名多余的一列";
+    "S005" "no-table-in-sheet" W "该工作表有内容，但找不到可识别的表。" "表可能放错了工作表，或表头写法无法识别。" "Sheet3 中只有几行说明文字" "确认该表不需要导入，或把表头改为标准列名";
+    "S006" "too-many-columns" W "工作表使用的列数超过上限，超出部分未读取。" "异常宽的表通常是格式错误。" "一行占满 16384 列" "删除多余的列后另存";
+    // ---- cells
+    "C001" "required-missing" E "必填字段为空（或只填了“无”“/”等占位符）。" "缺必填项的房屋无法上报平台。" "户主=（空）" "补填该项";
+    "C002" "enum-unknown" E "填写的值不在允许的选项中，也不是已知的同义写法。" "平台只接受规定选项，自由填写无法统计。" "结构类型=砖瓦房" "从允许的选项中选一项（见提示中的最接近选项）";
+    "C003" "not-a-number" E "应为数字的单元格无法识别为数字。" "面积、层数等用于统计和风险判断。" "层数=三层半" "填写阿拉伯数字，如 3";
+    "C004" "out-of-range" E "数值超出允许范围。" "超出范围的数值多为录入错误（多打一位、单位错误）。" "层数=45" "核对后改为正确数值";
+    "C005" "bad-date" E "日期无法识别或不存在（如2月30日）。" "排查、发现、完成日期是时间线和销号的依据。" "排查日期=2022.13.5" "按“2022-05-19”或“2022年5月19日”填写";
+    "C006" "date-out-of-range" E "日期超出允许范围（如早于专项整治开始或晚于今天）。" "时间不合理的记录不可信。" "排查日期=2021-01-01" "核对日期";
+    "C007" "two-digit-year" W "日期只写了两位年份，已按 20xx 年理解。" "两位年份可能被误解。" "22.5.19" "写全四位年份：2022-05-19";
+    "C008" "id-check-digit" E "身份证号校验码不符（GB 11643）。" "号码有一位写错，无法关联户主。" "450103196708158644" "对照身份证逐位核对";
+    "C009" "id-float-mangled" E "身份证号被 Excel 当成数字保存（如 4.50103198001011E+17），后几位已丢失，无法恢复。" "丢失的位数只能从身份证原件重新录入。" "4.50103198001011E+17" "把该列设为“文本”格式（Excel：设置单元格格式→文本；WPS：右键→设置单元格格式→文本），再重新录入完整号码；或在号码前加英文单引号 '";
+    "C010" "id-legacy-15" W "身份证号是15位旧号码。" "平台要求18位号码。" "450103670815864" "换成18位新号码";
+    "C011" "id-format" E "身份证号长度或字符不对（应为18位，最后一位可为X）。" "号码不完整无法核验户主。" "45010319670815864（17位）" "对照身份证补全18位号码";
+    "C012" "id-birth-date" E "身份证号中的出生日期不存在。" "出生日期无效说明号码录错。" "450103199913325811" "对照身份证核对号码";
+    "C013" "bad-phone" W "联系电话不是有效的手机号（1开头11位）或固定电话（0+区号+号码）。" "联系不上户主，整治无法落实。" "1381234567" "核对电话号码";
+    "C014" "bad-coordinate" W "经纬度无法识别或不在中国境内。" "坐标用于上图定位，错误坐标会落到境外。" "经度=18.37" "按十进制（108.375）或度分秒（108°22′30″）填写";
+    "C015" "bad-code" E "编码格式不对（房屋编码应为 YH + 15 位数字，共 17 位）。" "编码是与国家平台对接的唯一标识。" "YH45010300346612" "对照平台核对编码";
+    "C016" "bad-bool" E "是/否字段填写了无法识别的值。" "无法判断是否改扩建、是否鉴定。" "是否鉴定=待定" "填写“是”或“否”";
+    "C017" "error-cell" E "单元格是 Excel 错误值（#REF!、#N/A、#DIV/0! 等），通常是公式引用失效。" "错误值没有实际数据。" "面积=#REF!" "把公式改成数值（复制→选择性粘贴→数值）后重新填写";
+    "C018" "approximate-number" E "数值是约数或范围（如“约120”“100-120”）。" "统计需要确定的数值。" "建筑面积=约120" "填写一个确定的数值";
+    "C019" "text-length" E "文本长度不在允许范围内。" "过短或过长通常是录入错误。" "户主=张" "填写完整姓名";
+    "C020" "integer-expected" E "应为整数的单元格填了小数。" "层数、年份只能是整数。" "层数=3.5" "填写整数";
+    // ---- cross-table
+    "X001" "hazard-unknown-building" E "隐患台账中的房屋编码在房屋信息表中不存在。" "无法把隐患挂到房屋上，整治和销号都无从谈起。" "隐患的房屋编码 YH4501030040485640 不在房屋表中" "核对房屋编码，或补报该房屋的排查信息";
+    "X002" "review-unknown-building" E "回头看复核中的房屋编码在房屋信息表中不存在。" "复核结果无法对应到房屋。" "复核了一个不存在的编码" "核对房屋编码";
+    "X003" "no-hazard-judgement-with-hazards" E "初步判定为“未发现安全隐患”，但隐患台账中有该房屋的隐患。" "判定与台账矛盾，统计会漏掉隐患房屋。" "初步判定=未发现安全隐患，台账有 2 条隐患" "核实后修改初步判定，或删除误录的隐患";
+    "X004" "severe-judgement-without-severe-hazard" E "初步判定为“存在严重安全隐患”，但该房屋的隐患中没有一条是严重隐患。" "严重隐患房屋必须有对应的严重隐患记录和管控措施。" "初步判定=存在严重安全隐患，台账只有一般隐患" "核实隐患等级或初步判定";
+    "X005" "some-judgement-with-severe-hazard" E "初步判定为“存在一定安全隐患”，但台账中有严重隐患：判定偏轻。" "低估风险，房屋可能未被及时停用。" "初步判定=存在一定安全隐患，台账有严重隐患" "把初步判定改为“存在严重安全隐患”";
+    "X006" "review-before-survey" E "复核日期早于该房屋的排查日期。" "回头看必须在排查之后。" "排查 2022-05-19，复核 2022-05-12" "核对复核日期";
+    // ---- batch
+    "B001" "duplicate-building-code" E "同一房屋编码在本批数据中出现多次。" "编码是唯一标识，重复会导致重复统计或数据互相覆盖。" "两个文件都有 YH450103003467129" "核对两处记录，保留正确的一条，另一条改正编码";
+    "B002" "duplicate-hazard-code" E "同一隐患编号在本批数据中出现多次。" "隐患编号重复会导致重复统计。" "两行都是 YH450103003466102-01" "给每条隐患唯一编号";
+    "B003" "suspected-double-entry" W "同一身份证号和地址出现在两个不同的房屋编码下，疑似重复录入。" "一栋房屋登记两次会虚增排查数。" "两个编码，户主身份证和地址完全相同" "核实是否为同一栋房屋，若是则删除一条";
+    "B004" "county-code-outlier" W "房屋编码的县级区划部分（前8位）与本批绝大多数房屋不同，疑似录错。" "区划代码错误的房屋会被归到别的县。" "本批都是 YH450103，这一栋是 YH450130" "对照平台核对编码";
+}
+
+/// The doc of a built-in rule.
+pub fn builtin(code: &str) -> Option<&'static RuleDoc> {
+    BUILTIN.iter().find(|r| r.code == code)
+}
+
+/// A rule of either kind, for listing.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RuleEntry {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub table: String,
+    pub what: String,
+    pub why: String,
+    pub bad: String,
+    pub good: String,
+}
+
+/// Every rule: built-in ones, then the schemas' row rules.
+pub fn catalogue(schemas: &Schemas) -> Vec<RuleEntry> {
+    let mut out: Vec<RuleEntry> = BUILTIN
+        .iter()
+        .map(|r| RuleEntry {
+            code: r.code.into(),
+            name: r.name.into(),
+            severity: r.severity,
+            table: String::new(),
+            what: r.what.into(),
+            why: r.why.into(),
+            bad: r.bad.into(),
+            good: r.good.into(),
+        })
+        .collect();
+    for t in &schemas.tables {
+        for r in &t.rules {
+            out.push(RuleEntry {
+                code: r.code.clone(),
+                name: r.name.clone(),
+                severity: r.severity,
+                table: t.table.key.clone(),
+                what: strip_placeholders(&r.message_zh),
+                why: r.why.clone(),
+                bad: r.bad_example.clone(),
+                good: r.good_example.clone(),
+            });
+        }
+    }
+    out
+}
+
+fn strip_placeholders(s: &str) -> String {
+    let re = regex::Regex::new(r"\{[a-z_]+\}").expect("static regex");
+    re.replace_all(s, "…").into_owned()
+}
+
+/// Look a rule up by code (case-insensitive) or name.
+pub fn find<'a>(cat: &'a [RuleEntry], q: &str) -> Option<&'a RuleEntry> {
+    cat.iter().find(|r| r.code.eq_ignore_ascii_case(q) || r.name == q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let mut seen = std::collections::HashSet::new();
+        for r in BUILTIN {
+            assert!(seen.insert(r.code), "duplicate {}", r.code);
+            assert!(!r.what.is_empty() && !r.why.is_empty() && !r.bad.is_empty() && !r.good.is_empty());
+        }
+    }
+
+    /// Every code literal that the source passes to `Finding::new` / `emit` is registered.
+    #[test]
+    fn every_emitted_code_is_registered() {
+        let re = regex::Regex::new(r#""([FSCXB]\d{3})""#).unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut n = 0;
+        let mut stack = vec![dir];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for c in re.captures_iter(&text) {
+                        n += 1;
+                        assert!(builtin(&c[1]).is_some(), "{} emits unregistered {}", p.display(), &c[1]);
+                    }
+                }
+            }
+        }
+        assert!(n > BUILTIN.len());
+    }
+}

@@ -1,0 +1,361 @@
+//! Row checks: parse every mapped cell of a data row, report cell issues and required
+//! fields left empty, record every change in the audit trail, then evaluate the schema's
+//! declarative row rules (required-if, empty-if, forbidden combination, comparisons).
+
+use std::cmp::Ordering;
+
+use crate::cells::{self, Ctx, Val};
+use crate::finding::{Change, Finding, Severity};
+use crate::model::Record;
+use crate::read::{GridRow, Raw};
+use crate::recognise::Column;
+use crate::schema::{Cond, RowRule, TableSchema};
+
+/// Where a row came from, for findings.
+pub struct Place<'a> {
+    pub file_idx: usize,
+    pub file: &'a str,
+    pub sheet: &'a str,
+}
+
+/// Parse and check one data row.
+pub fn check_row(
+    t: &TableSchema,
+    columns: &[Column],
+    row: &GridRow,
+    place: &Place,
+    ctx: &Ctx,
+    findings: &mut Vec<Finding>,
+    changes: &mut Vec<Change>,
+) -> Record {
+    let n = t.fields.len();
+    let mut rec = Record {
+        table: t.kind(),
+        file: place.file_idx,
+        sheet: place.sheet.to_string(),
+        row: row.idx,
+        vals: vec![Val::Empty; n],
+        cols: vec![None; n],
+        bad: vec![false; n],
+        rejected: false,
+    };
+    for c in columns {
+        if let Some(f) = c.field {
+            rec.cols[f] = Some(c.col);
+        }
+    }
+    let base = |code: &str, sev: Severity| Finding::new(code, sev).at_file(place.file).at_sheet(place.sheet);
+    for (i, field) in t.fields.iter().enumerate() {
+        let Some(col) = rec.cols[i] else {
+            if let Some(d) = &field.default {
+                rec.vals[i] = Val::Text(d.clone());
+            }
+            continue;
+        };
+        let raw = row.get(col);
+        let parsed = cells::parse(field, raw, ctx);
+        let shown = match raw {
+            Raw::Text(s) => s.clone(),
+            other => other.display(),
+        };
+        if let Some(issue) = &parsed.issue {
+            if issue.severity == Severity::Error {
+                rec.bad[i] = true;
+            }
+            findings.push(
+                base(issue.code, issue.severity)
+                    .at_cell(row.idx, Some(col))
+                    .field(&field.key)
+                    .value(&shown)
+                    .msg(issue.zh.clone(), issue.en.clone())
+                    .fix(issue.fix_zh.clone(), issue.fix_en.clone()),
+            );
+        }
+        let mut val = parsed.val;
+        if val.is_empty() {
+            if let Some(d) = &field.default {
+                val = Val::Text(d.clone());
+            }
+        }
+        if val.is_empty() && field.required && !rec.bad[i] {
+            rec.bad[i] = true;
+            let (zh, en) = if raw.is_empty() {
+                (format!("必填项“{}”为空", field.label), format!("required field {} is empty", field.label_en))
+            } else {
+                (
+                    format!("必填项“{}”只填了占位符“{}”", field.label, crate::text::trim(&shown)),
+                    format!("required field {} holds only the placeholder “{}”", field.label_en, crate::text::trim(&shown)),
+                )
+            };
+            findings.push(
+                base("C001", Severity::Error)
+                    .at_cell(row.idx, Some(col))
+                    .field(&field.key)
+                    .value(&shown)
+                    .msg(zh, en)
+                    .fix(format!("补填“{}”，例：{}", field.label, field.example), format!("fill in {}, e.g. {}", field.label_en, field.example)),
+            );
+        }
+        let new = val.display();
+        if !rec.bad[i] && new != shown && !(raw.is_empty() && val.is_empty()) {
+            changes.push(Change {
+                file: place.file.to_string(),
+                sheet: place.sheet.to_string(),
+                row: row.idx,
+                col,
+                field: field.key.clone(),
+                old: shown,
+                new,
+            });
+        }
+        rec.vals[i] = val;
+    }
+    // Required fields whose column is missing altogether: one finding per row so the row
+    // is listed as rejected (the sheet-level S001 says why).
+    for (i, field) in t.fields.iter().enumerate() {
+        if field.required && rec.cols[i].is_none() && rec.vals[i].is_empty() {
+            rec.bad[i] = true;
+            findings.push(
+                base("C001", Severity::Error)
+                    .at_cell(row.idx, None)
+                    .field(&field.key)
+                    .msg(
+                        format!("表中没有“{}”列，必填项缺失", field.label),
+                        format!("the sheet has no {} column; a required field is missing", field.label_en),
+                    )
+                    .fix(format!("在表中补上“{}”列并填写", field.label), format!("add a {} column", field.label)),
+            );
+        }
+    }
+    for rule in &t.rules {
+        if let Some(f) = eval_rule(t, rule, &rec, place) {
+            findings.push(f);
+        }
+    }
+    rec
+}
+
+fn cond_holds(t: &TableSchema, c: &Cond, rec: &Record) -> Option<bool> {
+    let i = t.field_index(&c.field)?;
+    if rec.bad[i] {
+        return None;
+    }
+    let v = &rec.vals[i];
+    let mut ok = true;
+    if !c.is_in.is_empty() {
+        ok &= c.is_in.iter().any(|x| v.matches(x));
+    }
+    if !c.not_in.is_empty() {
+        ok &= !c.not_in.iter().any(|x| v.matches(x));
+    }
+    if let Some(p) = c.present {
+        ok &= p != v.is_empty();
+    }
+    Some(ok)
+}
+
+fn compare(a: &Val, b: &Val, part_year: bool) -> Option<Ordering> {
+    let b = if part_year {
+        use chrono::Datelike;
+        Val::Int(b.as_date()?.year() as i64)
+    } else {
+        b.clone()
+    };
+    match (a, &b) {
+        (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
+        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
+    }
+}
+
+/// Fill {field} placeholders with the row's canonical values.
+pub fn fill(t: &TableSchema, template: &str, rec: &Record) -> String {
+    let mut out = template.to_string();
+    for (i, f) in t.fields.iter().enumerate() {
+        let k = format!("{{{}}}", f.key);
+        if out.contains(&k) {
+            let v = rec.vals[i].display();
+            out = out.replace(&k, if v.is_empty() { "（空）" } else { &v });
+        }
+    }
+    out
+}
+
+/// Evaluate one declarative rule on a parsed row.
+pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -> Option<Finding> {
+    for c in &rule.when {
+        if !cond_holds(t, c, rec)? {
+            return None;
+        }
+    }
+    let th = &rule.then;
+    let i = t.field_index(&th.field)?;
+    if rec.bad[i] {
+        return None;
+    }
+    let v = &rec.vals[i];
+    let mut broken = false;
+    if th.required && v.is_empty() {
+        broken = true;
+    }
+    if th.empty && !v.is_empty() {
+        broken = true;
+    }
+    if !v.is_empty() {
+        if !th.is_in.is_empty() && !th.is_in.iter().any(|x| v.matches(x)) {
+            broken = true;
+        }
+        if th.not_in.iter().any(|x| v.matches(x)) {
+            broken = true;
+        }
+        if !th.any_of.is_empty() && !th.any_of.iter().any(|x| v.matches(x)) {
+            broken = true;
+        }
+        if let (Some(op), Some(other)) = (&th.op, &th.other) {
+            let j = t.field_index(other)?;
+            if rec.bad[j] || rec.vals[j].is_empty() {
+                return None;
+            }
+            let ord = compare(v, &rec.vals[j], th.other_part.as_deref() == Some("year"))?;
+            let ok = match op.as_str() {
+                "<" => ord == Ordering::Less,
+                "<=" => ord != Ordering::Greater,
+                ">" => ord == Ordering::Greater,
+                ">=" => ord != Ordering::Less,
+                _ => ord == Ordering::Equal,
+            };
+            broken |= !ok;
+        }
+    }
+    if !broken {
+        return None;
+    }
+    // The cell to point at: the asserted field's, else the first condition's.
+    let col = rec.cols[i].or_else(|| rule.when.iter().find_map(|c| t.field_index(&c.field).and_then(|j| rec.cols[j])));
+    Some(
+        Finding::new(&rule.code, rule.severity)
+            .at_file(place.file)
+            .at_sheet(place.sheet)
+            .at_cell(rec.row, col)
+            .field(&th.field)
+            .value(&v.display())
+            .msg(fill(t, &rule.message_zh, rec), fill(t, &rule.message_en, rec))
+            .fix(rule.suggestion_zh.clone(), rule.suggestion_en.clone()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cells::testutil::*;
+    use crate::schema::TableKind;
+
+    /// A row of (field key, text) for a table, run through check_row.
+    fn run(t: TableKind, cells: &[(&str, &str)]) -> (Vec<Finding>, Record) {
+        let s = schemas().table(t);
+        let columns: Vec<Column> = s
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| Column { col: i as u32, header: f.label.clone(), field: Some(i), how: crate::recognise::How::Label })
+            .collect();
+        let mut raw = vec![Raw::Empty; s.fields.len()];
+        for (k, v) in cells {
+            raw[s.field_index(k).unwrap()] = Raw::Text(v.to_string());
+        }
+        let row = GridRow { idx: 5, cells: raw };
+        let (mut f, mut c) = (vec![], vec![]);
+        let rec = check_row(s, &columns, &row, &Place { file_idx: 0, file: "f", sheet: "s" }, &ctx(), &mut f, &mut c);
+        (f, rec)
+    }
+
+    pub const GOOD_BUILDING: [(&str, &str); 21] = [
+        ("building_code", "YH450103003466101"), ("village", "那洪村"), ("group", "坡头屯"), ("address", "那洪村坡头屯1号"),
+        ("owner", "顾涛"), ("owner_id", "450103196708158643"), ("phone", "13812345678"), ("longitude", "108.6"),
+        ("latitude", "22.7"), ("year_built", "1995"), ("floors", "3"), ("area", "249"), ("structure", "砌体结构"),
+        ("use", "经营性"), ("business_type", "餐饮饭店"), ("altered", "否"), ("appraised", "是"), ("appraisal_grade", "B级"),
+        ("survey_date", "2022-08-02"), ("surveyor", "杜建平"), ("judgement", "未发现安全隐患"),
+    ];
+
+    fn with(base: &[(&'static str, &'static str)], k: &'static str, v: &'static str) -> Vec<(&'static str, &'static str)> {
+        base.iter().map(|&(a, b)| if a == k { (a, v) } else { (a, b) }).collect()
+    }
+
+    fn codes(f: &[Finding]) -> Vec<String> {
+        f.iter().map(|x| x.code.clone()).collect()
+    }
+
+    #[test]
+    fn good_building_has_no_findings() {
+        let (f, rec) = run(TableKind::Buildings, &GOOD_BUILDING);
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(rec.vals[0].display(), "YH450103003466101");
+    }
+
+    #[test]
+    fn required_missing_and_placeholder() {
+        let (f, _) = run(TableKind::Buildings, &with(&GOOD_BUILDING, "owner", ""));
+        assert_eq!(codes(&f), ["C001"]);
+        let (f, _) = run(TableKind::Buildings, &with(&GOOD_BUILDING, "address", "无"));
+        assert_eq!(codes(&f), ["C001"]);
+        assert!(f[0].message_zh.contains("占位符"));
+    }
+
+    #[test]
+    fn each_building_row_rule_fails_and_passes() {
+        let r101 = with(&GOOD_BUILDING, "business_type", "");
+        assert_eq!(codes(&run(TableKind::Buildings, &r101).0), ["R101"]);
+        let ok101 = with(&r101, "use", "其他");
+        assert!(run(TableKind::Buildings, &ok101).0.is_empty());
+
+        let r102 = with(&GOOD_BUILDING, "appraisal_grade", "");
+        assert_eq!(codes(&run(TableKind::Buildings, &r102).0), ["R102"]);
+        let r103 = with(&GOOD_BUILDING, "appraised", "否");
+        assert_eq!(codes(&run(TableKind::Buildings, &r103).0), ["R103"]);
+        assert!(run(TableKind::Buildings, &with(&r103, "appraisal_grade", "")).0.is_empty());
+
+        let r104 = with(&GOOD_BUILDING, "appraisal_grade", "C级");
+        assert_eq!(codes(&run(TableKind::Buildings, &r104).0), ["R104"]);
+        assert!(run(TableKind::Buildings, &with(&r104, "judgement", "存在一定安全隐患")).0.is_empty());
+
+        let r105 = with(&with(&GOOD_BUILDING, "appraisal_grade", "D级"), "judgement", "存在一定安全隐患");
+        assert_eq!(codes(&run(TableKind::Buildings, &r105).0), ["R105"]);
+        assert!(run(TableKind::Buildings, &with(&r105, "judgement", "存在严重安全隐患")).0.is_empty());
+
+        let r106 = with(&GOOD_BUILDING, "year_built", "2023");
+        assert_eq!(codes(&run(TableKind::Buildings, &r106).0), ["R106"]);
+        assert!(run(TableKind::Buildings, &with(&r106, "year_built", "2022")).0.is_empty());
+    }
+
+    pub const GOOD_HAZARD: [(&str, &str); 13] = [
+        ("hazard_code", "YH450103003466101-01"), ("building_code", "YH450103003466101"), ("hazard_type", "消防安全"),
+        ("description", "杂物"), ("level", "一般隐患"), ("found_date", "2022-07-01"), ("measure", "维修加固"),
+        ("responsible", "袁永生"), ("deadline", "2022-08-01"), ("status", "已整治"), ("done_date", "2022-07-20"),
+        ("writeoff", "已销号"), ("writeoff_reason", "整治完成"),
+    ];
+
+    #[test]
+    fn each_hazard_row_rule_fails_and_passes() {
+        assert!(run(TableKind::Hazards, &GOOD_HAZARD).0.is_empty());
+        assert_eq!(codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "done_date", "")).0), ["R201"]);
+        assert_eq!(codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "done_date", "2022-06-01")).0), ["R202"]);
+        assert_eq!(codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "deadline", "2022-06-01")).0), ["R203"]);
+        let r204 = with(&with(&GOOD_HAZARD, "status", "整治中"), "done_date", "");
+        assert_eq!(codes(&run(TableKind::Hazards, &r204).0), ["R204"]);
+        assert!(run(TableKind::Hazards, &with(&r204, "writeoff_reason", "录入错误")).0.is_empty());
+        let r205 = with(&with(&with(&r204, "level", "严重隐患"), "writeoff", ""), "writeoff_reason", "");
+        assert_eq!(codes(&run(TableKind::Hazards, &r205).0), ["R205"]);
+        assert!(run(TableKind::Hazards, &with(&r205, "measure", "停止使用、维修加固")).0.is_empty());
+        assert_eq!(codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "writeoff_reason", "")).0), ["R206"]);
+    }
+
+    #[test]
+    fn changes_are_recorded() {
+        let s = schemas().table(TableKind::Buildings);
+        let columns = vec![Column { col: 0, header: "层数".into(), field: s.field_index("floors"), how: crate::recognise::How::Label }];
+        let row = GridRow { idx: 3, cells: vec![Raw::Text("３层".into())] };
+        let (mut f, mut c) = (vec![], vec![]);
+        check_row(s, &columns, &row, &Place { file_idx: 0, file: "f", sheet: "s" }, &ctx(), &mut f, &mut c);
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].old.as_str(), c[0].new.as_str()), ("３层", "3"));
+    }
+}

@@ -1,0 +1,562 @@
+//! Schemas as data: the three tables of SPEC §3, their fields, aliases, enum synonyms,
+//! ranges and declarative row rules, loaded from `schemas/*.toml` with serde and checked
+//! with `validator` when loaded. The shipped copies are compiled in; `--schemas DIR`
+//! reads another folder with the same file names.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use validator::{Validate, ValidationError};
+
+use crate::text::{label_key, norm_key};
+
+/// The shipped schema files, compiled into the binary.
+pub const SHIPPED: [(&str, &str); 4] = [
+    ("buildings.toml", include_str!("../../schemas/buildings.toml")),
+    ("hazards.toml", include_str!("../../schemas/hazards.toml")),
+    ("reviews.toml", include_str!("../../schemas/reviews.toml")),
+    ("lexicon.toml", include_str!("../../schemas/lexicon.toml")),
+];
+
+/// A schema that cannot be used; the message names the file and the entry.
+#[derive(Debug, thiserror::Error)]
+#[error("schema {file}: {message}")]
+pub struct SchemaError {
+    pub file: String,
+    pub message: String,
+}
+
+/// The three tables, in SPEC order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableKind {
+    Buildings,
+    Hazards,
+    Reviews,
+}
+
+impl TableKind {
+    pub const ALL: [TableKind; 3] = [TableKind::Buildings, TableKind::Hazards, TableKind::Reviews];
+    pub fn key(self) -> &'static str {
+        match self {
+            TableKind::Buildings => "buildings",
+            TableKind::Hazards => "hazards",
+            TableKind::Reviews => "reviews",
+        }
+    }
+    pub fn from_key(s: &str) -> Option<TableKind> {
+        TableKind::ALL.into_iter().find(|t| t.key() == s)
+    }
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Cell types of SPEC §3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Integer,
+    Number,
+    Date,
+    Bool,
+    Enum,
+    EnumList,
+    IdCard,
+    Phone,
+    Lon,
+    Lat,
+    Code,
+}
+
+impl FieldType {
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            FieldType::Text => "文本",
+            FieldType::Integer => "整数",
+            FieldType::Number => "数字",
+            FieldType::Date => "日期",
+            FieldType::Bool => "是/否",
+            FieldType::Enum => "选项",
+            FieldType::EnumList => "多选",
+            FieldType::IdCard => "身份证号",
+            FieldType::Phone => "电话",
+            FieldType::Lon => "经度",
+            FieldType::Lat => "纬度",
+            FieldType::Code => "编码",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TableMeta {
+    #[validate(length(min = 1))]
+    pub key: String,
+    #[validate(length(min = 1))]
+    pub label: String,
+    pub label_en: String,
+    #[serde(default)]
+    pub description: String,
+    #[validate(length(min = 1))]
+    pub identity: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+#[validate(schema(function = "check_field"))]
+pub struct Field {
+    #[validate(length(min = 1, max = 64))]
+    pub key: String,
+    #[validate(length(min = 1))]
+    pub label: String,
+    #[serde(default)]
+    pub label_en: String,
+    #[serde(rename = "type")]
+    pub ty: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub synonyms: HashMap<String, String>,
+    #[serde(default)]
+    pub default: Option<String>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub min_exclusive: bool,
+    pub min_len: Option<usize>,
+    pub max_len: Option<usize>,
+    pub min_date: Option<String>,
+    pub max_date: Option<String>,
+    pub pattern: Option<String>,
+    #[serde(default)]
+    pub pattern_hint: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub example: String,
+    /// Compiled `pattern`.
+    #[serde(skip)]
+    pub regex: Option<regex::Regex>,
+}
+
+fn check_field(f: &Field) -> Result<(), ValidationError> {
+    let err = |code: &'static str, msg: String| {
+        let mut e = ValidationError::new(code);
+        e.message = Some(msg.into());
+        Err(e)
+    };
+    if let (Some(a), Some(b)) = (f.min, f.max) {
+        if a > b {
+            return err("range", format!("field {}: min {a} > max {b}", f.key));
+        }
+    }
+    if let (Some(a), Some(b)) = (f.min_len, f.max_len) {
+        if a > b {
+            return err("range", format!("field {}: min_len {a} > max_len {b}", f.key));
+        }
+    }
+    let is_enum = matches!(f.ty, FieldType::Enum | FieldType::EnumList);
+    if is_enum && f.values.is_empty() {
+        return err("values", format!("field {}: an enum needs `values`", f.key));
+    }
+    if !is_enum && (!f.values.is_empty() || !f.synonyms.is_empty()) {
+        return err("values", format!("field {}: `values`/`synonyms` only fit enum types", f.key));
+    }
+    for (syn, canon) in &f.synonyms {
+        if !f.values.contains(canon) {
+            return err(
+                "synonym",
+                format!("field {}: synonym {syn:?} maps to {canon:?}, which is not one of its values", f.key),
+            );
+        }
+    }
+    for d in [&f.min_date, &f.max_date].into_iter().flatten() {
+        if d != "today" && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+            return err("date", format!("field {}: date bound {d:?} is not YYYY-MM-DD or \"today\"", f.key));
+        }
+    }
+    if let Some(p) = &f.pattern {
+        if regex::Regex::new(p).is_err() {
+            return err("pattern", format!("field {}: pattern {p:?} is not a valid regular expression", f.key));
+        }
+    }
+    Ok(())
+}
+
+/// A condition of a row rule: the field's canonical value is (not) one of `in`, or (not) present.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cond {
+    pub field: String,
+    #[serde(default, rename = "in")]
+    pub is_in: Vec<String>,
+    #[serde(default)]
+    pub not_in: Vec<String>,
+    pub present: Option<bool>,
+}
+
+/// What a row rule asserts when all its conditions hold.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Then {
+    pub field: String,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub empty: bool,
+    #[serde(default, rename = "in")]
+    pub is_in: Vec<String>,
+    #[serde(default)]
+    pub not_in: Vec<String>,
+    /// For an enum list: at least one of these values.
+    #[serde(default)]
+    pub any_of: Vec<String>,
+    /// Compare with another field: `<`, `<=`, `>`, `>=`, `==`.
+    pub op: Option<String>,
+    pub other: Option<String>,
+    /// Compare with a part of the other field (`year` of a date).
+    pub other_part: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowRule {
+    #[validate(length(min = 2, max = 8))]
+    pub code: String,
+    #[validate(length(min = 1))]
+    pub name: String,
+    pub severity: crate::finding::Severity,
+    #[serde(default)]
+    pub when: Vec<Cond>,
+    pub then: Then,
+    pub message_zh: String,
+    pub message_en: String,
+    #[serde(default)]
+    pub suggestion_zh: String,
+    #[serde(default)]
+    pub suggestion_en: String,
+    #[serde(default)]
+    pub why: String,
+    #[serde(default)]
+    pub bad_example: String,
+    #[serde(default)]
+    pub good_example: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TableSchema {
+    #[validate(nested)]
+    pub table: TableMeta,
+    #[validate(nested)]
+    pub fields: Vec<Field>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub rules: Vec<RowRule>,
+    /// normalised label → field index (labels and aliases)
+    #[serde(skip)]
+    pub label_index: HashMap<String, usize>,
+    #[serde(skip)]
+    pub kind: Option<TableKind>,
+}
+
+impl TableSchema {
+    pub fn kind(&self) -> TableKind {
+        self.kind.unwrap_or(TableKind::Buildings)
+    }
+    pub fn field_index(&self, key: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.key == key)
+    }
+    pub fn field(&self, key: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.key == key)
+    }
+    /// Every wording a header may use for this field, normalised.
+    pub fn wordings(f: &Field) -> impl Iterator<Item = &String> {
+        std::iter::once(&f.label).chain(f.aliases.iter())
+    }
+}
+
+/// Words that are not fields: placeholders, boolean forms, total and footer markers.
+#[derive(Debug, Clone, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct Lexicon {
+    #[validate(length(min = 1))]
+    pub placeholders: Vec<String>,
+    #[validate(length(min = 1))]
+    pub bool_true: Vec<String>,
+    #[validate(length(min = 1))]
+    pub bool_false: Vec<String>,
+    pub total_markers: Vec<String>,
+    pub footer_markers: Vec<String>,
+    pub seq_labels: Vec<String>,
+    pub note_labels: Vec<String>,
+    #[validate(length(min = 1))]
+    pub list_separators: Vec<String>,
+}
+
+/// All schemas of a run.
+#[derive(Debug, Clone)]
+pub struct Schemas {
+    pub tables: Vec<TableSchema>,
+    pub lexicon: Lexicon,
+    /// Where they came from (for messages).
+    pub source: String,
+}
+
+impl Schemas {
+    pub fn table(&self, t: TableKind) -> &TableSchema {
+        &self.tables[t.index()]
+    }
+
+    /// The shipped schemas.
+    pub fn shipped() -> Result<Schemas, SchemaError> {
+        let texts: Vec<(String, String)> =
+            SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        Schemas::from_texts(&texts, "(shipped)")
+    }
+
+    /// Load from a folder holding buildings.toml, hazards.toml, reviews.toml and lexicon.toml.
+    pub fn load_dir(dir: &Path) -> Result<Schemas, SchemaError> {
+        let mut texts = Vec::new();
+        for (name, _) in SHIPPED {
+            let p: PathBuf = dir.join(name);
+            let text = std::fs::read_to_string(&p).map_err(|e| SchemaError {
+                file: p.display().to_string(),
+                message: format!("cannot read: {e}"),
+            })?;
+            texts.push((p.display().to_string(), text));
+        }
+        Schemas::from_texts(&texts, &dir.display().to_string())
+    }
+
+    pub fn load(dir: Option<&Path>) -> Result<Schemas, SchemaError> {
+        match dir {
+            Some(d) => Schemas::load_dir(d),
+            None => Schemas::shipped(),
+        }
+    }
+
+    /// Parse and check: texts are (file name, TOML) for the three tables then the lexicon.
+    pub fn from_texts(texts: &[(String, String)], source: &str) -> Result<Schemas, SchemaError> {
+        let mut tables = Vec::new();
+        for (i, kind) in TableKind::ALL.into_iter().enumerate() {
+            let (file, text) = &texts[i];
+            let mut t: TableSchema = toml::from_str(text).map_err(|e| SchemaError {
+                file: file.clone(),
+                message: e.to_string(),
+            })?;
+            t.validate().map_err(|e| SchemaError { file: file.clone(), message: flatten_validation(&e) })?;
+            if t.table.key != kind.key() {
+                return Err(SchemaError {
+                    file: file.clone(),
+                    message: format!("table key is {:?}, expected {:?}", t.table.key, kind.key()),
+                });
+            }
+            t.kind = Some(kind);
+            finish_table(&mut t).map_err(|message| SchemaError { file: file.clone(), message })?;
+            tables.push(t);
+        }
+        let (file, text) = &texts[3];
+        let lexicon: Lexicon =
+            toml::from_str(text).map_err(|e| SchemaError { file: file.clone(), message: e.to_string() })?;
+        lexicon.validate().map_err(|e| SchemaError { file: file.clone(), message: flatten_validation(&e) })?;
+        // Rule codes are unique over all tables.
+        let mut codes: HashMap<&str, &str> = HashMap::new();
+        for (i, t) in tables.iter().enumerate() {
+            for r in &t.rules {
+                if let Some(prev) = codes.insert(&r.code, &t.table.key) {
+                    return Err(SchemaError {
+                        file: texts[i].0.clone(),
+                        message: format!("rule code {} is used twice (also in {prev})", r.code),
+                    });
+                }
+                if crate::rules::builtin(&r.code).is_some() {
+                    return Err(SchemaError {
+                        file: texts[i].0.clone(),
+                        message: format!("rule code {} is a built-in rule's code", r.code),
+                    });
+                }
+            }
+        }
+        Ok(Schemas { tables, lexicon, source: source.to_string() })
+    }
+}
+
+fn flatten_validation(e: &validator::ValidationErrors) -> String {
+    let mut out = Vec::new();
+    collect_validation("", e, &mut out);
+    out.join("; ")
+}
+
+fn collect_validation(prefix: &str, e: &validator::ValidationErrors, out: &mut Vec<String>) {
+    use validator::ValidationErrorsKind as K;
+    for (field, kind) in e.errors() {
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            K::Field(errs) => {
+                for er in errs {
+                    match &er.message {
+                        Some(m) => out.push(m.to_string()),
+                        None => out.push(format!("{path}: {}", er.code)),
+                    }
+                }
+            }
+            K::Struct(inner) => collect_validation(&path, inner, out),
+            K::List(items) => {
+                for (i, inner) in items {
+                    collect_validation(&format!("{path}[{i}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+/// Cross-entry checks that serde and validator cannot express, and the label index.
+fn finish_table(t: &mut TableSchema) -> Result<(), String> {
+    if t.fields.is_empty() {
+        return Err("a table needs at least one field".into());
+    }
+    for f in t.fields.iter_mut() {
+        if let Some(p) = &f.pattern {
+            f.regex = regex::Regex::new(p).ok();
+        }
+    }
+    let mut keys: HashMap<&str, usize> = HashMap::new();
+    for (i, f) in t.fields.iter().enumerate() {
+        if keys.insert(&f.key, i).is_some() {
+            return Err(format!("field key {:?} is defined twice", f.key));
+        }
+    }
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for (i, f) in t.fields.iter().enumerate() {
+        for w in TableSchema::wordings(f) {
+            for k in [norm_key(w), label_key(w)] {
+                if k.is_empty() {
+                    continue;
+                }
+                if let Some(&j) = index.get(&k) {
+                    if j != i {
+                        return Err(format!(
+                            "alias {w:?} is claimed by two fields: {} and {}",
+                            t.fields[j].key, f.key
+                        ));
+                    }
+                }
+                index.insert(k, i);
+            }
+        }
+    }
+    let fields_len = t.fields.len();
+    for k in &t.table.identity {
+        if !keys.contains_key(k.as_str()) {
+            return Err(format!("identity names a missing field {k:?}"));
+        }
+    }
+    for r in &t.rules {
+        let mut named: Vec<&str> = r.when.iter().map(|c| c.field.as_str()).collect();
+        named.push(&r.then.field);
+        if let Some(o) = &r.then.other {
+            named.push(o);
+        }
+        for n in named {
+            if !keys.contains_key(n) {
+                return Err(format!("rule {} names a missing field {n:?}", r.code));
+            }
+        }
+        if let Some(op) = &r.then.op {
+            if !["<", "<=", ">", ">=", "=="].contains(&op.as_str()) || r.then.other.is_none() {
+                return Err(format!("rule {}: op {op:?} needs one of < <= > >= == and `other`", r.code));
+            }
+        }
+        if let Some(p) = &r.then.other_part {
+            if p != "year" {
+                return Err(format!("rule {}: other_part {p:?} is not supported (year)", r.code));
+            }
+        }
+        // Enum values named by the rule must exist.
+        let mut checks: Vec<(&str, &Vec<String>)> = Vec::new();
+        for c in &r.when {
+            checks.push((&c.field, &c.is_in));
+            checks.push((&c.field, &c.not_in));
+        }
+        checks.push((&r.then.field, &r.then.is_in));
+        checks.push((&r.then.field, &r.then.not_in));
+        checks.push((&r.then.field, &r.then.any_of));
+        for (fk, vals) in checks {
+            let Some(f) = t.fields.get(keys[fk]) else { continue };
+            for v in vals {
+                let ok = match f.ty {
+                    FieldType::Enum | FieldType::EnumList => f.values.contains(v),
+                    FieldType::Bool => v == "是" || v == "否",
+                    _ => true,
+                };
+                if !ok {
+                    return Err(format!("rule {}: {v:?} is not a value of field {fk}", r.code));
+                }
+            }
+        }
+    }
+    debug_assert!(fields_len == t.fields.len());
+    t.label_index = index;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts_with(table0: String) -> Vec<(String, String)> {
+        let mut t: Vec<(String, String)> =
+            SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        t[0].1 = table0;
+        t
+    }
+
+    #[test]
+    fn shipped_schemas_load() {
+        let s = Schemas::shipped().unwrap();
+        assert_eq!(s.tables.len(), 3);
+        assert_eq!(s.table(TableKind::Buildings).fields.len(), 21);
+        assert_eq!(s.table(TableKind::Hazards).fields.len(), 13);
+        assert_eq!(s.table(TableKind::Reviews).fields.len(), 5);
+    }
+
+    #[test]
+    fn alias_claimed_twice_is_refused_with_its_name() {
+        let text = SHIPPED[0].1.replace("aliases = [\"组\"", "aliases = [\"户主\", \"组\"");
+        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        assert!(e.message.contains("户主"), "{e}");
+        assert!(e.message.contains("claimed by two fields"), "{e}");
+        assert!(e.file.contains("buildings"), "{e}");
+    }
+
+    #[test]
+    fn min_above_max_is_refused() {
+        let text = SHIPPED[0].1.replace("min = 1.0\nmax = 30.0", "min = 31.0\nmax = 30.0");
+        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        assert!(e.message.contains("floors") && e.message.contains("min"), "{e}");
+    }
+
+    #[test]
+    fn unknown_type_is_refused() {
+        let text = SHIPPED[0].1.replacen("type = \"code\"", "type = \"barcode\"", 1);
+        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        assert!(e.message.contains("barcode"), "{e}");
+    }
+
+    #[test]
+    fn rule_naming_a_missing_field_is_refused() {
+        let text = SHIPPED[0].1.replace("field = \"business_type\", required", "field = \"bizness\", required");
+        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        assert!(e.message.contains("R101") && e.message.contains("bizness"), "{e}");
+    }
+}

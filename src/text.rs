@@ -1,0 +1,113 @@
+//! Text normalisation shared by the recogniser and the cell parsers: NFKC, every kind of
+//! space, header label keys.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Is this one of the spaces villages' files carry (ASCII, U+3000, NBSP, zero-width …)?
+pub fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{a0}' | '\u{3000}')
+}
+
+/// Trim every kind of space at both ends.
+pub fn trim(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
+
+/// NFKC and trimmed.
+pub fn nfkc_trim(s: &str) -> String {
+    let n: String = s.nfkc().collect();
+    trim(&n).to_string()
+}
+
+/// NFKC with every space removed (also inner ones).
+pub fn nfkc_nospace(s: &str) -> String {
+    s.nfkc().filter(|c| !is_space(*c)).collect()
+}
+
+/// A header label as a lookup key: NFKC, no spaces, no `*` marks, lower case,
+/// ASCII brackets.
+pub fn norm_key(s: &str) -> String {
+    nfkc_nospace(s)
+        .chars()
+        .filter(|c| !matches!(c, '*' | '※' | '★' | '△' | ':' | '：'))
+        .flat_map(|c| c.to_lowercase())
+        .map(|c| match c {
+            '【' | '〔' | '[' | '{' => '(',
+            '】' | '〕' | ']' | '}' => ')',
+            c => c,
+        })
+        .collect()
+}
+
+/// A looser key: `norm_key` without a bracketed part and without units, so that
+/// "建筑面积（㎡）", "面积(平方米)" and "建筑面积m2" meet "建筑面积"/"面积".
+pub fn label_key(s: &str) -> String {
+    let k = norm_key(s);
+    let mut out = String::new();
+    let mut depth = 0;
+    for c in k.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = (depth - 1i32).max(0),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    for unit in ["平方米", "m2", "m²", "(㎡)", "㎡", "(层)", "(年)", "(元)"] {
+        if let Some(stripped) = out.strip_suffix(unit) {
+            out = stripped.to_string();
+        }
+    }
+    out
+}
+
+/// Column letters of a 0-based column index: 0 → A, 26 → AA.
+pub fn col_letters(mut col: u32) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+/// A1 address of 0-based row and column.
+pub fn a1(row: u32, col: u32) -> String {
+    format!("{}{}", col_letters(col), row + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys() {
+        assert_eq!(norm_key("序 号"), "序号");
+        assert_eq!(norm_key("*建 成 年 份"), "建成年份");
+        assert_eq!(norm_key("建筑面积\n（㎡）"), "建筑面积(m2)");
+        assert_eq!(label_key("建筑面积\n（㎡）"), "建筑面积");
+        assert_eq!(label_key("面积(平方米)"), "面积");
+        assert_eq!(label_key("建筑面积m2"), "建筑面积");
+        assert_eq!(label_key("村(社区)"), "村");
+        assert_eq!(norm_key("户主(产权人)"), norm_key("户主（产权人）"));
+    }
+
+    #[test]
+    fn letters() {
+        assert_eq!(col_letters(0), "A");
+        assert_eq!(col_letters(25), "Z");
+        assert_eq!(col_letters(26), "AA");
+        assert_eq!(col_letters(16383), "XFD");
+        assert_eq!(a1(0, 2), "C1");
+    }
+
+    #[test]
+    fn spaces() {
+        assert_eq!(trim("\u{3000} 12\u{a0}"), "12");
+        assert_eq!(nfkc_trim("１２０"), "120");
+    }
+}

@@ -1,0 +1,149 @@
+//! Write-off (销号) proposals, SPEC §5. The tool never changes a recorded judgement; it
+//! proposes `misentry` (latest 回头看 review says 未发现安全隐患), `suspected_misentry` (a
+//! hazard judgement with no hazard row and no review) and `rectified` (a hazard 已整治
+//! with a done date, not yet 已销号), each with evidence a clerk can paste.
+
+use std::collections::HashMap;
+
+use crate::model::Record;
+use crate::rules::cross::{Idx, Tables, NO_HAZARD};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Misentry,
+    SuspectedMisentry,
+    Rectified,
+}
+
+impl Reason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Misentry => "misentry",
+            Reason::SuspectedMisentry => "suspected_misentry",
+            Reason::Rectified => "rectified",
+        }
+    }
+    pub fn zh(self) -> &'static str {
+        match self {
+            Reason::Misentry => "录入错误销号",
+            Reason::SuspectedMisentry => "疑似录入错误（需复核）",
+            Reason::Rectified => "整治完成销号",
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Proposal {
+    pub reason: Reason,
+    pub building_code: String,
+    pub hazard_code: String,
+    pub village: String,
+    pub file: usize,
+    pub sheet: String,
+    /// 0-based row of the building (misentry, suspected) or hazard (rectified).
+    pub row: u32,
+    pub evidence: String,
+}
+
+/// The latest accepted review of each building code: latest date, then the later row read.
+pub fn latest_reviews<'a>(reviews: &'a [Record], ix: &Idx) -> HashMap<&'a str, &'a Record> {
+    let mut m: HashMap<&str, &Record> = HashMap::new();
+    for r in reviews.iter().filter(|r| !r.rejected) {
+        let (Some(c), Some(d)) = (r.vals[ix.r_building].as_str(), r.vals[ix.r_date].as_date()) else { continue };
+        match m.get(c) {
+            Some(prev) if prev.vals[ix.r_date].as_date().is_some_and(|p| p > d) => {}
+            _ => {
+                m.insert(c, r);
+            }
+        }
+    }
+    m
+}
+
+pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
+    let mut out = Vec::new();
+    let latest = latest_reviews(t.reviews, ix);
+    let mut has_hazard: HashMap<&str, usize> = HashMap::new();
+    for h in t.hazards {
+        if let Some(c) = h.vals[ix.h_building].as_str() {
+            *has_hazard.entry(c).or_default() += 1;
+        }
+    }
+    let mut has_review: HashMap<&str, usize> = HashMap::new();
+    for r in t.reviews {
+        if let Some(c) = r.vals[ix.r_building].as_str() {
+            *has_review.entry(c).or_default() += 1;
+        }
+    }
+    let mut village_of: HashMap<&str, &str> = HashMap::new();
+    for b in t.buildings.iter().filter(|b| !b.rejected) {
+        let code = b.text(ix.b_code);
+        village_of.insert(code, b.text(ix.b_village));
+        let j = b.vals[ix.b_judgement].display();
+        if j.is_empty() || j == NO_HAZARD {
+            continue;
+        }
+        let who = format!("{}（{}，户主{}）", code, b.text(ix.b_address), b.text(ix.b_owner));
+        if let Some(r) = latest.get(code) {
+            if r.vals[ix.r_judgement].display() == NO_HAZARD {
+                let date = r.vals[ix.r_date].display();
+                let reviewer = r.text(ix.r_reviewer);
+                out.push(Proposal {
+                    reason: Reason::Misentry,
+                    building_code: code.to_string(),
+                    hazard_code: String::new(),
+                    village: b.text(ix.b_village).to_string(),
+                    file: b.file,
+                    sheet: b.sheet.clone(),
+                    row: b.row,
+                    evidence: format!(
+                        "房屋{who}初步判定录为“{j}”，{date}“回头看”复核（复核人：{reviewer}）结果为“未发现安全隐患”，房屋实际无安全隐患，系村干操作失误录入错误，申请销号"
+                    ),
+                });
+                continue;
+            }
+        }
+        if !has_hazard.contains_key(code) && !has_review.contains_key(code) {
+            out.push(Proposal {
+                reason: Reason::SuspectedMisentry,
+                building_code: code.to_string(),
+                hazard_code: String::new(),
+                village: b.text(ix.b_village).to_string(),
+                file: b.file,
+                sheet: b.sheet.clone(),
+                row: b.row,
+                evidence: format!(
+                    "房屋{who}初步判定为“{j}”，但隐患台账中没有该房屋的隐患，也没有“回头看”复核记录，疑似录入错误；请组织复核后再决定是否申请销号"
+                ),
+            });
+        }
+    }
+    for h in t.hazards.iter().filter(|h| !h.rejected) {
+        let done = h.vals[ix.h_done].as_date();
+        if !h.vals[ix.h_status].matches("已整治") || done.is_none() || h.vals[ix.h_writeoff].matches("已销号") {
+            continue;
+        }
+        let bcode = h.text(ix.h_building);
+        let done = done.map(|d| d.to_string()).unwrap_or_default();
+        out.push(Proposal {
+            reason: Reason::Rectified,
+            building_code: bcode.to_string(),
+            hazard_code: h.text(ix.h_code).to_string(),
+            village: village_of.get(bcode).map(|s| s.to_string()).unwrap_or_default(),
+            file: h.file,
+            sheet: h.sheet.clone(),
+            row: h.row,
+            evidence: format!(
+                "隐患{}（房屋{}）已整治，整治措施：{}，完成日期：{}，当前销号状态：{}，符合整治完成销号条件",
+                h.text(ix.h_code),
+                bcode,
+                h.vals[ix.h_measure].display(),
+                done,
+                h.vals[ix.h_writeoff].display()
+            ),
+        });
+    }
+    out.sort_by(|a, b| (a.reason, &a.building_code, &a.hazard_code).cmp(&(b.reason, &b.building_code, &b.hazard_code)));
+    out
+}
