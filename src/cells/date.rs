@@ -157,6 +157,7 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
 mod tests {
     use super::*;
     use crate::cells::testutil::*;
+    use crate::cells::parse;
     use crate::schema::TableKind::*;
     use proptest::prelude::*;
 

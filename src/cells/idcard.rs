@@ -113,6 +113,7 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
 mod tests {
     use super::*;
     use crate::cells::testutil::*;
+    use crate::cells::parse;
     use crate::schema::TableKind::*;
     use proptest::prelude::*;
 

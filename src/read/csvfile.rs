@@ -47,11 +47,24 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
         .from_reader(text.as_bytes());
     let mut b = GridBuilder::new("");
     let mut rec = csv::StringRecord::new();
+    // The csv crate skips blank lines without counting them in `line()`; the record's
+    // byte offset is exact, so rows are counted from the newlines before it.
+    let bytes = text.as_bytes();
+    let (mut seen_byte, mut seen_line) = (0usize, 0u32);
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                // The csv crate skips blank lines: the record's own line keeps row numbers true.
-                let row = rec.position().map(|p| p.line().saturating_sub(1) as u32).unwrap_or(0);
+                let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(seen_byte).min(bytes.len());
+                // The offset points just after the previous record's last byte: move to
+                // the record's first character, past the terminator and blank lines.
+                while start < bytes.len() && (bytes[start] == b'\r' || bytes[start] == b'\n') {
+                    start += 1;
+                }
+                if start >= seen_byte {
+                    seen_line += bytes[seen_byte..start].iter().filter(|&&b| b == b'\n').count() as u32;
+                    seen_byte = start;
+                }
+                let row = seen_line;
                 for (c, v) in rec.iter().enumerate() {
                     if !b.push(row, c as u32, Raw::Text(v.to_string()), limits) {
                         return b.finish(rel, limits);
@@ -94,5 +107,17 @@ mod tests {
         assert_eq!(g.rows.len(), 2);
         assert_eq!(g.rows[1].idx, 2);
         assert_eq!(g.rows[1].get(1), &Raw::Text("x,y".into()));
+    }
+}
+
+#[cfg(test)]
+mod crlf_tests {
+    use super::*;
+
+    #[test]
+    fn crlf_rows_keep_their_numbers() {
+        let g = parse_text("t,,\r\nh1,h2\r\n1,a\r\n\r\n2,b\r\n", "t.csv", &Limits::default()).unwrap();
+        let idx: Vec<u32> = g.rows.iter().map(|r| r.idx).collect();
+        assert_eq!(idx, [0, 1, 2, 4]);
     }
 }
