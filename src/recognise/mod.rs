@@ -208,10 +208,22 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
             }
         }
     }
-    let Some((_, first, last, kind)) = best else {
+    let Some((best_score, mut first, last, kind)) = best else {
         return Outcome::NoTable;
     };
     let t = schemas.table(kind);
+    // A parent row above the block (several distinct group labels, as "房屋位置", "户主信息")
+    // belongs to the header even when it adds no field: extend the block over it.
+    while first > 0 && last - first + 1 < MAX_HEADER_ROWS {
+        let above = first - 1;
+        let mut distinct: Vec<String> = (0..width).map(|c| view.text(above, c)).filter(|x| !x.is_empty()).collect();
+        distinct.dedup();
+        let fill_line = distinct.iter().any(|x| x.contains("填报") || x.contains("单位："));
+        if distinct.len() < 2 || fill_line || score(t, &block_labels(&view, above, last, width)).0 < best_score {
+            break;
+        }
+        first = above;
+    }
     let labels = block_labels(&view, first, last, width);
     let lex = &schemas.lexicon;
     let mut columns = Vec::new();

@@ -1,0 +1,70 @@
+//! Helpers shared by the integration tests: run the built binary, write small fixtures.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_selfbuilt"))
+}
+
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str]) -> Out {
+    let o = Command::new(bin()).args(args).env("NO_COLOR", "1").output().expect("run selfbuilt");
+    Out {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+pub fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+/// Rows of a CSV output (BOM stripped), header first.
+pub fn read_csv(path: &Path) -> Vec<Vec<String>> {
+    let text = std::fs::read_to_string(path).expect("read csv");
+    let text = text.trim_start_matches('\u{feff}');
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.expect("csv record").iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// Write a UTF-8 CSV with a BOM.
+pub fn write_csv(path: &Path, rows: &[&[&str]]) {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(*r).expect("record");
+    }
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(w.into_inner().expect("csv"));
+    std::fs::write(path, bytes).expect("write csv");
+}
+
+pub const B_HEAD: [&str; 21] = [
+    "房屋编码", "村（社区）", "组（屯）", "详细地址", "户主", "身份证号", "联系电话", "经度", "纬度", "建成年份", "层数", "建筑面积（㎡）",
+    "结构类型", "房屋用途", "经营类型", "是否改扩建", "是否鉴定", "鉴定等级", "排查日期", "排查人", "初步判定",
+];
+pub const H_HEAD: [&str; 13] = ["隐患编号", "房屋编码", "隐患类型", "隐患描述", "隐患等级", "发现日期", "整治措施", "整治责任人", "整治期限", "整治状态", "完成日期", "销号状态", "销号原因"];
+pub const R_HEAD: [&str; 5] = ["房屋编码", "复核日期", "复核人", "复核结果", "复核说明"];
+
+/// A valid building row with this code, owner ID and judgement.
+pub fn building(code: &str, id: &str, judgement: &str) -> Vec<String> {
+    [code, "平安村", "1组", &format!("长塘镇平安村{code}号"), "韦宝", id, "13812345678", "108.6", "22.7", "1995", "3", "120",
+     "砌体结构", "其他", "", "否", "否", "", "2022-06-01", "黄英", judgement]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// Valid ID numbers (GB 11643 check digits).
+pub const IDS: [&str; 6] = ["450103196708158643", "450103199312175811", "450103198507242792", "450103199301039742", "450103195102101947", "450103197305181456"];
