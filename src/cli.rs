@@ -7,7 +7,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::finding::Lang;
 
 #[derive(Debug, Parser)]
-#[command(name = "selfbuilt", version, about = "自建房安全专项整治 村级排查表：导入、校验、销号建议、汇总\nVillage survey workbooks: import, validate, propose write-offs, report")]
+#[command(
+    name = "selfbuilt",
+    version,
+    about = "自建房安全专项整治 村级排查表：导入、校验、销号建议、汇总\nVillage survey workbooks: import, validate, propose write-offs, report"
+)]
 pub struct Cli {
     /// Use the schemas in this folder instead of the shipped ones
     #[arg(long, global = true, value_name = "DIR")]

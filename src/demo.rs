@@ -21,7 +21,7 @@ impl Rng {
     pub fn new(seed: u64) -> Rng {
         Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -29,29 +29,83 @@ impl Rng {
         z ^ (z >> 31)
     }
     pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+        (self.next_u64() % n.max(1) as u64) as usize
     }
     pub fn chance(&mut self, p: f64) -> bool {
-        (self.next() % 10_000) as f64 / 10_000.0 < p
+        (self.next_u64() % 10_000) as f64 / 10_000.0 < p
     }
     pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
     }
 }
 
-const VILLAGES: [&str; 12] = ["那洪村", "白沙村", "龙岗村", "上林村", "六合村", "团结村", "柳塘村", "金鸡村", "那马村", "大王滩村", "北湖社区", "平安村"];
-const GROUPS: [&str; 8] = ["坡头屯", "江边屯", "大村屯", "那良屯", "1组", "2组", "3组", "新村屯"];
-const SURNAMES: [&str; 20] = ["韦", "黄", "李", "梁", "陆", "覃", "莫", "蒙", "谭", "廖", "曹", "顾", "袁", "杜", "沈", "贺", "赵", "钟", "姚", "谢"];
-const GIVEN: [&str; 20] = ["宝", "建平", "丽伟", "秀华", "志", "亮菊", "珍兰", "莲良", "涛", "永生", "凤磊", "建磊", "英", "海", "强", "芳光", "新涛", "敏", "勇娜", "兰清"];
-const STRUCTURES: [(&str, &str); 8] = [
-    ("砌体结构", "砖混"), ("钢筋混凝土结构", "框架"), ("底部框架-抗震墙上部砌体结构", "底框"), ("钢结构", "钢结构"),
-    ("木（竹）结构", "木结构"), ("土木/石木结构", "土木结构"), ("混杂结构", "混杂结构"), ("其他", "其它"),
+const VILLAGES: [&str; 12] = [
+    "那洪村",
+    "白沙村",
+    "龙岗村",
+    "上林村",
+    "六合村",
+    "团结村",
+    "柳塘村",
+    "金鸡村",
+    "那马村",
+    "大王滩村",
+    "北湖社区",
+    "平安村",
 ];
-const USES: [(&str, &str); 3] = [("经营性", "经营性自建房"), ("自住兼经营", "自住兼经营性自建房"), ("其他", "其他自建房")];
-const BUSINESS: [&str; 11] = ["餐饮饭店", "民宿宾馆", "批发零售", "休闲娱乐", "教育设施", "医疗卫生", "养老服务", "生产加工", "仓储物流", "出租居住", "其他"];
+const GROUPS: [&str; 8] = [
+    "坡头屯",
+    "江边屯",
+    "大村屯",
+    "那良屯",
+    "1组",
+    "2组",
+    "3组",
+    "新村屯",
+];
+const SURNAMES: [&str; 20] = [
+    "韦", "黄", "李", "梁", "陆", "覃", "莫", "蒙", "谭", "廖", "曹", "顾", "袁", "杜", "沈", "贺",
+    "赵", "钟", "姚", "谢",
+];
+const GIVEN: [&str; 20] = [
+    "宝", "建平", "丽伟", "秀华", "志", "亮菊", "珍兰", "莲良", "涛", "永生", "凤磊", "建磊", "英",
+    "海", "强", "芳光", "新涛", "敏", "勇娜", "兰清",
+];
+const STRUCTURES: [(&str, &str); 8] = [
+    ("砌体结构", "砖混"),
+    ("钢筋混凝土结构", "框架"),
+    ("底部框架-抗震墙上部砌体结构", "底框"),
+    ("钢结构", "钢结构"),
+    ("木（竹）结构", "木结构"),
+    ("土木/石木结构", "土木结构"),
+    ("混杂结构", "混杂结构"),
+    ("其他", "其它"),
+];
+const USES: [(&str, &str); 3] = [
+    ("经营性", "经营性自建房"),
+    ("自住兼经营", "自住兼经营性自建房"),
+    ("其他", "其他自建房"),
+];
+const BUSINESS: [&str; 11] = [
+    "餐饮饭店",
+    "民宿宾馆",
+    "批发零售",
+    "休闲娱乐",
+    "教育设施",
+    "医疗卫生",
+    "养老服务",
+    "生产加工",
+    "仓储物流",
+    "出租居住",
+    "其他",
+];
 const HTYPES: [(&str, &str); 6] = [
-    ("消防安全", "疏散通道堆放杂物"), ("燃气安全", "燃气软管老化"), ("用电安全", "电线私拉乱接"), ("围护结构", "外墙瓷砖空鼓，有脱落风险"),
-    ("承重结构", "承重墙体开裂"), ("违规改扩建", "擅自加层"),
+    ("消防安全", "疏散通道堆放杂物"),
+    ("燃气安全", "燃气软管老化"),
+    ("用电安全", "电线私拉乱接"),
+    ("围护结构", "外墙瓷砖空鼓，有脱落风险"),
+    ("承重结构", "承重墙体开裂"),
+    ("违规改扩建", "擅自加层"),
 ];
 
 /// One generated building with its hazards and reviews, canonical values.
@@ -110,7 +164,8 @@ fn name(r: &mut Rng) -> String {
 }
 
 fn id_number(r: &mut Rng) -> String {
-    let birth = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default() + Days::new(r.below(60 * 365) as u64);
+    let birth = NaiveDate::from_ymd_opt(1940, 1, 1).unwrap_or_default()
+        + Days::new(r.below(60 * 365) as u64);
     let first = format!("450103{}{:03}", birth.format("%Y%m%d"), r.below(1000));
     format!("{first}{}", check_char(&first).unwrap_or('0'))
 }
@@ -127,7 +182,11 @@ pub fn town(seed: u64, n: usize, villages: usize) -> Vec<Building> {
         let g = r.pick(&GROUPS).to_string();
         let use_ = if r.chance(0.8) { r.below(2) } else { 2 };
         let appraised = r.chance(0.3);
-        let grade = if appraised { Some(*r.pick(&["A级", "B级", "B级", "C级"])) } else { None };
+        let grade = if appraised {
+            Some(*r.pick(&["A级", "B级", "B级", "C级"]))
+        } else {
+            None
+        };
         let judgement = match (grade, r.below(10)) {
             (Some("C级"), _) => "存在一定安全隐患",
             (_, 0) => "存在严重安全隐患",
@@ -143,7 +202,7 @@ pub fn town(seed: u64, n: usize, villages: usize) -> Vec<Building> {
             address: format!("长塘镇{v}{g}{}号", 1 + r.below(300)),
             owner: name(&mut r),
             owner_id: id_number(&mut r),
-            phone: format!("1{}{:09}", 3 + r.below(7), r.next() % 1_000_000_000),
+            phone: format!("1{}{:09}", 3 + r.below(7), r.next_u64() % 1_000_000_000),
             lon: 108.3 + r.below(40_000) as f64 / 100_000.0,
             lat: 22.7 + r.below(20_000) as f64 / 100_000.0,
             year: 1970 + r.below(52) as i32,
@@ -151,7 +210,11 @@ pub fn town(seed: u64, n: usize, villages: usize) -> Vec<Building> {
             area: (100 + r.below(800)) as f64 + if r.chance(0.5) { 0.5 } else { 0.0 },
             structure: r.below(STRUCTURES.len()),
             use_,
-            business: if use_ < 2 { Some(*r.pick(&BUSINESS)) } else { None },
+            business: if use_ < 2 {
+                Some(*r.pick(&BUSINESS))
+            } else {
+                None
+            },
             altered: r.chance(0.2),
             appraised,
             grade,
@@ -184,11 +247,19 @@ pub fn town(seed: u64, n: usize, villages: usize) -> Vec<Building> {
                 if severe && status != "已整治" {
                     measure.insert(0, "停止使用");
                 }
-                let writeoff = if status == "已整治" && r.chance(0.4) { "已销号" } else { "" };
+                let writeoff = if status == "已整治" && r.chance(0.4) {
+                    "已销号"
+                } else {
+                    ""
+                };
                 b.hazards.push(Hazard {
                     code: format!("{code}-{:02}", j + 1),
                     htype: ht,
-                    level: if severe { "严重隐患" } else { "一般隐患" },
+                    level: if severe {
+                        "严重隐患"
+                    } else {
+                        "一般隐患"
+                    },
                     found,
                     measure,
                     responsible: b.owner.clone(),
@@ -196,11 +267,20 @@ pub fn town(seed: u64, n: usize, villages: usize) -> Vec<Building> {
                     status,
                     done,
                     writeoff,
-                    reason: if writeoff.is_empty() { "" } else { "整治完成" },
+                    reason: if writeoff.is_empty() {
+                        ""
+                    } else {
+                        "整治完成"
+                    },
                 });
             }
             if r.chance(0.15) {
-                b.reviews.push(Review { date: survey + Days::new(90), reviewer: name(&mut r), judgement: b.judgement, note: "再次复核，隐患属实".into() });
+                b.reviews.push(Review {
+                    date: survey + Days::new(90),
+                    reviewer: name(&mut r),
+                    judgement: b.judgement,
+                    note: "再次复核，隐患属实".into(),
+                });
             }
         }
         out.push(b);
@@ -219,7 +299,15 @@ impl Mess<'_> {
         if !self.r.chance(self.level * 0.3) {
             return s.to_string();
         }
-        s.chars().map(|c| if c.is_ascii_digit() { char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap_or(c) } else { c }).collect()
+        s.chars()
+            .map(|c| {
+                if c.is_ascii_digit() {
+                    char::from_u32(c as u32 - '0' as u32 + 0xFF10).unwrap_or(c)
+                } else {
+                    c
+                }
+            })
+            .collect()
     }
     fn space(&mut self, s: &str) -> String {
         if self.r.chance(self.level * 0.2) {
@@ -240,7 +328,14 @@ impl Mess<'_> {
         }
     }
     fn yesno(&mut self, b: bool, style: usize) -> &'static str {
-        [("是", "否"), ("√", "×"), ("有", "无"), ("Y", "N"), ("1", "0")][style % 5].pipe(b)
+        [
+            ("是", "否"),
+            ("√", "×"),
+            ("有", "无"),
+            ("Y", "N"),
+            ("1", "0"),
+        ][style % 5]
+            .pipe(b)
     }
 }
 
@@ -260,14 +355,26 @@ impl Pipe for (&'static str, &'static str) {
 
 /// Cell text of a building's fields in SPEC order, messy.
 fn building_cells(b: &Building, m: &mut Mess, style: usize) -> Vec<String> {
-    let structure = if m.r.chance(0.4) { STRUCTURES[b.structure].1 } else { STRUCTURES[b.structure].0 };
-    let use_ = if m.r.chance(0.5) { USES[b.use_].1 } else { USES[b.use_].0 };
+    let structure = if m.r.chance(0.4) {
+        STRUCTURES[b.structure].1
+    } else {
+        STRUCTURES[b.structure].0
+    };
+    let use_ = if m.r.chance(0.5) {
+        USES[b.use_].1
+    } else {
+        USES[b.use_].0
+    };
     let judgement = match (b.judgement, m.r.below(3)) {
         ("未发现安全隐患", 0) => "无隐患".to_string(),
         ("存在一定安全隐患", 0) => "存在一定安全隐患(限期整改)".to_string(),
         (j, _) => j.to_string(),
     };
-    let code = if m.r.chance(m.level * 0.1) { format!("{} {}", &b.code[..6], &b.code[6..]) } else { b.code.clone() };
+    let code = if m.r.chance(m.level * 0.1) {
+        format!("{} {}", &b.code[..6], &b.code[6..])
+    } else {
+        b.code.clone()
+    };
     let placeholder = ["", "无", "/", "—"][m.r.below(4)];
     vec![
         m.space(&code),
@@ -277,17 +384,47 @@ fn building_cells(b: &Building, m: &mut Mess, style: usize) -> Vec<String> {
         m.space(&b.owner),
         b.owner_id.clone(),
         m.fullwidth(&b.phone),
-        if m.r.chance(0.3) { dms(b.lon) } else { format!("{:.6}", b.lon) },
-        if m.r.chance(0.3) { dms(b.lat) } else { format!("{:.6}", b.lat) },
-        if m.r.chance(m.level * 0.3) { format!("{}年", b.year) } else { b.year.to_string() },
-        if m.r.chance(m.level * 0.3) { format!("{}层", b.floors) } else { m.fullwidth(&b.floors.to_string()) },
-        if m.r.chance(m.level * 0.2) { format!("{}平方米", crate::read::fmt_num(b.area)) } else { crate::read::fmt_num(b.area) },
+        if m.r.chance(0.3) {
+            dms(b.lon)
+        } else {
+            format!("{:.6}", b.lon)
+        },
+        if m.r.chance(0.3) {
+            dms(b.lat)
+        } else {
+            format!("{:.6}", b.lat)
+        },
+        if m.r.chance(m.level * 0.3) {
+            format!("{}年", b.year)
+        } else {
+            b.year.to_string()
+        },
+        if m.r.chance(m.level * 0.3) {
+            format!("{}层", b.floors)
+        } else {
+            m.fullwidth(&b.floors.to_string())
+        },
+        if m.r.chance(m.level * 0.2) {
+            format!("{}平方米", crate::read::fmt_num(b.area))
+        } else {
+            crate::read::fmt_num(b.area)
+        },
         structure.to_string(),
         use_.to_string(),
-        b.business.map(str::to_string).unwrap_or_else(|| placeholder.to_string()),
+        b.business
+            .map(str::to_string)
+            .unwrap_or_else(|| placeholder.to_string()),
         m.yesno(b.altered, style).to_string(),
         m.yesno(b.appraised, style).to_string(),
-        b.grade.map(|g| if m.r.chance(0.3) { g.trim_end_matches('级').to_string() } else { g.to_string() }).unwrap_or_default(),
+        b.grade
+            .map(|g| {
+                if m.r.chance(0.3) {
+                    g.trim_end_matches('级').to_string()
+                } else {
+                    g.to_string()
+                }
+            })
+            .unwrap_or_default(),
         m.date(b.survey),
         b.surveyor.clone(),
         m.space(&judgement),
@@ -313,36 +450,113 @@ fn hazard_cells(h: &Hazard, bcode: &str, m: &mut Mess, sep: &str) -> Vec<String>
         h.measure.join(sep),
         h.responsible.clone(),
         m.date(h.deadline),
-        if h.status == "待整治" && m.r.chance(0.3) { "未整治".into() } else { h.status.to_string() },
+        if h.status == "待整治" && m.r.chance(0.3) {
+            "未整治".into()
+        } else {
+            h.status.to_string()
+        },
         h.done.map(|d| m.date(d)).unwrap_or_default(),
-        if h.writeoff == "已销号" && m.r.chance(0.5) { "销号审核通过".into() } else { h.writeoff.to_string() },
+        if h.writeoff == "已销号" && m.r.chance(0.5) {
+            "销号审核通过".into()
+        } else {
+            h.writeoff.to_string()
+        },
         h.reason.to_string(),
     ]
 }
 
 fn review_cells(b: &Building, v: &Review, m: &mut Mess) -> Vec<String> {
-    vec![b.code.clone(), m.date(v.date), v.reviewer.clone(), v.judgement.to_string(), v.note.clone()]
+    vec![
+        b.code.clone(),
+        m.date(v.date),
+        v.reviewer.clone(),
+        v.judgement.to_string(),
+        v.note.clone(),
+    ]
 }
 
 const B_LABELS: [&str; 21] = [
-    "房屋编码", "村（社区）", "组（屯）", "详细地址", "户主姓名", "身份证号码", "联系电话", "经度", "纬度", "建成年份", "层数", "建筑面积\n（㎡）",
-    "结构类型", "房屋用途", "经营类型", "是否改扩建", "是否鉴定", "鉴定等级", "排查日期", "排查人", "初步判定",
+    "房屋编码",
+    "村（社区）",
+    "组（屯）",
+    "详细地址",
+    "户主姓名",
+    "身份证号码",
+    "联系电话",
+    "经度",
+    "纬度",
+    "建成年份",
+    "层数",
+    "建筑面积\n（㎡）",
+    "结构类型",
+    "房屋用途",
+    "经营类型",
+    "是否改扩建",
+    "是否鉴定",
+    "鉴定等级",
+    "排查日期",
+    "排查人",
+    "初步判定",
 ];
 /// Parent header of each building column for the two-row header.
 const B_PARENTS: [&str; 21] = [
-    "", "房屋位置", "房屋位置", "房屋位置", "户主信息", "户主信息", "户主信息", "坐标", "坐标", "房屋基本情况", "房屋基本情况", "房屋基本情况", "房屋基本情况",
-    "用途", "用途", "安全鉴定", "安全鉴定", "安全鉴定", "排查情况", "排查情况", "排查情况",
+    "",
+    "房屋位置",
+    "房屋位置",
+    "房屋位置",
+    "户主信息",
+    "户主信息",
+    "户主信息",
+    "坐标",
+    "坐标",
+    "房屋基本情况",
+    "房屋基本情况",
+    "房屋基本情况",
+    "房屋基本情况",
+    "用途",
+    "用途",
+    "安全鉴定",
+    "安全鉴定",
+    "安全鉴定",
+    "排查情况",
+    "排查情况",
+    "排查情况",
 ];
-const H_LABELS: [&str; 13] = ["隐患编号", "房屋编码", "隐患类型", "隐患描述", "隐患等级", "发现日期", "整治措施", "整治责任人", "整治期限", "整治状态", "完成日期", "销号状态", "销号原因"];
+const H_LABELS: [&str; 13] = [
+    "隐患编号",
+    "房屋编码",
+    "隐患类型",
+    "隐患描述",
+    "隐患等级",
+    "发现日期",
+    "整治措施",
+    "整治责任人",
+    "整治期限",
+    "整治状态",
+    "完成日期",
+    "销号状态",
+    "销号原因",
+];
 const R_LABELS: [&str; 5] = ["房屋编码", "复核日期", "复核人", "复核结果", "复核说明"];
 
 /// Write a table with a title, a 填报单位 line, a one- or two-row header (merged
 /// parents), a 序号 column, data with a blank row, a 合计 line and a footer.
-fn write_sheet(ws: &mut Worksheet, title: &str, village: &str, labels: &[&str], parents: Option<&[&str]>, rows: &[Vec<String>]) -> Result<()> {
+fn write_sheet(
+    ws: &mut Worksheet,
+    title: &str,
+    village: &str,
+    labels: &[&str],
+    parents: Option<&[&str]>,
+    rows: &[Vec<String>],
+) -> Result<()> {
     let bold = Format::new().set_bold().set_align(FormatAlign::Center);
     let width = labels.len() as u16 + 1;
     ws.merge_range(0, 0, 0, width - 1, title, &bold)?;
-    ws.write_string(1, 0, format!("填报单位：{village}（盖章）\u{3000}\u{3000}填报日期：2022年9月30日"))?;
+    ws.write_string(
+        1,
+        0,
+        format!("填报单位：{village}（盖章）\u{3000}\u{3000}填报日期：2022年9月30日"),
+    )?;
     let mut r = 2u32;
     match parents {
         Some(ps) => {
@@ -355,15 +569,22 @@ fn write_sheet(ws: &mut Worksheet, title: &str, village: &str, labels: &[&str], 
                     end += 1;
                 }
                 if p.is_empty() {
-                    ws.merge_range(r, c as u16 + 1, r + 1, c as u16 + 1, &format!("*{}", labels[c]), &bold)?;
+                    ws.merge_range(
+                        r,
+                        c as u16 + 1,
+                        r + 1,
+                        c as u16 + 1,
+                        &format!("*{}", labels[c]),
+                        &bold,
+                    )?;
                 } else {
                     if end > c {
                         ws.merge_range(r, c as u16 + 1, r, end as u16 + 1, p, &bold)?;
                     } else {
                         ws.write_string_with_format(r, c as u16 + 1, p, &bold)?;
                     }
-                    for k in c..=end {
-                        ws.write_string_with_format(r + 1, k as u16 + 1, labels[k], &bold)?;
+                    for (k, l) in labels.iter().enumerate().take(end + 1).skip(c) {
+                        ws.write_string_with_format(r + 1, k as u16 + 1, *l, &bold)?;
                     }
                 }
                 c = end + 1;
@@ -407,7 +628,8 @@ fn inject(rows: &mut [Vec<String>], r: &mut Rng) -> usize {
     }
     let n = rows.len();
     let picks = [3 + r.below(n - 6), n - 3];
-    rows[picks[0]][5] = format!("{:e}", rows[picks[0]][5].parse::<f64>().unwrap_or(4.5e17)).replace('e', "E+");
+    rows[picks[0]][5] =
+        format!("{:e}", rows[picks[0]][5].parse::<f64>().unwrap_or(4.5e17)).replace('e', "E+");
     rows[picks[1]][12] = "砖瓦房".into();
     2
 }
@@ -423,12 +645,34 @@ pub fn write_town(out: &Path, seed: u64, n: usize, villages: usize, faults: bool
     let mut township_reviews: Vec<Vec<String>> = Vec::new();
     for (vi, v) in names.iter().enumerate() {
         let bs: Vec<&Building> = all.iter().filter(|b| &b.village == v).collect();
-        let mut m = Mess { r: &mut r, level: 1.0 };
+        let mut m = Mess {
+            r: &mut r,
+            level: 1.0,
+        };
         let style = vi;
-        let mut brows: Vec<Vec<String>> = bs.iter().map(|b| building_cells(b, &mut m, style)).collect();
+        let mut brows: Vec<Vec<String>> = bs
+            .iter()
+            .map(|b| building_cells(b, &mut m, style))
+            .collect();
         let sep = ["、", "，", ";", "/"][vi % 4];
-        let hrows: Vec<Vec<String>> = bs.iter().flat_map(|b| b.hazards.iter().map(|h| hazard_cells(h, &b.code, &mut m, sep)).collect::<Vec<_>>()).collect();
-        let rrows: Vec<Vec<String>> = bs.iter().flat_map(|b| b.reviews.iter().map(|x| review_cells(b, x, &mut m)).collect::<Vec<_>>()).collect();
+        let hrows: Vec<Vec<String>> = bs
+            .iter()
+            .flat_map(|b| {
+                b.hazards
+                    .iter()
+                    .map(|h| hazard_cells(h, &b.code, &mut m, sep))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let rrows: Vec<Vec<String>> = bs
+            .iter()
+            .flat_map(|b| {
+                b.reviews
+                    .iter()
+                    .map(|x| review_cells(b, x, &mut m))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         if faults && vi == 1 {
             inject(&mut brows, m.r);
         }
@@ -436,7 +680,10 @@ pub fn write_town(out: &Path, seed: u64, n: usize, villages: usize, faults: bool
             // A GBK CSV pair, as WPS on an old PC saves it.
             let write_csv = |path: &Path, labels: &[&str], rows: &[Vec<String>]| -> Result<()> {
                 let mut w = csv::Writer::from_writer(Vec::new());
-                w.write_record(std::iter::once(format!("长塘镇{v}自建房排查表")).chain(std::iter::repeat_n(String::new(), labels.len() - 1)))?;
+                w.write_record(
+                    std::iter::once(format!("长塘镇{v}自建房排查表"))
+                        .chain(std::iter::repeat_n(String::new(), labels.len() - 1)),
+                )?;
                 w.write_record(labels.iter().map(|l| l.replace('\n', "")))?;
                 for row in rows {
                     w.write_record(row)?;
@@ -457,15 +704,36 @@ pub fn write_town(out: &Path, seed: u64, n: usize, villages: usize, faults: bool
         let ws = wb.add_worksheet();
         ws.set_name("自建房排查")?;
         let two_rows = vi % 2 == 0;
-        write_sheet(ws, &format!("长塘镇{v}经营性自建房安全隐患排查信息表"), v, &B_LABELS, two_rows.then_some(&B_PARENTS[..]), &brows)?;
+        write_sheet(
+            ws,
+            &format!("长塘镇{v}经营性自建房安全隐患排查信息表"),
+            v,
+            &B_LABELS,
+            two_rows.then_some(&B_PARENTS[..]),
+            &brows,
+        )?;
         let ws = wb.add_worksheet();
         ws.set_name("隐患清单")?;
-        write_sheet(ws, &format!("长塘镇{v}自建房安全隐患整治台账"), v, &H_LABELS, None, &hrows)?;
+        write_sheet(
+            ws,
+            &format!("长塘镇{v}自建房安全隐患整治台账"),
+            v,
+            &H_LABELS,
+            None,
+            &hrows,
+        )?;
         if vi == 0 {
             // The first village keeps its reviews in its own workbook: all three tables.
             let ws = wb.add_worksheet();
             ws.set_name("回头看")?;
-            write_sheet(ws, &format!("长塘镇{v}自建房“回头看”复核情况表"), v, &R_LABELS, None, &rrows)?;
+            write_sheet(
+                ws,
+                &format!("长塘镇{v}自建房“回头看”复核情况表"),
+                v,
+                &R_LABELS,
+                None,
+                &rrows,
+            )?;
         } else {
             township_reviews.extend(rrows);
         }
@@ -476,8 +744,18 @@ pub fn write_town(out: &Path, seed: u64, n: usize, villages: usize, faults: bool
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("复核")?;
-    write_sheet(ws, "长塘镇自建房“回头看”复核汇总表", "长塘镇", &R_LABELS, None, &township_reviews)?;
-    crate::output::atomic_write(&out.join("长塘镇“回头看”复核汇总表.xlsx"), &wb.save_to_buffer()?)?;
+    write_sheet(
+        ws,
+        "长塘镇自建房“回头看”复核汇总表",
+        "长塘镇",
+        &R_LABELS,
+        None,
+        &township_reviews,
+    )?;
+    crate::output::atomic_write(
+        &out.join("长塘镇“回头看”复核汇总表.xlsx"),
+        &wb.save_to_buffer()?,
+    )?;
     Ok(files + 1)
 }
 
@@ -490,8 +768,18 @@ mod tests {
         let a = town(7, 100, 4);
         let b = town(7, 100, 4);
         assert_eq!(a.len(), 100);
-        assert_eq!(a.iter().map(|x| x.owner_id.clone()).collect::<Vec<_>>(), b.iter().map(|x| x.owner_id.clone()).collect::<Vec<_>>());
-        let mis = a.iter().filter(|b| b.judgement != "未发现安全隐患" && b.hazards.is_empty() && b.reviews.iter().any(|r| r.judgement == "未发现安全隐患")).count();
+        assert_eq!(
+            a.iter().map(|x| x.owner_id.clone()).collect::<Vec<_>>(),
+            b.iter().map(|x| x.owner_id.clone()).collect::<Vec<_>>()
+        );
+        let mis = a
+            .iter()
+            .filter(|b| {
+                b.judgement != "未发现安全隐患"
+                    && b.hazards.is_empty()
+                    && b.reviews.iter().any(|r| r.judgement == "未发现安全隐患")
+            })
+            .count();
         assert_eq!(mis, 3);
     }
 }

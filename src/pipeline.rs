@@ -98,7 +98,10 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
         }
     };
     out.format = book.format.to_string();
-    let ctx = Ctx { lexicon: &opts.schemas.lexicon, today: opts.today };
+    let ctx = Ctx {
+        lexicon: &opts.schemas.lexicon,
+        today: opts.today,
+    };
     let mut any_table = false;
     let mut any_data = false;
     let mut no_table_sheets = Vec::new();
@@ -118,9 +121,21 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
                 any_table = true;
                 let t = opts.schemas.table(r.table);
                 out.findings.extend(r.findings.iter().cloned());
-                let place = Place { file_idx, file: rel, sheet: &grid.name };
+                let place = Place {
+                    file_idx,
+                    file: rel,
+                    sheet: &grid.name,
+                };
                 for &pos in &r.data {
-                    let rec = check_row(t, &r.columns, &grid.rows[pos], &place, &ctx, &mut out.findings, &mut out.changes);
+                    let rec = check_row(
+                        t,
+                        &r.columns,
+                        &grid.rows[pos],
+                        &place,
+                        &ctx,
+                        &mut out.findings,
+                        &mut out.changes,
+                    );
                     out.records[r.table.index()].push(rec);
                 }
                 out.rows_read[r.table.index()] += r.data.len();
@@ -139,7 +154,12 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
         }
         out.sheets.push(info);
     }
-    let sheet_list = out.sheets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("、");
+    let sheet_list = out
+        .sheets
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join("、");
     if !any_table {
         out.findings.push(
             Finding::new("F005", Severity::Error)
@@ -155,8 +175,14 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
             out.findings.push(
                 Finding::new("F006", Severity::Error)
                     .at_file(rel)
-                    .msg("文件只有表头，没有任何数据行", "the file has headers but no data rows")
-                    .fix("补填数据；若该村确无此类房屋，请书面说明", "fill in the data, or confirm in writing that there is none"),
+                    .msg(
+                        "文件只有表头，没有任何数据行",
+                        "the file has headers but no data rows",
+                    )
+                    .fix(
+                        "补填数据；若该村确无此类房屋，请书面说明",
+                        "fill in the data, or confirm in writing that there is none",
+                    ),
             );
         }
         for s in no_table_sheets {
@@ -164,8 +190,14 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
                 Finding::new("S005", Severity::Warning)
                     .at_file(rel)
                     .at_sheet(&s)
-                    .msg(format!("工作表“{s}”有内容，但找不到可识别的表，未导入"), format!("sheet “{s}” holds no recognisable table; not imported"))
-                    .fix("确认该表不需要导入，或把表头改为标准列名", "confirm it is not needed, or use standard column labels"),
+                    .msg(
+                        format!("工作表“{s}”有内容，但找不到可识别的表，未导入"),
+                        format!("sheet “{s}” holds no recognisable table; not imported"),
+                    )
+                    .fix(
+                        "确认该表不需要导入，或把表头改为标准列名",
+                        "confirm it is not needed, or use standard column labels",
+                    ),
             );
         }
     }
@@ -178,7 +210,8 @@ fn file_villages(files: &[FileOut], tables: &[Vec<Record>; 3], ix: Option<&Idx>)
     let mut code_village: HashMap<&str, &str> = HashMap::new();
     if let Some(ix) = ix {
         for b in &tables[0] {
-            if let (Some(c), Some(v)) = (b.vals[ix.b_code].as_str(), b.vals[ix.b_village].as_str()) {
+            if let (Some(c), Some(v)) = (b.vals[ix.b_code].as_str(), b.vals[ix.b_village].as_str())
+            {
                 code_village.insert(c, v);
             }
         }
@@ -205,11 +238,20 @@ fn file_villages(files: &[FileOut], tables: &[Vec<Record>; 3], ix: Option<&Idx>)
                     }
                 }
             }
-            if let Some((v, _)) = count.into_iter().max_by_key(|(v, n)| (*n, std::cmp::Reverse(*v))) {
+            if let Some((v, _)) = count
+                .into_iter()
+                .max_by_key(|(v, n)| (*n, std::cmp::Reverse(*v)))
+            {
                 return v.to_string();
             }
-            let stem = PathBuf::from(&f.input.rel).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-            name_re.captures(&stem).map(|c| c[1].to_string()).unwrap_or_else(|| "未识别村".to_string())
+            let stem = PathBuf::from(&f.input.rel)
+                .file_stem()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            name_re
+                .captures(&stem)
+                .map(|c| c[1].to_string())
+                .unwrap_or_else(|| "未识别村".to_string())
         })
         .collect()
 }
@@ -221,8 +263,10 @@ pub fn run(inputs: &[PathBuf], opts: &Options) -> Run {
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(files.len() as u64);
         b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} 个文件 {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{bar:30}] {pos}/{len} 个文件 {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         Some(b)
     } else {
@@ -237,15 +281,25 @@ pub fn run(inputs: &[PathBuf], opts: &Options) -> Run {
                 b.inc(1);
             }
             r.unwrap_or_else(|e| {
-                let what = e.downcast_ref::<String>().cloned().or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default();
+                let what = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_default();
                 FileOut {
                     input: f.clone(),
                     format: String::new(),
                     sheets: Vec::new(),
                     findings: vec![Finding::new("F009", Severity::Error)
                         .at_file(&f.rel)
-                        .msg(format!("处理该文件时程序内部出错，已跳过（{what}）"), format!("internal error while processing this file; skipped ({what})"))
-                        .fix("请把该文件发给维护人员；其他文件的结果不受影响", "send this file to the maintainers; other files are unaffected")],
+                        .msg(
+                            format!("处理该文件时程序内部出错，已跳过（{what}）"),
+                            format!("internal error while processing this file; skipped ({what})"),
+                        )
+                        .fix(
+                            "请把该文件发给维护人员；其他文件的结果不受影响",
+                            "send this file to the maintainers; other files are unaffected",
+                        )],
                     changes: Vec::new(),
                     records: [Vec::new(), Vec::new(), Vec::new()],
                     rows_read: [0; 3],
@@ -261,43 +315,79 @@ pub fn run(inputs: &[PathBuf], opts: &Options) -> Run {
     let mut findings = std::mem::take(&mut pre_findings);
     let mut changes = Vec::new();
     for f in outs.iter_mut() {
-        for t in 0..3 {
-            tables[t].append(&mut f.records[t]);
+        for (t, recs) in tables.iter_mut().zip(f.records.iter_mut()) {
+            t.append(recs);
         }
         findings.append(&mut f.findings);
         changes.append(&mut f.changes);
     }
     let idx = Idx::new(&opts.schemas);
     if let Some(ix) = &idx {
-        let t = Tables { buildings: &tables[0], hazards: &tables[1], reviews: &tables[2], files: &rel };
+        let t = Tables {
+            buildings: &tables[0],
+            hazards: &tables[1],
+            reviews: &tables[2],
+            files: &rel,
+        };
         findings.extend(cross::check(&t, ix));
     }
     // Reject every row with an error finding.
-    let rel_idx: HashMap<&str, usize> = rel.iter().enumerate().map(|(i, r)| (r.as_str(), i)).collect();
+    let rel_idx: HashMap<&str, usize> = rel
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i))
+        .collect();
     let bad: HashSet<(usize, &str, u32)> = findings
         .iter()
         .filter(|f| f.is_error())
         .filter_map(|f| Some((*rel_idx.get(f.file.as_str())?, f.sheet.as_str(), f.row?)))
         .collect();
-    let mut tables = tables;
     for t in tables.iter_mut() {
         for r in t.iter_mut() {
             r.rejected = bad.contains(&(r.file, r.sheet.as_str(), r.row));
         }
     }
     let proposals = match &idx {
-        Some(ix) => writeoff::propose(&Tables { buildings: &tables[0], hazards: &tables[1], reviews: &tables[2], files: &rel }, ix),
+        Some(ix) => writeoff::propose(
+            &Tables {
+                buildings: &tables[0],
+                hazards: &tables[1],
+                reviews: &tables[2],
+                files: &rel,
+            },
+            ix,
+        ),
         None => Vec::new(),
     };
     let village_of_file = file_villages(&outs, &tables, idx.as_ref());
     sort_findings(&mut findings);
-    Run { files: outs, rel, village_of_file, tables, findings, changes, proposals, idx, seconds: t0.elapsed().as_secs_f64() }
+    Run {
+        files: outs,
+        rel,
+        village_of_file,
+        tables,
+        findings,
+        changes,
+        proposals,
+        idx,
+        seconds: t0.elapsed().as_secs_f64(),
+    }
 }
 
 /// File, sheet, row, column order: how a clerk reads a report.
 pub fn sort_findings(f: &mut [Finding]) {
     f.sort_by(|a, b| {
-        (&a.file, &a.sheet, a.row.map(|r| r as i64).unwrap_or(-1), a.col.map(|c| c as i64).unwrap_or(-1))
-            .cmp(&(&b.file, &b.sheet, b.row.map(|r| r as i64).unwrap_or(-1), b.col.map(|c| c as i64).unwrap_or(-1)))
+        (
+            &a.file,
+            &a.sheet,
+            a.row.map(|r| r as i64).unwrap_or(-1),
+            a.col.map(|c| c as i64).unwrap_or(-1),
+        )
+            .cmp(&(
+                &b.file,
+                &b.sheet,
+                b.row.map(|r| r as i64).unwrap_or(-1),
+                b.col.map(|c| c as i64).unwrap_or(-1),
+            ))
     });
 }

@@ -5,7 +5,11 @@ use unicode_normalization::UnicodeNormalization;
 
 /// Is this one of the spaces villages' files carry (ASCII, U+3000, NBSP, zero-width …)?
 pub fn is_space(c: char) -> bool {
-    c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{a0}' | '\u{3000}')
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}' | '\u{a0}' | '\u{3000}'
+        )
 }
 
 /// Trim every kind of space at both ends.

@@ -50,7 +50,10 @@ pub struct Proposal {
 pub fn latest_reviews<'a>(reviews: &'a [Record], ix: &Idx) -> HashMap<&'a str, &'a Record> {
     let mut m: HashMap<&str, &Record> = HashMap::new();
     for r in reviews.iter().filter(|r| !r.rejected) {
-        let (Some(c), Some(d)) = (r.vals[ix.r_building].as_str(), r.vals[ix.r_date].as_date()) else { continue };
+        let (Some(c), Some(d)) = (r.vals[ix.r_building].as_str(), r.vals[ix.r_date].as_date())
+        else {
+            continue;
+        };
         match m.get(c) {
             Some(prev) if prev.vals[ix.r_date].as_date().is_some_and(|p| p > d) => {}
             _ => {
@@ -84,7 +87,12 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
         if j.is_empty() || j == NO_HAZARD {
             continue;
         }
-        let who = format!("{}（{}，户主{}）", code, b.text(ix.b_address), b.text(ix.b_owner));
+        let who = format!(
+            "{}（{}，户主{}）",
+            code,
+            b.text(ix.b_address),
+            b.text(ix.b_owner)
+        );
         if let Some(r) = latest.get(code) {
             if r.vals[ix.r_judgement].display() == NO_HAZARD {
                 let date = r.vals[ix.r_date].display();
@@ -121,7 +129,10 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
     }
     for h in t.hazards.iter().filter(|h| !h.rejected) {
         let done = h.vals[ix.h_done].as_date();
-        if !h.vals[ix.h_status].matches("已整治") || done.is_none() || h.vals[ix.h_writeoff].matches("已销号") {
+        if !h.vals[ix.h_status].matches("已整治")
+            || done.is_none()
+            || h.vals[ix.h_writeoff].matches("已销号")
+        {
             continue;
         }
         let bcode = h.text(ix.h_building);
@@ -144,6 +155,12 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
             ),
         });
     }
-    out.sort_by(|a, b| (a.reason, &a.building_code, &a.hazard_code).cmp(&(b.reason, &b.building_code, &b.hazard_code)));
+    out.sort_by(|a, b| {
+        (a.reason, &a.building_code, &a.hazard_code).cmp(&(
+            b.reason,
+            &b.building_code,
+            &b.hazard_code,
+        ))
+    });
     out
 }

@@ -25,22 +25,39 @@ fn inspect_recognises_every_demo_table_with_every_column_mapped() {
     let sheets = v.as_array().unwrap();
     let mut rows = [0u64; 3];
     for s in sheets {
-        let table = s["table"].as_str().unwrap_or_else(|| panic!("no table on {s}"));
+        let table = s["table"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no table on {s}"));
         for c in s["columns"].as_array().unwrap() {
             let header = c["header"].as_str().unwrap();
-            assert!(c["field"].is_string() || header.contains('序'), "unmapped {header} in {}", s["file"]);
+            assert!(
+                c["field"].is_string() || header.contains('序'),
+                "unmapped {header} in {}",
+                s["file"]
+            );
         }
-        let i = ["buildings", "hazards", "reviews"].iter().position(|x| *x == table).unwrap();
+        let i = ["buildings", "hazards", "reviews"]
+            .iter()
+            .position(|x| *x == table)
+            .unwrap();
         rows[i] += s["data_rows"].as_u64().unwrap();
         // Title row + 填报单位 line above; a 合计 line and footer lines skipped below.
-        let skipped: Vec<&str> = s["skipped"].as_array().unwrap().iter().map(|k| k["reason"].as_str().unwrap()).collect();
+        let skipped: Vec<&str> = s["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["reason"].as_str().unwrap())
+            .collect();
         if s["file"].as_str().unwrap().ends_with(".xlsx") {
             assert!(skipped.iter().any(|r| r.contains("合计")), "{skipped:?}");
         }
     }
     assert_eq!(rows[0], 850);
     // The two-row merged header of the first village is rows 3–4.
-    let first = sheets.iter().find(|s| s["file"].as_str().unwrap().starts_with("那洪村") && s["table"] == "buildings").unwrap();
+    let first = sheets
+        .iter()
+        .find(|s| s["file"].as_str().unwrap().starts_with("那洪村") && s["table"] == "buildings")
+        .unwrap();
     assert_eq!(first["header_rows"], serde_json::json!([3, 4]));
 }
 
@@ -51,30 +68,75 @@ fn run_on_demo_writes_every_output_with_typed_cells() {
     let out = t.path().join("out");
     let o = run(&["run", p(&d), "--out", p(&out), "--as-of", "2026-11-29"]);
     assert_eq!(o.code, 1, "the demo has two injected errors: {}", o.stderr);
-    for f in ["cleaned.xlsx", "errors.csv", "errors.xlsx", "changes.csv", "writeoffs.csv", "tally.csv", "tally.xlsx", "summary.json"] {
+    for f in [
+        "cleaned.xlsx",
+        "errors.csv",
+        "errors.xlsx",
+        "changes.csv",
+        "writeoffs.csv",
+        "tally.csv",
+        "tally.xlsx",
+        "summary.json",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     let errs = read_csv(&out.join("errors.csv"));
-    assert_eq!(errs[0], ["file", "sheet", "row", "cell", "field", "value", "severity", "code", "message", "suggestion"]);
+    assert_eq!(
+        errs[0],
+        [
+            "file",
+            "sheet",
+            "row",
+            "cell",
+            "field",
+            "value",
+            "severity",
+            "code",
+            "message",
+            "suggestion"
+        ]
+    );
     let codes: Vec<&str> = errs[1..].iter().map(|r| r[7].as_str()).collect();
-    assert!(codes.contains(&"C009") && codes.contains(&"C002"), "{codes:?}");
-    assert!(std::fs::read(out.join("errors.csv")).unwrap().starts_with(b"\xEF\xBB\xBF"));
+    assert!(
+        codes.contains(&"C009") && codes.contains(&"C002"),
+        "{codes:?}"
+    );
+    assert!(std::fs::read(out.join("errors.csv"))
+        .unwrap()
+        .starts_with(b"\xEF\xBB\xBF"));
     // cleaned.xlsx: typed cells.
     let mut wb = open_workbook_auto(out.join("cleaned.xlsx")).unwrap();
     let r = wb.worksheet_range("房屋信息").unwrap();
-    let head: Vec<String> = r.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let head: Vec<String> = r
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     let col = |l: &str| head.iter().position(|h| h == l).unwrap();
     let row1 = r.rows().nth(1).unwrap();
     assert!(matches!(row1[col("房屋编码")], Data::String(_)));
     assert!(matches!(row1[col("身份证号")], Data::String(_)));
     assert!(matches!(row1[col("层数")], Data::Float(_) | Data::Int(_)));
-    assert!(matches!(row1[col("建筑面积（㎡）")], Data::Float(_) | Data::Int(_)));
-    assert!(matches!(row1[col("排查日期")], Data::DateTime(_)), "{:?}", row1[col("排查日期")]);
+    assert!(matches!(
+        row1[col("建筑面积（㎡）")],
+        Data::Float(_) | Data::Int(_)
+    ));
+    assert!(
+        matches!(row1[col("排查日期")], Data::DateTime(_)),
+        "{:?}",
+        row1[col("排查日期")]
+    );
     let accepted = r.height() - 1;
     // Row conservation: rows read = accepted + rejected.
-    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     let b = &summary["tables"]["buildings"];
-    assert_eq!(b["read"].as_u64().unwrap(), b["accepted"].as_u64().unwrap() + b["rejected"].as_u64().unwrap());
+    assert_eq!(
+        b["read"].as_u64().unwrap(),
+        b["accepted"].as_u64().unwrap() + b["rejected"].as_u64().unwrap()
+    );
     assert_eq!(b["accepted"].as_u64().unwrap() as usize, accepted);
     assert_eq!(b["read"].as_u64().unwrap(), 850);
     // Tally totals agree with the cleaned workbook.
@@ -85,10 +147,25 @@ fn run_on_demo_writes_every_output_with_typed_cells() {
     assert_eq!(total[14], "2");
     // The seed's three misentries.
     let w = read_csv(&out.join("writeoffs.csv"));
-    assert_eq!(w[0], ["reason", "building_code", "hazard_code", "village", "file", "sheet", "row", "evidence"]);
+    assert_eq!(
+        w[0],
+        [
+            "reason",
+            "building_code",
+            "hazard_code",
+            "village",
+            "file",
+            "sheet",
+            "row",
+            "evidence"
+        ]
+    );
     assert_eq!(w.iter().filter(|r| r[0] == "misentry").count(), 3);
     // annotated copies: one per input file, each with a 问题清单 sheet.
-    let ann: Vec<_> = std::fs::read_dir(out.join("annotated")).unwrap().map(|e| e.unwrap().path()).collect();
+    let ann: Vec<_> = std::fs::read_dir(out.join("annotated"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(ann.len(), std::fs::read_dir(&d).unwrap().count());
     for a in &ann {
         let wb = open_workbook_auto(a).unwrap();
@@ -106,7 +183,10 @@ fn annotated_cells_carry_notes_and_fills_and_no_formulas_anywhere() {
     let mut b2 = building("YH450103000000002", IDS[1], "未发现安全隐患");
     b2[10] = "45".into();
     let rows: Vec<Vec<String>> = vec![B_HEAD.iter().map(|s| s.to_string()).collect(), b1, b2];
-    let refs: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let refs: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
     let refs2: Vec<&[&str]> = refs.iter().map(|r| r.as_slice()).collect();
     write_csv(&dir.join("平安村.csv"), &refs2);
     let out = t.path().join("out");
@@ -127,7 +207,10 @@ fn annotated_cells_carry_notes_and_fills_and_no_formulas_anywhere() {
             sheets.push_str(&s);
         }
     }
-    assert!(comments.contains("层数 45 超出允许范围"), "note with the message: {comments}");
+    assert!(
+        comments.contains("层数 45 超出允许范围"),
+        "note with the message: {comments}"
+    );
     assert!(comments.contains("建议"), "note with the suggestion");
     let styles = {
         let mut f = z.by_name("xl/styles.xml").unwrap();
@@ -145,14 +228,21 @@ fn annotated_cells_carry_notes_and_fills_and_no_formulas_anywhere() {
                 if f.name().starts_with("xl/worksheets/") {
                     let mut s = String::new();
                     std::io::Read::read_to_string(&mut f, &mut s).unwrap();
-                    assert!(!s.contains("<f>") && !s.contains("<f "), "formula in {}", entry.display());
+                    assert!(
+                        !s.contains("<f>") && !s.contains("<f "),
+                        "formula in {}",
+                        entry.display()
+                    );
                 }
             }
         }
     }
     let mut wb = open_workbook_auto(out.join("cleaned.xlsx")).unwrap();
     let r = wb.worksheet_range("房屋信息").unwrap();
-    assert_eq!(r.get((1, 3)), Some(&Data::String("=HYPERLINK(\"x\")".into())));
+    assert_eq!(
+        r.get((1, 3)),
+        Some(&Data::String("=HYPERLINK(\"x\")".into()))
+    );
     let _ = sheets;
 }
 
@@ -196,48 +286,124 @@ fn writeoff_reasons_latest_review_and_duplicate_code_in_two_files() {
             building("YH450103000000005", IDS[4], "未发现安全隐患"),
         ],
     );
-    write_table(&dir.join("b村房屋.csv"), &B_HEAD, &[building("YH450103000000005", IDS[5], "未发现安全隐患")]);
+    write_table(
+        &dir.join("b村房屋.csv"),
+        &B_HEAD,
+        &[building("YH450103000000005", IDS[5], "未发现安全隐患")],
+    );
     write_table(
         &dir.join("a村隐患.csv"),
         &H_HEAD,
         &[
-            s(&["YH450103000000004-01", "YH450103000000004", "消防安全", "杂物", "一般隐患", "2022-06-02", "维修加固", "韦宝", "2022-07-01", "已整治", "2022-06-20", "", ""]),
-            s(&["YH450103000000003-01", "YH450103000000003", "消防安全", "杂物", "一般隐患", "2022-06-02", "维修加固", "韦宝", "2022-07-01", "整治中", "", "", ""]),
+            s(&[
+                "YH450103000000004-01",
+                "YH450103000000004",
+                "消防安全",
+                "杂物",
+                "一般隐患",
+                "2022-06-02",
+                "维修加固",
+                "韦宝",
+                "2022-07-01",
+                "已整治",
+                "2022-06-20",
+                "",
+                "",
+            ]),
+            s(&[
+                "YH450103000000003-01",
+                "YH450103000000003",
+                "消防安全",
+                "杂物",
+                "一般隐患",
+                "2022-06-02",
+                "维修加固",
+                "韦宝",
+                "2022-07-01",
+                "整治中",
+                "",
+                "",
+                "",
+            ]),
         ],
     );
     write_table(
         &dir.join("复核.csv"),
         &R_HEAD,
         &[
-            s(&["YH450103000000001", "2022-09-01", "贺丽伟", "未发现安全隐患", "系录入错误"]),
-            s(&["YH450103000000003", "2022-08-01", "贺丽伟", "未发现安全隐患", ""]),
-            s(&["YH450103000000003", "2022-10-01", "沈秀华", "存在一定安全隐患", "隐患属实"]),
+            s(&[
+                "YH450103000000001",
+                "2022-09-01",
+                "贺丽伟",
+                "未发现安全隐患",
+                "系录入错误",
+            ]),
+            s(&[
+                "YH450103000000003",
+                "2022-08-01",
+                "贺丽伟",
+                "未发现安全隐患",
+                "",
+            ]),
+            s(&[
+                "YH450103000000003",
+                "2022-10-01",
+                "沈秀华",
+                "存在一定安全隐患",
+                "隐患属实",
+            ]),
         ],
     );
     let out = t.path().join("out");
     let o = run(&["run", p(&dir), "--out", p(&out)]);
     assert_eq!(o.code, 1, "duplicate code is an error: {}", o.stderr);
     let w = read_csv(&out.join("writeoffs.csv"));
-    let got: Vec<(String, String, String)> = w[1..].iter().map(|r| (r[0].clone(), r[1].clone(), r[2].clone())).collect();
+    let got: Vec<(String, String, String)> = w[1..]
+        .iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[2].clone()))
+        .collect();
     assert_eq!(
         got,
         [
             ("misentry".into(), "YH450103000000001".into(), String::new()),
-            ("suspected_misentry".into(), "YH450103000000002".into(), String::new()),
-            ("rectified".into(), "YH450103000000004".into(), "YH450103000000004-01".into()),
+            (
+                "suspected_misentry".into(),
+                "YH450103000000002".into(),
+                String::new()
+            ),
+            (
+                "rectified".into(),
+                "YH450103000000004".into(),
+                "YH450103000000004-01".into()
+            ),
         ]
     );
-    assert!(w[1][7].contains("贺丽伟") && w[1][7].contains("2022-09-01"), "evidence names the reviewer and date");
+    assert!(
+        w[1][7].contains("贺丽伟") && w[1][7].contains("2022-09-01"),
+        "evidence names the reviewer and date"
+    );
     let errs = read_csv(&out.join("errors.csv"));
     let dup: Vec<&Vec<String>> = errs.iter().filter(|r| r[7] == "B001").collect();
     assert_eq!(dup.len(), 2, "both places flagged");
-    assert!(dup.iter().any(|r| r[0] == "a村房屋.csv" && r[8].contains("b村房屋.csv A2")), "{dup:?}");
-    assert!(dup.iter().any(|r| r[0] == "b村房屋.csv" && r[8].contains("a村房屋.csv A6")), "{dup:?}");
+    assert!(
+        dup.iter()
+            .any(|r| r[0] == "a村房屋.csv" && r[8].contains("b村房屋.csv A2")),
+        "{dup:?}"
+    );
+    assert!(
+        dup.iter()
+            .any(|r| r[0] == "b村房屋.csv" && r[8].contains("a村房屋.csv A6")),
+        "{dup:?}"
+    );
     // check prints the same proposals and writes them with --writeoffs.
     let wo = t.path().join("w.csv");
     let o = run(&["check", p(&dir), "--writeoffs", p(&wo)]);
     assert_eq!(o.code, 1);
-    assert!(o.stdout.contains("销号建议") && o.stdout.contains("misentry"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("销号建议") && o.stdout.contains("misentry"),
+        "{}",
+        o.stdout
+    );
     assert_eq!(read_csv(&wo), w);
 }
 
@@ -253,7 +419,10 @@ fn check_csv_is_exactly_errors_csv_and_lang_en() {
     run(&["run", p(&dir), "--out", p(&out)]);
     let o = run(&["check", p(&dir), "--format", "csv"]);
     assert_eq!(o.code, 1);
-    assert_eq!(o.stdout.as_bytes(), std::fs::read(out.join("errors.csv")).unwrap().as_slice());
+    assert_eq!(
+        o.stdout.as_bytes(),
+        std::fs::read(out.join("errors.csv")).unwrap().as_slice()
+    );
     assert!(o.stdout.contains("您是否想填：砌体结构"));
     let o = run(&["--lang", "en", "check", p(&dir)]);
     assert!(o.stdout.contains("is not an allowed value"), "{}", o.stdout);
@@ -266,7 +435,11 @@ fn broken_files_are_findings_and_lock_files_are_skipped() {
     std::fs::create_dir(&dir).unwrap();
     std::fs::write(dir.join("empty.xlsx"), b"").unwrap();
     std::fs::write(dir.join("text.xlsx"), "这不是Excel".as_bytes()).unwrap();
-    std::fs::write(dir.join("web.xls"), "<html><table><tr><td>房屋编码</td></tr></table></html>").unwrap();
+    std::fs::write(
+        dir.join("web.xls"),
+        "<html><table><tr><td>房屋编码</td></tr></table></html>",
+    )
+    .unwrap();
     std::fs::write(dir.join("~$lock.xlsx"), b"lock").unwrap();
     std::fs::write(dir.join(".hidden.xlsx"), b"x").unwrap();
     write_table(&dir.join("only_headers.csv"), &B_HEAD, &[]);
@@ -279,7 +452,9 @@ fn broken_files_are_findings_and_lock_files_are_skipped() {
     assert_eq!(by_file("text.xlsx").as_deref(), Some("F001"));
     assert_eq!(by_file("web.xls").as_deref(), Some("F008"));
     assert_eq!(by_file("only_headers.csv").as_deref(), Some("F006"));
-    assert!(errs.iter().all(|r| !r[0].contains("lock") && !r[0].contains("hidden")));
+    assert!(errs
+        .iter()
+        .all(|r| !r[0].contains("lock") && !r[0].contains("hidden")));
 }
 
 #[test]
@@ -304,14 +479,32 @@ fn schema_with_an_alias_claimed_twice_exits_2_naming_it() {
     let t = tempfile::tempdir().unwrap();
     let sd = t.path().join("schemas");
     std::fs::create_dir(&sd).unwrap();
-    for f in ["buildings.toml", "hazards.toml", "reviews.toml", "lexicon.toml"] {
-        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(f)).unwrap();
-        let text = if f == "buildings.toml" { text.replace("aliases = [\"组\"", "aliases = [\"户主\", \"组\"") } else { text };
+    for f in [
+        "buildings.toml",
+        "hazards.toml",
+        "reviews.toml",
+        "lexicon.toml",
+    ] {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("schemas")
+                .join(f),
+        )
+        .unwrap();
+        let text = if f == "buildings.toml" {
+            text.replace("aliases = [\"组\"", "aliases = [\"户主\", \"组\"")
+        } else {
+            text
+        };
         std::fs::write(sd.join(f), text).unwrap();
     }
     let o = run(&["--schemas", p(&sd), "rules"]);
     assert_eq!(o.code, 2);
-    assert!(o.stderr.contains("户主") && o.stderr.contains("buildings.toml"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("户主") && o.stderr.contains("buildings.toml"),
+        "{}",
+        o.stderr
+    );
 }
 
 #[test]
@@ -319,9 +512,26 @@ fn adding_an_enum_synonym_is_a_schema_edit() {
     let t = tempfile::tempdir().unwrap();
     let sd = t.path().join("schemas");
     std::fs::create_dir(&sd).unwrap();
-    for f in ["buildings.toml", "hazards.toml", "reviews.toml", "lexicon.toml"] {
-        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas").join(f)).unwrap();
-        let text = if f == "buildings.toml" { text.replace("\"砖混\" = \"砌体结构\"", "\"砖混\" = \"砌体结构\"\n\"砖瓦房\" = \"砌体结构\"") } else { text };
+    for f in [
+        "buildings.toml",
+        "hazards.toml",
+        "reviews.toml",
+        "lexicon.toml",
+    ] {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("schemas")
+                .join(f),
+        )
+        .unwrap();
+        let text = if f == "buildings.toml" {
+            text.replace(
+                "\"砖混\" = \"砌体结构\"",
+                "\"砖混\" = \"砌体结构\"\n\"砖瓦房\" = \"砌体结构\"",
+            )
+        } else {
+            text
+        };
         std::fs::write(sd.join(f), text).unwrap();
     }
     let dir = t.path().join("in");
@@ -342,6 +552,10 @@ fn rules_lists_and_explains() {
     }
     let o = run(&["rules", "C009"]);
     assert_eq!(o.code, 0);
-    assert!(o.stdout.contains("文本") && o.stdout.contains("为什么重要"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("文本") && o.stdout.contains("为什么重要"),
+        "{}",
+        o.stdout
+    );
     assert_eq!(run(&["rules", "Z999"]).code, 2);
 }

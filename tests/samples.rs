@@ -26,10 +26,21 @@ fn inspect_row_counts_equal_the_clean_key() {
     for s in v.as_array().unwrap() {
         let n = s["data_rows"].as_u64().unwrap();
         if n > 0 {
-            got.insert((s["file"].as_str().unwrap().to_string(), s["sheet"].as_str().unwrap_or("").to_string()), n);
+            got.insert(
+                (
+                    s["file"].as_str().unwrap().to_string(),
+                    s["sheet"].as_str().unwrap_or("").to_string(),
+                ),
+                n,
+            );
             for c in s["columns"].as_array().unwrap() {
                 let how = c["how"].as_str().unwrap();
-                assert!(how == "label" || how == "seq" || how == "note", "{} {}: {c}", s["file"], s["sheet"]);
+                assert!(
+                    how == "label" || how == "seq" || how == "note",
+                    "{} {}: {c}",
+                    s["file"],
+                    s["sheet"]
+                );
             }
         }
     }
@@ -50,10 +61,18 @@ fn hostile_broken_files_give_file_level_findings() {
     let errs = read_csv(&out.join("errors.csv"));
     for r in read_csv(&root.join("key/hostile.csv")).into_iter().skip(1) {
         if r[1] == "file_finding" {
-            assert!(errs.iter().any(|e| e[0] == r[0] && e[2].is_empty()), "{} has no file-level finding", r[0]);
+            assert!(
+                errs.iter().any(|e| e[0] == r[0] && e[2].is_empty()),
+                "{} has no file-level finding",
+                r[0]
+            );
         }
         if r[1] == "skip" {
-            assert!(errs.iter().all(|e| e[0] != r[0]), "{} should be skipped", r[0]);
+            assert!(
+                errs.iter().all(|e| e[0] != r[0]),
+                "{} should be skipped",
+                r[0]
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::text::nfkc_trim;
 
 /// The calendar date of an Excel serial (fraction = time of day, ignored).
 pub fn serial_to_date(serial: f64, is_1904: bool) -> Option<NaiveDate> {
-    if !serial.is_finite() || serial < 0.0 || serial > 2_958_465.0 {
+    if !serial.is_finite() || !(0.0..=2_958_465.0).contains(&serial) {
         return None;
     }
     let days = serial.floor() as i64;
@@ -34,11 +34,19 @@ pub fn date_to_serial(d: NaiveDate) -> f64 {
     (d - base).num_days() as f64
 }
 
-static DMY_SEP: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{2}|\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$").expect("static regex"));
+static DMY_SEP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{2}|\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+        .expect("static regex")
+});
 
 /// Text forms chrono parses directly.
-const FORMATS: [&str; 5] = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y年%m月%d号"];
+const FORMATS: [&str; 5] = [
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y.%m.%d",
+    "%Y年%m月%d日",
+    "%Y年%m月%d号",
+];
 
 fn bad(field: &Field, s: &str, why_zh: &str, why_en: &str) -> Parsed {
     Parsed::err(
@@ -47,7 +55,10 @@ fn bad(field: &Field, s: &str, why_zh: &str, why_en: &str) -> Parsed {
             format!("{}“{s}”{why_zh}", field.label),
             format!("{} “{s}” {why_en}", field.label_en),
         )
-        .fix("按“2022-05-19”或“2022年5月19日”填写，或把单元格设为日期格式", "write it as 2022-05-19 or 2022年5月19日"),
+        .fix(
+            "按“2022-05-19”或“2022年5月19日”填写，或把单元格设为日期格式",
+            "write it as 2022-05-19 or 2022年5月19日",
+        ),
     )
 }
 
@@ -64,9 +75,12 @@ pub fn date_from_text(s: &str) -> Result<(NaiveDate, bool), &'static str> {
         }
     }
     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(&format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..]), "%Y-%m-%d")
-            .map(|d| (d, false))
-            .map_err(|_| "impossible");
+        return NaiveDate::parse_from_str(
+            &format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..]),
+            "%Y-%m-%d",
+        )
+        .map(|d| (d, false))
+        .map_err(|_| "impossible");
     }
     if let Some(c) = DMY_SEP.captures(&t) {
         let y: i32 = c[1].parse().map_err(|_| "unreadable")?;
@@ -74,7 +88,9 @@ pub fn date_from_text(s: &str) -> Result<(NaiveDate, bool), &'static str> {
         let y = if two { 2000 + y } else { y };
         let m: u32 = c[2].parse().map_err(|_| "unreadable")?;
         let d: u32 = c[3].parse().map_err(|_| "unreadable")?;
-        return NaiveDate::from_ymd_opt(y, m, d).map(|x| (x, two)).ok_or("impossible");
+        return NaiveDate::from_ymd_opt(y, m, d)
+            .map(|x| (x, two))
+            .ok_or("impossible");
     }
     // A serial number stored as text.
     if (4..=6).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit()) {
@@ -90,13 +106,27 @@ pub fn date_from_text(s: &str) -> Result<(NaiveDate, bool), &'static str> {
 pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let (date, two_digit, shown) = match raw {
         Raw::Date { date: Some(d), .. } => (*d, false, d.to_string()),
-        Raw::Date { serial, .. } => return bad(field, &crate::read::fmt_num(*serial), "不是有效的日期", "is not a valid date"),
+        Raw::Date { serial, .. } => {
+            return bad(
+                field,
+                &crate::read::fmt_num(*serial),
+                "不是有效的日期",
+                "is not a valid date",
+            )
+        }
         Raw::Num(f) => {
             let f = *f;
             if (19000101.0..=21001231.0).contains(&f) && f.fract() == 0.0 {
                 match date_from_text(&crate::read::fmt_num(f)) {
                     Ok((d, t)) => (d, t, crate::read::fmt_num(f)),
-                    Err(_) => return bad(field, &crate::read::fmt_num(f), "不是存在的日期", "is not a real date"),
+                    Err(_) => {
+                        return bad(
+                            field,
+                            &crate::read::fmt_num(f),
+                            "不是存在的日期",
+                            "is not a real date",
+                        )
+                    }
                 }
             } else {
                 match serial_to_date(f, false) {
@@ -111,7 +141,9 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         },
         Raw::Text(s) => match date_from_text(s) {
             Ok((d, t)) => (d, t, s.clone()),
-            Err("impossible") => return bad(field, s, "是不存在的日期", "is not a real calendar date"),
+            Err("impossible") => {
+                return bad(field, s, "是不存在的日期", "is not a real calendar date")
+            }
             Err(_) => return bad(field, s, "无法识别为日期", "cannot be read as a date"),
         },
         other => return bad(field, &other.display(), "不是日期", "is not a date"),
@@ -136,7 +168,10 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
                 format!("{} {date} 不在允许范围内（{range}）", field.label),
                 format!("{} {date} is outside {range}", field.label_en),
             )
-            .fix("核对日期（年份是否写错）", "check the date (is the year right?)"),
+            .fix(
+                "核对日期（年份是否写错）",
+                "check the date (is the year right?)",
+            ),
         );
     }
     if two_digit {
@@ -144,10 +179,21 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
             Val::Date(date),
             Issue::warning(
                 "C007",
-                format!("{}“{shown}”只写了两位年份，已按 {} 年理解", field.label, date.year()),
-                format!("{} “{shown}” has a two-digit year, read as {}", field.label_en, date.year()),
+                format!(
+                    "{}“{shown}”只写了两位年份，已按 {} 年理解",
+                    field.label,
+                    date.year()
+                ),
+                format!(
+                    "{} “{shown}” has a two-digit year, read as {}",
+                    field.label_en,
+                    date.year()
+                ),
             )
-            .fix("写全四位年份，如 2022-05-19", "write the full year, e.g. 2022-05-19"),
+            .fix(
+                "写全四位年份，如 2022-05-19",
+                "write the full year, e.g. 2022-05-19",
+            ),
         );
     }
     Parsed::ok(Val::Date(date))
@@ -156,8 +202,8 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cells::testutil::*;
     use crate::cells::parse;
+    use crate::cells::testutil::*;
     use crate::schema::TableKind::*;
     use proptest::prelude::*;
 
@@ -167,28 +213,61 @@ mod tests {
 
     #[test]
     fn text_forms() {
-        for s in ["2022-03-15", "2022/3/15", "2022.3.15", "2022年3月15日", "20220315", "2022-03-15 00:00:00", "２０２２年３月１５日", " 2022/03/15 "] {
+        for s in [
+            "2022-03-15",
+            "2022/3/15",
+            "2022.3.15",
+            "2022年3月15日",
+            "20220315",
+            "2022-03-15 00:00:00",
+            "２０２２年３月１５日",
+            " 2022/03/15 ",
+        ] {
             assert_eq!(p(Buildings, "survey_date", s).val, d(2022, 3, 15), "{s}");
         }
     }
 
     #[test]
     fn serials_1900_and_1904() {
-        assert_eq!(serial_to_date(44635.0, false), NaiveDate::from_ymd_opt(2022, 3, 15));
-        assert_eq!(serial_to_date(43173.0, true), NaiveDate::from_ymd_opt(2022, 3, 15));
-        assert_eq!(serial_to_date(1.0, false), NaiveDate::from_ymd_opt(1900, 1, 1));
-        assert_eq!(serial_to_date(61.0, false), NaiveDate::from_ymd_opt(1900, 3, 1));
+        assert_eq!(
+            serial_to_date(44635.0, false),
+            NaiveDate::from_ymd_opt(2022, 3, 15)
+        );
+        assert_eq!(
+            serial_to_date(43173.0, true),
+            NaiveDate::from_ymd_opt(2022, 3, 15)
+        );
+        assert_eq!(
+            serial_to_date(1.0, false),
+            NaiveDate::from_ymd_opt(1900, 1, 1)
+        );
+        assert_eq!(
+            serial_to_date(61.0, false),
+            NaiveDate::from_ymd_opt(1900, 3, 1)
+        );
         let r = parse(field(Buildings, "survey_date"), &Raw::Num(44635.0), &ctx());
         assert_eq!(r.val, d(2022, 3, 15));
     }
 
     #[test]
     fn bad_dates() {
-        assert_eq!(code(&p(Buildings, "survey_date", "2022-02-30")), Some("C005"));
-        assert_eq!(code(&p(Buildings, "survey_date", "2022.13.5")), Some("C005"));
+        assert_eq!(
+            code(&p(Buildings, "survey_date", "2022-02-30")),
+            Some("C005")
+        );
+        assert_eq!(
+            code(&p(Buildings, "survey_date", "2022.13.5")),
+            Some("C005")
+        );
         assert_eq!(code(&p(Buildings, "survey_date", "去年五月")), Some("C005"));
-        assert_eq!(code(&p(Buildings, "survey_date", "2021-05-01")), Some("C006"));
-        assert_eq!(code(&p(Buildings, "survey_date", "2030-05-01")), Some("C006"));
+        assert_eq!(
+            code(&p(Buildings, "survey_date", "2021-05-01")),
+            Some("C006")
+        );
+        assert_eq!(
+            code(&p(Buildings, "survey_date", "2030-05-01")),
+            Some("C006")
+        );
         let two = p(Buildings, "survey_date", "22.5.19");
         assert_eq!(code(&two), Some("C007"));
         assert_eq!(two.val, d(2022, 5, 19));

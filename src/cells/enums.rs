@@ -17,7 +17,11 @@ pub fn lookup(field: &Field, written: &str) -> Option<String> {
         if let Some(v) = field.values.iter().find(|v| norm_key(v) == k) {
             return Some(v.clone());
         }
-        field.synonyms.iter().find(|(s, _)| norm_key(s) == k).map(|(_, c)| c.clone())
+        field
+            .synonyms
+            .iter()
+            .find(|(s, _)| norm_key(s) == k)
+            .map(|(_, c)| c.clone())
     };
     if let Some(v) = find(&key) {
         return Some(v);
@@ -37,10 +41,19 @@ pub fn lookup(field: &Field, written: &str) -> Option<String> {
 pub fn closest(field: &Field, written: &str) -> Option<String> {
     let k = norm_key(written);
     let mut best: Option<(f64, &String)> = None;
-    let candidates = field.values.iter().map(|v| (v, v)).chain(field.synonyms.iter());
+    let candidates = field
+        .values
+        .iter()
+        .map(|v| (v, v))
+        .chain(field.synonyms.iter());
     for (form, canon) in candidates {
-        let s = strsim::normalized_levenshtein(&k, &norm_key(form))
-            .max(if norm_key(form).contains(&k) || k.contains(&norm_key(form)) { 0.5 } else { 0.0 });
+        let s = strsim::normalized_levenshtein(&k, &norm_key(form)).max(
+            if norm_key(form).contains(&k) || k.contains(&norm_key(form)) {
+                0.5
+            } else {
+                0.0
+            },
+        );
         if best.is_none_or(|(b, _)| s > b) {
             best = Some((s, canon));
         }
@@ -60,7 +73,10 @@ fn unknown(field: &Field, s: &str) -> Issue {
         format!("{}“{s}”不是允许的选项", field.label),
         format!("{} “{s}” is not an allowed value", field.label_en),
     )
-    .fix(format!("{gz}允许的选项：{allowed}"), format!("{ge}allowed: {allowed}"))
+    .fix(
+        format!("{gz}允许的选项：{allowed}"),
+        format!("{ge}allowed: {allowed}"),
+    )
 }
 
 pub fn parse_enum(field: &Field, raw: &Raw) -> Parsed {
@@ -79,7 +95,14 @@ pub fn parse_enum_list(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         if sep.is_empty() {
             continue;
         }
-        parts = parts.iter().flat_map(|p| p.split(sep.as_str()).map(str::to_string).collect::<Vec<_>>()).collect();
+        parts = parts
+            .iter()
+            .flat_map(|p| {
+                p.split(sep.as_str())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
     }
     let mut out: Vec<String> = Vec::new();
     for p in parts {
@@ -111,14 +134,34 @@ mod tests {
     #[test]
     fn synonyms_and_parentheticals() {
         assert_eq!(p(Buildings, "structure", "砖混").val.display(), "砌体结构");
-        assert_eq!(p(Buildings, "structure", "框架").val.display(), "钢筋混凝土结构");
-        assert_eq!(p(Buildings, "structure", "木(竹)结构").val.display(), "木（竹）结构");
+        assert_eq!(
+            p(Buildings, "structure", "框架").val.display(),
+            "钢筋混凝土结构"
+        );
+        assert_eq!(
+            p(Buildings, "structure", "木(竹)结构").val.display(),
+            "木（竹）结构"
+        );
         assert_eq!(p(Buildings, "appraisal_grade", "C").val.display(), "C级");
-        assert_eq!(p(Buildings, "judgement", "无隐患").val.display(), "未发现安全隐患");
-        assert_eq!(p(Buildings, "judgement", "存在严重安全隐患(立即停用)").val.display(), "存在严重安全隐患");
-        assert_eq!(p(Buildings, "use", "自住兼经营性自建房").val.display(), "自住兼经营");
+        assert_eq!(
+            p(Buildings, "judgement", "无隐患").val.display(),
+            "未发现安全隐患"
+        );
+        assert_eq!(
+            p(Buildings, "judgement", "存在严重安全隐患(立即停用)")
+                .val
+                .display(),
+            "存在严重安全隐患"
+        );
+        assert_eq!(
+            p(Buildings, "use", "自住兼经营性自建房").val.display(),
+            "自住兼经营"
+        );
         assert_eq!(p(Hazards, "status", "未整治").val.display(), "待整治");
-        assert_eq!(p(Hazards, "writeoff", "销号审核通过").val.display(), "已销号");
+        assert_eq!(
+            p(Hazards, "writeoff", "销号审核通过").val.display(),
+            "已销号"
+        );
     }
 
     #[test]
@@ -131,8 +174,20 @@ mod tests {
 
     #[test]
     fn lists_any_separator() {
-        for s in ["停止使用;封控警示;维修加固", "停止使用、封控警示，维修加固", "停止使用/封控警示,维修加固"] {
-            assert_eq!(p(Hazards, "measure", s).val, Val::List(vec!["停止使用".into(), "封控警示".into(), "维修加固".into()]), "{s}");
+        for s in [
+            "停止使用;封控警示;维修加固",
+            "停止使用、封控警示，维修加固",
+            "停止使用/封控警示,维修加固",
+        ] {
+            assert_eq!(
+                p(Hazards, "measure", s).val,
+                Val::List(vec![
+                    "停止使用".into(),
+                    "封控警示".into(),
+                    "维修加固".into()
+                ]),
+                "{s}"
+            );
         }
         assert_eq!(code(&p(Hazards, "measure", "停止使用、刷漆")), Some("C002"));
     }

@@ -14,14 +14,19 @@ use crate::text::nfkc_nospace;
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: &[u8; 11] = b"10X98765432";
 
-static SCI: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d(\.\d+)?[eE]\+?\d+$").expect("static regex"));
+static SCI: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d(\.\d+)?[eE]\+?\d+$").expect("static regex"));
 
 /// The check character of the first 17 digits.
 pub fn check_char(first17: &str) -> Option<char> {
     if first17.len() != 17 || !first17.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let sum: u32 = first17.bytes().zip(WEIGHTS).map(|(b, w)| (b - b'0') as u32 * w).sum();
+    let sum: u32 = first17
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(b, w)| (b - b'0') as u32 * w)
+        .sum();
     Some(CHECK[(sum % 11) as usize] as char)
 }
 
@@ -86,7 +91,11 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
             Issue::error(
                 "C012",
                 format!("{}“{t}”中的出生日期 {} 不存在", field.label, &t[6..14]),
-                format!("{} “{t}” holds an impossible birth date {}", field.label_en, &t[6..14]),
+                format!(
+                    "{} “{t}” holds an impossible birth date {}",
+                    field.label_en,
+                    &t[6..14]
+                ),
             )
             .fix(fix_zh, fix_en),
         );
@@ -101,7 +110,11 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
                     field.label,
                     want.unwrap_or('?')
                 ),
-                format!("{} “{t}” fails the check digit (expected {})", field.label_en, want.unwrap_or('?')),
+                format!(
+                    "{} “{t}” fails the check digit (expected {})",
+                    field.label_en,
+                    want.unwrap_or('?')
+                ),
             )
             .fix(fix_zh, fix_en),
         );
@@ -112,21 +125,45 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cells::testutil::*;
     use crate::cells::parse;
+    use crate::cells::testutil::*;
     use crate::schema::TableKind::*;
     use proptest::prelude::*;
 
     #[test]
     fn good_and_bad_ids() {
         assert_eq!(p(Buildings, "owner_id", "450103196708158643").issue, None);
-        assert_eq!(p(Buildings, "owner_id", " 431121197310061520 ").val.display(), "431121197310061520");
-        assert_eq!(code(&p(Buildings, "owner_id", "450103196708158644")), Some("C008"));
-        assert_eq!(code(&p(Buildings, "owner_id", "45010319670815864")), Some("C011"));
-        assert_eq!(code(&p(Buildings, "owner_id", "450103199913325811")), Some("C012"));
-        assert_eq!(code(&p(Buildings, "owner_id", "4.50103198001011E+17")), Some("C009"));
-        assert_eq!(code(&p(Buildings, "owner_id", "450103670815864")), Some("C010"));
-        let r = parse(field(Buildings, "owner_id"), &Raw::Num(4.50103198001011e17), &ctx());
+        assert_eq!(
+            p(Buildings, "owner_id", " 431121197310061520 ")
+                .val
+                .display(),
+            "431121197310061520"
+        );
+        assert_eq!(
+            code(&p(Buildings, "owner_id", "450103196708158644")),
+            Some("C008")
+        );
+        assert_eq!(
+            code(&p(Buildings, "owner_id", "45010319670815864")),
+            Some("C011")
+        );
+        assert_eq!(
+            code(&p(Buildings, "owner_id", "450103199913325811")),
+            Some("C012")
+        );
+        assert_eq!(
+            code(&p(Buildings, "owner_id", "4.50103198001011E+17")),
+            Some("C009")
+        );
+        assert_eq!(
+            code(&p(Buildings, "owner_id", "450103670815864")),
+            Some("C010")
+        );
+        let r = parse(
+            field(Buildings, "owner_id"),
+            &Raw::Num(4.50103198001011e17),
+            &ctx(),
+        );
         assert_eq!(code(&r), Some("C009"));
     }
 

@@ -15,14 +15,26 @@ pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
     let short = field.min_len.is_some_and(|m| n < m);
     let long = field.max_len.is_some_and(|m| n > m);
     if short || long {
-        let (a, b) = (field.min_len.unwrap_or(0), field.max_len.map(|m| m.to_string()).unwrap_or_else(|| "不限".into()));
+        let (a, b) = (
+            field.min_len.unwrap_or(0),
+            field
+                .max_len
+                .map(|m| m.to_string())
+                .unwrap_or_else(|| "不限".into()),
+        );
         return Parsed::err(
             Issue::error(
                 "C019",
                 format!("{}“{s}”长度为{n}个字，应为{a}–{b}个字", field.label),
-                format!("{} “{s}” has {n} characters; {a}–{b} expected", field.label_en),
+                format!(
+                    "{} “{s}” has {n} characters; {a}–{b} expected",
+                    field.label_en
+                ),
             )
-            .fix(format!("填写完整的{}", field.label), format!("write the full {}", field.label_en)),
+            .fix(
+                format!("填写完整的{}", field.label),
+                format!("write the full {}", field.label_en),
+            ),
         );
     }
     Parsed::ok(Val::Text(s))
@@ -56,12 +68,17 @@ pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     )
 }
 
-static MOBILE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^1[3-9]\d{9}$").expect("static regex"));
-static LANDLINE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^0\d{2,3}-?\d{7,8}$").expect("static regex"));
+static MOBILE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^1[3-9]\d{9}$").expect("static regex"));
+static LANDLINE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^0\d{2,3}-?\d{7,8}$").expect("static regex"));
 
 pub fn parse_phone(field: &Field, raw: &Raw) -> Parsed {
     let s = super::raw_text(raw);
-    let mut t: String = nfkc_nospace(&s).chars().filter(|c| !matches!(c, '(' | ')' | '（' | '）')).collect();
+    let mut t: String = nfkc_nospace(&s)
+        .chars()
+        .filter(|c| !matches!(c, '(' | ')' | '（' | '）'))
+        .collect();
     if let Some(x) = t.strip_prefix("+86") {
         t = x.to_string();
     }
@@ -76,10 +93,21 @@ pub fn parse_phone(field: &Field, raw: &Raw) -> Parsed {
         Val::Text(nfkc_trim(&s)),
         Issue::warning(
             "C013",
-            format!("{}“{}”不是有效的手机号或固定电话", field.label, nfkc_trim(&s)),
-            format!("{} “{}” is not a valid mobile or landline number", field.label_en, nfkc_trim(&s)),
+            format!(
+                "{}“{}”不是有效的手机号或固定电话",
+                field.label,
+                nfkc_trim(&s)
+            ),
+            format!(
+                "{} “{}” is not a valid mobile or landline number",
+                field.label_en,
+                nfkc_trim(&s)
+            ),
         )
-        .fix("手机号为1开头的11位数字；固定电话为0+区号+7-8位号码，如 0771-3785057", "a mobile is 11 digits starting with 1; a landline is 0 + area code + 7–8 digits"),
+        .fix(
+            "手机号为1开头的11位数字；固定电话为0+区号+7-8位号码，如 0771-3785057",
+            "a mobile is 11 digits starting with 1; a landline is 0 + area code + 7–8 digits",
+        ),
     )
 }
 
@@ -96,8 +124,14 @@ pub fn coord_of(s: &str) -> Option<f64> {
     }
     let c = DMS.captures(&t)?;
     let deg: f64 = c.get(2)?.as_str().parse().ok()?;
-    let min: f64 = c.get(3).map(|m| m.as_str().parse().unwrap_or(0.0)).unwrap_or(0.0);
-    let sec: f64 = c.get(4).map(|m| m.as_str().parse().unwrap_or(0.0)).unwrap_or(0.0);
+    let min: f64 = c
+        .get(3)
+        .map(|m| m.as_str().parse().unwrap_or(0.0))
+        .unwrap_or(0.0);
+    let sec: f64 = c
+        .get(4)
+        .map(|m| m.as_str().parse().unwrap_or(0.0))
+        .unwrap_or(0.0);
     if min >= 60.0 || sec >= 60.0 {
         return None;
     }
@@ -111,17 +145,31 @@ pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
         _ => coord_of(&s),
     };
     let (lo, hi) = (field.min.unwrap_or(-180.0), field.max.unwrap_or(180.0));
-    let what = if field.ty == FieldType::Lon { "经度" } else { "纬度" };
+    let what = if field.ty == FieldType::Lon {
+        "经度"
+    } else {
+        "纬度"
+    };
     match v {
         Some(f) if f >= lo && f <= hi => Parsed::ok(Val::Num(f)),
         Some(f) => Parsed::warn(
             Val::Empty,
             Issue::warning(
                 "C014",
-                format!("{what} {} 不在中国境内（应在 {lo}–{hi} 之间）", crate::read::fmt_num(f)),
-                format!("{} {} is outside China ({lo}–{hi})", field.label_en, crate::read::fmt_num(f)),
+                format!(
+                    "{what} {} 不在中国境内（应在 {lo}–{hi} 之间）",
+                    crate::read::fmt_num(f)
+                ),
+                format!(
+                    "{} {} is outside China ({lo}–{hi})",
+                    field.label_en,
+                    crate::read::fmt_num(f)
+                ),
             )
-            .fix("核对经纬度是否填反或少了一位；十进制如 108.375，度分秒如 108°22′30″", "check whether longitude and latitude are swapped or a digit is missing"),
+            .fix(
+                "核对经纬度是否填反或少了一位；十进制如 108.375，度分秒如 108°22′30″",
+                "check whether longitude and latitude are swapped or a digit is missing",
+            ),
         ),
         None => Parsed::warn(
             Val::Empty,
@@ -130,7 +178,10 @@ pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
                 format!("{}“{}”无法识别为坐标", field.label, nfkc_trim(&s)),
                 format!("{} “{}” is not a coordinate", field.label_en, nfkc_trim(&s)),
             )
-            .fix("按十进制（108.375）或度分秒（108°22′30″）填写", "write decimal degrees (108.375) or 108°22′30″"),
+            .fix(
+                "按十进制（108.375）或度分秒（108°22′30″）填写",
+                "write decimal degrees (108.375) or 108°22′30″",
+            ),
         ),
     }
 }
@@ -139,14 +190,21 @@ pub fn parse_code(field: &Field, raw: &Raw) -> Parsed {
     let t = nfkc_nospace(&super::raw_text(raw)).to_uppercase();
     if let Some(re) = &field.regex {
         if !re.is_match(&t) {
-            let hint = if field.pattern_hint.is_empty() { String::new() } else { format!("（{}）", field.pattern_hint) };
+            let hint = if field.pattern_hint.is_empty() {
+                String::new()
+            } else {
+                format!("（{}）", field.pattern_hint)
+            };
             return Parsed::err(
                 Issue::error(
                     "C015",
                     format!("{}“{t}”格式不对{hint}", field.label),
                     format!("{} “{t}” has the wrong format", field.label_en),
                 )
-                .fix(format!("对照平台核对编码，例：{}", field.example), format!("check the code on the platform, e.g. {}", field.example)),
+                .fix(
+                    format!("对照平台核对编码，例：{}", field.example),
+                    format!("check the code on the platform, e.g. {}", field.example),
+                ),
             );
         }
     }
@@ -161,8 +219,22 @@ mod tests {
 
     #[test]
     fn bools() {
-        for (s, b) in [("是", true), ("√", true), ("Y", true), ("yes", true), ("1", true), ("TRUE", true), ("有", true),
-                       ("否", false), ("×", false), ("N", false), ("no", false), ("0", false), ("FALSE", false), ("无", false)] {
+        for (s, b) in [
+            ("是", true),
+            ("√", true),
+            ("Y", true),
+            ("yes", true),
+            ("1", true),
+            ("TRUE", true),
+            ("有", true),
+            ("否", false),
+            ("×", false),
+            ("N", false),
+            ("no", false),
+            ("0", false),
+            ("FALSE", false),
+            ("无", false),
+        ] {
             assert_eq!(p(Buildings, "altered", s).val, Val::Bool(b), "{s}");
         }
         assert_eq!(code(&p(Buildings, "altered", "待定")), Some("C016"));
@@ -170,7 +242,12 @@ mod tests {
 
     #[test]
     fn phones() {
-        assert_eq!(p(Buildings, "phone", "１３８４８３５１９７４").val.display(), "13848351974");
+        assert_eq!(
+            p(Buildings, "phone", "１３８４８３５１９７４")
+                .val
+                .display(),
+            "13848351974"
+        );
         assert_eq!(p(Buildings, "phone", "0771-3785057").issue, None);
         assert_eq!(code(&p(Buildings, "phone", "1384835197")), Some("C013"));
         assert_eq!(code(&p(Buildings, "phone", "12345678901")), Some("C013"));
@@ -178,20 +255,46 @@ mod tests {
 
     #[test]
     fn coordinates() {
-        let v = p(Buildings, "longitude", "108°22′38.7″").val.as_f64().unwrap();
+        let v = p(Buildings, "longitude", "108°22′38.7″")
+            .val
+            .as_f64()
+            .unwrap();
         assert!((v - (108.0 + 22.0 / 60.0 + 38.7 / 3600.0)).abs() < 1e-9);
-        let v = p(Buildings, "latitude", "22度43分21.3秒").val.as_f64().unwrap();
+        let v = p(Buildings, "latitude", "22度43分21.3秒")
+            .val
+            .as_f64()
+            .unwrap();
         assert!((v - (22.0 + 43.0 / 60.0 + 21.3 / 3600.0)).abs() < 1e-9);
-        assert_eq!(p(Buildings, "longitude", "108.367250").val, Val::Num(108.36725));
+        assert_eq!(
+            p(Buildings, "longitude", "108.367250").val,
+            Val::Num(108.36725)
+        );
         assert_eq!(code(&p(Buildings, "longitude", "18.37")), Some("C014"));
         assert_eq!(code(&p(Buildings, "latitude", "北方")), Some("C014"));
     }
 
     #[test]
     fn codes() {
-        assert_eq!(p(Buildings, "building_code", "YH4501 03003466102").val.display(), "YH450103003466102");
-        assert_eq!(p(Buildings, "building_code", "\u{3000}YH４５０１０３００３４６６４３８").val.display(), "YH450103003466438");
-        assert_eq!(code(&p(Buildings, "building_code", "YH45010300346612")), Some("C015"));
+        assert_eq!(
+            p(Buildings, "building_code", "YH4501 03003466102")
+                .val
+                .display(),
+            "YH450103003466102"
+        );
+        assert_eq!(
+            p(
+                Buildings,
+                "building_code",
+                "\u{3000}YH４５０１０３００３４６６４３８"
+            )
+            .val
+            .display(),
+            "YH450103003466438"
+        );
+        assert_eq!(
+            code(&p(Buildings, "building_code", "YH45010300346612")),
+            Some("C015")
+        );
     }
 
     #[test]

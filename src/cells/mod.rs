@@ -85,10 +85,20 @@ pub struct Issue {
 
 impl Issue {
     pub fn error(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Issue {
-        Issue { code, severity: Severity::Error, zh: zh.into(), en: en.into(), fix_zh: String::new(), fix_en: String::new() }
+        Issue {
+            code,
+            severity: Severity::Error,
+            zh: zh.into(),
+            en: en.into(),
+            fix_zh: String::new(),
+            fix_en: String::new(),
+        }
     }
     pub fn warning(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Issue {
-        Issue { severity: Severity::Warning, ..Issue::error(code, zh, en) }
+        Issue {
+            severity: Severity::Warning,
+            ..Issue::error(code, zh, en)
+        }
     }
     pub fn fix(mut self, zh: impl Into<String>, en: impl Into<String>) -> Issue {
         self.fix_zh = zh.into();
@@ -110,10 +120,16 @@ impl Parsed {
         Parsed { val, issue: None }
     }
     pub fn err(issue: Issue) -> Parsed {
-        Parsed { val: Val::Empty, issue: Some(issue) }
+        Parsed {
+            val: Val::Empty,
+            issue: Some(issue),
+        }
     }
     pub fn warn(val: Val, issue: Issue) -> Parsed {
-        Parsed { val, issue: Some(issue) }
+        Parsed {
+            val,
+            issue: Some(issue),
+        }
     }
 }
 
@@ -190,7 +206,10 @@ pub(crate) mod testutil {
         schemas().table(t).field(key).expect("field")
     }
     pub fn ctx() -> Ctx<'static> {
-        Ctx { lexicon: &schemas().lexicon, today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() }
+        Ctx {
+            lexicon: &schemas().lexicon,
+            today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
+        }
     }
     pub fn p(t: TableKind, key: &str, s: &str) -> Parsed {
         parse(field(t, key), &Raw::Text(s.to_string()), &ctx())
@@ -211,12 +230,21 @@ mod tests {
         for s in ["无", "/", "—", "-", "空", " 无 "] {
             assert_eq!(p(Buildings, "group", s).val, Val::Empty, "{s}");
         }
-        assert_eq!(p(Buildings, "address", "长塘镇/路(街、巷)/11号").val.display(), "长塘镇/路(街、巷)/11号");
+        assert_eq!(
+            p(Buildings, "address", "长塘镇/路(街、巷)/11号")
+                .val
+                .display(),
+            "长塘镇/路(街、巷)/11号"
+        );
     }
 
     #[test]
     fn error_cells_are_c017() {
-        let r = parse(field(Buildings, "area"), &Raw::Error("#REF!".into()), &ctx());
+        let r = parse(
+            field(Buildings, "area"),
+            &Raw::Error("#REF!".into()),
+            &ctx(),
+        );
         assert_eq!(code(&r), Some("C017"));
     }
 }

@@ -10,8 +10,22 @@ use crate::read::Raw;
 use crate::schema::{Field, FieldType};
 use crate::text::nfkc_nospace;
 
-const UNITS: [&str; 12] = ["平方米", "平米", "m2", "m²", "层楼", "层", "年", "米", "㎡", "栋", "间", "户"];
-static THOUSANDS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d{1,3}(,\d{3})+(\.\d+)?$").expect("static regex"));
+const UNITS: [&str; 12] = [
+    "平方米",
+    "平米",
+    "m2",
+    "m²",
+    "层楼",
+    "层",
+    "年",
+    "米",
+    "㎡",
+    "栋",
+    "间",
+    "户",
+];
+static THOUSANDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{1,3}(,\d{3})+(\.\d+)?$").expect("static regex"));
 static RANGE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d+(\.\d+)?(-|~|至|到|—)\d+(\.\d+)?$").expect("static regex"));
 const APPROX: [&str; 8] = ["约", "大约", "近", "左右", "多", "余", "以上", "以下"];
@@ -23,7 +37,10 @@ fn not_number(field: &Field, s: &str) -> Parsed {
             format!("{}“{s}”不是数字", field.label),
             format!("{} “{s}” is not a number", field.label_en),
         )
-        .fix(format!("填写阿拉伯数字，如 {}", field.example), format!("write a number such as {}", field.example)),
+        .fix(
+            format!("填写阿拉伯数字，如 {}", field.example),
+            format!("write a number such as {}", field.example),
+        ),
     )
 }
 
@@ -35,9 +52,15 @@ fn number_of(field: &Field, s: &str) -> Result<f64, Parsed> {
             Issue::error(
                 "C018",
                 format!("{}“{s}”是约数，需要确定的数值", field.label),
-                format!("{} “{s}” is approximate; an exact number is needed", field.label_en),
+                format!(
+                    "{} “{s}” is approximate; an exact number is needed",
+                    field.label_en
+                ),
             )
-            .fix("去掉“约”“左右”等字样，填写确定的数值", "write one exact number"),
+            .fix(
+                "去掉“约”“左右”等字样，填写确定的数值",
+                "write one exact number",
+            ),
         ));
     }
     for u in UNITS {
@@ -86,12 +109,20 @@ pub fn parse_number(field: &Field, raw: &Raw) -> Parsed {
             .fix("填写整数", "write a whole number"),
         );
     }
-    let below = field.min.is_some_and(|m| if field.min_exclusive { f <= m } else { f < m });
+    let below = field
+        .min
+        .is_some_and(|m| if field.min_exclusive { f <= m } else { f < m });
     let above = field.max.is_some_and(|m| f > m);
     if below || above {
         let range_zh = match (field.min, field.max) {
-            (Some(a), Some(b)) if field.min_exclusive => format!("大于{}且不超过{}", crate::read::fmt_num(a), crate::read::fmt_num(b)),
-            (Some(a), Some(b)) => format!("{}–{}", crate::read::fmt_num(a), crate::read::fmt_num(b)),
+            (Some(a), Some(b)) if field.min_exclusive => format!(
+                "大于{}且不超过{}",
+                crate::read::fmt_num(a),
+                crate::read::fmt_num(b)
+            ),
+            (Some(a), Some(b)) => {
+                format!("{}–{}", crate::read::fmt_num(a), crate::read::fmt_num(b))
+            }
             (Some(a), None) => format!("不小于{}", crate::read::fmt_num(a)),
             (None, Some(b)) => format!("不超过{}", crate::read::fmt_num(b)),
             _ => String::new(),
@@ -102,7 +133,10 @@ pub fn parse_number(field: &Field, raw: &Raw) -> Parsed {
                 format!("{} {shown} 超出允许范围（{range_zh}）", field.label),
                 format!("{} {shown} is out of range ({range_zh})", field.label_en),
             )
-            .fix("核对数值（是否多打或少打一位、单位是否写错）", "check the value (an extra digit? a wrong unit?)"),
+            .fix(
+                "核对数值（是否多打或少打一位、单位是否写错）",
+                "check the value (an extra digit? a wrong unit?)",
+            ),
         );
     }
     if field.ty == FieldType::Integer {
@@ -128,7 +162,10 @@ mod tests {
         assert_eq!(p(Buildings, "area", "120㎡").val, Val::Num(120.0));
         assert_eq!(p(Buildings, "area", "120m²").val, Val::Num(120.0));
         assert_eq!(p(Buildings, "area", "1,234.5").val, Val::Num(1234.5));
-        assert_eq!(p(Buildings, "area", "５０８.５\u{3000}").val, Val::Num(508.5));
+        assert_eq!(
+            p(Buildings, "area", "５０８.５\u{3000}").val,
+            Val::Num(508.5)
+        );
     }
 
     #[test]

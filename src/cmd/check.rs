@@ -35,7 +35,13 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &J { findings, writeoffs: &run.proposals })?;
+            serde_json::to_writer_pretty(
+                &mut out,
+                &J {
+                    findings,
+                    writeoffs: &run.proposals,
+                },
+            )?;
             writeln!(out)?;
         }
         Format::Text => {
@@ -44,19 +50,40 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                 "never" => false,
                 _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             };
-            let paint = |s: &str, code: &str| if color { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() };
+            let paint = |s: &str, code: &str| {
+                if color {
+                    format!("\x1b[{code}m{s}\x1b[0m")
+                } else {
+                    s.to_string()
+                }
+            };
             let mut last: Option<(&str, &str)> = None;
             for f in &run.findings {
                 if last != Some((f.file.as_str(), f.sheet.as_str())) {
-                    let title = if f.sheet.is_empty() { f.file.clone() } else { format!("{} 「{}」", f.file, f.sheet) };
+                    let title = if f.sheet.is_empty() {
+                        f.file.clone()
+                    } else {
+                        format!("{} 「{}」", f.file, f.sheet)
+                    };
                     writeln!(out, "\n{}", paint(&title, "1"))?;
                     last = Some((f.file.as_str(), f.sheet.as_str()));
                 }
                 let (sev, code) = match f.severity {
                     Severity::Error => (if lang == Lang::En { "error" } else { "错误" }, "31"),
-                    Severity::Warning => (if lang == Lang::En { "warning" } else { "警告" }, "33"),
+                    Severity::Warning => (
+                        if lang == Lang::En {
+                            "warning"
+                        } else {
+                            "警告"
+                        },
+                        "33",
+                    ),
                 };
-                let cell = if f.cell().is_empty() { f.row_1based() } else { f.cell() };
+                let cell = if f.cell().is_empty() {
+                    f.row_1based()
+                } else {
+                    f.cell()
+                };
                 writeln!(
                     out,
                     "  {:<7} {} {} {}  {}\n          → {}",
@@ -69,19 +96,50 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                 )?;
             }
             if !run.proposals.is_empty() {
-                writeln!(out, "\n{}", paint(if lang == Lang::En { "Write-off proposals" } else { "销号建议" }, "1"))?;
+                writeln!(
+                    out,
+                    "\n{}",
+                    paint(
+                        if lang == Lang::En {
+                            "Write-off proposals"
+                        } else {
+                            "销号建议"
+                        },
+                        "1"
+                    )
+                )?;
                 for p in &run.proposals {
-                    let what = if p.hazard_code.is_empty() { p.building_code.clone() } else { p.hazard_code.clone() };
-                    writeln!(out, "  {:<20} {:<22} {}", p.reason.as_str(), what, p.evidence)?;
+                    let what = if p.hazard_code.is_empty() {
+                        p.building_code.clone()
+                    } else {
+                        p.hazard_code.clone()
+                    };
+                    writeln!(
+                        out,
+                        "  {:<20} {:<22} {}",
+                        p.reason.as_str(),
+                        what,
+                        p.evidence
+                    )?;
                 }
             }
             writeln!(
                 out,
                 "\n{}",
                 if lang == Lang::En {
-                    format!("{} errors, {} warnings, {} write-off proposals", run.errors(), run.warnings(), run.proposals.len())
+                    format!(
+                        "{} errors, {} warnings, {} write-off proposals",
+                        run.errors(),
+                        run.warnings(),
+                        run.proposals.len()
+                    )
                 } else {
-                    format!("错误 {} 个，警告 {} 个，销号建议 {} 条", run.errors(), run.warnings(), run.proposals.len())
+                    format!(
+                        "错误 {} 个，警告 {} 个，销号建议 {} 条",
+                        run.errors(),
+                        run.warnings(),
+                        run.proposals.len()
+                    )
                 }
             )?;
         }
@@ -90,7 +148,11 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let path = if p.is_absolute() || p.parent().is_some_and(|d| !d.as_os_str().is_empty()) { p.clone() } else { std::path::Path::new(".").join(p) };
+        let path = if p.is_absolute() || p.parent().is_some_and(|d| !d.as_os_str().is_empty()) {
+            p.clone()
+        } else {
+            std::path::Path::new(".").join(p)
+        };
         crate::output::atomic_write(&path, &crate::output::csvs::writeoffs_bytes(&run)?)?;
     }
     Ok(if run.errors() > 0 { 1 } else { 0 })

@@ -11,16 +11,38 @@ use crate::schema::Schemas;
 use crate::text::col_letters;
 
 pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
-    let opts = Options { schemas, limits: a.limits.limits(), today: chrono::Local::now().date_naive(), keep_grids: false, progress: false };
+    let opts = Options {
+        schemas,
+        limits: a.limits.limits(),
+        today: chrono::Local::now().date_naive(),
+        keep_grids: false,
+        progress: false,
+    };
     let run = pipeline::run(&a.inputs, &opts);
     let mut sheets = Vec::new();
     let mut text = String::new();
     for (i, f) in run.files.iter().enumerate() {
         let rel = &run.rel[i];
-        let file_findings: Vec<_> = run.findings.iter().filter(|x| &x.file == rel && x.sheet.is_empty() && x.row.is_none()).collect();
-        text.push_str(&format!("\n{rel}  [{}]\n", if f.format.is_empty() { "无法读取" } else { &f.format }));
+        let file_findings: Vec<_> = run
+            .findings
+            .iter()
+            .filter(|x| &x.file == rel && x.sheet.is_empty() && x.row.is_none())
+            .collect();
+        text.push_str(&format!(
+            "\n{rel}  [{}]\n",
+            if f.format.is_empty() {
+                "无法读取"
+            } else {
+                &f.format
+            }
+        ));
         for x in &file_findings {
-            text.push_str(&format!("  {} {} {}\n", x.severity.zh(), x.code, x.message_zh));
+            text.push_str(&format!(
+                "  {} {} {}\n",
+                x.severity.zh(),
+                x.code,
+                x.message_zh
+            ));
         }
         if f.sheets.is_empty() {
             sheets.push(json!({
@@ -42,8 +64,16 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
                     })
                 })
                 .collect();
-            let skipped: Vec<_> = s.skipped.iter().map(|k| json!({"row": k.row + 1, "reason": k.reason})).collect();
-            let findings: Vec<_> = run.findings.iter().filter(|x| &x.file == rel && x.sheet == s.name && x.row.is_none()).collect();
+            let skipped: Vec<_> = s
+                .skipped
+                .iter()
+                .map(|k| json!({"row": k.row + 1, "reason": k.reason}))
+                .collect();
+            let findings: Vec<_> = run
+                .findings
+                .iter()
+                .filter(|x| &x.file == rel && x.sheet == s.name && x.row.is_none())
+                .collect();
             sheets.push(json!({
                 "file": rel,
                 "sheet": s.name,
@@ -54,7 +84,11 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
                 "skipped": skipped,
                 "findings": findings,
             }));
-            let label = if s.name.is_empty() { "(csv)".to_string() } else { s.name.clone() };
+            let label = if s.name.is_empty() {
+                "(csv)".to_string()
+            } else {
+                s.name.clone()
+            };
             match (s.table, s.header) {
                 (Some(tk), Some((h0, h1))) => {
                     text.push_str(&format!(
@@ -67,14 +101,22 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
                     ));
                     for c in &s.columns {
                         let to = match (c.field, c.how) {
-                            (Some(k), How::Guess) => format!("{}（按相近猜测）", t.map(|t| t.fields[k].key.as_str()).unwrap_or("")),
+                            (Some(k), How::Guess) => format!(
+                                "{}（按相近猜测）",
+                                t.map(|t| t.fields[k].key.as_str()).unwrap_or("")
+                            ),
                             (Some(k), _) => t.map(|t| t.fields[k].key.clone()).unwrap_or_default(),
                             (None, How::Seq) => "#序号".into(),
                             (None, How::Note) => "#备注".into(),
                             (None, How::Duplicate) => "（重复列，未用）".into(),
                             (None, _) => "（未识别）".into(),
                         };
-                        text.push_str(&format!("    {:>3}  {} → {}\n", col_letters(c.col), c.header, to));
+                        text.push_str(&format!(
+                            "    {:>3}  {} → {}\n",
+                            col_letters(c.col),
+                            c.header,
+                            to
+                        ));
                     }
                     for k in &s.skipped {
                         text.push_str(&format!("    跳过第{}行：{}\n", k.row + 1, k.reason));
@@ -83,7 +125,12 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
                 _ => text.push_str(&format!("  「{label}」 未识别出表\n")),
             }
             for x in &findings {
-                text.push_str(&format!("    {} {} {}\n", x.severity.zh(), x.code, x.message_zh));
+                text.push_str(&format!(
+                    "    {} {} {}\n",
+                    x.severity.zh(),
+                    x.code,
+                    x.message_zh
+                ));
             }
         }
     }

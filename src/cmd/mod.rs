@@ -41,14 +41,28 @@ pub fn dispatch(cli: Cli) -> i32 {
 }
 
 /// Pipeline options from the common arguments.
-pub fn options(c: &CommonArgs, schemas: Schemas, keep_grids: bool, progress: bool) -> anyhow::Result<Options> {
+pub fn options(
+    c: &CommonArgs,
+    schemas: Schemas,
+    keep_grids: bool,
+    progress: bool,
+) -> anyhow::Result<Options> {
     let today = match &c.as_of {
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| anyhow::anyhow!("--as-of {s:?} is not a date YYYY-MM-DD"))?,
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("--as-of {s:?} is not a date YYYY-MM-DD"))?,
         None => chrono::Local::now().date_naive(),
     };
     if let Some(j) = c.jobs {
         // Only the first call takes effect; later runs in the same process keep it.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(j.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(j.max(1))
+            .build_global();
     }
-    Ok(Options { schemas, limits: c.limits.limits(), today, keep_grids, progress })
+    Ok(Options {
+        schemas,
+        limits: c.limits.limits(),
+        today,
+        keep_grids,
+        progress,
+    })
 }

@@ -14,7 +14,13 @@ pub fn exec(a: RulesArgs, schemas: &Schemas) -> Result<i32> {
                 println!("{}", serde_json::to_string_pretty(&cat)?);
             } else {
                 for r in &cat {
-                    println!("{:<5} {:<8} {:<40} {}", r.code, r.severity.zh(), r.name, r.what);
+                    println!(
+                        "{:<5} {:<8} {:<40} {}",
+                        r.code,
+                        r.severity.zh(),
+                        r.name,
+                        r.what
+                    );
                 }
             }
             Ok(0)
@@ -28,17 +34,30 @@ pub fn exec(a: RulesArgs, schemas: &Schemas) -> Result<i32> {
                     if !r.table.is_empty() {
                         println!("表 / table: {}", r.table);
                     }
-                    println!("\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n正确示例：{}", r.what, r.why, r.bad, r.good);
+                    println!(
+                        "\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n正确示例：{}",
+                        r.what, r.why, r.bad, r.good
+                    );
                 }
                 Ok(0)
             }
             None => {
                 let near: Vec<&str> = cat
                     .iter()
-                    .filter(|r| strsim::jaro_winkler(&r.code.to_lowercase(), &q.to_lowercase()) > 0.8 || strsim::jaro_winkler(&r.name, &q) > 0.8)
+                    .filter(|r| {
+                        strsim::jaro_winkler(&r.code.to_lowercase(), &q.to_lowercase()) > 0.8
+                            || strsim::jaro_winkler(&r.name, &q) > 0.8
+                    })
                     .map(|r| r.code.as_str())
                     .collect();
-                eprintln!("selfbuilt: 没有规则 {q}{}", if near.is_empty() { String::new() } else { format!("；您是否想找：{}", near.join("、")) });
+                eprintln!(
+                    "selfbuilt: 没有规则 {q}{}",
+                    if near.is_empty() {
+                        String::new()
+                    } else {
+                        format!("；您是否想找：{}", near.join("、"))
+                    }
+                );
                 Ok(crate::cmd::EXIT_TOOL)
             }
         },

@@ -20,18 +20,34 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
             }
         }
     }
-    std::fs::create_dir_all(&a.out).map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", a.out.display()))?;
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", a.out.display()))?;
     let progress = !a.quiet && std::io::stderr().is_terminal();
     let opts = crate::cmd::options(&a.common, schemas, true, progress)?;
     let run = pipeline::run(&a.common.inputs, &opts);
     crate::output::write_all(&run, &opts.schemas, &a.out, lang)?;
-    let mut lines = vec![format!("读取文件 {} 个（无法读取 {} 个）", run.files.len(), run.files.iter().filter(|f| f.format.is_empty()).count())];
+    let mut lines = vec![format!(
+        "读取文件 {} 个（无法读取 {} 个）",
+        run.files.len(),
+        run.files.iter().filter(|f| f.format.is_empty()).count()
+    )];
     for t in TableKind::ALL {
         let recs = run.table(t);
         let rej = recs.iter().filter(|r| r.rejected).count();
-        lines.push(format!("  {}：{} 行，通过 {}，退回 {}", opts.schemas.table(t).table.label, recs.len(), recs.len() - rej, rej));
+        lines.push(format!(
+            "  {}：{} 行，通过 {}，退回 {}",
+            opts.schemas.table(t).table.label,
+            recs.len(),
+            recs.len() - rej,
+            rej
+        ));
     }
-    lines.push(format!("问题：错误 {}，警告 {}；清洗改动 {} 处", run.errors(), run.warnings(), run.changes.len()));
+    lines.push(format!(
+        "问题：错误 {}，警告 {}；清洗改动 {} 处",
+        run.errors(),
+        run.warnings(),
+        run.changes.len()
+    ));
     let count = |r: crate::writeoff::Reason| run.proposals.iter().filter(|p| p.reason == r).count();
     lines.push(format!(
         "销号建议：录入错误 {}，疑似录入错误 {}，整治完成 {}",
@@ -39,7 +55,11 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         count(crate::writeoff::Reason::SuspectedMisentry),
         count(crate::writeoff::Reason::Rectified)
     ));
-    lines.push(format!("结果在：{}（用时 {:.2} 秒）", a.out.display(), run.seconds));
+    lines.push(format!(
+        "结果在：{}（用时 {:.2} 秒）",
+        a.out.display(),
+        run.seconds
+    ));
     eprintln!("{}", lines.join("\n"));
     Ok(if run.errors() > 0 { 1 } else { 0 })
 }

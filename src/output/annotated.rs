@@ -16,7 +16,14 @@ use crate::finding::{Finding, Lang, Severity};
 use crate::pipeline::Run;
 use crate::read::{Grid, Raw};
 
-fn write_raw(ws: &mut Worksheet, r: u32, c: u16, v: &Raw, fmt: Option<&Format>, date_fmt: &Format) -> Result<()> {
+fn write_raw(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    v: &Raw,
+    fmt: Option<&Format>,
+    date_fmt: &Format,
+) -> Result<()> {
     let plain = Format::new();
     let f = fmt.unwrap_or(&plain);
     match v {
@@ -42,7 +49,13 @@ fn write_raw(ws: &mut Worksheet, r: u32, c: u16, v: &Raw, fmt: Option<&Format>, 
     Ok(())
 }
 
-fn sheet_copy(ws: &mut Worksheet, g: &Grid, findings: &[&Finding], lang: Lang, st: &Styles) -> Result<()> {
+fn sheet_copy(
+    ws: &mut Worksheet,
+    g: &Grid,
+    findings: &[&Finding],
+    lang: Lang,
+    st: &Styles,
+) -> Result<()> {
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     // Cell → findings on it; row-level findings without a column mark column A.
     let mut at: BTreeMap<(u32, u32), Vec<&Finding>> = BTreeMap::new();
@@ -63,23 +76,60 @@ fn sheet_copy(ws: &mut Worksheet, g: &Grid, findings: &[&Finding], lang: Lang, s
         if m.r0 == m.r1 && m.c0 == m.c1 || m.c1 > 16383 || m.r1 > 1_048_575 {
             continue;
         }
-        let text = g.rows.iter().find(|r| r.idx == m.r0).map(|r| r.get(m.c0).display()).unwrap_or_default();
+        let text = g
+            .rows
+            .iter()
+            .find(|r| r.idx == m.r0)
+            .map(|r| r.get(m.c0).display())
+            .unwrap_or_default();
         // Overlapping or odd merges are skipped rather than failing the copy.
-        let _ = ws.merge_range(m.r0, m.c0 as u16, m.r1, m.c1 as u16, &text, &Format::new().set_align(rust_xlsxwriter::FormatAlign::Center));
+        let _ = ws.merge_range(
+            m.r0,
+            m.c0 as u16,
+            m.r1,
+            m.c1 as u16,
+            &text,
+            &Format::new().set_align(rust_xlsxwriter::FormatAlign::Center),
+        );
     }
     for ((r, c), fs) in &at {
-        let worst = if fs.iter().any(|f| f.severity == Severity::Error) { Severity::Error } else { Severity::Warning };
-        let fmt = if worst == Severity::Error { &st.error } else { &st.warning };
-        let v = g.rows.iter().find(|x| x.idx == *r).map(|x| x.get(*c).clone()).unwrap_or_default();
+        let worst = if fs.iter().any(|f| f.severity == Severity::Error) {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let fmt = if worst == Severity::Error {
+            &st.error
+        } else {
+            &st.warning
+        };
+        let v = g
+            .rows
+            .iter()
+            .find(|x| x.idx == *r)
+            .map(|x| x.get(*c).clone())
+            .unwrap_or_default();
         write_raw(ws, *r, *c as u16, &v, Some(fmt), &date_fmt)?;
         let text: Vec<String> = fs
             .iter()
             .map(|f| {
-                let sev = if lang == Lang::En { f.severity.as_str() } else { f.severity.zh() };
-                format!("【{sev} {}】{}\n建议：{}", f.code, f.message(lang), f.suggestion(lang))
+                let sev = if lang == Lang::En {
+                    f.severity.as_str()
+                } else {
+                    f.severity.zh()
+                };
+                format!(
+                    "【{sev} {}】{}\n建议：{}",
+                    f.code,
+                    f.message(lang),
+                    f.suggestion(lang)
+                )
             })
             .collect();
-        let note = Note::new(text.join("\n")).set_author("selfbuilt").set_width(360).set_height(160);
+        let note = Note::new(text.join("\n"))
+            .set_author("selfbuilt")
+            .set_width(360)
+            .set_height(160);
         ws.insert_note(*r, *c as u16, &note)?;
     }
     Ok(())
@@ -92,7 +142,11 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang) -> Result<()> {
     for (i, f) in run.files.iter().enumerate() {
         let rel = &run.rel[i];
         let mine: Vec<&Finding> = run.findings.iter().filter(|x| &x.file == rel).collect();
-        let stem = safe_stem(&rel.trim_end_matches(|c| c != '.').trim_end_matches('.').replace('/', "_"));
+        let stem = safe_stem(
+            &rel.trim_end_matches(|c| c != '.')
+                .trim_end_matches('.')
+                .replace('/', "_"),
+        );
         let name = names.take(&format!("{stem}.批注"), ".xlsx");
         let mut wb = Workbook::new();
         let mut used = Unique::default();
@@ -103,7 +157,11 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang) -> Result<()> {
         for s in &f.sheets {
             let Some(g) = &s.grid else { continue };
             let ws = wb.add_worksheet();
-            let label = if s.name.is_empty() { "数据".to_string() } else { s.name.clone() };
+            let label = if s.name.is_empty() {
+                "数据".to_string()
+            } else {
+                s.name.clone()
+            };
             ws.set_name(sheet_name(&label, &mut used))?;
             let on: Vec<&Finding> = mine.iter().copied().filter(|x| x.sheet == s.name).collect();
             sheet_copy(ws, g, &on, lang, &st)?;

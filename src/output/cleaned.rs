@@ -40,14 +40,25 @@ pub fn write_val(ws: &mut Worksheet, r: u32, c: u16, v: &Val, date_fmt: &Format)
 pub fn write(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
     let mut wb = Workbook::new();
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
-    let head = Format::new().set_bold().set_background_color("#DDEBF7").set_border(FormatBorder::Thin).set_text_wrap();
-    let src_head = Format::new().set_bold().set_background_color("#EDEDED").set_border(FormatBorder::Thin);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#DDEBF7")
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap();
+    let src_head = Format::new()
+        .set_bold()
+        .set_background_color("#EDEDED")
+        .set_border(FormatBorder::Thin);
     for t in TableKind::ALL {
         let s = schemas.table(t);
         let ws = wb.add_worksheet();
         ws.set_name(&s.table.label)?;
         let recs: Vec<&Record> = run.table(t).iter().filter(|r| !r.rejected).collect();
-        let mut widths: Vec<f64> = s.fields.iter().map(|f| super::text_width(&f.label) + 2.0).collect();
+        let mut widths: Vec<f64> = s
+            .fields
+            .iter()
+            .map(|f| super::text_width(&f.label) + 2.0)
+            .collect();
         for (c, f) in s.fields.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, &f.label, &head)?;
         }
@@ -88,7 +99,13 @@ pub fn write(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
         ws.autofilter(0, 0, last, nf + 2)?;
         // Dropdowns on enum columns, so that upstream edits stay canonical.
         for (c, f) in s.fields.iter().enumerate() {
-            if f.ty == FieldType::Enum && f.values.iter().map(|v| v.chars().count() + 1).sum::<usize>() < 250 {
+            if f.ty == FieldType::Enum
+                && f.values
+                    .iter()
+                    .map(|v| v.chars().count() + 1)
+                    .sum::<usize>()
+                    < 250
+            {
                 let dv = DataValidation::new().allow_list_strings(&f.values)?;
                 ws.add_data_validation(1, c as u16, last.max(1000), c as u16, &dv)?;
             }

@@ -11,12 +11,45 @@ use crate::finding::{Finding, Lang};
 use crate::pipeline::Run;
 use crate::text::a1;
 
-pub const ERRORS_HEADER: [&str; 10] = ["file", "sheet", "row", "cell", "field", "value", "severity", "code", "message", "suggestion"];
+pub const ERRORS_HEADER: [&str; 10] = [
+    "file",
+    "sheet",
+    "row",
+    "cell",
+    "field",
+    "value",
+    "severity",
+    "code",
+    "message",
+    "suggestion",
+];
 pub const CHANGES_HEADER: [&str; 7] = ["file", "sheet", "row", "cell", "field", "old", "new"];
-pub const WRITEOFFS_HEADER: [&str; 8] = ["reason", "building_code", "hazard_code", "village", "file", "sheet", "row", "evidence"];
+pub const WRITEOFFS_HEADER: [&str; 8] = [
+    "reason",
+    "building_code",
+    "hazard_code",
+    "village",
+    "file",
+    "sheet",
+    "row",
+    "evidence",
+];
 pub const TALLY_HEADER: [&str; 15] = [
-    "village", "buildings", "commercial", "no_hazard", "some_hazard", "severe_hazard", "hazards", "unrectified", "rectifying",
-    "rectified", "written_off", "writeoff_misentry", "writeoff_suspected", "writeoff_rectified", "rejected",
+    "village",
+    "buildings",
+    "commercial",
+    "no_hazard",
+    "some_hazard",
+    "severe_hazard",
+    "hazards",
+    "unrectified",
+    "rectifying",
+    "rectified",
+    "written_off",
+    "writeoff_misentry",
+    "writeoff_suspected",
+    "writeoff_rectified",
+    "rejected",
 ];
 
 fn csv_bytes<I, R>(header: &[&str], rows: I, bom: bool) -> Result<Vec<u8>>
@@ -30,7 +63,11 @@ where
     for r in rows {
         w.write_record(r)?;
     }
-    let mut out = if bom { b"\xEF\xBB\xBF".to_vec() } else { Vec::new() };
+    let mut out = if bom {
+        b"\xEF\xBB\xBF".to_vec()
+    } else {
+        Vec::new()
+    };
     out.extend(w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?);
     Ok(out)
 }
@@ -65,7 +102,15 @@ pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
     let bytes = csv_bytes(
         &CHANGES_HEADER,
         run.changes.iter().map(|c| {
-            [c.file.clone(), c.sheet.clone(), (c.row + 1).to_string(), a1(c.row, c.col), c.field.clone(), c.old.clone(), c.new.clone()]
+            [
+                c.file.clone(),
+                c.sheet.clone(),
+                (c.row + 1).to_string(),
+                a1(c.row, c.col),
+                c.field.clone(),
+                c.old.clone(),
+                c.new.clone(),
+            ]
         }),
         true,
     )?;
@@ -98,7 +143,9 @@ pub fn write_writeoffs(run: &Run, path: &Path) -> Result<()> {
 
 pub fn write_tally(t: &Tally, path: &Path) -> Result<()> {
     let rows = t.rows.iter().chain(std::iter::once(&t.total)).map(|r| {
-        std::iter::once(r.village.clone()).chain(r.counts.iter().map(|n| n.to_string())).collect::<Vec<_>>()
+        std::iter::once(r.village.clone())
+            .chain(r.counts.iter().map(|n| n.to_string()))
+            .collect::<Vec<_>>()
     });
     atomic_write(path, &csv_bytes(&TALLY_HEADER, rows, true)?)
 }

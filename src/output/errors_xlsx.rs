@@ -21,9 +21,16 @@ pub struct Styles {
 impl Styles {
     pub fn new() -> Styles {
         Styles {
-            head: Format::new().set_bold().set_background_color("#DDEBF7").set_border(FormatBorder::Thin),
-            error: Format::new().set_background_color("#FFC7CE").set_font_color("#9C0006"),
-            warning: Format::new().set_background_color("#FFEB9C").set_font_color("#9C5700"),
+            head: Format::new()
+                .set_bold()
+                .set_background_color("#DDEBF7")
+                .set_border(FormatBorder::Thin),
+            error: Format::new()
+                .set_background_color("#FFC7CE")
+                .set_font_color("#9C0006"),
+            warning: Format::new()
+                .set_background_color("#FFEB9C")
+                .set_font_color("#9C5700"),
         }
     }
 }
@@ -34,11 +41,27 @@ impl Default for Styles {
     }
 }
 
-pub const FINDING_HEADERS: [&str; 10] = ["文件", "工作表", "行", "单元格", "字段", "原值", "严重程度", "规则", "问题说明", "修改建议"];
+pub const FINDING_HEADERS: [&str; 10] = [
+    "文件",
+    "工作表",
+    "行",
+    "单元格",
+    "字段",
+    "原值",
+    "严重程度",
+    "规则",
+    "问题说明",
+    "修改建议",
+];
 const WIDTHS: [f64; 10] = [30.0, 12.0, 6.0, 8.0, 14.0, 20.0, 9.0, 7.0, 60.0, 50.0];
 
 /// A findings table on a worksheet, starting at row 0.
-pub fn write_findings(ws: &mut Worksheet, findings: &[&Finding], lang: Lang, st: &Styles) -> Result<()> {
+pub fn write_findings(
+    ws: &mut Worksheet,
+    findings: &[&Finding],
+    lang: Lang,
+    st: &Styles,
+) -> Result<()> {
     for (i, h) in FINDING_HEADERS.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &st.head)?;
         ws.set_column_width(i as u16, WIDTHS[i])?;
@@ -57,7 +80,16 @@ pub fn write_findings(ws: &mut Worksheet, findings: &[&Finding], lang: Lang, st:
             Severity::Error => ("错误", &st.error),
             Severity::Warning => ("警告", &st.warning),
         };
-        ws.write_string_with_format(r, 6, if lang == Lang::En { f.severity.as_str() } else { sev }, fmt)?;
+        ws.write_string_with_format(
+            r,
+            6,
+            if lang == Lang::En {
+                f.severity.as_str()
+            } else {
+                sev
+            },
+            fmt,
+        )?;
         ws.write_string(r, 7, &f.code)?;
         ws.write_string(r, 8, f.message(lang))?;
         ws.write_string(r, 9, f.suggestion(lang))?;
@@ -67,16 +99,34 @@ pub fn write_findings(ws: &mut Worksheet, findings: &[&Finding], lang: Lang, st:
     Ok(())
 }
 
+/// Per village: files, data rows, errors, warnings, findings per rule, the findings.
+type VillageStats<'a> = (
+    usize,
+    usize,
+    usize,
+    usize,
+    BTreeMap<String, usize>,
+    Vec<&'a Finding>,
+);
+
 pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
     let st = Styles::new();
     let mut wb = Workbook::new();
     let mut used = Unique::default();
-    let file_idx: HashMap<&str, usize> = run.rel.iter().enumerate().map(|(i, r)| (r.as_str(), i)).collect();
+    let file_idx: HashMap<&str, usize> = run
+        .rel
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i))
+        .collect();
     let village_of = |f: &Finding| -> String {
-        file_idx.get(f.file.as_str()).map(|&i| run.village_of_file[i].clone()).unwrap_or_else(|| "未识别村".into())
+        file_idx
+            .get(f.file.as_str())
+            .map(|&i| run.village_of_file[i].clone())
+            .unwrap_or_else(|| "未识别村".into())
     };
     // Per village: files, rows, errors, warnings, rule counts.
-    let mut by_v: BTreeMap<String, (usize, usize, usize, usize, BTreeMap<String, usize>, Vec<&Finding>)> = BTreeMap::new();
+    let mut by_v: BTreeMap<String, VillageStats> = BTreeMap::new();
     for (i, v) in run.village_of_file.iter().enumerate() {
         let e = by_v.entry(v.clone()).or_default();
         e.0 += 1;
@@ -95,7 +145,14 @@ pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
     let ws = wb.add_worksheet();
     let name = sheet_name("汇总", &mut used);
     ws.set_name(&name)?;
-    let heads = ["村（社区）", "文件数", "数据行数", "错误", "警告", "最常见的问题"];
+    let heads = [
+        "村（社区）",
+        "文件数",
+        "数据行数",
+        "错误",
+        "警告",
+        "最常见的问题",
+    ];
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &st.head)?;
     }
@@ -123,7 +180,9 @@ pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
             .iter()
             .take(3)
             .map(|(c, n)| {
-                let name = crate::rules::builtin(c).map(|d| d.name.to_string()).unwrap_or_else(|| c.to_string());
+                let name = crate::rules::builtin(c)
+                    .map(|d| d.name.to_string())
+                    .unwrap_or_else(|| c.to_string());
                 format!("{c} {name} ×{n}")
             })
             .collect();
@@ -141,11 +200,23 @@ pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
     // 销号建议
     let ws = wb.add_worksheet();
     ws.set_name(sheet_name("销号建议", &mut used))?;
-    let heads = ["建议类型", "房屋编码", "隐患编号", "村（社区）", "文件", "工作表", "行", "依据（可直接粘贴到平台）"];
+    let heads = [
+        "建议类型",
+        "房屋编码",
+        "隐患编号",
+        "村（社区）",
+        "文件",
+        "工作表",
+        "行",
+        "依据（可直接粘贴到平台）",
+    ];
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &st.head)?;
     }
-    for (i, w) in [18.0, 20.0, 22.0, 12.0, 30.0, 12.0, 6.0, 100.0].iter().enumerate() {
+    for (i, w) in [18.0, 20.0, 22.0, 12.0, 30.0, 12.0, 6.0, 100.0]
+        .iter()
+        .enumerate()
+    {
         ws.set_column_width(i as u16, *w)?;
     }
     for (k, p) in run.proposals.iter().enumerate() {

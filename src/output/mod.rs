@@ -22,31 +22,42 @@ use crate::schema::Schemas;
 /// Write bytes to `path` atomically: a temp file beside it, then rename.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().context("output path has no folder")?;
-    let name = path.file_name().context("output path has no file name")?.to_string_lossy();
+    let name = path
+        .file_name()
+        .context("output path has no file name")?
+        .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     {
-        let mut f = std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut f = std::fs::File::create(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        f.write_all(bytes)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
         f.sync_all().ok();
     }
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
     Ok(())
 }
 
 /// Save a workbook atomically.
 pub fn save_xlsx(wb: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()> {
-    let buf = wb.save_to_buffer().with_context(|| format!("cannot build {}", path.display()))?;
+    let buf = wb
+        .save_to_buffer()
+        .with_context(|| format!("cannot build {}", path.display()))?;
     atomic_write(path, &buf)
 }
 
 /// Display width of text in Excel columns (CJK counts double).
 pub fn text_width(s: &str) -> f64 {
-    s.chars().map(|c| if (c as u32) < 0x2E80 { 1.0 } else { 2.1 }).sum::<f64>()
+    s.chars()
+        .map(|c| if (c as u32) < 0x2E80 { 1.0 } else { 2.1 })
+        .sum::<f64>()
 }
 
 /// Write every output file of a run into `out`.
 pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create the output folder {}", out.display()))?;
     csvs::write_errors(run, &out.join("errors.csv"), lang)?;
     csvs::write_changes(run, &out.join("changes.csv"))?;
     csvs::write_writeoffs(run, &out.join("writeoffs.csv"))?;

@@ -5,21 +5,33 @@
 use std::collections::HashSet;
 
 const RESERVED: [&str; 22] = [
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2",
-    "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
 /// A file name stem safe on every system.
 pub fn safe_stem(s: &str) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     while out.contains("..") {
         out = out.replace("..", "_");
     }
-    let out = out.trim_matches(|c: char| c == '.' || c == ' ' || c == '_').to_string();
-    let mut out = if out.is_empty() { "file".to_string() } else { out };
+    let out = out
+        .trim_matches(|c: char| c == '.' || c == ' ' || c == '_')
+        .to_string();
+    let mut out = if out.is_empty() {
+        "file".to_string()
+    } else {
+        out
+    };
     let base = out.split('.').next().unwrap_or("").to_ascii_uppercase();
     if RESERVED.contains(&base.as_str()) {
         out = format!("_{out}");
@@ -37,7 +49,11 @@ impl Unique {
     pub fn take(&mut self, stem: &str, ext: &str) -> String {
         let mut n = 1;
         loop {
-            let name = if n == 1 { format!("{stem}{ext}") } else { format!("{stem}_{n}{ext}") };
+            let name = if n == 1 {
+                format!("{stem}{ext}")
+            } else {
+                format!("{stem}_{n}{ext}")
+            };
             if self.seen.insert(name.to_lowercase()) {
                 return name;
             }
@@ -48,12 +64,23 @@ impl Unique {
 
 /// An Excel sheet name: ≤ 31 characters, none of []:*?/\ , unique in the workbook.
 pub fn sheet_name(s: &str, used: &mut Unique) -> String {
-    let clean: String = s.chars().filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control()).collect();
+    let clean: String = s
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .collect();
     let clean = clean.trim_matches('\'').trim().to_string();
-    let clean = if clean.is_empty() { "Sheet".to_string() } else { clean };
+    let clean = if clean.is_empty() {
+        "Sheet".to_string()
+    } else {
+        clean
+    };
     let mut n = 1;
     loop {
-        let suffix = if n == 1 { String::new() } else { format!("({n})") };
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("({n})")
+        };
         let room = 31 - suffix.chars().count();
         let name: String = clean.chars().take(room).collect::<String>() + &suffix;
         if used.seen.insert(name.to_lowercase()) {

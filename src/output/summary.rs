@@ -39,7 +39,14 @@ pub fn build(run: &Run, tally: &Tally) -> Summary {
         let recs = run.table(t);
         let rej = recs.iter().filter(|r| r.rejected).count();
         rows_read += recs.len();
-        tables.insert(t.key(), TableCounts { read: recs.len(), accepted: recs.len() - rej, rejected: rej });
+        tables.insert(
+            t.key(),
+            TableCounts {
+                read: recs.len(),
+                accepted: recs.len() - rej,
+                rejected: rej,
+            },
+        );
     }
     let mut findings = std::collections::BTreeMap::new();
     findings.insert("error", run.errors());

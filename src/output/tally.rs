@@ -59,7 +59,11 @@ pub fn compute(run: &Run) -> Result<Tally> {
     if let Some(ix) = &run.idx {
         let mut village_of: HashMap<&str, &str> = HashMap::new();
         for b in run.table(crate::schema::TableKind::Buildings) {
-            let v = if b.text(ix.b_village).is_empty() { run.village_of_file[b.file].as_str() } else { b.text(ix.b_village) };
+            let v = if b.text(ix.b_village).is_empty() {
+                run.village_of_file[b.file].as_str()
+            } else {
+                b.text(ix.b_village)
+            };
             if let Some(code) = b.vals[ix.b_code].as_str() {
                 if !b.rejected || !village_of.contains_key(code) {
                     village_of.insert(code, v);
@@ -70,7 +74,8 @@ pub fn compute(run: &Run) -> Result<Tally> {
                 continue;
             }
             let mut set = vec![c::BUILDINGS];
-            if b.vals[ix.b_use].matches("经营性") || b.vals[ix.b_use].matches("自住兼经营") {
+            if b.vals[ix.b_use].matches("经营性") || b.vals[ix.b_use].matches("自住兼经营")
+            {
                 set.push(c::COMMERCIAL);
             }
             let j = b.vals[ix.b_judgement].display();
@@ -83,8 +88,15 @@ pub fn compute(run: &Run) -> Result<Tally> {
             }
             push(v, &set);
         }
-        for h in run.table(crate::schema::TableKind::Hazards).iter().filter(|h| !h.rejected) {
-            let v = h.vals[ix.h_building].as_str().and_then(|c| village_of.get(c).copied()).unwrap_or(run.village_of_file[h.file].as_str());
+        for h in run
+            .table(crate::schema::TableKind::Hazards)
+            .iter()
+            .filter(|h| !h.rejected)
+        {
+            let v = h.vals[ix.h_building]
+                .as_str()
+                .and_then(|c| village_of.get(c).copied())
+                .unwrap_or(run.village_of_file[h.file].as_str());
             let mut set = vec![c::HAZARDS];
             let st = h.vals[ix.h_status].display();
             match st.as_str() {
@@ -99,7 +111,10 @@ pub fn compute(run: &Run) -> Result<Tally> {
             push(v, &set);
         }
         for p in &run.proposals {
-            let v = village_of.get(p.building_code.as_str()).copied().unwrap_or(p.village.as_str());
+            let v = village_of
+                .get(p.building_code.as_str())
+                .copied()
+                .unwrap_or(p.village.as_str());
             let k = match p.reason {
                 Reason::Misentry => c::W_MIS,
                 Reason::SuspectedMisentry => c::W_SUS,
@@ -114,7 +129,12 @@ pub fn compute(run: &Run) -> Result<Tally> {
     }
     let df = DataFrame::new(columns).context("tally frame")?;
     let aggs: Vec<Expr> = TALLY_HEADER[1..].iter().map(|n| col(*n).sum()).collect();
-    let out = df.lazy().group_by([col("village")]).agg(aggs).collect().context("tally group-by")?;
+    let out = df
+        .lazy()
+        .group_by([col("village")])
+        .agg(aggs)
+        .collect()
+        .context("tally group-by")?;
     let vs = out.column("village")?.str()?.clone();
     let mut rows: Vec<TallyRow> = Vec::new();
     for i in 0..out.height() {
@@ -122,10 +142,16 @@ pub fn compute(run: &Run) -> Result<Tally> {
         for (k, name) in TALLY_HEADER[1..].iter().enumerate() {
             counts[k] = out.column(name)?.i64()?.get(i).unwrap_or(0);
         }
-        rows.push(TallyRow { village: vs.get(i).unwrap_or("").to_string(), counts });
+        rows.push(TallyRow {
+            village: vs.get(i).unwrap_or("").to_string(),
+            counts,
+        });
     }
     rows.sort_by(|a, b| a.village.cmp(&b.village));
-    let mut total = TallyRow { village: "合计".into(), counts: [0; N] };
+    let mut total = TallyRow {
+        village: "合计".into(),
+        counts: [0; N],
+    };
     for r in &rows {
         for k in 0..N {
             total.counts[k] += r.counts[k];
@@ -135,13 +161,29 @@ pub fn compute(run: &Run) -> Result<Tally> {
 }
 
 const LABELS_ZH: [&str; 15] = [
-    "村（社区）", "排查房屋数", "经营性", "未发现安全隐患", "存在一定安全隐患", "存在严重安全隐患", "隐患数", "待整治", "整治中", "已整治",
-    "已销号", "建议销号（录入错误）", "疑似录入错误", "建议销号（整治完成）", "退回（有错误）",
+    "村（社区）",
+    "排查房屋数",
+    "经营性",
+    "未发现安全隐患",
+    "存在一定安全隐患",
+    "存在严重安全隐患",
+    "隐患数",
+    "待整治",
+    "整治中",
+    "已整治",
+    "已销号",
+    "建议销号（录入错误）",
+    "疑似录入错误",
+    "建议销号（整治完成）",
+    "退回（有错误）",
 ];
 
 pub fn write_xlsx(t: &Tally, path: &Path) -> Result<()> {
     let mut wb = Workbook::new();
-    let head = Format::new().set_bold().set_background_color("#DDEBF7").set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let head = Format::new()
+        .set_bold()
+        .set_background_color("#DDEBF7")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet();
     ws.set_name("统计")?;

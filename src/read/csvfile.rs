@@ -32,10 +32,20 @@ fn sniff_delimiter(text: &str) -> u8 {
 
 pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding> {
     let bytes = std::fs::read(path).map_err(|e| {
-        super::file_finding("F001", rel, format!("无法读取文件：{e}"), format!("cannot read file: {e}"), "检查文件权限", "check permissions")
+        super::file_finding(
+            "F001",
+            rel,
+            format!("无法读取文件：{e}"),
+            format!("cannot read file: {e}"),
+            "检查文件权限",
+            "check permissions",
+        )
     })?;
     let (text, _enc) = decode(&bytes);
-    Ok(Book { format: "csv", sheets: vec![parse_text(&text, rel, limits)?] })
+    Ok(Book {
+        format: "csv",
+        sheets: vec![parse_text(&text, rel, limits)?],
+    })
 }
 
 /// Parse CSV text into a one-sheet grid.
@@ -54,14 +64,21 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
-                let mut start = rec.position().map(|p| p.byte() as usize).unwrap_or(seen_byte).min(bytes.len());
+                let mut start = rec
+                    .position()
+                    .map(|p| p.byte() as usize)
+                    .unwrap_or(seen_byte)
+                    .min(bytes.len());
                 // The offset points just after the previous record's last byte: move to
                 // the record's first character, past the terminator and blank lines.
                 while start < bytes.len() && (bytes[start] == b'\r' || bytes[start] == b'\n') {
                     start += 1;
                 }
                 if start >= seen_byte {
-                    seen_line += bytes[seen_byte..start].iter().filter(|&&b| b == b'\n').count() as u32;
+                    seen_line += bytes[seen_byte..start]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count() as u32;
                     seen_byte = start;
                 }
                 let row = seen_line;
@@ -116,7 +133,12 @@ mod crlf_tests {
 
     #[test]
     fn crlf_rows_keep_their_numbers() {
-        let g = parse_text("t,,\r\nh1,h2\r\n1,a\r\n\r\n2,b\r\n", "t.csv", &Limits::default()).unwrap();
+        let g = parse_text(
+            "t,,\r\nh1,h2\r\n1,a\r\n\r\n2,b\r\n",
+            "t.csv",
+            &Limits::default(),
+        )
+        .unwrap();
         let idx: Vec<u32> = g.rows.iter().map(|r| r.idx).collect();
         assert_eq!(idx, [0, 1, 2, 4]);
     }

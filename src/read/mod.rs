@@ -24,7 +24,11 @@ pub enum Raw {
     Num(f64),
     Bool(bool),
     /// An Excel date: its serial number and the calendar date it means (1900 or 1904 system).
-    Date { serial: f64, date: Option<NaiveDate>, is_1904: bool },
+    Date {
+        serial: f64,
+        date: Option<NaiveDate>,
+        is_1904: bool,
+    },
     /// An ISO date text given by the format (ods).
     DateIso(String),
     /// An error value such as #REF!.
@@ -156,7 +160,10 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
                     findings.push(
                         Finding::new("F001", Severity::Error)
                             .at_file(&d.display().to_string())
-                            .msg(format!("无法读取文件夹：{}", d.display()), format!("cannot read folder {}", d.display()))
+                            .msg(
+                                format!("无法读取文件夹：{}", d.display()),
+                                format!("cannot read folder {}", d.display()),
+                            )
                             .fix("检查文件夹权限", "check the folder's permissions"),
                     );
                     continue;
@@ -176,11 +183,18 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
             }
             files.sort();
             for p in files {
-                let rel = p.strip_prefix(input).unwrap_or(&p).to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(input)
+                    .unwrap_or(&p)
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push(InputFile { path: p, rel });
             }
         } else {
-            let name = input.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = input
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             if is_skipped_name(&name) {
                 continue;
             }
@@ -188,12 +202,18 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
                 findings.push(
                     Finding::new("F001", Severity::Error)
                         .at_file(&input.display().to_string())
-                        .msg(format!("找不到文件：{}", input.display()), format!("no such file: {}", input.display()))
+                        .msg(
+                            format!("找不到文件：{}", input.display()),
+                            format!("no such file: {}", input.display()),
+                        )
                         .fix("检查路径是否写对", "check the path"),
                 );
                 continue;
             }
-            out.push(InputFile { path: input.clone(), rel: name });
+            out.push(InputFile {
+                path: input.clone(),
+                rel: name,
+            });
         }
     }
     (out, findings)
@@ -205,25 +225,57 @@ fn has_ext(p: &Path) -> bool {
         .unwrap_or(false)
 }
 
-fn file_finding(code: &str, file: &str, zh: String, en: String, fix_zh: &str, fix_en: &str) -> Finding {
-    Finding::new(code, Severity::Error).at_file(file).msg(zh, en).fix(fix_zh, fix_en)
+fn file_finding(
+    code: &str,
+    file: &str,
+    zh: String,
+    en: String,
+    fix_zh: &str,
+    fix_en: &str,
+) -> Finding {
+    Finding::new(code, Severity::Error)
+        .at_file(file)
+        .msg(zh, en)
+        .fix(fix_zh, fix_en)
 }
 
 /// Read one file into sheet grids, or give the file-level finding that says why not.
 pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
     let rel = f.rel.as_str();
     let meta = std::fs::metadata(&f.path).map_err(|e| {
-        file_finding("F001", rel, format!("无法打开文件：{e}"), format!("cannot open file: {e}"), "检查文件是否存在、有无权限", "check the file exists and is readable")
+        file_finding(
+            "F001",
+            rel,
+            format!("无法打开文件：{e}"),
+            format!("cannot open file: {e}"),
+            "检查文件是否存在、有无权限",
+            "check the file exists and is readable",
+        )
     })?;
     if meta.len() == 0 {
-        return Err(file_finding("F004", rel, "文件是空的（0 字节）".into(), "the file is empty (0 bytes)".into(), "请村里重新发送填好的表格", "ask the village to send the filled-in workbook again"));
+        return Err(file_finding(
+            "F004",
+            rel,
+            "文件是空的（0 字节）".into(),
+            "the file is empty (0 bytes)".into(),
+            "请村里重新发送填好的表格",
+            "ask the village to send the filled-in workbook again",
+        ));
     }
     if meta.len() > limits.max_file_bytes {
         return Err(file_finding(
             "F007",
             rel,
-            format!("文件大小 {} MB，超过上限 {} MB，未读取", meta.len() >> 20, limits.max_file_bytes >> 20),
-            format!("the file is {} MB, over the {} MB limit; not read", meta.len() >> 20, limits.max_file_bytes >> 20),
+            format!(
+                "文件大小 {} MB，超过上限 {} MB，未读取",
+                meta.len() >> 20,
+                limits.max_file_bytes >> 20
+            ),
+            format!(
+                "the file is {} MB, over the {} MB limit; not read",
+                meta.len() >> 20,
+                limits.max_file_bytes >> 20
+            ),
             "删除多余内容后另存；确需读取可用 --max-file-mb 提高上限",
             "remove unused content, or raise the limit with --max-file-mb",
         ));
@@ -231,8 +283,21 @@ pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
     let mut head = [0u8; 4096];
     let n = std::fs::File::open(&f.path)
         .and_then(|mut h| h.read(&mut head))
-        .map_err(|e| file_finding("F001", rel, format!("无法读取文件：{e}"), format!("cannot read file: {e}"), "检查文件权限", "check permissions"))?;
-    let ext = f.path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        .map_err(|e| {
+            file_finding(
+                "F001",
+                rel,
+                format!("无法读取文件：{e}"),
+                format!("cannot read file: {e}"),
+                "检查文件权限",
+                "check permissions",
+            )
+        })?;
+    let ext = f
+        .path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let kind = sniff::sniff(&head[..n], &ext);
     let expected = match ext.as_str() {
         "xlsx" | "xlsm" => "Excel 2007+ 工作簿 (xlsx)",
@@ -283,13 +348,21 @@ fn corrupt(rel: &str, expected: &str, detail: &str) -> Finding {
     )
 }
 
-fn read_zip_workbook(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Result<Book, Finding> {
+fn read_zip_workbook(
+    f: &InputFile,
+    rel: &str,
+    limits: &Limits,
+    expected: &str,
+) -> Result<Book, Finding> {
     let file = std::fs::File::open(&f.path).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
     let mut total: u64 = 0;
     let mut names = Vec::new();
     for i in 0..zip.len() {
-        let Ok(e) = zip.by_index_raw(i) else { return Err(corrupt(rel, expected, "zip entry")) };
+        let Ok(e) = zip.by_index_raw(i) else {
+            return Err(corrupt(rel, expected, "zip entry"));
+        };
         total = total.saturating_add(e.size());
         names.push(e.name().to_string());
     }
@@ -297,8 +370,16 @@ fn read_zip_workbook(f: &InputFile, rel: &str, limits: &Limits, expected: &str) 
         return Err(file_finding(
             "F007",
             rel,
-            format!("文件解压后达 {} MB，超过上限 {} MB，为防止内存耗尽未读取", total >> 20, limits.max_unzipped_bytes >> 20),
-            format!("the file inflates to {} MB, over the {} MB limit; not read", total >> 20, limits.max_unzipped_bytes >> 20),
+            format!(
+                "文件解压后达 {} MB，超过上限 {} MB，为防止内存耗尽未读取",
+                total >> 20,
+                limits.max_unzipped_bytes >> 20
+            ),
+            format!(
+                "the file inflates to {} MB, over the {} MB limit; not read",
+                total >> 20,
+                limits.max_unzipped_bytes >> 20
+            ),
             "删除多余的空行、空列和重复内容后另存；确属大文件可用 --max-unzipped-mb 提高上限",
             "remove unused rows/columns and save again, or raise the limit with --max-unzipped-mb",
         ));
@@ -360,7 +441,11 @@ fn excel_date(dt: &calamine::ExcelDateTime) -> Raw {
     let (y, m, d, ..) = dt.to_ymd_hms_milli();
     let date = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32);
     let is_1904 = date.is_some() && crate::cells::date::serial_to_date(serial, false) != date;
-    Raw::Date { serial, date, is_1904 }
+    Raw::Date {
+        serial,
+        date,
+        is_1904,
+    }
 }
 
 /// Accumulates sparse cells into a grid while enforcing the limits.
@@ -373,7 +458,15 @@ struct GridBuilder {
 
 impl GridBuilder {
     fn new(name: &str) -> Self {
-        GridBuilder { grid: Grid { name: name.to_string(), ..Default::default() }, cells: 0, cut_columns: false, over_cells: false }
+        GridBuilder {
+            grid: Grid {
+                name: name.to_string(),
+                ..Default::default()
+            },
+            cells: 0,
+            cut_columns: false,
+            over_cells: false,
+        }
     }
     /// Add a cell; false when the cell limit is reached.
     fn push(&mut self, row: u32, col: u32, v: Raw, limits: &Limits) -> bool {
@@ -395,7 +488,13 @@ impl GridBuilder {
             let pos = rows.binary_search_by_key(&row, |r| r.idx);
             match pos {
                 Ok(_) => {}
-                Err(p) => rows.insert(p, GridRow { idx: row, cells: Vec::new() }),
+                Err(p) => rows.insert(
+                    p,
+                    GridRow {
+                        idx: row,
+                        cells: Vec::new(),
+                    },
+                ),
             }
         }
         let i = match rows.last().map(|r| r.idx) {
@@ -415,8 +514,14 @@ impl GridBuilder {
             return Err(file_finding(
                 "F007",
                 rel,
-                format!("工作表“{}”的单元格数超过上限 {}，为防止内存耗尽未读取", self.grid.name, limits.max_cells),
-                format!("sheet “{}” has more than {} cells; not read", self.grid.name, limits.max_cells),
+                format!(
+                    "工作表“{}”的单元格数超过上限 {}，为防止内存耗尽未读取",
+                    self.grid.name, limits.max_cells
+                ),
+                format!(
+                    "sheet “{}” has more than {} cells; not read",
+                    self.grid.name, limits.max_cells
+                ),
                 "删除多余的行和列后另存；确属大表可用 --max-cells 提高上限",
                 "remove unused rows and columns, or raise the limit with --max-cells",
             ));
@@ -427,10 +532,19 @@ impl GridBuilder {
                     .at_file(rel)
                     .at_sheet(&self.grid.name)
                     .msg(
-                        format!("工作表使用的列超过 {} 列，超出部分未读取", limits.max_columns),
-                        format!("the sheet uses more than {} columns; the rest was not read", limits.max_columns),
+                        format!(
+                            "工作表使用的列超过 {} 列，超出部分未读取",
+                            limits.max_columns
+                        ),
+                        format!(
+                            "the sheet uses more than {} columns; the rest was not read",
+                            limits.max_columns
+                        ),
                     )
-                    .fix("删除多余的列后另存；或用 --max-columns 提高上限", "delete unused columns, or raise --max-columns"),
+                    .fix(
+                        "删除多余的列后另存；或用 --max-columns 提高上限",
+                        "delete unused columns, or raise --max-columns",
+                    ),
             );
         }
         Ok(self.grid)
@@ -438,7 +552,9 @@ impl GridBuilder {
 }
 
 fn read_xlsx(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Result<Book, Finding> {
-    let mut wb: calamine::Xlsx<std::io::BufReader<std::fs::File>> = calamine::open_workbook(&f.path).map_err(|e: calamine::XlsxError| corrupt(rel, expected, &e.to_string()))?;
+    let mut wb: calamine::Xlsx<std::io::BufReader<std::fs::File>> =
+        calamine::open_workbook(&f.path)
+            .map_err(|e: calamine::XlsxError| corrupt(rel, expected, &e.to_string()))?;
     let names = wb.sheet_names();
     let mut sheets = Vec::new();
     for name in names {
@@ -463,15 +579,32 @@ fn read_xlsx(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Resul
             }
         }
         if let Some(Ok(m)) = wb.worksheet_merge_cells(&name) {
-            b.grid.merges = m.iter().map(|d| Merge { r0: d.start.0, c0: d.start.1, r1: d.end.0, c1: d.end.1 }).collect();
+            b.grid.merges = m
+                .iter()
+                .map(|d| Merge {
+                    r0: d.start.0,
+                    c0: d.start.1,
+                    r1: d.end.0,
+                    c1: d.end.1,
+                })
+                .collect();
         }
         b.grid.merges_known = true;
         sheets.push(b.finish(rel, limits)?);
     }
-    Ok(Book { format: "xlsx", sheets })
+    Ok(Book {
+        format: "xlsx",
+        sheets,
+    })
 }
 
-fn read_calamine(f: &InputFile, rel: &str, limits: &Limits, format: &'static str, expected: &str) -> Result<Book, Finding> {
+fn read_calamine(
+    f: &InputFile,
+    rel: &str,
+    limits: &Limits,
+    format: &'static str,
+    expected: &str,
+) -> Result<Book, Finding> {
     let mut wb = calamine::open_workbook_auto(&f.path).map_err(|e| {
         let s = e.to_string();
         if s.to_lowercase().contains("password") {
@@ -493,13 +626,22 @@ fn read_calamine(f: &InputFile, rel: &str, limits: &Limits, format: &'static str
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) => {
-                let mut g = Grid { name: name.clone(), ..Default::default() };
+                let mut g = Grid {
+                    name: name.clone(),
+                    ..Default::default()
+                };
                 g.findings.push(
                     Finding::new("F010", Severity::Error)
                         .at_file(rel)
                         .at_sheet(&name)
-                        .msg(format!("工作表无法读取：{e}"), format!("the sheet cannot be read: {e}"))
-                        .fix("在 Excel/WPS 中打开并另存后重试", "open and save it again in Excel/WPS"),
+                        .msg(
+                            format!("工作表无法读取：{e}"),
+                            format!("the sheet cannot be read: {e}"),
+                        )
+                        .fix(
+                            "在 Excel/WPS 中打开并另存后重试",
+                            "open and save it again in Excel/WPS",
+                        ),
                 );
                 sheets.push(g);
                 continue;
@@ -514,7 +656,15 @@ fn read_calamine(f: &InputFile, rel: &str, limits: &Limits, format: &'static str
         }
         if let calamine::Sheets::Xls(x) = &wb {
             if let Some(m) = x.worksheet_merge_cells(&name) {
-                b.grid.merges = m.iter().map(|d| Merge { r0: d.start.0, c0: d.start.1, r1: d.end.0, c1: d.end.1 }).collect();
+                b.grid.merges = m
+                    .iter()
+                    .map(|d| Merge {
+                        r0: d.start.0,
+                        c0: d.start.1,
+                        r1: d.end.0,
+                        c1: d.end.1,
+                    })
+                    .collect();
                 b.grid.merges_known = true;
             }
         }

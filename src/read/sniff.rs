@@ -30,7 +30,10 @@ pub fn sniff(head: &[u8], ext: &str) -> Kind {
     if head.starts_with(&OLE) {
         // The directory entry names are UTF-16LE; an encrypted OOXML package has
         // "EncryptedPackage" (and "EncryptionInfo") streams.
-        let enc: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        let enc: Vec<u8> = "EncryptedPackage"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
         if contains(head, &enc) || ext == "xlsx" || ext == "xlsm" {
             return Kind::Encrypted;
         }
@@ -41,10 +44,19 @@ pub fn sniff(head: &[u8], ext: &str) -> Kind {
         if h.starts_with(b"\xEF\xBB\xBF") {
             h = &h[3..];
         }
-        let s: Vec<u8> = h.iter().copied().skip_while(|b| b.is_ascii_whitespace()).take(512).collect();
+        let s: Vec<u8> = h
+            .iter()
+            .copied()
+            .skip_while(|b| b.is_ascii_whitespace())
+            .take(512)
+            .collect();
         s.to_ascii_lowercase()
     };
-    if text.starts_with(b"<") && (contains(&text, b"<html") || contains(&text, b"<table") || contains(&text, b"<!doctype html")) {
+    if text.starts_with(b"<")
+        && (contains(&text, b"<html")
+            || contains(&text, b"<table")
+            || contains(&text, b"<!doctype html"))
+    {
         return Kind::Html;
     }
     if ext == "csv" {

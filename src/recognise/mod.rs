@@ -77,7 +77,13 @@ struct HeaderView<'a> {
 impl<'a> HeaderView<'a> {
     fn new(grid: &'a Grid) -> Self {
         let limit = HEADER_SEARCH_ROWS + MAX_HEADER_ROWS;
-        let rows = grid.rows.iter().enumerate().take_while(|(_, r)| r.idx < limit).map(|(i, r)| (r.idx, i)).collect();
+        let rows = grid
+            .rows
+            .iter()
+            .enumerate()
+            .take_while(|(_, r)| r.idx < limit)
+            .map(|(i, r)| (r.idx, i))
+            .collect();
         HeaderView { grid, rows }
     }
     fn raw(&self, row: u32, col: u32) -> &Raw {
@@ -110,7 +116,9 @@ fn cell_text(r: &Raw) -> String {
 /// upper cell under the same parent as its left neighbour takes that neighbour's text.
 fn block_labels(v: &HeaderView, first: u32, last: u32, width: u32) -> Vec<Vec<String>> {
     let h = (last - first + 1) as usize;
-    let mut grid: Vec<Vec<String>> = (first..=last).map(|r| (0..width).map(|c| v.text(r, c)).collect()).collect();
+    let mut grid: Vec<Vec<String>> = (first..=last)
+        .map(|r| (0..width).map(|c| v.text(r, c)).collect())
+        .collect();
     if !v.grid.merges_known {
         for i in 0..h.saturating_sub(1) {
             for c in 1..width as usize {
@@ -142,7 +150,10 @@ fn block_labels(v: &HeaderView, first: u32, last: u32, width: u32) -> Vec<Vec<St
 fn map_parts(t: &TableSchema, parts: &[String]) -> Option<(usize, usize)> {
     let lookup = |s: &str| -> Option<usize> {
         let k = norm_key(s);
-        t.label_index.get(&k).or_else(|| t.label_index.get(&label_key(s))).copied()
+        t.label_index
+            .get(&k)
+            .or_else(|| t.label_index.get(&label_key(s)))
+            .copied()
     };
     for (i, p) in parts.iter().enumerate().rev() {
         if let Some(f) = lookup(p) {
@@ -171,8 +182,17 @@ fn score(t: &TableSchema, labels: &[Vec<String>]) -> (f64, usize) {
         }
     }
     let n = seen.iter().filter(|x| **x).count();
-    let req = t.fields.iter().zip(&seen).filter(|(f, s)| f.required && **s).count();
-    let id_ok = t.table.identity.iter().all(|k| t.field_index(k).is_some_and(|i| seen[i]));
+    let req = t
+        .fields
+        .iter()
+        .zip(&seen)
+        .filter(|(f, s)| f.required && **s)
+        .count();
+    let id_ok = t
+        .table
+        .identity
+        .iter()
+        .all(|k| t.field_index(k).is_some_and(|i| seen[i]));
     if n < 3 || !id_ok {
         return (0.0, n);
     }
@@ -188,7 +208,12 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
     let width = grid.width;
     // Find the best block.
     let mut best: Option<(f64, u32, u32, TableKind)> = None;
-    let top_rows: Vec<u32> = grid.rows.iter().map(|r| r.idx).take_while(|&i| i < HEADER_SEARCH_ROWS).collect();
+    let top_rows: Vec<u32> = grid
+        .rows
+        .iter()
+        .map(|r| r.idx)
+        .take_while(|&i| i < HEADER_SEARCH_ROWS)
+        .collect();
     for &first in &top_rows {
         for h in 1..=MAX_HEADER_ROWS {
             let last = first + h - 1;
@@ -200,7 +225,9 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
                 }
                 let better = match best {
                     None => true,
-                    Some((bs, bf, bl, _)) => s > bs + 1e-9 || ((s - bs).abs() < 1e-9 && (last - first) < (bl - bf)),
+                    Some((bs, bf, bl, _)) => {
+                        s > bs + 1e-9 || ((s - bs).abs() < 1e-9 && (last - first) < (bl - bf))
+                    }
                 };
                 if better {
                     best = Some((s, first, last, t.kind()));
@@ -216,10 +243,18 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
     // belongs to the header even when it adds no field: extend the block over it.
     while first > 0 && last - first + 1 < MAX_HEADER_ROWS {
         let above = first - 1;
-        let mut distinct: Vec<String> = (0..width).map(|c| view.text(above, c)).filter(|x| !x.is_empty()).collect();
+        let mut distinct: Vec<String> = (0..width)
+            .map(|c| view.text(above, c))
+            .filter(|x| !x.is_empty())
+            .collect();
         distinct.dedup();
-        let fill_line = distinct.iter().any(|x| x.contains("填报") || x.contains("单位："));
-        if distinct.len() < 2 || fill_line || score(t, &block_labels(&view, above, last, width)).0 < best_score {
+        let fill_line = distinct
+            .iter()
+            .any(|x| x.contains("填报") || x.contains("单位："));
+        if distinct.len() < 2
+            || fill_line
+            || score(t, &block_labels(&view, above, last, width)).0 < best_score
+        {
             break;
         }
         first = above;
@@ -255,8 +290,16 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
                         .field(&t.fields[f].key)
                         .value(&header)
                         .msg(
-                            format!("“{header}”与第 {} 列重复，都对应“{}”，只使用第一列", crate::text::col_letters(taken[f].unwrap_or(0)), t.fields[f].label),
-                            format!("“{header}” repeats column {} ({}); only the first is used", crate::text::col_letters(taken[f].unwrap_or(0)), t.fields[f].key),
+                            format!(
+                                "“{header}”与第 {} 列重复，都对应“{}”，只使用第一列",
+                                crate::text::col_letters(taken[f].unwrap_or(0)),
+                                t.fields[f].label
+                            ),
+                            format!(
+                                "“{header}” repeats column {} ({}); only the first is used",
+                                crate::text::col_letters(taken[f].unwrap_or(0)),
+                                t.fields[f].key
+                            ),
                         )
                         .fix("删除或改名多余的一列", "delete or rename the extra column"),
                 );
@@ -268,7 +311,12 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
             }
             None => (None, how),
         };
-        columns.push(Column { col: c, header, field, how });
+        columns.push(Column {
+            col: c,
+            header,
+            field,
+            how,
+        });
     }
     // Near misses: guess by closeness, as a warning that names the guess.
     for (c, header, leaf) in unmapped {
@@ -325,19 +373,42 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
                     .field(&f.key)
                     .msg(
                         format!("{}缺少必填列“{}”", t.table.label, f.label),
-                        format!("{} lacks the required column {} ({})", t.table.key, f.label, f.key),
+                        format!(
+                            "{} lacks the required column {} ({})",
+                            t.table.key, f.label, f.key
+                        ),
                     )
-                    .fix(format!("在表中补上“{}”列", f.label), format!("add a column {}", f.label)),
+                    .fix(
+                        format!("在表中补上“{}”列", f.label),
+                        format!("add a column {}", f.label),
+                    ),
             );
         }
     }
     let (data, skipped) = data_rows(grid, &columns, last, schemas, &labels);
-    Outcome::Table(Recognised { table: kind, header: (first, last), columns, data, skipped, findings })
+    Outcome::Table(Recognised {
+        table: kind,
+        header: (first, last),
+        columns,
+        data,
+        skipped,
+        findings,
+    })
 }
 
-fn data_rows(grid: &Grid, columns: &[Column], header_last: u32, schemas: &Schemas, labels: &[Vec<String>]) -> (Vec<usize>, Vec<Skipped>) {
+fn data_rows(
+    grid: &Grid,
+    columns: &[Column],
+    header_last: u32,
+    schemas: &Schemas,
+    labels: &[Vec<String>],
+) -> (Vec<usize>, Vec<Skipped>) {
     let lex = &schemas.lexicon;
-    let field_cols: Vec<u32> = columns.iter().filter(|c| c.field.is_some()).map(|c| c.col).collect();
+    let field_cols: Vec<u32> = columns
+        .iter()
+        .filter(|c| c.field.is_some())
+        .map(|c| c.col)
+        .collect();
     let mut data = Vec::new();
     let mut skipped = Vec::new();
     let mut prev: Option<u32> = None;
@@ -352,8 +423,16 @@ fn data_rows(grid: &Grid, columns: &[Column], header_last: u32, schemas: &Schema
             }
         }
         prev = Some(row.idx);
-        let first_text = row.cells.iter().find(|c| !c.is_empty()).map(|c| nfkc_nospace(&c.display())).unwrap_or_default();
-        let starts = |list: &[String]| list.iter().any(|m| first_text.starts_with(&nfkc_nospace(m)));
+        let first_text = row
+            .cells
+            .iter()
+            .find(|c| !c.is_empty())
+            .map(|c| nfkc_nospace(&c.display()))
+            .unwrap_or_default();
+        let starts = |list: &[String]| {
+            list.iter()
+                .any(|m| first_text.starts_with(&nfkc_nospace(m)))
+        };
         let reason = if starts(&lex.total_markers) {
             Some("合计/小计行")
         } else if starts(&lex.footer_markers) {
@@ -362,14 +441,17 @@ fn data_rows(grid: &Grid, columns: &[Column], header_last: u32, schemas: &Schema
             Some("没有任何字段数据（只有序号或备注）")
         } else if field_cols.iter().all(|&c| {
             let t = nfkc_trim(&row.get(c).display());
-            t.is_empty() || labels.get(c as usize).is_some_and(|p| p.iter().any(|x| *x == t))
+            t.is_empty() || labels.get(c as usize).is_some_and(|p| p.contains(&t))
         }) {
             Some("重复的表头行")
         } else {
             None
         };
         match reason {
-            Some(r) => skipped.push(Skipped { row: row.idx, reason: r.to_string() }),
+            Some(r) => skipped.push(Skipped {
+                row: row.idx,
+                reason: r.to_string(),
+            }),
             None => data.push(pos),
         }
     }
@@ -377,7 +459,10 @@ fn data_rows(grid: &Grid, columns: &[Column], header_last: u32, schemas: &Schema
     let last_data = data.last().map(|&p| grid.rows[p].idx).unwrap_or(0);
     for r in blank_gaps {
         if r < last_data {
-            skipped.push(Skipped { row: r, reason: "空行".to_string() });
+            skipped.push(Skipped {
+                row: r,
+                reason: "空行".to_string(),
+            });
         }
     }
     skipped.sort_by_key(|s| s.row);
@@ -397,7 +482,19 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
-                .map(|(i, r)| GridRow { idx: i as u32, cells: r.into_iter().map(|c| if c.is_empty() { Raw::Empty } else { Raw::Text(c.into()) }).collect() })
+                .map(|(i, r)| GridRow {
+                    idx: i as u32,
+                    cells: r
+                        .into_iter()
+                        .map(|c| {
+                            if c.is_empty() {
+                                Raw::Empty
+                            } else {
+                                Raw::Text(c.into())
+                            }
+                        })
+                        .collect(),
+                })
                 .collect(),
             merges_known: !merges.is_empty(),
             merges,
@@ -429,14 +526,38 @@ mod tests {
                 vec!["合计", "", "", "", ""],
                 vec!["填表说明：带*号为必填项", "", "", "", ""],
             ],
-            vec![Merge { r0: 0, c0: 0, r1: 0, c1: 4 }, Merge { r0: 2, c0: 2, r1: 2, c1: 3 }, Merge { r0: 2, c0: 0, r1: 3, c1: 0 }],
+            vec![
+                Merge {
+                    r0: 0,
+                    c0: 0,
+                    r1: 0,
+                    c1: 4,
+                },
+                Merge {
+                    r0: 2,
+                    c0: 2,
+                    r1: 2,
+                    c1: 3,
+                },
+                Merge {
+                    r0: 2,
+                    c0: 0,
+                    r1: 3,
+                    c1: 0,
+                },
+            ],
         );
         let r = recog(&g);
         assert_eq!(r.table, TableKind::Buildings);
         assert_eq!(r.header, (2, 3));
         assert_eq!(r.data.len(), 2);
         let reasons: Vec<&str> = r.skipped.iter().map(|s| s.reason.as_str()).collect();
-        assert!(reasons.contains(&"合计/小计行") && reasons.contains(&"表尾说明或签名行") && reasons.contains(&"空行"), "{reasons:?}");
+        assert!(
+            reasons.contains(&"合计/小计行")
+                && reasons.contains(&"表尾说明或签名行")
+                && reasons.contains(&"空行"),
+            "{reasons:?}"
+        );
         assert!(r.columns.iter().any(|c| c.how == How::Seq));
     }
 
@@ -447,7 +568,14 @@ mod tests {
             vec![
                 vec!["隐患编号", "房屋编码", "隐患基本信息", "", "", "发现日期"],
                 vec!["", "", "隐患类型", "隐患描述", "隐患等级", ""],
-                vec!["YH450103003466101-01", "YH450103003466101", "消防安全", "杂物", "一般隐患", "2022-05-01"],
+                vec![
+                    "YH450103003466101-01",
+                    "YH450103003466101",
+                    "消防安全",
+                    "杂物",
+                    "一般隐患",
+                    "2022-05-01",
+                ],
             ],
             vec![],
         );
@@ -468,6 +596,10 @@ mod tests {
             vec![],
         );
         let r = recog(&g);
-        assert!(r.findings.iter().any(|f| f.code == "S003"), "{:?}", r.findings);
+        assert!(
+            r.findings.iter().any(|f| f.code == "S003"),
+            "{:?}",
+            r.findings
+        );
     }
 }

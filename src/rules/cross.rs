@@ -79,7 +79,9 @@ pub struct Tables<'a> {
 }
 
 fn place(t: &Tables, r: &Record, col: Option<u32>) -> String {
-    let cell = col.map(|c| a1(r.row, c)).unwrap_or_else(|| format!("第{}行", r.row + 1));
+    let cell = col
+        .map(|c| a1(r.row, c))
+        .unwrap_or_else(|| format!("第{}行", r.row + 1));
     if r.sheet.is_empty() {
         format!("{} {}", t.files[r.file], cell)
     } else {
@@ -87,7 +89,15 @@ fn place(t: &Tables, r: &Record, col: Option<u32>) -> String {
     }
 }
 
-fn at(t: &Tables, r: &Record, code: &str, sev: Severity, field: &str, col: Option<u32>, v: &Val) -> Finding {
+fn at(
+    t: &Tables,
+    r: &Record,
+    code: &str,
+    sev: Severity,
+    field: &str,
+    col: Option<u32>,
+    v: &Val,
+) -> Finding {
     Finding::new(code, sev)
         .at_file(&t.files[r.file])
         .at_sheet(&r.sheet)
@@ -117,41 +127,82 @@ pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
     }
     let mut hazards_of: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, h) in t.hazards.iter().enumerate() {
-        let Some(c) = code_of(h, ix.h_building) else { continue };
+        let Some(c) = code_of(h, ix.h_building) else {
+            continue;
+        };
         hazards_of.entry(c).or_default().push(i);
         if !by_code.contains_key(c) {
             out.push(
-                at(t, h, "X001", Severity::Error, "building_code", h.cols[ix.h_building], &h.vals[ix.h_building])
-                    .msg(
-                        format!("隐患所属的房屋编码 {c} 在房屋信息表中不存在"),
-                        format!("building code {c} of this hazard is not in the buildings table"),
-                    )
-                    .fix("核对房屋编码（常见为数字错位），或补报该房屋的排查信息", "check the code, or add the building's survey row"),
+                at(
+                    t,
+                    h,
+                    "X001",
+                    Severity::Error,
+                    "building_code",
+                    h.cols[ix.h_building],
+                    &h.vals[ix.h_building],
+                )
+                .msg(
+                    format!("隐患所属的房屋编码 {c} 在房屋信息表中不存在"),
+                    format!("building code {c} of this hazard is not in the buildings table"),
+                )
+                .fix(
+                    "核对房屋编码（常见为数字错位），或补报该房屋的排查信息",
+                    "check the code, or add the building's survey row",
+                ),
             );
         }
     }
     for r in t.reviews {
-        let Some(c) = code_of(r, ix.r_building) else { continue };
+        let Some(c) = code_of(r, ix.r_building) else {
+            continue;
+        };
         match by_code.get(c) {
             None => out.push(
-                at(t, r, "X002", Severity::Error, "building_code", r.cols[ix.r_building], &r.vals[ix.r_building])
-                    .msg(
-                        format!("复核的房屋编码 {c} 在房屋信息表中不存在"),
-                        format!("reviewed building code {c} is not in the buildings table"),
-                    )
-                    .fix("核对房屋编码", "check the building code"),
+                at(
+                    t,
+                    r,
+                    "X002",
+                    Severity::Error,
+                    "building_code",
+                    r.cols[ix.r_building],
+                    &r.vals[ix.r_building],
+                )
+                .msg(
+                    format!("复核的房屋编码 {c} 在房屋信息表中不存在"),
+                    format!("reviewed building code {c} is not in the buildings table"),
+                )
+                .fix("核对房屋编码", "check the building code"),
             ),
             Some(bs) => {
                 let b = &t.buildings[bs[0]];
-                if let (Some(rd), Some(sd)) = (r.vals[ix.r_date].as_date(), b.vals[ix.b_survey].as_date()) {
+                if let (Some(rd), Some(sd)) =
+                    (r.vals[ix.r_date].as_date(), b.vals[ix.b_survey].as_date())
+                {
                     if rd < sd && !r.bad[ix.r_date] {
                         out.push(
-                            at(t, r, "X006", Severity::Error, "review_date", r.cols[ix.r_date], &r.vals[ix.r_date])
-                                .msg(
-                                    format!("复核日期 {rd} 早于该房屋的排查日期 {sd}（{}）", place(t, b, b.cols[ix.b_survey])),
-                                    format!("review date {rd} is before the building's survey date {sd}"),
-                                )
-                                .fix("核对复核日期：“回头看”应在排查之后", "check the review date: a look-back follows the survey"),
+                            at(
+                                t,
+                                r,
+                                "X006",
+                                Severity::Error,
+                                "review_date",
+                                r.cols[ix.r_date],
+                                &r.vals[ix.r_date],
+                            )
+                            .msg(
+                                format!(
+                                    "复核日期 {rd} 早于该房屋的排查日期 {sd}（{}）",
+                                    place(t, b, b.cols[ix.b_survey])
+                                ),
+                                format!(
+                                    "review date {rd} is before the building's survey date {sd}"
+                                ),
+                            )
+                            .fix(
+                                "核对复核日期：“回头看”应在排查之后",
+                                "check the review date: a look-back follows the survey",
+                            ),
                         );
                     }
                 }
@@ -160,16 +211,24 @@ pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
     }
     // Judgement vs ledger.
     for b in t.buildings {
-        let Some(c) = code_of(b, ix.b_code) else { continue };
+        let Some(c) = code_of(b, ix.b_code) else {
+            continue;
+        };
         if b.bad[ix.b_judgement] {
             continue;
         }
         let j = b.vals[ix.b_judgement].display();
-        let hs: Vec<&Record> = hazards_of.get(c).map(|v| v.iter().map(|&i| &t.hazards[i]).collect()).unwrap_or_default();
+        let hs: Vec<&Record> = hazards_of
+            .get(c)
+            .map(|v| v.iter().map(|&i| &t.hazards[i]).collect())
+            .unwrap_or_default();
         if hs.is_empty() {
             continue;
         }
-        let severe: Vec<&&Record> = hs.iter().filter(|h| h.vals[ix.h_level].matches(SEVERE_LEVEL)).collect();
+        let severe: Vec<&&Record> = hs
+            .iter()
+            .filter(|h| h.vals[ix.h_level].matches(SEVERE_LEVEL))
+            .collect();
         let codes: Vec<String> = hs.iter().map(|h| h.vals[ix.h_code].display()).collect();
         let col = b.cols[ix.b_judgement];
         let jv = &b.vals[ix.b_judgement];
@@ -177,10 +236,21 @@ pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
             out.push(
                 at(t, b, "X003", Severity::Error, "judgement", col, jv)
                     .msg(
-                        format!("初步判定为“未发现安全隐患”，但隐患台账中有该房屋的 {} 条隐患（{}）", hs.len(), codes.join("、")),
-                        format!("judged 未发现安全隐患 but the ledger has {} hazards of it ({})", hs.len(), codes.join(", ")),
+                        format!(
+                            "初步判定为“未发现安全隐患”，但隐患台账中有该房屋的 {} 条隐患（{}）",
+                            hs.len(),
+                            codes.join("、")
+                        ),
+                        format!(
+                            "judged 未发现安全隐患 but the ledger has {} hazards of it ({})",
+                            hs.len(),
+                            codes.join(", ")
+                        ),
                     )
-                    .fix("核实后修改初步判定，或删除误录的隐患", "check and fix the judgement, or remove the hazards entered by mistake"),
+                    .fix(
+                        "核实后修改初步判定，或删除误录的隐患",
+                        "check and fix the judgement, or remove the hazards entered by mistake",
+                    ),
             );
         } else if j == SEVERE_HAZARD && severe.is_empty() {
             out.push(
@@ -204,32 +274,67 @@ pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
         }
     }
     // Batch: unique codes.
-    duplicates(t, t.buildings, ix.b_code, "B001", "building_code", "房屋编码", &mut out);
-    duplicates(t, t.hazards, ix.h_code, "B002", "hazard_code", "隐患编号", &mut out);
+    duplicates(
+        t,
+        t.buildings,
+        ix.b_code,
+        "B001",
+        "building_code",
+        "房屋编码",
+        &mut out,
+    );
+    duplicates(
+        t,
+        t.hazards,
+        ix.h_code,
+        "B002",
+        "hazard_code",
+        "隐患编号",
+        &mut out,
+    );
     double_entries(t, ix, &mut out);
     county_outliers(t, ix, &mut out);
     out
 }
 
-fn duplicates(t: &Tables, recs: &[Record], i: usize, code: &str, field: &str, label: &str, out: &mut Vec<Finding>) {
+fn duplicates(
+    t: &Tables,
+    recs: &[Record],
+    i: usize,
+    code: &str,
+    field: &str,
+    label: &str,
+    out: &mut Vec<Finding>,
+) {
     let mut groups: HashMap<&str, Vec<&Record>> = HashMap::new();
     for r in recs {
         if let Some(c) = code_of(r, i) {
             groups.entry(c).or_default().push(r);
         }
     }
-    let mut dup: Vec<(&str, Vec<&Record>)> = groups.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    let mut dup: Vec<(&str, Vec<&Record>)> =
+        groups.into_iter().filter(|(_, v)| v.len() > 1).collect();
     dup.sort_by_key(|(c, _)| *c);
     for (c, rs) in dup {
         for r in &rs {
-            let others: Vec<String> = rs.iter().filter(|o| !std::ptr::eq(**o, *r)).map(|o| place(t, o, o.cols[i])).collect();
+            let others: Vec<String> = rs
+                .iter()
+                .filter(|o| !std::ptr::eq(**o, *r))
+                .map(|o| place(t, o, o.cols[i]))
+                .collect();
             out.push(
                 at(t, r, code, Severity::Error, field, r.cols[i], &r.vals[i])
                     .msg(
                         format!("{label} {c} 重复：另见 {}", others.join("；")),
-                        format!("{field} {c} is used more than once: also at {}", others.join("; ")),
+                        format!(
+                            "{field} {c} is used more than once: also at {}",
+                            others.join("; ")
+                        ),
                     )
-                    .fix("核对这几处记录，保留正确的一条，其余改正编码或删除", "check these rows, keep the right one and correct or remove the others"),
+                    .fix(
+                        "核对这几处记录，保留正确的一条，其余改正编码或删除",
+                        "check these rows, keep the right one and correct or remove the others",
+                    ),
             );
         }
     }
@@ -238,8 +343,17 @@ fn duplicates(t: &Tables, recs: &[Record], i: usize, code: &str, field: &str, la
 fn double_entries(t: &Tables, ix: &Idx, out: &mut Vec<Finding>) {
     let mut groups: HashMap<(String, String), Vec<&Record>> = HashMap::new();
     for b in t.buildings {
-        let (Some(id), Some(addr), Some(_)) = (code_of(b, ix.b_owner_id), code_of(b, ix.b_address), code_of(b, ix.b_code)) else { continue };
-        groups.entry((id.to_string(), crate::text::nfkc_nospace(addr))).or_default().push(b);
+        let (Some(id), Some(addr), Some(_)) = (
+            code_of(b, ix.b_owner_id),
+            code_of(b, ix.b_address),
+            code_of(b, ix.b_code),
+        ) else {
+            continue;
+        };
+        groups
+            .entry((id.to_string(), crate::text::nfkc_nospace(addr)))
+            .or_default()
+            .push(b);
     }
     for rs in groups.values() {
         let mut codes: Vec<&str> = rs.iter().filter_map(|r| code_of(r, ix.b_code)).collect();
@@ -252,15 +366,38 @@ fn double_entries(t: &Tables, ix: &Idx, out: &mut Vec<Finding>) {
             let others: Vec<String> = rs
                 .iter()
                 .filter(|o| code_of(o, ix.b_code) != code_of(r, ix.b_code))
-                .map(|o| format!("{}（{}）", o.vals[ix.b_code].display(), place(t, o, o.cols[ix.b_code])))
+                .map(|o| {
+                    format!(
+                        "{}（{}）",
+                        o.vals[ix.b_code].display(),
+                        place(t, o, o.cols[ix.b_code])
+                    )
+                })
                 .collect();
             out.push(
-                at(t, r, "B003", Severity::Warning, "owner_id", r.cols[ix.b_owner_id], &r.vals[ix.b_owner_id])
-                    .msg(
-                        format!("同一户主身份证号和地址还登记在另一个房屋编码下：{}，疑似重复录入", others.join("；")),
-                        format!("the same owner ID and address are also under {}: suspected double entry", others.join("; ")),
-                    )
-                    .fix("核实是否为同一栋房屋；若是，删除重复的一条", "check whether it is the same building; if so remove one"),
+                at(
+                    t,
+                    r,
+                    "B003",
+                    Severity::Warning,
+                    "owner_id",
+                    r.cols[ix.b_owner_id],
+                    &r.vals[ix.b_owner_id],
+                )
+                .msg(
+                    format!(
+                        "同一户主身份证号和地址还登记在另一个房屋编码下：{}，疑似重复录入",
+                        others.join("；")
+                    ),
+                    format!(
+                        "the same owner ID and address are also under {}: suspected double entry",
+                        others.join("; ")
+                    ),
+                )
+                .fix(
+                    "核实是否为同一栋房屋；若是，删除重复的一条",
+                    "check whether it is the same building; if so remove one",
+                ),
             );
         }
     }
@@ -277,13 +414,20 @@ fn county_outliers(t: &Tables, ix: &Idx, out: &mut Vec<Finding>) {
             }
         }
     }
-    let Some((&major, &mc)) = counts.iter().max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k))) else { return };
+    let Some((&major, &mc)) = counts
+        .iter()
+        .max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k)))
+    else {
+        return;
+    };
     // Only when one county clearly dominates: the few others are likely typos.
     if n < 10 || (mc as f64) < 0.9 * n as f64 {
         return;
     }
     for b in t.buildings {
-        let Some(c) = code_of(b, ix.b_code) else { continue };
+        let Some(c) = code_of(b, ix.b_code) else {
+            continue;
+        };
         if c.len() >= 8 && &c[..8] != major && counts[&c[..8]] * 20 <= n {
             out.push(
                 at(t, b, "B004", Severity::Warning, "building_code", b.cols[ix.b_code], &b.vals[ix.b_code])

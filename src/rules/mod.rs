@@ -143,7 +143,8 @@ fn strip_placeholders(s: &str) -> String {
 
 /// Look a rule up by code (case-insensitive) or name.
 pub fn find<'a>(cat: &'a [RuleEntry], q: &str) -> Option<&'a RuleEntry> {
-    cat.iter().find(|r| r.code.eq_ignore_ascii_case(q) || r.name == q)
+    cat.iter()
+        .find(|r| r.code.eq_ignore_ascii_case(q) || r.name == q)
 }
 
 #[cfg(test)]
@@ -155,7 +156,9 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for r in BUILTIN {
             assert!(seen.insert(r.code), "duplicate {}", r.code);
-            assert!(!r.what.is_empty() && !r.why.is_empty() && !r.bad.is_empty() && !r.good.is_empty());
+            assert!(
+                !r.what.is_empty() && !r.why.is_empty() && !r.bad.is_empty() && !r.good.is_empty()
+            );
         }
     }
 
@@ -175,7 +178,12 @@ mod tests {
                     let text = std::fs::read_to_string(&p).unwrap();
                     for c in re.captures_iter(&text) {
                         n += 1;
-                        assert!(builtin(&c[1]).is_some(), "{} emits unregistered {}", p.display(), &c[1]);
+                        assert!(
+                            builtin(&c[1]).is_some(),
+                            "{} emits unregistered {}",
+                            p.display(),
+                            &c[1]
+                        );
                     }
                 }
             }

@@ -44,7 +44,11 @@ pub fn check_row(
             rec.cols[f] = Some(c.col);
         }
     }
-    let base = |code: &str, sev: Severity| Finding::new(code, sev).at_file(place.file).at_sheet(place.sheet);
+    let base = |code: &str, sev: Severity| {
+        Finding::new(code, sev)
+            .at_file(place.file)
+            .at_sheet(place.sheet)
+    };
     for (i, field) in t.fields.iter().enumerate() {
         let Some(col) = rec.cols[i] else {
             if let Some(d) = &field.default {
@@ -80,11 +84,22 @@ pub fn check_row(
         if val.is_empty() && field.required && !rec.bad[i] {
             rec.bad[i] = true;
             let (zh, en) = if raw.is_empty() {
-                (format!("必填项“{}”为空", field.label), format!("required field {} is empty", field.label_en))
+                (
+                    format!("必填项“{}”为空", field.label),
+                    format!("required field {} is empty", field.label_en),
+                )
             } else {
                 (
-                    format!("必填项“{}”只填了占位符“{}”", field.label, crate::text::trim(&shown)),
-                    format!("required field {} holds only the placeholder “{}”", field.label_en, crate::text::trim(&shown)),
+                    format!(
+                        "必填项“{}”只填了占位符“{}”",
+                        field.label,
+                        crate::text::trim(&shown)
+                    ),
+                    format!(
+                        "required field {} holds only the placeholder “{}”",
+                        field.label_en,
+                        crate::text::trim(&shown)
+                    ),
                 )
             };
             findings.push(
@@ -93,7 +108,10 @@ pub fn check_row(
                     .field(&field.key)
                     .value(&shown)
                     .msg(zh, en)
-                    .fix(format!("补填“{}”，例：{}", field.label, field.example), format!("fill in {}, e.g. {}", field.label_en, field.example)),
+                    .fix(
+                        format!("补填“{}”，例：{}", field.label, field.example),
+                        format!("fill in {}, e.g. {}", field.label_en, field.example),
+                    ),
             );
         }
         let new = val.display();
@@ -121,9 +139,15 @@ pub fn check_row(
                     .field(&field.key)
                     .msg(
                         format!("表中没有“{}”列，必填项缺失", field.label),
-                        format!("the sheet has no {} column; a required field is missing", field.label_en),
+                        format!(
+                            "the sheet has no {} column; a required field is missing",
+                            field.label_en
+                        ),
                     )
-                    .fix(format!("在表中补上“{}”列并填写", field.label), format!("add a {} column", field.label)),
+                    .fix(
+                        format!("在表中补上“{}”列并填写", field.label),
+                        format!("add a {} column", field.label),
+                    ),
             );
         }
     }
@@ -230,7 +254,11 @@ pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -
         return None;
     }
     // The cell to point at: the asserted field's, else the first condition's.
-    let col = rec.cols[i].or_else(|| rule.when.iter().find_map(|c| t.field_index(&c.field).and_then(|j| rec.cols[j])));
+    let col = rec.cols[i].or_else(|| {
+        rule.when
+            .iter()
+            .find_map(|c| t.field_index(&c.field).and_then(|j| rec.cols[j]))
+    });
     Some(
         Finding::new(&rule.code, rule.severity)
             .at_file(place.file)
@@ -238,7 +266,10 @@ pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -
             .at_cell(rec.row, col)
             .field(&th.field)
             .value(&v.display())
-            .msg(fill(t, &rule.message_zh, rec), fill(t, &rule.message_en, rec))
+            .msg(
+                fill(t, &rule.message_zh, rec),
+                fill(t, &rule.message_en, rec),
+            )
             .fix(rule.suggestion_zh.clone(), rule.suggestion_en.clone()),
     )
 }
@@ -256,7 +287,12 @@ mod tests {
             .fields
             .iter()
             .enumerate()
-            .map(|(i, f)| Column { col: i as u32, header: f.label.clone(), field: Some(i), how: crate::recognise::How::Label })
+            .map(|(i, f)| Column {
+                col: i as u32,
+                header: f.label.clone(),
+                field: Some(i),
+                how: crate::recognise::How::Label,
+            })
             .collect();
         let mut raw = vec![Raw::Empty; s.fields.len()];
         for (k, v) in cells {
@@ -264,20 +300,54 @@ mod tests {
         }
         let row = GridRow { idx: 5, cells: raw };
         let (mut f, mut c) = (vec![], vec![]);
-        let rec = check_row(s, &columns, &row, &Place { file_idx: 0, file: "f", sheet: "s" }, &ctx(), &mut f, &mut c);
+        let rec = check_row(
+            s,
+            &columns,
+            &row,
+            &Place {
+                file_idx: 0,
+                file: "f",
+                sheet: "s",
+            },
+            &ctx(),
+            &mut f,
+            &mut c,
+        );
         (f, rec)
     }
 
     pub const GOOD_BUILDING: [(&str, &str); 21] = [
-        ("building_code", "YH450103003466101"), ("village", "那洪村"), ("group", "坡头屯"), ("address", "那洪村坡头屯1号"),
-        ("owner", "顾涛"), ("owner_id", "450103196708158643"), ("phone", "13812345678"), ("longitude", "108.6"),
-        ("latitude", "22.7"), ("year_built", "1995"), ("floors", "3"), ("area", "249"), ("structure", "砌体结构"),
-        ("use", "经营性"), ("business_type", "餐饮饭店"), ("altered", "否"), ("appraised", "是"), ("appraisal_grade", "B级"),
-        ("survey_date", "2022-08-02"), ("surveyor", "杜建平"), ("judgement", "未发现安全隐患"),
+        ("building_code", "YH450103003466101"),
+        ("village", "那洪村"),
+        ("group", "坡头屯"),
+        ("address", "那洪村坡头屯1号"),
+        ("owner", "顾涛"),
+        ("owner_id", "450103196708158643"),
+        ("phone", "13812345678"),
+        ("longitude", "108.6"),
+        ("latitude", "22.7"),
+        ("year_built", "1995"),
+        ("floors", "3"),
+        ("area", "249"),
+        ("structure", "砌体结构"),
+        ("use", "经营性"),
+        ("business_type", "餐饮饭店"),
+        ("altered", "否"),
+        ("appraised", "是"),
+        ("appraisal_grade", "B级"),
+        ("survey_date", "2022-08-02"),
+        ("surveyor", "杜建平"),
+        ("judgement", "未发现安全隐患"),
     ];
 
-    fn with(base: &[(&'static str, &'static str)], k: &'static str, v: &'static str) -> Vec<(&'static str, &'static str)> {
-        base.iter().map(|&(a, b)| if a == k { (a, v) } else { (a, b) }).collect()
+    fn with(
+        base: &[(&'static str, &'static str)],
+        k: &'static str,
+        v: &'static str,
+    ) -> Vec<(&'static str, &'static str)> {
+        base.iter()
+            .map(|&(a, b)| if a == k { (a, v) } else { (a, b) })
+            .collect()
     }
 
     fn codes(f: &[Finding]) -> Vec<String> {
@@ -311,50 +381,145 @@ mod tests {
         assert_eq!(codes(&run(TableKind::Buildings, &r102).0), ["R102"]);
         let r103 = with(&GOOD_BUILDING, "appraised", "否");
         assert_eq!(codes(&run(TableKind::Buildings, &r103).0), ["R103"]);
-        assert!(run(TableKind::Buildings, &with(&r103, "appraisal_grade", "")).0.is_empty());
+        assert!(
+            run(TableKind::Buildings, &with(&r103, "appraisal_grade", ""))
+                .0
+                .is_empty()
+        );
 
         let r104 = with(&GOOD_BUILDING, "appraisal_grade", "C级");
         assert_eq!(codes(&run(TableKind::Buildings, &r104).0), ["R104"]);
-        assert!(run(TableKind::Buildings, &with(&r104, "judgement", "存在一定安全隐患")).0.is_empty());
+        assert!(run(
+            TableKind::Buildings,
+            &with(&r104, "judgement", "存在一定安全隐患")
+        )
+        .0
+        .is_empty());
 
-        let r105 = with(&with(&GOOD_BUILDING, "appraisal_grade", "D级"), "judgement", "存在一定安全隐患");
+        let r105 = with(
+            &with(&GOOD_BUILDING, "appraisal_grade", "D级"),
+            "judgement",
+            "存在一定安全隐患",
+        );
         assert_eq!(codes(&run(TableKind::Buildings, &r105).0), ["R105"]);
-        assert!(run(TableKind::Buildings, &with(&r105, "judgement", "存在严重安全隐患")).0.is_empty());
+        assert!(run(
+            TableKind::Buildings,
+            &with(&r105, "judgement", "存在严重安全隐患")
+        )
+        .0
+        .is_empty());
 
         let r106 = with(&GOOD_BUILDING, "year_built", "2023");
         assert_eq!(codes(&run(TableKind::Buildings, &r106).0), ["R106"]);
-        assert!(run(TableKind::Buildings, &with(&r106, "year_built", "2022")).0.is_empty());
+        assert!(
+            run(TableKind::Buildings, &with(&r106, "year_built", "2022"))
+                .0
+                .is_empty()
+        );
     }
 
     pub const GOOD_HAZARD: [(&str, &str); 13] = [
-        ("hazard_code", "YH450103003466101-01"), ("building_code", "YH450103003466101"), ("hazard_type", "消防安全"),
-        ("description", "杂物"), ("level", "一般隐患"), ("found_date", "2022-07-01"), ("measure", "维修加固"),
-        ("responsible", "袁永生"), ("deadline", "2022-08-01"), ("status", "已整治"), ("done_date", "2022-07-20"),
-        ("writeoff", "已销号"), ("writeoff_reason", "整治完成"),
+        ("hazard_code", "YH450103003466101-01"),
+        ("building_code", "YH450103003466101"),
+        ("hazard_type", "消防安全"),
+        ("description", "杂物"),
+        ("level", "一般隐患"),
+        ("found_date", "2022-07-01"),
+        ("measure", "维修加固"),
+        ("responsible", "袁永生"),
+        ("deadline", "2022-08-01"),
+        ("status", "已整治"),
+        ("done_date", "2022-07-20"),
+        ("writeoff", "已销号"),
+        ("writeoff_reason", "整治完成"),
     ];
 
     #[test]
     fn each_hazard_row_rule_fails_and_passes() {
         assert!(run(TableKind::Hazards, &GOOD_HAZARD).0.is_empty());
-        assert_eq!(codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "done_date", "")).0), ["R201"]);
-        assert_eq!(codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "done_date", "2022-06-01")).0), ["R202"]);
-        assert_eq!(codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "deadline", "2022-06-01")).0), ["R203"]);
+        assert_eq!(
+            codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "done_date", "")).0),
+            ["R201"]
+        );
+        assert_eq!(
+            codes(
+                &run(
+                    TableKind::Hazards,
+                    &with(&GOOD_HAZARD, "done_date", "2022-06-01")
+                )
+                .0
+            ),
+            ["R202"]
+        );
+        assert_eq!(
+            codes(
+                &run(
+                    TableKind::Hazards,
+                    &with(&GOOD_HAZARD, "deadline", "2022-06-01")
+                )
+                .0
+            ),
+            ["R203"]
+        );
         let r204 = with(&with(&GOOD_HAZARD, "status", "整治中"), "done_date", "");
         assert_eq!(codes(&run(TableKind::Hazards, &r204).0), ["R204"]);
-        assert!(run(TableKind::Hazards, &with(&r204, "writeoff_reason", "录入错误")).0.is_empty());
-        let r205 = with(&with(&with(&r204, "level", "严重隐患"), "writeoff", ""), "writeoff_reason", "");
+        assert!(run(
+            TableKind::Hazards,
+            &with(&r204, "writeoff_reason", "录入错误")
+        )
+        .0
+        .is_empty());
+        let r205 = with(
+            &with(&with(&r204, "level", "严重隐患"), "writeoff", ""),
+            "writeoff_reason",
+            "",
+        );
         assert_eq!(codes(&run(TableKind::Hazards, &r205).0), ["R205"]);
-        assert!(run(TableKind::Hazards, &with(&r205, "measure", "停止使用、维修加固")).0.is_empty());
-        assert_eq!(codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "writeoff_reason", "")).0), ["R206"]);
+        assert!(run(
+            TableKind::Hazards,
+            &with(&r205, "measure", "停止使用、维修加固")
+        )
+        .0
+        .is_empty());
+        assert_eq!(
+            codes(
+                &run(
+                    TableKind::Hazards,
+                    &with(&GOOD_HAZARD, "writeoff_reason", "")
+                )
+                .0
+            ),
+            ["R206"]
+        );
     }
 
     #[test]
     fn changes_are_recorded() {
         let s = schemas().table(TableKind::Buildings);
-        let columns = vec![Column { col: 0, header: "层数".into(), field: s.field_index("floors"), how: crate::recognise::How::Label }];
-        let row = GridRow { idx: 3, cells: vec![Raw::Text("３层".into())] };
+        let columns = vec![Column {
+            col: 0,
+            header: "层数".into(),
+            field: s.field_index("floors"),
+            how: crate::recognise::How::Label,
+        }];
+        let row = GridRow {
+            idx: 3,
+            cells: vec![Raw::Text("３层".into())],
+        };
         let (mut f, mut c) = (vec![], vec![]);
-        check_row(s, &columns, &row, &Place { file_idx: 0, file: "f", sheet: "s" }, &ctx(), &mut f, &mut c);
+        check_row(
+            s,
+            &columns,
+            &row,
+            &Place {
+                file_idx: 0,
+                file: "f",
+                sheet: "s",
+            },
+            &ctx(),
+            &mut f,
+            &mut c,
+        );
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].old.as_str(), c[0].new.as_str()), ("３层", "3"));
     }

@@ -13,7 +13,10 @@ use crate::text::{label_key, norm_key};
 
 /// The shipped schema files, compiled into the binary.
 pub const SHIPPED: [(&str, &str); 4] = [
-    ("buildings.toml", include_str!("../../schemas/buildings.toml")),
+    (
+        "buildings.toml",
+        include_str!("../../schemas/buildings.toml"),
+    ),
     ("hazards.toml", include_str!("../../schemas/hazards.toml")),
     ("reviews.toml", include_str!("../../schemas/reviews.toml")),
     ("lexicon.toml", include_str!("../../schemas/lexicon.toml")),
@@ -161,7 +164,10 @@ fn check_field(f: &Field) -> Result<(), ValidationError> {
     }
     if let (Some(a), Some(b)) = (f.min_len, f.max_len) {
         if a > b {
-            return err("range", format!("field {}: min_len {a} > max_len {b}", f.key));
+            return err(
+                "range",
+                format!("field {}: min_len {a} > max_len {b}", f.key),
+            );
         }
     }
     let is_enum = matches!(f.ty, FieldType::Enum | FieldType::EnumList);
@@ -169,24 +175,42 @@ fn check_field(f: &Field) -> Result<(), ValidationError> {
         return err("values", format!("field {}: an enum needs `values`", f.key));
     }
     if !is_enum && (!f.values.is_empty() || !f.synonyms.is_empty()) {
-        return err("values", format!("field {}: `values`/`synonyms` only fit enum types", f.key));
+        return err(
+            "values",
+            format!("field {}: `values`/`synonyms` only fit enum types", f.key),
+        );
     }
     for (syn, canon) in &f.synonyms {
         if !f.values.contains(canon) {
             return err(
                 "synonym",
-                format!("field {}: synonym {syn:?} maps to {canon:?}, which is not one of its values", f.key),
+                format!(
+                    "field {}: synonym {syn:?} maps to {canon:?}, which is not one of its values",
+                    f.key
+                ),
             );
         }
     }
     for d in [&f.min_date, &f.max_date].into_iter().flatten() {
         if d != "today" && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
-            return err("date", format!("field {}: date bound {d:?} is not YYYY-MM-DD or \"today\"", f.key));
+            return err(
+                "date",
+                format!(
+                    "field {}: date bound {d:?} is not YYYY-MM-DD or \"today\"",
+                    f.key
+                ),
+            );
         }
     }
     if let Some(p) = &f.pattern {
         if regex::Regex::new(p).is_err() {
-            return err("pattern", format!("field {}: pattern {p:?} is not a valid regular expression", f.key));
+            return err(
+                "pattern",
+                format!(
+                    "field {}: pattern {p:?} is not a valid regular expression",
+                    f.key
+                ),
+            );
         }
     }
     Ok(())
@@ -319,8 +343,10 @@ impl Schemas {
 
     /// The shipped schemas.
     pub fn shipped() -> Result<Schemas, SchemaError> {
-        let texts: Vec<(String, String)> =
-            SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let texts: Vec<(String, String)> = SHIPPED
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
         Schemas::from_texts(&texts, "(shipped)")
     }
 
@@ -354,7 +380,10 @@ impl Schemas {
                 file: file.clone(),
                 message: e.to_string(),
             })?;
-            t.validate().map_err(|e| SchemaError { file: file.clone(), message: flatten_validation(&e) })?;
+            t.validate().map_err(|e| SchemaError {
+                file: file.clone(),
+                message: flatten_validation(&e),
+            })?;
             if t.table.key != kind.key() {
                 return Err(SchemaError {
                     file: file.clone(),
@@ -362,13 +391,21 @@ impl Schemas {
                 });
             }
             t.kind = Some(kind);
-            finish_table(&mut t).map_err(|message| SchemaError { file: file.clone(), message })?;
+            finish_table(&mut t).map_err(|message| SchemaError {
+                file: file.clone(),
+                message,
+            })?;
             tables.push(t);
         }
         let (file, text) = &texts[3];
-        let lexicon: Lexicon =
-            toml::from_str(text).map_err(|e| SchemaError { file: file.clone(), message: e.to_string() })?;
-        lexicon.validate().map_err(|e| SchemaError { file: file.clone(), message: flatten_validation(&e) })?;
+        let lexicon: Lexicon = toml::from_str(text).map_err(|e| SchemaError {
+            file: file.clone(),
+            message: e.to_string(),
+        })?;
+        lexicon.validate().map_err(|e| SchemaError {
+            file: file.clone(),
+            message: flatten_validation(&e),
+        })?;
         // Rule codes are unique over all tables.
         let mut codes: HashMap<&str, &str> = HashMap::new();
         for (i, t) in tables.iter().enumerate() {
@@ -387,7 +424,11 @@ impl Schemas {
                 }
             }
         }
-        Ok(Schemas { tables, lexicon, source: source.to_string() })
+        Ok(Schemas {
+            tables,
+            lexicon,
+            source: source.to_string(),
+        })
     }
 }
 
@@ -400,7 +441,11 @@ fn flatten_validation(e: &validator::ValidationErrors) -> String {
 fn collect_validation(prefix: &str, e: &validator::ValidationErrors, out: &mut Vec<String>) {
     use validator::ValidationErrorsKind as K;
     for (field, kind) in e.errors() {
-        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
         match kind {
             K::Field(errs) => {
                 for er in errs {
@@ -474,12 +519,18 @@ fn finish_table(t: &mut TableSchema) -> Result<(), String> {
         }
         if let Some(op) = &r.then.op {
             if !["<", "<=", ">", ">=", "=="].contains(&op.as_str()) || r.then.other.is_none() {
-                return Err(format!("rule {}: op {op:?} needs one of < <= > >= == and `other`", r.code));
+                return Err(format!(
+                    "rule {}: op {op:?} needs one of < <= > >= == and `other`",
+                    r.code
+                ));
             }
         }
         if let Some(p) = &r.then.other_part {
             if p != "year" {
-                return Err(format!("rule {}: other_part {p:?} is not supported (year)", r.code));
+                return Err(format!(
+                    "rule {}: other_part {p:?} is not supported (year)",
+                    r.code
+                ));
             }
         }
         // Enum values named by the rule must exist.
@@ -492,7 +543,9 @@ fn finish_table(t: &mut TableSchema) -> Result<(), String> {
         checks.push((&r.then.field, &r.then.not_in));
         checks.push((&r.then.field, &r.then.any_of));
         for (fk, vals) in checks {
-            let Some(f) = t.fields.get(keys[fk]) else { continue };
+            let Some(f) = t.fields.get(keys[fk]) else {
+                continue;
+            };
             for v in vals {
                 let ok = match f.ty {
                     FieldType::Enum | FieldType::EnumList => f.values.contains(v),
@@ -500,7 +553,10 @@ fn finish_table(t: &mut TableSchema) -> Result<(), String> {
                     _ => true,
                 };
                 if !ok {
-                    return Err(format!("rule {}: {v:?} is not a value of field {fk}", r.code));
+                    return Err(format!(
+                        "rule {}: {v:?} is not a value of field {fk}",
+                        r.code
+                    ));
                 }
             }
         }
@@ -515,8 +571,10 @@ mod tests {
     use super::*;
 
     fn texts_with(table0: String) -> Vec<(String, String)> {
-        let mut t: Vec<(String, String)> =
-            SHIPPED.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
+        let mut t: Vec<(String, String)> = SHIPPED
+            .iter()
+            .map(|(n, t)| (n.to_string(), t.to_string()))
+            .collect();
         t[0].1 = table0;
         t
     }
@@ -532,7 +590,9 @@ mod tests {
 
     #[test]
     fn alias_claimed_twice_is_refused_with_its_name() {
-        let text = SHIPPED[0].1.replace("aliases = [\"组\"", "aliases = [\"户主\", \"组\"");
+        let text = SHIPPED[0]
+            .1
+            .replace("aliases = [\"组\"", "aliases = [\"户主\", \"组\"");
         let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
         assert!(e.message.contains("户主"), "{e}");
         assert!(e.message.contains("claimed by two fields"), "{e}");
@@ -541,22 +601,35 @@ mod tests {
 
     #[test]
     fn min_above_max_is_refused() {
-        let text = SHIPPED[0].1.replace("min = 1.0\nmax = 30.0", "min = 31.0\nmax = 30.0");
+        let text = SHIPPED[0]
+            .1
+            .replace("min = 1.0\nmax = 30.0", "min = 31.0\nmax = 30.0");
         let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
-        assert!(e.message.contains("floors") && e.message.contains("min"), "{e}");
+        assert!(
+            e.message.contains("floors") && e.message.contains("min"),
+            "{e}"
+        );
     }
 
     #[test]
     fn unknown_type_is_refused() {
-        let text = SHIPPED[0].1.replacen("type = \"code\"", "type = \"barcode\"", 1);
+        let text = SHIPPED[0]
+            .1
+            .replacen("type = \"code\"", "type = \"barcode\"", 1);
         let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
         assert!(e.message.contains("barcode"), "{e}");
     }
 
     #[test]
     fn rule_naming_a_missing_field_is_refused() {
-        let text = SHIPPED[0].1.replace("field = \"business_type\", required", "field = \"bizness\", required");
+        let text = SHIPPED[0].1.replace(
+            "field = \"business_type\", required",
+            "field = \"bizness\", required",
+        );
         let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
-        assert!(e.message.contains("R101") && e.message.contains("bizness"), "{e}");
+        assert!(
+            e.message.contains("R101") && e.message.contains("bizness"),
+            "{e}"
+        );
     }
 }
