@@ -551,6 +551,18 @@ impl GridBuilder {
     }
 }
 
+/// Merged regions as calamine gives them.
+fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
+    m.iter()
+        .map(|d| Merge {
+            r0: d.start.0,
+            c0: d.start.1,
+            r1: d.end.0,
+            c1: d.end.1,
+        })
+        .collect()
+}
+
 fn read_xlsx(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Result<Book, Finding> {
     let mut wb: calamine::Xlsx<std::io::BufReader<std::fs::File>> =
         calamine::open_workbook(&f.path)
@@ -579,15 +591,7 @@ fn read_xlsx(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Resul
             }
         }
         if let Some(Ok(m)) = wb.worksheet_merge_cells(&name) {
-            b.grid.merges = m
-                .iter()
-                .map(|d| Merge {
-                    r0: d.start.0,
-                    c0: d.start.1,
-                    r1: d.end.0,
-                    c1: d.end.1,
-                })
-                .collect();
+            b.grid.merges = merges_of(&m);
         }
         b.grid.merges_known = true;
         sheets.push(b.finish(rel, limits)?);
@@ -656,15 +660,7 @@ fn read_calamine(
         }
         if let calamine::Sheets::Xls(x) = &wb {
             if let Some(m) = x.worksheet_merge_cells(&name) {
-                b.grid.merges = m
-                    .iter()
-                    .map(|d| Merge {
-                        r0: d.start.0,
-                        c0: d.start.1,
-                        r1: d.end.0,
-                        c1: d.end.1,
-                    })
-                    .collect();
+                b.grid.merges = merges_of(&m);
                 b.grid.merges_known = true;
             }
         }
