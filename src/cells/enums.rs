@@ -13,16 +13,7 @@ pub fn lookup(field: &Field, written: &str) -> Option<String> {
     if key.is_empty() {
         return None;
     }
-    let find = |k: &str| -> Option<String> {
-        if let Some(v) = field.values.iter().find(|v| norm_key(v) == k) {
-            return Some(v.clone());
-        }
-        field
-            .synonyms
-            .iter()
-            .find(|(s, _)| norm_key(s) == k)
-            .map(|(_, c)| c.clone())
-    };
+    let find = |k: &str| field.enum_index.get(k).cloned();
     if let Some(v) = find(&key) {
         return Some(v);
     }

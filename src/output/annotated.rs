@@ -49,6 +49,14 @@ fn write_raw(
     Ok(())
 }
 
+/// The grid row with this 0-based index (rows are sorted by index).
+fn row_at(g: &Grid, idx: u32) -> Option<&crate::read::GridRow> {
+    g.rows
+        .binary_search_by_key(&idx, |r| r.idx)
+        .ok()
+        .map(|i| &g.rows[i])
+}
+
 fn sheet_copy(
     ws: &mut Worksheet,
     g: &Grid,
@@ -76,10 +84,7 @@ fn sheet_copy(
         if m.r0 == m.r1 && m.c0 == m.c1 || m.c1 > 16383 || m.r1 > 1_048_575 {
             continue;
         }
-        let text = g
-            .rows
-            .iter()
-            .find(|r| r.idx == m.r0)
+        let text = row_at(g, m.r0)
             .map(|r| r.get(m.c0).display())
             .unwrap_or_default();
         // Overlapping or odd merges are skipped rather than failing the copy.
@@ -103,12 +108,7 @@ fn sheet_copy(
         } else {
             &st.warning
         };
-        let v = g
-            .rows
-            .iter()
-            .find(|x| x.idx == *r)
-            .map(|x| x.get(*c).clone())
-            .unwrap_or_default();
+        let v = row_at(g, *r).map(|x| x.get(*c).clone()).unwrap_or_default();
         write_raw(ws, *r, *c as u16, &v, Some(fmt), &date_fmt)?;
         let text: Vec<String> = fs
             .iter()

@@ -31,16 +31,7 @@ fn sniff_delimiter(text: &str) -> u8 {
 }
 
 pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        super::file_finding(
-            "F001",
-            rel,
-            format!("无法读取文件：{e}"),
-            format!("cannot read file: {e}"),
-            "检查文件权限",
-            "check permissions",
-        )
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| super::io_finding(rel, &e))?;
     let (text, _enc) = decode(&bytes);
     Ok(Book {
         format: "csv",

@@ -283,16 +283,7 @@ pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
     let mut head = [0u8; 4096];
     let n = std::fs::File::open(&f.path)
         .and_then(|mut h| h.read(&mut head))
-        .map_err(|e| {
-            file_finding(
-                "F001",
-                rel,
-                format!("无法读取文件：{e}"),
-                format!("cannot read file: {e}"),
-                "检查文件权限",
-                "check permissions",
-            )
-        })?;
+        .map_err(|e| io_finding(rel, &e))?;
     let ext = f
         .path
         .extension()
@@ -335,6 +326,18 @@ pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
         Kind::Zip => read_zip_workbook(f, rel, limits, expected),
         Kind::Ole => read_calamine(f, rel, limits, "xls", expected),
     }
+}
+
+/// The file exists but cannot be read (permissions, a device, a vanished file).
+pub(crate) fn io_finding(rel: &str, e: &std::io::Error) -> Finding {
+    file_finding(
+        "F001",
+        rel,
+        format!("无法读取文件：{e}"),
+        format!("cannot read file: {e}"),
+        "检查文件是否存在、有无读取权限",
+        "check that the file exists and is readable",
+    )
 }
 
 fn corrupt(rel: &str, expected: &str, detail: &str) -> Finding {

@@ -114,6 +114,31 @@ fn code_of(r: &Record, i: usize) -> Option<&str> {
     r.vals[i].as_str().filter(|s| !s.is_empty())
 }
 
+/// A hazard or review whose building code is not in the buildings table.
+fn unknown_building(t: &Tables, r: &Record, i: usize, code: &str, whose: (&str, &str)) -> Finding {
+    let c = r.vals[i].display();
+    at(
+        t,
+        r,
+        code,
+        Severity::Error,
+        "building_code",
+        r.cols[i],
+        &r.vals[i],
+    )
+    .msg(
+        format!("{}房屋编码 {c} 在房屋信息表中不存在", whose.0),
+        format!(
+            "{} building code {c} is not in the buildings table",
+            whose.1
+        ),
+    )
+    .fix(
+        "核对房屋编码（常见为数字错位），或补报该房屋的排查信息",
+        "check the code, or add the building's survey row",
+    )
+}
+
 /// Run every cross-table and batch check.
 pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -132,25 +157,13 @@ pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
         };
         hazards_of.entry(c).or_default().push(i);
         if !by_code.contains_key(c) {
-            out.push(
-                at(
-                    t,
-                    h,
-                    "X001",
-                    Severity::Error,
-                    "building_code",
-                    h.cols[ix.h_building],
-                    &h.vals[ix.h_building],
-                )
-                .msg(
-                    format!("隐患所属的房屋编码 {c} 在房屋信息表中不存在"),
-                    format!("building code {c} of this hazard is not in the buildings table"),
-                )
-                .fix(
-                    "核对房屋编码（常见为数字错位），或补报该房屋的排查信息",
-                    "check the code, or add the building's survey row",
-                ),
-            );
+            out.push(unknown_building(
+                t,
+                h,
+                ix.h_building,
+                "X001",
+                ("隐患所属", "this hazard's"),
+            ));
         }
     }
     for r in t.reviews {
@@ -158,22 +171,13 @@ pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
             continue;
         };
         match by_code.get(c) {
-            None => out.push(
-                at(
-                    t,
-                    r,
-                    "X002",
-                    Severity::Error,
-                    "building_code",
-                    r.cols[ix.r_building],
-                    &r.vals[ix.r_building],
-                )
-                .msg(
-                    format!("复核的房屋编码 {c} 在房屋信息表中不存在"),
-                    format!("reviewed building code {c} is not in the buildings table"),
-                )
-                .fix("核对房屋编码", "check the building code"),
-            ),
+            None => out.push(unknown_building(
+                t,
+                r,
+                ix.r_building,
+                "X002",
+                ("复核的", "the reviewed"),
+            )),
             Some(bs) => {
                 let b = &t.buildings[bs[0]];
                 if let (Some(rd), Some(sd)) =

@@ -280,6 +280,22 @@ mod tests {
     use crate::cells::testutil::*;
     use crate::schema::TableKind;
 
+    /// check_row on one grid row: its findings, changes and record.
+    fn check(
+        s: &TableSchema,
+        columns: &[Column],
+        row: &GridRow,
+    ) -> (Vec<Finding>, Vec<Change>, Record) {
+        let (mut f, mut c) = (vec![], vec![]);
+        let place = Place {
+            file_idx: 0,
+            file: "f",
+            sheet: "s",
+        };
+        let rec = check_row(s, columns, row, &place, &ctx(), &mut f, &mut c);
+        (f, c, rec)
+    }
+
     /// A row of (field key, text) for a table, run through check_row.
     fn run(t: TableKind, cells: &[(&str, &str)]) -> (Vec<Finding>, Record) {
         let s = schemas().table(t);
@@ -298,21 +314,7 @@ mod tests {
         for (k, v) in cells {
             raw[s.field_index(k).unwrap()] = Raw::Text(v.to_string());
         }
-        let row = GridRow { idx: 5, cells: raw };
-        let (mut f, mut c) = (vec![], vec![]);
-        let rec = check_row(
-            s,
-            &columns,
-            &row,
-            &Place {
-                file_idx: 0,
-                file: "f",
-                sheet: "s",
-            },
-            &ctx(),
-            &mut f,
-            &mut c,
-        );
+        let (f, _, rec) = check(s, &columns, &GridRow { idx: 5, cells: raw });
         (f, rec)
     }
 
@@ -506,20 +508,7 @@ mod tests {
             idx: 3,
             cells: vec![Raw::Text("３层".into())],
         };
-        let (mut f, mut c) = (vec![], vec![]);
-        check_row(
-            s,
-            &columns,
-            &row,
-            &Place {
-                file_idx: 0,
-                file: "f",
-                sheet: "s",
-            },
-            &ctx(),
-            &mut f,
-            &mut c,
-        );
+        let (_, c, _) = check(s, &columns, &row);
         assert_eq!(c.len(), 1);
         assert_eq!((c[0].old.as_str(), c[0].new.as_str()), ("３层", "3"));
     }

@@ -149,6 +149,9 @@ pub struct Field {
     /// Compiled `pattern`.
     #[serde(skip)]
     pub regex: Option<regex::Regex>,
+    /// Normalised written form (value or synonym) → canonical value, for enums.
+    #[serde(skip)]
+    pub enum_index: HashMap<String, String>,
 }
 
 fn check_field(f: &Field) -> Result<(), ValidationError> {
@@ -474,6 +477,19 @@ fn finish_table(t: &mut TableSchema) -> Result<(), String> {
         if let Some(p) = &f.pattern {
             f.regex = regex::Regex::new(p).ok();
         }
+        let forms = f.values.iter().map(|v| (v, v)).chain(f.synonyms.iter());
+        let mut index: HashMap<String, String> = HashMap::new();
+        for (written, canon) in forms {
+            if let Some(prev) = index.insert(norm_key(written), canon.clone()) {
+                if &prev != canon {
+                    return Err(format!(
+                        "field {}: {written:?} means both {prev:?} and {canon:?} (after normalisation)",
+                        f.key
+                    ));
+                }
+            }
+        }
+        f.enum_index = index;
     }
     let mut keys: HashMap<&str, usize> = HashMap::new();
     for (i, f) in t.fields.iter().enumerate() {
