@@ -33,6 +33,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// List the rules, or explain one: `selfbuilt rules C009`
     Rules(RulesArgs),
+    /// Write a blank input workbook with dropdowns and validations, from the schemas
+    Template(TemplateArgs),
     /// Generate the demo town's village workbooks (fixtures)
     Demo(DemoArgs),
 }
@@ -133,6 +135,19 @@ pub struct RulesArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplateArgs {
+    /// The .xlsx file to write
+    #[arg(long, short, value_name = "FILE.xlsx")]
+    pub out: PathBuf,
+    /// Village name for the titles
+    #[arg(long)]
+    pub village: Option<String>,
+    /// Tables to include, comma-separated
+    #[arg(long, default_value = "buildings,hazards,reviews")]
+    pub tables: String,
 }
 
 #[derive(Debug, Args)]

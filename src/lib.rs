@@ -21,5 +21,6 @@ pub mod read;
 pub mod recognise;
 pub mod rules;
 pub mod schema;
+pub mod template;
 pub mod text;
 pub mod writeoff;

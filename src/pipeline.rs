@@ -116,7 +116,18 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
             skipped: Vec::new(),
             grid: None,
         };
-        match recognise::recognise(&grid, &opts.schemas, rel) {
+        let ignored = opts
+            .schemas
+            .lexicon
+            .ignored_sheets
+            .iter()
+            .any(|s| crate::text::norm_key(s) == crate::text::norm_key(&grid.name));
+        let outcome = if ignored {
+            Outcome::Empty
+        } else {
+            recognise::recognise(&grid, &opts.schemas, rel)
+        };
+        match outcome {
             Outcome::Table(r) => {
                 any_table = true;
                 let t = opts.schemas.table(r.table);

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod inspect;
 pub mod rules;
 pub mod run;
+pub mod template;
 
 use chrono::NaiveDate;
 
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Inspect(a) => inspect::exec(a, schemas),
         Command::Rules(a) => rules::exec(a, &schemas),
         Command::Demo(a) => demo::exec(a),
+        Command::Template(a) => template::exec(a, schemas),
     };
     match result {
         Ok(code) => code,

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use crate::finding::{Finding, Severity};
 use crate::read::{Grid, Raw};
 use crate::schema::{Schemas, TableKind, TableSchema};
-use crate::text::{label_key, nfkc_nospace, nfkc_trim, norm_key};
+use crate::text::{label_key, nfkc_nospace, norm_key};
 
 /// How far down the header block may start.
 pub const HEADER_SEARCH_ROWS: u32 = 30;
@@ -105,7 +105,8 @@ impl<'a> HeaderView<'a> {
 
 fn cell_text(r: &Raw) -> String {
     match r {
-        Raw::Text(s) => nfkc_trim(s),
+        // As written (trimmed): labels are normalised only when they are looked up.
+        Raw::Text(s) => crate::text::trim(s).to_string(),
         Raw::Empty => String::new(),
         other => other.display(),
     }
@@ -440,8 +441,11 @@ fn data_rows(
         } else if field_cols.iter().all(|&c| row.get(c).is_empty()) {
             Some("没有任何字段数据（只有序号或备注）")
         } else if field_cols.iter().all(|&c| {
-            let t = nfkc_trim(&row.get(c).display());
-            t.is_empty() || labels.get(c as usize).is_some_and(|p| p.contains(&t))
+            let t = norm_key(&row.get(c).display());
+            t.is_empty()
+                || labels
+                    .get(c as usize)
+                    .is_some_and(|p| p.iter().any(|x| norm_key(x) == t))
         }) {
             Some("重复的表头行")
         } else {

@@ -328,6 +328,10 @@ pub struct Lexicon {
     pub note_labels: Vec<String>,
     #[validate(length(min = 1))]
     pub list_separators: Vec<String>,
+    /// Sheets that never hold data (the template's 填表说明 and 选项, an annotated copy's
+    /// 问题清单): skipped without a finding.
+    #[serde(default)]
+    pub ignored_sheets: Vec<String>,
 }
 
 /// All schemas of a run.

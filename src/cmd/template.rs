@@ -1,0 +1,45 @@
+//! `selfbuilt template --out FILE.xlsx [--village NAME] [--tables …]`: the blank input
+//! workbook generated from the schemas.
+
+use anyhow::{bail, Result};
+
+use crate::cli::TemplateArgs;
+use crate::schema::{Schemas, TableKind};
+
+pub fn exec(a: TemplateArgs, schemas: Schemas) -> Result<i32> {
+    let mut tables = Vec::new();
+    for name in a
+        .tables
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        match TableKind::from_key(name) {
+            Some(t) if !tables.contains(&t) => tables.push(t),
+            Some(_) => {}
+            None => bail!("--tables: unknown table {name:?} (buildings, hazards, reviews)"),
+        }
+    }
+    if tables.is_empty() {
+        bail!("--tables names no table");
+    }
+    if a.out
+        .extension()
+        .is_none_or(|e| !e.eq_ignore_ascii_case("xlsx"))
+    {
+        bail!("--out must name an .xlsx file");
+    }
+    if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let village = a.village.unwrap_or_default();
+    crate::template::write(
+        &schemas,
+        &tables,
+        &village,
+        chrono::Local::now().date_naive(),
+        &a.out,
+    )?;
+    eprintln!("已生成模板：{}", a.out.display());
+    Ok(0)
+}
