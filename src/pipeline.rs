@@ -269,6 +269,15 @@ fn file_villages(files: &[FileOut], tables: &[Vec<Record>; 3], ix: Option<&Idx>)
 
 /// Run the stages over the inputs.
 pub fn run(inputs: &[PathBuf], opts: &Options) -> Run {
+    run_with(inputs, opts, process_file)
+}
+
+/// `run` with the per-file stage given: a panic in it becomes an F009 finding for that
+/// file and the batch goes on.
+pub fn run_with<P>(inputs: &[PathBuf], opts: &Options, process: P) -> Run
+where
+    P: Fn(usize, &InputFile, &Options) -> FileOut + Sync,
+{
     let t0 = Instant::now();
     let (files, mut pre_findings) = read::collect_inputs(inputs);
     let bar = if opts.progress {
@@ -287,7 +296,7 @@ pub fn run(inputs: &[PathBuf], opts: &Options) -> Run {
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
-            let r = std::panic::catch_unwind(AssertUnwindSafe(|| process_file(i, f, opts)));
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| process(i, f, opts)));
             if let Some(b) = &bar {
                 b.inc(1);
             }
@@ -401,4 +410,40 @@ pub fn sort_findings(f: &mut [Finding]) {
                 b.col.map(|c| c as i64).unwrap_or(-1),
             ))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crash_in_one_file_is_a_finding_and_the_batch_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let head = "房屋编码,村（社区）,详细地址,户主,身份证号,建成年份,层数,建筑面积,结构类型,房屋用途,是否改扩建,是否鉴定,排查日期,排查人,初步判定\n";
+        let row = "YH450103000000001,平安村,平安村1号,韦宝,450103196708158643,1995,3,120,砌体结构,其他,否,否,2022-06-01,黄英,未发现安全隐患\n";
+        std::fs::write(dir.path().join("good.csv"), format!("{head}{row}")).unwrap();
+        std::fs::write(dir.path().join("boom.csv"), format!("{head}{row}")).unwrap();
+        let opts = Options {
+            schemas: Schemas::shipped().unwrap(),
+            limits: Limits::default(),
+            today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
+            keep_grids: false,
+            progress: false,
+        };
+        let run = run_with(&[dir.path().to_path_buf()], &opts, |i, f, o| {
+            if f.rel == "boom.csv" {
+                panic!("simulated defect");
+            }
+            process_file(i, f, o)
+        });
+        let f9: Vec<&Finding> = run.findings.iter().filter(|f| f.code == "F009").collect();
+        assert_eq!(f9.len(), 1);
+        assert_eq!(f9[0].file, "boom.csv");
+        assert!(f9[0].message_zh.contains("simulated defect"));
+        assert_eq!(
+            run.table(TableKind::Buildings).len(),
+            1,
+            "the other file's row is still read"
+        );
+    }
 }

@@ -351,6 +351,25 @@ fn corrupt(rel: &str, expected: &str, detail: &str) -> Finding {
     )
 }
 
+fn too_big_unzipped(rel: &str, bytes: u64, limits: &Limits) -> Finding {
+    file_finding(
+        "F007",
+        rel,
+        format!(
+            "文件解压后超过 {} MB 的上限（至少 {} MB），为防止内存耗尽未读取",
+            limits.max_unzipped_bytes >> 20,
+            bytes >> 20
+        ),
+        format!(
+            "the file inflates past the {} MB limit (at least {} MB); not read",
+            limits.max_unzipped_bytes >> 20,
+            bytes >> 20
+        ),
+        "删除多余的空行、空列和重复内容后另存；确属大文件可用 --max-unzipped-mb 提高上限",
+        "remove unused rows/columns and save again, or raise the limit with --max-unzipped-mb",
+    )
+}
+
 fn read_zip_workbook(
     f: &InputFile,
     rel: &str,
@@ -370,22 +389,22 @@ fn read_zip_workbook(
         names.push(e.name().to_string());
     }
     if total > limits.max_unzipped_bytes {
-        return Err(file_finding(
-            "F007",
-            rel,
-            format!(
-                "文件解压后达 {} MB，超过上限 {} MB，为防止内存耗尽未读取",
-                total >> 20,
-                limits.max_unzipped_bytes >> 20
-            ),
-            format!(
-                "the file inflates to {} MB, over the {} MB limit; not read",
-                total >> 20,
-                limits.max_unzipped_bytes >> 20
-            ),
-            "删除多余的空行、空列和重复内容后另存；确属大文件可用 --max-unzipped-mb 提高上限",
-            "remove unused rows/columns and save again, or raise the limit with --max-unzipped-mb",
-        ));
+        return Err(too_big_unzipped(rel, total, limits));
+    }
+    // Declared sizes can lie: inflate every entry into a sink (constant memory), stopping
+    // as soon as the real total passes the limit, before anything is read whole.
+    let mut real: u64 = 0;
+    for i in 0..zip.len() {
+        let mut e = zip
+            .by_index(i)
+            .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        let room = limits.max_unzipped_bytes - real;
+        let n = std::io::copy(&mut (&mut e).take(room + 1), &mut std::io::sink())
+            .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        real += n;
+        if real > limits.max_unzipped_bytes {
+            return Err(too_big_unzipped(rel, real, limits));
+        }
     }
     let has = |n: &str| names.iter().any(|x| x == n);
     if has("xl/workbook.xml") {

@@ -1,0 +1,219 @@
+//! Hostile input: a workbook that inflates past the limit is refused with a finding while
+//! the process stays far below the inflated size in memory.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+
+/// A valid xlsx whose only sheet inflates to about `mb` MB of repeated cells.
+fn bomb(path: &Path, mb: usize) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().write_string(0, 0, "房屋编码").unwrap();
+    let buf = wb.save_to_buffer().unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(buf)).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for i in 0..src.len() {
+        let f = src.by_index_raw(i).unwrap();
+        if f.name() == "xl/worksheets/sheet1.xml" {
+            continue;
+        }
+        out.raw_copy_file(f).unwrap();
+    }
+    let opts: zip::write::SimpleFileOptions = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    out.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    out.write_all(br#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#).unwrap();
+    let cell = "<c t=\"inlineStr\"><is><t>本单元格内容重复出现用于测试解压后体积过大</t></is></c>";
+    let row: String = format!("<row>{}</row>", cell.repeat(50));
+    let mut written = 0;
+    while written < mb << 20 {
+        out.write_all(row.as_bytes()).unwrap();
+        written += row.len();
+    }
+    out.write_all(b"</sheetData></worksheet>").unwrap();
+    out.finish().unwrap();
+}
+
+#[test]
+fn an_xlsx_inflating_past_the_limit_is_refused_with_low_memory() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("bomb.xlsx");
+    bomb(&file, 128);
+    let size = std::fs::metadata(&file).unwrap().len();
+    assert!(size < 4 << 20, "the bomb is small on disk ({size} bytes)");
+    let out = t.path().join("out");
+    let args = ["run", p(&dir), "--out", p(&out), "--max-unzipped-mb", "16"];
+    let (code, peak_kb) = peak(&args);
+    assert_eq!(code, 1);
+    let errs = read_csv(&out.join("errors.csv"));
+    let f = errs
+        .iter()
+        .find(|r| r[0] == "bomb.xlsx")
+        .expect("a finding for the bomb");
+    assert_eq!(f[7], "F007");
+    assert!(f[2].is_empty(), "file-level");
+    assert!(f[8].contains("16 MB"), "{}", f[8]);
+    // The same run on an empty folder is the baseline (the outputs themselves cost memory).
+    let empty = t.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let base_out = t.path().join("base");
+    let (_, base_kb) = peak(&["run", p(&empty), "--out", p(&base_out)]);
+    match (peak_kb, base_kb) {
+        (Some(kb), Some(base)) => {
+            eprintln!("peak RSS {kb} KB for a 128 MB inflated sheet; {base} KB on an empty folder");
+            assert!(
+                kb < base + 16 * 1024,
+                "reading the bomb cost {} KB over the baseline",
+                kb.saturating_sub(base)
+            );
+            assert!(
+                kb < 64 * 1024 + base / 2,
+                "peak RSS {kb} KB is not far below 128 MB"
+            );
+        }
+        _ => eprintln!("/usr/bin/time absent: peak memory not measured"),
+    }
+}
+
+/// Exit status and peak RSS (KB, when /usr/bin/time is there) of a run of the binary.
+fn peak(args: &[&str]) -> (i32, Option<u64>) {
+    let time = Path::new("/usr/bin/time");
+    if !time.exists() {
+        return (run(args).code, None);
+    }
+    let o = Command::new(time)
+        .arg("-f")
+        .arg("PEAK_KB=%M")
+        .arg(bin())
+        .args(args)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    let kb = err
+        .lines()
+        .find_map(|l| l.strip_prefix("PEAK_KB="))
+        .and_then(|v| v.trim().parse().ok());
+    (o.status.code().unwrap_or(-1), kb)
+}
+
+/// Make the sheet's local and central headers claim it inflates to 1000 bytes.
+fn lie_about_size(path: &Path) {
+    let mut b = std::fs::read(path).unwrap();
+    let name = b"xl/worksheets/sheet1.xml";
+    let places: Vec<usize> = b
+        .windows(name.len())
+        .enumerate()
+        .filter(|(_, w)| *w == name)
+        .map(|(i, _)| i)
+        .collect();
+    for at in places {
+        if at >= 30 && b[at - 30..at - 26] == [0x50, 0x4b, 0x03, 0x04] {
+            b[at - 30 + 22..at - 30 + 26].copy_from_slice(&1000u32.to_le_bytes());
+        }
+        if at >= 46 && b[at - 46..at - 42] == [0x50, 0x4b, 0x01, 0x02] {
+            b[at - 46 + 24..at - 46 + 28].copy_from_slice(&1000u32.to_le_bytes());
+        }
+    }
+    std::fs::write(path, b).unwrap();
+}
+
+#[test]
+fn a_zip_lying_about_its_size_is_still_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("liar.xlsx");
+    bomb(&file, 64);
+    lie_about_size(&file);
+    let out = t.path().join("out");
+    let (code, kb) = peak(&["run", p(&dir), "--out", p(&out), "--max-unzipped-mb", "16"]);
+    assert_eq!(code, 1);
+    let errs = read_csv(&out.join("errors.csv"));
+    let f = errs
+        .iter()
+        .find(|r| r[0] == "liar.xlsx")
+        .expect("a finding for the liar");
+    assert_eq!(f[7], "F007", "{f:?}");
+    if let Some(kb) = kb {
+        eprintln!("peak RSS {kb} KB for a sheet declaring 1000 bytes and inflating to 64 MB");
+        assert!(kb < 64 * 1024, "{kb} KB");
+    }
+}
+
+#[test]
+fn encrypted_and_truncated_workbooks_name_what_to_do() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    // A valid workbook cut in half.
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().write_string(0, 0, "房屋编码").unwrap();
+    let buf = wb.save_to_buffer().unwrap();
+    std::fs::write(dir.join("half.xlsx"), &buf[..buf.len() / 2]).unwrap();
+    // An OLE file with an EncryptedPackage stream name, as Excel writes password-protected xlsx.
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(1024, 0);
+    ole.extend(
+        "EncryptedPackage"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes()),
+    );
+    std::fs::write(dir.join("locked.xlsx"), ole).unwrap();
+    let out = t.path().join("out");
+    assert_eq!(run(&["run", p(&dir), "--out", p(&out)]).code, 1);
+    let errs = read_csv(&out.join("errors.csv"));
+    let get = |f: &str| errs.iter().find(|r| r[0] == f).cloned().unwrap();
+    let half = get("half.xlsx");
+    assert_eq!(half[7], "F003");
+    assert!(
+        half[8].contains("xlsx"),
+        "names the format expected: {}",
+        half[8]
+    );
+    let locked = get("locked.xlsx");
+    assert_eq!(locked[7], "F002");
+    assert!(locked[9].contains("密码"), "{}", locked[9]);
+}
+
+#[test]
+fn names_from_hostile_inputs_stay_inside_out() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir_all(dir.join("a..evil")).unwrap();
+    let mut rows = vec![B_HEAD.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+    let mut b = building("YH450103000000001", IDS[0], "未发现安全隐患");
+    b[1] = "../../evil".into();
+    rows.push(b);
+    let refs: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let refs2: Vec<&[&str]> = refs.iter().map(|r| r.as_slice()).collect();
+    write_csv(&dir.join("CON.csv"), &refs2);
+    write_csv(&dir.join("a..evil").join("CON.csv"), &refs2);
+    let out = t.path().join("work").join("out");
+    let o = run(&["run", p(&dir), "--out", p(&out)]);
+    assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
+    let mut names: Vec<String> = std::fs::read_dir(out.join("annotated"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names.iter().all(|n| !n.contains("..")
+            && !n.contains('/')
+            && !n.to_uppercase().starts_with("CON.")),
+        "{names:?}"
+    );
+    // Only the out folder was created beside it.
+    let siblings: Vec<_> = std::fs::read_dir(t.path().join("work")).unwrap().collect();
+    assert_eq!(siblings.len(), 1);
+    assert!(!t.path().join("evil").exists());
+}
