@@ -167,4 +167,7 @@ pub struct DemoArgs {
     /// Write clean rows only (no injected faults)
     #[arg(long)]
     pub clean: bool,
+    /// Benchmark data: one plain workbook of --buildings valid rows (21 typed columns)
+    #[arg(long)]
+    pub plain: bool,
 }

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Fuzz every target for a bounded time: `fuzz/run.sh [SECONDS_PER_TARGET]` (default 150).
+# With nightly Rust and cargo-fuzz: the coverage-guided targets in fuzz/fuzz_targets
+# (cells, recognise, csv); crashes land in fuzz/artifacts/TARGET/ — turn each into a unit
+# test. Without them: the stable proptest fuzz tests of tests/fuzz.rs, rerun with fresh
+# random seeds until the time is up; proptest saves any failure under
+# tests/fuzz.proptest-regressions and replays it first on every later run.
+set -u
+cd "$(dirname "$0")/.."
+secs="${1:-150}"
+status=0
+if cargo +nightly --version >/dev/null 2>&1 && cargo +nightly fuzz --version >/dev/null 2>&1; then
+  for t in cells recognise csv; do
+    echo "== cargo fuzz: $t for ${secs}s"
+    if cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 >"/tmp/selfbuilt-fuzz-$t.log" 2>&1; then
+      grep -E "Done [0-9]+ runs" "/tmp/selfbuilt-fuzz-$t.log" | tail -1
+    else
+      echo "== $t: CRASH (see fuzz/artifacts/$t)"; grep -E "panicked|SUMMARY|ERROR" "/tmp/selfbuilt-fuzz-$t.log" | head -5; status=1
+    fi
+  done
+fi
+echo "== proptest fuzz tests for ${secs}s each"
+cargo test --release --test fuzz --no-run -q 2>/dev/null
+for t in fuzz_cell_parsers fuzz_header_recogniser fuzz_csv_reader fuzz_sniff; do
+  end=$(( $(date +%s) + secs )); rounds=0
+  while [ "$(date +%s)" -lt "$end" ]; do
+    if ! PROPTEST_CASES=2000 cargo test --release -q --test fuzz -- --exact "$t" >/tmp/selfbuilt-fuzz.log 2>&1; then
+      echo "== $t: FAILURE"; tail -30 /tmp/selfbuilt-fuzz.log; status=1; break
+    fi
+    rounds=$((rounds + 1))
+  done
+  echo "== $t: $((rounds * 2000)) cases in ${secs}s, no failure"
+done
+exit $status

@@ -1,0 +1,135 @@
+//! Property-driven fuzz tests (stable Rust): the cell parsers, the header recogniser and
+//! the CSV/encoding reader on arbitrary input must never panic and must keep their
+//! invariants. They run with proptest's default case count in the normal suite;
+//! `fuzz/run.sh` runs them (and the cargo-fuzz targets, where nightly is there) for longer.
+//! A failing case is saved by proptest under tests/fuzz.proptest-regressions and replayed
+//! first on every later run: found crashes stay as regression tests.
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use selfbuilt::cells::{self, Ctx, Val};
+use selfbuilt::read::csvfile;
+use selfbuilt::read::{Grid, GridRow, Limits, Merge, Raw};
+use selfbuilt::recognise::{self, Outcome};
+use selfbuilt::schema::{FieldType, Schemas, TableKind};
+
+fn schemas() -> &'static Schemas {
+    static S: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
+    S.get_or_init(|| Schemas::shipped().expect("shipped schemas"))
+}
+
+/// Text that looks like what villages type: digits (half and full width), CJK, units,
+/// separators, spaces of every kind, placeholders, and any Unicode at all.
+fn village_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9０-９.,/年月日号层平方米㎡m²约\\-~至°′″'\"度分秒 \u{3000}\u{a0}YHXx、，;]{0,24}",
+        "(无|/|—|-|空|是|否|√|×|Y|N|砖混|框架|未整治|已销号|A|C级|存在严重安全隐患\\(立即停用\\))",
+        ".{0,40}",
+        "[0-9]{15,19}(X|x)?",
+        "[0-9]\\.[0-9]{1,14}[eE]\\+?[0-9]{1,3}",
+    ]
+}
+
+fn raw() -> impl Strategy<Value = Raw> {
+    prop_oneof![
+        village_text().prop_map(Raw::Text),
+        any::<f64>().prop_map(Raw::Num),
+        (-1e6f64..1e7).prop_map(Raw::Num),
+        any::<bool>().prop_map(Raw::Bool),
+        (-10.0f64..3e6, any::<bool>()).prop_map(|(s, b)| Raw::Date {
+            serial: s,
+            date: cells::date::serial_to_date(s, b),
+            is_1904: b
+        }),
+        ".{0,30}".prop_map(Raw::DateIso),
+        "#(REF!|N/A|DIV/0!|VALUE!)".prop_map(Raw::Error),
+        Just(Raw::Empty),
+    ]
+}
+
+proptest! {
+    /// Every parser of every field: no panic; an error leaves no value; an accepted enum
+    /// value is one of the schema's; an accepted date is within its bounds.
+    #[test]
+    fn fuzz_cell_parsers(r in raw(), t in 0usize..3, k in 0usize..21) {
+        let s = schemas().table(TableKind::ALL[t]);
+        let f = &s.fields[k % s.fields.len()];
+        let ctx = Ctx { lexicon: &schemas().lexicon, today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() };
+        let p = cells::parse(f, &r, &ctx);
+        if let Some(i) = &p.issue {
+            prop_assert!(selfbuilt::rules::builtin(i.code).is_some(), "unregistered {}", i.code);
+            if i.severity == selfbuilt::finding::Severity::Error {
+                prop_assert_eq!(&p.val, &Val::Empty);
+            }
+        }
+        match (&p.val, f.ty) {
+            (Val::Text(v), FieldType::Enum) => prop_assert!(f.values.contains(v), "{} not allowed", v),
+            (Val::List(vs), FieldType::EnumList) => prop_assert!(vs.iter().all(|v| f.values.contains(v))),
+            (Val::Date(d), FieldType::Date) if p.issue.is_none() => {
+                if let Some(lo) = f.min_date.as_deref().and_then(|x| NaiveDate::parse_from_str(x, "%Y-%m-%d").ok()) {
+                    prop_assert!(*d >= lo);
+                }
+            }
+            _ => {}
+        }
+        let _ = p.val.display();
+    }
+
+    /// The recogniser on arbitrary grids (real labels mixed with noise, merges anywhere,
+    /// even out of range or overlapping): no panic, and what it returns points inside the grid.
+    #[test]
+    fn fuzz_header_recogniser(
+        cells in prop::collection::vec(prop::collection::vec(prop_oneof![
+            3 => prop::sample::select(vec!["房屋编码", "户主", "身份证号", "*层数", "建筑面积\n（㎡）", "序 号", "合计", "填表说明：", "隐患编号",
+                "复核日期", "复核人", "房屋基本情况", "初步判定", "整治状态", "", "", ""]).prop_map(|s| Raw::Text(s.to_string())),
+            1 => raw(),
+        ], 0..12), 0..40),
+        merges in prop::collection::vec((0u32..45, 0u32..14, 0u32..4, 0u32..4), 0..6),
+        known in any::<bool>(),
+    ) {
+        let width = cells.iter().map(|r| r.len()).max().unwrap_or(0) as u32;
+        let grid = Grid {
+            name: "S".into(),
+            rows: cells.into_iter().enumerate().filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
+                .map(|(i, r)| GridRow { idx: i as u32 * 2, cells: r }).collect(),
+            merges: merges.into_iter().map(|(r, c, h, w)| Merge { r0: r, c0: c, r1: r + h, c1: c + w }).collect(),
+            merges_known: known,
+            width,
+            findings: vec![],
+        };
+        if let Outcome::Table(t) = recognise::recognise(&grid, schemas(), "f.xlsx") {
+            prop_assert!(t.header.0 <= t.header.1);
+            for &pos in &t.data {
+                prop_assert!(pos < grid.rows.len());
+                prop_assert!(grid.rows[pos].idx > t.header.1);
+            }
+            for c in &t.columns {
+                prop_assert!(c.col < width.max(1));
+            }
+        }
+    }
+
+    /// CSV bytes of any kind (UTF-8, GBK, binary): decoded and parsed without a panic, rows
+    /// strictly increasing.
+    #[test]
+    fn fuzz_csv_reader(bytes in prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..400),
+        ".{0,200}".prop_map(|s| s.into_bytes()),
+        "[,\"\r\n a合计房屋编码0-9]{0,200}".prop_map(|s| encoding_rs::GBK.encode(&s).0.into_owned()),
+    ]) {
+        let (text, _) = csvfile::decode(&bytes);
+        let limits = Limits { max_cells: 10_000, ..Limits::default() };
+        if let Ok(g) = csvfile::parse_text(&text, "f.csv", &limits) {
+            for w in g.rows.windows(2) {
+                prop_assert!(w[0].idx < w[1].idx);
+            }
+            let _ = recognise::recognise(&g, schemas(), "f.csv");
+        }
+    }
+
+    /// What a file really is, from any first bytes.
+    #[test]
+    fn fuzz_sniff(bytes in prop::collection::vec(any::<u8>(), 0..600), ext in "(xlsx|xls|csv|ods|)") {
+        let _ = selfbuilt::read::sniff::sniff(&bytes, &ext);
+    }
+}
