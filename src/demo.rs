@@ -782,31 +782,6 @@ pub fn write_town(out: &Path, seed: u64, n: usize, villages: usize, faults: bool
     Ok(files + 1)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn town_is_deterministic_and_has_three_misentries() {
-        let a = town(7, 100, 4);
-        let b = town(7, 100, 4);
-        assert_eq!(a.len(), 100);
-        assert_eq!(
-            a.iter().map(|x| x.owner_id.clone()).collect::<Vec<_>>(),
-            b.iter().map(|x| x.owner_id.clone()).collect::<Vec<_>>()
-        );
-        let mis = a
-            .iter()
-            .filter(|b| {
-                b.judgement != "未发现安全隐患"
-                    && b.hazards.is_empty()
-                    && b.reviews.iter().any(|r| r.judgement == "未发现安全隐患")
-            })
-            .count();
-        assert_eq!(mis, 3);
-    }
-}
-
 /// One plain workbook of `n` valid building rows (21 typed columns under a one-row
 /// canonical header), written with a constant-memory worksheet: the benchmark's large
 /// inputs. Rows are made one at a time, so any size fits in memory.
@@ -882,4 +857,29 @@ pub fn write_plain(path: &Path, seed: u64, n: usize) -> Result<()> {
     }
     wb.save(path)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn town_is_deterministic_and_has_three_misentries() {
+        let a = town(7, 100, 4);
+        let b = town(7, 100, 4);
+        assert_eq!(a.len(), 100);
+        assert_eq!(
+            a.iter().map(|x| x.owner_id.clone()).collect::<Vec<_>>(),
+            b.iter().map(|x| x.owner_id.clone()).collect::<Vec<_>>()
+        );
+        let mis = a
+            .iter()
+            .filter(|b| {
+                b.judgement != "未发现安全隐患"
+                    && b.hazards.is_empty()
+                    && b.reviews.iter().any(|r| r.judgement == "未发现安全隐患")
+            })
+            .count();
+        assert_eq!(mis, 3);
+    }
 }
