@@ -217,3 +217,31 @@ fn names_from_hostile_inputs_stay_inside_out() {
     assert_eq!(siblings.len(), 1);
     assert!(!t.path().join("evil").exists());
 }
+
+#[test]
+fn a_cell_longer_than_excel_allows_does_not_stop_the_outputs() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let mut b = building("YH450103000000001", IDS[0], "未发现安全隐患");
+    b[3] = "长".repeat(40_000);
+    let rows = [B_HEAD.iter().map(|s| s.to_string()).collect::<Vec<_>>(), b];
+    let refs: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let refs2: Vec<&[&str]> = refs.iter().map(|r| r.as_slice()).collect();
+    write_csv(&dir.join("long.csv"), &refs2);
+    let out = t.path().join("out");
+    let o = run(&["run", p(&dir), "--out", p(&out)]);
+    assert!(o.code == 0 || o.code == 1, "{}", o.stderr);
+    for f in ["cleaned.xlsx", "errors.xlsx", "annotated/long.批注.xlsx"] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "scratch files left in --out: {left:?}");
+}

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use rust_xlsxwriter::{Format, Note, Workbook, Worksheet};
+use rust_xlsxwriter::{Format, Note, Worksheet};
 
 use super::errors_xlsx::{write_findings, Styles};
 use super::names::{safe_stem, sheet_name, Unique};
 use crate::cells::date::date_to_serial;
 use crate::finding::{Finding, Lang, Severity};
 use crate::pipeline::Run;
-use crate::read::{Grid, Raw};
+use crate::read::{Grid, Merge, Raw};
 
 fn write_raw(
     ws: &mut Worksheet,
@@ -43,7 +43,7 @@ fn write_raw(
             ws.write_number_with_format(r, c, date_to_serial(*d), &df)?;
         }
         other => {
-            ws.write_string_with_format(r, c, other.display(), f)?;
+            ws.write_string_with_format(r, c, super::fit(&other.display()), f)?;
         }
     }
     Ok(())
@@ -65,6 +65,8 @@ fn sheet_copy(
     st: &Styles,
 ) -> Result<()> {
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
+    let center = Format::new().set_align(rust_xlsxwriter::FormatAlign::Center);
+    let max_row = super::MAX_ROWS - 1;
     // Cell → findings on it; row-level findings without a column mark column A.
     let mut at: BTreeMap<(u32, u32), Vec<&Finding>> = BTreeMap::new();
     for f in findings {
@@ -72,70 +74,105 @@ fn sheet_copy(
             at.entry((r, f.col.unwrap_or(0))).or_default().push(f);
         }
     }
-    for row in &g.rows {
-        for (c, v) in row.cells.iter().enumerate() {
-            if v.is_empty() || at.contains_key(&(row.idx, c as u32)) {
-                continue;
-            }
-            write_raw(ws, row.idx, c as u16, v, None, &date_fmt)?;
-        }
-    }
+    // Merges that fit the sheet and overlap no earlier one, by first row.
+    let mut merges: Vec<Merge> = Vec::new();
     for m in &g.merges {
-        if m.r0 == m.r1 && m.c0 == m.c1 || m.c1 > 16383 || m.r1 > 1_048_575 {
-            continue;
-        }
-        let text = row_at(g, m.r0)
-            .map(|r| r.get(m.c0).display())
-            .unwrap_or_default();
-        // Overlapping or odd merges are skipped rather than failing the copy.
-        let _ = ws.merge_range(
-            m.r0,
-            m.c0 as u16,
-            m.r1,
-            m.c1 as u16,
-            &text,
-            &Format::new().set_align(rust_xlsxwriter::FormatAlign::Center),
-        );
-    }
-    for ((r, c), fs) in &at {
-        let worst = if fs.iter().any(|f| f.severity == Severity::Error) {
-            Severity::Error
-        } else {
-            Severity::Warning
-        };
-        let fmt = if worst == Severity::Error {
-            &st.error
-        } else {
-            &st.warning
-        };
-        let v = row_at(g, *r).map(|x| x.get(*c).clone()).unwrap_or_default();
-        write_raw(ws, *r, *c as u16, &v, Some(fmt), &date_fmt)?;
-        let text: Vec<String> = fs
+        let single = m.r0 == m.r1 && m.c0 == m.c1;
+        let fits = m.c1 <= 16383 && m.r1 <= max_row && m.r0 <= m.r1 && m.c0 <= m.c1;
+        let overlaps = merges
             .iter()
-            .map(|f| {
-                let sev = if lang == Lang::En {
-                    f.severity.as_str()
-                } else {
-                    f.severity.zh()
-                };
-                format!(
-                    "【{sev} {}】{}\n建议：{}",
-                    f.code,
-                    f.message(lang),
-                    f.suggestion(lang)
-                )
-            })
-            .collect();
-        let note = Note::new(text.join("\n"))
-            .set_author("selfbuilt")
-            .set_width(360)
-            .set_height(160);
-        ws.insert_note(*r, *c as u16, &note)?;
+            .any(|o| m.r0 <= o.r1 && o.r0 <= m.r1 && m.c0 <= o.c1 && o.c0 <= m.c1);
+        if !single && fits && !overlaps {
+            merges.push(*m);
+        }
+    }
+    merges.sort_by_key(|m| (m.r0, m.c0));
+    let covered = |r: u32, c: u32| {
+        merges
+            .iter()
+            .any(|m| r >= m.r0 && r <= m.r1 && c >= m.c0 && c <= m.c1)
+    };
+    // Constant memory: every row is written once, in order.
+    let mut rows: Vec<u32> = g
+        .rows
+        .iter()
+        .map(|r| r.idx)
+        .chain(at.keys().map(|k| k.0))
+        .chain(merges.iter().map(|m| m.r0))
+        .collect();
+    rows.sort_unstable();
+    rows.dedup();
+    let mut next_merge = 0;
+    for r in rows.into_iter().filter(|&r| r <= max_row) {
+        while next_merge < merges.len() && merges[next_merge].r0 == r {
+            let m = merges[next_merge];
+            let text = row_at(g, m.r0)
+                .map(|x| x.get(m.c0).display())
+                .unwrap_or_default();
+            ws.merge_range(
+                m.r0,
+                m.c0 as u16,
+                m.r1,
+                m.c1 as u16,
+                &super::fit(&text),
+                &center,
+            )?;
+            next_merge += 1;
+        }
+        let row = row_at(g, r);
+        let width = row.map(|x| x.cells.len() as u32).unwrap_or(0);
+        let marked = at
+            .range((r, 0)..(r + 1, 0))
+            .map(|((_, c), _)| *c + 1)
+            .max()
+            .unwrap_or(0);
+        for c in 0..width.max(marked).min(16384) {
+            let v = row.map(|x| x.get(c)).cloned().unwrap_or_default();
+            match at.get(&(r, c)) {
+                None => {
+                    if !v.is_empty() && !covered(r, c) {
+                        write_raw(ws, r, c as u16, &v, None, &date_fmt)?;
+                    }
+                }
+                Some(fs) => {
+                    let fmt = if fs.iter().any(|f| f.severity == Severity::Error) {
+                        &st.error
+                    } else {
+                        &st.warning
+                    };
+                    if !covered(r, c) {
+                        write_raw(ws, r, c as u16, &v, Some(fmt), &date_fmt)?;
+                    }
+                    let text: Vec<String> = fs
+                        .iter()
+                        .map(|f| {
+                            let sev = if lang == Lang::En {
+                                f.severity.as_str()
+                            } else {
+                                f.severity.zh()
+                            };
+                            format!(
+                                "【{sev} {}】{}\n建议：{}",
+                                f.code,
+                                f.message(lang),
+                                f.suggestion(lang)
+                            )
+                        })
+                        .collect();
+                    let text: String = text.join("\n").chars().take(4000).collect();
+                    let note = Note::new(text)
+                        .set_author("selfbuilt")
+                        .set_width(360)
+                        .set_height(160);
+                    ws.insert_note(r, c as u16, &note)?;
+                }
+            }
+        }
     }
     Ok(())
 }
 
-pub fn write_all(run: &Run, dir: &Path, lang: Lang) -> Result<()> {
+pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let st = Styles::new();
     let mut names = Unique::default();
@@ -148,15 +185,15 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang) -> Result<()> {
                 .replace('/', "_"),
         );
         let name = names.take(&format!("{stem}.批注"), ".xlsx");
-        let mut wb = Workbook::new();
+        let mut wb = super::new_workbook(tmp)?;
         let mut used = Unique::default();
         // 问题清单 first so that the village sees it when opening.
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_constant_memory();
         ws.set_name(sheet_name("问题清单", &mut used))?;
         write_findings(ws, &mine, lang, &st)?;
         for s in &f.sheets {
             let Some(g) = &s.grid else { continue };
-            let ws = wb.add_worksheet();
+            let ws = wb.add_worksheet_with_constant_memory();
             let label = if s.name.is_empty() {
                 "数据".to_string()
             } else {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use anyhow::Result;
-use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
+use rust_xlsxwriter::{Format, FormatBorder, Worksheet};
 
 use super::names::{sheet_name, Unique};
 use crate::finding::{Finding, Lang, Severity};
@@ -63,10 +63,12 @@ pub fn write_findings(
     st: &Styles,
 ) -> Result<()> {
     for (i, h) in FINDING_HEADERS.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
         ws.set_column_width(i as u16, WIDTHS[i])?;
+        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
     }
-    for (k, f) in findings.iter().enumerate() {
+    // One sheet holds at most MAX_ROWS rows: the rest are in errors.csv.
+    let room = (super::MAX_ROWS - 2) as usize;
+    for (k, f) in findings.iter().take(room).enumerate() {
         let r = k as u32 + 1;
         ws.write_string(r, 0, &f.file)?;
         ws.write_string(r, 1, &f.sheet)?;
@@ -75,7 +77,7 @@ pub fn write_findings(
         }
         ws.write_string(r, 3, f.cell())?;
         ws.write_string(r, 4, &f.field)?;
-        ws.write_string(r, 5, &f.value)?;
+        ws.write_string(r, 5, super::fit(&f.value))?;
         let (sev, fmt) = match f.severity {
             Severity::Error => ("错误", &st.error),
             Severity::Warning => ("警告", &st.warning),
@@ -91,11 +93,19 @@ pub fn write_findings(
             fmt,
         )?;
         ws.write_string(r, 7, &f.code)?;
-        ws.write_string(r, 8, f.message(lang))?;
-        ws.write_string(r, 9, f.suggestion(lang))?;
+        ws.write_string(r, 8, super::fit(f.message(lang)))?;
+        ws.write_string(r, 9, super::fit(f.suggestion(lang)))?;
+    }
+    if findings.len() > room {
+        let more = findings.len() - room;
+        ws.write_string(
+            room as u32 + 1,
+            0,
+            format!("……还有 {more} 条问题未列出，完整清单见 errors.csv"),
+        )?;
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, findings.len().max(1) as u32, 9)?;
+    ws.autofilter(0, 0, findings.len().clamp(1, room) as u32, 9)?;
     Ok(())
 }
 
@@ -109,9 +119,9 @@ type VillageStats<'a> = (
     Vec<&'a Finding>,
 );
 
-pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
+pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     let st = Styles::new();
-    let mut wb = Workbook::new();
+    let mut wb = super::new_workbook(tmp)?;
     let mut used = Unique::default();
     let file_idx: HashMap<&str, usize> = run
         .rel
@@ -142,7 +152,7 @@ pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
         *e.4.entry(f.code.clone()).or_default() += 1;
         e.5.push(f);
     }
-    let ws = wb.add_worksheet();
+    let ws = wb.add_worksheet_with_constant_memory();
     let name = sheet_name("汇总", &mut used);
     ws.set_name(&name)?;
     let heads = [
@@ -193,12 +203,12 @@ pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
         if list.is_empty() {
             continue;
         }
-        let ws = wb.add_worksheet();
+        let ws = wb.add_worksheet_with_constant_memory();
         ws.set_name(sheet_name(v, &mut used))?;
         write_findings(ws, list, lang, &st)?;
     }
     // 销号建议
-    let ws = wb.add_worksheet();
+    let ws = wb.add_worksheet_with_constant_memory();
     ws.set_name(sheet_name("销号建议", &mut used))?;
     let heads = [
         "建议类型",
@@ -219,7 +229,12 @@ pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
     {
         ws.set_column_width(i as u16, *w)?;
     }
-    for (k, p) in run.proposals.iter().enumerate() {
+    for (k, p) in run
+        .proposals
+        .iter()
+        .take((super::MAX_ROWS - 1) as usize)
+        .enumerate()
+    {
         let r = k as u32 + 1;
         ws.write_string(r, 0, p.reason.zh())?;
         ws.write_string(r, 1, &p.building_code)?;
@@ -228,7 +243,7 @@ pub fn write(run: &Run, path: &Path, lang: Lang) -> Result<()> {
         ws.write_string(r, 4, &run.rel[p.file])?;
         ws.write_string(r, 5, &p.sheet)?;
         ws.write_number(r, 6, (p.row + 1) as f64)?;
-        ws.write_string(r, 7, &p.evidence)?;
+        ws.write_string(r, 7, super::fit(&p.evidence))?;
     }
     ws.set_freeze_panes(1, 0)?;
     super::save_xlsx(&mut wb, path)

@@ -39,12 +39,48 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Save a workbook atomically.
+/// Excel's limits: a cell holds at most 32,767 characters; a sheet has 1,048,576 rows.
+pub const MAX_CELL_CHARS: usize = 32_767;
+pub const MAX_ROWS: u32 = 1_048_576;
+
+/// Text cut to what one Excel cell can hold (a longer cell would make the writer fail).
+pub fn fit(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.len() <= MAX_CELL_CHARS {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    match s.char_indices().nth(MAX_CELL_CHARS - 20) {
+        Some((i, _)) => std::borrow::Cow::Owned(format!("{}…（已截断）", &s[..i])),
+        None => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+/// A workbook whose constant-memory sheets spill into `tmp` (inside the output folder).
+pub fn new_workbook(tmp: &Path) -> Result<rust_xlsxwriter::Workbook> {
+    std::fs::create_dir_all(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.set_tempdir(tmp)?;
+    wb.use_zip_large_file(true);
+    Ok(wb)
+}
+
+/// The scratch folder for constant-memory sheets of files written into `dir`.
+pub fn scratch(dir: &Path) -> std::path::PathBuf {
+    dir.join(format!(".selfbuilt-tmp-{}", std::process::id()))
+}
+
+/// Save a workbook atomically: to a temp file beside `path`, then rename.
 pub fn save_xlsx(wb: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()> {
-    let buf = wb
-        .save_to_buffer()
-        .with_context(|| format!("cannot build {}", path.display()))?;
-    atomic_write(path, &buf)
+    let dir = path.parent().context("output path has no folder")?;
+    let name = path
+        .file_name()
+        .context("output path has no file name")?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    wb.save(&tmp)
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+    Ok(())
 }
 
 /// Display width of text in Excel columns (CJK counts double).
@@ -58,15 +94,22 @@ pub fn text_width(s: &str) -> f64 {
 pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
+    let result = write_files(run, schemas, out, lang);
+    let _ = std::fs::remove_dir_all(scratch(out));
+    result
+}
+
+fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
     csvs::write_errors(run, &out.join("errors.csv"), lang)?;
     csvs::write_changes(run, &out.join("changes.csv"))?;
     csvs::write_writeoffs(run, &out.join("writeoffs.csv"))?;
     let tally = tally::compute(run)?;
     csvs::write_tally(&tally, &out.join("tally.csv"))?;
     tally::write_xlsx(&tally, &out.join("tally.xlsx"))?;
-    cleaned::write(run, schemas, &out.join("cleaned.xlsx"))?;
-    errors_xlsx::write(run, &out.join("errors.xlsx"), lang)?;
-    annotated::write_all(run, &out.join("annotated"), lang)?;
+    let tmp = scratch(out);
+    cleaned::write(run, schemas, &out.join("cleaned.xlsx"), &tmp)?;
+    errors_xlsx::write(run, &out.join("errors.xlsx"), lang, &tmp)?;
+    annotated::write_all(run, &out.join("annotated"), lang, &tmp)?;
     summary::write(run, &tally, &out.join("summary.json"))?;
     Ok(())
 }
