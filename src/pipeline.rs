@@ -132,22 +132,24 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
                 any_table = true;
                 let t = opts.schemas.table(r.table);
                 out.findings.extend(r.findings.iter().cloned());
-                let place = Place {
-                    file_idx,
-                    file: rel,
-                    sheet: &grid.name,
-                };
-                for &pos in &r.data {
-                    let rec = check_row(
-                        t,
-                        &r.columns,
-                        &grid.rows[pos],
-                        &place,
-                        &ctx,
-                        &mut out.findings,
-                        &mut out.changes,
-                    );
-                    out.records[r.table.index()].push(rec);
+                let place = Place::new(file_idx, rel, &grid.name, t, &r.columns);
+                // Rows of a big sheet are checked on every core, in chunks, in order.
+                let checked: Vec<(Vec<Record>, Vec<Finding>, Vec<Change>)> = r
+                    .data
+                    .par_chunks(2048)
+                    .map(|chunk| {
+                        let (mut recs, mut f, mut c) =
+                            (Vec::with_capacity(chunk.len()), Vec::new(), Vec::new());
+                        for &pos in chunk {
+                            recs.push(check_row(t, &grid.rows[pos], &place, &ctx, &mut f, &mut c));
+                        }
+                        (recs, f, c)
+                    })
+                    .collect();
+                for (mut recs, mut f, mut c) in checked {
+                    out.records[r.table.index()].append(&mut recs);
+                    out.findings.append(&mut f);
+                    out.changes.append(&mut c);
                 }
                 out.rows_read[r.table.index()] += r.data.len();
                 any_data |= !r.data.is_empty();
@@ -349,7 +351,9 @@ where
             reviews: &tables[2],
             files: &rel,
         };
-        findings.extend(cross::check(&t, ix));
+        findings.extend(crate::output::timed("cross-table checks", || {
+            cross::check(&t, ix)
+        }));
     }
     // Reject every row with an error finding.
     let rel_idx: HashMap<&str, usize> = rel
@@ -364,7 +368,7 @@ where
         .collect();
     for t in tables.iter_mut() {
         for r in t.iter_mut() {
-            r.rejected = bad.contains(&(r.file, r.sheet.as_str(), r.row));
+            r.rejected = bad.contains(&(r.file, &*r.sheet, r.row));
         }
     }
     let proposals = match &idx {

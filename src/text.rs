@@ -19,12 +19,26 @@ pub fn trim(s: &str) -> &str {
 
 /// NFKC and trimmed.
 pub fn nfkc_trim(s: &str) -> String {
+    if is_nfkc(s) {
+        return trim(s).to_string();
+    }
     let n: String = s.nfkc().collect();
     trim(&n).to_string()
 }
 
+/// Already NFKC? The quick check answers for almost every cell (ASCII, CJK) without
+/// building a new string.
+fn is_nfkc(s: &str) -> bool {
+    s.is_ascii()
+        || unicode_normalization::is_nfkc_quick(s.chars())
+            == unicode_normalization::IsNormalized::Yes
+}
+
 /// NFKC with every space removed (also inner ones).
 pub fn nfkc_nospace(s: &str) -> String {
+    if is_nfkc(s) {
+        return s.chars().filter(|c| !is_space(*c)).collect();
+    }
     s.nfkc().filter(|c| !is_space(*c)).collect()
 }
 

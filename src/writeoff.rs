@@ -103,7 +103,7 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
                     hazard_code: String::new(),
                     village: b.text(ix.b_village).to_string(),
                     file: b.file,
-                    sheet: b.sheet.clone(),
+                    sheet: b.sheet.to_string(),
                     row: b.row,
                     evidence: format!(
                         "房屋{who}初步判定录为“{j}”，{date}“回头看”复核（复核人：{reviewer}）结果为“未发现安全隐患”，房屋实际无安全隐患，系村干操作失误录入错误，申请销号"
@@ -119,7 +119,7 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
                 hazard_code: String::new(),
                 village: b.text(ix.b_village).to_string(),
                 file: b.file,
-                sheet: b.sheet.clone(),
+                sheet: b.sheet.to_string(),
                 row: b.row,
                 evidence: format!(
                     "房屋{who}初步判定为“{j}”，但隐患台账中没有该房屋的隐患，也没有“回头看”复核记录，疑似录入错误；请组织复核后再决定是否申请销号"
@@ -143,7 +143,7 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
             hazard_code: h.text(ix.h_code).to_string(),
             village: village_of.get(bcode).map(|s| s.to_string()).unwrap_or_default(),
             file: h.file,
-            sheet: h.sheet.clone(),
+            sheet: h.sheet.to_string(),
             row: h.row,
             evidence: format!(
                 "隐患{}（房屋{}）已整治，整治措施：{}，完成日期：{}，当前销号状态：{}，符合整治完成销号条件",

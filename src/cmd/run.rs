@@ -24,8 +24,12 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", a.out.display()))?;
     let progress = !a.quiet && std::io::stderr().is_terminal();
     let opts = crate::cmd::options(&a.common, schemas, true, progress)?;
-    let run = pipeline::run(&a.common.inputs, &opts);
-    crate::output::write_all(&run, &opts.schemas, &a.out, lang)?;
+    let run = crate::output::timed("read and check rows", || {
+        pipeline::run(&a.common.inputs, &opts)
+    });
+    crate::output::timed("all outputs", || {
+        crate::output::write_all(&run, &opts.schemas, &a.out, lang)
+    })?;
     let mut lines = vec![format!(
         "读取文件 {} 个（无法读取 {} 个）",
         run.files.len(),

@@ -173,37 +173,55 @@ fn sheet_copy(
 }
 
 pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
+    use rayon::prelude::*;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let st = Styles::new();
+    // Names first (they must not collide), then the files on every core.
     let mut names = Unique::default();
-    for (i, f) in run.files.iter().enumerate() {
-        let rel = &run.rel[i];
-        let mine: Vec<&Finding> = run.findings.iter().filter(|x| &x.file == rel).collect();
-        let stem = safe_stem(
-            &rel.trim_end_matches(|c| c != '.')
-                .trim_end_matches('.')
-                .replace('/', "_"),
-        );
-        let name = names.take(&format!("{stem}.批注"), ".xlsx");
-        let mut wb = super::new_workbook(tmp)?;
-        let mut used = Unique::default();
-        // 问题清单 first so that the village sees it when opening.
-        let ws = wb.add_worksheet_with_constant_memory();
-        ws.set_name(sheet_name("问题清单", &mut used))?;
-        write_findings(ws, &mine, lang, &st)?;
-        for s in &f.sheets {
-            let Some(g) = &s.grid else { continue };
-            let ws = wb.add_worksheet_with_constant_memory();
-            let label = if s.name.is_empty() {
-                "数据".to_string()
-            } else {
-                s.name.clone()
-            };
-            ws.set_name(sheet_name(&label, &mut used))?;
-            let on: Vec<&Finding> = mine.iter().copied().filter(|x| x.sheet == s.name).collect();
-            sheet_copy(ws, g, &on, lang, &st)?;
-        }
-        super::save_xlsx(&mut wb, &dir.join(name))?;
+    let file_names: Vec<String> = run
+        .rel
+        .iter()
+        .map(|rel| {
+            let stem = safe_stem(
+                &rel.trim_end_matches(|c| c != '.')
+                    .trim_end_matches('.')
+                    .replace('/', "_"),
+            );
+            names.take(&format!("{stem}.批注"), ".xlsx")
+        })
+        .collect();
+    let mut by_file: std::collections::HashMap<&str, Vec<&Finding>> =
+        std::collections::HashMap::new();
+    for f in &run.findings {
+        by_file.entry(f.file.as_str()).or_default().push(f);
     }
-    Ok(())
+    run.files
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(i, f)| -> Result<()> {
+            let mine: &[&Finding] = by_file
+                .get(run.rel[i].as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let mut wb = super::new_workbook(tmp)?;
+            let mut used = Unique::default();
+            // 问题清单 first so that the village sees it when opening.
+            let ws = wb.add_worksheet_with_constant_memory();
+            ws.set_name(sheet_name("问题清单", &mut used))?;
+            write_findings(ws, mine, lang, &st)?;
+            for s in &f.sheets {
+                let Some(g) = &s.grid else { continue };
+                let ws = wb.add_worksheet_with_constant_memory();
+                let label = if s.name.is_empty() {
+                    "数据".to_string()
+                } else {
+                    s.name.clone()
+                };
+                ws.set_name(sheet_name(&label, &mut used))?;
+                let on: Vec<&Finding> =
+                    mine.iter().copied().filter(|x| x.sheet == s.name).collect();
+                sheet_copy(ws, g, &on, lang, &st)?;
+            }
+            super::save_xlsx(&mut wb, &dir.join(&file_names[i]))
+        })
 }

@@ -109,7 +109,7 @@ pub fn write(run: &Run, schemas: &Schemas, path: &Path, tmp: &Path) -> Result<()
                     write_val(ws, r, c as u16, v, &date_fmt)?;
                 }
                 ws.write_string(r, nf, fit(&run.rel[rec.file]))?;
-                ws.write_string(r, nf + 1, &rec.sheet)?;
+                ws.write_string(r, nf + 1, &*rec.sheet)?;
                 ws.write_number(r, nf + 2, (rec.row + 1) as f64)?;
             }
             ws.set_freeze_panes(1, 0)?;

@@ -99,17 +99,59 @@ pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result
     result
 }
 
+/// Print how long a stage took when SELFBUILT_TIMINGS is set.
+pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    let t0 = std::time::Instant::now();
+    let r = f();
+    if std::env::var_os("SELFBUILT_TIMINGS").is_some() {
+        eprintln!("timing: {what:<22} {:>8.3} s", t0.elapsed().as_secs_f64());
+    }
+    r
+}
+
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
-    csvs::write_errors(run, &out.join("errors.csv"), lang)?;
-    csvs::write_changes(run, &out.join("changes.csv"))?;
-    csvs::write_writeoffs(run, &out.join("writeoffs.csv"))?;
-    let tally = tally::compute(run)?;
-    csvs::write_tally(&tally, &out.join("tally.csv"))?;
-    tally::write_xlsx(&tally, &out.join("tally.xlsx"))?;
     let tmp = scratch(out);
-    cleaned::write(run, schemas, &out.join("cleaned.xlsx"), &tmp)?;
-    errors_xlsx::write(run, &out.join("errors.xlsx"), lang, &tmp)?;
-    annotated::write_all(run, &out.join("annotated"), lang, &tmp)?;
+    // The workbooks are independent: write them on every core.
+    let (small, (cleaned, (errors, annotated))) = rayon::join(
+        || -> Result<tally::Tally> {
+            timed("csv files", || -> Result<()> {
+                csvs::write_errors(run, &out.join("errors.csv"), lang)?;
+                csvs::write_changes(run, &out.join("changes.csv"))?;
+                csvs::write_writeoffs(run, &out.join("writeoffs.csv"))
+            })?;
+            let tally = timed("tally", || tally::compute(run))?;
+            csvs::write_tally(&tally, &out.join("tally.csv"))?;
+            tally::write_xlsx(&tally, &out.join("tally.xlsx"))?;
+            Ok(tally)
+        },
+        || {
+            rayon::join(
+                || {
+                    timed("cleaned.xlsx", || {
+                        cleaned::write(run, schemas, &out.join("cleaned.xlsx"), &tmp)
+                    })
+                },
+                || {
+                    rayon::join(
+                        || {
+                            timed("errors.xlsx", || {
+                                errors_xlsx::write(run, &out.join("errors.xlsx"), lang, &tmp)
+                            })
+                        },
+                        || {
+                            timed("annotated/", || {
+                                annotated::write_all(run, &out.join("annotated"), lang, &tmp)
+                            })
+                        },
+                    )
+                },
+            )
+        },
+    );
+    let tally = small?;
+    cleaned?;
+    errors?;
+    annotated?;
     summary::write(run, &tally, &out.join("summary.json"))?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! declarative row rules (required-if, empty-if, forbidden combination, comparisons).
 
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use crate::cells::{self, Ctx, Val};
 use crate::finding::{Change, Finding, Severity};
@@ -11,17 +12,42 @@ use crate::read::{GridRow, Raw};
 use crate::recognise::Column;
 use crate::schema::{Cond, RowRule, TableSchema};
 
-/// Where a row came from, for findings.
+/// Where a row came from, for findings, and the sheet's column of each field.
 pub struct Place<'a> {
     pub file_idx: usize,
     pub file: &'a str,
     pub sheet: &'a str,
+    pub sheet_name: Arc<str>,
+    pub cols: Arc<[Option<u32>]>,
+}
+
+impl<'a> Place<'a> {
+    pub fn new(
+        file_idx: usize,
+        file: &'a str,
+        sheet: &'a str,
+        t: &TableSchema,
+        columns: &[Column],
+    ) -> Place<'a> {
+        let mut cols = vec![None; t.fields.len()];
+        for c in columns {
+            if let Some(f) = c.field {
+                cols[f] = Some(c.col);
+            }
+        }
+        Place {
+            file_idx,
+            file,
+            sheet,
+            sheet_name: Arc::from(sheet),
+            cols: cols.into(),
+        }
+    }
 }
 
 /// Parse and check one data row.
 pub fn check_row(
     t: &TableSchema,
-    columns: &[Column],
     row: &GridRow,
     place: &Place,
     ctx: &Ctx,
@@ -32,18 +58,13 @@ pub fn check_row(
     let mut rec = Record {
         table: t.kind(),
         file: place.file_idx,
-        sheet: place.sheet.to_string(),
+        sheet: place.sheet_name.clone(),
         row: row.idx,
         vals: vec![Val::Empty; n],
-        cols: vec![None; n],
+        cols: place.cols.clone(),
         bad: vec![false; n],
         rejected: false,
     };
-    for c in columns {
-        if let Some(f) = c.field {
-            rec.cols[f] = Some(c.col);
-        }
-    }
     let base = |code: &str, sev: Severity| {
         Finding::new(code, sev)
             .at_file(place.file)
@@ -58,9 +79,12 @@ pub fn check_row(
         };
         let raw = row.get(col);
         let parsed = cells::parse(field, raw, ctx);
-        let shown = match raw {
-            Raw::Text(s) => s.clone(),
-            other => other.display(),
+        // The cell as written, built only when a finding or a change needs it.
+        let shown = || -> String {
+            match raw {
+                Raw::Text(s) => s.clone(),
+                other => other.display(),
+            }
         };
         if let Some(issue) = &parsed.issue {
             if issue.severity == Severity::Error {
@@ -70,7 +94,7 @@ pub fn check_row(
                 base(issue.code, issue.severity)
                     .at_cell(row.idx, Some(col))
                     .field(&field.key)
-                    .value(&shown)
+                    .value(&shown())
                     .msg(issue.zh.clone(), issue.en.clone())
                     .fix(issue.fix_zh.clone(), issue.fix_en.clone()),
             );
@@ -83,6 +107,7 @@ pub fn check_row(
         }
         if val.is_empty() && field.required && !rec.bad[i] {
             rec.bad[i] = true;
+            let shown = shown();
             let (zh, en) = if raw.is_empty() {
                 (
                     format!("必填项“{}”为空", field.label),
@@ -114,17 +139,19 @@ pub fn check_row(
                     ),
             );
         }
-        let new = val.display();
-        if !rec.bad[i] && new != shown && !(raw.is_empty() && val.is_empty()) {
-            changes.push(Change {
-                file: place.file.to_string(),
-                sheet: place.sheet.to_string(),
-                row: row.idx,
-                col,
-                field: field.key.clone(),
-                old: shown,
-                new,
-            });
+        if !rec.bad[i] && !unchanged(raw, &val) {
+            let (old, new) = (shown(), val.display());
+            if old != new {
+                changes.push(Change {
+                    file: place.file.to_string(),
+                    sheet: place.sheet.to_string(),
+                    row: row.idx,
+                    col,
+                    field: field.key.clone(),
+                    old,
+                    new,
+                });
+            }
         }
         rec.vals[i] = val;
     }
@@ -157,6 +184,19 @@ pub fn check_row(
         }
     }
     rec
+}
+
+/// Cleaning left the value as written (cheap answers for the common cases).
+fn unchanged(raw: &Raw, val: &Val) -> bool {
+    match (raw, val) {
+        (Raw::Empty, Val::Empty) => true,
+        (Raw::Text(s), Val::Empty) => crate::text::trim(s).is_empty(),
+        (Raw::Text(s), Val::Text(t)) => s == t,
+        (Raw::Num(f), Val::Num(g)) => f == g,
+        (Raw::Num(f), Val::Int(i)) => f.fract() == 0.0 && *f == *i as f64,
+        (Raw::Date { date: Some(d), .. }, Val::Date(e)) => d == e,
+        _ => false,
+    }
 }
 
 fn cond_holds(t: &TableSchema, c: &Cond, rec: &Record) -> Option<bool> {
@@ -287,12 +327,8 @@ mod tests {
         row: &GridRow,
     ) -> (Vec<Finding>, Vec<Change>, Record) {
         let (mut f, mut c) = (vec![], vec![]);
-        let place = Place {
-            file_idx: 0,
-            file: "f",
-            sheet: "s",
-        };
-        let rec = check_row(s, columns, row, &place, &ctx(), &mut f, &mut c);
+        let place = Place::new(0, "f", "s", s, columns);
+        let rec = check_row(s, row, &place, &ctx(), &mut f, &mut c);
         (f, c, rec)
     }
 

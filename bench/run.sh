@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Performance figures for issue 8. Generates data with the project's own generator
+# (`selfbuilt demo`), runs `selfbuilt run` on it, and prints rows/s, wall time and peak
+# memory (/usr/bin/time -v), and the ratios to the floor (benches/floor.rs: calamine
+# reading the same workbook cell by cell + rust_xlsxwriter writing as many cells).
+#
+#   bench/run.sh [all|demo|100k|1m|files]      (default: all; needs ~6 GB free memory for 1m)
+#
+# Data goes to ${BENCH_DIR:-target/bench-data}; nothing is committed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what="${1:-all}"
+data="${BENCH_DIR:-target/bench-data}"
+mkdir -p "$data"
+command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
+cargo build --release -q
+floor="$(cargo bench --bench floor --no-run 2>&1 | grep -o 'target/release/deps/floor-[0-9a-f]*' | head -1)"
+sb=target/release/selfbuilt
+big=(--max-cells 100000000 --max-unzipped-mb 20000 --max-file-mb 20000)
+
+# measure LABEL CMD... : prints "LABEL wall_s peak_kb" and leaves them in $wall/$peak.
+measure() {
+  local label="$1"; shift
+  local log; log="$(mktemp)"
+  /usr/bin/time -v "$@" >/dev/null 2>"$log" || true
+  wall="$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,a,":"); s=0; for(i=1;i<=n;i++) s=s*60+a[i]; print s}' "$log")"
+  peak="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")"
+  cpu="$(awk -F': ' '/Percent of CPU/ {print $2}' "$log")"
+  printf '%-34s wall %8.2f s   peak %8.1f MB   cpu %s\n' "$label" "$wall" "$(echo "$peak / 1024" | bc -l)" "$cpu"
+  rm -f "$log"
+}
+
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+
+plain() { # rows
+  local rows="$1" f="$data/plain-$1/房屋信息-$1.xlsx"
+  [ -f "$f" ] || $sb demo --plain --buildings "$rows" --out "$data/plain-$rows" 2>/dev/null
+  echo "== $rows building rows, 21 columns, one workbook ($(du -h "$f" | cut -f1))"
+  rm -rf "$data/out-$rows"
+  measure "selfbuilt run" "$sb" run "$data/plain-$rows" --out "$data/out-$rows" --quiet "${big[@]}"
+  local rw="$wall" rp="$peak"
+  measure "floor (calamine + rust_xlsxwriter)" "$floor" "$f" "$data/floor-$rows.xlsx"
+  printf '   rows/s %.0f   run/floor time %s   run/floor peak memory %s\n' "$(echo "$rows / $rw" | bc -l)" "$(ratio "$rw" "$wall")" "$(ratio "$rp" "$peak")"
+}
+
+files() {
+  local d="$data/town-1000"
+  [ -d "$d" ] || $sb demo --villages 1000 --buildings 850000 --out "$d" 2>/dev/null
+  echo "== 1,000 village files, 850,000 buildings with hazards ($(ls "$d" | wc -l) files, $(du -sh "$d" | cut -f1))"
+  rm -rf "$data/out-files"
+  measure "selfbuilt run (2 threads)" "$sb" run "$d" --out "$data/out-files" --quiet
+  local two="$wall"
+  rm -rf "$data/out-files"
+  measure "selfbuilt run --jobs 1" "$sb" run "$d" --out "$data/out-files" --quiet --jobs 1
+  printf '   rows/s %.0f   speed-up on 2 cores %sx\n' "$(echo "850000 / $two" | bc -l)" "$(ratio "$wall" "$two")"
+}
+
+demo() {
+  echo "== demo town (fixtures/demo-town, 850 buildings)"
+  rm -rf "$data/out-demo"
+  measure "selfbuilt run" "$sb" run fixtures/demo-town --out "$data/out-demo" --quiet
+}
+
+case "$what" in
+  demo) demo ;;
+  100k) plain 100000 ;;
+  1m) plain 1000000 ;;
+  files) files ;;
+  all) demo; plain 100000; plain 1000000; files ;;
+  *) echo "bench: unknown workload $what" >&2; exit 2 ;;
+esac
