@@ -24,26 +24,40 @@ fn write_raw(
     fmt: Option<&Format>,
     date_fmt: &Format,
 ) -> Result<()> {
-    let plain = Format::new();
-    let f = fmt.unwrap_or(&plain);
-    match v {
-        Raw::Empty => {
-            if fmt.is_some() {
-                ws.write_blank(r, c, f)?;
-            }
+    // No format object is built per cell: plain cells are written without one.
+    match (v, fmt) {
+        (Raw::Empty, Some(f)) => {
+            ws.write_blank(r, c, f)?;
         }
-        Raw::Num(x) => {
+        (Raw::Empty, None) => {}
+        (Raw::Num(x), Some(f)) => {
             ws.write_number_with_format(r, c, *x, f)?;
         }
-        Raw::Date { date: Some(d), .. } => {
-            let df = match fmt {
-                Some(ff) => ff.clone().set_num_format("yyyy-mm-dd"),
-                None => date_fmt.clone(),
-            };
-            ws.write_number_with_format(r, c, date_to_serial(*d), &df)?;
+        (Raw::Num(x), None) => {
+            ws.write_number(r, c, *x)?;
         }
-        other => {
+        (Raw::Date { date: Some(d), .. }, Some(f)) => {
+            ws.write_number_with_format(
+                r,
+                c,
+                date_to_serial(*d),
+                &f.clone().set_num_format("yyyy-mm-dd"),
+            )?;
+        }
+        (Raw::Date { date: Some(d), .. }, None) => {
+            ws.write_number_with_format(r, c, date_to_serial(*d), date_fmt)?;
+        }
+        (Raw::Text(s), None) => {
+            ws.write_string(r, c, super::fit(s))?;
+        }
+        (Raw::Text(s), Some(f)) => {
+            ws.write_string_with_format(r, c, super::fit(s), f)?;
+        }
+        (other, Some(f)) => {
             ws.write_string_with_format(r, c, super::fit(&other.display()), f)?;
+        }
+        (other, None) => {
+            ws.write_string(r, c, super::fit(&other.display()))?;
         }
     }
     Ok(())

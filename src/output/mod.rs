@@ -111,18 +111,17 @@ pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
     let tmp = scratch(out);
-    // The workbooks are independent: write them on every core.
+    let tally = timed("tally", || tally::compute(run))?;
+    // The files are independent: write them on every core.
     let (small, (cleaned, (errors, annotated))) = rayon::join(
-        || -> Result<tally::Tally> {
+        || -> Result<()> {
             timed("csv files", || -> Result<()> {
                 csvs::write_errors(run, &out.join("errors.csv"), lang)?;
                 csvs::write_changes(run, &out.join("changes.csv"))?;
                 csvs::write_writeoffs(run, &out.join("writeoffs.csv"))
             })?;
-            let tally = timed("tally", || tally::compute(run))?;
             csvs::write_tally(&tally, &out.join("tally.csv"))?;
-            tally::write_xlsx(&tally, &out.join("tally.xlsx"))?;
-            Ok(tally)
+            tally::write_xlsx(&tally, &out.join("tally.xlsx"))
         },
         || {
             rayon::join(
@@ -148,7 +147,7 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
             )
         },
     );
-    let tally = small?;
+    small?;
     cleaned?;
     errors?;
     annotated?;
