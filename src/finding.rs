@@ -132,13 +132,14 @@ impl Finding {
 }
 
 /// One value that cleaning changed: the audit trail of SPEC §6.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
+/// A run may hold millions of these: names are shared, values boxed.
 pub struct Change {
-    pub file: String,
-    pub sheet: String,
+    pub file: std::sync::Arc<str>,
+    pub sheet: std::sync::Arc<str>,
     pub row: u32,
     pub col: u32,
-    pub field: String,
-    pub old: String,
-    pub new: String,
+    pub field: std::sync::Arc<str>,
+    pub old: Box<str>,
+    pub new: Box<str>,
 }

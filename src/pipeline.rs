@@ -221,51 +221,50 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
 /// The most common village named by a file's rows, else one inferred from its hazards'
 /// and reviews' buildings, else from its name.
 fn file_villages(files: &[FileOut], tables: &[Vec<Record>; 3], ix: Option<&Idx>) -> Vec<String> {
-    let mut code_village: HashMap<&str, &str> = HashMap::new();
+    // One pass over the records: villages named per file, then per file through the
+    // buildings its hazards and reviews name.
+    let mut named: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
+    let mut via: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
     if let Some(ix) = ix {
+        let mut code_village: HashMap<&str, &str> = HashMap::new();
         for b in &tables[0] {
-            if let (Some(c), Some(v)) = (b.vals[ix.b_code].as_str(), b.vals[ix.b_village].as_str())
-            {
-                code_village.insert(c, v);
+            if let Some(v) = b.vals[ix.b_village].as_str() {
+                *named[b.file].entry(v).or_default() += 1;
+                if let Some(c) = b.vals[ix.b_code].as_str() {
+                    code_village.insert(c, v);
+                }
+            }
+        }
+        for (t, k) in [(1, ix.h_building), (2, ix.r_building)] {
+            for r in &tables[t] {
+                if let Some(v) = r.vals[k].as_str().and_then(|c| code_village.get(c)) {
+                    *via[r.file].entry(v).or_default() += 1;
+                }
             }
         }
     }
     let name_re = regex::Regex::new(r"([\p{Han}]{1,6}?(?:村|社区))").expect("static regex");
+    let most = |m: &HashMap<&str, usize>| {
+        m.iter()
+            .max_by_key(|(v, n)| (**n, std::cmp::Reverse(**v)))
+            .map(|(v, _)| v.to_string())
+    };
     files
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let mut count: HashMap<&str, usize> = HashMap::new();
-            if let Some(ix) = ix {
-                for b in tables[0].iter().filter(|r| r.file == i) {
-                    if let Some(v) = b.vals[ix.b_village].as_str() {
-                        *count.entry(v).or_default() += 1;
-                    }
-                }
-                if count.is_empty() {
-                    for (t, k) in [(1, ix.h_building), (2, ix.r_building)] {
-                        for r in tables[t].iter().filter(|r| r.file == i) {
-                            if let Some(v) = r.vals[k].as_str().and_then(|c| code_village.get(c)) {
-                                *count.entry(v).or_default() += 1;
-                            }
-                        }
-                    }
-                }
-            }
-            if let Some((v, _)) = count
-                .into_iter()
-                .max_by_key(|(v, n)| (*n, std::cmp::Reverse(*v)))
-            {
-                return v.to_string();
-            }
-            let stem = PathBuf::from(&f.input.rel)
-                .file_stem()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default();
-            name_re
-                .captures(&stem)
-                .map(|c| c[1].to_string())
-                .unwrap_or_else(|| "未识别村".to_string())
+            most(&named[i])
+                .or_else(|| most(&via[i]))
+                .unwrap_or_else(|| {
+                    let stem = PathBuf::from(&f.input.rel)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    name_re
+                        .captures(&stem)
+                        .map(|c| c[1].to_string())
+                        .unwrap_or_else(|| "未识别村".to_string())
+                })
         })
         .collect()
 }

@@ -52,24 +52,65 @@ pub const TALLY_HEADER: [&str; 15] = [
     "rejected",
 ];
 
+/// Write CSV rows into any writer, BOM first when asked.
+fn csv_into<W, I, R>(out: W, header: &[&str], rows: I, bom: bool) -> Result<W>
+where
+    W: std::io::Write,
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    let mut out = out;
+    if bom {
+        out.write_all(b"\xEF\xBB\xBF")?;
+    }
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(header)?;
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
+}
+
 fn csv_bytes<I, R>(header: &[&str], rows: I, bom: bool) -> Result<Vec<u8>>
 where
     I: IntoIterator<Item = R>,
     R: IntoIterator,
     R::Item: AsRef<[u8]>,
 {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(header)?;
-    for r in rows {
-        w.write_record(r)?;
-    }
-    let mut out = if bom {
-        b"\xEF\xBB\xBF".to_vec()
-    } else {
-        Vec::new()
-    };
-    out.extend(w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?);
-    Ok(out)
+    csv_into(Vec::new(), header, rows, bom)
+}
+
+/// Stream CSV rows into `path` atomically (temp file beside it, then rename): the audit
+/// trail of a province is millions of lines.
+fn csv_file<I, R>(path: &Path, header: &[&str], rows: I) -> Result<()>
+where
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    use anyhow::Context;
+    let dir = path.parent().context("output path has no folder")?;
+    let name = path
+        .file_name()
+        .context("output path has no file name")?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let f =
+        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    let w = csv_into(
+        std::io::BufWriter::with_capacity(1 << 20, f),
+        header,
+        rows,
+        true,
+    )?;
+    w.into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?
+        .sync_all()
+        .ok();
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
+    Ok(())
 }
 
 /// The errors.csv bytes of some findings (also used by `check --format csv`).
@@ -99,22 +140,22 @@ pub fn write_errors(run: &Run, path: &Path, lang: Lang) -> Result<()> {
 }
 
 pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
-    let bytes = csv_bytes(
+    csv_file(
+        path,
         &CHANGES_HEADER,
         run.changes.iter().map(|c| {
+            let (row, cell) = ((c.row + 1).to_string(), a1(c.row, c.col));
             [
-                c.file.clone(),
-                c.sheet.clone(),
-                (c.row + 1).to_string(),
-                a1(c.row, c.col),
-                c.field.clone(),
-                c.old.clone(),
-                c.new.clone(),
+                c.file.to_string(),
+                c.sheet.to_string(),
+                row,
+                cell,
+                c.field.to_string(),
+                c.old.to_string(),
+                c.new.to_string(),
             ]
         }),
-        true,
-    )?;
-    atomic_write(path, &bytes)
+    )
 }
 
 /// The writeoffs.csv bytes.

@@ -18,6 +18,9 @@ pub struct Place<'a> {
     pub file: &'a str,
     pub sheet: &'a str,
     pub sheet_name: Arc<str>,
+    pub file_name: Arc<str>,
+    /// Field keys, shared by the audit trail's entries.
+    pub keys: Vec<Arc<str>>,
     pub cols: Arc<[Option<u32>]>,
 }
 
@@ -40,6 +43,8 @@ impl<'a> Place<'a> {
             file,
             sheet,
             sheet_name: Arc::from(sheet),
+            file_name: Arc::from(file),
+            keys: t.fields.iter().map(|f| Arc::from(f.key.as_str())).collect(),
             cols: cols.into(),
         }
     }
@@ -143,13 +148,13 @@ pub fn check_row(
             let (old, new) = (shown(), val.display());
             if old != new {
                 changes.push(Change {
-                    file: place.file.to_string(),
-                    sheet: place.sheet.to_string(),
+                    file: place.file_name.clone(),
+                    sheet: place.sheet_name.clone(),
                     row: row.idx,
                     col,
-                    field: field.key.clone(),
-                    old,
-                    new,
+                    field: place.keys[i].clone(),
+                    old: old.into_boxed_str(),
+                    new: new.into_boxed_str(),
                 });
             }
         }
@@ -546,6 +551,6 @@ mod tests {
         };
         let (_, c, _) = check(s, &columns, &row);
         assert_eq!(c.len(), 1);
-        assert_eq!((c[0].old.as_str(), c[0].new.as_str()), ("３层", "3"));
+        assert_eq!((&*c[0].old, &*c[0].new), ("３层", "3"));
     }
 }
