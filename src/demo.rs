@@ -790,29 +790,13 @@ pub fn write_plain(path: &Path, seed: u64, n: usize) -> Result<()> {
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let ws = wb.add_worksheet_with_constant_memory();
     ws.set_name("房屋信息")?;
-    let labels = [
-        "房屋编码",
-        "村（社区）",
-        "组（屯）",
-        "详细地址",
-        "户主（产权人）",
-        "身份证号",
-        "联系电话",
-        "经度",
-        "纬度",
-        "建成年份",
-        "层数",
-        "建筑面积（㎡）",
-        "结构类型",
-        "房屋用途",
-        "经营类型",
-        "是否改扩建",
-        "是否鉴定",
-        "鉴定等级",
-        "排查日期",
-        "排查人",
-        "初步判定",
-    ];
+    let schemas = crate::schema::Schemas::shipped()?;
+    let labels: Vec<&str> = schemas
+        .table(crate::schema::TableKind::Buildings)
+        .fields
+        .iter()
+        .map(|f| f.label.as_str())
+        .collect();
     for (c, l) in labels.iter().enumerate() {
         ws.write_string(0, c as u16, *l)?;
     }

@@ -90,27 +90,21 @@ where
     R::Item: AsRef<[u8]>,
 {
     use anyhow::Context;
-    let dir = path.parent().context("output path has no folder")?;
-    let name = path
-        .file_name()
-        .context("output path has no file name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let f =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let w = csv_into(
-        std::io::BufWriter::with_capacity(1 << 20, f),
-        header,
-        rows,
-        true,
-    )?;
-    w.into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?
-        .sync_all()
-        .ok();
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    super::write_atomically(path, |tmp| {
+        let f = std::fs::File::create(tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
+        let w = csv_into(
+            std::io::BufWriter::with_capacity(1 << 20, f),
+            header,
+            rows,
+            true,
+        )?;
+        w.into_inner()
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?
+            .sync_all()
+            .ok();
+        Ok(())
+    })
 }
 
 /// The errors.csv bytes of some findings (also used by `check --format csv`).

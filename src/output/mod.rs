@@ -19,24 +19,33 @@ use crate::finding::Lang;
 use crate::pipeline::Run;
 use crate::schema::Schemas;
 
-/// Write bytes to `path` atomically: a temp file beside it, then rename.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Write `path` atomically: `write` fills a temp file beside it, which is then renamed
+/// over `path`, so a reader never sees half a file.
+pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let dir = path.parent().context("output path has no folder")?;
     let name = path
         .file_name()
         .context("output path has no file name")?
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)
+    if let Err(e) = write(&tmp) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
+}
+
+/// Write bytes to `path` atomically.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomically(path, |tmp| {
+        let mut f = std::fs::File::create(tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
         f.write_all(bytes)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         f.sync_all().ok();
-    }
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Excel's limits: a cell holds at most 32,767 characters; a sheet has 1,048,576 rows.
@@ -68,19 +77,12 @@ pub fn scratch(dir: &Path) -> std::path::PathBuf {
     dir.join(format!(".selfbuilt-tmp-{}", std::process::id()))
 }
 
-/// Save a workbook atomically: to a temp file beside `path`, then rename.
+/// Save a workbook atomically.
 pub fn save_xlsx(wb: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()> {
-    let dir = path.parent().context("output path has no folder")?;
-    let name = path
-        .file_name()
-        .context("output path has no file name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    wb.save(&tmp)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))?;
-    Ok(())
+    write_atomically(path, |tmp| {
+        wb.save(tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))
+    })
 }
 
 /// Display width of text in Excel columns (CJK counts double).
