@@ -8,8 +8,9 @@
 set -u
 cd "$(dirname "$0")/.."
 secs="${1:-150}"
+kind="${FUZZ_KIND:-all}"   # all, cargo-fuzz or proptest
 status=0
-if cargo +nightly --version >/dev/null 2>&1 && cargo +nightly fuzz --version >/dev/null 2>&1; then
+if [ "$kind" != proptest ] && cargo +nightly --version >/dev/null 2>&1 && cargo +nightly fuzz --version >/dev/null 2>&1; then
   for t in cells recognise csv; do
     echo "== cargo fuzz: $t for ${secs}s"
     if cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 >"/tmp/selfbuilt-fuzz-$t.log" 2>&1; then
@@ -19,16 +20,25 @@ if cargo +nightly --version >/dev/null 2>&1 && cargo +nightly fuzz --version >/d
     fi
   done
 fi
+[ "$kind" = cargo-fuzz ] && exit $status
 echo "== proptest fuzz tests for ${secs}s each"
 cargo test --release --test fuzz --no-run -q 2>/dev/null
 for t in fuzz_cell_parsers fuzz_header_recogniser fuzz_csv_reader fuzz_sniff; do
-  end=$(( $(date +%s) + secs )); rounds=0
+  end=$(( $(date +%s) + secs )); rounds=0; failed=0
   while [ "$(date +%s)" -lt "$end" ]; do
     if ! PROPTEST_CASES=2000 cargo test --release -q --test fuzz -- --exact "$t" >/tmp/selfbuilt-fuzz.log 2>&1; then
-      echo "== $t: FAILURE"; tail -30 /tmp/selfbuilt-fuzz.log; status=1; break
+      failed=1
+      break
     fi
     rounds=$((rounds + 1))
   done
-  echo "== $t: $((rounds * 2000)) cases in ${secs}s, no failure"
+  if [ "$failed" -eq 1 ]; then
+    echo "== $t: FAILURE after $((rounds * 2000)) cases (saved in tests/fuzz.proptest-regressions)"
+    grep -E "minimal failing input|Test failed" -A3 /tmp/selfbuilt-fuzz.log | head -12
+    status=1
+  else
+    echo "== $t: $((rounds * 2000)) cases in ${secs}s, no failure"
+  fi
 done
+echo "fuzz: exit $status"
 exit $status

@@ -70,10 +70,11 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
             .fix("换成18位新号码", "use the 18-digit number"),
         );
     }
-    let ok_shape = t.len() == 18 && t[..17].bytes().all(|b| b.is_ascii_digit()) && {
-        let last = t.as_bytes()[17];
-        last.is_ascii_digit() || last == b'X'
-    };
+    // Bytes, not characters: 18 bytes of other scripts must not be sliced (found by fuzzing).
+    let b = t.as_bytes();
+    let ok_shape = b.len() == 18
+        && b[..17].iter().all(u8::is_ascii_digit)
+        && (b[17].is_ascii_digit() || b[17] == b'X');
     if !ok_shape {
         let n = t.chars().count();
         return Parsed::err(
@@ -165,6 +166,19 @@ mod tests {
             &ctx(),
         );
         assert_eq!(code(&r), Some("C009"));
+    }
+
+    /// Found by fuzzing: 18 bytes that are not 18 characters used to panic.
+    #[test]
+    fn non_ascii_of_eighteen_bytes_is_a_format_finding() {
+        assert_eq!(
+            code(&p(Buildings, "owner_id", "\0Aa⓫\0\0a𐀀\0𐀀")),
+            Some("C011")
+        );
+        assert_eq!(
+            code(&p(Buildings, "owner_id", "4501031967081586é")),
+            Some("C011")
+        );
     }
 
     proptest! {
