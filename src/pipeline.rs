@@ -90,8 +90,7 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
         rows_read: [0; 3],
     };
     let rel = input.rel.as_str();
-    let book = match crate::output::timed("read one file", || read::read_file(input, &opts.limits))
-    {
+    let book = match read::read_file(input, &opts.limits) {
         Ok(b) => b,
         Err(f) => {
             out.findings.push(f);

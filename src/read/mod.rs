@@ -394,7 +394,6 @@ fn read_zip_workbook(
     // Declared sizes can lie: inflate every entry into a sink (constant memory), stopping
     // as soon as the real total passes the limit, before anything is read whole.
     let mut real: u64 = 0;
-    let t0 = std::time::Instant::now();
     for i in 0..zip.len() {
         let mut e = zip
             .by_index(i)
@@ -406,12 +405,6 @@ fn read_zip_workbook(
         if real > limits.max_unzipped_bytes {
             return Err(too_big_unzipped(rel, real, limits));
         }
-    }
-    if std::env::var_os("SELFBUILT_TIMINGS").is_some() {
-        eprintln!(
-            "timing: inflate check          {:>8.3} s",
-            t0.elapsed().as_secs_f64()
-        );
     }
     let has = |n: &str| names.iter().any(|x| x == n);
     if has("xl/workbook.xml") {

@@ -139,8 +139,65 @@ fn unknown_building(t: &Tables, r: &Record, i: usize, code: &str, whose: (&str, 
     )
 }
 
-/// Run every cross-table and batch check.
+/// Run every cross-table and batch check; the independent ones side by side.
 pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
+    let batch = |f: &(dyn Fn(&mut Vec<Finding>) + Sync)| {
+        let mut out = Vec::new();
+        f(&mut out);
+        out
+    };
+    let ((mut out, b1), (b2, (b3, b4))) = rayon::join(
+        || {
+            rayon::join(
+                || references_and_ledger(t, ix),
+                || {
+                    batch(&|o| {
+                        duplicates(
+                            t,
+                            t.buildings,
+                            ix.b_code,
+                            "B001",
+                            "building_code",
+                            "房屋编码",
+                            o,
+                        )
+                    })
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    batch(&|o| {
+                        duplicates(
+                            t,
+                            t.hazards,
+                            ix.h_code,
+                            "B002",
+                            "hazard_code",
+                            "隐患编号",
+                            o,
+                        )
+                    })
+                },
+                || {
+                    rayon::join(
+                        || batch(&|o| double_entries(t, ix, o)),
+                        || batch(&|o| county_outliers(t, ix, o)),
+                    )
+                },
+            )
+        },
+    );
+    for more in [b1, b2, b3, b4] {
+        out.extend(more);
+    }
+    out
+}
+
+/// Hazards and reviews name existing buildings; reviews follow the survey; the judgement
+/// agrees with the hazard ledger.
+fn references_and_ledger(t: &Tables, ix: &Idx) -> Vec<Finding> {
     let mut out = Vec::new();
     // Buildings by code (every building row read, accepted or not: a hazard of a building
     // whose row has another error is not "unknown").
@@ -277,27 +334,6 @@ pub fn check(t: &Tables, ix: &Idx) -> Vec<Finding> {
             );
         }
     }
-    // Batch: unique codes.
-    duplicates(
-        t,
-        t.buildings,
-        ix.b_code,
-        "B001",
-        "building_code",
-        "房屋编码",
-        &mut out,
-    );
-    duplicates(
-        t,
-        t.hazards,
-        ix.h_code,
-        "B002",
-        "hazard_code",
-        "隐患编号",
-        &mut out,
-    );
-    double_entries(t, ix, &mut out);
-    county_outliers(t, ix, &mut out);
     out
 }
 
