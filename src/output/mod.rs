@@ -113,17 +113,18 @@ pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
     let tmp = scratch(out);
-    let tally = timed("tally", || tally::compute(run))?;
-    // The files are independent: write them on every core.
+    // The files are independent: write them on every core (the tally with the CSV files).
     let (small, (cleaned, (errors, annotated))) = rayon::join(
-        || -> Result<()> {
+        || -> Result<tally::Tally> {
             timed("csv files", || -> Result<()> {
                 csvs::write_errors(run, &out.join("errors.csv"), lang)?;
                 csvs::write_changes(run, &out.join("changes.csv"))?;
                 csvs::write_writeoffs(run, &out.join("writeoffs.csv"))
             })?;
+            let tally = timed("tally", || tally::compute(run))?;
             csvs::write_tally(&tally, &out.join("tally.csv"))?;
-            tally::write_xlsx(&tally, &out.join("tally.xlsx"))
+            tally::write_xlsx(&tally, &out.join("tally.xlsx"))?;
+            Ok(tally)
         },
         || {
             rayon::join(
@@ -149,7 +150,7 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
             )
         },
     );
-    small?;
+    let tally = small?;
     cleaned?;
     errors?;
     annotated?;
