@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use crate::cells::Ctx;
 use crate::finding::{Change, Finding, Severity};
 use crate::model::Record;
-use crate::read::{self, Grid, InputFile, Limits};
+use crate::read::{self, Grid, GridRow, InputFile, Limits, Raw};
 use crate::recognise::{self, Column, Outcome, Skipped};
 use crate::rules::cross::{self, Idx, Tables};
 use crate::rules::row::{check_row, Place};
@@ -79,7 +79,253 @@ impl Run {
     }
 }
 
+/// Files at least this big are read on a thread of their own while their rows are checked
+/// (smaller ones are read first: a thread would cost more than it saves).
+const STREAM_BYTES: u64 = 4 << 20;
+
+/// Rows per parallel chunk of row checks.
+const CHECK_CHUNK: usize = 1024;
+
+/// Where a sheet's table recognition stands.
+enum HeadState<'a> {
+    /// Waiting for the header rows (or, without merge information, for the whole sheet).
+    Pending,
+    Table {
+        head: recognise::Head,
+        kinds: recognise::RowKinds,
+        place: Place<'a>,
+    },
+    Not(Outcome),
+}
+
+/// One sheet on its way through recognition and row checks, fed as its rows arrive.
+struct SheetWork<'a> {
+    grid: Grid,
+    head: HeadState<'a>,
+    /// Position in `grid.rows` of the first row not yet classified and checked.
+    next: usize,
+    /// Rows arrived out of order: recognise and check once the sheet is complete.
+    disordered: bool,
+    data: Vec<usize>,
+    skipped: Vec<Skipped>,
+    records: Vec<Record>,
+    findings: Vec<Finding>,
+    changes: Vec<Change>,
+}
+
+impl<'a> SheetWork<'a> {
+    fn new(grid: Grid, opts: &Options) -> SheetWork<'a> {
+        let ignored = opts
+            .schemas
+            .lexicon
+            .ignored_sheets
+            .iter()
+            .any(|s| crate::text::norm_key(s) == crate::text::norm_key(&grid.name));
+        SheetWork {
+            grid,
+            head: if ignored {
+                HeadState::Not(Outcome::Empty)
+            } else {
+                HeadState::Pending
+            },
+            next: 0,
+            disordered: false,
+            data: Vec::new(),
+            skipped: Vec::new(),
+            records: Vec::new(),
+            findings: Vec::new(),
+            changes: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, rows: Vec<GridRow>, width: u32) {
+        if let (Some(last), Some(first)) = (self.grid.rows.last(), rows.first()) {
+            self.disordered |= first.idx <= last.idx;
+        }
+        self.disordered |= rows.windows(2).any(|w| w[0].idx >= w[1].idx);
+        self.grid.rows.extend(rows);
+        self.grid.width = self.grid.width.max(width);
+    }
+
+    /// Recognise the header once its rows are in, then classify and check the rows that
+    /// have arrived. `complete`: the whole sheet is in.
+    fn advance(
+        &mut self,
+        file_idx: usize,
+        rel: &'a str,
+        opts: &Options,
+        ctx: &Ctx,
+        complete: bool,
+    ) {
+        if self.disordered && !complete {
+            return;
+        }
+        if matches!(self.head, HeadState::Pending) {
+            let head_in = self.grid.merges_known
+                && self
+                    .grid
+                    .rows
+                    .last()
+                    .is_some_and(|r| r.idx >= recognise::HEAD_ROWS);
+            if !(complete || head_in) {
+                return;
+            }
+            // The header block's merged regions may reach past its cells.
+            let width = self.grid.width;
+            if !complete {
+                let reach = self
+                    .grid
+                    .merges
+                    .iter()
+                    .filter(|m| m.r0 < recognise::HEAD_ROWS);
+                self.grid.width = reach.map(|m| m.c1 + 1).fold(width, u32::max);
+            }
+            let recognised = recognise::recognise_head(&self.grid, &opts.schemas, rel);
+            self.grid.width = width;
+            self.head = match recognised {
+                Ok(head) => {
+                    let t = opts.schemas.table(head.table);
+                    let place = Place::new(file_idx, rel, &self.grid.name, t, &head.columns);
+                    HeadState::Table {
+                        kinds: recognise::RowKinds::new(&head, &opts.schemas),
+                        head,
+                        place,
+                    }
+                }
+                Err(o) => HeadState::Not(o),
+            };
+        }
+        let HeadState::Table { head, kinds, place } = &self.head else {
+            return;
+        };
+        let t = opts.schemas.table(head.table);
+        let start = self.next;
+        let rows = &self.grid.rows[start..];
+        type Checked = (
+            Vec<usize>,
+            Vec<Skipped>,
+            Vec<Record>,
+            Vec<Finding>,
+            Vec<Change>,
+        );
+        // Rows are classified and checked on every core, in chunks, in order.
+        let checked: Vec<Checked> = rows
+            .par_chunks(CHECK_CHUNK)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let mut c: Checked = Default::default();
+                for (i, row) in chunk.iter().enumerate() {
+                    match kinds.classify(row) {
+                        recognise::RowKind::Header => {}
+                        recognise::RowKind::Skip(reason) => c.1.push(Skipped {
+                            row: row.idx,
+                            reason: reason.to_string(),
+                        }),
+                        recognise::RowKind::Data => {
+                            c.0.push(start + k * CHECK_CHUNK + i);
+                            c.2.push(check_row(t, row, place, ctx, &mut c.3, &mut c.4));
+                        }
+                    }
+                }
+                c
+            })
+            .collect();
+        for (mut d, mut sk, mut recs, mut f, mut ch) in checked {
+            self.data.append(&mut d);
+            self.skipped.append(&mut sk);
+            self.records.append(&mut recs);
+            self.findings.append(&mut f);
+            self.changes.append(&mut ch);
+        }
+        self.next = self.grid.rows.len();
+    }
+
+    /// The sheet is complete.
+    fn end(
+        &mut self,
+        width: u32,
+        merges: Option<Vec<crate::read::Merge>>,
+        findings: Vec<Finding>,
+        (file_idx, rel, opts, ctx): (usize, &'a str, &Options, &Ctx),
+    ) {
+        self.grid.width = self.grid.width.max(width);
+        if let Some(m) = merges {
+            self.grid.merges = m;
+            self.grid.merges_known = true;
+        }
+        self.grid.findings.extend(findings);
+        if self.disordered {
+            // Put the rows in order (cells of a repeated row index are merged), and start
+            // over on the whole sheet.
+            let mut rows = std::mem::take(&mut self.grid.rows);
+            rows.sort_by_key(|r| r.idx);
+            for row in rows {
+                match self.grid.rows.last_mut() {
+                    Some(last) if last.idx == row.idx => {
+                        for (c, v) in row.cells.into_iter().enumerate() {
+                            if !v.is_empty() {
+                                if last.cells.len() <= c {
+                                    last.cells.resize(c + 1, Raw::Empty);
+                                }
+                                last.cells[c] = v;
+                            }
+                        }
+                    }
+                    _ => self.grid.rows.push(row),
+                }
+            }
+            self.disordered = false;
+            if !matches!(self.head, HeadState::Not(Outcome::Empty)) {
+                self.head = HeadState::Pending;
+            }
+            self.next = 0;
+            self.data.clear();
+            self.skipped.clear();
+            self.records.clear();
+            self.findings.clear();
+            self.changes.clear();
+        }
+        self.advance(file_idx, rel, opts, ctx, true);
+        if let HeadState::Table { head, .. } = &self.head {
+            let skipped = std::mem::take(&mut self.skipped);
+            self.skipped =
+                recognise::with_blank_rows(&self.grid, head.header.1, &self.data, skipped);
+        }
+    }
+}
+
 fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
+    let big = std::fs::metadata(&input.path).is_ok_and(|m| m.len() >= STREAM_BYTES);
+    if !big {
+        let mut pieces = Vec::new();
+        let read = read::read_pieces(input, &opts.limits, &mut |p| pieces.push(p));
+        return process_pieces(file_idx, input, opts, pieces, || read);
+    }
+    // Read on a thread of its own; rows are checked here as they arrive.
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<read::Piece>(4);
+        let reader = s.spawn(move || {
+            read::read_pieces(input, &opts.limits, &mut |p| {
+                let _ = tx.send(p);
+            })
+        });
+        process_pieces(file_idx, input, opts, rx, || match reader.join() {
+            Ok(r) => r,
+            // A panic while reading is this file's F009 (see `run_with`).
+            Err(e) => std::panic::resume_unwind(e),
+        })
+    })
+}
+
+/// Recognise and check the sheets of one file as its pieces arrive; `read` gives the
+/// read's outcome once all pieces are in.
+fn process_pieces(
+    file_idx: usize,
+    input: &InputFile,
+    opts: &Options,
+    pieces: impl IntoIterator<Item = read::Piece>,
+    read: impl FnOnce() -> Result<&'static str, Finding>,
+) -> FileOut {
     let mut out = FileOut {
         input: input.clone(),
         format: String::new(),
@@ -90,22 +336,59 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
         rows_read: [0; 3],
     };
     let rel = input.rel.as_str();
-    let book = match read::read_file(input, &opts.limits) {
-        Ok(b) => b,
-        Err(f) => {
-            out.findings.push(f);
-            return out;
-        }
-    };
-    out.format = book.format.to_string();
     let ctx = Ctx {
         lexicon: &opts.schemas.lexicon,
         today: opts.today,
     };
+    let mut done: Vec<SheetWork> = Vec::new();
+    let mut cur: Option<SheetWork> = None;
+    for p in pieces {
+        match p {
+            read::Piece::Sheet(g) => {
+                let mut w = SheetWork::new(g, opts);
+                w.advance(file_idx, rel, opts, &ctx, false);
+                cur = Some(w);
+            }
+            read::Piece::Rows { rows, width } => {
+                if let Some(w) = &mut cur {
+                    w.add(rows, width);
+                    w.advance(file_idx, rel, opts, &ctx, false);
+                }
+            }
+            read::Piece::End {
+                width,
+                merges,
+                findings,
+            } => {
+                if let Some(mut w) = cur.take() {
+                    w.end(width, merges, findings, (file_idx, rel, opts, &ctx));
+                    done.push(w);
+                }
+            }
+        }
+    }
+    match read() {
+        Ok(format) => out.format = format.to_string(),
+        Err(f) => {
+            // Whatever arrived before the error is dropped: the file is not read.
+            out.findings.push(f);
+            return out;
+        }
+    }
     let mut any_table = false;
     let mut any_data = false;
     let mut no_table_sheets = Vec::new();
-    for grid in book.sheets {
+    for w in done {
+        let SheetWork {
+            grid,
+            head,
+            data,
+            skipped,
+            mut records,
+            mut findings,
+            mut changes,
+            ..
+        } = w;
         out.findings.extend(grid.findings.iter().cloned());
         let mut info = SheetInfo {
             name: grid.name.clone(),
@@ -116,51 +399,24 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
             skipped: Vec::new(),
             grid: None,
         };
-        let ignored = opts
-            .schemas
-            .lexicon
-            .ignored_sheets
-            .iter()
-            .any(|s| crate::text::norm_key(s) == crate::text::norm_key(&grid.name));
-        let outcome = if ignored {
-            Outcome::Empty
-        } else {
-            recognise::recognise(&grid, &opts.schemas, rel)
-        };
-        match outcome {
-            Outcome::Table(r) => {
+        match head {
+            HeadState::Table { head, .. } => {
                 any_table = true;
-                let t = opts.schemas.table(r.table);
-                out.findings.extend(r.findings.iter().cloned());
-                let place = Place::new(file_idx, rel, &grid.name, t, &r.columns);
-                // Rows of a big sheet are checked on every core, in chunks, in order.
-                let checked: Vec<(Vec<Record>, Vec<Finding>, Vec<Change>)> = r
-                    .data
-                    .par_chunks(2048)
-                    .map(|chunk| {
-                        let (mut recs, mut f, mut c) =
-                            (Vec::with_capacity(chunk.len()), Vec::new(), Vec::new());
-                        for &pos in chunk {
-                            recs.push(check_row(t, &grid.rows[pos], &place, &ctx, &mut f, &mut c));
-                        }
-                        (recs, f, c)
-                    })
-                    .collect();
-                for (mut recs, mut f, mut c) in checked {
-                    out.records[r.table.index()].append(&mut recs);
-                    out.findings.append(&mut f);
-                    out.changes.append(&mut c);
-                }
-                out.rows_read[r.table.index()] += r.data.len();
-                any_data |= !r.data.is_empty();
-                info.table = Some(r.table);
-                info.header = Some(r.header);
-                info.data_rows = r.data.len();
-                info.columns = r.columns;
-                info.skipped = r.skipped;
+                let k = head.table.index();
+                out.findings.extend(head.findings);
+                out.findings.append(&mut findings);
+                out.records[k].append(&mut records);
+                out.changes.append(&mut changes);
+                out.rows_read[k] += data.len();
+                any_data |= !data.is_empty();
+                info.table = Some(head.table);
+                info.header = Some(head.header);
+                info.data_rows = data.len();
+                info.columns = head.columns;
+                info.skipped = skipped;
             }
-            Outcome::Empty => {}
-            Outcome::NoTable => no_table_sheets.push(grid.name.clone()),
+            HeadState::Not(Outcome::NoTable) => no_table_sheets.push(grid.name.clone()),
+            HeadState::Not(_) | HeadState::Pending => {}
         }
         if opts.keep_grids {
             info.grid = Some(grid);

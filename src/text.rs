@@ -30,8 +30,16 @@ pub fn nfkc_trim(s: &str) -> String {
 /// building a new string.
 fn is_nfkc(s: &str) -> bool {
     s.is_ascii()
+        || s.chars().all(plainly_nfkc)
         || unicode_normalization::is_nfkc_quick(s.chars())
             == unicode_normalization::IsNormalized::Yes
+}
+
+/// ASCII and the CJK Unified Ideographs (U+4E00–U+9FFF, the characters of nearly every
+/// Chinese cell) are unchanged by NFKC, whatever surrounds them: the table lookup of
+/// the general quick check is not needed for them.
+fn plainly_nfkc(c: char) -> bool {
+    c.is_ascii() || ('\u{4E00}'..='\u{9FFF}').contains(&c)
 }
 
 /// NFKC with every space removed (also inner ones).
@@ -101,6 +109,19 @@ pub fn a1(row: u32, col: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cjk_fast_path_agrees_with_the_quick_check() {
+        use unicode_normalization::{is_nfkc_quick, IsNormalized};
+        for c in ('\u{4E00}'..='\u{9FFF}').chain((0u8..0x80).map(char::from)) {
+            assert!(plainly_nfkc(c));
+            let s = format!("a{c}\u{4E2D}{c}");
+            assert_eq!(is_nfkc_quick(s.chars()), IsNormalized::Yes, "{c:?}");
+            assert_eq!(s.nfkc().collect::<String>(), s);
+        }
+        assert!(!plainly_nfkc('１') && !is_nfkc("房屋１"));
+        assert_eq!(nfkc_trim(" 房屋１ "), "房屋1");
+    }
 
     #[test]
     fn keys() {

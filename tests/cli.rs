@@ -161,16 +161,36 @@ fn run_on_demo_writes_every_output_with_typed_cells() {
         ]
     );
     assert_eq!(w.iter().filter(|r| r[0] == "misentry").count(), 3);
-    // annotated copies: one per input file, each with a 问题清单 sheet.
-    let ann: Vec<_> = std::fs::read_dir(out.join("annotated"))
+    // annotated copies: one per input file; a file with findings gets a 问题清单 sheet
+    // first, an .xlsx file without any is copied byte for byte.
+    let with_findings: std::collections::HashSet<&str> =
+        errs[1..].iter().map(|r| r[0].as_str()).collect();
+    let inputs: Vec<_> = std::fs::read_dir(&d)
         .unwrap()
         .map(|e| e.unwrap().path())
         .collect();
-    assert_eq!(ann.len(), std::fs::read_dir(&d).unwrap().count());
-    for a in &ann {
-        let wb = open_workbook_auto(a).unwrap();
-        assert_eq!(wb.sheet_names()[0], "问题清单");
+    assert_eq!(
+        std::fs::read_dir(out.join("annotated")).unwrap().count(),
+        inputs.len()
+    );
+    let (mut marked, mut copied) = (0, 0);
+    for input in &inputs {
+        let name = input.file_name().unwrap().to_string_lossy().to_string();
+        let stem = name.rsplit_once('.').unwrap().0;
+        let a = out.join("annotated").join(format!("{stem}.批注.xlsx"));
+        let wb = open_workbook_auto(&a).unwrap();
+        if with_findings.contains(name.as_str()) || !name.ends_with(".xlsx") {
+            assert_eq!(wb.sheet_names()[0], "问题清单", "{name}");
+            marked += 1;
+        } else {
+            assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(input).unwrap());
+            copied += 1;
+        }
     }
+    assert!(
+        marked >= 1 && copied >= 1,
+        "{marked} marked, {copied} copied"
+    );
 }
 
 #[test]

@@ -217,6 +217,16 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
                 .get(run.rel[i].as_str())
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
+            let target = dir.join(&file_names[i]);
+            if mine.is_empty() && is_plain_xlsx(f) {
+                // Nothing to mark: the village's own workbook, byte for byte, is the copy
+                // (its formatting kept, and no second write of every cell).
+                return super::write_atomically(&target, |tmp| {
+                    std::fs::copy(&f.input.path, tmp)
+                        .map(|_| ())
+                        .with_context(|| format!("cannot copy {}", f.input.path.display()))
+                });
+            }
             let mut wb = super::new_workbook(tmp)?;
             let mut used = Unique::default();
             // 问题清单 first so that the village sees it when opening.
@@ -236,6 +246,16 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
                     mine.iter().copied().filter(|x| x.sheet == s.name).collect();
                 sheet_copy(ws, g, &on, lang, &st)?;
             }
-            super::save_xlsx(&mut wb, &dir.join(&file_names[i]))
+            super::save_xlsx(&mut wb, &target)
         })
+}
+
+/// An .xlsx workbook (not .xlsm, whose macros an .xlsx name would refuse) that was read
+/// as one: it can stand as its own annotated copy.
+fn is_plain_xlsx(f: &crate::pipeline::FileOut) -> bool {
+    f.format == "xlsx"
+        && f.input
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
 }

@@ -130,5 +130,5 @@ pub fn write(run: &Run, schemas: &Schemas, path: &Path, tmp: &Path) -> Result<()
             }
         }
     }
-    super::save_xlsx(&mut wb, path)
+    super::timed("cleaned.xlsx save", || super::save_xlsx(&mut wb, path))
 }

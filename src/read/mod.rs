@@ -4,8 +4,10 @@
 //! Merged regions are read where the format gives them.
 
 pub mod csvfile;
+pub mod merges;
 pub mod sniff;
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -240,7 +242,81 @@ fn file_finding(
 }
 
 /// Read one file into sheet grids, or give the file-level finding that says why not.
+/// What a read hands over, in order, sheet by sheet: `Sheet` (maybe holding rows already),
+/// any number of `Rows`, then `End`. A large xlsx sheet arrives in batches of rows while it
+/// is still being read, so that its rows can be checked meanwhile.
+#[derive(Debug)]
+pub enum Piece {
+    Sheet(Grid),
+    /// The next rows of the current sheet, in row order as far as the file keeps it; the
+    /// sheet's width so far.
+    Rows {
+        rows: Vec<GridRow>,
+        width: u32,
+    },
+    /// The current sheet is complete: its width, its merged regions when they were read
+    /// only now, and findings made while reading it.
+    End {
+        width: u32,
+        merges: Option<Vec<Merge>>,
+        findings: Vec<Finding>,
+    },
+}
+
+/// Rows handed over per batch while an xlsx sheet streams in.
+pub const BATCH_ROWS: usize = 4096;
+
+/// Read a whole file into memory.
 pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
+    let mut sheets: Vec<Grid> = Vec::new();
+    let format = read_pieces(f, limits, &mut |p| match p {
+        Piece::Sheet(g) => sheets.push(g),
+        Piece::Rows { rows, width } => {
+            if let Some(g) = sheets.last_mut() {
+                g.rows.extend(rows);
+                g.width = g.width.max(width);
+            }
+        }
+        Piece::End {
+            width,
+            merges,
+            findings,
+        } => {
+            if let Some(g) = sheets.last_mut() {
+                g.width = g.width.max(width);
+                if let Some(m) = merges {
+                    g.merges = m;
+                    g.merges_known = true;
+                }
+                g.findings.extend(findings);
+            }
+        }
+    })?;
+    Ok(Book { format, sheets })
+}
+
+/// Hand over a book read whole.
+fn emit_book(book: Book, emit: &mut dyn FnMut(Piece)) -> &'static str {
+    for g in book.sheets {
+        let width = g.width;
+        emit(Piece::Sheet(g));
+        emit(Piece::End {
+            width,
+            merges: None,
+            findings: Vec::new(),
+        });
+    }
+    book.format
+}
+
+/// Read a file, handing its sheets over piece by piece (see [`Piece`]); the format read,
+/// or the finding that says why the file cannot be read (pieces sent before an error are
+/// to be dropped).
+pub fn read_pieces(
+    f: &InputFile,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
     let rel = f.rel.as_str();
     let meta = std::fs::metadata(&f.path).map_err(|e| {
         file_finding(
@@ -298,7 +374,7 @@ pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
         _ => "表格文件",
     };
     match kind {
-        Kind::Csv => csvfile::read_csv(&f.path, rel, limits),
+        Kind::Csv => csvfile::read_csv(&f.path, rel, limits).map(|b| emit_book(b, emit)),
         Kind::Html => Err(file_finding(
             "F008",
             rel,
@@ -323,8 +399,8 @@ pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
             "在 Excel/WPS 中打开原表，“另存为” .xlsx 后重新报送",
             "open the original in Excel/WPS and Save As .xlsx",
         )),
-        Kind::Zip => read_zip_workbook(f, rel, limits, expected),
-        Kind::Ole => read_calamine(f, rel, limits, "xls", expected),
+        Kind::Zip => read_zip_workbook(f, rel, limits, expected, emit),
+        Kind::Ole => read_calamine(f, rel, limits, "xls", expected).map(|b| emit_book(b, emit)),
     }
 }
 
@@ -375,7 +451,8 @@ fn read_zip_workbook(
     rel: &str,
     limits: &Limits,
     expected: &str,
-) -> Result<Book, Finding> {
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
     let file = std::fs::File::open(&f.path).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
@@ -393,14 +470,31 @@ fn read_zip_workbook(
     }
     // Declared sizes can lie: inflate every entry into a sink (constant memory), stopping
     // as soon as the real total passes the limit, before anything is read whole.
+    // The same pass finds each worksheet's merged regions (see `merges`) and keeps the
+    // two small parts that tie sheet names to worksheet entries.
     let mut real: u64 = 0;
+    let mut scans: HashMap<String, merges::Scanned> = HashMap::new();
+    let (mut book_xml, mut rels_xml) = (Vec::new(), Vec::new());
     for i in 0..zip.len() {
         let mut e = zip
             .by_index(i)
             .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
         let room = limits.max_unzipped_bytes - real;
-        let n = std::io::copy(&mut (&mut e).take(room + 1), &mut std::io::sink())
-            .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        let name = e.name().to_string();
+        let mut src = (&mut e).take(room + 1);
+        let n = if merges::is_worksheet_entry(&name) {
+            let mut scan = merges::MergeScan::default();
+            let n = std::io::copy(&mut src, &mut scan);
+            scans.insert(name, scan.finish());
+            n
+        } else if name == "xl/workbook.xml" {
+            std::io::copy(&mut src, &mut book_xml)
+        } else if name == "xl/_rels/workbook.xml.rels" {
+            std::io::copy(&mut src, &mut rels_xml)
+        } else {
+            std::io::copy(&mut src, &mut std::io::sink())
+        }
+        .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
         real += n;
         if real > limits.max_unzipped_bytes {
             return Err(too_big_unzipped(rel, real, limits));
@@ -408,11 +502,18 @@ fn read_zip_workbook(
     }
     let has = |n: &str| names.iter().any(|x| x == n);
     if has("xl/workbook.xml") {
-        read_xlsx(f, rel, limits, expected)
+        let known = merges::sheet_paths(&book_xml, &rels_xml)
+            .into_iter()
+            .filter_map(|(sheet, path)| match scans.remove(&path) {
+                Some(merges::Scanned::Merges(m)) => Some((sheet, m)),
+                _ => None,
+            })
+            .collect();
+        read_xlsx(f, rel, limits, expected, known, emit)
     } else if has("xl/workbook.bin") {
-        read_calamine(f, rel, limits, "xlsb", expected)
+        read_calamine(f, rel, limits, "xlsb", expected).map(|b| emit_book(b, emit))
     } else if has("content.xml") {
-        read_calamine(f, rel, limits, "ods", expected)
+        read_calamine(f, rel, limits, "ods", expected).map(|b| emit_book(b, emit))
     } else {
         Err(file_finding(
             "F001",
@@ -504,6 +605,7 @@ impl GridBuilder {
             self.over_cells = true;
             return false;
         }
+        let width = self.grid.width.max(col + 1) as usize;
         let rows = &mut self.grid.rows;
         if rows.last().map(|r| r.idx) != Some(row) {
             // Rows arrive in order for xlsx; keep sorted for other readers too.
@@ -514,7 +616,7 @@ impl GridBuilder {
                     p,
                     GridRow {
                         idx: row,
-                        cells: Vec::new(),
+                        cells: Vec::with_capacity(width),
                     },
                 ),
             }
@@ -585,20 +687,39 @@ fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
         .collect()
 }
 
-fn read_xlsx(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Result<Book, Finding> {
+/// Read an xlsx workbook cell by cell, handing each sheet over in batches of rows.
+/// `known_merges` holds the merged regions already found for some sheets; calamine reads
+/// those of the others once their cells are in.
+fn read_xlsx(
+    f: &InputFile,
+    rel: &str,
+    limits: &Limits,
+    expected: &str,
+    mut known_merges: HashMap<String, Vec<Merge>>,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
     let mut wb: calamine::Xlsx<std::io::BufReader<std::fs::File>> =
         calamine::open_workbook(&f.path)
             .map_err(|e: calamine::XlsxError| corrupt(rel, expected, &e.to_string()))?;
     let names = wb.sheet_names();
-    let mut sheets = Vec::new();
     for name in names {
         let mut b = GridBuilder::new(&name);
+        let known = known_merges.remove(&name);
         {
             let mut reader = match wb.worksheet_cells_reader(&name) {
                 Ok(r) => r,
                 Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
                 Err(e) => return Err(corrupt(rel, expected, &e.to_string())),
             };
+            let mut head = Grid {
+                name: name.clone(),
+                ..Default::default()
+            };
+            if let Some(m) = &known {
+                head.merges = m.clone();
+                head.merges_known = true;
+            }
+            emit(Piece::Sheet(head));
             loop {
                 match reader.next_cell() {
                     Ok(Some(c)) => {
@@ -606,22 +727,40 @@ fn read_xlsx(f: &InputFile, rel: &str, limits: &Limits, expected: &str) -> Resul
                         if !b.push(r, col, from_dataref(c.get_value().clone()), limits) {
                             break;
                         }
+                        // Hand over every complete row but the one being filled.
+                        if b.grid.rows.len() > BATCH_ROWS {
+                            let open = b.grid.rows.split_off(b.grid.rows.len() - 1);
+                            let rows = std::mem::replace(&mut b.grid.rows, open);
+                            emit(Piece::Rows {
+                                rows,
+                                width: b.grid.width,
+                            });
+                        }
                     }
                     Ok(None) => break,
                     Err(e) => return Err(corrupt(rel, expected, &e.to_string())),
                 }
             }
         }
-        if let Some(Ok(m)) = wb.worksheet_merge_cells(&name) {
-            b.grid.merges = merges_of(&m);
-        }
-        b.grid.merges_known = true;
-        sheets.push(b.finish(rel, limits)?);
+        let merges = match known {
+            Some(_) => None,
+            None => Some(match wb.worksheet_merge_cells(&name) {
+                Some(Ok(m)) => merges_of(&m),
+                _ => Vec::new(),
+            }),
+        };
+        let g = b.finish(rel, limits)?;
+        emit(Piece::Rows {
+            rows: g.rows,
+            width: g.width,
+        });
+        emit(Piece::End {
+            width: g.width,
+            merges,
+            findings: g.findings,
+        });
     }
-    Ok(Book {
-        format: "xlsx",
-        sheets,
-    })
+    Ok("xlsx")
 }
 
 fn read_calamine(
@@ -689,4 +828,63 @@ fn read_calamine(
         sheets.push(b.finish(rel, limits)?);
     }
     Ok(Book { format, sheets })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The merged regions found while checking the inflated size are those calamine reads
+    /// with its own second pass, sheet by sheet.
+    #[test]
+    fn merges_from_the_size_pass_match_calamine() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.xlsx");
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let fmt = rust_xlsxwriter::Format::new();
+        for (k, name) in ["标题&合并", "plain", "二"].iter().enumerate() {
+            let ws = wb.add_worksheet();
+            ws.set_name(*name).unwrap();
+            if k != 1 {
+                ws.merge_range(0, 0, 0, 5, "某某村自建房排查表", &fmt)
+                    .unwrap();
+                ws.merge_range(1, k as u16, 2, k as u16, "房屋编码", &fmt)
+                    .unwrap();
+            }
+            for r in 3..50u32 {
+                ws.write_string(r, 0, format!("mergeCells <mergeCells {r}"))
+                    .unwrap();
+            }
+        }
+        wb.save(&path).unwrap();
+        let input = InputFile {
+            path: path.clone(),
+            rel: "m.xlsx".into(),
+        };
+        let book = read_file(&input, &Limits::default()).unwrap();
+        let mut cal: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+        assert_eq!(book.sheets.len(), 3);
+        for g in &book.sheets {
+            let want = merges_of(&cal.worksheet_merge_cells(&g.name).unwrap().unwrap());
+            assert_eq!(g.merges, want, "{}", g.name);
+            assert!(g.merges_known);
+        }
+        assert_eq!(book.sheets[0].merges.len(), 2);
+        assert!(book.sheets[1].merges.is_empty());
+        // And they came from the scan, not from calamine's fallback.
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let mut part = |n: &str| {
+            let mut v = Vec::new();
+            zip.by_name(n).unwrap().read_to_end(&mut v).unwrap();
+            v
+        };
+        let (b, r) = (part("xl/workbook.xml"), part("xl/_rels/workbook.xml.rels"));
+        let paths = merges::sheet_paths(&b, &r);
+        assert_eq!(paths.len(), 3);
+        for g in &book.sheets {
+            let mut scan = merges::MergeScan::default();
+            std::io::copy(&mut part(&paths[&g.name]).as_slice(), &mut scan).unwrap();
+            assert_eq!(scan.finish(), merges::Scanned::Merges(g.merges.clone()));
+        }
+    }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::finding::{Finding, Severity};
-use crate::read::{Grid, Raw};
+use crate::read::{Grid, GridRow, Raw};
 use crate::schema::{Schemas, TableKind, TableSchema};
 use crate::text::{label_key, nfkc_nospace, norm_key};
 
@@ -200,10 +200,57 @@ fn score(t: &TableSchema, labels: &[Vec<String>]) -> (f64, usize) {
     (n as f64 + req as f64 * 0.01, n)
 }
 
+/// The header rows a table's header may use: every row below can be read as data as soon
+/// as these are in (see `recognise_head`).
+pub const HEAD_ROWS: u32 = HEADER_SEARCH_ROWS + MAX_HEADER_ROWS;
+
+/// A sheet's header block and what its columns map to.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub table: TableKind,
+    /// 0-based first and last header rows.
+    pub header: (u32, u32),
+    pub columns: Vec<Column>,
+    pub findings: Vec<Finding>,
+    /// Each column's label parts.
+    labels: Vec<Vec<String>>,
+}
+
 /// Recognise the table on one sheet.
 pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
+    let head = match recognise_head(grid, schemas, file) {
+        Ok(h) => h,
+        Err(o) => return o,
+    };
+    let rows = RowKinds::new(&head, schemas);
+    let mut data = Vec::new();
+    let mut skipped = Vec::new();
+    for (pos, row) in grid.rows.iter().enumerate() {
+        match rows.classify(row) {
+            RowKind::Header => {}
+            RowKind::Data => data.push(pos),
+            RowKind::Skip(reason) => skipped.push(Skipped {
+                row: row.idx,
+                reason: reason.to_string(),
+            }),
+        }
+    }
+    let skipped = with_blank_rows(grid, head.header.1, &data, skipped);
+    Outcome::Table(Recognised {
+        table: head.table,
+        header: head.header,
+        columns: head.columns,
+        data,
+        skipped,
+        findings: head.findings,
+    })
+}
+
+/// Recognise a sheet's header block. Only rows above `HEAD_ROWS` are looked at, so a sheet
+/// being read can be recognised once those are in. `Err` says the sheet holds no table.
+pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head, Outcome> {
     if grid.rows.is_empty() {
-        return Outcome::Empty;
+        return Err(Outcome::Empty);
     }
     let view = HeaderView::new(grid);
     let width = grid.width;
@@ -237,7 +284,7 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
         }
     }
     let Some((best_score, mut first, last, kind)) = best else {
-        return Outcome::NoTable;
+        return Err(Outcome::NoTable);
     };
     let t = schemas.table(kind);
     // A parent row above the block (several distinct group labels, as "房屋位置", "户主信息")
@@ -386,91 +433,112 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
             );
         }
     }
-    let (data, skipped) = data_rows(grid, &columns, last, schemas, &labels);
-    Outcome::Table(Recognised {
+    Ok(Head {
         table: kind,
         header: (first, last),
         columns,
-        data,
-        skipped,
         findings,
+        labels,
     })
 }
 
-fn data_rows(
-    grid: &Grid,
-    columns: &[Column],
+/// What a row below the header block is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowKind {
+    /// Part of the header block (or above it).
+    Header,
+    Data,
+    /// Left out, for this reason.
+    Skip(&'static str),
+}
+
+/// Tells data rows from 合计, footer, 序号-only and repeated header rows, row by row.
+pub struct RowKinds {
     header_last: u32,
-    schemas: &Schemas,
-    labels: &[Vec<String>],
-) -> (Vec<usize>, Vec<Skipped>) {
-    let lex = &schemas.lexicon;
-    let field_cols: Vec<u32> = columns
-        .iter()
-        .filter(|c| c.field.is_some())
-        .map(|c| c.col)
-        .collect();
-    let mut data = Vec::new();
-    let mut skipped = Vec::new();
-    let mut prev: Option<u32> = None;
-    let mut blank_gaps = Vec::new();
-    for (pos, row) in grid.rows.iter().enumerate() {
-        if row.idx <= header_last {
-            continue;
+    field_cols: Vec<u32>,
+    totals: Vec<String>,
+    footers: Vec<String>,
+    /// Each column's header labels as keys, for spotting a repeated header row.
+    label_keys: Vec<Vec<String>>,
+}
+
+impl RowKinds {
+    pub fn new(head: &Head, schemas: &Schemas) -> RowKinds {
+        let lex = &schemas.lexicon;
+        RowKinds {
+            header_last: head.header.1,
+            field_cols: head
+                .columns
+                .iter()
+                .filter(|c| c.field.is_some())
+                .map(|c| c.col)
+                .collect(),
+            // Markers and labels as keys once, not once per row.
+            totals: lex.total_markers.iter().map(|m| nfkc_nospace(m)).collect(),
+            footers: lex.footer_markers.iter().map(|m| nfkc_nospace(m)).collect(),
+            label_keys: head
+                .labels
+                .iter()
+                .map(|p| p.iter().map(|x| norm_key(x)).collect())
+                .collect(),
         }
-        if let Some(p) = prev {
-            for r in p + 1..row.idx {
-                blank_gaps.push(r);
-            }
+    }
+
+    pub fn classify(&self, row: &GridRow) -> RowKind {
+        if row.idx <= self.header_last {
+            return RowKind::Header;
         }
-        prev = Some(row.idx);
         let first_text = row
             .cells
             .iter()
             .find(|c| !c.is_empty())
             .map(|c| nfkc_nospace(&c.display()))
             .unwrap_or_default();
-        let starts = |list: &[String]| {
-            list.iter()
-                .any(|m| first_text.starts_with(&nfkc_nospace(m)))
-        };
-        let reason = if starts(&lex.total_markers) {
-            Some("合计/小计行")
-        } else if starts(&lex.footer_markers) {
-            Some("表尾说明或签名行")
-        } else if field_cols.iter().all(|&c| row.get(c).is_empty()) {
-            Some("没有任何字段数据（只有序号或备注）")
-        } else if field_cols.iter().all(|&c| {
+        let starts = |list: &[String]| list.iter().any(|m| first_text.starts_with(m.as_str()));
+        if starts(&self.totals) {
+            RowKind::Skip("合计/小计行")
+        } else if starts(&self.footers) {
+            RowKind::Skip("表尾说明或签名行")
+        } else if self.field_cols.iter().all(|&c| row.get(c).is_empty()) {
+            RowKind::Skip("没有任何字段数据（只有序号或备注）")
+        } else if self.field_cols.iter().all(|&c| {
             let t = norm_key(&row.get(c).display());
             t.is_empty()
-                || labels
+                || self
+                    .label_keys
                     .get(c as usize)
-                    .is_some_and(|p| p.iter().any(|x| norm_key(x) == t))
+                    .is_some_and(|p| p.contains(&t))
         }) {
-            Some("重复的表头行")
+            RowKind::Skip("重复的表头行")
         } else {
-            None
-        };
-        match reason {
-            Some(r) => skipped.push(Skipped {
-                row: row.idx,
-                reason: r.to_string(),
-            }),
-            None => data.push(pos),
+            RowKind::Data
         }
     }
-    // Blank rows between data rows are worth listing; trailing ones are not.
+}
+
+/// `skipped` with the blank rows between data rows added (trailing blank rows are not
+/// worth listing), in row order. `data` holds positions in `grid.rows`.
+pub fn with_blank_rows(
+    grid: &Grid,
+    header_last: u32,
+    data: &[usize],
+    mut skipped: Vec<Skipped>,
+) -> Vec<Skipped> {
     let last_data = data.last().map(|&p| grid.rows[p].idx).unwrap_or(0);
-    for r in blank_gaps {
-        if r < last_data {
-            skipped.push(Skipped {
-                row: r,
-                reason: "空行".to_string(),
-            });
+    let mut prev: Option<u32> = None;
+    for row in grid.rows.iter().filter(|r| r.idx > header_last) {
+        if let Some(p) = prev {
+            for r in p + 1..row.idx.min(last_data) {
+                skipped.push(Skipped {
+                    row: r,
+                    reason: "空行".to_string(),
+                });
+            }
         }
+        prev = Some(row.idx);
     }
     skipped.sort_by_key(|s| s.row);
-    (data, skipped)
+    skipped
 }
 
 #[cfg(test)]

@@ -16,7 +16,6 @@ use crate::schema::{Cond, RowRule, TableSchema};
 pub struct Place<'a> {
     pub file_idx: usize,
     pub file: &'a str,
-    pub sheet: &'a str,
     pub sheet_name: Arc<str>,
     pub file_name: Arc<str>,
     /// Field keys, shared by the audit trail's entries.
@@ -28,7 +27,7 @@ impl<'a> Place<'a> {
     pub fn new(
         file_idx: usize,
         file: &'a str,
-        sheet: &'a str,
+        sheet: &str,
         t: &TableSchema,
         columns: &[Column],
     ) -> Place<'a> {
@@ -41,7 +40,6 @@ impl<'a> Place<'a> {
         Place {
             file_idx,
             file,
-            sheet,
             sheet_name: Arc::from(sheet),
             file_name: Arc::from(file),
             keys: t.fields.iter().map(|f| Arc::from(f.key.as_str())).collect(),
@@ -73,7 +71,7 @@ pub fn check_row(
     let base = |code: &str, sev: Severity| {
         Finding::new(code, sev)
             .at_file(place.file)
-            .at_sheet(place.sheet)
+            .at_sheet(&place.sheet_name)
     };
     for (i, field) in t.fields.iter().enumerate() {
         let Some(col) = rec.cols[i] else {
@@ -307,7 +305,7 @@ pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -
     Some(
         Finding::new(&rule.code, rule.severity)
             .at_file(place.file)
-            .at_sheet(place.sheet)
+            .at_sheet(&place.sheet_name)
             .at_cell(rec.row, col)
             .field(&th.field)
             .value(&v.display())
