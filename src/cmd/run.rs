@@ -50,7 +50,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         "问题：错误 {}，警告 {}；清洗改动 {} 处",
         run.errors(),
         run.warnings(),
-        run.changes.len()
+        run.change_count()
     ));
     let count = |r: crate::writeoff::Reason| run.proposals.iter().filter(|p| p.reason == r).count();
     lines.push(format!(

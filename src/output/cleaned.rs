@@ -77,24 +77,51 @@ pub fn write(run: &Run, schemas: &Schemas, path: &Path, tmp: &Path) -> Result<()
         .set_background_color("#EDEDED")
         .set_border(FormatBorder::Thin);
     let per_sheet = (MAX_ROWS - 1) as usize;
-    for t in TableKind::ALL {
-        let s = schemas.table(t);
-        let recs: Vec<&Record> = run.table(t).iter().filter(|r| !r.rejected).collect();
-        let widths = widths(s, run, &recs);
-        let nf = s.fields.len() as u16;
+    // One job per sheet: a table, or its continuation past Excel's last row.
+    struct Job<'r> {
+        t: TableKind,
+        recs: &'r [&'r Record],
+        widths: &'r [f64],
+    }
+    let accepted: Vec<(TableKind, Vec<&Record>)> = TableKind::ALL
+        .iter()
+        .map(|&t| (t, run.table(t).iter().filter(|r| !r.rejected).collect()))
+        .collect();
+    let widths: Vec<Vec<f64>> = accepted
+        .iter()
+        .map(|(t, recs)| widths(schemas.table(*t), run, recs))
+        .collect();
+    let mut jobs: Vec<Job> = Vec::new();
+    for ((t, recs), w) in accepted.iter().zip(&widths) {
         let chunks: Vec<&[&Record]> = if recs.is_empty() {
             vec![&[]]
         } else {
             recs.chunks(per_sheet).collect()
         };
-        for (k, chunk) in chunks.iter().enumerate() {
+        for (k, chunk) in chunks.into_iter().enumerate() {
+            let label = &schemas.table(*t).table.label;
             let ws = wb.add_worksheet_with_constant_memory();
             ws.set_name(if k == 0 {
-                s.table.label.clone()
+                label.clone()
             } else {
-                format!("{}{}", s.table.label, k + 1)
+                format!("{label}{}", k + 1)
             })?;
-            for (c, w) in widths.iter().enumerate() {
+            jobs.push(Job {
+                t: *t,
+                recs: chunk,
+                widths: w,
+            });
+        }
+    }
+    // The sheets are filled side by side, each into its own scratch file.
+    use rayon::prelude::*;
+    wb.worksheets_mut()
+        .par_iter_mut()
+        .zip(jobs.par_iter())
+        .try_for_each(|(ws, job)| -> Result<()> {
+            let s = schemas.table(job.t);
+            let nf = s.fields.len() as u16;
+            for (c, w) in job.widths.iter().enumerate() {
                 ws.set_column_width(c as u16, *w)?;
             }
             for (c, f) in s.fields.iter().enumerate() {
@@ -103,7 +130,7 @@ pub fn write(run: &Run, schemas: &Schemas, path: &Path, tmp: &Path) -> Result<()
             for (i, l) in SOURCE.iter().enumerate() {
                 ws.write_string_with_format(0, nf + i as u16, *l, &src_head)?;
             }
-            for (i, rec) in chunk.iter().enumerate() {
+            for (i, rec) in job.recs.iter().enumerate() {
                 let r = i as u32 + 1;
                 for (c, v) in rec.vals.iter().enumerate() {
                     write_val(ws, r, c as u16, v, &date_fmt)?;
@@ -113,7 +140,7 @@ pub fn write(run: &Run, schemas: &Schemas, path: &Path, tmp: &Path) -> Result<()
                 ws.write_number(r, nf + 2, (rec.row + 1) as f64)?;
             }
             ws.set_freeze_panes(1, 0)?;
-            let last = chunk.len().max(1) as u32;
+            let last = job.recs.len().max(1) as u32;
             ws.autofilter(0, 0, last, nf + 2)?;
             // Dropdowns on enum columns, so that upstream edits stay canonical.
             for (c, f) in s.fields.iter().enumerate() {
@@ -128,7 +155,7 @@ pub fn write(run: &Run, schemas: &Schemas, path: &Path, tmp: &Path) -> Result<()
                     ws.add_data_validation(1, c as u16, last.max(1000), c as u16, &dv)?;
                 }
             }
-        }
-    }
+            Ok(())
+        })?;
     super::timed("cleaned.xlsx save", || super::save_xlsx(&mut wb, path))
 }

@@ -137,7 +137,7 @@ pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
     csv_file(
         path,
         &CHANGES_HEADER,
-        run.changes.iter().map(|c| {
+        run.changes().map(|c| {
             let (row, cell) = ((c.row + 1).to_string(), a1(c.row, c.col));
             [
                 c.file.to_string(),

@@ -64,7 +64,7 @@ pub fn build(run: &Run, tally: &Tally) -> Summary {
         rows_read,
         tables,
         findings,
-        changes: run.changes.len(),
+        changes: run.change_count(),
         writeoff_proposals: w,
         villages: tally.rows.len(),
         duration_seconds: run.seconds,

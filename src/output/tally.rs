@@ -48,10 +48,22 @@ mod c {
 }
 
 pub fn compute(run: &Run) -> Result<Tally> {
-    let mut villages: Vec<String> = Vec::new();
+    // Villages by number: grouping on an integer key is what polars does fastest.
+    let mut names: Vec<String> = Vec::new();
+    let mut number: HashMap<String, u32> = HashMap::new();
+    let mut villages: Vec<u32> = Vec::new();
     let mut cols: Vec<Vec<i64>> = vec![Vec::new(); N];
     let mut push = |v: &str, set: &[usize]| {
-        villages.push(v.to_string());
+        let id = match number.get(v) {
+            Some(&id) => id,
+            None => {
+                let id = names.len() as u32;
+                names.push(v.to_string());
+                number.insert(v.to_string(), id);
+                id
+            }
+        };
+        villages.push(id);
         for (i, col) in cols.iter_mut().enumerate() {
             col.push(i64::from(set.contains(&i)));
         }
@@ -135,15 +147,16 @@ pub fn compute(run: &Run) -> Result<Tally> {
         .agg(aggs)
         .collect()
         .context("tally group-by")?;
-    let vs = out.column("village")?.str()?.clone();
+    let vs = out.column("village")?.u32()?.clone();
     let mut rows: Vec<TallyRow> = Vec::new();
     for i in 0..out.height() {
         let mut counts = [0i64; N];
         for (k, name) in TALLY_HEADER[1..].iter().enumerate() {
             counts[k] = out.column(name)?.i64()?.get(i).unwrap_or(0);
         }
+        let name = vs.get(i).and_then(|id| names.get(id as usize));
         rows.push(TallyRow {
-            village: vs.get(i).unwrap_or("").to_string(),
+            village: name.cloned().unwrap_or_default(),
             counts,
         });
     }
