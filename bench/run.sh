@@ -5,11 +5,14 @@
 # reading the same workbook cell by cell + rust_xlsxwriter writing as many cells).
 #
 #   bench/run.sh [all|demo|100k|1m|files]      (default: all; needs ~6 GB free memory for 1m)
+#   REPEAT=3 bench/run.sh 1m                     (rounds, each run beside its floor or its
+#                                                one-thread twin; prints each ratio and the median)
 #
 # Data goes to ${BENCH_DIR:-target/bench-data}; nothing is committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what="${1:-all}"
+repeat="${REPEAT:-1}"
 data="${BENCH_DIR:-target/bench-data}"
 mkdir -p "$data"
 command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
@@ -31,28 +34,39 @@ measure() {
 }
 
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 plain() { # rows
-  local rows="$1" f="$data/plain-$1/房屋信息-$1.xlsx"
+  local rows="$1" f="$data/plain-$1/房屋信息-$1.xlsx" ratios=() mems=()
   [ -f "$f" ] || $sb demo --plain --buildings "$rows" --out "$data/plain-$rows" 2>/dev/null
-  echo "== $rows building rows, 21 columns, one workbook ($(du -h "$f" | cut -f1))"
-  rm -rf "$data/out-$rows"
-  measure "selfbuilt run" "$sb" run "$data/plain-$rows" --out "$data/out-$rows" --quiet "${big[@]}"
-  local rw="$wall" rp="$peak"
-  measure "floor (calamine + rust_xlsxwriter)" "$floor" "$f" "$data/floor-$rows.xlsx"
-  printf '   rows/s %.0f   run/floor time %s   run/floor peak memory %s\n' "$(echo "$rows / $rw" | bc -l)" "$(ratio "$rw" "$wall")" "$(ratio "$rp" "$peak")"
+  echo "== $rows building rows, 21 columns, one workbook ($(du -h "$f" | cut -f1)), $repeat round(s)"
+  for _ in $(seq "$repeat"); do
+    rm -rf "$data/out-$rows"
+    measure "selfbuilt run" "$sb" run "$data/plain-$rows" --out "$data/out-$rows" --quiet "${big[@]}"
+    local rw="$wall" rp="$peak"
+    measure "floor (calamine + rust_xlsxwriter)" "$floor" "$f" "$data/floor-$rows.xlsx"
+    ratios+=("$(ratio "$rw" "$wall")"); mems+=("$(ratio "$rp" "$peak")")
+    printf '   rows/s %.0f   run/floor time %s   run/floor peak memory %s\n' "$(echo "$rows / $rw" | bc -l)" "${ratios[-1]}" "${mems[-1]}"
+  done
+  [ "$repeat" -gt 1 ] && printf '   median of %s rounds: time %s, memory %s\n' "$repeat" "$(median "${ratios[@]}")" "$(median "${mems[@]}")"
+  return 0
 }
 
 files() {
-  local d="$data/town-1000"
+  local d="$data/town-1000" ups=()
   [ -d "$d" ] || $sb demo --villages 1000 --buildings 850000 --out "$d" 2>/dev/null
-  echo "== 1,000 village files, 850,000 buildings with hazards ($(ls "$d" | wc -l) files, $(du -sh "$d" | cut -f1))"
-  rm -rf "$data/out-files"
-  measure "selfbuilt run (2 threads)" "$sb" run "$d" --out "$data/out-files" --quiet
-  local two="$wall"
-  rm -rf "$data/out-files"
-  measure "selfbuilt run --jobs 1" "$sb" run "$d" --out "$data/out-files" --quiet --jobs 1
-  printf '   rows/s %.0f   speed-up on 2 cores %sx\n' "$(echo "850000 / $two" | bc -l)" "$(ratio "$wall" "$two")"
+  echo "== 1,000 village files, 850,000 buildings with hazards ($(ls "$d" | wc -l) files, $(du -sh "$d" | cut -f1)), $repeat round(s)"
+  for _ in $(seq "$repeat"); do
+    rm -rf "$data/out-files"
+    measure "selfbuilt run (2 threads)" "$sb" run "$d" --out "$data/out-files" --quiet
+    local two="$wall"
+    rm -rf "$data/out-files"
+    measure "selfbuilt run --jobs 1" "$sb" run "$d" --out "$data/out-files" --quiet --jobs 1
+    ups+=("$(ratio "$wall" "$two")")
+    printf '   rows/s %.0f   speed-up on 2 cores %sx\n' "$(echo "850000 / $two" | bc -l)" "${ups[-1]}"
+  done
+  [ "$repeat" -gt 1 ] && printf '   median speed-up of %s rounds: %sx\n' "$repeat" "$(median "${ups[@]}")"
+  return 0
 }
 
 demo() {

@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::model::Record;
 use crate::rules::cross::{Idx, Tables, NO_HAZARD};
 
@@ -65,7 +67,6 @@ pub fn latest_reviews<'a>(reviews: &'a [Record], ix: &Idx) -> HashMap<&'a str, &
 }
 
 pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
-    let mut out = Vec::new();
     let latest = latest_reviews(t.reviews, ix);
     let mut has_hazard: HashMap<&str, usize> = HashMap::new();
     for h in t.hazards {
@@ -81,11 +82,14 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
     }
     let mut village_of: HashMap<&str, &str> = HashMap::new();
     for b in t.buildings.iter().filter(|b| !b.rejected) {
+        village_of.insert(b.text(ix.b_code), b.text(ix.b_village));
+    }
+    // Each building and each hazard is judged on its own: on every core.
+    let for_building = |b: &Record| -> Option<Proposal> {
         let code = b.text(ix.b_code);
-        village_of.insert(code, b.text(ix.b_village));
         let j = b.vals[ix.b_judgement].display();
         if j.is_empty() || j == NO_HAZARD {
-            continue;
+            return None;
         }
         let who = format!(
             "{}（{}，户主{}）",
@@ -97,7 +101,7 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
             if r.vals[ix.r_judgement].display() == NO_HAZARD {
                 let date = r.vals[ix.r_date].display();
                 let reviewer = r.text(ix.r_reviewer);
-                out.push(Proposal {
+                return Some(Proposal {
                     reason: Reason::Misentry,
                     building_code: code.to_string(),
                     hazard_code: String::new(),
@@ -109,35 +113,35 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
                         "房屋{who}初步判定录为“{j}”，{date}“回头看”复核（复核人：{reviewer}）结果为“未发现安全隐患”，房屋实际无安全隐患，系村干操作失误录入错误，申请销号"
                     ),
                 });
-                continue;
             }
         }
-        if !has_hazard.contains_key(code) && !has_review.contains_key(code) {
-            out.push(Proposal {
-                reason: Reason::SuspectedMisentry,
-                building_code: code.to_string(),
-                hazard_code: String::new(),
-                village: b.text(ix.b_village).to_string(),
-                file: b.file,
-                sheet: b.sheet.to_string(),
-                row: b.row,
-                evidence: format!(
-                    "房屋{who}初步判定为“{j}”，但隐患台账中没有该房屋的隐患，也没有“回头看”复核记录，疑似录入错误；请组织复核后再决定是否申请销号"
-                ),
-            });
+        if has_hazard.contains_key(code) || has_review.contains_key(code) {
+            return None;
         }
-    }
-    for h in t.hazards.iter().filter(|h| !h.rejected) {
+        Some(Proposal {
+            reason: Reason::SuspectedMisentry,
+            building_code: code.to_string(),
+            hazard_code: String::new(),
+            village: b.text(ix.b_village).to_string(),
+            file: b.file,
+            sheet: b.sheet.to_string(),
+            row: b.row,
+            evidence: format!(
+                "房屋{who}初步判定为“{j}”，但隐患台账中没有该房屋的隐患，也没有“回头看”复核记录，疑似录入错误；请组织复核后再决定是否申请销号"
+            ),
+        })
+    };
+    let for_hazard = |h: &Record| -> Option<Proposal> {
         let done = h.vals[ix.h_done].as_date();
         if !h.vals[ix.h_status].matches("已整治")
             || done.is_none()
             || h.vals[ix.h_writeoff].matches("已销号")
         {
-            continue;
+            return None;
         }
         let bcode = h.text(ix.h_building);
         let done = done.map(|d| d.to_string()).unwrap_or_default();
-        out.push(Proposal {
+        Some(Proposal {
             reason: Reason::Rectified,
             building_code: bcode.to_string(),
             hazard_code: h.text(ix.h_code).to_string(),
@@ -153,9 +157,21 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
                 done,
                 h.vals[ix.h_writeoff].display()
             ),
-        });
-    }
-    out.sort_by(|a, b| {
+        })
+    };
+    let mut out: Vec<Proposal> = t
+        .buildings
+        .par_iter()
+        .filter(|b| !b.rejected)
+        .filter_map(for_building)
+        .collect();
+    out.par_extend(
+        t.hazards
+            .par_iter()
+            .filter(|h| !h.rejected)
+            .filter_map(for_hazard),
+    );
+    out.par_sort_by(|a, b| {
         (a.reason, &a.building_code, &a.hazard_code).cmp(&(
             b.reason,
             &b.building_code,
