@@ -120,46 +120,48 @@ pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
     let tmp = scratch(out);
-    // The files are independent: write them on every core (the tally with the CSV files).
-    let (small, (cleaned, (errors, annotated))) = rayon::join(
-        || -> Result<tally::Tally> {
-            let (a, b) = rayon::join(
-                || {
-                    timed("changes.csv", || {
-                        csvs::write_changes(run, &out.join("changes.csv"))
-                    })
-                },
-                || {
-                    timed("errors/writeoffs.csv", || -> Result<()> {
-                        csvs::write_errors(run, &out.join("errors.csv"), lang)?;
-                        csvs::write_writeoffs(run, &out.join("writeoffs.csv"))
-                    })
-                },
-            );
-            a?;
-            b?;
-            let tally = timed("tally", || tally::compute(run))?;
-            csvs::write_tally(&tally, &out.join("tally.csv"))?;
-            tally::write_xlsx(&tally, &out.join("tally.xlsx"))?;
-            Ok(tally)
+    // The files are independent: write them on every core. The two long ones start
+    // first, one per core (cleaned.xlsx; the annotated copies, which are long when a big
+    // workbook has findings); the small ones go to whichever core is free first.
+    let (cleaned, (annotated, (small, errors))) = rayon::join(
+        || {
+            timed("cleaned.xlsx", || {
+                cleaned::write(run, schemas, &out.join("cleaned.xlsx"), &tmp)
+            })
         },
         || {
             rayon::join(
                 || {
-                    timed("cleaned.xlsx", || {
-                        cleaned::write(run, schemas, &out.join("cleaned.xlsx"), &tmp)
+                    timed("annotated/", || {
+                        annotated::write_all(run, &out.join("annotated"), lang, &tmp)
                     })
                 },
                 || {
                     rayon::join(
+                        || -> Result<tally::Tally> {
+                            let (a, b) = rayon::join(
+                                || {
+                                    timed("changes.csv", || {
+                                        csvs::write_changes(run, &out.join("changes.csv"))
+                                    })
+                                },
+                                || {
+                                    timed("errors/writeoffs.csv", || -> Result<()> {
+                                        csvs::write_errors(run, &out.join("errors.csv"), lang)?;
+                                        csvs::write_writeoffs(run, &out.join("writeoffs.csv"))
+                                    })
+                                },
+                            );
+                            a?;
+                            b?;
+                            let tally = timed("tally", || tally::compute(run))?;
+                            csvs::write_tally(&tally, &out.join("tally.csv"))?;
+                            tally::write_xlsx(&tally, &out.join("tally.xlsx"))?;
+                            Ok(tally)
+                        },
                         || {
                             timed("errors.xlsx", || {
                                 errors_xlsx::write(run, &out.join("errors.xlsx"), lang, &tmp)
-                            })
-                        },
-                        || {
-                            timed("annotated/", || {
-                                annotated::write_all(run, &out.join("annotated"), lang, &tmp)
                             })
                         },
                     )
