@@ -4,6 +4,7 @@
 //! closeness as a warning), decide the table, and find the data rows, recording every
 //! skipped row (blank, 合计/小计, footer, 序号-only, repeated header) with its reason.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use crate::finding::{Finding, Severity};
@@ -147,21 +148,35 @@ fn block_labels(v: &HeaderView, first: u32, last: u32, width: u32) -> Vec<Vec<St
         .collect()
 }
 
-/// The field a column's label parts name: the lowest part first, then parent+child, then upwards.
-fn map_parts(t: &TableSchema, parts: &[String]) -> Option<(usize, usize)> {
-    let lookup = |s: &str| -> Option<usize> {
-        let k = norm_key(s);
+/// Label keys already worked out on this sheet. The header search scores every candidate
+/// block (30 start rows × 3 heights × 3 tables) and meets the same cell texts again and
+/// again; their keys (NFKC, lower case, units dropped) are made once.
+#[derive(Default)]
+struct KeyMemo(RefCell<HashMap<String, (String, String)>>);
+
+impl KeyMemo {
+    /// The field of `t` whose label or alias `s` is.
+    fn field(&self, t: &TableSchema, s: &str) -> Option<usize> {
+        let mut m = self.0.borrow_mut();
+        if !m.contains_key(s) {
+            m.insert(s.to_string(), (norm_key(s), label_key(s)));
+        }
+        let (k, loose) = m.get(s)?;
         t.label_index
-            .get(&k)
-            .or_else(|| t.label_index.get(&label_key(s)))
+            .get(k)
+            .or_else(|| t.label_index.get(loose))
             .copied()
-    };
+    }
+}
+
+/// The field a column's label parts name: the lowest part first, then parent+child, then upwards.
+fn map_parts(t: &TableSchema, parts: &[String], keys: &KeyMemo) -> Option<(usize, usize)> {
     for (i, p) in parts.iter().enumerate().rev() {
-        if let Some(f) = lookup(p) {
+        if let Some(f) = keys.field(t, p) {
             return Some((f, i));
         }
         if i > 0 {
-            if let Some(f) = lookup(&format!("{}{}", parts[i - 1], p)) {
+            if let Some(f) = keys.field(t, &format!("{}{}", parts[i - 1], p)) {
                 return Some((f, i));
             }
         }
@@ -175,10 +190,10 @@ fn is_marker(list: &[String], s: &str) -> bool {
 }
 
 /// Score of a block for a table: distinct fields mapped, required ones weighing a little more.
-fn score(t: &TableSchema, labels: &[Vec<String>]) -> (f64, usize) {
+fn score(t: &TableSchema, labels: &[Vec<String>], keys: &KeyMemo) -> (f64, usize) {
     let mut seen = vec![false; t.fields.len()];
     for parts in labels {
-        if let Some((f, _)) = map_parts(t, parts) {
+        if let Some((f, _)) = map_parts(t, parts, keys) {
             seen[f] = true;
         }
     }
@@ -253,6 +268,7 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head
         return Err(Outcome::Empty);
     }
     let view = HeaderView::new(grid);
+    let keys = KeyMemo::default();
     let width = grid.width;
     // Find the best block.
     let mut best: Option<(f64, u32, u32, TableKind)> = None;
@@ -267,7 +283,7 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head
             let last = first + h - 1;
             let labels = block_labels(&view, first, last, width);
             for t in &schemas.tables {
-                let (s, _) = score(t, &labels);
+                let (s, _) = score(t, &labels, &keys);
                 if s <= 0.0 {
                     continue;
                 }
@@ -301,7 +317,7 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head
             .any(|x| x.contains("填报") || x.contains("单位："));
         if distinct.len() < 2
             || fill_line
-            || score(t, &block_labels(&view, above, last, width)).0 < best_score
+            || score(t, &block_labels(&view, above, last, width), &keys).0 < best_score
         {
             break;
         }
@@ -321,7 +337,7 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head
         let c = c as u32;
         let header = parts.join("›");
         let leaf = parts.last().cloned().unwrap_or_default();
-        let (field, how) = match map_parts(t, parts) {
+        let (field, how) = match map_parts(t, parts, &keys) {
             Some((f, _)) => (Some(f), How::Label),
             None if is_marker(&lex.seq_labels, &leaf) => (None, How::Seq),
             None if is_marker(&lex.note_labels, &leaf) => (None, How::Note),
