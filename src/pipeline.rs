@@ -550,7 +550,7 @@ where
     P: Fn(usize, &InputFile, &Options) -> FileOut + Sync,
 {
     let t0 = Instant::now();
-    crate::output::timed("start", || ());
+    crate::output::timed("(start)", || ());
     let (files, mut pre_findings) = read::collect_inputs(inputs);
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(files.len() as u64);
