@@ -65,5 +65,10 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         run.seconds
     ));
     eprintln!("{}", lines.join("\n"));
-    Ok(if run.errors() > 0 { 1 } else { 0 })
+    let code = if run.errors() > 0 { 1 } else { 0 };
+    // A province's run holds tens of millions of small allocations (cells, records, the
+    // audit trail) and the process ends now: leave them to the operating system instead
+    // of freeing them one by one on one core (3 s on the 1,000-file benchmark).
+    std::mem::forget(run);
+    Ok(code)
 }
