@@ -91,6 +91,17 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
         if j.is_empty() || j == NO_HAZARD {
             return None;
         }
+        // A proposal about this building row.
+        let proposal = |reason, evidence| Proposal {
+            reason,
+            building_code: code.to_string(),
+            hazard_code: String::new(),
+            village: b.text(ix.b_village).to_string(),
+            file: b.file,
+            sheet: b.sheet.to_string(),
+            row: b.row,
+            evidence,
+        };
         let who = format!(
             "{}（{}，户主{}）",
             code,
@@ -101,35 +112,23 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
             if r.vals[ix.r_judgement].display() == NO_HAZARD {
                 let date = r.vals[ix.r_date].display();
                 let reviewer = r.text(ix.r_reviewer);
-                return Some(Proposal {
-                    reason: Reason::Misentry,
-                    building_code: code.to_string(),
-                    hazard_code: String::new(),
-                    village: b.text(ix.b_village).to_string(),
-                    file: b.file,
-                    sheet: b.sheet.to_string(),
-                    row: b.row,
-                    evidence: format!(
+                return Some(proposal(
+                    Reason::Misentry,
+                    format!(
                         "房屋{who}初步判定录为“{j}”，{date}“回头看”复核（复核人：{reviewer}）结果为“未发现安全隐患”，房屋实际无安全隐患，系村干操作失误录入错误，申请销号"
                     ),
-                });
+                ));
             }
         }
         if has_hazard.contains_key(code) || has_review.contains_key(code) {
             return None;
         }
-        Some(Proposal {
-            reason: Reason::SuspectedMisentry,
-            building_code: code.to_string(),
-            hazard_code: String::new(),
-            village: b.text(ix.b_village).to_string(),
-            file: b.file,
-            sheet: b.sheet.to_string(),
-            row: b.row,
-            evidence: format!(
+        Some(proposal(
+            Reason::SuspectedMisentry,
+            format!(
                 "房屋{who}初步判定为“{j}”，但隐患台账中没有该房屋的隐患，也没有“回头看”复核记录，疑似录入错误；请组织复核后再决定是否申请销号"
             ),
-        })
+        ))
     };
     let for_hazard = |h: &Record| -> Option<Proposal> {
         let done = h.vals[ix.h_done].as_date();

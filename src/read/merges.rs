@@ -177,76 +177,57 @@ pub fn is_worksheet_entry(name: &str) -> bool {
     name.starts_with("xl/worksheets/") && name.ends_with(".xml") && !name.contains("/_rels/")
 }
 
-/// Sheet name → zip entry path, from `xl/workbook.xml` and `xl/_rels/workbook.xml.rels`.
-pub fn sheet_paths(workbook_xml: &[u8], rels_xml: &[u8]) -> HashMap<String, String> {
-    let mut ids: Vec<(String, String)> = Vec::new();
-    let mut r = quick_xml::Reader::from_reader(workbook_xml);
+/// The attributes (qualified key, unescaped value) of every element named `local` in `xml`.
+fn elements(xml: &[u8], local: &[u8]) -> Vec<Vec<(Vec<u8>, String)>> {
+    let mut out = Vec::new();
+    let mut r = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
     loop {
         buf.clear();
         match r.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"sheet" => {
-                let (mut name, mut id) = (None, None);
-                for a in e.attributes().flatten() {
-                    let key = a.key.as_ref();
-                    if key == b"name" {
-                        name = a
-                            .decode_and_unescape_value(r.decoder())
-                            .ok()
-                            .map(|v| v.to_string());
-                    } else if a.key.local_name().as_ref() == b"id" && key != b"id" {
-                        id = a
-                            .decode_and_unescape_value(r.decoder())
-                            .ok()
-                            .map(|v| v.to_string());
-                    }
-                }
-                if let (Some(n), Some(i)) = (name, id) {
-                    ids.push((n, i));
-                }
+            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == local => {
+                let attrs = e
+                    .attributes()
+                    .flatten()
+                    .filter_map(|a| {
+                        let v = a.decode_and_unescape_value(r.decoder()).ok()?;
+                        Some((a.key.as_ref().to_vec(), v.to_string()))
+                    })
+                    .collect();
+                out.push(attrs);
             }
-            Ok(Event::Eof) | Err(_) => break,
+            Ok(Event::Eof) | Err(_) => return out,
             _ => {}
         }
     }
-    let mut targets: HashMap<String, String> = HashMap::new();
-    let mut r = quick_xml::Reader::from_reader(rels_xml);
-    loop {
-        buf.clear();
-        match r.read_event_into(&mut buf) {
-            Ok(Event::Start(e) | Event::Empty(e)) if e.local_name().as_ref() == b"Relationship" => {
-                let (mut id, mut target) = (None, None);
-                for a in e.attributes().flatten() {
-                    match a.key.as_ref() {
-                        b"Id" => {
-                            id = a
-                                .decode_and_unescape_value(r.decoder())
-                                .ok()
-                                .map(|v| v.to_string())
-                        }
-                        b"Target" => {
-                            target = a
-                                .decode_and_unescape_value(r.decoder())
-                                .ok()
-                                .map(|v| v.to_string())
-                        }
-                        _ => {}
-                    }
-                }
-                if let (Some(i), Some(t)) = (id, target) {
-                    let path = match t.strip_prefix('/') {
-                        Some(abs) => abs.to_string(),
-                        None => format!("xl/{t}"),
-                    };
-                    targets.insert(i, path);
-                }
-            }
-            Ok(Event::Eof) | Err(_) => break,
-            _ => {}
-        }
-    }
-    ids.into_iter()
-        .filter_map(|(n, i)| Some((n, targets.get(&i)?.clone())))
+}
+
+/// Sheet name → zip entry path, from `xl/workbook.xml` and `xl/_rels/workbook.xml.rels`.
+pub fn sheet_paths(workbook_xml: &[u8], rels_xml: &[u8]) -> HashMap<String, String> {
+    let get = |attrs: &[(Vec<u8>, String)], want: &dyn Fn(&[u8]) -> bool| {
+        attrs.iter().find(|(k, _)| want(k)).map(|(_, v)| v.clone())
+    };
+    // The relationship id is `r:id` (any prefix), never a plain `id`.
+    let rel_id = |k: &[u8]| k.len() > 3 && k.ends_with(b":id");
+    let targets: HashMap<String, String> = elements(rels_xml, b"Relationship")
+        .into_iter()
+        .filter_map(|a| {
+            let id = get(&a, &|k| k == b"Id")?;
+            let t = get(&a, &|k| k == b"Target")?;
+            let path = match t.strip_prefix('/') {
+                Some(abs) => abs.to_string(),
+                None => format!("xl/{t}"),
+            };
+            Some((id, path))
+        })
+        .collect();
+    elements(workbook_xml, b"sheet")
+        .into_iter()
+        .filter_map(|a| {
+            let name = get(&a, &|k| k == b"name")?;
+            let path = targets.get(&get(&a, &rel_id)?)?.clone();
+            Some((name, path))
+        })
         .collect()
 }
 

@@ -266,35 +266,6 @@ pub enum Piece {
 /// Rows handed over per batch while an xlsx sheet streams in.
 pub const BATCH_ROWS: usize = 4096;
 
-/// Read a whole file into memory.
-pub fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
-    let mut sheets: Vec<Grid> = Vec::new();
-    let format = read_pieces(f, limits, &mut |p| match p {
-        Piece::Sheet(g) => sheets.push(g),
-        Piece::Rows { rows, width } => {
-            if let Some(g) = sheets.last_mut() {
-                g.rows.extend(rows);
-                g.width = g.width.max(width);
-            }
-        }
-        Piece::End {
-            width,
-            merges,
-            findings,
-        } => {
-            if let Some(g) = sheets.last_mut() {
-                g.width = g.width.max(width);
-                if let Some(m) = merges {
-                    g.merges = m;
-                    g.merges_known = true;
-                }
-                g.findings.extend(findings);
-            }
-        }
-    })?;
-    Ok(Book { format, sheets })
-}
-
 /// Hand over a book read whole.
 fn emit_book(book: Book, emit: &mut dyn FnMut(Piece)) -> &'static str {
     for g in book.sheets {
@@ -833,6 +804,35 @@ fn read_calamine(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A whole file in memory, assembled from its pieces as the pipeline sees them.
+    fn read_file(f: &InputFile, limits: &Limits) -> Result<Book, Finding> {
+        let mut sheets: Vec<Grid> = Vec::new();
+        let format = read_pieces(f, limits, &mut |p| match p {
+            Piece::Sheet(g) => sheets.push(g),
+            Piece::Rows { rows, width } => {
+                if let Some(g) = sheets.last_mut() {
+                    g.rows.extend(rows);
+                    g.width = g.width.max(width);
+                }
+            }
+            Piece::End {
+                width,
+                merges,
+                findings,
+            } => {
+                if let Some(g) = sheets.last_mut() {
+                    g.width = g.width.max(width);
+                    if let Some(m) = merges {
+                        g.merges = m;
+                        g.merges_known = true;
+                    }
+                    g.findings.extend(findings);
+                }
+            }
+        })?;
+        Ok(Book { format, sheets })
+    }
 
     /// The merged regions found while checking the inflated size are those calamine reads
     /// with its own second pass, sheet by sheet.
