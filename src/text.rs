@@ -88,22 +88,38 @@ pub fn label_key(s: &str) -> String {
 }
 
 /// Column letters of a 0-based column index: 0 → A, 26 → AA.
-pub fn col_letters(mut col: u32) -> String {
-    let mut s = Vec::new();
+pub fn col_letters(col: u32) -> String {
+    let mut s = String::new();
+    push_col_letters(&mut s, col);
+    s
+}
+
+/// Append the letters of a 0-based column (A, …, Z, AA, …) to `out`.
+fn push_col_letters(out: &mut String, mut col: u32) {
+    let mut letters = [0u8; 8];
+    let mut n = 0;
     loop {
-        s.push(b'A' + (col % 26) as u8);
+        letters[n] = b'A' + (col % 26) as u8;
+        n += 1;
         if col < 26 {
             break;
         }
         col = col / 26 - 1;
     }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
+    out.extend(letters[..n].iter().rev().map(|&b| char::from(b)));
 }
 
-/// A1 address of 0-based row and column.
+/// Append the A1 name of a 0-based cell to `out`, without allocating anything else.
+pub fn push_a1(out: &mut String, row: u32, col: u32) {
+    use std::fmt::Write as _;
+    push_col_letters(out, col);
+    let _ = write!(out, "{}", u64::from(row) + 1);
+}
+
 pub fn a1(row: u32, col: u32) -> String {
-    format!("{}{}", col_letters(col), row + 1)
+    let mut s = String::new();
+    push_a1(&mut s, row, col);
+    s
 }
 
 #[cfg(test)]
@@ -142,6 +158,13 @@ mod tests {
         assert_eq!(col_letters(26), "AA");
         assert_eq!(col_letters(16383), "XFD");
         assert_eq!(a1(0, 2), "C1");
+        assert_eq!(a1(1_048_575, 16_383), "XFD1048576");
+        // The last column a u32 can name, and the last row: no overflow.
+        assert_eq!(col_letters(u32::MAX), "MWLQKWV");
+        assert_eq!(a1(u32::MAX, u32::MAX), "MWLQKWV4294967296");
+        let mut s = String::from("x");
+        push_a1(&mut s, 9, 27);
+        assert_eq!(s, "xAB10");
     }
 
     #[test]

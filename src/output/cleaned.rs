@@ -64,25 +64,96 @@ fn widths(s: &TableSchema, run: &Run, recs: &[&Record]) -> Vec<f64> {
     w.into_iter().map(|x| x.min(50.0)).collect()
 }
 
-pub fn write(run: &Run, schemas: &Schemas, path: &Path, tmp: &Path) -> Result<()> {
-    let mut wb = super::new_workbook(tmp)?;
-    let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#DDEBF7")
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap();
-    let src_head = Format::new()
-        .set_bold()
-        .set_background_color("#EDEDED")
-        .set_border(FormatBorder::Thin);
-    let per_sheet = (MAX_ROWS - 1) as usize;
-    // One job per sheet: a table, or its continuation past Excel's last row.
-    struct Job<'r> {
-        t: TableKind,
-        recs: &'r [&'r Record],
-        widths: &'r [f64],
+/// One sheet to fill: a table, or its continuation past Excel's last row.
+struct Sheet<'r> {
+    ws: Worksheet,
+    t: TableKind,
+    recs: &'r [&'r Record],
+    widths: &'r [f64],
+}
+
+/// The formats every sheet shares.
+struct Formats {
+    date: Format,
+    head: Format,
+    src_head: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            head: Format::new()
+                .set_bold()
+                .set_background_color("#DDEBF7")
+                .set_border(FormatBorder::Thin)
+                .set_text_wrap(),
+            src_head: Format::new()
+                .set_bold()
+                .set_background_color("#EDEDED")
+                .set_border(FormatBorder::Thin),
+        }
     }
+}
+
+/// Write the header, the rows, the filter and the dropdowns of one sheet (into its own
+/// scratch file: the sheets are constant-memory).
+fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Result<()> {
+    let ws = &mut sheet.ws;
+    let s = schemas.table(sheet.t);
+    let nf = s.fields.len() as u16;
+    for (c, w) in sheet.widths.iter().enumerate() {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    for (c, f) in s.fields.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, &f.label, &fmt.head)?;
+    }
+    for (i, l) in SOURCE.iter().enumerate() {
+        ws.write_string_with_format(0, nf + i as u16, *l, &fmt.src_head)?;
+    }
+    for (i, rec) in sheet.recs.iter().enumerate() {
+        let r = i as u32 + 1;
+        for (c, v) in rec.vals.iter().enumerate() {
+            write_val(ws, r, c as u16, v, &fmt.date)?;
+        }
+        ws.write_string(r, nf, fit(&run.rel[rec.file]))?;
+        ws.write_string(r, nf + 1, &*rec.sheet)?;
+        ws.write_number(r, nf + 2, (rec.row + 1) as f64)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    let last = sheet.recs.len().max(1) as u32;
+    ws.autofilter(0, 0, last, nf + 2)?;
+    // Dropdowns on enum columns, so that upstream edits stay canonical.
+    for (c, f) in s.fields.iter().enumerate() {
+        if f.ty == FieldType::Enum
+            && f.values
+                .iter()
+                .map(|v| v.chars().count() + 1)
+                .sum::<usize>()
+                < 250
+        {
+            let dv = DataValidation::new().allow_list_strings(&f.values)?;
+            ws.add_data_validation(1, c as u16, last.max(1000), c as u16, &dv)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write cleaned.xlsx while `beside` runs on the other core, and return both results.
+///
+/// The long chain of this file is filling its biggest sheet and then compressing the
+/// whole workbook, which rust_xlsxwriter does on one core. So the biggest sheet is filled
+/// here while the other side first fills the smaller sheets and hands them over, then
+/// runs `beside`; this side waits for them (they are the shorter job), then saves.
+/// On one thread the same code runs the other side first, then saves.
+pub fn write_beside<B: Send>(
+    run: &Run,
+    schemas: &Schemas,
+    path: &Path,
+    tmp: &Path,
+    beside: impl FnOnce() -> B + Send,
+) -> (Result<()>, B) {
+    let per_sheet = (MAX_ROWS - 1) as usize;
     let accepted: Vec<(TableKind, Vec<&Record>)> = TableKind::ALL
         .iter()
         .map(|&t| (t, run.table(t).iter().filter(|r| !r.rejected).collect()))
@@ -91,71 +162,147 @@ pub fn write(run: &Run, schemas: &Schemas, path: &Path, tmp: &Path) -> Result<()
         .iter()
         .map(|(t, recs)| widths(schemas.table(*t), run, recs))
         .collect();
-    let mut jobs: Vec<Job> = Vec::new();
-    for ((t, recs), w) in accepted.iter().zip(&widths) {
-        let chunks: Vec<&[&Record]> = if recs.is_empty() {
-            vec![&[]]
-        } else {
-            recs.chunks(per_sheet).collect()
-        };
-        for (k, chunk) in chunks.into_iter().enumerate() {
-            let label = &schemas.table(*t).table.label;
-            let ws = wb.add_worksheet_with_constant_memory();
-            ws.set_name(if k == 0 {
-                label.clone()
+    let sheets = || -> Result<(rust_xlsxwriter::Workbook, Vec<Sheet>)> {
+        let mut wb = super::new_workbook(tmp)?;
+        let mut sheets = Vec::new();
+        for ((t, recs), w) in accepted.iter().zip(&widths) {
+            let chunks: Vec<&[&Record]> = if recs.is_empty() {
+                vec![&[]]
             } else {
-                format!("{label}{}", k + 1)
-            })?;
-            jobs.push(Job {
-                t: *t,
-                recs: chunk,
-                widths: w,
-            });
+                recs.chunks(per_sheet).collect()
+            };
+            for (k, chunk) in chunks.into_iter().enumerate() {
+                let label = &schemas.table(*t).table.label;
+                let mut ws = wb.new_worksheet_with_constant_memory();
+                ws.set_name(if k == 0 {
+                    label.clone()
+                } else {
+                    format!("{label}{}", k + 1)
+                })?;
+                sheets.push(Sheet {
+                    ws,
+                    t: *t,
+                    recs: chunk,
+                    widths: w,
+                });
+            }
+        }
+        Ok((wb, sheets))
+    };
+    let (mut wb, mut sheets) = match sheets() {
+        Ok(x) => x,
+        Err(e) => return (Err(e), beside()),
+    };
+    let fmt = Formats::new();
+    let big = (0..sheets.len())
+        .max_by_key(|&i| sheets[i].recs.len())
+        .unwrap_or(0);
+    let mut others = sheets.split_off(big);
+    let mut mine = others.remove(0);
+    let before = sheets; // the sheets ahead of the biggest, in workbook order
+    let (tx, rx) = std::sync::mpsc::channel::<Result<(Vec<Sheet>, Vec<Sheet>)>>();
+    rayon::join(
+        || -> Result<()> {
+            let rx = rx; // moved here: a receiver stays on one thread
+            fill(&mut mine, run, schemas, &fmt)?;
+            let (before, after) = wait_for(&rx)??;
+            for s in before.into_iter().chain(std::iter::once(mine)).chain(after) {
+                wb.push_worksheet(s.ws);
+            }
+            super::timed("cleaned.xlsx save", || super::save_xlsx(&mut wb, path))
+        },
+        || {
+            let fill_all =
+                |v: &mut Vec<Sheet>| v.iter_mut().try_for_each(|s| fill(s, run, schemas, &fmt));
+            let (mut before, mut others) = (before, others);
+            let filled = fill_all(&mut before)
+                .and_then(|()| fill_all(&mut others))
+                .map(|()| (before, others));
+            // The receiver is gone only when this file has already failed.
+            let _ = tx.send(filled);
+            beside()
+        },
+    )
+}
+
+/// Wait for what the other side of a `rayon::join` sends, helping with the pool's
+/// pending work meanwhile (on one thread that work is the other side itself).
+fn wait_for<T>(rx: &std::sync::mpsc::Receiver<T>) -> Result<T> {
+    use std::sync::mpsc::TryRecvError;
+    loop {
+        match rx.try_recv() {
+            Ok(v) => return Ok(v),
+            Err(TryRecvError::Disconnected) => anyhow::bail!("the other side stopped"),
+            Err(TryRecvError::Empty) => match rayon::yield_now() {
+                Some(rayon::Yield::Executed) => {}
+                _ => std::thread::sleep(std::time::Duration::from_millis(2)),
+            },
         }
     }
-    // The sheets are filled side by side, each into its own scratch file.
-    use rayon::prelude::*;
-    wb.worksheets_mut()
-        .par_iter_mut()
-        .zip(jobs.par_iter())
-        .try_for_each(|(ws, job)| -> Result<()> {
-            let s = schemas.table(job.t);
-            let nf = s.fields.len() as u16;
-            for (c, w) in job.widths.iter().enumerate() {
-                ws.set_column_width(c as u16, *w)?;
-            }
-            for (c, f) in s.fields.iter().enumerate() {
-                ws.write_string_with_format(0, c as u16, &f.label, &head)?;
-            }
-            for (i, l) in SOURCE.iter().enumerate() {
-                ws.write_string_with_format(0, nf + i as u16, *l, &src_head)?;
-            }
-            for (i, rec) in job.recs.iter().enumerate() {
-                let r = i as u32 + 1;
-                for (c, v) in rec.vals.iter().enumerate() {
-                    write_val(ws, r, c as u16, v, &date_fmt)?;
-                }
-                ws.write_string(r, nf, fit(&run.rel[rec.file]))?;
-                ws.write_string(r, nf + 1, &*rec.sheet)?;
-                ws.write_number(r, nf + 2, (rec.row + 1) as f64)?;
-            }
-            ws.set_freeze_panes(1, 0)?;
-            let last = job.recs.len().max(1) as u32;
-            ws.autofilter(0, 0, last, nf + 2)?;
-            // Dropdowns on enum columns, so that upstream edits stay canonical.
-            for (c, f) in s.fields.iter().enumerate() {
-                if f.ty == FieldType::Enum
-                    && f.values
-                        .iter()
-                        .map(|v| v.chars().count() + 1)
-                        .sum::<usize>()
-                        < 250
-                {
-                    let dv = DataValidation::new().allow_list_strings(&f.values)?;
-                    ws.add_data_validation(1, c as u16, last.max(1000), c as u16, &dv)?;
-                }
-            }
-            Ok(())
-        })?;
-    super::timed("cleaned.xlsx save", || super::save_xlsx(&mut wb, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{run, Options};
+    use calamine::{open_workbook_auto, Data, Reader};
+
+    /// Every sheet of a workbook, as its name and its cells in text.
+    fn contents(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
+        let mut wb = open_workbook_auto(path).expect("cleaned.xlsx opens");
+        wb.sheet_names()
+            .into_iter()
+            .map(|name| {
+                let range = wb.worksheet_range(&name).expect("sheet reads");
+                let rows = range
+                    .rows()
+                    .map(|r| r.iter().map(|c: &Data| c.to_string()).collect())
+                    .collect();
+                (name, rows)
+            })
+            .collect()
+    }
+
+    /// The same workbook on one thread and on two, with the sheets in table order, all
+    /// accepted rows in them, and the work beside it done.
+    #[test]
+    fn cleaned_is_the_same_on_one_thread_and_two() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town");
+        let mut inputs: Vec<_> = std::fs::read_dir(&dir)
+            .expect("the demo town is shipped")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        inputs.sort();
+        let opts = Options {
+            schemas: Schemas::shipped().expect("shipped schemas"),
+            limits: Default::default(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 29).expect("date"),
+            keep_grids: false,
+            progress: false,
+        };
+        let r = run(&inputs, &opts);
+        let out = tempfile::tempdir().expect("tempdir");
+        let mut seen = Vec::new();
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            let path = out.path().join(format!("cleaned-{threads}.xlsx"));
+            let tmp = out.path().join(format!("tmp-{threads}"));
+            let (written, beside) =
+                pool.install(|| write_beside(&r, &opts.schemas, &path, &tmp, || threads * 10));
+            written.expect("cleaned.xlsx is written");
+            assert_eq!(beside, threads * 10);
+            seen.push(contents(&path));
+        }
+        assert_eq!(seen[0], seen[1]);
+        let names: Vec<&str> = seen[0].iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["房屋信息", "隐患台账", "回头看复核"]);
+        for ((_, rows), t) in seen[0].iter().zip(TableKind::ALL) {
+            let accepted = r.table(t).iter().filter(|x| !x.rejected).count();
+            assert!(accepted > 0);
+            assert_eq!(rows.len(), accepted + 1, "{t:?}: header and accepted rows");
+        }
+    }
 }

@@ -9,7 +9,7 @@ use super::atomic_write;
 use super::tally::Tally;
 use crate::finding::{Finding, Lang};
 use crate::pipeline::Run;
-use crate::text::a1;
+use crate::text::push_a1;
 
 pub const ERRORS_HEADER: [&str; 10] = [
     "file",
@@ -52,24 +52,38 @@ pub const TALLY_HEADER: [&str; 15] = [
     "rejected",
 ];
 
-/// Write CSV rows into any writer, BOM first when asked.
-fn csv_into<W, I, R>(out: W, header: &[&str], rows: I, bom: bool) -> Result<W>
-where
-    W: std::io::Write,
-    I: IntoIterator<Item = R>,
-    R: IntoIterator,
-    R::Item: AsRef<[u8]>,
-{
+/// Write a CSV header and then whatever `body` writes, into any writer, BOM first when
+/// asked.
+fn csv_into<W: std::io::Write>(
+    out: W,
+    header: &[&str],
+    bom: bool,
+    body: impl FnOnce(&mut csv::Writer<W>) -> Result<()>,
+) -> Result<W> {
     let mut out = out;
     if bom {
         out.write_all(b"\xEF\xBB\xBF")?;
     }
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header)?;
-    for r in rows {
-        w.write_record(r)?;
-    }
+    body(&mut w)?;
     w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
+}
+
+/// A CSV body of ready-made rows.
+fn rows_of<W, I, R>(rows: I) -> impl FnOnce(&mut csv::Writer<W>) -> Result<()>
+where
+    W: std::io::Write,
+    I: IntoIterator<Item = R>,
+    R: IntoIterator,
+    R::Item: AsRef<[u8]>,
+{
+    move |w| {
+        for r in rows {
+            w.write_record(r)?;
+        }
+        Ok(())
+    }
 }
 
 fn csv_bytes<I, R>(header: &[&str], rows: I, bom: bool) -> Result<Vec<u8>>
@@ -78,17 +92,18 @@ where
     R: IntoIterator,
     R::Item: AsRef<[u8]>,
 {
-    csv_into(Vec::new(), header, rows, bom)
+    csv_into(Vec::new(), header, bom, rows_of(rows))
 }
 
-/// Stream CSV rows into `path` atomically (temp file beside it, then rename): the audit
-/// trail of a province is millions of lines.
-fn csv_file<I, R>(path: &Path, header: &[&str], rows: I) -> Result<()>
-where
-    I: IntoIterator<Item = R>,
-    R: IntoIterator,
-    R::Item: AsRef<[u8]>,
-{
+type FileCsv = csv::Writer<std::io::BufWriter<std::fs::File>>;
+
+/// Stream a CSV into `path` atomically (temp file beside it, then rename), BOM first:
+/// the audit trail of a province is millions of lines.
+fn csv_file(
+    path: &Path,
+    header: &[&str],
+    body: impl FnOnce(&mut FileCsv) -> Result<()>,
+) -> Result<()> {
     use anyhow::Context;
     super::write_atomically(path, |tmp| {
         let f = std::fs::File::create(tmp)
@@ -96,8 +111,8 @@ where
         let w = csv_into(
             std::io::BufWriter::with_capacity(1 << 20, f),
             header,
-            rows,
             true,
+            body,
         )?;
         w.into_inner()
             .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?
@@ -134,22 +149,23 @@ pub fn write_errors(run: &Run, path: &Path, lang: Lang) -> Result<()> {
 }
 
 pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
-    csv_file(
-        path,
-        &CHANGES_HEADER,
-        run.changes().map(|c| {
-            let (row, cell) = ((c.row + 1).to_string(), a1(c.row, c.col));
-            [
-                c.file.to_string(),
-                c.sheet.to_string(),
-                row,
-                cell,
-                c.field.to_string(),
-                c.old.to_string(),
-                c.new.to_string(),
-            ]
-        }),
-    )
+    // Millions of lines: every field is borrowed, the row and cell names reuse buffers.
+    csv_file(path, &CHANGES_HEADER, |w| {
+        let (mut row, mut cell) = (String::new(), String::new());
+        for c in run.changes() {
+            row.clear();
+            cell.clear();
+            {
+                use std::fmt::Write as _;
+                let _ = write!(row, "{}", u64::from(c.row) + 1);
+            }
+            push_a1(&mut cell, c.row, c.col);
+            w.write_record([
+                &*c.file, &*c.sheet, &row, &cell, &*c.field, &*c.old, &*c.new,
+            ])?;
+        }
+        Ok(())
+    })
 }
 
 /// The writeoffs.csv bytes.

@@ -120,16 +120,12 @@ pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
 
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
     let tmp = scratch(out);
-    // The files are independent: write them on every core. The two long ones start
-    // first, one per core (cleaned.xlsx; the annotated copies, which are long when a big
-    // workbook has findings); the small ones go to whichever core is free first.
-    let (cleaned, (annotated, (small, errors))) = rayon::join(
-        || {
-            timed("cleaned.xlsx", || {
-                cleaned::write(run, schemas, &out.join("cleaned.xlsx"), &tmp)
-            })
-        },
-        || {
+    // The files are independent: write them on every core. cleaned.xlsx is the long one
+    // (its biggest sheet, then compressing it all, both on one core); everything else
+    // runs beside it, the annotated copies first (long when a big workbook has findings),
+    // the small ones on whichever core is free first.
+    let (cleaned, (annotated, (small, errors))) = timed("cleaned.xlsx", || {
+        cleaned::write_beside(run, schemas, &out.join("cleaned.xlsx"), &tmp, || {
             rayon::join(
                 || {
                     timed("annotated/", || {
@@ -167,8 +163,8 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
                     )
                 },
             )
-        },
-    );
+        })
+    });
     let tally = small?;
     cleaned?;
     errors?;
