@@ -4,7 +4,8 @@
 # memory (/usr/bin/time -v), and the ratios to the floor (benches/floor.rs: calamine
 # reading the same workbook cell by cell + rust_xlsxwriter writing as many cells).
 #
-#   bench/run.sh [all|demo|100k|1m|files]      (default: all; needs ~6 GB free memory for 1m)
+#   bench/run.sh [all|demo|100k|1m|files|messy] (default: all but messy; needs ~6 GB free
+#                                                memory for 1m, ~8 GB for messy)
 #   REPEAT=3 bench/run.sh 1m                     (rounds, each run beside its floor or its
 #                                                one-thread twin; prints each ratio and the median)
 #
@@ -69,6 +70,23 @@ files() {
   return 0
 }
 
+messy() { # one village file of 1,000,000 messy buildings with hazards, beside its floor
+  local d="$data/town-1m" ratios=() mems=()
+  [ -d "$d" ] || $sb demo --villages 1 --buildings 1000000 --out "$d" 2>/dev/null
+  local f; f="$(ls "$d"/*汇总.xlsx | grep -v 复核 | head -1)"
+  echo "== one messy village file, 1,000,000 buildings with hazards ($(du -h "$f" | cut -f1)), $repeat round(s)"
+  for _ in $(seq "$repeat"); do
+    rm -rf "$data/out-messy"
+    measure "selfbuilt run" "$sb" run "$d" --out "$data/out-messy" --quiet "${big[@]}"
+    local rw="$wall" rp="$peak"
+    measure "floor (calamine + rust_xlsxwriter)" "$floor" "$f" "$data/floor-messy.xlsx"
+    ratios+=("$(ratio "$rw" "$wall")"); mems+=("$(ratio "$rp" "$peak")")
+    printf '   run/floor time %s   run/floor peak memory %s\n' "${ratios[-1]}" "${mems[-1]}"
+  done
+  [ "$repeat" -gt 1 ] && printf '   median of %s rounds: time %s, memory %s\n' "$repeat" "$(median "${ratios[@]}")" "$(median "${mems[@]}")"
+  return 0
+}
+
 demo() {
   echo "== demo town (fixtures/demo-town, 850 buildings)"
   rm -rf "$data/out-demo"
@@ -80,6 +98,7 @@ case "$what" in
   100k) plain 100000 ;;
   1m) plain 1000000 ;;
   files) files ;;
+  messy) messy ;;
   all) demo; plain 100000; plain 1000000; files ;;
   *) echo "bench: unknown workload $what" >&2; exit 2 ;;
 esac
