@@ -131,15 +131,225 @@ impl Finding {
     }
 }
 
-/// One value that cleaning changed: the audit trail of SPEC §6.
-#[derive(Debug, Clone)]
-/// A run may hold millions of these: names are shared, values boxed.
-pub struct Change {
-    pub file: std::sync::Arc<str>,
-    pub sheet: std::sync::Arc<str>,
+/// One value that cleaning changed: the audit trail of SPEC §6, as read from a
+/// [`ChangeLog`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change<'a> {
+    pub file: &'a str,
+    pub sheet: &'a str,
     pub row: u32,
     pub col: u32,
-    pub field: std::sync::Arc<str>,
-    pub old: Box<str>,
-    pub new: Box<str>,
+    pub field: &'a str,
+    pub old: &'a str,
+    pub new: &'a str,
+}
+
+/// A packed audit trail. A province makes tens of millions of changes, so a change is
+/// one fixed 20-byte entry; its old and new texts sit end to end in one buffer and its
+/// file, sheet and field names are kept once in a small table.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeLog {
+    names: Vec<std::sync::Arc<str>>,
+    text: String,
+    entries: Vec<Entry>,
+}
+
+/// One change: indices into the names, its cell, and the lengths of its texts (which
+/// follow those of the entry before it in the text buffer).
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    file: u16,
+    sheet: u16,
+    field: u16,
+    row: u32,
+    col: u32,
+    old_len: u32,
+    new_len: u32,
+}
+
+impl ChangeLog {
+    /// Record that `field` at (`row`, `col`) of `sheet` in `file` went from `old` to `new`.
+    /// (A text longer than 4 GB, or a log with more than 65,535 distinct names, is cut:
+    /// neither comes out of one spreadsheet.)
+    #[allow(clippy::too_many_arguments)]
+    pub fn push(
+        &mut self,
+        file: &std::sync::Arc<str>,
+        sheet: &std::sync::Arc<str>,
+        row: u32,
+        col: u32,
+        field: &std::sync::Arc<str>,
+        old: &str,
+        new: &str,
+    ) {
+        let (file, sheet, field) = (self.name(file), self.name(sheet), self.name(field));
+        let old_len = self.push_text(old);
+        let new_len = self.push_text(new);
+        self.entries.push(Entry {
+            file,
+            sheet,
+            field,
+            row,
+            col,
+            old_len,
+            new_len,
+        });
+    }
+
+    fn push_text(&mut self, s: &str) -> u32 {
+        let mut end = s.len().min(u32::MAX as usize);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.text.push_str(&s[..end]);
+        end as u32
+    }
+
+    /// The index of a name, added when new. Logs hold a handful of names, and the same
+    /// shared ones over and over, so pointers are compared before texts.
+    fn name(&mut self, n: &std::sync::Arc<str>) -> u16 {
+        let found = (self
+            .names
+            .iter()
+            .rposition(|x| std::sync::Arc::ptr_eq(x, n)))
+        .or_else(|| self.names.iter().rposition(|x| **x == **n));
+        match found {
+            Some(i) => i as u16,
+            None if self.names.len() < u16::MAX as usize => {
+                self.names.push(n.clone());
+                (self.names.len() - 1) as u16
+            }
+            None => u16::MAX - 1,
+        }
+    }
+
+    /// Move every change of `other` to the end of this log.
+    pub fn append(&mut self, other: &mut ChangeLog) {
+        let map: Vec<u16> = std::mem::take(&mut other.names)
+            .iter()
+            .map(|n| self.name(n))
+            .collect();
+        let remap = |i: u16| map.get(i as usize).copied().unwrap_or(i);
+        self.text.push_str(&other.text);
+        self.entries.extend(other.entries.drain(..).map(|e| Entry {
+            file: remap(e.file),
+            sheet: remap(e.sheet),
+            field: remap(e.field),
+            ..e
+        }));
+        other.text.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.names.clear();
+        self.text.clear();
+        self.entries.clear();
+    }
+
+    /// The changes in the order they were recorded.
+    pub fn iter(&self) -> impl Iterator<Item = Change<'_>> {
+        let name = |i: u16| self.names.get(i as usize).map_or("", |n| &**n);
+        let mut at = 0usize;
+        self.entries.iter().map(move |e| {
+            let mid = at + e.old_len as usize;
+            let end = mid + e.new_len as usize;
+            let text = |a: usize, b: usize| self.text.get(a..b).unwrap_or("");
+            let c = Change {
+                file: name(e.file),
+                sheet: name(e.sheet),
+                row: e.row,
+                col: e.col,
+                field: name(e.field),
+                old: text(at, mid),
+                new: text(mid, end),
+            };
+            at = end;
+            c
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn names(v: &[&str]) -> Vec<Arc<str>> {
+        v.iter().map(|s| Arc::from(*s)).collect()
+    }
+
+    #[test]
+    fn a_change_log_gives_back_what_was_pushed_in_order() {
+        let n = names(&["村.xlsx", "房屋信息", "floors", "id_number"]);
+        let mut log = ChangeLog::default();
+        log.push(&n[0], &n[1], 3, 10, &n[2], "３层", "3");
+        log.push(&n[0], &n[1], 4, 5, &n[3], "4.5010219900101e17", "");
+        log.push(&n[0], &n[1], 5, 10, &n[2], "", "2");
+        let got: Vec<Change> = log.iter().collect();
+        assert_eq!(log.len(), 3);
+        assert_eq!(
+            got[0],
+            Change {
+                file: "村.xlsx",
+                sheet: "房屋信息",
+                row: 3,
+                col: 10,
+                field: "floors",
+                old: "３层",
+                new: "3"
+            }
+        );
+        assert_eq!(
+            (got[1].field, got[1].old, got[1].new),
+            ("id_number", "4.5010219900101e17", "")
+        );
+        assert_eq!((got[2].row, got[2].old, got[2].new), (5, "", "2"));
+        // Equal names in other allocations are kept once.
+        log.push(
+            &Arc::from("村.xlsx"),
+            &Arc::from("房屋信息"),
+            6,
+            10,
+            &Arc::from("floors"),
+            "a",
+            "b",
+        );
+        assert_eq!(log.names.len(), 4);
+    }
+
+    #[test]
+    fn appended_logs_keep_their_own_names() {
+        let a = names(&["a.xlsx", "表1", "floors"]);
+        let b = names(&["b.xlsx", "表2", "area", "floors"]);
+        let mut one = ChangeLog::default();
+        one.push(&a[0], &a[1], 1, 1, &a[2], "x", "y");
+        let mut two = ChangeLog::default();
+        two.push(&b[0], &b[1], 2, 2, &b[2], "１", "1");
+        two.push(&b[0], &b[1], 3, 3, &b[3], "二层", "2");
+        one.append(&mut two);
+        assert!(two.is_empty() && two.iter().next().is_none());
+        let got: Vec<_> = one
+            .iter()
+            .map(|c| (c.file, c.sheet, c.row, c.field, c.old, c.new))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("a.xlsx", "表1", 1, "floors", "x", "y"),
+                ("b.xlsx", "表2", 2, "area", "１", "1"),
+                ("b.xlsx", "表2", 3, "floors", "二层", "2"),
+            ]
+        );
+        assert_eq!(one.names.len(), 6, "floors is kept once");
+        one.clear();
+        assert_eq!(one.len(), 0);
+    }
 }

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::cells::Ctx;
-use crate::finding::{Change, Finding, Severity};
+use crate::finding::{Change, ChangeLog, Finding, Severity};
 use crate::model::Record;
 use crate::read::{self, Grid, GridRow, InputFile, Limits, Raw};
 use crate::recognise::{self, Column, Outcome, Skipped};
@@ -48,7 +48,7 @@ pub struct FileOut {
     pub format: String,
     pub sheets: Vec<SheetInfo>,
     pub findings: Vec<Finding>,
-    pub changes: Vec<Change>,
+    pub changes: ChangeLog,
     pub records: [Vec<Record>; 3],
     /// Rows read per table.
     pub rows_read: [usize; 3],
@@ -62,7 +62,7 @@ pub struct Run {
     pub tables: [Vec<Record>; 3],
     pub findings: Vec<Finding>,
     /// The audit trail, file by file in input order (see `changes()`).
-    pub changes: Vec<Vec<Change>>,
+    pub changes: Vec<ChangeLog>,
     pub proposals: Vec<Proposal>,
     pub idx: Option<Idx>,
     pub seconds: f64,
@@ -76,11 +76,11 @@ impl Run {
         self.findings.len() - self.errors()
     }
     /// Every change cleaning made, in input order.
-    pub fn changes(&self) -> impl Iterator<Item = &Change> {
-        self.changes.iter().flatten()
+    pub fn changes(&self) -> impl Iterator<Item = Change<'_>> {
+        self.changes.iter().flat_map(ChangeLog::iter)
     }
     pub fn change_count(&self) -> usize {
-        self.changes.iter().map(Vec::len).sum()
+        self.changes.iter().map(ChangeLog::len).sum()
     }
     pub fn table(&self, t: TableKind) -> &[Record] {
         &self.tables[t.index()]
@@ -118,7 +118,7 @@ struct SheetWork<'a> {
     skipped: Vec<Skipped>,
     records: Vec<Record>,
     findings: Vec<Finding>,
-    changes: Vec<Change>,
+    changes: ChangeLog,
 }
 
 impl<'a> SheetWork<'a> {
@@ -142,7 +142,7 @@ impl<'a> SheetWork<'a> {
             skipped: Vec::new(),
             records: Vec::new(),
             findings: Vec::new(),
-            changes: Vec::new(),
+            changes: ChangeLog::default(),
         }
     }
 
@@ -214,7 +214,7 @@ impl<'a> SheetWork<'a> {
             Vec<Skipped>,
             Vec<Record>,
             Vec<Finding>,
-            Vec<Change>,
+            ChangeLog,
         );
         // Rows are classified and checked on every core, in chunks, in order.
         let checked: Vec<Checked> = rows
@@ -345,7 +345,7 @@ fn process_pieces(
         format: String::new(),
         sheets: Vec::new(),
         findings: Vec::new(),
-        changes: Vec::new(),
+        changes: ChangeLog::default(),
         records: [Vec::new(), Vec::new(), Vec::new()],
         rows_read: [0; 3],
     };
@@ -592,7 +592,7 @@ where
                             "请把该文件发给维护人员；其他文件的结果不受影响",
                             "send this file to the maintainers; other files are unaffected",
                         )],
-                    changes: Vec::new(),
+                    changes: ChangeLog::default(),
                     records: [Vec::new(), Vec::new(), Vec::new()],
                     rows_read: [0; 3],
                 }

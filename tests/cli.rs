@@ -139,6 +139,31 @@ fn run_on_demo_writes_every_output_with_typed_cells() {
     );
     assert_eq!(b["accepted"].as_u64().unwrap() as usize, accepted);
     assert_eq!(b["read"].as_u64().unwrap(), 850);
+    // The audit trail: one line per change, each naming its cell, file order kept.
+    let changes = read_csv(&out.join("changes.csv"));
+    assert_eq!(
+        changes[0],
+        ["file", "sheet", "row", "cell", "field", "old", "new"]
+    );
+    assert_eq!(
+        changes.len() - 1,
+        summary["changes"].as_u64().unwrap() as usize
+    );
+    assert!(changes.len() > 1000, "the demo is messy on purpose");
+    for c in &changes[1..] {
+        assert!(c[3].ends_with(&c[2]), "cell {} is on row {}", c[3], c[2]);
+        assert!(c[3].starts_with(|ch: char| ch.is_ascii_uppercase()));
+        assert_ne!(c[5], c[6], "a change changes something");
+        assert!(!c[4].is_empty() && !c[0].is_empty());
+        // A CSV file has no sheets; a workbook's sheet is named.
+        assert_eq!(c[1].is_empty(), c[0].ends_with(".csv"), "{c:?}");
+    }
+    assert!(
+        changes[1..]
+            .iter()
+            .any(|c| c[4] == "floors" && c[5] == format!("{}层", c[6])),
+        "层数 6层 becomes 6"
+    );
     // Tally totals agree with the cleaned workbook.
     let tally = read_csv(&out.join("tally.csv"));
     let total = tally.last().unwrap();

@@ -96,9 +96,11 @@ impl Formats {
     }
 }
 
-/// Write the header, the rows, the filter and the dropdowns of one sheet (into its own
-/// scratch file: the sheets are constant-memory).
-fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Result<()> {
+/// Set up one sheet: widths, date columns, the header row. This registers every format
+/// the sheet uses in the workbook's shared format table, so it runs on one thread for
+/// all sheets before they are filled side by side (rust_xlsxwriter gives a format first
+/// seen by two sheets at once two indices, and one sheet's cells then lose it).
+fn head(sheet: &mut Sheet, schemas: &Schemas, fmt: &Formats) -> Result<()> {
     let ws = &mut sheet.ws;
     let s = schemas.table(sheet.t);
     let nf = s.fields.len() as u16;
@@ -106,11 +108,24 @@ fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Resul
         ws.set_column_width(c as u16, *w)?;
     }
     for (c, f) in s.fields.iter().enumerate() {
+        if f.ty == FieldType::Date {
+            // Dates typed in upstream later are dates too.
+            ws.set_column_format(c as u16, &fmt.date)?;
+        }
         ws.write_string_with_format(0, c as u16, &f.label, &fmt.head)?;
     }
     for (i, l) in SOURCE.iter().enumerate() {
         ws.write_string_with_format(0, nf + i as u16, *l, &fmt.src_head)?;
     }
+    Ok(())
+}
+
+/// Write the rows, the filter and the dropdowns of one sheet (into its own scratch file:
+/// the sheets are constant-memory). Only formats that `head` registered are used here.
+fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Result<()> {
+    let ws = &mut sheet.ws;
+    let s = schemas.table(sheet.t);
+    let nf = s.fields.len() as u16;
     for (i, rec) in sheet.recs.iter().enumerate() {
         let r = i as u32 + 1;
         for (c, v) in rec.vals.iter().enumerate() {
@@ -194,6 +209,9 @@ pub fn write_beside<B: Send>(
         Err(e) => return (Err(e), beside()),
     };
     let fmt = Formats::new();
+    if let Err(e) = sheets.iter_mut().try_for_each(|s| head(s, schemas, &fmt)) {
+        return (Err(e), beside());
+    }
     let big = (0..sheets.len())
         .max_by_key(|&i| sheets[i].recs.len())
         .unwrap_or(0);
@@ -247,7 +265,8 @@ mod tests {
     use crate::pipeline::{run, Options};
     use calamine::{open_workbook_auto, Data, Reader};
 
-    /// Every sheet of a workbook, as its name and its cells in text.
+    /// Every sheet of a workbook, as its name and its cells in text; a cell that reads
+    /// as a date is shown as `date:…`, so that a lost date format shows.
     fn contents(path: &Path) -> Vec<(String, Vec<Vec<String>>)> {
         let mut wb = open_workbook_auto(path).expect("cleaned.xlsx opens");
         wb.sheet_names()
@@ -256,15 +275,23 @@ mod tests {
                 let range = wb.worksheet_range(&name).expect("sheet reads");
                 let rows = range
                     .rows()
-                    .map(|r| r.iter().map(|c: &Data| c.to_string()).collect())
+                    .map(|r| {
+                        r.iter()
+                            .map(|c: &Data| match c {
+                                Data::DateTime(d) => format!("date:{}", d.as_f64()),
+                                other => other.to_string(),
+                            })
+                            .collect()
+                    })
                     .collect();
                 (name, rows)
             })
             .collect()
     }
 
-    /// The same workbook on one thread and on two, with the sheets in table order, all
-    /// accepted rows in them, and the work beside it done.
+    /// The same workbook on one thread and on two (several times: sheets filled side by
+    /// side once raced for their shared formats), with the sheets in table order, all
+    /// accepted rows in them, every date a date, and the work beside it done.
     #[test]
     fn cleaned_is_the_same_on_one_thread_and_two() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town");
@@ -283,26 +310,42 @@ mod tests {
         let r = run(&inputs, &opts);
         let out = tempfile::tempdir().expect("tempdir");
         let mut seen = Vec::new();
-        for threads in [1, 2] {
+        for threads in [1, 2, 2, 2, 2, 2] {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
                 .build()
                 .expect("pool");
-            let path = out.path().join(format!("cleaned-{threads}.xlsx"));
-            let tmp = out.path().join(format!("tmp-{threads}"));
+            let path = out.path().join(format!("cleaned-{}.xlsx", seen.len()));
+            let tmp = out.path().join(format!("tmp-{}", seen.len()));
             let (written, beside) =
                 pool.install(|| write_beside(&r, &opts.schemas, &path, &tmp, || threads * 10));
             written.expect("cleaned.xlsx is written");
             assert_eq!(beside, threads * 10);
             seen.push(contents(&path));
         }
-        assert_eq!(seen[0], seen[1]);
+        for (k, other) in seen.iter().enumerate().skip(1) {
+            // The first cell that differs, not two whole workbooks.
+            for ((name, a), (_, b)) in seen[0].iter().zip(other) {
+                for (r, (x, y)) in a.iter().zip(b).enumerate() {
+                    assert_eq!(x, y, "run {k}, sheet {name}, row {}", r + 1);
+                }
+                assert_eq!(a.len(), b.len(), "run {k}, sheet {name}");
+            }
+            assert_eq!(seen[0].len(), other.len());
+        }
         let names: Vec<&str> = seen[0].iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["房屋信息", "隐患台账", "回头看复核"]);
         for ((_, rows), t) in seen[0].iter().zip(TableKind::ALL) {
             let accepted = r.table(t).iter().filter(|x| !x.rejected).count();
             assert!(accepted > 0);
             assert_eq!(rows.len(), accepted + 1, "{t:?}: header and accepted rows");
+            for (c, f) in opts.schemas.table(t).fields.iter().enumerate() {
+                if f.ty == FieldType::Date {
+                    let dates = rows[1..].iter().filter(|r| r[c].starts_with("date:"));
+                    let filled = rows[1..].iter().filter(|r| !r[c].is_empty());
+                    assert_eq!(dates.count(), filled.count(), "{t:?} {}", f.key);
+                }
+            }
         }
     }
 }

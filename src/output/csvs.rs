@@ -160,9 +160,7 @@ pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
                 let _ = write!(row, "{}", u64::from(c.row) + 1);
             }
             push_a1(&mut cell, c.row, c.col);
-            w.write_record([
-                &*c.file, &*c.sheet, &row, &cell, &*c.field, &*c.old, &*c.new,
-            ])?;
+            w.write_record([c.file, c.sheet, &row, &cell, c.field, c.old, c.new])?;
         }
         Ok(())
     })

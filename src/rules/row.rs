@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::cells::{self, Ctx, Val};
-use crate::finding::{Change, Finding, Severity};
+use crate::finding::{ChangeLog, Finding, Severity};
 use crate::model::Record;
 use crate::read::{GridRow, Raw};
 use crate::recognise::Column;
@@ -55,7 +55,7 @@ pub fn check_row(
     place: &Place,
     ctx: &Ctx,
     findings: &mut Vec<Finding>,
-    changes: &mut Vec<Change>,
+    changes: &mut ChangeLog,
 ) -> Record {
     let n = t.fields.len();
     let mut rec = Record {
@@ -145,15 +145,15 @@ pub fn check_row(
         if !rec.bad[i] && !unchanged(raw, &val) {
             let (old, new) = (shown(), val.display());
             if old != new {
-                changes.push(Change {
-                    file: place.file_name.clone(),
-                    sheet: place.sheet_name.clone(),
-                    row: row.idx,
+                changes.push(
+                    &place.file_name,
+                    &place.sheet_name,
+                    row.idx,
                     col,
-                    field: place.keys[i].clone(),
-                    old: old.into_boxed_str(),
-                    new: new.into_boxed_str(),
-                });
+                    &place.keys[i],
+                    &old,
+                    &new,
+                );
             }
         }
         rec.vals[i] = val;
@@ -328,8 +328,8 @@ mod tests {
         s: &TableSchema,
         columns: &[Column],
         row: &GridRow,
-    ) -> (Vec<Finding>, Vec<Change>, Record) {
-        let (mut f, mut c) = (vec![], vec![]);
+    ) -> (Vec<Finding>, ChangeLog, Record) {
+        let (mut f, mut c) = (vec![], ChangeLog::default());
         let place = Place::new(0, "f", "s", s, columns);
         let rec = check_row(s, row, &place, &ctx(), &mut f, &mut c);
         (f, c, rec)
@@ -548,7 +548,9 @@ mod tests {
             cells: vec![Raw::Text("３层".into())],
         };
         let (_, c, _) = check(s, &columns, &row);
+        let c: Vec<_> = c.iter().collect();
         assert_eq!(c.len(), 1);
-        assert_eq!((&*c[0].old, &*c[0].new), ("３层", "3"));
+        assert_eq!((c[0].row, c[0].col, c[0].field), (3, 0, "floors"));
+        assert_eq!((c[0].old, c[0].new), ("３层", "3"));
     }
 }
