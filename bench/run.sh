@@ -37,20 +37,29 @@ measure() {
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-plain() { # rows
-  local rows="$1" f="$data/plain-$1/房屋信息-$1.xlsx" ratios=() mems=()
-  [ -f "$f" ] || $sb demo --plain --buildings "$rows" --out "$data/plain-$rows" 2>/dev/null
-  echo "== $rows building rows, 21 columns, one workbook ($(du -h "$f" | cut -f1)), $repeat round(s)"
+# beside_floor NAME INPUT WORKBOOK ROWS: REPEAT rounds of `selfbuilt run INPUT`, each beside
+# the floor on WORKBOOK; prints each round's ratios (and rows/s when ROWS > 0), then the
+# medians.
+beside_floor() {
+  local name="$1" input="$2" f="$3" rows="$4" ratios=() mems=()
   for _ in $(seq "$repeat"); do
-    rm -rf "$data/out-$rows"
-    measure "selfbuilt run" "$sb" run "$data/plain-$rows" --out "$data/out-$rows" --quiet "${big[@]}"
+    rm -rf "$data/out-$name"
+    measure "selfbuilt run" "$sb" run "$input" --out "$data/out-$name" --quiet "${big[@]}"
     local rw="$wall" rp="$peak"
-    measure "floor (calamine + rust_xlsxwriter)" "$floor" "$f" "$data/floor-$rows.xlsx"
+    measure "floor (calamine + rust_xlsxwriter)" "$floor" "$f" "$data/floor-$name.xlsx"
     ratios+=("$(ratio "$rw" "$wall")"); mems+=("$(ratio "$rp" "$peak")")
-    printf '   rows/s %.0f   run/floor time %s   run/floor peak memory %s\n' "$(echo "$rows / $rw" | bc -l)" "${ratios[-1]}" "${mems[-1]}"
+    [ "$rows" -gt 0 ] && printf '   rows/s %.0f' "$(echo "$rows / $rw" | bc -l)"
+    printf '   run/floor time %s   run/floor peak memory %s\n' "${ratios[-1]}" "${mems[-1]}"
   done
   [ "$repeat" -gt 1 ] && printf '   median of %s rounds: time %s, memory %s\n' "$repeat" "$(median "${ratios[@]}")" "$(median "${mems[@]}")"
   return 0
+}
+
+plain() { # rows
+  local rows="$1" f="$data/plain-$1/房屋信息-$1.xlsx"
+  [ -f "$f" ] || $sb demo --plain --buildings "$rows" --out "$data/plain-$rows" 2>/dev/null
+  echo "== $rows building rows, 21 columns, one workbook ($(du -h "$f" | cut -f1)), $repeat round(s)"
+  beside_floor "$rows" "$data/plain-$rows" "$f" "$rows"
 }
 
 files() {
@@ -71,20 +80,11 @@ files() {
 }
 
 messy() { # one village file of 1,000,000 messy buildings with hazards, beside its floor
-  local d="$data/town-1m" ratios=() mems=()
+  local d="$data/town-1m" f
   [ -d "$d" ] || $sb demo --villages 1 --buildings 1000000 --out "$d" 2>/dev/null
-  local f; f="$(ls "$d"/*汇总.xlsx | grep -v 复核 | head -1)"
+  f="$(ls "$d"/*汇总.xlsx | grep -v 复核 | head -1)"
   echo "== one messy village file, 1,000,000 buildings with hazards ($(du -h "$f" | cut -f1)), $repeat round(s)"
-  for _ in $(seq "$repeat"); do
-    rm -rf "$data/out-messy"
-    measure "selfbuilt run" "$sb" run "$d" --out "$data/out-messy" --quiet "${big[@]}"
-    local rw="$wall" rp="$peak"
-    measure "floor (calamine + rust_xlsxwriter)" "$floor" "$f" "$data/floor-messy.xlsx"
-    ratios+=("$(ratio "$rw" "$wall")"); mems+=("$(ratio "$rp" "$peak")")
-    printf '   run/floor time %s   run/floor peak memory %s\n' "${ratios[-1]}" "${mems[-1]}"
-  done
-  [ "$repeat" -gt 1 ] && printf '   median of %s rounds: time %s, memory %s\n' "$repeat" "$(median "${ratios[@]}")" "$(median "${mems[@]}")"
-  return 0
+  beside_floor messy "$d" "$f" 0
 }
 
 demo() {

@@ -222,12 +222,14 @@ pub fn write_beside<B: Send>(
     rayon::join(
         || -> Result<()> {
             let rx = rx; // moved here: a receiver stays on one thread
-            fill(&mut mine, run, schemas, &fmt)?;
-            let (before, after) = wait_for(&rx)??;
-            for s in before.into_iter().chain(std::iter::once(mine)).chain(after) {
-                wb.push_worksheet(s.ws);
-            }
-            super::timed("cleaned.xlsx save", || super::save_xlsx(&mut wb, path))
+            super::timed("cleaned.xlsx", || {
+                fill(&mut mine, run, schemas, &fmt)?;
+                let (before, after) = wait_for(&rx)??;
+                for s in before.into_iter().chain(std::iter::once(mine)).chain(after) {
+                    wb.push_worksheet(s.ws);
+                }
+                super::timed("cleaned.xlsx save", || super::save_xlsx(&mut wb, path))
+            })
         },
         || {
             let fill_all =

@@ -124,7 +124,7 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
     // (its biggest sheet, then compressing it all, both on one core); everything else
     // runs beside it, the annotated copies first (long when a big workbook has findings),
     // the small ones on whichever core is free first.
-    let (cleaned, (annotated, (small, errors))) = timed("cleaned.xlsx", || {
+    let (cleaned, (annotated, (small, errors))) = {
         cleaned::write_beside(run, schemas, &out.join("cleaned.xlsx"), &tmp, || {
             rayon::join(
                 || {
@@ -164,7 +164,7 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
                 },
             )
         })
-    });
+    };
     let tally = small?;
     cleaned?;
     errors?;
