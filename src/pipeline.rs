@@ -188,7 +188,7 @@ impl<'a> SheetWork<'a> {
                     .filter(|m| m.r0 < recognise::HEAD_ROWS);
                 self.grid.width = reach.map(|m| m.c1 + 1).fold(width, u32::max);
             }
-            let recognised = recognise::recognise_head(&self.grid, &opts.schemas, rel);
+            let recognised = recognise::recognise_head(&self.grid, &opts.schemas, rel, opts.today);
             self.grid.width = width;
             self.head = match recognised {
                 Ok(head) => {

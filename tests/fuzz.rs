@@ -97,7 +97,7 @@ proptest! {
             width,
             findings: vec![],
         };
-        if let Outcome::Table(t) = recognise::recognise(&grid, schemas(), "f.xlsx") {
+        if let Outcome::Table(t) = recognise::recognise(&grid, schemas(), "f.xlsx", chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()) {
             prop_assert!(t.header.0 <= t.header.1);
             for &pos in &t.data {
                 prop_assert!(pos < grid.rows.len());
@@ -123,7 +123,7 @@ proptest! {
             for w in g.rows.windows(2) {
                 prop_assert!(w[0].idx < w[1].idx);
             }
-            let _ = recognise::recognise(&g, schemas(), "f.csv");
+            let _ = recognise::recognise(&g, schemas(), "f.csv", chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
         }
     }
 

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     let (text, _) = csvfile::decode(data);
     let limits = Limits { max_cells: 10_000, ..Limits::default() };
     if let Ok(g) = csvfile::parse_text(&text, "f.csv", &limits) {
-        let _ = recognise::recognise(&g, s, "f.csv");
+        let _ = recognise::recognise(&g, s, "f.csv", chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
     }
     let _ = selfbuilt::read::sniff::sniff(data, "xlsx");
 });

@@ -34,5 +34,5 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let grid = Grid { name: "S".into(), rows, merges, merges_known: data.first().is_some_and(|b| b % 2 == 0), width, findings: vec![] };
-    let _ = recognise::recognise(&grid, s, "f.xlsx");
+    let _ = recognise::recognise(&grid, s, "f.xlsx", chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
 });

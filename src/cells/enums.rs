@@ -1,13 +1,16 @@
-//! Enums and enum lists: canonical value, synonyms from the schema, a trailing
-//! parenthetical ignored ("存在严重安全隐患(…)"), list separators 、,，;/ ; an unknown value
-//! names the allowed ones and the closest ("您是否想填：砌体结构").
+//! Enums and enum lists: canonical value, synonyms from the schema, and the policy of
+//! `enum_policy` for forms that are neither (abbreviations, reorderings, qualifiers,
+//! parentheticals anywhere); list items split on any punctuation. A typo, an ambiguous
+//! form or an unknown one is an error that names the allowed values and the likeliest
+//! ("您是否想填：砌体结构").
 
+use super::enum_policy::{self, Resolved};
 use super::{Ctx, Issue, Parsed, Val};
 use crate::read::Raw;
-use crate::schema::Field;
+use crate::schema::{Field, Lexicon};
 use crate::text::{nfkc_trim, norm_key};
 
-/// The canonical value of one written form, if the schema knows it.
+/// The canonical value of one written form, if the schema knows it word for word.
 pub fn lookup(field: &Field, written: &str) -> Option<String> {
     let key = norm_key(written);
     if key.is_empty() {
@@ -26,6 +29,14 @@ pub fn lookup(field: &Field, written: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The canonical value of a written form under the whole policy, or why there is none.
+pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
+    match lookup(field, written) {
+        Some(v) => Resolved::Value(v, enum_policy::Rule::Exact),
+        None => enum_policy::resolve(field, lex, written),
+    }
 }
 
 /// The allowed value closest to what was written.
@@ -52,62 +63,72 @@ pub fn closest(field: &Field, written: &str) -> Option<String> {
     best.filter(|(s, _)| *s >= 0.3).map(|(_, c)| c.clone())
 }
 
-fn unknown(field: &Field, s: &str) -> Issue {
+/// The values the policy would suggest for a form it could not map, best first.
+pub fn guesses(field: &Field, lex: &Lexicon, written: &str) -> Vec<String> {
+    match resolve(field, lex, written) {
+        Resolved::Value(v, _) | Resolved::Typo(v) => vec![v],
+        Resolved::Ambiguous(v) => v,
+        Resolved::Unknown => closest(field, written).into_iter().collect(),
+    }
+}
+
+fn unmapped(field: &Field, s: &str, how: &Resolved) -> Issue {
     let allowed = field.values.join("、");
-    let guess = closest(field, s);
-    let (gz, ge) = match &guess {
-        Some(g) => (format!("您是否想填：{g}？"), format!("did you mean {g}? ")),
-        None => (String::new(), String::new()),
+    let (zh, en, gz, ge) = match how {
+        Resolved::Typo(g) => (
+            format!("{}“{s}”疑似错别字，不是允许的选项", field.label),
+            format!("{} “{s}” looks like a typo, not an allowed value", field.label_en),
+            format!("您是否想填：{g}？"),
+            format!("did you mean {g}? "),
+        ),
+        Resolved::Ambiguous(c) => (
+            format!("{}“{s}”可能是{}中的任一项，无法确定", field.label, c.join("或")),
+            format!("{} “{s}” could be any of {}", field.label_en, c.join(", ")),
+            format!("您是否想填：{}？", c.join("或")),
+            format!("did you mean {}? ", c.join(" or ")),
+        ),
+        _ => {
+            let guess = closest(field, s);
+            (
+                format!("{}“{s}”不是允许的选项", field.label),
+                format!("{} “{s}” is not an allowed value", field.label_en),
+                guess.as_ref().map(|g| format!("您是否想填：{g}？")).unwrap_or_default(),
+                guess.as_ref().map(|g| format!("did you mean {g}? ")).unwrap_or_default(),
+            )
+        }
     };
-    Issue::error(
-        "C002",
-        format!("{}“{s}”不是允许的选项", field.label),
-        format!("{} “{s}” is not an allowed value", field.label_en),
-    )
-    .fix(
+    Issue::error("C002", zh, en).fix(
         format!("{gz}允许的选项：{allowed}"),
         format!("{ge}allowed: {allowed}"),
     )
 }
 
-pub fn parse_enum(field: &Field, raw: &Raw) -> Parsed {
+pub fn parse_enum(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let s = nfkc_trim(&super::raw_text(raw));
-    match lookup(field, &s) {
-        Some(v) => Parsed::ok(Val::Text(v)),
-        None => Parsed::err(unknown(field, &s)),
+    match resolve(field, ctx.lexicon, &s) {
+        Resolved::Value(v, _) => Parsed::ok(Val::Text(v)),
+        how => Parsed::err(unmapped(field, &s, &how)),
     }
 }
 
 pub fn parse_enum_list(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let s = nfkc_trim(&super::raw_text(raw));
-    let mut parts = vec![s.clone()];
-    for sep in &ctx.lexicon.list_separators {
-        let sep = nfkc_trim(sep);
-        if sep.is_empty() {
-            continue;
-        }
-        parts = parts
-            .iter()
-            .flat_map(|p| {
-                p.split(sep.as_str())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+    // A value that itself holds punctuation is taken whole first.
+    if let Resolved::Value(v, enum_policy::Rule::Exact) = resolve(field, ctx.lexicon, &s) {
+        return Parsed::ok(Val::List(vec![v]));
     }
     let mut out: Vec<String> = Vec::new();
-    for p in parts {
-        let p = nfkc_trim(&p);
-        if p.is_empty() {
+    for p in enum_policy::split_list(field, ctx.lexicon, &s) {
+        if ctx.is_placeholder(&p) {
             continue;
         }
-        match lookup(field, &p) {
-            Some(v) => {
+        match resolve(field, ctx.lexicon, &p) {
+            Resolved::Value(v, _) => {
                 if !out.contains(&v) {
                     out.push(v);
                 }
             }
-            None => return Parsed::err(unknown(field, &p)),
+            how => return Parsed::err(unmapped(field, &p, &how)),
         }
     }
     if out.is_empty() {

@@ -3,6 +3,7 @@
 //! languages). Placeholders (无, /, — …) mean empty, except that 无 in a yes/no column is 否.
 
 pub mod date;
+pub mod enum_policy;
 pub mod enums;
 pub mod idcard;
 pub mod misc;
@@ -171,6 +172,9 @@ pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     if raw.is_empty() {
         return Parsed::ok(Val::Empty);
     }
+    if let Some(issue) = no_equivalent(field, raw) {
+        return Parsed::err(issue);
+    }
     if field.ty == FieldType::Bool {
         return misc::parse_bool(field, raw, ctx);
     }
@@ -184,13 +188,46 @@ pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         FieldType::Integer | FieldType::Number => number::parse_number(field, raw),
         FieldType::Date => date::parse_date(field, raw, ctx),
         FieldType::Bool => misc::parse_bool(field, raw, ctx),
-        FieldType::Enum => enums::parse_enum(field, raw),
+        FieldType::Enum => enums::parse_enum(field, raw, ctx),
         FieldType::EnumList => enums::parse_enum_list(field, raw, ctx),
         FieldType::IdCard => idcard::parse_id(field, raw, ctx),
         FieldType::Phone => misc::parse_phone(field, raw),
         FieldType::Lon | FieldType::Lat => misc::parse_coord(field, raw),
         FieldType::Code => misc::parse_code(field, raw),
     }
+}
+
+/// A form the schema marks as meaning something the campaign has no value for (窑洞, a
+/// census 建造年代 bucket code where a year belongs): an error that says so.
+fn no_equivalent(field: &Field, raw: &Raw) -> Option<Issue> {
+    if field.no_equivalent.is_empty() {
+        return None;
+    }
+    let k = crate::text::norm_key(&raw_text(raw));
+    let (form, why) = field
+        .no_equivalent
+        .iter()
+        .find(|(form, _)| crate::text::norm_key(form) == k)?;
+    let is_enum = matches!(field.ty, FieldType::Enum | FieldType::EnumList);
+    let (fz, fe) = if is_enum {
+        (
+            format!("按实际情况从允许的选项中选一项（{}），必要时在备注中写明“{form}”", field.values.join("、")),
+            format!("pick the nearest allowed value ({}) and note “{form}” in the remarks", field.values.join(", ")),
+        )
+    } else {
+        (
+            format!("填写实际的{}，例：{}", field.label, field.example),
+            format!("write the actual {}, e.g. {}", field.label_en, field.example),
+        )
+    };
+    Some(
+        Issue::error(
+            "C021",
+            format!("{}填的“{form}”在本次专项整治中没有对应含义：{why}", field.label),
+            format!("{} “{form}” has no meaning in this campaign: {why}", field.label_en),
+        )
+        .fix(fz, fe),
+    )
 }
 
 #[cfg(test)]
@@ -236,6 +273,17 @@ mod tests {
                 .display(),
             "长塘镇/路(街、巷)/11号"
         );
+    }
+
+    #[test]
+    fn forms_without_a_campaign_equivalent_say_so() {
+        let r = p(Buildings, "structure", "窑洞");
+        assert_eq!(code(&r), Some("C021"));
+        assert!(r.issue.unwrap().zh.contains("普查"));
+        let r = parse(field(Buildings, "year_built"), &Raw::Num(3.0), &ctx());
+        assert_eq!(code(&r), Some("C021"));
+        assert!(r.issue.unwrap().zh.contains("1991-2000年"));
+        assert_eq!(p(Buildings, "year_built", "1998").val, Val::Int(1998));
     }
 
     #[test]

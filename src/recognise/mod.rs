@@ -1,35 +1,46 @@
-//! Table recognition, per sheet: find the header block (1–3 rows within the first 30,
-//! after title and 填报单位 lines), build each column's label from its parent and child
-//! header cells (merged regions applied), map labels to fields (label, alias, then
-//! closeness as a warning), decide the table, and find the data rows, recording every
-//! skipped row (blank, 合计/小计, footer, 序号-only, repeated header) with its reason.
+//! Table recognition, per sheet: find the header block (1–3 rows starting anywhere in
+//! the first 50, after title and 填报单位 lines), build each column's label from its
+//! parent and child header cells (merged regions applied), score every column against
+//! every field from its header and its values (`score`), decide the table by the best
+//! one-to-one assignment that covers a table's identity and enough of its fields, and find
+//! the data rows, recording every skipped row (blank, 合计/小计, footer, 序号-only, repeated
+//! header) with its reason. The sheet's name plays no part.
+
+pub mod score;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
+use crate::cells::Ctx;
 use crate::finding::{Finding, Severity};
 use crate::read::{Grid, GridRow, Raw};
-use crate::schema::{Schemas, TableKind, TableSchema};
-use crate::text::{label_key, nfkc_nospace, norm_key};
+use crate::schema::{FieldType, Lexicon, Schemas, TableKind, TableSchema};
+use crate::text::{nfkc_nospace, norm_key};
 
 /// How far down the header block may start.
-pub const HEADER_SEARCH_ROWS: u32 = 30;
+pub const HEADER_SEARCH_ROWS: u32 = 50;
 /// The most header rows a block may have.
 pub const MAX_HEADER_ROWS: u32 = 3;
 
 /// How a column was mapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum How {
+    /// By its label or an alias.
     Label,
+    /// By header concept words, closeness and content together (`Column::evidence`).
     Guess,
     Seq,
     Note,
+    #[default]
     Unmapped,
     Duplicate,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
+/// One column of a recognised table and why it maps where it does.
+#[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Column {
     pub col: u32,
     /// The header text as written (parent › child when there are several rows).
@@ -37,6 +48,15 @@ pub struct Column {
     #[serde(skip)]
     pub field: Option<usize>,
     pub how: How,
+    /// The evidence in words ("表头：“户主电话”≈联系电话（含“电话”）；内容：48/50 个值是有效的电话").
+    pub evidence: String,
+    /// The total score of the mapping (header + content), 1 for a label.
+    pub score: f64,
+    /// A guess that is weak or has a close rival: a warning, and an entry in learned.toml.
+    pub weak: bool,
+    /// The likeliest fields with their total scores, best first.
+    #[serde(skip)]
+    pub candidates: Vec<(usize, f64)>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -148,40 +168,24 @@ fn block_labels(v: &HeaderView, first: u32, last: u32, width: u32) -> Vec<Vec<St
         .collect()
 }
 
-/// Label keys already worked out on this sheet. The header search scores every candidate
-/// block (30 start rows × 3 heights × 3 tables) and meets the same cell texts again and
-/// again; their keys (NFKC, lower case, units dropped) are made once.
+/// Header fits already worked out on this sheet, per table and column label parts. The
+/// header search scores every candidate block (50 start rows × 3 heights × every table)
+/// and meets the same cell texts again and again.
 #[derive(Default)]
-struct KeyMemo(RefCell<HashMap<String, (String, String)>>);
+struct FitMemo(RefCell<HashMap<(usize, String), Vec<score::HeaderFit>>>);
 
-impl KeyMemo {
-    /// The field of `t` whose label or alias `s` is.
-    fn field(&self, t: &TableSchema, s: &str) -> Option<usize> {
-        let mut m = self.0.borrow_mut();
-        if !m.contains_key(s) {
-            m.insert(s.to_string(), (norm_key(s), label_key(s)));
+impl FitMemo {
+    fn fits(&self, ti: usize, t: &TableSchema, parts: &[String], lex: &Lexicon) -> Vec<score::HeaderFit> {
+        let key = (ti, parts.join("\u{1}"));
+        if let Some(v) = self.0.borrow().get(&key) {
+            return v.clone();
         }
-        let (k, loose) = m.get(s)?;
-        t.label_index
-            .get(k)
-            .or_else(|| t.label_index.get(loose))
-            .copied()
+        let v: Vec<score::HeaderFit> = (0..t.fields.len())
+            .map(|fi| score::header_score(t, fi, parts, lex))
+            .collect();
+        self.0.borrow_mut().insert(key, v.clone());
+        v
     }
-}
-
-/// The field a column's label parts name: the lowest part first, then parent+child, then upwards.
-fn map_parts(t: &TableSchema, parts: &[String], keys: &KeyMemo) -> Option<(usize, usize)> {
-    for (i, p) in parts.iter().enumerate().rev() {
-        if let Some(f) = keys.field(t, p) {
-            return Some((f, i));
-        }
-        if i > 0 {
-            if let Some(f) = keys.field(t, &format!("{}{}", parts[i - 1], p)) {
-                return Some((f, i));
-            }
-        }
-    }
-    None
 }
 
 fn is_marker(list: &[String], s: &str) -> bool {
@@ -189,35 +193,78 @@ fn is_marker(list: &[String], s: &str) -> bool {
     list.iter().any(|m| norm_key(m) == k)
 }
 
-/// Score of a block for a table: distinct fields mapped, required ones weighing a little more.
-fn score(t: &TableSchema, labels: &[Vec<String>], keys: &KeyMemo) -> (f64, usize) {
-    let mut seen = vec![false; t.fields.len()];
-    for parts in labels {
-        if let Some((f, _)) = map_parts(t, parts, keys) {
-            seen[f] = true;
+/// The least header score that counts when a block is measured.
+const HEADER_FLOOR: f64 = 0.5;
+/// The least total score (header + content) that maps a column.
+pub const ASSIGN_FLOOR: f64 = 0.5;
+/// Below this total, or this close to a rival, a mapping is a warning.
+const SURE: f64 = 0.85;
+const MARGIN: f64 = 0.1;
+
+/// Score of a header block for a table from the headers alone: the best one-to-one
+/// assignment's total, its identity fields covered and enough fields found.
+fn block_score(ti: usize, t: &TableSchema, labels: &[Vec<String>], memo: &FitMemo, lex: &Lexicon) -> f64 {
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for (c, parts) in labels.iter().enumerate() {
+        if parts.is_empty() {
+            continue;
+        }
+        for (fi, h) in memo.fits(ti, t, parts, lex).iter().enumerate() {
+            if h.score >= HEADER_FLOOR {
+                pairs.push((h.score, c, fi));
+            }
         }
     }
-    let n = seen.iter().filter(|x| **x).count();
-    let req = t
-        .fields
-        .iter()
-        .zip(&seen)
-        .filter(|(f, s)| f.required && **s)
-        .count();
+    let picked = greedy(&mut pairs, labels.len(), t.fields.len());
+    let mut seen = vec![false; t.fields.len()];
+    let mut total = 0.0;
+    for &(s, _, fi) in &picked {
+        seen[fi] = true;
+        total += s;
+        if t.fields[fi].required {
+            total += 0.01;
+        }
+    }
+    let n = picked.len();
     let id_ok = t
         .table
         .identity
         .iter()
         .all(|k| t.field_index(k).is_some_and(|i| seen[i]));
-    if n < 3 || !id_ok {
-        return (0.0, n);
+    let enough = n >= 3.max((t.fields.len() * 3).div_ceil(10));
+    if !id_ok || !enough {
+        return 0.0;
     }
-    (n as f64 + req as f64 * 0.01, n)
+    total
 }
 
-/// The header rows a table's header may use: every row below can be read as data as soon
-/// as these are in (see `recognise_head`).
-pub const HEAD_ROWS: u32 = HEADER_SEARCH_ROWS + MAX_HEADER_ROWS;
+/// One-to-one by best score first: (score, column, field) → the pairs kept.
+fn greedy(pairs: &mut [(f64, usize, usize)], cols: usize, fields: usize) -> Vec<(f64, usize, usize)> {
+    // Best first; on equal scores the leftmost column, then the first field.
+    pairs.sort_by(|a, b| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
+    });
+    let mut col_used = vec![false; cols];
+    let mut field_used = vec![false; fields];
+    let mut out = Vec::new();
+    for &(s, c, f) in pairs.iter() {
+        if !col_used[c] && !field_used[f] {
+            col_used[c] = true;
+            field_used[f] = true;
+            out.push((s, c, f));
+        }
+    }
+    out
+}
+
+/// The header rows a table's header may use, and enough rows below them to sample the
+/// columns' values: every row below can be read as data as soon as these are in.
+pub const HEAD_ROWS: u32 = HEADER_SEARCH_ROWS + MAX_HEADER_ROWS + SAMPLE_ROWS as u32;
+/// How many rows below the header are sampled for each column's values.
+pub const SAMPLE_ROWS: usize = 30;
 
 /// A sheet's header block and what its columns map to.
 #[derive(Debug, Clone)]
@@ -231,9 +278,9 @@ pub struct Head {
     labels: Vec<Vec<String>>,
 }
 
-/// Recognise the table on one sheet.
-pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
-    let head = match recognise_head(grid, schemas, file) {
+/// Recognise the table on one sheet: `recognise_head`, then every row classified.
+pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDate) -> Outcome {
+    let head = match recognise_head(grid, schemas, file, today) {
         Ok(h) => h,
         Err(o) => return o,
     };
@@ -261,29 +308,65 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str) -> Outcome {
     })
 }
 
-/// Recognise a sheet's header block. Only rows above `HEAD_ROWS` are looked at, so a sheet
+/// Each column's non-empty values in up to `SAMPLE_ROWS` rows below the header block
+/// (合计 and footer lines left out).
+fn samples<'g>(grid: &'g Grid, last: u32, width: u32, lex: &Lexicon) -> Vec<Vec<&'g Raw>> {
+    let mut out: Vec<Vec<&Raw>> = vec![Vec::new(); width as usize];
+    let markers: Vec<String> = lex
+        .total_markers
+        .iter()
+        .chain(&lex.footer_markers)
+        .map(|m| nfkc_nospace(m))
+        .collect();
+    let mut taken = 0;
+    for row in grid.rows.iter().filter(|r| r.idx > last) {
+        if taken >= SAMPLE_ROWS {
+            break;
+        }
+        let first = row
+            .cells
+            .iter()
+            .find(|c| !c.is_empty())
+            .map(|c| nfkc_nospace(&c.display()))
+            .unwrap_or_default();
+        if first.is_empty() || markers.iter().any(|m| first.starts_with(m.as_str())) {
+            continue;
+        }
+        taken += 1;
+        for (c, v) in row.cells.iter().enumerate().take(width as usize) {
+            if !v.is_empty() {
+                out[c].push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Recognise a sheet's header block. Only rows below `HEAD_ROWS` are looked at, so a sheet
 /// being read can be recognised once those are in. `Err` says the sheet holds no table.
-pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head, Outcome> {
+pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDate) -> Result<Head, Outcome> {
     if grid.rows.is_empty() {
         return Err(Outcome::Empty);
     }
+    let lex = &schemas.lexicon;
     let view = HeaderView::new(grid);
-    let keys = KeyMemo::default();
+    let memo = FitMemo::default();
     let width = grid.width;
-    // Find the best block.
-    let mut best: Option<(f64, u32, u32, TableKind)> = None;
+    // Find the best block: a row that holds at least two texts may start one.
+    let mut best: Option<(f64, u32, u32, usize)> = None;
     let top_rows: Vec<u32> = grid
         .rows
         .iter()
+        .take_while(|r| r.idx < HEADER_SEARCH_ROWS)
+        .filter(|r| r.cells.iter().filter(|c| matches!(c, Raw::Text(_))).count() >= 2 || !grid.merges.is_empty())
         .map(|r| r.idx)
-        .take_while(|&i| i < HEADER_SEARCH_ROWS)
         .collect();
     for &first in &top_rows {
         for h in 1..=MAX_HEADER_ROWS {
             let last = first + h - 1;
             let labels = block_labels(&view, first, last, width);
-            for t in &schemas.tables {
-                let (s, _) = score(t, &labels, &keys);
+            for (ti, t) in schemas.tables.iter().enumerate() {
+                let s = block_score(ti, t, &labels, &memo, lex);
                 if s <= 0.0 {
                     continue;
                 }
@@ -294,15 +377,16 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head
                     }
                 };
                 if better {
-                    best = Some((s, first, last, t.kind()));
+                    best = Some((s, first, last, ti));
                 }
             }
         }
     }
-    let Some((best_score, mut first, last, kind)) = best else {
+    let Some((best_score, mut first, last, ti)) = best else {
         return Err(Outcome::NoTable);
     };
-    let t = schemas.table(kind);
+    let t = &schemas.tables[ti];
+    let kind = t.kind();
     // A parent row above the block (several distinct group labels, as "房屋位置", "户主信息")
     // belongs to the header even when it adds no field: extend the block over it.
     while first > 0 && last - first + 1 < MAX_HEADER_ROWS {
@@ -317,42 +401,34 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head
             .any(|x| x.contains("填报") || x.contains("单位："));
         if distinct.len() < 2
             || fill_line
-            || score(t, &block_labels(&view, above, last, width), &keys).0 < best_score
+            || block_score(ti, t, &block_labels(&view, above, last, width), &memo, lex) < best_score
         {
             break;
         }
         first = above;
     }
     let labels = block_labels(&view, first, last, width);
-    let lex = &schemas.lexicon;
-    let mut columns = Vec::new();
+    let ctx = Ctx { lexicon: lex, today };
+    let samples = samples(grid, last, width, lex);
+    let assigned = assign(t, ti, &labels, &samples, &memo, &ctx);
+    let mk = |code: &str, sev: Severity| Finding::new(code, sev).at_file(file).at_sheet(&grid.name);
     let mut findings = Vec::new();
     let mut taken: Vec<Option<u32>> = vec![None; t.fields.len()];
-    let mk = |code: &str, sev: Severity| Finding::new(code, sev).at_file(file).at_sheet(&grid.name);
-    let mut unmapped = Vec::new();
-    for (c, parts) in labels.iter().enumerate() {
-        if parts.is_empty() {
-            continue;
+    for c in &assigned {
+        if let Some(f) = c.field {
+            taken[f] = Some(c.col);
         }
-        let c = c as u32;
-        let header = parts.join("›");
-        let leaf = parts.last().cloned().unwrap_or_default();
-        let (field, how) = match map_parts(t, parts, &keys) {
-            Some((f, _)) => (Some(f), How::Label),
-            None if is_marker(&lex.seq_labels, &leaf) => (None, How::Seq),
-            None if is_marker(&lex.note_labels, &leaf) => (None, How::Note),
-            None => {
-                unmapped.push((c, header.clone(), leaf.clone()));
-                (None, How::Unmapped)
-            }
-        };
-        let (field, how) = match field {
-            Some(f) if taken[f].is_some() => {
+    }
+    for c in &assigned {
+        let header = &c.header;
+        match (c.how, c.field) {
+            (How::Duplicate, _) => {
+                let f = c.candidates.first().map(|x| x.0).unwrap_or(0);
                 findings.push(
                     mk("S004", Severity::Warning)
-                        .at_cell(first, Some(c))
+                        .at_cell(first, Some(c.col))
                         .field(&t.fields[f].key)
-                        .value(&header)
+                        .value(header)
                         .msg(
                             format!(
                                 "“{header}”与第 {} 列重复，都对应“{}”，只使用第一列",
@@ -367,67 +443,66 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head
                         )
                         .fix("删除或改名多余的一列", "delete or rename the extra column"),
                 );
-                (None, How::Duplicate)
             }
-            Some(f) => {
-                taken[f] = Some(c);
-                (Some(f), how)
-            }
-            None => (None, how),
-        };
-        columns.push(Column {
-            col: c,
-            header,
-            field,
-            how,
-        });
-    }
-    // Near misses: guess by closeness, as a warning that names the guess.
-    for (c, header, leaf) in unmapped {
-        let k = norm_key(&leaf);
-        let mut bestf: Option<(f64, usize)> = None;
-        for (i, f) in t.fields.iter().enumerate() {
-            if taken[i].is_some() {
-                continue;
-            }
-            for w in TableSchema::wordings(f) {
-                let s = strsim::normalized_levenshtein(&k, &norm_key(w));
-                if s >= 0.6 && bestf.is_none_or(|(b, _)| s > b) {
-                    bestf = Some((s, i));
-                }
-            }
-        }
-        let col = columns.iter_mut().find(|x| x.col == c);
-        match (bestf, col) {
-            (Some((_, f)), Some(col)) => {
-                taken[f] = Some(c);
-                col.field = Some(f);
-                col.how = How::Guess;
+            (How::Guess, Some(f)) if c.weak => {
+                let others: Vec<String> = c
+                    .candidates
+                    .iter()
+                    .filter(|x| x.0 != f)
+                    .take(2)
+                    .map(|x| format!("{}（{:.2}）", t.fields[x.0].label, x.1))
+                    .collect();
+                let others_en: Vec<String> = c
+                    .candidates
+                    .iter()
+                    .filter(|x| x.0 != f)
+                    .take(2)
+                    .map(|x| format!("{} ({:.2})", t.fields[x.0].key, x.1))
+                    .collect();
+                let (oz, oe) = if others.is_empty() {
+                    (String::new(), String::new())
+                } else {
+                    (format!("；其他可能：{}", others.join("、")), format!("; other candidates: {}", others_en.join(", ")))
+                };
                 findings.push(
                     mk("S003", Severity::Warning)
-                        .at_cell(last, Some(c))
+                        .at_cell(last, Some(c.col))
                         .field(&t.fields[f].key)
-                        .value(&header)
+                        .value(header)
                         .msg(
-                            format!("列名“{leaf}”不是标准写法，按最接近的“{}”识别", t.fields[f].label),
-                            format!("header “{leaf}” is not a known label; read as {} ({})", t.fields[f].label, t.fields[f].key),
+                            format!("列名“{header}”不是标准写法，按“{}”识别（{}）{oz}", t.fields[f].label, c.evidence),
+                            format!("header “{header}” is not a known label; read as {} ({}){oe}", t.fields[f].label_en, t.fields[f].key),
                         )
                         .fix(
-                            format!("确认无误可忽略；或把列名改为“{}”", t.fields[f].label),
-                            format!("if right, ignore; or rename the column to {}", t.fields[f].label),
+                            format!("确认无误可忽略（或把 learned.toml 核对后用 --aliases 记住）；否则把列名改为“{}”", t.fields[f].label),
+                            format!("if right, ignore it (or review learned.toml and pass it with --aliases); otherwise rename the column to {}", t.fields[f].label),
                         ),
                 );
             }
-            _ => findings.push(
-                mk("S002", Severity::Warning)
-                    .at_cell(last, Some(c))
-                    .value(&header)
-                    .msg(
-                        format!("列“{header}”无法对应到{}的任何字段，该列未导入", t.table.label),
-                        format!("column “{header}” matches no field of {}; not imported", t.table.key),
-                    )
-                    .fix("把列名改为标准列名，或在 schemas/*.toml 的 aliases 中加入该写法", "rename it to a standard label, or add the wording to aliases in schemas/*.toml"),
-            ),
+            (How::Unmapped, None) => {
+                let guess: Vec<String> = c
+                    .candidates
+                    .iter()
+                    .take(2)
+                    .map(|x| t.fields[x.0].label.clone())
+                    .collect();
+                let (gz, ge) = if guess.is_empty() {
+                    (String::new(), String::new())
+                } else {
+                    (format!("（最接近：{}）", guess.join("、")), format!(" (closest: {})", guess.join(", ")))
+                };
+                findings.push(
+                    mk("S002", Severity::Warning)
+                        .at_cell(last, Some(c.col))
+                        .value(header)
+                        .msg(
+                            format!("列“{header}”无法对应到{}的任何字段，该列未导入{gz}", t.table.label),
+                            format!("column “{header}” matches no field of {}; not imported{ge}", t.table.key),
+                        )
+                        .fix("把列名改为标准列名，或把 learned.toml 中该列的写法核对后用 --aliases 再运行", "rename it to a standard label, or review it in learned.toml and pass that file with --aliases"),
+                );
+            }
+            _ => {}
         }
     }
     for (i, f) in t.fields.iter().enumerate() {
@@ -452,10 +527,161 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str) -> Result<Head
     Ok(Head {
         table: kind,
         header: (first, last),
-        columns,
+        columns: assigned,
         findings,
         labels,
     })
+}
+
+/// Map the columns of a header block to fields, one to one: labels and aliases first
+/// (leftmost wins, a repeat is a duplicate), then by best total of header and content
+/// scores above `ASSIGN_FLOOR`.
+fn assign(
+    t: &TableSchema,
+    ti: usize,
+    labels: &[Vec<String>],
+    samples: &[Vec<&Raw>],
+    memo: &FitMemo,
+    ctx: &Ctx,
+) -> Vec<Column> {
+    let lex = ctx.lexicon;
+    let nf = t.fields.len();
+    let mut columns: Vec<Column> = Vec::new();
+    let mut taken = vec![false; nf];
+    // (column position in `columns`, header fits) of columns left for scoring.
+    let mut open: Vec<(usize, Vec<score::HeaderFit>)> = Vec::new();
+    for (c, parts) in labels.iter().enumerate() {
+        if parts.is_empty() {
+            continue;
+        }
+        let header = parts.join("›");
+        let leaf = parts.last().cloned().unwrap_or_default();
+        let mut fits = memo.fits(ti, t, parts, lex);
+        // The field whose label the lowest part is, if any.
+        let mut exact = fits
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.how == score::HeaderHow::Label)
+            .max_by(|a, b| a.1.score.partial_cmp(&b.1.score).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0)))
+            .map(|(f, _)| f);
+        // A label found only in a parent ("用途" over "经营种类") does not name the column
+        // when the column's own header says something else: it is scored like the rest.
+        if let Some(f) = exact {
+            let own = fits
+                .iter()
+                .enumerate()
+                .any(|(g, h)| g != f && h.how != score::HeaderHow::Label && h.score >= 0.6);
+            if fits[f].score < 1.0 && own {
+                fits[f].score = 0.6;
+                fits[f].how = score::HeaderHow::Similar(parts[0].clone());
+                exact = None;
+            }
+        }
+        let mut col = Column {
+            col: c as u32,
+            header,
+            ..Column::default()
+        };
+        match exact {
+            Some(f) if taken[f] => {
+                col.how = How::Duplicate;
+                col.candidates = vec![(f, 1.0)];
+            }
+            Some(f) => {
+                taken[f] = true;
+                col.field = Some(f);
+                col.how = How::Label;
+                col.evidence = score::header_words(&fits[f], &leaf, &t.fields[f].label);
+            }
+            None if is_marker(&lex.seq_labels, &leaf) => col.how = How::Seq,
+            None if is_marker(&lex.note_labels, &leaf) => col.how = How::Note,
+            None => open.push((columns.len(), fits)),
+        }
+        columns.push(col);
+    }
+    // Totals for the open columns against the fields still free.
+    let mut totals: Vec<Vec<(f64, String)>> = vec![Vec::new(); open.len()];
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+    for (k, (pos, fits)) in open.iter().enumerate() {
+        let c = columns[*pos].col as usize;
+        let vals: &[&Raw] = samples.get(c).map(Vec::as_slice).unwrap_or(&[]);
+        let leaf = labels[c].last().cloned().unwrap_or_default();
+        totals[k] = vec![(0.0, String::new()); nf];
+        for fi in 0..nf {
+            if taken[fi] {
+                continue;
+            }
+            let f = &t.fields[fi];
+            let h = &fits[fi];
+            // Content is worth looking at where the header says something, or where the
+            // type alone is telling.
+            let content = if h.score >= 0.3 || strong(f) {
+                Some(score::content_score(f, vals, ctx))
+            } else {
+                None
+            };
+            let mut total = h.score;
+            let mut why = score::header_words(h, &leaf, &f.label);
+            if let Some(cf) = content {
+                total += 0.6 * cf.support();
+                if cf.contradicts() {
+                    total -= 0.4;
+                }
+                why = format!("{why}；{}", score::content_words(&cf, f));
+            }
+            totals[k][fi] = (total, why);
+            if total >= ASSIGN_FLOOR {
+                pairs.push((total, k, fi));
+            }
+        }
+    }
+    let picked = greedy(&mut pairs, open.len(), nf);
+    let mut col_pick: Vec<Option<(f64, usize)>> = vec![None; open.len()];
+    let mut field_pick: Vec<Option<usize>> = vec![None; nf];
+    for &(s, k, fi) in &picked {
+        col_pick[k] = Some((s, fi));
+        field_pick[fi] = Some(k);
+    }
+    for (k, (pos, _)) in open.iter().enumerate() {
+        let mut cands: Vec<(usize, f64)> = totals[k]
+            .iter()
+            .enumerate()
+            .filter(|(fi, (s, _))| !taken[*fi] && *s >= 0.3)
+            .map(|(fi, (s, _))| (fi, *s))
+            .collect();
+        cands.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal));
+        let col = &mut columns[*pos];
+        match col_pick[k] {
+            Some((s, fi)) => {
+                // Weak, or a close rival: another field for this column, or another column
+                // left over for this field.
+                let rival_field = cands.iter().any(|&(g, x)| g != fi && x >= s - MARGIN);
+                let rival_col = (0..open.len()).any(|j| {
+                    j != k && col_pick[j].is_none() && totals[j][fi].0 >= s - MARGIN
+                });
+                col.field = Some(fi);
+                col.how = How::Guess;
+                col.weak = s < SURE || rival_field || rival_col;
+                col.evidence = totals[k][fi].1.clone();
+                col.score = s;
+            }
+            None => {
+                col.how = How::Unmapped;
+                col.evidence = cands
+                    .first()
+                    .map(|&(fi, _)| totals[k][fi].1.clone())
+                    .unwrap_or_default();
+            }
+        }
+        col.candidates = cands.into_iter().take(3).collect();
+    }
+    columns
+}
+
+/// A type whose values alone can name the column (a valid ID number, a code pattern).
+fn strong(f: &crate::schema::Field) -> bool {
+    matches!(f.ty, FieldType::IdCard | FieldType::Phone | FieldType::Lon | FieldType::Lat)
+        || (f.ty == FieldType::Code && f.regex.is_some())
 }
 
 /// What a row below the header block is.
@@ -593,7 +819,7 @@ mod tests {
 
     fn recog(g: &Grid) -> Recognised {
         let s = Schemas::shipped().unwrap();
-        match recognise(g, &s, "f.xlsx") {
+        match recognise(g, &s, "f.xlsx", NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()) {
             Outcome::Table(r) => r,
             other => panic!("{other:?}"),
         }

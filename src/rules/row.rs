@@ -347,6 +347,7 @@ mod tests {
                 header: f.label.clone(),
                 field: Some(i),
                 how: crate::recognise::How::Label,
+                ..Column::default()
             })
             .collect();
         let mut raw = vec![Raw::Empty; s.fields.len()];
@@ -542,6 +543,7 @@ mod tests {
             header: "层数".into(),
             field: s.field_index("floors"),
             how: crate::recognise::How::Label,
+            ..Column::default()
         }];
         let row = GridRow {
             idx: 3,

@@ -146,6 +146,19 @@ pub struct Field {
     pub description: String,
     #[serde(default)]
     pub example: String,
+    /// The short words that carry the field's meaning in any header wording: groups of
+    /// interchangeable words, every group a part of the meaning
+    /// (`[["鉴定", "评定"], ["等级", "级别"]]`). Used when no label or alias matches.
+    #[serde(default)]
+    pub concepts: Vec<Vec<String>>,
+    /// What the values of a text field look like, for recognising a column by its
+    /// content: `person_name`, `address`, `place` (a village, a group) or `free_text`.
+    #[serde(default)]
+    pub profile: Option<Profile>,
+    /// Written forms that mean something the campaign has no value for (窑洞): form →
+    /// why, said in the finding.
+    #[serde(default)]
+    pub no_equivalent: HashMap<String, String>,
     /// Compiled `pattern`.
     #[serde(skip)]
     pub regex: Option<regex::Regex>,
@@ -217,6 +230,16 @@ fn check_field(f: &Field) -> Result<(), ValidationError> {
         }
     }
     Ok(())
+}
+
+/// What a text field's values look like (see `Field::profile`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    PersonName,
+    Address,
+    Place,
+    FreeText,
 }
 
 /// A condition of a row rule: the field's canonical value is (not) one of `in`, or (not) present.
@@ -332,6 +355,28 @@ pub struct Lexicon {
     /// 问题清单): skipped without a finding.
     #[serde(default)]
     pub ignored_sheets: Vec<String>,
+    /// Interchangeable spellings, the first of each group the one kept (它/他, 整改/整治):
+    /// applied to both sides when enum forms are compared.
+    #[serde(default)]
+    pub equivalents: Vec<Vec<String>>,
+    /// Words that turn a value into its opposite (不, 未, 非 …): a qualifier holding one
+    /// never maps a form to the value it negates.
+    #[serde(default)]
+    pub negations: Vec<String>,
+    /// Words that add nothing to an enum value ("消防隐患" is 消防安全): dropped before
+    /// an abbreviation is looked for.
+    #[serde(default)]
+    pub neutral_words: Vec<String>,
+    /// Header words that say nothing about the field ("情况", "名称"): not counted when
+    /// measuring how much of a header its concept words explain.
+    #[serde(default)]
+    pub header_filler: Vec<String>,
+    /// Words an address holds (号, 组, 路 …), for recognising an address column.
+    #[serde(default)]
+    pub address_markers: Vec<String>,
+    /// How place names end (村, 社区, 组, 屯 …), for recognising a village or group column.
+    #[serde(default)]
+    pub place_suffixes: Vec<String>,
 }
 
 /// All schemas of a run.

@@ -1,0 +1,468 @@
+//! How a written enum form reaches a canonical value when it is not one of the schema's
+//! values or synonyms word for word (issue "Recognise any village's workbook").
+//!
+//! The policy, in order:
+//! 1. **Exact**: the form, or the form without any parenthetical ("存在严重安全隐患(…)"),
+//!    or the form without the lexicon's neutral words ("消防隐患" → "消防"), is a value or
+//!    a synonym.
+//! 2. **Abbreviation or reordering**: the form is made only of the characters of one
+//!    value's (or synonym's) own characters: "混凝土结构" → 钢筋混凝土结构, "零售批发" →
+//!    批发零售. When several values fit, the one holding the form whole beats one holding
+//!    it in order, which beats one holding its characters in any order; a tie is ambiguous.
+//! 3. **Typo**: the form differs from a value or synonym of the same length in exactly one
+//!    character ("砌体结沟", "已整冶", "经营姓"): never corrected, an error that suggests it.
+//! 4. **Qualifier**: a value or synonym of two or more characters stands whole in the form
+//!    and the rest is a qualifier or a note ("A级房屋", "钢结构厂房", "暂未发现安全隐患").
+//!    The longest such form wins; it is refused when the rest holds a negation ("不存在…")
+//!    or when another value explains more of the form's characters ("住宅兼经营" is nearer
+//!    自住兼经营 than 经营性 although "经营" stands whole in it).
+//!
+//! Character equivalents (它/他, 整改/整治) are applied to both sides first. Every word this
+//! needs is in the lexicon.
+
+use crate::schema::{Field, Lexicon};
+use crate::text::norm_key;
+
+/// How a form was mapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// A value or synonym as written (after normalisation).
+    Exact,
+    /// Made only of one value's characters.
+    Abbreviation,
+    /// A value found whole with a qualifier or note around it.
+    Qualifier,
+}
+
+/// The outcome for one written form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolved {
+    Value(String, Rule),
+    /// Several values fit equally: they are named, none is chosen.
+    Ambiguous(Vec<String>),
+    /// One character away from this value: a typo, not corrected.
+    Typo(String),
+    /// Nothing fits.
+    Unknown,
+}
+
+/// Normalised key of a form: `norm_key`, then the lexicon's equivalents.
+pub fn key(lex: &Lexicon, s: &str) -> String {
+    let mut k = norm_key(s);
+    for group in &lex.equivalents {
+        let Some((canon, variants)) = group.split_first() else {
+            continue;
+        };
+        let canon = norm_key(canon);
+        for v in variants {
+            let v = norm_key(v);
+            if !v.is_empty() && k.contains(&v) {
+                k = k.replace(&v, &canon);
+            }
+        }
+    }
+    k
+}
+
+/// The form without any bracketed part, anywhere.
+pub fn strip_parens(k: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0i32;
+    for c in k.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = (depth - 1).max(0),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn without_neutral(lex: &Lexicon, k: &str) -> String {
+    let mut out = k.to_string();
+    for w in &lex.neutral_words {
+        let w = norm_key(w);
+        if !w.is_empty() {
+            out = out.replace(&w, "");
+        }
+    }
+    out
+}
+
+/// Every written form of the field's values: (normalised form, canonical value).
+fn forms<'a>(field: &'a Field, lex: &Lexicon) -> Vec<(String, &'a str)> {
+    let mut out: Vec<(String, &str)> = Vec::new();
+    let all = field
+        .values
+        .iter()
+        .map(|v| (v, v))
+        .chain(field.synonyms.iter());
+    for (written, canon) in all {
+        let k = key(lex, written);
+        let bare = strip_parens(&k);
+        for f in [k, bare] {
+            if !f.is_empty() && !out.iter().any(|(g, c)| *g == f && *c == canon.as_str()) {
+                out.push((f, canon.as_str()));
+            }
+        }
+    }
+    out
+}
+
+fn distinct(mut v: Vec<&str>) -> Vec<String> {
+    v.sort_unstable();
+    v.dedup();
+    v.into_iter().map(str::to_string).collect()
+}
+
+/// Is `small` a subsequence of `big` (characters in order, gaps allowed)?
+fn subsequence(small: &str, big: &str) -> bool {
+    let mut it = big.chars();
+    small.chars().all(|c| it.any(|b| b == c))
+}
+
+/// Resolve a written form (one list item, not a whole list).
+pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
+    let k = key(lex, written);
+    if k.is_empty() {
+        return Resolved::Unknown;
+    }
+    let forms = forms(field, lex);
+    let exact = |s: &str| forms.iter().find(|(f, _)| f == s).map(|(_, c)| *c);
+    let bare = strip_parens(&k);
+    let plain = without_neutral(lex, &bare);
+    for cand in [&k, &bare, &plain] {
+        if let Some(c) = exact(cand) {
+            return Resolved::Value(c.to_string(), Rule::Exact);
+        }
+    }
+    if bare.is_empty() {
+        return Resolved::Unknown;
+    }
+    // 2. Made only of one value's characters.
+    let w = if plain.is_empty() { &bare } else { &plain };
+    let mut best_rank = 0;
+    let mut ranked: Vec<&str> = Vec::new();
+    for (f, c) in &forms {
+        if !w.chars().all(|ch| f.contains(ch)) {
+            continue;
+        }
+        let rank = if f.contains(w.as_str()) {
+            3
+        } else if subsequence(w, f) {
+            2
+        } else {
+            1
+        };
+        if rank > best_rank {
+            best_rank = rank;
+            ranked.clear();
+        }
+        if rank == best_rank {
+            ranked.push(c);
+        }
+    }
+    let ranked = distinct(ranked);
+    match ranked.len() {
+        0 => {}
+        1 => return Resolved::Value(ranked[0].clone(), Rule::Abbreviation),
+        _ => return Resolved::Ambiguous(ranked),
+    }
+    // 3. One character off a form of the same length.
+    let n = bare.chars().count();
+    if n >= 2 {
+        let typos: Vec<&str> = forms
+            .iter()
+            .filter(|(f, _)| {
+                f.chars().count() == n && f.chars().zip(bare.chars()).filter(|(a, b)| a != b).count() == 1
+            })
+            .map(|(_, c)| *c)
+            .collect();
+        let typos = distinct(typos);
+        if typos.len() == 1 {
+            return Resolved::Typo(typos[0].clone());
+        }
+    }
+    // 4. A form found whole, with a qualifier around it. Of the values with such a form,
+    // the one whose forms explain most of the written characters wins, then the one with
+    // the longest form found.
+    let cover = |canon: &str| {
+        let chars: Vec<char> = forms
+            .iter()
+            .filter(|(_, c)| *c == canon)
+            .flat_map(|(f, _)| f.chars())
+            .collect();
+        bare.chars().filter(|ch| chars.contains(ch)).count()
+    };
+    // (canonical, cover, longest whole form, that form)
+    let mut found: Vec<(&str, usize, usize, &str)> = Vec::new();
+    for (f, c) in &forms {
+        let len = f.chars().count();
+        if len < 2 || !bare.contains(f.as_str()) {
+            continue;
+        }
+        match found.iter_mut().find(|x| x.0 == *c) {
+            Some(x) if len > x.2 => {
+                x.2 = len;
+                x.3 = f;
+            }
+            Some(_) => {}
+            None => found.push((c, cover(c), len, f)),
+        }
+    }
+    found.sort_by(|a, b| (b.1, b.2).cmp(&(a.1, a.2)));
+    let Some(&(winner, mine, len, matched)) = found.first() else {
+        return Resolved::Unknown;
+    };
+    let tied: Vec<&str> = found
+        .iter()
+        .filter(|x| (x.1, x.2) == (mine, len))
+        .map(|x| x.0)
+        .collect();
+    if tied.len() > 1 {
+        return Resolved::Ambiguous(distinct(tied));
+    }
+    let rest = bare.replacen(matched, "", 1);
+    let negated = lex
+        .negations
+        .iter()
+        .map(|x| norm_key(x))
+        .any(|x| !x.is_empty() && rest.contains(&x) && !matched.contains(&x));
+    if negated {
+        return Resolved::Unknown;
+    }
+    // The rest holding another value whole is two values, not a value and a note.
+    let other: Vec<&str> = forms
+        .iter()
+        .filter(|(f, c)| *c != winner && f.chars().count() >= 2 && rest.contains(f.as_str()))
+        .map(|(_, c)| *c)
+        .collect();
+    if !other.is_empty() {
+        let mut all = other;
+        all.push(winner);
+        return Resolved::Ambiguous(distinct(all));
+    }
+    let mut rivals: Vec<&str> = forms
+        .iter()
+        .map(|(_, c)| *c)
+        .filter(|c| *c != winner && cover(c) > mine)
+        .collect();
+    if !rivals.is_empty() {
+        rivals.push(winner);
+        return Resolved::Ambiguous(distinct(rivals));
+    }
+    Resolved::Value(winner.to_string(), Rule::Qualifier)
+}
+
+/// Split an enum list into its items: any punctuation or `+` between values (brackets
+/// excepted: a parenthetical stays with its item). A run of values written with no
+/// separator at all ("停止使用封控警示") is cut where values meet, when that covers it.
+pub fn split_list(field: &Field, lex: &Lexicon, written: &str) -> Vec<String> {
+    let k = crate::text::nfkc_trim(written);
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut depth = 0i32;
+    let explicit: Vec<String> = lex
+        .list_separators
+        .iter()
+        .map(|s| crate::text::nfkc_trim(s))
+        .filter(|s| !s.is_empty())
+        .collect();
+    for c in k.chars() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth = (depth - 1).max(0),
+            _ => {}
+        }
+        let sep = depth == 0
+            && !matches!(c, '(' | ')' | '（' | '）')
+            && (is_separator(c) || explicit.iter().any(|s| s.chars().eq(std::iter::once(c))));
+        if sep {
+            parts.push(std::mem::take(&mut cur));
+        } else {
+            cur.push(c);
+        }
+    }
+    parts.push(cur);
+    let parts: Vec<String> = parts
+        .into_iter()
+        .map(|p| crate::text::nfkc_trim(&p))
+        .filter(|p| !p.is_empty())
+        .collect();
+    // One unseparated run: cut it where whole values meet.
+    if parts.len() == 1 && !matches!(resolve(field, lex, &parts[0]), Resolved::Value(..)) {
+        if let Some(cut) = segment(field, lex, &parts[0]) {
+            return cut;
+        }
+    }
+    parts
+}
+
+/// A list separator: ASCII punctuation or a symbol, CJK punctuation, full-width forms.
+fn is_separator(c: char) -> bool {
+    (c.is_ascii_punctuation() && c != '(' && c != ')')
+        || ('\u{3000}'..='\u{303F}').contains(&c)
+        || ('\u{FF01}'..='\u{FF0F}').contains(&c)
+        || ('\u{FF1A}'..='\u{FF20}').contains(&c)
+        || c.is_whitespace()
+        || matches!(c, '・' | '·' | '／' | '＋')
+}
+
+/// Cover a run wholly by values and synonyms, longest first; None when it cannot be.
+fn segment(field: &Field, lex: &Lexicon, run: &str) -> Option<Vec<String>> {
+    let chars: Vec<char> = norm_key(run).chars().collect();
+    let forms = forms(field, lex);
+    let n = chars.len();
+    // best[i]: a cover of chars[i..] with the fewest pieces.
+    let mut best: Vec<Option<Vec<String>>> = vec![None; n + 1];
+    best[n] = Some(Vec::new());
+    for i in (0..n).rev() {
+        let mut pick: Option<Vec<String>> = None;
+        for (f, _) in &forms {
+            let fc: Vec<char> = f.chars().collect();
+            if fc.len() < 2 || i + fc.len() > n || chars[i..i + fc.len()] != fc[..] {
+                continue;
+            }
+            if let Some(rest) = &best[i + fc.len()] {
+                if pick.as_ref().is_none_or(|p| rest.len() + 1 < p.len()) {
+                    let mut v = vec![f.clone()];
+                    v.extend(rest.iter().cloned());
+                    pick = Some(v);
+                }
+            }
+        }
+        best[i] = pick;
+    }
+    best[0].take().filter(|v| v.len() > 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cells::testutil::*;
+    use crate::schema::TableKind::*;
+
+    fn r(t: crate::schema::TableKind, key: &str, s: &str) -> Resolved {
+        resolve(field(t, key), &schemas().lexicon, s)
+    }
+    fn v(s: &str, rule: Rule) -> Resolved {
+        Resolved::Value(s.into(), rule)
+    }
+
+    #[test]
+    fn abbreviation() {
+        assert_eq!(
+            r(Buildings, "structure", "钢筋混凝土"),
+            v("钢筋混凝土结构", Rule::Abbreviation)
+        );
+        assert_eq!(
+            r(Buildings, "structure", "底部框架-抗震墙"),
+            v("底部框架-抗震墙上部砌体结构", Rule::Abbreviation)
+        );
+        assert_eq!(
+            r(Hazards, "hazard_type", "燃气"),
+            v("燃气安全", Rule::Abbreviation)
+        );
+    }
+
+    #[test]
+    fn reordering() {
+        assert_eq!(
+            r(Buildings, "business_type", "零售批发"),
+            v("批发零售", Rule::Abbreviation)
+        );
+        assert_eq!(
+            r(Buildings, "business_type", "宾馆民宿"),
+            v("民宿宾馆", Rule::Abbreviation)
+        );
+    }
+
+    #[test]
+    fn qualifier_and_note() {
+        assert_eq!(
+            r(Buildings, "appraisal_grade", "A级房屋"),
+            v("A级", Rule::Qualifier)
+        );
+        assert_eq!(
+            r(Buildings, "structure", "钢结构厂房"),
+            v("钢结构", Rule::Qualifier)
+        );
+        assert_eq!(
+            r(Buildings, "judgement", "暂未发现安全隐患"),
+            v("未发现安全隐患", Rule::Qualifier)
+        );
+        assert_eq!(
+            r(Hazards, "level", "一般性隐患"),
+            v("一般隐患", Rule::Qualifier)
+        );
+    }
+
+    #[test]
+    fn parenthetical_anywhere() {
+        assert_eq!(
+            r(Buildings, "judgement", "存在(较)严重安全隐患"),
+            v("存在严重安全隐患", Rule::Exact)
+        );
+        assert_eq!(
+            r(Hazards, "status", "已整治（待验收）"),
+            v("已整治", Rule::Exact)
+        );
+    }
+
+    #[test]
+    fn equivalents_and_neutral_words() {
+        assert_eq!(r(Buildings, "structure", "其它"), v("其他", Rule::Exact));
+        assert_eq!(
+            r(Hazards, "status", "已整改"),
+            v("已整治", Rule::Exact)
+        );
+        assert_eq!(
+            r(Hazards, "hazard_type", "燃气隐患"),
+            v("燃气安全", Rule::Abbreviation)
+        );
+    }
+
+    #[test]
+    fn typos_are_not_corrected() {
+        assert_eq!(
+            r(Buildings, "structure", "砌体结沟"),
+            Resolved::Typo("砌体结构".into())
+        );
+        assert_eq!(
+            r(Hazards, "status", "已整冶"),
+            Resolved::Typo("已整治".into())
+        );
+        assert_eq!(r(Buildings, "use", "经营姓"), Resolved::Typo("经营性".into()));
+    }
+
+    #[test]
+    fn ambiguity_and_negation() {
+        // 结构 is in nearly every structure value.
+        assert!(matches!(
+            r(Buildings, "structure", "结构"),
+            Resolved::Ambiguous(v) if v.len() > 2
+        ));
+        // "经营" stands whole, but 自住兼经营 explains more of it.
+        assert!(matches!(
+            r(Buildings, "use", "住宅兼经营"),
+            Resolved::Ambiguous(v) if v.contains(&"自住兼经营".to_string())
+        ));
+        assert_eq!(r(Buildings, "judgement", "不存在安全隐患"), Resolved::Unknown);
+    }
+
+    #[test]
+    fn lists_split_on_any_punctuation_and_runs() {
+        let f = field(Hazards, "measure");
+        let lex = &schemas().lexicon;
+        assert_eq!(
+            split_list(f, lex, "停止使用+封控警示＋维修加固"),
+            vec!["停止使用", "封控警示", "维修加固"]
+        );
+        assert_eq!(split_list(f, lex, "停止使用封控警示"), vec!["停止使用", "封控警示"]);
+        assert_eq!(
+            split_list(f, lex, "拆除(部分)；其他"),
+            vec!["拆除(部分)", "其他"]
+        );
+    }
+}
