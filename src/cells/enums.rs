@@ -76,8 +76,8 @@ fn unmapped(field: &Field, s: &str, how: &Resolved) -> Issue {
     let allowed = field.values.join("、");
     let (zh, en, gz, ge) = match how {
         Resolved::Typo(g) => (
-            format!("{}“{s}”疑似错别字，不是允许的选项", field.label),
-            format!("{} “{s}” looks like a typo, not an allowed value", field.label_en),
+            format!("{}“{s}”与选项“{g}”只差一个字，可能是错别字，也可能是未收录的写法，不自动改", field.label),
+            format!("{} “{s}” is one character off the value {g}: a typo or an unlisted wording, not corrected", field.label_en),
             format!("您是否想填：{g}？"),
             format!("did you mean {g}? "),
         ),

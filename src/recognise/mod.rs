@@ -231,11 +231,23 @@ fn block_score(ti: usize, t: &TableSchema, labels: &[Vec<String>], memo: &FitMem
         .identity
         .iter()
         .all(|k| t.field_index(k).is_some_and(|i| seen[i]));
-    let enough = n >= 3.max((t.fields.len() * 3).div_ceil(10));
+    let enough = n >= 3.min(t.fields.len());
     if !id_ok || !enough {
         return 0.0;
     }
     total
+}
+
+/// A "填报单位：… 填报日期：…" line above the header (the lexicon's `fill_line_markers`).
+fn is_fill_line(view: &HeaderView, row: u32, width: u32, lex: &Lexicon) -> bool {
+    (0..width).any(|c| {
+        let t = nfkc_nospace(&view.text(row, c));
+        !t.is_empty()
+            && lex
+                .fill_line_markers
+                .iter()
+                .any(|m| t.contains(nfkc_nospace(m).as_str()))
+    })
 }
 
 /// One-to-one by best score first: (score, column, field) → the pairs kept.
@@ -362,6 +374,9 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDa
         .map(|r| r.idx)
         .collect();
     for &first in &top_rows {
+        if is_fill_line(&view, first, width, lex) {
+            continue;
+        }
         for h in 1..=MAX_HEADER_ROWS {
             let last = first + h - 1;
             let labels = block_labels(&view, first, last, width);
@@ -396,11 +411,8 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDa
             .filter(|x| !x.is_empty())
             .collect();
         distinct.dedup();
-        let fill_line = distinct
-            .iter()
-            .any(|x| x.contains("填报") || x.contains("单位："));
         if distinct.len() < 2
-            || fill_line
+            || is_fill_line(&view, above, width, lex)
             || block_score(ti, t, &block_labels(&view, above, last, width), &memo, lex) < best_score
         {
             break;

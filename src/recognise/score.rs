@@ -235,10 +235,8 @@ pub fn content_score(f: &Field, samples: &[&Raw], ctx: &Ctx) -> ContentFit {
     let mut n = 0;
     for raw in samples {
         let parsed = cells::parse(f, raw, ctx);
-        let bad = parsed
-            .issue
-            .as_ref()
-            .is_some_and(|i| i.severity == crate::finding::Severity::Error);
+        // Any issue, a warning too (a phone that is not one), means the value does not fit.
+        let bad = parsed.issue.is_some();
         if !bad && parsed.val.is_empty() {
             continue; // a placeholder says nothing
         }

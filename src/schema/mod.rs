@@ -367,6 +367,10 @@ pub struct Lexicon {
     /// an abbreviation is looked for.
     #[serde(default)]
     pub neutral_words: Vec<String>,
+    /// A line above the header holding one of these ("填报单位：", "填报日期：") is not
+    /// part of the header.
+    #[serde(default)]
+    pub fill_line_markers: Vec<String>,
     /// Header words that say nothing about the field ("情况", "名称"): not counted when
     /// measuring how much of a header its concept words explain.
     #[serde(default)]
