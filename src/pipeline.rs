@@ -52,6 +52,9 @@ pub struct FileOut {
     pub records: [Vec<Record>; 3],
     /// Rows read per table.
     pub rows_read: [usize; 3],
+    /// Non-empty rows of sheets that hold content but no recognised table: each is
+    /// rejected with an S007 finding (see `unrecognised_rows`).
+    pub rows_unrecognised: usize,
 }
 
 /// A whole run.
@@ -348,6 +351,7 @@ fn process_pieces(
         changes: ChangeLog::default(),
         records: [Vec::new(), Vec::new(), Vec::new()],
         rows_read: [0; 3],
+        rows_unrecognised: 0,
     };
     let rel = input.rel.as_str();
     let ctx = Ctx {
@@ -429,7 +433,11 @@ fn process_pieces(
                 info.columns = head.columns;
                 info.skipped = skipped;
             }
-            HeadState::Not(Outcome::NoTable) => no_table_sheets.push(grid.name.clone()),
+            HeadState::Not(Outcome::NoTable) => {
+                no_table_sheets.push(grid.name.clone());
+                out.rows_unrecognised +=
+                    unrecognised_rows(&grid, rel, &opts.schemas, &mut out.findings);
+            }
             HeadState::Not(_) | HeadState::Pending => {}
         }
         if opts.keep_grids {
@@ -485,6 +493,69 @@ fn process_pieces(
         }
     }
     out
+}
+
+/// The most findings one unrecognised sheet lists row by row; the rest are counted in
+/// one sheet-level finding.
+pub const UNRECOGNISED_ROW_FINDINGS: usize = 2000;
+
+/// Account for every non-empty row of a sheet that holds content but no recognised
+/// table: an S007 error per row (up to `UNRECOGNISED_ROW_FINDINGS`, then one finding
+/// for the rest). Returns how many rows there were.
+fn unrecognised_rows(grid: &Grid, rel: &str, schemas: &Schemas, findings: &mut Vec<Finding>) -> usize {
+    let ids: Vec<String> = schemas
+        .tables
+        .iter()
+        .map(|t| {
+            let labels: Vec<&str> = t
+                .table
+                .identity
+                .iter()
+                .filter_map(|k| t.field(k).map(|f| f.label.as_str()))
+                .collect();
+            format!("{}（{}）", t.table.label, labels.join("、"))
+        })
+        .collect();
+    let why_zh = format!(
+        "前{}行中找不到能对应到{}等列的表头",
+        recognise::HEADER_SEARCH_ROWS,
+        ids.join("；")
+    );
+    let rows: Vec<&GridRow> = grid.rows.iter().filter(|r| r.cells.iter().any(|c| !c.is_empty())).collect();
+    for r in rows.iter().take(UNRECOGNISED_ROW_FINDINGS) {
+        let first = r.cells.iter().position(|c| !c.is_empty()).map(|c| c as u32);
+        let shown = first.map(|c| r.get(c).display()).unwrap_or_default();
+        findings.push(
+            Finding::new("S007", Severity::Error)
+                .at_file(rel)
+                .at_sheet(&grid.name)
+                .at_cell(r.idx, first)
+                .value(&crate::text::truncate_chars(&shown, 60))
+                .msg(
+                    format!("工作表“{}”没有识别出任何表（{why_zh}），本行未导入", grid.name),
+                    format!("sheet “{}” holds no recognised table (no header naming the identity columns in the first {} rows); this row is not imported", grid.name, recognise::HEADER_SEARCH_ROWS),
+                )
+                .fix(
+                    "把表头改为标准列名（selfbuilt template 生成的模板），或核对 learned.toml 后用 --aliases 再运行",
+                    "use the standard column labels (selfbuilt template), or review learned.toml and run again with --aliases",
+                ),
+        );
+    }
+    if rows.len() > UNRECOGNISED_ROW_FINDINGS {
+        let rest = rows.len() - UNRECOGNISED_ROW_FINDINGS;
+        let (a, b) = (rows[UNRECOGNISED_ROW_FINDINGS].idx + 1, rows[rows.len() - 1].idx + 1);
+        findings.push(
+            Finding::new("S007", Severity::Error)
+                .at_file(rel)
+                .at_sheet(&grid.name)
+                .msg(
+                    format!("工作表“{}”另有 {rest} 个非空行（第{a}–{b}行）同样未导入", grid.name),
+                    format!("sheet “{}” has {rest} more non-empty rows (rows {a}–{b}) not imported", grid.name),
+                )
+                .fix("同上", "as above"),
+        );
+    }
+    rows.len()
 }
 
 /// The most common village named by a file's rows, else one inferred from its hazards'
@@ -595,6 +666,7 @@ where
                     changes: ChangeLog::default(),
                     records: [Vec::new(), Vec::new(), Vec::new()],
                     rows_read: [0; 3],
+                    rows_unrecognised: 0,
                 }
             })
         })

@@ -87,6 +87,14 @@ pub fn label_key(s: &str) -> String {
     out
 }
 
+/// At most `n` characters of `s`, with "…" when it was cut.
+pub fn truncate_chars(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 /// Column letters of a 0-based column index: 0 → A, 26 → AA.
 pub fn col_letters(col: u32) -> String {
     let mut s = String::new();

@@ -24,6 +24,8 @@ pub struct Summary {
     pub files_read: usize,
     pub files_unreadable: usize,
     pub rows_read: usize,
+    /// Non-empty rows of sheets in which no table was recognised (each rejected with S007).
+    pub rows_unrecognised: usize,
     pub tables: std::collections::BTreeMap<&'static str, TableCounts>,
     pub findings: std::collections::BTreeMap<&'static str, usize>,
     pub changes: usize,
@@ -62,6 +64,7 @@ pub fn build(run: &Run, tally: &Tally) -> Summary {
         files_read: run.files.len(),
         files_unreadable: unreadable,
         rows_read,
+        rows_unrecognised: run.files.iter().map(|f| f.rows_unrecognised).sum(),
         tables,
         findings,
         changes: run.change_count(),

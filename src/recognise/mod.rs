@@ -712,6 +712,8 @@ pub struct RowKinds {
     field_cols: Vec<u32>,
     totals: Vec<String>,
     footers: Vec<String>,
+    /// Columns of the table's identity fields.
+    identity_cols: Vec<u32>,
     /// Each column's header labels as keys, for spotting a repeated header row.
     label_keys: Vec<Vec<String>>,
 }
@@ -730,6 +732,14 @@ impl RowKinds {
             // Markers and labels as keys once, not once per row.
             totals: lex.total_markers.iter().map(|m| nfkc_nospace(m)).collect(),
             footers: lex.footer_markers.iter().map(|m| nfkc_nospace(m)).collect(),
+            identity_cols: {
+                let t = schemas.table(head.table);
+                head.columns
+                    .iter()
+                    .filter(|c| c.field.is_some_and(|f| t.table.identity.contains(&t.fields[f].key)))
+                    .map(|c| c.col)
+                    .collect()
+            },
             label_keys: head
                 .labels
                 .iter()
@@ -749,7 +759,25 @@ impl RowKinds {
             .map(|c| nfkc_nospace(&c.display()))
             .unwrap_or_default();
         let starts = |list: &[String]| list.iter().any(|m| first_text.starts_with(m.as_str()));
-        if starts(&self.totals) {
+        // A one-character marker (共) only with a count after it ("共68户").
+        let total_text = |t: &str| {
+            self.totals.iter().any(|m| {
+                t.strip_prefix(m.as_str()).is_some_and(|rest| {
+                    m.chars().count() > 1 || rest.starts_with(|c: char| c.is_ascii_digit())
+                })
+            })
+        };
+        // A total line may start with a sum: then its identity is empty and some cell
+        // holds the marker.
+        let total_elsewhere = || {
+            !self.identity_cols.is_empty()
+                && self.identity_cols.iter().all(|&c| row.get(c).is_empty())
+                && row
+                    .cells
+                    .iter()
+                    .any(|c| matches!(c, Raw::Text(s) if total_text(&nfkc_nospace(s))))
+        };
+        if total_text(&first_text) || total_elsewhere() {
             RowKind::Skip("合计/小计行")
         } else if starts(&self.footers) {
             RowKind::Skip("表尾说明或签名行")
