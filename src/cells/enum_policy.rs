@@ -49,15 +49,10 @@ pub enum Resolved {
 /// Normalised key of a form: `norm_key`, then the lexicon's equivalents.
 pub fn key(lex: &Lexicon, s: &str) -> String {
     let mut k = norm_key(s);
-    for group in &lex.equivalents {
-        let Some((canon, variants)) = group.split_first() else {
-            continue;
-        };
-        let canon = norm_key(canon);
+    for (canon, variants) in &lex.keys.equivalents {
         for v in variants {
-            let v = norm_key(v);
-            if !v.is_empty() && k.contains(&v) {
-                k = k.replace(&v, &canon);
+            if k.contains(v.as_str()) {
+                k = k.replace(v.as_str(), canon);
             }
         }
     }
@@ -81,18 +76,26 @@ pub fn strip_parens(k: &str) -> String {
 
 fn without_neutral(lex: &Lexicon, k: &str) -> String {
     let mut out = k.to_string();
-    for w in &lex.neutral_words {
-        let w = norm_key(w);
-        if !w.is_empty() {
-            out = out.replace(&w, "");
-        }
+    for w in &lex.keys.neutral_words {
+        out = out.replace(w.as_str(), "");
     }
     out
 }
 
-/// Every written form of the field's values: (normalised form, canonical value).
-fn forms<'a>(field: &'a Field, lex: &Lexicon) -> Vec<(String, &'a str)> {
-    let mut out: Vec<(String, &str)> = Vec::new();
+/// Every written form of the field's values (worked out when the schemas are loaded).
+fn forms(field: &Field) -> Vec<(&str, &str)> {
+    field
+        .prepared
+        .forms
+        .iter()
+        .map(|(f, c)| (f.as_str(), c.as_str()))
+        .collect()
+}
+
+/// Every written form of the field's values: (normalised form, canonical value), with
+/// and without brackets, under the lexicon's equivalents.
+pub fn make_forms(field: &Field, lex: &Lexicon) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
     let all = field
         .values
         .iter()
@@ -102,8 +105,8 @@ fn forms<'a>(field: &'a Field, lex: &Lexicon) -> Vec<(String, &'a str)> {
         let k = key(lex, written);
         let bare = strip_parens(&k);
         for f in [k, bare] {
-            if !f.is_empty() && !out.iter().any(|(g, c)| *g == f && *c == canon.as_str()) {
-                out.push((f, canon.as_str()));
+            if !f.is_empty() && !out.iter().any(|(g, c)| *g == f && c == canon) {
+                out.push((f, canon.clone()));
             }
         }
     }
@@ -128,8 +131,8 @@ pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
     if k.is_empty() {
         return Resolved::Unknown;
     }
-    let forms = forms(field, lex);
-    let exact = |s: &str| forms.iter().find(|(f, _)| f == s).map(|(_, c)| *c);
+    let forms = forms(field);
+    let exact = |s: &str| forms.iter().find(|(f, _)| *f == s).map(|(_, c)| *c);
     let bare = strip_parens(&k);
     let plain = without_neutral(lex, &bare);
     for cand in [&k, &bare, &plain] {
@@ -168,7 +171,7 @@ pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
 
 /// Tier 2: `w` made only of one form's characters. The form holding it whole beats one
 /// holding it in order, which beats one holding its characters in any order.
-fn abbreviation(forms: &[(String, &str)], w: &str) -> Option<Resolved> {
+fn abbreviation(forms: &[(&str, &str)], w: &str) -> Option<Resolved> {
     let mut best_rank = 0;
     let mut ranked: Vec<&str> = Vec::new();
     for (f, c) in forms {
@@ -203,7 +206,7 @@ fn abbreviation(forms: &[(String, &str)], w: &str) -> Option<Resolved> {
 /// holds 整治中), which beats found in any order. Refused when the rest negates it, when
 /// another value explains more of the written characters, or when the rest holds
 /// another value.
-fn qualifier(forms: &[(String, &str)], lex: &Lexicon, bare: &str) -> Resolved {
+fn qualifier(forms: &[(&str, &str)], lex: &Lexicon, bare: &str) -> Resolved {
     let union = |canon: &str| -> Vec<char> {
         forms
             .iter()
@@ -222,7 +225,7 @@ fn qualifier(forms: &[(String, &str)], lex: &Lexicon, bare: &str) -> Resolved {
         if len < 2 {
             continue;
         }
-        let kind = if bare.contains(f.as_str()) {
+        let kind = if bare.contains(*f) {
             3
         } else if len >= 3 && subsequence(f, bare) {
             2
@@ -260,10 +263,10 @@ fn qualifier(forms: &[(String, &str)], lex: &Lexicon, bare: &str) -> Resolved {
     }
     let rest: String = rest.into_iter().collect();
     let negated = lex
+        .keys
         .negations
         .iter()
-        .map(|x| norm_key(x))
-        .any(|x| !x.is_empty() && rest.contains(&x) && !matched.contains(&x));
+        .any(|x| rest.contains(x.as_str()) && !matched.contains(x.as_str()));
     if negated {
         return Resolved::Unknown;
     }
@@ -284,7 +287,7 @@ fn qualifier(forms: &[(String, &str)], lex: &Lexicon, bare: &str) -> Resolved {
         .filter(|(f, c)| {
             *c != winner
                 && f.chars().count() >= 2
-                && rest.contains(f.as_str())
+                && rest.contains(*f)
                 && f.chars().any(|ch| !own.contains(&ch))
         })
         .map(|(_, c)| *c)
@@ -346,7 +349,7 @@ pub fn split_list(field: &Field, lex: &Lexicon, written: &str) -> Vec<String> {
         .collect();
     // One unseparated run: cut it where whole values meet.
     if parts.len() == 1 && !matches!(resolve(field, lex, &parts[0]), Resolved::Value(..)) {
-        if let Some(cut) = segment(field, lex, &parts[0]) {
+        if let Some(cut) = segment(field, &parts[0]) {
             return cut;
         }
     }
@@ -364,9 +367,9 @@ fn is_separator(c: char) -> bool {
 }
 
 /// Cover a run wholly by values and synonyms, longest first; None when it cannot be.
-fn segment(field: &Field, lex: &Lexicon, run: &str) -> Option<Vec<String>> {
+fn segment(field: &Field, run: &str) -> Option<Vec<String>> {
     let chars: Vec<char> = norm_key(run).chars().collect();
-    let forms = forms(field, lex);
+    let forms = forms(field);
     let n = chars.len();
     // best[i]: a cover of chars[i..] with the fewest pieces.
     let mut best: Vec<Option<Vec<String>>> = vec![None; n + 1];
@@ -380,7 +383,7 @@ fn segment(field: &Field, lex: &Lexicon, run: &str) -> Option<Vec<String>> {
             }
             if let Some(rest) = &best[i + fc.len()] {
                 if pick.as_ref().is_none_or(|p| rest.len() + 1 < p.len()) {
-                    let mut v = vec![f.clone()];
+                    let mut v = vec![f.to_string()];
                     v.extend(rest.iter().cloned());
                     pick = Some(v);
                 }

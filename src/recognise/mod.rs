@@ -180,8 +180,9 @@ impl FitMemo {
         if let Some(v) = self.0.borrow().get(&key) {
             return v.clone();
         }
+        let text = score::HeaderText::new(parts);
         let v: Vec<score::HeaderFit> = (0..t.fields.len())
-            .map(|fi| score::header_score(t, fi, parts, lex))
+            .map(|fi| score::score_text(t, fi, &text, lex))
             .collect();
         self.0.borrow_mut().insert(key, v.clone());
         v
@@ -374,6 +375,11 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDa
         .map(|r| r.idx)
         .collect();
     for &first in &top_rows {
+        // Data starts below the first table's header: a block starting further down is
+        // its data (or a repeated header), not a better header.
+        if best.is_some_and(|(_, bf, _, _)| first > bf + MAX_HEADER_ROWS) {
+            break;
+        }
         if is_fill_line(&view, first, width, lex) {
             continue;
         }
@@ -636,8 +642,9 @@ fn assign(
             let mut why = score::header_words(h, &leaf, &f.label);
             if let Some(cf) = content {
                 total += 0.6 * cf.support();
+                // Values that say "not this field" weigh as much as their type is telling.
                 if cf.contradicts() {
-                    total -= 0.4;
+                    total -= 0.5 * cf.weight;
                 }
                 why = format!("{why}；{}", score::content_words(&cf, f));
             }

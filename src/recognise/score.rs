@@ -43,37 +43,71 @@ impl HeaderFit {
     };
 }
 
+/// A column's header parts as lookup keys, made once and scored against every field.
+#[derive(Debug, Clone)]
+pub struct HeaderText {
+    /// Per part from the lowest up: the keys that may be a label or alias.
+    label_keys: Vec<Vec<String>>,
+    /// Texts for concept words: the lowest part, then parent + lowest (with a weight).
+    concept_texts: Vec<(Vec<char>, f64)>,
+    /// `label_key` of the lowest part, for closeness.
+    loose: String,
+    header_like: bool,
+}
+
+impl HeaderText {
+    pub fn new(parts: &[String]) -> HeaderText {
+        let mut label_keys = Vec::new();
+        for (i, p) in parts.iter().enumerate().rev() {
+            let mut keys = vec![norm_key(p), label_key(p)];
+            if i > 0 {
+                let joined = format!("{}{}", parts[i - 1], p);
+                keys.push(norm_key(&joined));
+                keys.push(label_key(&joined));
+            }
+            label_keys.push(keys);
+        }
+        let leaf = parts.last().map(String::as_str).unwrap_or("");
+        let own = norm_key(leaf);
+        let mut concept_texts = vec![(own.chars().collect(), 1.0)];
+        if parts.len() > 1 {
+            let parent = norm_key(&parts[parts.len() - 2]);
+            concept_texts.push((format!("{parent}{own}").chars().collect(), 0.9));
+        }
+        HeaderText {
+            label_keys,
+            concept_texts,
+            loose: label_key(leaf),
+            header_like: !leaf.is_empty() && header_like(leaf),
+        }
+    }
+}
+
 /// The header parts of a column (top to bottom) against one field.
 pub fn header_score(t: &TableSchema, fi: usize, parts: &[String], lex: &Lexicon) -> HeaderFit {
+    score_text(t, fi, &HeaderText::new(parts), lex)
+}
+
+/// A prepared header against one field.
+pub fn score_text(t: &TableSchema, fi: usize, h: &HeaderText, lex: &Lexicon) -> HeaderFit {
     let f = &t.fields[fi];
-    let Some(leaf) = parts.last() else {
-        return HeaderFit::NONE;
-    };
     // Label or alias: the lowest part, parent + child, then upwards.
-    for (i, p) in parts.iter().enumerate().rev() {
-        let mut keys = vec![norm_key(p), label_key(p)];
-        if i > 0 {
-            let joined = format!("{}{}", parts[i - 1], p);
-            keys.push(norm_key(&joined));
-            keys.push(label_key(&joined));
-        }
+    for (up, keys) in h.label_keys.iter().enumerate() {
         if keys.iter().any(|k| t.label_index.get(k) == Some(&fi)) {
             // The lowest part names the column: a parent's label counts a little less.
             return HeaderFit {
-                score: 1.0 - 0.01 * (parts.len() - 1 - i) as f64,
+                score: 1.0 - 0.01 * up as f64,
                 how: HeaderHow::Label,
             };
         }
     }
     let mut best = HeaderFit::NONE;
-    // Concept words in the header, then in parent + header (a little less sure).
-    let own = norm_key(leaf);
-    let mut texts = vec![(own.clone(), 1.0)];
-    if parts.len() > 1 {
-        let parent = norm_key(&parts[parts.len() - 2]);
-        texts.push((format!("{parent}{own}"), 0.9));
+    // A value, not a header: digits (a code, a date, a number) or a long text.
+    if !h.header_like {
+        return best;
     }
-    for (text, weight) in &texts {
+    // Concept words in the header, then in parent + header (a little less sure).
+    for (text, weight) in &h.concept_texts {
         if let Some((s, words)) = concept_score(f, text, lex) {
             let s = s * weight;
             if s > best.score {
@@ -85,10 +119,16 @@ pub fn header_score(t: &TableSchema, fi: usize, parts: &[String], lex: &Lexicon)
         }
     }
     // Closeness to a wording.
-    let k = label_key(leaf);
+    let k = &h.loose;
     if !k.is_empty() {
-        for w in TableSchema::wordings(f) {
-            let s = strsim::normalized_levenshtein(&k, &label_key(w));
+        let n = k.chars().count();
+        for (w, wk) in TableSchema::wordings(f).zip(&f.prepared.wordings) {
+            // Closeness of 0.6 needs lengths within 40% of each other.
+            let m = wk.chars().count();
+            if n.abs_diff(m) * 5 > 2 * n.max(m) {
+                continue;
+            }
+            let s = strsim::normalized_levenshtein(k, wk);
             if s >= 0.6 && 0.75 * s > best.score {
                 best = HeaderFit {
                     score: 0.75 * s,
@@ -100,17 +140,22 @@ pub fn header_score(t: &TableSchema, fi: usize, parts: &[String], lex: &Lexicon)
     best
 }
 
+/// Could this cell text be a header at all? Headers hold few digits and are short.
+pub fn header_like(s: &str) -> bool {
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    digits < 4 && s.chars().count() <= 30
+}
+
 /// The concept score of a header text: (score, words found), None when no word is.
-fn concept_score(f: &Field, text: &str, lex: &Lexicon) -> Option<(f64, Vec<String>)> {
-    if f.concepts.is_empty() || text.is_empty() {
+fn concept_score(f: &Field, chars: &[char], lex: &Lexicon) -> Option<(f64, Vec<String>)> {
+    if chars.is_empty() {
         return None;
     }
-    let chars: Vec<char> = text.chars().collect();
     let mut covered = vec![false; chars.len()];
     // Filler words explain nothing but need no explaining either.
     let mut filler = vec![false; chars.len()];
-    for w in &lex.header_filler {
-        mark(&chars, &norm_key(w), &mut filler);
+    for w in &lex.keys.header_filler {
+        mark(chars, w, &mut filler);
     }
     // Brackets' insides are notes (units, 关联, 年月日): they need no explaining.
     let mut depth = 0;
@@ -130,11 +175,21 @@ fn concept_score(f: &Field, text: &str, lex: &Lexicon) -> Option<(f64, Vec<Strin
     }
     let mut hit = 0usize;
     let mut words = Vec::new();
-    for group in &f.concepts {
+    // A label or alias standing whole inside a longer header ("所属行政村" holds 行政村)
+    // carries the whole meaning.
+    let mut whole = false;
+    for w in &f.prepared.wordings {
+        if w.chars().count() >= 2 && mark(chars, w, &mut covered) {
+            if !whole {
+                words.push(w.clone());
+            }
+            whole = true;
+        }
+    }
+    for group in &f.prepared.concepts {
         let mut found = false;
         for w in group {
-            let w = norm_key(w);
-            if !w.is_empty() && mark(&chars, &w, &mut covered) {
+            if mark(chars, w, &mut covered) {
                 if !found {
                     words.push(w.clone());
                 }
@@ -142,6 +197,9 @@ fn concept_score(f: &Field, text: &str, lex: &Lexicon) -> Option<(f64, Vec<Strin
             }
         }
         hit += usize::from(found);
+    }
+    if whole {
+        hit = f.concepts.len();
     }
     if hit == 0 {
         return None;
@@ -152,8 +210,8 @@ fn concept_score(f: &Field, text: &str, lex: &Lexicon) -> Option<(f64, Vec<Strin
         .max(1);
     let got = (0..chars.len()).filter(|&i| covered[i]).count();
     let cov = (got as f64 / need as f64).min(1.0);
-    let g = hit as f64 / f.concepts.len() as f64;
-    let s = if hit == f.concepts.len() {
+    let g = hit as f64 / f.concepts.len().max(1) as f64;
+    let s = if hit >= f.concepts.len() {
         0.6 + 0.35 * cov
     } else {
         0.35 * g + 0.2 * cov

@@ -165,6 +165,23 @@ pub struct Field {
     /// Normalised written form (value or synonym) → canonical value, for enums.
     #[serde(skip)]
     pub enum_index: HashMap<String, String>,
+    /// Keys worked out once when the schemas are loaded (see `Prepared`).
+    #[serde(skip)]
+    pub prepared: Prepared,
+}
+
+/// A field's wordings, concept words and enum forms as lookup keys, made once when the
+/// schemas are loaded: the recogniser and the enum policy compare against them for every
+/// header and every unusual cell.
+#[derive(Debug, Clone, Default)]
+pub struct Prepared {
+    /// `label_key` of the label and every alias.
+    pub wordings: Vec<String>,
+    /// `norm_key` of every concept word, group by group.
+    pub concepts: Vec<Vec<String>>,
+    /// Every written form of an enum's values, with and without brackets, under the
+    /// lexicon's equivalents: (form, canonical value).
+    pub forms: Vec<(String, String)>,
 }
 
 fn check_field(f: &Field) -> Result<(), ValidationError> {
@@ -381,6 +398,19 @@ pub struct Lexicon {
     /// How place names end (村, 社区, 组, 屯 …), for recognising a village or group column.
     #[serde(default)]
     pub place_suffixes: Vec<String>,
+    /// `norm_key` of the header filler, neutral words and negations, made once.
+    #[serde(skip)]
+    pub keys: LexKeys,
+}
+
+/// Lexicon words as lookup keys (see `Lexicon::keys`).
+#[derive(Debug, Clone, Default)]
+pub struct LexKeys {
+    pub header_filler: Vec<String>,
+    pub neutral_words: Vec<String>,
+    pub negations: Vec<String>,
+    /// (canonical, variants) of each equivalence group.
+    pub equivalents: Vec<(String, Vec<String>)>,
 }
 
 /// All schemas of a run.
@@ -454,7 +484,7 @@ impl Schemas {
             tables.push(t);
         }
         let (file, text) = &texts[3];
-        let lexicon: Lexicon = toml::from_str(text).map_err(|e| SchemaError {
+        let mut lexicon: Lexicon = toml::from_str(text).map_err(|e| SchemaError {
             file: file.clone(),
             message: e.to_string(),
         })?;
@@ -462,6 +492,7 @@ impl Schemas {
             file: file.clone(),
             message: flatten_validation(&e),
         })?;
+        prepare(&mut tables, &mut lexicon);
         // Rule codes are unique over all tables.
         let mut codes: HashMap<&str, &str> = HashMap::new();
         for (i, t) in tables.iter().enumerate() {
@@ -485,6 +516,36 @@ impl Schemas {
             lexicon,
             source: source.to_string(),
         })
+    }
+}
+
+/// Work out the lookup keys of every field and of the lexicon (`Prepared`, `LexKeys`).
+fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
+    let keys = |v: &[String]| -> Vec<String> {
+        v.iter().map(|w| norm_key(w)).filter(|w| !w.is_empty()).collect()
+    };
+    lex.keys = LexKeys {
+        header_filler: keys(&lex.header_filler),
+        neutral_words: keys(&lex.neutral_words),
+        negations: keys(&lex.negations),
+        equivalents: lex
+            .equivalents
+            .iter()
+            .filter_map(|g| g.split_first())
+            .map(|(c, v)| (norm_key(c), keys(v)))
+            .collect(),
+    };
+    for t in tables.iter_mut() {
+        for f in t.fields.iter_mut() {
+            let wordings = TableSchema::wordings(f).map(|w| label_key(w)).collect();
+            let concepts = f.concepts.iter().map(|g| keys(g)).collect();
+            let forms = crate::cells::enum_policy::make_forms(f, lex);
+            f.prepared = Prepared {
+                wordings,
+                concepts,
+                forms,
+            };
+        }
     }
 }
 
