@@ -16,6 +16,10 @@ pub struct Cli {
     /// Use the schemas in this folder instead of the shipped ones
     #[arg(long, global = true, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+    /// Header wordings and enum forms to add to the schemas: a learned.toml that a run
+    /// wrote, reviewed (repeatable; later files add to earlier ones)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub aliases: Vec<PathBuf>,
     /// Language of messages: zh (中文) or en
     #[arg(long, global = true, value_enum, default_value = "zh")]
     pub lang: Lang,

@@ -277,8 +277,11 @@ fn qualifier(forms: &[(&str, &str)], lex: &Lexicon, bare: &str) -> Resolved {
         .filter(|c| *c != winner && cover(c) > mine)
         .collect();
     if !rivals.is_empty() {
+        // Likeliest first: the value that explains most of what was written.
         rivals.push(winner);
-        return Resolved::Ambiguous(distinct(rivals));
+        rivals.sort_by_key(|c| (std::cmp::Reverse(cover(c)), *c));
+        rivals.dedup();
+        return Resolved::Ambiguous(rivals.into_iter().map(str::to_string).collect());
     }
     // The rest holding another value whole (with characters of its own) is two values.
     let own = union(winner);

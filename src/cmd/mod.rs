@@ -18,7 +18,9 @@ use crate::schema::Schemas;
 pub const EXIT_TOOL: i32 = 2;
 
 pub fn dispatch(cli: Cli) -> i32 {
-    let schemas = match Schemas::load(cli.schemas.as_deref()) {
+    let schemas = match Schemas::load(cli.schemas.as_deref())
+        .and_then(|s| s.with_overlays(&cli.aliases))
+    {
         Ok(s) => s,
         Err(e) => {
             eprintln!("selfbuilt: 规则文件有误 / schema error: {e}");

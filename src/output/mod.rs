@@ -6,6 +6,7 @@ pub mod annotated;
 pub mod cleaned;
 pub mod csvs;
 pub mod errors_xlsx;
+pub mod learned;
 pub mod names;
 pub mod summary;
 pub mod tally;
@@ -169,6 +170,7 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
     cleaned?;
     errors?;
     annotated?;
+    learned::write(run, schemas, &out.join("learned.toml"))?;
     summary::write(run, &tally, &out.join("summary.json"))?;
     Ok(())
 }

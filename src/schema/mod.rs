@@ -549,6 +549,79 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
     }
 }
 
+/// One field's additions in an overlay file (a reviewed learned.toml).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldOverlay {
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub synonyms: HashMap<String, String>,
+}
+
+/// An overlay file: table key → field key → additions.
+pub type Overlay = HashMap<String, HashMap<String, FieldOverlay>>;
+
+impl Schemas {
+    /// These schemas with the aliases and synonyms of each overlay file added (as
+    /// `--aliases FILE` gives them), checked as the schemas themselves are: an unknown
+    /// table or field, a synonym for a value the field lacks or an alias another field
+    /// claims stops with the file and entry named.
+    pub fn with_overlays(mut self, files: &[PathBuf]) -> Result<Schemas, SchemaError> {
+        for p in files {
+            let file = p.display().to_string();
+            let err = |message: String| SchemaError {
+                file: file.clone(),
+                message,
+            };
+            let text = std::fs::read_to_string(p).map_err(|e| err(format!("cannot read: {e}")))?;
+            let overlay: Overlay = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+            self.apply(&overlay).map_err(err)?;
+        }
+        Ok(self)
+    }
+
+    /// Add one overlay's aliases and synonyms, then check and index again.
+    pub fn apply(&mut self, overlay: &Overlay) -> Result<(), String> {
+        for (tk, fields) in overlay {
+            let t = self
+                .tables
+                .iter_mut()
+                .find(|t| &t.table.key == tk)
+                .ok_or_else(|| format!("[{tk}]: no such table"))?;
+            for (fk, add) in fields {
+                let f = t
+                    .fields
+                    .iter_mut()
+                    .find(|f| &f.key == fk)
+                    .ok_or_else(|| format!("[{tk}.{fk}]: table {tk} has no field {fk}"))?;
+                for a in &add.aliases {
+                    if !f.aliases.contains(a) && *a != f.label {
+                        f.aliases.push(a.clone());
+                    }
+                }
+                if !add.synonyms.is_empty()
+                    && !matches!(f.ty, FieldType::Enum | FieldType::EnumList)
+                {
+                    return Err(format!("[{tk}.{fk}.synonyms]: {fk} is not an enum"));
+                }
+                for (w, c) in &add.synonyms {
+                    if !f.values.contains(c) {
+                        return Err(format!(
+                            "[{tk}.{fk}.synonyms]: {w:?} maps to {c:?}, which is not a value of {fk} ({})",
+                            f.values.join("、")
+                        ));
+                    }
+                    f.synonyms.insert(w.clone(), c.clone());
+                }
+            }
+            finish_table(t).map_err(|m| format!("[{tk}]: {m}"))?;
+        }
+        prepare(&mut self.tables, &mut self.lexicon);
+        Ok(())
+    }
+}
+
 fn flatten_validation(e: &validator::ValidationErrors) -> String {
     let mut out = Vec::new();
     collect_validation("", e, &mut out);

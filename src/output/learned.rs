@@ -1,0 +1,244 @@
+//! learned.toml: every header the run could not map or mapped only weakly, and every enum
+//! form it could not map, with the best guesses, in the format `--aliases FILE` reads
+//! (table → field → `aliases` and `synonyms`). A clerk reviews it once (keeps what is
+//! right, fixes or deletes the rest) and passes it to the next run, which then reads
+//! those villages' files right.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Result;
+
+use crate::cells::enum_policy::{self, Resolved};
+use crate::cells::enums;
+use crate::pipeline::Run;
+use crate::recognise::How;
+use crate::schema::{FieldType, Schemas};
+use crate::text::{a1, norm_key, trim};
+
+/// A wording seen in the input, to be reviewed.
+#[derive(Debug, Default, Clone)]
+pub struct Seen {
+    /// How many times (columns or cells).
+    pub count: usize,
+    /// Where first: file:sheet!A1.
+    pub at: String,
+    /// Other candidates, in words.
+    pub others: String,
+}
+
+/// What learned.toml will hold.
+#[derive(Debug, Default)]
+pub struct Learned {
+    /// (table, field) → header wording → seen.
+    pub aliases: BTreeMap<(String, String), BTreeMap<String, Seen>>,
+    /// (table, field) → written form → (canonical guess, seen).
+    pub synonyms: BTreeMap<(String, String), BTreeMap<String, (String, Seen)>>,
+    /// Headers with no guess at all: (table, wording) → seen.
+    pub unknown: BTreeMap<(String, String), Seen>,
+}
+
+fn note(seen: &mut Seen, at: String) {
+    if seen.count == 0 {
+        seen.at = at;
+    }
+    seen.count += 1;
+}
+
+/// Collect what the run could not map, or mapped only weakly.
+pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
+    let mut l = Learned::default();
+    let mut table_of: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (i, f) in run.files.iter().enumerate() {
+        let rel = &run.rel[i];
+        for s in &f.sheets {
+            let (Some(tk), Some((_, last))) = (s.table, s.header) else {
+                continue;
+            };
+            table_of.insert((rel.as_str(), s.name.as_str()), tk.index());
+            let t = schemas.table(tk);
+            for c in &s.columns {
+                let leaf = trim(c.header.rsplit('›').next().unwrap_or(&c.header)).to_string();
+                let leaf = leaf.trim_start_matches(['*', '※']).to_string();
+                if leaf.is_empty() {
+                    continue;
+                }
+                let at = format!("{rel}:{}!{}", s.name, a1(last, c.col));
+                let others = |skip: Option<usize>| -> String {
+                    c.candidates
+                        .iter()
+                        .filter(|x| Some(x.0) != skip)
+                        .take(2)
+                        .map(|x| format!("{}（{:.2}）", t.fields[x.0].key, x.1))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                };
+                let guess = match (c.how, c.field) {
+                    (How::Guess, Some(f)) if c.weak => Some(f),
+                    (How::Unmapped, None) => c.candidates.first().map(|x| x.0),
+                    _ => continue,
+                };
+                match guess {
+                    Some(f) => {
+                        let e = l
+                            .aliases
+                            .entry((t.table.key.clone(), t.fields[f].key.clone()))
+                            .or_default()
+                            .entry(leaf)
+                            .or_default();
+                        e.others = others(Some(f));
+                        note(e, at);
+                    }
+                    None => note(
+                        l.unknown.entry((t.table.key.clone(), leaf)).or_default(),
+                        at,
+                    ),
+                }
+            }
+        }
+    }
+    for x in run.findings.iter().filter(|x| x.code == "C002") {
+        let Some(&ti) = table_of.get(&(x.file.as_str(), x.sheet.as_str())) else {
+            continue;
+        };
+        let t = &schemas.tables[ti];
+        let Some(f) = t.field(&x.field) else {
+            continue;
+        };
+        let lex = &schemas.lexicon;
+        let items: Vec<String> = if f.ty == FieldType::EnumList {
+            enum_policy::split_list(f, lex, &x.value)
+                .into_iter()
+                .filter(|p| !matches!(enums::resolve(f, lex, p), Resolved::Value(..)))
+                .collect()
+        } else {
+            vec![trim(&x.value).to_string()]
+        };
+        for item in items {
+            if norm_key(&item).is_empty() {
+                continue;
+            }
+            let guesses = enums::guesses(f, lex, &item);
+            let best = guesses.first().cloned().unwrap_or_else(|| f.values[0].clone());
+            let e = l
+                .synonyms
+                .entry((t.table.key.clone(), f.key.clone()))
+                .or_default()
+                .entry(item)
+                .or_insert_with(|| (best.clone(), Seen::default()));
+            e.1.others = guesses[1.min(guesses.len())..].join("、");
+            let at = format!(
+                "{}:{}!{}",
+                x.file,
+                x.sheet,
+                x.cell()
+            );
+            note(&mut e.1, at);
+        }
+    }
+    l
+}
+
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// The file's text.
+pub fn render(l: &Learned) -> String {
+    let mut out = String::new();
+    out.push_str(
+        "# learned.toml：本次运行没能识别、或只勉强识别的列名和选项写法，附最可能的对应。\n\
+         # 请逐条核对：对的留下，错的改成正确的字段或选项，拿不准的删掉；\n\
+         # 然后再运行：selfbuilt run 输入… --out 输出 --aliases learned.toml\n\
+         # Headers and enum forms this run could not map, or mapped only weakly, with the best\n\
+         # guesses. Review each line, then run again with --aliases learned.toml.\n",
+    );
+    if l.aliases.is_empty() && l.synonyms.is_empty() && l.unknown.is_empty() {
+        out.push_str("\n# 本次没有需要核对的写法。Nothing to review.\n");
+        return out;
+    }
+    let mut keys: Vec<&(String, String)> = l.aliases.keys().chain(l.synonyms.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        out.push('\n');
+        if let Some(a) = l.aliases.get(k) {
+            let _ = writeln!(out, "[{}.{}]", k.0, k.1);
+            out.push_str("aliases = [\n");
+            for (w, s) in a {
+                let others = if s.others.is_empty() {
+                    String::new()
+                } else {
+                    format!("；其他可能：{}", s.others)
+                };
+                let _ = writeln!(out, "  {},  # 表头，{} 处，如 {}{others}", q(w), s.count, s.at);
+            }
+            out.push_str("]\n");
+        }
+        if let Some(sy) = l.synonyms.get(k) {
+            let _ = writeln!(out, "[{}.{}.synonyms]", k.0, k.1);
+            for (w, (c, s)) in sy {
+                let others = if s.others.is_empty() {
+                    String::new()
+                } else {
+                    format!("；其他可能：{}", s.others)
+                };
+                let _ = writeln!(out, "{} = {}  # {} 处，如 {}{others}", q(w), q(c), s.count, s.at);
+            }
+        }
+    }
+    if !l.unknown.is_empty() {
+        out.push_str("\n# 无法判断对应哪个字段的列（需要的话，写到对应字段的 aliases 里）：\n");
+        for ((t, w), s) in &l.unknown {
+            let _ = writeln!(out, "# {t}: {}  — {} 处，如 {}", q(w), s.count, s.at);
+        }
+    }
+    out
+}
+
+/// Write learned.toml.
+pub fn write(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
+    super::atomic_write(path, render(&collect(run, schemas)).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Overlay;
+
+    #[test]
+    fn renders_as_an_overlay_the_schemas_take() {
+        let mut l = Learned::default();
+        l.aliases
+            .entry(("buildings".into(), "owner".into()))
+            .or_default()
+            .insert("屋主名字".into(), Seen { count: 2, at: "a.xlsx:S!E3".into(), others: "surveyor（0.41）".into() });
+        l.synonyms
+            .entry(("buildings".into(), "structure".into()))
+            .or_default()
+            .insert("砌体结沟".into(), ("砌体结构".into(), Seen { count: 1, at: "a.xlsx:S!M5".into(), others: String::new() }));
+        l.unknown.insert(("buildings".into(), "某列".into()), Seen::default());
+        let text = render(&l);
+        let overlay: Overlay = toml::from_str(&text).expect(&text);
+        let mut s = Schemas::shipped().unwrap();
+        s.apply(&overlay).unwrap();
+        let t = s.table(crate::schema::TableKind::Buildings);
+        assert_eq!(t.label_index.get(&norm_key("屋主名字")), t.field_index("owner").as_ref());
+        assert_eq!(
+            enums::lookup(t.field("structure").unwrap(), "砌体结沟").as_deref(),
+            Some("砌体结构")
+        );
+        assert!(text.contains("# buildings: \"某列\""));
+    }
+
+    #[test]
+    fn an_overlay_naming_a_missing_value_is_refused() {
+        let overlay: Overlay =
+            toml::from_str("[buildings.structure.synonyms]\n\"砖瓦房\" = \"砖瓦\"\n").unwrap();
+        let e = Schemas::shipped().unwrap().apply(&overlay).unwrap_err();
+        assert!(e.contains("砖瓦") && e.contains("structure"), "{e}");
+        let overlay: Overlay = toml::from_str("[buildings.nope]\naliases = [\"x\"]\n").unwrap();
+        assert!(Schemas::shipped().unwrap().apply(&overlay).is_err());
+    }
+}
