@@ -502,7 +502,12 @@ pub const UNRECOGNISED_ROW_FINDINGS: usize = 2000;
 /// Account for every non-empty row of a sheet that holds content but no recognised
 /// table: an S007 error per row (up to `UNRECOGNISED_ROW_FINDINGS`, then one finding
 /// for the rest). Returns how many rows there were.
-fn unrecognised_rows(grid: &Grid, rel: &str, schemas: &Schemas, findings: &mut Vec<Finding>) -> usize {
+fn unrecognised_rows(
+    grid: &Grid,
+    rel: &str,
+    schemas: &Schemas,
+    findings: &mut Vec<Finding>,
+) -> usize {
     let ids: Vec<String> = schemas
         .tables
         .iter()
@@ -521,7 +526,11 @@ fn unrecognised_rows(grid: &Grid, rel: &str, schemas: &Schemas, findings: &mut V
         recognise::HEADER_SEARCH_ROWS,
         ids.join("；")
     );
-    let rows: Vec<&GridRow> = grid.rows.iter().filter(|r| r.cells.iter().any(|c| !c.is_empty())).collect();
+    let rows: Vec<&GridRow> = grid
+        .rows
+        .iter()
+        .filter(|r| r.cells.iter().any(|c| !c.is_empty()))
+        .collect();
     for r in rows.iter().take(UNRECOGNISED_ROW_FINDINGS) {
         let first = r.cells.iter().position(|c| !c.is_empty()).map(|c| c as u32);
         let shown = first.map(|c| r.get(c).display()).unwrap_or_default();
@@ -543,14 +552,23 @@ fn unrecognised_rows(grid: &Grid, rel: &str, schemas: &Schemas, findings: &mut V
     }
     if rows.len() > UNRECOGNISED_ROW_FINDINGS {
         let rest = rows.len() - UNRECOGNISED_ROW_FINDINGS;
-        let (a, b) = (rows[UNRECOGNISED_ROW_FINDINGS].idx + 1, rows[rows.len() - 1].idx + 1);
+        let (a, b) = (
+            rows[UNRECOGNISED_ROW_FINDINGS].idx + 1,
+            rows[rows.len() - 1].idx + 1,
+        );
         findings.push(
             Finding::new("S007", Severity::Error)
                 .at_file(rel)
                 .at_sheet(&grid.name)
                 .msg(
-                    format!("工作表“{}”另有 {rest} 个非空行（第{a}–{b}行）同样未导入", grid.name),
-                    format!("sheet “{}” has {rest} more non-empty rows (rows {a}–{b}) not imported", grid.name),
+                    format!(
+                        "工作表“{}”另有 {rest} 个非空行（第{a}–{b}行）同样未导入",
+                        grid.name
+                    ),
+                    format!(
+                        "sheet “{}” has {rest} more non-empty rows (rows {a}–{b}) not imported",
+                        grid.name
+                    ),
                 )
                 .fix("同上", "as above"),
         );

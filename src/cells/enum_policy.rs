@@ -236,7 +236,7 @@ fn qualifier(forms: &[(&str, &str)], lex: &Lexicon, bare: &str) -> Resolved {
         };
         found.push((len, kind, c, f));
     }
-    found.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    found.sort_by_key(|x| std::cmp::Reverse((x.0, x.1)));
     let Some(&(len, kind, winner, matched)) = found.first() else {
         return Resolved::Unknown;
     };
@@ -306,13 +306,15 @@ fn qualifier(forms: &[(&str, &str)], lex: &Lexicon, bare: &str) -> Resolved {
 /// Does `big` hold every character of `small` (as many times), in any order?
 fn contains_all(big: &str, small: &str) -> bool {
     let mut pool: Vec<char> = big.chars().collect();
-    small.chars().all(|ch| match pool.iter().position(|x| *x == ch) {
-        Some(i) => {
-            pool.swap_remove(i);
-            true
-        }
-        None => false,
-    })
+    small
+        .chars()
+        .all(|ch| match pool.iter().position(|x| *x == ch) {
+            Some(i) => {
+                pool.swap_remove(i);
+                true
+            }
+            None => false,
+        })
 }
 
 /// Split an enum list into its items: any punctuation or `+` between values (brackets
@@ -473,10 +475,7 @@ mod tests {
     #[test]
     fn equivalents_and_neutral_words() {
         assert_eq!(r(Buildings, "structure", "其它"), v("其他", Rule::Exact));
-        assert_eq!(
-            r(Hazards, "status", "已整改"),
-            v("已整治", Rule::Exact)
-        );
+        assert_eq!(r(Hazards, "status", "已整改"), v("已整治", Rule::Exact));
         assert!(matches!(
             r(Hazards, "hazard_type", "燃气隐患"),
             Resolved::Value(v, _) if v == "燃气安全"
@@ -493,7 +492,10 @@ mod tests {
             r(Hazards, "status", "已整冶"),
             Resolved::Typo("已整治".into())
         );
-        assert_eq!(r(Buildings, "use", "经营姓"), Resolved::Typo("经营性".into()));
+        assert_eq!(
+            r(Buildings, "use", "经营姓"),
+            Resolved::Typo("经营性".into())
+        );
     }
 
     #[test]
@@ -508,7 +510,10 @@ mod tests {
             r(Buildings, "use", "住宅兼经营"),
             Resolved::Ambiguous(v) if v.contains(&"自住兼经营".to_string())
         ));
-        assert_eq!(r(Buildings, "judgement", "不存在安全隐患"), Resolved::Unknown);
+        assert_eq!(
+            r(Buildings, "judgement", "不存在安全隐患"),
+            Resolved::Unknown
+        );
     }
 
     #[test]
@@ -519,7 +524,10 @@ mod tests {
             split_list(f, lex, "停止使用+封控警示＋维修加固"),
             vec!["停止使用", "封控警示", "维修加固"]
         );
-        assert_eq!(split_list(f, lex, "停止使用封控警示"), vec!["停止使用", "封控警示"]);
+        assert_eq!(
+            split_list(f, lex, "停止使用封控警示"),
+            vec!["停止使用", "封控警示"]
+        );
         assert_eq!(
             split_list(f, lex, "拆除(部分)；其他"),
             vec!["拆除(部分)", "其他"]

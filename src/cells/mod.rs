@@ -211,20 +211,35 @@ fn no_equivalent(field: &Field, raw: &Raw) -> Option<Issue> {
     let is_enum = matches!(field.ty, FieldType::Enum | FieldType::EnumList);
     let (fz, fe) = if is_enum {
         (
-            format!("按实际情况从允许的选项中选一项（{}），必要时在备注中写明“{form}”", field.values.join("、")),
-            format!("pick the nearest allowed value ({}) and note “{form}” in the remarks", field.values.join(", ")),
+            format!(
+                "按实际情况从允许的选项中选一项（{}），必要时在备注中写明“{form}”",
+                field.values.join("、")
+            ),
+            format!(
+                "pick the nearest allowed value ({}) and note “{form}” in the remarks",
+                field.values.join(", ")
+            ),
         )
     } else {
         (
             format!("填写实际的{}，例：{}", field.label, field.example),
-            format!("write the actual {}, e.g. {}", field.label_en, field.example),
+            format!(
+                "write the actual {}, e.g. {}",
+                field.label_en, field.example
+            ),
         )
     };
     Some(
         Issue::error(
             "C021",
-            format!("{}填的“{form}”在本次专项整治中没有对应含义：{why}", field.label),
-            format!("{} “{form}” has no meaning in this campaign: {why}", field.label_en),
+            format!(
+                "{}填的“{form}”在本次专项整治中没有对应含义：{why}",
+                field.label
+            ),
+            format!(
+                "{} “{form}” has no meaning in this campaign: {why}",
+                field.label_en
+            ),
         )
         .fix(fz, fe),
     )

@@ -61,6 +61,12 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
                         "header": c.header,
                         "field": c.field.and_then(|k| t.map(|t| t.fields[k].key.clone())),
                         "how": c.how,
+                        "evidence": c.evidence,
+                        "score": (c.score * 100.0).round() / 100.0,
+                        "weak": c.weak,
+                        "candidates": c.candidates.iter().filter_map(|(k, sc)| t.map(|t| json!({
+                            "field": t.fields[*k].key, "score": (sc * 100.0).round() / 100.0
+                        }))).collect::<Vec<_>>(),
                     })
                 })
                 .collect();
@@ -102,9 +108,18 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
                     for c in &s.columns {
                         let to = match (c.field, c.how) {
                             (Some(k), How::Guess) => format!(
-                                "{}（按相近猜测）",
-                                t.map(|t| t.fields[k].key.as_str()).unwrap_or("")
+                                "{}（{}{}）",
+                                t.map(|t| t.fields[k].key.as_str()).unwrap_or(""),
+                                if c.weak {
+                                    "不确定，请核对；"
+                                } else {
+                                    ""
+                                },
+                                c.evidence
                             ),
+                            (None, How::Unmapped) if !c.evidence.is_empty() => {
+                                format!("（未识别；最接近的依据：{}）", c.evidence)
+                            }
                             (Some(k), _) => t.map(|t| t.fields[k].key.clone()).unwrap_or_default(),
                             (None, How::Seq) => "#序号".into(),
                             (None, How::Note) => "#备注".into(),

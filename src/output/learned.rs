@@ -120,7 +120,10 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
                 continue;
             }
             let guesses = enums::guesses(f, lex, &item);
-            let best = guesses.first().cloned().unwrap_or_else(|| f.values[0].clone());
+            let best = guesses
+                .first()
+                .cloned()
+                .unwrap_or_else(|| f.values[0].clone());
             let e = l
                 .synonyms
                 .entry((t.table.key.clone(), f.key.clone()))
@@ -128,12 +131,7 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
                 .entry(item)
                 .or_insert_with(|| (best.clone(), Seen::default()));
             e.1.others = guesses[1.min(guesses.len())..].join("、");
-            let at = format!(
-                "{}:{}!{}",
-                x.file,
-                x.sheet,
-                x.cell()
-            );
+            let at = format!("{}:{}!{}", x.file, x.sheet, x.cell());
             note(&mut e.1, at);
         }
     }
@@ -172,7 +170,13 @@ pub fn render(l: &Learned) -> String {
                 } else {
                     format!("；其他可能：{}", s.others)
                 };
-                let _ = writeln!(out, "  {},  # 表头，{} 处，如 {}{others}", q(w), s.count, s.at);
+                let _ = writeln!(
+                    out,
+                    "  {},  # 表头，{} 处，如 {}{others}",
+                    q(w),
+                    s.count,
+                    s.at
+                );
             }
             out.push_str("]\n");
         }
@@ -184,7 +188,14 @@ pub fn render(l: &Learned) -> String {
                 } else {
                     format!("；其他可能：{}", s.others)
                 };
-                let _ = writeln!(out, "{} = {}  # {} 处，如 {}{others}", q(w), q(c), s.count, s.at);
+                let _ = writeln!(
+                    out,
+                    "{} = {}  # {} 处，如 {}{others}",
+                    q(w),
+                    q(c),
+                    s.count,
+                    s.at
+                );
             }
         }
     }
@@ -213,18 +224,39 @@ mod tests {
         l.aliases
             .entry(("buildings".into(), "owner".into()))
             .or_default()
-            .insert("屋主名字".into(), Seen { count: 2, at: "a.xlsx:S!E3".into(), others: "surveyor（0.41）".into() });
+            .insert(
+                "屋主名字".into(),
+                Seen {
+                    count: 2,
+                    at: "a.xlsx:S!E3".into(),
+                    others: "surveyor（0.41）".into(),
+                },
+            );
         l.synonyms
             .entry(("buildings".into(), "structure".into()))
             .or_default()
-            .insert("砌体结沟".into(), ("砌体结构".into(), Seen { count: 1, at: "a.xlsx:S!M5".into(), others: String::new() }));
-        l.unknown.insert(("buildings".into(), "某列".into()), Seen::default());
+            .insert(
+                "砌体结沟".into(),
+                (
+                    "砌体结构".into(),
+                    Seen {
+                        count: 1,
+                        at: "a.xlsx:S!M5".into(),
+                        others: String::new(),
+                    },
+                ),
+            );
+        l.unknown
+            .insert(("buildings".into(), "某列".into()), Seen::default());
         let text = render(&l);
         let overlay: Overlay = toml::from_str(&text).expect(&text);
         let mut s = Schemas::shipped().unwrap();
         s.apply(&overlay).unwrap();
         let t = s.table(crate::schema::TableKind::Buildings);
-        assert_eq!(t.label_index.get(&norm_key("屋主名字")), t.field_index("owner").as_ref());
+        assert_eq!(
+            t.label_index.get(&norm_key("屋主名字")),
+            t.field_index("owner").as_ref()
+        );
         assert_eq!(
             enums::lookup(t.field("structure").unwrap(), "砌体结沟").as_deref(),
             Some("砌体结构")

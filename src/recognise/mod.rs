@@ -175,7 +175,13 @@ fn block_labels(v: &HeaderView, first: u32, last: u32, width: u32) -> Vec<Vec<St
 struct FitMemo(RefCell<HashMap<(usize, String), Vec<score::HeaderFit>>>);
 
 impl FitMemo {
-    fn fits(&self, ti: usize, t: &TableSchema, parts: &[String], lex: &Lexicon) -> Vec<score::HeaderFit> {
+    fn fits(
+        &self,
+        ti: usize,
+        t: &TableSchema,
+        parts: &[String],
+        lex: &Lexicon,
+    ) -> Vec<score::HeaderFit> {
         let key = (ti, parts.join("\u{1}"));
         if let Some(v) = self.0.borrow().get(&key) {
             return v.clone();
@@ -204,7 +210,13 @@ const MARGIN: f64 = 0.1;
 
 /// Score of a header block for a table from the headers alone: the best one-to-one
 /// assignment's total, its identity fields covered and enough fields found.
-fn block_score(ti: usize, t: &TableSchema, labels: &[Vec<String>], memo: &FitMemo, lex: &Lexicon) -> f64 {
+fn block_score(
+    ti: usize,
+    t: &TableSchema,
+    labels: &[Vec<String>],
+    memo: &FitMemo,
+    lex: &Lexicon,
+) -> f64 {
     let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
     for (c, parts) in labels.iter().enumerate() {
         if parts.is_empty() {
@@ -239,6 +251,16 @@ fn block_score(ti: usize, t: &TableSchema, labels: &[Vec<String>], memo: &FitMem
     total
 }
 
+/// How many different texts a row shows (merged cells once).
+fn distinct_texts(view: &HeaderView, row: u32, width: u32) -> usize {
+    let mut texts: Vec<String> = (0..width)
+        .map(|c| view.text(row, c))
+        .filter(|x| !x.is_empty())
+        .collect();
+    texts.dedup();
+    texts.len()
+}
+
 /// A "填报单位：… 填报日期：…" line above the header (the lexicon's `fill_line_markers`).
 fn is_fill_line(view: &HeaderView, row: u32, width: u32, lex: &Lexicon) -> bool {
     (0..width).any(|c| {
@@ -252,7 +274,11 @@ fn is_fill_line(view: &HeaderView, row: u32, width: u32, lex: &Lexicon) -> bool 
 }
 
 /// One-to-one by best score first: (score, column, field) → the pairs kept.
-fn greedy(pairs: &mut [(f64, usize, usize)], cols: usize, fields: usize) -> Vec<(f64, usize, usize)> {
+fn greedy(
+    pairs: &mut [(f64, usize, usize)],
+    cols: usize,
+    fields: usize,
+) -> Vec<(f64, usize, usize)> {
     // Best first; on equal scores the leftmost column, then the first field.
     pairs.sort_by(|a, b| {
         b.0.partial_cmp(&a.0)
@@ -357,7 +383,12 @@ fn samples<'g>(grid: &'g Grid, last: u32, width: u32, lex: &Lexicon) -> Vec<Vec<
 
 /// Recognise a sheet's header block. Only rows below `HEAD_ROWS` are looked at, so a sheet
 /// being read can be recognised once those are in. `Err` says the sheet holds no table.
-pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDate) -> Result<Head, Outcome> {
+pub fn recognise_head(
+    grid: &Grid,
+    schemas: &Schemas,
+    file: &str,
+    today: NaiveDate,
+) -> Result<Head, Outcome> {
     if grid.rows.is_empty() {
         return Err(Outcome::Empty);
     }
@@ -371,7 +402,10 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDa
         .rows
         .iter()
         .take_while(|r| r.idx < HEADER_SEARCH_ROWS)
-        .filter(|r| r.cells.iter().filter(|c| matches!(c, Raw::Text(_))).count() >= 2 || !grid.merges.is_empty())
+        .filter(|r| {
+            r.cells.iter().filter(|c| matches!(c, Raw::Text(_))).count() >= 2
+                || !grid.merges.is_empty()
+        })
         .map(|r| r.idx)
         .collect();
     for &first in &top_rows {
@@ -385,6 +419,13 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDa
         }
         for h in 1..=MAX_HEADER_ROWS {
             let last = first + h - 1;
+            // Every row of a block is a header row: no fill-in line, and above the lowest
+            // one, parent rows with at least two labels (a title across the sheet is none).
+            if (first + 1..=last).any(|r| is_fill_line(&view, r, width, lex))
+                || (first..last).any(|r| distinct_texts(&view, r, width) < 2)
+            {
+                break;
+            }
             let labels = block_labels(&view, first, last, width);
             for (ti, t) in schemas.tables.iter().enumerate() {
                 let s = block_score(ti, t, &labels, &memo, lex);
@@ -426,7 +467,10 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDa
         first = above;
     }
     let labels = block_labels(&view, first, last, width);
-    let ctx = Ctx { lexicon: lex, today };
+    let ctx = Ctx {
+        lexicon: lex,
+        today,
+    };
     let samples = samples(grid, last, width, lex);
     let assigned = assign(t, ti, &labels, &samples, &memo, &ctx);
     let mk = |code: &str, sev: Severity| Finding::new(code, sev).at_file(file).at_sheet(&grid.name);
@@ -480,7 +524,10 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDa
                 let (oz, oe) = if others.is_empty() {
                     (String::new(), String::new())
                 } else {
-                    (format!("；其他可能：{}", others.join("、")), format!("; other candidates: {}", others_en.join(", ")))
+                    (
+                        format!("；其他可能：{}", others.join("、")),
+                        format!("; other candidates: {}", others_en.join(", ")),
+                    )
                 };
                 findings.push(
                     mk("S003", Severity::Warning)
@@ -507,7 +554,10 @@ pub fn recognise_head(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDa
                 let (gz, ge) = if guess.is_empty() {
                     (String::new(), String::new())
                 } else {
-                    (format!("（最接近：{}）", guess.join("、")), format!(" (closest: {})", guess.join(", ")))
+                    (
+                        format!("（最接近：{}）", guess.join("、")),
+                        format!(" (closest: {})", guess.join(", ")),
+                    )
                 };
                 findings.push(
                     mk("S002", Severity::Warning)
@@ -580,7 +630,12 @@ fn assign(
             .iter()
             .enumerate()
             .filter(|(_, h)| h.how == score::HeaderHow::Label)
-            .max_by(|a, b| a.1.score.partial_cmp(&b.1.score).unwrap_or(std::cmp::Ordering::Equal).then(b.0.cmp(&a.0)))
+            .max_by(|a, b| {
+                a.1.score
+                    .partial_cmp(&b.1.score)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(b.0.cmp(&a.0))
+            })
             .map(|(f, _)| f);
         // A label found only in a parent ("用途" over "经营种类") does not name the column
         // when the column's own header says something else: it is scored like the rest.
@@ -644,7 +699,7 @@ fn assign(
                 total += 0.6 * cf.support();
                 // Values that say "not this field" weigh as much as their type is telling.
                 if cf.contradicts() {
-                    total -= 0.5 * cf.weight;
+                    total -= cf.against(f);
                 }
                 why = format!("{why}；{}", score::content_words(&cf, f));
             }
@@ -675,9 +730,8 @@ fn assign(
                 // Weak, or a close rival: another field for this column, or another column
                 // left over for this field.
                 let rival_field = cands.iter().any(|&(g, x)| g != fi && x >= s - MARGIN);
-                let rival_col = (0..open.len()).any(|j| {
-                    j != k && col_pick[j].is_none() && totals[j][fi].0 >= s - MARGIN
-                });
+                let rival_col = (0..open.len())
+                    .any(|j| j != k && col_pick[j].is_none() && totals[j][fi].0 >= s - MARGIN);
                 col.field = Some(fi);
                 col.how = How::Guess;
                 col.weak = s < SURE || rival_field || rival_col;
@@ -699,8 +753,10 @@ fn assign(
 
 /// A type whose values alone can name the column (a valid ID number, a code pattern).
 fn strong(f: &crate::schema::Field) -> bool {
-    matches!(f.ty, FieldType::IdCard | FieldType::Phone | FieldType::Lon | FieldType::Lat)
-        || (f.ty == FieldType::Code && f.regex.is_some())
+    matches!(
+        f.ty,
+        FieldType::IdCard | FieldType::Phone | FieldType::Lon | FieldType::Lat
+    ) || (f.ty == FieldType::Code && f.regex.is_some())
 }
 
 /// What a row below the header block is.
@@ -743,7 +799,10 @@ impl RowKinds {
                 let t = schemas.table(head.table);
                 head.columns
                     .iter()
-                    .filter(|c| c.field.is_some_and(|f| t.table.identity.contains(&t.fields[f].key)))
+                    .filter(|c| {
+                        c.field
+                            .is_some_and(|f| t.table.identity.contains(&t.fields[f].key))
+                    })
                     .map(|c| c.col)
                     .collect()
             },
@@ -866,7 +925,12 @@ mod tests {
 
     fn recog(g: &Grid) -> Recognised {
         let s = Schemas::shipped().unwrap();
-        match recognise(g, &s, "f.xlsx", NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()) {
+        match recognise(
+            g,
+            &s,
+            "f.xlsx",
+            NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        ) {
             Outcome::Table(r) => r,
             other => panic!("{other:?}"),
         }
@@ -962,5 +1026,74 @@ mod tests {
             "{:?}",
             r.findings
         );
+    }
+
+    /// Columns worded as no alias lists them, with values that tell their types.
+    const COLS: [(&str, &str, &str); 10] = [
+        ("自建房识别码", "YH450103003466101", "YH450103003466102"),
+        ("屋主姓名", "韦宝", "黄英"),
+        ("屋主身份证件号", "450103196708158643", "450103199312175811"),
+        ("屋主手机", "13812345678", "13912345678"),
+        ("房屋修建年份", "1995", "2003"),
+        ("地上楼层", "3", "2"),
+        ("主体结构形式", "砖混", "框架"),
+        ("摸排日期", "2022-06-01", "2022-06-03"),
+        ("摸排人员", "黄英", "韦宝"),
+        ("初查判定情况", "未发现安全隐患", "存在一定安全隐患"),
+    ];
+
+    fn mapping(order: &[usize]) -> Vec<(String, Option<String>)> {
+        let mut rows = vec![order.iter().map(|&i| COLS[i].0).collect::<Vec<_>>()];
+        for k in 0..4 {
+            rows.push(
+                order
+                    .iter()
+                    .map(|&i| if k % 2 == 0 { COLS[i].1 } else { COLS[i].2 })
+                    .collect(),
+            );
+        }
+        let g = grid(rows, vec![]);
+        let s = Schemas::shipped().unwrap();
+        let r = recog(&g);
+        let t = s.table(r.table);
+        let mut out: Vec<(String, Option<String>)> = r
+            .columns
+            .iter()
+            .map(|c| (c.header.clone(), c.field.map(|f| t.fields[f].key.clone())))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn odd_wordings_map_by_concepts_and_content() {
+        let m = mapping(&(0..COLS.len()).collect::<Vec<_>>());
+        let keys: Vec<Option<&str>> = m.iter().map(|(_, f)| f.as_deref()).collect();
+        for want in [
+            "building_code",
+            "owner",
+            "owner_id",
+            "phone",
+            "year_built",
+            "floors",
+            "structure",
+            "survey_date",
+            "surveyor",
+            "judgement",
+        ] {
+            assert!(keys.contains(&Some(want)), "{want} missing from {m:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// A column's recognition does not depend on where it stands.
+        #[test]
+        fn recognition_does_not_depend_on_column_order(
+            order in proptest::strategy::Strategy::prop_shuffle(proptest::strategy::Just((0..COLS.len()).collect::<Vec<usize>>()))
+        ) {
+            let base = mapping(&(0..COLS.len()).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(mapping(&order), base);
+        }
     }
 }

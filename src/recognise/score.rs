@@ -262,6 +262,15 @@ impl ContentFit {
     pub fn contradicts(&self) -> bool {
         self.n >= 3 && (self.ok as f64) < 0.2 * self.n as f64 && self.weight >= 0.3
     }
+    /// How much a contradiction counts against the field. Enum forms a village wrote its
+    /// own way fail the parser without saying the column is something else (they are
+    /// what learned.toml is for), so they count little.
+    pub fn against(&self, f: &Field) -> f64 {
+        match f.ty {
+            FieldType::Enum | FieldType::EnumList => 0.2 * self.weight,
+            _ => 0.5 * self.weight,
+        }
+    }
 }
 
 /// How telling a fit of the field's type is.
@@ -403,7 +412,9 @@ mod tests {
                 > h(Buildings, "appraisal_grade", &["是否做过鉴定"])
         );
         // A date is not a person.
-        assert!(h(Buildings, "surveyor", &["排查日期"]) < h(Buildings, "survey_date", &["排查日期"]));
+        assert!(
+            h(Buildings, "surveyor", &["排查日期"]) < h(Buildings, "survey_date", &["排查日期"])
+        );
     }
 
     fn c(t: TableKind, key: &str, vals: &[&str]) -> ContentFit {
@@ -414,7 +425,11 @@ mod tests {
 
     #[test]
     fn content_tells_types_apart() {
-        let ids = ["450103196708158643", "11010519491231002X", "450103196708158643"];
+        let ids = [
+            "450103196708158643",
+            "11010519491231002X",
+            "450103196708158643",
+        ];
         assert!(c(Buildings, "owner_id", &ids).support() > 0.5);
         assert!(c(Buildings, "phone", &ids).contradicts());
         let names = ["张三", "李四光", "欧阳春"];

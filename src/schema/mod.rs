@@ -522,7 +522,10 @@ impl Schemas {
 /// Work out the lookup keys of every field and of the lexicon (`Prepared`, `LexKeys`).
 fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
     let keys = |v: &[String]| -> Vec<String> {
-        v.iter().map(|w| norm_key(w)).filter(|w| !w.is_empty()).collect()
+        v.iter()
+            .map(|w| norm_key(w))
+            .filter(|w| !w.is_empty())
+            .collect()
     };
     lex.keys = LexKeys {
         header_filler: keys(&lex.header_filler),

@@ -1,0 +1,178 @@
+//! Recognition of a village worded in ways no alias lists: headers reached by concept
+//! words and content, enum forms by the policy, the rest in learned.toml, and a reviewed
+//! learned.toml passed back with --aliases making the next run clean.
+
+mod common;
+use common::*;
+
+/// Headers in none of the schemas' label or alias lists (made up for this test).
+const ODD_HEAD: [&str; 21] = [
+    "自建房识别码",
+    "所在行政村名称",
+    "所属村民组别",
+    "房屋坐落位置",
+    "屋主姓名",
+    "屋主身份证件号",
+    "屋主手机",
+    "东经度数",
+    "北纬度数",
+    "房屋修建年份",
+    "地上楼层",
+    "房屋建筑总面积",
+    "主体结构形式",
+    "房屋现用途",
+    "经营业务种类",
+    "有无加建扩建",
+    "有无做过鉴定",
+    "鉴定评级",
+    "摸排日期",
+    "摸排人员",
+    "初查判定情况",
+];
+
+fn odd_rows(structure: &str) -> Vec<Vec<String>> {
+    let mut rows = vec![ODD_HEAD.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+    for (i, id) in IDS.iter().enumerate() {
+        let mut b = building(&format!("YH45010300346610{i}"), id, "未发现安全隐患");
+        b[12] = structure.to_string();
+        rows.push(b);
+    }
+    rows
+}
+
+fn write(dir: &std::path::Path, rows: &[Vec<String>]) {
+    let refs: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    write_csv(&dir.join("平安村房屋信息.csv"), &refs);
+}
+
+#[test]
+fn odd_headers_are_recognised_and_an_unknown_form_is_learned_then_taught() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    // "砖瓦房屋" is no form of any structure value: an error, and an entry in learned.toml.
+    write(&input, &odd_rows("砖瓦房屋"));
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let codes: Vec<&str> = errors[1..]
+        .iter()
+        .filter(|e| e[6] == "error")
+        .map(|e| e[7].as_str())
+        .collect();
+    // Every column found: the only errors are the six unknown structure forms.
+    assert_eq!(codes, vec!["C002"; 6], "{errors:?}");
+    let learned = std::fs::read_to_string(out.join("learned.toml")).unwrap();
+    assert!(
+        learned.contains("[buildings.structure.synonyms]"),
+        "{learned}"
+    );
+    assert!(learned.contains("\"砖瓦房屋\""), "{learned}");
+
+    // The clerk reviews it: 砖瓦房屋 is 砌体结构.
+    let reviewed = tmp.path().join("reviewed.toml");
+    std::fs::write(
+        &reviewed,
+        "[buildings.structure.synonyms]\n\"砖瓦房屋\" = \"砌体结构\"\n",
+    )
+    .unwrap();
+    let out2 = tmp.path().join("out2");
+    let r = run(&[
+        "run",
+        p(&input),
+        "--out",
+        p(&out2),
+        "--as-of",
+        "2026-12-01",
+        "--aliases",
+        p(&reviewed),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cleaned = calamine_rows(&out2.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(cleaned.len(), 7);
+    assert!(cleaned[1..]
+        .iter()
+        .all(|r| r.iter().any(|c| c == "砌体结构")));
+    let changes = std::fs::read_to_string(out2.join("changes.csv")).unwrap();
+    assert!(changes.contains("砖瓦房屋,砌体结构"), "{changes}");
+}
+
+#[test]
+fn inspect_shows_the_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), &odd_rows("砌体结构"));
+    let r = run(&[
+        "inspect",
+        p(&tmp.path().join("平安村房屋信息.csv")),
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let cols = v[0]["columns"].as_array().unwrap();
+    let want = [
+        "building_code",
+        "village",
+        "group",
+        "address",
+        "owner",
+        "owner_id",
+        "phone",
+        "longitude",
+        "latitude",
+        "year_built",
+        "floors",
+        "area",
+        "structure",
+        "use",
+        "business_type",
+        "altered",
+        "appraised",
+        "appraisal_grade",
+        "survey_date",
+        "surveyor",
+        "judgement",
+    ];
+    for (c, w) in cols.iter().zip(want) {
+        assert_eq!(c["field"], w, "{c}");
+        assert!(c["evidence"].as_str().unwrap().contains("表头"), "{c}");
+    }
+    let id = &cols[5]["evidence"];
+    assert!(
+        id.as_str().unwrap().contains("6/6 个值是有效身份证号"),
+        "{id}"
+    );
+}
+
+#[test]
+fn a_broken_aliases_file_stops_with_its_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[buildings.structure.synonyms]\n\"砖瓦\" = \"砖瓦结构\"\n",
+    )
+    .unwrap();
+    let r = run(&["--aliases", p(&bad), "rules"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("bad.toml") && r.stderr.contains("砖瓦结构"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// A sheet's rows as text, read back with calamine.
+fn calamine_rows(path: &std::path::Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{open_workbook_auto, Reader};
+    let mut wb = open_workbook_auto(path).unwrap();
+    let range = wb.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
