@@ -138,6 +138,15 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
     l
 }
 
+/// "；其他可能：…" when there are other candidates.
+fn others_note(s: &Seen) -> String {
+    if s.others.is_empty() {
+        String::new()
+    } else {
+        format!("；其他可能：{}", s.others)
+    }
+}
+
 fn q(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
@@ -165,11 +174,7 @@ pub fn render(l: &Learned) -> String {
             let _ = writeln!(out, "[{}.{}]", k.0, k.1);
             out.push_str("aliases = [\n");
             for (w, s) in a {
-                let others = if s.others.is_empty() {
-                    String::new()
-                } else {
-                    format!("；其他可能：{}", s.others)
-                };
+                let others = others_note(s);
                 let _ = writeln!(
                     out,
                     "  {},  # 表头，{} 处，如 {}{others}",
@@ -183,11 +188,7 @@ pub fn render(l: &Learned) -> String {
         if let Some(sy) = l.synonyms.get(k) {
             let _ = writeln!(out, "[{}.{}.synonyms]", k.0, k.1);
             for (w, (c, s)) in sy {
-                let others = if s.others.is_empty() {
-                    String::new()
-                } else {
-                    format!("；其他可能：{}", s.others)
-                };
+                let others = others_note(s);
                 let _ = writeln!(
                     out,
                     "{} = {}  # {} 处，如 {}{others}",
