@@ -3,7 +3,7 @@
 //!
 //! The policy, in order:
 //! 1. **Exact**: the form, or the form without any parenthetical ("存在严重安全隐患(…)"),
-//!    or the form without the lexicon's neutral words ("消防隐患" → "消防"), is a value or
+//!    or the form without the lexicon's neutral words ("燃气隐患" → "燃气"), is a value or
 //!    a synonym.
 //! 2. **Abbreviation or reordering**: the form is made only of the characters of one
 //!    value's (or synonym's) own characters: "混凝土结构" → 钢筋混凝土结构, "零售批发" →
@@ -12,9 +12,9 @@
 //! 3. **Typo**: the form differs from a value or synonym of the same length in exactly one
 //!    character ("砌体结沟", "已整冶", "经营姓"): never corrected, an error that suggests it.
 //! 4. **Qualifier**: a value or synonym of two or more characters stands whole in the form
-//!    and the rest is a qualifier or a note ("A级房屋", "钢结构厂房", "暂未发现安全隐患").
+//!    and the rest is a qualifier or a note ("A级房屋", "钢结构厂房", "目前未发现安全隐患").
 //!    The longest such form wins; it is refused when the rest holds a negation ("不存在…")
-//!    or when another value explains more of the form's characters ("住宅兼经营" is nearer
+//!    or when another value explains more of the form's characters ("住户兼作经营" is nearer
 //!    自住兼经营 than 经营性 although "经营" stands whole in it).
 //!
 //! Character equivalents (它/他, 整改/整治) are applied to both sides first. Every word this
@@ -143,7 +143,7 @@ pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
     if bare.is_empty() {
         return Resolved::Unknown;
     }
-    // 2. Made only of one value's characters (brackets kept first: "木(竹)").
+    // 2. Made only of one value's characters (brackets kept first).
     if let Some(r @ Resolved::Value(..)) = abbreviation(&forms, &k) {
         return r;
     }
@@ -202,7 +202,7 @@ fn abbreviation(forms: &[(&str, &str)], w: &str) -> Option<Resolved> {
 }
 
 /// Tier 4: a form found in the written one, with a qualifier or note around it. The
-/// longest form found wins; found whole beats found in order with gaps ("整治进行中"
+/// longest form found wins; found whole beats found in order with gaps ("整治工作中"
 /// holds 整治中), which beats found in any order. Refused when the rest negates it, when
 /// another value explains more of the written characters, or when the rest holds
 /// another value.
@@ -435,8 +435,8 @@ mod tests {
             v("批发零售", Rule::Abbreviation)
         );
         assert_eq!(
-            r(Buildings, "business_type", "宾馆民宿"),
-            v("民宿宾馆", Rule::Abbreviation)
+            r(Buildings, "business_type", "物流仓储"),
+            v("仓储物流", Rule::Abbreviation)
         );
     }
 
@@ -451,11 +451,11 @@ mod tests {
             v("钢结构", Rule::Qualifier)
         );
         assert_eq!(
-            r(Buildings, "judgement", "暂未发现安全隐患"),
+            r(Buildings, "judgement", "目前未发现安全隐患"),
             v("未发现安全隐患", Rule::Qualifier)
         );
         assert_eq!(
-            r(Hazards, "level", "一般性隐患"),
+            r(Hazards, "level", "一般的隐患"),
             v("一般隐患", Rule::Qualifier)
         );
     }
@@ -507,7 +507,7 @@ mod tests {
         ));
         // "经营" stands whole, but 自住兼经营 explains more of it.
         assert!(matches!(
-            r(Buildings, "use", "住宅兼经营"),
+            r(Buildings, "use", "住户兼作经营"),
             Resolved::Ambiguous(v) if v.contains(&"自住兼经营".to_string())
         ));
         assert_eq!(

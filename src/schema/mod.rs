@@ -380,7 +380,7 @@ pub struct Lexicon {
     /// never maps a form to the value it negates.
     #[serde(default)]
     pub negations: Vec<String>,
-    /// Words that add nothing to an enum value ("消防隐患" is 消防安全): dropped before
+    /// Words that add nothing to an enum value ("燃气隐患" is 燃气安全): dropped before
     /// an abbreviation is looked for.
     #[serde(default)]
     pub neutral_words: Vec<String>,
