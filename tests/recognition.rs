@@ -176,3 +176,54 @@ fn calamine_rows(path: &std::path::Path, sheet: &str) -> Vec<Vec<String>> {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect()
 }
+
+#[test]
+fn near_synonym_forms_are_taken_and_listed_for_a_look() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    // Made-up village wordings: 住房兼营业 (住房 ≈ 住, 营业 ≈ 经营) and 库房 (≈ 仓储).
+    let mut rows = odd_rows("砌体结构");
+    for r in rows[1..].iter_mut() {
+        r[13] = "住房兼营业".into();
+        r[14] = "库房".into();
+    }
+    write(&input, &rows);
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(cleaned.len(), 7);
+    for row in &cleaned[1..] {
+        assert!(row.iter().any(|c| c == "自住兼经营"), "{row:?}");
+        assert!(row.iter().any(|c| c == "仓储物流"), "{row:?}");
+    }
+    let changes = std::fs::read_to_string(out.join("changes.csv")).unwrap();
+    assert!(changes.contains("住房兼营业,自住兼经营"), "{changes}");
+    assert!(changes.contains("库房,仓储物流"), "{changes}");
+    let learned = std::fs::read_to_string(out.join("learned.toml")).unwrap();
+    assert!(
+        learned.contains("\"库房\" = \"仓储物流\"  # 已按近义词采用，请确认；6 处"),
+        "{learned}"
+    );
+    assert!(
+        learned.contains("\"住房兼营业\" = \"自住兼经营\""),
+        "{learned}"
+    );
+    // The file is an overlay the next run takes as it is.
+    let out2 = tmp.path().join("out2");
+    let lp = out.join("learned.toml");
+    let r = run(&[
+        "run",
+        p(&input),
+        "--out",
+        p(&out2),
+        "--as-of",
+        "2026-12-01",
+        "--aliases",
+        p(&lp),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let learned2 = std::fs::read_to_string(out2.join("learned.toml")).unwrap();
+    assert!(!learned2.contains("库房"), "{learned2}");
+}

@@ -17,6 +17,11 @@
 //!    or when another value explains more of the form's characters ("住户兼作经营" is nearer
 //!    自住兼经营 than 经营性 although "经营" stands whole in it).
 //!
+//! 5. **Near-synonym**: when nothing above maps the form, the lexicon's near-synonyms are
+//!    put in on both sides ("完毕" is 完成, "库房" is 仓储, "暂停" is 停止) and the tiers are
+//!    tried again; a value found that way is taken. A form with a character foreign to every
+//!    value and to every near-synonym stays a typo or unknown.
+//!
 //! Character equivalents (它/他, 整改/整治) are applied to both sides first. Every word this
 //! needs is in the lexicon.
 
@@ -32,6 +37,8 @@ pub enum Rule {
     Abbreviation,
     /// A value found whole with a qualifier or note around it.
     Qualifier,
+    /// Reached only once the lexicon's near-synonyms were put in.
+    NearSynonym,
 }
 
 /// The outcome for one written form.
@@ -59,6 +66,59 @@ pub fn key(lex: &Lexicon, s: &str) -> String {
     k
 }
 
+/// A key with the lexicon's near-synonyms put in, longest word first, left to right; a
+/// kept word written twice in a row once ("饭店餐饮" → 餐饮餐饮 → 餐饮).
+pub fn near_key(lex: &Lexicon, k: &str) -> String {
+    let near = &lex.keys.near;
+    if near.is_empty() {
+        return k.to_string();
+    }
+    let mut out = String::new();
+    let mut last: Option<&str> = None;
+    let mut rest = k;
+    'scan: while let Some(c) = rest.chars().next() {
+        for (w, kept) in near {
+            if rest.starts_with(w.as_str()) {
+                if last != Some(kept.as_str()) {
+                    out.push_str(kept);
+                }
+                last = Some(kept.as_str());
+                rest = &rest[w.len()..];
+                continue 'scan;
+            }
+        }
+        out.push(c);
+        last = None;
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The key without a trailing kind-of-place character ("…部", "…室"), when two characters
+/// or more remain.
+fn without_kind_suffix(lex: &Lexicon, k: &str) -> String {
+    for s in &lex.kind_suffixes {
+        if let Some(stem) = k.strip_suffix(s.as_str()) {
+            if stem.chars().count() >= 2 {
+                return stem.to_string();
+            }
+        }
+    }
+    k.to_string()
+}
+
+/// A field's forms (from `make_forms`) with the near-synonyms put in.
+pub fn near_forms(forms: &[(String, String)], lex: &Lexicon) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for (f, c) in forms {
+        let n = near_key(lex, f);
+        if !n.is_empty() && !out.iter().any(|(g, d)| *g == n && d == c) {
+            out.push((n, c.clone()));
+        }
+    }
+    out
+}
+
 /// The form without any bracketed part, anywhere.
 pub fn strip_parens(k: &str) -> String {
     let mut out = String::new();
@@ -82,11 +142,9 @@ fn without_neutral(lex: &Lexicon, k: &str) -> String {
     out
 }
 
-/// Every written form of the field's values (worked out when the schemas are loaded).
-fn forms(field: &Field) -> Vec<(&str, &str)> {
-    field
-        .prepared
-        .forms
+/// Borrowed (form, canonical value) pairs.
+fn borrow(forms: &[(String, String)]) -> Vec<(&str, &str)> {
+    forms
         .iter()
         .map(|(f, c)| (f.as_str(), c.as_str()))
         .collect()
@@ -131,7 +189,23 @@ pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
     if k.is_empty() {
         return Resolved::Unknown;
     }
-    let forms = forms(field);
+    let first = tiers(&borrow(&field.prepared.forms), lex, &k);
+    if matches!(first, Resolved::Value(..)) {
+        return first;
+    }
+    // 5. Near-synonyms (and a trailing kind-of-place character), when they change anything.
+    let n = without_kind_suffix(lex, &near_key(lex, &k));
+    if n != k {
+        if let Resolved::Value(v, _) = tiers(&borrow(&field.prepared.near_forms), lex, &n) {
+            return Resolved::Value(v, Rule::NearSynonym);
+        }
+    }
+    first
+}
+
+/// Tiers 1–4 on a key against a set of forms.
+fn tiers(forms: &[(&str, &str)], lex: &Lexicon, k: &str) -> Resolved {
+    let k = k.to_string();
     let exact = |s: &str| forms.iter().find(|(f, _)| *f == s).map(|(_, c)| *c);
     let bare = strip_parens(&k);
     let plain = without_neutral(lex, &bare);
@@ -144,10 +218,10 @@ pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
         return Resolved::Unknown;
     }
     // 2. Made only of one value's characters (brackets kept first).
-    if let Some(r @ Resolved::Value(..)) = abbreviation(&forms, &k) {
+    if let Some(r @ Resolved::Value(..)) = abbreviation(forms, &k) {
         return r;
     }
-    if let Some(r) = abbreviation(&forms, if plain.is_empty() { &bare } else { &plain }) {
+    if let Some(r) = abbreviation(forms, if plain.is_empty() { &bare } else { &plain }) {
         return r;
     }
     // 3. One character off a form of the same length.
@@ -166,7 +240,7 @@ pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
             return Resolved::Typo(typos[0].clone());
         }
     }
-    qualifier(&forms, lex, &bare)
+    qualifier(forms, lex, &bare)
 }
 
 /// Tier 2: `w` made only of one form's characters. The form holding it whole beats one
@@ -374,7 +448,7 @@ fn is_separator(c: char) -> bool {
 /// Cover a run wholly by values and synonyms, longest first; None when it cannot be.
 fn segment(field: &Field, run: &str) -> Option<Vec<String>> {
     let chars: Vec<char> = norm_key(run).chars().collect();
-    let forms = forms(field);
+    let forms = borrow(&field.prepared.forms);
     let n = chars.len();
     // best[i]: a cover of chars[i..] with the fewest pieces.
     let mut best: Vec<Option<Vec<String>>> = vec![None; n + 1];
@@ -470,6 +544,72 @@ mod tests {
             r(Hazards, "status", "已整治（待验收）"),
             v("已整治", Rule::Exact)
         );
+    }
+
+    #[test]
+    fn near_synonyms_when_nothing_else_fits() {
+        let lex = &schemas().lexicon;
+        assert_eq!(near_key(lex, "饭馆餐饮"), "餐饮");
+        assert_eq!(near_key(lex, "库房"), "仓储");
+        assert_eq!(
+            r(Buildings, "business_type", "库房"),
+            v("仓储物流", Rule::NearSynonym)
+        );
+        assert_eq!(
+            r(Buildings, "business_type", "卫生院"),
+            v("医疗卫生", Rule::NearSynonym)
+        );
+        assert_eq!(
+            r(Buildings, "business_type", "卫生站"),
+            v("医疗卫生", Rule::NearSynonym)
+        );
+        assert_eq!(
+            r(Buildings, "business_type", "储物间"),
+            v("仓储物流", Rule::NearSynonym)
+        );
+        assert_eq!(
+            r(Hazards, "level", "轻微隐患"),
+            v("一般隐患", Rule::NearSynonym)
+        );
+        assert_eq!(
+            r(Hazards, "status", "整治办结"),
+            v("已整治", Rule::NearSynonym)
+        );
+        assert_eq!(
+            r(Hazards, "measure", "暂停营业"),
+            v("停止经营", Rule::NearSynonym)
+        );
+        assert_eq!(
+            r(Hazards, "hazard_type", "配电线路"),
+            v("用电安全", Rule::NearSynonym)
+        );
+        // A form the earlier tiers map is left to them.
+        assert_eq!(
+            r(Buildings, "business_type", "饭馆"),
+            v("餐饮饭店", Rule::NearSynonym)
+        );
+        assert_eq!(
+            r(Buildings, "business_type", "零售批发"),
+            v("批发零售", Rule::Abbreviation)
+        );
+    }
+
+    #[test]
+    fn near_synonyms_do_not_hide_typos() {
+        // A character foreign to every value and every near-synonym is still a typo.
+        assert_eq!(
+            r(Buildings, "business_type", "仓储物留"),
+            Resolved::Typo("仓储物流".into())
+        );
+        assert_eq!(
+            r(Hazards, "status", "已整冶"),
+            Resolved::Typo("已整治".into())
+        );
+        // Two values of one field are never joined: 暂停 alone (停止使用 or 停止经营) maps to neither.
+        assert!(!matches!(
+            r(Hazards, "measure", "暂停"),
+            Resolved::Value(..)
+        ));
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct Learned {
     pub synonyms: BTreeMap<(String, String), BTreeMap<String, (String, Seen)>>,
     /// Headers with no guess at all: (table, wording) → seen.
     pub unknown: BTreeMap<(String, String), Seen>,
+    /// Enum forms mapped only through the lexicon's near-synonyms (taken, but worth a
+    /// look): (table, field) → written form → (value taken, seen).
+    pub near: BTreeMap<(String, String), BTreeMap<String, (String, Seen)>>,
 }
 
 fn note(seen: &mut Seen, at: String) {
@@ -95,6 +98,38 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
                         at,
                     ),
                 }
+            }
+        }
+    }
+    // Forms taken through near-synonyms: found again from the audit trail.
+    let lex = &schemas.lexicon;
+    for ch in run.changes() {
+        let Some(&ti) = table_of.get(&(ch.file, ch.sheet)) else {
+            continue;
+        };
+        let t = &schemas.tables[ti];
+        let Some(f) = t.field(ch.field) else {
+            continue;
+        };
+        let items: Vec<String> = match f.ty {
+            FieldType::Enum => vec![trim(ch.old).to_string()],
+            FieldType::EnumList => enum_policy::split_list(f, lex, ch.old),
+            _ => continue,
+        };
+        for item in items {
+            if let Resolved::Value(v, enum_policy::Rule::NearSynonym) =
+                enums::resolve(f, lex, &item)
+            {
+                let e = l
+                    .near
+                    .entry((t.table.key.clone(), f.key.clone()))
+                    .or_default()
+                    .entry(item)
+                    .or_insert_with(|| (v, Seen::default()));
+                note(
+                    &mut e.1,
+                    format!("{}:{}!{}", ch.file, ch.sheet, a1(ch.row, ch.col)),
+                );
             }
         }
     }
@@ -161,11 +196,16 @@ pub fn render(l: &Learned) -> String {
          # Headers and enum forms this run could not map, or mapped only weakly, with the best\n\
          # guesses. Review each line, then run again with --aliases learned.toml.\n",
     );
-    if l.aliases.is_empty() && l.synonyms.is_empty() && l.unknown.is_empty() {
+    if l.aliases.is_empty() && l.synonyms.is_empty() && l.unknown.is_empty() && l.near.is_empty() {
         out.push_str("\n# 本次没有需要核对的写法。Nothing to review.\n");
         return out;
     }
-    let mut keys: Vec<&(String, String)> = l.aliases.keys().chain(l.synonyms.keys()).collect();
+    let mut keys: Vec<&(String, String)> = l
+        .aliases
+        .keys()
+        .chain(l.synonyms.keys())
+        .chain(l.near.keys())
+        .collect();
     keys.sort();
     keys.dedup();
     for k in keys {
@@ -185,19 +225,31 @@ pub fn render(l: &Learned) -> String {
             }
             out.push_str("]\n");
         }
-        if let Some(sy) = l.synonyms.get(k) {
+        let sy = l.synonyms.get(k);
+        let near = l.near.get(k);
+        if sy.is_some() || near.is_some() {
             let _ = writeln!(out, "[{}.{}.synonyms]", k.0, k.1);
-            for (w, (c, s)) in sy {
-                let others = others_note(s);
-                let _ = writeln!(
-                    out,
-                    "{} = {}  # {} 处，如 {}{others}",
-                    q(w),
-                    q(c),
-                    s.count,
-                    s.at
-                );
-            }
+        }
+        for (w, (c, s)) in sy.into_iter().flatten() {
+            let others = others_note(s);
+            let _ = writeln!(
+                out,
+                "{} = {}  # {} 处，如 {}{others}",
+                q(w),
+                q(c),
+                s.count,
+                s.at
+            );
+        }
+        for (w, (c, s)) in near.into_iter().flatten() {
+            let _ = writeln!(
+                out,
+                "{} = {}  # 已按近义词采用，请确认；{} 处，如 {}",
+                q(w),
+                q(c),
+                s.count,
+                s.at
+            );
         }
     }
     if !l.unknown.is_empty() {

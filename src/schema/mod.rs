@@ -182,6 +182,8 @@ pub struct Prepared {
     /// Every written form of an enum's values, with and without brackets, under the
     /// lexicon's equivalents: (form, canonical value).
     pub forms: Vec<(String, String)>,
+    /// The same forms with the lexicon's near-synonyms put in as well (`Lexicon::near_synonyms`).
+    pub near_forms: Vec<(String, String)>,
 }
 
 fn check_field(f: &Field) -> Result<(), ValidationError> {
@@ -376,6 +378,14 @@ pub struct Lexicon {
     /// applied to both sides when enum forms are compared.
     #[serde(default)]
     pub equivalents: Vec<Vec<String>>,
+    /// Words of nearly the same meaning, the first of each group the one kept ("完毕" is
+    /// 完成, "库房" is 仓储): tried only when a form maps to nothing without them.
+    #[serde(default)]
+    pub near_synonyms: Vec<Vec<String>>,
+    /// Characters naming the kind of place ("室", "部", "点"): dropped from the end of a
+    /// written form in the near-synonym tier.
+    #[serde(default)]
+    pub kind_suffixes: Vec<String>,
     /// Words that turn a value into its opposite (不, 未, 非 …): a qualifier holding one
     /// never maps a form to the value it negates.
     #[serde(default)]
@@ -411,6 +421,8 @@ pub struct LexKeys {
     pub negations: Vec<String>,
     /// (canonical, variants) of each equivalence group.
     pub equivalents: Vec<(String, Vec<String>)>,
+    /// (word, the word kept) of every near-synonym, the kept words included, longest first.
+    pub near: Vec<(String, String)>,
 }
 
 /// All schemas of a run.
@@ -537,16 +549,33 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
             .filter_map(|g| g.split_first())
             .map(|(c, v)| (norm_key(c), keys(v)))
             .collect(),
+        near: Vec::new(),
     };
+    let mut near: Vec<(String, String)> = Vec::new();
+    for g in &lex.near_synonyms {
+        let Some(kept) = g.first().map(|w| crate::cells::enum_policy::key(lex, w)) else {
+            continue;
+        };
+        for w in g {
+            let w = crate::cells::enum_policy::key(lex, w);
+            if !w.is_empty() && !near.iter().any(|(x, _)| *x == w) {
+                near.push((w, kept.clone()));
+            }
+        }
+    }
+    near.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars().count()));
+    lex.keys.near = near;
     for t in tables.iter_mut() {
         for f in t.fields.iter_mut() {
             let wordings = TableSchema::wordings(f).map(|w| label_key(w)).collect();
             let concepts = f.concepts.iter().map(|g| keys(g)).collect();
             let forms = crate::cells::enum_policy::make_forms(f, lex);
+            let near_forms = crate::cells::enum_policy::near_forms(&forms, lex);
             f.prepared = Prepared {
                 wordings,
                 concepts,
                 forms,
+                near_forms,
             };
         }
     }
