@@ -41,6 +41,17 @@ pub enum Command {
     Template(TemplateArgs),
     /// Generate the demo town's village workbooks (fixtures)
     Demo(DemoArgs),
+    /// Internal: read one file and write its pieces to stdout (the contained reader)
+    #[command(name = "__read", hide = true)]
+    ReadChild(ReadChildArgs),
+}
+
+/// Arguments of the contained reader (see `read::isolate`).
+#[derive(Debug, Args)]
+pub struct ReadChildArgs {
+    pub path: PathBuf,
+    pub rel: String,
+    pub limits: String,
 }
 
 /// Limits that protect against exhausting memory on hostile files.
@@ -58,6 +69,15 @@ pub struct LimitArgs {
     /// Read at most this many columns per sheet
     #[arg(long, default_value_t = 512)]
     pub max_columns: u32,
+    /// Memory a file's reader may use, in MB (each file is read in a child process of its own)
+    #[arg(long, default_value_t = 480)]
+    pub max_read_mb: u64,
+    /// Time a file's reader may take, in seconds (CPU time; twice this in wall-clock time)
+    #[arg(long, default_value_t = 120)]
+    pub max_read_seconds: u64,
+    /// Read files in this process instead of contained child processes (for profiling)
+    #[arg(long, hide = true)]
+    pub in_process: bool,
 }
 
 impl LimitArgs {

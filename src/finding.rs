@@ -36,7 +36,7 @@ pub enum Lang {
 }
 
 /// One problem found in the input, at a file, sheet, row and cell.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Finding {
     /// Path relative to the INPUT it came from, with `/`.
     pub file: String,

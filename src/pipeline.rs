@@ -27,6 +27,9 @@ pub struct Options {
     /// Keep sheet grids for annotated copies.
     pub keep_grids: bool,
     pub progress: bool,
+    /// Read each file in a contained child process (the CLI always does; see
+    /// `read::isolate`). None reads in this process.
+    pub isolate: Option<read::isolate::Isolation>,
 }
 
 /// What one sheet turned out to be.
@@ -315,14 +318,16 @@ fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
 fn process_file_with(file_idx: usize, input: &InputFile, opts: &Options, stream: bool) -> FileOut {
     if !stream {
         let mut pieces = Vec::new();
-        let read = read::read_pieces(input, &opts.limits, &mut |p| pieces.push(p));
+        let read = read::read_file_pieces(input, &opts.limits, opts.isolate.as_ref(), &mut |p| {
+            pieces.push(p)
+        });
         return process_pieces(file_idx, input, opts, pieces, || read);
     }
     // Read on a thread of its own; rows are checked here as they arrive.
     std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<read::Piece>(4);
         let reader = s.spawn(move || {
-            read::read_pieces(input, &opts.limits, &mut |p| {
+            read::read_file_pieces(input, &opts.limits, opts.isolate.as_ref(), &mut |p| {
                 let _ = tx.send(p);
             })
         });
@@ -801,6 +806,7 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
             keep_grids: true,
             progress: false,
+            isolate: None,
         }
     }
 
@@ -966,6 +972,7 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
             keep_grids: false,
             progress: false,
+            isolate: None,
         };
         let run = run_with(&[dir.path().to_path_buf()], &opts, |i, f, o| {
             if f.rel == "boom.csv" {

@@ -182,6 +182,7 @@ proptest! {
             today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             keep_grids: false,
             progress: false,
+            isolate: None,
         };
         let run = selfbuilt::pipeline::run(std::slice::from_ref(&path), &opts);
         for f in &run.findings {

@@ -17,6 +17,7 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
         today: chrono::Local::now().date_naive(),
         keep_grids: false,
         progress: false,
+        isolate: super::isolation(&a.limits),
     };
     let run = pipeline::run(&a.inputs, &opts);
     let mut sheets = Vec::new();

@@ -18,6 +18,10 @@ use crate::schema::Schemas;
 pub const EXIT_TOOL: i32 = 2;
 
 pub fn dispatch(cli: Cli) -> i32 {
+    // The contained reader needs no schemas: it starts once per input file.
+    if let Command::ReadChild(a) = &cli.command {
+        return crate::read::isolate::child_main(&a.path, &a.rel, &a.limits);
+    }
     let schemas =
         match Schemas::load(cli.schemas.as_deref()).and_then(|s| s.with_overlays(&cli.aliases)) {
             Ok(s) => s,
@@ -33,6 +37,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Rules(a) => rules::exec(a, &schemas),
         Command::Demo(a) => demo::exec(a),
         Command::Template(a) => template::exec(a, schemas),
+        Command::ReadChild(_) => Ok(EXIT_TOOL),
     };
     match result {
         Ok(code) => code,
@@ -41,6 +46,21 @@ pub fn dispatch(cli: Cli) -> i32 {
             EXIT_TOOL
         }
     }
+}
+
+/// Each file is read in a contained child process of this binary (see `read::isolate`),
+/// unless `--in-process` is given.
+pub fn isolation(l: &crate::cli::LimitArgs) -> Option<crate::read::isolate::Isolation> {
+    if l.in_process {
+        return None;
+    }
+    std::env::current_exe()
+        .ok()
+        .map(|exe| crate::read::isolate::Isolation {
+            exe,
+            max_mem_mb: l.max_read_mb,
+            max_seconds: l.max_read_seconds,
+        })
 }
 
 /// Pipeline options from the common arguments.
@@ -61,11 +81,13 @@ pub fn options(
             .num_threads(j.max(1))
             .build_global();
     }
+    let isolate = isolation(&c.limits);
     Ok(Options {
         schemas,
         limits: c.limits.limits(),
         today,
         keep_grids,
         progress,
+        isolate,
     })
 }

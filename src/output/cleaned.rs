@@ -308,6 +308,7 @@ mod tests {
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 29).expect("date"),
             keep_grids: false,
             progress: false,
+            isolate: None,
         };
         let r = run(&inputs, &opts);
         let out = tempfile::tempdir().expect("tempdir");

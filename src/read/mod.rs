@@ -4,6 +4,7 @@
 //! Merged regions are read where the format gives them.
 
 pub mod csvfile;
+pub mod isolate;
 pub mod merges;
 pub mod sniff;
 
@@ -18,7 +19,7 @@ use crate::finding::{Finding, Severity};
 use sniff::Kind;
 
 /// A raw cell value as the file holds it.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Raw {
     #[default]
     Empty,
@@ -70,7 +71,7 @@ pub fn fmt_num(f: f64) -> String {
 }
 
 /// A merged region, 0-based inclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Merge {
     pub r0: u32,
     pub c0: u32,
@@ -79,7 +80,7 @@ pub struct Merge {
 }
 
 /// One non-empty row: its 0-based index and its cells from column A on.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct GridRow {
     pub idx: u32,
     pub cells: Vec<Raw>,
@@ -93,7 +94,7 @@ impl GridRow {
 }
 
 /// A sheet as read: sparse rows (only rows holding something), merged regions.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
     pub name: String,
     pub rows: Vec<GridRow>,
@@ -113,7 +114,7 @@ pub struct Book {
 }
 
 /// Read limits; each has a CLI flag.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     pub max_file_bytes: u64,
     pub max_unzipped_bytes: u64,
@@ -245,7 +246,7 @@ fn file_finding(
 /// What a read hands over, in order, sheet by sheet: `Sheet` (maybe holding rows already),
 /// any number of `Rows`, then `End`. A large xlsx sheet arrives in batches of rows while it
 /// is still being read, so that its rows can be checked meanwhile.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum Piece {
     Sheet(Grid),
     /// The next rows of the current sheet, in row order as far as the file keeps it; the
@@ -372,6 +373,20 @@ pub fn read_pieces(
         )),
         Kind::Zip => read_zip_workbook(f, rel, limits, expected, emit),
         Kind::Ole => read_calamine(f, rel, limits, "xls", expected).map(|b| emit_book(b, emit)),
+    }
+}
+
+/// Read a file in a contained child process when `iso` is given (see [`isolate`]), in
+/// this process otherwise; as [`read_pieces`].
+pub fn read_file_pieces(
+    f: &InputFile,
+    limits: &Limits,
+    iso: Option<&isolate::Isolation>,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
+    match iso {
+        Some(iso) => isolate::read_isolated(f, limits, iso, emit),
+        None => read_pieces(f, limits, emit),
     }
 }
 

@@ -1,0 +1,323 @@
+//! Containment: each file is read in a child process of its own (the same binary, run as
+//! `selfbuilt __read`), under an address-space and CPU-time limit and a wall-clock watchdog.
+//!
+//! Why a process: the readers (calamine above all) can be made to allocate gigabytes by a
+//! file of a few kilobytes, and an allocation failure aborts the process: `catch_unwind`
+//! cannot catch it, and checks before calamine allocates would have to foresee every
+//! format's every record. A child process with `setrlimit` bounds any reader, known or not:
+//! when it dies, only that file is lost, and it gets a finding that names the limit.
+//!
+//! The child writes the read's pieces (see [`Piece`]) to its stdout as frames — a 4-byte
+//! little-endian length, then the piece in postcard — ending with a `Done` frame that holds
+//! the read's outcome. The parent hands each piece on as it arrives, so streaming reads
+//! keep streaming. A child that ends without `Done` was stopped by a limit or crashed.
+
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{file_finding, read_pieces, InputFile, Limits, Piece};
+use crate::finding::Finding;
+
+/// The name of the hidden subcommand a child runs.
+pub const CHILD_COMMAND: &str = "__read";
+
+/// How files are contained.
+#[derive(Debug, Clone)]
+pub struct Isolation {
+    /// The binary to run as the child (this one).
+    pub exe: PathBuf,
+    /// Address-space limit of a child, in MB.
+    pub max_mem_mb: u64,
+    /// CPU and wall-clock limit of a child, in seconds.
+    pub max_seconds: u64,
+}
+
+/// What a child writes.
+#[derive(Debug, Serialize, Deserialize)]
+enum Frame {
+    Piece(Piece),
+    /// The read's outcome: the format read, or the finding that says why not.
+    Done(Result<String, Finding>),
+}
+
+/// A frame longer than this is a broken stream, not a piece.
+const MAX_FRAME: usize = 1 << 30;
+
+fn write_frame(w: &mut impl Write, f: &Frame) -> std::io::Result<()> {
+    let bytes = postcard::to_stdvec(f).map_err(std::io::Error::other)?;
+    w.write_all(&(bytes.len() as u32).to_le_bytes())?;
+    w.write_all(&bytes)
+}
+
+fn read_frame(r: &mut impl Read) -> Option<Frame> {
+    let mut len = [0u8; 4];
+    r.read_exact(&mut len).ok()?;
+    let len = u32::from_le_bytes(len) as usize;
+    if len > MAX_FRAME {
+        return None;
+    }
+    let mut buf = vec![0u8; len];
+    r.read_exact(&mut buf).ok()?;
+    postcard::from_bytes(&buf).ok()
+}
+
+/// The formats a read can name (a child names one by text).
+fn static_format(s: &str) -> &'static str {
+    ["csv", "xlsx", "xls", "xlsb", "ods"]
+        .into_iter()
+        .find(|f| *f == s)
+        .unwrap_or("xlsx")
+}
+
+/// The child's side: read `path` and write its frames to stdout. Returns the exit code.
+pub fn child_main(path: &Path, rel: &str, limits_json: &str) -> i32 {
+    // A panic is reported as a finding in the Done frame, not as text on a terminal.
+    std::panic::set_hook(Box::new(|_| {}));
+    let Ok(limits) = serde_json::from_str::<Limits>(limits_json) else {
+        return 2;
+    };
+    let input = InputFile {
+        path: path.to_path_buf(),
+        rel: rel.to_string(),
+    };
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut broken = false;
+    let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_pieces(&input, &limits, &mut |p| {
+            if !broken && write_frame(&mut out, &Frame::Piece(p)).is_err() {
+                broken = true;
+            }
+        })
+    }));
+    let done = match read {
+        Ok(r) => r.map(str::to_string),
+        Err(_) => Err(reader_failed(rel)),
+    };
+    if broken || write_frame(&mut out, &Frame::Done(done)).is_err() || out.flush().is_err() {
+        return 3;
+    }
+    0
+}
+
+/// The reader could not make sense of the file (it panicked).
+pub fn reader_failed(rel: &str) -> Finding {
+    file_finding(
+        "F012",
+        rel,
+        "文件内部结构异常，读取程序无法解析，未读取".into(),
+        "the file's internal structure is broken or unusual and the reader could not parse it; not read".into(),
+        "在 Excel/WPS 中打开该文件，“另存为” .xlsx 后重新报送；打不开则请村里重新导出",
+        "open it in Excel/WPS and Save As .xlsx; if it will not open, ask the village to export it again",
+    )
+}
+
+/// Why a child stopped without finishing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Memory,
+    Time,
+    Crash,
+}
+
+fn limit_finding(rel: &str, stop: Stop, iso: &Isolation) -> Finding {
+    match stop {
+        Stop::Memory => file_finding(
+            "F011",
+            rel,
+            format!("读取该文件所需内存超过上限 {} MB，已停止读取（文件可能异常或含大量空白格式）", iso.max_mem_mb),
+            format!("reading this file needed more than the {} MB memory limit and was stopped (the file may be malformed or hold vast empty formatting)", iso.max_mem_mb),
+            "在 Excel/WPS 中打开，删除多余的空行空列后另存为 .xlsx；确属大文件可用 --max-read-mb 提高上限",
+            "open it, delete unused rows and columns and Save As .xlsx; for a genuinely large file raise --max-read-mb",
+        ),
+        Stop::Time => file_finding(
+            "F011",
+            rel,
+            format!("读取该文件超过时间上限 {} 秒，已停止读取（文件可能异常）", iso.max_seconds),
+            format!("reading this file took longer than the {} s time limit and was stopped (the file may be malformed)", iso.max_seconds),
+            "在 Excel/WPS 中打开后另存为 .xlsx 再报送；确属大文件可用 --max-read-seconds 提高上限",
+            "open it and Save As .xlsx; for a genuinely large file raise --max-read-seconds",
+        ),
+        Stop::Crash => reader_failed(rel),
+    }
+}
+
+/// Read a file in a child process (see the module doc). Pieces are handed to `emit` as
+/// they arrive; the outcome is the format read or the finding that says why not (pieces
+/// sent before an error are to be dropped). When no child can be started the file is read
+/// in this process.
+pub fn read_isolated(
+    f: &InputFile,
+    limits: &Limits,
+    iso: &Isolation,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
+    let limits_json = serde_json::to_string(limits).unwrap_or_default();
+    let mut cmd = Command::new(&iso.exe);
+    cmd.arg(CHILD_COMMAND)
+        .arg(&f.path)
+        .arg(&f.rel)
+        .arg(&limits_json)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let mem = iso.max_mem_mb.saturating_mul(1 << 20);
+        let secs = iso.max_seconds.max(1);
+        // SAFETY: the closure runs in the forked child before exec and only calls
+        // setrlimit, which is async-signal-safe.
+        unsafe {
+            cmd.pre_exec(move || {
+                let set = |res, v: u64| {
+                    let lim = libc::rlimit {
+                        rlim_cur: v as libc::rlim_t,
+                        rlim_max: v as libc::rlim_t,
+                    };
+                    libc::setrlimit(res, &lim);
+                };
+                set(libc::RLIMIT_AS, mem);
+                set(libc::RLIMIT_CPU, secs);
+                set(libc::RLIMIT_CORE, 0);
+                Ok(())
+            });
+        }
+    }
+    let Ok(mut child) = cmd.spawn() else {
+        return read_pieces(f, limits, emit);
+    };
+    let pid = child.id();
+    let timed_out = Arc::new(AtomicBool::new(false));
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = {
+        let timed_out = timed_out.clone();
+        let wall = Duration::from_secs(iso.max_seconds.max(1).saturating_mul(2));
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(wall) {
+                timed_out.store(true, Ordering::SeqCst);
+                kill(pid);
+            }
+        })
+    };
+    // What the child says on stderr tells an allocation failure from other deaths.
+    let stderr = child.stderr.take().map(|mut e| {
+        std::thread::spawn(move || {
+            let mut tail = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = e.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&buf[..n]);
+                if tail.len() > 8192 {
+                    tail.drain(..tail.len() - 8192);
+                }
+            }
+            String::from_utf8_lossy(&tail).into_owned()
+        })
+    });
+    let mut outcome: Option<Result<String, Finding>> = None;
+    if let Some(out) = child.stdout.take() {
+        let mut r = BufReader::with_capacity(1 << 16, out);
+        while let Some(frame) = read_frame(&mut r) {
+            match frame {
+                Frame::Piece(p) => emit(p),
+                Frame::Done(d) => {
+                    outcome = Some(d);
+                    break;
+                }
+            }
+        }
+    }
+    let status = child.wait();
+    drop(stop_tx);
+    let _ = watchdog.join();
+    let said = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
+    match outcome {
+        Some(Ok(fmt)) => Ok(static_format(&fmt)),
+        Some(Err(finding)) => Err(finding),
+        None => {
+            let stop = if timed_out.load(Ordering::SeqCst) || killed_by_cpu_limit(&status) {
+                Stop::Time
+            } else if said.contains("memory allocation")
+                || said.contains("out of memory")
+                || said.contains("capacity overflow")
+            {
+                Stop::Memory
+            } else {
+                Stop::Crash
+            };
+            Err(limit_finding(&f.rel, stop, iso))
+        }
+    }
+}
+
+#[cfg(unix)]
+fn kill(pid: u32) {
+    // SAFETY: kill(2) with a pid of our own child; at worst the child is gone already.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+fn kill(_pid: u32) {}
+
+fn killed_by_cpu_limit(status: &std::io::Result<std::process::ExitStatus>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Ok(s) = status {
+            return s.signal() == Some(libc::SIGXCPU);
+        }
+    }
+    let _ = status;
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip() {
+        let mut buf = Vec::new();
+        let g = super::super::Grid {
+            name: "房屋信息".into(),
+            rows: vec![super::super::GridRow {
+                idx: 3,
+                cells: vec![
+                    super::super::Raw::Text("YH1".into()),
+                    super::super::Raw::Num(2.5),
+                ],
+            }],
+            ..Default::default()
+        };
+        write_frame(&mut buf, &Frame::Piece(Piece::Sheet(g))).unwrap();
+        write_frame(&mut buf, &Frame::Done(Ok("xlsx".into()))).unwrap();
+        let mut r = &buf[..];
+        match read_frame(&mut r) {
+            Some(Frame::Piece(Piece::Sheet(g))) => {
+                assert_eq!(g.name, "房屋信息");
+                assert_eq!(g.rows[0].cells[1], super::super::Raw::Num(2.5));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(read_frame(&mut r), Some(Frame::Done(Ok(f))) if f == "xlsx"));
+        assert!(read_frame(&mut r).is_none());
+    }
+
+    #[test]
+    fn a_truncated_or_huge_frame_is_the_end() {
+        let mut r: &[u8] = &[0xff, 0xff, 0xff, 0x7f, 1, 2];
+        assert!(read_frame(&mut r).is_none());
+        let mut r: &[u8] = &[9, 0, 0, 0, 1];
+        assert!(read_frame(&mut r).is_none());
+    }
+}
