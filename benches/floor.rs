@@ -31,7 +31,7 @@ fn main() {
             continue;
         };
         read_s += t0.elapsed().as_secs_f64();
-        let ws = wb.add_worksheet_with_constant_memory();
+        let ws = wb.add_worksheet_with_constant_memory().expect("worksheet");
         let (r0, c0) = range.start().unwrap_or((0, 0));
         for (r, row) in range.rows().enumerate() {
             for (c, v) in row.iter().enumerate() {

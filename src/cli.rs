@@ -52,6 +52,7 @@ pub struct ReadChildArgs {
     pub path: PathBuf,
     pub rel: String,
     pub limits: String,
+    pub max_mem_mb: u64,
 }
 
 /// Limits that protect against exhausting memory on hostile files.
@@ -70,7 +71,7 @@ pub struct LimitArgs {
     #[arg(long, default_value_t = 512)]
     pub max_columns: u32,
     /// Memory a file's reader may use, in MB (each file is read in a child process of its own)
-    #[arg(long, default_value_t = 480)]
+    #[arg(long, default_value_t = 448)]
     pub max_read_mb: u64,
     /// Time a file's reader may take, in seconds (CPU time; twice this in wall-clock time)
     #[arg(long, default_value_t = 120)]

@@ -788,7 +788,7 @@ pub fn write_town(out: &Path, seed: u64, n: usize, villages: usize, faults: bool
 pub fn write_plain(path: &Path, seed: u64, n: usize) -> Result<()> {
     let mut wb = Workbook::new();
     let date = Format::new().set_num_format("yyyy-mm-dd");
-    let ws = wb.add_worksheet_with_constant_memory();
+    let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name("房屋信息")?;
     let schemas = crate::schema::Schemas::shipped()?;
     let labels: Vec<&str> = schemas

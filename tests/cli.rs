@@ -304,13 +304,6 @@ fn walk(d: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
-fn write_table(path: &Path, head: &[&str], rows: &[Vec<String>]) {
-    let mut all: Vec<Vec<&str>> = vec![head.to_vec()];
-    all.extend(rows.iter().map(|r| r.iter().map(String::as_str).collect()));
-    let refs: Vec<&[&str]> = all.iter().map(|r| r.as_slice()).collect();
-    write_csv(path, &refs);
-}
-
 fn s(v: &[&str]) -> Vec<String> {
     v.iter().map(|x| x.to_string()).collect()
 }

@@ -133,3 +133,22 @@ pub const IDS: [&str; 6] = [
     "450103195102101947",
     "450103197305181456",
 ];
+
+/// A sheet's rows as text, read back with calamine.
+pub fn calamine_rows(path: &std::path::Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{open_workbook_auto, Reader};
+    let mut wb = open_workbook_auto(path).unwrap();
+    let range = wb.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+/// A CSV of a header and rows.
+pub fn write_table(path: &std::path::Path, head: &[&str], rows: &[Vec<String>]) {
+    let mut all: Vec<Vec<&str>> = vec![head.to_vec()];
+    all.extend(rows.iter().map(|r| r.iter().map(String::as_str).collect()));
+    let refs: Vec<&[&str]> = all.iter().map(|r| r.as_slice()).collect();
+    write_csv(path, &refs);
+}

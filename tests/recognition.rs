@@ -166,17 +166,6 @@ fn a_broken_aliases_file_stops_with_its_name() {
     );
 }
 
-/// A sheet's rows as text, read back with calamine.
-fn calamine_rows(path: &std::path::Path, sheet: &str) -> Vec<Vec<String>> {
-    use calamine::{open_workbook_auto, Reader};
-    let mut wb = open_workbook_auto(path).unwrap();
-    let range = wb.worksheet_range(sheet).unwrap();
-    range
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect()
-}
-
 #[test]
 fn near_synonym_forms_are_taken_and_listed_for_a_look() {
     let tmp = tempfile::tempdir().unwrap();

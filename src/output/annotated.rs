@@ -230,12 +230,12 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
             let mut wb = super::new_workbook(tmp)?;
             let mut used = Unique::default();
             // 问题清单 first so that the village sees it when opening.
-            let ws = wb.add_worksheet_with_constant_memory();
+            let ws = wb.add_worksheet_with_constant_memory()?;
             ws.set_name(sheet_name("问题清单", &mut used))?;
             write_findings(ws, mine, lang, &st)?;
             for s in &f.sheets {
                 let Some(g) = &s.grid else { continue };
-                let ws = wb.add_worksheet_with_constant_memory();
+                let ws = wb.add_worksheet_with_constant_memory()?;
                 let label = if s.name.is_empty() {
                     "数据".to_string()
                 } else {

@@ -188,7 +188,7 @@ pub fn write_beside<B: Send>(
             };
             for (k, chunk) in chunks.into_iter().enumerate() {
                 let label = &schemas.table(*t).table.label;
-                let mut ws = wb.new_worksheet_with_constant_memory();
+                let mut ws = wb.new_worksheet_with_constant_memory()?;
                 ws.set_name(if k == 0 {
                     label.clone()
                 } else {

@@ -152,7 +152,7 @@ pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
         *e.4.entry(f.code.clone()).or_default() += 1;
         e.5.push(f);
     }
-    let ws = wb.add_worksheet_with_constant_memory();
+    let ws = wb.add_worksheet_with_constant_memory()?;
     let name = sheet_name("汇总", &mut used);
     ws.set_name(&name)?;
     let heads = [
@@ -203,12 +203,12 @@ pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
         if list.is_empty() {
             continue;
         }
-        let ws = wb.add_worksheet_with_constant_memory();
+        let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(sheet_name(v, &mut used))?;
         write_findings(ws, list, lang, &st)?;
     }
     // 销号建议
-    let ws = wb.add_worksheet_with_constant_memory();
+    let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name(sheet_name("销号建议", &mut used))?;
     let heads = [
         "建议类型",

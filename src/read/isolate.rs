@@ -1,5 +1,6 @@
 //! Containment: each file is read in a child process of its own (the same binary, run as
-//! `selfbuilt __read`), under an address-space and CPU-time limit and a wall-clock watchdog.
+//! `selfbuilt __read`), under an address-space limit (set by the child on itself at start:
+//! what it holds then plus `--max-read-mb`), a CPU-time limit and a wall-clock watchdog.
 //!
 //! Why a process: the readers (calamine above all) can be made to allocate gigabytes by a
 //! file of a few kilobytes, and an allocation failure aborts the process: `catch_unwind`
@@ -75,10 +76,12 @@ fn static_format(s: &str) -> &'static str {
         .unwrap_or("xlsx")
 }
 
-/// The child's side: read `path` and write its frames to stdout. Returns the exit code.
-pub fn child_main(path: &Path, rel: &str, limits_json: &str) -> i32 {
+/// The child's side: read `path` and write its frames to stdout, using at most
+/// `max_mem_mb` of memory beyond what the process held when it started. Returns the exit code.
+pub fn child_main(path: &Path, rel: &str, limits_json: &str, max_mem_mb: u64) -> i32 {
     // A panic is reported as a finding in the Done frame, not as text on a terminal.
     std::panic::set_hook(Box::new(|_| {}));
+    limit_memory(max_mem_mb);
     let Ok(limits) = serde_json::from_str::<Limits>(limits_json) else {
         return 2;
     };
@@ -103,6 +106,31 @@ pub fn child_main(path: &Path, rel: &str, limits_json: &str) -> i32 {
         return 3;
     }
     0
+}
+
+/// Cap this process's address space at what it holds now plus `mb` (the binary's own
+/// mappings differ between builds, so the budget is counted from here).
+fn limit_memory(mb: u64) {
+    #[cfg(unix)]
+    {
+        let now = std::fs::read_to_string("/proc/self/statm")
+            .ok()
+            .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+            // SAFETY: sysconf has no preconditions.
+            .map(|pages| pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64)
+            .unwrap_or(0);
+        let cap = now.saturating_add(mb.saturating_mul(1 << 20));
+        let lim = libc::rlimit {
+            rlim_cur: cap as libc::rlim_t,
+            rlim_max: cap as libc::rlim_t,
+        };
+        // SAFETY: setrlimit with a valid struct; lowering our own limit.
+        unsafe {
+            libc::setrlimit(libc::RLIMIT_AS, &lim);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = mb;
 }
 
 /// The reader could not make sense of the file (it panicked).
@@ -163,13 +191,13 @@ pub fn read_isolated(
         .arg(&f.path)
         .arg(&f.rel)
         .arg(&limits_json)
+        .arg(iso.max_mem_mb.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     #[cfg(unix)]
     {
         use std::os::unix::process::CommandExt;
-        let mem = iso.max_mem_mb.saturating_mul(1 << 20);
         let secs = iso.max_seconds.max(1);
         // SAFETY: the closure runs in the forked child before exec and only calls
         // setrlimit, which is async-signal-safe.
@@ -182,7 +210,6 @@ pub fn read_isolated(
                     };
                     libc::setrlimit(res, &lim);
                 };
-                set(libc::RLIMIT_AS, mem);
                 set(libc::RLIMIT_CPU, secs);
                 set(libc::RLIMIT_CORE, 0);
                 Ok(())
@@ -243,11 +270,17 @@ pub fn read_isolated(
         Some(Ok(fmt)) => Ok(static_format(&fmt)),
         Some(Err(finding)) => Err(finding),
         None => {
+            // A Rust reader that dies by a signal has run out of something: under the
+            // address-space limit an allocation aborts or the stack cannot grow (SIGSEGV).
+            // A stack overflow says so on stderr and is the file's structure, not its size.
             let stop = if timed_out.load(Ordering::SeqCst) || killed_by_cpu_limit(&status) {
                 Stop::Time
+            } else if said.contains("overflowed its stack") {
+                Stop::Crash
             } else if said.contains("memory allocation")
                 || said.contains("out of memory")
                 || said.contains("capacity overflow")
+                || killed_by_signal(&status)
             {
                 Stop::Memory
             } else {
@@ -268,6 +301,18 @@ fn kill(pid: u32) {
 
 #[cfg(not(unix))]
 fn kill(_pid: u32) {}
+
+fn killed_by_signal(status: &std::io::Result<std::process::ExitStatus>) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Ok(s) = status {
+            return s.signal().is_some();
+        }
+    }
+    let _ = status;
+    false
+}
 
 fn killed_by_cpu_limit(status: &std::io::Result<std::process::ExitStatus>) -> bool {
     #[cfg(unix)]

@@ -730,9 +730,9 @@ fn read_xlsx(
         }
         let merges = match known {
             Some(_) => None,
-            None => Some(match wb.worksheet_merge_cells(&name) {
-                Some(Ok(m)) => merges_of(&m),
-                _ => Vec::new(),
+            None => Some(match wb.merge_cells_by_sheet_name(&name) {
+                Ok(m) => merges_of(&m),
+                Err(_) => Vec::new(),
             }),
         };
         let g = b.finish(rel, limits)?;
@@ -806,7 +806,7 @@ fn read_calamine(
             }
         }
         if let calamine::Sheets::Xls(x) = &wb {
-            if let Some(m) = x.worksheet_merge_cells(&name) {
+            if let Ok(m) = x.merge_cells_by_sheet_name(&name) {
                 b.grid.merges = merges_of(&m);
                 b.grid.merges_known = true;
             }
@@ -880,7 +880,7 @@ mod tests {
         let mut cal: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
         assert_eq!(book.sheets.len(), 3);
         for g in &book.sheets {
-            let want = merges_of(&cal.worksheet_merge_cells(&g.name).unwrap().unwrap());
+            let want = merges_of(&cal.merge_cells_by_sheet_name(&g.name).unwrap());
             assert_eq!(g.merges, want, "{}", g.name);
             assert!(g.merges_known);
         }
