@@ -15,6 +15,7 @@ pub mod cmd;
 pub mod demo;
 pub mod finding;
 pub mod model;
+pub mod outdir;
 pub mod output;
 pub mod pipeline;
 pub mod read;

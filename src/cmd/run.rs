@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 
 use crate::cli::RunArgs;
 use crate::finding::Lang;
@@ -11,25 +11,39 @@ use crate::schema::{Schemas, TableKind};
 
 pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     if a.out.exists() && !a.out.is_dir() {
-        bail!("--out {} exists and is not a folder", a.out.display());
+        bail!(
+            "--out {} 已存在且不是文件夹 / exists and is not a folder",
+            a.out.display()
+        );
     }
-    for i in &a.common.inputs {
-        if let (Ok(o), Ok(i)) = (a.out.canonicalize(), i.canonicalize()) {
-            if o == i {
-                bail!("--out must not be an input folder");
-            }
-        }
+    crate::outdir::check_against_inputs(&a.out, &a.common.inputs)?;
+    std::fs::create_dir_all(&a.out).map_err(|e| {
+        anyhow::anyhow!(
+            "无法创建输出文件夹 {}（{e}）/ cannot create the output folder",
+            a.out.display()
+        )
+    })?;
+    // One run at a time per folder; outputs staged and moved into place at the end.
+    let _lock = crate::outdir::Lock::take(&a.out)?;
+    if crate::outdir::was_interrupted(&a.out) && !a.quiet {
+        eprintln!(
+            "注意：上次写入 {} 的运行没有完成，这次会整体替换它的结果",
+            a.out.display()
+        );
     }
-    std::fs::create_dir_all(&a.out)
-        .map_err(|e| anyhow::anyhow!("cannot create the output folder {}: {e}", a.out.display()))?;
+    let staged = crate::outdir::staging(&a.out)?;
     let progress = !a.quiet && std::io::stderr().is_terminal();
     let opts = crate::cmd::options(&a.common, schemas, true, progress)?;
     let run = crate::output::timed("read and check rows", || {
         pipeline::run(&a.common.inputs, &opts)
     });
     crate::output::timed("all outputs", || {
-        crate::output::write_all(&run, &opts.schemas, &a.out, lang)
-    })?;
+        crate::output::write_all(&run, &opts.schemas, &staged, lang)
+    })
+    .context(
+        "写入输出文件失败（磁盘已满、无写权限或文件被其他程序占用）/ writing the outputs failed",
+    )?;
+    crate::outdir::promote(&a.out, &staged)?;
     let mut lines = vec![format!(
         "读取文件 {} 个（无法读取 {} 个）",
         run.files.len(),

@@ -7,6 +7,9 @@ pub mod csvfile;
 pub mod isolate;
 pub mod merges;
 pub mod sniff;
+pub mod walk;
+
+pub use walk::collect_inputs;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -149,80 +152,7 @@ pub fn is_skipped_name(name: &str) -> bool {
     name.starts_with("~$") || name.starts_with('.')
 }
 
-/// Walk the INPUT arguments: files as given, folders recursively (sorted, lock and
-/// hidden files and folders skipped, only spreadsheet extensions).
-pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
-    let mut out = Vec::new();
-    let mut findings = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let mut stack = vec![input.clone()];
-            let mut files = Vec::new();
-            while let Some(d) = stack.pop() {
-                let Ok(rd) = std::fs::read_dir(&d) else {
-                    findings.push(
-                        Finding::new("F001", Severity::Error)
-                            .at_file(&d.display().to_string())
-                            .msg(
-                                format!("无法读取文件夹：{}", d.display()),
-                                format!("cannot read folder {}", d.display()),
-                            )
-                            .fix("检查文件夹权限", "check the folder's permissions"),
-                    );
-                    continue;
-                };
-                for e in rd.flatten() {
-                    let p = e.path();
-                    let name = e.file_name().to_string_lossy().to_string();
-                    if is_skipped_name(&name) {
-                        continue;
-                    }
-                    if p.is_dir() {
-                        stack.push(p);
-                    } else if has_ext(&p) {
-                        files.push(p);
-                    }
-                }
-            }
-            files.sort();
-            for p in files {
-                let rel = p
-                    .strip_prefix(input)
-                    .unwrap_or(&p)
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push(InputFile { path: p, rel });
-            }
-        } else {
-            let name = input
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            if is_skipped_name(&name) {
-                continue;
-            }
-            if !input.exists() {
-                findings.push(
-                    Finding::new("F001", Severity::Error)
-                        .at_file(&input.display().to_string())
-                        .msg(
-                            format!("找不到文件：{}", input.display()),
-                            format!("no such file: {}", input.display()),
-                        )
-                        .fix("检查路径是否写对", "check the path"),
-                );
-                continue;
-            }
-            out.push(InputFile {
-                path: input.clone(),
-                rel: name,
-            });
-        }
-    }
-    (out, findings)
-}
-
-fn has_ext(p: &Path) -> bool {
+pub(crate) fn has_ext(p: &Path) -> bool {
     p.extension()
         .map(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
         .unwrap_or(false)
