@@ -118,13 +118,60 @@ struct SheetWork<'a> {
     head: HeadState<'a>,
     /// Position in `grid.rows` of the first row not yet classified and checked.
     next: usize,
+    /// The sheet's name is one of the lexicon's `ignored_sheets` (填表说明, 选项 …): read
+    /// when it holds a table all the same, passed over silently when it does not.
+    ignored: bool,
     /// Rows arrived out of order: recognise and check once the sheet is complete.
     disordered: bool,
     data: Vec<usize>,
     skipped: Vec<Skipped>,
     records: Vec<Record>,
     findings: Vec<Finding>,
+    /// Row findings past `FINDINGS_PER_RULE` of one rule on this sheet: counted, with
+    /// their rows, for one summary finding at the end (see `flood_findings`).
+    flood: std::collections::BTreeMap<String, Flood>,
     changes: ChangeLog,
+}
+
+/// The most row findings of one rule one sheet lists one by one; the rest are summed up
+/// in one finding that names their rows compactly.
+pub const FINDINGS_PER_RULE: usize = 1000;
+
+/// Findings of one rule on one sheet (see `SheetWork::flood`).
+#[derive(Debug, Default)]
+struct Flood {
+    kept: usize,
+    rows: Vec<u32>,
+    errors: bool,
+    field: String,
+    zh: String,
+    en: String,
+}
+
+/// 1-based rows as ranges ("5-9、12、20-25"), at most `max` ranges, then "…".
+pub fn compact_rows(rows: &[u32], max: usize) -> String {
+    let mut v: Vec<u32> = rows.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
+            j += 1;
+        }
+        if parts.len() == max {
+            parts.push("…".into());
+            break;
+        }
+        parts.push(if i == j {
+            format!("{}", v[i] + 1)
+        } else {
+            format!("{}-{}", v[i] + 1, v[j] + 1)
+        });
+        i = j + 1;
+    }
+    parts.join("、")
 }
 
 impl<'a> SheetWork<'a> {
@@ -137,18 +184,56 @@ impl<'a> SheetWork<'a> {
             .any(|s| crate::text::norm_key(s) == crate::text::norm_key(&grid.name));
         SheetWork {
             grid,
-            head: if ignored {
-                HeadState::Not(Outcome::Empty)
-            } else {
-                HeadState::Pending
-            },
+            ignored,
+            head: HeadState::Pending,
             next: 0,
             disordered: false,
             data: Vec::new(),
             skipped: Vec::new(),
             records: Vec::new(),
             findings: Vec::new(),
+            flood: Default::default(),
             changes: ChangeLog::default(),
+        }
+    }
+
+    /// Keep a row finding, or count it once its rule has `FINDINGS_PER_RULE` on the sheet.
+    fn keep(&mut self, f: Finding) {
+        let fl = self.flood.entry(f.code.clone()).or_default();
+        if fl.kept < FINDINGS_PER_RULE || f.row.is_none() {
+            fl.kept += 1;
+            self.findings.push(f);
+            return;
+        }
+        if fl.rows.is_empty() {
+            fl.field = f.field.clone();
+            fl.zh = f.message_zh.clone();
+            fl.en = f.message_en.clone();
+        }
+        fl.errors |= f.is_error();
+        fl.rows.extend(f.row);
+    }
+
+    /// One finding per rule that overflowed: how many more, and on which rows.
+    fn flood_findings(&mut self, rel: &str) {
+        let flood = std::mem::take(&mut self.flood);
+        for (code, fl) in flood.into_iter().filter(|(_, f)| !f.rows.is_empty()) {
+            let n = fl.rows.len();
+            let rows = compact_rows(&fl.rows, 40);
+            self.findings.push(
+                Finding::new(&code, if fl.errors { Severity::Error } else { Severity::Warning })
+                    .at_file(rel)
+                    .at_sheet(&self.grid.name)
+                    .field(&fl.field)
+                    .msg(
+                        format!("本表另有 {n} 处同类问题（{code}，如：{}）未逐条列出，所在行：{rows}", fl.zh),
+                        format!("{n} more findings of {code} on this sheet (e.g. {}) are not listed one by one; rows: {rows}", fl.en),
+                    )
+                    .fix(
+                        "这些行多半是同一个原因（整列填错、粘贴错位或多余的行），改正一处的做法适用于全部",
+                        "these rows most likely share one cause (a whole column wrong, a paste out of place, stray rows); the fix for one fits all",
+                    ),
+            );
         }
     }
 
@@ -197,6 +282,11 @@ impl<'a> SheetWork<'a> {
             let recognised = recognise::recognise_head(&self.grid, &opts.schemas, rel, opts.today);
             self.grid.width = width;
             self.head = match recognised {
+                // An instructions sheet lists the fields; it is read only when it is a whole
+                // table (every required column there), not a list of column names.
+                Ok(head) if self.ignored && head.findings.iter().any(|f| f.code == "S001") => {
+                    HeadState::Not(Outcome::Empty)
+                }
                 Ok(head) => {
                     let t = opts.schemas.table(head.table);
                     let place = Place::new(file_idx, rel, &self.grid.name, t, &head.columns);
@@ -206,6 +296,7 @@ impl<'a> SheetWork<'a> {
                         place,
                     }
                 }
+                Err(_) if self.ignored => HeadState::Not(Outcome::Empty),
                 Err(o) => HeadState::Not(o),
             };
         }
@@ -248,7 +339,9 @@ impl<'a> SheetWork<'a> {
             self.data.append(&mut d);
             self.skipped.append(&mut sk);
             self.records.append(&mut recs);
-            self.findings.append(&mut f);
+            for x in f.drain(..) {
+                self.keep(x);
+            }
             self.changes.append(&mut ch);
         }
         self.next = self.grid.rows.len();
@@ -276,14 +369,30 @@ impl<'a> SheetWork<'a> {
             for row in rows {
                 match self.grid.rows.last_mut() {
                     Some(last) if last.idx == row.idx => {
+                        // The file names this row twice: one row, and a finding that says so.
+                        let mut lost = Vec::new();
                         for (c, v) in row.cells.into_iter().enumerate() {
                             if !v.is_empty() {
                                 if last.cells.len() <= c {
                                     last.cells.resize(c + 1, Raw::Empty);
                                 }
+                                if !last.cells[c].is_empty() && last.cells[c] != v {
+                                    lost.push(format!(
+                                        "{}“{}”",
+                                        crate::text::a1(row.idx, c as u32),
+                                        crate::text::truncate_chars(&last.cells[c].display(), 30)
+                                    ));
+                                }
                                 last.cells[c] = v;
                             }
                         }
+                        self.grid.findings.push(crate::read::row_given_twice(
+                            rel,
+                            &self.grid.name,
+                            row.idx,
+                            !lost.is_empty(),
+                            &lost,
+                        ));
                     }
                     _ => self.grid.rows.push(row),
                 }
@@ -297,9 +406,11 @@ impl<'a> SheetWork<'a> {
             self.skipped.clear();
             self.records.clear();
             self.findings.clear();
+            self.flood.clear();
             self.changes.clear();
         }
         self.advance(file_idx, rel, opts, ctx, true);
+        self.flood_findings(rel);
         if let HeadState::Table { head, .. } = &self.head {
             let skipped = std::mem::take(&mut self.skipped);
             self.skipped =
@@ -738,7 +849,9 @@ where
         .collect();
     for t in tables.iter_mut() {
         for r in t.iter_mut() {
-            r.rejected = bad.contains(&(r.file, &*r.sheet, r.row));
+            // A row's own cell errors are on the record (also those only counted in a
+            // flood summary); errors found across rows and tables are in the findings.
+            r.rejected |= bad.contains(&(r.file, &*r.sheet, r.row));
         }
     }
     // Write-off proposals, each file's village and the findings' order are independent.
@@ -953,7 +1066,20 @@ mod tests {
             },
             end(),
         ];
-        let shuffled = process_pieces(0, &input, &o, pieces, || Ok("xlsx"));
+        let mut shuffled = process_pieces(0, &input, &o, pieces, || Ok("xlsx"));
+        // Row 5 given twice (its halves do not conflict): one warning, then the same run.
+        let twice: Vec<Finding> = shuffled
+            .findings
+            .iter()
+            .filter(|f| f.code == "F014")
+            .cloned()
+            .collect();
+        assert_eq!(twice.len(), 1, "{twice:?}");
+        assert_eq!(
+            (twice[0].row, twice[0].severity),
+            (Some(rows[5].idx), Severity::Warning)
+        );
+        shuffled.findings.retain(|f| f.code != "F014");
         assert_eq!(summary(&shuffled), summary(&whole));
         assert_eq!(whole.rows_read[0], 59);
         assert!(whole.findings.is_empty(), "{:?}", whole.findings);

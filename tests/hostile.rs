@@ -250,3 +250,136 @@ fn a_cell_longer_than_excel_allows_does_not_stop_the_outputs() {
         "scratch files left in --out"
     );
 }
+
+/// An xlsx whose sheet XML is `rows` (inline strings), the rest made by rust_xlsxwriter.
+fn xlsx_with_sheet_xml(path: &Path, sheet_name: &str, rows: &str) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet()
+        .set_name(sheet_name)
+        .unwrap()
+        .write_string(0, 0, "x")
+        .unwrap();
+    let buf = wb.save_to_buffer().unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(buf)).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    for i in 0..src.len() {
+        let f = src.by_index_raw(i).unwrap();
+        if f.name() == "xl/worksheets/sheet1.xml" {
+            continue;
+        }
+        out.raw_copy_file(f).unwrap();
+    }
+    let opts = zip::write::SimpleFileOptions::default();
+    out.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
+    write!(out, r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#).unwrap();
+    out.finish().unwrap();
+}
+
+fn xml_row(r: u32, cells: &[String]) -> String {
+    let mut s = format!("<row r=\"{r}\">");
+    for (c, v) in cells.iter().enumerate() {
+        if v.is_empty() {
+            continue;
+        }
+        let col = (b'A' + (c as u8 % 26)) as char;
+        let col = if c >= 26 {
+            format!("A{col}")
+        } else {
+            col.to_string()
+        };
+        s.push_str(&format!(
+            "<c r=\"{col}{r}\" t=\"inlineStr\"><is><t>{v}</t></is></c>"
+        ));
+    }
+    s + "</row>"
+}
+
+#[test]
+fn a_row_number_given_twice_is_a_finding_not_a_silent_loss() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let head: Vec<String> = B_HEAD.iter().map(|s| s.to_string()).collect();
+    let a = building("YH450103000000001", IDS[0], "未发现安全隐患");
+    let mut b = building("YH450103000000002", IDS[1], "未发现安全隐患");
+    b[4] = "黄英".into();
+    let c = building("YH450103000000003", IDS[2], "未发现安全隐患");
+    let rows = [
+        xml_row(1, &head),
+        xml_row(2, &a),
+        xml_row(3, &b),
+        xml_row(3, &c),
+    ]
+    .concat();
+    xlsx_with_sheet_xml(&dir.join("平安村.xlsx"), "房屋信息", &rows);
+    let out = t.path().join("out");
+    let r = run(&["run", p(&dir), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let f = errors[1..]
+        .iter()
+        .find(|e| e[7] == "F014")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!((f[2].as_str(), f[6].as_str()), ("3", "error"), "{f:?}");
+    assert!(
+        f[8].contains("YH450103000000002"),
+        "the overwritten value is named: {}",
+        f[8]
+    );
+    // Row 2 is accepted; row 3 is rejected for a look, not lost.
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["tables"]["buildings"]["read"], 2, "{s}");
+    assert_eq!(s["tables"]["buildings"]["rejected"], 1, "{s}");
+}
+
+#[test]
+fn a_flood_of_findings_is_summed_up_and_every_row_still_rejected() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for i in 0..3000 {
+        let mut b = building(
+            &format!("YH45010300{i:07}"),
+            IDS[i % IDS.len()],
+            "未发现安全隐患",
+        );
+        b[10] = "很多层".into();
+        rows.push(b);
+    }
+    write_table(&dir.join("平安村.csv"), &B_HEAD, &rows);
+    let out = t.path().join("out");
+    let r = run(&["run", p(&dir), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let floors: Vec<&Vec<String>> = errors[1..].iter().filter(|e| e[4] == "floors").collect();
+    // 1,000 listed one by one, then one line for the other 2,000 with their rows.
+    assert_eq!(floors.len(), 1001, "{}", floors.len());
+    let summary = floors
+        .iter()
+        .find(|e| e[2].is_empty())
+        .expect("a summary line");
+    assert!(summary[8].contains("另有 2000 处"), "{}", summary[8]);
+    assert!(summary[8].contains("1002-3001"), "{}", summary[8]);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["tables"]["buildings"]["rejected"], 3000, "{s}");
+}
+
+#[test]
+fn a_sheet_named_like_the_instructions_that_holds_a_table_is_read() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let head: Vec<String> = B_HEAD.iter().map(|s| s.to_string()).collect();
+    let a = building("YH450103000000001", IDS[0], "未发现安全隐患");
+    let rows = [xml_row(1, &head), xml_row(2, &a)].concat();
+    xlsx_with_sheet_xml(&dir.join("平安村.xlsx"), "说明", &rows);
+    let out = t.path().join("out");
+    let r = run(&["run", p(&dir), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["tables"]["buildings"]["accepted"], 1, "{s}");
+}

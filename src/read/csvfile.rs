@@ -39,13 +39,47 @@ pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding
     })
 }
 
+/// Line breaks in `b`: "\r\n", a lone "\n" and a lone "\r" (old Mac files) count one each.
+fn line_breaks(b: &[u8]) -> u32 {
+    let mut n = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\r' => {
+                n += 1;
+                if b.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+            }
+            b'\n' => n += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    n
+}
+
+/// A cell that swallowed lines of its own file: an opening quote never closed takes the
+/// following lines, delimiters and all, into one cell. Legitimate multi-line cells hold a
+/// line break or two, not lines with the file's delimiters in them.
+fn swallowed_lines(cell: &str, delim: u8) -> Option<usize> {
+    let lines: Vec<&str> = cell.split(['\n', '\r']).filter(|l| !l.is_empty()).collect();
+    let with_delims = lines[1.min(lines.len())..]
+        .iter()
+        .filter(|l| l.bytes().filter(|&b| b == delim).count() >= 2)
+        .count();
+    (with_delims >= 1).then_some(lines.len().saturating_sub(1))
+}
+
 /// Parse CSV text into a one-sheet grid.
 pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid, Finding> {
+    let delim = sniff_delimiter(text);
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(sniff_delimiter(text))
+        .delimiter(delim)
         .from_reader(text.as_bytes());
+    let mut swallowed: Vec<(u32, u32, usize)> = Vec::new();
     let mut b = GridBuilder::new("");
     let mut rec = csv::StringRecord::new();
     // The csv crate skips blank lines without counting them in `line()`; the record's
@@ -66,14 +100,14 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
                     start += 1;
                 }
                 if start >= seen_byte {
-                    seen_line += bytes[seen_byte..start]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count() as u32;
+                    seen_line += line_breaks(&bytes[seen_byte..start]);
                     seen_byte = start;
                 }
                 let row = seen_line;
                 for (c, v) in rec.iter().enumerate() {
+                    if let Some(n) = swallowed_lines(v, delim) {
+                        swallowed.push((row, c as u32, n));
+                    }
                     if !b.push(row, c as u32, Raw::Text(v.to_string()), limits) {
                         return b.finish(rel, limits);
                     }
@@ -85,7 +119,23 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
         }
     }
     b.merges_known_false();
-    b.finish(rel, limits)
+    let mut g = b.finish(rel, limits)?;
+    for (row, col, n) in swallowed {
+        g.findings.push(
+            Finding::new("F015", crate::finding::Severity::Error)
+                .at_file(rel)
+                .at_cell(row, Some(col))
+                .msg(
+                    format!("这一格以引号开头却没有配对的引号，把后面 {n} 行也吞进了这一格（这些行没有单独读取）"),
+                    format!("this cell opens a quote that is never closed and swallowed the next {n} lines (they were not read as rows)"),
+                )
+                .fix(
+                    "在记事本或 Excel 中打开，删掉这一格多余的英文引号 \" 后另存，再重新导入",
+                    "open the file, delete the stray double quote in this cell, save and import again",
+                ),
+        );
+    }
+    Ok(g)
 }
 
 impl GridBuilder {
@@ -132,5 +182,25 @@ mod crlf_tests {
         .unwrap();
         let idx: Vec<u32> = g.rows.iter().map(|r| r.idx).collect();
         assert_eq!(idx, [0, 1, 2, 4]);
+    }
+
+    #[test]
+    fn cr_only_rows_keep_their_numbers() {
+        let g = parse_text("h1,h2\r1,a\r\r2,b\r", "t.csv", &Limits::default()).unwrap();
+        let idx: Vec<u32> = g.rows.iter().map(|r| r.idx).collect();
+        assert_eq!(idx, [0, 1, 3]);
+    }
+
+    #[test]
+    fn an_unclosed_quote_that_swallows_lines_is_a_finding() {
+        let text = "房屋编码,户主,地址\nYH1,\"韦宝,平安村\nYH2,黄英,平安村\nYH3,李四,平安村\n";
+        let g = parse_text(text, "t.csv", &Limits::default()).unwrap();
+        let f: Vec<_> = g.findings.iter().filter(|f| f.code == "F015").collect();
+        assert_eq!(f.len(), 1, "{:?}", g.findings);
+        assert_eq!((f[0].row, f[0].col), (Some(1), Some(1)));
+        assert!(f[0].message_zh.contains("2 行"), "{}", f[0].message_zh);
+        // A real two-line address is not that.
+        let g = parse_text("a,b\n1,\"平安村\n3组\"\n", "t.csv", &Limits::default()).unwrap();
+        assert!(g.findings.is_empty());
     }
 }

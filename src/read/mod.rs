@@ -493,6 +493,9 @@ struct GridBuilder {
     cells: u64,
     cut_columns: bool,
     over_cells: bool,
+    /// Cells the file gave twice (a row number repeated): (row, col, the value replaced,
+    /// whether the two differ).
+    twice: Vec<(u32, u32, String, bool)>,
 }
 
 impl GridBuilder {
@@ -503,6 +506,7 @@ impl GridBuilder {
                 ..Default::default()
             },
             cells: 0,
+            twice: Vec::new(),
             cut_columns: false,
             over_cells: false,
         }
@@ -545,6 +549,10 @@ impl GridBuilder {
         if r.cells.len() <= col as usize {
             r.cells.resize(col as usize + 1, Raw::Empty);
         }
+        let old = &r.cells[col as usize];
+        if !old.is_empty() {
+            self.twice.push((row, col, old.display(), *old != v));
+        }
         r.cells[col as usize] = v;
         self.grid.width = self.grid.width.max(col + 1);
         true
@@ -565,6 +573,26 @@ impl GridBuilder {
                 "删除多余的行和列后另存；确属大表可用 --max-cells 提高上限",
                 "remove unused rows and columns, or raise the limit with --max-cells",
             ));
+        }
+        let mut twice = std::mem::take(&mut self.twice);
+        twice.sort_by_key(|t| (t.0, t.1));
+        for row in twice.chunk_by(|a, b| a.0 == b.0) {
+            let r = row[0].0;
+            let differ = row.iter().any(|t| t.3);
+            let lost: Vec<String> = row
+                .iter()
+                .filter(|t| t.3)
+                .map(|t| {
+                    format!(
+                        "{}“{}”",
+                        crate::text::a1(r, t.1),
+                        crate::text::truncate_chars(&t.2, 30)
+                    )
+                })
+                .collect();
+            self.grid
+                .findings
+                .push(row_given_twice(rel, &self.grid.name, r, differ, &lost));
         }
         if self.cut_columns {
             self.grid.findings.push(
@@ -589,6 +617,36 @@ impl GridBuilder {
         }
         Ok(self.grid)
     }
+}
+
+/// F014: the file gives row `r` twice; `lost` names the cells the later copy replaced.
+pub fn row_given_twice(rel: &str, sheet: &str, r: u32, differ: bool, lost: &[String]) -> Finding {
+    let f = Finding::new(
+        "F014",
+        if differ {
+            Severity::Error
+        } else {
+            Severity::Warning
+        },
+    )
+    .at_file(rel)
+    .at_sheet(sheet)
+    .at_cell(r, None);
+    let f = if differ {
+        f.msg(
+            format!("文件里第 {} 行出现了两次（文件结构异常），两份内容不同；按后出现的一份读取，被覆盖的是：{}", r + 1, lost.join("、")),
+            format!("the file holds row {} twice (a structural fault) with different contents; the later one was read, overwriting {}", r + 1, lost.join(", ")),
+        )
+    } else {
+        f.msg(
+            format!("文件里第 {} 行出现了两次（文件结构异常），两份内容不冲突，按一行读取", r + 1),
+            format!("the file holds row {} twice (a structural fault); the two do not conflict and were read as one row", r + 1),
+        )
+    };
+    f.fix(
+        "在 Excel/WPS 中打开核对这一行，另存为 .xlsx 后重新报送",
+        "open the file, check this row, Save As .xlsx and resend",
+    )
 }
 
 /// Merged regions as calamine gives them.

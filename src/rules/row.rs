@@ -58,6 +58,7 @@ pub fn check_row(
     changes: &mut ChangeLog,
 ) -> Record {
     let n = t.fields.len();
+    let before = findings.len();
     let mut rec = Record {
         table: t.kind(),
         file: place.file_idx,
@@ -186,6 +187,7 @@ pub fn check_row(
             findings.push(f);
         }
     }
+    rec.rejected = findings[before..].iter().any(|f| f.is_error());
     rec
 }
 
