@@ -61,11 +61,15 @@ pub struct LimitArgs {
     /// Refuse files larger than this many MB
     #[arg(long, default_value_t = 200)]
     pub max_file_mb: u64,
-    /// Refuse workbooks that inflate to more than this many MB
-    #[arg(long, default_value_t = 150)]
-    pub max_unzipped_mb: u64,
+    /// Refuse workbooks that inflate to more than this many MB (default: what --max-cells
+    /// cells take as sheet XML, at least 150)
+    #[arg(long)]
+    pub max_unzipped_mb: Option<u64>,
+    /// Refuse a workbook part that inflates to more than this many times its packed size
+    #[arg(long, default_value_t = 100)]
+    pub max_zip_ratio: u64,
     /// Refuse sheets with more than this many non-empty cells
-    #[arg(long, default_value_t = 3_000_000)]
+    #[arg(long, default_value_t = crate::read::DEFAULT_MAX_CELLS)]
     pub max_cells: u64,
     /// Read at most this many columns per sheet
     #[arg(long, default_value_t = 512)]
@@ -85,7 +89,11 @@ impl LimitArgs {
     pub fn limits(&self) -> crate::read::Limits {
         crate::read::Limits {
             max_file_bytes: self.max_file_mb << 20,
-            max_unzipped_bytes: self.max_unzipped_mb << 20,
+            max_unzipped_bytes: self
+                .max_unzipped_mb
+                .map(|mb| mb << 20)
+                .unwrap_or_else(|| crate::read::unzipped_ceiling(self.max_cells)),
+            max_zip_ratio: self.max_zip_ratio.max(1),
             max_cells: self.max_cells,
             max_columns: self.max_columns.max(1),
         }

@@ -95,6 +95,34 @@ pub fn truncate_chars(s: &str, n: usize) -> String {
     }
 }
 
+/// A spreadsheet cell holds at most this many characters (Excel, LibreOffice, WPS).
+pub const CELL_CHARS: usize = 32_767;
+
+/// Characters XML 1.0 cannot carry (control characters other than tab, LF and CR;
+/// U+FFFE, U+FFFF): a workbook holding one cannot be opened by strict readers.
+pub fn xml_illegal(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+/// `s` without the characters XML cannot carry, when it holds any.
+pub fn without_xml_illegal(s: &str) -> Option<String> {
+    s.chars()
+        .any(xml_illegal)
+        .then(|| s.chars().filter(|c| !xml_illegal(*c)).collect())
+}
+
+/// `s` cut to what one cell holds, with a mark, when it is longer.
+pub fn cut_to_cell(s: &str) -> Option<String> {
+    const MARK: &str = "…（已截断）";
+    if s.len() <= CELL_CHARS {
+        return None;
+    }
+    let keep = CELL_CHARS - MARK.chars().count();
+    s.char_indices()
+        .nth(keep)
+        .map(|(i, _)| format!("{}{MARK}", &s[..i]))
+}
+
 /// Column letters of a 0-based column index: 0 → A, 26 → AA.
 pub fn col_letters(col: u32) -> String {
     let mut s = String::new();

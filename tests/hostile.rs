@@ -383,3 +383,105 @@ fn a_sheet_named_like_the_instructions_that_holds_a_table_is_read() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(s["tables"]["buildings"]["accepted"], 1, "{s}");
 }
+
+#[test]
+fn cut_text_and_characters_xml_cannot_carry_are_findings_and_audit_lines() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let mut a = building("YH450103000000001", IDS[0], "未发现安全隐患");
+    a[3] = "长".repeat(40_000);
+    let mut b = building("YH450103000000002", IDS[1], "未发现安全隐患");
+    b[4] = "黄\u{fffe}英\u{1}".into();
+    write_table(&dir.join("平安村.csv"), &B_HEAD, &[a, b]);
+    let out = t.path().join("out");
+    let r = run(&["run", p(&dir), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let cut = errors[1..].iter().find(|e| e[7] == "C022").expect("a C022");
+    assert_eq!((cut[3].as_str(), cut[6].as_str()), ("D2", "warning"));
+    let changes = read_csv(&out.join("changes.csv"));
+    let addr = changes
+        .iter()
+        .find(|c| c[3] == "D2")
+        .expect("the cut in changes.csv");
+    assert!(addr[6].ends_with("…（已截断）") && addr[6].chars().count() == 32_767);
+    let owner = changes
+        .iter()
+        .find(|c| c[3] == "E3")
+        .expect("the dropped characters in changes.csv");
+    assert_eq!(owner[6], "黄英");
+    // The cleaned workbook holds the clean value, and a strict reader opens it.
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(cleaned[2][4], "黄英");
+}
+
+#[test]
+fn a_bomb_is_refused_by_its_ratio_with_default_flags() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    bomb(&dir.join("bomb.xlsx"), 200);
+    let out = t.path().join("out");
+    let (code, kb) = peak(&["run", p(&dir), "--out", p(&out)]);
+    assert_eq!(code, 1);
+    let errs = read_csv(&out.join("errors.csv"));
+    let f = errs
+        .iter()
+        .find(|r| r[0] == "bomb.xlsx")
+        .expect("a finding");
+    assert_eq!(f[7], "F007");
+    assert!(f[8].contains("倍"), "refused by its ratio: {}", f[8]);
+    if let Some(kb) = kb {
+        eprintln!("peak RSS {kb} KB for a 200 MB bomb");
+        assert!(kb < 200 * 1024, "peak {kb} KB");
+    }
+}
+
+#[test]
+fn a_zip_with_two_parts_of_one_name_is_refused_naming_it() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let path = dir.join("平安村.xlsx");
+    let head: Vec<String> = B_HEAD.iter().map(|s| s.to_string()).collect();
+    let a = building("YH450103000000001", IDS[0], "未发现安全隐患");
+    xlsx_with_sheet_xml(
+        &path,
+        "房屋信息",
+        &[xml_row(1, &head), xml_row(2, &a)].concat(),
+    );
+    // Append a second sheet1.xml by copying the archive with the part twice.
+    let buf = std::fs::read(&path).unwrap();
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(buf)).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..src.len() {
+        out.raw_copy_file(src.by_index_raw(i).unwrap()).unwrap();
+    }
+    let dup = src.by_name("xl/worksheets/sheet1.xml").unwrap();
+    out.raw_copy_file_rename(dup, "xl/worksheets/sheetX.xml")
+        .unwrap();
+    out.finish().unwrap();
+    // The zip crate writes no two parts of one name: rename the copy in place (the name
+    // has the same length, in the local header and the central directory alike).
+    let mut bytes = std::fs::read(&path).unwrap();
+    let from = b"xl/worksheets/sheetX.xml";
+    let mut i = 0;
+    while i + from.len() <= bytes.len() {
+        if &bytes[i..i + from.len()] == from {
+            bytes[i + from.len() - 5] = b'1';
+        }
+        i += 1;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let o = t.path().join("out");
+    let r = run(&["run", p(&dir), "--out", p(&o)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errs = read_csv(&o.join("errors.csv"));
+    assert!(
+        errs[1..]
+            .iter()
+            .any(|e| e[7] == "F003" && e[8].contains("同名")),
+        "{errs:?}"
+    );
+}

@@ -50,17 +50,21 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Excel's limits: a cell holds at most 32,767 characters; a sheet has 1,048,576 rows.
-pub const MAX_CELL_CHARS: usize = 32_767;
+pub const MAX_CELL_CHARS: usize = crate::text::CELL_CHARS;
 pub const MAX_ROWS: u32 = 1_048_576;
 
-/// Text cut to what one Excel cell can hold (a longer cell would make the writer fail).
+/// Text as a cell can hold it: characters XML cannot carry dropped, cut to a cell's
+/// length with a mark (values are made so by the row stage, with findings and audit
+/// lines; this guards what writers copy from inputs as they are).
 pub fn fit(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.len() <= MAX_CELL_CHARS {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    match s.char_indices().nth(MAX_CELL_CHARS - 20) {
-        Some((i, _)) => std::borrow::Cow::Owned(format!("{}…（已截断）", &s[..i])),
-        None => std::borrow::Cow::Borrowed(s),
+    let clean = crate::text::without_xml_illegal(s);
+    let s2 = clean.as_deref().unwrap_or(s);
+    match crate::text::cut_to_cell(s2) {
+        Some(c) => std::borrow::Cow::Owned(c),
+        None => match clean {
+            Some(c) => std::borrow::Cow::Owned(c),
+            None => std::borrow::Cow::Borrowed(s),
+        },
     }
 }
 

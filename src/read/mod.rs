@@ -116,11 +116,29 @@ pub struct Book {
     pub sheets: Vec<Grid>,
 }
 
+/// Non-empty cells a sheet may hold by default: a 1,000,000-row survey of 21 columns fits.
+pub const DEFAULT_MAX_CELLS: u64 = 25_000_000;
+
+/// Bytes of sheet XML a cell may take, for the ceiling on what a workbook inflates to.
+const XML_BYTES_PER_CELL: u64 = 100;
+
+/// Below this, a part's compression ratio is not looked at (small parts compress oddly).
+const RATIO_FLOOR: u64 = 32 << 20;
+
+/// The default ceiling on what a workbook inflates to: what `max_cells` cells take as
+/// sheet XML, and never below 150 MB.
+pub fn unzipped_ceiling(max_cells: u64) -> u64 {
+    max_cells.saturating_mul(XML_BYTES_PER_CELL).max(150 << 20)
+}
+
 /// Read limits; each has a CLI flag.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     pub max_file_bytes: u64,
     pub max_unzipped_bytes: u64,
+    /// A workbook part inflating to more than this many times its compressed size (and
+    /// past `RATIO_FLOOR`) is a zip bomb; real sheets compress 5–15 times.
+    pub max_zip_ratio: u64,
     pub max_cells: u64,
     pub max_columns: u32,
 }
@@ -129,8 +147,9 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_file_bytes: 200 << 20,
-            max_unzipped_bytes: 150 << 20,
-            max_cells: 3_000_000,
+            max_unzipped_bytes: unzipped_ceiling(DEFAULT_MAX_CELLS),
+            max_zip_ratio: 100,
+            max_cells: DEFAULT_MAX_CELLS,
             max_columns: 512,
         }
     }
@@ -362,6 +381,46 @@ fn too_big_unzipped(rel: &str, bytes: u64, limits: &Limits) -> Finding {
     )
 }
 
+/// A part the archive's index does not list, hidden behind another of the same name: the
+/// zip crate keeps one entry per name, so a second part of one name shows only as a local
+/// header (signature PK\x03\x04) in the bytes between the listed parts. Returns the
+/// hidden part's name.
+fn hidden_part(
+    path: &Path,
+    spans: &mut [(u64, u64)],
+    cd_start: u64,
+    names: &[String],
+) -> Option<String> {
+    use std::io::{Seek, SeekFrom};
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| spans[i].0);
+    let mut file = std::fs::File::open(path).ok()?;
+    for (k, &i) in order.iter().enumerate() {
+        let end = spans[i].1;
+        let next = order.get(k + 1).map(|&j| spans[j].0).unwrap_or(cd_start);
+        // A data descriptor (up to 24 bytes) may follow the data; a header is 30 or more.
+        if next > end + 24 + 30 {
+            let mut buf = [0u8; 24 + 30 + 256];
+            file.seek(SeekFrom::Start(end)).ok()?;
+            let n = file.read(&mut buf).ok()?;
+            let b = &buf[..n];
+            if let Some(at) = b.windows(4).take(25).position(|w| w == b"PK\x03\x04") {
+                // The local header's name: its length at byte 26, the name from byte 30.
+                let len = b
+                    .get(at + 26..at + 28)
+                    .map(|l| u16::from_le_bytes([l[0], l[1]]) as usize)
+                    .unwrap_or(0);
+                let name = b
+                    .get(at + 30..at + 30 + len)
+                    .map(|x| String::from_utf8_lossy(x).into_owned())
+                    .unwrap_or_else(|| names[i].clone());
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
 fn read_zip_workbook(
     f: &InputFile,
     rel: &str,
@@ -374,12 +433,28 @@ fn read_zip_workbook(
         .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
     let mut total: u64 = 0;
     let mut names = Vec::new();
+    // Where each listed part's bytes lie: (start of its local header, end of its data).
+    let mut spans: Vec<(u64, u64)> = Vec::new();
     for i in 0..zip.len() {
         let Ok(e) = zip.by_index_raw(i) else {
             return Err(corrupt(rel, expected, "zip entry"));
         };
         total = total.saturating_add(e.size());
         names.push(e.name().to_string());
+        spans.push((
+            e.header_start(),
+            e.data_start().saturating_add(e.compressed_size()),
+        ));
+    }
+    if let Some(name) = hidden_part(&f.path, &mut spans, zip.central_directory_start(), &names) {
+        return Err(file_finding(
+            "F003",
+            rel,
+            format!("文件里有两个同名的部件“{name}”（文件被工具改坏），无法确定哪一份是真的内容，未读取"),
+            format!("the file holds two parts named “{name}” (damaged by a tool); which one is real cannot be told; not read"),
+            "在 Excel/WPS 中打开核对后另存为 .xlsx，再重新报送",
+            "open it in Excel/WPS, check it, Save As .xlsx and resend",
+        ));
     }
     if total > limits.max_unzipped_bytes {
         return Err(too_big_unzipped(rel, total, limits));
@@ -401,7 +476,7 @@ fn read_zip_workbook(
         let n = if merges::is_worksheet_entry(&name) {
             let mut scan = merges::MergeScan::default();
             let n = std::io::copy(&mut src, &mut scan);
-            scans.insert(name, scan.finish());
+            scans.insert(name.clone(), scan.finish());
             n
         } else if name == "xl/workbook.xml" {
             std::io::copy(&mut src, &mut book_xml)
@@ -414,6 +489,23 @@ fn read_zip_workbook(
         real += n;
         if real > limits.max_unzipped_bytes {
             return Err(too_big_unzipped(rel, real, limits));
+        }
+        let packed = e.compressed_size().max(1);
+        if n > RATIO_FLOOR && n / packed > limits.max_zip_ratio {
+            return Err(file_finding(
+                "F007",
+                rel,
+                format!(
+                    "文件中的“{name}”解压后是压缩时的 {} 倍（正常表格为 5–15 倍），是异常文件（压缩炸弹），未读取",
+                    n / packed
+                ),
+                format!(
+                    "the part “{name}” inflates {} times its compressed size (real sheets: 5–15); a zip bomb, not read",
+                    n / packed
+                ),
+                "请村里用 Excel/WPS 重新另存后报送；确属正常文件可用 --max-zip-ratio 提高上限",
+                "ask the village to save it again from Excel/WPS; raise --max-zip-ratio for a genuine file",
+            ));
         }
     }
     let has = |n: &str| names.iter().any(|x| x == n);

@@ -81,15 +81,40 @@ pub fn check_row(
             }
             continue;
         };
-        let raw = row.get(col);
-        let parsed = cells::parse(field, raw, ctx);
+        let written = row.get(col);
+        // Characters XML cannot carry are dropped before anything else (an audit line).
+        let clean = match written {
+            Raw::Text(s) => crate::text::without_xml_illegal(s).map(Raw::Text),
+            _ => None,
+        };
+        let raw = clean.as_ref().unwrap_or(written);
+        let mut parsed = cells::parse(field, raw, ctx);
         // The cell as written, built only when a finding or a change needs it.
         let shown = || -> String {
-            match raw {
+            match written {
                 Raw::Text(s) => s.clone(),
                 other => other.display(),
             }
         };
+        if let cells::Val::Text(v) = &parsed.val {
+            if let Some(cut) = crate::text::cut_to_cell(v) {
+                let n = v.chars().count();
+                parsed.val = cells::Val::Text(cut);
+                if parsed.issue.is_none() {
+                    parsed.issue = Some(
+                        cells::Issue::warning(
+                            "C022",
+                            format!("{}有 {n} 个字，超过一个单元格能装的 32767 个字，输出时已截断", field.label),
+                            format!("{} holds {n} characters, more than a cell's 32,767; cut in the outputs", field.label_en),
+                        )
+                        .fix(
+                            "把过长的内容移到附件或备注里，只在表中留要点",
+                            "move the long text to an attachment and keep the gist in the cell",
+                        ),
+                    );
+                }
+            }
+        }
         if let Some(issue) = &parsed.issue {
             if issue.severity == Severity::Error {
                 rec.bad[i] = true;
@@ -143,7 +168,7 @@ pub fn check_row(
                     ),
             );
         }
-        if !rec.bad[i] && !unchanged(raw, &val) {
+        if !rec.bad[i] && !unchanged(written, &val) {
             let (old, new) = (shown(), val.display());
             if old != new {
                 changes.push(
