@@ -14,9 +14,28 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
     if let Ok(s) = std::str::from_utf8(bytes) {
         return (s.to_string(), "UTF-8");
     }
+    // Lines glued from files of two encodings: each line in the one it is valid in.
+    let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+    let utf8_cjk = lines
+        .iter()
+        .filter(|l| !l.is_ascii() && std::str::from_utf8(l).is_ok())
+        .count();
+    if utf8_cjk > 0 {
+        let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
+        for l in &lines {
+            match std::str::from_utf8(l) {
+                Ok(s) => text.push_str(s),
+                Err(_) => text.push_str(&encoding_rs::GB18030.decode(l).0),
+            }
+        }
+        return (text, MIXED);
+    }
     let (text, _, _) = encoding_rs::GB18030.decode(bytes);
     (text.into_owned(), "GB18030/GBK")
 }
+
+/// What `decode` says of a file whose lines are partly UTF-8, partly GBK.
+pub const MIXED: &str = "UTF-8 与 GB18030/GBK 混用";
 
 fn sniff_delimiter(text: &str) -> u8 {
     let sample: Vec<&str> = text.lines().take(20).collect();
@@ -32,10 +51,39 @@ fn sniff_delimiter(text: &str) -> u8 {
 
 pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding> {
     let bytes = std::fs::read(path).map_err(|e| super::io_finding(rel, &e))?;
-    let (text, _enc) = decode(&bytes);
+    let (text, enc) = decode(&bytes);
+    let mut g = parse_text(&text, rel, limits)?;
+    let bad = text.chars().filter(|c| *c == '\u{fffd}').count();
+    if enc == MIXED {
+        g.findings.push(
+            Finding::new("F017", crate::finding::Severity::Warning)
+                .at_file(rel)
+                .msg(
+                    "文件里一部分行是 UTF-8 编码、一部分是 GBK 编码（多半是两个文件拼接而成），已逐行按各自的编码读取",
+                    "some lines are UTF-8 and others GBK (most likely two files glued together); each line was read in its own encoding",
+                )
+                .fix(
+                    "核对这些行的姓名、地址是否显示正常；以后请用 Excel/WPS 另存为 .xlsx 报送，或把 CSV 统一另存为 UTF-8",
+                    "check the names and addresses of these rows; in future send .xlsx, or save the CSV as UTF-8 throughout",
+                ),
+        );
+    } else if bad > 0 {
+        g.findings.push(
+            Finding::new("F017", crate::finding::Severity::Warning)
+                .at_file(rel)
+                .msg(
+                    format!("按 {enc} 编码读取时有 {bad} 处字符无法识别（显示为 �）：文件可能混用了 GBK 和 UTF-8，或是繁体 Big5 等其他编码"),
+                    format!("read as {enc}, {bad} characters could not be decoded (shown as �): the file may mix GBK and UTF-8, or be in Big5 or another encoding"),
+                )
+                .fix(
+                    "用 Excel/WPS 打开原表另存为 .xlsx，或用记事本“另存为”选择 UTF-8 编码后重新报送",
+                    "open the original and Save As .xlsx, or save the CSV as UTF-8, and resend",
+                ),
+        );
+    }
     Ok(Book {
         format: "csv",
-        sheets: vec![parse_text(&text, rel, limits)?],
+        sheets: vec![g],
     })
 }
 

@@ -164,7 +164,7 @@ pub struct InputFile {
 }
 
 /// Extensions we read.
-pub const EXTENSIONS: [&str; 6] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "csv"];
+pub const EXTENSIONS: [&str; 7] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "fods", "csv"];
 
 /// Is this a lock file (`~$…`) or hidden file (`.…`)?
 pub fn is_skipped_name(name: &str) -> bool {
@@ -304,14 +304,7 @@ pub fn read_pieces(
             "用 Excel/WPS 打开该文件，“另存为” Excel 工作簿 (.xlsx) 后重新导入",
             "open it in Excel/WPS and Save As an Excel workbook (.xlsx), then import that",
         )),
-        Kind::Encrypted => Err(file_finding(
-            "F002",
-            rel,
-            "工作簿设置了打开密码（已加密），无法读取".into(),
-            "the workbook is password-protected (encrypted) and cannot be read".into(),
-            "在 Excel/WPS 中打开，清除打开密码（文件→信息→保护工作簿→用密码进行加密，清空）后另存再报送",
-            "open it, remove the password (File → Info → Protect Workbook → Encrypt with Password, clear it), save and resend",
-        )),
+        Kind::Encrypted => Err(encrypted(rel)),
         Kind::Unknown => Err(file_finding(
             "F001",
             rel,
@@ -321,7 +314,63 @@ pub fn read_pieces(
             "open the original in Excel/WPS and Save As .xlsx",
         )),
         Kind::Zip => read_zip_workbook(f, rel, limits, expected, emit),
+        // The directory of an encrypted OOXML package may lie past the first bytes.
+        Kind::Ole if ole_holds_encrypted_package(&f.path) => Err(encrypted(rel)),
         Kind::Ole => read_calamine(f, rel, limits, "xls", expected).map(|b| emit_book(b, emit)),
+        Kind::OldExcel => Err(file_finding(
+            "F016",
+            rel,
+            "这是 Excel 2.x–4.0（1987–1994 年）的旧格式工作表，现在的读取程序都不支持".into(),
+            "this is an Excel 2.x–4.0 worksheet (1987–1994), which no current reader supports".into(),
+            "用 Excel 或 WPS 打开，“另存为” Excel 工作簿 (.xlsx) 后重新报送",
+            "open it in Excel or WPS and Save As an Excel workbook (.xlsx), then resend",
+        )),
+        Kind::FlatOds => Err(file_finding(
+            "F016",
+            rel,
+            "这是 LibreOffice 的平面 XML 表格（.fods），请另存为常用格式".into(),
+            "this is a LibreOffice flat XML spreadsheet (.fods); save it in a common format".into(),
+            "用 LibreOffice 打开，“另存为” Excel 2007-365 (.xlsx) 或 ODF 电子表格 (.ods) 后重新导入",
+            "open it in LibreOffice and Save As .xlsx or .ods, then import that",
+        )),
+    }
+}
+
+/// F002: the workbook is encrypted (an open password, or XOR obfuscation in an xls).
+fn encrypted(rel: &str) -> Finding {
+    file_finding(
+        "F002",
+        rel,
+        "工作簿设置了打开密码（已加密），无法读取".into(),
+        "the workbook is password-protected (encrypted) and cannot be read".into(),
+        "在 Excel/WPS 中打开，清除打开密码（文件→信息→保护工作簿→用密码进行加密，清空）后另存再报送",
+        "open it, remove the password (File → Info → Protect Workbook → Encrypt with Password, clear it), save and resend",
+    )
+}
+
+/// Does an OLE file hold an `EncryptedPackage` stream (a password-protected xlsx)? Its
+/// directory entry names are UTF-16LE; the file is scanned in blocks.
+fn ole_holds_encrypted_package(path: &Path) -> bool {
+    let needle: Vec<u8> = "EncryptedPackage"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    let mut carry: Vec<u8> = Vec::new();
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => n,
+        };
+        carry.extend_from_slice(&buf[..n]);
+        if carry.windows(needle.len()).any(|w| w == needle.as_slice()) {
+            return true;
+        }
+        let keep = carry.len().saturating_sub(needle.len());
+        carry.drain(..keep);
     }
 }
 
@@ -741,6 +790,47 @@ pub fn row_given_twice(rel: &str, sheet: &str, r: u32, differ: bool, lost: &[Str
     )
 }
 
+/// The names of a workbook's worksheets, and for each chart, macro, dialog or VBA sheet an
+/// empty grid with a note that it was passed over (it holds no table rows).
+fn data_sheets(meta: &[calamine::Sheet], rel: &str) -> (Vec<String>, Vec<Grid>) {
+    let mut names = Vec::new();
+    let mut others = Vec::new();
+    for m in meta {
+        let kind = match m.typ {
+            calamine::SheetType::WorkSheet => {
+                names.push(m.name.clone());
+                continue;
+            }
+            calamine::SheetType::ChartSheet => ("图表", "chart"),
+            calamine::SheetType::MacroSheet => ("宏表", "macro"),
+            calamine::SheetType::DialogSheet => ("对话框表", "dialog"),
+            calamine::SheetType::Vba => ("VBA 代码模块", "VBA module"),
+        };
+        let mut g = Grid {
+            name: m.name.clone(),
+            ..Default::default()
+        };
+        g.findings.push(
+            Finding::new("S008", Severity::Warning)
+                .at_file(rel)
+                .at_sheet(&m.name)
+                .msg(
+                    format!(
+                        "“{}”是{}，不是数据表，已跳过；其他工作表照常读取",
+                        m.name, kind.0
+                    ),
+                    format!(
+                        "“{}” is a {} sheet, not data; passed over, the other sheets are read",
+                        m.name, kind.1
+                    ),
+                )
+                .fix("无需处理", "nothing to do"),
+        );
+        others.push(g);
+    }
+    (names, others)
+}
+
 /// Merged regions as calamine gives them.
 fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
     m.iter()
@@ -767,7 +857,16 @@ fn read_xlsx(
     let mut wb: calamine::Xlsx<std::io::BufReader<std::fs::File>> =
         calamine::open_workbook(&f.path)
             .map_err(|e: calamine::XlsxError| corrupt(rel, expected, &e.to_string()))?;
-    let names = wb.sheet_names();
+    let (names, others) = data_sheets(wb.sheets_metadata(), rel);
+    for g in others {
+        let width = g.width;
+        emit(Piece::Sheet(g));
+        emit(Piece::End {
+            width,
+            merges: None,
+            findings: Vec::new(),
+        });
+    }
     for name in names {
         let mut b = GridBuilder::new(&name);
         let known = known_merges.remove(&name);
@@ -836,8 +935,20 @@ fn read_calamine(
     format: &'static str,
     expected: &str,
 ) -> Result<Book, Finding> {
-    let mut wb = calamine::open_workbook_auto(&f.path).map_err(|e| {
-        let s = e.to_string();
+    // The reader is the one the content calls for, whatever the file's name says.
+    let opened: Result<calamine::Sheets<_>, String> = match format {
+        "xls" => calamine::open_workbook::<calamine::Xls<_>, _>(&f.path)
+            .map(calamine::Sheets::Xls)
+            .map_err(|e| e.to_string()),
+        "xlsb" => calamine::open_workbook::<calamine::Xlsb<_>, _>(&f.path)
+            .map(calamine::Sheets::Xlsb)
+            .map_err(|e| e.to_string()),
+        "ods" => calamine::open_workbook::<calamine::Ods<_>, _>(&f.path)
+            .map(calamine::Sheets::Ods)
+            .map_err(|e| e.to_string()),
+        _ => calamine::open_workbook_auto(&f.path).map_err(|e| e.to_string()),
+    };
+    let mut wb = opened.map_err(|s| {
         if s.to_lowercase().contains("password") {
             file_finding(
                 "F002",
@@ -851,8 +962,7 @@ fn read_calamine(
             corrupt(rel, expected, &s)
         }
     })?;
-    let names = wb.sheet_names();
-    let mut sheets = Vec::new();
+    let (names, mut sheets) = data_sheets(wb.sheets_metadata(), rel);
     for name in names {
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,

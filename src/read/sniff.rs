@@ -13,6 +13,10 @@ pub enum Kind {
     Html,
     /// Delimited text.
     Csv,
+    /// An Excel 2.x–4.0 worksheet (BIFF2–4, before OLE containers): no reader reads it.
+    OldExcel,
+    /// A flat OpenDocument spreadsheet (.fods, one XML file).
+    FlatOds,
     Unknown,
 }
 
@@ -34,10 +38,18 @@ pub fn sniff(head: &[u8], ext: &str) -> Kind {
             .encode_utf16()
             .flat_map(|u| u.to_le_bytes())
             .collect();
-        if contains(head, &enc) || ext == "xlsx" || ext == "xlsm" {
+        if contains(head, &enc) {
             return Kind::Encrypted;
         }
         return Kind::Ole;
+    }
+    // A BIFF2–4 file begins with its BOF record: 0x0009, 0x0209 or 0x0409, then a short length.
+    if head.len() >= 4
+        && head[0] == 0x09
+        && matches!(head[1], 0x00 | 0x02 | 0x04)
+        && (4..=16).contains(&u16::from_le_bytes([head[2], head[3]]))
+    {
+        return Kind::OldExcel;
     }
     let text = {
         let mut h = head;
@@ -59,6 +71,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Kind {
     {
         return Kind::Html;
     }
+    if text.starts_with(b"<?xml") && contains(&text, b"office:document") {
+        return Kind::FlatOds;
+    }
     if ext == "csv" {
         return Kind::Csv;
     }
@@ -73,7 +88,23 @@ mod tests {
     fn kinds() {
         assert_eq!(sniff(b"PK\x03\x04rest", "xlsx"), Kind::Zip);
         assert_eq!(sniff(&OLE, "xls"), Kind::Ole);
-        assert_eq!(sniff(&OLE, "xlsx"), Kind::Encrypted);
+        // An .xls named .xlsx is an xls (its content decides), not an encrypted workbook.
+        assert_eq!(sniff(&OLE, "xlsx"), Kind::Ole);
+        assert_eq!(
+            sniff(&[0x09, 0x04, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00], "xls"),
+            Kind::OldExcel
+        );
+        assert_eq!(
+            sniff(&[0x09, 0x00, 0x04, 0x00, 0x02, 0x00, 0x10, 0x00], "xls"),
+            Kind::OldExcel
+        );
+        assert_eq!(
+            sniff(
+                b"<?xml version=\"1.0\"?><office:document xmlns:office=\"x\">",
+                "fods"
+            ),
+            Kind::FlatOds
+        );
         assert_eq!(sniff(b"\xEF\xBB\xBF<html><table>", "xls"), Kind::Html);
         assert_eq!(sniff("房屋编码,户主".as_bytes(), "csv"), Kind::Csv);
         assert_eq!(sniff("这是一个文本文件".as_bytes(), "xlsx"), Kind::Unknown);

@@ -1,0 +1,131 @@
+//! Readers that read: every file a spreadsheet program opens is read, or gets a finding
+//! that says exactly what to do; the content decides the reader, not the file's name.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+fn run_dir(dir: &Path) -> (i32, Vec<Vec<String>>, serde_json::Value) {
+    let out = dir.parent().unwrap().join(format!(
+        "{}-out",
+        dir.file_name().unwrap().to_string_lossy()
+    ));
+    let r = run(&["run", p(dir), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let s =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    (r.code, errors, s)
+}
+
+fn codes_of(errors: &[Vec<String>], file: &str) -> Vec<String> {
+    errors[1..]
+        .iter()
+        .filter(|e| e[0] == file)
+        .map(|e| e[7].clone())
+        .collect()
+}
+
+#[test]
+fn old_and_rare_formats_say_what_to_do() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    // An Excel 4.0 worksheet: its BOF record, then a few records.
+    let mut biff4 = vec![0x09, 0x04, 0x06, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00];
+    biff4.extend_from_slice(&[0x0A, 0x00, 0x00, 0x00]);
+    std::fs::write(dir.join("老表.xls"), biff4).unwrap();
+    std::fs::write(
+        dir.join("平面.fods"),
+        r#"<?xml version="1.0" encoding="UTF-8"?><office:document xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" office:mimetype="application/vnd.oasis.opendocument.spreadsheet"></office:document>"#,
+    )
+    .unwrap();
+    let (code, errors, _) = run_dir(&dir);
+    assert_eq!(code, 1);
+    for f in ["老表.xls", "平面.fods"] {
+        let e = errors[1..]
+            .iter()
+            .find(|e| e[0] == f)
+            .unwrap_or_else(|| panic!("{f}: {errors:?}"));
+        assert_eq!(e[7], "F016", "{e:?}");
+        assert!(e[9].contains("另存为"), "{e:?}");
+    }
+}
+
+#[test]
+fn an_xls_named_xlsx_is_read_as_what_it_is() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus/calamine-biff5_write.xls");
+    std::fs::copy(&src, dir.join("改了扩展名.xlsx")).unwrap();
+    let (_, errors, _) = run_dir(&dir);
+    let codes = codes_of(&errors, "改了扩展名.xlsx");
+    // Read (its sheet holds no survey table), not called encrypted or corrupt.
+    assert!(
+        !codes
+            .iter()
+            .any(|c| c == "F002" || c == "F003" || c == "F001"),
+        "{codes:?}"
+    );
+    assert!(codes.iter().any(|c| c == "F005"), "{codes:?}");
+}
+
+#[test]
+fn a_chart_sheet_is_passed_over_with_a_note_and_the_data_read() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in building("YH450103000000001", IDS[0], "未发现安全隐患")
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, v).unwrap();
+    }
+    let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
+    chart.add_series().set_values("房屋信息!$K$2:$K$2");
+    let cs = wb.add_chartsheet();
+    cs.set_name("图表1").unwrap();
+    cs.insert_chart(0, 0, &chart).unwrap();
+    wb.save(dir.join("平安村.xlsx")).unwrap();
+    let (code, errors, s) = run_dir(&dir);
+    assert_eq!(code, 0, "{errors:?}");
+    assert_eq!(s["tables"]["buildings"]["accepted"], 1, "{s}");
+    let note = errors[1..]
+        .iter()
+        .find(|e| e[7] == "S008")
+        .expect("a note on the chart sheet");
+    assert_eq!((note[1].as_str(), note[6].as_str()), ("图表1", "warning"));
+}
+
+#[test]
+fn a_csv_that_decodes_badly_names_its_encoding() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    // A UTF-8 header glued to GBK rows.
+    let mut bytes = "房屋编码,户主姓名\n".as_bytes().to_vec();
+    let (gbk, _, _) = encoding_rs::GBK.encode("YH450103000000001,韦宝\n");
+    bytes.extend_from_slice(&gbk);
+    std::fs::write(dir.join("拼接.csv"), bytes).unwrap();
+    let (_, errors, _) = run_dir(&dir);
+    let e = errors[1..]
+        .iter()
+        .find(|e| e[7] == "F017")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert!(
+        e[8].contains("GB18030/GBK") || e[8].contains("UTF-8"),
+        "{}",
+        e[8]
+    );
+    assert!(e[9].contains("UTF-8"), "{}", e[9]);
+}
