@@ -181,3 +181,47 @@ fn walk(d: &Path) -> Vec<std::path::PathBuf> {
     }
     v
 }
+
+/// A full disk: exit 2 with a Chinese message, no panic, the last finished run untouched.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_is_exit_2_and_leaves_the_last_run_as_it_was() {
+    let t = tempfile::tempdir().unwrap();
+    let mnt = t.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    let ok = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ok {
+        eprintln!(
+            "skipped: cannot mount a small tmpfs here (needs root); the full-disk case is not run"
+        );
+        return;
+    }
+    struct Unmount(std::path::PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let _u = Unmount(mnt.clone());
+    let v = t.path().join("v");
+    std::fs::create_dir(&v).unwrap();
+    village(&v, "平安村.csv", "YH450103000000001");
+    let out = mnt.join("out");
+    assert_eq!(run(&["run", p(&v), "--out", p(&out)]).code, 0);
+    let before = std::fs::read(out.join("summary.json")).unwrap();
+    // Fill the disk, then run the demo town into the same folder.
+    let filler = mnt.join("filler");
+    let _ = std::fs::write(&filler, vec![0u8; 8 << 20]);
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town");
+    let r = run(&["run", p(&demo), "--out", p(&out)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("磁盘已满"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert_eq!(std::fs::read(out.join("summary.json")).unwrap(), before);
+    assert!(!out.join(".selfbuilt-staging").exists());
+    assert!(!out.join(".selfbuilt.lock").exists());
+}

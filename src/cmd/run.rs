@@ -37,12 +37,26 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     let run = crate::output::timed("read and check rows", || {
         pipeline::run(&a.common.inputs, &opts)
     });
-    crate::output::timed("all outputs", || {
-        crate::output::write_all(&run, &opts.schemas, &staged, lang)
-    })
-    .context(
-        "写入输出文件失败（磁盘已满、无写权限或文件被其他程序占用）/ writing the outputs failed",
-    )?;
+    // A writer that panics on a write error (rust_xlsxwriter does, on a full disk) is an
+    // error like any other: caught, said in Chinese, the space given back.
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::output::timed("all outputs", || {
+            crate::output::write_all(&run, &opts.schemas, &staged, lang)
+        })
+    }));
+    std::panic::set_hook(quiet);
+    let written = match written {
+        Ok(r) => r,
+        Err(_) => Err(anyhow::anyhow!("写入时出错 / a write failed")),
+    }
+    .context("写入输出文件失败（磁盘已满、无写权限或文件被其他程序占用），上次的结果保持不变 / writing the outputs failed; the previous results are untouched");
+    if written.is_err() {
+        // Give the space back; the folder keeps the last finished run as it was.
+        let _ = std::fs::remove_dir_all(&staged);
+    }
+    written?;
     crate::outdir::promote(&a.out, &staged)?;
     let mut lines = vec![format!(
         "读取文件 {} 个（无法读取 {} 个）",
