@@ -571,6 +571,16 @@ fn read_zip_workbook(
         read_calamine(f, rel, limits, "xlsb", expected).map(|b| emit_book(b, emit))
     } else if has("content.xml") {
         read_calamine(f, rel, limits, "ods", expected).map(|b| emit_book(b, emit))
+    } else if names.iter().any(|n| {
+        let n = n.replace('\\', "/");
+        n == "xl/workbook.xml"
+            || n == "[Content_Types].xml"
+            || n.ends_with("/workbook.xml")
+            || n == "workbook.xml"
+    }) {
+        // An Office package whose parts lie elsewhere (backslashed names, a workbook at the
+        // root named by _rels/.rels): calamine finds its parts; merged regions from it.
+        read_xlsx(f, rel, limits, expected, HashMap::new(), emit)
     } else {
         Err(file_finding(
             "F001",
