@@ -253,6 +253,11 @@ fn a_cell_longer_than_excel_allows_does_not_stop_the_outputs() {
 
 /// An xlsx whose sheet XML is `rows` (inline strings), the rest made by rust_xlsxwriter.
 fn xlsx_with_sheet_xml(path: &Path, sheet_name: &str, rows: &str) {
+    xlsx_with_sheet_parts(path, sheet_name, rows, "");
+}
+
+/// As `xlsx_with_sheet_xml`, with `after` (mergeCells …) after the sheet data.
+fn xlsx_with_sheet_parts(path: &Path, sheet_name: &str, rows: &str, after: &str) {
     let mut wb = rust_xlsxwriter::Workbook::new();
     wb.add_worksheet()
         .set_name(sheet_name)
@@ -271,7 +276,7 @@ fn xlsx_with_sheet_xml(path: &Path, sheet_name: &str, rows: &str) {
     }
     let opts = zip::write::SimpleFileOptions::default();
     out.start_file("xl/worksheets/sheet1.xml", opts).unwrap();
-    write!(out, r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#).unwrap();
+    write!(out, r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData>{after}</worksheet>"#).unwrap();
     out.finish().unwrap();
 }
 
@@ -484,4 +489,31 @@ fn a_zip_with_two_parts_of_one_name_is_refused_naming_it() {
             .any(|e| e[7] == "F003" && e[8].contains("同名")),
         "{errs:?}"
     );
+}
+
+#[test]
+fn a_merge_over_the_whole_sheet_and_a_flood_of_merges_stay_small() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let head: Vec<String> = B_HEAD.iter().map(|s| s.to_string()).collect();
+    let mut a = building("YH450103000000001", IDS[0], "未发现安全隐患");
+    a[10] = "很多层".into(); // a finding, so the file gets an annotated copy
+    let rows = [xml_row(1, &head), xml_row(2, &a)].concat();
+    // One merge over the rest of the sheet, and 50,000 small ones in column Z onwards.
+    let mut merges = String::from("<mergeCell ref=\"A30:XFD1048576\"/>");
+    for i in 0..50_000u32 {
+        merges.push_str(&format!("<mergeCell ref=\"Z{r}:AA{r}\"/>", r = i + 3));
+    }
+    let after = format!("<mergeCells count=\"50001\">{merges}</mergeCells>");
+    xlsx_with_sheet_parts(&dir.join("平安村.xlsx"), "房屋信息", &rows, &after);
+    let out = t.path().join("out");
+    let (code, kb) = peak(&["run", p(&dir), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(code, 1);
+    assert!(out.join("annotated/平安村.批注.xlsx").is_file());
+    assert!(out.join("summary.json").is_file());
+    if let Some(kb) = kb {
+        eprintln!("peak RSS {kb} KB");
+        assert!(kb < 400 * 1024, "peak {kb} KB");
+    }
 }

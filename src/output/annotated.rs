@@ -88,24 +88,36 @@ fn sheet_copy(
             at.entry((r, f.col.unwrap_or(0))).or_default().push(f);
         }
     }
-    // Merges that fit the sheet and overlap no earlier one, by first row.
+    // Merges that fit the sheet and overlap no earlier one, by first row; a merge over a
+    // vast empty area (a bomb: A1:XFD1048576) is dropped, since the writer fills every
+    // cell of a merge. Time and memory go with the number of merges, not their area.
+    const MAX_MERGE_CELLS: u64 = 1 << 16;
+    const MAX_MERGED_CELLS: u64 = 1 << 22;
+    let mut cands: Vec<Merge> = g
+        .merges
+        .iter()
+        .copied()
+        .filter(|m| {
+            let single = m.r0 == m.r1 && m.c0 == m.c1;
+            let fits = m.c1 <= 16383 && m.r1 <= max_row && m.r0 <= m.r1 && m.c0 <= m.c1;
+            !single && fits && area(m) <= MAX_MERGE_CELLS
+        })
+        .collect();
+    cands.sort_by_key(|m| (m.r0, m.c0));
     let mut merges: Vec<Merge> = Vec::new();
-    for m in &g.merges {
-        let single = m.r0 == m.r1 && m.c0 == m.c1;
-        let fits = m.c1 <= 16383 && m.r1 <= max_row && m.r0 <= m.r1 && m.c0 <= m.c1;
-        let overlaps = merges
-            .iter()
-            .any(|o| m.r0 <= o.r1 && o.r0 <= m.r1 && m.c0 <= o.c1 && o.c0 <= m.c1);
-        if !single && fits && !overlaps {
-            merges.push(*m);
+    let mut active: Vec<Merge> = Vec::new();
+    let mut total: u64 = 0;
+    for m in cands {
+        active.retain(|o| o.r1 >= m.r0);
+        let overlaps = active.iter().any(|o| m.c0 <= o.c1 && o.c0 <= m.c1);
+        if !overlaps && total + area(&m) <= MAX_MERGED_CELLS {
+            total += area(&m);
+            active.push(m);
+            merges.push(m);
         }
     }
-    merges.sort_by_key(|m| (m.r0, m.c0));
-    let covered = |r: u32, c: u32| {
-        merges
-            .iter()
-            .any(|m| r >= m.r0 && r <= m.r1 && c >= m.c0 && c <= m.c1)
-    };
+    // The merges covering the row being written (rows are written in order).
+    let mut live: Vec<Merge> = Vec::new();
     // Constant memory: every row is written once, in order.
     let mut rows: Vec<u32> = g
         .rows
@@ -118,8 +130,15 @@ fn sheet_copy(
     rows.dedup();
     let mut next_merge = 0;
     for r in rows.into_iter().filter(|&r| r <= max_row) {
+        live.retain(|m| m.r1 >= r);
+        // Merges that began on rows with nothing written are still live here.
+        while next_merge < merges.len() && merges[next_merge].r0 < r {
+            live.push(merges[next_merge]);
+            next_merge += 1;
+        }
         while next_merge < merges.len() && merges[next_merge].r0 == r {
             let m = merges[next_merge];
+            live.push(m);
             let text = row_at(g, m.r0)
                 .map(|x| x.get(m.c0).display())
                 .unwrap_or_default();
@@ -133,6 +152,7 @@ fn sheet_copy(
             )?;
             next_merge += 1;
         }
+        let covered = |c: u32| live.iter().any(|m| c >= m.c0 && c <= m.c1);
         let row = row_at(g, r);
         let width = row.map(|x| x.cells.len() as u32).unwrap_or(0);
         let marked = at
@@ -144,7 +164,7 @@ fn sheet_copy(
             let v = row.map(|x| x.get(c)).cloned().unwrap_or_default();
             match at.get(&(r, c)) {
                 None => {
-                    if !v.is_empty() && !covered(r, c) {
+                    if !v.is_empty() && !covered(c) {
                         write_raw(ws, r, c as u16, &v, None, &date_fmt)?;
                     }
                 }
@@ -154,7 +174,7 @@ fn sheet_copy(
                     } else {
                         &st.warning
                     };
-                    if !covered(r, c) {
+                    if !covered(c) {
                         write_raw(ws, r, c as u16, &v, Some(fmt), &date_fmt)?;
                     }
                     let text: Vec<String> = fs
@@ -184,6 +204,11 @@ fn sheet_copy(
         }
     }
     Ok(())
+}
+
+/// How many cells a merged region spans.
+fn area(m: &Merge) -> u64 {
+    (u64::from(m.r1 - m.r0) + 1) * (u64::from(m.c1 - m.c0) + 1)
 }
 
 pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
