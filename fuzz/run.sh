@@ -23,21 +23,23 @@ fi
 [ "$kind" = cargo-fuzz ] && exit $status
 echo "== proptest fuzz tests for ${secs}s each"
 cargo test --release --test fuzz --no-run -q 2>/dev/null
-for t in fuzz_cell_parsers fuzz_header_recogniser fuzz_csv_reader fuzz_sniff; do
+# (target, cases per round): the whole-pipeline target writes and reads a file per case.
+for tc in fuzz_cell_parsers:2000 fuzz_header_recogniser:2000 fuzz_csv_reader:2000 fuzz_sniff:2000 fuzz_pipeline_accounts_for_every_row:200; do
+  t="${tc%%:*}"; cases="${tc##*:}"
   end=$(( $(date +%s) + secs )); rounds=0; failed=0
   while [ "$(date +%s)" -lt "$end" ]; do
-    if ! PROPTEST_CASES=2000 cargo test --release -q --test fuzz -- --exact "$t" >/tmp/selfbuilt-fuzz.log 2>&1; then
+    if ! PROPTEST_CASES=$cases cargo test --release -q --test fuzz -- --exact "$t" >/tmp/selfbuilt-fuzz.log 2>&1; then
       failed=1
       break
     fi
     rounds=$((rounds + 1))
   done
   if [ "$failed" -eq 1 ]; then
-    echo "== $t: FAILURE after $((rounds * 2000)) cases (saved in tests/fuzz.proptest-regressions)"
+    echo "== $t: FAILURE after $((rounds * cases)) cases (saved in tests/fuzz.proptest-regressions)"
     grep -E "minimal failing input|Test failed" -A3 /tmp/selfbuilt-fuzz.log | head -12
     status=1
   else
-    echo "== $t: $((rounds * 2000)) cases in ${secs}s, no failure"
+    echo "== $t: $((rounds * cases)) cases in ${secs}s, no failure"
   fi
 done
 echo "fuzz: exit $status"

@@ -147,7 +147,11 @@ fn sheet_cell() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    // 48 cases in the normal suite (each writes and reads a file); fuzz/run.sh sets more.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(48),
+        ..ProptestConfig::default()
+    })]
 
     /// The production path (reader, recogniser, cell and row checks) on a CSV of arbitrary
     /// rows: no panic, every finding registered and placed, and every non-empty row below a
