@@ -192,6 +192,56 @@ fn the_corpus_beside_the_demo_town_leaves_its_outputs_as_they_were() {
     }
 }
 
+/// A CSV of `n` plausible lines (about 100 bytes each).
+fn big_csv(path: &Path, n: usize) {
+    let mut big = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    writeln!(big, "房屋编码,户主姓名,备注").unwrap();
+    for i in 0..n {
+        writeln!(
+            big,
+            "YH45010300{i:07},户主{i},这一行只是为了让文件变大而写的一段很长很长的备注文字"
+        )
+        .unwrap();
+    }
+    big.flush().unwrap();
+}
+
+#[test]
+fn a_reader_over_its_time_budget_loses_only_its_file() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let good = building("YH450103000000001", IDS[0], "未发现安全隐患");
+    write_table(&dir.join("平安村.csv"), &B_HEAD, &[good]);
+    big_csv(&dir.join("大文件.csv"), 1_000_000);
+    let out = t.path().join("out");
+    let r = run(&[
+        "run",
+        p(&dir),
+        "--out",
+        p(&out),
+        "--max-read-seconds",
+        "1",
+        "--max-read-mb",
+        "8192",
+        "--as-of",
+        "2026-12-01",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let f = errors[1..]
+        .iter()
+        .find(|e| e[0] == "大文件.csv")
+        .expect("a finding");
+    assert_eq!(f[7], "F011", "{f:?}");
+    assert!(f[8].contains("时间上限 1 秒"), "{}", f[8]);
+    assert!(f[9].contains("--max-read-seconds"), "{}", f[9]);
+    assert_eq!(
+        calamine_rows(&out.join("cleaned.xlsx"), "房屋信息").len(),
+        2
+    );
+}
+
 #[test]
 fn a_reader_over_its_memory_budget_loses_only_its_file() {
     let t = tempfile::tempdir().unwrap();
@@ -200,17 +250,7 @@ fn a_reader_over_its_memory_budget_loses_only_its_file() {
     // A good village, and a 40 MB CSV that cannot be read within a 64 MB reader budget.
     let good = building("YH450103000000001", IDS[0], "未发现安全隐患");
     write_table(&dir.join("平安村.csv"), &B_HEAD, &[good]);
-    let mut big = std::io::BufWriter::new(std::fs::File::create(dir.join("大文件.csv")).unwrap());
-    writeln!(big, "房屋编码,户主姓名,备注").unwrap();
-    for i in 0..400_000 {
-        writeln!(
-            big,
-            "YH45010300{i:07},户主{i},这一行只是为了让文件变大而写的一段很长很长的备注文字"
-        )
-        .unwrap();
-    }
-    big.flush().unwrap();
-    drop(big);
+    big_csv(&dir.join("大文件.csv"), 400_000);
     let out = t.path().join("out");
     let r = run(&[
         "run",

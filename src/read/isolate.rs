@@ -203,15 +203,16 @@ pub fn read_isolated(
         // setrlimit, which is async-signal-safe.
         unsafe {
             cmd.pre_exec(move || {
-                let set = |res, v: u64| {
+                let set = |res, soft: u64, hard: u64| {
                     let lim = libc::rlimit {
-                        rlim_cur: v as libc::rlim_t,
-                        rlim_max: v as libc::rlim_t,
+                        rlim_cur: soft as libc::rlim_t,
+                        rlim_max: hard as libc::rlim_t,
                     };
                     libc::setrlimit(res, &lim);
                 };
-                set(libc::RLIMIT_CPU, secs);
-                set(libc::RLIMIT_CORE, 0);
+                // SIGXCPU at the soft limit says "time"; the hard one (SIGKILL) is a backstop.
+                set(libc::RLIMIT_CPU, secs, secs + 5);
+                set(libc::RLIMIT_CORE, 0, 0);
                 Ok(())
             });
         }
@@ -302,28 +303,34 @@ fn kill(pid: u32) {
 #[cfg(not(unix))]
 fn kill(_pid: u32) {}
 
-fn killed_by_signal(status: &std::io::Result<std::process::ExitStatus>) -> bool {
+/// The signal that ended the child, if one did.
+fn signal_of(status: &std::io::Result<std::process::ExitStatus>) -> Option<i32> {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;
-        if let Ok(s) = status {
-            return s.signal().is_some();
-        }
+        status.as_ref().ok().and_then(|s| s.signal())
     }
-    let _ = status;
-    false
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        None
+    }
+}
+
+fn killed_by_signal(status: &std::io::Result<std::process::ExitStatus>) -> bool {
+    signal_of(status).is_some()
 }
 
 fn killed_by_cpu_limit(status: &std::io::Result<std::process::ExitStatus>) -> bool {
     #[cfg(unix)]
     {
-        use std::os::unix::process::ExitStatusExt;
-        if let Ok(s) = status {
-            return s.signal() == Some(libc::SIGXCPU);
-        }
+        signal_of(status) == Some(libc::SIGXCPU)
     }
-    let _ = status;
-    false
+    #[cfg(not(unix))]
+    {
+        let _ = status;
+        false
+    }
 }
 
 #[cfg(test)]

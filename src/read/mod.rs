@@ -216,16 +216,21 @@ pub enum Piece {
 /// Rows handed over per batch while an xlsx sheet streams in.
 pub const BATCH_ROWS: usize = 4096;
 
+/// Hand over a sheet read whole.
+fn emit_sheet(g: Grid, emit: &mut dyn FnMut(Piece)) {
+    let width = g.width;
+    emit(Piece::Sheet(g));
+    emit(Piece::End {
+        width,
+        merges: None,
+        findings: Vec::new(),
+    });
+}
+
 /// Hand over a book read whole.
 fn emit_book(book: Book, emit: &mut dyn FnMut(Piece)) -> &'static str {
     for g in book.sheets {
-        let width = g.width;
-        emit(Piece::Sheet(g));
-        emit(Piece::End {
-            width,
-            merges: None,
-            findings: Vec::new(),
-        });
+        emit_sheet(g, emit);
     }
     book.format
 }
@@ -869,13 +874,7 @@ fn read_xlsx(
             .map_err(|e: calamine::XlsxError| corrupt(rel, expected, &e.to_string()))?;
     let (names, others) = data_sheets(wb.sheets_metadata(), rel);
     for g in others {
-        let width = g.width;
-        emit(Piece::Sheet(g));
-        emit(Piece::End {
-            width,
-            merges: None,
-            findings: Vec::new(),
-        });
+        emit_sheet(g, emit);
     }
     for name in names {
         let mut b = GridBuilder::new(&name);
