@@ -53,6 +53,7 @@ pub struct ReadChildArgs {
     pub rel: String,
     pub limits: String,
     pub max_mem_mb: u64,
+    pub max_seconds: u64,
 }
 
 /// Limits that protect against exhausting memory on hostile files.

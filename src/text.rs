@@ -104,11 +104,19 @@ pub fn xml_illegal(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}')
 }
 
+/// Could `s` hold a character XML cannot carry? A byte scan: a control byte, or the
+/// lead byte of U+FFFE/U+FFFF (0xEF, rare in Chinese text's three-byte range E4–E9).
+fn maybe_xml_illegal(s: &str) -> bool {
+    s.bytes()
+        .any(|b| (b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r') || b == 0xEF)
+}
+
 /// `s` without the characters XML cannot carry, when it holds any.
 pub fn without_xml_illegal(s: &str) -> Option<String> {
-    s.chars()
-        .any(xml_illegal)
-        .then(|| s.chars().filter(|c| !xml_illegal(*c)).collect())
+    if !maybe_xml_illegal(s) || !s.chars().any(xml_illegal) {
+        return None;
+    }
+    Some(s.chars().filter(|c| !xml_illegal(*c)).collect())
 }
 
 /// `s` cut to what one cell holds, with a mark, when it is longer.

@@ -20,7 +20,13 @@ pub const EXIT_TOOL: i32 = 2;
 pub fn dispatch(cli: Cli) -> i32 {
     // The contained reader needs no schemas: it starts once per input file.
     if let Command::ReadChild(a) = &cli.command {
-        return crate::read::isolate::child_main(&a.path, &a.rel, &a.limits, a.max_mem_mb);
+        return crate::read::isolate::child_main(
+            &a.path,
+            &a.rel,
+            &a.limits,
+            a.max_mem_mb,
+            a.max_seconds,
+        );
     }
     let schemas =
         match Schemas::load(cli.schemas.as_deref()).and_then(|s| s.with_overlays(&cli.aliases)) {

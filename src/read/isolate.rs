@@ -78,10 +78,17 @@ fn static_format(s: &str) -> &'static str {
 
 /// The child's side: read `path` and write its frames to stdout, using at most
 /// `max_mem_mb` of memory beyond what the process held when it started. Returns the exit code.
-pub fn child_main(path: &Path, rel: &str, limits_json: &str, max_mem_mb: u64) -> i32 {
+pub fn child_main(
+    path: &Path,
+    rel: &str,
+    limits_json: &str,
+    max_mem_mb: u64,
+    max_seconds: u64,
+) -> i32 {
     // A panic is reported as a finding in the Done frame, not as text on a terminal.
     std::panic::set_hook(Box::new(|_| {}));
     limit_memory(max_mem_mb);
+    limit_time(max_seconds);
     let Ok(limits) = serde_json::from_str::<Limits>(limits_json) else {
         return 2;
     };
@@ -131,6 +138,29 @@ fn limit_memory(mb: u64) {
     }
     #[cfg(not(unix))]
     let _ = mb;
+}
+
+/// Cap this process's CPU time: SIGXCPU at the soft limit says "time"; the hard limit
+/// (SIGKILL) is a backstop. No core files.
+fn limit_time(secs: u64) {
+    #[cfg(unix)]
+    {
+        let set = |res, soft: u64, hard: u64| {
+            let lim = libc::rlimit {
+                rlim_cur: soft as libc::rlim_t,
+                rlim_max: hard as libc::rlim_t,
+            };
+            // SAFETY: setrlimit with a valid struct; lowering our own limits.
+            unsafe {
+                libc::setrlimit(res, &lim);
+            }
+        };
+        let secs = secs.max(1);
+        set(libc::RLIMIT_CPU, secs, secs + 5);
+        set(libc::RLIMIT_CORE, 0, 0);
+    }
+    #[cfg(not(unix))]
+    let _ = secs;
 }
 
 /// The reader could not make sense of the file (it panicked).
@@ -192,31 +222,12 @@ pub fn read_isolated(
         .arg(&f.rel)
         .arg(&limits_json)
         .arg(iso.max_mem_mb.to_string())
+        .arg(iso.max_seconds.max(1).to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        let secs = iso.max_seconds.max(1);
-        // SAFETY: the closure runs in the forked child before exec and only calls
-        // setrlimit, which is async-signal-safe.
-        unsafe {
-            cmd.pre_exec(move || {
-                let set = |res, soft: u64, hard: u64| {
-                    let lim = libc::rlimit {
-                        rlim_cur: soft as libc::rlim_t,
-                        rlim_max: hard as libc::rlim_t,
-                    };
-                    libc::setrlimit(res, &lim);
-                };
-                // SIGXCPU at the soft limit says "time"; the hard one (SIGKILL) is a backstop.
-                set(libc::RLIMIT_CPU, secs, secs + 5);
-                set(libc::RLIMIT_CORE, 0, 0);
-                Ok(())
-            });
-        }
-    }
+    // No pre_exec: the child sets its own limits, so the spawn is a posix_spawn (vfork)
+    // and not a fork of this large, busy process.
     let Ok(mut child) = cmd.spawn() else {
         return read_pieces(f, limits, emit);
     };
