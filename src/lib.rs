@@ -24,4 +24,5 @@ pub mod rules;
 pub mod schema;
 pub mod template;
 pub mod text;
+pub mod timing;
 pub mod writeoff;

@@ -755,7 +755,7 @@ where
     P: Fn(usize, &InputFile, &Options) -> FileOut + Sync,
 {
     let t0 = Instant::now();
-    crate::output::timed("(start)", || ());
+    crate::timing::timed("(start)", || ());
     let (files, mut pre_findings) = read::collect_inputs(inputs);
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(files.len() as u64);
@@ -808,7 +808,7 @@ where
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    crate::output::timed("(reading done)", || ());
+    crate::timing::timed("(reading done)", || ());
     let rel: Vec<String> = outs.iter().map(|f| f.input.rel.clone()).collect();
     // One table of each kind across files, sized once (no copying as they grow). The
     // audit trail stays in per-file pieces: it can be millions of entries.
@@ -832,7 +832,7 @@ where
             reviews: &tables[2],
             files: &rel,
         };
-        findings.extend(crate::output::timed("cross-table checks", || {
+        findings.extend(crate::timing::timed("cross-table checks", || {
             cross::check(&t, ix)
         }));
     }
@@ -857,7 +857,7 @@ where
     // Write-off proposals, each file's village and the findings' order are independent.
     let (proposals, (village_of_file, ())) = rayon::join(
         || match &idx {
-            Some(ix) => crate::output::timed("write-off proposals", || {
+            Some(ix) => crate::timing::timed("write-off proposals", || {
                 writeoff::propose(
                     &Tables {
                         buildings: &tables[0],

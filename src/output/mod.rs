@@ -109,22 +109,7 @@ pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result
     result
 }
 
-/// Print how long a stage took when SELFBUILT_TIMINGS is set.
-/// (Each line also says when the stage ended, counted from the first timed stage.)
-pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    let start = *START.get_or_init(std::time::Instant::now);
-    let t0 = std::time::Instant::now();
-    let r = f();
-    if std::env::var_os("SELFBUILT_TIMINGS").is_some() {
-        eprintln!(
-            "timing: {what:<22} {:>8.3} s   (at {:>7.3} s)",
-            t0.elapsed().as_secs_f64(),
-            start.elapsed().as_secs_f64()
-        );
-    }
-    r
-}
+pub use crate::timing::timed;
 
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
     let tmp = scratch(out);
