@@ -226,62 +226,25 @@ fn big_csv(path: &Path, n: usize) {
     big.flush().unwrap();
 }
 
-#[test]
-fn a_reader_over_its_time_budget_loses_only_its_file() {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("in");
+/// A good village beside a big CSV (`lines` lines), run with `limit`: the big file gets
+/// F011 naming `said` and `flag`, the village is read and cleaned as ever. Returns the
+/// input folder.
+fn over_budget(
+    t: &Path,
+    lines: usize,
+    limit: &[&str],
+    said: &str,
+    flag: &str,
+) -> std::path::PathBuf {
+    let dir = t.join("in");
     std::fs::create_dir(&dir).unwrap();
     let good = building("YH450103000000001", IDS[0], "未发现安全隐患");
     write_table(&dir.join("平安村.csv"), &B_HEAD, &[good]);
-    big_csv(&dir.join("大文件.csv"), 1_000_000);
-    let out = t.path().join("out");
-    let r = run(&[
-        "run",
-        p(&dir),
-        "--out",
-        p(&out),
-        "--max-read-seconds",
-        "1",
-        "--max-read-mb",
-        "8192",
-        "--as-of",
-        "2026-12-01",
-    ]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
-    let errors = read_csv(&out.join("errors.csv"));
-    let f = errors[1..]
-        .iter()
-        .find(|e| e[0] == "大文件.csv")
-        .expect("a finding");
-    assert_eq!(f[7], "F011", "{f:?}");
-    assert!(f[8].contains("时间上限 1 秒"), "{}", f[8]);
-    assert!(f[9].contains("--max-read-seconds"), "{}", f[9]);
-    assert_eq!(
-        calamine_rows(&out.join("cleaned.xlsx"), "房屋信息").len(),
-        2
-    );
-}
-
-#[test]
-fn a_reader_over_its_memory_budget_loses_only_its_file() {
-    let t = tempfile::tempdir().unwrap();
-    let dir = t.path().join("in");
-    std::fs::create_dir(&dir).unwrap();
-    // A good village, and a 40 MB CSV that cannot be read within a 64 MB reader budget.
-    let good = building("YH450103000000001", IDS[0], "未发现安全隐患");
-    write_table(&dir.join("平安村.csv"), &B_HEAD, &[good]);
-    big_csv(&dir.join("大文件.csv"), 400_000);
-    let out = t.path().join("out");
-    let r = run(&[
-        "run",
-        p(&dir),
-        "--out",
-        p(&out),
-        "--max-read-mb",
-        "64",
-        "--as-of",
-        "2026-12-01",
-    ]);
+    big_csv(&dir.join("大文件.csv"), lines);
+    let out = t.join("out");
+    let mut args = vec!["run", p(&dir), "--out", p(&out), "--as-of", "2026-12-01"];
+    args.extend_from_slice(limit);
+    let r = run(&args);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let errors = read_csv(&out.join("errors.csv"));
     let f = errors[1..]
@@ -289,11 +252,37 @@ fn a_reader_over_its_memory_budget_loses_only_its_file() {
         .find(|e| e[0] == "大文件.csv")
         .expect("a finding for the big file");
     assert_eq!(f[7], "F011", "{f:?}");
-    assert!(f[8].contains("64 MB"), "{}", f[8]);
-    assert!(f[9].contains("--max-read-mb"), "{}", f[9]);
-    // The good village is read and cleaned as ever.
+    assert!(f[8].contains(said), "{}", f[8]);
+    assert!(f[9].contains(flag), "{}", f[9]);
     let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
     assert_eq!(cleaned.len(), 2, "{cleaned:?} {errors:?}");
+    dir
+}
+
+#[test]
+fn a_reader_over_its_time_budget_loses_only_its_file() {
+    let t = tempfile::tempdir().unwrap();
+    let limit = ["--max-read-seconds", "1", "--max-read-mb", "8192"];
+    over_budget(
+        t.path(),
+        1_000_000,
+        &limit,
+        "时间上限 1 秒",
+        "--max-read-seconds",
+    );
+}
+
+#[test]
+fn a_reader_over_its_memory_budget_loses_only_its_file() {
+    let t = tempfile::tempdir().unwrap();
+    // A 40 MB CSV cannot be read within a 64 MB reader budget.
+    let dir = over_budget(
+        t.path(),
+        400_000,
+        &["--max-read-mb", "64"],
+        "64 MB",
+        "--max-read-mb",
+    );
     // With a budget that fits, the same file is read.
     let out2 = t.path().join("out2");
     let r = run(&["run", p(&dir), "--out", p(&out2), "--as-of", "2026-12-01"]);
