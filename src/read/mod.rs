@@ -958,6 +958,18 @@ fn read_calamine(
         _ => calamine::open_workbook_auto(&f.path).map_err(|e| e.to_string()),
     };
     let mut wb = opened.map_err(|s| {
+        // XOR obfuscation (FILEPASS of type 0) is not flagged by the reader: the records
+        // after it are scrambled, and the first one read, the code page, is nonsense.
+        if format == "xls" && s.contains("Codepage") && s.contains("not found") {
+            return file_finding(
+                "F002",
+                rel,
+                "工作簿用旧式（XOR）密码做了保护（或内部编码信息已损坏），无法读取".into(),
+                "the workbook is protected with an old-style (XOR) password (or its code page record is damaged) and cannot be read".into(),
+                "在 Excel/WPS 中输入密码打开，“文件→信息→保护工作簿”清除密码后另存为 .xlsx 再报送",
+                "open it with its password, remove the password (File → Info → Protect Workbook), Save As .xlsx and resend",
+            );
+        }
         if s.to_lowercase().contains("password") {
             file_finding(
                 "F002",
