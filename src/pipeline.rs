@@ -199,7 +199,13 @@ impl<'a> SheetWork<'a> {
 
     /// Keep a row finding, or count it once its rule has `FINDINGS_PER_RULE` on the sheet.
     fn keep(&mut self, f: Finding) {
-        let fl = self.flood.entry(f.code.clone()).or_default();
+        // The code is looked up before it is copied: this runs once per finding.
+        if !self.flood.contains_key(&f.code) {
+            self.flood.insert(f.code.clone(), Flood::default());
+        }
+        let Some(fl) = self.flood.get_mut(&f.code) else {
+            return;
+        };
         if fl.kept < FINDINGS_PER_RULE || f.row.is_none() {
             fl.kept += 1;
             self.findings.push(f);

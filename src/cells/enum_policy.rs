@@ -67,7 +67,7 @@ pub fn key(lex: &Lexicon, s: &str) -> String {
 }
 
 /// A key with the lexicon's near-synonyms put in, longest word first, left to right; a
-/// kept word written twice in a row once ("饭店餐饮" → 餐饮餐饮 → 餐饮).
+/// kept word written twice in a row once ("饭馆餐饮" → 餐饮餐饮 → 餐饮).
 pub fn near_key(lex: &Lexicon, k: &str) -> String {
     let near = &lex.keys.near;
     if near.is_empty() {

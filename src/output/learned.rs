@@ -4,7 +4,7 @@
 //! right, fixes or deletes the rest) and passes it to the next run, which then reads
 //! those villages' files right.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -101,8 +101,10 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
             }
         }
     }
-    // Forms taken through near-synonyms: found again from the audit trail.
+    // Forms taken through near-synonyms: found again from the audit trail, each distinct
+    // (table, field, form) resolved once however many cells hold it.
     let lex = &schemas.lexicon;
+    let mut resolved: HashMap<(usize, &str, String), Option<String>> = HashMap::new();
     for ch in run.changes() {
         let Some(&ti) = table_of.get(&(ch.file, ch.sheet)) else {
             continue;
@@ -117,9 +119,14 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
             _ => continue,
         };
         for item in items {
-            if let Resolved::Value(v, enum_policy::Rule::NearSynonym) =
-                enums::resolve(f, lex, &item)
-            {
+            let near = resolved
+                .entry((ti, f.key.as_str(), item.clone()))
+                .or_insert_with(|| match enums::resolve(f, lex, &item) {
+                    Resolved::Value(v, enum_policy::Rule::NearSynonym) => Some(v),
+                    _ => None,
+                })
+                .clone();
+            if let Some(v) = near {
                 let e = l
                     .near
                     .entry((t.table.key.clone(), f.key.clone()))

@@ -115,6 +115,19 @@ pub fn child_main(
     0
 }
 
+/// Set one of this process's resource limits (lowering only our own).
+#[cfg(unix)]
+fn set_limit(res: libc::__rlimit_resource_t, soft: u64, hard: u64) {
+    let lim = libc::rlimit {
+        rlim_cur: soft as libc::rlim_t,
+        rlim_max: hard as libc::rlim_t,
+    };
+    // SAFETY: setrlimit with a valid struct.
+    unsafe {
+        libc::setrlimit(res, &lim);
+    }
+}
+
 /// Cap this process's address space at what it holds now plus `mb` (the binary's own
 /// mappings differ between builds, so the budget is counted from here).
 fn limit_memory(mb: u64) {
@@ -127,14 +140,7 @@ fn limit_memory(mb: u64) {
             .map(|pages| pages * unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as u64)
             .unwrap_or(0);
         let cap = now.saturating_add(mb.saturating_mul(1 << 20));
-        let lim = libc::rlimit {
-            rlim_cur: cap as libc::rlim_t,
-            rlim_max: cap as libc::rlim_t,
-        };
-        // SAFETY: setrlimit with a valid struct; lowering our own limit.
-        unsafe {
-            libc::setrlimit(libc::RLIMIT_AS, &lim);
-        }
+        set_limit(libc::RLIMIT_AS, cap, cap);
     }
     #[cfg(not(unix))]
     let _ = mb;
@@ -145,19 +151,9 @@ fn limit_memory(mb: u64) {
 fn limit_time(secs: u64) {
     #[cfg(unix)]
     {
-        let set = |res, soft: u64, hard: u64| {
-            let lim = libc::rlimit {
-                rlim_cur: soft as libc::rlim_t,
-                rlim_max: hard as libc::rlim_t,
-            };
-            // SAFETY: setrlimit with a valid struct; lowering our own limits.
-            unsafe {
-                libc::setrlimit(res, &lim);
-            }
-        };
         let secs = secs.max(1);
-        set(libc::RLIMIT_CPU, secs, secs + 5);
-        set(libc::RLIMIT_CORE, 0, 0);
+        set_limit(libc::RLIMIT_CPU, secs, secs + 5);
+        set_limit(libc::RLIMIT_CORE, 0, 0);
     }
     #[cfg(not(unix))]
     let _ = secs;
