@@ -129,3 +129,73 @@ fn a_csv_that_decodes_badly_names_its_encoding() {
     );
     assert!(e[9].contains("UTF-8"), "{}", e[9]);
 }
+
+/// Write a SpreadsheetML (Excel 2003 XML) workbook: a merged title, the header, the rows.
+fn spreadsheet_ml(head: &[&str], rows: &[Vec<String>]) -> String {
+    let cell = |v: &str| {
+        let esc = v.replace('&', "&amp;").replace('<', "&lt;");
+        format!(r#"<Cell><Data ss:Type="String">{esc}</Data></Cell>"#)
+    };
+    let row = |cells: Vec<String>| format!("<Row>{}</Row>\n", cells.join(""));
+    let mut x = String::from(
+        r#"<?xml version="1.0"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+<Worksheet ss:Name="房屋信息"><Table>
+<Row><Cell ss:MergeAcross="5"><Data ss:Type="String">平安村自建房排查表</Data></Cell></Row>
+"#,
+    );
+    x += &row(head.iter().map(|h| cell(h)).collect());
+    for r in rows {
+        x += &row(r.iter().map(|v| cell(v)).collect());
+    }
+    x += "</Table></Worksheet></Workbook>\n";
+    x
+}
+
+#[test]
+fn excel_2003_xml_is_read_whatever_its_name_and_other_xml_is_left_alone() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let rows = vec![
+        building("YH450103000000001", IDS[0], "未发现安全隐患"),
+        building("YH450103000000002", IDS[1], "未发现安全隐患"),
+    ];
+    let ml = spreadsheet_ml(&B_HEAD, &rows);
+    // Saved from Excel 2003 as "XML 表格", and exported by a web system under an .xls name.
+    std::fs::write(dir.join("平安村.xml"), &ml).unwrap();
+    let other = ml
+        .replace("YH450103000000001", "YH450103000000003")
+        .replace("YH450103000000002", "YH450103000000004");
+    std::fs::write(dir.join("系统导出.xls"), other).unwrap();
+    std::fs::write(dir.join("config.xml"), "<?xml version=\"1.0\"?><settings/>").unwrap();
+    let (code, errors, s) = run_dir(&dir);
+    assert_eq!(code, 0, "{errors:?}");
+    assert_eq!(s["tables"]["buildings"]["accepted"], 4, "{s}");
+    assert!(
+        errors[1..].iter().all(|e| e[0] != "config.xml"),
+        "{errors:?}"
+    );
+    assert_eq!(s["files_read"], 2, "{s}");
+}
+
+#[test]
+fn a_wps_et_workbook_is_read() {
+    // WPS 表格 saves its own .et: an xls inside. SheetJS's fn.et, read like its fn.xls.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    std::fs::copy(corpus.join("sheetjs-wps-fn.et"), dir.join("fn.et")).unwrap();
+    std::fs::copy(corpus.join("sheetjs-wps-fn.xls"), dir.join("fn.xls")).unwrap();
+    let (_, errors, s) = run_dir(&dir);
+    let et = codes_of(&errors, "fn.et");
+    assert_eq!(et, codes_of(&errors, "fn.xls"), "{errors:?}");
+    assert!(!et.is_empty(), "{errors:?}");
+    assert!(
+        et.iter().all(|c| !c.starts_with('F') || c == "F005"),
+        "{et:?}"
+    );
+    assert_eq!(s["files_read"], 2, "{s}");
+}

@@ -70,7 +70,7 @@ fn read_frame(r: &mut impl Read) -> Option<Frame> {
 
 /// The formats a read can name (a child names one by text).
 fn static_format(s: &str) -> &'static str {
-    ["csv", "xlsx", "xls", "xlsb", "ods"]
+    ["csv", "xlsx", "xls", "xlsb", "ods", "xml2003"]
         .into_iter()
         .find(|f| *f == s)
         .unwrap_or("xlsx")

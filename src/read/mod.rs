@@ -8,6 +8,7 @@ pub mod isolate;
 pub mod merges;
 pub mod sniff;
 pub mod walk;
+pub mod xml2003;
 
 pub use walk::collect_inputs;
 
@@ -163,8 +164,11 @@ pub struct InputFile {
     pub rel: String,
 }
 
-/// Extensions we read.
-pub const EXTENSIONS: [&str; 7] = ["xlsx", "xlsm", "xls", "xlsb", "ods", "fods", "csv"];
+/// Extensions we read (`et`/`ett`: WPS 表格's own format, an xls inside). A `.xml` file is
+/// read only when its content is an Excel 2003 XML spreadsheet.
+pub const EXTENSIONS: [&str; 10] = [
+    "xlsx", "xlsm", "xls", "xlsb", "ods", "fods", "csv", "et", "ett", "xml",
+];
 
 /// Is this a lock file (`~$…`) or hidden file (`.…`)?
 pub fn is_skipped_name(name: &str) -> bool {
@@ -172,9 +176,19 @@ pub fn is_skipped_name(name: &str) -> bool {
 }
 
 pub(crate) fn has_ext(p: &Path) -> bool {
-    p.extension()
-        .map(|e| EXTENSIONS.contains(&e.to_string_lossy().to_ascii_lowercase().as_str()))
-        .unwrap_or(false)
+    let ext = p
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext == "xml" {
+        // Other XML files in a village's folder are none of our business.
+        let mut head = [0u8; 4096];
+        let n = std::fs::File::open(p)
+            .and_then(|mut h| h.read(&mut head))
+            .unwrap_or(0);
+        return sniff::sniff(&head[..n], &ext) == Kind::Xml2003;
+    }
+    EXTENSIONS.contains(&ext.as_str())
 }
 
 fn file_finding(
@@ -297,6 +311,7 @@ pub fn read_pieces(
         "xls" => "Excel 97-2003 工作簿 (xls)",
         "xlsb" => "Excel 二进制工作簿 (xlsb)",
         "ods" => "OpenDocument 表格 (ods)",
+        "et" | "ett" => "WPS 表格 (et)",
         _ => "表格文件",
     };
     match kind {
@@ -330,6 +345,10 @@ pub fn read_pieces(
             "用 Excel 或 WPS 打开，“另存为” Excel 工作簿 (.xlsx) 后重新报送",
             "open it in Excel or WPS and Save As an Excel workbook (.xlsx), then resend",
         )),
+        Kind::Xml2003 => std::fs::File::open(&f.path)
+            .map_err(|e| io_finding(rel, &e))
+            .and_then(|h| xml2003::read(std::io::BufReader::new(h), rel, limits))
+            .map(|b| emit_book(b, emit)),
         Kind::FlatOds => Err(file_finding(
             "F016",
             rel,
@@ -713,22 +732,26 @@ impl GridBuilder {
         self.grid.width = self.grid.width.max(col + 1);
         true
     }
+    /// F007: the sheet holds more cells than `--max-cells`.
+    fn over_limit(&self, rel: &str, limits: &Limits) -> Finding {
+        file_finding(
+            "F007",
+            rel,
+            format!(
+                "工作表“{}”的单元格数超过上限 {}，为防止内存耗尽未读取",
+                self.grid.name, limits.max_cells
+            ),
+            format!(
+                "sheet “{}” has more than {} cells; not read",
+                self.grid.name, limits.max_cells
+            ),
+            "删除多余的行和列后另存；确属大表可用 --max-cells 提高上限",
+            "remove unused rows and columns, or raise the limit with --max-cells",
+        )
+    }
     fn finish(mut self, rel: &str, limits: &Limits) -> Result<Grid, Finding> {
         if self.over_cells {
-            return Err(file_finding(
-                "F007",
-                rel,
-                format!(
-                    "工作表“{}”的单元格数超过上限 {}，为防止内存耗尽未读取",
-                    self.grid.name, limits.max_cells
-                ),
-                format!(
-                    "sheet “{}” has more than {} cells; not read",
-                    self.grid.name, limits.max_cells
-                ),
-                "删除多余的行和列后另存；确属大表可用 --max-cells 提高上限",
-                "remove unused rows and columns, or raise the limit with --max-cells",
-            ));
+            return Err(self.over_limit(rel, limits));
         }
         let mut twice = std::mem::take(&mut self.twice);
         twice.sort_by_key(|t| (t.0, t.1));

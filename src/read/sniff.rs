@@ -17,6 +17,8 @@ pub enum Kind {
     OldExcel,
     /// A flat OpenDocument spreadsheet (.fods, one XML file).
     FlatOds,
+    /// An Excel 2003 XML spreadsheet (SpreadsheetML), whatever its name says.
+    Xml2003,
     Unknown,
 }
 
@@ -64,6 +66,15 @@ pub fn sniff(head: &[u8], ext: &str) -> Kind {
             .collect();
         s.to_ascii_lowercase()
     };
+    // SpreadsheetML has a <Table> too: it is told apart by its namespace first.
+    if text.starts_with(b"<")
+        && contains(
+            &head.to_ascii_lowercase(),
+            b"urn:schemas-microsoft-com:office:spreadsheet",
+        )
+    {
+        return Kind::Xml2003;
+    }
     if text.starts_with(b"<")
         && (contains(&text, b"<html")
             || contains(&text, b"<table")
@@ -106,6 +117,13 @@ mod tests {
             Kind::FlatOds
         );
         assert_eq!(sniff(b"\xEF\xBB\xBF<html><table>", "xls"), Kind::Html);
+        let ml = b"<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">";
+        assert_eq!(sniff(ml, "xls"), Kind::Xml2003);
+        assert_eq!(sniff(ml, "xml"), Kind::Xml2003);
+        assert_eq!(
+            sniff(b"<?xml version=\"1.0\"?><config/>", "xml"),
+            Kind::Unknown
+        );
         assert_eq!(sniff("房屋编码,户主".as_bytes(), "csv"), Kind::Csv);
         assert_eq!(sniff("这是一个文本文件".as_bytes(), "xlsx"), Kind::Unknown);
     }

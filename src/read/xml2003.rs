@@ -1,0 +1,260 @@
+//! Excel 2003 XML spreadsheets (SpreadsheetML: one XML file, `<Workbook
+//! xmlns="urn:schemas-microsoft-com:office:spreadsheet">`). Excel 2003 saves them as "XML
+//! 表格", and many web systems export them under a `.xls` name. Read with quick-xml, streamed:
+//! `Worksheet ss:Name` → `Table` → `Row ss:Index` → `Cell ss:Index ss:MergeAcross
+//! ss:MergeDown` → `Data ss:Type` (text inside rich-text markup is joined; comments are not
+//! cell text).
+
+use std::io::BufRead;
+
+use quick_xml::events::{BytesStart, Event};
+
+use super::{corrupt, Book, Grid, GridBuilder, Limits, Merge, Raw};
+use crate::finding::Finding;
+
+/// What the reader names this format in messages.
+pub const EXPECTED: &str = "Excel 2003 XML 表格";
+
+/// An attribute's value by local name (`ss:Index` and `Index` alike).
+fn attr(e: &BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes().flatten().find_map(|a| {
+        (a.key.local_name().as_ref() == name)
+            .then(|| a.unescape_value().ok().map(|v| v.into_owned()))
+            .flatten()
+    })
+}
+
+fn index(e: &BytesStart<'_>) -> Option<u32> {
+    attr(e, b"Index")?
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|i| *i >= 1)
+        .map(|i| i - 1)
+}
+
+fn span(e: &BytesStart<'_>, name: &[u8]) -> u32 {
+    attr(e, name)
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .unwrap_or(0)
+        .min(1 << 20)
+}
+
+/// A cell's value from its `Data` type and text.
+fn value(typ: &str, text: String) -> Raw {
+    match typ {
+        "Number" => match text.trim().parse::<f64>() {
+            Ok(f) if f.is_finite() => Raw::Num(f),
+            _ => Raw::Text(text),
+        },
+        "Boolean" => Raw::Bool(matches!(text.trim(), "1" | "true" | "TRUE")),
+        "DateTime" => Raw::DateIso(text.trim().to_string()),
+        "Error" => Raw::Error(text.trim().to_string()),
+        _ => Raw::Text(text),
+    }
+}
+
+/// Read a SpreadsheetML workbook from `src`.
+pub fn read<R: BufRead>(src: R, rel: &str, limits: &Limits) -> Result<Book, Finding> {
+    let mut xml = quick_xml::Reader::from_reader(src);
+    let mut buf = Vec::new();
+    let mut sheets: Vec<Grid> = Vec::new();
+    let mut sheet: Option<GridBuilder> = None;
+    // The row being read, the column the next cell takes, the column of the open cell.
+    let (mut row, mut col, mut cell_col) = (0u32, 0u32, 0u32);
+    let mut in_row = false;
+    // Inside <Data>: its type and the text so far; depth of <Comment> being skipped.
+    let mut data: Option<(String, String)> = None;
+    let mut comment = 0u32;
+    let bad = |e: &dyn std::fmt::Display| corrupt(rel, EXPECTED, &e.to_string());
+    loop {
+        let ev = xml.read_event_into(&mut buf).map_err(|e| bad(&e))?;
+        match ev {
+            Event::Start(e) | Event::Empty(e) if comment > 0 => {
+                if e.local_name().as_ref() == b"Comment" {
+                    comment += 1;
+                }
+            }
+            Event::Start(e) => match e.local_name().as_ref() {
+                b"Worksheet" => {
+                    let name =
+                        attr(&e, b"Name").unwrap_or_else(|| format!("Sheet{}", sheets.len() + 1));
+                    sheet = Some(GridBuilder::new(&name));
+                    row = 0;
+                }
+                b"Row" => {
+                    if let Some(i) = index(&e) {
+                        row = i;
+                    }
+                    col = 0;
+                    in_row = true;
+                }
+                b"Cell" if in_row => cell_col = open_cell(&e, row, &mut col, sheet.as_mut()),
+                b"Data" if in_row => {
+                    data = Some((attr(&e, b"Type").unwrap_or_default(), String::new()));
+                }
+                b"Comment" => comment = 1,
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                b"Row" => {
+                    if let Some(i) = index(&e) {
+                        row = i;
+                    }
+                    row = row.saturating_add(1);
+                }
+                b"Cell" if in_row => {
+                    open_cell(&e, row, &mut col, sheet.as_mut());
+                }
+                _ => {}
+            },
+            Event::Text(t) if comment == 0 => {
+                if let Some((_, s)) = data.as_mut() {
+                    let t = t.xml_content().map_err(|e| bad(&e))?;
+                    s.push_str(&t);
+                }
+            }
+            Event::GeneralRef(r) if comment == 0 => {
+                if let Some((_, s)) = data.as_mut() {
+                    let name = r.decode().map_err(|e| bad(&e))?;
+                    let ch = match name.as_ref() {
+                        "lt" => Some('<'),
+                        "gt" => Some('>'),
+                        "amp" => Some('&'),
+                        "quot" => Some('"'),
+                        "apos" => Some('\''),
+                        _ => r.resolve_char_ref().ok().flatten(),
+                    };
+                    if let Some(c) = ch {
+                        s.push(c);
+                    }
+                }
+            }
+            Event::CData(t) if comment == 0 => {
+                if let Some((_, s)) = data.as_mut() {
+                    s.push_str(&String::from_utf8_lossy(&t));
+                }
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                b"Comment" if comment > 0 => comment -= 1,
+                _ if comment > 0 => {}
+                b"Data" => {
+                    if let (Some((typ, text)), Some(b)) = (data.take(), sheet.as_mut()) {
+                        if !b.push(row, cell_col, value(&typ, text), limits) {
+                            return Err(b.over_limit(rel, limits));
+                        }
+                    }
+                }
+                b"Row" => {
+                    in_row = false;
+                    row = row.saturating_add(1);
+                }
+                b"Worksheet" => {
+                    if let Some(b) = sheet.take() {
+                        let mut g = b.finish(rel, limits)?;
+                        g.merges_known = true;
+                        sheets.push(g);
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(Book {
+        format: "xml2003",
+        sheets,
+    })
+}
+
+/// A `<Cell>` opens: its column (its `ss:Index`, or the next one), its merged region noted;
+/// `col` moves past it and the columns its merge covers to its right.
+fn open_cell(e: &BytesStart<'_>, row: u32, col: &mut u32, sheet: Option<&mut GridBuilder>) -> u32 {
+    if let Some(i) = index(e) {
+        *col = i;
+    }
+    let at = *col;
+    let (across, down) = (span(e, b"MergeAcross"), span(e, b"MergeDown"));
+    if let Some(b) = sheet.filter(|_| across + down > 0) {
+        b.grid.merges.push(Merge {
+            r0: row,
+            c0: at,
+            r1: row.saturating_add(down),
+            c1: at.saturating_add(across),
+        });
+    }
+    *col = at.saturating_add(1).saturating_add(across);
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BOOK: &str = r#"<?xml version="1.0"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet" xmlns:html="http://www.w3.org/TR/REC-html40">
+ <Worksheet ss:Name="房屋">
+  <Table>
+   <Row><Cell ss:MergeAcross="2"><Data ss:Type="String">某村自建房排查表</Data></Cell></Row>
+   <Row ss:Index="3"><Cell><Data ss:Type="String">房屋编码</Data></Cell><Cell ss:Index="3"><Data ss:Type="String">户主&amp;姓名</Data><Comment><Data>批注不是值</Data></Comment></Cell></Row>
+   <Row><Cell><Data ss:Type="Number">4501</Data></Cell><Cell><ss:Data ss:Type="String"><B>张</B><Font>三</Font></ss:Data></Cell><Cell><Data ss:Type="DateTime">2024-03-05T00:00:00.000</Data></Cell></Row>
+  </Table>
+ </Worksheet>
+ <Worksheet ss:Name="空表"><Table/></Worksheet>
+</Workbook>"#;
+
+    #[test]
+    fn reads_rows_cells_indexes_merges_and_rich_text() {
+        let book = read(BOOK.as_bytes(), "a.xml", &Limits::default()).unwrap();
+        assert_eq!(book.sheets.len(), 2);
+        let g = &book.sheets[0];
+        assert_eq!(g.name, "房屋");
+        assert_eq!(
+            g.merges,
+            vec![Merge {
+                r0: 0,
+                c0: 0,
+                r1: 0,
+                c1: 2
+            }]
+        );
+        let at = |r: u32, c: u32| {
+            g.rows
+                .iter()
+                .find(|x| x.idx == r)
+                .map(|x| x.get(c).clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(at(0, 0), Raw::Text("某村自建房排查表".into()));
+        assert_eq!(at(2, 0), Raw::Text("房屋编码".into()));
+        assert_eq!(at(2, 2), Raw::Text("户主&姓名".into()));
+        assert_eq!(at(3, 0), Raw::Num(4501.0));
+        assert_eq!(at(3, 1), Raw::Text("张三".into()));
+        assert_eq!(at(3, 2), Raw::DateIso("2024-03-05T00:00:00.000".into()));
+        assert!(book.sheets[1].rows.is_empty());
+    }
+
+    #[test]
+    fn broken_xml_is_a_finding_and_cells_obey_the_limit() {
+        let e = read(&BOOK.as_bytes()[..400], "a.xml", &Limits::default());
+        assert!(e.is_ok() || e.unwrap_err().code == "F003");
+        let bad = read(
+            "<Workbook><Worksheet><Table><Row></Cell>".as_bytes(),
+            "b.xml",
+            &Limits::default(),
+        );
+        assert_eq!(bad.unwrap_err().code, "F003");
+        let tight = Limits {
+            max_cells: 2,
+            ..Limits::default()
+        };
+        assert_eq!(
+            read(BOOK.as_bytes(), "a.xml", &tight).unwrap_err().code,
+            "F007"
+        );
+    }
+}
