@@ -70,11 +70,10 @@ pub fn read<R: BufRead>(src: R, rel: &str, limits: &Limits) -> Result<Book, Find
     loop {
         let ev = xml.read_event_into(&mut buf).map_err(|e| bad(&e))?;
         match ev {
-            Event::Start(e) | Event::Empty(e) if comment > 0 => {
-                if e.local_name().as_ref() == b"Comment" {
-                    comment += 1;
-                }
+            Event::Start(e) if comment > 0 && e.local_name().as_ref() == b"Comment" => {
+                comment += 1;
             }
+            Event::Start(_) | Event::Empty(_) if comment > 0 => {}
             Event::Start(e) => match e.local_name().as_ref() {
                 b"Worksheet" => {
                     let name =
