@@ -199,3 +199,76 @@ fn a_wps_et_workbook_is_read() {
     );
     assert_eq!(s["files_read"], 2, "{s}");
 }
+
+#[test]
+fn a_workbook_with_an_excel_4_macro_sheet_has_its_data_read() {
+    use std::io::{Read, Write};
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let plain = t.path().join("plain.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in building("YH450103000000001", IDS[0], "未发现安全隐患")
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, v).unwrap();
+    }
+    wb.add_worksheet().set_name("宏1").unwrap();
+    wb.save(&plain).unwrap();
+    // Make the second sheet an Excel 4.0 macro sheet, as Excel stores one in an .xlsm.
+    let mut zin = zip::ZipArchive::new(std::fs::File::open(&plain).unwrap()).unwrap();
+    let mut zout = zip::ZipWriter::new(std::fs::File::create(dir.join("带宏.xlsm")).unwrap());
+    for i in 0..zin.len() {
+        let mut e = zin.by_index(i).unwrap();
+        let mut body = String::new();
+        e.read_to_string(&mut body).unwrap();
+        let name = match e.name() {
+            "xl/worksheets/sheet2.xml" => "xl/macrosheets/sheet1.xml".to_string(),
+            n => n.to_string(),
+        };
+        let body = body
+            .replace(
+                r#"officeDocument/2006/relationships/worksheet" Target="worksheets/sheet2.xml""#,
+                r#"office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml""#,
+            )
+            .replace(
+                r#"/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml""#,
+                r#"/xl/macrosheets/sheet1.xml" ContentType="application/vnd.ms-excel.macrosheet+xml""#,
+            );
+        zout.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zout.write_all(body.as_bytes()).unwrap();
+    }
+    zout.finish().unwrap();
+    let (code, errors, s) = run_dir(&dir);
+    assert_eq!(code, 0, "{errors:?}");
+    assert_eq!(s["tables"]["buildings"]["accepted"], 1, "{s}");
+    let note = errors[1..]
+        .iter()
+        .find(|e| e[7] == "S008")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(note[1], "宏1");
+    assert!(note[8].contains("宏表"), "{note:?}");
+}
+
+#[test]
+fn a_big5_csv_is_read_as_big5_and_says_so() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let text = "房屋編碼,戶主姓名,詳細地址\nYH450103000000001,陳大文,廣西壯族自治區南寧市興寧區\n";
+    let (big5, _, _) = encoding_rs::BIG5.encode(text);
+    std::fs::write(dir.join("繁體.csv"), big5).unwrap();
+    let (_, errors, _) = run_dir(&dir);
+    let e = errors[1..]
+        .iter()
+        .find(|e| e[7] == "F017")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert!(e[8].contains("Big5"), "{}", e[8]);
+}

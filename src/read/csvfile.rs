@@ -1,4 +1,4 @@
-//! CSV input: UTF-8 with or without BOM, or GBK/GB18030 (decoded with encoding_rs); the
+//! CSV input: UTF-8 with or without BOM, GBK/GB18030 or Big5 (decoded with encoding_rs); the
 //! delimiter is sniffed among `,` `;` tab. A CSV is one sheet whose name is empty.
 
 use std::path::Path;
@@ -30,8 +30,38 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
         }
         return (text, MIXED);
     }
+    if looks_big5(bytes) {
+        let (text, _, bad) = encoding_rs::BIG5.decode(bytes);
+        if !bad {
+            return (text.into_owned(), BIG5);
+        }
+    }
     let (text, _, _) = encoding_rs::GB18030.decode(bytes);
     (text.into_owned(), "GB18030/GBK")
+}
+
+/// What `decode` says of a file in traditional Chinese Big5.
+pub const BIG5: &str = "繁体中文 Big5";
+
+/// Do the double-byte characters look like Big5 rather than GBK? Simplified Chinese text
+/// in GBK is almost all GB2312 characters, whose second byte is 0xA1 or above; in Big5 about
+/// two characters in five have a second byte of 0x40–0x7E.
+fn looks_big5(bytes: &[u8]) -> bool {
+    let (mut pairs, mut low) = (0usize, 0usize);
+    let mut i = 0;
+    while i + 1 < bytes.len() {
+        let (lead, trail) = (bytes[i], bytes[i + 1]);
+        if (0x81..=0xFE).contains(&lead) {
+            pairs += 1;
+            if (0x40..=0x7E).contains(&trail) {
+                low += 1;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    pairs >= 8 && low * 5 >= pairs
 }
 
 /// What `decode` says of a file whose lines are partly UTF-8, partly GBK.
@@ -65,6 +95,19 @@ pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding
                 .fix(
                     "核对这些行的姓名、地址是否显示正常；以后请用 Excel/WPS 另存为 .xlsx 报送，或把 CSV 统一另存为 UTF-8",
                     "check the names and addresses of these rows; in future send .xlsx, or save the CSV as UTF-8 throughout",
+                ),
+        );
+    } else if enc == BIG5 {
+        g.findings.push(
+            Finding::new("F017", crate::finding::Severity::Warning)
+                .at_file(rel)
+                .msg(
+                    "文件是繁体中文 Big5 编码（不是 GBK），已按 Big5 读取；繁体字写的表头和选项可能认不出",
+                    "the file is in traditional Chinese Big5 (not GBK) and was read as Big5; headers and values in traditional characters may not be recognised",
+                )
+                .fix(
+                    "核对姓名、地址是否显示正常；请用 Excel/WPS 打开后另存为 .xlsx（简体）报送",
+                    "check that names and addresses read correctly; open it in Excel/WPS and Save As .xlsx, in simplified characters",
                 ),
         );
     } else if bad > 0 {
@@ -205,6 +248,25 @@ mod tests {
         let (t, enc) = decode("\u{feff}房屋编码".as_bytes());
         assert_eq!(t, "房屋编码");
         assert_eq!(enc, "UTF-8 (BOM)");
+    }
+
+    #[test]
+    fn big5_is_told_from_gbk() {
+        let text = "房屋編碼,戶主姓名,詳細地址,結構類型,經營類型\nYH450103000000001,陳大文,廣西壯族自治區南寧市興寧區,磚混結構,經營性自建房\n";
+        let (big5, _, bad) = encoding_rs::BIG5.encode(text);
+        assert!(!bad);
+        let (t, enc) = decode(&big5);
+        assert_eq!((t.as_str(), enc), (text, BIG5));
+        // A real GBK village file (simplified, with names and addresses) stays GBK.
+        let demo = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/demo-town/白沙村房屋信息.csv"
+        ))
+        .unwrap();
+        assert_eq!(decode(&demo).1, "GB18030/GBK");
+        let (gbk, _, _) =
+            encoding_rs::GBK.encode("户主姓名,详细地址\n黄堃,南宁市青秀区喆园路\n韦昇,兴宁区\n");
+        assert_eq!(decode(&gbk).1, "GB18030/GBK");
     }
 
     #[test]

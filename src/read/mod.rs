@@ -5,6 +5,7 @@
 
 pub mod csvfile;
 pub mod isolate;
+pub mod macrosheets;
 pub mod merges;
 pub mod sniff;
 pub mod walk;
@@ -553,7 +554,7 @@ fn read_zip_workbook(
             n
         } else if name == "xl/workbook.xml" {
             std::io::copy(&mut src, &mut book_xml)
-        } else if name == "xl/_rels/workbook.xml.rels" {
+        } else if name == "xl/_rels/workbook.xml.rels" || name == "xl/_rels/workbook.bin.rels" {
             std::io::copy(&mut src, &mut rels_xml)
         } else {
             std::io::copy(&mut src, &mut std::io::sink())
@@ -582,6 +583,16 @@ fn read_zip_workbook(
         }
     }
     let has = |n: &str| names.iter().any(|x| x == n);
+    // Excel 4.0 macro sheets make the reader refuse the workbook: read a copy whose
+    // relationships call them dialog sheets (see `macrosheets`).
+    let macro_copy = |rels_name: &str| {
+        let fix = |e: &dyn std::fmt::Display| corrupt(rel, expected, &e.to_string());
+        let rels = macrosheets::retype_rels(&rels_xml).map_err(|e| fix(&e))?;
+        let file = std::fs::File::open(&f.path).map_err(|e| fix(&e))?;
+        macrosheets::repack(std::io::BufReader::new(file), rels_name, &rels).map_err(|e| fix(&e))
+    };
+    let macros = macrosheets::present(&rels_xml);
+    let open_err = |e: calamine::XlsxError| corrupt(rel, expected, &e.to_string());
     if has("xl/workbook.xml") {
         let known = merges::sheet_paths(&book_xml, &rels_xml)
             .into_iter()
@@ -590,7 +601,18 @@ fn read_zip_workbook(
                 _ => None,
             })
             .collect();
-        read_xlsx(f, rel, limits, expected, known, emit)
+        if macros {
+            let copy = macro_copy("xl/_rels/workbook.xml.rels")?;
+            let wb = calamine::Xlsx::new(copy).map_err(open_err)?;
+            return read_xlsx(wb, rel, expected, true, limits, known, emit);
+        }
+        let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
+        read_xlsx(wb, rel, expected, false, limits, known, emit)
+    } else if has("xl/workbook.bin") && macros {
+        let copy = macro_copy("xl/_rels/workbook.bin.rels")?;
+        let wb = calamine::Xlsb::new(copy).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        read_opened(calamine::Sheets::Xlsb(wb), rel, limits, "xlsb", true)
+            .map(|b| emit_book(b, emit))
     } else if has("xl/workbook.bin") {
         read_calamine(f, rel, limits, "xlsb", expected).map(|b| emit_book(b, emit))
     } else if has("content.xml") {
@@ -604,7 +626,8 @@ fn read_zip_workbook(
     }) {
         // An Office package whose parts lie elsewhere (backslashed names, a workbook at the
         // root named by _rels/.rels): calamine finds its parts; merged regions from it.
-        read_xlsx(f, rel, limits, expected, HashMap::new(), emit)
+        let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
+        read_xlsx(wb, rel, expected, false, limits, HashMap::new(), emit)
     } else {
         Err(file_finding(
             "F001",
@@ -829,8 +852,9 @@ pub fn row_given_twice(rel: &str, sheet: &str, r: u32, differ: bool, lost: &[Str
 }
 
 /// The names of a workbook's worksheets, and for each chart, macro, dialog or VBA sheet an
-/// empty grid with a note that it was passed over (it holds no table rows).
-fn data_sheets(meta: &[calamine::Sheet], rel: &str) -> (Vec<String>, Vec<Grid>) {
+/// empty grid with a note that it was passed over (it holds no table rows). `retyped`: the
+/// macro sheets were made to read as dialog sheets (see `macrosheets`).
+fn data_sheets(meta: &[calamine::Sheet], rel: &str, retyped: bool) -> (Vec<String>, Vec<Grid>) {
     let mut names = Vec::new();
     let mut others = Vec::new();
     for m in meta {
@@ -841,6 +865,7 @@ fn data_sheets(meta: &[calamine::Sheet], rel: &str) -> (Vec<String>, Vec<Grid>) 
             }
             calamine::SheetType::ChartSheet => ("图表", "chart"),
             calamine::SheetType::MacroSheet => ("宏表", "macro"),
+            calamine::SheetType::DialogSheet if retyped => ("宏表或对话框表", "macro or dialog"),
             calamine::SheetType::DialogSheet => ("对话框表", "dialog"),
             calamine::SheetType::Vba => ("VBA 代码模块", "VBA module"),
         };
@@ -884,18 +909,16 @@ fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
 /// Read an xlsx workbook cell by cell, handing each sheet over in batches of rows.
 /// `known_merges` holds the merged regions already found for some sheets; calamine reads
 /// those of the others once their cells are in.
-fn read_xlsx(
-    f: &InputFile,
+fn read_xlsx<RS: std::io::Read + std::io::Seek>(
+    mut wb: calamine::Xlsx<RS>,
     rel: &str,
-    limits: &Limits,
     expected: &str,
+    retyped: bool,
+    limits: &Limits,
     mut known_merges: HashMap<String, Vec<Merge>>,
     emit: &mut dyn FnMut(Piece),
 ) -> Result<&'static str, Finding> {
-    let mut wb: calamine::Xlsx<std::io::BufReader<std::fs::File>> =
-        calamine::open_workbook(&f.path)
-            .map_err(|e: calamine::XlsxError| corrupt(rel, expected, &e.to_string()))?;
-    let (names, others) = data_sheets(wb.sheets_metadata(), rel);
+    let (names, others) = data_sheets(wb.sheets_metadata(), rel, retyped);
     for g in others {
         emit_sheet(g, emit);
     }
@@ -980,7 +1003,7 @@ fn read_calamine(
             .map_err(|e| e.to_string()),
         _ => calamine::open_workbook_auto(&f.path).map_err(|e| e.to_string()),
     };
-    let mut wb = opened.map_err(|s| {
+    let wb = opened.map_err(|s| {
         // XOR obfuscation (FILEPASS of type 0) is not flagged by the reader: the records
         // after it are scrambled, and the first one read, the code page, is nonsense.
         if format == "xls" && s.contains("Codepage") && s.contains("not found") {
@@ -1006,7 +1029,18 @@ fn read_calamine(
             corrupt(rel, expected, &s)
         }
     })?;
-    let (names, mut sheets) = data_sheets(wb.sheets_metadata(), rel);
+    read_opened(wb, rel, limits, format, false)
+}
+
+/// Read every sheet of an opened workbook whole.
+fn read_opened<RS: std::io::Read + std::io::Seek>(
+    mut wb: calamine::Sheets<RS>,
+    rel: &str,
+    limits: &Limits,
+    format: &'static str,
+    retyped: bool,
+) -> Result<Book, Finding> {
+    let (names, mut sheets) = data_sheets(wb.sheets_metadata(), rel, retyped);
     for name in names {
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,
