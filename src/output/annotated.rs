@@ -252,7 +252,15 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
                         .with_context(|| format!("cannot copy {}", f.input.path.display()))
                 });
             }
-            let mut wb = super::new_workbook(tmp)?;
+            let cells = f
+                .sheets
+                .iter()
+                .filter_map(|s| s.grid.as_ref())
+                .map(|g| g.rows.len() as u64 * u64::from(g.width))
+                .max()
+                .unwrap_or(0)
+                .max(mine.len() as u64 * 8);
+            let mut wb = super::new_workbook(tmp, cells)?;
             let mut used = Unique::default();
             // 问题清单 first so that the village sees it when opening.
             let ws = wb.add_worksheet_with_constant_memory()?;

@@ -178,7 +178,13 @@ pub fn write_beside<B: Send>(
         .map(|(t, recs)| widths(schemas.table(*t), run, recs))
         .collect();
     let sheets = || -> Result<(rust_xlsxwriter::Workbook, Vec<Sheet>)> {
-        let mut wb = super::new_workbook(tmp)?;
+        let cells = accepted
+            .iter()
+            .zip(&widths)
+            .map(|((_, recs), w)| recs.len().min(per_sheet) as u64 * (w.len() as u64 + 3))
+            .max()
+            .unwrap_or(0);
+        let mut wb = super::new_workbook(tmp, cells)?;
         let mut sheets = Vec::new();
         for ((t, recs), w) in accepted.iter().zip(&widths) {
             let chunks: Vec<&[&Record]> = if recs.is_empty() {

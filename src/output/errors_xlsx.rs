@@ -121,7 +121,7 @@ type VillageStats<'a> = (
 
 pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     let st = Styles::new();
-    let mut wb = super::new_workbook(tmp)?;
+    let mut wb = super::new_workbook(tmp, run.findings.len() as u64 * 10)?;
     let mut used = Unique::default();
     let file_idx: HashMap<&str, usize> = run
         .rel

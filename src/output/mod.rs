@@ -68,12 +68,22 @@ pub fn fit(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A workbook whose constant-memory sheets spill into `tmp` (inside the output folder).
-pub fn new_workbook(tmp: &Path) -> Result<rust_xlsxwriter::Workbook> {
+/// Bytes of sheet XML one written cell may take, at most, for the ZIP64 decision.
+const XML_BYTES_PER_WRITTEN_CELL: u64 = 160;
+
+/// Does a workbook of `cells` cells need ZIP64 (a part of 4 GB or more)? Only then is it
+/// used: LibreOffice and Gnumeric refuse packages whose every entry carries ZIP64 headers.
+pub fn needs_zip64(cells: u64) -> bool {
+    cells.saturating_mul(XML_BYTES_PER_WRITTEN_CELL) >= (4u64 << 30) - (64 << 20)
+}
+
+/// A workbook whose constant-memory sheets spill into `tmp` (inside the output folder),
+/// to hold about `cells` cells in its largest sheet.
+pub fn new_workbook(tmp: &Path, cells: u64) -> Result<rust_xlsxwriter::Workbook> {
     std::fs::create_dir_all(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
     let mut wb = rust_xlsxwriter::Workbook::new();
     wb.set_tempdir(tmp)?;
-    wb.use_zip_large_file(true);
+    wb.use_zip_large_file(needs_zip64(cells));
     // Level 3 of 9: saving the big workbooks is a third faster for a file a few per cent
     // larger (a township's cleaned.xlsx is read once upstream, written on every run).
     wb.set_zip_compression_level(3);
