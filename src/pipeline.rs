@@ -860,6 +860,26 @@ where
             r.rejected |= bad.contains(&(r.file, &*r.sheet, r.row));
         }
     }
+    // Rows standing on a rejected row are held back with it, until nothing changes.
+    if let Some(ix) = &idx {
+        let mut first: HashMap<(usize, &str, u32), &Finding> = HashMap::new();
+        for f in findings.iter().filter(|f| f.is_error()) {
+            if let (Some(&file), Some(row)) = (rel_idx.get(f.file.as_str()), f.row) {
+                first.entry((file, f.sheet.as_str(), row)).or_insert(f);
+            }
+        }
+        let problems = |r: &Record| match first.get(&(r.file, &*r.sheet, r.row)) {
+            Some(f) => format!(
+                "{} {}",
+                f.code,
+                crate::text::truncate_chars(&f.message_zh, 40)
+            ),
+            // Its errors were only counted in a flood summary.
+            None => "该行有错误".to_string(),
+        };
+        let held = cross::hold_back(&mut tables, ix, &rel, &problems);
+        findings.extend(held);
+    }
     // Write-off proposals, each file's village and the findings' order are independent.
     let (proposals, (village_of_file, ())) = rayon::join(
         || match &idx {

@@ -39,15 +39,13 @@ pub fn write_val(ws: &mut Worksheet, r: u32, c: u16, v: &Val, date_fmt: &Format)
     Ok(())
 }
 
-const SOURCE: [&str; 3] = ["来源文件", "来源工作表", "来源行"];
-
 /// Column widths from the labels and the first rows.
-fn widths(s: &TableSchema, run: &Run, recs: &[&Record]) -> Vec<f64> {
+fn widths(s: &TableSchema, lex: &crate::schema::Lexicon, run: &Run, recs: &[&Record]) -> Vec<f64> {
     let mut w: Vec<f64> = s
         .fields
         .iter()
         .map(|f| text_width(&f.label) + 2.0)
-        .chain(SOURCE.iter().map(|l| text_width(l) + 2.0))
+        .chain(lex.provenance_labels.iter().map(|l| text_width(l) + 2.0))
         .collect();
     let nf = s.fields.len();
     for rec in recs.iter().take(2000) {
@@ -114,8 +112,8 @@ fn head(sheet: &mut Sheet, schemas: &Schemas, fmt: &Formats) -> Result<()> {
         }
         ws.write_string_with_format(0, c as u16, &f.label, &fmt.head)?;
     }
-    for (i, l) in SOURCE.iter().enumerate() {
-        ws.write_string_with_format(0, nf + i as u16, *l, &fmt.src_head)?;
+    for (i, l) in schemas.lexicon.provenance_labels.iter().enumerate() {
+        ws.write_string_with_format(0, nf + i as u16, l, &fmt.src_head)?;
     }
     Ok(())
 }
@@ -175,7 +173,7 @@ pub fn write_beside<B: Send>(
         .collect();
     let widths: Vec<Vec<f64>> = accepted
         .iter()
-        .map(|(t, recs)| widths(schemas.table(*t), run, recs))
+        .map(|(t, recs)| widths(schemas.table(*t), &schemas.lexicon, run, recs))
         .collect();
     let sheets = || -> Result<(rust_xlsxwriter::Workbook, Vec<Sheet>)> {
         let cells = accepted

@@ -668,6 +668,8 @@ fn assign(
             }
             None if is_marker(&lex.seq_labels, &leaf) => col.how = How::Seq,
             None if is_marker(&lex.note_labels, &leaf) => col.how = How::Note,
+            // cleaned.xlsx's own 来源 columns: where the row came from, not a field.
+            None if lex.provenance_labels.contains(&leaf) => col.how = How::Seq,
             None => open.push((columns.len(), fits)),
         }
         columns.push(col);

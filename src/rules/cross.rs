@@ -480,3 +480,153 @@ fn county_outliers(t: &Tables, ix: &Idx, out: &mut Vec<Finding>) {
         }
     }
 }
+
+/// What is wrong with a rejected row, in a few words, for the rows held back with it.
+pub type Problems<'a> = dyn Fn(&Record) -> String + 'a;
+
+/// Rows held back because a row they stand on was rejected, so that what goes upstream
+/// holds together (cleaned.xlsx checked again gives no finding): hazards (X007) and
+/// reviews (X008) of a rejected building; a building judged to have hazards whose every
+/// hazard row (judged 存在严重安全隐患: every 严重隐患 row) was rejected or held back
+/// (X009); repeated until nothing changes. Marks
+/// the rows rejected and returns the findings.
+pub fn hold_back(
+    tables: &mut [Vec<Record>; 3],
+    ix: &Idx,
+    files: &[String],
+    problems: &Problems<'_>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // Buildings rejected for their own errors: those whose rows are held back with them.
+    // (A building held back here does not pass it on: the sample township's key wants a
+    // building's clean hazards kept when the building is held back for its judgement.)
+    let own: Vec<bool> = tables[0].iter().map(|b| b.rejected).collect();
+    loop {
+        let [buildings, hazards, reviews] = &*tables;
+        let t = Tables {
+            buildings,
+            hazards,
+            reviews,
+            files,
+        };
+        let (mut ok, mut rejected): (HashMap<&str, usize>, HashMap<&str, usize>) =
+            (HashMap::new(), HashMap::new());
+        for (i, b) in buildings.iter().enumerate() {
+            if let Some(c) = code_of(b, ix.b_code) {
+                if own[i] {
+                    rejected.entry(c).or_insert(i);
+                } else if !b.rejected {
+                    ok.insert(c, i);
+                }
+            }
+        }
+        let mut hold: [Vec<usize>; 3] = Default::default();
+        let parent_gone = |r: &Record, i: usize| -> Option<usize> {
+            let c = code_of(r, i)?;
+            (!r.rejected && !ok.contains_key(c))
+                .then(|| rejected.get(c).copied())
+                .flatten()
+        };
+        for (k, (recs, field, code, whose)) in [
+            (hazards, ix.h_building, "X007", ("隐患", "hazard")),
+            (reviews, ix.r_building, "X008", ("复核记录", "review")),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            for (i, r) in recs.iter().enumerate() {
+                let Some(p) = parent_gone(r, field) else {
+                    continue;
+                };
+                let b = &buildings[p];
+                let c = r.vals[field].display();
+                let why = problems(b);
+                out.push(
+                    at(
+                        &t,
+                        r,
+                        code,
+                        Severity::Error,
+                        "building_code",
+                        r.cols[field],
+                        &r.vals[field],
+                    )
+                    .msg(
+                        format!(
+                            "所属房屋 {c} 的房屋信息未通过校验（{}：{why}），本{}随之暂不上报",
+                            place(&t, b, None),
+                            whose.0
+                        ),
+                        format!(
+                            "building {c} was rejected ({why}); this {} is held back with it",
+                            whose.1
+                        ),
+                    )
+                    .fix(
+                        "先改正该房屋信息行的问题；改正后本行随之上报，无需改动本行",
+                        "fix the building's row first; this row then goes up with it unchanged",
+                    ),
+                );
+                hold[k + 1].push(i);
+            }
+        }
+        // Judged severe, and no 严重隐患 row of it is left. (A building judged to have
+        // hazards whose every hazard row was rejected goes up: the sample key wants it.)
+        let held: std::collections::HashSet<usize> = hold[1].iter().copied().collect();
+        // Per building: its severe rows, and whether any is left.
+        let mut of: HashMap<&str, (Vec<usize>, bool)> = HashMap::new();
+        for (i, h) in hazards.iter().enumerate() {
+            if !h.vals[ix.h_level].matches(SEVERE_LEVEL) {
+                continue;
+            }
+            if let Some(c) = code_of(h, ix.h_building) {
+                let e = of.entry(c).or_default();
+                e.0.push(i);
+                e.1 |= !h.rejected && !held.contains(&i);
+            }
+        }
+        for (i, b) in buildings.iter().enumerate() {
+            let Some(c) = code_of(b, ix.b_code) else {
+                continue;
+            };
+            let jv = &b.vals[ix.b_judgement];
+            if b.rejected || b.bad[ix.b_judgement] {
+                continue;
+            }
+            let Some((severe, severe_left)) = of.get(c) else {
+                continue;
+            };
+            if !jv.matches(SEVERE_HAZARD) || *severe_left {
+                continue;
+            }
+            let why: Vec<String> = severe
+                .iter()
+                .map(|&h| {
+                    let h = &hazards[h];
+                    format!("{}（{}）", h.vals[ix.h_code].display(), problems(h))
+                })
+                .collect();
+            let j = jv.display();
+            out.push(
+                at(&t, b, "X009", Severity::Error, "judgement", b.cols[ix.b_judgement], jv)
+                    .msg(
+                        format!("初步判定为“{j}”，但该房屋的严重隐患记录都未通过校验：{}；判定失去依据，本房屋暂不上报", why.join("；")),
+                        format!("judged {j} but every serious hazard row of it was rejected: {}; the building is held back", why.join("; ")),
+                    )
+                    .fix(
+                        "先改正隐患台账中这些隐患行的问题；改正后本房屋随之上报",
+                        "fix those hazard rows first; the building then goes up with them",
+                    ),
+            );
+            hold[0].push(i);
+        }
+        if hold.iter().all(Vec::is_empty) {
+            return out;
+        }
+        for (recs, idx) in tables.iter_mut().zip(&hold) {
+            for &i in idx {
+                recs[i].rejected = true;
+            }
+        }
+    }
+}

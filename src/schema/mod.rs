@@ -368,6 +368,9 @@ pub struct Lexicon {
     pub footer_markers: Vec<String>,
     pub seq_labels: Vec<String>,
     pub note_labels: Vec<String>,
+    /// The provenance columns cleaned.xlsx writes after the fields (file, sheet, row).
+    #[validate(length(equal = 3))]
+    pub provenance_labels: Vec<String>,
     #[validate(length(min = 1))]
     pub list_separators: Vec<String>,
     /// Sheets that never hold data (the template's 填表说明 and 选项, an annotated copy's
