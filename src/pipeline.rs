@@ -899,7 +899,19 @@ where
         || {
             rayon::join(
                 || file_villages(&outs, &tables, idx.as_ref()),
-                || sort_findings(&mut findings),
+                || {
+                    // File-level findings (no sheet) first, then sheets as the workbook orders them.
+                    let mut order: HashMap<(&str, &str), usize> = HashMap::new();
+                    for (i, f) in outs.iter().enumerate() {
+                        order.insert((rel[i].as_str(), ""), 0);
+                        for (k, sh) in f.sheets.iter().enumerate() {
+                            order
+                                .entry((rel[i].as_str(), sh.name.as_str()))
+                                .or_insert(k + 1);
+                        }
+                    }
+                    sort_findings(&mut findings, &order)
+                },
             )
         },
     );
@@ -917,20 +929,24 @@ where
 }
 
 /// File, sheet, row, column order: how a clerk reads a report.
-pub fn sort_findings(f: &mut [Finding]) {
-    f.sort_by(|a, b| {
+/// File, sheet (in workbook order), row, column order: how a clerk reads a report.
+/// `sheet_order` gives each file's sheets in the order the workbook holds them.
+pub fn sort_findings(f: &mut [Finding], sheet_order: &HashMap<(&str, &str), usize>) {
+    let key = |x: &Finding| {
         (
-            &a.file,
-            &a.sheet,
-            a.row.map(|r| r as i64).unwrap_or(-1),
-            a.col.map(|c| c as i64).unwrap_or(-1),
+            sheet_order
+                .get(&(x.file.as_str(), x.sheet.as_str()))
+                .copied()
+                .unwrap_or(usize::MAX),
+            x.row.map(|r| r as i64).unwrap_or(-1),
+            x.col.map(|c| c as i64).unwrap_or(-1),
         )
-            .cmp(&(
-                &b.file,
-                &b.sheet,
-                b.row.map(|r| r as i64).unwrap_or(-1),
-                b.col.map(|c| c as i64).unwrap_or(-1),
-            ))
+    };
+    f.sort_by(|a, b| {
+        a.file
+            .cmp(&b.file)
+            .then_with(|| key(a).cmp(&key(b)))
+            .then_with(|| a.sheet.cmp(&b.sheet))
     });
 }
 

@@ -438,7 +438,7 @@ fn writeoff_reasons_latest_review_and_duplicate_code_in_two_files() {
     let o = run(&["check", p(&dir), "--writeoffs", p(&wo)]);
     assert_eq!(o.code, 1);
     assert!(
-        o.stdout.contains("销号建议") && o.stdout.contains("misentry"),
+        o.stdout.contains("销号建议") && o.stdout.contains("录入错误销号"),
         "{}",
         o.stdout
     );

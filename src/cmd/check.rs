@@ -12,6 +12,7 @@ use crate::pipeline;
 use crate::schema::Schemas;
 
 pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
+    let words = crate::rules::words::Words::new(&schemas);
     let opts = crate::cmd::options(&a.common, schemas, false, false)?;
     let run = pipeline::run(&a.common.inputs, &opts);
     let stdout = std::io::stdout();
@@ -84,13 +85,18 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                 } else {
                     f.cell()
                 };
+                let field = if f.field.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", words.field(&f.field, lang))
+                };
                 writeln!(
                     out,
-                    "  {:<7} {} {} {}  {}\n          → {}",
+                    "  {:<7} {} {}{}  {}\n          → {}",
                     cell,
                     paint(sev, code),
                     f.code,
-                    f.field,
+                    field,
                     f.message(lang),
                     f.suggestion(lang)
                 )?;
@@ -114,13 +120,12 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                     } else {
                         p.hazard_code.clone()
                     };
-                    writeln!(
-                        out,
-                        "  {:<20} {:<22} {}",
-                        p.reason.as_str(),
-                        what,
-                        p.evidence
-                    )?;
+                    let reason = if lang == Lang::En {
+                        p.reason.as_str()
+                    } else {
+                        p.reason.zh()
+                    };
+                    writeln!(out, "  {reason}  {what}  {}", p.evidence)?;
                 }
             }
             writeln!(

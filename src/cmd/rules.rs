@@ -14,13 +14,7 @@ pub fn exec(a: RulesArgs, schemas: &Schemas) -> Result<i32> {
                 println!("{}", serde_json::to_string_pretty(&cat)?);
             } else {
                 for r in &cat {
-                    println!(
-                        "{:<5} {:<8} {:<40} {}",
-                        r.code,
-                        r.severity.zh(),
-                        r.name,
-                        r.what
-                    );
+                    println!("{:<5} {}  {}：{}", r.code, r.severity.zh(), r.title, r.what);
                 }
             }
             Ok(0)
@@ -30,13 +24,13 @@ pub fn exec(a: RulesArgs, schemas: &Schemas) -> Result<i32> {
                 if a.json {
                     println!("{}", serde_json::to_string_pretty(r)?);
                 } else {
-                    println!("{} ({})  [{}]", r.code, r.name, r.severity.as_str());
-                    if !r.table.is_empty() {
-                        println!("表 / table: {}", r.table);
+                    println!("{} {}（{}，{}）", r.code, r.title, r.name, r.severity.zh());
+                    if let Some(t) = schemas.tables.iter().find(|t| t.table.key == r.table) {
+                        println!("适用于：{}", t.table.label);
                     }
                     println!(
-                        "\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n正确示例：{}",
-                        r.what, r.why, r.bad, r.good
+                        "\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n改正后：  {}\n\n怎么改：{}",
+                        r.what, r.why, r.bad, r.good, r.fix
                     );
                 }
                 Ok(0)

@@ -15,6 +15,7 @@ use crate::cells::date::date_to_serial;
 use crate::finding::{Finding, Lang, Severity};
 use crate::pipeline::Run;
 use crate::read::{Grid, Merge, Raw};
+use crate::rules::words::Words;
 
 fn write_raw(
     ws: &mut Worksheet,
@@ -77,6 +78,7 @@ fn sheet_copy(
     findings: &[&Finding],
     lang: Lang,
     st: &Styles,
+    words: &Words,
 ) -> Result<()> {
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     let center = Format::new().set_align(rust_xlsxwriter::FormatAlign::Center);
@@ -185,10 +187,20 @@ fn sheet_copy(
                             } else {
                                 f.severity.zh()
                             };
+                            let field = if f.field.is_empty() {
+                                String::new()
+                            } else {
+                                format!("（{}）", words.field(&f.field, lang))
+                            };
                             format!(
-                                "【{sev} {}】{}\n建议：{}",
-                                f.code,
+                                "【{sev} {}】{field}{}\n{}{}",
+                                words.code_and_title(&f.code),
                                 f.message(lang),
+                                if lang == Lang::En {
+                                    "Fix: "
+                                } else {
+                                    "建议："
+                                },
                                 f.suggestion(lang)
                             )
                         })
@@ -211,7 +223,7 @@ fn area(m: &Merge) -> u64 {
     (u64::from(m.r1 - m.r0) + 1) * (u64::from(m.c1 - m.c0) + 1)
 }
 
-pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
+pub fn write_all(run: &Run, words: &Words, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     use rayon::prelude::*;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let st = Styles::new();
@@ -265,7 +277,7 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
             // 问题清单 first so that the village sees it when opening.
             let ws = wb.add_worksheet_with_constant_memory()?;
             ws.set_name(sheet_name("问题清单", &mut used))?;
-            write_findings(ws, mine, lang, &st)?;
+            write_findings(ws, mine, lang, &st, words)?;
             for s in &f.sheets {
                 let Some(g) = &s.grid else { continue };
                 let ws = wb.add_worksheet_with_constant_memory()?;
@@ -277,7 +289,7 @@ pub fn write_all(run: &Run, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
                 ws.set_name(sheet_name(&label, &mut used))?;
                 let on: Vec<&Finding> =
                     mine.iter().copied().filter(|x| x.sheet == s.name).collect();
-                sheet_copy(ws, g, &on, lang, &st)?;
+                sheet_copy(ws, g, &on, lang, &st, words)?;
             }
             super::save_xlsx(&mut wb, &target)
         })

@@ -11,11 +11,17 @@ use rust_xlsxwriter::{Format, FormatBorder, Worksheet};
 use super::names::{sheet_name, Unique};
 use crate::finding::{Finding, Lang, Severity};
 use crate::pipeline::Run;
+use crate::rules::words::Words;
 
 pub struct Styles {
     pub head: Format,
     pub error: Format,
     pub warning: Format,
+    /// Long text: wrapped, from the top of the cell.
+    pub wrap: Format,
+    /// Every other cell: from the top, so that a row reads across beside wrapped text.
+    pub top: Format,
+    pub total: Format,
 }
 
 impl Styles {
@@ -31,6 +37,11 @@ impl Styles {
             warning: Format::new()
                 .set_background_color("#FFEB9C")
                 .set_font_color("#9C5700"),
+            wrap: Format::new()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top),
+            top: Format::new().set_align(rust_xlsxwriter::FormatAlign::Top),
+            total: Format::new().set_bold().set_border_top(FormatBorder::Thin),
         }
     }
 }
@@ -53,31 +64,49 @@ pub const FINDING_HEADERS: [&str; 10] = [
     "问题说明",
     "修改建议",
 ];
-const WIDTHS: [f64; 10] = [30.0, 12.0, 6.0, 8.0, 14.0, 20.0, 9.0, 7.0, 60.0, 50.0];
+const WIDTHS: [f64; 10] = [24.0, 12.0, 6.0, 8.0, 12.0, 20.0, 9.0, 22.0, 48.0, 42.0];
 
-/// A findings table on a worksheet, starting at row 0.
+/// Print a people's sheet on A4 landscape, one page wide, its header row on every page,
+/// page numbers at the foot.
+pub fn print_setup(ws: &mut Worksheet, header_rows: u32) -> Result<()> {
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    if header_rows > 0 {
+        ws.set_repeat_rows(0, header_rows - 1)?;
+    }
+    ws.set_footer("&C第 &P 页，共 &N 页");
+    Ok(())
+}
+
+/// A findings table on a worksheet, starting at row 0: field labels and rule titles in
+/// words, the message and suggestion wrapped, printable.
 pub fn write_findings(
     ws: &mut Worksheet,
     findings: &[&Finding],
     lang: Lang,
     st: &Styles,
+    words: &Words,
 ) -> Result<()> {
     for (i, h) in FINDING_HEADERS.iter().enumerate() {
         ws.set_column_width(i as u16, WIDTHS[i])?;
         ws.write_string_with_format(0, i as u16, *h, &st.head)?;
     }
+    print_setup(ws, 1)?;
     // One sheet holds at most MAX_ROWS rows: the rest are in errors.csv.
     let room = (super::MAX_ROWS - 2) as usize;
     for (k, f) in findings.iter().take(room).enumerate() {
         let r = k as u32 + 1;
-        ws.write_string(r, 0, &f.file)?;
-        ws.write_string(r, 1, &f.sheet)?;
+        let top = &st.top;
+        ws.write_string_with_format(r, 0, &f.file, &st.wrap)?;
+        ws.write_string_with_format(r, 1, &f.sheet, top)?;
         if let Some(row) = f.row {
-            ws.write_number(r, 2, (row + 1) as f64)?;
+            ws.write_number_with_format(r, 2, (row + 1) as f64, top)?;
         }
-        ws.write_string(r, 3, f.cell())?;
-        ws.write_string(r, 4, &f.field)?;
-        ws.write_string(r, 5, super::fit(&f.value))?;
+        ws.write_string_with_format(r, 3, f.cell(), top)?;
+        ws.write_string_with_format(r, 4, words.field(&f.field, lang), top)?;
+        ws.write_string_with_format(r, 5, super::fit(&f.value), &st.wrap)?;
         let (sev, fmt) = match f.severity {
             Severity::Error => ("错误", &st.error),
             Severity::Warning => ("警告", &st.warning),
@@ -92,9 +121,9 @@ pub fn write_findings(
             },
             fmt,
         )?;
-        ws.write_string(r, 7, &f.code)?;
-        ws.write_string(r, 8, super::fit(f.message(lang)))?;
-        ws.write_string(r, 9, super::fit(f.suggestion(lang)))?;
+        ws.write_string_with_format(r, 7, words.code_and_title(&f.code), &st.wrap)?;
+        ws.write_string_with_format(r, 8, super::fit(f.message(lang)), &st.wrap)?;
+        ws.write_string_with_format(r, 9, super::fit(f.suggestion(lang)), &st.wrap)?;
     }
     if findings.len() > room {
         let more = findings.len() - room;
@@ -119,7 +148,7 @@ type VillageStats<'a> = (
     Vec<&'a Finding>,
 );
 
-pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
+pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     let st = Styles::new();
     let mut wb = super::new_workbook(tmp, run.findings.len() as u64 * 10)?;
     let mut used = Unique::default();
@@ -169,8 +198,13 @@ pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     for (i, w) in [16.0, 8.0, 10.0, 8.0, 8.0, 70.0].iter().enumerate() {
         ws.set_column_width(i as u16, *w)?;
     }
+    print_setup(ws, 1)?;
+    let mut sums = [0usize; 4];
     for (k, (v, (files, rows, errs, warns, rules, _))) in by_v.iter().enumerate() {
         let r = k as u32 + 1;
+        for (s, x) in sums.iter_mut().zip([files, rows, errs, warns]) {
+            *s += *x;
+        }
         ws.write_string(r, 0, v)?;
         ws.write_number(r, 1, *files as f64)?;
         ws.write_number(r, 2, *rows as f64)?;
@@ -189,15 +223,16 @@ pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
         let text: Vec<String> = top
             .iter()
             .take(3)
-            .map(|(c, n)| {
-                let name = crate::rules::builtin(c)
-                    .map(|d| d.name.to_string())
-                    .unwrap_or_else(|| c.to_string());
-                format!("{c} {name} ×{n}")
-            })
+            .map(|(c, n)| format!("{} ×{n}", words.code_and_title(c)))
             .collect();
-        ws.write_string(r, 5, text.join("；"))?;
+        ws.write_string_with_format(r, 5, text.join("；"), &st.wrap)?;
     }
+    let r = by_v.len() as u32 + 1;
+    ws.write_string_with_format(r, 0, "合计", &st.total)?;
+    for (c, n) in sums.iter().enumerate() {
+        ws.write_number_with_format(r, c as u16 + 1, *n as f64, &st.total)?;
+    }
+    ws.write_string_with_format(r, 5, "", &st.total)?;
     ws.set_freeze_panes(1, 0)?;
     for (v, (.., list)) in &by_v {
         if list.is_empty() {
@@ -205,7 +240,7 @@ pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
         }
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(sheet_name(v, &mut used))?;
-        write_findings(ws, list, lang, &st)?;
+        write_findings(ws, list, lang, &st, words)?;
     }
     // 销号建议
     let ws = wb.add_worksheet_with_constant_memory()?;
@@ -223,12 +258,13 @@ pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &st.head)?;
     }
-    for (i, w) in [18.0, 20.0, 22.0, 12.0, 30.0, 12.0, 6.0, 100.0]
+    for (i, w) in [12.0, 20.0, 22.0, 10.0, 24.0, 12.0, 6.0, 80.0]
         .iter()
         .enumerate()
     {
         ws.set_column_width(i as u16, *w)?;
     }
+    print_setup(ws, 1)?;
     for (k, p) in run
         .proposals
         .iter()
@@ -236,14 +272,15 @@ pub fn write(run: &Run, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
         .enumerate()
     {
         let r = k as u32 + 1;
-        ws.write_string(r, 0, p.reason.zh())?;
-        ws.write_string(r, 1, &p.building_code)?;
-        ws.write_string(r, 2, &p.hazard_code)?;
-        ws.write_string(r, 3, &p.village)?;
-        ws.write_string(r, 4, &run.rel[p.file])?;
-        ws.write_string(r, 5, &p.sheet)?;
-        ws.write_number(r, 6, (p.row + 1) as f64)?;
-        ws.write_string(r, 7, super::fit(&p.evidence))?;
+        let top = &st.top;
+        ws.write_string_with_format(r, 0, p.reason.zh(), top)?;
+        ws.write_string_with_format(r, 1, &p.building_code, top)?;
+        ws.write_string_with_format(r, 2, &p.hazard_code, top)?;
+        ws.write_string_with_format(r, 3, &p.village, top)?;
+        ws.write_string_with_format(r, 4, &run.rel[p.file], &st.wrap)?;
+        ws.write_string_with_format(r, 5, &p.sheet, top)?;
+        ws.write_number_with_format(r, 6, (p.row + 1) as f64, top)?;
+        ws.write_string_with_format(r, 7, super::fit(&p.evidence), &st.wrap)?;
     }
     ws.set_freeze_panes(1, 0)?;
     super::save_xlsx(&mut wb, path)

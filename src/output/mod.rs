@@ -123,6 +123,7 @@ pub use crate::timing::timed;
 
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
     let tmp = scratch(out);
+    let words = crate::rules::words::Words::new(schemas);
     // The files are independent: write them on every core. cleaned.xlsx is the long one
     // (its biggest sheet, then compressing it all, both on one core); everything else
     // runs beside it, the annotated copies first (long when a big workbook has findings),
@@ -132,7 +133,7 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
             rayon::join(
                 || {
                     timed("annotated/", || {
-                        annotated::write_all(run, &out.join("annotated"), lang, &tmp)
+                        annotated::write_all(run, &words, &out.join("annotated"), lang, &tmp)
                     })
                 },
                 || {
@@ -160,7 +161,13 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
                         },
                         || {
                             timed("errors.xlsx", || {
-                                errors_xlsx::write(run, &out.join("errors.xlsx"), lang, &tmp)
+                                errors_xlsx::write(
+                                    run,
+                                    &words,
+                                    &out.join("errors.xlsx"),
+                                    lang,
+                                    &tmp,
+                                )
                             })
                         },
                     )

@@ -200,10 +200,21 @@ pub fn write_xlsx(t: &Tally, path: &Path) -> Result<()> {
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet();
     ws.set_name("统计")?;
+    let head = head
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Center);
     for (i, l) in LABELS_ZH.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *l, &head)?;
-        ws.set_column_width(i as u16, if i == 0 { 16.0 } else { 12.0 })?;
+        // Wide enough for the label on two lines (CJK characters count double).
+        let w = (super::text_width(l) / 2.0 + 2.0).max(8.0);
+        ws.set_column_width(i as u16, if i == 0 { 16.0 } else { w })?;
     }
+    ws.set_row_height(0, 32)?;
+    // A4 landscape, one page wide; the chart below the table starts a page of its own.
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
     let all: Vec<&TallyRow> = t.rows.iter().chain(std::iter::once(&t.total)).collect();
     for (r, row) in all.iter().enumerate() {
         let rr = r as u32 + 1;
@@ -232,7 +243,10 @@ pub fn write_xlsx(t: &Tally, path: &Path) -> Result<()> {
         chart.title().set_name("各村房屋初步判定情况");
         chart.x_axis().set_name("村（社区）");
         chart.y_axis().set_name("栋数");
-        ws.insert_chart(n + 3, 0, &chart)?;
+        chart.set_width(900).set_height(420);
+        let at = n + 3;
+        ws.set_page_breaks(&[at])?;
+        ws.insert_chart(at, 0, &chart)?;
     }
     super::save_xlsx(&mut wb, path)
 }

@@ -303,6 +303,12 @@ pub struct RowRule {
     pub code: String,
     #[validate(length(min = 1))]
     pub name: String,
+    /// What a person calls it, in a few Chinese words.
+    #[validate(length(min = 1))]
+    pub title: String,
+    /// What it checks, in a sentence (the message has the row's values in it).
+    #[validate(length(min = 1))]
+    pub what: String,
     pub severity: crate::finding::Severity,
     #[serde(default)]
     pub when: Vec<Cond>,

@@ -1,0 +1,63 @@
+//! The words a person reads where the machine keeps keys: a field's label for its key
+//! (`owner_id` → 身份证号), a rule's title for its code (C009 → 身份证号被存成数字). The
+//! terminal, errors.xlsx, tally.xlsx and the annotated notes use them; the CSVs keep keys.
+
+use std::collections::HashMap;
+
+use crate::finding::Lang;
+use crate::schema::Schemas;
+
+/// Labels and titles, looked up by key and code.
+pub struct Words {
+    fields: HashMap<String, (String, String)>,
+    rules: HashMap<String, String>,
+}
+
+impl Words {
+    /// The words of these schemas and of every rule.
+    ///
+    /// ```
+    /// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+    /// let w = selfbuilt::rules::words::Words::new(&s);
+    /// assert_eq!(w.field("owner_id", selfbuilt::finding::Lang::Zh), "身份证号");
+    /// assert_eq!(w.rule("C008"), "身份证号校验码不符");
+    /// ```
+    pub fn new(schemas: &Schemas) -> Words {
+        let mut fields = HashMap::new();
+        for t in &schemas.tables {
+            for f in &t.fields {
+                // A key shared by tables (building_code) has one label; the first is kept.
+                fields
+                    .entry(f.key.clone())
+                    .or_insert_with(|| (f.label.clone(), f.label_en.clone()));
+            }
+        }
+        let rules = super::catalogue(schemas)
+            .into_iter()
+            .map(|r| (r.code, r.title))
+            .collect();
+        Words { fields, rules }
+    }
+
+    /// A field's label (its key when no table has it).
+    pub fn field<'a>(&'a self, key: &'a str, lang: Lang) -> &'a str {
+        match (self.fields.get(key), lang) {
+            (Some((zh, _)), Lang::Zh) => zh,
+            (Some((_, en)), Lang::En) if !en.is_empty() => en,
+            _ => key,
+        }
+    }
+
+    /// A rule's title (its code when unknown).
+    pub fn rule<'a>(&'a self, code: &'a str) -> &'a str {
+        self.rules.get(code).map(String::as_str).unwrap_or(code)
+    }
+
+    /// "C009 身份证号被存成数字".
+    pub fn code_and_title(&self, code: &str) -> String {
+        match self.rules.get(code) {
+            Some(t) => format!("{code} {t}"),
+            None => code.to_string(),
+        }
+    }
+}
