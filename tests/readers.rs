@@ -272,3 +272,136 @@ fn a_big5_csv_is_read_as_big5_and_says_so() {
         .unwrap_or_else(|| panic!("{errors:?}"));
     assert!(e[8].contains("Big5"), "{}", e[8]);
 }
+
+/// An xlsx input's annotated copy is the village's own workbook plus the marks: its column
+/// widths, merges and every unmarked cell's style as they were; a marked cell keeps its
+/// number format (text stays text), font and border and only gains a fill; its note holds
+/// the finding.
+#[test]
+fn an_annotated_xlsx_keeps_the_villages_widths_formats_and_merges() {
+    use std::io::Read;
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    let bold = rust_xlsxwriter::Format::new()
+        .set_bold()
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    let text = rust_xlsxwriter::Format::new()
+        .set_num_format("@")
+        .set_border(rust_xlsxwriter::FormatBorder::Thin);
+    ws.merge_range(0, 0, 0, 6, "平安村自建房排查表", &bold)
+        .unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string_with_format(1, c as u16, *h, &bold).unwrap();
+        ws.set_column_width(c as u16, 9.0 + c as f64).unwrap();
+    }
+    let mut bad = building("YH450103000000001", "450103196708158644", "未发现安全隐患");
+    bad[6] = "13812345678".into();
+    for (r, row) in [building("YH450103000000002", IDS[1], "未发现安全隐患"), bad]
+        .iter()
+        .enumerate()
+    {
+        for (c, v) in row.iter().enumerate() {
+            ws.write_string_with_format(2 + r as u32, c as u16, v, &text)
+                .unwrap();
+        }
+    }
+    wb.save(dir.join("平安村.xlsx")).unwrap();
+    let (code, errors, _) = run_dir(&dir);
+    assert_eq!(code, 1, "{errors:?}");
+    let c008 = errors[1..]
+        .iter()
+        .find(|e| e[7] == "C008")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(c008[3], "F4");
+    let copy = dir
+        .parent()
+        .unwrap()
+        .join("in-out/annotated/平安村.批注.xlsx");
+    let part = |path: &Path, name: &str| -> String {
+        let mut z = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut s = String::new();
+        z.by_name(name)
+            .unwrap_or_else(|_| panic!("{name}"))
+            .read_to_string(&mut s)
+            .unwrap();
+        s
+    };
+    let src = dir.join("平安村.xlsx");
+    let (a, b) = (
+        part(&src, "xl/worksheets/sheet1.xml"),
+        part(&copy, "xl/worksheets/sheet1.xml"),
+    );
+    let between = |s: &str, open: &str, close: &str| -> String {
+        let i = s.find(open).unwrap_or_else(|| panic!("{open} in {s}"));
+        let j = s[i..].find(close).unwrap() + i;
+        s[i..j].to_string()
+    };
+    assert_eq!(
+        between(&a, "<cols>", "</cols>"),
+        between(&b, "<cols>", "</cols>")
+    );
+    assert_eq!(
+        between(&a, "<mergeCells", "</mergeCells>"),
+        between(&b, "<mergeCells", "</mergeCells>")
+    );
+    // Each cell's style, by reference.
+    let styles_of = |s: &str| -> std::collections::BTreeMap<String, String> {
+        let re = regex::Regex::new(r#"<c r="([A-Z]+\d+)"([^>]*)"#).unwrap();
+        let s_re = regex::Regex::new(r#"s="(\d+)""#).unwrap();
+        re.captures_iter(s)
+            .map(|c| {
+                let st = s_re
+                    .captures(&c[2])
+                    .map(|x| x[1].to_string())
+                    .unwrap_or_else(|| "0".into());
+                (c[1].to_string(), st)
+            })
+            .collect()
+    };
+    let (sa, sb) = (styles_of(&a), styles_of(&b));
+    for (cell, st) in &sa {
+        if cell != "F4" {
+            assert_eq!(sb.get(cell), Some(st), "{cell}");
+        }
+    }
+    let xfs = |path: &Path| -> Vec<String> {
+        let styles = part(path, "xl/styles.xml");
+        let cell_xfs = between(&styles, "<cellXfs", "</cellXfs>");
+        regex::Regex::new(r"<xf [^>]*>")
+            .unwrap()
+            .find_iter(&cell_xfs)
+            .map(|m| m.as_str().to_string())
+            .collect()
+    };
+    let (xa, xb) = (xfs(&src), xfs(&copy));
+    let get = |xf: &str, k: &str| -> String {
+        regex::Regex::new(&format!(r#"{k}="(\d+)""#))
+            .unwrap()
+            .captures(xf)
+            .map(|c| c[1].to_string())
+            .unwrap_or_else(|| "0".into())
+    };
+    let old = &xa[sa["F4"].parse::<usize>().unwrap()];
+    let new = &xb[sb["F4"].parse::<usize>().unwrap()];
+    for k in ["numFmtId", "fontId", "borderId"] {
+        assert_eq!(get(old, k), get(new, k), "{k}: {old} vs {new}");
+    }
+    // rust_xlsxwriter stores "@" as a custom format.
+    assert_ne!(get(old, "numFmtId"), "0", "text format: {old}");
+    assert_ne!(get(old, "fillId"), get(new, "fillId"));
+    // The note, and the 问题清单 sheet at the end.
+    let notes = part(&copy, "xl/selfbuilt_comments1.xml");
+    assert!(
+        notes.contains(r#"ref="F4""#) && notes.contains("C008"),
+        "{notes}"
+    );
+    let book = part(&copy, "xl/workbook.xml");
+    assert!(book.contains("问题清单"), "{book}");
+    let list = calamine_rows(&copy, "问题清单");
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(list[1][3], "F4");
+}

@@ -179,34 +179,7 @@ fn sheet_copy(
                     if !covered(c) {
                         write_raw(ws, r, c as u16, &v, Some(fmt), &date_fmt)?;
                     }
-                    let text: Vec<String> = fs
-                        .iter()
-                        .map(|f| {
-                            let sev = if lang == Lang::En {
-                                f.severity.as_str()
-                            } else {
-                                f.severity.zh()
-                            };
-                            let field = if f.field.is_empty() {
-                                String::new()
-                            } else {
-                                format!("（{}）", words.field(&f.field, lang))
-                            };
-                            format!(
-                                "【{sev} {}】{field}{}\n{}{}",
-                                words.code_and_title(&f.code),
-                                f.message(lang),
-                                if lang == Lang::En {
-                                    "Fix: "
-                                } else {
-                                    "建议："
-                                },
-                                f.suggestion(lang)
-                            )
-                        })
-                        .collect();
-                    let text: String = text.join("\n").chars().take(4000).collect();
-                    let note = Note::new(text)
+                    let note = Note::new(note_text(fs, lang, words))
                         .set_author("selfbuilt")
                         .set_width(360)
                         .set_height(160);
@@ -216,6 +189,91 @@ fn sheet_copy(
         }
     }
     Ok(())
+}
+
+/// A marked cell's note: each finding on it, its rule in words, message and suggestion.
+fn note_text(fs: &[&Finding], lang: Lang, words: &Words) -> String {
+    let text: Vec<String> = fs
+        .iter()
+        .map(|f| {
+            let sev = if lang == Lang::En {
+                f.severity.as_str()
+            } else {
+                f.severity.zh()
+            };
+            let field = if f.field.is_empty() {
+                String::new()
+            } else {
+                format!("（{}）", words.field(&f.field, lang))
+            };
+            format!(
+                "【{sev} {}】{field}{}\n{}{}",
+                words.code_and_title(&f.code),
+                f.message(lang),
+                if lang == Lang::En {
+                    "Fix: "
+                } else {
+                    "建议："
+                },
+                f.suggestion(lang)
+            )
+        })
+        .collect();
+    text.join("\n").chars().take(4000).collect()
+}
+
+/// The patch that makes an xlsx input its own annotated copy: its findings as marks and
+/// notes, and the 问题清单.
+fn patch_of<'a>(mine: &'a [&Finding], lang: Lang, words: &Words) -> super::patch::Patch<'a> {
+    let mut on: std::collections::HashMap<&str, BTreeMap<(u32, u32), Vec<&Finding>>> =
+        std::collections::HashMap::new();
+    for f in mine {
+        if let Some(r) = f.row {
+            on.entry(f.sheet.as_str())
+                .or_default()
+                .entry((r, f.col.unwrap_or(0)))
+                .or_default()
+                .push(f);
+        }
+    }
+    let marks = on
+        .into_iter()
+        .map(|(sheet, cells)| {
+            let cells = cells
+                .into_iter()
+                .map(|(at, fs)| {
+                    let severity = if fs.iter().any(|f| f.severity == Severity::Error) {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
+                    (
+                        at,
+                        super::patch::Mark {
+                            severity,
+                            note: note_text(&fs, lang, words),
+                        },
+                    )
+                })
+                .collect();
+            (sheet, cells)
+        })
+        .collect();
+    let mut list = vec![super::errors_xlsx::FINDING_HEADERS
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()];
+    list.extend(
+        mine.iter()
+            .take((super::MAX_ROWS - 2) as usize)
+            .map(|f| super::errors_xlsx::finding_cells(f, lang, words).to_vec()),
+    );
+    super::patch::Patch {
+        marks,
+        list_name: "问题清单".into(),
+        list,
+        list_widths: super::errors_xlsx::finding_widths().to_vec(),
+    }
 }
 
 /// How many cells a merged region spans.
@@ -263,6 +321,17 @@ pub fn write_all(run: &Run, words: &Words, dir: &Path, lang: Lang, tmp: &Path) -
                         .map(|_| ())
                         .with_context(|| format!("cannot copy {}", f.input.path.display()))
                 });
+            }
+            if is_plain_xlsx(f) {
+                // The village's own package with the marks patched in; when it cannot be
+                // patched safely, the copy is written afresh below.
+                let patch = patch_of(mine, lang, words);
+                let patched = super::write_atomically(&target, |tmp| {
+                    super::patch::annotate(&f.input.path, tmp, &patch)
+                });
+                if patched.is_ok() {
+                    return Ok(());
+                }
             }
             let cells = f
                 .sheets

@@ -80,6 +80,36 @@ pub fn print_setup(ws: &mut Worksheet, header_rows: u32) -> Result<()> {
     Ok(())
 }
 
+/// The severity as a person reads it.
+pub fn severity_word(f: &Finding, lang: Lang) -> &'static str {
+    match (lang, f.severity) {
+        (Lang::En, s) => s.as_str(),
+        (_, Severity::Error) => "错误",
+        (_, Severity::Warning) => "警告",
+    }
+}
+
+/// One finding as the text of the findings table's columns (FINDING_HEADERS).
+pub fn finding_cells(f: &Finding, lang: Lang, words: &Words) -> [String; 10] {
+    [
+        f.file.clone(),
+        f.sheet.clone(),
+        f.row.map(|r| (r + 1).to_string()).unwrap_or_default(),
+        f.cell(),
+        words.field(&f.field, lang).to_string(),
+        f.value.clone(),
+        severity_word(f, lang).to_string(),
+        words.code_and_title(&f.code),
+        f.message(lang).to_string(),
+        f.suggestion(lang).to_string(),
+    ]
+}
+
+/// The widths of the findings table's columns.
+pub fn finding_widths() -> &'static [f64] {
+    &WIDTHS
+}
+
 /// A findings table on a worksheet, starting at row 0: field labels and rule titles in
 /// words, the message and suggestion wrapped, printable.
 pub fn write_findings(

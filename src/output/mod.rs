@@ -8,6 +8,7 @@ pub mod csvs;
 pub mod errors_xlsx;
 pub mod learned;
 pub mod names;
+pub mod patch;
 pub mod summary;
 pub mod tally;
 
