@@ -16,6 +16,7 @@ use crate::finding::{Finding, Lang, Severity};
 use crate::pipeline::Run;
 use crate::read::{Grid, Merge, Raw};
 use crate::rules::words::Words;
+use crate::schema::{FieldType, Schemas};
 
 fn write_raw(
     ws: &mut Worksheet,
@@ -72,14 +73,41 @@ fn row_at(g: &Grid, idx: u32) -> Option<&crate::read::GridRow> {
         .map(|i| &g.rows[i])
 }
 
+/// Widths that show each column's values whole (from its first rows, at most 50 wide),
+/// and text format on the columns that hold codes, ID numbers and phones, so that what a
+/// village types there next stays text. Long text wraps rather than spill over a
+/// neighbour (a marked empty cell must not look filled).
+fn column_setup(ws: &mut Worksheet, g: &Grid, text_cols: &[u32]) -> Result<f64> {
+    const CAP: f64 = 50.0;
+    let mut w: Vec<f64> = vec![0.0; g.width.min(16384) as usize];
+    for row in g.rows.iter().take(2000) {
+        for (c, v) in row.cells.iter().enumerate().take(w.len()) {
+            w[c] = w[c].max(super::text_width(&v.display()));
+        }
+    }
+    let text = Format::new().set_num_format("@");
+    for (c, x) in w.iter().enumerate() {
+        let width = (x + 2.0).clamp(6.0, CAP);
+        if text_cols.contains(&(c as u32)) {
+            ws.set_column_format(c as u16, &text)?;
+        }
+        ws.set_column_width(c as u16, width)?;
+    }
+    Ok(CAP)
+}
+
+#[allow(clippy::too_many_arguments)]
 fn sheet_copy(
     ws: &mut Worksheet,
     g: &Grid,
+    text_cols: &[u32],
     findings: &[&Finding],
     lang: Lang,
     st: &Styles,
     words: &Words,
 ) -> Result<()> {
+    let cap = column_setup(ws, g, text_cols)?;
+    let wrap = Format::new().set_text_wrap();
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     let center = Format::new().set_align(rust_xlsxwriter::FormatAlign::Center);
     let max_row = super::MAX_ROWS - 1;
@@ -167,7 +195,8 @@ fn sheet_copy(
             match at.get(&(r, c)) {
                 None => {
                     if !v.is_empty() && !covered(c) {
-                        write_raw(ws, r, c as u16, &v, None, &date_fmt)?;
+                        let long = matches!(&v, Raw::Text(t) if super::text_width(t) > cap);
+                        write_raw(ws, r, c as u16, &v, long.then_some(&wrap), &date_fmt)?;
                     }
                 }
                 Some(fs) => {
@@ -281,7 +310,14 @@ fn area(m: &Merge) -> u64 {
     (u64::from(m.r1 - m.r0) + 1) * (u64::from(m.c1 - m.c0) + 1)
 }
 
-pub fn write_all(run: &Run, words: &Words, dir: &Path, lang: Lang, tmp: &Path) -> Result<()> {
+pub fn write_all(
+    run: &Run,
+    schemas: &Schemas,
+    words: &Words,
+    dir: &Path,
+    lang: Lang,
+    tmp: &Path,
+) -> Result<()> {
     use rayon::prelude::*;
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let st = Styles::new();
@@ -358,7 +394,27 @@ pub fn write_all(run: &Run, words: &Words, dir: &Path, lang: Lang, tmp: &Path) -
                 ws.set_name(sheet_name(&label, &mut used))?;
                 let on: Vec<&Finding> =
                     mine.iter().copied().filter(|x| x.sheet == s.name).collect();
-                sheet_copy(ws, g, &on, lang, &st, words)?;
+                // Columns holding codes, ID numbers and phones, by the fields they were
+                // recognised as.
+                let text_cols: Vec<u32> = s
+                    .table
+                    .map(|t| {
+                        let fields = &schemas.table(t).fields;
+                        s.columns
+                            .iter()
+                            .filter(|c| {
+                                c.field.and_then(|i| fields.get(i)).is_some_and(|f| {
+                                    matches!(
+                                        f.ty,
+                                        FieldType::Code | FieldType::IdCard | FieldType::Phone
+                                    )
+                                })
+                            })
+                            .map(|c| c.col)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                sheet_copy(ws, g, &text_cols, &on, lang, &st, words)?;
             }
             super::save_xlsx(&mut wb, &target)
         })

@@ -32,9 +32,11 @@ impl Styles {
                 .set_background_color("#DDEBF7")
                 .set_border(FormatBorder::Thin),
             error: Format::new()
+                .set_align(rust_xlsxwriter::FormatAlign::Top)
                 .set_background_color("#FFC7CE")
                 .set_font_color("#9C0006"),
             warning: Format::new()
+                .set_align(rust_xlsxwriter::FormatAlign::Top)
                 .set_background_color("#FFEB9C")
                 .set_font_color("#9C5700"),
             wrap: Format::new()
@@ -78,6 +80,22 @@ pub fn print_setup(ws: &mut Worksheet, header_rows: u32) -> Result<()> {
     }
     ws.set_footer("&C第 &P 页，共 &N 页");
     Ok(())
+}
+
+/// The height a row needs so that every wrapped cell shows whole: (text, column width)
+/// pairs; 15 points a line, at most 12 lines. (Spreadsheet programs do not grow a row
+/// for wrapped text on their own when they open a file.)
+pub fn row_height(cells: &[(&str, f64)]) -> f64 {
+    let lines = cells
+        .iter()
+        .map(|(t, w)| {
+            t.split('\n')
+                .map(|l| (super::text_width(l) / (w - 1.0).max(1.0)).ceil().max(1.0))
+                .sum::<f64>()
+        })
+        .fold(1.0, f64::max)
+        .min(12.0);
+    15.0 * lines + 1.0
 }
 
 /// The severity as a person reads it.
@@ -129,6 +147,17 @@ pub fn write_findings(
     for (k, f) in findings.iter().take(room).enumerate() {
         let r = k as u32 + 1;
         let top = &st.top;
+        let rule = words.code_and_title(&f.code);
+        ws.set_row_height(
+            r,
+            row_height(&[
+                (&f.file, WIDTHS[0]),
+                (&f.value, WIDTHS[5]),
+                (&rule, WIDTHS[7]),
+                (f.message(lang), WIDTHS[8]),
+                (f.suggestion(lang), WIDTHS[9]),
+            ]),
+        )?;
         ws.write_string_with_format(r, 0, &f.file, &st.wrap)?;
         ws.write_string_with_format(r, 1, &f.sheet, top)?;
         if let Some(row) = f.row {
@@ -151,7 +180,7 @@ pub fn write_findings(
             },
             fmt,
         )?;
-        ws.write_string_with_format(r, 7, words.code_and_title(&f.code), &st.wrap)?;
+        ws.write_string_with_format(r, 7, rule, &st.wrap)?;
         ws.write_string_with_format(r, 8, super::fit(f.message(lang)), &st.wrap)?;
         ws.write_string_with_format(r, 9, super::fit(f.suggestion(lang)), &st.wrap)?;
     }
@@ -235,6 +264,15 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         for (s, x) in sums.iter_mut().zip([files, rows, errs, warns]) {
             *s += *x;
         }
+        let mut top: Vec<(&String, &usize)> = rules.iter().collect();
+        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let text: Vec<String> = top
+            .iter()
+            .take(3)
+            .map(|(c, n)| format!("{} ×{n}", words.code_and_title(c)))
+            .collect();
+        let text = text.join("；");
+        ws.set_row_height(r, row_height(&[(&text, 70.0)]))?;
         ws.write_string(r, 0, v)?;
         ws.write_number(r, 1, *files as f64)?;
         ws.write_number(r, 2, *rows as f64)?;
@@ -248,14 +286,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         } else {
             ws.write_number(r, 4, 0.0)?;
         }
-        let mut top: Vec<(&String, &usize)> = rules.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let text: Vec<String> = top
-            .iter()
-            .take(3)
-            .map(|(c, n)| format!("{} ×{n}", words.code_and_title(c)))
-            .collect();
-        ws.write_string_with_format(r, 5, text.join("；"), &st.wrap)?;
+        ws.write_string_with_format(r, 5, text, &st.wrap)?;
     }
     let r = by_v.len() as u32 + 1;
     ws.write_string_with_format(r, 0, "合计", &st.total)?;
@@ -303,6 +334,10 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
     {
         let r = k as u32 + 1;
         let top = &st.top;
+        ws.set_row_height(
+            r,
+            row_height(&[(&run.rel[p.file], 24.0), (&p.evidence, 80.0)]),
+        )?;
         ws.write_string_with_format(r, 0, p.reason.zh(), top)?;
         ws.write_string_with_format(r, 1, &p.building_code, top)?;
         ws.write_string_with_format(r, 2, &p.hazard_code, top)?;

@@ -134,7 +134,14 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
             rayon::join(
                 || {
                     timed("annotated/", || {
-                        annotated::write_all(run, &words, &out.join("annotated"), lang, &tmp)
+                        annotated::write_all(
+                            run,
+                            schemas,
+                            &words,
+                            &out.join("annotated"),
+                            lang,
+                            &tmp,
+                        )
                     })
                 },
                 || {

@@ -290,6 +290,7 @@ fn patch_sheet<R: Read, W: Write>(
     let mut next_col = 0u32;
     let mut row_style = 0usize;
     let mut drawing_done = false;
+    let mut declared = false;
     let mut depth = 0usize;
     // Emit a new empty marked cell.
     fn cell<W: Write>(w: &mut quick_xml::Writer<W>, row: u32, col: u32, s: usize) -> Result<()> {
@@ -328,6 +329,9 @@ fn patch_sheet<R: Read, W: Write>(
             Event::Eof => break,
             Event::Start(e) => {
                 depth += 1;
+                if depth == 1 {
+                    declared = attr(&e, b"xmlns:r").as_deref() == Some(NS_REL);
+                }
                 match e.local_name().as_ref() {
                     b"sheetData" if depth == 2 => {
                         in_data = true;
@@ -363,7 +367,7 @@ fn patch_sheet<R: Read, W: Write>(
                         w.write_event(Event::Start(e))?;
                     }
                     n if depth == 2 && !drawing_done && late(n) => {
-                        legacy(&mut w, vml_rel)?;
+                        legacy(&mut w, vml_rel, declared)?;
                         drawing_done = true;
                         w.write_event(Event::Start(e))?;
                     }
@@ -402,7 +406,7 @@ fn patch_sheet<R: Read, W: Write>(
                 }
                 b"legacyDrawing" if depth == 1 => bail!("the sheet has notes already"),
                 n if depth == 1 && !drawing_done && late(n) => {
-                    legacy(&mut w, vml_rel)?;
+                    legacy(&mut w, vml_rel, declared)?;
                     drawing_done = true;
                     w.write_event(Event::Empty(e))?;
                 }
@@ -427,7 +431,7 @@ fn patch_sheet<R: Read, W: Write>(
                     }
                     b"worksheet" if depth == 0 => {
                         if !drawing_done {
-                            legacy(&mut w, vml_rel)?;
+                            legacy(&mut w, vml_rel, declared)?;
                             drawing_done = true;
                         }
                         w.write_event(Event::End(e))?;
@@ -458,9 +462,12 @@ fn late(name: &[u8]) -> bool {
     )
 }
 
-fn legacy<W: Write>(w: &mut quick_xml::Writer<W>, rel: &str) -> Result<()> {
+/// `declared`: the root element declares the `r:` namespace already.
+fn legacy<W: Write>(w: &mut quick_xml::Writer<W>, rel: &str, declared: bool) -> Result<()> {
     let mut e = BytesStart::new("legacyDrawing");
-    e.push_attribute(("xmlns:r", NS_REL));
+    if !declared {
+        e.push_attribute(("xmlns:r", NS_REL));
+    }
     e.push_attribute(("r:id", rel));
     w.write_event(Event::Empty(e))?;
     Ok(())
@@ -662,7 +669,7 @@ fn book_with_list(xml: &[u8], sheet_el: &str) -> Result<Vec<u8>> {
 fn list_sheet(rows: &[Vec<String>], widths: &[f64], bold: usize, wrap: usize) -> String {
     let mut x = String::from(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>"#,
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><cols>"#,
     );
     for (i, w) in widths.iter().enumerate() {
         x += &format!(
@@ -672,7 +679,13 @@ fn list_sheet(rows: &[Vec<String>], widths: &[f64], bold: usize, wrap: usize) ->
     }
     x += "</cols><sheetData>";
     for (r, row) in rows.iter().enumerate() {
-        x += &format!(r#"<row r="{}">"#, r + 1);
+        let cells: Vec<(&str, f64)> = row
+            .iter()
+            .zip(widths)
+            .map(|(v, w)| (v.as_str(), *w))
+            .collect();
+        let ht = crate::output::errors_xlsx::row_height(&cells);
+        x += &format!(r#"<row r="{}" ht="{ht}" customHeight="1">"#, r + 1);
         for (c, v) in row.iter().enumerate() {
             let s = if r == 0 { bold } else { wrap };
             x += &format!(
@@ -816,8 +829,13 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         }
         m
     };
+    let ns = if String::from_utf8_lossy(&book).contains(&format!("xmlns:r=\"{NS_REL}\"")) {
+        String::new()
+    } else {
+        format!(r#"xmlns:r="{NS_REL}" "#)
+    };
     let sheet_el = format!(
-        r#"<sheet xmlns:r="{NS_REL}" name="{}" sheetId="{}" r:id="rIdSelfbuiltList"/>"#,
+        r#"<sheet {ns}name="{}" sheetId="{}" r:id="rIdSelfbuiltList"/>"#,
         esc(&patch.list_name),
         max_id + 1
     );

@@ -206,10 +206,10 @@ pub fn write_xlsx(t: &Tally, path: &Path) -> Result<()> {
     for (i, l) in LABELS_ZH.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *l, &head)?;
         // Wide enough for the label on two lines (CJK characters count double).
-        let w = (super::text_width(l) / 2.0 + 2.0).max(8.0);
+        let w = (super::text_width(l) / 2.0 + 4.0).max(9.0);
         ws.set_column_width(i as u16, if i == 0 { 16.0 } else { w })?;
     }
-    ws.set_row_height(0, 32)?;
+    ws.set_row_height(0, 34)?;
     // A4 landscape, one page wide; the chart below the table starts a page of its own.
     ws.set_landscape();
     ws.set_paper_size(9);
