@@ -7,6 +7,7 @@ pub mod csvfile;
 pub mod isolate;
 pub mod macrosheets;
 pub mod merges;
+pub mod ods;
 pub mod sniff;
 pub mod walk;
 pub mod xml2003;
@@ -425,7 +426,27 @@ pub(crate) fn io_finding(rel: &str, e: &std::io::Error) -> Finding {
     )
 }
 
+/// A reader's error in words a person can read: its own text when short and plain, never a
+/// dump of its internal values.
+fn reader_words(detail: &str) -> String {
+    let dump = [
+        "{",
+        "}",
+        "Borrowed(",
+        "Owned(",
+        "BytesText",
+        "Some(",
+        "Err(",
+    ];
+    if dump.iter().any(|d| detail.contains(d)) {
+        "内部结构不符合该格式的规范".to_string()
+    } else {
+        crate::text::truncate_chars(detail, 120)
+    }
+}
+
 fn corrupt(rel: &str, expected: &str, detail: &str) -> Finding {
+    let detail = &reader_words(detail);
     file_finding(
         "F003",
         rel,
@@ -616,7 +637,21 @@ fn read_zip_workbook(
     } else if has("xl/workbook.bin") {
         read_calamine(f, rel, limits, "xlsb", expected).map(|b| emit_book(b, emit))
     } else if has("content.xml") {
-        read_calamine(f, rel, limits, "ods", expected).map(|b| emit_book(b, emit))
+        match read_calamine(f, rel, limits, "ods", expected) {
+            Ok(b) => Ok(emit_book(b, emit)),
+            // A pretty-printed package (Gnumeric's): read a compacted copy.
+            Err(e) if e.code == "F003" => {
+                let copy = std::fs::File::open(&f.path)
+                    .ok()
+                    .and_then(|h| ods::compacted(std::io::BufReader::new(h)).ok());
+                match copy.and_then(|c| calamine::Ods::new(c).ok()) {
+                    Some(wb) => read_opened(calamine::Sheets::Ods(wb), rel, limits, "ods", false)
+                        .map(|b| emit_book(b, emit)),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
     } else if names.iter().any(|n| {
         let n = n.replace('\\', "/");
         n == "xl/workbook.xml"
