@@ -263,3 +263,43 @@ fn libreoffice_and_gnumeric_open_every_output_of_the_samples() {
         }
     }
 }
+
+/// The annotated copies that patch a village's own package (every .xlsx of the regression
+/// corpus that has a finding) open in LibreOffice: a patch must never make a workbook that
+/// the village cannot open.
+#[test]
+fn libreoffice_opens_every_patched_copy_of_the_corpus() {
+    let Some(_) = client("soffice") else {
+        return;
+    };
+    let t = tempfile::tempdir().unwrap();
+    let input = t.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    for e in std::fs::read_dir(&corpus).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "xlsx") {
+            std::fs::copy(&p, input.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = t.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert!(r.code <= 1, "{}", r.stderr);
+    let patched: Vec<PathBuf> = std::fs::read_dir(out.join("annotated"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            zip::ZipArchive::new(std::fs::File::open(p).unwrap())
+                .map(|z| {
+                    z.file_names()
+                        .any(|n| n == "xl/worksheets/selfbuilt_list.xml")
+                })
+                .unwrap_or(false)
+        })
+        .collect();
+    assert!(patched.len() >= 50, "{}", patched.len());
+    let saved = resave("soffice", &patched, &t.path().join("lo"));
+    for (f, s) in patched.iter().zip(&saved) {
+        assert!(s.exists(), "LibreOffice could not open {}", f.display());
+    }
+}

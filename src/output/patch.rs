@@ -620,6 +620,23 @@ fn insert_before_end(xml: &[u8], root: &[u8], text: &str) -> Result<Vec<u8>> {
     Ok(w.into_inner())
 }
 
+/// Does the root element declare the `r:` prefix as the relationships namespace (some
+/// writers declare it on each element that uses it instead)?
+fn root_declares_r(xml: &[u8]) -> Result<bool> {
+    let mut r = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    loop {
+        match r.read_event_into(&mut buf)? {
+            Event::Start(e) | Event::Empty(e) => {
+                return Ok(attr(&e, b"xmlns:r").as_deref() == Some(NS_REL));
+            }
+            Event::Eof => return Ok(false),
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
 /// workbook.xml with the 问题清单 as its first sheet: the indexes that name sheets by
 /// position (a defined name's `localSheetId`, the active tab) move up by one, so that print
 /// areas and filters stay on their sheets and the village's own sheet stays the one shown.
@@ -829,7 +846,7 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         }
         m
     };
-    let ns = if String::from_utf8_lossy(&book).contains(&format!("xmlns:r=\"{NS_REL}\"")) {
+    let ns = if root_declares_r(&book)? {
         String::new()
     } else {
         format!(r#"xmlns:r="{NS_REL}" "#)
@@ -856,6 +873,13 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         insert_before_end(&types, b"Types", &types_more)?,
     );
     replaced.insert("xl/styles.xml".into(), write_styles(&styles, &new)?);
+    // Every part this writes or changes, to read back at the end.
+    let mut names_written: Vec<String> = replaced.keys().cloned().collect();
+    names_written.push(list_part.to_string());
+    for (k, (_, p)) in sheets.iter().enumerate() {
+        names_written.push(p.clone());
+        names_written.push(format!("xl/selfbuilt_comments{}.xml", k + 1));
+    }
     // Every other part as it was; the replaced ones with their new text; sheet rels that
     // did not exist are added.
     let patched: Vec<&str> = sheets.iter().map(|(_, p)| p.as_str()).collect();
@@ -879,12 +903,75 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         z.write_all(&bytes)?;
     }
     z.finish()?.flush()?;
+    verify(dst, &names_written)
+}
+
+/// Read back every part this wrote or changed, namespace-aware: a part that is not
+/// well-formed, or uses a prefix it does not declare, fails the copy (which is then
+/// written afresh), never a village.
+fn verify(path: &Path, parts: &[String]) -> Result<()> {
+    let mut zip = zip::ZipArchive::new(BufReader::new(std::fs::File::open(path)?))?;
+    for name in parts {
+        let e = zip
+            .by_name(name)
+            .with_context(|| format!("{name} missing"))?;
+        let mut r = quick_xml::NsReader::from_reader(BufReader::new(e));
+        let mut buf = Vec::new();
+        loop {
+            let (ns, ev) = r
+                .read_resolved_event_into(&mut buf)
+                .with_context(|| format!("{name} is not well-formed"))?;
+            let unknown = |p: &[u8]| -> anyhow::Error {
+                anyhow::anyhow!(
+                    "{name} uses an undeclared prefix {}",
+                    String::from_utf8_lossy(p)
+                )
+            };
+            if let quick_xml::name::ResolveResult::Unknown(p) = ns {
+                return Err(unknown(&p));
+            }
+            match ev {
+                Event::Eof => break,
+                Event::Start(e) | Event::Empty(e) => {
+                    for a in e.attributes() {
+                        let a = a.with_context(|| format!("{name}: a broken attribute"))?;
+                        if let (quick_xml::name::ResolveResult::Unknown(p), _) =
+                            r.resolve_attribute(a.key)
+                        {
+                            return Err(unknown(&p));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            buf.clear();
+        }
+    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_part_with_an_undeclared_prefix_fails_the_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.xlsx");
+        let mut z = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("good.xml", o).unwrap();
+        z.write_all(br#"<a xmlns:r="urn:x"><b r:id="1"/></a>"#)
+            .unwrap();
+        z.start_file("bad.xml", o).unwrap();
+        z.write_all(br#"<a><b r:id="1"/></a>"#).unwrap();
+        z.finish().unwrap();
+        assert!(verify(&path, &["good.xml".into()]).is_ok());
+        assert!(verify(&path, &["bad.xml".into()]).is_err());
+        // Declared on the root, or only on some other element.
+        assert!(root_declares_r(format!(r#"<w xmlns:r="{NS_REL}"><s/></w>"#).as_bytes()).unwrap());
+        assert!(!root_declares_r(format!(r#"<w><s xmlns:r="{NS_REL}"/></w>"#).as_bytes()).unwrap());
+    }
 
     #[test]
     fn refs_parse() {
