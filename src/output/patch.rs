@@ -292,14 +292,7 @@ fn patch_sheet<R: Read, W: Write>(
     let mut drawing_done = false;
     let mut declared = false;
     let mut depth = 0usize;
-    // Emit a new empty marked cell.
-    fn cell<W: Write>(w: &mut quick_xml::Writer<W>, row: u32, col: u32, s: usize) -> Result<()> {
-        let mut c = BytesStart::new("c");
-        c.push_attribute(("r", a1(row, col).as_str()));
-        c.push_attribute(("s", s.to_string().as_str()));
-        w.write_event(Event::Empty(c))?;
-        Ok(())
-    }
+    let cell = empty_cell;
     // Emit whole rows of marks before row `before` (exclusive).
     let flush_rows = |w: &mut quick_xml::Writer<W>,
                       todo: &mut BTreeMap<u32, Vec<(u32, Severity)>>,
@@ -400,9 +393,20 @@ fn patch_sheet<R: Read, W: Write>(
                     }
                 }
                 b"c" if in_data && row.is_some() => {
-                    let e =
+                    let before = attr(&e, b"s");
+                    let e2 =
                         mark_cell(&e, &mut w, row, &mut next_col, &mut todo, styles, row_style)?;
-                    w.write_event(Event::Empty(e))?;
+                    match attr(&e2, b"s") {
+                        // A marked cell without a value: the empty text keeps it looking empty.
+                        Some(s) if Some(&s) != before.as_ref() && attr(&e2, b"t").is_none() => {
+                            let col = attr(&e2, b"r").and_then(|v| parse_ref(&v));
+                            match (col, s.parse::<usize>()) {
+                                (Some((rr, cc)), Ok(st)) => empty_cell(&mut w, rr, cc, st)?,
+                                _ => w.write_event(Event::Empty(e2))?,
+                            }
+                        }
+                        _ => w.write_event(Event::Empty(e2))?,
+                    }
                 }
                 b"legacyDrawing" if depth == 1 => bail!("the sheet has notes already"),
                 n if depth == 1 && !drawing_done && late(n) => {
@@ -444,6 +448,18 @@ fn patch_sheet<R: Read, W: Write>(
         buf.clear();
     }
     w.into_inner().flush()?;
+    Ok(())
+}
+
+/// A marked cell the village left empty: its style, and an empty text so that a
+/// neighbour's long text does not spill over it (the mark must show an empty cell).
+fn empty_cell<W: Write>(w: &mut quick_xml::Writer<W>, row: u32, col: u32, s: usize) -> Result<()> {
+    let mut c = BytesStart::new("c");
+    c.push_attribute(("r", a1(row, col).as_str()));
+    c.push_attribute(("s", s.to_string().as_str()));
+    c.push_attribute(("t", "inlineStr"));
+    w.write_event(Event::Start(c))?;
+    w.get_mut().write_all(b"<is><t></t></is></c>")?;
     Ok(())
 }
 
@@ -500,10 +516,7 @@ fn mark_cell<W: Write>(
     for (c, sev) in cells.drain(..) {
         if c < col {
             let s = styles.marked(row_style, sev);
-            let mut x = BytesStart::new("c");
-            x.push_attribute(("r", a1(rr, c).as_str()));
-            x.push_attribute(("s", s.to_string().as_str()));
-            w.write_event(Event::Empty(x))?;
+            empty_cell(w, rr, c, s)?;
         } else if c == col {
             mine = Some(sev);
         } else {
@@ -1010,9 +1023,9 @@ mod tests {
         let mut out = Vec::new();
         patch_sheet(sheet.as_bytes(), &mut out, &marks, &mut st, "rId9").unwrap();
         let out = String::from_utf8(out).unwrap();
-        assert!(out.contains(r#"<c r="A1" t="s" s="5"><v>0</v></c><c r="B1" s="6"/><c r="C1"><v>1</v></c></row><row r="2"><c r="D2" s="7"/></row><row r="3">"#), "{out}");
+        assert!(out.contains(r#"<c r="A1" t="s" s="5"><v>0</v></c><c r="B1" s="6" t="inlineStr"><is><t></t></is></c><c r="C1"><v>1</v></c></row><row r="2"><c r="D2" s="7" t="inlineStr"><is><t></t></is></c></row><row r="3">"#), "{out}");
         assert!(
-            out.contains(r#"<row r="5"><c r="A5" s="7"/></row></sheetData><pageMargins"#),
+            out.contains(r#"<row r="5"><c r="A5" s="7" t="inlineStr"><is><t></t></is></c></row></sheetData><pageMargins"#),
             "{out}"
         );
         assert!(out.ends_with(r#"<legacyDrawing xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId9"/></worksheet>"#), "{out}");
