@@ -22,6 +22,7 @@ pub mod read;
 pub mod recognise;
 pub mod rules;
 pub mod schema;
+pub mod serial;
 pub mod template;
 pub mod text;
 pub mod timing;

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::atomic_write;
-use super::tally::Tally;
+use super::tally::{Tally, TALLY_HEADER};
 use crate::finding::{Finding, Lang};
 use crate::pipeline::Run;
 use crate::text::push_a1;
@@ -33,23 +33,6 @@ pub const WRITEOFFS_HEADER: [&str; 8] = [
     "sheet",
     "row",
     "evidence",
-];
-pub const TALLY_HEADER: [&str; 15] = [
-    "village",
-    "buildings",
-    "commercial",
-    "no_hazard",
-    "some_hazard",
-    "severe_hazard",
-    "hazards",
-    "unrectified",
-    "rectifying",
-    "rectified",
-    "written_off",
-    "writeoff_misentry",
-    "writeoff_suspected",
-    "writeoff_rectified",
-    "rejected",
 ];
 
 /// Write a CSV header and then whatever `body` writes, into any writer, BOM first when

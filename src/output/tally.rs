@@ -9,10 +9,27 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 
-use crate::output::csvs::TALLY_HEADER;
 use crate::pipeline::Run;
 use crate::rules::cross::{NO_HAZARD, SEVERE_HAZARD, SOME_HAZARD};
 use crate::writeoff::Reason;
+
+pub const TALLY_HEADER: [&str; 15] = [
+    "village",
+    "buildings",
+    "commercial",
+    "no_hazard",
+    "some_hazard",
+    "severe_hazard",
+    "hazards",
+    "unrectified",
+    "rectifying",
+    "rectified",
+    "written_off",
+    "writeoff_misentry",
+    "writeoff_suspected",
+    "writeoff_rectified",
+    "rejected",
+];
 
 /// Number of count columns (TALLY_HEADER without `village`).
 pub const N: usize = 14;

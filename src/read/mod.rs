@@ -712,7 +712,7 @@ fn excel_date(dt: &calamine::ExcelDateTime) -> Raw {
     }
     let (y, m, d, ..) = dt.to_ymd_hms_milli();
     let date = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32);
-    let is_1904 = date.is_some() && crate::cells::date::serial_to_date(serial, false) != date;
+    let is_1904 = date.is_some() && crate::serial::serial_to_date(serial, false) != date;
     Raw::Date {
         serial,
         date,

@@ -524,10 +524,15 @@ impl Schemas {
                         message: format!("rule code {} is used twice (also in {prev})", r.code),
                     });
                 }
-                if crate::rules::builtin(&r.code).is_some() {
+                // F, S, C, X and B are the built-in rules' letters: a row rule is R….
+                let digits = r.code.strip_prefix('R').unwrap_or("");
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(SchemaError {
                         file: texts[i].0.clone(),
-                        message: format!("rule code {} is a built-in rule's code", r.code),
+                        message: format!(
+                            "rule code {} must be R and digits (F, S, C, X and B are the built-in rules')",
+                            r.code
+                        ),
                     });
                 }
             }
@@ -875,5 +880,16 @@ mod tests {
             e.message.contains("R101") && e.message.contains("bizness"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_row_rule_with_a_built_in_letter_is_refused() {
+        let text = SHIPPED[0].1.replace("code = \"R101\"", "code = \"C001\"");
+        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        assert!(
+            e.message.contains("C001") && e.message.contains("R and digits"),
+            "{e}"
+        );
+        assert!(e.file.contains("buildings"), "{e}");
     }
 }
