@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::model::Record;
-use crate::rules::cross::{Idx, Tables, NO_HAZARD};
+use crate::rules::cross::{Idx, Tables};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -88,7 +88,7 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
     let for_building = |b: &Record| -> Option<Proposal> {
         let code = b.text(ix.b_code);
         let j = b.vals[ix.b_judgement].display();
-        if j.is_empty() || j == NO_HAZARD {
+        if j.is_empty() || j == ix.no_hazard {
             return None;
         }
         // A proposal about this building row.
@@ -109,7 +109,7 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
             b.text(ix.b_owner)
         );
         if let Some(r) = latest.get(code) {
-            if r.vals[ix.r_judgement].display() == NO_HAZARD {
+            if r.vals[ix.r_judgement].display() == ix.review_no_hazard {
                 let date = r.vals[ix.r_date].display();
                 let reviewer = r.text(ix.r_reviewer);
                 return Some(proposal(
@@ -132,9 +132,9 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
     };
     let for_hazard = |h: &Record| -> Option<Proposal> {
         let done = h.vals[ix.h_done].as_date();
-        if !h.vals[ix.h_status].matches("已整治")
+        if !h.vals[ix.h_status].matches(&ix.rectified)
             || done.is_none()
-            || h.vals[ix.h_writeoff].matches("已销号")
+            || h.vals[ix.h_writeoff].matches(&ix.written_off)
         {
             return None;
         }

@@ -591,3 +591,75 @@ fn rules_lists_and_explains() {
     );
     assert_eq!(run(&["rules", "Z999"]).code, 2);
 }
+
+#[test]
+fn a_broken_role_exits_2_naming_the_file_and_the_entry() {
+    let t = tempfile::tempdir().unwrap();
+    // The judgement field renamed, its role left pointing at the old key.
+    let sd = schemas_copy(t.path(), |s| {
+        s.replace("key = \"judgement\"", "key = \"judgment\"")
+    });
+    let o = run(&["--schemas", p(&sd), "rules"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("buildings.toml") && o.stderr.contains("[roles] judgement"),
+        "{}",
+        o.stderr
+    );
+    // A value role naming a value the field does not have.
+    let t2 = tempfile::tempdir().unwrap();
+    let sd = schemas_copy(t2.path(), |s| {
+        s.replace(
+            "severe_hazard = [\"存在严重安全隐患\"]",
+            "severe_hazard = [\"严重\"]",
+        )
+    });
+    let o = run(&["--schemas", p(&sd), "rules"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("severe_hazard") && o.stderr.contains("严重"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_field_renamed_with_its_role_keeps_the_cross_table_checks() {
+    let t = tempfile::tempdir().unwrap();
+    let sd = schemas_copy(t.path(), |s| {
+        // Everything that names the field by its key: the field, its role, the row rules.
+        s.replace("key = \"judgement\"", "key = \"judgment\"")
+            .replace("judgement = \"judgement\"", "judgement = \"judgment\"")
+            .replace("field = \"judgement\"", "field = \"judgment\"")
+            .replace("{judgement}", "{judgment}")
+    });
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    write_table(
+        &dir.join("房屋.csv"),
+        &B_HEAD,
+        &[building("YH450103000000001", IDS[0], "未发现安全隐患")],
+    );
+    let hazard: Vec<String> = [
+        "YH450103000000001-01",
+        "YH450103000000001",
+        "消防安全",
+        "杂物",
+        "一般隐患",
+        "2022-06-02",
+        "维修加固",
+        "韦宝",
+        "2022-07-01",
+        "整治中",
+        "",
+        "",
+        "",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    write_table(&dir.join("隐患.csv"), &H_HEAD, &[hazard]);
+    let o = run(&["--schemas", p(&sd), "check", p(&dir), "--format", "csv"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stdout.contains("X003"), "{}", o.stdout);
+}

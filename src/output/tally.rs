@@ -10,7 +10,6 @@ use polars::prelude::*;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 
 use crate::pipeline::Run;
-use crate::rules::cross::{NO_HAZARD, SEVERE_HAZARD, SOME_HAZARD};
 use crate::writeoff::Reason;
 
 pub const TALLY_HEADER: [&str; 15] = [
@@ -103,16 +102,15 @@ pub fn compute(run: &Run) -> Result<Tally> {
                 continue;
             }
             let mut set = vec![c::BUILDINGS];
-            if b.vals[ix.b_use].matches("经营性") || b.vals[ix.b_use].matches("自住兼经营")
-            {
+            if ix.commercial.iter().any(|u| b.vals[ix.b_use].matches(u)) {
                 set.push(c::COMMERCIAL);
             }
             let j = b.vals[ix.b_judgement].display();
-            if j == NO_HAZARD {
+            if j == ix.no_hazard {
                 set.push(c::NO);
-            } else if j == SOME_HAZARD {
+            } else if j == ix.some_hazard {
                 set.push(c::SOME);
-            } else if j == SEVERE_HAZARD {
+            } else if j == ix.severe_hazard {
                 set.push(c::SEVERE);
             }
             push(v, &set);
@@ -129,12 +127,12 @@ pub fn compute(run: &Run) -> Result<Tally> {
             let mut set = vec![c::HAZARDS];
             let st = h.vals[ix.h_status].display();
             match st.as_str() {
-                "待整治" => set.push(c::UNRECT),
-                "整治中" => set.push(c::RECTING),
-                "已整治" => set.push(c::RECT),
+                s if s == ix.unrectified => set.push(c::UNRECT),
+                s if s == ix.rectifying => set.push(c::RECTING),
+                s if s == ix.rectified => set.push(c::RECT),
                 _ => {}
             }
-            if h.vals[ix.h_writeoff].matches("已销号") {
+            if h.vals[ix.h_writeoff].matches(&ix.written_off) {
                 set.push(c::WRITTEN);
             }
             push(v, &set);

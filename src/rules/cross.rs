@@ -8,66 +8,9 @@ use std::collections::HashMap;
 use crate::cells::Val;
 use crate::finding::{Finding, Severity};
 use crate::model::Record;
-use crate::schema::{Schemas, TableKind};
 use crate::text::a1;
 
-/// Field indexes used here, looked up once.
-pub struct Idx {
-    pub b_code: usize,
-    pub b_village: usize,
-    pub b_address: usize,
-    pub b_owner: usize,
-    pub b_owner_id: usize,
-    pub b_use: usize,
-    pub b_survey: usize,
-    pub b_judgement: usize,
-    pub h_code: usize,
-    pub h_building: usize,
-    pub h_level: usize,
-    pub h_measure: usize,
-    pub h_status: usize,
-    pub h_done: usize,
-    pub h_writeoff: usize,
-    pub r_building: usize,
-    pub r_date: usize,
-    pub r_reviewer: usize,
-    pub r_judgement: usize,
-}
-
-impl Idx {
-    /// None when a schema lacks a field the cross checks need.
-    pub fn new(s: &Schemas) -> Option<Idx> {
-        let b = s.table(TableKind::Buildings);
-        let h = s.table(TableKind::Hazards);
-        let r = s.table(TableKind::Reviews);
-        Some(Idx {
-            b_code: b.field_index("building_code")?,
-            b_village: b.field_index("village")?,
-            b_address: b.field_index("address")?,
-            b_owner: b.field_index("owner")?,
-            b_owner_id: b.field_index("owner_id")?,
-            b_use: b.field_index("use")?,
-            b_survey: b.field_index("survey_date")?,
-            b_judgement: b.field_index("judgement")?,
-            h_code: h.field_index("hazard_code")?,
-            h_building: h.field_index("building_code")?,
-            h_level: h.field_index("level")?,
-            h_measure: h.field_index("measure")?,
-            h_status: h.field_index("status")?,
-            h_done: h.field_index("done_date")?,
-            h_writeoff: h.field_index("writeoff")?,
-            r_building: r.field_index("building_code")?,
-            r_date: r.field_index("review_date")?,
-            r_reviewer: r.field_index("reviewer")?,
-            r_judgement: r.field_index("review_judgement")?,
-        })
-    }
-}
-
-pub const NO_HAZARD: &str = "未发现安全隐患";
-pub const SOME_HAZARD: &str = "存在一定安全隐患";
-pub const SEVERE_HAZARD: &str = "存在严重安全隐患";
-pub const SEVERE_LEVEL: &str = "严重隐患";
+pub use crate::schema::roles::Idx;
 
 /// All records of a run, per table.
 pub struct Tables<'a> {
@@ -288,22 +231,24 @@ fn references_and_ledger(t: &Tables, ix: &Idx) -> Vec<Finding> {
         }
         let severe: Vec<&&Record> = hs
             .iter()
-            .filter(|h| h.vals[ix.h_level].matches(SEVERE_LEVEL))
+            .filter(|h| h.vals[ix.h_level].matches(&ix.severe_level))
             .collect();
         let codes: Vec<String> = hs.iter().map(|h| h.vals[ix.h_code].display()).collect();
         let col = b.cols[ix.b_judgement];
         let jv = &b.vals[ix.b_judgement];
-        if j == NO_HAZARD {
+        if j == ix.no_hazard {
             out.push(
                 at(t, b, "X003", Severity::Error, "judgement", col, jv)
                     .msg(
                         format!(
-                            "初步判定为“未发现安全隐患”，但隐患台账中有该房屋的 {} 条隐患（{}）",
+                            "初步判定为“{}”，但隐患台账中有该房屋的 {} 条隐患（{}）",
+                            ix.no_hazard,
                             hs.len(),
                             codes.join("、")
                         ),
                         format!(
-                            "judged 未发现安全隐患 but the ledger has {} hazards of it ({})",
+                            "judged {} but the ledger has {} hazards of it ({})",
+                            ix.no_hazard,
                             hs.len(),
                             codes.join(", ")
                         ),
@@ -313,24 +258,53 @@ fn references_and_ledger(t: &Tables, ix: &Idx) -> Vec<Finding> {
                         "check and fix the judgement, or remove the hazards entered by mistake",
                     ),
             );
-        } else if j == SEVERE_HAZARD && severe.is_empty() {
+        } else if j == ix.severe_hazard && severe.is_empty() {
             out.push(
                 at(t, b, "X004", Severity::Error, "judgement", col, jv)
                     .msg(
-                        format!("初步判定为“存在严重安全隐患”，但该房屋的 {} 条隐患中没有严重隐患（{}）", hs.len(), codes.join("、")),
-                        format!("judged 存在严重安全隐患 but none of its {} hazards is 严重隐患", hs.len()),
+                        format!(
+                            "初步判定为“{}”，但该房屋的 {} 条隐患中没有{}（{}）",
+                            ix.severe_hazard,
+                            hs.len(),
+                            ix.severe_level,
+                            codes.join("、")
+                        ),
+                        format!(
+                            "judged {} but none of its {} hazards is {}",
+                            ix.severe_hazard,
+                            hs.len(),
+                            ix.severe_level
+                        ),
                     )
-                    .fix("核实隐患等级或初步判定", "check the hazard levels or the judgement"),
+                    .fix(
+                        "核实隐患等级或初步判定",
+                        "check the hazard levels or the judgement",
+                    ),
             );
-        } else if j == SOME_HAZARD && !severe.is_empty() {
+        } else if j == ix.some_hazard && !severe.is_empty() {
             let sc: Vec<String> = severe.iter().map(|h| h.vals[ix.h_code].display()).collect();
             out.push(
                 at(t, b, "X005", Severity::Error, "judgement", col, jv)
                     .msg(
-                        format!("初步判定为“存在一定安全隐患”，但台账中有严重隐患（{}）：判定偏轻", sc.join("、")),
-                        format!("judged 存在一定安全隐患 but the ledger has serious hazards ({}): understated", sc.join(", ")),
+                        format!(
+                            "初步判定为“{}”，但台账中有{}（{}）：判定偏轻",
+                            ix.some_hazard,
+                            ix.severe_level,
+                            sc.join("、")
+                        ),
+                        format!(
+                            "judged {} but the ledger has serious hazards ({}): understated",
+                            ix.some_hazard,
+                            sc.join(", ")
+                        ),
                     )
-                    .fix("把初步判定改为“存在严重安全隐患”并落实停用等管控措施", "set the judgement to 存在严重安全隐患 and take the building out of use"),
+                    .fix(
+                        format!("把初步判定改为“{}”并落实停用等管控措施", ix.severe_hazard),
+                        format!(
+                            "set the judgement to {} and take the building out of use",
+                            ix.severe_hazard
+                        ),
+                    ),
             );
         }
     }
@@ -576,7 +550,7 @@ pub fn hold_back(
         // Per building: its severe rows, and whether any is left.
         let mut of: HashMap<&str, (Vec<usize>, bool)> = HashMap::new();
         for (i, h) in hazards.iter().enumerate() {
-            if !h.vals[ix.h_level].matches(SEVERE_LEVEL) {
+            if !h.vals[ix.h_level].matches(&ix.severe_level) {
                 continue;
             }
             if let Some(c) = code_of(h, ix.h_building) {
@@ -596,7 +570,7 @@ pub fn hold_back(
             let Some((severe, severe_left)) = of.get(c) else {
                 continue;
             };
-            if !jv.matches(SEVERE_HAZARD) || *severe_left {
+            if !jv.matches(&ix.severe_hazard) || *severe_left {
                 continue;
             }
             let why: Vec<String> = severe

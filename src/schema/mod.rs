@@ -3,6 +3,7 @@
 //! with `validator` when loaded. The shipped copies are compiled in; `--schemas DIR`
 //! reads another folder with the same file names.
 
+pub mod roles;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -337,6 +338,12 @@ pub struct TableSchema {
     #[serde(default)]
     #[validate(nested)]
     pub rules: Vec<RowRule>,
+    /// Which field plays each role the engine needs (see `roles`).
+    #[serde(default)]
+    pub roles: roles::RoleMap,
+    /// Which values of those fields mean what to the engine (see `roles`).
+    #[serde(default)]
+    pub role_values: roles::RoleValues,
     /// normalised label → field index (labels and aliases)
     #[serde(skip)]
     pub label_index: HashMap<String, usize>,
@@ -498,6 +505,10 @@ impl Schemas {
                 });
             }
             t.kind = Some(kind);
+            roles::check(&t, kind).map_err(|message| SchemaError {
+                file: file.clone(),
+                message,
+            })?;
             finish_table(&mut t).map_err(|message| SchemaError {
                 file: file.clone(),
                 message,
