@@ -11,14 +11,14 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::cells::Ctx;
-use crate::finding::{Change, ChangeLog, Finding, Severity};
+use crate::finding::{ChangeLog, Finding, Severity};
 use crate::model::Record;
 use crate::read::{self, Grid, GridRow, InputFile, Limits, Raw};
-use crate::recognise::{self, Column, Outcome, Skipped};
+use crate::recognise::{self, Outcome, Skipped};
 use crate::rules::cross::{self, Idx, Tables};
 use crate::rules::row::{check_row, Place};
-use crate::schema::{Schemas, TableKind};
-use crate::writeoff::{self, Proposal};
+use crate::schema::Schemas;
+use crate::writeoff;
 
 pub struct Options {
     pub schemas: Schemas,
@@ -32,66 +32,7 @@ pub struct Options {
     pub isolate: Option<read::isolate::Isolation>,
 }
 
-/// What one sheet turned out to be.
-#[derive(Debug, Clone)]
-pub struct SheetInfo {
-    pub name: String,
-    pub table: Option<TableKind>,
-    pub header: Option<(u32, u32)>,
-    pub data_rows: usize,
-    pub columns: Vec<Column>,
-    pub skipped: Vec<Skipped>,
-    pub grid: Option<Grid>,
-}
-
-/// One input file after the row stage.
-#[derive(Debug)]
-pub struct FileOut {
-    pub input: InputFile,
-    pub format: String,
-    pub sheets: Vec<SheetInfo>,
-    pub findings: Vec<Finding>,
-    pub changes: ChangeLog,
-    pub records: [Vec<Record>; 3],
-    /// Rows read per table.
-    pub rows_read: [usize; 3],
-    /// Non-empty rows of sheets that hold content but no recognised table: each is
-    /// rejected with an S007 finding (see `unrecognised_rows`).
-    pub rows_unrecognised: usize,
-}
-
-/// A whole run.
-pub struct Run {
-    pub files: Vec<FileOut>,
-    pub rel: Vec<String>,
-    pub village_of_file: Vec<String>,
-    pub tables: [Vec<Record>; 3],
-    pub findings: Vec<Finding>,
-    /// The audit trail, file by file in input order (see `changes()`).
-    pub changes: Vec<ChangeLog>,
-    pub proposals: Vec<Proposal>,
-    pub idx: Option<Idx>,
-    pub seconds: f64,
-}
-
-impl Run {
-    pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.is_error()).count()
-    }
-    pub fn warnings(&self) -> usize {
-        self.findings.len() - self.errors()
-    }
-    /// Every change cleaning made, in input order.
-    pub fn changes(&self) -> impl Iterator<Item = Change<'_>> {
-        self.changes.iter().flat_map(ChangeLog::iter)
-    }
-    pub fn change_count(&self) -> usize {
-        self.changes.iter().map(ChangeLog::len).sum()
-    }
-    pub fn table(&self, t: TableKind) -> &[Record] {
-        &self.tables[t.index()]
-    }
-}
+pub use crate::model::{FileOut, Run, SheetInfo};
 
 /// Files at least this big are read on a thread of their own while their rows are checked
 /// (smaller ones are read first: a thread would cost more than it saves).
@@ -953,6 +894,7 @@ pub fn sort_findings(f: &mut [Finding], sheet_order: &HashMap<(&str, &str), usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::TableKind;
 
     fn opts() -> Options {
         Options {

@@ -10,43 +10,7 @@ use rayon::prelude::*;
 use crate::model::Record;
 use crate::rules::cross::{Idx, Tables};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    Misentry,
-    SuspectedMisentry,
-    Rectified,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Misentry => "misentry",
-            Reason::SuspectedMisentry => "suspected_misentry",
-            Reason::Rectified => "rectified",
-        }
-    }
-    pub fn zh(self) -> &'static str {
-        match self {
-            Reason::Misentry => "录入错误销号",
-            Reason::SuspectedMisentry => "疑似录入错误（需复核）",
-            Reason::Rectified => "整治完成销号",
-        }
-    }
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Proposal {
-    pub reason: Reason,
-    pub building_code: String,
-    pub hazard_code: String,
-    pub village: String,
-    pub file: usize,
-    pub sheet: String,
-    /// 0-based row of the building (misentry, suspected) or hazard (rectified).
-    pub row: u32,
-    pub evidence: String,
-}
+pub use crate::model::{Proposal, Reason};
 
 /// The latest accepted review of each building code: latest date, then the later row read.
 pub fn latest_reviews<'a>(reviews: &'a [Record], ix: &Idx) -> HashMap<&'a str, &'a Record> {

@@ -13,7 +13,7 @@ use super::errors_xlsx::{write_findings, Styles};
 use super::names::{safe_stem, sheet_name, Unique};
 use crate::cells::date::date_to_serial;
 use crate::finding::{Finding, Lang, Severity};
-use crate::pipeline::Run;
+use crate::model::Run;
 use crate::read::{Grid, Merge, Raw};
 use crate::rules::words::Words;
 use crate::schema::{FieldType, Schemas};
@@ -422,7 +422,7 @@ pub fn write_all(
 
 /// An .xlsx workbook (not .xlsm, whose macros an .xlsx name would refuse) that was read
 /// as one: it can stand as its own annotated copy.
-fn is_plain_xlsx(f: &crate::pipeline::FileOut) -> bool {
+fn is_plain_xlsx(f: &crate::model::FileOut) -> bool {
     f.format == "xlsx"
         && f.input
             .path

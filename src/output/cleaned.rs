@@ -13,7 +13,7 @@ use super::{fit, text_width, MAX_ROWS};
 use crate::cells::date::date_to_serial;
 use crate::cells::Val;
 use crate::model::Record;
-use crate::pipeline::Run;
+use crate::model::Run;
 use crate::schema::{FieldType, Schemas, TableKind, TableSchema};
 
 /// Write one canonical value; text is always a string cell (never a formula).

@@ -8,7 +8,7 @@ use anyhow::Result;
 use super::atomic_write;
 use super::tally::{Tally, TALLY_HEADER};
 use crate::finding::{Finding, Lang};
-use crate::pipeline::Run;
+use crate::model::Run;
 use crate::text::push_a1;
 
 pub const ERRORS_HEADER: [&str; 10] = [

@@ -10,7 +10,7 @@ use rust_xlsxwriter::{Format, FormatBorder, Worksheet};
 
 use super::names::{sheet_name, Unique};
 use crate::finding::{Finding, Lang, Severity};
-use crate::pipeline::Run;
+use crate::model::Run;
 use crate::rules::words::Words;
 
 pub struct Styles {

@@ -12,7 +12,7 @@ use anyhow::Result;
 
 use crate::cells::enum_policy::{self, Resolved};
 use crate::cells::enums;
-use crate::pipeline::Run;
+use crate::model::Run;
 use crate::recognise::How;
 use crate::schema::{FieldType, Schemas};
 use crate::text::{a1, norm_key, trim};

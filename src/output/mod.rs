@@ -18,7 +18,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::finding::Lang;
-use crate::pipeline::Run;
+use crate::model::Run;
 use crate::schema::Schemas;
 
 /// Write `path` atomically: `write` fills a temp file beside it, which is then renamed

@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::tally::Tally;
-use crate::pipeline::Run;
+use crate::model::Run;
 use crate::schema::TableKind;
 
 #[derive(Serialize)]

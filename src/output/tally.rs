@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 
-use crate::pipeline::Run;
+use crate::model::Run;
 use crate::writeoff::Reason;
 
 pub const TALLY_HEADER: [&str; 15] = [
