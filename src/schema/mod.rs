@@ -3,6 +3,7 @@
 //! with `validator` when loaded. The shipped copies are compiled in; `--schemas DIR`
 //! reads another folder with the same file names.
 
+pub mod forms;
 pub mod roles;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -578,11 +579,11 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
     };
     let mut near: Vec<(String, String)> = Vec::new();
     for g in &lex.near_synonyms {
-        let Some(kept) = g.first().map(|w| crate::cells::enum_policy::key(lex, w)) else {
+        let Some(kept) = g.first().map(|w| forms::key(lex, w)) else {
             continue;
         };
         for w in g {
-            let w = crate::cells::enum_policy::key(lex, w);
+            let w = forms::key(lex, w);
             if !w.is_empty() && !near.iter().any(|(x, _)| *x == w) {
                 near.push((w, kept.clone()));
             }
@@ -594,8 +595,8 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
         for f in t.fields.iter_mut() {
             let wordings = TableSchema::wordings(f).map(|w| label_key(w)).collect();
             let concepts = f.concepts.iter().map(|g| keys(g)).collect();
-            let forms = crate::cells::enum_policy::make_forms(f, lex);
-            let near_forms = crate::cells::enum_policy::near_forms(&forms, lex);
+            let forms = forms::make_forms(f, lex);
+            let near_forms = forms::near_forms(&forms, lex);
             f.prepared = Prepared {
                 wordings,
                 concepts,
