@@ -119,13 +119,6 @@ impl Reason {
             Reason::Rectified => "rectified",
         }
     }
-    pub fn zh(self) -> &'static str {
-        match self {
-            Reason::Misentry => "录入错误销号",
-            Reason::SuspectedMisentry => "疑似录入错误（需复核）",
-            Reason::Rectified => "整治完成销号",
-        }
-    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

@@ -833,6 +833,7 @@ where
                         files: &rel,
                     },
                     ix,
+                    &opts.schemas,
                 )
             }),
             None => Vec::new(),

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::model::Record;
 use crate::rules::cross::{Idx, Tables};
+use crate::schema::{Schemas, TableKind, TableSchema};
 
 pub use crate::model::{Proposal, Reason};
 
@@ -30,7 +31,53 @@ pub fn latest_reviews<'a>(reviews: &'a [Record], ix: &Idx) -> HashMap<&'a str, &
     m
 }
 
-pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
+/// A schema's evidence template filled from a row: `{field}` from `rec`, `{review.field}`
+/// from the review (see `schema::roles::WriteoffText`).
+pub fn render(
+    template: &str,
+    rec: &Record,
+    schema: &TableSchema,
+    review: Option<(&Record, &TableSchema)>,
+) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let Some(j) = rest[i..].find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let name = &rest[i + 1..i + j];
+        let (r, s, key) = match (name.strip_prefix("review."), review) {
+            (Some(k), Some((r, s))) => (r, s, k),
+            _ => (rec, schema, name),
+        };
+        if let Some(f) = s.field_index(key) {
+            out.push_str(&r.vals[f].display());
+        }
+        rest = &rest[i + j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+pub fn propose(t: &Tables, ix: &Idx, schemas: &Schemas) -> Vec<Proposal> {
+    let (bs, hs, rs) = (
+        schemas.table(TableKind::Buildings),
+        schemas.table(TableKind::Hazards),
+        schemas.table(TableKind::Reviews),
+    );
+    let text = |s: &'_ TableSchema, reason: Reason| -> String {
+        s.writeoffs
+            .get(reason.as_str())
+            .map(|w| w.evidence.clone())
+            .unwrap_or_default()
+    };
+    let (t_mis, t_sus, t_rect) = (
+        text(bs, Reason::Misentry),
+        text(bs, Reason::SuspectedMisentry),
+        text(hs, Reason::Rectified),
+    );
     let latest = latest_reviews(t.reviews, ix);
     let mut has_hazard: HashMap<&str, usize> = HashMap::new();
     for h in t.hazards {
@@ -66,21 +113,11 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
             row: b.row,
             evidence,
         };
-        let who = format!(
-            "{}（{}，户主{}）",
-            code,
-            b.text(ix.b_address),
-            b.text(ix.b_owner)
-        );
         if let Some(r) = latest.get(code) {
             if r.vals[ix.r_judgement].display() == ix.review_no_hazard {
-                let date = r.vals[ix.r_date].display();
-                let reviewer = r.text(ix.r_reviewer);
                 return Some(proposal(
                     Reason::Misentry,
-                    format!(
-                        "房屋{who}初步判定录为“{j}”，{date}“回头看”复核（复核人：{reviewer}）结果为“未发现安全隐患”，房屋实际无安全隐患，系村干操作失误录入错误，申请销号"
-                    ),
+                    render(&t_mis, b, bs, Some((r, rs))),
                 ));
             }
         }
@@ -89,9 +126,7 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
         }
         Some(proposal(
             Reason::SuspectedMisentry,
-            format!(
-                "房屋{who}初步判定为“{j}”，但隐患台账中没有该房屋的隐患，也没有“回头看”复核记录，疑似录入错误；请组织复核后再决定是否申请销号"
-            ),
+            render(&t_sus, b, bs, None),
         ))
     };
     let for_hazard = |h: &Record| -> Option<Proposal> {
@@ -103,23 +138,18 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
             return None;
         }
         let bcode = h.text(ix.h_building);
-        let done = done.map(|d| d.to_string()).unwrap_or_default();
         Some(Proposal {
             reason: Reason::Rectified,
             building_code: bcode.to_string(),
             hazard_code: h.text(ix.h_code).to_string(),
-            village: village_of.get(bcode).map(|s| s.to_string()).unwrap_or_default(),
+            village: village_of
+                .get(bcode)
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
             file: h.file,
             sheet: h.sheet.to_string(),
             row: h.row,
-            evidence: format!(
-                "隐患{}（房屋{}）已整治，整治措施：{}，完成日期：{}，当前销号状态：{}，符合整治完成销号条件",
-                h.text(ix.h_code),
-                bcode,
-                h.vals[ix.h_measure].display(),
-                done,
-                h.vals[ix.h_writeoff].display()
-            ),
+            evidence: render(&t_rect, h, hs, None),
         })
     };
     let mut out: Vec<Proposal> = t
@@ -142,4 +172,44 @@ pub fn propose(t: &Tables, ix: &Idx) -> Vec<Proposal> {
         ))
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cells::Val;
+
+    #[test]
+    fn a_template_is_filled_from_the_row_and_its_review() {
+        let s = Schemas::shipped().unwrap();
+        let (b, r) = (s.table(TableKind::Buildings), s.table(TableKind::Reviews));
+        let rec = |t: &TableSchema, vals: &[(&str, &str)]| -> Record {
+            let mut v = vec![Val::Empty; t.fields.len()];
+            for (k, x) in vals {
+                v[t.field_index(k).unwrap()] = Val::Text((*x).into());
+            }
+            Record {
+                table: t.kind(),
+                file: 0,
+                sheet: "".into(),
+                row: 0,
+                bad: vec![false; v.len()],
+                cols: vec![None; v.len()].into(),
+                vals: v,
+                rejected: false,
+            }
+        };
+        let house = rec(b, &[("building_code", "YH1"), ("owner", "张三")]);
+        let review = rec(r, &[("reviewer", "赵六")]);
+        assert_eq!(
+            render(
+                "房屋{building_code}户主{owner}，复核人{review.reviewer}{missing}。",
+                &house,
+                b,
+                Some((&review, r))
+            ),
+            "房屋YH1户主张三，复核人赵六。"
+        );
+        assert_eq!(render("{unclosed", &house, b, None), "{unclosed");
+    }
 }

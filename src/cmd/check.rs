@@ -123,7 +123,7 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                     let reason = if lang == Lang::En {
                         p.reason.as_str()
                     } else {
-                        p.reason.zh()
+                        words.reason(p.reason)
                     };
                     writeln!(out, "  {reason}  {what}  {}", p.evidence)?;
                 }

@@ -338,7 +338,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
             r,
             row_height(&[(&run.rel[p.file], 24.0), (&p.evidence, 80.0)]),
         )?;
-        ws.write_string_with_format(r, 0, p.reason.zh(), top)?;
+        ws.write_string_with_format(r, 0, words.reason(p.reason), top)?;
         ws.write_string_with_format(r, 1, &p.building_code, top)?;
         ws.write_string_with_format(r, 2, &p.hazard_code, top)?;
         ws.write_string_with_format(r, 3, &p.village, top)?;

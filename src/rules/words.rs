@@ -11,6 +11,7 @@ use crate::schema::Schemas;
 pub struct Words {
     fields: HashMap<String, (String, String)>,
     rules: HashMap<String, String>,
+    reasons: HashMap<String, String>,
 }
 
 impl Words {
@@ -36,7 +37,17 @@ impl Words {
             .into_iter()
             .map(|r| (r.code, r.title))
             .collect();
-        Words { fields, rules }
+        let reasons = schemas
+            .tables
+            .iter()
+            .flat_map(|t| t.writeoffs.iter())
+            .map(|(k, w)| (k.clone(), w.label.clone()))
+            .collect();
+        Words {
+            fields,
+            rules,
+            reasons,
+        }
     }
 
     /// A field's label (its key when no table has it).
@@ -51,6 +62,20 @@ impl Words {
     /// A rule's title (its code when unknown).
     pub fn rule<'a>(&'a self, code: &'a str) -> &'a str {
         self.rules.get(code).map(String::as_str).unwrap_or(code)
+    }
+
+    /// A write-off reason's name, as the schema gives it (its key when none does).
+    ///
+    /// ```
+    /// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+    /// let w = selfbuilt::rules::words::Words::new(&s);
+    /// assert_eq!(w.reason(selfbuilt::model::Reason::Rectified), "整治完成销号");
+    /// ```
+    pub fn reason(&self, r: crate::model::Reason) -> &str {
+        self.reasons
+            .get(r.as_str())
+            .map(String::as_str)
+            .unwrap_or(r.as_str())
     }
 
     /// "C009 身份证号被存成数字".

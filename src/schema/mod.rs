@@ -345,6 +345,9 @@ pub struct TableSchema {
     /// Which values of those fields mean what to the engine (see `roles`).
     #[serde(default)]
     pub role_values: roles::RoleValues,
+    /// The write-off reasons proposed about this table's rows: name and evidence template.
+    #[serde(default)]
+    pub writeoffs: std::collections::BTreeMap<String, roles::WriteoffText>,
     /// normalised label → field index (labels and aliases)
     #[serde(skip)]
     pub label_index: HashMap<String, usize>,
@@ -526,6 +529,14 @@ impl Schemas {
             message: flatten_validation(&e),
         })?;
         prepare(&mut tables, &mut lexicon);
+        for (i, t) in tables.iter().enumerate() {
+            roles::check_writeoffs(t, t.kind(), &tables[TableKind::Reviews.index()]).map_err(
+                |message| SchemaError {
+                    file: texts[i].0.clone(),
+                    message,
+                },
+            )?;
+        }
         // Rule codes are unique over all tables.
         let mut codes: HashMap<&str, &str> = HashMap::new();
         for (i, t) in tables.iter().enumerate() {
@@ -903,5 +914,25 @@ mod tests {
             "{e}"
         );
         assert!(e.file.contains("buildings"), "{e}");
+    }
+
+    #[test]
+    fn a_writeoff_template_naming_no_field_is_refused() {
+        let text = SHIPPED[0].1.replacen("户主{owner}", "户主{owners}", 1);
+        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        assert!(
+            e.message.contains("{owners}") && e.message.contains("writeoffs"),
+            "{e}"
+        );
+        let text = SHIPPED[0]
+            .1
+            .replacen("{review.reviewer}", "{review.inspector}", 1);
+        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        assert!(e.message.contains("review.inspector"), "{e}");
+        let text = SHIPPED[0]
+            .1
+            .replace("[writeoffs.suspected_misentry]", "[writeoffs.suspected]");
+        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        assert!(e.message.contains("suspected"), "{e}");
     }
 }

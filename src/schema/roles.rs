@@ -10,6 +10,69 @@ use std::collections::BTreeMap;
 
 use super::{Schemas, TableKind, TableSchema};
 
+/// A write-off reason's words: what a clerk calls it, and the evidence sentence, whose
+/// `{field}` (and, for a building, `{review.field}`) are filled from the rows.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteoffText {
+    pub label: String,
+    pub evidence: String,
+}
+
+/// The write-off reasons the engine proposes about each table's rows.
+fn reasons(kind: TableKind) -> &'static [&'static str] {
+    match kind {
+        TableKind::Buildings => &["misentry", "suspected_misentry"],
+        TableKind::Hazards => &["rectified"],
+        TableKind::Reviews => &[],
+    }
+}
+
+/// The `{…}` placeholders of a template.
+pub fn placeholders(t: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = t;
+    while let Some(i) = rest.find('{') {
+        let Some(j) = rest[i..].find('}') else { break };
+        out.push(&rest[i + 1..i + j]);
+        rest = &rest[i + j + 1..];
+    }
+    out
+}
+
+/// Check a table's write-off texts against its fields (and `review.` ones against the
+/// reviews table's).
+pub fn check_writeoffs(
+    t: &TableSchema,
+    kind: TableKind,
+    reviews: &TableSchema,
+) -> Result<(), String> {
+    let want = reasons(kind);
+    for r in want {
+        if !t.writeoffs.contains_key(*r) {
+            return Err(format!("[writeoffs.{r}] is missing (label and evidence)"));
+        }
+    }
+    for (r, w) in &t.writeoffs {
+        if !want.contains(&r.as_str()) {
+            return Err(format!(
+                "[writeoffs.{r}]: not a reason proposed about this table ({})",
+                want.join(", ")
+            ));
+        }
+        for p in placeholders(&w.evidence) {
+            let ok = match p.strip_prefix("review.") {
+                Some(f) => kind == TableKind::Buildings && reviews.field_index(f).is_some(),
+                None => t.field_index(p).is_some(),
+            };
+            if !ok {
+                return Err(format!("[writeoffs.{r}] evidence: {{{p}}} names no field"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The field roles each table must fill, and its value roles with the field role whose
 /// values they come from.
 fn wanted(
