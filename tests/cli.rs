@@ -663,3 +663,28 @@ fn a_field_renamed_with_its_role_keeps_the_cross_table_checks() {
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stdout.contains("X003"), "{}", o.stdout);
 }
+
+#[test]
+fn the_tallys_words_come_from_the_schemas() {
+    let t = tempfile::tempdir().unwrap();
+    let sd = schemas_copy(t.path(), |s| s);
+    let lex = sd.join("lexicon.toml");
+    let text = std::fs::read_to_string(&lex)
+        .unwrap()
+        .replace("buildings = \"排查房屋数\"", "buildings = \"排查栋数\"")
+        .replace("total = \"合计\"", "total = \"全镇合计\"");
+    std::fs::write(&lex, text).unwrap();
+    let dir = t.path().join("in");
+    std::fs::create_dir(&dir).unwrap();
+    write_table(
+        &dir.join("房屋.csv"),
+        &B_HEAD,
+        &[building("YH450103000000001", IDS[0], "未发现安全隐患")],
+    );
+    let out = t.path().join("out");
+    let o = run(&["--schemas", p(&sd), "run", p(&dir), "--out", p(&out)]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let rows = calamine_rows(&out.join("tally.xlsx"), "统计");
+    assert_eq!(rows[0][1], "排查栋数", "{rows:?}");
+    assert_eq!(rows.last().unwrap()[0], "全镇合计", "{rows:?}");
+}

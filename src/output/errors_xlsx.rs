@@ -289,7 +289,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws.write_string_with_format(r, 5, text, &st.wrap)?;
     }
     let r = by_v.len() as u32 + 1;
-    ws.write_string_with_format(r, 0, "合计", &st.total)?;
+    ws.write_string_with_format(r, 0, words.total(), &st.total)?;
     for (c, n) in sums.iter().enumerate() {
         ws.write_number_with_format(r, c as u16 + 1, *n as f64, &st.total)?;
     }

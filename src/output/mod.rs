@@ -162,9 +162,14 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
                             );
                             a?;
                             b?;
-                            let tally = timed("tally", || tally::compute(run))?;
+                            let tally =
+                                timed("tally", || tally::compute(run, &schemas.lexicon.tally))?;
                             csvs::write_tally(&tally, &out.join("tally.csv"))?;
-                            tally::write_xlsx(&tally, &out.join("tally.xlsx"))?;
+                            tally::write_xlsx(
+                                &tally,
+                                &schemas.lexicon.tally,
+                                &out.join("tally.xlsx"),
+                            )?;
                             Ok(tally)
                         },
                         || {

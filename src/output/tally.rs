@@ -63,7 +63,7 @@ mod c {
     pub const REJECTED: usize = 13;
 }
 
-pub fn compute(run: &Run) -> Result<Tally> {
+pub fn compute(run: &Run, words: &crate::schema::TallyWords) -> Result<Tally> {
     // Villages by number: grouping on an integer key is what polars does fastest.
     let mut names: Vec<String> = Vec::new();
     let mut number: HashMap<String, u32> = HashMap::new();
@@ -177,7 +177,7 @@ pub fn compute(run: &Run) -> Result<Tally> {
     }
     rows.sort_by(|a, b| a.village.cmp(&b.village));
     let mut total = TallyRow {
-        village: "合计".into(),
+        village: words.total.clone(),
         counts: [0; N],
     };
     for r in &rows {
@@ -188,25 +188,7 @@ pub fn compute(run: &Run) -> Result<Tally> {
     Ok(Tally { rows, total })
 }
 
-const LABELS_ZH: [&str; 15] = [
-    "村（社区）",
-    "排查房屋数",
-    "经营性",
-    "未发现安全隐患",
-    "存在一定安全隐患",
-    "存在严重安全隐患",
-    "隐患数",
-    "待整治",
-    "整治中",
-    "已整治",
-    "已销号",
-    "建议销号（录入错误）",
-    "疑似录入错误",
-    "建议销号（整治完成）",
-    "退回（有错误）",
-];
-
-pub fn write_xlsx(t: &Tally, path: &Path) -> Result<()> {
+pub fn write_xlsx(t: &Tally, words: &crate::schema::TallyWords, path: &Path) -> Result<()> {
     let mut wb = Workbook::new();
     let head = Format::new()
         .set_bold()
@@ -214,11 +196,17 @@ pub fn write_xlsx(t: &Tally, path: &Path) -> Result<()> {
         .set_border(rust_xlsxwriter::FormatBorder::Thin);
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet();
-    ws.set_name("统计")?;
+    let sheet = words.sheet.as_str();
+    ws.set_name(sheet)?;
     let head = head
         .set_text_wrap()
         .set_align(rust_xlsxwriter::FormatAlign::Center);
-    for (i, l) in LABELS_ZH.iter().enumerate() {
+    // Each column's label from the schema (its key when the schema has none).
+    let labels: Vec<&str> = TALLY_HEADER
+        .iter()
+        .map(|k| words.labels.get(*k).map(String::as_str).unwrap_or(k))
+        .collect();
+    for (i, l) in labels.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *l, &head)?;
         // Wide enough for the label on two lines (CJK characters count double).
         let w = (super::text_width(l) / 2.0 + 4.0).max(9.0);
@@ -251,13 +239,13 @@ pub fn write_xlsx(t: &Tally, path: &Path) -> Result<()> {
             let colk = k as u16 + 1;
             chart
                 .add_series()
-                .set_categories(("统计", 1, 0, n, 0))
-                .set_values(("统计", 1, colk, n, colk))
-                .set_name(("统计", 0, colk));
+                .set_categories((sheet, 1, 0, n, 0))
+                .set_values((sheet, 1, colk, n, colk))
+                .set_name((sheet, 0, colk));
         }
-        chart.title().set_name("各村房屋初步判定情况");
-        chart.x_axis().set_name("村（社区）");
-        chart.y_axis().set_name("栋数");
+        chart.title().set_name(&words.chart_title);
+        chart.x_axis().set_name(&words.chart_x);
+        chart.y_axis().set_name(&words.chart_y);
         chart.set_width(900).set_height(420);
         let at = n + 3;
         ws.set_page_breaks(&[at])?;

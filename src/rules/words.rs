@@ -12,6 +12,7 @@ pub struct Words {
     fields: HashMap<String, (String, String)>,
     rules: HashMap<String, String>,
     reasons: HashMap<String, String>,
+    total: String,
 }
 
 impl Words {
@@ -47,6 +48,7 @@ impl Words {
             fields,
             rules,
             reasons,
+            total: schemas.lexicon.tally.total.clone(),
         }
     }
 
@@ -76,6 +78,11 @@ impl Words {
             .get(r.as_str())
             .map(String::as_str)
             .unwrap_or(r.as_str())
+    }
+
+    /// The name of a total row (合计).
+    pub fn total(&self) -> &str {
+        &self.total
     }
 
     /// "C009 身份证号被存成数字".

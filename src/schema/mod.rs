@@ -388,6 +388,8 @@ pub struct Lexicon {
     /// The provenance columns cleaned.xlsx writes after the fields (file, sheet, row).
     #[validate(length(equal = 3))]
     pub provenance_labels: Vec<String>,
+    /// The tally's words.
+    pub tally: TallyWords,
     #[validate(length(min = 1))]
     pub list_separators: Vec<String>,
     /// Sheets that never hold data (the template's 填表说明 and 选项, an annotated copy's
@@ -616,6 +618,19 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
             };
         }
     }
+}
+
+/// The tally's words: the label of each tally.csv column (by its key), the total row, the
+/// sheet and the chart of tally.xlsx.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyWords {
+    pub total: String,
+    pub sheet: String,
+    pub chart_title: String,
+    pub chart_x: String,
+    pub chart_y: String,
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// One field's additions in an overlay file (a reviewed learned.toml).
