@@ -641,7 +641,12 @@ fn unrecognised_rows(
 
 /// The most common village named by a file's rows, else one inferred from its hazards'
 /// and reviews' buildings, else from its name.
-fn file_villages(files: &[FileOut], tables: &[Vec<Record>; 3], ix: Option<&Idx>) -> Vec<String> {
+fn file_villages(
+    files: &[FileOut],
+    tables: &[Vec<Record>; 3],
+    ix: Option<&Idx>,
+    lex: &crate::schema::Lexicon,
+) -> Vec<String> {
     // One pass over the records: villages named per file, then per file through the
     // buildings its hazards and reviews name.
     let mut named: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
@@ -664,7 +669,17 @@ fn file_villages(files: &[FileOut], tables: &[Vec<Record>; 3], ix: Option<&Idx>)
             }
         }
     }
-    let name_re = regex::Regex::new(r"([\p{Han}]{1,6}?(?:村|社区))").expect("static regex");
+    // A village's name in a file name: a few Han characters ending with a village suffix.
+    let suffixes: Vec<String> = lex
+        .village_suffixes
+        .iter()
+        .map(|s| regex::escape(s))
+        .collect();
+    let name_re = (!suffixes.is_empty())
+        .then(|| {
+            regex::Regex::new(&format!(r"([\p{{Han}}]{{1,6}}?(?:{}))", suffixes.join("|"))).ok()
+        })
+        .flatten();
     let most = |m: &HashMap<&str, usize>| {
         m.iter()
             .max_by_key(|(v, n)| (**n, std::cmp::Reverse(**v)))
@@ -682,9 +697,10 @@ fn file_villages(files: &[FileOut], tables: &[Vec<Record>; 3], ix: Option<&Idx>)
                         .map(|s| s.to_string_lossy().to_string())
                         .unwrap_or_default();
                     name_re
-                        .captures(&stem)
+                        .as_ref()
+                        .and_then(|re| re.captures(&stem))
                         .map(|c| c[1].to_string())
-                        .unwrap_or_else(|| "未识别村".to_string())
+                        .unwrap_or_else(|| lex.unknown_village.clone())
                 })
         })
         .collect()
@@ -840,7 +856,7 @@ where
         },
         || {
             rayon::join(
-                || file_villages(&outs, &tables, idx.as_ref()),
+                || file_villages(&outs, &tables, idx.as_ref(), &opts.schemas.lexicon),
                 || {
                     // File-level findings (no sheet) first, then sheets as the workbook orders them.
                     let mut order: HashMap<(&str, &str), usize> = HashMap::new();

@@ -221,7 +221,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         file_idx
             .get(f.file.as_str())
             .map(|&i| run.village_of_file[i].clone())
-            .unwrap_or_else(|| "未识别村".into())
+            .unwrap_or_else(|| words.unknown_village().to_string())
     };
     // Per village: files, rows, errors, warnings, rule counts.
     let mut by_v: BTreeMap<String, VillageStats> = BTreeMap::new();

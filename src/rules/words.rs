@@ -13,6 +13,7 @@ pub struct Words {
     rules: HashMap<String, String>,
     reasons: HashMap<String, String>,
     total: String,
+    unknown_village: String,
 }
 
 impl Words {
@@ -49,6 +50,7 @@ impl Words {
             rules,
             reasons,
             total: schemas.lexicon.tally.total.clone(),
+            unknown_village: schemas.lexicon.unknown_village.clone(),
         }
     }
 
@@ -78,6 +80,11 @@ impl Words {
             .get(r.as_str())
             .map(String::as_str)
             .unwrap_or(r.as_str())
+    }
+
+    /// What a file whose village cannot be told is listed under.
+    pub fn unknown_village(&self) -> &str {
+        &self.unknown_village
     }
 
     /// The name of a total row (合计).

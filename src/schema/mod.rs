@@ -390,6 +390,11 @@ pub struct Lexicon {
     pub provenance_labels: Vec<String>,
     /// The tally's words.
     pub tally: TallyWords,
+    /// What a village's name ends with (to find it in a file name).
+    pub village_suffixes: Vec<String>,
+    /// What a file whose village cannot be told is listed under.
+    #[validate(length(min = 1))]
+    pub unknown_village: String,
     #[validate(length(min = 1))]
     pub list_separators: Vec<String>,
     /// Sheets that never hold data (the template's 填表说明 and 选项, an annotated copy's
