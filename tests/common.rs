@@ -124,6 +124,43 @@ pub fn building(code: &str, id: &str, judgement: &str) -> Vec<String> {
     .collect()
 }
 
+/// A hazard row (H_HEAD's columns) of this building, level, status and person responsible.
+pub fn hazard(code: &str, building: &str, level: &str, status: &str, resp: &str) -> Vec<String> {
+    [
+        code,
+        building,
+        "消防安全",
+        "杂物",
+        level,
+        "2022-06-02",
+        "维修加固",
+        resp,
+        "2022-07-01",
+        status,
+        "",
+        "",
+        "",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// A worksheet named 房屋信息 holding B_HEAD and one building row.
+pub fn one_building_sheet(wb: &mut rust_xlsxwriter::Workbook) {
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in building("YH450103000000001", IDS[0], "未发现安全隐患")
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, v).unwrap();
+    }
+}
+
 /// Valid ID numbers (GB 11643 check digits).
 pub const IDS: [&str; 6] = [
     "450103196708158643",

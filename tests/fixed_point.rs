@@ -75,26 +75,8 @@ fn hazards_and_reviews_of_a_rejected_building_and_a_judgement_without_its_hazard
             building("YH450103000000003", IDS[2], "存在一定安全隐患"),
         ],
     );
-    let hazard = |code: &str, b: &str, level: &str, resp: &str| -> Vec<String> {
-        [
-            code,
-            b,
-            "消防安全",
-            "杂物",
-            level,
-            "2022-06-02",
-            "维修加固",
-            resp,
-            "2022-07-01",
-            "整治中",
-            "",
-            "",
-            "",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
-    };
+    let hazard =
+        |code: &str, b: &str, level: &str, resp: &str| hazard(code, b, level, "整治中", resp);
     write_table(
         &dir.join("隐患.csv"),
         &H_HEAD,

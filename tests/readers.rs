@@ -80,17 +80,7 @@ fn a_chart_sheet_is_passed_over_with_a_note_and_the_data_read() {
     let dir = t.path().join("in");
     std::fs::create_dir(&dir).unwrap();
     let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("房屋信息").unwrap();
-    for (c, h) in B_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (c, v) in building("YH450103000000001", IDS[0], "未发现安全隐患")
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(1, c as u16, v).unwrap();
-    }
+    one_building_sheet(&mut wb);
     let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
     chart.add_series().set_values("房屋信息!$K$2:$K$2");
     let cs = wb.add_chartsheet();
@@ -208,17 +198,7 @@ fn a_workbook_with_an_excel_4_macro_sheet_has_its_data_read() {
     std::fs::create_dir(&dir).unwrap();
     let plain = t.path().join("plain.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("房屋信息").unwrap();
-    for (c, h) in B_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (c, v) in building("YH450103000000001", IDS[0], "未发现安全隐患")
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(1, c as u16, v).unwrap();
-    }
+    one_building_sheet(&mut wb);
     wb.add_worksheet().set_name("宏1").unwrap();
     wb.save(&plain).unwrap();
     // Make the second sheet an Excel 4.0 macro sheet, as Excel stores one in an .xlsm.

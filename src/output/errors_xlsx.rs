@@ -166,20 +166,11 @@ pub fn write_findings(
         ws.write_string_with_format(r, 3, f.cell(), top)?;
         ws.write_string_with_format(r, 4, words.field(&f.field, lang), top)?;
         ws.write_string_with_format(r, 5, super::fit(&f.value), &st.wrap)?;
-        let (sev, fmt) = match f.severity {
-            Severity::Error => ("错误", &st.error),
-            Severity::Warning => ("警告", &st.warning),
+        let fmt = match f.severity {
+            Severity::Error => &st.error,
+            Severity::Warning => &st.warning,
         };
-        ws.write_string_with_format(
-            r,
-            6,
-            if lang == Lang::En {
-                f.severity.as_str()
-            } else {
-                sev
-            },
-            fmt,
-        )?;
+        ws.write_string_with_format(r, 6, severity_word(f, lang), fmt)?;
         ws.write_string_with_format(r, 7, rule, &st.wrap)?;
         ws.write_string_with_format(r, 8, super::fit(f.message(lang)), &st.wrap)?;
         ws.write_string_with_format(r, 9, super::fit(f.suggestion(lang)), &st.wrap)?;

@@ -116,15 +116,9 @@ pub fn read<R: BufRead>(src: R, rel: &str, limits: &Limits) -> Result<Book, Find
             Event::GeneralRef(r) if comment == 0 => {
                 if let Some((_, s)) = data.as_mut() {
                     let name = r.decode().map_err(|e| bad(&e))?;
-                    let ch = match name.as_ref() {
-                        "lt" => Some('<'),
-                        "gt" => Some('>'),
-                        "amp" => Some('&'),
-                        "quot" => Some('"'),
-                        "apos" => Some('\''),
-                        _ => r.resolve_char_ref().ok().flatten(),
-                    };
-                    if let Some(c) = ch {
+                    if let Some(t) = quick_xml::escape::resolve_predefined_entity(&name) {
+                        s.push_str(t);
+                    } else if let Ok(Some(c)) = r.resolve_char_ref() {
                         s.push(c);
                     }
                 }

@@ -234,6 +234,8 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         })
         .collect::<Result<_>>()?;
     sheets.sort_by(|a, b| a.1.cmp(&b.1));
+    // Each marked sheet's relationships, read once: checked here, extended below.
+    let mut sheet_rels: HashMap<String, Vec<u8>> = HashMap::new();
     for (_, p) in &sheets {
         if !names.contains(p) {
             bail!("no part {p}");
@@ -243,6 +245,7 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
             if text.contains("/comments\"") || text.contains("/vmlDrawing\"") {
                 bail!("the sheet {p} has notes already");
             }
+            sheet_rels.insert(p.clone(), rels);
         }
     }
     let mut new = NewStyles {
@@ -281,7 +284,7 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         z.start_file(vml.as_str(), opts)?;
         z.write_all(vml_xml(marks, n).as_bytes())?;
         let rels_name = rels_of(p);
-        let old = part(&mut zip, &rels_name).ok();
+        let old = sheet_rels.remove(p.as_str());
         let depth = p.matches('/').count();
         let up = "../".repeat(depth.saturating_sub(1));
         let rels = add_rels(

@@ -55,7 +55,6 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
     let mut drawing_done = false;
     let mut declared = false;
     let mut depth = 0usize;
-    let cell = empty_cell;
     // Emit whole rows of marks before row `before` (exclusive).
     let flush_rows = |w: &mut quick_xml::Writer<W>,
                       todo: &mut BTreeMap<u32, Vec<(u32, Severity)>>,
@@ -73,7 +72,7 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
             w.write_event(Event::Start(e))?;
             for (c, sev) in cells {
                 let s = styles.marked(0, sev);
-                cell(w, rr, c, s)?;
+                empty_cell(w, rr, c, s)?;
             }
             w.write_event(Event::End(BytesEnd::new("row")))?;
         }
@@ -94,20 +93,12 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
                         w.write_event(Event::Start(e))?;
                     }
                     b"row" if in_data => {
-                        let n = attr(&e, b"r")
-                            .and_then(|v| v.trim().parse::<u32>().ok())
-                            .and_then(|v| v.checked_sub(1))
-                            .unwrap_or(next_row);
+                        let (n, st) = row_of(&e, next_row);
                         flush_rows(&mut w, &mut todo, styles, Some(n))?;
                         row = Some(n);
                         next_row = n + 1;
                         next_col = 0;
-                        row_style = match attr(&e, b"customFormat").as_deref() {
-                            Some("1") | Some("true") => {
-                                attr(&e, b"s").and_then(|v| v.parse().ok()).unwrap_or(0)
-                            }
-                            _ => 0,
-                        };
+                        row_style = st;
                         w.write_event(Event::Start(e))?;
                     }
                     b"c" if in_data && row.is_some() => {
@@ -137,18 +128,15 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
                     w.write_event(Event::End(BytesEnd::new("sheetData")))?;
                 }
                 b"row" if in_data => {
-                    let n = attr(&e, b"r")
-                        .and_then(|v| v.trim().parse::<u32>().ok())
-                        .and_then(|v| v.checked_sub(1))
-                        .unwrap_or(next_row);
+                    let (n, st) = row_of(&e, next_row);
                     flush_rows(&mut w, &mut todo, styles, Some(n))?;
                     next_row = n + 1;
                     match todo.remove(&n) {
                         Some(cells) => {
                             w.write_event(Event::Start(e.to_owned()))?;
                             for (c, sev) in cells {
-                                let s = styles.marked(0, sev);
-                                cell(&mut w, n, c, s)?;
+                                let s = styles.marked(st, sev);
+                                empty_cell(&mut w, n, c, s)?;
                             }
                             w.write_event(Event::End(BytesEnd::new("row")))?;
                         }
@@ -186,7 +174,7 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
                         if let Some(rr) = row.take() {
                             for (c, sev) in todo.remove(&rr).unwrap_or_default() {
                                 let s = styles.marked(row_style, sev);
-                                cell(&mut w, rr, c, s)?;
+                                empty_cell(&mut w, rr, c, s)?;
                             }
                         }
                         w.write_event(Event::End(e))?;
@@ -212,6 +200,20 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
     }
     w.into_inner().flush()?;
     Ok(())
+}
+
+/// A `<row>`'s 0-based index (its `r`, or the one after the last) and the style its own
+/// cells take when they have none (the row's, when it sets one).
+fn row_of(e: &BytesStart<'_>, next_row: u32) -> (u32, usize) {
+    let n = attr(e, b"r")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .and_then(|v| v.checked_sub(1))
+        .unwrap_or(next_row);
+    let style = match attr(e, b"customFormat").as_deref() {
+        Some("1") | Some("true") => attr(e, b"s").and_then(|v| v.parse().ok()).unwrap_or(0),
+        _ => 0,
+    };
+    (n, style)
 }
 
 /// A marked cell the village left empty: its style, and an empty text so that a
