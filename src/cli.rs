@@ -16,6 +16,10 @@ pub struct Cli {
     /// Use the schemas in this folder instead of the shipped ones
     #[arg(long, global = true, value_name = "DIR")]
     pub schemas: Option<PathBuf>,
+    /// Which campaign's ledgers: selfbuilt (自建房, the default), gongmao (工贸企业) or any
+    /// campaign folder of --schemas, by its folder, key or name
+    #[arg(long, global = true, value_name = "NAME")]
+    pub campaign: Option<String>,
     /// Header wordings and enum forms to add to the schemas: a learned.toml that a run
     /// wrote, reviewed (repeatable; later files add to earlier ones)
     #[arg(long, global = true, value_name = "FILE")]
@@ -179,9 +183,9 @@ pub struct TemplateArgs {
     /// Village name for the titles
     #[arg(long)]
     pub village: Option<String>,
-    /// Tables to include, comma-separated
-    #[arg(long, default_value = "buildings,hazards,reviews")]
-    pub tables: String,
+    /// Tables to include, comma-separated (default: every table of the campaign)
+    #[arg(long)]
+    pub tables: Option<String>,
 }
 
 #[derive(Debug, Args)]

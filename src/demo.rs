@@ -792,7 +792,7 @@ pub fn write_plain(path: &Path, seed: u64, n: usize) -> Result<()> {
     ws.set_name("房屋信息")?;
     let schemas = crate::schema::Schemas::shipped()?;
     let labels: Vec<&str> = schemas
-        .table(crate::schema::TableKind::Buildings)
+        .table(schemas.campaign.main())
         .fields
         .iter()
         .map(|f| f.label.as_str())

@@ -23,6 +23,7 @@ pub mod recognise;
 pub mod rules;
 pub mod schema;
 pub mod serial;
+pub mod tally;
 pub mod template;
 pub mod text;
 pub mod timing;

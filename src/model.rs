@@ -9,13 +9,12 @@ use crate::cells::Val;
 use crate::finding::{Change, ChangeLog, Finding};
 use crate::read::{Grid, InputFile};
 use crate::recognise::{Column, Skipped};
-use crate::schema::roles::Idx;
-use crate::schema::TableKind;
+use crate::schema::TableId;
 
 /// One data row of one table, with canonical values per schema field.
 #[derive(Debug, Clone)]
 pub struct Record {
-    pub table: TableKind,
+    pub table: TableId,
     /// Index of the input file in the run.
     pub file: usize,
     /// Shared by every record of the sheet.
@@ -40,13 +39,35 @@ impl Record {
     pub fn text(&self, i: usize) -> &str {
         self.vals[i].as_str().unwrap_or("")
     }
+
+    /// Whether a schema condition holds on this row of table `t`: the field's canonical
+    /// value is (not) one of `in`, or (not) present. None when the field is missing or its
+    /// cell had an error.
+    pub fn holds(&self, t: &crate::schema::TableSchema, c: &crate::schema::Cond) -> Option<bool> {
+        let i = t.field_index(&c.field)?;
+        if self.bad[i] {
+            return None;
+        }
+        let v = &self.vals[i];
+        let mut ok = true;
+        if !c.is_in.is_empty() {
+            ok &= c.is_in.iter().any(|x| v.matches(x));
+        }
+        if !c.not_in.is_empty() {
+            ok &= !c.not_in.iter().any(|x| v.matches(x));
+        }
+        if let Some(p) = c.present {
+            ok &= p != v.is_empty();
+        }
+        Some(ok)
+    }
 }
 
 /// What one sheet turned out to be.
 #[derive(Debug, Clone)]
 pub struct SheetInfo {
     pub name: String,
-    pub table: Option<TableKind>,
+    pub table: Option<TableId>,
     pub header: Option<(u32, u32)>,
     pub data_rows: usize,
     pub columns: Vec<Column>,
@@ -62,9 +83,10 @@ pub struct FileOut {
     pub sheets: Vec<SheetInfo>,
     pub findings: Vec<Finding>,
     pub changes: ChangeLog,
-    pub records: [Vec<Record>; 3],
+    /// Records per table, in the campaign's order.
+    pub records: Vec<Vec<Record>>,
     /// Rows read per table.
-    pub rows_read: [usize; 3],
+    pub rows_read: Vec<usize>,
     /// Non-empty rows of sheets that hold content but no recognised table: each is
     /// rejected with an S007 finding (see `unrecognised_rows`).
     pub rows_unrecognised: usize,
@@ -75,12 +97,14 @@ pub struct Run {
     pub files: Vec<FileOut>,
     pub rel: Vec<String>,
     pub village_of_file: Vec<String>,
-    pub tables: [Vec<Record>; 3],
+    /// Records per table, in the campaign's order.
+    pub tables: Vec<Vec<Record>>,
     pub findings: Vec<Finding>,
     /// The audit trail, file by file in input order (see `changes()`).
     pub changes: Vec<ChangeLog>,
     pub proposals: Vec<Proposal>,
-    pub idx: Option<Idx>,
+    /// The tally, per village (computed before any output is written).
+    pub tally: Tally,
     pub seconds: f64,
 }
 
@@ -98,38 +122,45 @@ impl Run {
     pub fn change_count(&self) -> usize {
         self.changes.iter().map(ChangeLog::len).sum()
     }
-    pub fn table(&self, t: TableKind) -> &[Record] {
+    pub fn table(&self, t: TableId) -> &[Record] {
         &self.tables[t.index()]
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    Misentry,
-    SuspectedMisentry,
-    Rectified,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Misentry => "misentry",
-            Reason::SuspectedMisentry => "suspected_misentry",
-            Reason::Rectified => "rectified",
-        }
     }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Proposal {
-    pub reason: Reason,
-    pub building_code: String,
-    pub hazard_code: String,
+    /// The campaign's write-off reason (`[[writeoffs]] reason`).
+    pub reason: String,
+    /// Its place in the campaign's `writeoffs` (the order reasons are listed and counted in).
+    #[serde(skip)]
+    pub rule: usize,
+    /// The table of the row it is about.
+    #[serde(skip)]
+    pub table: crate::schema::TableId,
+    /// The identity of the main row (the row itself, or the one it refers to).
+    pub main_code: String,
+    /// The row's own identity when it is not a main row.
+    pub item_code: String,
     pub village: String,
     pub file: usize,
     pub sheet: String,
-    /// 0-based row of the building (misentry, suspected) or hazard (rectified).
+    /// 0-based row of the row it is about.
     pub row: u32,
     pub evidence: String,
+}
+
+/// One tally line: a village (or the total) and a count per column of the campaign's tally.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct TallyRow {
+    pub village: String,
+    pub counts: Vec<i64>,
+}
+
+/// The tally of a run: its column keys, a row per village and the total.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Tally {
+    /// The campaign's tally column keys, in order.
+    pub keys: Vec<String>,
+    pub rows: Vec<TallyRow>,
+    pub total: TallyRow,
 }

@@ -15,7 +15,7 @@ use crate::finding::{ChangeLog, Finding, Severity};
 use crate::model::Record;
 use crate::read::{self, Grid, GridRow, InputFile, Limits, Raw};
 use crate::recognise::{self, Outcome, Skipped};
-use crate::rules::cross::{self, Idx, Tables};
+use crate::rules::cross::{self, Tables};
 use crate::rules::row::{check_row, Place};
 use crate::schema::Schemas;
 use crate::writeoff;
@@ -412,8 +412,8 @@ fn process_pieces(
         sheets: Vec::new(),
         findings: Vec::new(),
         changes: ChangeLog::default(),
-        records: [Vec::new(), Vec::new(), Vec::new()],
-        rows_read: [0; 3],
+        records: vec![Vec::new(); opts.schemas.tables.len()],
+        rows_read: vec![0; opts.schemas.tables.len()],
         rows_unrecognised: 0,
     };
     let rel = input.rel.as_str();
@@ -643,27 +643,35 @@ fn unrecognised_rows(
 /// and reviews' buildings, else from its name.
 fn file_villages(
     files: &[FileOut],
-    tables: &[Vec<Record>; 3],
-    ix: Option<&Idx>,
-    lex: &crate::schema::Lexicon,
+    tables: &[Vec<Record>],
+    schemas: &crate::schema::Schemas,
 ) -> Vec<String> {
+    let lex = &schemas.lexicon;
+    let c = &schemas.campaign;
     // One pass over the records: villages named per file, then per file through the
-    // buildings its hazards and reviews name.
+    // main rows the other tables' rows refer to.
     let mut named: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
     let mut via: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
-    if let Some(ix) = ix {
+    let main = c.main();
+    let ms = schemas.table(main);
+    let id = ms.table.identity.first().and_then(|k| ms.field_index(k));
+    if let Some(vf) = ms.field_index(&c.campaign.village) {
         let mut code_village: HashMap<&str, &str> = HashMap::new();
-        for b in &tables[0] {
-            if let Some(v) = b.vals[ix.b_village].as_str() {
+        for b in &tables[main.index()] {
+            if let Some(v) = b.vals[vf].as_str() {
                 *named[b.file].entry(v).or_default() += 1;
-                if let Some(c) = b.vals[ix.b_code].as_str() {
-                    code_village.insert(c, v);
+                if let Some(code) = id.and_then(|i| b.vals[i].as_str()) {
+                    code_village.insert(code, v);
                 }
             }
         }
-        for (t, k) in [(1, ix.h_building), (2, ix.r_building)] {
-            for r in &tables[t] {
-                if let Some(v) = r.vals[k].as_str().and_then(|c| code_village.get(c)) {
+        for t in schemas.ids().filter(|t| *t != main) {
+            let Some(rx) = c.to_main(t) else { continue };
+            for r in &tables[t.index()] {
+                if let Some(v) = r.vals[rx.child_field]
+                    .as_str()
+                    .and_then(|c| code_village.get(c))
+                {
                     *via[r.file].entry(v).or_default() += 1;
                 }
             }
@@ -761,8 +769,8 @@ where
                             "send this file to the maintainers; other files are unaffected",
                         )],
                     changes: ChangeLog::default(),
-                    records: [Vec::new(), Vec::new(), Vec::new()],
-                    rows_read: [0; 3],
+                    records: vec![Vec::new(); opts.schemas.tables.len()],
+                    rows_read: vec![0; opts.schemas.tables.len()],
                     rows_unrecognised: 0,
                 }
             })
@@ -775,8 +783,9 @@ where
     let rel: Vec<String> = outs.iter().map(|f| f.input.rel.clone()).collect();
     // One table of each kind across files, sized once (no copying as they grow). The
     // audit trail stays in per-file pieces: it can be millions of entries.
-    let mut tables: [Vec<Record>; 3] =
-        std::array::from_fn(|t| Vec::with_capacity(outs.iter().map(|f| f.records[t].len()).sum()));
+    let mut tables: Vec<Vec<Record>> = (0..opts.schemas.tables.len())
+        .map(|t| Vec::with_capacity(outs.iter().map(|f| f.records[t].len()).sum()))
+        .collect();
     let mut findings = std::mem::take(&mut pre_findings);
     findings.reserve(outs.iter().map(|f| f.findings.len()).sum());
     let mut changes = Vec::with_capacity(outs.len());
@@ -787,18 +796,13 @@ where
         findings.append(&mut f.findings);
         changes.push(std::mem::take(&mut f.changes));
     }
-    let idx = Idx::new(&opts.schemas);
-    if let Some(ix) = &idx {
-        let t = Tables {
-            buildings: &tables[0],
-            hazards: &tables[1],
-            reviews: &tables[2],
+    findings.extend(crate::timing::timed("cross-table checks", || {
+        cross::check(&Tables {
+            tables: &tables,
             files: &rel,
-        };
-        findings.extend(crate::timing::timed("cross-table checks", || {
-            cross::check(&t, ix)
-        }));
-    }
+            schemas: &opts.schemas,
+        })
+    }));
     // Reject every row with an error finding.
     let rel_idx: HashMap<&str, usize> = rel
         .iter()
@@ -818,7 +822,7 @@ where
         }
     }
     // Rows standing on a rejected row are held back with it, until nothing changes.
-    if let Some(ix) = &idx {
+    {
         let mut first: HashMap<(usize, &str, u32), &Finding> = HashMap::new();
         for f in findings.iter().filter(|f| f.is_error()) {
             if let (Some(&file), Some(row)) = (rel_idx.get(f.file.as_str()), f.row) {
@@ -834,29 +838,23 @@ where
             // Its errors were only counted in a flood summary.
             None => "该行有错误".to_string(),
         };
-        let held = cross::hold_back(&mut tables, ix, &rel, &problems);
+        let held = cross::hold_back(&mut tables, &opts.schemas, &rel, &problems);
         findings.extend(held);
     }
     // Write-off proposals, each file's village and the findings' order are independent.
     let (proposals, (village_of_file, ())) = rayon::join(
-        || match &idx {
-            Some(ix) => crate::timing::timed("write-off proposals", || {
-                writeoff::propose(
-                    &Tables {
-                        buildings: &tables[0],
-                        hazards: &tables[1],
-                        reviews: &tables[2],
-                        files: &rel,
-                    },
-                    ix,
-                    &opts.schemas,
-                )
-            }),
-            None => Vec::new(),
+        || {
+            crate::timing::timed("write-off proposals", || {
+                writeoff::propose(&Tables {
+                    tables: &tables,
+                    files: &rel,
+                    schemas: &opts.schemas,
+                })
+            })
         },
         || {
             rayon::join(
-                || file_villages(&outs, &tables, idx.as_ref(), &opts.schemas.lexicon),
+                || file_villages(&outs, &tables, &opts.schemas),
                 || {
                     // File-level findings (no sheet) first, then sheets as the workbook orders them.
                     let mut order: HashMap<(&str, &str), usize> = HashMap::new();
@@ -873,6 +871,21 @@ where
             )
         },
     );
+    // The tally is a stage of its own, before any output.
+    let tally = crate::timing::timed("tally", || {
+        crate::tally::compute(&opts.schemas, &tables, &proposals, &village_of_file)
+    })
+    .unwrap_or_else(|_| crate::model::Tally {
+        keys: opts
+            .schemas
+            .campaign
+            .tally
+            .columns
+            .iter()
+            .map(|c| c.key.clone())
+            .collect(),
+        ..Default::default()
+    });
     Run {
         files: outs,
         rel,
@@ -881,7 +894,7 @@ where
         findings,
         changes,
         proposals,
-        idx,
+        tally,
         seconds: t0.elapsed().as_secs_f64(),
     }
 }
@@ -911,7 +924,7 @@ pub fn sort_findings(f: &mut [Finding], sheet_order: &HashMap<(&str, &str), usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::TableKind;
+    use crate::schema::test_tables as T;
 
     fn opts() -> Options {
         Options {
@@ -1112,7 +1125,7 @@ mod tests {
         assert_eq!(f9[0].file, "boom.csv");
         assert!(f9[0].message_zh.contains("simulated defect"));
         assert_eq!(
-            run.table(TableKind::Buildings).len(),
+            run.table(T::Buildings).len(),
             1,
             "the other file's row is still read"
         );

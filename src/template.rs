@@ -15,7 +15,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::output::names::{sheet_name, Unique};
-use crate::schema::{Field, FieldType, Schemas, TableKind, TableSchema};
+use crate::schema::{Field, FieldType, Schemas, TableId, TableSchema};
 
 /// Rows of the data area that carry formats and validations.
 pub const TEMPLATE_ROWS: u32 = 1000;
@@ -26,13 +26,14 @@ pub const INLINE_LIST_MAX: usize = 8;
 /// Name of the hidden sheet holding long lists.
 pub const LIST_SHEET: &str = "选项";
 
-/// Titles of the table sheets.
-pub fn title(t: TableKind, village: &str) -> String {
-    let v = if village.is_empty() { "XX村" } else { village };
-    match t {
-        TableKind::Buildings => format!("{v}经营性自建房安全隐患排查信息表"),
-        TableKind::Hazards => format!("{v}自建房安全隐患整治台账"),
-        TableKind::Reviews => format!("{v}自建房“回头看”复核情况表"),
+/// The title above a table sheet: the schema's `title` with `{village}` filled (the
+/// village's name, or a placeholder for it), else the table's label.
+pub fn title(t: &TableSchema, village: &str) -> String {
+    let v = if village.is_empty() { "XX" } else { village };
+    if t.table.title.is_empty() {
+        format!("{v} {}", t.table.label)
+    } else {
+        t.table.title.replace("{village}", v)
     }
 }
 
@@ -194,7 +195,7 @@ fn validation(
 /// Write the template for some tables.
 pub fn write(
     schemas: &Schemas,
-    tables: &[TableKind],
+    tables: &[TableId],
     village: &str,
     today: NaiveDate,
     path: &Path,
@@ -240,7 +241,14 @@ pub fn write(
         let ws: &mut Worksheet = wb.add_worksheet();
         ws.set_name(sheet_name(&s.table.label, &mut used))?;
         let n = s.fields.len() as u16;
-        ws.merge_range(0, 0, 0, n - 1, &title(t, village), &bold_title)?;
+        ws.merge_range(
+            0,
+            0,
+            0,
+            n - 1,
+            &title(schemas.table(t), village),
+            &bold_title,
+        )?;
         ws.set_row_height(0, 28)?;
         let unit = if village.is_empty() {
             "        ".to_string()
@@ -350,7 +358,7 @@ mod tests {
     #[test]
     fn allowed_texts_follow_the_schema() {
         let s = Schemas::shipped().unwrap();
-        let b = s.table(TableKind::Buildings);
+        let b = s.table(s.id("buildings").unwrap());
         assert_eq!(allowed_text(b.field("floors").unwrap()), "1–30");
         assert_eq!(
             allowed_text(b.field("area").unwrap()),

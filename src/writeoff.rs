@@ -1,28 +1,30 @@
-//! Write-off (销号) proposals, SPEC §5. The tool never changes a recorded judgement; it
-//! proposes `misentry` (latest 回头看 review says 未发现安全隐患), `suspected_misentry` (a
-//! hazard judgement with no hazard row and no review) and `rectified` (a hazard 已整治
-//! with a done date, not yet 已销号), each with evidence a clerk can paste.
+//! Write-off (销号) proposals, SPEC §5, as the campaign declares them (`[[writeoffs]]`).
+//! The tool never changes a recorded value; it proposes, for each accepted row, the first
+//! reason of its table that fits — its conditions hold, the latest row referring to it
+//! meets `latest`, no row of `none_of` names it — with the evidence sentence a clerk
+//! pastes, filled from the row (and that latest row).
 
 use std::collections::HashMap;
 
 use rayon::prelude::*;
 
 use crate::model::Record;
-use crate::rules::cross::{Idx, Tables};
-use crate::schema::{Schemas, TableKind, TableSchema};
+use crate::rules::cross::Tables;
+use crate::schema::campaign::WriteoffRule;
+use crate::schema::TableSchema;
 
-pub use crate::model::{Proposal, Reason};
+pub use crate::model::Proposal;
 
-/// The latest accepted review of each building code: latest date, then the later row read.
-pub fn latest_reviews<'a>(reviews: &'a [Record], ix: &Idx) -> HashMap<&'a str, &'a Record> {
+/// The latest accepted child row of each parent code through a reference: latest `by`
+/// date, then the later row read.
+fn latest_rows(rows: &[Record], code: usize, by: usize) -> HashMap<&str, &Record> {
     let mut m: HashMap<&str, &Record> = HashMap::new();
-    for r in reviews.iter().filter(|r| !r.rejected) {
-        let (Some(c), Some(d)) = (r.vals[ix.r_building].as_str(), r.vals[ix.r_date].as_date())
-        else {
+    for r in rows.iter().filter(|r| !r.rejected) {
+        let (Some(c), Some(d)) = (r.vals[code].as_str(), r.vals[by].as_date()) else {
             continue;
         };
         match m.get(c) {
-            Some(prev) if prev.vals[ix.r_date].as_date().is_some_and(|p| p > d) => {}
+            Some(prev) if prev.vals[by].as_date().is_some_and(|p| p > d) => {}
             _ => {
                 m.insert(c, r);
             }
@@ -31,13 +33,13 @@ pub fn latest_reviews<'a>(reviews: &'a [Record], ix: &Idx) -> HashMap<&'a str, &
     m
 }
 
-/// A schema's evidence template filled from a row: `{field}` from `rec`, `{review.field}`
-/// from the review (see `schema::roles::WriteoffText`).
+/// A schema's evidence template filled from a row: `{field}` from `rec`, `{table.field}`
+/// from `other`, a row of that table.
 pub fn render(
     template: &str,
     rec: &Record,
     schema: &TableSchema,
-    review: Option<(&Record, &TableSchema)>,
+    other: Option<(&Record, &TableSchema)>,
 ) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
@@ -48,8 +50,8 @@ pub fn render(
             return out;
         };
         let name = &rest[i + 1..i + j];
-        let (r, s, key) = match (name.strip_prefix("review."), review) {
-            (Some(k), Some((r, s))) => (r, s, k),
+        let (r, s, key) = match (name.split_once('.'), other) {
+            (Some((t, k)), Some((r, s))) if s.table.key == t => (r, s, k),
             _ => (rec, schema, name),
         };
         if let Some(f) = s.field_index(key) {
@@ -61,115 +63,134 @@ pub fn render(
     out
 }
 
-pub fn propose(t: &Tables, ix: &Idx, schemas: &Schemas) -> Vec<Proposal> {
-    let (bs, hs, rs) = (
-        schemas.table(TableKind::Buildings),
-        schemas.table(TableKind::Hazards),
-        schemas.table(TableKind::Reviews),
-    );
-    let text = |s: &'_ TableSchema, reason: Reason| -> String {
-        s.writeoffs
-            .get(reason.as_str())
-            .map(|w| w.evidence.clone())
-            .unwrap_or_default()
-    };
-    let (t_mis, t_sus, t_rect) = (
-        text(bs, Reason::Misentry),
-        text(bs, Reason::SuspectedMisentry),
-        text(hs, Reason::Rectified),
-    );
-    let latest = latest_reviews(t.reviews, ix);
-    let mut has_hazard: HashMap<&str, usize> = HashMap::new();
-    for h in t.hazards {
-        if let Some(c) = h.vals[ix.h_building].as_str() {
-            *has_hazard.entry(c).or_default() += 1;
-        }
-    }
-    let mut has_review: HashMap<&str, usize> = HashMap::new();
-    for r in t.reviews {
-        if let Some(c) = r.vals[ix.r_building].as_str() {
-            *has_review.entry(c).or_default() += 1;
-        }
-    }
+/// What one write-off rule needs at hand: its latest rows and the codes `none_of` names.
+struct Ready<'a> {
+    rule: &'a WriteoffRule,
+    latest: Option<(HashMap<&'a str, &'a Record>, &'a TableSchema)>,
+    named: Vec<std::collections::HashSet<&'a str>>,
+}
+
+pub fn propose(t: &Tables) -> Vec<Proposal> {
+    let s = t.schemas;
+    let c = &s.campaign;
+    let refs = &c.references;
+    let main = c.main();
+    let ms = s.table(main);
+    let main_id = ms.table.identity.first().and_then(|k| ms.field_index(k));
+    let village = ms.field_index(&c.campaign.village);
     let mut village_of: HashMap<&str, &str> = HashMap::new();
-    for b in t.buildings.iter().filter(|b| !b.rejected) {
-        village_of.insert(b.text(ix.b_code), b.text(ix.b_village));
+    if let (Some(id), Some(v)) = (main_id, village) {
+        for b in t.tables[main.index()].iter().filter(|b| !b.rejected) {
+            village_of.insert(b.text(id), b.text(v));
+        }
     }
-    // Each building and each hazard is judged on its own: on every core.
-    let for_building = |b: &Record| -> Option<Proposal> {
-        let code = b.text(ix.b_code);
-        let j = b.vals[ix.b_judgement].display();
-        if j.is_empty() || j == ix.no_hazard {
-            return None;
-        }
-        // A proposal about this building row.
-        let proposal = |reason, evidence| Proposal {
-            reason,
-            building_code: code.to_string(),
-            hazard_code: String::new(),
-            village: b.text(ix.b_village).to_string(),
-            file: b.file,
-            sheet: b.sheet.to_string(),
-            row: b.row,
-            evidence,
-        };
-        if let Some(r) = latest.get(code) {
-            if r.vals[ix.r_judgement].display() == ix.review_no_hazard {
-                return Some(proposal(
-                    Reason::Misentry,
-                    render(&t_mis, b, bs, Some((r, rs))),
-                ));
-            }
-        }
-        if has_hazard.contains_key(code) || has_review.contains_key(code) {
-            return None;
-        }
-        Some(proposal(
-            Reason::SuspectedMisentry,
-            render(&t_sus, b, bs, None),
-        ))
-    };
-    let for_hazard = |h: &Record| -> Option<Proposal> {
-        let done = h.vals[ix.h_done].as_date();
-        if !h.vals[ix.h_status].matches(&ix.rectified)
-            || done.is_none()
-            || h.vals[ix.h_writeoff].matches(&ix.written_off)
-        {
-            return None;
-        }
-        let bcode = h.text(ix.h_building);
-        Some(Proposal {
-            reason: Reason::Rectified,
-            building_code: bcode.to_string(),
-            hazard_code: h.text(ix.h_code).to_string(),
-            village: village_of
-                .get(bcode)
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
-            file: h.file,
-            sheet: h.sheet.to_string(),
-            row: h.row,
-            evidence: render(&t_rect, h, hs, None),
+    let ready: Vec<Ready> = c
+        .writeoffs
+        .iter()
+        .map(|w| Ready {
+            rule: w,
+            latest: w.ix.latest.map(|(r, by)| {
+                let rx = refs[r].ix;
+                (
+                    latest_rows(&t.tables[rx.child.index()], rx.child_field, by),
+                    s.table(rx.child),
+                )
+            }),
+            named: w
+                .ix
+                .none_of
+                .iter()
+                .map(|&r| {
+                    let rx = refs[r].ix;
+                    t.tables[rx.child.index()]
+                        .iter()
+                        .filter_map(|h| h.vals[rx.child_field].as_str())
+                        .collect()
+                })
+                .collect(),
         })
-    };
-    let mut out: Vec<Proposal> = t
-        .buildings
-        .par_iter()
-        .filter(|b| !b.rejected)
-        .filter_map(for_building)
         .collect();
-    out.par_extend(
-        t.hazards
-            .par_iter()
-            .filter(|h| !h.rejected)
-            .filter_map(for_hazard),
-    );
+    let mut out: Vec<Proposal> = Vec::new();
+    for tid in s.ids() {
+        let ts = s.table(tid);
+        let rules: Vec<(usize, &Ready)> = ready
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.rule.ix.table == tid)
+            .collect();
+        if rules.is_empty() {
+            continue;
+        }
+        let own_id = ts.table.identity.first().and_then(|k| ts.field_index(k));
+        // The code of this row's parent, for a row of a table referring to the main one.
+        let up = c.to_main(tid).map(|rx| rx.child_field);
+        // Each row is judged on its own: on every core.
+        let for_row = |r: &Record| -> Option<Proposal> {
+            let code = own_id.map(|i| r.text(i)).unwrap_or("");
+            let (rule, ready, other) = rules.iter().find_map(|(k, rd)| {
+                if !rd.rule.when.iter().all(|cd| r.holds(ts, cd) == Some(true)) {
+                    return None;
+                }
+                let other = match &rd.latest {
+                    Some((latest, ls)) => {
+                        let l = latest.get(code)?;
+                        let ok = rd
+                            .rule
+                            .latest
+                            .as_ref()?
+                            .when
+                            .iter()
+                            .all(|cd| l.holds(ls, cd) == Some(true));
+                        if !ok {
+                            return None;
+                        }
+                        Some((*l, *ls))
+                    }
+                    None => None,
+                };
+                if rd.named.iter().any(|n| n.contains(code)) {
+                    return None;
+                }
+                Some((*k, *rd, other))
+            })?;
+            let (main_code, item_code) = if tid == main {
+                (code.to_string(), String::new())
+            } else {
+                (
+                    up.map(|i| r.text(i)).unwrap_or("").to_string(),
+                    code.to_string(),
+                )
+            };
+            let v = if tid == main {
+                village.map(|i| r.text(i)).unwrap_or("").to_string()
+            } else {
+                village_of
+                    .get(main_code.as_str())
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            };
+            Some(Proposal {
+                reason: ready.rule.reason.clone(),
+                rule,
+                table: tid,
+                main_code,
+                item_code,
+                village: v,
+                file: r.file,
+                sheet: r.sheet.to_string(),
+                row: r.row,
+                evidence: render(&ready.rule.evidence, r, ts, other),
+            })
+        };
+        out.par_extend(
+            t.tables[tid.index()]
+                .par_iter()
+                .filter(|r| !r.rejected)
+                .filter_map(for_row),
+        );
+    }
     out.par_sort_by(|a, b| {
-        (a.reason, &a.building_code, &a.hazard_code).cmp(&(
-            b.reason,
-            &b.building_code,
-            &b.hazard_code,
-        ))
+        (a.rule, &a.main_code, &a.item_code).cmp(&(b.rule, &b.main_code, &b.item_code))
     });
     out
 }
@@ -181,15 +202,18 @@ mod tests {
 
     #[test]
     fn a_template_is_filled_from_the_row_and_its_review() {
-        let s = Schemas::shipped().unwrap();
-        let (b, r) = (s.table(TableKind::Buildings), s.table(TableKind::Reviews));
+        let s = crate::schema::Schemas::shipped().unwrap();
+        let (b, r) = (
+            s.table(s.id("buildings").unwrap()),
+            s.table(s.id("reviews").unwrap()),
+        );
         let rec = |t: &TableSchema, vals: &[(&str, &str)]| -> Record {
             let mut v = vec![Val::Empty; t.fields.len()];
             for (k, x) in vals {
                 v[t.field_index(k).unwrap()] = Val::Text((*x).into());
             }
             Record {
-                table: t.kind(),
+                table: t.id,
                 file: 0,
                 sheet: "".into(),
                 row: 0,
@@ -203,7 +227,7 @@ mod tests {
         let review = rec(r, &[("reviewer", "赵六")]);
         assert_eq!(
             render(
-                "房屋{building_code}户主{owner}，复核人{review.reviewer}{missing}。",
+                "房屋{building_code}户主{owner}，复核人{reviews.reviewer}{missing}。",
                 &house,
                 b,
                 Some((&review, r))

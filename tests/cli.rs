@@ -516,30 +516,43 @@ fn gbk_csv_is_read() {
     assert_eq!(v[0]["data_rows"], 1);
 }
 
-/// A copy of the shipped schemas in `dir/schemas`, with buildings.toml edited.
-fn schemas_copy(dir: &Path, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+/// A copy of the shipped schemas in `dir/schemas` (the lexicon and every campaign
+/// folder), each file passed through `edit(path under schemas/, text)`; returns the copy
+/// of the selfbuilt campaign's folder (its lexicon is found in the folder above).
+fn schemas_copy_with(dir: &Path, edit: impl Fn(&str, String) -> String) -> std::path::PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     let sd = dir.join("schemas");
-    std::fs::create_dir(&sd).unwrap();
-    for f in [
-        "buildings.toml",
-        "hazards.toml",
-        "reviews.toml",
-        "lexicon.toml",
-    ] {
-        let text = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("schemas")
-                .join(f),
-        )
-        .unwrap();
-        let text = if f == "buildings.toml" {
+    let mut stack = vec![src.clone()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            let rel = path
+                .strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if path.is_dir() {
+                std::fs::create_dir_all(sd.join(&rel)).unwrap();
+                stack.push(path);
+            } else if rel.ends_with(".toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                std::fs::create_dir_all(sd.join(&rel).parent().unwrap()).unwrap();
+                std::fs::write(sd.join(&rel), edit(&rel, text)).unwrap();
+            }
+        }
+    }
+    sd.join("selfbuilt")
+}
+
+/// `schemas_copy_with` editing buildings.toml only.
+fn schemas_copy(dir: &Path, edit: impl Fn(String) -> String) -> std::path::PathBuf {
+    schemas_copy_with(dir, |rel, text| {
+        if rel == "selfbuilt/buildings.toml" {
             edit(text)
         } else {
             text
-        };
-        std::fs::write(sd.join(f), text).unwrap();
-    }
-    sd
+        }
+    })
 }
 
 #[test]
@@ -595,50 +608,83 @@ fn rules_lists_and_explains() {
 #[test]
 fn a_broken_role_exits_2_naming_the_file_and_the_entry() {
     let t = tempfile::tempdir().unwrap();
-    // The judgement field renamed, its role left pointing at the old key.
+    // The judgement field renamed in its table (and the table's row rules), the campaign
+    // still naming the old key.
     let sd = schemas_copy(t.path(), |s| {
         s.replace("key = \"judgement\"", "key = \"judgment\"")
+            .replace("field = \"judgement\"", "field = \"judgment\"")
+            .replace("{judgement}", "{judgment}")
     });
     let o = run(&["--schemas", p(&sd), "rules"]);
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("buildings.toml") && o.stderr.contains("[roles] judgement"),
+        o.stderr.contains("campaign.toml")
+            && o.stderr.contains("X003")
+            && o.stderr.contains("\"judgement\""),
         "{}",
         o.stderr
     );
-    // A value role naming a value the field does not have.
+    // A condition naming a value the field does not have.
     let t2 = tempfile::tempdir().unwrap();
-    let sd = schemas_copy(t2.path(), |s| {
-        s.replace(
-            "severe_hazard = [\"存在严重安全隐患\"]",
-            "severe_hazard = [\"严重\"]",
-        )
+    let sd = schemas_copy_with(t2.path(), |rel, s| {
+        if rel == "selfbuilt/campaign.toml" {
+            s.replacen("in = [\"存在严重安全隐患\"]", "in = [\"严重\"]", 1)
+        } else {
+            s
+        }
     });
     let o = run(&["--schemas", p(&sd), "rules"]);
     assert_eq!(o.code, 2);
     assert!(
-        o.stderr.contains("severe_hazard") && o.stderr.contains("严重"),
+        o.stderr.contains("X004") && o.stderr.contains("\"严重\""),
+        "{}",
+        o.stderr
+    );
+    // A reference to a field the parent table lacks.
+    let t3 = tempfile::tempdir().unwrap();
+    let sd = schemas_copy_with(t3.path(), |rel, s| {
+        if rel == "selfbuilt/campaign.toml" {
+            s.replacen(
+                "to = \"buildings.building_code\"",
+                "to = \"buildings.house\"",
+                1,
+            )
+        } else {
+            s
+        }
+    });
+    let o = run(&["--schemas", p(sd.parent().unwrap()), "rules"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("[[references]]") && o.stderr.contains("\"house\""),
         "{}",
         o.stderr
     );
 }
 
 #[test]
-fn a_field_renamed_with_its_role_keeps_the_cross_table_checks() {
+fn a_field_renamed_everywhere_keeps_the_cross_table_checks() {
     let t = tempfile::tempdir().unwrap();
-    let sd = schemas_copy(t.path(), |s| {
-        // Everything that names the field by its key: the field, its role, the row rules.
-        s.replace("key = \"judgement\"", "key = \"judgment\"")
-            .replace("judgement = \"judgement\"", "judgement = \"judgment\"")
-            .replace("field = \"judgement\"", "field = \"judgment\"")
-            .replace("{judgement}", "{judgment}")
+    // Everything that names the field by its key: the field, the row rules, the
+    // campaign's checks, write-offs and tally.
+    let sd = schemas_copy_with(t.path(), |rel, s| {
+        if rel.starts_with("selfbuilt/") {
+            s.replace("key = \"judgement\"", "key = \"judgment\"")
+                .replace("field = \"judgement\"", "field = \"judgment\"")
+                .replace("{judgement}", "{judgment}")
+        } else {
+            s
+        }
     });
     let dir = t.path().join("in");
     std::fs::create_dir(&dir).unwrap();
     write_table(
         &dir.join("房屋.csv"),
         &B_HEAD,
-        &[building("YH450103000000001", IDS[0], "未发现安全隐患")],
+        &[
+            building("YH450103000000001", IDS[0], "未发现安全隐患"),
+            building("YH450103000000002", IDS[1], "存在一定安全隐患"),
+        ],
     );
     let h = hazard(
         "YH450103000000001-01",
@@ -651,18 +697,31 @@ fn a_field_renamed_with_its_role_keeps_the_cross_table_checks() {
     let o = run(&["--schemas", p(&sd), "check", p(&dir), "--format", "csv"]);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stdout.contains("X003"), "{}", o.stdout);
+    let out = t.path().join("out");
+    let o = run(&["--schemas", p(&sd), "run", p(&dir), "--out", p(&out)]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let w = read_csv(&out.join("writeoffs.csv"));
+    assert!(
+        w.iter()
+            .any(|r| r[0] == "suspected_misentry" && r[1] == "YH450103000000002"),
+        "{w:?}"
+    );
+    let tally = read_csv(&out.join("tally.csv"));
+    let col = tally[0].iter().position(|k| k == "some_hazard").unwrap();
+    assert_eq!(tally.last().unwrap()[col], "1", "{tally:?}");
 }
 
 #[test]
 fn the_tallys_words_come_from_the_schemas() {
     let t = tempfile::tempdir().unwrap();
-    let sd = schemas_copy(t.path(), |s| s);
-    let lex = sd.join("lexicon.toml");
-    let text = std::fs::read_to_string(&lex)
-        .unwrap()
-        .replace("buildings = \"排查房屋数\"", "buildings = \"排查栋数\"")
-        .replace("total = \"合计\"", "total = \"全镇合计\"");
-    std::fs::write(&lex, text).unwrap();
+    let sd = schemas_copy_with(t.path(), |rel, s| {
+        if rel == "selfbuilt/campaign.toml" {
+            s.replace("label = \"排查房屋数\"", "label = \"排查栋数\"")
+                .replace("total = \"合计\"", "total = \"全镇合计\"")
+        } else {
+            s
+        }
+    });
     let dir = t.path().join("in");
     std::fs::create_dir(&dir).unwrap();
     write_table(

@@ -11,7 +11,7 @@ use selfbuilt::cells::{self, Ctx, Val};
 use selfbuilt::read::csvfile;
 use selfbuilt::read::{Grid, GridRow, Limits, Merge, Raw};
 use selfbuilt::recognise::{self, Outcome};
-use selfbuilt::schema::{FieldType, Schemas, TableKind};
+use selfbuilt::schema::{FieldType, Schemas, TableId};
 
 fn schemas() -> &'static Schemas {
     static S: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
@@ -52,7 +52,7 @@ proptest! {
     /// value is one of the schema's; an accepted date is within its bounds.
     #[test]
     fn fuzz_cell_parsers(r in raw(), t in 0usize..3, k in 0usize..21) {
-        let s = schemas().table(TableKind::ALL[t]);
+        let s = schemas().table(TableId(t as u8));
         let f = &s.fields[k % s.fields.len()];
         let ctx = Ctx { lexicon: &schemas().lexicon, today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap() };
         let p = cells::parse(f, &r, &ctx);
@@ -164,7 +164,7 @@ proptest! {
     ) {
         // Often a real header somewhere near the top, so the rows below it go through the checks.
         if let Some((at, ())) = head {
-            let t = schemas().table(TableKind::Buildings);
+            let t = schemas().table(TableId(0));
             let labels: Vec<String> = t.fields.iter().map(|f| f.label.clone()).collect();
             rows.insert(at.min(rows.len()), labels);
         }
@@ -190,7 +190,8 @@ proptest! {
         };
         let run = selfbuilt::pipeline::run(std::slice::from_ref(&path), &opts);
         for f in &run.findings {
-            prop_assert!(selfbuilt::rules::builtin(&f.code).is_some(), "unregistered {}", f.code);
+            let cat = selfbuilt::rules::catalogue(schemas());
+            prop_assert!(selfbuilt::rules::find(&cat, &f.code).is_some(), "unregistered {}", f.code);
             prop_assert!(!f.file.is_empty(), "{:?}", f);
         }
         // What the reader saw, row by row, is what the pipeline accounts for.
@@ -202,7 +203,7 @@ proptest! {
                 .map(|r| r.idx).collect();
             if matches!(head, Some((0, ()))) {
                 // The standard labels in the first row: always the buildings table.
-                prop_assert_eq!(s.table, Some(TableKind::Buildings), "{:?}", rows);
+                prop_assert_eq!(s.table, Some(TableId(0)), "{:?}", rows);
             }
             match s.header {
                 Some((_, last)) => {

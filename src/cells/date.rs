@@ -184,7 +184,7 @@ mod tests {
     use super::*;
     use crate::cells::parse;
     use crate::cells::testutil::*;
-    use crate::schema::TableKind::*;
+    use crate::schema::test_tables::*;
     use proptest::prelude::*;
 
     fn d(y: i32, m: u32, dd: u32) -> Val {

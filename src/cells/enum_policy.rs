@@ -389,9 +389,9 @@ fn segment(field: &Field, run: &str) -> Option<Vec<String>> {
 mod tests {
     use super::*;
     use crate::cells::testutil::*;
-    use crate::schema::TableKind::*;
+    use crate::schema::test_tables::*;
 
-    fn r(t: crate::schema::TableKind, key: &str, s: &str) -> Resolved {
+    fn r(t: crate::schema::TableId, key: &str, s: &str) -> Resolved {
         resolve(field(t, key), &schemas().lexicon, s)
     }
     fn v(s: &str, rule: Rule) -> Resolved {

@@ -141,7 +141,7 @@ pub fn parse_enum_list(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
 mod tests {
     use crate::cells::testutil::*;
     use crate::cells::Val;
-    use crate::schema::TableKind::*;
+    use crate::schema::test_tables::*;
 
     #[test]
     fn synonyms_and_parentheticals() {

@@ -128,7 +128,7 @@ mod tests {
     use super::*;
     use crate::cells::parse;
     use crate::cells::testutil::*;
-    use crate::schema::TableKind::*;
+    use crate::schema::test_tables::*;
     use proptest::prelude::*;
 
     #[test]

@@ -215,7 +215,7 @@ pub fn parse_code(field: &Field, raw: &Raw) -> Parsed {
 mod tests {
     use super::*;
     use crate::cells::testutil::*;
-    use crate::schema::TableKind::*;
+    use crate::schema::test_tables::*;
 
     #[test]
     fn bools() {

@@ -248,7 +248,7 @@ fn no_equivalent(field: &Field, raw: &Raw) -> Option<Issue> {
 #[cfg(test)]
 pub(crate) mod testutil {
     use super::*;
-    use crate::schema::{Schemas, TableKind};
+    use crate::schema::{test_tables::TableKind, Schemas};
 
     pub fn schemas() -> &'static Schemas {
         static S: std::sync::OnceLock<Schemas> = std::sync::OnceLock::new();
@@ -275,7 +275,7 @@ pub(crate) mod testutil {
 mod tests {
     use super::testutil::*;
     use super::*;
-    use crate::schema::TableKind::*;
+    use crate::schema::test_tables::*;
 
     #[test]
     fn placeholders_are_empty_but_not_inside_text() {

@@ -150,7 +150,7 @@ pub fn parse_number(field: &Field, raw: &Raw) -> Parsed {
 mod tests {
     use crate::cells::testutil::*;
     use crate::cells::Val;
-    use crate::schema::TableKind::*;
+    use crate::schema::test_tables::*;
 
     #[test]
     fn accepts_messy_numbers() {

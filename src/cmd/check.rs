@@ -115,15 +115,15 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                     )
                 )?;
                 for p in &run.proposals {
-                    let what = if p.hazard_code.is_empty() {
-                        p.building_code.clone()
+                    let what = if p.item_code.is_empty() {
+                        p.main_code.clone()
                     } else {
-                        p.hazard_code.clone()
+                        p.item_code.clone()
                     };
                     let reason = if lang == Lang::En {
                         p.reason.as_str()
                     } else {
-                        words.reason(p.reason)
+                        words.reason(&p.reason)
                     };
                     writeln!(out, "  {reason}  {what}  {}", p.evidence)?;
                 }
@@ -158,7 +158,10 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         } else {
             std::path::Path::new(".").join(p)
         };
-        crate::output::atomic_write(&path, &crate::output::csvs::writeoffs_bytes(&run)?)?;
+        crate::output::atomic_write(
+            &path,
+            &crate::output::csvs::writeoffs_bytes(&run, &opts.schemas)?,
+        )?;
     }
     Ok(if run.errors() > 0 { 1 } else { 0 })
 }

@@ -84,7 +84,7 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
             sheets.push(json!({
                 "file": rel,
                 "sheet": s.name,
-                "table": s.table.map(|t| t.key()),
+                "table": s.table.map(|t| opts.schemas.table(t).table.key.clone()),
                 "header_rows": s.header.map(|(a, b)| [a + 1, b + 1]),
                 "data_rows": s.data_rows,
                 "columns": columns,
@@ -101,7 +101,7 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
                     text.push_str(&format!(
                         "  「{label}」 {} ({})  表头第{}–{}行  数据 {} 行\n",
                         opts.schemas.table(tk).table.label,
-                        tk.key(),
+                        opts.schemas.table(tk).table.key,
                         h0 + 1,
                         h1 + 1,
                         s.data_rows

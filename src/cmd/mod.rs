@@ -28,14 +28,15 @@ pub fn dispatch(cli: Cli) -> i32 {
             a.max_seconds,
         );
     }
-    let schemas =
-        match Schemas::load(cli.schemas.as_deref()).and_then(|s| s.with_overlays(&cli.aliases)) {
-            Ok(s) => s,
-            Err(e) => {
-                eprintln!("selfbuilt: 规则文件有误 / schema error: {e}");
-                return EXIT_TOOL;
-            }
-        };
+    let schemas = match Schemas::load(cli.schemas.as_deref(), cli.campaign.as_deref())
+        .and_then(|s| s.with_overlays(&cli.aliases))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("selfbuilt: 规则文件有误 / schema error: {e}");
+            return EXIT_TOOL;
+        }
+    };
     let result = match cli.command {
         Command::Run(a) => run::exec(a, schemas, cli.lang),
         Command::Check(a) => check::exec(a, schemas, cli.lang),

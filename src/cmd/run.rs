@@ -7,7 +7,7 @@ use anyhow::{bail, Context, Result};
 use crate::cli::RunArgs;
 use crate::finding::Lang;
 use crate::pipeline;
-use crate::schema::{Schemas, TableKind};
+use crate::schema::Schemas;
 
 pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     if a.out.exists() && !a.out.is_dir() {
@@ -63,7 +63,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         run.files.len(),
         run.files.iter().filter(|f| f.format.is_empty()).count()
     )];
-    for t in TableKind::ALL {
+    for t in opts.schemas.ids() {
         let recs = run.table(t);
         let rej = recs.iter().filter(|r| r.rejected).count();
         lines.push(format!(
@@ -80,13 +80,18 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         run.warnings(),
         run.change_count()
     ));
-    let count = |r: crate::writeoff::Reason| run.proposals.iter().filter(|p| p.reason == r).count();
-    lines.push(format!(
-        "销号建议：录入错误 {}，疑似录入错误 {}，整治完成 {}",
-        count(crate::writeoff::Reason::Misentry),
-        count(crate::writeoff::Reason::SuspectedMisentry),
-        count(crate::writeoff::Reason::Rectified)
-    ));
+    let counts: Vec<String> = opts
+        .schemas
+        .campaign
+        .writeoffs
+        .iter()
+        .enumerate()
+        .map(|(k, w)| {
+            let n = run.proposals.iter().filter(|p| p.rule == k).count();
+            format!("{} {n}", w.label)
+        })
+        .collect();
+    lines.push(format!("销号建议：{}", counts.join("，")));
     lines.push(format!(
         "结果在：{}（用时 {:.2} 秒）",
         a.out.display(),

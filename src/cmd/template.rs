@@ -4,20 +4,26 @@
 use anyhow::{bail, Result};
 
 use crate::cli::TemplateArgs;
-use crate::schema::{Schemas, TableKind};
+use crate::schema::Schemas;
 
 pub fn exec(a: TemplateArgs, schemas: Schemas) -> Result<i32> {
     let mut tables = Vec::new();
+    let all = schemas.campaign.campaign.tables.join(",");
     for name in a
         .tables
+        .as_deref()
+        .unwrap_or(&all)
         .split([',', '，'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        match TableKind::from_key(name) {
+        match schemas.id(name) {
             Some(t) if !tables.contains(&t) => tables.push(t),
             Some(_) => {}
-            None => bail!("--tables: unknown table {name:?} (buildings, hazards, reviews)"),
+            None => bail!(
+                "--tables: unknown table {name:?} ({})",
+                schemas.campaign.campaign.tables.join(", ")
+            ),
         }
     }
     if tables.is_empty() {

@@ -14,7 +14,7 @@ use crate::cells::date::date_to_serial;
 use crate::cells::Val;
 use crate::model::Record;
 use crate::model::Run;
-use crate::schema::{FieldType, Schemas, TableKind, TableSchema};
+use crate::schema::{FieldType, Schemas, TableId, TableSchema};
 
 /// Write one canonical value; text is always a string cell (never a formula).
 pub fn write_val(ws: &mut Worksheet, r: u32, c: u16, v: &Val, date_fmt: &Format) -> Result<()> {
@@ -65,7 +65,7 @@ fn widths(s: &TableSchema, lex: &crate::schema::Lexicon, run: &Run, recs: &[&Rec
 /// One sheet to fill: a table, or its continuation past Excel's last row.
 struct Sheet<'r> {
     ws: Worksheet,
-    t: TableKind,
+    t: TableId,
     recs: &'r [&'r Record],
     widths: &'r [f64],
 }
@@ -167,9 +167,9 @@ pub fn write_beside<B: Send>(
     beside: impl FnOnce() -> B + Send,
 ) -> (Result<()>, B) {
     let per_sheet = (MAX_ROWS - 1) as usize;
-    let accepted: Vec<(TableKind, Vec<&Record>)> = TableKind::ALL
-        .iter()
-        .map(|&t| (t, run.table(t).iter().filter(|r| !r.rejected).collect()))
+    let accepted: Vec<(TableId, Vec<&Record>)> = schemas
+        .ids()
+        .map(|t| (t, run.table(t).iter().filter(|r| !r.rejected).collect()))
         .collect();
     let widths: Vec<Vec<f64>> = accepted
         .iter()
@@ -342,7 +342,7 @@ mod tests {
         }
         let names: Vec<&str> = seen[0].iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names, ["房屋信息", "隐患台账", "回头看复核"]);
-        for ((_, rows), t) in seen[0].iter().zip(TableKind::ALL) {
+        for ((_, rows), t) in seen[0].iter().zip(opts.schemas.ids()) {
             let accepted = r.table(t).iter().filter(|x| !x.rejected).count();
             assert!(accepted > 0);
             assert_eq!(rows.len(), accepted + 1, "{t:?}: header and accepted rows");

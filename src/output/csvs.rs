@@ -6,9 +6,9 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::atomic_write;
-use super::tally::{Tally, TALLY_HEADER};
 use crate::finding::{Finding, Lang};
-use crate::model::Run;
+use crate::model::{Run, Tally};
+use crate::schema::Schemas;
 use crate::text::push_a1;
 
 pub const ERRORS_HEADER: [&str; 10] = [
@@ -24,16 +24,44 @@ pub const ERRORS_HEADER: [&str; 10] = [
     "suggestion",
 ];
 pub const CHANGES_HEADER: [&str; 7] = ["file", "sheet", "row", "cell", "field", "old", "new"];
-pub const WRITEOFFS_HEADER: [&str; 8] = [
-    "reason",
-    "building_code",
-    "hazard_code",
-    "village",
-    "file",
-    "sheet",
-    "row",
-    "evidence",
-];
+/// writeoffs.csv's header: the reason, the main row's identity, the identity of a row of
+/// another table (named by its field when one table has reasons), the village and place,
+/// the evidence.
+pub fn writeoffs_header(schemas: &Schemas) -> Vec<String> {
+    let c = &schemas.campaign;
+    let key = |t: crate::schema::TableId| {
+        schemas
+            .table(t)
+            .table
+            .identity
+            .first()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let mut others: Vec<crate::schema::TableId> = c
+        .writeoffs
+        .iter()
+        .map(|w| w.ix.table)
+        .filter(|t| *t != c.main())
+        .collect();
+    others.sort();
+    others.dedup();
+    let item = match others.as_slice() {
+        [one] => key(*one),
+        _ => "item_code".to_string(),
+    };
+    [
+        "reason".to_string(),
+        key(c.main()),
+        item,
+        "village".into(),
+        "file".into(),
+        "sheet".into(),
+        "row".into(),
+        "evidence".into(),
+    ]
+    .to_vec()
+}
 
 /// Write a CSV header and then whatever `body` writes, into any writer, BOM first when
 /// asked.
@@ -150,14 +178,16 @@ pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
 }
 
 /// The writeoffs.csv bytes.
-pub fn writeoffs_bytes(run: &Run) -> Result<Vec<u8>> {
+pub fn writeoffs_bytes(run: &Run, schemas: &Schemas) -> Result<Vec<u8>> {
+    let header = writeoffs_header(schemas);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
     csv_bytes(
-        &WRITEOFFS_HEADER,
+        &header,
         run.proposals.iter().map(|p| {
             [
-                p.reason.as_str().to_string(),
-                p.building_code.clone(),
-                p.hazard_code.clone(),
+                p.reason.clone(),
+                p.main_code.clone(),
+                p.item_code.clone(),
                 p.village.clone(),
                 run.rel[p.file].clone(),
                 p.sheet.clone(),
@@ -169,8 +199,8 @@ pub fn writeoffs_bytes(run: &Run) -> Result<Vec<u8>> {
     )
 }
 
-pub fn write_writeoffs(run: &Run, path: &Path) -> Result<()> {
-    atomic_write(path, &writeoffs_bytes(run)?)
+pub fn write_writeoffs(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
+    atomic_write(path, &writeoffs_bytes(run, schemas)?)
 }
 
 pub fn write_tally(t: &Tally, path: &Path) -> Result<()> {
@@ -179,5 +209,8 @@ pub fn write_tally(t: &Tally, path: &Path) -> Result<()> {
             .chain(r.counts.iter().map(|n| n.to_string()))
             .collect::<Vec<_>>()
     });
-    atomic_write(path, &csv_bytes(&TALLY_HEADER, rows, true)?)
+    let header: Vec<&str> = std::iter::once("village")
+        .chain(t.keys.iter().map(String::as_str))
+        .collect();
+    atomic_write(path, &csv_bytes(&header, rows, true)?)
 }

@@ -297,11 +297,12 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
     // 销号建议
     let ws = wb.add_worksheet_with_constant_memory()?;
     ws.set_name(sheet_name("销号建议", &mut used))?;
+    let [main, item, village] = words.writeoff_columns();
     let heads = [
         "建议类型",
-        "房屋编码",
-        "隐患编号",
-        "村（社区）",
+        main,
+        item,
+        village,
         "文件",
         "工作表",
         "行",
@@ -329,9 +330,9 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
             r,
             row_height(&[(&run.rel[p.file], 24.0), (&p.evidence, 80.0)]),
         )?;
-        ws.write_string_with_format(r, 0, words.reason(p.reason), top)?;
-        ws.write_string_with_format(r, 1, &p.building_code, top)?;
-        ws.write_string_with_format(r, 2, &p.hazard_code, top)?;
+        ws.write_string_with_format(r, 0, words.reason(&p.reason), top)?;
+        ws.write_string_with_format(r, 1, &p.main_code, top)?;
+        ws.write_string_with_format(r, 2, &p.item_code, top)?;
         ws.write_string_with_format(r, 3, &p.village, top)?;
         ws.write_string_with_format(r, 4, &run.rel[p.file], &st.wrap)?;
         ws.write_string_with_format(r, 5, &p.sheet, top)?;

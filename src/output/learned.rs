@@ -312,7 +312,7 @@ mod tests {
         let overlay: Overlay = toml::from_str(&text).expect(&text);
         let mut s = Schemas::shipped().unwrap();
         s.apply(&overlay).unwrap();
-        let t = s.table(crate::schema::TableKind::Buildings);
+        let t = s.table(crate::schema::test_tables::Buildings);
         assert_eq!(
             t.label_index.get(&norm_key("屋主名字")),
             t.field_index("owner").as_ref()

@@ -146,7 +146,7 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
                 },
                 || {
                     rayon::join(
-                        || -> Result<tally::Tally> {
+                        || -> Result<()> {
                             let (a, b) = rayon::join(
                                 || {
                                     timed("changes.csv", || {
@@ -156,21 +156,23 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
                                 || {
                                     timed("errors/writeoffs.csv", || -> Result<()> {
                                         csvs::write_errors(run, &out.join("errors.csv"), lang)?;
-                                        csvs::write_writeoffs(run, &out.join("writeoffs.csv"))
+                                        csvs::write_writeoffs(
+                                            run,
+                                            schemas,
+                                            &out.join("writeoffs.csv"),
+                                        )
                                     })
                                 },
                             );
                             a?;
                             b?;
-                            let tally =
-                                timed("tally", || tally::compute(run, &schemas.lexicon.tally))?;
-                            csvs::write_tally(&tally, &out.join("tally.csv"))?;
+                            csvs::write_tally(&run.tally, &out.join("tally.csv"))?;
                             tally::write_xlsx(
-                                &tally,
-                                &schemas.lexicon.tally,
+                                &run.tally,
+                                &schemas.campaign.tally,
                                 &out.join("tally.xlsx"),
                             )?;
-                            Ok(tally)
+                            Ok(())
                         },
                         || {
                             timed("errors.xlsx", || {
@@ -188,11 +190,11 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
             )
         })
     };
-    let tally = small?;
+    small?;
     cleaned?;
     errors?;
     annotated?;
     learned::write(run, schemas, &out.join("learned.toml"))?;
-    summary::write(run, &tally, &out.join("summary.json"))?;
+    summary::write(run, schemas, &out.join("summary.json"))?;
     Ok(())
 }

@@ -6,9 +6,8 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::tally::Tally;
 use crate::model::Run;
-use crate::schema::TableKind;
+use crate::schema::Schemas;
 
 #[derive(Serialize)]
 pub struct TableCounts {
@@ -26,23 +25,23 @@ pub struct Summary {
     pub rows_read: usize,
     /// Non-empty rows of sheets in which no table was recognised (each rejected with S007).
     pub rows_unrecognised: usize,
-    pub tables: std::collections::BTreeMap<&'static str, TableCounts>,
+    pub tables: std::collections::BTreeMap<String, TableCounts>,
     pub findings: std::collections::BTreeMap<&'static str, usize>,
     pub changes: usize,
-    pub writeoff_proposals: std::collections::BTreeMap<&'static str, usize>,
+    pub writeoff_proposals: std::collections::BTreeMap<String, usize>,
     pub villages: usize,
     pub duration_seconds: f64,
 }
 
-pub fn build(run: &Run, tally: &Tally) -> Summary {
+pub fn build(run: &Run, schemas: &Schemas) -> Summary {
     let mut tables = std::collections::BTreeMap::new();
     let mut rows_read = 0;
-    for t in TableKind::ALL {
+    for t in schemas.ids() {
         let recs = run.table(t);
         let rej = recs.iter().filter(|r| r.rejected).count();
         rows_read += recs.len();
         tables.insert(
-            t.key(),
+            schemas.table(t).table.key.clone(),
             TableCounts {
                 read: recs.len(),
                 accepted: recs.len() - rej,
@@ -55,7 +54,7 @@ pub fn build(run: &Run, tally: &Tally) -> Summary {
     findings.insert("warning", run.warnings());
     let mut w = std::collections::BTreeMap::new();
     for p in &run.proposals {
-        *w.entry(p.reason.as_str()).or_insert(0) += 1;
+        *w.entry(p.reason.clone()).or_insert(0) += 1;
     }
     let unreadable = run.files.iter().filter(|f| f.format.is_empty()).count();
     Summary {
@@ -69,12 +68,12 @@ pub fn build(run: &Run, tally: &Tally) -> Summary {
         findings,
         changes: run.change_count(),
         writeoff_proposals: w,
-        villages: tally.rows.len(),
+        villages: run.tally.rows.len(),
         duration_seconds: run.seconds,
     }
 }
 
-pub fn write(run: &Run, tally: &Tally, path: &Path) -> Result<()> {
-    let s = build(run, tally);
+pub fn write(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
+    let s = build(run, schemas);
     super::atomic_write(path, &serde_json::to_vec_pretty(&s)?)
 }

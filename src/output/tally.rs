@@ -1,194 +1,16 @@
-//! Tallies for the township report (SPEC §7): one indicator row per accepted building,
-//! accepted hazard, proposal and rejected building, summed per village with a polars
-//! group-by; tally.csv and tally.xlsx (with a column chart of buildings by judgement).
+//! tally.xlsx (SPEC §7): the run's tally (computed by the `tally` stage) as a sheet with
+//! the campaign's column labels, a total row and a column chart of the columns the
+//! campaign's `[tally] chart` names.
 
-use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::{Context, Result};
-use polars::prelude::*;
+use anyhow::Result;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 
-use crate::model::Run;
-use crate::writeoff::Reason;
+use crate::model::{Tally, TallyRow};
+use crate::schema::campaign::TallySpec;
 
-pub const TALLY_HEADER: [&str; 15] = [
-    "village",
-    "buildings",
-    "commercial",
-    "no_hazard",
-    "some_hazard",
-    "severe_hazard",
-    "hazards",
-    "unrectified",
-    "rectifying",
-    "rectified",
-    "written_off",
-    "writeoff_misentry",
-    "writeoff_suspected",
-    "writeoff_rectified",
-    "rejected",
-];
-
-/// Number of count columns (TALLY_HEADER without `village`).
-pub const N: usize = 14;
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct TallyRow {
-    pub village: String,
-    pub counts: [i64; N],
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Tally {
-    pub rows: Vec<TallyRow>,
-    pub total: TallyRow,
-}
-
-/// Column positions in `counts`.
-mod c {
-    pub const BUILDINGS: usize = 0;
-    pub const COMMERCIAL: usize = 1;
-    pub const NO: usize = 2;
-    pub const SOME: usize = 3;
-    pub const SEVERE: usize = 4;
-    pub const HAZARDS: usize = 5;
-    pub const UNRECT: usize = 6;
-    pub const RECTING: usize = 7;
-    pub const RECT: usize = 8;
-    pub const WRITTEN: usize = 9;
-    pub const W_MIS: usize = 10;
-    pub const W_SUS: usize = 11;
-    pub const W_RECT: usize = 12;
-    pub const REJECTED: usize = 13;
-}
-
-pub fn compute(run: &Run, words: &crate::schema::TallyWords) -> Result<Tally> {
-    // Villages by number: grouping on an integer key is what polars does fastest.
-    let mut names: Vec<String> = Vec::new();
-    let mut number: HashMap<String, u32> = HashMap::new();
-    let mut villages: Vec<u32> = Vec::new();
-    let mut cols: Vec<Vec<i64>> = vec![Vec::new(); N];
-    let mut push = |v: &str, set: &[usize]| {
-        let id = match number.get(v) {
-            Some(&id) => id,
-            None => {
-                let id = names.len() as u32;
-                names.push(v.to_string());
-                number.insert(v.to_string(), id);
-                id
-            }
-        };
-        villages.push(id);
-        for (i, col) in cols.iter_mut().enumerate() {
-            col.push(i64::from(set.contains(&i)));
-        }
-    };
-    if let Some(ix) = &run.idx {
-        let mut village_of: HashMap<&str, &str> = HashMap::new();
-        for b in run.table(crate::schema::TableKind::Buildings) {
-            let v = if b.text(ix.b_village).is_empty() {
-                run.village_of_file[b.file].as_str()
-            } else {
-                b.text(ix.b_village)
-            };
-            if let Some(code) = b.vals[ix.b_code].as_str() {
-                if !b.rejected || !village_of.contains_key(code) {
-                    village_of.insert(code, v);
-                }
-            }
-            if b.rejected {
-                push(v, &[c::REJECTED]);
-                continue;
-            }
-            let mut set = vec![c::BUILDINGS];
-            if ix.commercial.iter().any(|u| b.vals[ix.b_use].matches(u)) {
-                set.push(c::COMMERCIAL);
-            }
-            let j = b.vals[ix.b_judgement].display();
-            if j == ix.no_hazard {
-                set.push(c::NO);
-            } else if j == ix.some_hazard {
-                set.push(c::SOME);
-            } else if j == ix.severe_hazard {
-                set.push(c::SEVERE);
-            }
-            push(v, &set);
-        }
-        for h in run
-            .table(crate::schema::TableKind::Hazards)
-            .iter()
-            .filter(|h| !h.rejected)
-        {
-            let v = h.vals[ix.h_building]
-                .as_str()
-                .and_then(|c| village_of.get(c).copied())
-                .unwrap_or(run.village_of_file[h.file].as_str());
-            let mut set = vec![c::HAZARDS];
-            let st = h.vals[ix.h_status].display();
-            match st.as_str() {
-                s if s == ix.unrectified => set.push(c::UNRECT),
-                s if s == ix.rectifying => set.push(c::RECTING),
-                s if s == ix.rectified => set.push(c::RECT),
-                _ => {}
-            }
-            if h.vals[ix.h_writeoff].matches(&ix.written_off) {
-                set.push(c::WRITTEN);
-            }
-            push(v, &set);
-        }
-        for p in &run.proposals {
-            let v = village_of
-                .get(p.building_code.as_str())
-                .copied()
-                .unwrap_or(p.village.as_str());
-            let k = match p.reason {
-                Reason::Misentry => c::W_MIS,
-                Reason::SuspectedMisentry => c::W_SUS,
-                Reason::Rectified => c::W_RECT,
-            };
-            push(v, &[k]);
-        }
-    }
-    let mut columns = vec![Column::new("village".into(), villages)];
-    for (i, col) in cols.into_iter().enumerate() {
-        columns.push(Column::new(TALLY_HEADER[i + 1].into(), col));
-    }
-    let df = DataFrame::new(columns).context("tally frame")?;
-    let aggs: Vec<Expr> = TALLY_HEADER[1..].iter().map(|n| col(*n).sum()).collect();
-    let out = df
-        .lazy()
-        .group_by([col("village")])
-        .agg(aggs)
-        .collect()
-        .context("tally group-by")?;
-    let vs = out.column("village")?.u32()?.clone();
-    let mut rows: Vec<TallyRow> = Vec::new();
-    for i in 0..out.height() {
-        let mut counts = [0i64; N];
-        for (k, name) in TALLY_HEADER[1..].iter().enumerate() {
-            counts[k] = out.column(name)?.i64()?.get(i).unwrap_or(0);
-        }
-        let name = vs.get(i).and_then(|id| names.get(id as usize));
-        rows.push(TallyRow {
-            village: name.cloned().unwrap_or_default(),
-            counts,
-        });
-    }
-    rows.sort_by(|a, b| a.village.cmp(&b.village));
-    let mut total = TallyRow {
-        village: words.total.clone(),
-        counts: [0; N],
-    };
-    for r in &rows {
-        for k in 0..N {
-            total.counts[k] += r.counts[k];
-        }
-    }
-    Ok(Tally { rows, total })
-}
-
-pub fn write_xlsx(t: &Tally, words: &crate::schema::TallyWords, path: &Path) -> Result<()> {
+pub fn write_xlsx(t: &Tally, words: &TallySpec, path: &Path) -> Result<()> {
     let mut wb = Workbook::new();
     let head = Format::new()
         .set_bold()
@@ -202,9 +24,8 @@ pub fn write_xlsx(t: &Tally, words: &crate::schema::TallyWords, path: &Path) -> 
         .set_text_wrap()
         .set_align(rust_xlsxwriter::FormatAlign::Center);
     // Each column's label from the schema (its key when the schema has none).
-    let labels: Vec<&str> = TALLY_HEADER
-        .iter()
-        .map(|k| words.labels.get(*k).map(String::as_str).unwrap_or(k))
+    let labels: Vec<&str> = std::iter::once(words.village.as_str())
+        .chain(words.columns.iter().map(|c| c.label.as_str()))
         .collect();
     for (i, l) in labels.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *l, &head)?;
@@ -235,7 +56,10 @@ pub fn write_xlsx(t: &Tally, words: &crate::schema::TallyWords, path: &Path) -> 
     if !t.rows.is_empty() {
         let n = t.rows.len() as u32;
         let mut chart = Chart::new(ChartType::Column);
-        for k in [c::NO, c::SOME, c::SEVERE] {
+        for key in &words.chart {
+            let Some(k) = t.keys.iter().position(|x| x == key) else {
+                continue;
+            };
             let colk = k as u16 + 1;
             chart
                 .add_series()

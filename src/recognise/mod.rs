@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use crate::cells::Ctx;
 use crate::finding::{Finding, Severity};
 use crate::read::{Grid, GridRow, Raw};
-use crate::schema::{FieldType, Lexicon, Schemas, TableKind, TableSchema};
+use crate::schema::{FieldType, Lexicon, Schemas, TableId, TableSchema};
 use crate::text::{nfkc_nospace, norm_key};
 
 /// How far down the header block may start.
@@ -69,7 +69,7 @@ pub struct Skipped {
 /// A table found on a sheet.
 #[derive(Debug, Clone)]
 pub struct Recognised {
-    pub table: TableKind,
+    pub table: TableId,
     /// 0-based first and last header rows.
     pub header: (u32, u32),
     pub columns: Vec<Column>,
@@ -308,7 +308,7 @@ pub const SAMPLE_ROWS: usize = 30;
 /// A sheet's header block and what its columns map to.
 #[derive(Debug, Clone)]
 pub struct Head {
-    pub table: TableKind,
+    pub table: TableId,
     /// 0-based first and last header rows.
     pub header: (u32, u32),
     pub columns: Vec<Column>,
@@ -448,7 +448,7 @@ pub fn recognise_head(
         return Err(Outcome::NoTable);
     };
     let t = &schemas.tables[ti];
-    let kind = t.kind();
+    let kind = t.id;
     // A parent row above the block (several distinct group labels, as "房屋位置", "户主信息")
     // belongs to the header even when it adds no field: extend the block over it.
     while first > 0 && last - first + 1 < MAX_HEADER_ROWS {
@@ -975,7 +975,7 @@ mod tests {
             ],
         );
         let r = recog(&g);
-        assert_eq!(r.table, TableKind::Buildings);
+        assert_eq!(r.table, crate::schema::test_tables::Buildings);
         assert_eq!(r.header, (2, 3));
         assert_eq!(r.data.len(), 2);
         let reasons: Vec<&str> = r.skipped.iter().map(|s| s.reason.as_str()).collect();
@@ -1007,7 +1007,7 @@ mod tests {
             vec![],
         );
         let r = recog(&g);
-        assert_eq!(r.table, TableKind::Hazards);
+        assert_eq!(r.table, crate::schema::test_tables::Hazards);
         assert_eq!(r.header, (0, 1));
         let mapped = r.columns.iter().filter(|c| c.field.is_some()).count();
         assert_eq!(mapped, 6);

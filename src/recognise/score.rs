@@ -379,7 +379,7 @@ pub fn content_words(c: &ContentFit, f: &Field) -> String {
 mod tests {
     use super::*;
     use crate::cells::testutil::*;
-    use crate::schema::TableKind::{self, *};
+    use crate::schema::test_tables::{TableKind, *};
 
     fn h(t: TableKind, key: &str, parts: &[&str]) -> f64 {
         let s = schemas();

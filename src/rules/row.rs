@@ -10,7 +10,7 @@ use crate::finding::{ChangeLog, Finding, Severity};
 use crate::model::Record;
 use crate::read::{GridRow, Raw};
 use crate::recognise::Column;
-use crate::schema::{Cond, RowRule, TableSchema};
+use crate::schema::{RowRule, TableSchema};
 
 /// Where a row came from, for findings, and the sheet's column of each field.
 pub struct Place<'a> {
@@ -60,7 +60,7 @@ pub fn check_row(
     let n = t.fields.len();
     let before = findings.len();
     let mut rec = Record {
-        table: t.kind(),
+        table: t.id,
         file: place.file_idx,
         sheet: place.sheet_name.clone(),
         row: row.idx,
@@ -229,25 +229,6 @@ fn unchanged(raw: &Raw, val: &Val) -> bool {
     }
 }
 
-fn cond_holds(t: &TableSchema, c: &Cond, rec: &Record) -> Option<bool> {
-    let i = t.field_index(&c.field)?;
-    if rec.bad[i] {
-        return None;
-    }
-    let v = &rec.vals[i];
-    let mut ok = true;
-    if !c.is_in.is_empty() {
-        ok &= c.is_in.iter().any(|x| v.matches(x));
-    }
-    if !c.not_in.is_empty() {
-        ok &= !c.not_in.iter().any(|x| v.matches(x));
-    }
-    if let Some(p) = c.present {
-        ok &= p != v.is_empty();
-    }
-    Some(ok)
-}
-
 fn compare(a: &Val, b: &Val, part_year: bool) -> Option<Ordering> {
     let b = if part_year {
         use chrono::Datelike;
@@ -277,7 +258,7 @@ pub fn fill(t: &TableSchema, template: &str, rec: &Record) -> String {
 /// Evaluate one declarative rule on a parsed row.
 pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -> Option<Finding> {
     for c in &rule.when {
-        if !cond_holds(t, c, rec)? {
+        if !rec.holds(t, c)? {
             return None;
         }
     }
@@ -348,7 +329,8 @@ pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -
 mod tests {
     use super::*;
     use crate::cells::testutil::*;
-    use crate::schema::TableKind;
+    use crate::schema::test_tables as T;
+    use crate::schema::TableId;
 
     /// check_row on one grid row: its findings, changes and record.
     fn check(
@@ -363,7 +345,7 @@ mod tests {
     }
 
     /// A row of (field key, text) for a table, run through check_row.
-    fn run(t: TableKind, cells: &[(&str, &str)]) -> (Vec<Finding>, Record) {
+    fn run(t: TableId, cells: &[(&str, &str)]) -> (Vec<Finding>, Record) {
         let s = schemas().table(t);
         let columns: Vec<Column> = s
             .fields
@@ -425,16 +407,16 @@ mod tests {
 
     #[test]
     fn good_building_has_no_findings() {
-        let (f, rec) = run(TableKind::Buildings, &GOOD_BUILDING);
+        let (f, rec) = run(T::Buildings, &GOOD_BUILDING);
         assert!(f.is_empty(), "{f:?}");
         assert_eq!(rec.vals[0].display(), "YH450103003466101");
     }
 
     #[test]
     fn required_missing_and_placeholder() {
-        let (f, _) = run(TableKind::Buildings, &with(&GOOD_BUILDING, "owner", ""));
+        let (f, _) = run(T::Buildings, &with(&GOOD_BUILDING, "owner", ""));
         assert_eq!(codes(&f), ["C001"]);
-        let (f, _) = run(TableKind::Buildings, &with(&GOOD_BUILDING, "address", "无"));
+        let (f, _) = run(T::Buildings, &with(&GOOD_BUILDING, "address", "无"));
         assert_eq!(codes(&f), ["C001"]);
         assert!(f[0].message_zh.contains("占位符"));
     }
@@ -442,49 +424,43 @@ mod tests {
     #[test]
     fn each_building_row_rule_fails_and_passes() {
         let r101 = with(&GOOD_BUILDING, "business_type", "");
-        assert_eq!(codes(&run(TableKind::Buildings, &r101).0), ["R101"]);
+        assert_eq!(codes(&run(T::Buildings, &r101).0), ["R101"]);
         let ok101 = with(&r101, "use", "其他");
-        assert!(run(TableKind::Buildings, &ok101).0.is_empty());
+        assert!(run(T::Buildings, &ok101).0.is_empty());
 
         let r102 = with(&GOOD_BUILDING, "appraisal_grade", "");
-        assert_eq!(codes(&run(TableKind::Buildings, &r102).0), ["R102"]);
+        assert_eq!(codes(&run(T::Buildings, &r102).0), ["R102"]);
         let r103 = with(&GOOD_BUILDING, "appraised", "否");
-        assert_eq!(codes(&run(TableKind::Buildings, &r103).0), ["R103"]);
+        assert_eq!(codes(&run(T::Buildings, &r103).0), ["R103"]);
+        assert!(run(T::Buildings, &with(&r103, "appraisal_grade", ""))
+            .0
+            .is_empty());
+
+        let r104 = with(&GOOD_BUILDING, "appraisal_grade", "C级");
+        assert_eq!(codes(&run(T::Buildings, &r104).0), ["R104"]);
         assert!(
-            run(TableKind::Buildings, &with(&r103, "appraisal_grade", ""))
+            run(T::Buildings, &with(&r104, "judgement", "存在一定安全隐患"))
                 .0
                 .is_empty()
         );
-
-        let r104 = with(&GOOD_BUILDING, "appraisal_grade", "C级");
-        assert_eq!(codes(&run(TableKind::Buildings, &r104).0), ["R104"]);
-        assert!(run(
-            TableKind::Buildings,
-            &with(&r104, "judgement", "存在一定安全隐患")
-        )
-        .0
-        .is_empty());
 
         let r105 = with(
             &with(&GOOD_BUILDING, "appraisal_grade", "D级"),
             "judgement",
             "存在一定安全隐患",
         );
-        assert_eq!(codes(&run(TableKind::Buildings, &r105).0), ["R105"]);
-        assert!(run(
-            TableKind::Buildings,
-            &with(&r105, "judgement", "存在严重安全隐患")
-        )
-        .0
-        .is_empty());
-
-        let r106 = with(&GOOD_BUILDING, "year_built", "2023");
-        assert_eq!(codes(&run(TableKind::Buildings, &r106).0), ["R106"]);
+        assert_eq!(codes(&run(T::Buildings, &r105).0), ["R105"]);
         assert!(
-            run(TableKind::Buildings, &with(&r106, "year_built", "2022"))
+            run(T::Buildings, &with(&r105, "judgement", "存在严重安全隐患"))
                 .0
                 .is_empty()
         );
+
+        let r106 = with(&GOOD_BUILDING, "year_built", "2023");
+        assert_eq!(codes(&run(T::Buildings, &r106).0), ["R106"]);
+        assert!(run(T::Buildings, &with(&r106, "year_built", "2022"))
+            .0
+            .is_empty());
     }
 
     pub const GOOD_HAZARD: [(&str, &str); 13] = [
@@ -505,66 +481,44 @@ mod tests {
 
     #[test]
     fn each_hazard_row_rule_fails_and_passes() {
-        assert!(run(TableKind::Hazards, &GOOD_HAZARD).0.is_empty());
+        assert!(run(T::Hazards, &GOOD_HAZARD).0.is_empty());
         assert_eq!(
-            codes(&run(TableKind::Hazards, &with(&GOOD_HAZARD, "done_date", "")).0),
+            codes(&run(T::Hazards, &with(&GOOD_HAZARD, "done_date", "")).0),
             ["R201"]
         );
         assert_eq!(
-            codes(
-                &run(
-                    TableKind::Hazards,
-                    &with(&GOOD_HAZARD, "done_date", "2022-06-01")
-                )
-                .0
-            ),
+            codes(&run(T::Hazards, &with(&GOOD_HAZARD, "done_date", "2022-06-01")).0),
             ["R202"]
         );
         assert_eq!(
-            codes(
-                &run(
-                    TableKind::Hazards,
-                    &with(&GOOD_HAZARD, "deadline", "2022-06-01")
-                )
-                .0
-            ),
+            codes(&run(T::Hazards, &with(&GOOD_HAZARD, "deadline", "2022-06-01")).0),
             ["R203"]
         );
         let r204 = with(&with(&GOOD_HAZARD, "status", "整治中"), "done_date", "");
-        assert_eq!(codes(&run(TableKind::Hazards, &r204).0), ["R204"]);
-        assert!(run(
-            TableKind::Hazards,
-            &with(&r204, "writeoff_reason", "录入错误")
-        )
-        .0
-        .is_empty());
+        assert_eq!(codes(&run(T::Hazards, &r204).0), ["R204"]);
+        assert!(run(T::Hazards, &with(&r204, "writeoff_reason", "录入错误"))
+            .0
+            .is_empty());
         let r205 = with(
             &with(&with(&r204, "level", "严重隐患"), "writeoff", ""),
             "writeoff_reason",
             "",
         );
-        assert_eq!(codes(&run(TableKind::Hazards, &r205).0), ["R205"]);
-        assert!(run(
-            TableKind::Hazards,
-            &with(&r205, "measure", "停止使用、维修加固")
-        )
-        .0
-        .is_empty());
-        assert_eq!(
-            codes(
-                &run(
-                    TableKind::Hazards,
-                    &with(&GOOD_HAZARD, "writeoff_reason", "")
-                )
+        assert_eq!(codes(&run(T::Hazards, &r205).0), ["R205"]);
+        assert!(
+            run(T::Hazards, &with(&r205, "measure", "停止使用、维修加固"))
                 .0
-            ),
+                .is_empty()
+        );
+        assert_eq!(
+            codes(&run(T::Hazards, &with(&GOOD_HAZARD, "writeoff_reason", "")).0),
             ["R206"]
         );
     }
 
     #[test]
     fn changes_are_recorded() {
-        let s = schemas().table(TableKind::Buildings);
+        let s = schemas().table(T::Buildings);
         let columns = vec![Column {
             col: 0,
             header: "层数".into(),

@@ -14,6 +14,7 @@ pub struct Words {
     reasons: HashMap<String, String>,
     total: String,
     unknown_village: String,
+    writeoff_columns: [String; 3],
 }
 
 impl Words {
@@ -40,16 +41,29 @@ impl Words {
             .map(|r| (r.code, r.title))
             .collect();
         let reasons = schemas
-            .tables
+            .campaign
+            .writeoffs
             .iter()
-            .flat_map(|t| t.writeoffs.iter())
-            .map(|(k, w)| (k.clone(), w.label.clone()))
+            .map(|w| (w.reason.clone(), w.label.clone()))
             .collect();
+        let header = crate::output::csvs::writeoffs_header(schemas);
+        let label = |k: &str| -> String {
+            fields
+                .get(k)
+                .map(|(zh, _): &(String, String)| zh.clone())
+                .unwrap_or_else(|| k.to_string())
+        };
+        let writeoff_columns = [
+            label(&header[1]),
+            label(&header[2]),
+            schemas.campaign.tally.village.clone(),
+        ];
         Words {
+            writeoff_columns,
             fields,
             rules,
             reasons,
-            total: schemas.lexicon.tally.total.clone(),
+            total: schemas.campaign.tally.total.clone(),
             unknown_village: schemas.lexicon.unknown_village.clone(),
         }
     }
@@ -73,13 +87,16 @@ impl Words {
     /// ```
     /// let s = selfbuilt::schema::Schemas::shipped().unwrap();
     /// let w = selfbuilt::rules::words::Words::new(&s);
-    /// assert_eq!(w.reason(selfbuilt::model::Reason::Rectified), "整治完成销号");
+    /// assert_eq!(w.reason("rectified"), "整治完成销号");
     /// ```
-    pub fn reason(&self, r: crate::model::Reason) -> &str {
-        self.reasons
-            .get(r.as_str())
-            .map(String::as_str)
-            .unwrap_or(r.as_str())
+    pub fn reason<'a>(&'a self, r: &'a str) -> &'a str {
+        self.reasons.get(r).map(String::as_str).unwrap_or(r)
+    }
+
+    /// The labels of the write-off list's identity and village columns (errors.xlsx).
+    pub fn writeoff_columns(&self) -> [&str; 3] {
+        let [a, b, c] = &self.writeoff_columns;
+        [a, b, c]
     }
 
     /// What a file whose village cannot be told is listed under.

@@ -1,10 +1,12 @@
-//! Schemas as data: the three tables of SPEC §3, their fields, aliases, enum synonyms,
-//! ranges and declarative row rules, loaded from `schemas/*.toml` with serde and checked
-//! with `validator` when loaded. The shipped copies are compiled in; `--schemas DIR`
-//! reads another folder with the same file names.
+//! Schemas as data: a campaign's tables, their fields, aliases, enum synonyms, ranges and
+//! declarative row rules (`<table>.toml`), the campaign itself (`campaign.toml`: tables in
+//! order, references, cross-table checks, write-offs, tally) and the language's words
+//! (`lexicon.toml`), loaded with serde and checked with `validator` and `campaign::resolve`
+//! when loaded. The shipped copies are compiled in; `--schemas DIR` reads another folder of
+//! the same shape, `--campaign NAME` chooses among its campaigns.
 
+pub mod campaign;
 pub mod forms;
-pub mod roles;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -12,17 +14,33 @@ use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
 use crate::text::{label_key, norm_key};
+pub use campaign::Campaign;
 
-/// The shipped schema files, compiled into the binary.
-pub const SHIPPED: [(&str, &str); 4] = [
-    (
-        "buildings.toml",
-        include_str!("../../schemas/buildings.toml"),
-    ),
-    ("hazards.toml", include_str!("../../schemas/hazards.toml")),
-    ("reviews.toml", include_str!("../../schemas/reviews.toml")),
+/// The shipped schema files, compiled into the binary: (path under `schemas/`, text).
+/// `lexicon.toml` is shared; each campaign is a folder with `campaign.toml` and a file
+/// per table.
+pub const SHIPPED: &[(&str, &str)] = &[
     ("lexicon.toml", include_str!("../../schemas/lexicon.toml")),
+    (
+        "selfbuilt/campaign.toml",
+        include_str!("../../schemas/selfbuilt/campaign.toml"),
+    ),
+    (
+        "selfbuilt/buildings.toml",
+        include_str!("../../schemas/selfbuilt/buildings.toml"),
+    ),
+    (
+        "selfbuilt/hazards.toml",
+        include_str!("../../schemas/selfbuilt/hazards.toml"),
+    ),
+    (
+        "selfbuilt/reviews.toml",
+        include_str!("../../schemas/selfbuilt/reviews.toml"),
+    ),
 ];
+
+/// The campaign run when none is named.
+pub const DEFAULT_CAMPAIGN: &str = "selfbuilt";
 
 /// A schema that cannot be used; the message names the file and the entry.
 #[derive(Debug, thiserror::Error)]
@@ -32,29 +50,14 @@ pub struct SchemaError {
     pub message: String,
 }
 
-/// The three tables, in SPEC order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TableKind {
-    Buildings,
-    Hazards,
-    Reviews,
-}
+/// A table of the loaded campaign: its place in `Schemas::tables` (the order the
+/// campaign lists them in; the first is the campaign's main table).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct TableId(pub u8);
 
-impl TableKind {
-    pub const ALL: [TableKind; 3] = [TableKind::Buildings, TableKind::Hazards, TableKind::Reviews];
-    pub fn key(self) -> &'static str {
-        match self {
-            TableKind::Buildings => "buildings",
-            TableKind::Hazards => "hazards",
-            TableKind::Reviews => "reviews",
-        }
-    }
-    pub fn from_key(s: &str) -> Option<TableKind> {
-        TableKind::ALL.into_iter().find(|t| t.key() == s)
-    }
+impl TableId {
     pub fn index(self) -> usize {
-        self as usize
+        self.0 as usize
     }
 }
 
@@ -107,6 +110,9 @@ pub struct TableMeta {
     pub description: String,
     #[validate(length(min = 1))]
     pub identity: Vec<String>,
+    /// The title `template` puts above the table; `{village}` is the village's name.
+    #[serde(default)]
+    pub title: String,
 }
 
 #[derive(Debug, Clone, Deserialize, Validate)]
@@ -339,26 +345,15 @@ pub struct TableSchema {
     #[serde(default)]
     #[validate(nested)]
     pub rules: Vec<RowRule>,
-    /// Which field plays each role the engine needs (see `roles`).
-    #[serde(default)]
-    pub roles: roles::RoleMap,
-    /// Which values of those fields mean what to the engine (see `roles`).
-    #[serde(default)]
-    pub role_values: roles::RoleValues,
-    /// The write-off reasons proposed about this table's rows: name and evidence template.
-    #[serde(default)]
-    pub writeoffs: std::collections::BTreeMap<String, roles::WriteoffText>,
     /// normalised label → field index (labels and aliases)
     #[serde(skip)]
     pub label_index: HashMap<String, usize>,
+    /// Its place in the campaign.
     #[serde(skip)]
-    pub kind: Option<TableKind>,
+    pub id: TableId,
 }
 
 impl TableSchema {
-    pub fn kind(&self) -> TableKind {
-        self.kind.unwrap_or(TableKind::Buildings)
-    }
     pub fn field_index(&self, key: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.key == key)
     }
@@ -388,8 +383,6 @@ pub struct Lexicon {
     /// The provenance columns cleaned.xlsx writes after the fields (file, sheet, row).
     #[validate(length(equal = 3))]
     pub provenance_labels: Vec<String>,
-    /// The tally's words.
-    pub tally: TallyWords,
     /// What a village's name ends with (to find it in a file name).
     pub village_suffixes: Vec<String>,
     /// What a file whose village cannot be told is listed under.
@@ -452,115 +445,255 @@ pub struct LexKeys {
     pub near: Vec<(String, String)>,
 }
 
-/// All schemas of a run.
+/// All schemas of a run: one campaign's tables, the campaign, the lexicon.
 #[derive(Debug, Clone)]
 pub struct Schemas {
+    /// In the campaign's order (`TableId` is the place here).
     pub tables: Vec<TableSchema>,
+    pub campaign: Campaign,
     pub lexicon: Lexicon,
     /// Where they came from (for messages).
     pub source: String,
 }
 
+/// The texts of one campaign's schema files: (file name for messages, TOML).
+#[derive(Debug, Clone)]
+pub struct Texts {
+    pub lexicon: (String, String),
+    pub campaign: (String, String),
+    /// Every table's file, in the campaign's order.
+    pub tables: Vec<(String, String)>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<T, SchemaError> {
+    toml::from_str(text).map_err(|e| SchemaError {
+        file: file.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Where schema files come from: the shipped copies or a folder.
+trait Store {
+    /// The text of a file under the root (`selfbuilt/campaign.toml`), if there is one.
+    fn get(&self, rel: &str) -> Option<Result<String, SchemaError>>;
+    /// The campaign folders under the root.
+    fn campaigns(&self) -> Vec<String>;
+    /// The name a file is shown by.
+    fn show(&self, rel: &str) -> String;
+}
+
+struct Shipped;
+
+impl Store for Shipped {
+    fn get(&self, rel: &str) -> Option<Result<String, SchemaError>> {
+        SHIPPED
+            .iter()
+            .find(|(n, _)| *n == rel)
+            .map(|(_, t)| Ok(t.to_string()))
+    }
+    fn campaigns(&self) -> Vec<String> {
+        SHIPPED
+            .iter()
+            .filter_map(|(n, _)| n.strip_suffix("/campaign.toml"))
+            .map(str::to_string)
+            .collect()
+    }
+    fn show(&self, rel: &str) -> String {
+        format!("(shipped) {rel}")
+    }
+}
+
+struct Folder(PathBuf);
+
+impl Store for Folder {
+    fn get(&self, rel: &str) -> Option<Result<String, SchemaError>> {
+        let p = self.0.join(rel);
+        p.is_file().then(|| {
+            std::fs::read_to_string(&p).map_err(|e| SchemaError {
+                file: p.display().to_string(),
+                message: format!("cannot read: {e}"),
+            })
+        })
+    }
+    fn campaigns(&self) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir(&self.0)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().join("campaign.toml").is_file())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
+        out.sort();
+        out
+    }
+    fn show(&self, rel: &str) -> String {
+        self.0.join(rel).display().to_string()
+    }
+}
+
 impl Schemas {
-    pub fn table(&self, t: TableKind) -> &TableSchema {
+    pub fn table(&self, t: TableId) -> &TableSchema {
         &self.tables[t.index()]
     }
 
-    /// The shipped schemas.
-    pub fn shipped() -> Result<Schemas, SchemaError> {
-        let texts: Vec<(String, String)> = SHIPPED
+    /// The table of a key.
+    pub fn id(&self, key: &str) -> Option<TableId> {
+        self.tables
             .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect();
-        Schemas::from_texts(&texts, "(shipped)")
+            .position(|t| t.table.key == key)
+            .map(|i| TableId(i as u8))
     }
 
-    /// Load from a folder holding buildings.toml, hazards.toml, reviews.toml and lexicon.toml.
-    pub fn load_dir(dir: &Path) -> Result<Schemas, SchemaError> {
-        let mut texts = Vec::new();
-        for (name, _) in SHIPPED {
-            let p: PathBuf = dir.join(name);
-            let text = std::fs::read_to_string(&p).map_err(|e| SchemaError {
-                file: p.display().to_string(),
-                message: format!("cannot read: {e}"),
-            })?;
-            texts.push((p.display().to_string(), text));
-        }
-        Schemas::from_texts(&texts, &dir.display().to_string())
+    /// Every table's id, in the campaign's order.
+    pub fn ids(&self) -> impl Iterator<Item = TableId> {
+        (0..self.tables.len()).map(|i| TableId(i as u8))
     }
 
-    pub fn load(dir: Option<&Path>) -> Result<Schemas, SchemaError> {
-        match dir {
-            Some(d) => Schemas::load_dir(d),
-            None => Schemas::shipped(),
-        }
+    /// The shipped schemas of the default campaign.
+    pub fn shipped() -> Result<Schemas, SchemaError> {
+        Schemas::load(None, None)
     }
 
-    /// Parse and check: texts are (file name, TOML) for the three tables then the lexicon.
-    pub fn from_texts(texts: &[(String, String)], source: &str) -> Result<Schemas, SchemaError> {
+    /// The texts of the shipped campaign `name` (for tests that change one file).
+    pub fn shipped_texts(name: &str) -> Result<Texts, SchemaError> {
+        texts_of(&Shipped, name, shipped_lexicon_text())
+    }
+
+    /// Load a campaign: from `dir` (a campaign folder holding campaign.toml, or a folder of
+    /// campaign folders) or the shipped copies; `campaign` names one by its folder, key or
+    /// any of its names (the default: selfbuilt, else the only one). The lexicon is the
+    /// campaign folder's, else its parent's, else the shipped one.
+    pub fn load(dir: Option<&Path>, campaign: Option<&str>) -> Result<Schemas, SchemaError> {
+        let texts = match dir {
+            None => {
+                let name = pick(&Shipped, campaign, "(shipped)")?;
+                texts_of(&Shipped, &name, shipped_lexicon_text())?
+            }
+            Some(d) if d.join("campaign.toml").is_file() => {
+                let parent = d.parent().map(|p| Folder(p.to_path_buf()));
+                let here = Folder(d.to_path_buf());
+                let lexicon = match here.get("lexicon.toml") {
+                    Some(t) => (here.show("lexicon.toml"), t?),
+                    None => match parent.as_ref().and_then(|p| p.get("lexicon.toml")) {
+                        Some(t) => (
+                            parent
+                                .as_ref()
+                                .map(|p| p.show("lexicon.toml"))
+                                .unwrap_or_default(),
+                            t?,
+                        ),
+                        None => (Shipped.show("lexicon.toml"), shipped_lexicon()),
+                    },
+                };
+                let t = texts_of(&here, "", lexicon)?;
+                if let Some(want) = campaign {
+                    let c: Campaign = parse(&t.campaign.0, &t.campaign.1)?;
+                    if !c.is_named(want) {
+                        return Err(SchemaError {
+                            file: t.campaign.0.clone(),
+                            message: format!(
+                                "--campaign {want:?}: this folder holds the campaign {} ({})",
+                                c.campaign.key, c.campaign.name
+                            ),
+                        });
+                    }
+                }
+                t
+            }
+            Some(d) => {
+                let root = Folder(d.to_path_buf());
+                let name = pick(&root, campaign, &d.display().to_string())?;
+                let lexicon = match root.get("lexicon.toml") {
+                    Some(t) => (root.show("lexicon.toml"), t?),
+                    None => (Shipped.show("lexicon.toml"), shipped_lexicon()),
+                };
+                texts_of(&root, &name, lexicon)?
+            }
+        };
+        let source = dir
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|| "(shipped)".into());
+        Schemas::from_texts(&texts, &source)
+    }
+
+    /// Every campaign a folder (or the shipped copies) holds: (folder, key, name).
+    pub fn campaigns(dir: Option<&Path>) -> Vec<(String, String, String)> {
+        let store: Box<dyn Store> = match dir {
+            Some(d) => Box::new(Folder(d.to_path_buf())),
+            None => Box::new(Shipped),
+        };
+        store
+            .campaigns()
+            .into_iter()
+            .filter_map(|f| {
+                let text = store.get(&format!("{f}/campaign.toml"))?.ok()?;
+                let c: Campaign = toml::from_str(&text).ok()?;
+                Some((f, c.campaign.key, c.campaign.name))
+            })
+            .collect()
+    }
+
+    /// Parse and check one campaign's texts.
+    pub fn from_texts(texts: &Texts, source: &str) -> Result<Schemas, SchemaError> {
+        let (cfile, ctext) = &texts.campaign;
+        let mut campaign: Campaign = parse(cfile, ctext)?;
         let mut tables = Vec::new();
-        for (i, kind) in TableKind::ALL.into_iter().enumerate() {
-            let (file, text) = &texts[i];
-            let mut t: TableSchema = toml::from_str(text).map_err(|e| SchemaError {
-                file: file.clone(),
-                message: e.to_string(),
-            })?;
+        for (i, (file, text)) in texts.tables.iter().enumerate() {
+            let mut t: TableSchema = parse(file, text)?;
             t.validate().map_err(|e| SchemaError {
                 file: file.clone(),
                 message: flatten_validation(&e),
             })?;
-            if t.table.key != kind.key() {
+            let want = campaign
+                .campaign
+                .tables
+                .get(i)
+                .map(String::as_str)
+                .unwrap_or("");
+            if t.table.key != want {
                 return Err(SchemaError {
                     file: file.clone(),
-                    message: format!("table key is {:?}, expected {:?}", t.table.key, kind.key()),
+                    message: format!("table key is {:?}, expected {want:?}", t.table.key),
                 });
             }
-            t.kind = Some(kind);
-            roles::check(&t, kind).map_err(|message| SchemaError {
-                file: file.clone(),
-                message,
-            })?;
+            t.id = TableId(i as u8);
             finish_table(&mut t).map_err(|message| SchemaError {
                 file: file.clone(),
                 message,
             })?;
             tables.push(t);
         }
-        let (file, text) = &texts[3];
-        let mut lexicon: Lexicon = toml::from_str(text).map_err(|e| SchemaError {
-            file: file.clone(),
-            message: e.to_string(),
-        })?;
+        let (file, text) = &texts.lexicon;
+        let mut lexicon: Lexicon = parse(file, text)?;
         lexicon.validate().map_err(|e| SchemaError {
             file: file.clone(),
             message: flatten_validation(&e),
         })?;
         prepare(&mut tables, &mut lexicon);
-        for (i, t) in tables.iter().enumerate() {
-            roles::check_writeoffs(t, t.kind(), &tables[TableKind::Reviews.index()]).map_err(
-                |message| SchemaError {
-                    file: texts[i].0.clone(),
-                    message,
-                },
-            )?;
-        }
-        // Rule codes are unique over all tables.
+        campaign.resolve(&tables).map_err(|message| SchemaError {
+            file: cfile.clone(),
+            message,
+        })?;
+        // Rule codes are unique over all tables and the campaign.
         let mut codes: HashMap<&str, &str> = HashMap::new();
+        for c in &campaign.cross {
+            codes.insert(&c.code, "campaign.toml");
+        }
         for (i, t) in tables.iter().enumerate() {
             for r in &t.rules {
                 if let Some(prev) = codes.insert(&r.code, &t.table.key) {
                     return Err(SchemaError {
-                        file: texts[i].0.clone(),
+                        file: texts.tables[i].0.clone(),
                         message: format!("rule code {} is used twice (also in {prev})", r.code),
                     });
                 }
-                // F, S, C, X and B are the built-in rules' letters: a row rule is R….
+                // F, S, C, X and B are the built-in and cross rules' letters: a row rule is R….
                 let digits = r.code.strip_prefix('R').unwrap_or("");
                 if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(SchemaError {
-                        file: texts[i].0.clone(),
+                        file: texts.tables[i].0.clone(),
                         message: format!(
-                            "rule code {} must be R and digits (F, S, C, X and B are the built-in rules')",
+                            "rule code {} must be R and digits (F, S, C are the built-in rules', X and B the campaign's)",
                             r.code
                         ),
                     });
@@ -569,10 +702,127 @@ impl Schemas {
         }
         Ok(Schemas {
             tables,
+            campaign,
             lexicon,
             source: source.to_string(),
         })
     }
+}
+
+fn shipped_lexicon() -> String {
+    SHIPPED[0].1.to_string()
+}
+
+fn shipped_lexicon_text() -> (String, String) {
+    (Shipped.show("lexicon.toml"), shipped_lexicon())
+}
+
+/// The campaign folder `want` names (by folder, key or name), else the default.
+fn pick(store: &dyn Store, want: Option<&str>, root: &str) -> Result<String, SchemaError> {
+    let folders = store.campaigns();
+    let err = |message: String| SchemaError {
+        file: root.to_string(),
+        message,
+    };
+    let listed = || -> String {
+        folders
+            .iter()
+            .filter_map(|f| {
+                let text = store.get(&format!("{f}/campaign.toml"))?.ok()?;
+                let c: Campaign = toml::from_str(&text).ok()?;
+                Some(format!("{f}（{}）", c.campaign.name))
+            })
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    match want {
+        None => {
+            if folders.iter().any(|f| f == DEFAULT_CAMPAIGN) {
+                Ok(DEFAULT_CAMPAIGN.to_string())
+            } else if folders.len() == 1 {
+                Ok(folders[0].clone())
+            } else if folders.is_empty() {
+                Err(err(
+                    "no campaign.toml here, nor any folder holding one".into()
+                ))
+            } else {
+                Err(err(format!(
+                    "several campaigns: choose one with --campaign ({})",
+                    listed()
+                )))
+            }
+        }
+        Some(w) => {
+            for f in &folders {
+                if f == w.trim() {
+                    return Ok(f.clone());
+                }
+                let rel = format!("{f}/campaign.toml");
+                let Some(Ok(text)) = store.get(&rel) else {
+                    continue;
+                };
+                let c: Campaign = parse(&store.show(&rel), &text)?;
+                if c.is_named(w) {
+                    return Ok(f.clone());
+                }
+            }
+            Err(err(format!("no campaign {w:?} (campaigns: {})", listed())))
+        }
+    }
+}
+
+/// The texts of the campaign in folder `name` (`""`: the root is the campaign folder).
+fn texts_of(
+    store: &dyn Store,
+    name: &str,
+    lexicon: (String, String),
+) -> Result<Texts, SchemaError> {
+    let rel = |f: &str| {
+        if name.is_empty() {
+            f.to_string()
+        } else {
+            format!("{name}/{f}")
+        }
+    };
+    let read = |f: &str| -> Result<(String, String), SchemaError> {
+        let r = rel(f);
+        match store.get(&r) {
+            Some(t) => Ok((store.show(&r), t?)),
+            None => Err(SchemaError {
+                file: store.show(&r),
+                message: "missing".into(),
+            }),
+        }
+    };
+    let campaign = read("campaign.toml")?;
+    let c: Campaign = parse(&campaign.0, &campaign.1)?;
+    if c.campaign.tables.is_empty() {
+        return Err(SchemaError {
+            file: campaign.0,
+            message: "[campaign] tables is empty".into(),
+        });
+    }
+    if c.campaign.tables.len() > 200 {
+        return Err(SchemaError {
+            file: campaign.0,
+            message: "[campaign] tables: more than 200".into(),
+        });
+    }
+    let mut tables = Vec::new();
+    for t in &c.campaign.tables {
+        if t.is_empty() || t.contains(['/', '\\', '.']) {
+            return Err(SchemaError {
+                file: campaign.0,
+                message: format!("[campaign] tables: {t:?} is not a table key"),
+            });
+        }
+        tables.push(read(&format!("{t}.toml"))?);
+    }
+    Ok(Texts {
+        lexicon,
+        campaign,
+        tables,
+    })
 }
 
 /// Work out the lookup keys of every field and of the lexicon (`Prepared`, `LexKeys`).
@@ -623,19 +873,6 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
             };
         }
     }
-}
-
-/// The tally's words: the label of each tally.csv column (by its key), the total row, the
-/// sheet and the chart of tally.xlsx.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TallyWords {
-    pub total: String,
-    pub sheet: String,
-    pub chart_title: String,
-    pub chart_x: String,
-    pub chart_y: String,
-    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// One field's additions in an overlay file (a reviewed learned.toml).
@@ -862,29 +1099,33 @@ fn finish_table(t: &mut TableSchema) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    fn texts_with(table0: String) -> Vec<(String, String)> {
-        let mut t: Vec<(String, String)> = SHIPPED
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect();
-        t[0].1 = table0;
+    /// The shipped selfbuilt texts with the buildings table's replaced.
+    fn texts_with(table0: String) -> Texts {
+        let mut t = Schemas::shipped_texts("selfbuilt").unwrap();
+        t.tables[0].1 = table0;
         t
+    }
+
+    fn buildings() -> String {
+        Schemas::shipped_texts("selfbuilt").unwrap().tables[0]
+            .1
+            .clone()
     }
 
     #[test]
     fn shipped_schemas_load() {
         let s = Schemas::shipped().unwrap();
         assert_eq!(s.tables.len(), 3);
-        assert_eq!(s.table(TableKind::Buildings).fields.len(), 21);
-        assert_eq!(s.table(TableKind::Hazards).fields.len(), 13);
-        assert_eq!(s.table(TableKind::Reviews).fields.len(), 5);
+        let n = |k: &str| s.table(s.id(k).unwrap()).fields.len();
+        assert_eq!(n("buildings"), 21);
+        assert_eq!(n("hazards"), 13);
+        assert_eq!(n("reviews"), 5);
+        assert_eq!(s.campaign.campaign.key, "selfbuilt");
     }
 
     #[test]
     fn alias_claimed_twice_is_refused_with_its_name() {
-        let text = SHIPPED[0]
-            .1
-            .replace("aliases = [\"组\"", "aliases = [\"户主\", \"组\"");
+        let text = buildings().replace("aliases = [\"组\"", "aliases = [\"户主\", \"组\"");
         let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
         assert!(e.message.contains("户主"), "{e}");
         assert!(e.message.contains("claimed by two fields"), "{e}");
@@ -893,9 +1134,7 @@ mod tests {
 
     #[test]
     fn min_above_max_is_refused() {
-        let text = SHIPPED[0]
-            .1
-            .replace("min = 1.0\nmax = 30.0", "min = 31.0\nmax = 30.0");
+        let text = buildings().replace("min = 1.0\nmax = 30.0", "min = 31.0\nmax = 30.0");
         let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
         assert!(
             e.message.contains("floors") && e.message.contains("min"),
@@ -905,16 +1144,14 @@ mod tests {
 
     #[test]
     fn unknown_type_is_refused() {
-        let text = SHIPPED[0]
-            .1
-            .replacen("type = \"code\"", "type = \"barcode\"", 1);
+        let text = buildings().replacen("type = \"code\"", "type = \"barcode\"", 1);
         let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
         assert!(e.message.contains("barcode"), "{e}");
     }
 
     #[test]
     fn rule_naming_a_missing_field_is_refused() {
-        let text = SHIPPED[0].1.replace(
+        let text = buildings().replace(
             "field = \"business_type\", required",
             "field = \"bizness\", required",
         );
@@ -927,7 +1164,7 @@ mod tests {
 
     #[test]
     fn a_row_rule_with_a_built_in_letter_is_refused() {
-        let text = SHIPPED[0].1.replace("code = \"R101\"", "code = \"C001\"");
+        let text = buildings().replace("code = \"R101\"", "code = \"C001\"");
         let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
         assert!(
             e.message.contains("C001") && e.message.contains("R and digits"),
@@ -938,21 +1175,71 @@ mod tests {
 
     #[test]
     fn a_writeoff_template_naming_no_field_is_refused() {
-        let text = SHIPPED[0].1.replacen("户主{owner}", "户主{owners}", 1);
-        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
+        let with_campaign = |f: &dyn Fn(&str) -> String| {
+            let mut t = Schemas::shipped_texts("selfbuilt").unwrap();
+            t.campaign.1 = f(&t.campaign.1);
+            Schemas::from_texts(&t, "t")
+        };
+        let e = with_campaign(&|c| c.replacen("户主{owner}", "户主{owners}", 1)).unwrap_err();
         assert!(
             e.message.contains("{owners}") && e.message.contains("writeoffs"),
             "{e}"
         );
-        let text = SHIPPED[0]
-            .1
-            .replacen("{review.reviewer}", "{review.inspector}", 1);
-        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
-        assert!(e.message.contains("review.inspector"), "{e}");
-        let text = SHIPPED[0]
-            .1
-            .replace("[writeoffs.suspected_misentry]", "[writeoffs.suspected]");
-        let e = Schemas::from_texts(&texts_with(text), "t").unwrap_err();
-        assert!(e.message.contains("suspected"), "{e}");
+        assert!(e.file.contains("campaign.toml"), "{e}");
+        let e = with_campaign(&|c| c.replacen("{reviews.reviewer}", "{reviews.inspector}", 1))
+            .unwrap_err();
+        assert!(e.message.contains("reviews.inspector"), "{e}");
+        let e = with_campaign(&|c| {
+            c.replace(
+                "writeoff = \"suspected_misentry\"",
+                "writeoff = \"suspected\"",
+            )
+        })
+        .unwrap_err();
+        assert!(
+            e.message.contains("suspected") && e.message.contains("tally"),
+            "{e}"
+        );
     }
+
+    #[test]
+    fn a_broken_reference_or_role_is_refused_naming_it() {
+        let with_campaign = |f: &dyn Fn(&str) -> String| {
+            let mut t = Schemas::shipped_texts("selfbuilt").unwrap();
+            t.campaign.1 = f(&t.campaign.1);
+            Schemas::from_texts(&t, "t").unwrap_err()
+        };
+        let e = with_campaign(&|c| {
+            c.replacen(
+                "to = \"buildings.building_code\"",
+                "to = \"buildings.house_code\"",
+                1,
+            )
+        });
+        assert!(
+            e.message.contains("house_code") && e.message.contains("references"),
+            "{e}"
+        );
+        let e = with_campaign(&|c| c.replacen("in = [\"严重隐患\"]", "in = [\"特大隐患\"]", 1));
+        assert!(
+            e.message.contains("特大隐患") && e.message.contains("X004"),
+            "{e}"
+        );
+        let e = with_campaign(&|c| c.replacen("village = \"village\"", "village = \"hamlet\"", 1));
+        assert!(
+            e.message.contains("hamlet") && e.message.contains("[campaign]"),
+            "{e}"
+        );
+    }
+}
+
+/// The shipped selfbuilt campaign's tables by name, for unit tests.
+#[cfg(test)]
+#[allow(non_upper_case_globals)]
+pub mod test_tables {
+    use super::TableId;
+    pub type TableKind = TableId;
+    pub const Buildings: TableId = TableId(0);
+    pub const Hazards: TableId = TableId(1);
+    pub const Reviews: TableId = TableId(2);
 }

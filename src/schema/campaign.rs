@@ -1,0 +1,547 @@
+//! A campaign as data (`campaign.toml`): its tables in order, the references between them,
+//! the checks across them, the write-offs it proposes and the tally it reports. The engine
+//! knows the kinds of cross-table check (`CrossKind`); which tables, fields, values and
+//! words fill them is declared here. `resolve` checks every entry against the tables and
+//! turns names into indexes once, so the stages never look a name up.
+
+use serde::Deserialize;
+
+use super::{Cond, FieldType, TableId, TableSchema};
+use crate::finding::Severity;
+
+/// `campaign.toml` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Campaign {
+    pub campaign: Meta,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    #[serde(default)]
+    pub cross: Vec<CrossRule>,
+    #[serde(default)]
+    pub writeoffs: Vec<WriteoffRule>,
+    pub tally: TallySpec,
+}
+
+/// The campaign's name and tables.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// The folder's name (`selfbuilt`), what `--campaign` is given.
+    pub key: String,
+    /// What a clerk calls it (自建房安全专项整治).
+    pub name: String,
+    /// Other names `--campaign` accepts.
+    #[serde(default)]
+    pub names: Vec<String>,
+    /// Table keys in order; the first is the main table the others refer to.
+    pub tables: Vec<String>,
+    /// The main table's field naming each row's village.
+    pub village: String,
+}
+
+/// A field of one table naming a row of another (`hazards.building_code` →
+/// `buildings.building_code`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    pub from: String,
+    pub to: String,
+    #[serde(skip)]
+    pub ix: RefIx,
+}
+
+/// A reference resolved: the child table and field, the parent table and field.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RefIx {
+    pub child: TableId,
+    pub child_field: usize,
+    pub parent: TableId,
+    pub parent_field: usize,
+}
+
+/// The kinds of check across tables and files the engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrossKind {
+    /// A child row names no parent row (`reference`).
+    UnknownParent,
+    /// A child row whose parent row was rejected is held back with it (`reference`).
+    HeldBack,
+    /// A parent row meeting `when` has child rows (`children`) of which those meeting
+    /// `where` are `expect` (none / some); parents with no child rows are not checked.
+    Children,
+    /// A parent row meeting `when` whose every child row meeting `where` was rejected or
+    /// held back is held back itself.
+    ChildrenLeft,
+    /// A child's `field` stands in `op` to its parent's `other` (`reference`).
+    DateOrder,
+    /// `field` (table.field) is unique over the batch.
+    Unique,
+    /// Rows of `table` with the same `fields` under different identities.
+    SameValues,
+    /// `field`'s first `prefix` characters differ from the batch's dominant prefix.
+    PrefixOutlier,
+}
+
+/// What `children` expects of the matching child rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    None,
+    Some,
+}
+
+/// One check across tables, with its documentation and messages (like a row rule's).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossRule {
+    pub code: String,
+    pub kind: CrossKind,
+    pub name: String,
+    pub title: String,
+    pub severity: Severity,
+    pub what: String,
+    #[serde(default)]
+    pub why: String,
+    #[serde(default)]
+    pub bad_example: String,
+    #[serde(default)]
+    pub good_example: String,
+    pub message_zh: String,
+    pub message_en: String,
+    #[serde(default)]
+    pub suggestion_zh: String,
+    #[serde(default)]
+    pub suggestion_en: String,
+    /// `child_table.field` of a declared reference.
+    pub reference: Option<String>,
+    /// The table whose rows are checked (children, children_left, same_values).
+    pub table: Option<String>,
+    /// The field flagged (children, date_order), or `table.field` (unique, prefix_outlier).
+    pub field: Option<String>,
+    /// Fields compared (same_values).
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Conditions on the checked row.
+    #[serde(default)]
+    pub when: Vec<Cond>,
+    /// `child_table.field` of the reference whose rows are counted.
+    pub children: Option<String>,
+    /// Conditions on the child rows counted.
+    #[serde(default, rename = "where")]
+    pub where_: Vec<Cond>,
+    pub expect: Option<Expect>,
+    /// `<`, `<=`, `>`, `>=` (date_order).
+    pub op: Option<String>,
+    /// The parent's field compared with (date_order).
+    pub other: Option<String>,
+    /// Characters compared (prefix_outlier).
+    pub prefix: Option<usize>,
+    #[serde(skip)]
+    pub ix: CrossIx,
+}
+
+/// A cross rule's names resolved to indexes.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CrossIx {
+    /// The table whose row the finding is on.
+    #[serde(skip)]
+    pub table: TableId,
+    /// The field the finding is on.
+    pub field: usize,
+    /// The reference (index into `Campaign::references`).
+    pub reference: usize,
+    /// More fields (same_values; the parent's `other` for date_order).
+    pub fields: Vec<usize>,
+}
+
+/// A write-off reason and when it is proposed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WriteoffRule {
+    pub reason: String,
+    pub table: String,
+    pub label: String,
+    #[serde(default)]
+    pub when: Vec<Cond>,
+    pub latest: Option<Latest>,
+    #[serde(default)]
+    pub none_of: Vec<String>,
+    pub evidence: String,
+    #[serde(skip)]
+    pub ix: WriteoffIx,
+}
+
+/// The latest referring row a write-off rests on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Latest {
+    pub reference: String,
+    pub by: String,
+    #[serde(default)]
+    pub when: Vec<Cond>,
+}
+
+/// A write-off rule resolved.
+#[derive(Debug, Clone, Default)]
+pub struct WriteoffIx {
+    pub table: TableId,
+    /// (reference, the child's `by` field) of `latest`.
+    pub latest: Option<(usize, usize)>,
+    /// References of `none_of`.
+    pub none_of: Vec<usize>,
+}
+
+/// The tally: its words and columns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallySpec {
+    pub total: String,
+    pub sheet: String,
+    /// The label of the village column.
+    pub village: String,
+    /// Columns drawn in tally.xlsx's chart (keys).
+    #[serde(default)]
+    pub chart: Vec<String>,
+    #[serde(default)]
+    pub chart_title: String,
+    #[serde(default)]
+    pub chart_x: String,
+    #[serde(default)]
+    pub chart_y: String,
+    pub columns: Vec<TallyColumn>,
+}
+
+/// One tally column: rows of `table` meeting `when` (accepted, or rejected with
+/// `rejected`), or the proposals of `writeoff`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TallyColumn {
+    pub key: String,
+    pub label: String,
+    pub table: Option<String>,
+    #[serde(default)]
+    pub when: Vec<Cond>,
+    #[serde(default)]
+    pub rejected: bool,
+    pub writeoff: Option<String>,
+    #[serde(skip)]
+    pub ix: TallyIx,
+}
+
+/// What a tally column counts, resolved.
+#[derive(Debug, Clone, Copy, Default)]
+pub enum TallyIx {
+    #[default]
+    Nothing,
+    Rows(TableId),
+    Writeoff(usize),
+}
+
+impl Campaign {
+    /// The main table.
+    pub fn main(&self) -> TableId {
+        TableId(0)
+    }
+
+    /// Whether `name` is this campaign's key or one of its names.
+    pub fn is_named(&self, name: &str) -> bool {
+        let n = name.trim();
+        self.campaign.key == n
+            || self.campaign.name == n
+            || self.campaign.names.iter().any(|x| x == n)
+    }
+
+    /// The references whose parent is `t`.
+    pub fn children_of(&self, t: TableId) -> impl Iterator<Item = &Reference> {
+        self.references.iter().filter(move |r| r.ix.parent == t)
+    }
+
+    /// The reference by which rows of `t` name their main row, if any.
+    pub fn to_main(&self, t: TableId) -> Option<&RefIx> {
+        self.references
+            .iter()
+            .map(|r| &r.ix)
+            .find(|r| r.child == t && r.parent == self.main())
+    }
+
+    /// The write-off rule of a reason.
+    pub fn writeoff(&self, reason: &str) -> Option<&WriteoffRule> {
+        self.writeoffs.iter().find(|w| w.reason == reason)
+    }
+
+    /// Check every entry against the tables (in campaign order) and resolve its names.
+    /// The error names the entry.
+    pub fn resolve(&mut self, tables: &[TableSchema]) -> Result<(), String> {
+        let table = |k: &str| -> Result<TableId, String> {
+            tables
+                .iter()
+                .position(|t| t.table.key == k)
+                .map(|i| TableId(i as u8))
+                .ok_or_else(|| {
+                    format!(
+                        "no table {k:?} (tables: {})",
+                        self.campaign.tables.join(", ")
+                    )
+                })
+        };
+        let field = |t: TableId, k: &str| -> Result<usize, String> {
+            let s = &tables[t.index()];
+            s.field_index(k)
+                .ok_or_else(|| format!("table {} has no field {k:?}", s.table.key))
+        };
+        let dotted = |s: &str| -> Result<(TableId, usize), String> {
+            let (t, f) = s
+                .split_once('.')
+                .ok_or_else(|| format!("{s:?} is not table.field"))?;
+            let t = table(t)?;
+            Ok((t, field(t, f)?))
+        };
+        let conds = |t: TableId, cs: &[Cond], what: &str| -> Result<(), String> {
+            for c in cs {
+                let f = &tables[t.index()].fields
+                    [field(t, &c.field).map_err(|e| format!("{what}: {e}"))?];
+                for v in c.is_in.iter().chain(&c.not_in) {
+                    check_value(f, v).map_err(|e| format!("{what}: {e}"))?;
+                }
+            }
+            Ok(())
+        };
+        let main = self.main();
+        field(main, &self.campaign.village).map_err(|e| format!("[campaign] village: {e}"))?;
+        for (i, r) in self.references.iter_mut().enumerate() {
+            let at = |e: String| format!("[[references]] #{} ({} → {}): {e}", i + 1, r.from, r.to);
+            let (child, child_field) = dotted(&r.from).map_err(at)?;
+            let (parent, parent_field) = dotted(&r.to).map_err(at)?;
+            if child == parent {
+                return Err(at("a table cannot refer to itself".into()));
+            }
+            r.ix = RefIx {
+                child,
+                child_field,
+                parent,
+                parent_field,
+            };
+        }
+        let refs: Vec<(String, RefIx)> = self
+            .references
+            .iter()
+            .map(|r| (r.from.clone(), r.ix))
+            .collect();
+        let reference = |s: &str| -> Result<usize, String> {
+            refs.iter()
+                .position(|(f, _)| f == s)
+                .ok_or_else(|| format!("{s:?} is not the `from` of a [[references]] entry"))
+        };
+        let mut codes: Vec<&str> = Vec::new();
+        for r in self.cross.iter_mut() {
+            let at = |e: String| format!("[[cross]] {}: {e}", r.code);
+            let letter = r.code.chars().next().unwrap_or(' ');
+            let digits = &r.code[letter.len_utf8().min(r.code.len())..];
+            if !matches!(letter, 'X' | 'B')
+                || digits.is_empty()
+                || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(at("a cross-table rule's code is X or B and digits".into()));
+            }
+            if codes.contains(&r.code.as_str()) {
+                return Err(at("the code is used twice".into()));
+            }
+            let need = |v: &Option<String>, what: &str| -> Result<String, String> {
+                v.clone()
+                    .ok_or_else(|| at(format!("kind {:?} needs `{what}`", r.kind)))
+            };
+            let mut ix = CrossIx::default();
+            match r.kind {
+                CrossKind::UnknownParent | CrossKind::HeldBack | CrossKind::DateOrder => {
+                    ix.reference = reference(&need(&r.reference, "reference")?).map_err(at)?;
+                    let rx = refs[ix.reference].1;
+                    ix.table = rx.child;
+                    ix.field = rx.child_field;
+                    if r.kind == CrossKind::DateOrder {
+                        ix.field = field(rx.child, &need(&r.field, "field")?).map_err(at)?;
+                        ix.fields = vec![field(rx.parent, &need(&r.other, "other")?).map_err(at)?];
+                        let op = need(&r.op, "op")?;
+                        if !["<", "<=", ">", ">="].contains(&op.as_str()) {
+                            return Err(at(format!("op {op:?} is not one of < <= > >=")));
+                        }
+                        for (t, f) in [(rx.child, ix.field), (rx.parent, ix.fields[0])] {
+                            if tables[t.index()].fields[f].ty != FieldType::Date {
+                                return Err(at(format!(
+                                    "{}.{} is not a date",
+                                    tables[t.index()].table.key,
+                                    tables[t.index()].fields[f].key
+                                )));
+                            }
+                        }
+                    }
+                }
+                CrossKind::Children | CrossKind::ChildrenLeft => {
+                    ix.table = table(&need(&r.table, "table")?).map_err(at)?;
+                    ix.field = field(ix.table, &need(&r.field, "field")?).map_err(at)?;
+                    ix.reference = reference(&need(&r.children, "children")?).map_err(at)?;
+                    let rx = refs[ix.reference].1;
+                    if rx.parent != ix.table {
+                        return Err(at(format!(
+                            "children {:?} does not refer to {}",
+                            r.children.as_deref().unwrap_or(""),
+                            r.table.as_deref().unwrap_or("")
+                        )));
+                    }
+                    conds(ix.table, &r.when, "when").map_err(at)?;
+                    conds(rx.child, &r.where_, "where").map_err(at)?;
+                    if r.kind == CrossKind::Children && r.expect.is_none() {
+                        return Err(at("kind children needs `expect` (none or some)".into()));
+                    }
+                }
+                CrossKind::Unique | CrossKind::PrefixOutlier => {
+                    let (t, f) = dotted(&need(&r.field, "field")?).map_err(at)?;
+                    ix.table = t;
+                    ix.field = f;
+                    if r.kind == CrossKind::PrefixOutlier && r.prefix.unwrap_or(0) == 0 {
+                        return Err(at("kind prefix_outlier needs `prefix` (characters)".into()));
+                    }
+                }
+                CrossKind::SameValues => {
+                    ix.table = table(&need(&r.table, "table")?).map_err(at)?;
+                    if r.fields.len() < 2 {
+                        return Err(at("kind same_values needs two or more `fields`".into()));
+                    }
+                    for f in &r.fields {
+                        ix.fields.push(field(ix.table, f).map_err(at)?);
+                    }
+                    ix.field = ix.fields[0];
+                }
+            }
+            for m in [
+                &r.message_zh,
+                &r.message_en,
+                &r.suggestion_zh,
+                &r.suggestion_en,
+            ] {
+                for p in placeholders(m) {
+                    if !PLACEHOLDERS.contains(&p) {
+                        return Err(at(format!(
+                            "{{{p}}} is not a placeholder ({})",
+                            PLACEHOLDERS.join(", ")
+                        )));
+                    }
+                }
+            }
+            r.ix = ix;
+            codes.push(&r.code);
+        }
+        let mut reasons: Vec<&str> = Vec::new();
+        for w in self.writeoffs.iter_mut() {
+            let at = |e: String| format!("[[writeoffs]] {}: {e}", w.reason);
+            if reasons.contains(&w.reason.as_str()) {
+                return Err(at("the reason is given twice".into()));
+            }
+            let t = table(&w.table).map_err(at)?;
+            conds(t, &w.when, "when").map_err(at)?;
+            let mut ix = WriteoffIx {
+                table: t,
+                ..Default::default()
+            };
+            let mut prefix: Option<TableId> = None;
+            if let Some(l) = &w.latest {
+                let r = reference(&l.reference).map_err(at)?;
+                let rx = refs[r].1;
+                if rx.parent != t {
+                    return Err(at(format!(
+                        "latest {:?} does not refer to {}",
+                        l.reference, w.table
+                    )));
+                }
+                let by = field(rx.child, &l.by).map_err(at)?;
+                conds(rx.child, &l.when, "latest.when").map_err(at)?;
+                ix.latest = Some((r, by));
+                prefix = Some(rx.child);
+            }
+            for n in &w.none_of {
+                let r = reference(n).map_err(at)?;
+                if refs[r].1.parent != t {
+                    return Err(at(format!("none_of {n:?} does not refer to {}", w.table)));
+                }
+                ix.none_of.push(r);
+            }
+            for p in placeholders(&w.evidence) {
+                let ok = match p.split_once('.') {
+                    Some((tk, f)) => prefix.is_some_and(|c| {
+                        tables[c.index()].table.key == tk
+                            && tables[c.index()].field_index(f).is_some()
+                    }),
+                    None => tables[t.index()].field_index(p).is_some(),
+                };
+                if !ok {
+                    return Err(at(format!("evidence: {{{p}}} names no field")));
+                }
+            }
+            w.ix = ix;
+            reasons.push(&w.reason);
+        }
+        let mut keys: Vec<&str> = Vec::new();
+        for c in self.tally.columns.iter_mut() {
+            let at = |e: String| format!("[[tally.columns]] {}: {e}", c.key);
+            if keys.contains(&c.key.as_str()) || c.key == "village" {
+                return Err(at("the key is used twice (or is `village`)".into()));
+            }
+            c.ix = match (&c.table, &c.writeoff) {
+                (Some(t), None) => {
+                    let t = table(t).map_err(at)?;
+                    conds(t, &c.when, "when").map_err(at)?;
+                    TallyIx::Rows(t)
+                }
+                (None, Some(w)) => {
+                    TallyIx::Writeoff(reasons.iter().position(|r| r == w).ok_or_else(|| {
+                        at(format!("writeoff {w:?} is not a [[writeoffs]] reason"))
+                    })?)
+                }
+                _ => return Err(at("give either `table` or `writeoff`".into())),
+            };
+            keys.push(&c.key);
+        }
+        for k in &self.tally.chart {
+            if !keys.contains(&k.as_str()) {
+                return Err(format!("[tally] chart: {k:?} is not a column key"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The placeholders a cross rule's message may use.
+pub const PLACEHOLDERS: [&str; 10] = [
+    "value", "n", "codes", "matched", "other", "place", "others", "why", "part", "major",
+];
+
+/// Whether `v` is a value of `f` (an enum's value, 是/否 of a bool as the lexicon's first
+/// forms; anything for other types).
+pub fn check_value(f: &super::Field, v: &str) -> Result<(), String> {
+    let ok = match f.ty {
+        FieldType::Enum | FieldType::EnumList => f.values.iter().any(|x| x == v),
+        _ => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{v:?} is not a value of field {} ({})",
+            f.key,
+            f.values.join("、")
+        ))
+    }
+}
+
+/// The `{…}` placeholders of a template.
+pub fn placeholders(t: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = t;
+    while let Some(i) = rest.find('{') {
+        let Some(j) = rest[i..].find('}') else { break };
+        out.push(&rest[i + 1..i + j]);
+        rest = &rest[i + j + 1..];
+    }
+    out
+}
