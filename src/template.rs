@@ -80,6 +80,7 @@ pub fn allowed_text(f: &Field) -> String {
         FieldType::IdCard => "18位公民身份号码，末位可为X".into(),
         FieldType::Phone => "手机号11位或固定电话（0+区号+号码）".into(),
         FieldType::Code if !f.pattern_hint.is_empty() => f.pattern_hint.clone(),
+        FieldType::Plugin(p) => p.0.hint(f),
         _ => match (f.min_len, f.max_len) {
             (Some(a), Some(b)) => format!("{a}–{b}个字"),
             _ => "文本".into(),
@@ -272,14 +273,10 @@ pub fn write(
             let w =
                 crate::output::text_width(&label).max(crate::output::text_width(&f.example)) + 3.0;
             ws.set_column_width(c, w.clamp(8.0, 40.0))?;
-            match f.ty {
-                FieldType::Code | FieldType::IdCard | FieldType::Phone => {
-                    ws.set_column_format(c, &text_fmt)?;
-                }
-                FieldType::Date => {
-                    ws.set_column_format(c, &date_fmt)?;
-                }
-                _ => {}
+            if f.ty.text_column() {
+                ws.set_column_format(c, &text_fmt)?;
+            } else if f.ty == FieldType::Date {
+                ws.set_column_format(c, &date_fmt)?;
             }
             if let Some(dv) = validation(f, list_ref(&f.key), today)? {
                 ws.add_data_validation(HEADER_ROW + 1, c, HEADER_ROW + TEMPLATE_ROWS, c, &dv)?;

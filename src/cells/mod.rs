@@ -2,12 +2,14 @@
 //! value, or into an issue (rule code, severity, message and suggestion in both
 //! languages). Placeholders (无, /, — …) mean empty, except that 无 in a yes/no column is 否.
 
+pub mod credit_code;
 pub mod date;
 pub mod enum_policy;
 pub mod enums;
 pub mod idcard;
 pub mod misc;
 pub mod number;
+pub mod types;
 
 use chrono::NaiveDate;
 
@@ -194,6 +196,7 @@ pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         FieldType::Phone => misc::parse_phone(field, raw),
         FieldType::Lon | FieldType::Lat => misc::parse_coord(field, raw),
         FieldType::Code => misc::parse_code(field, raw),
+        FieldType::Plugin(p) => p.0.parse(field, raw, ctx),
     }
 }
 

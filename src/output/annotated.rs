@@ -16,7 +16,7 @@ use crate::finding::{Finding, Lang, Severity};
 use crate::model::Run;
 use crate::read::{Grid, Merge, Raw};
 use crate::rules::words::Words;
-use crate::schema::{FieldType, Schemas};
+use crate::schema::Schemas;
 
 fn write_raw(
     ws: &mut Worksheet,
@@ -403,12 +403,9 @@ pub fn write_all(
                         s.columns
                             .iter()
                             .filter(|c| {
-                                c.field.and_then(|i| fields.get(i)).is_some_and(|f| {
-                                    matches!(
-                                        f.ty,
-                                        FieldType::Code | FieldType::IdCard | FieldType::Phone
-                                    )
-                                })
+                                c.field
+                                    .and_then(|i| fields.get(i))
+                                    .is_some_and(|f| f.ty.text_column())
                             })
                             .map(|c| c.col)
                             .collect()

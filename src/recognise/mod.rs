@@ -759,6 +759,7 @@ fn strong(f: &crate::schema::Field) -> bool {
         f.ty,
         FieldType::IdCard | FieldType::Phone | FieldType::Lon | FieldType::Lat
     ) || (f.ty == FieldType::Code && f.regex.is_some())
+        || matches!(f.ty, FieldType::Plugin(p) if p.0.weight() >= 0.8)
 }
 
 /// What a row below the header block is.

@@ -280,6 +280,7 @@ fn type_weight(f: &Field) -> f64 {
         FieldType::Code => 0.3,
         FieldType::IdCard => 1.0,
         FieldType::Phone => 0.8,
+        FieldType::Plugin(p) => p.0.weight(),
         FieldType::Lon | FieldType::Lat => 0.8,
         FieldType::Date => 0.7,
         FieldType::Enum | FieldType::EnumList => 0.8,

@@ -94,9 +94,18 @@ rules! {
     "C022" "text-cut" "文字过长被截断" W "单元格里的文字超过一个单元格能装的 32767 个字，输出时截断并加“…（已截断）”标记，改动记入 changes.csv。" "过长的单元格会让表格程序打不开或悄悄截掉内容。" "一格里粘贴了整篇报告" "一格里写要点，详细报告作附件" "把过长的内容移到附件，表中只留要点";
 }
 
-/// The doc of a built-in rule.
+/// The doc of a built-in rule (the engine's, or a registered cell type's).
 pub fn builtin(code: &str) -> Option<&'static RuleDoc> {
-    BUILTIN.iter().find(|r| r.code == code)
+    all_builtin().find(|r| r.code == code)
+}
+
+/// Every built-in rule: the engine's, then each registered cell type's.
+pub fn all_builtin() -> impl Iterator<Item = &'static RuleDoc> {
+    BUILTIN.iter().chain(
+        crate::cells::types::REGISTRY
+            .iter()
+            .flat_map(|t| t.rules().iter()),
+    )
 }
 
 /// A rule of either kind, for listing.
@@ -116,8 +125,7 @@ pub struct RuleEntry {
 
 /// Every rule: built-in ones, then the schemas' row rules.
 pub fn catalogue(schemas: &Schemas) -> Vec<RuleEntry> {
-    let mut out: Vec<RuleEntry> = BUILTIN
-        .iter()
+    let mut out: Vec<RuleEntry> = all_builtin()
         .map(|r| RuleEntry {
             code: r.code.into(),
             name: r.name.into(),
@@ -190,7 +198,7 @@ mod tests {
     #[test]
     fn codes_are_unique_and_documented() {
         let mut seen = std::collections::HashSet::new();
-        for r in BUILTIN {
+        for r in all_builtin() {
             assert!(seen.insert(r.code), "duplicate {}", r.code);
             assert!(
                 !r.what.is_empty()

@@ -37,6 +37,22 @@ pub const SHIPPED: &[(&str, &str)] = &[
         "selfbuilt/reviews.toml",
         include_str!("../../schemas/selfbuilt/reviews.toml"),
     ),
+    (
+        "gongmao/campaign.toml",
+        include_str!("../../schemas/gongmao/campaign.toml"),
+    ),
+    (
+        "gongmao/enterprises.toml",
+        include_str!("../../schemas/gongmao/enterprises.toml"),
+    ),
+    (
+        "gongmao/inspections.toml",
+        include_str!("../../schemas/gongmao/inspections.toml"),
+    ),
+    (
+        "gongmao/hazards.toml",
+        include_str!("../../schemas/gongmao/hazards.toml"),
+    ),
 ];
 
 /// The campaign run when none is named.
@@ -61,9 +77,8 @@ impl TableId {
     }
 }
 
-/// Cell types of SPEC §3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+/// Cell types: the built-in ones of SPEC §3, and those of `cells::types::REGISTRY`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
     Text,
     Integer,
@@ -77,6 +92,90 @@ pub enum FieldType {
     Lon,
     Lat,
     Code,
+    /// A registered cell type (`cells::types`).
+    Plugin(Plugin),
+}
+
+/// A registered cell type, compared by its key.
+#[derive(Clone, Copy)]
+pub struct Plugin(pub &'static dyn crate::cells::types::CellType);
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.key())
+    }
+}
+
+impl PartialEq for Plugin {
+    fn eq(&self, other: &Plugin) -> bool {
+        self.0.key() == other.0.key()
+    }
+}
+
+impl Eq for Plugin {}
+
+const BUILT_IN_TYPES: [(&str, FieldType); 12] = [
+    ("text", FieldType::Text),
+    ("integer", FieldType::Integer),
+    ("number", FieldType::Number),
+    ("date", FieldType::Date),
+    ("bool", FieldType::Bool),
+    ("enum", FieldType::Enum),
+    ("enum_list", FieldType::EnumList),
+    ("id_card", FieldType::IdCard),
+    ("phone", FieldType::Phone),
+    ("lon", FieldType::Lon),
+    ("lat", FieldType::Lat),
+    ("code", FieldType::Code),
+];
+
+impl FieldType {
+    /// The name schema files use.
+    pub fn key(self) -> &'static str {
+        match self {
+            FieldType::Plugin(p) => p.0.key(),
+            t => BUILT_IN_TYPES
+                .iter()
+                .find(|(_, x)| *x == t)
+                .map(|(k, _)| *k)
+                .unwrap_or(""),
+        }
+    }
+
+    /// The type of a schema name.
+    pub fn from_key(k: &str) -> Option<FieldType> {
+        BUILT_IN_TYPES
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, t)| *t)
+            .or_else(|| crate::cells::types::find(k).map(|p| FieldType::Plugin(Plugin(p))))
+    }
+
+    /// Whether its column is kept as text (so a spreadsheet keeps every character).
+    pub fn text_column(self) -> bool {
+        match self {
+            FieldType::Code | FieldType::IdCard | FieldType::Phone => true,
+            FieldType::Plugin(p) => p.0.text_column(),
+            _ => false,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FieldType, D::Error> {
+        let k = String::deserialize(d)?;
+        FieldType::from_key(&k).ok_or_else(|| {
+            let mut known: Vec<&str> = BUILT_IN_TYPES.iter().map(|(n, _)| *n).collect();
+            known.extend(crate::cells::types::REGISTRY.iter().map(|t| t.key()));
+            serde::de::Error::custom(format!("unknown type {k:?} (types: {})", known.join(", ")))
+        })
+    }
+}
+
+impl serde::Serialize for FieldType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.key())
+    }
 }
 
 impl FieldType {
@@ -94,6 +193,7 @@ impl FieldType {
             FieldType::Lon => "经度",
             FieldType::Lat => "纬度",
             FieldType::Code => "编码",
+            FieldType::Plugin(p) => p.0.name_zh(),
         }
     }
 }
@@ -1121,6 +1221,55 @@ mod tests {
         assert_eq!(n("hazards"), 13);
         assert_eq!(n("reviews"), 5);
         assert_eq!(s.campaign.campaign.key, "selfbuilt");
+    }
+
+    #[test]
+    fn every_schema_file_is_shipped_and_every_campaign_loads() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+        let mut on_disk = Vec::new();
+        for e in walk(&root) {
+            let rel = e
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel.ends_with(".toml") {
+                on_disk.push(rel);
+            }
+        }
+        on_disk.sort();
+        let mut shipped: Vec<String> = SHIPPED.iter().map(|(n, _)| n.to_string()).collect();
+        shipped.sort();
+        assert_eq!(on_disk, shipped, "SHIPPED lists every file under schemas/");
+        for (folder, key, _) in Schemas::campaigns(None) {
+            let s = Schemas::load(None, Some(&folder)).unwrap();
+            assert_eq!(s.campaign.campaign.key, key);
+            // A shipped folder also loads as a `--schemas` folder, by itself and from above.
+            Schemas::load(Some(&root.join(&folder)), None).unwrap();
+            Schemas::load(Some(&root), Some(&key)).unwrap();
+        }
+        let g = Schemas::load(None, Some("工贸企业")).unwrap();
+        assert_eq!(
+            g.campaign.campaign.tables,
+            ["enterprises", "inspections", "hazards"]
+        );
+        assert!(Schemas::load(None, Some("消防"))
+            .unwrap_err()
+            .message
+            .contains("gongmao"));
+    }
+
+    fn walk(d: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+        out
     }
 
     #[test]
