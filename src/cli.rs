@@ -196,7 +196,7 @@ pub struct DemoArgs {
     /// Random seed
     #[arg(long, default_value_t = 2022)]
     pub seed: u64,
-    /// Number of buildings in the town
+    /// Number of buildings in the town (for another campaign: of its main table's rows)
     #[arg(long, default_value_t = 850)]
     pub buildings: usize,
     /// Number of villages
@@ -208,4 +208,8 @@ pub struct DemoArgs {
     /// Benchmark data: one plain workbook of --buildings valid rows (21 typed columns)
     #[arg(long)]
     pub plain: bool,
+    /// Make the town from the schemas alone, as for any campaign (`--campaign` other than
+    /// selfbuilt always does)
+    #[arg(long)]
+    pub generic: bool,
 }

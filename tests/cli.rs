@@ -516,34 +516,6 @@ fn gbk_csv_is_read() {
     assert_eq!(v[0]["data_rows"], 1);
 }
 
-/// A copy of the shipped schemas in `dir/schemas` (the lexicon and every campaign
-/// folder), each file passed through `edit(path under schemas/, text)`; returns the copy
-/// of the selfbuilt campaign's folder (its lexicon is found in the folder above).
-fn schemas_copy_with(dir: &Path, edit: impl Fn(&str, String) -> String) -> std::path::PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
-    let sd = dir.join("schemas");
-    let mut stack = vec![src.clone()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let path = e.unwrap().path();
-            let rel = path
-                .strip_prefix(&src)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            if path.is_dir() {
-                std::fs::create_dir_all(sd.join(&rel)).unwrap();
-                stack.push(path);
-            } else if rel.ends_with(".toml") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                std::fs::create_dir_all(sd.join(&rel).parent().unwrap()).unwrap();
-                std::fs::write(sd.join(&rel), edit(&rel, text)).unwrap();
-            }
-        }
-    }
-    sd.join("selfbuilt")
-}
-
 /// `schemas_copy_with` editing buildings.toml only.
 fn schemas_copy(dir: &Path, edit: impl Fn(String) -> String) -> std::path::PathBuf {
     schemas_copy_with(dir, |rel, text| {

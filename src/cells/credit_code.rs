@@ -54,6 +54,18 @@ impl CellType for CreditCode {
     fn rules(&self) -> &'static [RuleDoc] {
         &RULES
     }
+    fn sample(&self, random: u64) -> String {
+        // 9 (market regulation) 1 (company), a county code, a 9-character body.
+        let mut x = random;
+        let mut body = String::from("91450103");
+        for _ in 0..9 {
+            body.push(CHARS[(x % 31) as usize] as char);
+            x /= 31;
+        }
+        let c = check_char(&body).unwrap_or('0');
+        body.push(c);
+        body
+    }
     fn parse(&self, field: &Field, raw: &Raw, _: &Ctx) -> Parsed {
         let s =
             match raw {

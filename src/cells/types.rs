@@ -34,6 +34,8 @@ pub trait CellType: Sync + Send {
     }
     /// The rules it emits, documented like the built-in ones.
     fn rules(&self) -> &'static [RuleDoc];
+    /// A valid value made from a random number (for `demo`).
+    fn sample(&self, random: u64) -> String;
 }
 
 /// Every registered cell type.

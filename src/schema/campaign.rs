@@ -21,6 +21,30 @@ pub struct Campaign {
     #[serde(default)]
     pub writeoffs: Vec<WriteoffRule>,
     pub tally: TallySpec,
+    /// Words for `demo` to make a town of this campaign with (see `demo::generic`).
+    #[serde(default)]
+    pub demo: DemoWords,
+}
+
+/// What `demo` writes a campaign's town with: village names, people's names, rows per
+/// village, child rows per main row, and sample texts by field (`{village}` and `{n}` in
+/// them are filled).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoWords {
+    #[serde(default)]
+    pub villages: Vec<String>,
+    #[serde(default)]
+    pub surnames: Vec<String>,
+    #[serde(default)]
+    pub given: Vec<String>,
+    /// Child table key → (least, most) rows per main row.
+    #[serde(default)]
+    pub per_parent: std::collections::BTreeMap<String, (usize, usize)>,
+    /// `field` or `table.field` → texts to pick from (the parent row's values are
+    /// `{parent.field}`).
+    #[serde(default)]
+    pub samples: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The campaign's name and tables.

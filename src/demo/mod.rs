@@ -4,7 +4,10 @@
 //! holding all three tables, a township-wide review workbook), with the seed's three
 //! misentries (judgement 存在一定安全隐患, no hazard rows, a 回头看 review saying
 //! 未发现安全隐患). With `faults`, a handful of realistic errors are injected so that the
-//! demo also shows the error report. Deterministic for a seed.
+//! demo also shows the error report. Deterministic for a seed. `generic` makes a town
+//! for any campaign from its schemas alone.
+
+pub mod generic;
 
 use std::path::Path;
 
