@@ -353,3 +353,24 @@ mod tests {
         assert_eq!(one.len(), 0);
     }
 }
+
+/// A built-in rule's documentation.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct RuleDoc {
+    pub code: &'static str,
+    /// A stable English slug (`id-check-digit`).
+    pub name: &'static str,
+    /// What a person calls it, in a few Chinese words (身份证号校验码不符).
+    pub title: &'static str,
+    pub severity: Severity,
+    /// What it checks.
+    pub what: &'static str,
+    /// Why it matters to the campaign.
+    pub why: &'static str,
+    /// A value or situation it flags.
+    pub bad: &'static str,
+    /// The same, corrected.
+    pub good: &'static str,
+    /// How to get from the one to the other.
+    pub fix: &'static str,
+}

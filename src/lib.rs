@@ -27,4 +27,6 @@ pub mod tally;
 pub mod template;
 pub mod text;
 pub mod timing;
+pub mod types;
+pub mod value;
 pub mod writeoff;

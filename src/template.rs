@@ -80,7 +80,7 @@ pub fn allowed_text(f: &Field) -> String {
         FieldType::IdCard => "18位公民身份号码，末位可为X".into(),
         FieldType::Phone => "手机号11位或固定电话（0+区号+号码）".into(),
         FieldType::Code if !f.pattern_hint.is_empty() => f.pattern_hint.clone(),
-        FieldType::Plugin(p) => p.0.hint(f),
+        FieldType::Plugin(p) => p.0.hint(),
         _ => match (f.min_len, f.max_len) {
             (Some(a), Some(b)) => format!("{a}–{b}个字"),
             _ => "文本".into(),

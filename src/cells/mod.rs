@@ -2,139 +2,20 @@
 //! value, or into an issue (rule code, severity, message and suggestion in both
 //! languages). Placeholders (无, /, — …) mean empty, except that 无 in a yes/no column is 否.
 
-pub mod credit_code;
 pub mod date;
 pub mod enum_policy;
 pub mod enums;
 pub mod idcard;
 pub mod misc;
 pub mod number;
-pub mod types;
 
 use chrono::NaiveDate;
 
-use crate::finding::Severity;
-use crate::read::{fmt_num, Raw};
+use crate::read::Raw;
 use crate::schema::{Field, FieldType, Lexicon};
 use crate::text::nfkc_trim;
 
-/// A canonical value.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub enum Val {
-    #[default]
-    Empty,
-    Text(String),
-    Int(i64),
-    Num(f64),
-    Date(NaiveDate),
-    Bool(bool),
-    List(Vec<String>),
-}
-
-impl Val {
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Val::Empty)
-    }
-    /// The canonical text form (dates YYYY-MM-DD, booleans 是/否, lists joined by 、).
-    pub fn display(&self) -> String {
-        match self {
-            Val::Empty => String::new(),
-            Val::Text(s) => s.clone(),
-            Val::Int(i) => i.to_string(),
-            Val::Num(f) => fmt_num(*f),
-            Val::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Val::Bool(b) => if *b { "是" } else { "否" }.to_string(),
-            Val::List(v) => v.join("、"),
-        }
-    }
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Val::Text(s) => Some(s),
-            _ => None,
-        }
-    }
-    pub fn as_date(&self) -> Option<NaiveDate> {
-        match self {
-            Val::Date(d) => Some(*d),
-            _ => None,
-        }
-    }
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Val::Int(i) => Some(*i as f64),
-            Val::Num(f) => Some(*f),
-            _ => None,
-        }
-    }
-    /// Does the value equal, or (for a list) contain, this canonical text?
-    pub fn matches(&self, v: &str) -> bool {
-        match self {
-            Val::List(items) => items.iter().any(|x| x == v),
-            other => other.display() == v,
-        }
-    }
-}
-
-/// Why a cell could not be taken as it is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Issue {
-    pub code: &'static str,
-    pub severity: Severity,
-    pub zh: String,
-    pub en: String,
-    pub fix_zh: String,
-    pub fix_en: String,
-}
-
-impl Issue {
-    pub fn error(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Issue {
-        Issue {
-            code,
-            severity: Severity::Error,
-            zh: zh.into(),
-            en: en.into(),
-            fix_zh: String::new(),
-            fix_en: String::new(),
-        }
-    }
-    pub fn warning(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Issue {
-        Issue {
-            severity: Severity::Warning,
-            ..Issue::error(code, zh, en)
-        }
-    }
-    pub fn fix(mut self, zh: impl Into<String>, en: impl Into<String>) -> Issue {
-        self.fix_zh = zh.into();
-        self.fix_en = en.into();
-        self
-    }
-}
-
-/// The outcome of parsing one cell: a value (possibly kept despite a warning) and at
-/// most one issue. An error issue means the value is not usable.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Parsed {
-    pub val: Val,
-    pub issue: Option<Issue>,
-}
-
-impl Parsed {
-    pub fn ok(val: Val) -> Parsed {
-        Parsed { val, issue: None }
-    }
-    pub fn err(issue: Issue) -> Parsed {
-        Parsed {
-            val: Val::Empty,
-            issue: Some(issue),
-        }
-    }
-    pub fn warn(val: Val, issue: Issue) -> Parsed {
-        Parsed {
-            val,
-            issue: Some(issue),
-        }
-    }
-}
+pub use crate::value::{Issue, Parsed, Val};
 
 /// What the parsers need besides the cell.
 pub struct Ctx<'a> {
@@ -196,7 +77,13 @@ pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         FieldType::Phone => misc::parse_phone(field, raw),
         FieldType::Lon | FieldType::Lat => misc::parse_coord(field, raw),
         FieldType::Code => misc::parse_code(field, raw),
-        FieldType::Plugin(p) => p.0.parse(field, raw, ctx),
+        FieldType::Plugin(p) => p.0.parse(
+            crate::types::FieldWords {
+                label: &field.label,
+                label_en: &field.label_en,
+            },
+            raw,
+        ),
     }
 }
 

@@ -24,45 +24,6 @@ pub const ERRORS_HEADER: [&str; 10] = [
     "suggestion",
 ];
 pub const CHANGES_HEADER: [&str; 7] = ["file", "sheet", "row", "cell", "field", "old", "new"];
-/// writeoffs.csv's header: the reason, the main row's identity, the identity of a row of
-/// another table (named by its field when one table has reasons), the village and place,
-/// the evidence.
-pub fn writeoffs_header(schemas: &Schemas) -> Vec<String> {
-    let c = &schemas.campaign;
-    let key = |t: crate::schema::TableId| {
-        schemas
-            .table(t)
-            .table
-            .identity
-            .first()
-            .cloned()
-            .unwrap_or_default()
-    };
-    let mut others: Vec<crate::schema::TableId> = c
-        .writeoffs
-        .iter()
-        .map(|w| w.ix.table)
-        .filter(|t| *t != c.main())
-        .collect();
-    others.sort();
-    others.dedup();
-    let item = match others.as_slice() {
-        [one] => key(*one),
-        _ => "item_code".to_string(),
-    };
-    [
-        "reason".to_string(),
-        key(c.main()),
-        item,
-        "village".into(),
-        "file".into(),
-        "sheet".into(),
-        "row".into(),
-        "evidence".into(),
-    ]
-    .to_vec()
-}
-
 /// Write a CSV header and then whatever `body` writes, into any writer, BOM first when
 /// asked.
 fn csv_into<W: std::io::Write>(
@@ -179,7 +140,7 @@ pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
 
 /// The writeoffs.csv bytes.
 pub fn writeoffs_bytes(run: &Run, schemas: &Schemas) -> Result<Vec<u8>> {
-    let header = writeoffs_header(schemas);
+    let header = schemas.writeoffs_header();
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     csv_bytes(
         &header,

@@ -24,57 +24,7 @@ use chrono::NaiveDate;
 use crate::finding::{Finding, Severity};
 use sniff::Kind;
 
-/// A raw cell value as the file holds it.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-pub enum Raw {
-    #[default]
-    Empty,
-    Text(String),
-    Num(f64),
-    Bool(bool),
-    /// An Excel date: its serial number and the calendar date it means (1900 or 1904 system).
-    Date {
-        serial: f64,
-        date: Option<NaiveDate>,
-        is_1904: bool,
-    },
-    /// An ISO date text given by the format (ods).
-    DateIso(String),
-    /// An error value such as #REF!.
-    Error(String),
-}
-
-impl Raw {
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Raw::Empty => true,
-            Raw::Text(s) => crate::text::trim(s).is_empty(),
-            _ => false,
-        }
-    }
-    /// How the value reads to a person (for messages and the audit trail).
-    pub fn display(&self) -> String {
-        match self {
-            Raw::Empty => String::new(),
-            Raw::Text(s) => s.clone(),
-            Raw::Num(f) => fmt_num(*f),
-            Raw::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
-            Raw::Date { date: Some(d), .. } => d.format("%Y-%m-%d").to_string(),
-            Raw::Date { serial, .. } => fmt_num(*serial),
-            Raw::DateIso(s) => s.clone(),
-            Raw::Error(e) => e.clone(),
-        }
-    }
-}
-
-/// A number as Excel shows it in General format: integers without ".0".
-pub fn fmt_num(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
-    } else {
-        format!("{f}")
-    }
-}
+pub use crate::value::{fmt_num, Raw};
 
 /// A merged region, 0-based inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -11,26 +11,7 @@ pub mod words;
 use crate::finding::Severity;
 use crate::schema::Schemas;
 
-/// A built-in rule's documentation.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
-pub struct RuleDoc {
-    pub code: &'static str,
-    /// A stable English slug (`id-check-digit`).
-    pub name: &'static str,
-    /// What a person calls it, in a few Chinese words (身份证号校验码不符).
-    pub title: &'static str,
-    pub severity: Severity,
-    /// What it checks.
-    pub what: &'static str,
-    /// Why it matters to the campaign.
-    pub why: &'static str,
-    /// A value or situation it flags.
-    pub bad: &'static str,
-    /// The same, corrected.
-    pub good: &'static str,
-    /// How to get from the one to the other.
-    pub fix: &'static str,
-}
+pub use crate::finding::RuleDoc;
 
 use Severity::{Error as E, Warning as W};
 
@@ -101,11 +82,9 @@ pub fn builtin(code: &str) -> Option<&'static RuleDoc> {
 
 /// Every built-in rule: the engine's, then each registered cell type's.
 pub fn all_builtin() -> impl Iterator<Item = &'static RuleDoc> {
-    BUILTIN.iter().chain(
-        crate::cells::types::REGISTRY
-            .iter()
-            .flat_map(|t| t.rules().iter()),
-    )
+    BUILTIN
+        .iter()
+        .chain(crate::types::REGISTRY.iter().flat_map(|t| t.rules().iter()))
 }
 
 /// A rule of either kind, for listing.

@@ -46,7 +46,7 @@ impl Words {
             .iter()
             .map(|w| (w.reason.clone(), w.label.clone()))
             .collect();
-        let header = crate::output::csvs::writeoffs_header(schemas);
+        let header = schemas.writeoffs_header();
         let label = |k: &str| -> String {
             fields
                 .get(k)

@@ -77,7 +77,7 @@ impl TableId {
     }
 }
 
-/// Cell types: the built-in ones of SPEC §3, and those of `cells::types::REGISTRY`.
+/// Cell types: the built-in ones of SPEC §3, and those of `types::REGISTRY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
     Text,
@@ -92,13 +92,13 @@ pub enum FieldType {
     Lon,
     Lat,
     Code,
-    /// A registered cell type (`cells::types`).
+    /// A registered cell type (`types`).
     Plugin(Plugin),
 }
 
 /// A registered cell type, compared by its key.
 #[derive(Clone, Copy)]
-pub struct Plugin(pub &'static dyn crate::cells::types::CellType);
+pub struct Plugin(pub &'static dyn crate::types::CellType);
 
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -148,7 +148,7 @@ impl FieldType {
             .iter()
             .find(|(n, _)| *n == k)
             .map(|(_, t)| *t)
-            .or_else(|| crate::cells::types::find(k).map(|p| FieldType::Plugin(Plugin(p))))
+            .or_else(|| crate::types::find(k).map(|p| FieldType::Plugin(Plugin(p))))
     }
 
     /// Whether its column is kept as text (so a spreadsheet keeps every character).
@@ -166,7 +166,7 @@ impl<'de> Deserialize<'de> for FieldType {
         let k = String::deserialize(d)?;
         FieldType::from_key(&k).ok_or_else(|| {
             let mut known: Vec<&str> = BUILT_IN_TYPES.iter().map(|(n, _)| *n).collect();
-            known.extend(crate::cells::types::REGISTRY.iter().map(|t| t.key()));
+            known.extend(crate::types::REGISTRY.iter().map(|t| t.key()));
             serde::de::Error::custom(format!("unknown type {k:?} (types: {})", known.join(", ")))
         })
     }
@@ -642,6 +642,46 @@ impl Schemas {
             .iter()
             .position(|t| t.table.key == key)
             .map(|i| TableId(i as u8))
+    }
+
+    /// writeoffs.csv's header: the reason, the main row's identity, the identity of a row of
+    /// another table (named by its field when one table has reasons), the village and place,
+    /// the evidence.
+    pub fn writeoffs_header(&self) -> Vec<String> {
+        let schemas = self;
+        let c = &schemas.campaign;
+        let key = |t: TableId| {
+            schemas
+                .table(t)
+                .table
+                .identity
+                .first()
+                .cloned()
+                .unwrap_or_default()
+        };
+        let mut others: Vec<TableId> = c
+            .writeoffs
+            .iter()
+            .map(|w| w.ix.table)
+            .filter(|t| *t != c.main())
+            .collect();
+        others.sort();
+        others.dedup();
+        let item = match others.as_slice() {
+            [one] => key(*one),
+            _ => "item_code".to_string(),
+        };
+        [
+            "reason".to_string(),
+            key(c.main()),
+            item,
+            "village".into(),
+            "file".into(),
+            "sheet".into(),
+            "row".into(),
+            "evidence".into(),
+        ]
+        .to_vec()
     }
 
     /// Every table's id, in the campaign's order.

@@ -4,13 +4,10 @@
 //! lower case, spaces and hyphens are cleaned; an all-digit code that Excel stored as a
 //! number has lost digits for good.
 
-use super::types::CellType;
-use super::{Ctx, Issue, Parsed, Val};
-use crate::finding::Severity;
-use crate::read::Raw;
-use crate::rules::RuleDoc;
-use crate::schema::Field;
+use super::plugin::{CellType, FieldWords};
+use crate::finding::{RuleDoc, Severity};
 use crate::text::nfkc_nospace;
+use crate::value::{Issue, Parsed, Raw, Val};
 
 /// The characters of GB 32100, in value order.
 const CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -21,7 +18,7 @@ const WEIGHTS: [u32; 17] = [
 /// The check character of the first 17 characters (None if one is not in the set).
 ///
 /// ```
-/// use selfbuilt::cells::credit_code::check_char;
+/// use selfbuilt::types::credit_code::check_char;
 /// assert_eq!(check_char("91350100M000100Y4"), Some('3'));
 /// ```
 pub fn check_char(first17: &str) -> Option<char> {
@@ -48,7 +45,7 @@ impl CellType for CreditCode {
     fn name_zh(&self) -> &'static str {
         "统一社会信用代码"
     }
-    fn hint(&self, _: &Field) -> String {
+    fn hint(&self) -> String {
         "18位统一社会信用代码（营业执照上的代码），末位为校验码".into()
     }
     fn rules(&self) -> &'static [RuleDoc] {
@@ -66,7 +63,7 @@ impl CellType for CreditCode {
         body.push(c);
         body
     }
-    fn parse(&self, field: &Field, raw: &Raw, _: &Ctx) -> Parsed {
+    fn parse(&self, field: FieldWords, raw: &Raw) -> Parsed {
         let s =
             match raw {
                 Raw::Num(f) => return Parsed::err(
@@ -75,12 +72,12 @@ impl CellType for CreditCode {
                         format!(
                             "{}“{}”被 Excel 当成数字保存，可能已丢失位数",
                             field.label,
-                            crate::read::fmt_num(*f)
+                            crate::value::fmt_num(*f)
                         ),
                         format!(
                             "{} “{}” was stored by Excel as a number and may have lost digits",
                             field.label_en,
-                            crate::read::fmt_num(*f)
+                            crate::value::fmt_num(*f)
                         ),
                     )
                     .fix(
@@ -172,22 +169,13 @@ static RULES: [RuleDoc; 2] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cells::Ctx;
-
-    fn field() -> Field {
-        toml::from_str(
-            "key = \"credit_code\"\nlabel = \"统一社会信用代码\"\nlabel_en = \"code\"\ntype = \"credit_code\"",
-        )
-        .unwrap()
-    }
 
     fn code(s: &str) -> (Option<&'static str>, String) {
-        let lex = crate::schema::Schemas::shipped().unwrap().lexicon;
-        let ctx = Ctx {
-            lexicon: &lex,
-            today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        let words = FieldWords {
+            label: "统一社会信用代码",
+            label_en: "code",
         };
-        let p = CreditCode.parse(&field(), &Raw::Text(s.into()), &ctx);
+        let p = CreditCode.parse(words, &Raw::Text(s.into()));
         (p.issue.map(|i| i.code), p.val.display())
     }
 
