@@ -56,7 +56,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: &str, severity: Severity) -> Finding {
+    /// A finding of a built-in rule (a `codes` static, or a registered cell type's).
+    pub fn new(rule: &'static RuleDoc, severity: Severity) -> Finding {
+        Finding::rule(rule.code, severity)
+    }
+
+    /// A finding of a rule the schemas declare (cross-table, row), by its code.
+    pub fn rule(code: &str, severity: Severity) -> Finding {
         Finding {
             file: String::new(),
             sheet: String::new(),
@@ -362,9 +368,13 @@ pub struct RuleDoc {
     pub name: &'static str,
     /// What a person calls it, in a few Chinese words (身份证号校验码不符).
     pub title: &'static str,
+    /// The same in English.
+    pub title_en: &'static str,
     pub severity: Severity,
     /// What it checks.
     pub what: &'static str,
+    /// The same in English.
+    pub what_en: &'static str,
     /// Why it matters to the campaign.
     pub why: &'static str,
     /// A value or situation it flags.

@@ -12,6 +12,7 @@
 pub mod cells;
 pub mod cli;
 pub mod cmd;
+pub mod codes;
 pub mod demo;
 pub mod finding;
 pub mod model;

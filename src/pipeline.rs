@@ -168,7 +168,7 @@ impl<'a> SheetWork<'a> {
             let n = fl.rows.len();
             let rows = compact_rows(&fl.rows, 40);
             self.findings.push(
-                Finding::new(&code, if fl.errors { Severity::Error } else { Severity::Warning })
+                Finding::rule(&code, if fl.errors { Severity::Error } else { Severity::Warning })
                     .at_file(rel)
                     .at_sheet(&self.grid.name)
                     .field(&fl.field)
@@ -231,7 +231,13 @@ impl<'a> SheetWork<'a> {
             self.head = match recognised {
                 // An instructions sheet lists the fields; it is read only when it is a whole
                 // table (every required column there), not a list of column names.
-                Ok(head) if self.ignored && head.findings.iter().any(|f| f.code == "S001") => {
+                Ok(head)
+                    if self.ignored
+                        && head
+                            .findings
+                            .iter()
+                            .any(|f| f.code == crate::codes::S001.code) =>
+                {
                     HeadState::Not(Outcome::Empty)
                 }
                 Ok(head) => {
@@ -516,7 +522,7 @@ fn process_pieces(
         .join("、");
     if !any_table {
         out.findings.push(
-            Finding::new("F005", Severity::Error)
+            Finding::new(&crate::codes::F005, Severity::Error)
                 .at_file(rel)
                 .msg(
                     format!("文件中找不到可识别的房屋信息、隐患台账或回头看表（工作表：{sheet_list}），前{}行内没有识别出表头", recognise::HEADER_SEARCH_ROWS),
@@ -527,7 +533,7 @@ fn process_pieces(
     } else {
         if !any_data {
             out.findings.push(
-                Finding::new("F006", Severity::Error)
+                Finding::new(&crate::codes::F006, Severity::Error)
                     .at_file(rel)
                     .msg(
                         "文件只有表头，没有任何数据行",
@@ -541,7 +547,7 @@ fn process_pieces(
         }
         for s in no_table_sheets {
             out.findings.push(
-                Finding::new("S005", Severity::Warning)
+                Finding::new(&crate::codes::S005, Severity::Warning)
                     .at_file(rel)
                     .at_sheet(&s)
                     .msg(
@@ -598,7 +604,7 @@ fn unrecognised_rows(
         let first = r.cells.iter().position(|c| !c.is_empty()).map(|c| c as u32);
         let shown = first.map(|c| r.get(c).display()).unwrap_or_default();
         findings.push(
-            Finding::new("S007", Severity::Error)
+            Finding::new(&crate::codes::S007, Severity::Error)
                 .at_file(rel)
                 .at_sheet(&grid.name)
                 .at_cell(r.idx, first)
@@ -620,7 +626,7 @@ fn unrecognised_rows(
             rows[rows.len() - 1].idx + 1,
         );
         findings.push(
-            Finding::new("S007", Severity::Error)
+            Finding::new(&crate::codes::S007, Severity::Error)
                 .at_file(rel)
                 .at_sheet(&grid.name)
                 .msg(
@@ -758,7 +764,7 @@ where
                     input: f.clone(),
                     format: String::new(),
                     sheets: Vec::new(),
-                    findings: vec![Finding::new("F009", Severity::Error)
+                    findings: vec![Finding::new(&crate::codes::F009, Severity::Error)
                         .at_file(&f.rel)
                         .msg(
                             format!("处理该文件时程序内部出错，已跳过（{what}）"),

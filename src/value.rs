@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use crate::finding::Severity;
+use crate::finding::{RuleDoc, Severity};
 
 /// A raw cell value as the file holds it.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -128,9 +128,9 @@ pub struct Issue {
 }
 
 impl Issue {
-    pub fn error(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Issue {
+    pub fn error(rule: &'static RuleDoc, zh: impl Into<String>, en: impl Into<String>) -> Issue {
         Issue {
-            code,
+            code: rule.code,
             severity: Severity::Error,
             zh: zh.into(),
             en: en.into(),
@@ -138,10 +138,10 @@ impl Issue {
             fix_en: String::new(),
         }
     }
-    pub fn warning(code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Issue {
+    pub fn warning(rule: &'static RuleDoc, zh: impl Into<String>, en: impl Into<String>) -> Issue {
         Issue {
             severity: Severity::Warning,
-            ..Issue::error(code, zh, en)
+            ..Issue::error(rule, zh, en)
         }
     }
     pub fn fix(mut self, zh: impl Into<String>, en: impl Into<String>) -> Issue {

@@ -171,6 +171,19 @@ fn template_rules_and_inspect_serve_the_second_campaign() {
     );
     let o = run(&["--campaign", "gongmao", "--lang", "en", "rules", "X101"]);
     assert_eq!(o.code, 0);
+    assert!(
+        o.stdout
+            .contains("What it checks: this hazard's enterprise code")
+            && o.stdout.contains("Applies to: Hazards"),
+        "{}",
+        o.stdout
+    );
+    let o = run(&["--lang", "en", "rules", "C024"]);
+    assert!(
+        o.stdout.contains("check character of the first 17"),
+        "{}",
+        o.stdout
+    );
     // The template, filled in by nobody, is recognised as the campaign's three tables.
     let o = run(&["--campaign", "gongmao", "inspect", "--json", p(&x)]);
     let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();

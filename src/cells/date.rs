@@ -31,7 +31,7 @@ const FORMATS: [&str; 5] = [
 fn bad(field: &Field, s: &str, why_zh: &str, why_en: &str) -> Parsed {
     Parsed::err(
         Issue::error(
-            "C005",
+            &crate::codes::C005,
             format!("{}“{s}”{why_zh}", field.label),
             format!("{} “{s}” {why_en}", field.label_en),
         )
@@ -144,7 +144,7 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         );
         return Parsed::err(
             Issue::error(
-                "C006",
+                &crate::codes::C006,
                 format!("{} {date} 不在允许范围内（{range}）", field.label),
                 format!("{} {date} is outside {range}", field.label_en),
             )
@@ -158,7 +158,7 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         return Parsed::warn(
             Val::Date(date),
             Issue::warning(
-                "C007",
+                &crate::codes::C007,
                 format!(
                     "{}“{shown}”只写了两位年份，已按 {} 年理解",
                     field.label,

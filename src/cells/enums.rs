@@ -97,7 +97,7 @@ fn unmapped(field: &Field, s: &str, how: &Resolved) -> Issue {
             )
         }
     };
-    Issue::error("C002", zh, en).fix(
+    Issue::error(&crate::codes::C002, zh, en).fix(
         format!("{gz}允许的选项：{allowed}"),
         format!("{ge}allowed: {allowed}"),
     )

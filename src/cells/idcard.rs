@@ -33,7 +33,7 @@ pub fn check_char(first17: &str) -> Option<char> {
 fn mangled(field: &Field, shown: &str) -> Parsed {
     Parsed::err(
         Issue::error(
-            "C009",
+            &crate::codes::C009,
             format!("{}“{shown}”被 Excel 当成数字保存，后几位已经丢失，无法恢复", field.label),
             format!("{} “{shown}” was stored by Excel as a number; its last digits are lost for good", field.label_en),
         )
@@ -63,7 +63,7 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         return Parsed::warn(
             Val::Text(t.clone()),
             Issue::warning(
-                "C010",
+                &crate::codes::C010,
                 format!("{}“{t}”是15位旧号码", field.label),
                 format!("{} “{t}” is a legacy 15-digit number", field.label_en),
             )
@@ -79,7 +79,7 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         let n = t.chars().count();
         return Parsed::err(
             Issue::error(
-                "C011",
+                &crate::codes::C011,
                 format!("{}“{s}”格式不对：应为18位，现为{n}位", field.label),
                 format!("{} “{s}” must have 18 characters (has {n})", field.label_en),
             )
@@ -90,7 +90,7 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     if birth.is_none_or(|b| b > ctx.today || b < NaiveDate::from_ymd_opt(1890, 1, 1).unwrap_or(b)) {
         return Parsed::err(
             Issue::error(
-                "C012",
+                &crate::codes::C012,
                 format!("{}“{t}”中的出生日期 {} 不存在", field.label, &t[6..14]),
                 format!(
                     "{} “{t}” holds an impossible birth date {}",
@@ -105,7 +105,7 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     if want != Some(t.as_bytes()[17] as char) {
         return Parsed::err(
             Issue::error(
-                "C008",
+                &crate::codes::C008,
                 format!(
                     "{}“{t}”校验码不符（按前17位应为 {}），号码有一位写错",
                     field.label,

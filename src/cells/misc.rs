@@ -24,7 +24,7 @@ pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
         );
         return Parsed::err(
             Issue::error(
-                "C019",
+                &crate::codes::C019,
                 format!("{}“{s}”长度为{n}个字，应为{a}–{b}个字", field.label),
                 format!(
                     "{} “{s}” has {n} characters; {a}–{b} expected",
@@ -60,7 +60,7 @@ pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     }
     Parsed::err(
         Issue::error(
-            "C016",
+            &crate::codes::C016,
             format!("{}“{s}”无法识别为“是”或“否”", field.label),
             format!("{} “{s}” is neither yes nor no", field.label_en),
         )
@@ -92,7 +92,7 @@ pub fn parse_phone(field: &Field, raw: &Raw) -> Parsed {
     Parsed::warn(
         Val::Text(nfkc_trim(&s)),
         Issue::warning(
-            "C013",
+            &crate::codes::C013,
             format!(
                 "{}“{}”不是有效的手机号或固定电话",
                 field.label,
@@ -155,7 +155,7 @@ pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
         Some(f) => Parsed::warn(
             Val::Empty,
             Issue::warning(
-                "C014",
+                &crate::codes::C014,
                 format!(
                     "{what} {} 不在中国境内（应在 {lo}–{hi} 之间）",
                     crate::read::fmt_num(f)
@@ -174,7 +174,7 @@ pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
         None => Parsed::warn(
             Val::Empty,
             Issue::warning(
-                "C014",
+                &crate::codes::C014,
                 format!("{}“{}”无法识别为坐标", field.label, nfkc_trim(&s)),
                 format!("{} “{}” is not a coordinate", field.label_en, nfkc_trim(&s)),
             )
@@ -197,7 +197,7 @@ pub fn parse_code(field: &Field, raw: &Raw) -> Parsed {
             };
             return Parsed::err(
                 Issue::error(
-                    "C015",
+                    &crate::codes::C015,
                     format!("{}“{t}”格式不对{hint}", field.label),
                     format!("{} “{t}” has the wrong format", field.label_en),
                 )

@@ -42,7 +42,7 @@ pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     if let Raw::Error(e) = raw {
         return Parsed::err(
             Issue::error(
-                "C017",
+                &crate::codes::C017,
                 format!("{}是 Excel 错误值 {e}，没有实际数据", field.label),
                 format!("{} holds the Excel error {e}", field.label_en),
             )
@@ -121,7 +121,7 @@ fn no_equivalent(field: &Field, raw: &Raw) -> Option<Issue> {
     };
     Some(
         Issue::error(
-            "C021",
+            &crate::codes::C021,
             format!(
                 "{}填的“{form}”在本次专项整治中没有对应含义：{why}",
                 field.label

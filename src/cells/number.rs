@@ -33,7 +33,7 @@ const APPROX: [&str; 8] = ["约", "大约", "近", "左右", "多", "余", "以�
 fn not_number(field: &Field, s: &str) -> Parsed {
     Parsed::err(
         Issue::error(
-            "C003",
+            &crate::codes::C003,
             format!("{}“{s}”不是数字", field.label),
             format!("{} “{s}” is not a number", field.label_en),
         )
@@ -50,7 +50,7 @@ fn number_of(field: &Field, s: &str) -> Result<f64, Parsed> {
     if APPROX.iter().any(|a| t.starts_with(a) || t.ends_with(a)) {
         return Err(Parsed::err(
             Issue::error(
-                "C018",
+                &crate::codes::C018,
                 format!("{}“{s}”是约数，需要确定的数值", field.label),
                 format!(
                     "{} “{s}” is approximate; an exact number is needed",
@@ -76,7 +76,7 @@ fn number_of(field: &Field, s: &str) -> Result<f64, Parsed> {
     if RANGE.is_match(&t) {
         return Err(Parsed::err(
             Issue::error(
-                "C018",
+                &crate::codes::C018,
                 format!("{}“{s}”是一个范围，需要一个确定的数值", field.label),
                 format!("{} “{s}” is a range; one number is needed", field.label_en),
             )
@@ -102,7 +102,7 @@ pub fn parse_number(field: &Field, raw: &Raw) -> Parsed {
     if field.ty == FieldType::Integer && f.fract() != 0.0 {
         return Parsed::err(
             Issue::error(
-                "C020",
+                &crate::codes::C020,
                 format!("{}“{shown}”应为整数", field.label),
                 format!("{} “{shown}” must be a whole number", field.label_en),
             )
@@ -129,7 +129,7 @@ pub fn parse_number(field: &Field, raw: &Raw) -> Parsed {
         };
         return Parsed::err(
             Issue::error(
-                "C004",
+                &crate::codes::C004,
                 format!("{} {shown} 超出允许范围（{range_zh}）", field.label),
                 format!("{} {shown} is out of range ({range_zh})", field.label_en),
             )

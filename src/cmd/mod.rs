@@ -41,7 +41,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Run(a) => run::exec(a, schemas, cli.lang),
         Command::Check(a) => check::exec(a, schemas, cli.lang),
         Command::Inspect(a) => inspect::exec(a, schemas),
-        Command::Rules(a) => rules::exec(a, &schemas),
+        Command::Rules(a) => rules::exec(a, &schemas, cli.lang),
         Command::Demo(a) => demo::exec(a, schemas),
         Command::Template(a) => template::exec(a, schemas),
         Command::ReadChild(_) => Ok(EXIT_TOOL),

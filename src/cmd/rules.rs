@@ -3,10 +3,48 @@
 use anyhow::Result;
 
 use crate::cli::RulesArgs;
-use crate::rules::{catalogue, find};
+use crate::finding::Lang;
+use crate::rules::{catalogue, find, RuleEntry};
 use crate::schema::Schemas;
 
-pub fn exec(a: RulesArgs, schemas: &Schemas) -> Result<i32> {
+/// One rule explained, in the language asked for.
+fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
+    let table = schemas.tables.iter().find(|t| t.table.key == r.table);
+    match lang {
+        Lang::Zh => {
+            println!("{} {}（{}，{}）", r.code, r.title, r.name, r.severity.zh());
+            if let Some(t) = table {
+                println!("适用于：{}", t.table.label);
+            }
+            println!(
+                "\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n改正后：  {}\n\n怎么改：{}",
+                r.what, r.why, r.bad, r.good, r.fix
+            );
+        }
+        Lang::En => {
+            println!(
+                "{} {} ({}, {})",
+                r.code,
+                r.title_en,
+                r.name,
+                r.severity.as_str()
+            );
+            if let Some(t) = table {
+                println!("Applies to: {}", t.table.label_en);
+            }
+            println!("\nWhat it checks: {}", r.what_en);
+            if !r.fix_en.is_empty() {
+                println!("\nHow to fix: {}", r.fix_en);
+            }
+            println!(
+                "\nExample (as a clerk sees it): {}\nFixed: {}\n\nIn Chinese: {}",
+                r.bad, r.good, r.title
+            );
+        }
+    }
+}
+
+pub fn exec(a: RulesArgs, schemas: &Schemas, lang: Lang) -> Result<i32> {
     let cat = catalogue(schemas);
     match a.code {
         None => {
@@ -14,7 +52,18 @@ pub fn exec(a: RulesArgs, schemas: &Schemas) -> Result<i32> {
                 println!("{}", serde_json::to_string_pretty(&cat)?);
             } else {
                 for r in &cat {
-                    println!("{:<5} {}  {}：{}", r.code, r.severity.zh(), r.title, r.what);
+                    match lang {
+                        Lang::Zh => {
+                            println!("{:<5} {}  {}：{}", r.code, r.severity.zh(), r.title, r.what)
+                        }
+                        Lang::En => println!(
+                            "{:<5} {:<7}  {}: {}",
+                            r.code,
+                            r.severity.as_str(),
+                            r.title_en,
+                            r.what_en
+                        ),
+                    }
                 }
             }
             Ok(0)
@@ -24,14 +73,7 @@ pub fn exec(a: RulesArgs, schemas: &Schemas) -> Result<i32> {
                 if a.json {
                     println!("{}", serde_json::to_string_pretty(r)?);
                 } else {
-                    println!("{} {}（{}，{}）", r.code, r.title, r.name, r.severity.zh());
-                    if let Some(t) = schemas.tables.iter().find(|t| t.table.key == r.table) {
-                        println!("适用于：{}", t.table.label);
-                    }
-                    println!(
-                        "\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n改正后：  {}\n\n怎么改：{}",
-                        r.what, r.why, r.bad, r.good, r.fix
-                    );
+                    explain(r, schemas, lang);
                 }
                 Ok(0)
             }

@@ -140,7 +140,11 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
             }
         }
     }
-    for x in run.findings.iter().filter(|x| x.code == "C002") {
+    for x in run
+        .findings
+        .iter()
+        .filter(|x| x.code == crate::codes::C002.code)
+    {
         let Some(&ti) = table_of.get(&(x.file.as_str(), x.sheet.as_str())) else {
             continue;
         };

@@ -86,7 +86,7 @@ pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding
     let bad = text.chars().filter(|c| *c == '\u{fffd}').count();
     if enc == MIXED {
         g.findings.push(
-            Finding::new("F017", crate::finding::Severity::Warning)
+            Finding::new(&crate::codes::F017, crate::finding::Severity::Warning)
                 .at_file(rel)
                 .msg(
                     "文件里一部分行是 UTF-8 编码、一部分是 GBK 编码（多半是两个文件拼接而成），已逐行按各自的编码读取",
@@ -99,7 +99,7 @@ pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding
         );
     } else if enc == BIG5 {
         g.findings.push(
-            Finding::new("F017", crate::finding::Severity::Warning)
+            Finding::new(&crate::codes::F017, crate::finding::Severity::Warning)
                 .at_file(rel)
                 .msg(
                     "文件是繁体中文 Big5 编码（不是 GBK），已按 Big5 读取；繁体字写的表头和选项可能认不出",
@@ -112,7 +112,7 @@ pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding
         );
     } else if bad > 0 {
         g.findings.push(
-            Finding::new("F017", crate::finding::Severity::Warning)
+            Finding::new(&crate::codes::F017, crate::finding::Severity::Warning)
                 .at_file(rel)
                 .msg(
                     format!("按 {enc} 编码读取时有 {bad} 处字符无法识别（显示为 �）：文件可能混用了 GBK 和 UTF-8，或是繁体 Big5 等其他编码"),
@@ -213,7 +213,7 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
     let mut g = b.finish(rel, limits)?;
     for (row, col, n) in swallowed {
         g.findings.push(
-            Finding::new("F015", crate::finding::Severity::Error)
+            Finding::new(&crate::codes::F015, crate::finding::Severity::Error)
                 .at_file(rel)
                 .at_cell(row, Some(col))
                 .msg(

@@ -162,7 +162,7 @@ fn limit_time(secs: u64) {
 /// The reader could not make sense of the file (it panicked).
 pub fn reader_failed(rel: &str) -> Finding {
     file_finding(
-        "F012",
+        &crate::codes::F012,
         rel,
         "文件内部结构异常，读取程序无法解析，未读取".into(),
         "the file's internal structure is broken or unusual and the reader could not parse it; not read".into(),
@@ -182,7 +182,7 @@ enum Stop {
 fn limit_finding(rel: &str, stop: Stop, iso: &Isolation) -> Finding {
     match stop {
         Stop::Memory => file_finding(
-            "F011",
+            &crate::codes::F011,
             rel,
             format!("读取该文件所需内存超过上限 {} MB，已停止读取（文件可能异常或含大量空白格式）", iso.max_mem_mb),
             format!("reading this file needed more than the {} MB memory limit and was stopped (the file may be malformed or hold vast empty formatting)", iso.max_mem_mb),
@@ -190,7 +190,7 @@ fn limit_finding(rel: &str, stop: Stop, iso: &Isolation) -> Finding {
             "open it, delete unused rows and columns and Save As .xlsx; for a genuinely large file raise --max-read-mb",
         ),
         Stop::Time => file_finding(
-            "F011",
+            &crate::codes::F011,
             rel,
             format!("读取该文件超过时间上限 {} 秒，已停止读取（文件可能异常）", iso.max_seconds),
             format!("reading this file took longer than the {} s time limit and was stopped (the file may be malformed)", iso.max_seconds),

@@ -144,7 +144,7 @@ pub(crate) fn has_ext(p: &Path) -> bool {
 }
 
 fn file_finding(
-    code: &str,
+    code: &'static crate::finding::RuleDoc,
     file: &str,
     zh: String,
     en: String,
@@ -212,7 +212,7 @@ pub fn read_pieces(
     let rel = f.rel.as_str();
     let meta = std::fs::metadata(&f.path).map_err(|e| {
         file_finding(
-            "F001",
+            &crate::codes::F001,
             rel,
             format!("无法打开文件：{e}"),
             format!("cannot open file: {e}"),
@@ -222,7 +222,7 @@ pub fn read_pieces(
     })?;
     if meta.len() == 0 {
         return Err(file_finding(
-            "F004",
+            &crate::codes::F004,
             rel,
             "文件是空的（0 字节）".into(),
             "the file is empty (0 bytes)".into(),
@@ -232,7 +232,7 @@ pub fn read_pieces(
     }
     if meta.len() > limits.max_file_bytes {
         return Err(file_finding(
-            "F007",
+            &crate::codes::F007,
             rel,
             format!(
                 "文件大小 {} MB，超过上限 {} MB，未读取",
@@ -269,7 +269,7 @@ pub fn read_pieces(
     match kind {
         Kind::Csv => csvfile::read_csv(&f.path, rel, limits).map(|b| emit_book(b, emit)),
         Kind::Html => Err(file_finding(
-            "F008",
+            &crate::codes::F008,
             rel,
             format!("这是网页（HTML）表格，只是扩展名为 .{ext}，不是真正的 Excel 文件"),
             format!("this is a web page (HTML table) named .{ext}, not a real Excel file"),
@@ -278,7 +278,7 @@ pub fn read_pieces(
         )),
         Kind::Encrypted => Err(encrypted(rel)),
         Kind::Unknown => Err(file_finding(
-            "F001",
+            &crate::codes::F001,
             rel,
             format!("文件内容不是{expected}，无法读取（可能是改了扩展名的其他文件）"),
             format!("the content is not a spreadsheet ({ext}); it may be another file renamed"),
@@ -290,7 +290,7 @@ pub fn read_pieces(
         Kind::Ole if ole_holds_encrypted_package(&f.path) => Err(encrypted(rel)),
         Kind::Ole => read_calamine(f, rel, limits, "xls", expected).map(|b| emit_book(b, emit)),
         Kind::OldExcel => Err(file_finding(
-            "F016",
+            &crate::codes::F016,
             rel,
             "这是 Excel 2.x–4.0（1987–1994 年）的旧格式工作表，现在的读取程序都不支持".into(),
             "this is an Excel 2.x–4.0 worksheet (1987–1994), which no current reader supports".into(),
@@ -302,7 +302,7 @@ pub fn read_pieces(
             .and_then(|h| xml2003::read(std::io::BufReader::new(h), rel, limits))
             .map(|b| emit_book(b, emit)),
         Kind::FlatOds => Err(file_finding(
-            "F016",
+            &crate::codes::F016,
             rel,
             "这是 LibreOffice 的平面 XML 表格（.fods），请另存为常用格式".into(),
             "this is a LibreOffice flat XML spreadsheet (.fods); save it in a common format".into(),
@@ -315,7 +315,7 @@ pub fn read_pieces(
 /// F002: the workbook is encrypted (an open password, or XOR obfuscation in an xls).
 fn encrypted(rel: &str) -> Finding {
     file_finding(
-        "F002",
+        &crate::codes::F002,
         rel,
         "工作簿设置了打开密码（已加密），无法读取".into(),
         "the workbook is password-protected (encrypted) and cannot be read".into(),
@@ -367,7 +367,7 @@ pub fn read_file_pieces(
 /// The file exists but cannot be read (permissions, a device, a vanished file).
 pub(crate) fn io_finding(rel: &str, e: &std::io::Error) -> Finding {
     file_finding(
-        "F001",
+        &crate::codes::F001,
         rel,
         format!("无法读取文件：{e}"),
         format!("cannot read file: {e}"),
@@ -398,7 +398,7 @@ fn reader_words(detail: &str) -> String {
 fn corrupt(rel: &str, expected: &str, detail: &str) -> Finding {
     let detail = &reader_words(detail);
     file_finding(
-        "F003",
+        &crate::codes::F003,
         rel,
         format!("文件已损坏或不完整，无法按{expected}读取（{detail}）"),
         format!("the file is damaged or incomplete and cannot be read ({detail})"),
@@ -409,7 +409,7 @@ fn corrupt(rel: &str, expected: &str, detail: &str) -> Finding {
 
 fn too_big_unzipped(rel: &str, bytes: u64, limits: &Limits) -> Finding {
     file_finding(
-        "F007",
+        &crate::codes::F007,
         rel,
         format!(
             "文件解压后超过 {} MB 的上限（至少 {} MB），为防止内存耗尽未读取",
@@ -493,7 +493,7 @@ fn read_zip_workbook(
     }
     if let Some(name) = hidden_part(&f.path, &mut spans, zip.central_directory_start(), &names) {
         return Err(file_finding(
-            "F003",
+            &crate::codes::F003,
             rel,
             format!("文件里有两个同名的部件“{name}”（文件被工具改坏），无法确定哪一份是真的内容，未读取"),
             format!("the file holds two parts named “{name}” (damaged by a tool); which one is real cannot be told; not read"),
@@ -538,7 +538,7 @@ fn read_zip_workbook(
         let packed = e.compressed_size().max(1);
         if n > RATIO_FLOOR && n / packed > limits.max_zip_ratio {
             return Err(file_finding(
-                "F007",
+                &crate::codes::F007,
                 rel,
                 format!(
                     "文件中的“{name}”解压后是压缩时的 {} 倍（正常表格为 5–15 倍），是异常文件（压缩炸弹），未读取",
@@ -590,7 +590,7 @@ fn read_zip_workbook(
         match read_calamine(f, rel, limits, "ods", expected) {
             Ok(b) => Ok(emit_book(b, emit)),
             // A pretty-printed package (Gnumeric's): read a compacted copy.
-            Err(e) if e.code == "F003" => {
+            Err(e) if e.code == crate::codes::F003.code => {
                 let copy = std::fs::File::open(&f.path)
                     .ok()
                     .and_then(|h| ods::compacted(std::io::BufReader::new(h)).ok());
@@ -615,7 +615,7 @@ fn read_zip_workbook(
         read_xlsx(wb, rel, expected, false, limits, HashMap::new(), emit)
     } else {
         Err(file_finding(
-            "F001",
+            &crate::codes::F001,
             rel,
             format!("这是一个压缩包，但不是{expected}"),
             "this is a zip archive but not a spreadsheet".into(),
@@ -743,7 +743,7 @@ impl GridBuilder {
     /// F007: the sheet holds more cells than `--max-cells`.
     fn over_limit(&self, rel: &str, limits: &Limits) -> Finding {
         file_finding(
-            "F007",
+            &crate::codes::F007,
             rel,
             format!(
                 "工作表“{}”的单元格数超过上限 {}，为防止内存耗尽未读取",
@@ -783,7 +783,7 @@ impl GridBuilder {
         }
         if self.cut_columns {
             self.grid.findings.push(
-                Finding::new("S006", Severity::Warning)
+                Finding::new(&crate::codes::S006, Severity::Warning)
                     .at_file(rel)
                     .at_sheet(&self.grid.name)
                     .msg(
@@ -809,7 +809,7 @@ impl GridBuilder {
 /// F014: the file gives row `r` twice; `lost` names the cells the later copy replaced.
 pub fn row_given_twice(rel: &str, sheet: &str, r: u32, differ: bool, lost: &[String]) -> Finding {
     let f = Finding::new(
-        "F014",
+        &crate::codes::F014,
         if differ {
             Severity::Error
         } else {
@@ -859,7 +859,7 @@ fn data_sheets(meta: &[calamine::Sheet], rel: &str, retyped: bool) -> (Vec<Strin
             ..Default::default()
         };
         g.findings.push(
-            Finding::new("S008", Severity::Warning)
+            Finding::new(&crate::codes::S008, Severity::Warning)
                 .at_file(rel)
                 .at_sheet(&m.name)
                 .msg(
@@ -993,7 +993,7 @@ fn read_calamine(
         // after it are scrambled, and the first one read, the code page, is nonsense.
         if format == "xls" && s.contains("Codepage") && s.contains("not found") {
             return file_finding(
-                "F002",
+                &crate::codes::F002,
                 rel,
                 "工作簿用旧式（XOR）密码做了保护（或内部编码信息已损坏），无法读取".into(),
                 "the workbook is protected with an old-style (XOR) password (or its code page record is damaged) and cannot be read".into(),
@@ -1003,7 +1003,7 @@ fn read_calamine(
         }
         if s.to_lowercase().contains("password") {
             file_finding(
-                "F002",
+                &crate::codes::F002,
                 rel,
                 "工作簿设置了密码保护，无法读取".into(),
                 "the workbook is password-protected".into(),
@@ -1035,7 +1035,7 @@ fn read_opened<RS: std::io::Read + std::io::Seek>(
                     ..Default::default()
                 };
                 g.findings.push(
-                    Finding::new("F010", Severity::Error)
+                    Finding::new(&crate::codes::F010, Severity::Error)
                         .at_file(rel)
                         .at_sheet(&name)
                         .msg(

@@ -35,7 +35,7 @@ fn identity(p: &Path, meta: &std::fs::Metadata) -> Identity {
 }
 
 fn skipped(
-    code: &str,
+    code: &'static crate::finding::RuleDoc,
     sev: Severity,
     rel: &str,
     zh: String,
@@ -85,7 +85,7 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
         let shown = show(input);
         let Ok(meta) = std::fs::metadata(input) else {
             findings.push(skipped(
-                "F001",
+                &crate::codes::F001,
                 Severity::Error,
                 &shown,
                 format!("找不到文件：{shown}"),
@@ -124,7 +124,7 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
 
 fn not_a_file(rel: &str) -> Finding {
     skipped(
-        "F013",
+        &crate::codes::F013,
         Severity::Warning,
         rel,
         format!("“{rel}”不是普通文件（设备、管道或套接字），未读取"),
@@ -136,7 +136,7 @@ fn not_a_file(rel: &str) -> Finding {
 
 fn second_name(rel: &str) -> Finding {
     skipped(
-        "F013",
+        &crate::codes::F013,
         Severity::Warning,
         rel,
         format!("“{rel}”与已读取的文件是同一个文件（链接或重复给出），只读取一次"),
@@ -164,7 +164,7 @@ fn walk_dir(
         let Ok(rd) = std::fs::read_dir(&d) else {
             let shown = show(&d);
             findings.push(skipped(
-                "F001",
+                &crate::codes::F001,
                 Severity::Error,
                 &shown,
                 format!("无法读取文件夹：{shown}"),
@@ -198,7 +198,7 @@ fn walk_dir(
                         .unwrap_or(true);
                     if relevant {
                         findings.push(skipped(
-                            "F013",
+                            &crate::codes::F013,
                             Severity::Warning,
                             &rel,
                             format!("“{rel}”是指向输入文件夹之外（或不存在）的链接，未读取"),
@@ -217,7 +217,7 @@ fn walk_dir(
                         stack.push(p);
                     } else {
                         findings.push(skipped(
-                            "F013",
+                            &crate::codes::F013,
                             Severity::Warning,
                             &rel,
                             format!("“{rel}”是指回已读文件夹的链接（循环），未重复读取"),

@@ -473,7 +473,9 @@ pub fn recognise_head(
     };
     let samples = samples(grid, last, width, lex);
     let assigned = assign(t, ti, &labels, &samples, &memo, &ctx);
-    let mk = |code: &str, sev: Severity| Finding::new(code, sev).at_file(file).at_sheet(&grid.name);
+    let mk = |code: &'static crate::finding::RuleDoc, sev: Severity| {
+        Finding::new(code, sev).at_file(file).at_sheet(&grid.name)
+    };
     let mut findings = Vec::new();
     let mut taken: Vec<Option<u32>> = vec![None; t.fields.len()];
     for c in &assigned {
@@ -487,7 +489,7 @@ pub fn recognise_head(
             (How::Duplicate, _) => {
                 let f = c.candidates.first().map(|x| x.0).unwrap_or(0);
                 findings.push(
-                    mk("S004", Severity::Warning)
+                    mk(&crate::codes::S004, Severity::Warning)
                         .at_cell(first, Some(c.col))
                         .field(&t.fields[f].key)
                         .value(header)
@@ -530,7 +532,7 @@ pub fn recognise_head(
                     )
                 };
                 findings.push(
-                    mk("S003", Severity::Warning)
+                    mk(&crate::codes::S003, Severity::Warning)
                         .at_cell(last, Some(c.col))
                         .field(&t.fields[f].key)
                         .value(header)
@@ -560,7 +562,7 @@ pub fn recognise_head(
                     )
                 };
                 findings.push(
-                    mk("S002", Severity::Warning)
+                    mk(&crate::codes::S002, Severity::Warning)
                         .at_cell(last, Some(c.col))
                         .value(header)
                         .msg(
@@ -576,7 +578,7 @@ pub fn recognise_head(
     for (i, f) in t.fields.iter().enumerate() {
         if f.required && taken[i].is_none() {
             findings.push(
-                mk("S001", Severity::Error)
+                mk(&crate::codes::S001, Severity::Error)
                     .field(&f.key)
                     .msg(
                         format!("{}缺少必填列“{}”", t.table.label, f.label),

@@ -102,7 +102,7 @@ fn finding(
     field: usize,
     vars: &[(&str, V)],
 ) -> Finding {
-    Finding::new(&rule.code, rule.severity)
+    Finding::rule(&rule.code, rule.severity)
         .at_file(&files[r.file])
         .at_sheet(&r.sheet)
         .at_cell(r.row, r.cols[field])

@@ -70,7 +70,7 @@ pub fn check_row(
         rejected: false,
     };
     let base = |code: &str, sev: Severity| {
-        Finding::new(code, sev)
+        Finding::rule(code, sev)
             .at_file(place.file)
             .at_sheet(&place.sheet_name)
     };
@@ -103,7 +103,7 @@ pub fn check_row(
                 if parsed.issue.is_none() {
                     parsed.issue = Some(
                         cells::Issue::warning(
-                            "C022",
+                            &crate::codes::C022,
                             format!("{}有 {n} 个字，超过一个单元格能装的 32767 个字，输出时已截断", field.label),
                             format!("{} holds {n} characters, more than a cell's 32,767; cut in the outputs", field.label_en),
                         )
@@ -157,7 +157,7 @@ pub fn check_row(
                 )
             };
             findings.push(
-                base("C001", Severity::Error)
+                base(crate::codes::C001.code, Severity::Error)
                     .at_cell(row.idx, Some(col))
                     .field(&field.key)
                     .value(&shown)
@@ -190,7 +190,7 @@ pub fn check_row(
         if field.required && rec.cols[i].is_none() && rec.vals[i].is_empty() {
             rec.bad[i] = true;
             findings.push(
-                base("C001", Severity::Error)
+                base(crate::codes::C001.code, Severity::Error)
                     .at_cell(row.idx, None)
                     .field(&field.key)
                     .msg(
@@ -311,7 +311,7 @@ pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -
             .find_map(|c| t.field_index(&c.field).and_then(|j| rec.cols[j]))
     });
     Some(
-        Finding::new(&rule.code, rule.severity)
+        Finding::rule(&rule.code, rule.severity)
             .at_file(place.file)
             .at_sheet(&place.sheet_name)
             .at_cell(rec.row, col)

@@ -48,7 +48,7 @@ impl CellType for CreditCode {
     fn hint(&self) -> String {
         "18位统一社会信用代码（营业执照上的代码），末位为校验码".into()
     }
-    fn rules(&self) -> &'static [RuleDoc] {
+    fn rules(&self) -> &'static [&'static RuleDoc] {
         &RULES
     }
     fn sample(&self, random: u64) -> String {
@@ -68,7 +68,7 @@ impl CellType for CreditCode {
             match raw {
                 Raw::Num(f) => return Parsed::err(
                     Issue::error(
-                        "C023",
+                        &C023,
                         format!(
                             "{}“{}”被 Excel 当成数字保存，可能已丢失位数",
                             field.label,
@@ -108,7 +108,7 @@ impl CellType for CreditCode {
             };
             return Parsed::err(
                 Issue::error(
-                    "C023",
+                    &C023,
                     format!("{}“{s}”格式不对：{why_zh}", field.label),
                     format!(
                         "{} “{s}” is not 18 characters of the code's set",
@@ -122,7 +122,7 @@ impl CellType for CreditCode {
         if want != Some(t.as_bytes()[17] as char) {
             return Parsed::err(
                 Issue::error(
-                    "C024",
+                    &C024,
                     format!(
                         "{}“{t}”校验码不符（按前17位应为 {}），代码有一位写错",
                         field.label,
@@ -141,30 +141,38 @@ impl CellType for CreditCode {
     }
 }
 
-static RULES: [RuleDoc; 2] = [
-    RuleDoc {
+/// The rules this type emits.
+static RULES: [&RuleDoc; 2] = [&C023, &C024];
+
+/// The code is not 18 characters of its set, or Excel stored it as a number.
+pub static C023: RuleDoc = RuleDoc {
         code: "C023",
         name: "credit-code-format",
         title: "统一社会信用代码格式不对",
+        title_en: "Credit code format",
         severity: Severity::Error,
         what: "统一社会信用代码不是18位，或含有代码里不能用的字符（I、O、Z、S、V 和汉字），或被 Excel 存成了数字。",
+        what_en: "The unified social credit code is not 18 characters of its set (no I, O, Z, S, V), or Excel stored it as a number.",
         why: "代码是企业在各部门系统中的唯一标识，格式不对就对不上企业。",
         bad: "91350100M000100Y4（17位）",
         good: "91350100M000100Y43",
         fix: "对照营业执照逐位核对后重新填写；该列设为“文本”格式",
-    },
-    RuleDoc {
+};
+
+/// The 18th character is not the check character of the first 17.
+pub static C024: RuleDoc = RuleDoc {
         code: "C024",
         name: "credit-code-check",
         title: "统一社会信用代码校验码不符",
+        title_en: "Credit code check character",
         severity: Severity::Error,
         what: "统一社会信用代码的第18位校验码与前17位不符（GB 32100）。",
+        what_en: "The 18th character of the unified social credit code is not the check character of the first 17 (GB 32100).",
         why: "校验码不符说明代码有一位写错，检查记录和隐患会挂到别的企业或挂不上。",
         bad: "91350100M000100Y44",
         good: "91350100M000100Y43",
         fix: "对照营业执照逐位核对",
-    },
-];
+};
 
 #[cfg(test)]
 mod tests {

@@ -38,7 +38,7 @@ pub trait CellType: Sync + Send {
         1.0
     }
     /// The rules it emits, documented like the built-in ones.
-    fn rules(&self) -> &'static [RuleDoc];
+    fn rules(&self) -> &'static [&'static RuleDoc];
     /// A valid value made from a random number (for `demo`).
     fn sample(&self, random: u64) -> String;
 }
