@@ -164,3 +164,17 @@ pub struct Tally {
     pub rows: Vec<TallyRow>,
     pub total: TallyRow,
 }
+
+/// What a run is given besides its inputs: the schemas, the read limits, the day it
+/// takes as today, and how to read.
+pub struct Options {
+    pub schemas: crate::schema::Schemas,
+    pub limits: crate::read::Limits,
+    pub today: chrono::NaiveDate,
+    /// Keep sheet grids for annotated copies.
+    pub keep_grids: bool,
+    pub progress: bool,
+    /// Read each file in a contained child process (the CLI always does; see
+    /// `read::isolate`). None reads in this process.
+    pub isolate: Option<crate::read::isolate::Isolation>,
+}

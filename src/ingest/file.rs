@@ -1,0 +1,295 @@
+//! One input file through the per-file stage: read it (a big one on a thread of its own
+//! while its rows are checked), hand each sheet's rows to a `SheetWork`, and gather the
+//! sheets' records, findings and changes into a `FileOut`; every non-empty row of a sheet
+//! in which no table was recognised is listed (S007).
+
+use super::sheet::{HeadState, SheetWork};
+use crate::cells::Ctx;
+use crate::finding::{ChangeLog, Finding, Severity};
+use crate::model::Options;
+use crate::model::{FileOut, SheetInfo};
+use crate::read::{self, Grid, GridRow, InputFile};
+use crate::recognise::{self, Outcome};
+use crate::schema::Schemas;
+
+/// Files at least this big are read on a thread of their own while their rows are checked
+/// (smaller ones are read first: a thread would cost more than it saves).
+pub(crate) const STREAM_BYTES: u64 = 4 << 20;
+
+pub fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
+    let big = std::fs::metadata(&input.path).is_ok_and(|m| m.len() >= STREAM_BYTES);
+    process_file_with(file_idx, input, opts, big)
+}
+
+/// `process_file`, reading on a thread of its own while rows are checked (`stream`) or
+/// reading first. Both give the same result.
+pub(crate) fn process_file_with(
+    file_idx: usize,
+    input: &InputFile,
+    opts: &Options,
+    stream: bool,
+) -> FileOut {
+    if !stream {
+        let mut pieces = Vec::new();
+        let read = read::read_file_pieces(input, &opts.limits, opts.isolate.as_ref(), &mut |p| {
+            pieces.push(p)
+        });
+        return process_pieces(file_idx, input, opts, pieces, || read);
+    }
+    // Read on a thread of its own; rows are checked here as they arrive.
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<read::Piece>(4);
+        let reader = s.spawn(move || {
+            read::read_file_pieces(input, &opts.limits, opts.isolate.as_ref(), &mut |p| {
+                let _ = tx.send(p);
+            })
+        });
+        process_pieces(file_idx, input, opts, rx, || match reader.join() {
+            Ok(r) => r,
+            // A panic while reading is this file's F009 (see `run_with`).
+            Err(e) => std::panic::resume_unwind(e),
+        })
+    })
+}
+
+/// Recognise and check the sheets of one file as its pieces arrive; `read` gives the
+/// read's outcome once all pieces are in.
+pub(crate) fn process_pieces(
+    file_idx: usize,
+    input: &InputFile,
+    opts: &Options,
+    pieces: impl IntoIterator<Item = read::Piece>,
+    read: impl FnOnce() -> Result<&'static str, Finding>,
+) -> FileOut {
+    let mut out = FileOut {
+        input: input.clone(),
+        format: String::new(),
+        sheets: Vec::new(),
+        findings: Vec::new(),
+        changes: ChangeLog::default(),
+        records: vec![Vec::new(); opts.schemas.tables.len()],
+        rows_read: vec![0; opts.schemas.tables.len()],
+        rows_unrecognised: 0,
+    };
+    let rel = input.rel.as_str();
+    let ctx = Ctx {
+        lexicon: &opts.schemas.lexicon,
+        today: opts.today,
+    };
+    let mut done: Vec<SheetWork> = Vec::new();
+    let mut cur: Option<SheetWork> = None;
+    for p in pieces {
+        match p {
+            read::Piece::Sheet(g) => {
+                let mut w = SheetWork::new(g, opts);
+                w.advance(file_idx, rel, opts, &ctx, false);
+                cur = Some(w);
+            }
+            read::Piece::Rows { rows, width } => {
+                if let Some(w) = &mut cur {
+                    w.add(rows, width);
+                    w.advance(file_idx, rel, opts, &ctx, false);
+                }
+            }
+            read::Piece::End {
+                width,
+                merges,
+                findings,
+            } => {
+                if let Some(mut w) = cur.take() {
+                    w.end(width, merges, findings, (file_idx, rel, opts, &ctx));
+                    done.push(w);
+                }
+            }
+        }
+    }
+    match read() {
+        Ok(format) => out.format = format.to_string(),
+        Err(f) => {
+            // Whatever arrived before the error is dropped: the file is not read.
+            out.findings.push(f);
+            return out;
+        }
+    }
+    let mut any_table = false;
+    let mut any_data = false;
+    let mut no_table_sheets = Vec::new();
+    for w in done {
+        let SheetWork {
+            grid,
+            head,
+            data,
+            skipped,
+            mut records,
+            mut findings,
+            mut changes,
+            ..
+        } = w;
+        out.findings.extend(grid.findings.iter().cloned());
+        let mut info = SheetInfo {
+            name: grid.name.clone(),
+            table: None,
+            header: None,
+            data_rows: 0,
+            columns: Vec::new(),
+            skipped: Vec::new(),
+            grid: None,
+        };
+        match head {
+            HeadState::Table { head, .. } => {
+                any_table = true;
+                let k = head.table.index();
+                out.findings.extend(head.findings);
+                out.findings.append(&mut findings);
+                out.records[k].append(&mut records);
+                out.changes.append(&mut changes);
+                out.rows_read[k] += data.len();
+                any_data |= !data.is_empty();
+                info.table = Some(head.table);
+                info.header = Some(head.header);
+                info.data_rows = data.len();
+                info.columns = head.columns;
+                info.skipped = skipped;
+            }
+            HeadState::Not(Outcome::NoTable) => {
+                no_table_sheets.push(grid.name.clone());
+                out.rows_unrecognised +=
+                    unrecognised_rows(&grid, rel, &opts.schemas, &mut out.findings);
+            }
+            HeadState::Not(_) | HeadState::Pending => {}
+        }
+        if opts.keep_grids {
+            info.grid = Some(grid);
+        }
+        out.sheets.push(info);
+    }
+    let sheet_list = out
+        .sheets
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join("、");
+    if !any_table {
+        out.findings.push(
+            Finding::new(&crate::codes::F005, Severity::Error)
+                .at_file(rel)
+                .msg(
+                    format!("文件中找不到可识别的房屋信息、隐患台账或回头看表（工作表：{sheet_list}），前{}行内没有识别出表头", recognise::HEADER_SEARCH_ROWS),
+                    format!("no buildings, hazards or reviews table found (sheets: {sheet_list}); no header in the first {} rows", recognise::HEADER_SEARCH_ROWS),
+                )
+                .fix("使用统一模板（selfbuilt template）填写，表头写“房屋编码”“户主”等标准列名", "use the template (selfbuilt template) with the standard column labels"),
+        );
+    } else {
+        if !any_data {
+            out.findings.push(
+                Finding::new(&crate::codes::F006, Severity::Error)
+                    .at_file(rel)
+                    .msg(
+                        "文件只有表头，没有任何数据行",
+                        "the file has headers but no data rows",
+                    )
+                    .fix(
+                        "补填数据；若该村确无此类房屋，请书面说明",
+                        "fill in the data, or confirm in writing that there is none",
+                    ),
+            );
+        }
+        for s in no_table_sheets {
+            out.findings.push(
+                Finding::new(&crate::codes::S005, Severity::Warning)
+                    .at_file(rel)
+                    .at_sheet(&s)
+                    .msg(
+                        format!("工作表“{s}”有内容，但找不到可识别的表，未导入"),
+                        format!("sheet “{s}” holds no recognisable table; not imported"),
+                    )
+                    .fix(
+                        "确认该表不需要导入，或把表头改为标准列名",
+                        "confirm it is not needed, or use standard column labels",
+                    ),
+            );
+        }
+    }
+    out
+}
+
+/// The most findings one unrecognised sheet lists row by row; the rest are counted in
+/// one sheet-level finding.
+pub const UNRECOGNISED_ROW_FINDINGS: usize = 2000;
+
+/// Account for every non-empty row of a sheet that holds content but no recognised
+/// table: an S007 error per row (up to `UNRECOGNISED_ROW_FINDINGS`, then one finding
+/// for the rest). Returns how many rows there were.
+fn unrecognised_rows(
+    grid: &Grid,
+    rel: &str,
+    schemas: &Schemas,
+    findings: &mut Vec<Finding>,
+) -> usize {
+    let ids: Vec<String> = schemas
+        .tables
+        .iter()
+        .map(|t| {
+            let labels: Vec<&str> = t
+                .table
+                .identity
+                .iter()
+                .filter_map(|k| t.field(k).map(|f| f.label.as_str()))
+                .collect();
+            format!("{}（{}）", t.table.label, labels.join("、"))
+        })
+        .collect();
+    let why_zh = format!(
+        "前{}行中找不到能对应到{}等列的表头",
+        recognise::HEADER_SEARCH_ROWS,
+        ids.join("；")
+    );
+    let rows: Vec<&GridRow> = grid
+        .rows
+        .iter()
+        .filter(|r| r.cells.iter().any(|c| !c.is_empty()))
+        .collect();
+    for r in rows.iter().take(UNRECOGNISED_ROW_FINDINGS) {
+        let first = r.cells.iter().position(|c| !c.is_empty()).map(|c| c as u32);
+        let shown = first.map(|c| r.get(c).display()).unwrap_or_default();
+        findings.push(
+            Finding::new(&crate::codes::S007, Severity::Error)
+                .at_file(rel)
+                .at_sheet(&grid.name)
+                .at_cell(r.idx, first)
+                .value(&crate::text::truncate_chars(&shown, 60))
+                .msg(
+                    format!("工作表“{}”没有识别出任何表（{why_zh}），本行未导入", grid.name),
+                    format!("sheet “{}” holds no recognised table (no header naming the identity columns in the first {} rows); this row is not imported", grid.name, recognise::HEADER_SEARCH_ROWS),
+                )
+                .fix(
+                    "把表头改为标准列名（selfbuilt template 生成的模板），或核对 learned.toml 后用 --aliases 再运行",
+                    "use the standard column labels (selfbuilt template), or review learned.toml and run again with --aliases",
+                ),
+        );
+    }
+    if rows.len() > UNRECOGNISED_ROW_FINDINGS {
+        let rest = rows.len() - UNRECOGNISED_ROW_FINDINGS;
+        let (a, b) = (
+            rows[UNRECOGNISED_ROW_FINDINGS].idx + 1,
+            rows[rows.len() - 1].idx + 1,
+        );
+        findings.push(
+            Finding::new(&crate::codes::S007, Severity::Error)
+                .at_file(rel)
+                .at_sheet(&grid.name)
+                .msg(
+                    format!(
+                        "工作表“{}”另有 {rest} 个非空行（第{a}–{b}行）同样未导入",
+                        grid.name
+                    ),
+                    format!(
+                        "sheet “{}” has {rest} more non-empty rows (rows {a}–{b}) not imported",
+                        grid.name
+                    ),
+                )
+                .fix("同上", "as above"),
+        );
+    }
+    rows.len()
+}

@@ -1,0 +1,348 @@
+//! One sheet on its way through the per-file stage: the rows above and in the header block
+//! until the table is recognised, then its data rows checked in parallel chunks as they
+//! arrive; the flood of one finding on many rows summarised; the sheet's records, findings
+//! and changes handed to `file` when the sheet ends.
+
+use rayon::prelude::*;
+
+use crate::cells::Ctx;
+use crate::finding::{ChangeLog, Finding, Severity};
+use crate::model::Options;
+use crate::model::Record;
+use crate::read::{Grid, GridRow, Raw};
+use crate::recognise::{self, Outcome, Skipped};
+use crate::rules::row::{check_row, Place};
+
+/// Rows per parallel chunk of row checks.
+const CHECK_CHUNK: usize = 1024;
+
+/// Where a sheet's table recognition stands.
+pub(crate) enum HeadState<'a> {
+    /// Waiting for the header rows (or, without merge information, for the whole sheet).
+    Pending,
+    Table {
+        head: recognise::Head,
+        kinds: recognise::RowKinds,
+        place: Place<'a>,
+    },
+    Not(Outcome),
+}
+
+/// One sheet on its way through recognition and row checks, fed as its rows arrive.
+pub(crate) struct SheetWork<'a> {
+    pub(crate) grid: Grid,
+    pub(crate) head: HeadState<'a>,
+    /// Position in `grid.rows` of the first row not yet classified and checked.
+    pub(crate) next: usize,
+    /// The sheet's name is one of the lexicon's `ignored_sheets` (填表说明, 选项 …): read
+    /// when it holds a table all the same, passed over silently when it does not.
+    pub(crate) ignored: bool,
+    /// Rows arrived out of order: recognise and check once the sheet is complete.
+    pub(crate) disordered: bool,
+    pub(crate) data: Vec<usize>,
+    pub(crate) skipped: Vec<Skipped>,
+    pub(crate) records: Vec<Record>,
+    pub(crate) findings: Vec<Finding>,
+    /// Row findings past `FINDINGS_PER_RULE` of one rule on this sheet: counted, with
+    /// their rows, for one summary finding at the end (see `flood_findings`).
+    pub(crate) flood: std::collections::BTreeMap<String, Flood>,
+    pub(crate) changes: ChangeLog,
+}
+
+/// The most row findings of one rule one sheet lists one by one; the rest are summed up
+/// in one finding that names their rows compactly.
+pub const FINDINGS_PER_RULE: usize = 1000;
+
+/// Findings of one rule on one sheet (see `SheetWork::flood`).
+#[derive(Debug, Default)]
+pub(crate) struct Flood {
+    kept: usize,
+    rows: Vec<u32>,
+    errors: bool,
+    field: String,
+    zh: String,
+    en: String,
+}
+
+/// 1-based rows as ranges ("5-9、12、20-25"), at most `max` ranges, then "…".
+pub fn compact_rows(rows: &[u32], max: usize) -> String {
+    let mut v: Vec<u32> = rows.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
+            j += 1;
+        }
+        if parts.len() == max {
+            parts.push("…".into());
+            break;
+        }
+        parts.push(if i == j {
+            format!("{}", v[i] + 1)
+        } else {
+            format!("{}-{}", v[i] + 1, v[j] + 1)
+        });
+        i = j + 1;
+    }
+    parts.join("、")
+}
+
+impl<'a> SheetWork<'a> {
+    pub(crate) fn new(grid: Grid, opts: &Options) -> SheetWork<'a> {
+        let ignored = opts
+            .schemas
+            .lexicon
+            .ignored_sheets
+            .iter()
+            .any(|s| crate::text::norm_key(s) == crate::text::norm_key(&grid.name));
+        SheetWork {
+            grid,
+            ignored,
+            head: HeadState::Pending,
+            next: 0,
+            disordered: false,
+            data: Vec::new(),
+            skipped: Vec::new(),
+            records: Vec::new(),
+            findings: Vec::new(),
+            flood: Default::default(),
+            changes: ChangeLog::default(),
+        }
+    }
+
+    /// Keep a row finding, or count it once its rule has `FINDINGS_PER_RULE` on the sheet.
+    pub(crate) fn keep(&mut self, f: Finding) {
+        // The code is looked up before it is copied: this runs once per finding.
+        if !self.flood.contains_key(&f.code) {
+            self.flood.insert(f.code.clone(), Flood::default());
+        }
+        let Some(fl) = self.flood.get_mut(&f.code) else {
+            return;
+        };
+        if fl.kept < FINDINGS_PER_RULE || f.row.is_none() {
+            fl.kept += 1;
+            self.findings.push(f);
+            return;
+        }
+        if fl.rows.is_empty() {
+            fl.field = f.field.clone();
+            fl.zh = f.message_zh.clone();
+            fl.en = f.message_en.clone();
+        }
+        fl.errors |= f.is_error();
+        fl.rows.extend(f.row);
+    }
+
+    /// One finding per rule that overflowed: how many more, and on which rows.
+    pub(crate) fn flood_findings(&mut self, rel: &str) {
+        let flood = std::mem::take(&mut self.flood);
+        for (code, fl) in flood.into_iter().filter(|(_, f)| !f.rows.is_empty()) {
+            let n = fl.rows.len();
+            let rows = compact_rows(&fl.rows, 40);
+            self.findings.push(
+                Finding::rule(&code, if fl.errors { Severity::Error } else { Severity::Warning })
+                    .at_file(rel)
+                    .at_sheet(&self.grid.name)
+                    .field(&fl.field)
+                    .msg(
+                        format!("本表另有 {n} 处同类问题（{code}，如：{}）未逐条列出，所在行：{rows}", fl.zh),
+                        format!("{n} more findings of {code} on this sheet (e.g. {}) are not listed one by one; rows: {rows}", fl.en),
+                    )
+                    .fix(
+                        "这些行多半是同一个原因（整列填错、粘贴错位或多余的行），改正一处的做法适用于全部",
+                        "these rows most likely share one cause (a whole column wrong, a paste out of place, stray rows); the fix for one fits all",
+                    ),
+            );
+        }
+    }
+
+    pub(crate) fn add(&mut self, rows: Vec<GridRow>, width: u32) {
+        if let (Some(last), Some(first)) = (self.grid.rows.last(), rows.first()) {
+            self.disordered |= first.idx <= last.idx;
+        }
+        self.disordered |= rows.windows(2).any(|w| w[0].idx >= w[1].idx);
+        self.grid.rows.extend(rows);
+        self.grid.width = self.grid.width.max(width);
+    }
+
+    /// Recognise the header once its rows are in, then classify and check the rows that
+    /// have arrived. `complete`: the whole sheet is in.
+    pub(crate) fn advance(
+        &mut self,
+        file_idx: usize,
+        rel: &'a str,
+        opts: &Options,
+        ctx: &Ctx,
+        complete: bool,
+    ) {
+        if self.disordered && !complete {
+            return;
+        }
+        if matches!(self.head, HeadState::Pending) {
+            let head_in = self.grid.merges_known
+                && self
+                    .grid
+                    .rows
+                    .last()
+                    .is_some_and(|r| r.idx >= recognise::HEAD_ROWS);
+            if !(complete || head_in) {
+                return;
+            }
+            // The header block's merged regions may reach past its cells.
+            let width = self.grid.width;
+            if !complete {
+                let reach = self
+                    .grid
+                    .merges
+                    .iter()
+                    .filter(|m| m.r0 < recognise::HEAD_ROWS);
+                self.grid.width = reach.map(|m| m.c1 + 1).fold(width, u32::max);
+            }
+            let recognised = recognise::recognise_head(&self.grid, &opts.schemas, rel, opts.today);
+            self.grid.width = width;
+            self.head = match recognised {
+                // An instructions sheet lists the fields; it is read only when it is a whole
+                // table (every required column there), not a list of column names.
+                Ok(head)
+                    if self.ignored
+                        && head
+                            .findings
+                            .iter()
+                            .any(|f| f.code == crate::codes::S001.code) =>
+                {
+                    HeadState::Not(Outcome::Empty)
+                }
+                Ok(head) => {
+                    let t = opts.schemas.table(head.table);
+                    let place = Place::new(file_idx, rel, &self.grid.name, t, &head.columns);
+                    HeadState::Table {
+                        kinds: recognise::RowKinds::new(&head, &opts.schemas),
+                        head,
+                        place,
+                    }
+                }
+                Err(_) if self.ignored => HeadState::Not(Outcome::Empty),
+                Err(o) => HeadState::Not(o),
+            };
+        }
+        let HeadState::Table { head, kinds, place } = &self.head else {
+            return;
+        };
+        let t = opts.schemas.table(head.table);
+        let start = self.next;
+        let rows = &self.grid.rows[start..];
+        type Checked = (
+            Vec<usize>,
+            Vec<Skipped>,
+            Vec<Record>,
+            Vec<Finding>,
+            ChangeLog,
+        );
+        // Rows are classified and checked on every core, in chunks, in order.
+        let checked: Vec<Checked> = rows
+            .par_chunks(CHECK_CHUNK)
+            .enumerate()
+            .map(|(k, chunk)| {
+                let mut c: Checked = Default::default();
+                for (i, row) in chunk.iter().enumerate() {
+                    match kinds.classify(row) {
+                        recognise::RowKind::Header => {}
+                        recognise::RowKind::Skip(reason) => c.1.push(Skipped {
+                            row: row.idx,
+                            reason: reason.to_string(),
+                        }),
+                        recognise::RowKind::Data => {
+                            c.0.push(start + k * CHECK_CHUNK + i);
+                            c.2.push(check_row(t, row, place, ctx, &mut c.3, &mut c.4));
+                        }
+                    }
+                }
+                c
+            })
+            .collect();
+        for (mut d, mut sk, mut recs, mut f, mut ch) in checked {
+            self.data.append(&mut d);
+            self.skipped.append(&mut sk);
+            self.records.append(&mut recs);
+            for x in f.drain(..) {
+                self.keep(x);
+            }
+            self.changes.append(&mut ch);
+        }
+        self.next = self.grid.rows.len();
+    }
+
+    /// The sheet is complete.
+    pub(crate) fn end(
+        &mut self,
+        width: u32,
+        merges: Option<Vec<crate::read::Merge>>,
+        findings: Vec<Finding>,
+        (file_idx, rel, opts, ctx): (usize, &'a str, &Options, &Ctx),
+    ) {
+        self.grid.width = self.grid.width.max(width);
+        if let Some(m) = merges {
+            self.grid.merges = m;
+            self.grid.merges_known = true;
+        }
+        self.grid.findings.extend(findings);
+        if self.disordered {
+            // Put the rows in order (cells of a repeated row index are merged), and start
+            // over on the whole sheet.
+            let mut rows = std::mem::take(&mut self.grid.rows);
+            rows.sort_by_key(|r| r.idx);
+            for row in rows {
+                match self.grid.rows.last_mut() {
+                    Some(last) if last.idx == row.idx => {
+                        // The file names this row twice: one row, and a finding that says so.
+                        let mut lost = Vec::new();
+                        for (c, v) in row.cells.into_iter().enumerate() {
+                            if !v.is_empty() {
+                                if last.cells.len() <= c {
+                                    last.cells.resize(c + 1, Raw::Empty);
+                                }
+                                if !last.cells[c].is_empty() && last.cells[c] != v {
+                                    lost.push(format!(
+                                        "{}“{}”",
+                                        crate::text::a1(row.idx, c as u32),
+                                        crate::text::truncate_chars(&last.cells[c].display(), 30)
+                                    ));
+                                }
+                                last.cells[c] = v;
+                            }
+                        }
+                        self.grid.findings.push(crate::read::row_given_twice(
+                            rel,
+                            &self.grid.name,
+                            row.idx,
+                            !lost.is_empty(),
+                            &lost,
+                        ));
+                    }
+                    _ => self.grid.rows.push(row),
+                }
+            }
+            self.disordered = false;
+            if !matches!(self.head, HeadState::Not(Outcome::Empty)) {
+                self.head = HeadState::Pending;
+            }
+            self.next = 0;
+            self.data.clear();
+            self.skipped.clear();
+            self.records.clear();
+            self.findings.clear();
+            self.flood.clear();
+            self.changes.clear();
+        }
+        self.advance(file_idx, rel, opts, ctx, true);
+        self.flood_findings(rel);
+        if let HeadState::Table { head, .. } = &self.head {
+            let skipped = std::mem::take(&mut self.skipped);
+            self.skipped =
+                recognise::with_blank_rows(&self.grid, head.header.1, &self.data, skipped);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! What reading makes: a sheet grid of raw cell values with its merges (`Grid`, `GridRow`,
+//! `Merge`), a workbook of them (`Book`), the file it came from (`InputFile`), and the
+//! limits that protect memory while reading (`Limits`).
+
+use std::path::PathBuf;
+
+use super::findings::{file_finding, row_given_twice};
+use super::Raw;
+use crate::finding::{Finding, Severity};
+
+/// A merged region, 0-based inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Merge {
+    pub r0: u32,
+    pub c0: u32,
+    pub r1: u32,
+    pub c1: u32,
+}
+
+/// One non-empty row: its 0-based index and its cells from column A on.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct GridRow {
+    pub idx: u32,
+    pub cells: Vec<Raw>,
+}
+
+impl GridRow {
+    pub fn get(&self, col: u32) -> &Raw {
+        static EMPTY: Raw = Raw::Empty;
+        self.cells.get(col as usize).unwrap_or(&EMPTY)
+    }
+}
+
+/// A sheet as read: sparse rows (only rows holding something), merged regions.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Grid {
+    pub name: String,
+    pub rows: Vec<GridRow>,
+    pub merges: Vec<Merge>,
+    /// Whether the format told us its merged regions (false for ods and csv).
+    pub merges_known: bool,
+    pub width: u32,
+    /// Findings made while reading this sheet (limits).
+    pub findings: Vec<Finding>,
+}
+
+/// What a file read gives.
+#[derive(Debug)]
+pub struct Book {
+    pub format: &'static str,
+    pub sheets: Vec<Grid>,
+}
+
+/// Non-empty cells a sheet may hold by default: a 1,000,000-row survey of 21 columns fits.
+pub const DEFAULT_MAX_CELLS: u64 = 25_000_000;
+
+/// Bytes of sheet XML a cell may take, for the ceiling on what a workbook inflates to.
+pub(crate) const XML_BYTES_PER_CELL: u64 = 100;
+
+/// Below this, a part's compression ratio is not looked at (small parts compress oddly).
+pub(crate) const RATIO_FLOOR: u64 = 32 << 20;
+
+/// The default ceiling on what a workbook inflates to: what `max_cells` cells take as
+/// sheet XML, and never below 150 MB.
+pub fn unzipped_ceiling(max_cells: u64) -> u64 {
+    max_cells.saturating_mul(XML_BYTES_PER_CELL).max(150 << 20)
+}
+
+/// Read limits; each has a CLI flag.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    pub max_unzipped_bytes: u64,
+    /// A workbook part inflating to more than this many times its compressed size (and
+    /// past `RATIO_FLOOR`) is a zip bomb; real sheets compress 5–15 times.
+    pub max_zip_ratio: u64,
+    pub max_cells: u64,
+    pub max_columns: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 200 << 20,
+            max_unzipped_bytes: unzipped_ceiling(DEFAULT_MAX_CELLS),
+            max_zip_ratio: 100,
+            max_cells: DEFAULT_MAX_CELLS,
+            max_columns: 512,
+        }
+    }
+}
+
+/// An input file found under an INPUT argument.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    /// Path relative to the INPUT it came from, with `/` (the file name for a file INPUT).
+    pub rel: String,
+}
+
+/// Accumulates sparse cells into a grid while enforcing the limits.
+pub(crate) struct GridBuilder {
+    pub(crate) grid: Grid,
+    pub(crate) cells: u64,
+    pub(crate) cut_columns: bool,
+    pub(crate) over_cells: bool,
+    /// Cells the file gave twice (a row number repeated): (row, col, the value replaced,
+    /// whether the two differ).
+    pub(crate) twice: Vec<(u32, u32, String, bool)>,
+}
+
+impl GridBuilder {
+    pub(crate) fn new(name: &str) -> Self {
+        GridBuilder {
+            grid: Grid {
+                name: name.to_string(),
+                ..Default::default()
+            },
+            cells: 0,
+            twice: Vec::new(),
+            cut_columns: false,
+            over_cells: false,
+        }
+    }
+    /// Add a cell; false when the cell limit is reached.
+    pub(crate) fn push(&mut self, row: u32, col: u32, v: Raw, limits: &Limits) -> bool {
+        if v.is_empty() {
+            return true;
+        }
+        if col >= limits.max_columns {
+            self.cut_columns = true;
+            return true;
+        }
+        self.cells += 1;
+        if self.cells > limits.max_cells {
+            self.over_cells = true;
+            return false;
+        }
+        let width = self.grid.width.max(col + 1) as usize;
+        let rows = &mut self.grid.rows;
+        if rows.last().map(|r| r.idx) != Some(row) {
+            // Rows arrive in order for xlsx; keep sorted for other readers too.
+            let pos = rows.binary_search_by_key(&row, |r| r.idx);
+            match pos {
+                Ok(_) => {}
+                Err(p) => rows.insert(
+                    p,
+                    GridRow {
+                        idx: row,
+                        cells: Vec::with_capacity(width),
+                    },
+                ),
+            }
+        }
+        let i = match rows.last().map(|r| r.idx) {
+            Some(x) if x == row => rows.len() - 1,
+            _ => rows.binary_search_by_key(&row, |r| r.idx).unwrap_or(0),
+        };
+        let r = &mut rows[i];
+        if r.cells.len() <= col as usize {
+            r.cells.resize(col as usize + 1, Raw::Empty);
+        }
+        let old = &r.cells[col as usize];
+        if !old.is_empty() {
+            self.twice.push((row, col, old.display(), *old != v));
+        }
+        r.cells[col as usize] = v;
+        self.grid.width = self.grid.width.max(col + 1);
+        true
+    }
+    /// F007: the sheet holds more cells than `--max-cells`.
+    pub(crate) fn over_limit(&self, rel: &str, limits: &Limits) -> Finding {
+        file_finding(
+            &crate::codes::F007,
+            rel,
+            format!(
+                "工作表“{}”的单元格数超过上限 {}，为防止内存耗尽未读取",
+                self.grid.name, limits.max_cells
+            ),
+            format!(
+                "sheet “{}” has more than {} cells; not read",
+                self.grid.name, limits.max_cells
+            ),
+            "删除多余的行和列后另存；确属大表可用 --max-cells 提高上限",
+            "remove unused rows and columns, or raise the limit with --max-cells",
+        )
+    }
+    pub(crate) fn finish(mut self, rel: &str, limits: &Limits) -> Result<Grid, Finding> {
+        if self.over_cells {
+            return Err(self.over_limit(rel, limits));
+        }
+        let mut twice = std::mem::take(&mut self.twice);
+        twice.sort_by_key(|t| (t.0, t.1));
+        for row in twice.chunk_by(|a, b| a.0 == b.0) {
+            let r = row[0].0;
+            let differ = row.iter().any(|t| t.3);
+            let lost: Vec<String> = row
+                .iter()
+                .filter(|t| t.3)
+                .map(|t| {
+                    format!(
+                        "{}“{}”",
+                        crate::text::a1(r, t.1),
+                        crate::text::truncate_chars(&t.2, 30)
+                    )
+                })
+                .collect();
+            self.grid
+                .findings
+                .push(row_given_twice(rel, &self.grid.name, r, differ, &lost));
+        }
+        if self.cut_columns {
+            self.grid.findings.push(
+                Finding::new(&crate::codes::S006, Severity::Warning)
+                    .at_file(rel)
+                    .at_sheet(&self.grid.name)
+                    .msg(
+                        format!(
+                            "工作表使用的列超过 {} 列，超出部分未读取",
+                            limits.max_columns
+                        ),
+                        format!(
+                            "the sheet uses more than {} columns; the rest was not read",
+                            limits.max_columns
+                        ),
+                    )
+                    .fix(
+                        "删除多余的列后另存；或用 --max-columns 提高上限",
+                        "delete unused columns, or raise --max-columns",
+                    ),
+            );
+        }
+        Ok(self.grid)
+    }
+}

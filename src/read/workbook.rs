@@ -1,0 +1,495 @@
+//! Workbooks through calamine: xlsx/xlsm (streamed cell by cell so that limits apply
+//! while reading, hidden parts and macro sheets handled), xls, xlsb and ods; cells to raw
+//! values, merges, the sheets that hold data.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use calamine::{Data, DataRef, Reader};
+use chrono::NaiveDate;
+
+use super::findings::*;
+use super::*;
+use crate::finding::{Finding, Severity};
+
+/// A part the archive's index does not list, hidden behind another of the same name: the
+/// zip crate keeps one entry per name, so a second part of one name shows only as a local
+/// header (signature PK\x03\x04) in the bytes between the listed parts. Returns the
+/// hidden part's name.
+pub(crate) fn hidden_part(
+    path: &Path,
+    spans: &mut [(u64, u64)],
+    cd_start: u64,
+    names: &[String],
+) -> Option<String> {
+    use std::io::{Seek, SeekFrom};
+    let mut order: Vec<usize> = (0..spans.len()).collect();
+    order.sort_by_key(|&i| spans[i].0);
+    let mut file = std::fs::File::open(path).ok()?;
+    for (k, &i) in order.iter().enumerate() {
+        let end = spans[i].1;
+        let next = order.get(k + 1).map(|&j| spans[j].0).unwrap_or(cd_start);
+        // A data descriptor (up to 24 bytes) may follow the data; a header is 30 or more.
+        if next > end + 24 + 30 {
+            let mut buf = [0u8; 24 + 30 + 256];
+            file.seek(SeekFrom::Start(end)).ok()?;
+            let n = file.read(&mut buf).ok()?;
+            let b = &buf[..n];
+            if let Some(at) = b.windows(4).take(25).position(|w| w == b"PK\x03\x04") {
+                // The local header's name: its length at byte 26, the name from byte 30.
+                let len = b
+                    .get(at + 26..at + 28)
+                    .map(|l| u16::from_le_bytes([l[0], l[1]]) as usize)
+                    .unwrap_or(0);
+                let name = b
+                    .get(at + 30..at + 30 + len)
+                    .map(|x| String::from_utf8_lossy(x).into_owned())
+                    .unwrap_or_else(|| names[i].clone());
+                return Some(name);
+            }
+        }
+    }
+    None
+}
+
+pub(crate) fn read_zip_workbook(
+    f: &InputFile,
+    rel: &str,
+    limits: &Limits,
+    expected: &str,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
+    let file = std::fs::File::open(&f.path).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
+        .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+    let mut total: u64 = 0;
+    let mut names = Vec::new();
+    // Where each listed part's bytes lie: (start of its local header, end of its data).
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for i in 0..zip.len() {
+        let Ok(e) = zip.by_index_raw(i) else {
+            return Err(corrupt(rel, expected, "zip entry"));
+        };
+        total = total.saturating_add(e.size());
+        names.push(e.name().to_string());
+        spans.push((
+            e.header_start(),
+            e.data_start().saturating_add(e.compressed_size()),
+        ));
+    }
+    if let Some(name) = hidden_part(&f.path, &mut spans, zip.central_directory_start(), &names) {
+        return Err(file_finding(
+            &crate::codes::F003,
+            rel,
+            format!("文件里有两个同名的部件“{name}”（文件被工具改坏），无法确定哪一份是真的内容，未读取"),
+            format!("the file holds two parts named “{name}” (damaged by a tool); which one is real cannot be told; not read"),
+            "在 Excel/WPS 中打开核对后另存为 .xlsx，再重新报送",
+            "open it in Excel/WPS, check it, Save As .xlsx and resend",
+        ));
+    }
+    if total > limits.max_unzipped_bytes {
+        return Err(too_big_unzipped(rel, total, limits));
+    }
+    // Declared sizes can lie: inflate every entry into a sink (constant memory), stopping
+    // as soon as the real total passes the limit, before anything is read whole.
+    // The same pass finds each worksheet's merged regions (see `merges`) and keeps the
+    // two small parts that tie sheet names to worksheet entries.
+    let mut real: u64 = 0;
+    let mut scans: HashMap<String, merges::Scanned> = HashMap::new();
+    let (mut book_xml, mut rels_xml) = (Vec::new(), Vec::new());
+    for i in 0..zip.len() {
+        let mut e = zip
+            .by_index(i)
+            .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        let room = limits.max_unzipped_bytes - real;
+        let name = e.name().to_string();
+        let mut src = (&mut e).take(room + 1);
+        let n = if merges::is_worksheet_entry(&name) {
+            let mut scan = merges::MergeScan::default();
+            let n = std::io::copy(&mut src, &mut scan);
+            scans.insert(name.clone(), scan.finish());
+            n
+        } else if name == "xl/workbook.xml" {
+            std::io::copy(&mut src, &mut book_xml)
+        } else if name == "xl/_rels/workbook.xml.rels" || name == "xl/_rels/workbook.bin.rels" {
+            std::io::copy(&mut src, &mut rels_xml)
+        } else {
+            std::io::copy(&mut src, &mut std::io::sink())
+        }
+        .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        real += n;
+        if real > limits.max_unzipped_bytes {
+            return Err(too_big_unzipped(rel, real, limits));
+        }
+        let packed = e.compressed_size().max(1);
+        if n > RATIO_FLOOR && n / packed > limits.max_zip_ratio {
+            return Err(file_finding(
+                &crate::codes::F007,
+                rel,
+                format!(
+                    "文件中的“{name}”解压后是压缩时的 {} 倍（正常表格为 5–15 倍），是异常文件（压缩炸弹），未读取",
+                    n / packed
+                ),
+                format!(
+                    "the part “{name}” inflates {} times its compressed size (real sheets: 5–15); a zip bomb, not read",
+                    n / packed
+                ),
+                "请村里用 Excel/WPS 重新另存后报送；确属正常文件可用 --max-zip-ratio 提高上限",
+                "ask the village to save it again from Excel/WPS; raise --max-zip-ratio for a genuine file",
+            ));
+        }
+    }
+    let has = |n: &str| names.iter().any(|x| x == n);
+    // Excel 4.0 macro sheets make the reader refuse the workbook: read a copy whose
+    // relationships call them dialog sheets (see `macrosheets`).
+    let macro_copy = |rels_name: &str| {
+        let fix = |e: &dyn std::fmt::Display| corrupt(rel, expected, &e.to_string());
+        let rels = macrosheets::retype_rels(&rels_xml).map_err(|e| fix(&e))?;
+        let file = std::fs::File::open(&f.path).map_err(|e| fix(&e))?;
+        macrosheets::repack(std::io::BufReader::new(file), rels_name, &rels).map_err(|e| fix(&e))
+    };
+    let macros = macrosheets::present(&rels_xml);
+    let open_err = |e: calamine::XlsxError| corrupt(rel, expected, &e.to_string());
+    if has("xl/workbook.xml") {
+        let known = merges::sheet_paths(&book_xml, &rels_xml)
+            .into_iter()
+            .filter_map(|(sheet, path)| match scans.remove(&path) {
+                Some(merges::Scanned::Merges(m)) => Some((sheet, m)),
+                _ => None,
+            })
+            .collect();
+        if macros {
+            let copy = macro_copy("xl/_rels/workbook.xml.rels")?;
+            let wb = calamine::Xlsx::new(copy).map_err(open_err)?;
+            return read_xlsx(wb, rel, expected, true, limits, known, emit);
+        }
+        let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
+        read_xlsx(wb, rel, expected, false, limits, known, emit)
+    } else if has("xl/workbook.bin") && macros {
+        let copy = macro_copy("xl/_rels/workbook.bin.rels")?;
+        let wb = calamine::Xlsb::new(copy).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        read_opened(calamine::Sheets::Xlsb(wb), rel, limits, "xlsb", true)
+            .map(|b| emit_book(b, emit))
+    } else if has("xl/workbook.bin") {
+        read_calamine(f, rel, limits, "xlsb", expected).map(|b| emit_book(b, emit))
+    } else if has("content.xml") {
+        match read_calamine(f, rel, limits, "ods", expected) {
+            Ok(b) => Ok(emit_book(b, emit)),
+            // A pretty-printed package (Gnumeric's): read a compacted copy.
+            Err(e) if e.code == crate::codes::F003.code => {
+                let copy = std::fs::File::open(&f.path)
+                    .ok()
+                    .and_then(|h| ods::compacted(std::io::BufReader::new(h)).ok());
+                match copy.and_then(|c| calamine::Ods::new(c).ok()) {
+                    Some(wb) => read_opened(calamine::Sheets::Ods(wb), rel, limits, "ods", false)
+                        .map(|b| emit_book(b, emit)),
+                    None => Err(e),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    } else if names.iter().any(|n| {
+        let n = n.replace('\\', "/");
+        n == "xl/workbook.xml"
+            || n == "[Content_Types].xml"
+            || n.ends_with("/workbook.xml")
+            || n == "workbook.xml"
+    }) {
+        // An Office package whose parts lie elsewhere (backslashed names, a workbook at the
+        // root named by _rels/.rels): calamine finds its parts; merged regions from it.
+        let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
+        read_xlsx(wb, rel, expected, false, limits, HashMap::new(), emit)
+    } else {
+        Err(file_finding(
+            &crate::codes::F001,
+            rel,
+            format!("这是一个压缩包，但不是{expected}"),
+            "this is a zip archive but not a spreadsheet".into(),
+            "解压后找到其中的 Excel 文件再导入",
+            "unzip it and import the spreadsheet inside",
+        ))
+    }
+}
+
+/// Convert a calamine cell value.
+pub(crate) fn from_data(d: &Data) -> Raw {
+    match d {
+        Data::Empty => Raw::Empty,
+        Data::String(s) => Raw::Text(s.clone()),
+        Data::Float(f) => Raw::Num(*f),
+        Data::Int(i) => Raw::Num(*i as f64),
+        Data::Bool(b) => Raw::Bool(*b),
+        Data::DateTime(dt) => excel_date(dt),
+        Data::DateTimeIso(s) => Raw::DateIso(s.clone()),
+        Data::DurationIso(s) => Raw::Text(s.clone()),
+        Data::Error(e) => Raw::Error(format!("{e}")),
+    }
+}
+
+pub(crate) fn from_dataref(d: DataRef<'_>) -> Raw {
+    match d {
+        DataRef::Empty => Raw::Empty,
+        DataRef::String(s) => Raw::Text(s),
+        DataRef::SharedString(s) => Raw::Text(s.to_string()),
+        DataRef::Float(f) => Raw::Num(f),
+        DataRef::Int(i) => Raw::Num(i as f64),
+        DataRef::Bool(b) => Raw::Bool(b),
+        DataRef::DateTime(dt) => excel_date(&dt),
+        DataRef::DateTimeIso(s) => Raw::DateIso(s),
+        DataRef::DurationIso(s) => Raw::Text(s),
+        DataRef::Error(e) => Raw::Error(format!("{e}")),
+    }
+}
+
+pub(crate) fn excel_date(dt: &calamine::ExcelDateTime) -> Raw {
+    let serial = dt.as_f64();
+    if dt.is_duration() {
+        return Raw::Num(serial);
+    }
+    let (y, m, d, ..) = dt.to_ymd_hms_milli();
+    let date = NaiveDate::from_ymd_opt(y as i32, m as u32, d as u32);
+    let is_1904 = date.is_some() && crate::serial::serial_to_date(serial, false) != date;
+    Raw::Date {
+        serial,
+        date,
+        is_1904,
+    }
+}
+
+/// The names of a workbook's worksheets, and for each chart, macro, dialog or VBA sheet an
+/// empty grid with a note that it was passed over (it holds no table rows). `retyped`: the
+/// macro sheets were made to read as dialog sheets (see `macrosheets`).
+pub(crate) fn data_sheets(
+    meta: &[calamine::Sheet],
+    rel: &str,
+    retyped: bool,
+) -> (Vec<String>, Vec<Grid>) {
+    let mut names = Vec::new();
+    let mut others = Vec::new();
+    for m in meta {
+        let kind = match m.typ {
+            calamine::SheetType::WorkSheet => {
+                names.push(m.name.clone());
+                continue;
+            }
+            calamine::SheetType::ChartSheet => ("图表", "chart"),
+            calamine::SheetType::MacroSheet => ("宏表", "macro"),
+            calamine::SheetType::DialogSheet if retyped => ("宏表或对话框表", "macro or dialog"),
+            calamine::SheetType::DialogSheet => ("对话框表", "dialog"),
+            calamine::SheetType::Vba => ("VBA 代码模块", "VBA module"),
+        };
+        let mut g = Grid {
+            name: m.name.clone(),
+            ..Default::default()
+        };
+        g.findings.push(
+            Finding::new(&crate::codes::S008, Severity::Warning)
+                .at_file(rel)
+                .at_sheet(&m.name)
+                .msg(
+                    format!(
+                        "“{}”是{}，不是数据表，已跳过；其他工作表照常读取",
+                        m.name, kind.0
+                    ),
+                    format!(
+                        "“{}” is a {} sheet, not data; passed over, the other sheets are read",
+                        m.name, kind.1
+                    ),
+                )
+                .fix("无需处理", "nothing to do"),
+        );
+        others.push(g);
+    }
+    (names, others)
+}
+
+/// Merged regions as calamine gives them.
+pub(crate) fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
+    m.iter()
+        .map(|d| Merge {
+            r0: d.start.0,
+            c0: d.start.1,
+            r1: d.end.0,
+            c1: d.end.1,
+        })
+        .collect()
+}
+
+/// Read an xlsx workbook cell by cell, handing each sheet over in batches of rows.
+/// `known_merges` holds the merged regions already found for some sheets; calamine reads
+/// those of the others once their cells are in.
+pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
+    mut wb: calamine::Xlsx<RS>,
+    rel: &str,
+    expected: &str,
+    retyped: bool,
+    limits: &Limits,
+    mut known_merges: HashMap<String, Vec<Merge>>,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
+    let (names, others) = data_sheets(wb.sheets_metadata(), rel, retyped);
+    for g in others {
+        emit_sheet(g, emit);
+    }
+    for name in names {
+        let mut b = GridBuilder::new(&name);
+        let known = known_merges.remove(&name);
+        {
+            let mut reader = match wb.worksheet_cells_reader(&name) {
+                Ok(r) => r,
+                Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
+                Err(e) => return Err(corrupt(rel, expected, &e.to_string())),
+            };
+            let mut head = Grid {
+                name: name.clone(),
+                ..Default::default()
+            };
+            if let Some(m) = &known {
+                head.merges = m.clone();
+                head.merges_known = true;
+            }
+            emit(Piece::Sheet(head));
+            loop {
+                match reader.next_cell() {
+                    Ok(Some(c)) => {
+                        let (r, col) = c.get_position();
+                        if !b.push(r, col, from_dataref(c.get_value().clone()), limits) {
+                            break;
+                        }
+                        // Hand over every complete row but the one being filled.
+                        if b.grid.rows.len() > BATCH_ROWS {
+                            let open = b.grid.rows.split_off(b.grid.rows.len() - 1);
+                            let rows = std::mem::replace(&mut b.grid.rows, open);
+                            emit(Piece::Rows {
+                                rows,
+                                width: b.grid.width,
+                            });
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => return Err(corrupt(rel, expected, &e.to_string())),
+                }
+            }
+        }
+        let merges = match known {
+            Some(_) => None,
+            None => Some(match wb.merge_cells_by_sheet_name(&name) {
+                Ok(m) => merges_of(&m),
+                Err(_) => Vec::new(),
+            }),
+        };
+        let g = b.finish(rel, limits)?;
+        emit(Piece::Rows {
+            rows: g.rows,
+            width: g.width,
+        });
+        emit(Piece::End {
+            width: g.width,
+            merges,
+            findings: g.findings,
+        });
+    }
+    Ok("xlsx")
+}
+
+pub(crate) fn read_calamine(
+    f: &InputFile,
+    rel: &str,
+    limits: &Limits,
+    format: &'static str,
+    expected: &str,
+) -> Result<Book, Finding> {
+    // The reader is the one the content calls for, whatever the file's name says.
+    let opened: Result<calamine::Sheets<_>, String> = match format {
+        "xls" => calamine::open_workbook::<calamine::Xls<_>, _>(&f.path)
+            .map(calamine::Sheets::Xls)
+            .map_err(|e| e.to_string()),
+        "xlsb" => calamine::open_workbook::<calamine::Xlsb<_>, _>(&f.path)
+            .map(calamine::Sheets::Xlsb)
+            .map_err(|e| e.to_string()),
+        "ods" => calamine::open_workbook::<calamine::Ods<_>, _>(&f.path)
+            .map(calamine::Sheets::Ods)
+            .map_err(|e| e.to_string()),
+        _ => calamine::open_workbook_auto(&f.path).map_err(|e| e.to_string()),
+    };
+    let wb = opened.map_err(|s| {
+        // XOR obfuscation (FILEPASS of type 0) is not flagged by the reader: the records
+        // after it are scrambled, and the first one read, the code page, is nonsense.
+        if format == "xls" && s.contains("Codepage") && s.contains("not found") {
+            return file_finding(
+                &crate::codes::F002,
+                rel,
+                "工作簿用旧式（XOR）密码做了保护（或内部编码信息已损坏），无法读取".into(),
+                "the workbook is protected with an old-style (XOR) password (or its code page record is damaged) and cannot be read".into(),
+                "在 Excel/WPS 中输入密码打开，“文件→信息→保护工作簿”清除密码后另存为 .xlsx 再报送",
+                "open it with its password, remove the password (File → Info → Protect Workbook), Save As .xlsx and resend",
+            );
+        }
+        if s.to_lowercase().contains("password") {
+            file_finding(
+                &crate::codes::F002,
+                rel,
+                "工作簿设置了密码保护，无法读取".into(),
+                "the workbook is password-protected".into(),
+                "在 Excel/WPS 中清除密码后另存再报送",
+                "remove the password in Excel/WPS, save and resend",
+            )
+        } else {
+            corrupt(rel, expected, &s)
+        }
+    })?;
+    read_opened(wb, rel, limits, format, false)
+}
+
+/// Read every sheet of an opened workbook whole.
+pub(crate) fn read_opened<RS: std::io::Read + std::io::Seek>(
+    mut wb: calamine::Sheets<RS>,
+    rel: &str,
+    limits: &Limits,
+    format: &'static str,
+    retyped: bool,
+) -> Result<Book, Finding> {
+    let (names, mut sheets) = data_sheets(wb.sheets_metadata(), rel, retyped);
+    for name in names {
+        let range = match wb.worksheet_range(&name) {
+            Ok(r) => r,
+            Err(e) => {
+                let mut g = Grid {
+                    name: name.clone(),
+                    ..Default::default()
+                };
+                g.findings.push(
+                    Finding::new(&crate::codes::F010, Severity::Error)
+                        .at_file(rel)
+                        .at_sheet(&name)
+                        .msg(
+                            format!("工作表无法读取：{e}"),
+                            format!("the sheet cannot be read: {e}"),
+                        )
+                        .fix(
+                            "在 Excel/WPS 中打开并另存后重试",
+                            "open and save it again in Excel/WPS",
+                        ),
+                );
+                sheets.push(g);
+                continue;
+            }
+        };
+        let mut b = GridBuilder::new(&name);
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        for (r, c, v) in range.used_cells() {
+            if !b.push(r0 + r as u32, c0 + c as u32, from_data(v), limits) {
+                break;
+            }
+        }
+        if let calamine::Sheets::Xls(x) = &wb {
+            if let Ok(m) = x.merge_cells_by_sheet_name(&name) {
+                b.grid.merges = merges_of(&m);
+                b.grid.merges_known = true;
+            }
+        }
+        sheets.push(b.finish(rel, limits)?);
+    }
+    Ok(Book { format, sheets })
+}

@@ -1,0 +1,84 @@
+//! Each file's village, after the cross-table checks: the village most of its main rows
+//! name, else the one its other rows' main rows name, else one found in its file name
+//! (a few Han characters ending in a lexicon village suffix), else the lexicon's word for
+//! an unknown village.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::model::{FileOut, Record};
+
+/// The most common village named by a file's rows, else one inferred from its hazards'
+/// and reviews' buildings, else from its name.
+pub fn file_villages(
+    files: &[FileOut],
+    tables: &[Vec<Record>],
+    schemas: &crate::schema::Schemas,
+) -> Vec<String> {
+    let lex = &schemas.lexicon;
+    let c = &schemas.campaign;
+    // One pass over the records: villages named per file, then per file through the
+    // main rows the other tables' rows refer to.
+    let mut named: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
+    let mut via: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
+    let main = c.main();
+    let ms = schemas.table(main);
+    let id = ms.table.identity.first().and_then(|k| ms.field_index(k));
+    if let Some(vf) = ms.field_index(&c.campaign.village) {
+        let mut code_village: HashMap<&str, &str> = HashMap::new();
+        for b in &tables[main.index()] {
+            if let Some(v) = b.vals[vf].as_str() {
+                *named[b.file].entry(v).or_default() += 1;
+                if let Some(code) = id.and_then(|i| b.vals[i].as_str()) {
+                    code_village.insert(code, v);
+                }
+            }
+        }
+        for t in schemas.ids().filter(|t| *t != main) {
+            let Some(rx) = c.to_main(t) else { continue };
+            for r in &tables[t.index()] {
+                if let Some(v) = r.vals[rx.child_field]
+                    .as_str()
+                    .and_then(|c| code_village.get(c))
+                {
+                    *via[r.file].entry(v).or_default() += 1;
+                }
+            }
+        }
+    }
+    // A village's name in a file name: a few Han characters ending with a village suffix.
+    let suffixes: Vec<String> = lex
+        .village_suffixes
+        .iter()
+        .map(|s| regex::escape(s))
+        .collect();
+    let name_re = (!suffixes.is_empty())
+        .then(|| {
+            regex::Regex::new(&format!(r"([\p{{Han}}]{{1,6}}?(?:{}))", suffixes.join("|"))).ok()
+        })
+        .flatten();
+    let most = |m: &HashMap<&str, usize>| {
+        m.iter()
+            .max_by_key(|(v, n)| (**n, std::cmp::Reverse(**v)))
+            .map(|(v, _)| v.to_string())
+    };
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            most(&named[i])
+                .or_else(|| most(&via[i]))
+                .unwrap_or_else(|| {
+                    let stem = PathBuf::from(&f.input.rel)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    name_re
+                        .as_ref()
+                        .and_then(|re| re.captures(&stem))
+                        .map(|c| c[1].to_string())
+                        .unwrap_or_else(|| lex.unknown_village.clone())
+                })
+        })
+        .collect()
+}
