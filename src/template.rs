@@ -57,7 +57,6 @@ pub fn allowed_text(f: &Field) -> String {
                     format!("大于{}且不超过{}", fmt(a), fmt(b))
                 }
                 (Some(a), Some(b)) => format!("{}–{}", fmt(a), fmt(b)),
-                (Some(a), None) if f.key == "year_built" => format!("{}年至排查年份", fmt(a)),
                 (Some(a), None) => format!("不小于{}", fmt(a)),
                 (None, Some(b)) => format!("不超过{}", fmt(b)),
                 _ => "数字".into(),
@@ -324,10 +323,27 @@ pub fn write(
         }
     }
     r += 1;
+    let mut text_cols: Vec<&str> = Vec::new();
+    for &t in tables {
+        for f in schemas
+            .table(t)
+            .fields
+            .iter()
+            .filter(|f| f.ty.text_column())
+        {
+            if !text_cols.contains(&f.label.as_str()) {
+                text_cols.push(&f.label);
+            }
+        }
+    }
+    let first = format!(
+        "1. {}列已设为“文本”格式，请直接录入，不要改成数字格式，否则长号码的后几位会丢失。",
+        text_cols.join("、")
+    );
     for line in [
-        "1. 身份证号、房屋编码、联系电话列已设为“文本”格式，请直接录入，不要改成数字格式，否则18位号码的后几位会丢失。",
+        first.as_str(),
         "2. 日期请按“2022-05-19”填写；下拉列表中的选项请直接选择，不要自行改写。",
-        "3. 整治措施可多选，用顿号“、”分隔；没有内容的可选项留空。",
+        "3. 可多选的项用顿号“、”分隔；没有内容的可选项留空。",
         "4. 不要合并单元格、不要在数据中间插入合计行；填表人、审核人写在表格下方。",
     ] {
         ws.write_string(r, 0, line)?;

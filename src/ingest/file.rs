@@ -170,14 +170,35 @@ pub(crate) fn process_pieces(
         .collect::<Vec<_>>()
         .join("、");
     if !any_table {
+        let s = &opts.schemas;
+        let tables = s
+            .tables
+            .iter()
+            .map(|t| t.table.label.as_str())
+            .collect::<Vec<_>>()
+            .join("、");
+        let tables_en = s
+            .tables
+            .iter()
+            .map(|t| t.table.label_en.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let labels = s
+            .table(s.campaign.main())
+            .fields
+            .iter()
+            .filter(|f| f.required)
+            .take(2)
+            .map(|f| format!("“{}”", f.label))
+            .collect::<String>();
         out.findings.push(
             Finding::new(&crate::codes::F005, Severity::Error)
                 .at_file(rel)
                 .msg(
-                    format!("文件中找不到可识别的房屋信息、隐患台账或回头看表（工作表：{sheet_list}），前{}行内没有识别出表头", recognise::HEADER_SEARCH_ROWS),
-                    format!("no buildings, hazards or reviews table found (sheets: {sheet_list}); no header in the first {} rows", recognise::HEADER_SEARCH_ROWS),
+                    format!("文件中找不到可识别的表（{tables}；工作表：{sheet_list}），前{}行内没有识别出表头", recognise::HEADER_SEARCH_ROWS),
+                    format!("no table found ({tables_en}; sheets: {sheet_list}); no header in the first {} rows", recognise::HEADER_SEARCH_ROWS),
                 )
-                .fix("使用统一模板（selfbuilt template）填写，表头写“房屋编码”“户主”等标准列名", "use the template (selfbuilt template) with the standard column labels"),
+                .fix(format!("使用统一模板（selfbuilt template）填写，表头写{labels}等标准列名"), "use the template (selfbuilt template) with the standard column labels"),
         );
     } else {
         if !any_data {
@@ -189,7 +210,7 @@ pub(crate) fn process_pieces(
                         "the file has headers but no data rows",
                     )
                     .fix(
-                        "补填数据；若该村确无此类房屋，请书面说明",
+                        "补填数据；若确无此类记录，请书面说明",
                         "fill in the data, or confirm in writing that there is none",
                     ),
             );

@@ -122,79 +122,104 @@ pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result
 
 pub use crate::timing::timed;
 
-fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
-    let tmp = scratch(out);
-    let words = crate::rules::words::Words::new(schemas);
-    // The files are independent: write them on every core. cleaned.xlsx is the long one
-    // (its biggest sheet, then compressing it all, both on one core); everything else
-    // runs beside it, the annotated copies first (long when a big workbook has findings),
-    // the small ones on whichever core is free first.
-    let (cleaned, (annotated, (small, errors))) = {
-        cleaned::write_beside(run, schemas, &out.join("cleaned.xlsx"), &tmp, || {
-            rayon::join(
-                || {
-                    timed("annotated/", || {
-                        annotated::write_all(
-                            run,
-                            schemas,
-                            &words,
-                            &out.join("annotated"),
-                            lang,
-                            &tmp,
-                        )
-                    })
-                },
-                || {
-                    rayon::join(
-                        || -> Result<()> {
-                            let (a, b) = rayon::join(
-                                || {
-                                    timed("changes.csv", || {
-                                        csvs::write_changes(run, &out.join("changes.csv"))
-                                    })
-                                },
-                                || {
-                                    timed("errors/writeoffs.csv", || -> Result<()> {
-                                        csvs::write_errors(run, &out.join("errors.csv"), lang)?;
-                                        csvs::write_writeoffs(
-                                            run,
-                                            schemas,
-                                            &out.join("writeoffs.csv"),
-                                        )
-                                    })
-                                },
-                            );
-                            a?;
-                            b?;
-                            csvs::write_tally(&run.tally, &out.join("tally.csv"))?;
-                            tally::write_xlsx(
-                                &run.tally,
-                                &schemas.campaign.tally,
-                                &out.join("tally.xlsx"),
-                            )?;
-                            Ok(())
-                        },
-                        || {
-                            timed("errors.xlsx", || {
-                                errors_xlsx::write(
-                                    run,
-                                    &words,
-                                    &out.join("errors.xlsx"),
-                                    lang,
-                                    &tmp,
-                                )
-                            })
-                        },
-                    )
-                },
+/// What every writer is given.
+pub struct Ctx<'a> {
+    pub run: &'a Run,
+    pub schemas: &'a Schemas,
+    pub words: crate::rules::words::Words,
+    /// The output folder.
+    pub out: &'a Path,
+    /// Scratch for constant-memory sheets, inside the output folder.
+    pub tmp: std::path::PathBuf,
+    pub lang: Lang,
+}
+
+/// One output: the file (or folder) it writes and how.
+pub struct Writer {
+    pub name: &'static str,
+    pub write: fn(&Ctx) -> Result<()>,
+}
+
+/// Every output of a run, longest first: the scheduler starts them in this order on
+/// every core. Adding an output is adding its module and a line here.
+pub const WRITERS: &[Writer] = &[
+    // The long one: its biggest sheet is filled on one core while its other sheets are
+    // filled on another (`cleaned::write_beside`), then it is compressed.
+    Writer {
+        name: "cleaned.xlsx",
+        write: |c| {
+            cleaned::write_beside(c.run, c.schemas, &c.out.join("cleaned.xlsx"), &c.tmp, || ()).0
+        },
+    },
+    Writer {
+        name: "annotated/",
+        write: |c| {
+            annotated::write_all(
+                c.run,
+                c.schemas,
+                &c.words,
+                &c.out.join("annotated"),
+                c.lang,
+                &c.tmp,
             )
-        })
+        },
+    },
+    Writer {
+        name: "errors.xlsx",
+        write: |c| errors_xlsx::write(c.run, &c.words, &c.out.join("errors.xlsx"), c.lang, &c.tmp),
+    },
+    Writer {
+        name: "changes.csv",
+        write: |c| csvs::write_changes(c.run, &c.out.join("changes.csv")),
+    },
+    Writer {
+        name: "errors.csv",
+        write: |c| csvs::write_errors(c.run, &c.out.join("errors.csv"), c.lang),
+    },
+    Writer {
+        name: "writeoffs.csv",
+        write: |c| csvs::write_writeoffs(c.run, c.schemas, &c.out.join("writeoffs.csv")),
+    },
+    Writer {
+        name: "tally.csv",
+        write: |c| csvs::write_tally(&c.run.tally, &c.out.join("tally.csv")),
+    },
+    Writer {
+        name: "tally.xlsx",
+        write: |c| {
+            tally::write_xlsx(
+                &c.run.tally,
+                &c.schemas.campaign.tally,
+                &c.out.join("tally.xlsx"),
+            )
+        },
+    },
+    Writer {
+        name: "learned.toml",
+        write: |c| learned::write(c.run, c.schemas, &c.out.join("learned.toml")),
+    },
+    Writer {
+        name: "summary.json",
+        write: |c| summary::write(c.run, c.schemas, &c.out.join("summary.json")),
+    },
+];
+
+/// The scheduler: every writer of `WRITERS` on whichever core is free, in their order;
+/// the first error (in that order) is the result.
+fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
+    use rayon::prelude::*;
+    let ctx = Ctx {
+        run,
+        schemas,
+        words: crate::rules::words::Words::new(schemas),
+        out,
+        tmp: scratch(out),
+        lang,
     };
-    small?;
-    cleaned?;
-    errors?;
-    annotated?;
-    learned::write(run, schemas, &out.join("learned.toml"))?;
-    summary::write(run, schemas, &out.join("summary.json"))?;
-    Ok(())
+    let results: Vec<Result<()>> = WRITERS
+        .par_iter()
+        .with_max_len(1)
+        .map(|w| timed(w.name, || (w.write)(&ctx)))
+        .collect();
+    results.into_iter().collect()
 }

@@ -5,21 +5,26 @@
 //! turns names into indexes once, so the stages never look a name up.
 
 use serde::Deserialize;
+use validator::Validate;
 
 use super::{Cond, FieldType, TableId, TableSchema};
 use crate::finding::Severity;
 
 /// `campaign.toml` as written.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Campaign {
+    #[validate(nested)]
     pub campaign: Meta,
     #[serde(default)]
     pub references: Vec<Reference>,
     #[serde(default)]
+    #[validate(nested)]
     pub cross: Vec<CrossRule>,
     #[serde(default)]
+    #[validate(nested)]
     pub writeoffs: Vec<WriteoffRule>,
+    #[validate(nested)]
     pub tally: TallySpec,
     /// Words for `demo` to make a town of this campaign with (see `demo::generic`).
     #[serde(default)]
@@ -48,17 +53,20 @@ pub struct DemoWords {
 }
 
 /// The campaign's name and tables.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Meta {
     /// The folder's name (`selfbuilt`), what `--campaign` is given.
+    #[validate(length(min = 1, max = 64))]
     pub key: String,
     /// What a clerk calls it (自建房安全专项整治).
+    #[validate(length(min = 1))]
     pub name: String,
     /// Other names `--campaign` accepts.
     #[serde(default)]
     pub names: Vec<String>,
     /// Table keys in order; the first is the main table the others refer to.
+    #[validate(length(min = 1, max = 200))]
     pub tables: Vec<String>,
     /// The main table's field naming each row's village.
     pub village: String,
@@ -117,14 +125,18 @@ pub enum Expect {
 }
 
 /// One check across tables, with its documentation and messages (like a row rule's).
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CrossRule {
+    #[validate(length(min = 2, max = 8))]
     pub code: String,
     pub kind: CrossKind,
+    #[validate(length(min = 1))]
     pub name: String,
+    #[validate(length(min = 1))]
     pub title: String,
     pub severity: Severity,
+    #[validate(length(min = 1))]
     pub what: String,
     #[serde(default)]
     pub why: String,
@@ -132,7 +144,9 @@ pub struct CrossRule {
     pub bad_example: String,
     #[serde(default)]
     pub good_example: String,
+    #[validate(length(min = 1))]
     pub message_zh: String,
+    #[validate(length(min = 1))]
     pub message_en: String,
     #[serde(default)]
     pub suggestion_zh: String,
@@ -181,17 +195,20 @@ pub struct CrossIx {
 }
 
 /// A write-off reason and when it is proposed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct WriteoffRule {
+    #[validate(length(min = 1, max = 64))]
     pub reason: String,
     pub table: String,
+    #[validate(length(min = 1))]
     pub label: String,
     #[serde(default)]
     pub when: Vec<Cond>,
     pub latest: Option<Latest>,
     #[serde(default)]
     pub none_of: Vec<String>,
+    #[validate(length(min = 1))]
     pub evidence: String,
     #[serde(skip)]
     pub ix: WriteoffIx,
@@ -218,10 +235,12 @@ pub struct WriteoffIx {
 }
 
 /// The tally: its words and columns.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TallySpec {
+    #[validate(length(min = 1))]
     pub total: String,
+    #[validate(length(min = 1, max = 31))]
     pub sheet: String,
     /// The label of the village column.
     pub village: String,
@@ -234,15 +253,18 @@ pub struct TallySpec {
     pub chart_x: String,
     #[serde(default)]
     pub chart_y: String,
+    #[validate(nested)]
     pub columns: Vec<TallyColumn>,
 }
 
 /// One tally column: rows of `table` meeting `when` (accepted, or rejected with
 /// `rejected`), or the proposals of `writeoff`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TallyColumn {
+    #[validate(length(min = 1, max = 64))]
     pub key: String,
+    #[validate(length(min = 1))]
     pub label: String,
     pub table: Option<String>,
     #[serde(default)]

@@ -777,6 +777,10 @@ impl Schemas {
     pub fn from_texts(texts: &Texts, source: &str) -> Result<Schemas, SchemaError> {
         let (cfile, ctext) = &texts.campaign;
         let mut campaign: Campaign = parse(cfile, ctext)?;
+        campaign.validate().map_err(|e| SchemaError {
+            file: cfile.clone(),
+            message: flatten_validation(&e),
+        })?;
         let mut tables = Vec::new();
         for (i, (file, text)) in texts.tables.iter().enumerate() {
             let mut t: TableSchema = parse(file, text)?;
@@ -1389,6 +1393,17 @@ mod tests {
             e.message.contains("suspected") && e.message.contains("tally"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn an_empty_campaign_entry_is_refused_by_validator() {
+        let mut t = Schemas::shipped_texts("selfbuilt").unwrap();
+        t.campaign.1 = t
+            .campaign
+            .1
+            .replacen("label = \"录入错误销号\"", "label = \"\"", 1);
+        let e = Schemas::from_texts(&t, "t").unwrap_err();
+        assert!(e.message.contains("writeoffs[0].label"), "{e}");
     }
 
     #[test]
