@@ -44,7 +44,10 @@ impl Record {
     /// value is (not) one of `in`, or (not) present. None when the field is missing or its
     /// cell had an error.
     pub fn holds(&self, t: &crate::schema::TableSchema, c: &crate::schema::Cond) -> Option<bool> {
-        let i = t.field_index(&c.field)?;
+        let i = match c.ix {
+            Some(i) => i,
+            None => t.field_index(&c.field)?,
+        };
         if self.bad[i] {
             return None;
         }

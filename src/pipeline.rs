@@ -146,51 +146,52 @@ where
         let held = cross::hold_back(&mut tables, &opts.schemas, &rel, &problems);
         findings.extend(held);
     }
-    // Write-off proposals, each file's village and the findings' order are independent.
-    let (proposals, (village_of_file, ())) = rayon::join(
+    // Write-off proposals and each file's village, then the tally (a stage of its own,
+    // before any output), beside the findings' order, which is independent of them.
+    let ((proposals, village_of_file, tally), ()) = rayon::join(
         || {
-            crate::timing::timed("write-off proposals", || {
-                writeoff::propose(&Tables {
-                    tables: &tables,
-                    files: &rel,
-                    schemas: &opts.schemas,
-                })
+            let (proposals, village_of_file) = rayon::join(
+                || {
+                    crate::timing::timed("write-off proposals", || {
+                        writeoff::propose(&Tables {
+                            tables: &tables,
+                            files: &rel,
+                            schemas: &opts.schemas,
+                        })
+                    })
+                },
+                || crate::villages::file_villages(&outs, &tables, &opts.schemas),
+            );
+            let tally = crate::timing::timed("tally", || {
+                crate::tally::compute(&opts.schemas, &tables, &proposals, &village_of_file)
             })
+            .unwrap_or_else(|_| crate::model::Tally {
+                keys: opts
+                    .schemas
+                    .campaign
+                    .tally
+                    .columns
+                    .iter()
+                    .map(|c| c.key.clone())
+                    .collect(),
+                ..Default::default()
+            });
+            (proposals, village_of_file, tally)
         },
         || {
-            rayon::join(
-                || crate::villages::file_villages(&outs, &tables, &opts.schemas),
-                || {
-                    // File-level findings (no sheet) first, then sheets as the workbook orders them.
-                    let mut order: HashMap<(&str, &str), usize> = HashMap::new();
-                    for (i, f) in outs.iter().enumerate() {
-                        order.insert((rel[i].as_str(), ""), 0);
-                        for (k, sh) in f.sheets.iter().enumerate() {
-                            order
-                                .entry((rel[i].as_str(), sh.name.as_str()))
-                                .or_insert(k + 1);
-                        }
-                    }
-                    sort_findings(&mut findings, &order)
-                },
-            )
+            // File-level findings (no sheet) first, then sheets as the workbook orders them.
+            let mut order: HashMap<(&str, &str), usize> = HashMap::new();
+            for (i, f) in outs.iter().enumerate() {
+                order.insert((rel[i].as_str(), ""), 0);
+                for (k, sh) in f.sheets.iter().enumerate() {
+                    order
+                        .entry((rel[i].as_str(), sh.name.as_str()))
+                        .or_insert(k + 1);
+                }
+            }
+            sort_findings(&mut findings, &order)
         },
     );
-    // The tally is a stage of its own, before any output.
-    let tally = crate::timing::timed("tally", || {
-        crate::tally::compute(&opts.schemas, &tables, &proposals, &village_of_file)
-    })
-    .unwrap_or_else(|_| crate::model::Tally {
-        keys: opts
-            .schemas
-            .campaign
-            .tally
-            .columns
-            .iter()
-            .map(|c| c.key.clone())
-            .collect(),
-        ..Default::default()
-    });
     Run {
         files: outs,
         rel,

@@ -1,7 +1,8 @@
 //! The tally stage (SPEC §7), run after the write-offs and before any output: one
 //! indicator row per counted row and per proposal, a 0/1 per column of the campaign's
-//! `[tally]`, summed per village with a polars group-by. A row's village is its main row's
-//! (through its reference to the main table), else its file's.
+//! `[tally]` it can count, summed per village with a polars group-by (a table's part on a
+//! core of its own), the parts then added up. A row's village is its main row's (through
+//! its reference to the main table), else its file's.
 
 use std::collections::HashMap;
 
@@ -10,140 +11,213 @@ use polars::prelude::*;
 
 use crate::model::{Proposal, Record, Tally, TallyRow};
 use crate::schema::campaign::TallyIx;
-use crate::schema::Schemas;
+use crate::schema::{Schemas, TableId};
 
-/// The tally of a run's records and proposals.
+/// One part of the tally: indicator rows (a village and a 0/1 per column it counts) of
+/// one table, or of the proposals.
+struct Part<'a> {
+    /// The tally columns it counts.
+    cols: Vec<usize>,
+    villages: Vec<&'a str>,
+    /// One 0/1 vector per counted column.
+    marks: Vec<Vec<i64>>,
+}
+
+impl<'a> Part<'a> {
+    fn new(cols: Vec<usize>) -> Part<'a> {
+        let marks = vec![Vec::new(); cols.len()];
+        Part {
+            cols,
+            villages: Vec::new(),
+            marks,
+        }
+    }
+    /// Sum the part per village with a polars group-by: (village, counts per column).
+    fn sums(self) -> Result<Vec<(&'a str, Vec<i64>)>> {
+        if self.villages.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Villages by number: grouping on an integer key is what polars does fastest.
+        let mut names: Vec<&str> = Vec::new();
+        let mut number: HashMap<&str, u32> = HashMap::new();
+        let mut last: Option<(&str, u32)> = None;
+        let ids: Vec<u32> = self
+            .villages
+            .iter()
+            .map(|v| match last {
+                Some((l, id)) if l == *v => id,
+                _ => {
+                    let id = *number.entry(v).or_insert_with(|| {
+                        names.push(v);
+                        names.len() as u32 - 1
+                    });
+                    last = Some((v, id));
+                    id
+                }
+            })
+            .collect();
+        let mut columns = vec![Column::new("village".into(), ids)];
+        for (i, m) in self.marks.into_iter().enumerate() {
+            columns.push(Column::new(format!("c{i}").into(), m));
+        }
+        let k = self.cols.len();
+        let df = DataFrame::new(columns).context("tally frame")?;
+        let aggs: Vec<Expr> = (0..k).map(|i| col(format!("c{i}")).sum()).collect();
+        let out = df
+            .lazy()
+            .group_by([col("village")])
+            .agg(aggs)
+            .collect()
+            .context("tally group-by")?;
+        let vs = out.column("village")?.u32()?.clone();
+        let mut sums = Vec::with_capacity(out.height());
+        for i in 0..out.height() {
+            let mut counts = Vec::with_capacity(k);
+            for j in 0..k {
+                counts.push(out.column(&format!("c{j}"))?.i64()?.get(i).unwrap_or(0));
+            }
+            if let Some(name) = vs.get(i).and_then(|id| names.get(id as usize)) {
+                sums.push((*name, counts));
+            }
+        }
+        Ok(sums)
+    }
+}
+
+/// The tally of a run's records and proposals: each table's rows (and the proposals)
+/// counted per village on a core of its own, then the parts added up.
 pub fn compute(
     schemas: &Schemas,
     tables: &[Vec<Record>],
     proposals: &[Proposal],
     village_of_file: &[String],
 ) -> Result<Tally> {
+    use rayon::prelude::*;
     let c = &schemas.campaign;
     let spec = &c.tally;
     let n = spec.columns.len();
     let keys: Vec<String> = spec.columns.iter().map(|c| c.key.clone()).collect();
-    // Villages by number: grouping on an integer key is what polars does fastest.
-    let mut names: Vec<String> = Vec::new();
-    let mut number: HashMap<String, u32> = HashMap::new();
-    let mut villages: Vec<u32> = Vec::new();
-    let mut cols: Vec<Vec<i64>> = vec![Vec::new(); n];
-    let mut push = |v: &str, set: &[usize]| {
-        if set.is_empty() {
-            return;
-        }
-        let id = match number.get(v) {
-            Some(&id) => id,
-            None => {
-                let id = names.len() as u32;
-                names.push(v.to_string());
-                number.insert(v.to_string(), id);
-                id
-            }
-        };
-        villages.push(id);
-        for (i, col) in cols.iter_mut().enumerate() {
-            col.push(i64::from(set.contains(&i)));
-        }
-    };
     let main = c.main();
     let ms = schemas.table(main);
     let main_id = ms.table.identity.first().and_then(|k| ms.field_index(k));
     let village = ms.field_index(&c.campaign.village);
-    let file_village = |r: &Record| {
-        village_of_file
-            .get(r.file)
-            .map(String::as_str)
-            .unwrap_or("")
+    fn file_village<'a>(of_file: &'a [String], r: &Record) -> &'a str {
+        of_file.get(r.file).map(String::as_str).unwrap_or("")
+    }
+    fn main_village<'a>(village: Option<usize>, of_file: &'a [String], b: &'a Record) -> &'a str {
+        match village.map(|i| b.text(i)).unwrap_or("") {
+            "" => file_village(of_file, b),
+            v => v,
+        }
+    }
+    let columns_of = |t: TableId| -> Vec<usize> {
+        (0..n)
+            .filter(|&k| matches!(spec.columns[k].ix, TallyIx::Rows(x) if x == t))
+            .collect()
     };
-    // The village of each main code (an accepted row's, else a rejected one's).
+    let others_counted = schemas
+        .ids()
+        .any(|t| t != main && !tables[t.index()].is_empty() && !columns_of(t).is_empty());
+    // The village of each main code (an accepted row's, else a rejected one's), for the
+    // other tables' rows and the proposals.
     let mut village_of: HashMap<&str, &str> = HashMap::new();
-    if let (Some(id), Some(vf)) = (main_id, village) {
+    if let (Some(id), true) = (main_id, others_counted || !proposals.is_empty()) {
         for b in &tables[main.index()] {
-            let v = match b.text(vf) {
-                "" => file_village(b),
-                v => v,
-            };
             if let Some(code) = b.vals[id].as_str() {
                 if !b.rejected || !village_of.contains_key(code) {
-                    village_of.insert(code, v);
+                    village_of.insert(code, main_village(village, village_of_file, b));
                 }
             }
         }
     }
-    for t in schemas.ids() {
+    let table_part = |t: TableId| -> Part {
         let ts = schemas.table(t);
-        let counted: Vec<(usize, &crate::schema::campaign::TallyColumn)> = spec
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, col)| matches!(col.ix, TallyIx::Rows(x) if x == t))
-            .collect();
-        if counted.is_empty() {
-            continue;
+        let mut part = Part::new(columns_of(t));
+        if part.cols.is_empty() {
+            return part;
         }
         let up = c.to_main(t).map(|rx| rx.child_field);
         for r in &tables[t.index()] {
-            let v = if t == main {
-                match village.map(|i| r.text(i)).unwrap_or("") {
-                    "" => file_village(r),
-                    v => v,
+            let mut any = false;
+            for (j, &k) in part.cols.iter().enumerate() {
+                let col = &spec.columns[k];
+                let hit = col.rejected == r.rejected
+                    && col.when.iter().all(|cd| r.holds(ts, cd) == Some(true));
+                part.marks[j].push(i64::from(hit));
+                any |= hit;
+            }
+            if !any {
+                for m in part.marks.iter_mut() {
+                    m.pop();
                 }
+                continue;
+            }
+            let v = if t == main {
+                main_village(village, village_of_file, r)
             } else {
                 up.and_then(|i| r.vals[i].as_str())
                     .and_then(|code| village_of.get(code).copied())
-                    .unwrap_or_else(|| file_village(r))
+                    .unwrap_or_else(|| file_village(village_of_file, r))
             };
-            let set: Vec<usize> = counted
-                .iter()
-                .filter(|(_, col)| {
-                    col.rejected == r.rejected
-                        && col.when.iter().all(|cd| r.holds(ts, cd) == Some(true))
-                })
-                .map(|(k, _)| *k)
-                .collect();
-            push(v, &set);
+            part.villages.push(v);
         }
-    }
+        part
+    };
+    let mut parts: Vec<Part> = schemas
+        .ids()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(table_part)
+        .collect();
+    // The proposals: each counts in the columns of its reason.
+    let mut wp = Part::new(
+        (0..n)
+            .filter(|&k| matches!(spec.columns[k].ix, TallyIx::Writeoff(_)))
+            .collect(),
+    );
     for p in proposals {
         let v = village_of
             .get(p.main_code.as_str())
             .copied()
             .unwrap_or(p.village.as_str());
-        let set: Vec<usize> = spec
-            .columns
+        let marks: Vec<bool> = wp
+            .cols
             .iter()
-            .enumerate()
-            .filter(|(_, col)| matches!(col.ix, TallyIx::Writeoff(w) if w == p.rule))
-            .map(|(k, _)| k)
+            .map(|&k| matches!(spec.columns[k].ix, TallyIx::Writeoff(w) if w == p.rule))
             .collect();
-        push(v, &set);
-    }
-    let mut columns = vec![Column::new("village".into(), villages)];
-    for (i, col) in cols.into_iter().enumerate() {
-        columns.push(Column::new(format!("c{i}").into(), col));
-    }
-    let df = DataFrame::new(columns).context("tally frame")?;
-    let aggs: Vec<Expr> = (0..n).map(|i| col(format!("c{i}")).sum()).collect();
-    let out = df
-        .lazy()
-        .group_by([col("village")])
-        .agg(aggs)
-        .collect()
-        .context("tally group-by")?;
-    let vs = out.column("village")?.u32()?.clone();
-    let mut rows: Vec<TallyRow> = Vec::new();
-    for i in 0..out.height() {
-        let mut counts = vec![0i64; n];
-        for (k, count) in counts.iter_mut().enumerate() {
-            *count = out.column(&format!("c{k}"))?.i64()?.get(i).unwrap_or(0);
+        if marks.iter().any(|m| *m) {
+            wp.villages.push(v);
+            for (m, hit) in wp.marks.iter_mut().zip(marks) {
+                m.push(i64::from(hit));
+            }
         }
-        let name = vs.get(i).and_then(|id| names.get(id as usize));
-        rows.push(TallyRow {
-            village: name.cloned().unwrap_or_default(),
-            counts,
-        });
     }
+    parts.push(wp);
+    /// A part's columns and its sums per village.
+    type Sums<'a> = (Vec<usize>, Vec<(&'a str, Vec<i64>)>);
+    let sums: Vec<Sums> = parts
+        .into_par_iter()
+        .map(|p| {
+            let cols = p.cols.clone();
+            p.sums().map(|s| (cols, s))
+        })
+        .collect::<Result<_>>()?;
+    let mut by_village: HashMap<&str, Vec<i64>> = HashMap::new();
+    for (cols, rows) in &sums {
+        for (v, counts) in rows {
+            let acc = by_village.entry(v).or_insert_with(|| vec![0; n]);
+            for (&k, x) in cols.iter().zip(counts) {
+                acc[k] += x;
+            }
+        }
+    }
+    let mut rows: Vec<TallyRow> = by_village
+        .into_iter()
+        .map(|(v, counts)| TallyRow {
+            village: v.to_string(),
+            counts,
+        })
+        .collect();
     rows.sort_by(|a, b| a.village.cmp(&b.village));
     let mut total = TallyRow {
         village: spec.total.clone(),

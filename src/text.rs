@@ -43,6 +43,15 @@ fn plainly_nfkc(c: char) -> bool {
 }
 
 /// NFKC with every space removed (also inner ones).
+/// Push `nfkc_nospace(s)` onto `out` (no string of its own made).
+pub fn push_nfkc_nospace(out: &mut String, s: &str) {
+    if is_nfkc(s) {
+        out.extend(s.chars().filter(|c| !is_space(*c)));
+    } else {
+        out.extend(s.nfkc().filter(|c| !is_space(*c)));
+    }
+}
+
 pub fn nfkc_nospace(s: &str) -> String {
     if is_nfkc(s) {
         return s.chars().filter(|c| !is_space(*c)).collect();

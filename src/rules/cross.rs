@@ -149,18 +149,72 @@ fn parents_by_code<'a>(t: &'a Tables, rx: &RefIx) -> HashMap<&'a str, usize> {
 /// Run every cross-table and batch check of the campaign, side by side; the findings in
 /// the campaign's rule order.
 pub fn check(t: &Tables) -> Vec<Finding> {
-    let rules = &t.schemas.campaign.cross;
-    let per_rule: Vec<Vec<Finding>> = rules.par_iter().map(|r| check_one(t, r)).collect();
+    let c = &t.schemas.campaign;
+    // Each reference's rows by code, made once for all the rules that use it (a parent
+    // table's once for all the references to it).
+    let mut keys: Vec<(crate::schema::TableId, usize)> = c
+        .references
+        .iter()
+        .map(|r| (r.ix.parent, r.ix.parent_field))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    type ByCode<'a> = Vec<HashMap<&'a str, usize>>;
+    type ChildrenByCode<'a> = Vec<HashMap<&'a str, Vec<usize>>>;
+    let (parents, children): (ByCode, ChildrenByCode) = rayon::join(
+        || {
+            keys.par_iter()
+                .map(|&(parent, parent_field)| {
+                    parents_by_code(
+                        t,
+                        &RefIx {
+                            parent,
+                            parent_field,
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect()
+        },
+        || {
+            c.references
+                .par_iter()
+                .map(|r| children_by_code(t, &r.ix))
+                .collect()
+        },
+    );
+    let maps: Vec<Maps> = c
+        .references
+        .iter()
+        .zip(children)
+        .map(|(r, children)| {
+            let k = keys
+                .iter()
+                .position(|x| *x == (r.ix.parent, r.ix.parent_field))
+                .unwrap_or(0);
+            Maps {
+                parents: &parents[k],
+                children,
+            }
+        })
+        .collect();
+    let per_rule: Vec<Vec<Finding>> = c.cross.par_iter().map(|r| check_one(t, r, &maps)).collect();
     per_rule.into_iter().flatten().collect()
 }
 
-fn check_one(t: &Tables, rule: &CrossRule) -> Vec<Finding> {
+/// A reference's rows by code: the parent row of each code, the child rows naming it.
+struct Maps<'a, 'b> {
+    parents: &'b HashMap<&'a str, usize>,
+    children: HashMap<&'a str, Vec<usize>>,
+}
+
+fn check_one(t: &Tables, rule: &CrossRule, maps: &[Maps]) -> Vec<Finding> {
     let mut out = Vec::new();
     let refs = &t.schemas.campaign.references;
     match rule.kind {
         CrossKind::UnknownParent => {
             let rx = refs[rule.ix.reference].ix;
-            let parents = parents_by_code(t, &rx);
+            let parents = maps[rule.ix.reference].parents;
             let s = t.schema(rx.child);
             for r in t.rows(rx.child) {
                 let Some(c) = code_of(r, rx.child_field) else {
@@ -174,7 +228,7 @@ fn check_one(t: &Tables, rule: &CrossRule) -> Vec<Finding> {
         }
         CrossKind::DateOrder => {
             let rx = refs[rule.ix.reference].ix;
-            let parents = parents_by_code(t, &rx);
+            let parents = maps[rule.ix.reference].parents;
             let (s, other) = (t.schema(rx.child), rule.ix.fields[0]);
             let op = rule.op.as_deref().unwrap_or(">=");
             for r in t.rows(rx.child) {
@@ -208,7 +262,7 @@ fn check_one(t: &Tables, rule: &CrossRule) -> Vec<Finding> {
         }
         CrossKind::Children => {
             let rx = refs[rule.ix.reference].ix;
-            let of = children_by_code(t, &rx);
+            let of = &maps[rule.ix.reference].children;
             let (ps, cs) = (t.schema(rx.parent), t.schema(rx.child));
             let kids = t.rows(rx.child);
             for b in t.rows(rx.parent) {
@@ -279,22 +333,25 @@ fn check_one(t: &Tables, rule: &CrossRule) -> Vec<Finding> {
             let Some(id) = s.table.identity.first().and_then(|k| s.field_index(k)) else {
                 return out;
             };
-            let mut groups: HashMap<Vec<String>, Vec<&Record>> = HashMap::new();
-            for b in t.rows(tb) {
+            // One key per row: the fields' values, normalised, joined by a unit separator.
+            let mut groups: HashMap<String, Vec<&Record>> = HashMap::new();
+            'rows: for b in t.rows(tb) {
                 if code_of(b, id).is_none() {
                     continue;
                 }
-                let key: Option<Vec<String>> = rule
-                    .ix
-                    .fields
-                    .iter()
-                    .map(|&f| code_of(b, f).map(crate::text::nfkc_nospace))
-                    .collect();
-                if let Some(k) = key {
-                    groups.entry(k).or_default().push(b);
+                let mut key = String::new();
+                for &f in &rule.ix.fields {
+                    let Some(v) = code_of(b, f) else {
+                        continue 'rows;
+                    };
+                    crate::text::push_nfkc_nospace(&mut key, v);
+                    key.push('\u{1f}');
                 }
+                groups.entry(key).or_default().push(b);
             }
-            let mut groups: Vec<Vec<&Record>> = groups.into_values().collect();
+            // Only groups of two rows or more can hold two identities.
+            let mut groups: Vec<Vec<&Record>> =
+                groups.into_values().filter(|g| g.len() > 1).collect();
             groups.sort_by_key(|g| (g[0].file, g[0].row));
             for rs in groups {
                 let mut codes: Vec<&str> = rs.iter().filter_map(|r| code_of(r, id)).collect();
@@ -324,21 +381,25 @@ fn check_one(t: &Tables, rule: &CrossRule) -> Vec<Finding> {
             let (tb, i) = (rule.ix.table, rule.ix.field);
             let s = t.schema(tb);
             let len = rule.prefix.unwrap_or(0);
-            let prefix = |c: &str| -> Option<String> {
-                (c.chars().count() >= len).then(|| c.chars().take(len).collect())
-            };
-            let mut counts: HashMap<String, usize> = HashMap::new();
+            // The first `len` characters, as a slice of the code.
+            fn prefix(c: &str, len: usize) -> Option<&str> {
+                match c.char_indices().nth(len) {
+                    Some((i, _)) => Some(&c[..i]),
+                    None => (c.chars().count() == len).then_some(c),
+                }
+            }
+            let mut counts: HashMap<&str, usize> = HashMap::new();
             let mut n = 0;
             for b in t.rows(tb) {
-                if let Some(p) = code_of(b, i).and_then(prefix) {
+                if let Some(p) = code_of(b, i).and_then(|c| prefix(c, len)) {
                     *counts.entry(p).or_default() += 1;
                     n += 1;
                 }
             }
             let Some((major, mc)) = counts
                 .iter()
-                .max_by_key(|(k, v)| (**v, std::cmp::Reverse(k.as_str())))
-                .map(|(k, v)| (k.clone(), *v))
+                .max_by_key(|(k, v)| (**v, std::cmp::Reverse(**k)))
+                .map(|(k, v)| (*k, *v))
             else {
                 return out;
             };
@@ -348,12 +409,12 @@ fn check_one(t: &Tables, rule: &CrossRule) -> Vec<Finding> {
             }
             for b in t.rows(tb) {
                 let Some(c) = code_of(b, i) else { continue };
-                let Some(p) = prefix(c) else { continue };
-                if p != major && counts[&p] * 20 <= n {
+                let Some(p) = prefix(c, len) else { continue };
+                if p != major && counts[p] * 20 <= n {
                     let vars = [
                         ("value", V::One(c.to_string())),
-                        ("part", V::One(p)),
-                        ("major", V::One(major.clone())),
+                        ("part", V::One(p.to_string())),
+                        ("major", V::One(major.to_string())),
                         ("n", V::One(mc.to_string())),
                     ];
                     out.push(finding(t.files, rule, s, b, i, &vars));
@@ -391,22 +452,30 @@ pub fn hold_back(
         .collect();
     loop {
         let mut hold: Vec<Vec<usize>> = vec![Vec::new(); tables.len()];
+        type Split<'a> = (HashSet<&'a str>, HashMap<&'a str, usize>);
+        let mut split: HashMap<(crate::schema::TableId, usize), Split> = HashMap::new();
         for rule in &schemas.campaign.cross {
             match rule.kind {
                 CrossKind::HeldBack => {
                     let rx = refs[rule.ix.reference].ix;
                     let parents = &tables[rx.parent.index()];
-                    let (mut ok, mut rejected): (HashSet<&str>, HashMap<&str, usize>) =
-                        (HashSet::new(), HashMap::new());
-                    for (i, b) in parents.iter().enumerate() {
-                        if let Some(c) = code_of(b, rx.parent_field) {
-                            if own[rx.parent.index()][i] {
-                                rejected.entry(c).or_insert(i);
-                            } else if !b.rejected {
-                                ok.insert(c);
-                            }
-                        }
-                    }
+                    // A parent table's codes, made once per round for every reference to it.
+                    let (ok, rejected) =
+                        split
+                            .entry((rx.parent, rx.parent_field))
+                            .or_insert_with(|| {
+                                let (mut ok, mut rejected) = (HashSet::new(), HashMap::new());
+                                for (i, b) in parents.iter().enumerate() {
+                                    if let Some(c) = code_of(b, rx.parent_field) {
+                                        if own[rx.parent.index()][i] {
+                                            rejected.entry(c).or_insert(i);
+                                        } else if !b.rejected {
+                                            ok.insert(c);
+                                        }
+                                    }
+                                }
+                                (ok, rejected)
+                            });
                     let s = schemas.table(rx.child);
                     for (i, r) in tables[rx.child.index()].iter().enumerate() {
                         let Some(c) = code_of(r, rx.child_field) else {

@@ -553,7 +553,35 @@ impl Campaign {
                 return Err(format!("[tally] chart: {k:?} is not a column key"));
             }
         }
+        self.index_conds(tables);
         Ok(())
+    }
+}
+
+impl Campaign {
+    /// Every condition's field index in its table (after `resolve` has checked them).
+    fn index_conds(&mut self, tables: &[TableSchema]) {
+        let refs: Vec<RefIx> = self.references.iter().map(|r| r.ix).collect();
+        let t = |id: TableId| &tables[id.index()];
+        for r in self.cross.iter_mut() {
+            let child = refs
+                .get(r.ix.reference)
+                .map(|x| x.child)
+                .unwrap_or_default();
+            r.when.iter_mut().for_each(|c| c.index(t(r.ix.table)));
+            r.where_.iter_mut().for_each(|c| c.index(t(child)));
+        }
+        for w in self.writeoffs.iter_mut() {
+            w.when.iter_mut().for_each(|c| c.index(t(w.ix.table)));
+            if let (Some(l), Some((r, _))) = (w.latest.as_mut(), w.ix.latest) {
+                l.when.iter_mut().for_each(|c| c.index(t(refs[r].child)));
+            }
+        }
+        for col in self.tally.columns.iter_mut() {
+            if let TallyIx::Rows(id) = col.ix {
+                col.when.iter_mut().for_each(|c| c.index(t(id)));
+            }
+        }
     }
 }
 

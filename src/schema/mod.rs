@@ -379,6 +379,16 @@ pub struct Cond {
     #[serde(default)]
     pub not_in: Vec<String>,
     pub present: Option<bool>,
+    /// The field's index in its table, worked out when the schemas are loaded.
+    #[serde(skip)]
+    pub ix: Option<usize>,
+}
+
+impl Cond {
+    /// Resolve the field's index in table `t` (done once, when the schemas are loaded).
+    pub fn index(&mut self, t: &TableSchema) {
+        self.ix = t.field_index(&self.field);
+    }
 }
 
 /// What a row rule asserts when all its conditions hold.
@@ -1236,6 +1246,13 @@ fn finish_table(t: &mut TableSchema) -> Result<(), String> {
     }
     debug_assert!(fields_len == t.fields.len());
     t.label_index = index;
+    let mut rules = std::mem::take(&mut t.rules);
+    for r in rules.iter_mut() {
+        for c in r.when.iter_mut() {
+            c.index(t);
+        }
+    }
+    t.rules = rules;
     Ok(())
 }
 
