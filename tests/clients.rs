@@ -83,12 +83,17 @@ fn text(d: &Data) -> String {
 }
 
 /// All the workbooks a run on `input` writes, and the template.
-fn outputs(input: &Path, out: &Path) -> Vec<PathBuf> {
-    let r = run(&["run", p(input), "--out", p(out), "--as-of", "2026-12-01"]);
+fn outputs(input: &Path, out: &Path, global: &[&str]) -> Vec<PathBuf> {
+    let args =
+        |a: &[&str]| -> Vec<String> { global.iter().chain(a).map(|s| s.to_string()).collect() };
+    let a = args(&["run", p(input), "--out", p(out), "--as-of", "2026-12-01"]);
+    let r = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(r.code <= 1, "{}", r.stderr);
     let tdir = out.parent().unwrap().join("template");
     std::fs::create_dir_all(&tdir).unwrap();
-    let t = run(&["template", "--out", p(&tdir.join("模板.xlsx"))]);
+    let template = tdir.join("模板.xlsx");
+    let a = args(&["template", "--out", p(&template)]);
+    let t = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(t.code, 0, "{}", t.stderr);
     let mut v = Vec::new();
     for dir in [out.to_path_buf(), out.join("annotated"), tdir] {
@@ -224,13 +229,18 @@ fn compare(files: &[PathBuf], saved: &[PathBuf], program: &str) {
 }
 
 fn round_trip(input: &Path) {
+    round_trip_with(input, &[]);
+}
+
+/// `round_trip` with global options (`--campaign NAME`).
+fn round_trip_with(input: &Path, global: &[&str]) {
     let soffice = client("soffice");
     let gnumeric = client("ssconvert");
     if soffice.is_none() && gnumeric.is_none() {
         return;
     }
     let t = tempfile::tempdir().unwrap();
-    let files = outputs(input, &t.path().join("out"));
+    let files = outputs(input, &t.path().join("out"), global);
     if soffice.is_some() {
         let saved = resave("soffice", &files, &t.path().join("lo"));
         compare(&files, &saved, "LibreOffice");
@@ -244,6 +254,26 @@ fn round_trip(input: &Path) {
 #[test]
 fn libreoffice_and_gnumeric_open_every_output_of_the_demo_town() {
     round_trip(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town"));
+}
+
+/// The second campaign's outputs, on a town its generator made (with its faults).
+#[test]
+fn libreoffice_and_gnumeric_open_every_output_of_the_second_campaign() {
+    let t = tempfile::tempdir().unwrap();
+    let town = t.path().join("town");
+    let o = run(&[
+        "--campaign",
+        "gongmao",
+        "demo",
+        "--out",
+        p(&town),
+        "--buildings",
+        "40",
+        "--villages",
+        "3",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    round_trip_with(&town, &["--campaign", "gongmao"]);
 }
 
 /// The sample profiles, public and unseen, when `../shared` is there.
