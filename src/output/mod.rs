@@ -223,3 +223,19 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
         .collect();
     results.into_iter().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The out folder's bookkeeping (`outdir`) knows every file the writers write.
+    #[test]
+    fn every_writer_is_an_output_name() {
+        let mut writers: Vec<&str> = super::WRITERS
+            .iter()
+            .map(|w| w.name.trim_end_matches('/'))
+            .collect();
+        let mut names = crate::outdir::OUTPUT_NAMES.to_vec();
+        writers.sort();
+        names.sort();
+        assert_eq!(writers, names);
+    }
+}
