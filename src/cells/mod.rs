@@ -68,7 +68,7 @@ pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     }
     match field.ty {
         FieldType::Text => misc::parse_text(field, raw),
-        FieldType::Integer | FieldType::Number => number::parse_number(field, raw),
+        FieldType::Integer | FieldType::Number => number::parse_number(field, raw, ctx),
         FieldType::Date => date::parse_date(field, raw, ctx),
         FieldType::Bool => misc::parse_bool(field, raw, ctx),
         FieldType::Enum => enums::parse_enum(field, raw, ctx),

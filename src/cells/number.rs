@@ -1,5 +1,6 @@
-//! Integers and numbers: full-width digits, units (层, 年, 平方米, ㎡, m², m2), thousands
-//! separators, numbers stored as text; approximate values (约120) and ranges rejected.
+//! Integers and numbers: full-width digits, the lexicon's units (层, 年, 平方米, ㎡ …),
+//! thousands separators, numbers stored as text; approximate values (the lexicon's 约, 左右
+//! …) and ranges rejected.
 
 use std::sync::LazyLock;
 
@@ -7,28 +8,13 @@ use regex::Regex;
 
 use super::{Issue, Parsed, Val};
 use crate::read::Raw;
-use crate::schema::{Field, FieldType};
+use crate::schema::{Field, FieldType, Lexicon};
 use crate::text::nfkc_nospace;
 
-const UNITS: [&str; 12] = [
-    "平方米",
-    "平米",
-    "m2",
-    "m²",
-    "层楼",
-    "层",
-    "年",
-    "米",
-    "㎡",
-    "栋",
-    "间",
-    "户",
-];
 static THOUSANDS: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d{1,3}(,\d{3})+(\.\d+)?$").expect("static regex"));
 static RANGE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d+(\.\d+)?(-|~|至|到|—)\d+(\.\d+)?$").expect("static regex"));
-const APPROX: [&str; 8] = ["约", "大约", "近", "左右", "多", "余", "以上", "以下"];
 
 fn not_number(field: &Field, s: &str) -> Parsed {
     Parsed::err(
@@ -45,9 +31,13 @@ fn not_number(field: &Field, s: &str) -> Parsed {
 }
 
 /// The number a text holds, or why not.
-fn number_of(field: &Field, s: &str) -> Result<f64, Parsed> {
+fn number_of(field: &Field, s: &str, lex: &Lexicon) -> Result<f64, Parsed> {
     let mut t = nfkc_nospace(s);
-    if APPROX.iter().any(|a| t.starts_with(a) || t.ends_with(a)) {
+    if lex
+        .approximate
+        .iter()
+        .any(|a| t.starts_with(a.as_str()) || t.ends_with(a.as_str()))
+    {
         return Err(Parsed::err(
             Issue::error(
                 &crate::codes::C018,
@@ -63,7 +53,7 @@ fn number_of(field: &Field, s: &str) -> Result<f64, Parsed> {
             ),
         ));
     }
-    for u in UNITS {
+    for u in &lex.number_units {
         if let Some(x) = t.strip_suffix(u) {
             t = x.to_string();
             break;
@@ -89,10 +79,10 @@ fn number_of(field: &Field, s: &str) -> Result<f64, Parsed> {
     }
 }
 
-pub fn parse_number(field: &Field, raw: &Raw) -> Parsed {
+pub fn parse_number(field: &Field, raw: &Raw, ctx: &super::Ctx) -> Parsed {
     let f = match raw {
         Raw::Num(f) => *f,
-        Raw::Text(s) => match number_of(field, s) {
+        Raw::Text(s) => match number_of(field, s, ctx.lexicon) {
             Ok(f) => f,
             Err(p) => return p,
         },

@@ -490,6 +490,13 @@ pub struct Lexicon {
     pub footer_markers: Vec<String>,
     pub seq_labels: Vec<String>,
     pub note_labels: Vec<String>,
+    /// Units a number may be written with (平方米, 层 …): dropped from its end, the longest
+    /// first.
+    #[serde(default)]
+    pub number_units: Vec<String>,
+    /// Words that make a number approximate (约, 左右 …): such a number is rejected.
+    #[serde(default)]
+    pub approximate: Vec<String>,
     /// The provenance columns cleaned.xlsx writes after the fields (file, sheet, row).
     #[validate(length(equal = 3))]
     pub provenance_labels: Vec<String>,
