@@ -904,7 +904,10 @@ fn pick(store: &dyn Store, want: Option<&str>, root: &str) -> Result<String, Sch
                 Ok(folders[0].clone())
             } else if folders.is_empty() {
                 Err(err(
-                    "no campaign.toml here, nor any folder holding one".into()
+                    "no campaign.toml here, nor any folder holding one (a campaign folder holds \
+                     campaign.toml beside its tables' files; a copy of the shipped \
+                     schemas/selfbuilt folder is one)"
+                        .into(),
                 ))
             } else {
                 Err(err(format!(
