@@ -41,15 +41,7 @@ pub fn render(
     schema: &TableSchema,
     other: Option<(&Record, &TableSchema)>,
 ) -> String {
-    let mut out = String::with_capacity(template.len() + 64);
-    let mut rest = template;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let Some(j) = rest[i..].find('}') else {
-            out.push_str(&rest[i..]);
-            return out;
-        };
-        let name = &rest[i + 1..i + j];
+    crate::text::fill_braces(template, |name, out| {
         let (r, s, key) = match (name.split_once('.'), other) {
             (Some((t, k)), Some((r, s))) if s.table.key == t => (r, s, k),
             _ => (rec, schema, name),
@@ -57,10 +49,8 @@ pub fn render(
         if let Some(f) = s.field_index(key) {
             out.push_str(&r.vals[f].display());
         }
-        rest = &rest[i + j + 1..];
-    }
-    out.push_str(rest);
-    out
+        true
+    })
 }
 
 /// What one write-off rule needs at hand: its latest rows and the codes `none_of` names.

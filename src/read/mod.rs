@@ -26,7 +26,6 @@ pub mod findings;
 pub mod grid;
 pub mod workbook;
 
-pub(crate) use findings::io_finding;
 pub use findings::row_given_twice;
 use findings::*;
 pub use grid::*;

@@ -70,27 +70,18 @@ enum V {
     Places(Vec<String>),
 }
 
-/// A message template with its placeholders filled.
+/// A message template with its placeholders filled (a name it does not know gives
+/// nothing: the loader has checked every name).
 fn fill(template: &str, vars: &[(&str, V)], zh: bool) -> String {
-    let mut out = String::with_capacity(template.len() + 64);
-    let mut rest = template;
-    while let Some(i) = rest.find('{') {
-        out.push_str(&rest[..i]);
-        let Some(j) = rest[i..].find('}') else {
-            out.push_str(&rest[i..]);
-            return out;
-        };
-        let name = &rest[i + 1..i + j];
+    crate::text::fill_braces(template, |name, out| {
         match vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v) {
             Some(V::One(s)) => out.push_str(s),
             Some(V::Codes(v)) => out.push_str(&v.join(if zh { "、" } else { ", " })),
             Some(V::Places(v)) => out.push_str(&v.join(if zh { "；" } else { "; " })),
             None => {}
         }
-        rest = &rest[i + j + 1..];
-    }
-    out.push_str(rest);
-    out
+        true
+    })
 }
 
 /// The finding of `rule` on `field` of row `r` of table `s`.

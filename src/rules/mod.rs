@@ -47,7 +47,29 @@ pub struct RuleEntry {
     pub fix_en: String,
 }
 
-/// Every rule: built-in ones, then the schemas' row rules.
+/// The entry of a rule the schemas declare (a cross-table or a row rule: the same words).
+macro_rules! schema_rule {
+    ($r:expr, $table:expr) => {
+        RuleEntry {
+            code: $r.code.clone(),
+            name: $r.name.clone(),
+            title: $r.title.clone(),
+            severity: $r.severity,
+            table: $table,
+            what: $r.what.clone(),
+            why: $r.why.clone(),
+            bad: $r.bad_example.clone(),
+            good: $r.good_example.clone(),
+            fix: $r.suggestion_zh.clone(),
+            title_en: $r.name.replace('-', " "),
+            what_en: $r.message_en.clone(),
+            fix_en: $r.suggestion_en.clone(),
+        }
+    };
+}
+
+/// Every rule: built-in ones, then the campaign's cross-table rules, then the tables' row
+/// rules.
 pub fn catalogue(schemas: &Schemas) -> Vec<RuleEntry> {
     let mut out: Vec<RuleEntry> = all_builtin()
         .map(|r| RuleEntry {
@@ -72,39 +94,11 @@ pub fn catalogue(schemas: &Schemas) -> Vec<RuleEntry> {
             | crate::schema::campaign::CrossKind::PrefixOutlier => "(batch)".to_string(),
             _ => schemas.table(r.ix.table).table.key.clone(),
         };
-        out.push(RuleEntry {
-            code: r.code.clone(),
-            name: r.name.clone(),
-            title: r.title.clone(),
-            severity: r.severity,
-            table,
-            what: r.what.clone(),
-            why: r.why.clone(),
-            bad: r.bad_example.clone(),
-            good: r.good_example.clone(),
-            fix: r.suggestion_zh.clone(),
-            title_en: r.name.replace('-', " "),
-            what_en: r.message_en.clone(),
-            fix_en: r.suggestion_en.clone(),
-        });
+        out.push(schema_rule!(r, table));
     }
     for t in &schemas.tables {
         for r in &t.rules {
-            out.push(RuleEntry {
-                code: r.code.clone(),
-                name: r.name.clone(),
-                title: r.title.clone(),
-                severity: r.severity,
-                table: t.table.key.clone(),
-                what: r.what.clone(),
-                why: r.why.clone(),
-                bad: r.bad_example.clone(),
-                good: r.good_example.clone(),
-                fix: r.suggestion_zh.clone(),
-                title_en: r.name.replace('-', " "),
-                what_en: r.message_en.clone(),
-                fix_en: r.suggestion_en.clone(),
-            });
+            out.push(schema_rule!(r, t.table.key.clone()));
         }
     }
     out

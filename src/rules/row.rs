@@ -244,15 +244,14 @@ fn compare(a: &Val, b: &Val, part_year: bool) -> Option<Ordering> {
 
 /// Fill {field} placeholders with the row's canonical values.
 pub fn fill(t: &TableSchema, template: &str, rec: &Record) -> String {
-    let mut out = template.to_string();
-    for (i, f) in t.fields.iter().enumerate() {
-        let k = format!("{{{}}}", f.key);
-        if out.contains(&k) {
+    crate::text::fill_braces(template, |name, out| match t.field_index(name) {
+        Some(i) => {
             let v = rec.vals[i].display();
-            out = out.replace(&k, if v.is_empty() { "（空）" } else { &v });
+            out.push_str(if v.is_empty() { "（空）" } else { &v });
+            true
         }
-    }
-    out
+        None => false,
+    })
 }
 
 /// Evaluate one declarative rule on a parsed row.

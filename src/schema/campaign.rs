@@ -299,22 +299,12 @@ impl Campaign {
             || self.campaign.names.iter().any(|x| x == n)
     }
 
-    /// The references whose parent is `t`.
-    pub fn children_of(&self, t: TableId) -> impl Iterator<Item = &Reference> {
-        self.references.iter().filter(move |r| r.ix.parent == t)
-    }
-
     /// The reference by which rows of `t` name their main row, if any.
     pub fn to_main(&self, t: TableId) -> Option<&RefIx> {
         self.references
             .iter()
             .map(|r| &r.ix)
             .find(|r| r.child == t && r.parent == self.main())
-    }
-
-    /// The write-off rule of a reason.
-    pub fn writeoff(&self, reason: &str) -> Option<&WriteoffRule> {
-        self.writeoffs.iter().find(|w| w.reason == reason)
     }
 
     /// Check every entry against the tables (in campaign order) and resolve its names.
@@ -466,7 +456,7 @@ impl Campaign {
                 &r.suggestion_zh,
                 &r.suggestion_en,
             ] {
-                for p in placeholders(m) {
+                for p in crate::text::brace_names(m) {
                     if !PLACEHOLDERS.contains(&p) {
                         return Err(at(format!(
                             "{{{p}}} is not a placeholder ({})",
@@ -512,7 +502,7 @@ impl Campaign {
                 }
                 ix.none_of.push(r);
             }
-            for p in placeholders(&w.evidence) {
+            for p in crate::text::brace_names(&w.evidence) {
                 let ok = match p.split_once('.') {
                     Some((tk, f)) => prefix.is_some_and(|c| {
                         tables[c.index()].table.key == tk
@@ -606,16 +596,4 @@ pub fn check_value(f: &super::Field, v: &str) -> Result<(), String> {
             f.values.join("、")
         ))
     }
-}
-
-/// The `{…}` placeholders of a template.
-pub fn placeholders(t: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = t;
-    while let Some(i) = rest.find('{') {
-        let Some(j) = rest[i..].find('}') else { break };
-        out.push(&rest[i + 1..i + j]);
-        rest = &rest[i + j + 1..];
-    }
-    out
 }

@@ -779,13 +779,11 @@ impl Schemas {
             Some(d) => Box::new(Folder(d.to_path_buf())),
             None => Box::new(Shipped),
         };
-        store
-            .campaigns()
+        parsed_campaigns(store.as_ref())
             .into_iter()
-            .filter_map(|f| {
-                let text = store.get(&format!("{f}/campaign.toml"))?.ok()?;
-                let c: Campaign = toml::from_str(&text).ok()?;
-                Some((f, c.campaign.key, c.campaign.name))
+            .filter_map(|(f, c)| {
+                let c = c.ok()?.campaign;
+                Some((f, c.key, c.name))
             })
             .collect()
     }
@@ -879,30 +877,42 @@ fn shipped_lexicon_text() -> (String, String) {
 }
 
 /// The campaign folder `want` names (by folder, key or name), else the default.
+/// Each campaign folder of a store, with its campaign.toml parsed.
+fn parsed_campaigns(store: &dyn Store) -> Vec<(String, Result<Campaign, SchemaError>)> {
+    store
+        .campaigns()
+        .into_iter()
+        .filter_map(|f| {
+            let rel = format!("{f}/campaign.toml");
+            let parsed = store
+                .get(&rel)?
+                .and_then(|text| parse::<Campaign>(&store.show(&rel), &text));
+            Some((f, parsed))
+        })
+        .collect()
+}
+
+/// The campaign folder `want` names (by folder, key or name), else the default.
 fn pick(store: &dyn Store, want: Option<&str>, root: &str) -> Result<String, SchemaError> {
-    let folders = store.campaigns();
+    let found = parsed_campaigns(store);
     let err = |message: String| SchemaError {
         file: root.to_string(),
         message,
     };
     let listed = || -> String {
-        folders
+        found
             .iter()
-            .filter_map(|f| {
-                let text = store.get(&format!("{f}/campaign.toml"))?.ok()?;
-                let c: Campaign = toml::from_str(&text).ok()?;
-                Some(format!("{f}（{}）", c.campaign.name))
-            })
+            .filter_map(|(f, c)| Some(format!("{f}（{}）", c.as_ref().ok()?.campaign.name)))
             .collect::<Vec<_>>()
             .join("、")
     };
     match want {
         None => {
-            if folders.iter().any(|f| f == DEFAULT_CAMPAIGN) {
+            if found.iter().any(|(f, _)| f == DEFAULT_CAMPAIGN) {
                 Ok(DEFAULT_CAMPAIGN.to_string())
-            } else if folders.len() == 1 {
-                Ok(folders[0].clone())
-            } else if folders.is_empty() {
+            } else if found.len() == 1 {
+                Ok(found[0].0.clone())
+            } else if found.is_empty() {
                 Err(err(
                     "no campaign.toml here, nor any folder holding one (a campaign folder holds \
                      campaign.toml beside its tables' files; a copy of the shipped \
@@ -917,17 +927,19 @@ fn pick(store: &dyn Store, want: Option<&str>, root: &str) -> Result<String, Sch
             }
         }
         Some(w) => {
-            for f in &folders {
+            for (f, c) in &found {
                 if f == w.trim() {
                     return Ok(f.clone());
                 }
-                let rel = format!("{f}/campaign.toml");
-                let Some(Ok(text)) = store.get(&rel) else {
-                    continue;
-                };
-                let c: Campaign = parse(&store.show(&rel), &text)?;
-                if c.is_named(w) {
-                    return Ok(f.clone());
+                match c {
+                    Ok(c) if c.is_named(w) => return Ok(f.clone()),
+                    Ok(_) => {}
+                    Err(e) => {
+                        return Err(SchemaError {
+                            file: e.file.clone(),
+                            message: e.message.clone(),
+                        })
+                    }
                 }
             }
             Err(err(format!("no campaign {w:?} (campaigns: {})", listed())))
@@ -973,7 +985,13 @@ fn texts_of(
         });
     }
     let mut tables = Vec::new();
-    for t in &c.campaign.tables {
+    for (i, t) in c.campaign.tables.iter().enumerate() {
+        if c.campaign.tables[..i].contains(t) {
+            return Err(SchemaError {
+                file: campaign.0,
+                message: format!("[campaign] tables: {t:?} is listed twice"),
+            });
+        }
         if t.is_empty() || t.contains(['/', '\\', '.']) {
             return Err(SchemaError {
                 file: campaign.0,
@@ -1420,6 +1438,28 @@ mod tests {
             e.message.contains("suspected") && e.message.contains("tally"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_table_listed_twice_is_refused() {
+        let e = Schemas::load(None, None).and_then(|_| {
+            let mut t = Schemas::shipped_texts("selfbuilt")?;
+            t.campaign.1 = t.campaign.1.replacen(
+                "tables = [\"buildings\", \"hazards\", \"reviews\"]",
+                "tables = [\"buildings\", \"hazards\", \"hazards\"]",
+                1,
+            );
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path().join("c");
+            std::fs::create_dir(&d).unwrap();
+            std::fs::write(d.join("campaign.toml"), &t.campaign.1).unwrap();
+            for (name, (_, text)) in ["buildings", "hazards", "reviews"].iter().zip(&t.tables) {
+                std::fs::write(d.join(format!("{name}.toml")), text).unwrap();
+            }
+            Schemas::load(Some(&d), None)
+        });
+        let e = e.unwrap_err();
+        assert!(e.message.contains("listed twice"), "{e}");
     }
 
     #[test]
