@@ -56,9 +56,16 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of a built-in rule (a `codes` static, or a registered cell type's).
-    pub fn new(rule: &'static RuleDoc, severity: Severity) -> Finding {
-        Finding::rule(rule.code, severity)
+    /// A finding of a built-in rule, its message rendered by the registry, at the rule's
+    /// severity.
+    pub fn new(said: Said) -> Finding {
+        Finding::rule(said.rule.code, said.rule.severity).words(said.words)
+    }
+
+    /// The same finding at another severity (a rule whose weight depends on the case).
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     /// A finding of a rule the schemas declare (cross-table, row), by its code.
@@ -99,14 +106,12 @@ impl Finding {
         self.value = v.to_string();
         self
     }
-    pub fn msg(mut self, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        self.message_zh = zh.into();
-        self.message_en = en.into();
-        self
-    }
-    pub fn fix(mut self, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        self.suggestion_zh = zh.into();
-        self.suggestion_en = en.into();
+    /// Its message and fix: a schema rule's texts, or words of the registry's.
+    pub fn words(mut self, w: Words) -> Self {
+        self.message_zh = w.zh;
+        self.message_en = w.en;
+        self.suggestion_zh = w.fix_zh;
+        self.suggestion_en = w.fix_en;
         self
     }
     /// 1-based row number as written in errors.csv ("" for file/sheet level).
@@ -383,4 +388,42 @@ pub struct RuleDoc {
     pub good: &'static str,
     /// How to get from the one to the other.
     pub fix: &'static str,
+    /// Every message the rule can give, as templates (`rules CODE` lists them).
+    pub says: &'static [Say],
+}
+
+/// One message form of a built-in rule, as declared in the registry: its name and the
+/// templates of its message and fix in both languages (`{name}` is a value of the case).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Say {
+    pub name: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub fix_zh: &'static str,
+    pub fix_en: &'static str,
+}
+
+/// A built-in rule's message for one case, rendered by the registry from its templates:
+/// what a stage hands on as a [`Finding`] or a cell [`crate::value::Issue`]. Only the
+/// registry's functions make one (`codes::id_check_digit(…)`), so a message cannot drift
+/// from its rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Said {
+    pub rule: &'static RuleDoc,
+    pub words: Words,
+}
+
+/// A message and its fix in both languages, as shown to a person.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Words {
+    pub zh: String,
+    pub en: String,
+    pub fix_zh: String,
+    pub fix_en: String,
+}
+
+impl PartialEq for RuleDoc {
+    fn eq(&self, other: &RuleDoc) -> bool {
+        self.code == other.code
+    }
 }

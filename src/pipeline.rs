@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::finding::{ChangeLog, Finding, Severity};
+use crate::finding::{ChangeLog, Finding};
 use crate::model::Record;
 use crate::read::{self, InputFile};
 use crate::rules::cross::{self, Tables};
@@ -54,31 +54,24 @@ where
                 b.inc(1);
             }
             r.unwrap_or_else(|e| {
-                let what = e
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                FileOut {
-                    input: f.clone(),
-                    format: String::new(),
-                    sheets: Vec::new(),
-                    findings: vec![Finding::new(&crate::codes::F009, Severity::Error)
-                        .at_file(&f.rel)
-                        .msg(
-                            format!("处理该文件时程序内部出错，已跳过（{what}）"),
-                            format!("internal error while processing this file; skipped ({what})"),
-                        )
-                        .fix(
-                            "请把该文件发给维护人员；其他文件的结果不受影响",
-                            "send this file to the maintainers; other files are unaffected",
-                        )],
-                    changes: ChangeLog::default(),
-                    records: vec![Vec::new(); opts.schemas.tables.len()],
-                    rows_read: vec![0; opts.schemas.tables.len()],
-                    rows_unrecognised: 0,
-                }
-            })
+                    let what = e
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_default();
+                    FileOut {
+                        input: f.clone(),
+                        format: String::new(),
+                        sheets: Vec::new(),
+                        findings: vec![
+                            Finding::new(crate::codes::internal_error(what)).at_file(&f.rel)
+                        ],
+                        changes: ChangeLog::default(),
+                        records: vec![Vec::new(); opts.schemas.tables.len()],
+                        rows_read: vec![0; opts.schemas.tables.len()],
+                        rows_unrecognised: 0,
+                    }
+                })
         })
         .collect();
     if let Some(b) = bar {
@@ -230,6 +223,7 @@ pub fn sort_findings(f: &mut [Finding], sheet_order: &HashMap<(&str, &str), usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Severity;
     use crate::ingest::file::{process_file, process_file_with, process_pieces};
     use crate::read::{Grid, GridRow, Limits, Raw};
     use crate::schema::test_tables as T;

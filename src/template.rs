@@ -41,10 +41,6 @@ fn cut(s: &str, n: usize) -> String {
     s.chars().take(n).collect()
 }
 
-fn fmt(n: f64) -> String {
-    crate::read::fmt_num(n)
-}
-
 /// What the 填表说明 sheet and the error messages say about a field's allowed values.
 pub fn allowed_text(f: &Field) -> String {
     match f.ty {
@@ -52,14 +48,11 @@ pub fn allowed_text(f: &Field) -> String {
         FieldType::EnumList => format!("{}（可多选，用顿号“、”分隔）", f.values.join("、")),
         FieldType::Bool => "是、否".into(),
         FieldType::Integer | FieldType::Number | FieldType::Lon | FieldType::Lat => {
-            match (f.min, f.max) {
-                (Some(a), Some(b)) if f.min_exclusive => {
-                    format!("大于{}且不超过{}", fmt(a), fmt(b))
-                }
-                (Some(a), Some(b)) => format!("{}–{}", fmt(a), fmt(b)),
-                (Some(a), None) => format!("不小于{}", fmt(a)),
-                (None, Some(b)) => format!("不超过{}", fmt(b)),
-                _ => "数字".into(),
+            let (words, _) = crate::codes::number_range(f.min, f.max, f.min_exclusive);
+            if words.is_empty() {
+                "数字".into()
+            } else {
+                words
             }
         }
         FieldType::Date => {

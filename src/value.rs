@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use crate::finding::{RuleDoc, Severity};
+use crate::finding::{Said, Severity};
 
 /// A raw cell value as the file holds it.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -127,27 +127,17 @@ pub struct Issue {
     pub fix_en: String,
 }
 
-impl Issue {
-    pub fn error(rule: &'static RuleDoc, zh: impl Into<String>, en: impl Into<String>) -> Issue {
+impl From<Said> for Issue {
+    /// A built-in rule's message for a cell, at the rule's severity.
+    fn from(said: Said) -> Issue {
         Issue {
-            code: rule.code,
-            severity: Severity::Error,
-            zh: zh.into(),
-            en: en.into(),
-            fix_zh: String::new(),
-            fix_en: String::new(),
+            code: said.rule.code,
+            severity: said.rule.severity,
+            zh: said.words.zh,
+            en: said.words.en,
+            fix_zh: said.words.fix_zh,
+            fix_en: said.words.fix_en,
         }
-    }
-    pub fn warning(rule: &'static RuleDoc, zh: impl Into<String>, en: impl Into<String>) -> Issue {
-        Issue {
-            severity: Severity::Warning,
-            ..Issue::error(rule, zh, en)
-        }
-    }
-    pub fn fix(mut self, zh: impl Into<String>, en: impl Into<String>) -> Issue {
-        self.fix_zh = zh.into();
-        self.fix_en = en.into();
-        self
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use chrono::{Datelike, NaiveDate};
 use regex::Regex;
 
-use super::{Ctx, Issue, Parsed, Val};
+use super::{Ctx, Parsed, Val};
 use crate::read::Raw;
 use crate::schema::Field;
 use crate::text::nfkc_trim;
@@ -28,17 +28,23 @@ const FORMATS: [&str; 5] = [
     "%Y年%m月%d号",
 ];
 
-fn bad(field: &Field, s: &str, why_zh: &str, why_en: &str) -> Parsed {
+/// Why a cell is not a date.
+#[derive(Clone, Copy)]
+enum Bad {
+    NotADate,
+    Impossible,
+    Unreadable,
+}
+
+fn bad(field: &Field, s: &str, why: Bad) -> Parsed {
+    let (l, le) = (&field.label, &field.label_en);
     Parsed::err(
-        Issue::error(
-            &crate::codes::C005,
-            format!("{}“{s}”{why_zh}", field.label),
-            format!("{} “{s}” {why_en}", field.label_en),
-        )
-        .fix(
-            "按“2022-05-19”或“2022年5月19日”填写，或把单元格设为日期格式",
-            "write it as 2022-05-19 or 2022年5月19日",
-        ),
+        match why {
+            Bad::NotADate => crate::codes::not_a_date(l, le, s),
+            Bad::Impossible => crate::codes::impossible_date(l, le, s),
+            Bad::Unreadable => crate::codes::unreadable_date(l, le, s),
+        }
+        .into(),
     )
 }
 
@@ -87,46 +93,32 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let (date, two_digit, shown) = match raw {
         Raw::Date { date: Some(d), .. } => (*d, false, d.to_string()),
         Raw::Date { serial, .. } => {
-            return bad(
-                field,
-                &crate::read::fmt_num(*serial),
-                "不是有效的日期",
-                "is not a valid date",
-            )
+            return bad(field, &crate::read::fmt_num(*serial), Bad::NotADate)
         }
         Raw::Num(f) => {
             let f = *f;
             if (19000101.0..=21001231.0).contains(&f) && f.fract() == 0.0 {
                 match date_from_text(&crate::read::fmt_num(f)) {
                     Ok((d, t)) => (d, t, crate::read::fmt_num(f)),
-                    Err(_) => {
-                        return bad(
-                            field,
-                            &crate::read::fmt_num(f),
-                            "不是存在的日期",
-                            "is not a real date",
-                        )
-                    }
+                    Err(_) => return bad(field, &crate::read::fmt_num(f), Bad::Impossible),
                 }
             } else {
                 match serial_to_date(f, false) {
                     Some(d) if f >= 1.0 => (d, false, crate::read::fmt_num(f)),
-                    _ => return bad(field, &crate::read::fmt_num(f), "不是日期", "is not a date"),
+                    _ => return bad(field, &crate::read::fmt_num(f), Bad::NotADate),
                 }
             }
         }
         Raw::DateIso(s) => match date_from_text(s) {
             Ok((d, t)) => (d, t, s.clone()),
-            Err(_) => return bad(field, s, "不是日期", "is not a date"),
+            Err(_) => return bad(field, s, Bad::NotADate),
         },
         Raw::Text(s) => match date_from_text(s) {
             Ok((d, t)) => (d, t, s.clone()),
-            Err("impossible") => {
-                return bad(field, s, "是不存在的日期", "is not a real calendar date")
-            }
-            Err(_) => return bad(field, s, "无法识别为日期", "cannot be read as a date"),
+            Err("impossible") => return bad(field, s, Bad::Impossible),
+            Err(_) => return bad(field, s, Bad::Unreadable),
         },
-        other => return bad(field, &other.display(), "不是日期", "is not a date"),
+        other => return bad(field, &other.display(), Bad::NotADate),
     };
     let bound = |b: &Option<String>| -> Option<NaiveDate> {
         match b.as_deref() {
@@ -137,43 +129,16 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     };
     let (lo, hi) = (bound(&field.min_date), bound(&field.max_date));
     if lo.is_some_and(|lo| date < lo) || hi.is_some_and(|hi| date > hi) {
-        let range = format!(
-            "{} 至 {}",
-            lo.map(|d| d.to_string()).unwrap_or_else(|| "不限".into()),
-            hi.map(|d| d.to_string()).unwrap_or_else(|| "不限".into())
-        );
+        let end = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "…".into());
         return Parsed::err(
-            Issue::error(
-                &crate::codes::C006,
-                format!("{} {date} 不在允许范围内（{range}）", field.label),
-                format!("{} {date} is outside {range}", field.label_en),
-            )
-            .fix(
-                "核对日期（年份是否写错）",
-                "check the date (is the year right?)",
-            ),
+            crate::codes::date_out_of_range(&field.label, &field.label_en, date, end(lo), end(hi))
+                .into(),
         );
     }
     if two_digit {
         return Parsed::warn(
             Val::Date(date),
-            Issue::warning(
-                &crate::codes::C007,
-                format!(
-                    "{}“{shown}”只写了两位年份，已按 {} 年理解",
-                    field.label,
-                    date.year()
-                ),
-                format!(
-                    "{} “{shown}” has a two-digit year, read as {}",
-                    field.label_en,
-                    date.year()
-                ),
-            )
-            .fix(
-                "写全四位年份，如 2022-05-19",
-                "write the full year, e.g. 2022-05-19",
-            ),
+            crate::codes::two_digit_year(&field.label, &field.label_en, &shown, date.year()).into(),
         );
     }
     Parsed::ok(Val::Date(date))

@@ -74,33 +74,18 @@ pub fn guesses(field: &Field, lex: &Lexicon, written: &str) -> Vec<String> {
 
 fn unmapped(field: &Field, s: &str, how: &Resolved) -> Issue {
     let allowed = field.values.join("、");
-    let (zh, en, gz, ge) = match how {
-        Resolved::Typo(g) => (
-            format!("{}“{s}”与选项“{g}”只差一个字，可能是错别字，也可能是未收录的写法，不自动改", field.label),
-            format!("{} “{s}” is one character off the value {g}: a typo or an unlisted wording, not corrected", field.label_en),
-            format!("您是否想填：{g}？"),
-            format!("did you mean {g}? "),
-        ),
-        Resolved::Ambiguous(c) => (
-            format!("{}“{s}”可能是{}中的任一项，无法确定", field.label, c.join("或")),
-            format!("{} “{s}” could be any of {}", field.label_en, c.join(", ")),
-            format!("您是否想填：{}？", c.join("或")),
-            format!("did you mean {}? ", c.join(" or ")),
-        ),
-        _ => {
-            let guess = closest(field, s);
-            (
-                format!("{}“{s}”不是允许的选项", field.label),
-                format!("{} “{s}” is not an allowed value", field.label_en),
-                guess.as_ref().map(|g| format!("您是否想填：{g}？")).unwrap_or_default(),
-                guess.as_ref().map(|g| format!("did you mean {g}? ")).unwrap_or_default(),
-            )
+    let (l, le) = (&field.label, &field.label_en);
+    match how {
+        Resolved::Typo(g) => crate::codes::enum_typo(l, le, s, g, allowed),
+        Resolved::Ambiguous(c) => {
+            crate::codes::enum_ambiguous(l, le, s, c.join("或"), c.join(" or "), allowed)
         }
-    };
-    Issue::error(&crate::codes::C002, zh, en).fix(
-        format!("{gz}允许的选项：{allowed}"),
-        format!("{ge}allowed: {allowed}"),
-    )
+        _ => match closest(field, s) {
+            Some(g) => crate::codes::enum_unknown_near(l, le, s, g, allowed),
+            None => crate::codes::enum_unknown(l, le, s, allowed),
+        },
+    }
+    .into()
 }
 
 pub fn parse_enum(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {

@@ -6,7 +6,8 @@ use std::sync::LazyLock;
 use chrono::NaiveDate;
 use regex::Regex;
 
-use super::{Ctx, Issue, Parsed, Val};
+use super::{Ctx, Parsed, Val};
+use crate::codes;
 use crate::read::Raw;
 use crate::schema::Field;
 use crate::text::nfkc_nospace;
@@ -31,17 +32,7 @@ pub fn check_char(first17: &str) -> Option<char> {
 }
 
 fn mangled(field: &Field, shown: &str) -> Parsed {
-    Parsed::err(
-        Issue::error(
-            &crate::codes::C009,
-            format!("{}“{shown}”被 Excel 当成数字保存，后几位已经丢失，无法恢复", field.label),
-            format!("{} “{shown}” was stored by Excel as a number; its last digits are lost for good", field.label_en),
-        )
-        .fix(
-            "把该列设为“文本”格式（Excel：选中列→设置单元格格式→文本；WPS：右键→设置单元格格式→文本），再对照身份证重新录入完整的18位号码；或在号码前加英文单引号 '",
-            "format the column as Text (Format Cells → Text in Excel or WPS) and re-enter the full 18-digit number from the ID card, or type a leading apostrophe",
-        ),
-    )
+    Parsed::err(codes::id_stored_as_number(&field.label, &field.label_en, shown).into())
 }
 
 pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
@@ -57,17 +48,11 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     if SCI.is_match(&t) {
         return mangled(field, &s);
     }
-    let fix_zh = "对照身份证逐位核对，填写18位号码（最后一位可以是X）";
-    let fix_en = "check it against the ID card: 18 characters, the last may be X";
+    let (label, label_en) = (&field.label, &field.label_en);
     if t.len() == 15 && t.bytes().all(|b| b.is_ascii_digit()) {
         return Parsed::warn(
             Val::Text(t.clone()),
-            Issue::warning(
-                &crate::codes::C010,
-                format!("{}“{t}”是15位旧号码", field.label),
-                format!("{} “{t}” is a legacy 15-digit number", field.label_en),
-            )
-            .fix("换成18位新号码", "use the 18-digit number"),
+            codes::id_legacy(label, label_en, &t).into(),
         );
     }
     // Bytes, not characters: 18 bytes of other scripts must not be sliced (found by fuzzing).
@@ -77,48 +62,16 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         && (b[17].is_ascii_digit() || b[17] == b'X');
     if !ok_shape {
         let n = t.chars().count();
-        return Parsed::err(
-            Issue::error(
-                &crate::codes::C011,
-                format!("{}“{s}”格式不对：应为18位，现为{n}位", field.label),
-                format!("{} “{s}” must have 18 characters (has {n})", field.label_en),
-            )
-            .fix(fix_zh, fix_en),
-        );
+        return Parsed::err(codes::id_length(label, label_en, &s, n).into());
     }
     let birth = NaiveDate::parse_from_str(&t[6..14], "%Y%m%d").ok();
     if birth.is_none_or(|b| b > ctx.today || b < NaiveDate::from_ymd_opt(1890, 1, 1).unwrap_or(b)) {
-        return Parsed::err(
-            Issue::error(
-                &crate::codes::C012,
-                format!("{}“{t}”中的出生日期 {} 不存在", field.label, &t[6..14]),
-                format!(
-                    "{} “{t}” holds an impossible birth date {}",
-                    field.label_en,
-                    &t[6..14]
-                ),
-            )
-            .fix(fix_zh, fix_en),
-        );
+        return Parsed::err(codes::id_birth_date(label, label_en, &t, &t[6..14]).into());
     }
     let want = check_char(&t[..17]);
     if want != Some(t.as_bytes()[17] as char) {
-        return Parsed::err(
-            Issue::error(
-                &crate::codes::C008,
-                format!(
-                    "{}“{t}”校验码不符（按前17位应为 {}），号码有一位写错",
-                    field.label,
-                    want.unwrap_or('?')
-                ),
-                format!(
-                    "{} “{t}” fails the check digit (expected {})",
-                    field.label_en,
-                    want.unwrap_or('?')
-                ),
-            )
-            .fix(fix_zh, fix_en),
-        );
+        let want = want.unwrap_or('?');
+        return Parsed::err(codes::id_check_digit(label, label_en, &t, want).into());
     }
     Parsed::ok(Val::Text(t))
 }

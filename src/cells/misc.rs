@@ -4,9 +4,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Ctx, Issue, Parsed, Val};
+use super::{Ctx, Parsed, Val};
 use crate::read::Raw;
-use crate::schema::{Field, FieldType};
+use crate::schema::Field;
 use crate::text::{nfkc_nospace, nfkc_trim};
 
 pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
@@ -15,26 +15,13 @@ pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
     let short = field.min_len.is_some_and(|m| n < m);
     let long = field.max_len.is_some_and(|m| n > m);
     if short || long {
-        let (a, b) = (
-            field.min_len.unwrap_or(0),
-            field
-                .max_len
-                .map(|m| m.to_string())
-                .unwrap_or_else(|| "不限".into()),
-        );
+        let max = field
+            .max_len
+            .map(|m| m.to_string())
+            .unwrap_or_else(|| "∞".into());
+        let min = field.min_len.unwrap_or(0);
         return Parsed::err(
-            Issue::error(
-                &crate::codes::C019,
-                format!("{}“{s}”长度为{n}个字，应为{a}–{b}个字", field.label),
-                format!(
-                    "{} “{s}” has {n} characters; {a}–{b} expected",
-                    field.label_en
-                ),
-            )
-            .fix(
-                format!("填写完整的{}", field.label),
-                format!("write the full {}", field.label_en),
-            ),
+            crate::codes::text_length(&field.label, &field.label_en, &s, n, min, max).into(),
         );
     }
     Parsed::ok(Val::Text(s))
@@ -59,12 +46,14 @@ pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         return Parsed::ok(Val::Empty);
     }
     Parsed::err(
-        Issue::error(
-            &crate::codes::C016,
-            format!("{}“{s}”无法识别为“是”或“否”", field.label),
-            format!("{} “{s}” is neither yes nor no", field.label_en),
+        crate::codes::not_yes_no(
+            &field.label,
+            &field.label_en,
+            &s,
+            ctx.lexicon.yes(),
+            ctx.lexicon.no(),
         )
-        .fix("填写“是”或“否”", "write 是 or 否"),
+        .into(),
     )
 }
 
@@ -91,23 +80,7 @@ pub fn parse_phone(field: &Field, raw: &Raw) -> Parsed {
     }
     Parsed::warn(
         Val::Text(nfkc_trim(&s)),
-        Issue::warning(
-            &crate::codes::C013,
-            format!(
-                "{}“{}”不是有效的手机号或固定电话",
-                field.label,
-                nfkc_trim(&s)
-            ),
-            format!(
-                "{} “{}” is not a valid mobile or landline number",
-                field.label_en,
-                nfkc_trim(&s)
-            ),
-        )
-        .fix(
-            "手机号为1开头的11位数字；固定电话为0+区号+7-8位号码，如 0771-3785057",
-            "a mobile is 11 digits starting with 1; a landline is 0 + area code + 7–8 digits",
-        ),
+        crate::codes::bad_phone(&field.label, &field.label_en, nfkc_trim(&s)).into(),
     )
 }
 
@@ -145,43 +118,22 @@ pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
         _ => coord_of(&s),
     };
     let (lo, hi) = (field.min.unwrap_or(-180.0), field.max.unwrap_or(180.0));
-    let what = if field.ty == FieldType::Lon {
-        "经度"
-    } else {
-        "纬度"
-    };
     match v {
         Some(f) if f >= lo && f <= hi => Parsed::ok(Val::Num(f)),
         Some(f) => Parsed::warn(
             Val::Empty,
-            Issue::warning(
-                &crate::codes::C014,
-                format!(
-                    "{what} {} 不在中国境内（应在 {lo}–{hi} 之间）",
-                    crate::read::fmt_num(f)
-                ),
-                format!(
-                    "{} {} is outside China ({lo}–{hi})",
-                    field.label_en,
-                    crate::read::fmt_num(f)
-                ),
+            crate::codes::coordinate_outside(
+                &field.label,
+                &field.label_en,
+                crate::read::fmt_num(f),
+                lo,
+                hi,
             )
-            .fix(
-                "核对经纬度是否填反或少了一位；十进制如 108.375，度分秒如 108°22′30″",
-                "check whether longitude and latitude are swapped or a digit is missing",
-            ),
+            .into(),
         ),
         None => Parsed::warn(
             Val::Empty,
-            Issue::warning(
-                &crate::codes::C014,
-                format!("{}“{}”无法识别为坐标", field.label, nfkc_trim(&s)),
-                format!("{} “{}” is not a coordinate", field.label_en, nfkc_trim(&s)),
-            )
-            .fix(
-                "按十进制（108.375）或度分秒（108°22′30″）填写",
-                "write decimal degrees (108.375) or 108°22′30″",
-            ),
+            crate::codes::not_a_coordinate(&field.label, &field.label_en, nfkc_trim(&s)).into(),
         ),
     }
 }
@@ -196,15 +148,8 @@ pub fn parse_code(field: &Field, raw: &Raw) -> Parsed {
                 format!("（{}）", field.pattern_hint)
             };
             return Parsed::err(
-                Issue::error(
-                    &crate::codes::C015,
-                    format!("{}“{t}”格式不对{hint}", field.label),
-                    format!("{} “{t}” has the wrong format", field.label_en),
-                )
-                .fix(
-                    format!("对照平台核对编码，例：{}", field.example),
-                    format!("check the code on the platform, e.g. {}", field.example),
-                ),
+                crate::codes::bad_code(&field.label, &field.label_en, &t, hint, &field.example)
+                    .into(),
             );
         }
     }

@@ -40,17 +40,7 @@ pub fn raw_text(raw: &Raw) -> String {
 /// Parse one cell for one field.
 pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     if let Raw::Error(e) = raw {
-        return Parsed::err(
-            Issue::error(
-                &crate::codes::C017,
-                format!("{}是 Excel 错误值 {e}，没有实际数据", field.label),
-                format!("{} holds the Excel error {e}", field.label_en),
-            )
-            .fix(
-                "检查公式引用；把公式改成数值（复制→选择性粘贴→数值）后填写正确数据",
-                "fix the formula's reference, or paste the value as a number",
-            ),
-        );
+        return Parsed::err(crate::codes::excel_error(&field.label, &field.label_en, e).into());
     }
     if raw.is_empty() {
         return Parsed::ok(Val::Empty);
@@ -99,40 +89,20 @@ fn no_equivalent(field: &Field, raw: &Raw) -> Option<Issue> {
         .iter()
         .find(|(form, _)| crate::text::norm_key(form) == k)?;
     let is_enum = matches!(field.ty, FieldType::Enum | FieldType::EnumList);
-    let (fz, fe) = if is_enum {
-        (
-            format!(
-                "按实际情况从允许的选项中选一项（{}），必要时在备注中写明“{form}”",
-                field.values.join("、")
-            ),
-            format!(
-                "pick the nearest allowed value ({}) and note “{form}” in the remarks",
-                field.values.join(", ")
-            ),
+    let (label, label_en) = (&field.label, &field.label_en);
+    let said = if is_enum {
+        crate::codes::no_equivalent_option(
+            label,
+            label_en,
+            form,
+            why,
+            field.values.join("、"),
+            field.values.join(", "),
         )
     } else {
-        (
-            format!("填写实际的{}，例：{}", field.label, field.example),
-            format!(
-                "write the actual {}, e.g. {}",
-                field.label_en, field.example
-            ),
-        )
+        crate::codes::no_equivalent_value(label, label_en, form, why, &field.example)
     };
-    Some(
-        Issue::error(
-            &crate::codes::C021,
-            format!(
-                "{}填的“{form}”在本次专项整治中没有对应含义：{why}",
-                field.label
-            ),
-            format!(
-                "{} “{form}” has no meaning in this campaign: {why}",
-                field.label_en
-            ),
-        )
-        .fix(fz, fe),
-    )
+    Some(said.into())
 }
 
 #[cfg(test)]

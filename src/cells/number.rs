@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Issue, Parsed, Val};
+use super::{Parsed, Val};
 use crate::read::Raw;
 use crate::schema::{Field, FieldType, Lexicon};
 use crate::text::nfkc_nospace;
@@ -17,17 +17,7 @@ static RANGE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\d+(\.\d+)?(-|~|至|到|—)\d+(\.\d+)?$").expect("static regex"));
 
 fn not_number(field: &Field, s: &str) -> Parsed {
-    Parsed::err(
-        Issue::error(
-            &crate::codes::C003,
-            format!("{}“{s}”不是数字", field.label),
-            format!("{} “{s}” is not a number", field.label_en),
-        )
-        .fix(
-            format!("填写阿拉伯数字，如 {}", field.example),
-            format!("write a number such as {}", field.example),
-        ),
-    )
+    Parsed::err(crate::codes::not_a_number(&field.label, &field.label_en, s, &field.example).into())
 }
 
 /// The number a text holds, or why not.
@@ -39,18 +29,7 @@ fn number_of(field: &Field, s: &str, lex: &Lexicon) -> Result<f64, Parsed> {
         .any(|a| t.starts_with(a.as_str()) || t.ends_with(a.as_str()))
     {
         return Err(Parsed::err(
-            Issue::error(
-                &crate::codes::C018,
-                format!("{}“{s}”是约数，需要确定的数值", field.label),
-                format!(
-                    "{} “{s}” is approximate; an exact number is needed",
-                    field.label_en
-                ),
-            )
-            .fix(
-                "去掉“约”“左右”等字样，填写确定的数值",
-                "write one exact number",
-            ),
+            crate::codes::approximate(&field.label, &field.label_en, s).into(),
         ));
     }
     for u in &lex.number_units {
@@ -65,12 +44,7 @@ fn number_of(field: &Field, s: &str, lex: &Lexicon) -> Result<f64, Parsed> {
     }
     if RANGE.is_match(&t) {
         return Err(Parsed::err(
-            Issue::error(
-                &crate::codes::C018,
-                format!("{}“{s}”是一个范围，需要一个确定的数值", field.label),
-                format!("{} “{s}” is a range; one number is needed", field.label_en),
-            )
-            .fix("填写一个确定的数值", "write one exact number"),
+            crate::codes::a_range(&field.label, &field.label_en, s).into(),
         ));
     }
     match t.parse::<f64>() {
@@ -90,43 +64,18 @@ pub fn parse_number(field: &Field, raw: &Raw, ctx: &super::Ctx) -> Parsed {
     };
     let shown = crate::read::fmt_num(f);
     if field.ty == FieldType::Integer && f.fract() != 0.0 {
-        return Parsed::err(
-            Issue::error(
-                &crate::codes::C020,
-                format!("{}“{shown}”应为整数", field.label),
-                format!("{} “{shown}” must be a whole number", field.label_en),
-            )
-            .fix("填写整数", "write a whole number"),
-        );
+        return Parsed::err(crate::codes::not_whole(&field.label, &field.label_en, &shown).into());
     }
     let below = field
         .min
         .is_some_and(|m| if field.min_exclusive { f <= m } else { f < m });
     let above = field.max.is_some_and(|m| f > m);
     if below || above {
-        let range_zh = match (field.min, field.max) {
-            (Some(a), Some(b)) if field.min_exclusive => format!(
-                "大于{}且不超过{}",
-                crate::read::fmt_num(a),
-                crate::read::fmt_num(b)
-            ),
-            (Some(a), Some(b)) => {
-                format!("{}–{}", crate::read::fmt_num(a), crate::read::fmt_num(b))
-            }
-            (Some(a), None) => format!("不小于{}", crate::read::fmt_num(a)),
-            (None, Some(b)) => format!("不超过{}", crate::read::fmt_num(b)),
-            _ => String::new(),
-        };
+        let (range_zh, range_en) =
+            crate::codes::number_range(field.min, field.max, field.min_exclusive);
         return Parsed::err(
-            Issue::error(
-                &crate::codes::C004,
-                format!("{} {shown} 超出允许范围（{range_zh}）", field.label),
-                format!("{} {shown} is out of range ({range_zh})", field.label_en),
-            )
-            .fix(
-                "核对数值（是否多打或少打一位、单位是否写错）",
-                "check the value (an extra digit? a wrong unit?)",
-            ),
+            crate::codes::out_of_range(&field.label, &field.label_en, &shown, &range_zh, &range_en)
+                .into(),
         );
     }
     if field.ty == FieldType::Integer {

@@ -20,6 +20,12 @@ fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
                 "\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n改正后：  {}\n\n怎么改：{}",
                 r.what, r.why, r.bad, r.good, r.fix
             );
+            if !r.says.is_empty() {
+                println!("\n它给出的消息（{{…}}处填入具体值）：");
+                for s in &r.says {
+                    println!("  · {}\n    建议：{}", s.zh, s.fix_zh);
+                }
+            }
         }
         Lang::En => {
             println!(
@@ -40,6 +46,12 @@ fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
                 "\nExample (as a clerk sees it): {}\nFixed: {}\n\nIn Chinese: {}",
                 r.bad, r.good, r.title
             );
+            if !r.says.is_empty() {
+                println!("\nMessages ({{…}} is filled with the case's values):");
+                for s in &r.says {
+                    println!("  - {}\n    fix: {}", s.en, s.fix_en);
+                }
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use super::sheet::{HeadState, SheetWork};
 use crate::cells::Ctx;
-use crate::finding::{ChangeLog, Finding, Severity};
+use crate::finding::{ChangeLog, Finding};
 use crate::model::Options;
 use crate::model::{FileOut, SheetInfo};
 use crate::read::{self, Grid, GridRow, InputFile};
@@ -192,42 +192,25 @@ pub(crate) fn process_pieces(
             .map(|f| format!("“{}”", f.label))
             .collect::<String>();
         out.findings.push(
-            Finding::new(&crate::codes::F005, Severity::Error)
-                .at_file(rel)
-                .msg(
-                    format!("文件中找不到可识别的表（{tables}；工作表：{sheet_list}），前{}行内没有识别出表头", recognise::HEADER_SEARCH_ROWS),
-                    format!("no table found ({tables_en}; sheets: {sheet_list}); no header in the first {} rows", recognise::HEADER_SEARCH_ROWS),
-                )
-                .fix(format!("使用统一模板（selfbuilt template）填写，表头写{labels}等标准列名"), "use the template (selfbuilt template) with the standard column labels"),
+            Finding::new(crate::codes::no_table(
+                tables,
+                tables_en,
+                &sheet_list,
+                recognise::HEADER_SEARCH_ROWS,
+                labels,
+            ))
+            .at_file(rel),
         );
     } else {
         if !any_data {
-            out.findings.push(
-                Finding::new(&crate::codes::F006, Severity::Error)
-                    .at_file(rel)
-                    .msg(
-                        "文件只有表头，没有任何数据行",
-                        "the file has headers but no data rows",
-                    )
-                    .fix(
-                        "补填数据；若确无此类记录，请书面说明",
-                        "fill in the data, or confirm in writing that there is none",
-                    ),
-            );
+            out.findings
+                .push(Finding::new(crate::codes::header_only()).at_file(rel));
         }
         for s in no_table_sheets {
             out.findings.push(
-                Finding::new(&crate::codes::S005, Severity::Warning)
+                Finding::new(crate::codes::no_table_in_sheet(&s))
                     .at_file(rel)
-                    .at_sheet(&s)
-                    .msg(
-                        format!("工作表“{s}”有内容，但找不到可识别的表，未导入"),
-                        format!("sheet “{s}” holds no recognisable table; not imported"),
-                    )
-                    .fix(
-                        "确认该表不需要导入，或把表头改为标准列名",
-                        "confirm it is not needed, or use standard column labels",
-                    ),
+                    .at_sheet(&s),
             );
         }
     }
@@ -274,19 +257,15 @@ fn unrecognised_rows(
         let first = r.cells.iter().position(|c| !c.is_empty()).map(|c| c as u32);
         let shown = first.map(|c| r.get(c).display()).unwrap_or_default();
         findings.push(
-            Finding::new(&crate::codes::S007, Severity::Error)
-                .at_file(rel)
-                .at_sheet(&grid.name)
-                .at_cell(r.idx, first)
-                .value(&crate::text::truncate_chars(&shown, 60))
-                .msg(
-                    format!("工作表“{}”没有识别出任何表（{why_zh}），本行未导入", grid.name),
-                    format!("sheet “{}” holds no recognised table (no header naming the identity columns in the first {} rows); this row is not imported", grid.name, recognise::HEADER_SEARCH_ROWS),
-                )
-                .fix(
-                    "把表头改为标准列名（selfbuilt template 生成的模板），或核对 learned.toml 后用 --aliases 再运行",
-                    "use the standard column labels (selfbuilt template), or review learned.toml and run again with --aliases",
-                ),
+            Finding::new(crate::codes::row_not_imported(
+                &grid.name,
+                &why_zh,
+                recognise::HEADER_SEARCH_ROWS,
+            ))
+            .at_file(rel)
+            .at_sheet(&grid.name)
+            .at_cell(r.idx, first)
+            .value(&crate::text::truncate_chars(&shown, 60)),
         );
     }
     if rows.len() > UNRECOGNISED_ROW_FINDINGS {
@@ -296,20 +275,9 @@ fn unrecognised_rows(
             rows[rows.len() - 1].idx + 1,
         );
         findings.push(
-            Finding::new(&crate::codes::S007, Severity::Error)
+            Finding::new(crate::codes::rows_not_imported(&grid.name, rest, a, b))
                 .at_file(rel)
-                .at_sheet(&grid.name)
-                .msg(
-                    format!(
-                        "工作表“{}”另有 {rest} 个非空行（第{a}–{b}行）同样未导入",
-                        grid.name
-                    ),
-                    format!(
-                        "sheet “{}” has {rest} more non-empty rows (rows {a}–{b}) not imported",
-                        grid.name
-                    ),
-                )
-                .fix("同上", "as above"),
+                .at_sheet(&grid.name),
         );
     }
     rows.len()

@@ -143,18 +143,18 @@ impl<'a> SheetWork<'a> {
             let n = fl.rows.len();
             let rows = compact_rows(&fl.rows, 40);
             self.findings.push(
-                Finding::rule(&code, if fl.errors { Severity::Error } else { Severity::Warning })
-                    .at_file(rel)
-                    .at_sheet(&self.grid.name)
-                    .field(&fl.field)
-                    .msg(
-                        format!("本表另有 {n} 处同类问题（{code}，如：{}）未逐条列出，所在行：{rows}", fl.zh),
-                        format!("{n} more findings of {code} on this sheet (e.g. {}) are not listed one by one; rows: {rows}", fl.en),
-                    )
-                    .fix(
-                        "这些行多半是同一个原因（整列填错、粘贴错位或多余的行），改正一处的做法适用于全部",
-                        "these rows most likely share one cause (a whole column wrong, a paste out of place, stray rows); the fix for one fits all",
-                    ),
+                Finding::rule(
+                    &code,
+                    if fl.errors {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    },
+                )
+                .at_file(rel)
+                .at_sheet(&self.grid.name)
+                .field(&fl.field)
+                .words(crate::codes::more_of_same(n, &code, &fl.zh, &fl.en, &rows)),
             );
         }
     }

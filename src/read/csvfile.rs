@@ -85,44 +85,14 @@ pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding
     let mut g = parse_text(&text, rel, limits)?;
     let bad = text.chars().filter(|c| *c == '\u{fffd}').count();
     if enc == MIXED {
-        g.findings.push(
-            Finding::new(&crate::codes::F017, crate::finding::Severity::Warning)
-                .at_file(rel)
-                .msg(
-                    "文件里一部分行是 UTF-8 编码、一部分是 GBK 编码（多半是两个文件拼接而成），已逐行按各自的编码读取",
-                    "some lines are UTF-8 and others GBK (most likely two files glued together); each line was read in its own encoding",
-                )
-                .fix(
-                    "核对这些行的姓名、地址是否显示正常；以后请用 Excel/WPS 另存为 .xlsx 报送，或把 CSV 统一另存为 UTF-8",
-                    "check the names and addresses of these rows; in future send .xlsx, or save the CSV as UTF-8 throughout",
-                ),
-        );
+        g.findings
+            .push(Finding::new(crate::codes::mixed_encoding()).at_file(rel));
     } else if enc == BIG5 {
-        g.findings.push(
-            Finding::new(&crate::codes::F017, crate::finding::Severity::Warning)
-                .at_file(rel)
-                .msg(
-                    "文件是繁体中文 Big5 编码（不是 GBK），已按 Big5 读取；繁体字写的表头和选项可能认不出",
-                    "the file is in traditional Chinese Big5 (not GBK) and was read as Big5; headers and values in traditional characters may not be recognised",
-                )
-                .fix(
-                    "核对姓名、地址是否显示正常；请用 Excel/WPS 打开后另存为 .xlsx（简体）报送",
-                    "check that names and addresses read correctly; open it in Excel/WPS and Save As .xlsx, in simplified characters",
-                ),
-        );
+        g.findings
+            .push(Finding::new(crate::codes::big5()).at_file(rel));
     } else if bad > 0 {
-        g.findings.push(
-            Finding::new(&crate::codes::F017, crate::finding::Severity::Warning)
-                .at_file(rel)
-                .msg(
-                    format!("按 {enc} 编码读取时有 {bad} 处字符无法识别（显示为 �）：文件可能混用了 GBK 和 UTF-8，或是繁体 Big5 等其他编码"),
-                    format!("read as {enc}, {bad} characters could not be decoded (shown as �): the file may mix GBK and UTF-8, or be in Big5 or another encoding"),
-                )
-                .fix(
-                    "用 Excel/WPS 打开原表另存为 .xlsx，或用记事本“另存为”选择 UTF-8 编码后重新报送",
-                    "open the original and Save As .xlsx, or save the CSV as UTF-8, and resend",
-                ),
-        );
+        g.findings
+            .push(Finding::new(crate::codes::undecodable(enc, bad)).at_file(rel));
     }
     Ok(Book {
         format: "csv",
@@ -213,17 +183,9 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
     let mut g = b.finish(rel, limits)?;
     for (row, col, n) in swallowed {
         g.findings.push(
-            Finding::new(&crate::codes::F015, crate::finding::Severity::Error)
+            Finding::new(crate::codes::unclosed_quote(n))
                 .at_file(rel)
-                .at_cell(row, Some(col))
-                .msg(
-                    format!("这一格以引号开头却没有配对的引号，把后面 {n} 行也吞进了这一格（这些行没有单独读取）"),
-                    format!("this cell opens a quote that is never closed and swallowed the next {n} lines (they were not read as rows)"),
-                )
-                .fix(
-                    "在记事本或 Excel 中打开，删掉这一格多余的英文引号 \" 后另存，再重新导入",
-                    "open the file, delete the stray double quote in this cell, save and import again",
-                ),
+                .at_cell(row, Some(col)),
         );
     }
     Ok(g)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::findings::{file_finding, row_given_twice};
 use super::Raw;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 /// A merged region, 0-based inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -171,18 +171,8 @@ impl GridBuilder {
     /// F007: the sheet holds more cells than `--max-cells`.
     pub(crate) fn over_limit(&self, rel: &str, limits: &Limits) -> Finding {
         file_finding(
-            &crate::codes::F007,
+            crate::codes::too_many_cells(&self.grid.name, limits.max_cells),
             rel,
-            format!(
-                "工作表“{}”的单元格数超过上限 {}，为防止内存耗尽未读取",
-                self.grid.name, limits.max_cells
-            ),
-            format!(
-                "sheet “{}” has more than {} cells; not read",
-                self.grid.name, limits.max_cells
-            ),
-            "删除多余的行和列后另存；确属大表可用 --max-cells 提高上限",
-            "remove unused rows and columns, or raise the limit with --max-cells",
         )
     }
     pub(crate) fn finish(mut self, rel: &str, limits: &Limits) -> Result<Grid, Finding> {
@@ -211,23 +201,9 @@ impl GridBuilder {
         }
         if self.cut_columns {
             self.grid.findings.push(
-                Finding::new(&crate::codes::S006, Severity::Warning)
+                Finding::new(crate::codes::too_many_columns(limits.max_columns))
                     .at_file(rel)
-                    .at_sheet(&self.grid.name)
-                    .msg(
-                        format!(
-                            "工作表使用的列超过 {} 列，超出部分未读取",
-                            limits.max_columns
-                        ),
-                        format!(
-                            "the sheet uses more than {} columns; the rest was not read",
-                            limits.max_columns
-                        ),
-                    )
-                    .fix(
-                        "删除多余的列后另存；或用 --max-columns 提高上限",
-                        "delete unused columns, or raise --max-columns",
-                    ),
+                    .at_sheet(&self.grid.name),
             );
         }
         Ok(self.grid)

@@ -161,14 +161,7 @@ fn limit_time(secs: u64) {
 
 /// The reader could not make sense of the file (it panicked).
 pub fn reader_failed(rel: &str) -> Finding {
-    file_finding(
-        &crate::codes::F012,
-        rel,
-        "文件内部结构异常，读取程序无法解析，未读取".into(),
-        "the file's internal structure is broken or unusual and the reader could not parse it; not read".into(),
-        "在 Excel/WPS 中打开该文件，“另存为” .xlsx 后重新报送；打不开则请村里重新导出",
-        "open it in Excel/WPS and Save As .xlsx; if it will not open, ask the village to export it again",
-    )
+    file_finding(crate::codes::reader_failed(), rel)
 }
 
 /// Why a child stopped without finishing.
@@ -181,22 +174,8 @@ enum Stop {
 
 fn limit_finding(rel: &str, stop: Stop, iso: &Isolation) -> Finding {
     match stop {
-        Stop::Memory => file_finding(
-            &crate::codes::F011,
-            rel,
-            format!("读取该文件所需内存超过上限 {} MB，已停止读取（文件可能异常或含大量空白格式）", iso.max_mem_mb),
-            format!("reading this file needed more than the {} MB memory limit and was stopped (the file may be malformed or hold vast empty formatting)", iso.max_mem_mb),
-            "在 Excel/WPS 中打开，删除多余的空行空列后另存为 .xlsx；确属大文件可用 --max-read-mb 提高上限",
-            "open it, delete unused rows and columns and Save As .xlsx; for a genuinely large file raise --max-read-mb",
-        ),
-        Stop::Time => file_finding(
-            &crate::codes::F011,
-            rel,
-            format!("读取该文件超过时间上限 {} 秒，已停止读取（文件可能异常）", iso.max_seconds),
-            format!("reading this file took longer than the {} s time limit and was stopped (the file may be malformed)", iso.max_seconds),
-            "在 Excel/WPS 中打开后另存为 .xlsx 再报送；确属大文件可用 --max-read-seconds 提高上限",
-            "open it and Save As .xlsx; for a genuinely large file raise --max-read-seconds",
-        ),
+        Stop::Memory => file_finding(crate::codes::read_memory(iso.max_mem_mb), rel),
+        Stop::Time => file_finding(crate::codes::read_time(iso.max_seconds), rel),
         Stop::Crash => reader_failed(rel),
     }
 }

@@ -111,42 +111,15 @@ pub fn read_pieces(
     emit: &mut dyn FnMut(Piece),
 ) -> Result<&'static str, Finding> {
     let rel = f.rel.as_str();
-    let meta = std::fs::metadata(&f.path).map_err(|e| {
-        file_finding(
-            &crate::codes::F001,
-            rel,
-            format!("无法打开文件：{e}"),
-            format!("cannot open file: {e}"),
-            "检查文件是否存在、有无权限",
-            "check the file exists and is readable",
-        )
-    })?;
+    let meta = std::fs::metadata(&f.path)
+        .map_err(|e| file_finding(crate::codes::unreadable_file(e), rel))?;
     if meta.len() == 0 {
-        return Err(file_finding(
-            &crate::codes::F004,
-            rel,
-            "文件是空的（0 字节）".into(),
-            "the file is empty (0 bytes)".into(),
-            "请村里重新发送填好的表格",
-            "ask the village to send the filled-in workbook again",
-        ));
+        return Err(file_finding(crate::codes::empty_file(), rel));
     }
     if meta.len() > limits.max_file_bytes {
         return Err(file_finding(
-            &crate::codes::F007,
+            crate::codes::file_too_big(meta.len() >> 20, limits.max_file_bytes >> 20),
             rel,
-            format!(
-                "文件大小 {} MB，超过上限 {} MB，未读取",
-                meta.len() >> 20,
-                limits.max_file_bytes >> 20
-            ),
-            format!(
-                "the file is {} MB, over the {} MB limit; not read",
-                meta.len() >> 20,
-                limits.max_file_bytes >> 20
-            ),
-            "删除多余内容后另存；确需读取可用 --max-file-mb 提高上限",
-            "remove unused content, or raise the limit with --max-file-mb",
         ));
     }
     let mut head = [0u8; 4096];
@@ -169,47 +142,22 @@ pub fn read_pieces(
     };
     match kind {
         Kind::Csv => csvfile::read_csv(&f.path, rel, limits).map(|b| emit_book(b, emit)),
-        Kind::Html => Err(file_finding(
-            &crate::codes::F008,
-            rel,
-            format!("这是网页（HTML）表格，只是扩展名为 .{ext}，不是真正的 Excel 文件"),
-            format!("this is a web page (HTML table) named .{ext}, not a real Excel file"),
-            "用 Excel/WPS 打开该文件，“另存为” Excel 工作簿 (.xlsx) 后重新导入",
-            "open it in Excel/WPS and Save As an Excel workbook (.xlsx), then import that",
-        )),
+        Kind::Html => Err(file_finding(crate::codes::web_page_xls(ext), rel)),
         Kind::Encrypted => Err(encrypted(rel)),
         Kind::Unknown => Err(file_finding(
-            &crate::codes::F001,
+            crate::codes::not_a_spreadsheet(expected, ext),
             rel,
-            format!("文件内容不是{expected}，无法读取（可能是改了扩展名的其他文件）"),
-            format!("the content is not a spreadsheet ({ext}); it may be another file renamed"),
-            "在 Excel/WPS 中打开原表，“另存为” .xlsx 后重新报送",
-            "open the original in Excel/WPS and Save As .xlsx",
         )),
         Kind::Zip => read_zip_workbook(f, rel, limits, expected, emit),
         // The directory of an encrypted OOXML package may lie past the first bytes.
         Kind::Ole if ole_holds_encrypted_package(&f.path) => Err(encrypted(rel)),
         Kind::Ole => read_calamine(f, rel, limits, "xls", expected).map(|b| emit_book(b, emit)),
-        Kind::OldExcel => Err(file_finding(
-            &crate::codes::F016,
-            rel,
-            "这是 Excel 2.x–4.0（1987–1994 年）的旧格式工作表，现在的读取程序都不支持".into(),
-            "this is an Excel 2.x–4.0 worksheet (1987–1994), which no current reader supports".into(),
-            "用 Excel 或 WPS 打开，“另存为” Excel 工作簿 (.xlsx) 后重新报送",
-            "open it in Excel or WPS and Save As an Excel workbook (.xlsx), then resend",
-        )),
+        Kind::OldExcel => Err(file_finding(crate::codes::old_excel(), rel)),
         Kind::Xml2003 => std::fs::File::open(&f.path)
             .map_err(|e| io_finding(rel, &e))
             .and_then(|h| xml2003::read(std::io::BufReader::new(h), rel, limits))
             .map(|b| emit_book(b, emit)),
-        Kind::FlatOds => Err(file_finding(
-            &crate::codes::F016,
-            rel,
-            "这是 LibreOffice 的平面 XML 表格（.fods），请另存为常用格式".into(),
-            "this is a LibreOffice flat XML spreadsheet (.fods); save it in a common format".into(),
-            "用 LibreOffice 打开，“另存为” Excel 2007-365 (.xlsx) 或 ODF 电子表格 (.ods) 后重新导入",
-            "open it in LibreOffice and Save As .xlsx or .ods, then import that",
-        )),
+        Kind::FlatOds => Err(file_finding(crate::codes::flat_ods(), rel)),
     }
 }
 

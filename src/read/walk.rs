@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::{has_ext, is_skipped_name, InputFile};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 /// A file's identity on disk: (device, inode) where the platform has them, else its
 /// canonical path.
@@ -34,19 +34,8 @@ fn identity(p: &Path, meta: &std::fs::Metadata) -> Identity {
     }
 }
 
-fn skipped(
-    code: &'static crate::finding::RuleDoc,
-    sev: Severity,
-    rel: &str,
-    zh: String,
-    en: String,
-    fix_zh: &str,
-    fix_en: &str,
-) -> Finding {
-    Finding::new(code, sev)
-        .at_file(rel)
-        .msg(zh, en)
-        .fix(fix_zh, fix_en)
+fn skipped(said: crate::finding::Said, rel: &str) -> Finding {
+    Finding::new(said).at_file(rel)
 }
 
 /// How a path is shown: lossless even when the name is not UTF-8 (bytes escaped as \xNN).
@@ -84,15 +73,7 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
     for input in inputs {
         let shown = show(input);
         let Ok(meta) = std::fs::metadata(input) else {
-            findings.push(skipped(
-                &crate::codes::F001,
-                Severity::Error,
-                &shown,
-                format!("找不到文件：{shown}"),
-                format!("no such file: {shown}"),
-                "检查路径是否写对",
-                "check the path",
-            ));
+            findings.push(skipped(crate::codes::no_such_file(&shown), &shown));
             continue;
         };
         if meta.is_dir() {
@@ -123,27 +104,11 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
 }
 
 fn not_a_file(rel: &str) -> Finding {
-    skipped(
-        &crate::codes::F013,
-        Severity::Warning,
-        rel,
-        format!("“{rel}”不是普通文件（设备、管道或套接字），未读取"),
-        format!("“{rel}” is not a regular file (a device, pipe or socket); not read"),
-        "只把表格文件放进输入文件夹",
-        "put only spreadsheet files in the input folder",
-    )
+    skipped(crate::codes::not_a_file(rel), rel)
 }
 
 fn second_name(rel: &str) -> Finding {
-    skipped(
-        &crate::codes::F013,
-        Severity::Warning,
-        rel,
-        format!("“{rel}”与已读取的文件是同一个文件（链接或重复给出），只读取一次"),
-        format!("“{rel}” is the same file as one already read (a link, or given twice); read once"),
-        "无需处理；如是误放的副本可删除",
-        "nothing to do; delete it if it is a stray copy",
-    )
+    skipped(crate::codes::second_name(rel), rel)
 }
 
 fn walk_dir(
@@ -163,15 +128,7 @@ fn walk_dir(
     while let Some(d) = stack.pop() {
         let Ok(rd) = std::fs::read_dir(&d) else {
             let shown = show(&d);
-            findings.push(skipped(
-                &crate::codes::F001,
-                Severity::Error,
-                &shown,
-                format!("无法读取文件夹：{shown}"),
-                format!("cannot read folder {shown}"),
-                "检查文件夹权限",
-                "check the folder's permissions",
-            ));
+            findings.push(skipped(crate::codes::unreadable_folder(&shown), &shown));
             continue;
         };
         let mut entries: Vec<_> = rd.flatten().collect();
@@ -197,15 +154,7 @@ fn walk_dir(
                         .map(|m| m.is_dir() || has_ext(&p))
                         .unwrap_or(true);
                     if relevant {
-                        findings.push(skipped(
-                            &crate::codes::F013,
-                            Severity::Warning,
-                            &rel,
-                            format!("“{rel}”是指向输入文件夹之外（或不存在）的链接，未读取"),
-                            format!("“{rel}” is a link out of the input folder (or to nothing); not read"),
-                            "把要导入的文件本身放进输入文件夹",
-                            "put the files themselves in the input folder",
-                        ));
+                        findings.push(skipped(crate::codes::link_outside(&rel), &rel));
                     }
                     continue;
                 };
@@ -216,15 +165,7 @@ fn walk_dir(
                     if entered.insert(real) {
                         stack.push(p);
                     } else {
-                        findings.push(skipped(
-                            &crate::codes::F013,
-                            Severity::Warning,
-                            &rel,
-                            format!("“{rel}”是指回已读文件夹的链接（循环），未重复读取"),
-                            format!("“{rel}” links back to a folder already read (a loop); not read again"),
-                            "删除这个链接",
-                            "delete the link",
-                        ));
+                        findings.push(skipped(crate::codes::link_loop(&rel), &rel));
                     }
                 } else if has_ext(&p) {
                     files.push((p, meta));

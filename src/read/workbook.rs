@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use super::findings::*;
 use super::*;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 /// A part the archive's index does not list, hidden behind another of the same name: the
 /// zip crate keeps one entry per name, so a second part of one name shows only as a local
@@ -79,14 +79,7 @@ pub(crate) fn read_zip_workbook(
         ));
     }
     if let Some(name) = hidden_part(&f.path, &mut spans, zip.central_directory_start(), &names) {
-        return Err(file_finding(
-            &crate::codes::F003,
-            rel,
-            format!("文件里有两个同名的部件“{name}”（文件被工具改坏），无法确定哪一份是真的内容，未读取"),
-            format!("the file holds two parts named “{name}” (damaged by a tool); which one is real cannot be told; not read"),
-            "在 Excel/WPS 中打开核对后另存为 .xlsx，再重新报送",
-            "open it in Excel/WPS, check it, Save As .xlsx and resend",
-        ));
+        return Err(file_finding(crate::codes::two_parts(name), rel));
     }
     if total > limits.max_unzipped_bytes {
         return Err(too_big_unzipped(rel, total, limits));
@@ -124,20 +117,7 @@ pub(crate) fn read_zip_workbook(
         }
         let packed = e.compressed_size().max(1);
         if n > RATIO_FLOOR && n / packed > limits.max_zip_ratio {
-            return Err(file_finding(
-                &crate::codes::F007,
-                rel,
-                format!(
-                    "文件中的“{name}”解压后是压缩时的 {} 倍（正常表格为 5–15 倍），是异常文件（压缩炸弹），未读取",
-                    n / packed
-                ),
-                format!(
-                    "the part “{name}” inflates {} times its compressed size (real sheets: 5–15); a zip bomb, not read",
-                    n / packed
-                ),
-                "请村里用 Excel/WPS 重新另存后报送；确属正常文件可用 --max-zip-ratio 提高上限",
-                "ask the village to save it again from Excel/WPS; raise --max-zip-ratio for a genuine file",
-            ));
+            return Err(file_finding(crate::codes::zip_bomb(name, n / packed), rel));
         }
     }
     let has = |n: &str| names.iter().any(|x| x == n);
@@ -202,12 +182,8 @@ pub(crate) fn read_zip_workbook(
         read_xlsx(wb, rel, expected, false, limits, HashMap::new(), emit)
     } else {
         Err(file_finding(
-            &crate::codes::F001,
+            crate::codes::zip_not_a_spreadsheet(expected),
             rel,
-            format!("这是一个压缩包，但不是{expected}"),
-            "this is a zip archive but not a spreadsheet".into(),
-            "解压后找到其中的 Excel 文件再导入",
-            "unzip it and import the spreadsheet inside",
         ))
     }
 }
@@ -284,20 +260,9 @@ pub(crate) fn data_sheets(
             ..Default::default()
         };
         g.findings.push(
-            Finding::new(&crate::codes::S008, Severity::Warning)
+            Finding::new(crate::codes::not_a_data_sheet(&m.name, kind.0, kind.1))
                 .at_file(rel)
-                .at_sheet(&m.name)
-                .msg(
-                    format!(
-                        "“{}”是{}，不是数据表，已跳过；其他工作表照常读取",
-                        m.name, kind.0
-                    ),
-                    format!(
-                        "“{}” is a {} sheet, not data; passed over, the other sheets are read",
-                        m.name, kind.1
-                    ),
-                )
-                .fix("无需处理", "nothing to do"),
+                .at_sheet(&m.name),
         );
         others.push(g);
     }
@@ -417,24 +382,10 @@ pub(crate) fn read_calamine(
         // XOR obfuscation (FILEPASS of type 0) is not flagged by the reader: the records
         // after it are scrambled, and the first one read, the code page, is nonsense.
         if format == "xls" && s.contains("Codepage") && s.contains("not found") {
-            return file_finding(
-                &crate::codes::F002,
-                rel,
-                "工作簿用旧式（XOR）密码做了保护（或内部编码信息已损坏），无法读取".into(),
-                "the workbook is protected with an old-style (XOR) password (or its code page record is damaged) and cannot be read".into(),
-                "在 Excel/WPS 中输入密码打开，“文件→信息→保护工作簿”清除密码后另存为 .xlsx 再报送",
-                "open it with its password, remove the password (File → Info → Protect Workbook), Save As .xlsx and resend",
-            );
+            return file_finding(crate::codes::xor_protected(), rel);
         }
         if s.to_lowercase().contains("password") {
-            file_finding(
-                &crate::codes::F002,
-                rel,
-                "工作簿设置了密码保护，无法读取".into(),
-                "the workbook is password-protected".into(),
-                "在 Excel/WPS 中清除密码后另存再报送",
-                "remove the password in Excel/WPS, save and resend",
-            )
+            file_finding(crate::codes::password_protected(), rel)
         } else {
             corrupt(rel, expected, &s)
         }
@@ -460,17 +411,9 @@ pub(crate) fn read_opened<RS: std::io::Read + std::io::Seek>(
                     ..Default::default()
                 };
                 g.findings.push(
-                    Finding::new(&crate::codes::F010, Severity::Error)
+                    Finding::new(crate::codes::sheet_unreadable(e))
                         .at_file(rel)
-                        .at_sheet(&name)
-                        .msg(
-                            format!("工作表无法读取：{e}"),
-                            format!("the sheet cannot be read: {e}"),
-                        )
-                        .fix(
-                            "在 Excel/WPS 中打开并另存后重试",
-                            "open and save it again in Excel/WPS",
-                        ),
+                        .at_sheet(&name),
                 );
                 sheets.push(g);
                 continue;

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 
 use crate::cells::Ctx;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::read::{Grid, GridRow, Raw};
 use crate::schema::{FieldType, Lexicon, Schemas, TableId, TableSchema};
 use crate::text::{nfkc_nospace, norm_key};
@@ -473,9 +473,7 @@ pub fn recognise_head(
     };
     let samples = samples(grid, last, width, lex);
     let assigned = assign(t, ti, &labels, &samples, &memo, &ctx);
-    let mk = |code: &'static crate::finding::RuleDoc, sev: Severity| {
-        Finding::new(code, sev).at_file(file).at_sheet(&grid.name)
-    };
+    let mk = |said: crate::finding::Said| Finding::new(said).at_file(file).at_sheet(&grid.name);
     let mut findings = Vec::new();
     let mut taken: Vec<Option<u32>> = vec![None; t.fields.len()];
     for c in &assigned {
@@ -489,23 +487,15 @@ pub fn recognise_head(
             (How::Duplicate, _) => {
                 let f = c.candidates.first().map(|x| x.0).unwrap_or(0);
                 findings.push(
-                    mk(&crate::codes::S004, Severity::Warning)
-                        .at_cell(first, Some(c.col))
-                        .field(&t.fields[f].key)
-                        .value(header)
-                        .msg(
-                            format!(
-                                "“{header}”与第 {} 列重复，都对应“{}”，只使用第一列",
-                                crate::text::col_letters(taken[f].unwrap_or(0)),
-                                t.fields[f].label
-                            ),
-                            format!(
-                                "“{header}” repeats column {} ({}); only the first is used",
-                                crate::text::col_letters(taken[f].unwrap_or(0)),
-                                t.fields[f].key
-                            ),
-                        )
-                        .fix("删除或改名多余的一列", "delete or rename the extra column"),
+                    mk(crate::codes::duplicate_column(
+                        header,
+                        crate::text::col_letters(taken[f].unwrap_or(0)),
+                        &t.fields[f].label,
+                        &t.fields[f].key,
+                    ))
+                    .at_cell(first, Some(c.col))
+                    .field(&t.fields[f].key)
+                    .value(header),
                 );
             }
             (How::Guess, Some(f)) if c.weak => {
@@ -532,18 +522,18 @@ pub fn recognise_head(
                     )
                 };
                 findings.push(
-                    mk(&crate::codes::S003, Severity::Warning)
-                        .at_cell(last, Some(c.col))
-                        .field(&t.fields[f].key)
-                        .value(header)
-                        .msg(
-                            format!("列名“{header}”不是标准写法，按“{}”识别（{}）{oz}", t.fields[f].label, c.evidence),
-                            format!("header “{header}” is not a known label; read as {} ({}){oe}", t.fields[f].label_en, t.fields[f].key),
-                        )
-                        .fix(
-                            format!("确认无误可忽略（或把 learned.toml 核对后用 --aliases 记住）；否则把列名改为“{}”", t.fields[f].label),
-                            format!("if right, ignore it (or review learned.toml and pass it with --aliases); otherwise rename the column to {}", t.fields[f].label),
-                        ),
+                    mk(crate::codes::guessed_column(
+                        header,
+                        &t.fields[f].label,
+                        &t.fields[f].label_en,
+                        &t.fields[f].key,
+                        &c.evidence,
+                        oz,
+                        oe,
+                    ))
+                    .at_cell(last, Some(c.col))
+                    .field(&t.fields[f].key)
+                    .value(header),
                 );
             }
             (How::Unmapped, None) => {
@@ -562,14 +552,15 @@ pub fn recognise_head(
                     )
                 };
                 findings.push(
-                    mk(&crate::codes::S002, Severity::Warning)
-                        .at_cell(last, Some(c.col))
-                        .value(header)
-                        .msg(
-                            format!("列“{header}”无法对应到{}的任何字段，该列未导入{gz}", t.table.label),
-                            format!("column “{header}” matches no field of {}; not imported{ge}", t.table.key),
-                        )
-                        .fix("把列名改为标准列名，或把 learned.toml 中该列的写法核对后用 --aliases 再运行", "rename it to a standard label, or review it in learned.toml and pass that file with --aliases"),
+                    mk(crate::codes::unmapped_column(
+                        header,
+                        &t.table.label,
+                        &t.table.key,
+                        gz,
+                        ge,
+                    ))
+                    .at_cell(last, Some(c.col))
+                    .value(header),
                 );
             }
             _ => {}
@@ -578,19 +569,13 @@ pub fn recognise_head(
     for (i, f) in t.fields.iter().enumerate() {
         if f.required && taken[i].is_none() {
             findings.push(
-                mk(&crate::codes::S001, Severity::Error)
-                    .field(&f.key)
-                    .msg(
-                        format!("{}缺少必填列“{}”", t.table.label, f.label),
-                        format!(
-                            "{} lacks the required column {} ({})",
-                            t.table.key, f.label, f.key
-                        ),
-                    )
-                    .fix(
-                        format!("在表中补上“{}”列", f.label),
-                        format!("add a column {}", f.label),
-                    ),
+                mk(crate::codes::missing_column(
+                    &t.table.label,
+                    &t.table.key,
+                    &f.label,
+                    &f.key,
+                ))
+                .field(&f.key),
             );
         }
     }

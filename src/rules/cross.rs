@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Words};
 use crate::model::Record;
 use crate::schema::campaign::{CrossKind, CrossRule, Expect, RefIx};
 use crate::schema::{Schemas, TableSchema};
@@ -99,14 +99,12 @@ fn finding(
         .at_cell(r.row, r.cols[field])
         .field(&s.fields[field].key)
         .value(&r.vals[field].display())
-        .msg(
-            fill(&rule.message_zh, vars, true),
-            fill(&rule.message_en, vars, false),
-        )
-        .fix(
-            fill(&rule.suggestion_zh, vars, true),
-            fill(&rule.suggestion_en, vars, false),
-        )
+        .words(Words {
+            zh: fill(&rule.message_zh, vars, true),
+            en: fill(&rule.message_en, vars, false),
+            fix_zh: fill(&rule.suggestion_zh, vars, true),
+            fix_en: fill(&rule.suggestion_en, vars, false),
+        })
 }
 
 /// Whether every condition holds on a row (a condition on an unusable cell does not).

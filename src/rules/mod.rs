@@ -45,6 +45,9 @@ pub struct RuleEntry {
     pub title_en: String,
     pub what_en: String,
     pub fix_en: String,
+    /// The messages it gives, as templates (`{name}` is a value of the case): a built-in
+    /// rule's forms from the registry, a schema rule's message and suggestion.
+    pub says: Vec<crate::finding::Say>,
 }
 
 /// The entry of a rule the schemas declare (a cross-table or a row rule: the same words).
@@ -64,6 +67,7 @@ macro_rules! schema_rule {
             title_en: $r.name.replace('-', " "),
             what_en: $r.message_en.clone(),
             fix_en: $r.suggestion_en.clone(),
+            says: Vec::new(),
         }
     };
 }
@@ -86,6 +90,7 @@ pub fn catalogue(schemas: &Schemas) -> Vec<RuleEntry> {
             title_en: r.title_en.into(),
             what_en: r.what_en.into(),
             fix_en: String::new(),
+            says: r.says.to_vec(),
         })
         .collect();
     for r in &schemas.campaign.cross {
@@ -145,6 +150,27 @@ mod tests {
             // A corrected example is an example, not the advice again.
             assert_ne!(r.good, r.fix, "{}", r.code);
         }
+    }
+
+    /// Every built-in rule says something, in both languages, and no two of its message
+    /// forms share a name.
+    #[test]
+    fn every_builtin_rule_has_its_messages() {
+        for r in all_builtin() {
+            assert!(!r.says.is_empty(), "{} has no message", r.code);
+            for s in r.says {
+                for t in [s.zh, s.en, s.fix_zh, s.fix_en] {
+                    assert!(!t.trim().is_empty(), "{} {}: an empty text", r.code, s.name);
+                }
+            }
+        }
+        let mut names: Vec<&str> = all_builtin()
+            .flat_map(|r| r.says.iter().map(|s| s.name))
+            .collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "message names are unique");
     }
 
     /// Built-in codes are named through their `codes` statics only: no code is spelled

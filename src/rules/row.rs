@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::cells::{self, Ctx, Val};
-use crate::finding::{ChangeLog, Finding, Severity};
+use crate::finding::{ChangeLog, Finding, Severity, Words};
 use crate::model::Record;
 use crate::read::{GridRow, Raw};
 use crate::recognise::Column;
@@ -101,17 +101,8 @@ pub fn check_row(
                 let n = v.chars().count();
                 parsed.val = cells::Val::Text(cut);
                 if parsed.issue.is_none() {
-                    parsed.issue = Some(
-                        cells::Issue::warning(
-                            &crate::codes::C022,
-                            format!("{}有 {n} 个字，超过一个单元格能装的 32767 个字，输出时已截断", field.label),
-                            format!("{} holds {n} characters, more than a cell's 32,767; cut in the outputs", field.label_en),
-                        )
-                        .fix(
-                            "把过长的内容移到附件或备注里，只在表中留要点",
-                            "move the long text to an attachment and keep the gist in the cell",
-                        ),
-                    );
+                    parsed.issue =
+                        Some(crate::codes::text_cut(&field.label, &field.label_en, n).into());
                 }
             }
         }
@@ -124,8 +115,12 @@ pub fn check_row(
                     .at_cell(row.idx, Some(col))
                     .field(&field.key)
                     .value(&shown())
-                    .msg(issue.zh.clone(), issue.en.clone())
-                    .fix(issue.fix_zh.clone(), issue.fix_en.clone()),
+                    .words(Words {
+                        zh: issue.zh.clone(),
+                        en: issue.en.clone(),
+                        fix_zh: issue.fix_zh.clone(),
+                        fix_en: issue.fix_en.clone(),
+                    }),
             );
         }
         let mut val = parsed.val;
@@ -137,35 +132,19 @@ pub fn check_row(
         if val.is_empty() && field.required && !rec.bad[i] {
             rec.bad[i] = true;
             let shown = shown();
-            let (zh, en) = if raw.is_empty() {
-                (
-                    format!("必填项“{}”为空", field.label),
-                    format!("required field {} is empty", field.label_en),
-                )
+            let (l, le, ex) = (&field.label, &field.label_en, &field.example);
+            let said = if raw.is_empty() {
+                crate::codes::required_empty(l, le, ex)
             } else {
-                (
-                    format!(
-                        "必填项“{}”只填了占位符“{}”",
-                        field.label,
-                        crate::text::trim(&shown)
-                    ),
-                    format!(
-                        "required field {} holds only the placeholder “{}”",
-                        field.label_en,
-                        crate::text::trim(&shown)
-                    ),
-                )
+                crate::codes::required_placeholder(l, le, crate::text::trim(&shown), ex)
             };
             findings.push(
-                base(crate::codes::C001.code, Severity::Error)
+                Finding::new(said)
+                    .at_file(place.file)
+                    .at_sheet(&place.sheet_name)
                     .at_cell(row.idx, Some(col))
                     .field(&field.key)
-                    .value(&shown)
-                    .msg(zh, en)
-                    .fix(
-                        format!("补填“{}”，例：{}", field.label, field.example),
-                        format!("fill in {}, e.g. {}", field.label_en, field.example),
-                    ),
+                    .value(&shown),
             );
         }
         if !rec.bad[i] && !unchanged(written, &val) {
@@ -190,20 +169,14 @@ pub fn check_row(
         if field.required && rec.cols[i].is_none() && rec.vals[i].is_empty() {
             rec.bad[i] = true;
             findings.push(
-                base(crate::codes::C001.code, Severity::Error)
-                    .at_cell(row.idx, None)
-                    .field(&field.key)
-                    .msg(
-                        format!("表中没有“{}”列，必填项缺失", field.label),
-                        format!(
-                            "the sheet has no {} column; a required field is missing",
-                            field.label_en
-                        ),
-                    )
-                    .fix(
-                        format!("在表中补上“{}”列并填写", field.label),
-                        format!("add a {} column", field.label),
-                    ),
+                Finding::new(crate::codes::required_column_missing(
+                    &field.label,
+                    &field.label_en,
+                ))
+                .at_file(place.file)
+                .at_sheet(&place.sheet_name)
+                .at_cell(row.idx, None)
+                .field(&field.key),
             );
         }
     }
@@ -316,11 +289,12 @@ pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -
             .at_cell(rec.row, col)
             .field(&th.field)
             .value(&v.display())
-            .msg(
-                fill(t, &rule.message_zh, rec),
-                fill(t, &rule.message_en, rec),
-            )
-            .fix(rule.suggestion_zh.clone(), rule.suggestion_en.clone()),
+            .words(Words {
+                zh: fill(t, &rule.message_zh, rec),
+                en: fill(t, &rule.message_en, rec),
+                fix_zh: rule.suggestion_zh.clone(),
+                fix_en: rule.suggestion_en.clone(),
+            }),
     )
 }
 

@@ -550,6 +550,23 @@ pub struct Lexicon {
     pub keys: LexKeys,
 }
 
+impl Lexicon {
+    /// How a yes is written in the outputs: the first of `bool_true`.
+    pub fn yes(&self) -> &str {
+        self.bool_true
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+    /// How a no is written in the outputs: the first of `bool_false`.
+    pub fn no(&self) -> &str {
+        self.bool_false
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+}
+
 /// Lexicon words as lookup keys (see `Lexicon::keys`).
 #[derive(Debug, Clone, Default)]
 pub struct LexKeys {

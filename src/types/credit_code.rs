@@ -5,9 +5,10 @@
 //! number has lost digits for good.
 
 use super::plugin::{CellType, FieldWords};
-use crate::finding::{RuleDoc, Severity};
+use crate::finding::RuleDoc;
+use crate::finding::Severity::Error as E;
 use crate::text::nfkc_nospace;
-use crate::value::{Issue, Parsed, Raw, Val};
+use crate::value::{Parsed, Raw, Val};
 
 /// The characters of GB 32100, in value order.
 const CHARS: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -35,9 +36,6 @@ pub fn check_char(first17: &str) -> Option<char> {
 /// The type, registered in `types::REGISTRY`.
 pub struct CreditCode;
 
-const FIX_ZH: &str = "对照营业执照逐位核对，填写18位统一社会信用代码（不含字母I、O、Z、S、V）";
-const FIX_EN: &str = "check it against the business licence: 18 characters, no I, O, Z, S or V";
-
 impl CellType for CreditCode {
     fn key(&self) -> &'static str {
         "credit_code"
@@ -49,7 +47,7 @@ impl CellType for CreditCode {
         "18位统一社会信用代码（营业执照上的代码），末位为校验码".into()
     }
     fn rules(&self) -> &'static [&'static RuleDoc] {
-        &RULES
+        RULES
     }
     fn sample(&self, random: u64) -> String {
         // 9 (market regulation) 1 (company), a county code, a 9-character body.
@@ -64,30 +62,15 @@ impl CellType for CreditCode {
         body
     }
     fn parse(&self, field: FieldWords, raw: &Raw) -> Parsed {
-        let s =
-            match raw {
-                Raw::Num(f) => return Parsed::err(
-                    Issue::error(
-                        &C023,
-                        format!(
-                            "{}“{}”被 Excel 当成数字保存，可能已丢失位数",
-                            field.label,
-                            crate::value::fmt_num(*f)
-                        ),
-                        format!(
-                            "{} “{}” was stored by Excel as a number and may have lost digits",
-                            field.label_en,
-                            crate::value::fmt_num(*f)
-                        ),
-                    )
-                    .fix(
-                        "把该列设为“文本”格式后，对照营业执照重新录入完整的18位代码",
-                        "format the column as Text and re-enter the 18 characters from the licence",
-                    ),
-                ),
-                Raw::Text(s) => s.clone(),
-                other => other.display(),
-            };
+        let (label, label_en) = (field.label, field.label_en);
+        let s = match raw {
+            Raw::Num(f) => {
+                let shown = crate::value::fmt_num(*f);
+                return Parsed::err(stored_as_number(label, label_en, shown).into());
+            }
+            Raw::Text(s) => s.clone(),
+            other => other.display(),
+        };
         let t: String = nfkc_nospace(&s)
             .to_uppercase()
             .chars()
@@ -96,83 +79,39 @@ impl CellType for CreditCode {
         let ok_shape = t.len() == 18 && t.bytes().all(|b| CHARS.contains(&b));
         if !ok_shape {
             let n = t.chars().count();
+            if n != 18 {
+                return Parsed::err(wrong_length(label, label_en, &s, n).into());
+            }
             let bad: String = t
                 .chars()
                 .filter(|c| !c.is_ascii() || !CHARS.contains(&(*c as u8)))
                 .take(3)
                 .collect();
-            let why_zh = if n != 18 {
-                format!("应为18位，现为{n}位")
-            } else {
-                format!("含有不能用的字符“{bad}”")
-            };
-            return Parsed::err(
-                Issue::error(
-                    &C023,
-                    format!("{}“{s}”格式不对：{why_zh}", field.label),
-                    format!(
-                        "{} “{s}” is not 18 characters of the code's set",
-                        field.label_en
-                    ),
-                )
-                .fix(FIX_ZH, FIX_EN),
-            );
+            return Parsed::err(bad_characters(label, label_en, &s, bad).into());
         }
-        let want = check_char(&t[..17]);
-        if want != Some(t.as_bytes()[17] as char) {
-            return Parsed::err(
-                Issue::error(
-                    &C024,
-                    format!(
-                        "{}“{t}”校验码不符（按前17位应为 {}），代码有一位写错",
-                        field.label,
-                        want.unwrap_or('?')
-                    ),
-                    format!(
-                        "{} “{t}” fails the check character (expected {})",
-                        field.label_en,
-                        want.unwrap_or('?')
-                    ),
-                )
-                .fix(FIX_ZH, FIX_EN),
-            );
+        let want = check_char(&t[..17]).unwrap_or('?');
+        if t.as_bytes()[17] as char != want {
+            return Parsed::err(check_character(label, label_en, &t, want).into());
         }
         Parsed::ok(Val::Text(t))
     }
 }
 
-/// The rules this type emits.
-static RULES: [&RuleDoc; 2] = [&C023, &C024];
-
-/// The code is not 18 characters of its set, or Excel stored it as a number.
-pub static C023: RuleDoc = RuleDoc {
-        code: "C023",
-        name: "credit-code-format",
-        title: "统一社会信用代码格式不对",
-        title_en: "Credit code format",
-        severity: Severity::Error,
-        what: "统一社会信用代码不是18位，或含有代码里不能用的字符（I、O、Z、S、V 和汉字），或被 Excel 存成了数字。",
-        what_en: "The unified social credit code is not 18 characters of its set (no I, O, Z, S, V), or Excel stored it as a number.",
-        why: "代码是企业在各部门系统中的唯一标识，格式不对就对不上企业。",
-        bad: "91350100M000100Y4（17位）",
-        good: "91350100M000100Y43",
-        fix: "对照营业执照逐位核对后重新填写；该列设为“文本”格式",
-};
-
-/// The 18th character is not the check character of the first 17.
-pub static C024: RuleDoc = RuleDoc {
-        code: "C024",
-        name: "credit-code-check",
-        title: "统一社会信用代码校验码不符",
-        title_en: "Credit code check character",
-        severity: Severity::Error,
-        what: "统一社会信用代码的第18位校验码与前17位不符（GB 32100）。",
-        what_en: "The 18th character of the unified social credit code is not the check character of the first 17 (GB 32100).",
-        why: "校验码不符说明代码有一位写错，检查记录和隐患会挂到别的企业或挂不上。",
-        bad: "91350100M000100Y44",
-        good: "91350100M000100Y43",
-        fix: "对照营业执照逐位核对",
-};
+crate::codes::rules! {
+    list RULES;
+    C023 "credit-code-format" "统一社会信用代码格式不对" "Credit code format" E
+        "统一社会信用代码不是18位，或含有代码里不能用的字符（I、O、Z、S、V 和汉字），或被 Excel 存成了数字。"
+        "The unified social credit code is not 18 characters of its set (no I, O, Z, S, V), or Excel stored it as a number."
+        "代码是企业在各部门系统中的唯一标识，格式不对就对不上企业。" "91350100M000100Y4（17位）" "91350100M000100Y43" "对照营业执照逐位核对后重新填写；该列设为“文本”格式";
+        | stored_as_number(label, label_en, value) "{label}“{value}”被 Excel 当成数字保存，可能已丢失位数" "{label_en} “{value}” was stored by Excel as a number and may have lost digits" => "把该列设为“文本”格式后，对照营业执照重新录入完整的18位代码" "format the column as Text and re-enter the 18 characters from the licence";
+        | wrong_length(label, label_en, value, n) "{label}“{value}”格式不对：应为18位，现为{n}位" "{label_en} “{value}” must have 18 characters (has {n})" => "对照营业执照逐位核对，填写18位统一社会信用代码（不含字母I、O、Z、S、V）" "check it against the business licence: 18 characters, no I, O, Z, S or V";
+        | bad_characters(label, label_en, value, bad) "{label}“{value}”格式不对：含有不能用的字符“{bad}”" "{label_en} “{value}” holds characters outside the code's set ({bad})" => "对照营业执照逐位核对，填写18位统一社会信用代码（不含字母I、O、Z、S、V）" "check it against the business licence: 18 characters, no I, O, Z, S or V";
+    C024 "credit-code-check" "统一社会信用代码校验码不符" "Credit code check character" E
+        "统一社会信用代码的第18位校验码与前17位不符（GB 32100）。"
+        "The 18th character of the unified social credit code is not the check character of the first 17 (GB 32100)."
+        "校验码不符说明代码有一位写错，检查记录和隐患会挂到别的企业或挂不上。" "91350100M000100Y44" "91350100M000100Y43" "对照营业执照逐位核对";
+        | check_character(label, label_en, value, expected) "{label}“{value}”校验码不符（按前17位应为 {expected}），代码有一位写错" "{label_en} “{value}” fails the check character (expected {expected})" => "对照营业执照逐位核对，填写18位统一社会信用代码（不含字母I、O、Z、S、V）" "check it against the business licence: 18 characters, no I, O, Z, S or V";
+}
 
 #[cfg(test)]
 mod tests {
