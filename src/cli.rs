@@ -10,7 +10,7 @@ use crate::finding::Lang;
 #[command(
     name = "selfbuilt",
     version,
-    about = "自建房安全专项整治 村级排查表：导入、校验、销号建议、汇总\nVillage survey workbooks: import, validate, propose write-offs, report"
+    about = "专项整治村级台账：导入、校验、销号建议、汇总（整治的表、字段和规则见 schemas/）\nVillage ledgers of a safety campaign: import, validate, propose write-offs, report (the campaign is data: schemas/)"
 )]
 pub struct Cli {
     /// Use the schemas in this folder instead of the shipped ones

@@ -348,6 +348,7 @@ rules! {
 }
 
 words! {
+    row_has_errors() "该行有错误" "the row has errors" => "见该行的其他问题" "see the row's other findings";
     more_of_same(n, code, example, example_en, rows) "本表另有 {n} 处同类问题（{code}，如：{example}）未逐条列出，所在行：{rows}" "{n} more findings of {code} on this sheet (e.g. {example_en}) are not listed one by one; rows: {rows}"
         => "这些行多半是同一个原因（整列填错、粘贴错位或多余的行），改正一处的做法适用于全部" "these rows most likely share one cause (a whole column wrong, a paste out of place, stray rows); the fix for one fits all";
 }

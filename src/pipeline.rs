@@ -134,7 +134,7 @@ where
                 crate::text::truncate_chars(&f.message_zh, 40)
             ),
             // Its errors were only counted in a flood summary.
-            None => "该行有错误".to_string(),
+            None => crate::codes::row_has_errors().zh,
         };
         let held = cross::hold_back(&mut tables, &opts.schemas, &rel, &problems);
         findings.extend(held);

@@ -15,7 +15,7 @@ use rust_xlsxwriter::{
 };
 
 use crate::output::names::{sheet_name, Unique};
-use crate::schema::{Field, FieldType, Schemas, TableId, TableSchema};
+use crate::schema::{Field, FieldType, Lexicon, Schemas, TableId, TableSchema};
 
 /// Rows of the data area that carry formats and validations.
 pub const TEMPLATE_ROWS: u32 = 1000;
@@ -42,11 +42,11 @@ fn cut(s: &str, n: usize) -> String {
 }
 
 /// What the 填表说明 sheet and the error messages say about a field's allowed values.
-pub fn allowed_text(f: &Field) -> String {
+pub fn allowed_text(f: &Field, lex: &Lexicon) -> String {
     match f.ty {
         FieldType::Enum => f.values.join("、"),
         FieldType::EnumList => format!("{}（可多选，用顿号“、”分隔）", f.values.join("、")),
-        FieldType::Bool => "是、否".into(),
+        FieldType::Bool => format!("{}、{}", lex.yes(), lex.no()),
         FieldType::Integer | FieldType::Number | FieldType::Lon | FieldType::Lat => {
             let (words, _) = crate::codes::number_range(f.min, f.max, f.min_exclusive);
             if words.is_empty() {
@@ -106,6 +106,7 @@ fn excel_date(d: NaiveDate) -> Result<ExcelDateTime> {
 /// The validation of one column, if its type has one.
 fn validation(
     f: &Field,
+    lex: &Lexicon,
     list_ref: Option<String>,
     today: NaiveDate,
 ) -> Result<Option<DataValidation>> {
@@ -116,14 +117,10 @@ fn validation(
                 Some(r) => DataValidation::new().allow_list_formula(Formula::new(r)),
                 None => DataValidation::new().allow_list_strings(&f.values)?,
             },
-            FieldType::Bool => DataValidation::new().allow_list_strings(&["是", "否"])?,
+            FieldType::Bool => DataValidation::new().allow_list_strings(&[lex.yes(), lex.no()])?,
             FieldType::Integer => {
                 let lo = f.min.unwrap_or(0.0) as i32;
-                let hi = f.max.map(|m| m as i32).unwrap_or(if f.key == "year_built" {
-                    today.year()
-                } else {
-                    i32::MAX
-                });
+                let hi = f.max.map(|m| m as i32).unwrap_or(i32::MAX);
                 DataValidation::new().allow_whole_number(DataValidationRule::Between(lo, hi))
             }
             FieldType::Number | FieldType::Lon | FieldType::Lat => match (f.min, f.max) {
@@ -180,7 +177,10 @@ fn validation(
         ))?
         .set_input_message(cut(&prompt, 255))?
         .set_error_title(err_title)?
-        .set_error_message(cut(&format!("{}应为：{}", f.label, allowed_text(f)), 255))?
+        .set_error_message(cut(
+            &format!("{}应为：{}", f.label, allowed_text(f, lex)),
+            255,
+        ))?
         .set_error_style(DataValidationErrorStyle::Stop);
     Ok(Some(dv))
 }
@@ -270,7 +270,7 @@ pub fn write(
             } else if f.ty == FieldType::Date {
                 ws.set_column_format(c, &date_fmt)?;
             }
-            if let Some(dv) = validation(f, list_ref(&f.key), today)? {
+            if let Some(dv) = validation(f, &schemas.lexicon, list_ref(&f.key), today)? {
                 ws.add_data_validation(HEADER_ROW + 1, c, HEADER_ROW + TEMPLATE_ROWS, c, &dv)?;
             }
         }
@@ -306,9 +306,10 @@ pub fn write(
         for f in &s.fields {
             ws.write_string(r, 0, &s.table.label)?;
             ws.write_string(r, 1, &f.label)?;
-            ws.write_string(r, 2, if f.required { "是" } else { "否" })?;
+            let lex = &schemas.lexicon;
+            ws.write_string(r, 2, if f.required { lex.yes() } else { lex.no() })?;
             ws.write_string(r, 3, f.ty.name_zh())?;
-            ws.write_string_with_format(r, 4, allowed_text(f), &wrap)?;
+            ws.write_string_with_format(r, 4, allowed_text(f, &schemas.lexicon), &wrap)?;
             ws.write_string_with_format(r, 5, rules_of(s, &f.key), &wrap)?;
             ws.write_string(r, 6, &f.example)?;
             ws.write_string_with_format(r, 7, &f.description, &wrap)?;
@@ -365,12 +366,12 @@ mod tests {
     fn allowed_texts_follow_the_schema() {
         let s = Schemas::shipped().unwrap();
         let b = s.table(s.id("buildings").unwrap());
-        assert_eq!(allowed_text(b.field("floors").unwrap()), "1–30");
+        assert_eq!(allowed_text(b.field("floors").unwrap(), &s.lexicon), "1–30");
         assert_eq!(
-            allowed_text(b.field("area").unwrap()),
+            allowed_text(b.field("area").unwrap(), &s.lexicon),
             "大于0且不超过100000"
         );
-        assert!(allowed_text(b.field("survey_date").unwrap()).contains("2022-03-01"));
+        assert!(allowed_text(b.field("survey_date").unwrap(), &s.lexicon).contains("2022-03-01"));
         assert!(rules_of(b, "business_type").contains("R101"));
     }
 }

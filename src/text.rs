@@ -74,9 +74,10 @@ pub fn norm_key(s: &str) -> String {
         .collect()
 }
 
-/// A looser key: `norm_key` without a bracketed part and without units, so that
-/// "建筑面积（㎡）", "面积(平方米)" and "建筑面积m2" meet "建筑面积"/"面积".
-pub fn label_key(s: &str) -> String {
+/// A looser key: `norm_key` without a bracketed part and without a trailing unit (the
+/// lexicon's `header_units`), so that "建筑面积（㎡）", "面积(平方米)" and "建筑面积m2" meet
+/// "建筑面积"/"面积".
+pub fn label_key(s: &str, units: &[String]) -> String {
     let k = norm_key(s);
     let mut out = String::new();
     let mut depth = 0;
@@ -88,8 +89,8 @@ pub fn label_key(s: &str) -> String {
             _ => {}
         }
     }
-    for unit in ["平方米", "m2", "m²", "(㎡)", "㎡", "(层)", "(年)", "(元)"] {
-        if let Some(stripped) = out.strip_suffix(unit) {
+    for unit in units {
+        if let Some(stripped) = out.strip_suffix(unit.as_str()) {
             out = stripped.to_string();
         }
     }
@@ -243,6 +244,8 @@ mod tests {
         assert_eq!(norm_key("序 号"), "序号");
         assert_eq!(norm_key("*建 成 年 份"), "建成年份");
         assert_eq!(norm_key("建筑面积\n（㎡）"), "建筑面积(m2)");
+        let lex = crate::schema::Schemas::shipped().unwrap().lexicon;
+        let label_key = |s: &str| label_key(s, &lex.header_units);
         assert_eq!(label_key("建筑面积\n（㎡）"), "建筑面积");
         assert_eq!(label_key("面积(平方米)"), "面积");
         assert_eq!(label_key("建筑面积m2"), "建筑面积");

@@ -68,7 +68,6 @@ pub enum Val {
     Int(i64),
     Num(f64),
     Date(NaiveDate),
-    Bool(bool),
     List(Vec<String>),
 }
 
@@ -76,7 +75,7 @@ impl Val {
     pub fn is_empty(&self) -> bool {
         matches!(self, Val::Empty)
     }
-    /// The canonical text form (dates YYYY-MM-DD, booleans 是/否, lists joined by 、).
+    /// The canonical text form (dates YYYY-MM-DD, lists joined by 、; a yes/no is the lexicon's word, kept as text).
     pub fn display(&self) -> String {
         match self {
             Val::Empty => String::new(),
@@ -84,7 +83,6 @@ impl Val {
             Val::Int(i) => i.to_string(),
             Val::Num(f) => fmt_num(*f),
             Val::Date(d) => d.format("%Y-%m-%d").to_string(),
-            Val::Bool(b) => if *b { "是" } else { "否" }.to_string(),
             Val::List(v) => v.join("、"),
         }
     }

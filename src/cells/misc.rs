@@ -28,19 +28,21 @@ pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
 }
 
 pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
+    let lex = ctx.lexicon;
+    let word = |b: bool| Parsed::ok(Val::Text(if b { lex.yes() } else { lex.no() }.to_string()));
     let s = match raw {
-        Raw::Bool(b) => return Parsed::ok(Val::Bool(*b)),
-        Raw::Num(f) if *f == 1.0 => return Parsed::ok(Val::Bool(true)),
-        Raw::Num(f) if *f == 0.0 => return Parsed::ok(Val::Bool(false)),
+        Raw::Bool(b) => return word(*b),
+        Raw::Num(f) if *f == 1.0 => return word(true),
+        Raw::Num(f) if *f == 0.0 => return word(false),
         other => nfkc_trim(&super::raw_text(other)),
     };
     let k = s.to_lowercase();
     let hit = |forms: &[String]| forms.iter().any(|f| nfkc_trim(f).to_lowercase() == k);
     if hit(&ctx.lexicon.bool_true) {
-        return Parsed::ok(Val::Bool(true));
+        return word(true);
     }
     if hit(&ctx.lexicon.bool_false) {
-        return Parsed::ok(Val::Bool(false));
+        return word(false);
     }
     if ctx.is_placeholder(&s) {
         return Parsed::ok(Val::Empty);
@@ -180,7 +182,12 @@ mod tests {
             ("FALSE", false),
             ("无", false),
         ] {
-            assert_eq!(p(Buildings, "altered", s).val, Val::Bool(b), "{s}");
+            let want = if b { "是" } else { "否" };
+            assert_eq!(
+                p(Buildings, "altered", s).val,
+                Val::Text(want.into()),
+                "{s}"
+            );
         }
         assert_eq!(code(&p(Buildings, "altered", "待定")), Some("C016"));
     }

@@ -32,7 +32,7 @@ pub fn write_val(ws: &mut Worksheet, r: u32, c: u16, v: &Val, date_fmt: &Format)
         Val::Date(d) => {
             ws.write_number_with_format(r, c, date_to_serial(*d), date_fmt)?;
         }
-        Val::Bool(_) | Val::List(_) => {
+        Val::List(_) => {
             ws.write_string(r, c, fit(&v.display()))?;
         }
     }

@@ -186,7 +186,7 @@ impl FitMemo {
         if let Some(v) = self.0.borrow().get(&key) {
             return v.clone();
         }
-        let text = score::HeaderText::new(parts);
+        let text = score::HeaderText::new(parts, lex);
         let v: Vec<score::HeaderFit> = (0..t.fields.len())
             .map(|fi| score::score_text(t, fi, &text, lex))
             .collect();
@@ -261,11 +261,15 @@ fn distinct_texts(view: &HeaderView, row: u32, width: u32) -> usize {
     texts.len()
 }
 
-/// A "填报单位：… 填报日期：…" line above the header (the lexicon's `fill_line_markers`).
+/// A "填报单位：… 填报日期：…" line above the header (the lexicon's `fill_line_markers`):
+/// a cell holding a marker, on a row of a few texts or in a cell that goes on after a
+/// colon. A header row of many fields is none even when one of its columns is 填报日期.
 fn is_fill_line(view: &HeaderView, row: u32, width: u32, lex: &Lexicon) -> bool {
+    let few = distinct_texts(view, row, width) <= 4;
     (0..width).any(|c| {
         let t = nfkc_nospace(&view.text(row, c));
         !t.is_empty()
+            && (few || t.contains(':'))
             && lex
                 .fill_line_markers
                 .iter()
@@ -974,6 +978,31 @@ mod tests {
             "{reasons:?}"
         );
         assert!(r.columns.iter().any(|c| c.how == How::Seq));
+    }
+
+    /// A header with a 填报日期 column is a header, not a 填报单位 line (found by the generic
+    /// demo: a village that calls 排查日期 "填报日期" lost its whole sheet).
+    #[test]
+    fn a_header_naming_a_fill_in_word_is_still_a_header() {
+        let g = grid(
+            vec![
+                vec!["某村自建房排查表", "", "", "", ""],
+                vec!["填报单位：某村", "", "填报日期：2022年9月30日", "", ""],
+                vec!["房屋编码", "户主", "身份证号", "填报日期", "调查人"],
+                vec![
+                    "YH450103003466101",
+                    "张三",
+                    "450103196708158643",
+                    "2022-05-01",
+                    "李四",
+                ],
+            ],
+            vec![],
+        );
+        let r = recog(&g);
+        assert_eq!(r.table, crate::schema::test_tables::Buildings);
+        assert_eq!(r.header, (2, 2));
+        assert_eq!(r.data.len(), 1);
     }
 
     #[test]

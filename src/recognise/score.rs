@@ -56,14 +56,15 @@ pub struct HeaderText {
 }
 
 impl HeaderText {
-    pub fn new(parts: &[String]) -> HeaderText {
+    pub fn new(parts: &[String], lex: &Lexicon) -> HeaderText {
+        let units = &lex.header_units;
         let mut label_keys = Vec::new();
         for (i, p) in parts.iter().enumerate().rev() {
-            let mut keys = vec![norm_key(p), label_key(p)];
+            let mut keys = vec![norm_key(p), label_key(p, units)];
             if i > 0 {
                 let joined = format!("{}{}", parts[i - 1], p);
                 keys.push(norm_key(&joined));
-                keys.push(label_key(&joined));
+                keys.push(label_key(&joined, units));
             }
             label_keys.push(keys);
         }
@@ -77,7 +78,7 @@ impl HeaderText {
         HeaderText {
             label_keys,
             concept_texts,
-            loose: label_key(leaf),
+            loose: label_key(leaf, units),
             header_like: !leaf.is_empty() && header_like(leaf),
         }
     }
@@ -85,7 +86,7 @@ impl HeaderText {
 
 /// The header parts of a column (top to bottom) against one field.
 pub fn header_score(t: &TableSchema, fi: usize, parts: &[String], lex: &Lexicon) -> HeaderFit {
-    score_text(t, fi, &HeaderText::new(parts), lex)
+    score_text(t, fi, &HeaderText::new(parts, lex), lex)
 }
 
 /// A prepared header against one field.

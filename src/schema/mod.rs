@@ -494,6 +494,10 @@ pub struct Lexicon {
     /// first.
     #[serde(default)]
     pub number_units: Vec<String>,
+    /// Units a header may end with ("建筑面积m2", "层数(层)"): dropped for the looser of
+    /// its lookup keys.
+    #[serde(default)]
+    pub header_units: Vec<String>,
     /// Words that make a number approximate (约, 左右 …): such a number is rejected.
     #[serde(default)]
     pub approximate: Vec<String>,
@@ -813,6 +817,12 @@ impl Schemas {
             file: cfile.clone(),
             message: flatten_validation(&e),
         })?;
+        let (file, text) = &texts.lexicon;
+        let mut lexicon: Lexicon = parse(file, text)?;
+        lexicon.validate().map_err(|e| SchemaError {
+            file: file.clone(),
+            message: flatten_validation(&e),
+        })?;
         let mut tables = Vec::new();
         for (i, (file, text)) in texts.tables.iter().enumerate() {
             let mut t: TableSchema = parse(file, text)?;
@@ -833,18 +843,12 @@ impl Schemas {
                 });
             }
             t.id = TableId(i as u8);
-            finish_table(&mut t).map_err(|message| SchemaError {
+            finish_table(&mut t, &lexicon).map_err(|message| SchemaError {
                 file: file.clone(),
                 message,
             })?;
             tables.push(t);
         }
-        let (file, text) = &texts.lexicon;
-        let mut lexicon: Lexicon = parse(file, text)?;
-        lexicon.validate().map_err(|e| SchemaError {
-            file: file.clone(),
-            message: flatten_validation(&e),
-        })?;
         prepare(&mut tables, &mut lexicon);
         campaign.resolve(&tables).map_err(|message| SchemaError {
             file: cfile.clone(),
@@ -1060,7 +1064,9 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
     lex.keys.near = near;
     for t in tables.iter_mut() {
         for f in t.fields.iter_mut() {
-            let wordings = TableSchema::wordings(f).map(|w| label_key(w)).collect();
+            let wordings = TableSchema::wordings(f)
+                .map(|w| label_key(w, &lex.header_units))
+                .collect();
             let concepts = f.concepts.iter().map(|g| keys(g)).collect();
             let forms = forms::make_forms(f, lex);
             let near_forms = forms::near_forms(&forms, lex);
@@ -1140,7 +1146,7 @@ impl Schemas {
                     f.synonyms.insert(w.clone(), c.clone());
                 }
             }
-            finish_table(t).map_err(|m| format!("[{tk}]: {m}"))?;
+            finish_table(t, &self.lexicon).map_err(|m| format!("[{tk}]: {m}"))?;
         }
         prepare(&mut self.tables, &mut self.lexicon);
         Ok(())
@@ -1181,7 +1187,7 @@ fn collect_validation(prefix: &str, e: &validator::ValidationErrors, out: &mut V
 }
 
 /// Cross-entry checks that serde and validator cannot express, and the label index.
-fn finish_table(t: &mut TableSchema) -> Result<(), String> {
+fn finish_table(t: &mut TableSchema, lex: &Lexicon) -> Result<(), String> {
     if t.fields.is_empty() {
         return Err("a table needs at least one field".into());
     }
@@ -1212,7 +1218,7 @@ fn finish_table(t: &mut TableSchema) -> Result<(), String> {
     let mut index: HashMap<String, usize> = HashMap::new();
     for (i, f) in t.fields.iter().enumerate() {
         for w in TableSchema::wordings(f) {
-            for k in [norm_key(w), label_key(w)] {
+            for k in [norm_key(w), label_key(w, &lex.header_units)] {
                 if k.is_empty() {
                     continue;
                 }
@@ -1277,7 +1283,7 @@ fn finish_table(t: &mut TableSchema) -> Result<(), String> {
             for v in vals {
                 let ok = match f.ty {
                     FieldType::Enum | FieldType::EnumList => f.values.contains(v),
-                    FieldType::Bool => v == "是" || v == "否",
+                    FieldType::Bool => v == lex.yes() || v == lex.no(),
                     _ => true,
                 };
                 if !ok {
