@@ -372,3 +372,39 @@ fn a_fourth_table_is_recognised_validated_cleaned_and_tallied_with_no_rust_chang
     assert_eq!(s["tables"]["patrols"]["read"], 4);
     assert_eq!(s["tables"]["patrols"]["rejected"], 2);
 }
+
+/// Every shipped campaign's town, made from its schemas alone, runs with no finding, and
+/// each write-off reason its `[demo]` words count is proposed exactly that often (自建房:
+/// three misentries, no suspected one).
+#[test]
+fn every_shipped_campaigns_generated_town_is_clean_and_realises_its_writeoffs() {
+    for key in ["selfbuilt", "gongmao"] {
+        let s = Schemas::load(None, Some(key)).unwrap();
+        let t = tempfile::tempdir().unwrap();
+        let (town, out) = (t.path().join("town"), t.path().join("out"));
+        let m = selfbuilt::demo::generic::write_town(&s, &town, 2022, 300, 4, false).unwrap();
+        assert_eq!(m.files, 4);
+        let o = run(&["--campaign", key, "run", p(&town), "--out", p(&out)]);
+        assert_eq!(o.code, 0, "{key}: {}", o.stderr);
+        let errors = read_csv(&out.join("errors.csv"));
+        assert_eq!(errors.len(), 1, "{key}: {errors:?}");
+        let proposals = read_csv(&out.join("writeoffs.csv"));
+        for (reason, n) in &s.campaign.demo.writeoffs {
+            let got = proposals.iter().filter(|r| &r[0] == reason).count();
+            assert_eq!(got, *n, "{key}: write-offs {reason}");
+        }
+        let tally = read_csv(&out.join("tally.csv"));
+        let total = tally.last().unwrap();
+        assert_eq!(
+            total[1],
+            m.rows[0].to_string(),
+            "{key}: every main row tallied"
+        );
+    }
+    assert!(Schemas::load(None, Some("selfbuilt"))
+        .unwrap()
+        .campaign
+        .demo
+        .writeoffs
+        .contains_key("misentry"));
+}

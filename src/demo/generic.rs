@@ -37,6 +37,10 @@ struct Gen<'a> {
     seq: Vec<u64>,
     /// Codes made, so none repeats.
     used: std::collections::HashSet<String>,
+    /// Children numbered so far per (code field, parent code).
+    children: HashMap<String, u32>,
+    /// Per `unique`/`same_values` rule, the values met so far in the town.
+    seen: HashMap<usize, std::collections::HashSet<String>>,
 }
 
 impl Gen<'_> {
@@ -114,10 +118,12 @@ impl Gen<'_> {
                         .rfind(|c: char| !c.is_ascii_digit())
                         .map(|i| i + 1)
                         .unwrap_or(0);
-                    let width = (end - start).max(4);
+                    // The run's leading half stays (a county code), the rest counts.
+                    let run = end - start;
+                    let width = (run - run / 2).max(4).min(run.max(4));
+                    let kept = &ex[..end.saturating_sub(width).max(start)];
                     format!(
-                        "{}{:0width$}{}",
-                        &ex[..start],
+                        "{kept}{:0width$}{}",
                         n % 10u64.pow(width.min(18) as u32),
                         &ex[end..]
                     )
@@ -171,9 +177,9 @@ impl Gen<'_> {
             }
             FieldType::Lon | FieldType::Lat => {
                 let (lo, hi) = (f.min.unwrap_or(0.0), f.max.unwrap_or(1.0));
-                format!(
-                    "{:.4}",
-                    lo + (hi - lo) * 0.5 + self.r.below(100) as f64 / 1000.0
+                crate::value::fmt_num(
+                    ((lo + (hi - lo) * 0.5) * 1000.0).round() / 1000.0
+                        + self.r.below(1000) as f64 / 10_000.0,
                 )
             }
             FieldType::Code | FieldType::Plugin(_) => self.code(t, f),
@@ -202,6 +208,10 @@ impl Gen<'_> {
         for (i, f) in ts.fields.iter().enumerate() {
             let v = if let Some((_, prow, pf)) = parent.filter(|_| self.refers(t, i)) {
                 prow[pf].clone()
+            } else if let Some(code) =
+                parent.and_then(|(_, prow, pf)| self.child_code(t, f, prow, pf))
+            {
+                code
             } else if !f.required && self.r.chance(0.25) {
                 String::new()
             } else {
@@ -211,6 +221,36 @@ impl Gen<'_> {
         }
         self.repair(t, &mut row, village);
         row
+    }
+
+    /// A child's code shaped as its parent's code and a suffix (the field's example is the
+    /// parent's example and a suffix, as YH…102-01 of YH…102): the parent's code, then
+    /// the suffix counting the parent's children.
+    fn child_code(&mut self, t: TableId, f: &Field, prow: &Row, pf: usize) -> Option<String> {
+        let rx = self.s.campaign.to_main(t)?;
+        let pex = &self.s.table(t).fields[rx.child_field].example;
+        if f.ty != FieldType::Code || pex.is_empty() {
+            return None;
+        }
+        let suffix = f.example.strip_prefix(pex.as_str())?;
+        let digits = suffix
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        let head = &suffix[..suffix.len() - digits];
+        let parent = &prow[pf];
+        let n = self
+            .children
+            .entry(format!("{}\u{1}{parent}", f.key))
+            .or_insert(0);
+        *n += 1;
+        let c = format!("{parent}{head}{:0digits$}", *n);
+        self.used.insert(c.clone());
+        Some(c)
     }
 
     /// Whether field `i` of table `t` is the one naming its main row.
@@ -314,6 +354,8 @@ pub fn write_town(
         today: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
         seq: vec![0; schemas.tables.len()],
         used: Default::default(),
+        children: HashMap::new(),
+        seen: HashMap::new(),
     };
     let mut m = Manifest {
         rows: vec![0; schemas.tables.len()],
@@ -344,7 +386,7 @@ pub fn write_town(
             }
             rows[main.index()].push(p);
         }
-        keep_children_rules(schemas, &mut rows);
+        settle(&mut g, &mut rows, village, vi == 0);
         let file = format!("{village}.xlsx");
         if faults {
             spoil(&mut g, &file, &mut rows, &mut m);
@@ -358,57 +400,265 @@ pub fn write_town(
     Ok(m)
 }
 
-/// Drop or change child rows so the campaign's `children` checks hold.
-fn keep_children_rules(s: &Schemas, rows: &mut [Vec<Row>]) {
+/// Settle a village's rows so the campaign's checks hold of them: `children` rules kept,
+/// each write-off reason the `[demo]` words count realised on exactly that many main rows
+/// (of the town's first village) and kept from every other, `date_order` rules kept, and
+/// every row repaired again for its row rules.
+fn settle(g: &mut Gen, rows: &mut [Vec<Row>], village: &str, first_village: bool) {
+    children_rules(g, rows, village);
+    writeoff_scenarios(g, rows, village, first_village);
+    children_rules(g, rows, village);
+    distinct(g, rows, village);
+    for _ in 0..2 {
+        date_orders(g, rows);
+        for t in g.s.ids() {
+            for row in rows[t.index()].iter_mut() {
+                g.repair(t, row, village);
+            }
+        }
+    }
+}
+
+/// Keep the `unique` and `same_values` checks from firing: a value (or set of values) met
+/// before, in this village or an earlier one, is made again.
+fn distinct(g: &mut Gen, rows: &mut [Vec<Row>], village: &str) {
+    let s = g.s;
+    for (ri, rule) in s.campaign.cross.iter().enumerate() {
+        let fields: Vec<usize> = match rule.kind {
+            CrossKind::Unique => vec![rule.ix.field],
+            CrossKind::SameValues => rule.ix.fields.clone(),
+            _ => continue,
+        };
+        let Some(&last) = fields.last() else { continue };
+        let t = rule.ix.table;
+        let f = &s.table(t).fields[last];
+        for row in rows[t.index()].iter_mut() {
+            for _ in 0..8 {
+                let key: Vec<&str> = fields.iter().map(|&i| row[i].as_str()).collect();
+                if key.iter().any(|k| k.is_empty()) {
+                    break;
+                }
+                let key = key.join("\u{1f}");
+                if g.seen.entry(ri).or_default().insert(key) {
+                    break;
+                }
+                row[last] = g.value(t, f, village, None);
+            }
+        }
+    }
+}
+
+/// The rows of `child` whose `child_field` names `code`.
+fn kids_of(rows: &[Row], field: usize, code: &str) -> Vec<usize> {
+    (0..rows.len())
+        .filter(|&i| rows[i][field] == code)
+        .collect()
+}
+
+/// Make a condition hold of a row: a value it allows.
+fn make_hold(g: &mut Gen, t: TableId, row: &mut Row, c: &Cond, village: &str) {
+    let ts = g.s.table(t);
+    let Some(i) = ts.field_index(&c.field) else {
+        return;
+    };
+    let f = &ts.fields[i];
+    if let Some(v) = c.is_in.first() {
+        if !c.is_in.contains(&row[i]) {
+            row[i] = v.clone();
+        }
+    } else if !c.not_in.is_empty() && (c.not_in.contains(&row[i]) || row[i].is_empty()) {
+        if let Some(v) = f.values.iter().find(|v| !c.not_in.contains(v)) {
+            row[i] = v.clone();
+        }
+    }
+    match c.present {
+        Some(true) if row[i].is_empty() => row[i] = g.value(t, f, village, None),
+        Some(false) => row[i].clear(),
+        _ => {}
+    }
+}
+
+/// Make a condition fail of a row: a value it does not allow.
+fn make_fail(s: &Schemas, t: TableId, row: &mut Row, c: &Cond) {
+    let ts = s.table(t);
+    let Some(i) = ts.field_index(&c.field) else {
+        return;
+    };
+    let f = &ts.fields[i];
+    if !c.is_in.is_empty() {
+        if let Some(v) = f.values.iter().find(|v| !c.is_in.contains(v)) {
+            row[i] = v.clone();
+        }
+    } else if let Some(v) = c.not_in.first() {
+        row[i] = v.clone();
+    } else if c.present == Some(true) {
+        row[i].clear();
+    }
+}
+
+/// Drop, add or change child rows so the campaign's `children` checks hold.
+fn children_rules(g: &mut Gen, rows: &mut [Vec<Row>], village: &str) {
+    let s = g.s;
     let c = &s.campaign;
     for rule in c.cross.iter().filter(|r| r.kind == CrossKind::Children) {
         let rx = c.references[rule.ix.reference].ix;
         let (ps, cs) = (s.table(rx.parent), s.table(rx.child));
-        let parents: Vec<String> = rows[rx.parent.index()]
+        let parents: Vec<Row> = rows[rx.parent.index()]
             .iter()
             .filter(|p| rule.when.iter().all(|cd| holds(ps, cd, p)))
-            .map(|p| p[rx.parent_field].clone())
+            .cloned()
             .collect();
-        let kids = &mut rows[rx.child.index()];
-        for code in parents {
-            let of: Vec<usize> = (0..kids.len())
-                .filter(|&i| kids[i][rx.child_field] == code)
-                .collect();
-            if of.is_empty() {
-                continue;
-            }
+        for p in parents {
+            let code = &p[rx.parent_field];
+            let of = kids_of(&rows[rx.child.index()], rx.child_field, code);
             let matched = |k: &Row| rule.where_.iter().all(|cd| holds(cs, cd, k));
             match rule.expect {
+                // No child at all: drop them.
+                Some(Expect::None) if rule.where_.is_empty() => {
+                    let kids = &mut rows[rx.child.index()];
+                    kids.retain(|k| k[rx.child_field] != *code);
+                }
+                // No matching child: make each matching one miss the first condition.
                 Some(Expect::None) => {
-                    // Make each matching child miss the first condition.
-                    let Some(cd) = rule.where_.first() else {
-                        continue;
-                    };
-                    let Some(f) = cs.field_index(&cd.field) else {
-                        continue;
-                    };
-                    let other = match cd.not_in.first() {
-                        Some(v) => Some(v.clone()),
-                        None => cs.fields[f]
-                            .values
-                            .iter()
-                            .find(|v| !cd.is_in.contains(v))
-                            .cloned(),
-                    };
+                    let kids = &mut rows[rx.child.index()];
                     for &i in &of {
-                        if let (true, Some(v)) = (matched(&kids[i]), &other) {
-                            kids[i][f] = v.clone();
+                        if matched(&kids[i]) {
+                            make_fail(s, rx.child, &mut kids[i], &rule.where_[0]);
                         }
                     }
                 }
-                Some(Expect::Some) if !of.iter().any(|&i| matched(&kids[i])) => {
+                Some(Expect::Some) if !of.iter().any(|&i| matched(&rows[rx.child.index()][i])) => {
+                    let mut kid = match of.first() {
+                        Some(&i) => rows[rx.child.index()].remove(i),
+                        None => g.row(rx.child, village, Some((ps, &p, rx.parent_field))),
+                    };
                     for cd in &rule.where_ {
-                        if let (Some(f), Some(v)) = (cs.field_index(&cd.field), cd.is_in.first()) {
-                            kids[of[0]][f] = v.clone();
-                        }
+                        make_hold(g, rx.child, &mut kid, cd, village);
                     }
+                    rows[rx.child.index()].push(kid);
                 }
                 _ => {}
+            }
+        }
+    }
+}
+
+/// Each main-table write-off reason the `[demo]` words count: realised on that many main
+/// rows of the first village, kept from every other row.
+fn writeoff_scenarios(g: &mut Gen, rows: &mut [Vec<Row>], village: &str, first_village: bool) {
+    let s = g.s;
+    let c = &s.campaign;
+    let main = c.main();
+    let ms = s.table(main);
+    for w in &c.writeoffs {
+        let Some(&count) = c.demo.writeoffs.get(&w.reason) else {
+            continue;
+        };
+        if w.ix.table != main {
+            continue;
+        }
+        let n = if first_village { count } else { 0 };
+        for pi in 0..rows[main.index()].len() {
+            let chosen = pi < n;
+            let mut p = rows[main.index()][pi].clone();
+            if chosen {
+                for cd in &w.when {
+                    make_hold(g, main, &mut p, cd, village);
+                }
+                rows[main.index()][pi] = p.clone();
+            } else if !w.when.iter().all(|cd| holds(ms, cd, &p)) {
+                continue;
+            }
+            if let (Some((r, by)), Some(latest)) = (w.ix.latest, &w.latest) {
+                let rx = c.references[r].ix;
+                let cs = s.table(rx.child);
+                let code = p[rx.parent_field].clone();
+                let of = kids_of(&rows[rx.child.index()], rx.child_field, &code);
+                let last = of.iter().copied().max_by(|&a, &b| {
+                    let kids = &rows[rx.child.index()];
+                    kids[a][by].cmp(&kids[b][by])
+                });
+                if chosen {
+                    let mut kid = g.row(rx.child, village, Some((ms, &p, rx.parent_field)));
+                    for cd in &latest.when {
+                        make_hold(g, rx.child, &mut kid, cd, village);
+                    }
+                    // The latest of the row's children.
+                    let after = last
+                        .and_then(|i| day(&rows[rx.child.index()][i][by]))
+                        .map(|d| d + Days::new(7 + g.r.below(60) as u64));
+                    if let Some(d) = after {
+                        kid[by] = d.format("%Y-%m-%d").to_string();
+                    }
+                    rows[rx.child.index()].push(kid);
+                } else if let Some(i) = last {
+                    let kid = &mut rows[rx.child.index()][i];
+                    if latest.when.iter().all(|cd| holds(cs, cd, kid)) {
+                        if let Some(cd) = latest.when.first() {
+                            make_fail(s, rx.child, kid, cd);
+                        }
+                    }
+                }
+            }
+            if !w.ix.none_of.is_empty() {
+                let code = p[ms.field_index(&ms.table.identity[0]).unwrap_or(0)].clone();
+                let refs: Vec<_> = w.ix.none_of.iter().map(|&r| c.references[r].ix).collect();
+                if chosen {
+                    for rx in &refs {
+                        rows[rx.child.index()].retain(|k| k[rx.child_field] != code);
+                    }
+                } else if refs
+                    .iter()
+                    .all(|rx| kids_of(&rows[rx.child.index()], rx.child_field, &code).is_empty())
+                {
+                    if let Some(rx) = refs.first() {
+                        let kid = g.row(rx.child, village, Some((ms, &p, rx.parent_field)));
+                        rows[rx.child.index()].push(kid);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn day(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// Move child dates so the campaign's `date_order` rules hold (a child's date after its
+/// parent's by up to three months).
+fn date_orders(g: &mut Gen, rows: &mut [Vec<Row>]) {
+    let s = g.s;
+    let c = &s.campaign;
+    for rule in c.cross.iter().filter(|r| r.kind == CrossKind::DateOrder) {
+        let rx = c.references[rule.ix.reference].ix;
+        let (field, other) = (rule.ix.field, rule.ix.fields[0]);
+        let op = rule.op.as_deref().unwrap_or(">=");
+        let parents: HashMap<String, String> = rows[rx.parent.index()]
+            .iter()
+            .map(|p| (p[rx.parent_field].clone(), p[other].clone()))
+            .collect();
+        for kid in rows[rx.child.index()].iter_mut() {
+            let Some(pd) = parents.get(&kid[rx.child_field]).and_then(|d| day(d)) else {
+                continue;
+            };
+            let Some(kd) = day(&kid[field]) else {
+                continue;
+            };
+            let ok = match op {
+                "<" => kd < pd,
+                "<=" => kd <= pd,
+                ">" => kd > pd,
+                _ => kd >= pd,
+            };
+            if !ok {
+                let k = 1 + g.r.below(90) as u64;
+                let d = if op.starts_with('<') {
+                    pd - Days::new(k)
+                } else {
+                    pd + Days::new(k)
+                };
+                kid[field] = d.format("%Y-%m-%d").to_string();
             }
         }
     }

@@ -50,6 +50,9 @@ pub struct DemoWords {
     /// `{parent.field}`).
     #[serde(default)]
     pub samples: std::collections::BTreeMap<String, Vec<String>>,
+    /// Write-off reason → how many main rows of the town realise it (0: none may).
+    #[serde(default)]
+    pub writeoffs: std::collections::BTreeMap<String, usize>,
 }
 
 /// The campaign's name and tables.
@@ -541,6 +544,13 @@ impl Campaign {
         for k in &self.tally.chart {
             if !keys.contains(&k.as_str()) {
                 return Err(format!("[tally] chart: {k:?} is not a column key"));
+            }
+        }
+        for r in self.demo.writeoffs.keys() {
+            if !reasons.contains(&r.as_str()) {
+                return Err(format!(
+                    "[demo] writeoffs: {r:?} is not a [[writeoffs]] reason"
+                ));
             }
         }
         self.index_conds(tables);
