@@ -196,8 +196,8 @@ pub struct DemoArgs {
     /// Random seed
     #[arg(long, default_value_t = 2022)]
     pub seed: u64,
-    /// Number of buildings in the town (for another campaign: of its main table's rows)
-    #[arg(long, default_value_t = 850)]
+    /// Number of main rows in the town (自建房: buildings; 工贸企业: enterprises)
+    #[arg(long, visible_alias = "rows", default_value_t = 850)]
     pub buildings: usize,
     /// Number of villages
     #[arg(long, default_value_t = 8)]
@@ -205,11 +205,8 @@ pub struct DemoArgs {
     /// Write clean rows only (no injected faults)
     #[arg(long)]
     pub clean: bool,
-    /// Benchmark data: one plain workbook of --buildings valid rows (21 typed columns)
+    /// Benchmark data: one plain workbook of --buildings valid main-table rows (typed
+    /// columns under a one-row header)
     #[arg(long)]
     pub plain: bool,
-    /// Make the town from the schemas alone, as for any campaign (`--campaign` other than
-    /// selfbuilt always does)
-    #[arg(long)]
-    pub generic: bool,
 }

@@ -45,7 +45,11 @@ fn gongmao_clean_town_runs_clean_and_tallies_every_row() {
     // The same generator, called here, says what it wrote.
     let again = t.path().join("again");
     let m = selfbuilt::demo::generic::write_town(&gongmao(), &again, 2022, 48, 4, false).unwrap();
-    assert_eq!(m.files, 4);
+    assert_eq!(
+        m.files,
+        3 + 3,
+        "three workbooks and a CSV village's three files"
+    );
     let tally = read_csv(&out.join("tally.csv"));
     let total = tally.last().unwrap();
     assert_eq!(total[0], "合计");
@@ -84,18 +88,25 @@ fn gongmao_clean_town_runs_clean_and_tallies_every_row() {
 }
 
 #[test]
-fn gongmao_faults_are_found_where_the_generator_put_them() {
+fn faults_are_found_where_the_generator_put_them() {
+    for key in ["gongmao", "selfbuilt"] {
+        faults_of(key);
+    }
+}
+
+fn faults_of(key: &str) {
+    let schemas = Schemas::load(None, Some(key)).unwrap();
     let t = tempfile::tempdir().unwrap();
     let town = t.path().join("town");
-    let m = selfbuilt::demo::generic::write_town(&gongmao(), &town, 7, 40, 4, true).unwrap();
+    let m = selfbuilt::demo::generic::write_town(&schemas, &town, 7, 40, 4, true).unwrap();
     assert!(m.spoiled.len() >= 12, "{:?}", m.spoiled);
     let out = t.path().join("out");
-    let o = run(&["--campaign", "gongmao", "run", p(&town), "--out", p(&out)]);
+    let o = run(&["--campaign", key, "run", p(&town), "--out", p(&out)]);
     assert_eq!(o.code, 1, "{}", o.stderr);
     let errors = read_csv(&out.join("errors.csv"));
     let changes = read_csv(&out.join("changes.csv"));
     let labels = |t: &str| {
-        gongmao()
+        schemas
             .tables
             .iter()
             .find(|s| s.table.key == t)
@@ -104,12 +115,13 @@ fn gongmao_faults_are_found_where_the_generator_put_them() {
             .label
             .clone()
     };
-    for (file, table, row, field, what) in &m.spoiled {
-        let sheet = labels(table);
+    for sp in &m.spoiled {
+        let (file, sheet, row, field) = (&sp.file, &sp.sheet, sp.row, &sp.field);
+        assert!(sheet.is_empty() || *sheet == labels(&sp.table));
         let at = |r: &Vec<String>| {
-            r[0] == *file && r[1] == sheet && r[2] == row.to_string() && r[4] == *field
+            r[0] == *file && r[1] == *sheet && r[2] == row.to_string() && r[4] == *field
         };
-        match *what {
+        match sp.what {
             "blank" => assert!(
                 errors.iter().any(|r| at(r) && r[7] == "C001"),
                 "{file} {sheet} {row} {field}: {errors:?}"
@@ -118,20 +130,21 @@ fn gongmao_faults_are_found_where_the_generator_put_them() {
                 errors.iter().any(|r| at(r) && r[7] == "C024"),
                 "{file} {sheet} {row} {field}"
             ),
+            "float" => assert!(errors.iter().any(|r| at(r) && r[7] == "C009")),
+            "no_equivalent" => assert!(errors.iter().any(|r| at(r) && r[7] == "C021")),
             _ => assert!(
                 changes.iter().any(at),
-                "{what} cleaned and in the audit trail: {file} {sheet} {row} {field}"
+                "{} cleaned and in the audit trail: {file} {sheet} {row} {field}",
+                sp.what
             ),
         }
     }
     // No input row is lost: each is accepted (in cleaned.xlsx) or has an error finding.
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
-    for (k, n) in ["enterprises", "inspections", "hazards"]
-        .iter()
-        .zip(&m.rows)
-    {
-        assert_eq!(s["tables"][k]["read"], *n as u64, "{k}");
+    for (ts, n) in schemas.tables.iter().zip(&m.rows) {
+        let k = &ts.table.key;
+        assert_eq!(s["tables"][k]["read"], *n as u64, "{key} {k}");
     }
 }
 
@@ -383,7 +396,8 @@ fn every_shipped_campaigns_generated_town_is_clean_and_realises_its_writeoffs() 
         let t = tempfile::tempdir().unwrap();
         let (town, out) = (t.path().join("town"), t.path().join("out"));
         let m = selfbuilt::demo::generic::write_town(&s, &town, 2022, 300, 4, false).unwrap();
-        assert_eq!(m.files, 4);
+        // Three villages' workbooks and a CSV village's file per table.
+        assert_eq!(m.files, 3 + s.tables.len());
         let o = run(&["--campaign", key, "run", p(&town), "--out", p(&out)]);
         assert_eq!(o.code, 0, "{key}: {}", o.stderr);
         let errors = read_csv(&out.join("errors.csv"));

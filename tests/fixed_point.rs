@@ -45,18 +45,50 @@ fn the_demo_towns_cleaned_workbook_is_a_fixed_point() {
     let t = tempfile::tempdir().unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town");
     let [(e1, w1), (e2, w2)] = twice(&demo, t.path());
-    // The demo town has a building rejected for a float-mangled ID: its hazard and its
-    // review are held back with it, naming its problem.
-    for code in ["X007", "X008"] {
-        let f = e1[1..]
-            .iter()
-            .find(|e| e[7] == code)
-            .unwrap_or_else(|| panic!("{code}: {e1:?}"));
-        assert!(f[8].contains("C009"), "{f:?}");
+    // The demo town's rejected buildings (one for a float-mangled ID) hold their hazards
+    // and reviews back, each naming its building's problem.
+    let code = regex::Regex::new(r"[CXR]\d{3}").unwrap();
+    for held in ["X007", "X008"] {
+        let fs: Vec<_> = e1[1..].iter().filter(|e| e[7] == held).collect();
+        assert!(!fs.is_empty(), "{held}: {e1:?}");
+        assert!(fs.iter().all(|f| code.is_match(&f[8])), "{fs:?}");
     }
-    assert_eq!(e2.len(), 1, "findings on cleaned.xlsx: {e2:?}");
+    assert!(e1[1..]
+        .iter()
+        .any(|e| (e[7] == "X007" || e[7] == "X008") && e[8].contains("C009")));
+    // Cleaned once more, nothing is found, but for one thing the sample township's key
+    // wants: a building held back because its serious hazards were rejected (X009) keeps
+    // its other hazards and reviews, which then name a building cleaned.xlsx lacks.
+    let x009: Vec<&str> = e1[1..]
+        .iter()
+        .filter(|e| e[7] == "X009")
+        .map(|e| e[5].as_str())
+        .collect();
+    for e in &e2[1..] {
+        let building = e[5].as_str();
+        let held = e1[1..]
+            .iter()
+            .any(|f| f[7] == "X009" && f[8].contains(building));
+        assert!(
+            (e[7] == "X001" || e[7] == "X002") && held,
+            "findings on cleaned.xlsx: {e:?} (X009: {x009:?})"
+        );
+    }
     assert!(!w1.is_empty());
-    assert_eq!(w1, w2);
+    // The same proposals, but where a building's only hazard rows were rejected in the
+    // first run: cleaned.xlsx then shows a judgement with no hazard, which is a suspected
+    // misentry the first run could not see.
+    // (And a hazard of a building held back by X009 names no village once its building
+    // is gone.)
+    for lost in w1.difference(&w2) {
+        let held = e1[1..]
+            .iter()
+            .any(|f| f[7] == "X009" && f[8].contains(lost[1].as_str()));
+        assert!(held, "{lost:?}");
+    }
+    for extra in w2.difference(&w1) {
+        assert_eq!(extra[0], "suspected_misentry", "{extra:?}");
+    }
 }
 
 #[test]

@@ -10,19 +10,34 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use chrono::{Datelike, Days, NaiveDate};
-use rust_xlsxwriter::{Format, Workbook};
 
+use super::write::Style;
 use super::Rng;
 use crate::schema::campaign::{CrossKind, Expect};
 use crate::schema::{Cond, Field, FieldType, Schemas, TableId, TableSchema};
 
-/// What was written: files, rows per table, and each spoiled cell (file, table, row
-/// number in its sheet, field key, what was done).
+/// What was written: files, rows per table, and each spoiled cell.
 #[derive(Debug, Default)]
 pub struct Manifest {
     pub files: usize,
     pub rows: Vec<usize>,
-    pub spoiled: Vec<(String, String, u32, String, &'static str)>,
+    pub spoiled: Vec<Spoiled>,
+}
+
+/// One cell the generator spoiled, where the village's writing put it.
+#[derive(Debug, Clone)]
+pub struct Spoiled {
+    pub file: String,
+    /// The sheet's name ("" in a CSV file).
+    pub sheet: String,
+    /// The table's key.
+    pub table: String,
+    /// 1-based row in its sheet.
+    pub row: u32,
+    pub field: String,
+    /// blank, synonym, date, check, float (an ID number stored as a float) or
+    /// no_equivalent (a form meaning nothing in the campaign).
+    pub what: &'static str,
 }
 
 /// One generated row: a text per field of its table.
@@ -328,6 +343,90 @@ fn holds(t: &TableSchema, c: &Cond, row: &Row) -> bool {
         && c.present.is_none_or(|p| p != v.is_empty())
 }
 
+/// One plain workbook of `n` valid main-table rows under a one-row header of labels,
+/// typed cells (numbers as numbers, dates as dates), written with a constant-memory
+/// worksheet: the benchmark's large inputs. Rows are made one at a time, so any size fits.
+pub fn write_plain(schemas: &Schemas, path: &Path, seed: u64, n: usize) -> Result<()> {
+    let mut g = Gen {
+        s: schemas,
+        r: Rng::new(seed ^ 0x9_1A1),
+        today: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
+        seq: vec![0; schemas.tables.len()],
+        used: Default::default(),
+        children: HashMap::new(),
+        seen: HashMap::new(),
+    };
+    let main = schemas.campaign.main();
+    let ms = schemas.table(main);
+    let names = village_names(schemas, n.div_ceil(PLAIN_PER_VILLAGE).max(1));
+    let vf = ms.field_index(&schemas.campaign.campaign.village);
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let ws = wb.add_worksheet_with_constant_memory()?;
+    ws.set_name(&ms.table.label)?;
+    for (c, f) in ms.fields.iter().enumerate() {
+        ws.write_string(0, c as u16, &f.label)?;
+    }
+    for i in 0..n {
+        let village = &names[(i / PLAIN_PER_VILLAGE) % names.len()];
+        let mut row = g.row(main, village, None);
+        if let Some(vf) = vf {
+            row[vf] = village.clone();
+        }
+        let r = i as u32 + 1;
+        for (c, (v, f)) in row.iter().zip(&ms.fields).enumerate() {
+            let c = c as u16;
+            if v.is_empty() {
+                continue;
+            }
+            match (f.ty, v.parse::<f64>(), day(v)) {
+                (FieldType::Integer | FieldType::Number, Ok(x), _) => ws.write_number(r, c, x)?,
+                (FieldType::Date, _, Some(d)) => {
+                    ws.write_number_with_format(r, c, crate::cells::date::date_to_serial(d), &date)?
+                }
+                _ => ws.write_string(r, c, v)?,
+            };
+        }
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    wb.save(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// Main rows per village in a plain workbook.
+const PLAIN_PER_VILLAGE: usize = 850;
+
+/// `n` village names: the `[demo]` words, then the same numbered before their suffix
+/// (那洪2村, 北湖2社区), so that a file's name still tells its village.
+fn village_names(s: &Schemas, n: usize) -> Vec<String> {
+    let words = &s.campaign.demo.villages;
+    if words.is_empty() {
+        return (1..=n.max(1))
+            .map(|i| format!("{}{i}", s.lexicon.unknown_village))
+            .collect();
+    }
+    (0..n.max(words.len()))
+        .map(|i| {
+            let w = &words[i % words.len()];
+            let k = i / words.len();
+            if k == 0 {
+                return w.clone();
+            }
+            let suffix = s
+                .lexicon
+                .village_suffixes
+                .iter()
+                .find(|x| w.ends_with(x.as_str()))
+                .map(String::as_str)
+                .unwrap_or("");
+            format!("{}{}{suffix}", &w[..w.len() - suffix.len()], k + 1)
+        })
+        .collect()
+}
+
 /// Write a demo town of the campaign into `out`: `n` main rows over `villages` villages.
 pub fn write_town(
     schemas: &Schemas,
@@ -340,13 +439,7 @@ pub fn write_town(
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let c = &schemas.campaign;
     let main = c.main();
-    let names: Vec<String> = if c.demo.villages.is_empty() {
-        (1..=villages)
-            .map(|i| format!("{}{i}", schemas.lexicon.unknown_village))
-            .collect()
-    } else {
-        c.demo.villages.clone()
-    };
+    let names = village_names(schemas, villages);
     let villages = villages.clamp(1, names.len()).min(n.max(1));
     let mut g = Gen {
         s: schemas,
@@ -387,15 +480,28 @@ pub fn write_town(
             rows[main.index()].push(p);
         }
         settle(&mut g, &mut rows, village, vi == 0);
-        let file = format!("{village}.xlsx");
-        if faults {
-            spoil(&mut g, &file, &mut rows, &mut m);
+        let from = m.spoiled.len();
+        // Every third village sends its files without a fault.
+        if faults && vi % 3 != 2 {
+            spoil(&mut g, &mut rows, &mut m);
         }
-        write_book(schemas, &out.join(&file), village, &rows, vi)?;
+        let placed =
+            super::write::write_village(schemas, out, village, &rows, Style::of(vi), &mut g.r)?;
+        // The spoiled cells where the village's writing put them.
+        for sp in &mut m.spoiled[from..] {
+            if let Some(t) = schemas.id(&sp.table) {
+                let p = &placed[t.index()];
+                sp.file = p.file.clone();
+                sp.sheet = p.sheet.clone();
+                sp.row = p.rows[sp.row as usize];
+            }
+        }
         for (t, rs) in rows.iter().enumerate() {
             m.rows[t] += rs.len();
         }
-        m.files += 1;
+        let mut files: Vec<&str> = placed.iter().map(|p| p.file.as_str()).collect();
+        files.dedup();
+        m.files += files.len();
     }
     Ok(m)
 }
@@ -667,7 +773,7 @@ fn date_orders(g: &mut Gen, rows: &mut [Vec<Row>]) {
 /// Spoil a few cells the way villages do: a required cell left blank, a code one
 /// character off, an enum written as one of its synonyms (cleaned, not an error), a date
 /// in Chinese (cleaned).
-fn spoil(g: &mut Gen, file: &str, rows: &mut [Vec<Row>], m: &mut Manifest) {
+fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
     let s = g.s;
     for t in s.ids() {
         let ts = s.table(t);
@@ -676,7 +782,7 @@ fn spoil(g: &mut Gen, file: &str, rows: &mut [Vec<Row>], m: &mut Manifest) {
             continue;
         }
         let i = 1 + g.r.below(rs.len() - 1);
-        let sheet_row = (HEADER_ROW + 1 + i as u32) + 1;
+        let sheet_row = i as u32;
         // A blank required cell (not the one naming the main row).
         if let Some((k, f)) = ts
             .fields
@@ -685,13 +791,14 @@ fn spoil(g: &mut Gen, file: &str, rows: &mut [Vec<Row>], m: &mut Manifest) {
             .find(|(k, f)| f.required && !g.refers(t, *k) && f.ty == FieldType::Text)
         {
             rs[i][k] = String::new();
-            m.spoiled.push((
-                file.into(),
-                ts.table.key.clone(),
-                sheet_row,
-                f.key.clone(),
-                "blank",
-            ));
+            m.spoiled.push(Spoiled {
+                file: String::new(),
+                sheet: String::new(),
+                table: ts.table.key.clone(),
+                row: sheet_row,
+                field: f.key.clone(),
+                what: "blank",
+            });
         }
         // A synonym for an enum value.
         if let Some((k, f)) = ts
@@ -703,14 +810,14 @@ fn spoil(g: &mut Gen, file: &str, rows: &mut [Vec<Row>], m: &mut Manifest) {
             let j = (i + 1) % rs.len();
             if let Some((syn, _)) = f.synonyms.iter().find(|(_, v)| **v == rs[j][k]) {
                 rs[j][k] = syn.clone();
-                let r = (HEADER_ROW + 1 + j as u32) + 1;
-                m.spoiled.push((
-                    file.into(),
-                    ts.table.key.clone(),
-                    r,
-                    f.key.clone(),
-                    "synonym",
-                ));
+                m.spoiled.push(Spoiled {
+                    file: String::new(),
+                    sheet: String::new(),
+                    table: ts.table.key.clone(),
+                    row: j as u32,
+                    field: f.key.clone(),
+                    what: "synonym",
+                });
             }
         }
         // A date in Chinese.
@@ -723,16 +830,65 @@ fn spoil(g: &mut Gen, file: &str, rows: &mut [Vec<Row>], m: &mut Manifest) {
             let j = (i + 2) % rs.len();
             if let Ok(d) = NaiveDate::parse_from_str(&rs[j][k], "%Y-%m-%d") {
                 rs[j][k] = format!("{}年{}月{}日", d.year(), d.month(), d.day());
-                let r = (HEADER_ROW + 1 + j as u32) + 1;
-                m.spoiled
-                    .push((file.into(), ts.table.key.clone(), r, f.key.clone(), "date"));
+                m.spoiled.push(Spoiled {
+                    file: String::new(),
+                    sheet: String::new(),
+                    table: ts.table.key.clone(),
+                    row: j as u32,
+                    field: f.key.clone(),
+                    what: "date",
+                });
             }
         }
     }
-    // One main row's code a character off (its check character, for a type that has one).
+    // Once per town or so: an ID number Excel stored as a float (its last digits lost),
+    // and a form the schema says means nothing in this campaign (窑洞 for 结构类型).
     let main = s.campaign.main();
     let ms = s.table(main);
     let rs = &mut rows[main.index()];
+    if rs.len() >= 6 && g.r.chance(0.5) {
+        let i = 2 + g.r.below(rs.len() - 3);
+        if let Some((k, f)) = ms
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.ty == FieldType::IdCard)
+        {
+            if let Ok(x) = rs[i][k].parse::<f64>() {
+                rs[i][k] = format!("{x:.11e}").replace('e', "E+");
+                m.spoiled.push(Spoiled {
+                    file: String::new(),
+                    sheet: String::new(),
+                    table: ms.table.key.clone(),
+                    row: i as u32,
+                    field: f.key.clone(),
+                    what: "float",
+                });
+            }
+        }
+    }
+    if rs.len() >= 6 && g.r.chance(0.5) {
+        let i = 1 + g.r.below(rs.len() - 2);
+        let hit = ms
+            .fields
+            .iter()
+            .enumerate()
+            .find(|(_, f)| !f.no_equivalent.is_empty());
+        if let Some((k, f)) = hit {
+            let mut forms: Vec<&String> = f.no_equivalent.keys().collect();
+            forms.sort();
+            rs[i][k] = forms[g.r.below(forms.len())].clone();
+            m.spoiled.push(Spoiled {
+                file: String::new(),
+                sheet: String::new(),
+                table: ms.table.key.clone(),
+                row: i as u32,
+                field: f.key.clone(),
+                what: "no_equivalent",
+            });
+        }
+    }
+    // One main row's code a character off (its check character, for a type that has one).
     if rs.len() >= 3 {
         if let Some(k) = ms.table.identity.first().and_then(|id| ms.field_index(id)) {
             if matches!(ms.fields[k].ty, FieldType::Plugin(_)) {
@@ -742,56 +898,15 @@ fn spoil(g: &mut Gen, file: &str, rows: &mut [Vec<Row>], m: &mut Manifest) {
                     *last = if *last == '0' { '1' } else { '0' };
                 }
                 rs[i][k] = v.into_iter().collect();
-                let r = (HEADER_ROW + 1 + i as u32) + 1;
-                m.spoiled.push((
-                    file.into(),
-                    ms.table.key.clone(),
-                    r,
-                    ms.fields[k].key.clone(),
-                    "check",
-                ));
+                m.spoiled.push(Spoiled {
+                    file: String::new(),
+                    sheet: String::new(),
+                    table: ms.table.key.clone(),
+                    row: i as u32,
+                    field: ms.fields[k].key.clone(),
+                    what: "check",
+                });
             }
         }
     }
-}
-
-/// The 0-based row of the header in each sheet (a title line above it).
-const HEADER_ROW: u32 = 1;
-
-fn write_book(s: &Schemas, path: &Path, village: &str, rows: &[Vec<Row>], vi: usize) -> Result<()> {
-    let mut wb = Workbook::new();
-    let bold = Format::new().set_bold();
-    for t in s.ids() {
-        let ts = s.table(t);
-        let ws = wb.add_worksheet();
-        ws.set_name(&ts.table.label)?;
-        ws.write_string_with_format(0, 0, crate::template::title(ts, village), &bold)?;
-        // Villages word their headers their own way: every other one uses aliases.
-        let labels: HashMap<usize, &str> = ts
-            .fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let alias = f
-                    .aliases
-                    .get((vi + i) % f.aliases.len().max(1))
-                    .filter(|_| vi % 2 == 1);
-                (i, alias.map(String::as_str).unwrap_or(&f.label))
-            })
-            .collect();
-        for (i, _) in ts.fields.iter().enumerate() {
-            ws.write_string_with_format(HEADER_ROW, i as u16, labels[&i], &bold)?;
-            ws.set_column_width(i as u16, 16.0)?;
-        }
-        for (r, row) in rows[t.index()].iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                if !v.is_empty() {
-                    ws.write_string(HEADER_ROW + 1 + r as u32, c as u16, v)?;
-                }
-            }
-        }
-    }
-    wb.save(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }

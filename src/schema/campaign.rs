@@ -50,6 +50,10 @@ pub struct DemoWords {
     /// `{parent.field}`).
     #[serde(default)]
     pub samples: std::collections::BTreeMap<String, Vec<String>>,
+    /// Per table, header groups: a parent label over the fields it spans (a two-row
+    /// header, as 房屋位置 over 村、组、地址).
+    #[serde(default)]
+    pub groups: std::collections::BTreeMap<String, Vec<(String, Vec<String>)>>,
     /// Write-off reason → how many main rows of the town realise it (0: none may).
     #[serde(default)]
     pub writeoffs: std::collections::BTreeMap<String, usize>,
@@ -544,6 +548,14 @@ impl Campaign {
         for k in &self.tally.chart {
             if !keys.contains(&k.as_str()) {
                 return Err(format!("[tally] chart: {k:?} is not a column key"));
+            }
+        }
+        for (tk, groups) in &self.demo.groups {
+            let t = table(tk).map_err(|e| format!("[demo.groups] {e}"))?;
+            for (_, keys) in groups {
+                for k in keys {
+                    field(t, k).map_err(|e| format!("[demo.groups.{tk}] {e}"))?;
+                }
             }
         }
         for r in self.demo.writeoffs.keys() {
