@@ -22,6 +22,7 @@ pub mod output;
 pub mod pipeline;
 pub mod read;
 pub mod recognise;
+pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod serial;

@@ -108,6 +108,8 @@ pub struct Run {
     pub proposals: Vec<Proposal>,
     /// The tally, per village (computed before any output is written).
     pub tally: Tally,
+    /// The township report's sentences, from the tally.
+    pub report: Report,
     pub seconds: f64,
 }
 
@@ -157,6 +159,14 @@ pub struct Proposal {
 pub struct TallyRow {
     pub village: String,
     pub counts: Vec<i64>,
+}
+
+/// The township report of a run: its title, its sentences, and the per-village table
+/// (the tally's labels and rows), as report.md and the 汇报 sheet write it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Report {
+    pub title: String,
+    pub lines: Vec<String>,
 }
 
 /// The tally of a run: its column keys, a row per village and the total.

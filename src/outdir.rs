@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 /// The names a run writes at the top of `--out` (also those of runs before manifests).
-pub const OUTPUT_NAMES: [&str; 10] = [
+pub const OUTPUT_NAMES: [&str; 11] = [
     "cleaned.xlsx",
     "errors.csv",
     "errors.xlsx",
@@ -23,6 +23,7 @@ pub const OUTPUT_NAMES: [&str; 10] = [
     "writeoffs.csv",
     "changes.csv",
     "learned.toml",
+    "report.md",
     "annotated",
     "summary.json",
 ];

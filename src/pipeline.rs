@@ -185,6 +185,7 @@ where
             sort_findings(&mut findings, &order)
         },
     );
+    let report = crate::report::compose(&opts.schemas, &tally);
     Run {
         files: outs,
         rel,
@@ -194,6 +195,7 @@ where
         changes,
         proposals,
         tally,
+        report,
         seconds: t0.elapsed().as_secs_f64(),
     }
 }

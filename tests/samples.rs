@@ -76,3 +76,46 @@ fn hostile_broken_files_give_file_level_findings() {
         }
     }
 }
+
+/// report.md on the clean township states the key's figures in its sentences: the
+/// buildings surveyed (in total and 经营性), the three misentries, the hazards and how many
+/// are rectified.
+#[test]
+fn report_states_the_clean_keys_figures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples/clean");
+    if !root.join("key/expected_tally.csv").exists() {
+        eprintln!("skipped: ../shared/samples is absent");
+        return;
+    }
+    let key = read_csv(&root.join("key/expected_tally.csv"));
+    let total = key.last().unwrap();
+    let at = |k: &str| &total[key[0].iter().position(|h| h == k).unwrap()];
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("out");
+    let o = run(&["run", p(&root.join("input")), "--out", p(&out)]);
+    assert!(o.code <= 1, "{}", o.stderr);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for want in [
+        format!("共排查自建房{}栋", at("buildings")),
+        format!("经营性自建房（含自住兼经营）{}栋", at("commercial")),
+        format!(
+            "{}栋因“回头看”时发现系村干操作失误录入错误",
+            at("writeoff_misentry")
+        ),
+        format!(
+            "共排查出安全隐患{}处，已整治{}处",
+            at("hazards"),
+            at("rectified")
+        ),
+    ] {
+        assert!(md.contains(&want), "{want} not in:\n{md}");
+    }
+    assert_eq!(at("writeoff_misentry"), "3");
+    // The same sentences on tally.xlsx's 汇报 sheet.
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(out.join("tally.xlsx")).unwrap();
+    let r = wb.worksheet_range("汇报").unwrap();
+    let text: Vec<String> = r.rows().map(|row| row[0].to_string()).collect();
+    let first = md.lines().nth(2).unwrap();
+    assert!(text.iter().any(|l| l == first), "{first} not in {text:?}");
+}

@@ -235,7 +235,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
     let name = sheet_name("汇总", &mut used);
     ws.set_name(&name)?;
     let heads = [
-        "村（社区）",
+        words.village(),
         "文件数",
         "数据行数",
         "错误",

@@ -9,6 +9,7 @@ pub mod errors_xlsx;
 pub mod learned;
 pub mod names;
 pub mod patch;
+pub mod report_md;
 pub mod summary;
 pub mod tally;
 
@@ -190,7 +191,21 @@ pub const WRITERS: &[Writer] = &[
             tally::write_xlsx(
                 &c.run.tally,
                 &c.schemas.campaign.tally,
+                &c.run.report,
+                &c.schemas.campaign.report.sheet,
                 &c.out.join("tally.xlsx"),
+            )
+        },
+    },
+    Writer {
+        name: "report.md",
+        write: |c| {
+            report_md::write(
+                &c.run.report,
+                &c.schemas.campaign.report,
+                &c.run.tally,
+                &c.schemas.campaign.tally,
+                &c.out.join("report.md"),
             )
         },
     },

@@ -1,16 +1,23 @@
 //! tally.xlsx (SPEC §7): the run's tally (computed by the `tally` stage) as a sheet with
 //! the campaign's column labels, a total row and a column chart of the columns the
-//! campaign's `[tally] chart` names.
+//! campaign's `[tally] chart` names; then the report's sentences on a sheet of their own
+//! (the campaign's `[report] sheet`, 汇报), one paragraph a row, to copy from.
 
 use std::path::Path;
 
 use anyhow::Result;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 
-use crate::model::{Tally, TallyRow};
+use crate::model::{Report, Tally, TallyRow};
 use crate::schema::campaign::TallySpec;
 
-pub fn write_xlsx(t: &Tally, words: &TallySpec, path: &Path) -> Result<()> {
+pub fn write_xlsx(
+    t: &Tally,
+    words: &TallySpec,
+    report: &Report,
+    sheet_name: &str,
+    path: &Path,
+) -> Result<()> {
     let mut wb = Workbook::new();
     let head = Format::new()
         .set_bold()
@@ -74,6 +81,27 @@ pub fn write_xlsx(t: &Tally, words: &TallySpec, path: &Path) -> Result<()> {
         let at = n + 3;
         ws.set_page_breaks(&[at])?;
         ws.insert_chart(at, 0, &chart)?;
+    }
+    if !report.lines.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name(if sheet_name.is_empty() {
+            "汇报"
+        } else {
+            sheet_name
+        })?;
+        let wrap = Format::new()
+            .set_text_wrap()
+            .set_align(rust_xlsxwriter::FormatAlign::Top);
+        ws.set_column_width(0, 100.0)?;
+        ws.write_string_with_format(0, 0, &report.title, &bold)?;
+        for (i, l) in report.lines.iter().enumerate() {
+            let r = i as u32 + 2;
+            ws.write_string_with_format(r, 0, l, &wrap)?;
+            // CJK characters are two units wide: a row per 100 units, 15 points each.
+            let lines = (super::text_width(l) / 100.0).ceil().max(1.0);
+            ws.set_row_height(r, 15.0 * lines + 3.0)?;
+        }
+        ws.set_paper_size(9);
     }
     super::save_xlsx(&mut wb, path)
 }

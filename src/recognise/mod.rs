@@ -265,16 +265,24 @@ fn distinct_texts(view: &HeaderView, row: u32, width: u32) -> usize {
 /// a cell holding a marker, on a row of a few texts or in a cell that goes on after a
 /// colon. A header row of many fields is none even when one of its columns is 填报日期.
 fn is_fill_line(view: &HeaderView, row: u32, width: u32, lex: &Lexicon) -> bool {
-    let few = distinct_texts(view, row, width) <= 4;
-    (0..width).any(|c| {
+    let mut marked = false;
+    for c in 0..width {
         let t = nfkc_nospace(&view.text(row, c));
-        !t.is_empty()
-            && (few || t.contains(':'))
-            && lex
+        if t.is_empty()
+            || !lex
                 .fill_line_markers
                 .iter()
                 .any(|m| t.contains(nfkc_nospace(m).as_str()))
-    })
+        {
+            continue;
+        }
+        if t.contains(':') {
+            return true;
+        }
+        marked = true;
+    }
+    // Only then count the row's texts (a header row has many).
+    marked && distinct_texts(view, row, width) <= 4
 }
 
 /// One-to-one by best score first: (score, column, field) → the pairs kept.

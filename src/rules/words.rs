@@ -18,6 +18,11 @@ pub struct Words {
 }
 
 impl Words {
+    /// What the village column is headed (the tally's `village` words).
+    pub fn village(&self) -> &str {
+        &self.writeoff_columns[2]
+    }
+
     /// The words of these schemas and of every rule.
     ///
     /// ```

@@ -26,9 +26,43 @@ pub struct Campaign {
     pub writeoffs: Vec<WriteoffRule>,
     #[validate(nested)]
     pub tally: TallySpec,
+    /// The township report's sentences (report.md, the 汇报 sheet).
+    #[serde(default)]
+    #[validate(nested)]
+    pub report: ReportSpec,
     /// Words for `demo` to make a town of this campaign with (see `demo::generic`).
     #[serde(default)]
     pub demo: DemoWords,
+}
+
+/// The township report: a title and the sentences a clerk pastes, each a template over
+/// the tally's totals (`{column key}`, `{villages}`), written when its `if` columns are
+/// not zero.
+#[derive(Debug, Clone, Default, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSpec {
+    #[serde(default)]
+    pub title: String,
+    /// The sheet of tally.xlsx holding the same text.
+    #[serde(default)]
+    #[validate(length(max = 31))]
+    pub sheet: String,
+    /// The heading above the per-village table.
+    #[serde(default)]
+    pub villages_heading: String,
+    #[serde(default)]
+    pub lines: Vec<ReportLine>,
+}
+
+/// One sentence of the report.
+#[derive(Debug, Clone, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct ReportLine {
+    #[validate(length(min = 1))]
+    pub text: String,
+    /// Tally columns that must not be zero for the line to be written.
+    #[serde(default, rename = "if")]
+    pub if_: Vec<String>,
 }
 
 /// What `demo` writes a campaign's town with: village names, people's names, rows per
@@ -548,6 +582,22 @@ impl Campaign {
         for k in &self.tally.chart {
             if !keys.contains(&k.as_str()) {
                 return Err(format!("[tally] chart: {k:?} is not a column key"));
+            }
+        }
+        for (i, l) in self.report.lines.iter().enumerate() {
+            let names = crate::text::brace_names(&l.text);
+            for n in names
+                .iter()
+                .copied()
+                .chain(l.if_.iter().map(String::as_str))
+            {
+                if n != "villages" && !keys.contains(&n) {
+                    return Err(format!(
+                        "[[report.lines]] {}: {{{n}}} is not a tally column key ({})",
+                        i + 1,
+                        keys.join(", ")
+                    ));
+                }
             }
         }
         for (tk, groups) in &self.demo.groups {

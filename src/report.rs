@@ -1,0 +1,97 @@
+//! The township report stage: the sentences a clerk pastes into the report, filled from
+//! the run's tally with the campaign's `[report]` templates (`{column key}` is its total,
+//! `{villages}` how many villages), a line with `if` written only when those totals are
+//! not zero. After the tally, before any output; report.md and the 汇报 sheet of
+//! tally.xlsx write what it composes.
+
+use crate::model::{Report, Tally};
+use crate::schema::Schemas;
+
+/// The report of a run's tally.
+///
+/// ```
+/// use selfbuilt::model::{Tally, TallyRow};
+/// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+/// let keys: Vec<String> = s.campaign.tally.columns.iter().map(|c| c.key.clone()).collect();
+/// let mut counts = vec![0; keys.len()];
+/// counts[0] = 850;
+/// let total = TallyRow { village: "合计".into(), counts };
+/// let t = Tally { keys, rows: vec![], total };
+/// let r = selfbuilt::report::compose(&s, &t);
+/// assert!(r.lines[0].contains("共排查自建房850栋"));
+/// // A line whose `if` totals are zero is left out.
+/// assert!(!r.lines.iter().any(|l| l.contains("申请销号")));
+/// ```
+pub fn compose(schemas: &Schemas, tally: &Tally) -> Report {
+    let spec = &schemas.campaign.report;
+    let total = |k: &str| -> Option<i64> {
+        tally
+            .keys
+            .iter()
+            .position(|x| x == k)
+            .and_then(|i| tally.total.counts.get(i).copied())
+    };
+    let villages = tally.rows.len() as i64;
+    let value = |k: &str| {
+        if k == "villages" {
+            Some(villages)
+        } else {
+            total(k)
+        }
+    };
+    let lines = spec
+        .lines
+        .iter()
+        .filter(|l| l.if_.iter().all(|k| value(k).unwrap_or(0) != 0))
+        .map(|l| {
+            crate::text::fill_braces(&l.text, |name, out| match value(name) {
+                Some(n) => {
+                    out.push_str(&n.to_string());
+                    true
+                }
+                None => false,
+            })
+        })
+        .collect();
+    let title = if spec.title.is_empty() {
+        schemas.campaign.campaign.name.clone()
+    } else {
+        spec.title.clone()
+    };
+    Report { title, lines }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TallyRow;
+
+    #[test]
+    fn every_shipped_campaigns_report_fills_every_placeholder() {
+        for key in ["selfbuilt", "gongmao"] {
+            let s = Schemas::load(None, Some(key)).unwrap();
+            let keys: Vec<String> = s
+                .campaign
+                .tally
+                .columns
+                .iter()
+                .map(|c| c.key.clone())
+                .collect();
+            let counts: Vec<i64> = (1..=keys.len() as i64).collect();
+            let row = |v: &str| TallyRow {
+                village: v.into(),
+                counts: counts.clone(),
+            };
+            let t = Tally {
+                keys,
+                rows: vec![row("a"), row("b")],
+                total: row("合计"),
+            };
+            let r = compose(&s, &t);
+            assert_eq!(r.lines.len(), s.campaign.report.lines.len(), "{key}");
+            for l in &r.lines {
+                assert!(!l.contains('{'), "{key}: {l}");
+            }
+        }
+    }
+}
