@@ -127,9 +127,19 @@ pub struct RunArgs {
     /// Output folder (created if needed); nothing is written outside it
     #[arg(long, short, value_name = "DIR")]
     pub out: PathBuf,
-    /// No progress bar
+    /// No progress bar and no summary: only errors are printed
     #[arg(long)]
     pub quiet: bool,
+    /// The day villages are asked to send their corrections by (YYYY-MM-DD), written on
+    /// each return package's cover
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    pub deadline: Option<chrono::NaiveDate>,
+}
+
+/// A day as YYYY-MM-DD.
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("不是日期（应为 YYYY-MM-DD）/ not a date (YYYY-MM-DD): {s}"))
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

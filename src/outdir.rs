@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 /// The names a run writes at the top of `--out` (also those of runs before manifests).
-pub const OUTPUT_NAMES: [&str; 11] = [
+pub const OUTPUT_NAMES: [&str; 12] = [
     "cleaned.xlsx",
     "errors.csv",
     "errors.xlsx",
@@ -25,6 +25,7 @@ pub const OUTPUT_NAMES: [&str; 11] = [
     "learned.toml",
     "report.md",
     "annotated",
+    "退回各村",
     "summary.json",
 ];
 

@@ -96,6 +96,17 @@ fn outputs(input: &Path, out: &Path, global: &[&str]) -> Vec<PathBuf> {
     let t = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(t.code, 0, "{}", t.stderr);
     let mut v = Vec::new();
+    // Each return package's 问题清单 (its annotated copies are those of annotated/).
+    let returns: Vec<PathBuf> = std::fs::read_dir(out.join("退回各村"))
+        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    let lists: Vec<PathBuf> = returns
+        .iter()
+        .flat_map(|d| std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()))
+        .filter(|f| f.to_string_lossy().ends_with("-问题清单.xlsx"))
+        .collect();
+    assert!(!lists.is_empty() || returns.is_empty());
+    v.extend(lists);
     for dir in [out.to_path_buf(), out.join("annotated"), tdir] {
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;

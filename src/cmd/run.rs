@@ -43,7 +43,15 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     std::panic::set_hook(Box::new(|_| {}));
     let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         crate::output::timed("all outputs", || {
-            crate::output::write_all(&run, &opts.schemas, &staged, lang)
+            crate::output::write_all(
+                &run,
+                &opts.schemas,
+                &staged,
+                crate::output::WriteOptions {
+                    lang,
+                    deadline: a.deadline,
+                },
+            )
         })
     }));
     std::panic::set_hook(quiet);
@@ -97,7 +105,9 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         a.out.display(),
         run.seconds
     ));
-    eprintln!("{}", lines.join("\n"));
+    if !a.quiet {
+        eprintln!("{}", lines.join("\n"));
+    }
     let code = if run.errors() > 0 { 1 } else { 0 };
     // A province's run holds tens of millions of small allocations (cells, records, the
     // audit trail) and the process ends now: leave them to the operating system instead

@@ -310,6 +310,22 @@ fn area(m: &Merge) -> u64 {
     (u64::from(m.r1 - m.r0) + 1) * (u64::from(m.c1 - m.c0) + 1)
 }
 
+/// The name of each input file's annotated copy, in input order (unique in the folder).
+pub fn copy_names(run: &Run) -> Vec<String> {
+    let mut names = Unique::default();
+    run.rel
+        .iter()
+        .map(|rel| {
+            let stem = safe_stem(
+                &rel.trim_end_matches(|c| c != '.')
+                    .trim_end_matches('.')
+                    .replace('/', "_"),
+            );
+            names.take(&format!("{stem}.批注"), ".xlsx")
+        })
+        .collect()
+}
+
 pub fn write_all(
     run: &Run,
     schemas: &Schemas,
@@ -322,19 +338,7 @@ pub fn write_all(
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let st = Styles::new();
     // Names first (they must not collide), then the files on every core.
-    let mut names = Unique::default();
-    let file_names: Vec<String> = run
-        .rel
-        .iter()
-        .map(|rel| {
-            let stem = safe_stem(
-                &rel.trim_end_matches(|c| c != '.')
-                    .trim_end_matches('.')
-                    .replace('/', "_"),
-            );
-            names.take(&format!("{stem}.批注"), ".xlsx")
-        })
-        .collect();
+    let file_names = copy_names(run);
     let mut by_file: std::collections::HashMap<&str, Vec<&Finding>> =
         std::collections::HashMap::new();
     for f in &run.findings {

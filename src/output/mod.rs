@@ -10,6 +10,7 @@ pub mod learned;
 pub mod names;
 pub mod patch;
 pub mod report_md;
+pub mod returns;
 pub mod summary;
 pub mod tally;
 
@@ -113,10 +114,18 @@ pub fn text_width(s: &str) -> f64 {
 }
 
 /// Write every output file of a run into `out`.
-pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
+/// How the outputs are written: their language, and the day villages are asked to send
+/// their corrections by (the return packages' cover says it).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WriteOptions {
+    pub lang: Lang,
+    pub deadline: Option<chrono::NaiveDate>,
+}
+
+pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, wo: WriteOptions) -> Result<()> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
-    let result = write_files(run, schemas, out, lang);
+    let result = write_files(run, schemas, out, wo);
     let _ = std::fs::remove_dir_all(scratch(out));
     result
 }
@@ -133,6 +142,8 @@ pub struct Ctx<'a> {
     /// Scratch for constant-memory sheets, inside the output folder.
     pub tmp: std::path::PathBuf,
     pub lang: Lang,
+    /// When villages are to send their corrections by (`--deadline`).
+    pub deadline: Option<chrono::NaiveDate>,
 }
 
 /// One output: the file (or folder) it writes and how.
@@ -219,9 +230,15 @@ pub const WRITERS: &[Writer] = &[
     },
 ];
 
-/// The scheduler: every writer of `WRITERS` on whichever core is free, in their order;
-/// the first error (in that order) is the result.
-fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<()> {
+/// Outputs made from other outputs, written once every one of `WRITERS` is done.
+pub const AFTER: &[Writer] = &[Writer {
+    name: "退回各村/",
+    write: returns::write,
+}];
+
+/// The scheduler: every writer of `WRITERS` on whichever core is free, in their order,
+/// then those of `AFTER`; the first error (in that order) is the result.
+fn write_files(run: &Run, schemas: &Schemas, out: &Path, wo: WriteOptions) -> Result<()> {
     use rayon::prelude::*;
     let ctx = Ctx {
         run,
@@ -229,14 +246,18 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, lang: Lang) -> Result<(
         words: crate::rules::words::Words::new(schemas),
         out,
         tmp: scratch(out),
-        lang,
+        lang: wo.lang,
+        deadline: wo.deadline,
     };
     let results: Vec<Result<()>> = WRITERS
         .par_iter()
         .with_max_len(1)
         .map(|w| timed(w.name, || (w.write)(&ctx)))
         .collect();
-    results.into_iter().collect()
+    results.into_iter().collect::<Result<()>>()?;
+    AFTER
+        .iter()
+        .try_for_each(|w| timed(w.name, || (w.write)(&ctx)))
 }
 
 #[cfg(test)]
@@ -246,6 +267,7 @@ mod tests {
     fn every_writer_is_an_output_name() {
         let mut writers: Vec<&str> = super::WRITERS
             .iter()
+            .chain(super::AFTER)
             .map(|w| w.name.trim_end_matches('/'))
             .collect();
         let mut names = crate::outdir::OUTPUT_NAMES.to_vec();

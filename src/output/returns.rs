@@ -1,0 +1,137 @@
+//! 退回各村/: the package the township sends each village that has something to fix —
+//! its annotated workbooks (copied from annotated/, so it runs after that writer) and one
+//! `<村>-问题清单.xlsx`: a cover sheet (how many errors and warnings, in which files, which
+//! problems to fix first, by when if `--deadline` was given) and the village's findings in
+//! the errors.xlsx layout. A village with no finding gets no folder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use rust_xlsxwriter::Workbook;
+
+use super::errors_xlsx::{print_setup, row_height, write_findings, Styles};
+use super::names::safe_stem;
+use super::Ctx;
+use crate::finding::Finding;
+
+/// The folder inside the out folder.
+pub const FOLDER: &str = "退回各村";
+
+/// How many kinds of problem the cover lists as the ones to fix first.
+const FIRST: usize = 5;
+
+/// One village's part of the run: its files (indexes) and findings.
+#[derive(Default)]
+struct Village<'a> {
+    files: Vec<usize>,
+    findings: Vec<&'a Finding>,
+}
+
+pub fn write(c: &Ctx) -> Result<()> {
+    let run = c.run;
+    let dir = c.out.join(FOLDER);
+    let copies = super::annotated::copy_names(run);
+    let mut villages: BTreeMap<&str, Village> = BTreeMap::new();
+    let mut file_of: std::collections::HashMap<&str, usize> = Default::default();
+    for (i, v) in run.village_of_file.iter().enumerate() {
+        villages.entry(v.as_str()).or_default().files.push(i);
+        file_of.insert(run.rel[i].as_str(), i);
+    }
+    for f in &run.findings {
+        if let Some(&i) = file_of.get(f.file.as_str()) {
+            if let Some(v) = villages.get_mut(run.village_of_file[i].as_str()) {
+                v.findings.push(f);
+            }
+        }
+    }
+    for (name, v) in villages.iter().filter(|(_, v)| !v.findings.is_empty()) {
+        let vdir = dir.join(safe_stem(name));
+        std::fs::create_dir_all(&vdir)
+            .with_context(|| format!("cannot create {}", vdir.display()))?;
+        for &i in &v.files {
+            let from = c.out.join("annotated").join(&copies[i]);
+            let to = vdir.join(&copies[i]);
+            super::write_atomically(&to, |tmp| {
+                std::fs::copy(&from, tmp)
+                    .map(|_| ())
+                    .with_context(|| format!("cannot copy {}", from.display()))
+            })?;
+        }
+        let list = vdir.join(format!("{}-问题清单.xlsx", safe_stem(name)));
+        write_list(c, name, v, &list)?;
+    }
+    Ok(())
+}
+
+/// `<村>-问题清单.xlsx`: the cover, then the findings.
+fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
+    let st = Styles::new();
+    let words = &c.words;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("说明")?;
+    ws.set_column_width(0, 18.0)?;
+    ws.set_column_width(1, 80.0)?;
+    print_setup(ws, 0)?;
+    let errors = v.findings.iter().filter(|f| f.is_error()).count();
+    let warnings = v.findings.len() - errors;
+    let files: Vec<&str> = v.files.iter().map(|&i| c.run.rel[i].as_str()).collect();
+    let with: std::collections::BTreeSet<&str> =
+        v.findings.iter().map(|f| f.file.as_str()).collect();
+    let mut rows: Vec<(String, String)> = vec![
+        (words.village().to_string(), village.to_string()),
+        ("错误".into(), format!("{errors} 处（改正后才能上报）")),
+        ("警告".into(), format!("{warnings} 处（请核实）")),
+        (
+            "涉及文件".into(),
+            format!(
+                "{} 个文件中的 {} 个：{}",
+                files.len(),
+                with.len(),
+                with.iter().copied().collect::<Vec<_>>().join("、")
+            ),
+        ),
+    ];
+    if let Some(d) = c.deadline {
+        rows.push((
+            "修改期限".into(),
+            format!("请于 {} 前改正后重新报送", d.format("%Y年%-m月%-d日")),
+        ));
+    }
+    // What to fix first: errors before warnings, the most frequent first.
+    let mut by_rule: BTreeMap<(bool, &str), usize> = BTreeMap::new();
+    for f in &v.findings {
+        *by_rule.entry((!f.is_error(), f.code.as_str())).or_default() += 1;
+    }
+    let mut top: Vec<((bool, &str), usize)> = by_rule.into_iter().collect();
+    top.sort_by(|a, b| {
+        a.0 .0
+            .cmp(&b.0 .0)
+            .then(b.1.cmp(&a.1))
+            .then(a.0 .1.cmp(b.0 .1))
+    });
+    for (k, ((warn, code), n)) in top.iter().take(FIRST).enumerate() {
+        let label = if k == 0 { "先改这些" } else { "" };
+        let kind = if *warn { "警告" } else { "错误" };
+        rows.push((
+            label.into(),
+            format!("{}. {}（{kind} {n} 处）", k + 1, words.code_and_title(code)),
+        ));
+    }
+    rows.push((
+        "怎么改".into(),
+        "“问题清单”工作表逐条列出每个问题所在的文件、工作表、行和单元格，以及建议的改法；批注版的工作簿里，这些单元格已标出颜色并附有批注。改好后请重新报送整个文件。".into(),
+    ));
+    ws.write_string_with_format(0, 0, format!("{village} 问题清单"), &st.head)?;
+    for (r, (k, val)) in rows.iter().enumerate() {
+        let r = r as u32 + 2;
+        ws.write_string_with_format(r, 0, k, &st.total)?;
+        ws.write_string_with_format(r, 1, val, &st.wrap)?;
+        ws.set_row_height(r, row_height(&[(val, 80.0)]))?;
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("问题清单")?;
+    write_findings(ws, &v.findings, c.lang, &st, words)?;
+    super::save_xlsx(&mut wb, path)
+}
