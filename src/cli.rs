@@ -134,6 +134,10 @@ pub struct RunArgs {
     /// each return package's cover
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub deadline: Option<chrono::NaiveDate>,
+    /// An earlier run's out folder: say what the villages fixed since that round, what is
+    /// still open and new, and which rows were added, removed or changed (rounds.csv)
+    #[arg(long, value_name = "OLD_OUT")]
+    pub previous: Option<PathBuf>,
 }
 
 /// A day as YYYY-MM-DD.

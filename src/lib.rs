@@ -23,6 +23,7 @@ pub mod pipeline;
 pub mod read;
 pub mod recognise;
 pub mod report;
+pub mod rounds;
 pub mod rules;
 pub mod schema;
 pub mod serial;

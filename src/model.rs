@@ -110,6 +110,8 @@ pub struct Run {
     pub tally: Tally,
     /// The township report's sentences, from the tally.
     pub report: Report,
+    /// What changed since the previous round (`--previous`).
+    pub rounds: Option<Rounds>,
     pub seconds: f64,
 }
 
@@ -155,7 +157,7 @@ pub struct Proposal {
 }
 
 /// One tally line: a village (or the total) and a count per column of the campaign's tally.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TallyRow {
     pub village: String,
     pub counts: Vec<i64>,
@@ -170,12 +172,79 @@ pub struct Report {
 }
 
 /// The tally of a run: its column keys, a row per village and the total.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     /// The campaign's tally column keys, in order.
     pub keys: Vec<String>,
     pub rows: Vec<TallyRow>,
     pub total: TallyRow,
+}
+
+/// One row of a run as round.jsonl keeps it for the next round's `--previous`: its
+/// table, identity, the main row it belongs to, village, whether it was rejected, the
+/// findings on it (code, field) and its values (canonical text, in the table's field
+/// order).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct SnapRow {
+    pub table: String,
+    pub key: String,
+    pub main: String,
+    pub village: String,
+    pub rejected: bool,
+    pub findings: Vec<(String, String)>,
+    pub vals: Vec<String>,
+}
+
+/// The head line of round.jsonl: the campaign, each table's field keys, the tally.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct SnapHead {
+    pub campaign: String,
+    pub fields: std::collections::BTreeMap<String, Vec<String>>,
+    pub tally: Tally,
+}
+
+/// An earlier run, read back from its round.jsonl.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub head: SnapHead,
+    pub rows: Vec<SnapRow>,
+}
+
+/// One line of rounds.csv: what changed for a row since the previous round.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct RoundLine {
+    pub village: String,
+    /// The main row's identity (building_code).
+    pub main: String,
+    /// The row's own identity when it is not a main row (hazard_code).
+    pub item: String,
+    /// added, removed, changed, fixed, open or new.
+    pub change: &'static str,
+    pub code: String,
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// How many of each change, for a village or the town.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RoundCounts {
+    pub fixed: usize,
+    pub open: usize,
+    pub new: usize,
+    pub added: usize,
+    pub removed: usize,
+    pub changed: usize,
+}
+
+/// The comparison with the previous round.
+#[derive(Debug, Clone, Default)]
+pub struct Rounds {
+    pub lines: Vec<RoundLine>,
+    pub villages: Vec<(String, RoundCounts)>,
+    pub total: RoundCounts,
+    /// The previous round's tally.
+    pub previous: Tally,
 }
 
 /// What a run is given besides its inputs: the schemas, the read limits, the day it
@@ -190,4 +259,6 @@ pub struct Options {
     /// Read each file in a contained child process (the CLI always does; see
     /// `read::isolate`). None reads in this process.
     pub isolate: Option<crate::read::isolate::Isolation>,
+    /// The previous round to compare with (`--previous`).
+    pub previous: Option<std::sync::Arc<Snapshot>>,
 }

@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 /// The names a run writes at the top of `--out` (also those of runs before manifests).
-pub const OUTPUT_NAMES: [&str; 12] = [
+pub const OUTPUT_NAMES: [&str; 14] = [
     "cleaned.xlsx",
     "errors.csv",
     "errors.xlsx",
@@ -24,6 +24,8 @@ pub const OUTPUT_NAMES: [&str; 12] = [
     "changes.csv",
     "learned.toml",
     "report.md",
+    "round.jsonl",
+    "rounds.csv",
     "annotated",
     "退回各村",
     "summary.json",

@@ -185,8 +185,7 @@ where
             sort_findings(&mut findings, &order)
         },
     );
-    let report = crate::report::compose(&opts.schemas, &tally);
-    Run {
+    let mut run = Run {
         files: outs,
         rel,
         village_of_file,
@@ -195,9 +194,18 @@ where
         changes,
         proposals,
         tally,
-        report,
-        seconds: t0.elapsed().as_secs_f64(),
-    }
+        report: Default::default(),
+        rounds: None,
+        seconds: 0.0,
+    };
+    // Then what changed since the previous round, and the report's sentences.
+    run.rounds = opts
+        .previous
+        .as_ref()
+        .map(|p| crate::timing::timed("rounds", || crate::rounds::compare(p, &run, &opts.schemas)));
+    run.report = crate::report::compose(&opts.schemas, &run.tally, run.rounds.as_ref());
+    run.seconds = t0.elapsed().as_secs_f64();
+    run
 }
 
 /// File, sheet, row, column order: how a clerk reads a report.
@@ -240,6 +248,7 @@ mod tests {
             keep_grids: true,
             progress: false,
             isolate: None,
+            previous: None,
         }
     }
 
@@ -421,6 +430,7 @@ mod tests {
             keep_grids: false,
             progress: false,
             isolate: None,
+            previous: None,
         };
         let run = run_with(&[dir.path().to_path_buf()], &opts, |i, f, o| {
             if f.rel == "boom.csv" {

@@ -4,10 +4,23 @@
 //! not zero. After the tally, before any output; report.md and the 汇报 sheet of
 //! tally.xlsx write what it composes.
 
-use crate::model::{Report, Tally};
+use crate::model::{Report, Rounds, Tally};
 use crate::schema::Schemas;
 
-/// The report of a run's tally.
+/// The placeholders a report line may use beside the tally's columns: how many villages,
+/// whether there was a previous round (1 or 0), and what changed since it.
+pub const EXTRA_WORDS: &[&str] = &[
+    "villages",
+    "previous",
+    "round_fixed",
+    "round_open",
+    "round_new",
+    "round_added",
+    "round_removed",
+    "round_changed",
+];
+
+/// The report of a run's tally (and of its comparison with the previous round).
 ///
 /// ```
 /// use selfbuilt::model::{Tally, TallyRow};
@@ -17,12 +30,12 @@ use crate::schema::Schemas;
 /// counts[0] = 850;
 /// let total = TallyRow { village: "合计".into(), counts };
 /// let t = Tally { keys, rows: vec![], total };
-/// let r = selfbuilt::report::compose(&s, &t);
+/// let r = selfbuilt::report::compose(&s, &t, None);
 /// assert!(r.lines[0].contains("共排查自建房850栋"));
 /// // A line whose `if` totals are zero is left out.
 /// assert!(!r.lines.iter().any(|l| l.contains("申请销号")));
 /// ```
-pub fn compose(schemas: &Schemas, tally: &Tally) -> Report {
+pub fn compose(schemas: &Schemas, tally: &Tally, rounds: Option<&Rounds>) -> Report {
     let spec = &schemas.campaign.report;
     let total = |k: &str| -> Option<i64> {
         tally
@@ -32,12 +45,23 @@ pub fn compose(schemas: &Schemas, tally: &Tally) -> Report {
             .and_then(|i| tally.total.counts.get(i).copied())
     };
     let villages = tally.rows.len() as i64;
-    let value = |k: &str| {
-        if k == "villages" {
-            Some(villages)
-        } else {
-            total(k)
-        }
+    let round = |k: &str| -> i64 {
+        let Some(r) = rounds else { return 0 };
+        let c = r.total;
+        (match k {
+            "round_fixed" => c.fixed,
+            "round_open" => c.open,
+            "round_new" => c.new,
+            "round_added" => c.added,
+            "round_removed" => c.removed,
+            "round_changed" => c.changed,
+            _ => 1,
+        }) as i64
+    };
+    let value = |k: &str| match k {
+        "villages" => Some(villages),
+        k if EXTRA_WORDS.contains(&k) => Some(round(k)),
+        k => total(k),
     };
     let lines = spec
         .lines
@@ -87,8 +111,15 @@ mod tests {
                 rows: vec![row("a"), row("b")],
                 total: row("合计"),
             };
-            let r = compose(&s, &t);
-            assert_eq!(r.lines.len(), s.campaign.report.lines.len(), "{key}");
+            let r = compose(&s, &t, None);
+            let unround = s
+                .campaign
+                .report
+                .lines
+                .iter()
+                .filter(|l| !l.if_.iter().any(|k| k == "previous"))
+                .count();
+            assert_eq!(r.lines.len(), unround, "{key}: every line but a round's");
             for l in &r.lines {
                 assert!(!l.contains('{'), "{key}: {l}");
             }

@@ -187,6 +187,7 @@ proptest! {
             keep_grids: false,
             progress: false,
             isolate: None,
+            previous: None,
         };
         let run = selfbuilt::pipeline::run(std::slice::from_ref(&path), &opts);
         for f in &run.findings {

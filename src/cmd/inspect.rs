@@ -18,6 +18,7 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
         keep_grids: false,
         progress: false,
         isolate: super::isolation(&a.limits),
+        previous: None,
     };
     let run = pipeline::run(&a.inputs, &opts);
     let mut sheets = Vec::new();

@@ -96,5 +96,6 @@ pub fn options(
         keep_grids,
         progress,
         isolate,
+        previous: None,
     })
 }

@@ -33,7 +33,11 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     }
     let staged = crate::outdir::staging(&a.out)?;
     let progress = !a.quiet && std::io::stderr().is_terminal();
-    let opts = crate::cmd::options(&a.common, schemas, true, progress)?;
+    let mut opts = crate::cmd::options(&a.common, schemas, true, progress)?;
+    if let Some(old) = &a.previous {
+        let snap = crate::rounds::load(old, &opts.schemas)?;
+        opts.previous = Some(std::sync::Arc::new(snap));
+    }
     let run = crate::output::timed("read and check rows", || {
         pipeline::run(&a.common.inputs, &opts)
     });

@@ -38,6 +38,23 @@ pub struct Spoiled {
     /// blank, synonym, date, check, float (an ID number stored as a float) or
     /// no_equivalent (a form meaning nothing in the campaign).
     pub what: &'static str,
+    /// Its row's place among its table's rows of the village, and the value it had.
+    pub index: usize,
+    pub was: String,
+}
+
+/// What a second round of the town changed, as rounds.csv should say it: per village
+/// and row (village, main identity, own identity, "" for a main row).
+#[derive(Debug, Default)]
+pub struct RoundManifest {
+    /// Spoiled cells the village put right.
+    pub fixed: Vec<(String, String, String, Spoiled)>,
+    pub added: Vec<(String, String, String)>,
+    pub removed: Vec<(String, String, String)>,
+    /// Villages that only re-sorted their rows.
+    pub resorted: Vec<String>,
+    /// Villages that sent the same again.
+    pub same: Vec<String>,
 }
 
 /// One generated row: a text per field of its table.
@@ -436,7 +453,131 @@ pub fn write_town(
     villages: usize,
     faults: bool,
 ) -> Result<Manifest> {
+    town(schemas, out, seed, n, villages, faults, None)
+}
+
+/// Two rounds of a town with faults: the first into `first`; the second into `second` as
+/// the villages send it again — every fourth village (from the second) put its spoiled
+/// cells right, the one after re-sorted its rows, the first village dropped its last
+/// main row (with its child rows) and added a new one, the others sent the same. Says
+/// what the second round changed.
+pub fn write_rounds(
+    schemas: &Schemas,
+    first: &Path,
+    second: &Path,
+    seed: u64,
+    n: usize,
+    villages: usize,
+) -> Result<(Manifest, RoundManifest)> {
+    let mut rm = RoundManifest::default();
+    let m = town(
+        schemas,
+        first,
+        seed,
+        n,
+        villages,
+        true,
+        Some((second, &mut rm)),
+    )?;
+    Ok((m, rm))
+}
+
+/// A generated row's identity and its main row's, as a run keys it.
+fn identity(s: &Schemas, t: TableId, row: &Row) -> (String, String) {
+    let ts = s.table(t);
+    let key: Vec<&str> = ts
+        .table
+        .identity
+        .iter()
+        .filter_map(|k| ts.field_index(k).map(|i| row[i].as_str()))
+        .collect();
+    let key = key.join("|");
+    match s.campaign.to_main(t) {
+        Some(rx) if t != s.campaign.main() => (row[rx.child_field].clone(), key),
+        _ => (key, String::new()),
+    }
+}
+
+/// The second round of one village's rows (see `write_rounds`).
+fn second_round(
+    g: &mut Gen,
+    rows: &[Vec<Row>],
+    spoiled: &[Spoiled],
+    vi: usize,
+    village: &str,
+    rm: &mut RoundManifest,
+) -> Vec<Vec<Row>> {
+    let s = g.s;
+    let mut rows = rows.to_vec();
+    let main = s.campaign.main();
+    if vi % 4 == 1 {
+        for sp in spoiled {
+            let Some(t) = s.id(&sp.table) else { continue };
+            let Some(k) = s.table(t).field_index(&sp.field) else {
+                continue;
+            };
+            rows[t.index()][sp.index][k] = sp.was.clone();
+            let (m, item) = identity(s, t, &rows[t.index()][sp.index]);
+            rm.fixed.push((village.to_string(), m, item, sp.clone()));
+        }
+    } else if vi % 4 == 2 {
+        for rs in rows.iter_mut() {
+            rs.reverse();
+        }
+        rm.resorted.push(village.to_string());
+    } else if vi == 0 && rows[main.index()].len() > 3 {
+        let gone = rows[main.index()].pop().unwrap_or_default();
+        let (code, _) = identity(s, main, &gone);
+        rm.removed
+            .push((village.to_string(), code.clone(), String::new()));
+        for t in s.ids().filter(|t| *t != main) {
+            let Some(rx) = s.campaign.to_main(t) else {
+                continue;
+            };
+            let before = rows[t.index()].clone();
+            rows[t.index()].retain(|k| k[rx.child_field] != code);
+            for k in before.iter().filter(|k| k[rx.child_field] == code) {
+                let (m, item) = identity(s, t, k);
+                rm.removed.push((village.to_string(), m, item));
+            }
+        }
+        let ms = s.table(main);
+        let mut p = g.row(main, village, None);
+        if let Some(vf) = ms.field_index(&s.campaign.campaign.village) {
+            p[vf] = village.to_string();
+        }
+        let lens: Vec<usize> = rows.iter().map(Vec::len).collect();
+        rows[main.index()].push(p);
+        children_rules(g, &mut rows, village);
+        date_orders(g, &mut rows);
+        for t in s.ids() {
+            for i in lens[t.index()]..rows[t.index()].len() {
+                let mut row = rows[t.index()][i].clone();
+                g.repair(t, &mut row, village);
+                rows[t.index()][i] = row;
+                let (m, item) = identity(s, t, &rows[t.index()][i]);
+                rm.added.push((village.to_string(), m, item));
+            }
+        }
+    } else {
+        rm.same.push(village.to_string());
+    }
+    rows
+}
+
+fn town(
+    schemas: &Schemas,
+    out: &Path,
+    seed: u64,
+    n: usize,
+    villages: usize,
+    faults: bool,
+    mut second: Option<(&Path, &mut RoundManifest)>,
+) -> Result<Manifest> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    if let Some((dir, _)) = &second {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     let c = &schemas.campaign;
     let main = c.main();
     let names = village_names(schemas, villages);
@@ -487,6 +628,10 @@ pub fn write_town(
         }
         let placed =
             super::write::write_village(schemas, out, village, &rows, Style::of(vi), &mut g.r)?;
+        if let Some((dir, rm)) = second.as_mut() {
+            let again = second_round(&mut g, &rows, &m.spoiled[from..], vi, village, rm);
+            super::write::write_village(schemas, dir, village, &again, Style::of(vi), &mut g.r)?;
+        }
         // The spoiled cells where the village's writing put them.
         for sp in &mut m.spoiled[from..] {
             if let Some(t) = schemas.id(&sp.table) {
@@ -790,6 +935,7 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
             .enumerate()
             .find(|(k, f)| f.required && !g.refers(t, *k) && f.ty == FieldType::Text)
         {
+            let was = rs[i][k].clone();
             rs[i][k] = String::new();
             m.spoiled.push(Spoiled {
                 file: String::new(),
@@ -798,6 +944,8 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
                 row: sheet_row,
                 field: f.key.clone(),
                 what: "blank",
+                index: sheet_row as usize,
+                was: was.clone(),
             });
         }
         // A synonym for an enum value.
@@ -809,6 +957,7 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
         {
             let j = (i + 1) % rs.len();
             if let Some((syn, _)) = f.synonyms.iter().find(|(_, v)| **v == rs[j][k]) {
+                let was = rs[j][k].clone();
                 rs[j][k] = syn.clone();
                 m.spoiled.push(Spoiled {
                     file: String::new(),
@@ -817,6 +966,8 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
                     row: j as u32,
                     field: f.key.clone(),
                     what: "synonym",
+                    index: j as u32 as usize,
+                    was: was.clone(),
                 });
             }
         }
@@ -829,6 +980,7 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
         {
             let j = (i + 2) % rs.len();
             if let Ok(d) = NaiveDate::parse_from_str(&rs[j][k], "%Y-%m-%d") {
+                let was = rs[j][k].clone();
                 rs[j][k] = format!("{}年{}月{}日", d.year(), d.month(), d.day());
                 m.spoiled.push(Spoiled {
                     file: String::new(),
@@ -837,6 +989,8 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
                     row: j as u32,
                     field: f.key.clone(),
                     what: "date",
+                    index: j as u32 as usize,
+                    was: was.clone(),
                 });
             }
         }
@@ -855,6 +1009,7 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
             .find(|(_, f)| f.ty == FieldType::IdCard)
         {
             if let Ok(x) = rs[i][k].parse::<f64>() {
+                let was = rs[i][k].clone();
                 rs[i][k] = format!("{x:.11e}").replace('e', "E+");
                 m.spoiled.push(Spoiled {
                     file: String::new(),
@@ -863,6 +1018,8 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
                     row: i as u32,
                     field: f.key.clone(),
                     what: "float",
+                    index: i as u32 as usize,
+                    was: was.clone(),
                 });
             }
         }
@@ -877,6 +1034,7 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
         if let Some((k, f)) = hit {
             let mut forms: Vec<&String> = f.no_equivalent.keys().collect();
             forms.sort();
+            let was = rs[i][k].clone();
             rs[i][k] = forms[g.r.below(forms.len())].clone();
             m.spoiled.push(Spoiled {
                 file: String::new(),
@@ -885,6 +1043,8 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
                 row: i as u32,
                 field: f.key.clone(),
                 what: "no_equivalent",
+                index: i as u32 as usize,
+                was: was.clone(),
             });
         }
     }
@@ -897,6 +1057,7 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
                 if let Some(last) = v.last_mut() {
                     *last = if *last == '0' { '1' } else { '0' };
                 }
+                let was = rs[i][k].clone();
                 rs[i][k] = v.into_iter().collect();
                 m.spoiled.push(Spoiled {
                     file: String::new(),
@@ -905,6 +1066,8 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
                     row: i as u32,
                     field: ms.fields[k].key.clone(),
                     what: "check",
+                    index: i as u32 as usize,
+                    was: was.clone(),
                 });
             }
         }

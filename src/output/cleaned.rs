@@ -313,6 +313,7 @@ mod tests {
             keep_grids: false,
             progress: false,
             isolate: None,
+            previous: None,
         };
         let r = run(&inputs, &opts);
         let out = tempfile::tempdir().expect("tempdir");

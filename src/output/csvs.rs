@@ -175,3 +175,31 @@ pub fn write_tally(t: &Tally, path: &Path) -> Result<()> {
         .collect();
     atomic_write(path, &csv_bytes(&header, rows, true)?)
 }
+
+/// rounds.csv: what changed since the previous round, a line per row and change (written
+/// only with `--previous`).
+pub fn write_rounds(r: &crate::model::Rounds, path: &Path) -> Result<()> {
+    let header = [
+        "village",
+        "building_code",
+        "hazard_code",
+        "change",
+        "code",
+        "field",
+        "old",
+        "new",
+    ];
+    let rows = r.lines.iter().map(|l| {
+        vec![
+            l.village.clone(),
+            l.main.clone(),
+            l.item.clone(),
+            l.change.to_string(),
+            l.code.clone(),
+            l.field.clone(),
+            l.old.clone(),
+            l.new.clone(),
+        ]
+    });
+    atomic_write(path, &csv_bytes(&header, rows, true)?)
+}

@@ -340,5 +340,103 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws.write_string_with_format(r, 7, super::fit(&p.evidence), &st.wrap)?;
     }
     ws.set_freeze_panes(1, 0)?;
+    if let Some(rounds) = &run.rounds {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name("整改对比", &mut used))?;
+        write_rounds(ws, rounds, words, &st)?;
+    }
     super::save_xlsx(&mut wb, path)
+}
+
+/// What a change is called on the 整改对比 sheet.
+fn change_word(change: &str) -> &'static str {
+    match change {
+        "fixed" => "已改正",
+        "open" => "仍未改正",
+        "new" => "新发现",
+        "added" => "新增行",
+        "removed" => "删除行",
+        _ => "值有改动",
+    }
+}
+
+/// 整改对比: per village how many were fixed, are still open, are new, rows added,
+/// removed and values changed; then each change.
+fn write_rounds(
+    ws: &mut Worksheet,
+    r: &crate::model::Rounds,
+    words: &Words,
+    st: &Styles,
+) -> Result<()> {
+    let heads = [
+        words.village(),
+        "已改正",
+        "仍未改正",
+        "新发现",
+        "新增行",
+        "删除行",
+        "值有改动",
+    ];
+    for (i, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
+    }
+    for (i, w) in [16.0, 20.0, 22.0, 10.0, 30.0, 12.0, 16.0, 16.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(i as u16, *w)?;
+    }
+    print_setup(ws, 1)?;
+    let all = r
+        .villages
+        .iter()
+        .map(|(v, c)| (v.as_str(), c, false))
+        .chain(std::iter::once((words.total(), &r.total, true)));
+    let mut row = 1u32;
+    for (v, c, total) in all {
+        let f = if total { &st.total } else { &st.wrap };
+        ws.write_string_with_format(row, 0, v, f)?;
+        for (k, n) in [c.fixed, c.open, c.new, c.added, c.removed, c.changed]
+            .iter()
+            .enumerate()
+        {
+            ws.write_number_with_format(row, k as u16 + 1, *n as f64, f)?;
+        }
+        row += 1;
+    }
+    row += 1;
+    let [main, item, village] = words.writeoff_columns();
+    let heads = [village, main, item, "变化", "问题", "字段", "原值", "新值"];
+    for (i, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(row, i as u16, *h, &st.head)?;
+    }
+    for l in r.lines.iter().take((super::MAX_ROWS - row - 1) as usize) {
+        row += 1;
+        let problem = if l.code.is_empty() {
+            String::new()
+        } else {
+            words.code_and_title(&l.code)
+        };
+        let field = if l.field.is_empty() {
+            ""
+        } else {
+            words.field(&l.field, crate::finding::Lang::Zh)
+        };
+        for (i, v) in [
+            l.village.as_str(),
+            &l.main,
+            &l.item,
+            change_word(l.change),
+            &problem,
+            field,
+            &l.old,
+            &l.new,
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(row, i as u16, super::fit(v))?;
+        }
+    }
+    Ok(())
 }

@@ -204,8 +204,20 @@ pub const WRITERS: &[Writer] = &[
                 &c.schemas.campaign.tally,
                 &c.run.report,
                 &c.schemas.campaign.report.sheet,
+                c.run.rounds.as_ref().map(|r| &r.previous),
                 &c.out.join("tally.xlsx"),
             )
+        },
+    },
+    Writer {
+        name: "round.jsonl",
+        write: |c| crate::rounds::write(c.run, c.schemas, &c.out.join("round.jsonl")),
+    },
+    Writer {
+        name: "rounds.csv",
+        write: |c| match &c.run.rounds {
+            Some(r) => csvs::write_rounds(r, &c.out.join("rounds.csv")),
+            None => Ok(()),
         },
     },
     Writer {

@@ -16,6 +16,7 @@ pub fn write_xlsx(
     words: &TallySpec,
     report: &Report,
     sheet_name: &str,
+    previous: Option<&Tally>,
     path: &Path,
 ) -> Result<()> {
     let mut wb = Workbook::new();
@@ -81,6 +82,54 @@ pub fn write_xlsx(
         let at = n + 3;
         ws.set_page_breaks(&[at])?;
         ws.insert_chart(at, 0, &chart)?;
+    }
+    if let Some(p) = previous {
+        // Each column twice: this round, then the previous one.
+        let ws = wb.add_worksheet();
+        ws.set_name("上轮对比")?;
+        ws.write_string_with_format(0, 0, &words.village, &head)?;
+        ws.set_column_width(0, 16.0)?;
+        for (k, c) in words.columns.iter().enumerate() {
+            let col = 1 + 2 * k as u16;
+            ws.write_string_with_format(0, col, format!("{}（本轮）", c.label), &head)?;
+            ws.write_string_with_format(0, col + 1, format!("{}（上轮）", c.label), &head)?;
+            ws.set_column_width(col, 11.0)?;
+            ws.set_column_width(col + 1, 11.0)?;
+        }
+        ws.set_row_height(0, 48)?;
+        let mut names: Vec<&str> = t.rows.iter().map(|r| r.village.as_str()).collect();
+        for r in &p.rows {
+            if !names.contains(&r.village.as_str()) {
+                names.push(&r.village);
+            }
+        }
+        names.sort_unstable();
+        names.push(&t.total.village);
+        let find = |tt: &'_ Tally, v: &str| -> Option<Vec<i64>> {
+            crate::rounds::previous_row(tt, v).map(|r| r.counts.clone())
+        };
+        for (i, v) in names.iter().enumerate() {
+            let r = i as u32 + 1;
+            let last = i + 1 == names.len();
+            if last {
+                ws.write_string_with_format(r, 0, *v, &bold)?;
+            } else {
+                ws.write_string(r, 0, *v)?;
+            }
+            let (now, before) = (find(t, v), find(p, v));
+            for k in 0..words.columns.len() {
+                let col = 1 + 2 * k as u16;
+                // The previous round's column by its key (a column added since is empty).
+                let pk = p.keys.iter().position(|x| *x == t.keys[k]);
+                if let Some(n) = now.as_ref().and_then(|c| c.get(k)) {
+                    ws.write_number(r, col, *n as f64)?;
+                }
+                if let Some(n) = before.as_ref().zip(pk).and_then(|(c, j)| c.get(j)) {
+                    ws.write_number(r, col + 1, *n as f64)?;
+                }
+            }
+        }
+        ws.set_freeze_panes(1, 1)?;
     }
     if !report.lines.is_empty() {
         let ws = wb.add_worksheet();

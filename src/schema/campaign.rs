@@ -591,7 +591,7 @@ impl Campaign {
                 .copied()
                 .chain(l.if_.iter().map(String::as_str))
             {
-                if n != "villages" && !keys.contains(&n) {
+                if !crate::report::EXTRA_WORDS.contains(&n) && !keys.contains(&n) {
                     return Err(format!(
                         "[[report.lines]] {}: {{{n}}} is not a tally column key ({})",
                         i + 1,

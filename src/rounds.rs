@@ -1,0 +1,266 @@
+//! Rounds of a campaign: a run keeps its rows in round.jsonl (identity, main row, village,
+//! whether rejected, the findings on it, its values); the next run given `--previous OLD_OUT`
+//! reads that back and says, row by row, what the village fixed, what is still open, what
+//! is new, which rows were added or removed and which values changed (old → new). Rows are
+//! matched by their identity (building_code, hazard_code, …), never by where they sat, so
+//! a village that re-sorts its sheet changes nothing. A stage after the tally.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::model::{
+    Record, RoundCounts, RoundLine, Rounds, Run, SnapHead, SnapRow, Snapshot, Tally,
+};
+use crate::schema::{Schemas, TableId};
+
+/// The file a run keeps its rows in.
+pub const FILE: &str = "round.jsonl";
+
+/// A record's identity (its identity fields' values, joined), "" when one is missing.
+fn key_of(s: &Schemas, t: TableId, r: &Record) -> String {
+    let ts = s.table(t);
+    let mut parts = Vec::with_capacity(ts.table.identity.len());
+    for k in &ts.table.identity {
+        let v = ts
+            .field_index(k)
+            .map(|i| r.vals[i].display())
+            .unwrap_or_default();
+        if v.is_empty() {
+            return String::new();
+        }
+        parts.push(v);
+    }
+    parts.join("|")
+}
+
+/// The main row a record belongs to: its own identity, or the code it refers to.
+fn main_of(s: &Schemas, t: TableId, r: &Record, key: &str) -> String {
+    match s.campaign.to_main(t) {
+        Some(rx) if t != s.campaign.main() => r.vals[rx.child_field].display(),
+        _ => key.to_string(),
+    }
+}
+
+/// Each row's findings (code, field), by (file, sheet, row).
+type RowFindings<'a> = HashMap<(&'a str, &'a str, u32), BTreeSet<(String, String)>>;
+
+fn findings_by_row(run: &Run) -> RowFindings<'_> {
+    let mut out = RowFindings::new();
+    for f in &run.findings {
+        if let Some(row) = f.row {
+            out.entry((f.file.as_str(), f.sheet.as_str(), row))
+                .or_default()
+                .insert((f.code.clone(), f.field.clone()));
+        }
+    }
+    out
+}
+
+/// This run's rows as round.jsonl keeps them, one at a time.
+fn rows<'a>(
+    run: &'a Run,
+    s: &'a Schemas,
+    by_row: &'a RowFindings<'a>,
+) -> impl Iterator<Item = SnapRow> + 'a {
+    s.ids().flat_map(move |t| {
+        run.table(t).iter().filter_map(move |r| {
+            let key = key_of(s, t, r);
+            if key.is_empty() {
+                return None;
+            }
+            let rel = run.rel[r.file].as_str();
+            let findings = by_row
+                .get(&(rel, &*r.sheet, r.row))
+                .map(|f| f.iter().cloned().collect())
+                .unwrap_or_default();
+            Some(SnapRow {
+                table: s.table(t).table.key.clone(),
+                main: main_of(s, t, r, &key),
+                key,
+                village: run.village_of_file[r.file].clone(),
+                rejected: r.rejected,
+                findings,
+                vals: r.vals.iter().map(|v| v.display()).collect(),
+            })
+        })
+    })
+}
+
+/// Write round.jsonl: a head line, then a line per row.
+pub fn write(run: &Run, s: &Schemas, path: &Path) -> Result<()> {
+    crate::output::write_atomically(path, |tmp| {
+        let f = std::fs::File::create(tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut w = std::io::BufWriter::new(f);
+        let head = SnapHead {
+            campaign: s.campaign.campaign.key.clone(),
+            fields: s
+                .tables
+                .iter()
+                .map(|t| {
+                    (
+                        t.table.key.clone(),
+                        t.fields.iter().map(|f| f.key.clone()).collect(),
+                    )
+                })
+                .collect(),
+            tally: run.tally.clone(),
+        };
+        serde_json::to_writer(&mut w, &head)?;
+        w.write_all(b"\n")?;
+        let by_row = findings_by_row(run);
+        for row in rows(run, s, &by_row) {
+            serde_json::to_writer(&mut w, &row)?;
+            w.write_all(b"\n")?;
+        }
+        w.flush()?;
+        Ok(())
+    })
+}
+
+/// Read an earlier run's round.jsonl from its out folder.
+pub fn load(out: &Path, s: &Schemas) -> Result<Snapshot> {
+    let path = out.join(FILE);
+    let f = std::fs::File::open(&path).with_context(|| {
+        format!(
+            "--previous {}：找不到 {FILE}（上一轮须用本版本的 selfbuilt run 生成）/ no {FILE} there",
+            out.display()
+        )
+    })?;
+    let mut lines = std::io::BufReader::new(f).lines();
+    let head: SnapHead = match lines.next() {
+        Some(l) => {
+            serde_json::from_str(&l?).with_context(|| format!("{} is damaged", path.display()))?
+        }
+        None => anyhow::bail!("{} is empty", path.display()),
+    };
+    if head.campaign != s.campaign.campaign.key {
+        anyhow::bail!(
+            "--previous {}：上一轮是另一项整治（{}）的结果 / the previous round is of campaign {}",
+            out.display(),
+            head.campaign,
+            head.campaign
+        );
+    }
+    let mut rows = Vec::new();
+    for (n, l) in lines.enumerate() {
+        let l = l?;
+        if l.trim().is_empty() {
+            continue;
+        }
+        rows.push(
+            serde_json::from_str(&l)
+                .with_context(|| format!("{} line {} is damaged", path.display(), n + 2))?,
+        );
+    }
+    Ok(Snapshot { head, rows })
+}
+
+fn count(c: &mut RoundCounts, change: &str) {
+    match change {
+        "fixed" => c.fixed += 1,
+        "open" => c.open += 1,
+        "new" => c.new += 1,
+        "added" => c.added += 1,
+        "removed" => c.removed += 1,
+        _ => c.changed += 1,
+    }
+}
+
+/// What changed between the previous round and this run.
+pub fn compare(prev: &Snapshot, run: &Run, s: &Schemas) -> Rounds {
+    let mut before: HashMap<(&str, &str), &SnapRow> = HashMap::new();
+    for r in &prev.rows {
+        before.insert((r.table.as_str(), r.key.as_str()), r);
+    }
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut lines = Vec::new();
+    let is_main = |t: &str| t == s.table(s.campaign.main()).table.key;
+    let item = |row: &SnapRow| {
+        if is_main(&row.table) {
+            String::new()
+        } else {
+            row.key.clone()
+        }
+    };
+    let line =
+        |row: &SnapRow, change: &'static str, code: &str, field: &str, old: &str, new: &str| {
+            RoundLine {
+                village: row.village.clone(),
+                main: row.main.clone(),
+                item: item(row),
+                change,
+                code: code.into(),
+                field: field.into(),
+                old: old.into(),
+                new: new.into(),
+            }
+        };
+    let by_row = findings_by_row(run);
+    for now in rows(run, s, &by_row) {
+        seen.insert((now.table.clone(), now.key.clone()));
+        let Some(old) = before.get(&(now.table.as_str(), now.key.as_str())) else {
+            lines.push(line(&now, "added", "", "", "", ""));
+            for (code, field) in &now.findings {
+                lines.push(line(&now, "new", code, field, "", ""));
+            }
+            continue;
+        };
+        let fields = prev.head.fields.get(&now.table);
+        let ts = s.tables.iter().find(|t| t.table.key == now.table);
+        if let (Some(fields), Some(ts)) = (fields, ts) {
+            for (i, f) in ts.fields.iter().enumerate() {
+                let Some(j) = fields.iter().position(|k| *k == f.key) else {
+                    continue;
+                };
+                let (a, b) = (
+                    old.vals.get(j).map(String::as_str).unwrap_or(""),
+                    now.vals[i].as_str(),
+                );
+                if a != b {
+                    lines.push(line(&now, "changed", "", &f.key, a, b));
+                }
+            }
+        }
+        let (was, is): (BTreeSet<_>, BTreeSet<_>) =
+            (old.findings.iter().collect(), now.findings.iter().collect());
+        for (code, field) in was.difference(&is) {
+            lines.push(line(&now, "fixed", code, field, "", ""));
+        }
+        for (code, field) in was.intersection(&is) {
+            lines.push(line(&now, "open", code, field, "", ""));
+        }
+        for (code, field) in is.difference(&was) {
+            lines.push(line(&now, "new", code, field, "", ""));
+        }
+    }
+    for old in &prev.rows {
+        if !seen.contains(&(old.table.clone(), old.key.clone())) {
+            lines.push(line(old, "removed", "", "", "", ""));
+        }
+    }
+    lines.sort();
+    let mut villages: BTreeMap<String, RoundCounts> = BTreeMap::new();
+    let mut total = RoundCounts::default();
+    for l in &lines {
+        count(villages.entry(l.village.clone()).or_default(), l.change);
+        count(&mut total, l.change);
+    }
+    Rounds {
+        lines,
+        villages: villages.into_iter().collect(),
+        total,
+        previous: prev.head.tally.clone(),
+    }
+}
+
+/// The previous round's tally row of a village (zeros when it had none).
+pub fn previous_row<'a>(t: &'a Tally, village: &str) -> Option<&'a crate::model::TallyRow> {
+    if village == t.total.village {
+        return Some(&t.total);
+    }
+    t.rows.iter().find(|r| r.village == village)
+}
