@@ -42,7 +42,7 @@ macro_rules! rules {
                 pub fn $say($($p: impl std::fmt::Display),*) -> $crate::finding::Said {
                     $crate::finding::Said {
                         rule: &$code,
-                        words: $crate::finding::Words {
+                        message: $crate::finding::Message {
                             zh: format!($zh),
                             en: format!($en),
                             fix_zh: format!($fz),
@@ -64,8 +64,8 @@ macro_rules! words {
     ($( $say:ident ( $($p:ident),* ) $zh:literal $en:literal => $fz:literal $fe:literal ; )*) => {
         $(
             #[doc = $en]
-            pub fn $say($($p: impl std::fmt::Display),*) -> $crate::finding::Words {
-                $crate::finding::Words {
+            pub fn $say($($p: impl std::fmt::Display),*) -> $crate::finding::Message {
+                $crate::finding::Message {
                     zh: format!($zh),
                     en: format!($en),
                     fix_zh: format!($fz),

@@ -59,7 +59,7 @@ impl Finding {
     /// A finding of a built-in rule, its message rendered by the registry, at the rule's
     /// severity.
     pub fn new(said: Said) -> Finding {
-        Finding::rule(said.rule.code, said.rule.severity).words(said.words)
+        Finding::rule(said.rule.code, said.rule.severity).says(said.message)
     }
 
     /// The same finding at another severity (a rule whose weight depends on the case).
@@ -106,8 +106,8 @@ impl Finding {
         self.value = v.to_string();
         self
     }
-    /// Its message and fix: a schema rule's texts, or words of the registry's.
-    pub fn words(mut self, w: Words) -> Self {
+    /// Its message and fix: a schema rule's texts, or the registry's.
+    pub fn says(mut self, w: Message) -> Self {
         self.message_zh = w.zh;
         self.message_en = w.en;
         self.suggestion_zh = w.fix_zh;
@@ -410,12 +410,12 @@ pub struct Say {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Said {
     pub rule: &'static RuleDoc,
-    pub words: Words,
+    pub message: Message,
 }
 
 /// A message and its fix in both languages, as shown to a person.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Words {
+pub struct Message {
     pub zh: String,
     pub en: String,
     pub fix_zh: String,

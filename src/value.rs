@@ -131,10 +131,10 @@ impl From<Said> for Issue {
         Issue {
             code: said.rule.code,
             severity: said.rule.severity,
-            zh: said.words.zh,
-            en: said.words.en,
-            fix_zh: said.words.fix_zh,
-            fix_en: said.words.fix_en,
+            zh: said.message.zh,
+            en: said.message.en,
+            fix_zh: said.message.fix_zh,
+            fix_en: said.message.fix_en,
         }
     }
 }

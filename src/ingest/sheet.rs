@@ -154,7 +154,7 @@ impl<'a> SheetWork<'a> {
                 .at_file(rel)
                 .at_sheet(&self.grid.name)
                 .field(&fl.field)
-                .words(crate::codes::more_of_same(n, &code, &fl.zh, &fl.en, &rows)),
+                .says(crate::codes::more_of_same(n, &code, &fl.zh, &fl.en, &rows)),
             );
         }
     }

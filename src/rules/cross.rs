@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::finding::{Finding, Words};
+use crate::finding::{Finding, Message};
 use crate::model::Record;
 use crate::schema::campaign::{CrossKind, CrossRule, Expect, RefIx};
 use crate::schema::{Schemas, TableSchema};
@@ -99,7 +99,7 @@ fn finding(
         .at_cell(r.row, r.cols[field])
         .field(&s.fields[field].key)
         .value(&r.vals[field].display())
-        .words(Words {
+        .says(Message {
             zh: fill(&rule.message_zh, vars, true),
             en: fill(&rule.message_en, vars, false),
             fix_zh: fill(&rule.suggestion_zh, vars, true),

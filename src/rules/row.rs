@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::cells::{self, Ctx, Val};
-use crate::finding::{ChangeLog, Finding, Severity, Words};
+use crate::finding::{ChangeLog, Finding, Message, Severity};
 use crate::model::Record;
 use crate::read::{GridRow, Raw};
 use crate::recognise::Column;
@@ -115,7 +115,7 @@ pub fn check_row(
                     .at_cell(row.idx, Some(col))
                     .field(&field.key)
                     .value(&shown())
-                    .words(Words {
+                    .says(Message {
                         zh: issue.zh.clone(),
                         en: issue.en.clone(),
                         fix_zh: issue.fix_zh.clone(),
@@ -289,7 +289,7 @@ pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -
             .at_cell(rec.row, col)
             .field(&th.field)
             .value(&v.display())
-            .words(Words {
+            .says(Message {
                 zh: fill(t, &rule.message_zh, rec),
                 en: fill(t, &rule.message_en, rec),
                 fix_zh: rule.suggestion_zh.clone(),
