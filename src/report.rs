@@ -5,20 +5,8 @@
 //! tally.xlsx write what it composes.
 
 use crate::model::{Report, Rounds, Tally};
+use crate::schema::campaign::EXTRA_WORDS;
 use crate::schema::Schemas;
-
-/// The placeholders a report line may use beside the tally's columns: how many villages,
-/// whether there was a previous round (1 or 0), and what changed since it.
-pub const EXTRA_WORDS: &[&str] = &[
-    "villages",
-    "previous",
-    "round_fixed",
-    "round_open",
-    "round_new",
-    "round_added",
-    "round_removed",
-    "round_changed",
-];
 
 /// The report of a run's tally (and of its comparison with the previous round).
 ///

@@ -6,7 +6,7 @@
 //! a village that re-sorts its sheet changes nothing. A stage after the tally.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, Write};
+use std::io::BufRead;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -89,36 +89,35 @@ fn rows<'a>(
     })
 }
 
-/// Write round.jsonl: a head line, then a line per row.
-pub fn write(run: &Run, s: &Schemas, path: &Path) -> Result<()> {
-    crate::output::write_atomically(path, |tmp| {
-        let f = std::fs::File::create(tmp)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        let mut w = std::io::BufWriter::new(f);
-        let head = SnapHead {
-            campaign: s.campaign.campaign.key.clone(),
-            fields: s
-                .tables
-                .iter()
-                .map(|t| {
-                    (
-                        t.table.key.clone(),
-                        t.fields.iter().map(|f| f.key.clone()).collect(),
-                    )
-                })
-                .collect(),
-            tally: run.tally.clone(),
-        };
-        serde_json::to_writer(&mut w, &head)?;
-        w.write_all(b"\n")?;
-        let by_row = findings_by_row(run);
-        for row in rows(run, s, &by_row) {
-            serde_json::to_writer(&mut w, &row)?;
-            w.write_all(b"\n")?;
-        }
-        w.flush()?;
-        Ok(())
-    })
+/// The head line of round.jsonl for a run: its campaign, tables' fields and tally.
+pub fn head(run: &Run, s: &Schemas) -> SnapHead {
+    SnapHead {
+        campaign: s.campaign.campaign.key.clone(),
+        fields: s
+            .tables
+            .iter()
+            .map(|t| {
+                (
+                    t.table.key.clone(),
+                    t.fields.iter().map(|f| f.key.clone()).collect(),
+                )
+            })
+            .collect(),
+        tally: run.tally.clone(),
+    }
+}
+
+/// Every row of a run as round.jsonl keeps it, handed to `each` one at a time.
+pub fn each_row(
+    run: &Run,
+    s: &Schemas,
+    mut each: impl FnMut(&SnapRow) -> Result<()>,
+) -> Result<()> {
+    let by_row = findings_by_row(run);
+    for row in rows(run, s, &by_row) {
+        each(&row)?;
+    }
+    Ok(())
 }
 
 /// Read an earlier run's round.jsonl from its out folder.

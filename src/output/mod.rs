@@ -11,6 +11,7 @@ pub mod names;
 pub mod patch;
 pub mod report_md;
 pub mod returns;
+pub mod round_state;
 pub mod summary;
 pub mod tally;
 
@@ -211,7 +212,7 @@ pub const WRITERS: &[Writer] = &[
     },
     Writer {
         name: "round.jsonl",
-        write: |c| crate::rounds::write(c.run, c.schemas, &c.out.join("round.jsonl")),
+        write: |c| round_state::write(c.run, c.schemas, &c.out.join("round.jsonl")),
     },
     Writer {
         name: "rounds.csv",

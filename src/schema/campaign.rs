@@ -54,6 +54,19 @@ pub struct ReportSpec {
     pub lines: Vec<ReportLine>,
 }
 
+/// The placeholders a report line may use beside the tally's columns: how many villages,
+/// whether there was a previous round (1 or 0), and what changed since it.
+pub const EXTRA_WORDS: &[&str] = &[
+    "villages",
+    "previous",
+    "round_fixed",
+    "round_open",
+    "round_new",
+    "round_added",
+    "round_removed",
+    "round_changed",
+];
+
 /// One sentence of the report.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
@@ -591,7 +604,7 @@ impl Campaign {
                 .copied()
                 .chain(l.if_.iter().map(String::as_str))
             {
-                if !crate::report::EXTRA_WORDS.contains(&n) && !keys.contains(&n) {
+                if !EXTRA_WORDS.contains(&n) && !keys.contains(&n) {
                     return Err(format!(
                         "[[report.lines]] {}: {{{n}}} is not a tally column key ({})",
                         i + 1,

@@ -1,0 +1,28 @@
+//! round.jsonl: this run's rows as the next round's `--previous` reads them (see
+//! `rounds`): a head line (campaign, each table's fields, the tally), then a JSON line per
+//! row, streamed.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::model::Run;
+use crate::schema::Schemas;
+
+pub fn write(run: &Run, s: &Schemas, path: &Path) -> Result<()> {
+    super::write_atomically(path, |tmp| {
+        let f = std::fs::File::create(tmp)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        let mut w = std::io::BufWriter::new(f);
+        serde_json::to_writer(&mut w, &crate::rounds::head(run, s))?;
+        w.write_all(b"\n")?;
+        crate::rounds::each_row(run, s, |row| {
+            serde_json::to_writer(&mut w, row)?;
+            w.write_all(b"\n")?;
+            Ok(())
+        })?;
+        w.flush()?;
+        Ok(())
+    })
+}
