@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 /// The names a run writes at the top of `--out` (also those of runs before manifests).
-pub const OUTPUT_NAMES: [&str; 14] = [
+pub const OUTPUT_NAMES: [&str; 15] = [
     "cleaned.xlsx",
     "errors.csv",
     "errors.xlsx",
@@ -24,6 +24,7 @@ pub const OUTPUT_NAMES: [&str; 14] = [
     "changes.csv",
     "learned.toml",
     "report.md",
+    "report.html",
     "round.jsonl",
     "rounds.csv",
     "annotated",

@@ -209,3 +209,107 @@ fn a_second_round_lists_exactly_what_the_villages_changed() {
         .to_string()
         .contains("上轮"));
 }
+
+/// The chromium to render pages with: Debian's (`.ci/run` installs it); None outside CI.
+fn chromium() -> Option<String> {
+    for c in ["chromium", "chromium-browser", "google-chrome"] {
+        if std::process::Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            return Some(c.to_string());
+        }
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI has no chromium (.ci/run installs it)"
+    );
+    eprintln!("skipped: no chromium on this machine");
+    None
+}
+
+/// report.html, opened from the out folder by a real headless Chromium with the address
+/// asking for one village: the page's script has hidden every other village's finding,
+/// the counts and bars are there, and each return package it links to exists.
+#[test]
+fn report_html_renders_in_headless_chromium() {
+    let Some(chrome) = chromium() else { return };
+    let t = tempfile::tempdir().unwrap();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town");
+    let out = t.path().join("out");
+    let o = run(&["run", p(&demo), "--out", p(&out), "--quiet"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let village = "那洪村";
+    let url = format!("file://{}#village={village}", p(&out.join("report.html")));
+    let dom = std::process::Command::new(&chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", p(&t.path().join("profile"))))
+        .args(["--dump-dom", &url])
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout).into_owned();
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let first = md.lines().nth(2).unwrap();
+    assert!(dom.contains(first), "the report's first sentence: {first}");
+    let rows: Vec<&str> = dom
+        .split("<tr class=\"")
+        .skip(1)
+        .filter(|r| r.starts_with("error") || r.starts_with("warning"))
+        .collect();
+    assert_eq!(rows.len(), errors.len() - 1, "a row per finding");
+    let mine = errors[1..]
+        .iter()
+        .filter(|r| r[0].starts_with(village))
+        .count();
+    assert!(mine > 0);
+    let shown = rows.iter().filter(|r| !r.contains("display: none")).count();
+    assert_eq!(shown, mine, "the script kept only {village}'s findings");
+    assert!(rows
+        .iter()
+        .filter(|r| !r.contains("display: none"))
+        .all(|r| r.contains(&format!("data-village=\"{village}\""))));
+    assert!(
+        dom.contains(&format!("{mine} / {}", rows.len())),
+        "the count line"
+    );
+    // Bars: a village's group per chart (8 villages, 3 judgements and 3 statuses).
+    assert_eq!(dom.matches("<rect ").count(), 8 * 6);
+    // Each package link names a file that is there.
+    let links: Vec<&str> = dom
+        .split("class=\"pkg\" href=\"")
+        .skip(1)
+        .map(|l| l.split('"').next().unwrap())
+        .collect();
+    assert!(!links.is_empty());
+    for l in links {
+        let path: String = percent_decode(l);
+        assert!(out.join(&path).is_file(), "{path}");
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
+}

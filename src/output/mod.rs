@@ -9,6 +9,7 @@ pub mod errors_xlsx;
 pub mod learned;
 pub mod names;
 pub mod patch;
+pub mod report_html;
 pub mod report_md;
 pub mod returns;
 pub mod round_state;
@@ -209,6 +210,10 @@ pub const WRITERS: &[Writer] = &[
                 &c.out.join("tally.xlsx"),
             )
         },
+    },
+    Writer {
+        name: "report.html",
+        write: |c| report_html::write(c, &c.out.join("report.html")),
     },
     Writer {
         name: "round.jsonl",

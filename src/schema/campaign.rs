@@ -50,6 +50,11 @@ pub struct ReportSpec {
     /// The heading above the per-village table.
     #[serde(default)]
     pub villages_heading: String,
+    /// Tally columns report.html draws per village beside the tally's own chart.
+    #[serde(default)]
+    pub chart: Vec<String>,
+    #[serde(default)]
+    pub chart_title: String,
     #[serde(default)]
     pub lines: Vec<ReportLine>,
 }
@@ -595,6 +600,11 @@ impl Campaign {
         for k in &self.tally.chart {
             if !keys.contains(&k.as_str()) {
                 return Err(format!("[tally] chart: {k:?} is not a column key"));
+            }
+        }
+        for k in &self.report.chart {
+            if !keys.contains(&k.as_str()) {
+                return Err(format!("[report] chart: {k:?} is not a tally column key"));
             }
         }
         for (i, l) in self.report.lines.iter().enumerate() {

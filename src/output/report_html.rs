@@ -1,0 +1,272 @@
+//! report.html: one self-contained page (no network; inline CSS, JS and SVG) for people
+//! who would rather look: the report's sentences, per village a bar for each of the tally's
+//! chart columns, the write-off proposals, and the findings as a table filtered by village,
+//! severity and rule (also from the address: `report.html#village=那洪村`), each village
+//! linked to its return package.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::Ctx;
+use crate::schema::campaign::TallySpec;
+
+/// Text for HTML.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A path for an href, each part percent-encoded.
+fn href(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            p.bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    b => format!("%{b:02X}"),
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:24px;color:#222;max-width:1200px}
+h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}
+p.s{line-height:1.7;margin:6px 0}
+table{border-collapse:collapse;font-size:13px;width:100%}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#DDEBF7}tr.error td.sev{color:#b00020;font-weight:bold}tr.warning td.sev{color:#a06000}
+.bars text{font-size:12px}.legend span{display:inline-block;margin-right:14px;font-size:13px}
+.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
+select{margin-right:12px}#count{font-size:13px;color:#555}";
+
+const SCRIPT: &str = "(function(){
+var rows=[].slice.call(document.querySelectorAll('#findings tbody tr'));
+var sel={village:document.getElementById('fv'),severity:document.getElementById('fs'),rule:document.getElementById('fr')};
+function apply(){var n=0;rows.forEach(function(r){var ok=['village','severity','rule'].every(function(k){return !sel[k].value||r.dataset[k]===sel[k].value;});r.style.display=ok?'':'none';if(ok)n++;});
+document.getElementById('count').textContent=n+' / '+rows.length;}
+var h=decodeURIComponent(location.hash.slice(1));h.split('&').forEach(function(kv){var p=kv.split('=');if(sel[p[0]])sel[p[0]].value=p[1]||'';});
+Object.keys(sel).forEach(function(k){sel[k].addEventListener('change',apply);});apply();})();";
+
+const COLOURS: [&str; 6] = [
+    "#4472C4", "#ED7D31", "#C00000", "#70AD47", "#7F7F7F", "#FFC000",
+];
+
+/// Grouped bars: per village a bar for each of `keys` (tally columns), with a legend.
+fn bars(
+    h: &mut String,
+    tally: &crate::model::Tally,
+    spec: &TallySpec,
+    title: &str,
+    keys: &[String],
+) {
+    let chart: Vec<(usize, &str)> = keys
+        .iter()
+        .filter_map(|k| {
+            let i = tally.keys.iter().position(|x| x == k)?;
+            let label = spec.columns.iter().find(|c| &c.key == k)?.label.as_str();
+            Some((i, label))
+        })
+        .collect();
+    if chart.is_empty() || tally.rows.is_empty() {
+        return;
+    }
+    let _ = write!(h, "<h2>{}</h2><div class=\"legend\">", esc(title));
+    for (k, (_, label)) in chart.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<span><i style=\"background:{}\"></i>{}</span>",
+            COLOURS[k % 6],
+            esc(label)
+        );
+    }
+    h.push_str("</div>");
+    let max = tally
+        .rows
+        .iter()
+        .flat_map(|r| chart.iter().map(|(i, _)| r.counts[*i]))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let (bar, gap, left, width) = (12.0, 10.0, 110.0, 700.0);
+    let group = bar * chart.len() as f64 + gap;
+    let height = group * tally.rows.len() as f64 + 10.0;
+    let _ = write!(
+        h,
+        "<svg class=\"bars\" width=\"{}\" height=\"{height}\" role=\"img\">",
+        left + width + 60.0
+    );
+    for (vi, r) in tally.rows.iter().enumerate() {
+        let y0 = vi as f64 * group + 5.0;
+        let _ = write!(
+            h,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>",
+            left - 6.0,
+            y0 + bar * chart.len() as f64 / 2.0 + 4.0,
+            esc(&r.village)
+        );
+        for (k, (i, label)) in chart.iter().enumerate() {
+            let n = r.counts[*i];
+            let w = (n as f64 / max * width).max(if n > 0 { 1.0 } else { 0.0 });
+            let y = y0 + k as f64 * bar;
+            let _ = write!(
+                h,
+                "<rect x=\"{left}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\" data-village=\"{}\"><title>{} {}：{n}</title></rect><text x=\"{:.1}\" y=\"{}\">{n}</text>",
+                bar - 2.0,
+                COLOURS[k % 6],
+                esc(&r.village),
+                esc(&r.village),
+                esc(label),
+                left + w + 4.0,
+                y + bar - 3.0
+            );
+        }
+    }
+    h.push_str("</svg>");
+}
+
+pub fn write(c: &Ctx, path: &Path) -> Result<()> {
+    let run = c.run;
+    let s = c.schemas;
+    let tally = &run.tally;
+    let spec = &s.campaign.tally;
+    let mut h = String::with_capacity(64 * 1024 + run.findings.len() * 300);
+    let title = esc(&run.report.title);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head><body><h1>{title}</h1>"
+    );
+    for l in &run.report.lines {
+        let _ = write!(h, "<p class=\"s\">{}</p>", esc(l));
+    }
+    // Per village, a bar for each column of the tally's chart, then of the report's.
+    bars(&mut h, tally, spec, &spec.chart_title, &spec.chart);
+    let rs = &s.campaign.report;
+    bars(&mut h, tally, spec, &rs.chart_title, &rs.chart);
+    // Each file's village, then the return packages.
+    let village_by_file: std::collections::HashMap<&str, &str> = run
+        .rel
+        .iter()
+        .zip(&run.village_of_file)
+        .map(|(r, v)| (r.as_str(), v.as_str()))
+        .collect();
+    let village_of = |f: &crate::finding::Finding| -> String {
+        village_by_file
+            .get(f.file.as_str())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| c.words.unknown_village().to_string())
+    };
+    let packaged: BTreeSet<&str> = run
+        .findings
+        .iter()
+        .filter_map(|f| village_by_file.get(f.file.as_str()).copied())
+        .collect();
+    if !packaged.is_empty() {
+        h.push_str("<h2>退回各村</h2><p class=\"s\">");
+        for v in &packaged {
+            let stem = super::names::safe_stem(v);
+            let link = href(&[
+                super::returns::FOLDER,
+                &stem,
+                &format!("{stem}-问题清单.xlsx"),
+            ]);
+            let _ = write!(h, "<a class=\"pkg\" href=\"{link}\">{}</a>　", esc(v));
+        }
+        h.push_str("</p>");
+    }
+    // The write-off proposals.
+    if !run.proposals.is_empty() {
+        let [main, item, village] = c.words.writeoff_columns();
+        let _ = write!(
+            h,
+            "<h2>销号建议（{}）</h2><table id=\"writeoffs\"><thead><tr><th>建议类型</th><th>{}</th><th>{}</th><th>{}</th><th>依据</th></tr></thead><tbody>",
+            run.proposals.len(),
+            esc(main),
+            esc(item),
+            esc(village)
+        );
+        for p in &run.proposals {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(c.words.reason(&p.reason)),
+                esc(&p.main_code),
+                esc(&p.item_code),
+                esc(&p.village),
+                esc(&p.evidence)
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+    // The findings, filterable.
+    let villages: BTreeSet<String> = run.findings.iter().map(&village_of).collect();
+    let rules: BTreeSet<&str> = run.findings.iter().map(|f| f.code.as_str()).collect();
+    let _ = write!(h, "<h2>问题清单（{}）</h2><p>", run.findings.len());
+    h.push_str("<select id=\"fv\"><option value=\"\">全部村</option>");
+    for v in &villages {
+        let _ = write!(h, "<option>{}</option>", esc(v));
+    }
+    h.push_str("</select><select id=\"fs\"><option value=\"\">全部</option><option value=\"error\">错误</option><option value=\"warning\">警告</option></select><select id=\"fr\"><option value=\"\">全部规则</option>");
+    for r in &rules {
+        let _ = write!(
+            h,
+            "<option value=\"{}\">{}</option>",
+            esc(r),
+            esc(&c.words.code_and_title(r))
+        );
+    }
+    h.push_str("</select><span id=\"count\"></span></p><table id=\"findings\"><thead><tr><th>村</th><th>文件</th><th>工作表</th><th>单元格</th><th>严重程度</th><th>规则</th><th>问题</th><th>建议</th></tr></thead><tbody>");
+    for f in &run.findings {
+        let sev = f.severity.as_str();
+        let v = village_of(f);
+        let _ = write!(
+            h,
+            "<tr class=\"{sev}\" data-village=\"{}\" data-severity=\"{sev}\" data-rule=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"sev\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&v),
+            esc(&f.code),
+            esc(&v),
+            esc(&f.file),
+            esc(&f.sheet),
+            esc(&f.cell()),
+            f.severity.zh(),
+            esc(&c.words.code_and_title(&f.code)),
+            esc(f.message(c.lang)),
+            esc(f.suggestion(c.lang))
+        );
+    }
+    let _ = write!(h, "</tbody></table><script>{SCRIPT}</script></body></html>");
+    super::atomic_write(path, h.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_links_are_escaped() {
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+        assert_eq!(
+            href(&["退回各村", "a b"]),
+            "%E9%80%80%E5%9B%9E%E5%90%84%E6%9D%91/a%20b"
+        );
+    }
+}
