@@ -132,6 +132,14 @@ impl Run {
     pub fn table(&self, t: TableId) -> &[Record] {
         &self.tables[t.index()]
     }
+    /// Each input file's village, by the file's path as findings name it.
+    pub fn village_by_file(&self) -> std::collections::HashMap<&str, &str> {
+        self.rel
+            .iter()
+            .zip(&self.village_of_file)
+            .map(|(r, v)| (r.as_str(), v.as_str()))
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

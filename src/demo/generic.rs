@@ -75,7 +75,20 @@ struct Gen<'a> {
     seen: HashMap<usize, std::collections::HashSet<String>>,
 }
 
-impl Gen<'_> {
+impl<'a> Gen<'a> {
+    /// A generator over these schemas, its randomness from `seed`.
+    fn new(s: &'a Schemas, seed: u64) -> Gen<'a> {
+        Gen {
+            s,
+            r: Rng::new(seed),
+            today: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
+            seq: vec![0; s.tables.len()],
+            used: Default::default(),
+            children: HashMap::new(),
+            seen: HashMap::new(),
+        }
+    }
+
     fn words(&self) -> &crate::schema::campaign::DemoWords {
         &self.s.campaign.demo
     }
@@ -364,15 +377,7 @@ fn holds(t: &TableSchema, c: &Cond, row: &Row) -> bool {
 /// typed cells (numbers as numbers, dates as dates), written with a constant-memory
 /// worksheet: the benchmark's large inputs. Rows are made one at a time, so any size fits.
 pub fn write_plain(schemas: &Schemas, path: &Path, seed: u64, n: usize) -> Result<()> {
-    let mut g = Gen {
-        s: schemas,
-        r: Rng::new(seed ^ 0x9_1A1),
-        today: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
-        seq: vec![0; schemas.tables.len()],
-        used: Default::default(),
-        children: HashMap::new(),
-        seen: HashMap::new(),
-    };
+    let mut g = Gen::new(schemas, seed ^ 0x9_1A1);
     let main = schemas.campaign.main();
     let ms = schemas.table(main);
     let names = village_names(schemas, n.div_ceil(PLAIN_PER_VILLAGE).max(1));
@@ -582,15 +587,7 @@ fn town(
     let main = c.main();
     let names = village_names(schemas, villages);
     let villages = villages.clamp(1, names.len()).min(n.max(1));
-    let mut g = Gen {
-        s: schemas,
-        r: Rng::new(seed ^ 0x5EED),
-        today: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
-        seq: vec![0; schemas.tables.len()],
-        used: Default::default(),
-        children: HashMap::new(),
-        seen: HashMap::new(),
-    };
+    let mut g = Gen::new(schemas, seed ^ 0x5EED);
     let mut m = Manifest {
         rows: vec![0; schemas.tables.len()],
         ..Default::default()
@@ -896,13 +893,7 @@ fn date_orders(g: &mut Gen, rows: &mut [Vec<Row>]) {
             let Some(kd) = day(&kid[field]) else {
                 continue;
             };
-            let ok = match op {
-                "<" => kd < pd,
-                "<=" => kd <= pd,
-                ">" => kd > pd,
-                _ => kd >= pd,
-            };
-            if !ok {
+            if !crate::schema::campaign::ordered(op, kd, pd) {
                 let k = 1 + g.r.below(90) as u64;
                 let d = if op.starts_with('<') {
                     pd - Days::new(k)

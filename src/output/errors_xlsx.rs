@@ -2,7 +2,7 @@
 //! rules), one sheet per village listing its findings with Chinese headers and coloured
 //! severities, and a 销号建议 sheet with the write-off proposals.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
@@ -198,20 +198,26 @@ type VillageStats<'a> = (
     Vec<&'a Finding>,
 );
 
+/// A sheet's header row (row 1), its column widths and its print setup.
+fn head_row(ws: &mut Worksheet, heads: &[&str], widths: &[f64], st: &Styles) -> Result<()> {
+    for (i, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
+    }
+    for (i, w) in widths.iter().enumerate() {
+        ws.set_column_width(i as u16, *w)?;
+    }
+    print_setup(ws, 1)
+}
+
 pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     let st = Styles::new();
     let mut wb = super::new_workbook(tmp, run.findings.len() as u64 * 10)?;
     let mut used = Unique::default();
-    let file_idx: HashMap<&str, usize> = run
-        .rel
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.as_str(), i))
-        .collect();
+    let village_by_file = run.village_by_file();
     let village_of = |f: &Finding| -> String {
-        file_idx
+        village_by_file
             .get(f.file.as_str())
-            .map(|&i| run.village_of_file[i].clone())
+            .map(|v| v.to_string())
             .unwrap_or_else(|| words.unknown_village().to_string())
     };
     // Per village: files, rows, errors, warnings, rule counts.
@@ -242,13 +248,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         "警告",
         "最常见的问题",
     ];
-    for (i, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
-    }
-    for (i, w) in [16.0, 8.0, 10.0, 8.0, 8.0, 70.0].iter().enumerate() {
-        ws.set_column_width(i as u16, *w)?;
-    }
-    print_setup(ws, 1)?;
+    head_row(ws, &heads, &[16.0, 8.0, 10.0, 8.0, 8.0, 70.0], &st)?;
     let mut sums = [0usize; 4];
     for (k, (v, (files, rows, errs, warns, rules, _))) in by_v.iter().enumerate() {
         let r = k as u32 + 1;
@@ -308,16 +308,12 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         "行",
         "依据（可直接粘贴到平台）",
     ];
-    for (i, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
-    }
-    for (i, w) in [12.0, 20.0, 22.0, 10.0, 24.0, 12.0, 6.0, 80.0]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(i as u16, *w)?;
-    }
-    print_setup(ws, 1)?;
+    head_row(
+        ws,
+        &heads,
+        &[12.0, 20.0, 22.0, 10.0, 24.0, 12.0, 6.0, 80.0],
+        &st,
+    )?;
     for (k, p) in run
         .proposals
         .iter()
@@ -377,16 +373,12 @@ fn write_rounds(
         "删除行",
         "值有改动",
     ];
-    for (i, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
-    }
-    for (i, w) in [16.0, 20.0, 22.0, 10.0, 30.0, 12.0, 16.0, 16.0]
-        .iter()
-        .enumerate()
-    {
-        ws.set_column_width(i as u16, *w)?;
-    }
-    print_setup(ws, 1)?;
+    head_row(
+        ws,
+        &heads,
+        &[16.0, 20.0, 22.0, 10.0, 30.0, 12.0, 16.0, 16.0],
+        st,
+    )?;
     let all = r
         .villages
         .iter()

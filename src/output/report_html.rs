@@ -160,12 +160,7 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     let rs = &s.campaign.report;
     bars(&mut h, tally, spec, &rs.chart_title, &rs.chart);
     // Each file's village, then the return packages.
-    let village_by_file: std::collections::HashMap<&str, &str> = run
-        .rel
-        .iter()
-        .zip(&run.village_of_file)
-        .map(|(r, v)| (r.as_str(), v.as_str()))
-        .collect();
+    let village_by_file = run.village_by_file();
     let village_of = |f: &crate::finding::Finding| -> String {
         village_by_file
             .get(f.file.as_str())

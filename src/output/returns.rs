@@ -33,16 +33,16 @@ pub fn write(c: &Ctx) -> Result<()> {
     let dir = c.out.join(FOLDER);
     let copies = super::annotated::copy_names(run);
     let mut villages: BTreeMap<&str, Village> = BTreeMap::new();
-    let mut file_of: std::collections::HashMap<&str, usize> = Default::default();
     for (i, v) in run.village_of_file.iter().enumerate() {
         villages.entry(v.as_str()).or_default().files.push(i);
-        file_of.insert(run.rel[i].as_str(), i);
     }
+    let village_by_file = run.village_by_file();
     for f in &run.findings {
-        if let Some(&i) = file_of.get(f.file.as_str()) {
-            if let Some(v) = villages.get_mut(run.village_of_file[i].as_str()) {
-                v.findings.push(f);
-            }
+        if let Some(v) = village_by_file
+            .get(f.file.as_str())
+            .and_then(|v| villages.get_mut(v))
+        {
+            v.findings.push(f);
         }
     }
     for (name, v) in villages.iter().filter(|(_, v)| !v.findings.is_empty()) {

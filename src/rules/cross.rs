@@ -233,13 +233,7 @@ fn check_one(t: &Tables, rule: &CrossRule, maps: &[Maps]) -> Vec<Finding> {
                 if r.bad[rule.ix.field] {
                     continue;
                 }
-                let ok = match op {
-                    "<" => rd < sd,
-                    "<=" => rd <= sd,
-                    ">" => rd > sd,
-                    _ => rd >= sd,
-                };
-                if !ok {
+                if !crate::schema::campaign::ordered(op, rd, sd) {
                     let vars = [
                         ("value", V::One(rd.to_string())),
                         ("other", V::One(sd.to_string())),

@@ -239,6 +239,22 @@ pub struct CrossRule {
     pub ix: CrossIx,
 }
 
+/// Whether `a op b` holds for a `date_order` rule's `op` (`<`, `<=`, `>`; anything else
+/// is `>=`, the default).
+///
+/// ```
+/// use selfbuilt::schema::campaign::ordered;
+/// assert!(ordered(">=", 2, 2) && !ordered("<", 2, 2));
+/// ```
+pub fn ordered<T: PartialOrd>(op: &str, a: T, b: T) -> bool {
+    match op {
+        "<" => a < b,
+        "<=" => a <= b,
+        ">" => a > b,
+        _ => a >= b,
+    }
+}
+
 /// A cross rule's names resolved to indexes.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct CrossIx {
