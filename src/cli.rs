@@ -138,6 +138,11 @@ pub struct RunArgs {
     /// still open and new, and which rows were added, removed or changed (rounds.csv)
     #[arg(long, value_name = "OLD_OUT")]
     pub previous: Option<PathBuf>,
+    /// A list of the houses (or households) that should have been surveyed, in any
+    /// workbook: say which have no survey row, which survey rows it does not list, and
+    /// each village's coverage (coverage.csv)
+    #[arg(long, value_name = "FILE")]
+    pub roster: Option<PathBuf>,
 }
 
 /// A day as YYYY-MM-DD.
@@ -223,4 +228,8 @@ pub struct DemoArgs {
     /// columns under a one-row header)
     #[arg(long)]
     pub plain: bool,
+    /// Also write a roster of the town's houses into this folder, for `run --roster`
+    /// (some houses on it the villages left out, some surveyed houses not on it)
+    #[arg(long, value_name = "DIR")]
+    pub roster: Option<PathBuf>,
 }

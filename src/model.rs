@@ -112,6 +112,8 @@ pub struct Run {
     pub report: Report,
     /// What changed since the previous round (`--previous`).
     pub rounds: Option<Rounds>,
+    /// The roster checked against (`--roster`).
+    pub coverage: Option<Coverage>,
     pub seconds: f64,
 }
 
@@ -139,6 +141,31 @@ impl Run {
             .zip(&self.village_of_file)
             .map(|(r, v)| (r.as_str(), v.as_str()))
             .collect()
+    }
+
+    /// The village each finding belongs to: its file's, or, on the roster, its entry's
+    /// (a roster lists every village's houses). None for a finding of neither.
+    pub fn finding_villages<'a>(&'a self) -> impl Fn(&Finding) -> Option<&'a str> + 'a {
+        let files = self.village_by_file();
+        let roster: std::collections::HashMap<(&str, u32), &str> = self
+            .coverage
+            .iter()
+            .flat_map(|c| {
+                c.lines.iter().filter_map(|l| {
+                    let (sheet, row) = l.roster.as_ref()?;
+                    Some(((sheet.as_str(), *row), l.village.as_str()))
+                })
+            })
+            .collect();
+        let roster_file = self.coverage.as_ref().map(|c| c.file.as_str());
+        move |f: &Finding| {
+            if Some(f.file.as_str()) == roster_file {
+                return f
+                    .row
+                    .and_then(|r| roster.get(&(f.sheet.as_str(), r)).copied());
+            }
+            files.get(f.file.as_str()).copied()
+        }
     }
 }
 
@@ -255,6 +282,64 @@ pub struct Rounds {
     pub previous: Tally,
 }
 
+/// What one roster entry or survey row came to in the coverage check.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CoverLine {
+    pub village: String,
+    /// covered, missing (on the roster, not surveyed), unlisted (surveyed, not on the
+    /// roster) or twice (listed again).
+    pub status: &'static str,
+    /// The label of the match level it was found by ("" unless covered).
+    pub by: String,
+    /// The coverage's fields: the roster's value, else the survey row's.
+    pub vals: Vec<String>,
+    /// The roster entry's (sheet, 0-based row).
+    pub roster: Option<(String, u32)>,
+    /// The survey row's (file, sheet, 0-based row).
+    pub survey: Option<(String, String, u32)>,
+}
+
+/// Coverage counts of a village or the town.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CoverCounts {
+    pub listed: usize,
+    pub covered: usize,
+    pub missing: usize,
+    pub unlisted: usize,
+    pub twice: usize,
+}
+
+impl CoverCounts {
+    /// Covered entries as a share of the listed, in per cent (None with none listed).
+    pub fn rate(&self) -> Option<f64> {
+        (self.listed > 0).then(|| 100.0 * self.covered as f64 / self.listed as f64)
+    }
+}
+
+/// The roster checked against the survey (`--roster`).
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    /// The roster file as findings name it.
+    pub file: String,
+    /// The errors.xlsx sheet listing it (the campaign's `[coverage] sheet`).
+    pub sheet: String,
+    /// The coverage's field keys (the columns of `CoverLine::vals`).
+    pub fields: Vec<String>,
+    /// Every roster entry, then every unlisted survey row, in village order.
+    pub lines: Vec<CoverLine>,
+    pub villages: Vec<(String, CoverCounts)>,
+    pub total: CoverCounts,
+    /// Entries found by each match level, in the levels' order: (label, count).
+    pub by_level: Vec<(String, usize)>,
+}
+
+/// A roster to check against: its file and the schemas it is read with.
+#[derive(Debug, Clone)]
+pub struct Roster {
+    pub path: std::path::PathBuf,
+    pub schemas: crate::schema::Schemas,
+}
+
 /// What a run is given besides its inputs: the schemas, the read limits, the day it
 /// takes as today, and how to read.
 pub struct Options {
@@ -269,4 +354,6 @@ pub struct Options {
     pub isolate: Option<crate::read::isolate::Isolation>,
     /// The previous round to compare with (`--previous`).
     pub previous: Option<std::sync::Arc<Snapshot>>,
+    /// The roster to check coverage against (`--roster`).
+    pub roster: Option<Roster>,
 }

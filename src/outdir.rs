@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 /// The names a run writes at the top of `--out` (also those of runs before manifests).
-pub const OUTPUT_NAMES: [&str; 15] = [
+pub const OUTPUT_NAMES: [&str; 16] = [
     "cleaned.xlsx",
     "errors.csv",
     "errors.xlsx",
@@ -27,6 +27,7 @@ pub const OUTPUT_NAMES: [&str; 15] = [
     "report.html",
     "round.jsonl",
     "rounds.csv",
+    "coverage.csv",
     "annotated",
     "退回各村",
     "summary.json",

@@ -32,7 +32,18 @@ where
 {
     let t0 = Instant::now();
     crate::timing::timed("(start)", || ());
-    let (files, mut pre_findings) = read::collect_inputs(inputs);
+    let (mut files, mut pre_findings) = read::collect_inputs(inputs);
+    // A roster is read as a roster only, also when it sits in an input folder.
+    let roster_input = opts.roster.as_ref().and_then(|r| {
+        let (mut found, _) = read::collect_inputs(std::slice::from_ref(&r.path));
+        let f = found.pop()?;
+        let same = std::fs::canonicalize(&f.path).ok();
+        files.retain(|x| same.is_none() || std::fs::canonicalize(&x.path).ok() != same);
+        Some(InputFile {
+            rel: f.path.file_name()?.to_string_lossy().to_string(),
+            ..f
+        })
+    });
     let bar = if opts.progress {
         let b = indicatif::ProgressBar::new(files.len() as u64);
         b.set_style(
@@ -45,15 +56,30 @@ where
     } else {
         None
     };
-    let mut outs: Vec<FileOut> = files
-        .par_iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let r = std::panic::catch_unwind(AssertUnwindSafe(|| process(i, f, opts)));
-            if let Some(b) = &bar {
-                b.inc(1);
-            }
-            r.unwrap_or_else(|e| {
+    let read_roster = || {
+        let (r, input) = (opts.roster.as_ref()?, roster_input.as_ref()?);
+        let ro = Options {
+            schemas: r.schemas.clone(),
+            limits: opts.limits,
+            today: opts.today,
+            keep_grids: false,
+            progress: false,
+            isolate: opts.isolate.clone(),
+            previous: None,
+            roster: None,
+        };
+        std::panic::catch_unwind(AssertUnwindSafe(|| process(0, input, &ro))).ok()
+    };
+    let read_files = || -> Vec<FileOut> {
+        files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let r = std::panic::catch_unwind(AssertUnwindSafe(|| process(i, f, opts)));
+                if let Some(b) = &bar {
+                    b.inc(1);
+                }
+                r.unwrap_or_else(|e| {
                     let what = e
                         .downcast_ref::<String>()
                         .cloned()
@@ -72,8 +98,10 @@ where
                         rows_unrecognised: 0,
                     }
                 })
-        })
-        .collect();
+            })
+            .collect()
+    };
+    let (mut outs, roster) = rayon::join(read_files, read_roster);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -139,37 +167,65 @@ where
         let held = cross::hold_back(&mut tables, &opts.schemas, &rel, &problems);
         findings.extend(held);
     }
-    // Write-off proposals and each file's village, then the tally (a stage of its own,
-    // before any output), beside the findings' order, which is independent of them.
-    let ((proposals, village_of_file, tally), ()) = rayon::join(
+    // Each file's village; then the roster against the survey (its findings on survey
+    // rows sorted in with the others, its own after them).
+    let village_of_file = crate::villages::file_villages(&outs, &tables, &opts.schemas);
+    let (coverage, mut roster_findings) = match (&roster, &roster_input, &opts.roster) {
+        (Some(out), Some(input), Some(r)) => {
+            let mut own = out.findings.clone();
+            let checked = crate::timing::timed("coverage", || {
+                crate::rules::coverage::check(
+                    &crate::rules::coverage::RosterRows {
+                        rows: out.records.first().map(Vec::as_slice).unwrap_or(&[]),
+                        file: &input.rel,
+                        schemas: &r.schemas,
+                    },
+                    &Tables {
+                        tables: &tables,
+                        files: &rel,
+                        schemas: &opts.schemas,
+                    },
+                    &village_of_file,
+                )
+            });
+            match checked {
+                Some((c, fs)) => {
+                    let (on_roster, on_survey): (Vec<Finding>, Vec<Finding>) =
+                        fs.into_iter().partition(|f| f.file == input.rel);
+                    findings.extend(on_survey);
+                    own.extend(on_roster);
+                    (Some(c), own)
+                }
+                None => (None, own),
+            }
+        }
+        _ => (None, Vec::new()),
+    };
+    // Write-off proposals, then the tally (a stage of its own, before any output),
+    // beside the findings' order, which is independent of them.
+    let ((proposals, tally), ()) = rayon::join(
         || {
-            let (proposals, village_of_file) = rayon::join(
-                || {
-                    crate::timing::timed("write-off proposals", || {
-                        writeoff::propose(&Tables {
-                            tables: &tables,
-                            files: &rel,
-                            schemas: &opts.schemas,
-                        })
-                    })
-                },
-                || crate::villages::file_villages(&outs, &tables, &opts.schemas),
-            );
+            let proposals = crate::timing::timed("write-off proposals", || {
+                writeoff::propose(&Tables {
+                    tables: &tables,
+                    files: &rel,
+                    schemas: &opts.schemas,
+                })
+            });
             let tally = crate::timing::timed("tally", || {
-                crate::tally::compute(&opts.schemas, &tables, &proposals, &village_of_file)
+                crate::tally::compute(
+                    &opts.schemas,
+                    &tables,
+                    &proposals,
+                    &village_of_file,
+                    coverage.as_ref(),
+                )
             })
             .unwrap_or_else(|_| crate::model::Tally {
-                keys: opts
-                    .schemas
-                    .campaign
-                    .tally
-                    .columns
-                    .iter()
-                    .map(|c| c.key.clone())
-                    .collect(),
+                keys: crate::tally::keys(&opts.schemas, coverage.is_some()),
                 ..Default::default()
             });
-            (proposals, village_of_file, tally)
+            (proposals, tally)
         },
         || {
             // File-level findings (no sheet) first, then sheets as the workbook orders them.
@@ -185,6 +241,20 @@ where
             sort_findings(&mut findings, &order)
         },
     );
+    // The roster's own findings after the survey's, in its sheets' and rows' order.
+    if let (Some(out), Some(input)) = (&roster, &roster_input) {
+        let file = input.rel.as_str();
+        let order: HashMap<(&str, &str), usize> = std::iter::once(((file, ""), 0))
+            .chain(
+                out.sheets
+                    .iter()
+                    .enumerate()
+                    .map(|(k, sh)| ((file, sh.name.as_str()), k + 1)),
+            )
+            .collect();
+        sort_findings(&mut roster_findings, &order);
+        findings.append(&mut roster_findings);
+    }
     let mut run = Run {
         files: outs,
         rel,
@@ -196,6 +266,7 @@ where
         tally,
         report: Default::default(),
         rounds: None,
+        coverage,
         seconds: 0.0,
     };
     // Then what changed since the previous round, and the report's sentences.
@@ -203,7 +274,12 @@ where
         .previous
         .as_ref()
         .map(|p| crate::timing::timed("rounds", || crate::rounds::compare(p, &run, &opts.schemas)));
-    run.report = crate::report::compose(&opts.schemas, &run.tally, run.rounds.as_ref());
+    run.report = crate::report::compose(
+        &opts.schemas,
+        &run.tally,
+        run.rounds.as_ref(),
+        run.coverage.as_ref(),
+    );
     run.seconds = t0.elapsed().as_secs_f64();
     run
 }
@@ -249,6 +325,7 @@ mod tests {
             progress: false,
             isolate: None,
             previous: None,
+            roster: None,
         }
     }
 
@@ -431,6 +508,7 @@ mod tests {
             progress: false,
             isolate: None,
             previous: None,
+            roster: None,
         };
         let run = run_with(&[dir.path().to_path_buf()], &opts, |i, f, o| {
             if f.rel == "boom.csv" {

@@ -4,7 +4,7 @@
 //! not zero. After the tally, before any output; report.md and the 汇报 sheet of
 //! tally.xlsx write what it composes.
 
-use crate::model::{Report, Rounds, Tally};
+use crate::model::{Coverage, Report, Rounds, Tally};
 use crate::schema::campaign::EXTRA_WORDS;
 use crate::schema::Schemas;
 
@@ -18,12 +18,17 @@ use crate::schema::Schemas;
 /// counts[0] = 850;
 /// let total = TallyRow { village: "合计".into(), counts };
 /// let t = Tally { keys, rows: vec![], total };
-/// let r = selfbuilt::report::compose(&s, &t, None);
+/// let r = selfbuilt::report::compose(&s, &t, None, None);
 /// assert!(r.lines[0].contains("共排查自建房850栋"));
 /// // A line whose `if` totals are zero is left out.
 /// assert!(!r.lines.iter().any(|l| l.contains("申请销号")));
 /// ```
-pub fn compose(schemas: &Schemas, tally: &Tally, rounds: Option<&Rounds>) -> Report {
+pub fn compose(
+    schemas: &Schemas,
+    tally: &Tally,
+    rounds: Option<&Rounds>,
+    coverage: Option<&Coverage>,
+) -> Report {
     let spec = &schemas.campaign.report;
     let total = |k: &str| -> Option<i64> {
         tally
@@ -46,8 +51,11 @@ pub fn compose(schemas: &Schemas, tally: &Tally, rounds: Option<&Rounds>) -> Rep
             _ => 1,
         }) as i64
     };
+    // The roster's share covered, in per cent (one decimal unless whole).
+    let rate = coverage.and_then(|c| c.total.rate());
     let value = |k: &str| match k {
         "villages" => Some(villages),
+        "roster_rate" => rate.map(|r| (r * 10.0).round() as i64),
         k if EXTRA_WORDS.contains(&k) => Some(round(k)),
         k => total(k),
     };
@@ -56,12 +64,16 @@ pub fn compose(schemas: &Schemas, tally: &Tally, rounds: Option<&Rounds>) -> Rep
         .iter()
         .filter(|l| l.if_.iter().all(|k| value(k).unwrap_or(0) != 0))
         .map(|l| {
-            crate::text::fill_braces(&l.text, |name, out| match value(name) {
-                Some(n) => {
+            crate::text::fill_braces(&l.text, |name, out| match (name, value(name)) {
+                ("roster_rate", Some(n)) => {
+                    out.push_str(&percent(n));
+                    true
+                }
+                (_, Some(n)) => {
                     out.push_str(&n.to_string());
                     true
                 }
-                None => false,
+                _ => false,
             })
         })
         .collect();
@@ -71,6 +83,15 @@ pub fn compose(schemas: &Schemas, tally: &Tally, rounds: Option<&Rounds>) -> Rep
         spec.title.clone()
     };
     Report { title, lines }
+}
+
+/// Tenths of a per cent as a clerk writes a share: 98.5%, 100%.
+fn percent(tenths: i64) -> String {
+    if tenths % 10 == 0 {
+        format!("{}%", tenths / 10)
+    } else {
+        format!("{}.{}%", tenths / 10, tenths % 10)
+    }
 }
 
 #[cfg(test)]
@@ -99,7 +120,24 @@ mod tests {
                 rows: vec![row("a"), row("b")],
                 total: row("合计"),
             };
-            let r = compose(&s, &t, None);
+            let coverage = crate::model::Coverage {
+                total: crate::model::CoverCounts {
+                    listed: 8,
+                    covered: 7,
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let r = compose(&s, &t, None, Some(&coverage));
+            assert!(r.lines.iter().any(|l| l.contains("87.5%")), "{key}: the share covered");
+            // Without a roster the tally has no coverage columns, and no line says them.
+            let plain = Tally {
+                keys: crate::tally::keys(&s, false),
+                ..t.clone()
+            };
+            let without = compose(&s, &plain, None, None);
+            assert_eq!(without.lines.len(), r.lines.len() - 1, "{key}");
+            assert!(!without.lines.iter().any(|l| l.contains('%')), "{key}");
             let unround = s
                 .campaign
                 .report

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
-use crate::model::{Proposal, Record, Tally, TallyRow};
-use crate::schema::campaign::TallyIx;
+use crate::model::{Coverage, Proposal, Record, Tally, TallyRow};
+use crate::schema::campaign::{CoverCount, TallyColumn, TallyIx};
 use crate::schema::{Schemas, TableId};
 
 /// One part of the tally: indicator rows (a village and a 0/1 per column it counts) of
@@ -84,19 +84,41 @@ impl<'a> Part<'a> {
     }
 }
 
-/// The tally of a run's records and proposals: each table's rows (and the proposals)
-/// counted per village on a core of its own, then the parts added up.
+/// The campaign's tally columns a run has: all but the coverage's when it had no roster.
+pub fn columns(schemas: &Schemas, with_coverage: bool) -> Vec<&TallyColumn> {
+    schemas
+        .campaign
+        .tally
+        .columns
+        .iter()
+        .filter(|c| with_coverage || !matches!(c.ix, TallyIx::Coverage(_)))
+        .collect()
+}
+
+/// The keys of `columns`.
+pub fn keys(schemas: &Schemas, with_coverage: bool) -> Vec<String> {
+    columns(schemas, with_coverage)
+        .iter()
+        .map(|c| c.key.clone())
+        .collect()
+}
+
+/// The tally of a run's records and proposals (and its roster's coverage): each table's
+/// rows (and the proposals) counted per village on a core of its own, then the parts
+/// added up.
 pub fn compute(
     schemas: &Schemas,
     tables: &[Vec<Record>],
     proposals: &[Proposal],
     village_of_file: &[String],
+    coverage: Option<&Coverage>,
 ) -> Result<Tally> {
     use rayon::prelude::*;
     let c = &schemas.campaign;
     let spec = &c.tally;
-    let n = spec.columns.len();
-    let keys: Vec<String> = spec.columns.iter().map(|c| c.key.clone()).collect();
+    let columns = columns(schemas, coverage.is_some());
+    let n = columns.len();
+    let keys: Vec<String> = columns.iter().map(|c| c.key.clone()).collect();
     let main = c.main();
     let ms = schemas.table(main);
     let main_id = ms.table.identity.first().and_then(|k| ms.field_index(k));
@@ -112,7 +134,7 @@ pub fn compute(
     }
     let columns_of = |t: TableId| -> Vec<usize> {
         (0..n)
-            .filter(|&k| matches!(spec.columns[k].ix, TallyIx::Rows(x) if x == t))
+            .filter(|&k| matches!(columns[k].ix, TallyIx::Rows(x) if x == t))
             .collect()
     };
     let others_counted = schemas
@@ -140,7 +162,7 @@ pub fn compute(
         for r in &tables[t.index()] {
             let mut any = false;
             for (j, &k) in part.cols.iter().enumerate() {
-                let col = &spec.columns[k];
+                let col = &columns[k];
                 let hit = col.rejected == r.rejected
                     && col.when.iter().all(|cd| r.holds(ts, cd) == Some(true));
                 part.marks[j].push(i64::from(hit));
@@ -172,7 +194,7 @@ pub fn compute(
     // The proposals: each counts in the columns of its reason.
     let mut wp = Part::new(
         (0..n)
-            .filter(|&k| matches!(spec.columns[k].ix, TallyIx::Writeoff(_)))
+            .filter(|&k| matches!(columns[k].ix, TallyIx::Writeoff(_)))
             .collect(),
     );
     for p in proposals {
@@ -183,7 +205,7 @@ pub fn compute(
         let marks: Vec<bool> = wp
             .cols
             .iter()
-            .map(|&k| matches!(spec.columns[k].ix, TallyIx::Writeoff(w) if w == p.rule))
+            .map(|&k| matches!(columns[k].ix, TallyIx::Writeoff(w) if w == p.rule))
             .collect();
         if marks.iter().any(|m| *m) {
             wp.villages.push(v);
@@ -208,6 +230,22 @@ pub fn compute(
             let acc = by_village.entry(v).or_insert_with(|| vec![0; n]);
             for (&k, x) in cols.iter().zip(counts) {
                 acc[k] += x;
+            }
+        }
+    }
+    // The roster's counts, per village as the coverage placed them.
+    if let Some(cv) = coverage {
+        for (v, counts) in &cv.villages {
+            let acc = by_village.entry(v).or_insert_with(|| vec![0; n]);
+            for (k, col) in columns.iter().enumerate() {
+                if let TallyIx::Coverage(what) = col.ix {
+                    acc[k] += match what {
+                        CoverCount::Listed => counts.listed,
+                        CoverCount::Covered => counts.covered,
+                        CoverCount::Missing => counts.missing,
+                        CoverCount::Unlisted => counts.unlisted,
+                    } as i64;
+                }
             }
         }
     }

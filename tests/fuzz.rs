@@ -188,6 +188,7 @@ proptest! {
             progress: false,
             isolate: None,
             previous: None,
+            roster: None,
         };
         let run = selfbuilt::pipeline::run(std::slice::from_ref(&path), &opts);
         for f in &run.findings {

@@ -210,6 +210,252 @@ fn a_second_round_lists_exactly_what_the_villages_changed() {
         .contains("上轮"));
 }
 
+/// A roster of the town against its survey, for each shipped campaign: coverage.csv says
+/// exactly which houses on the roster the villages left out and which surveyed houses it
+/// does not list, and by which level each of the others was found (a code, then an ID
+/// number, then a name and address written another way); each left-out house is a V001
+/// finding in its village's return package (also for a village that sent no file),
+/// each unlisted one a V002 on its survey row; the tally, the coverage sheet and the
+/// report say the same counts.
+#[test]
+fn the_roster_finds_exactly_the_houses_left_out() {
+    for key in ["selfbuilt", "gongmao"] {
+        let s = selfbuilt::schema::Schemas::load(None, Some(key)).unwrap();
+        let cv = s.campaign.coverage.clone().unwrap();
+        let t = tempfile::tempdir().unwrap();
+        let (survey, roster) = (t.path().join("survey"), t.path().join("roster"));
+        let (_, m) =
+            selfbuilt::demo::generic::write_roster(&s, &survey, &roster, 5, 300, 5, false).unwrap();
+        assert!(
+            m.missing.len() >= 5 && m.unlisted.len() >= 2,
+            "{key}: {m:?}"
+        );
+        for l in 0..cv.matches.len() {
+            assert!(
+                m.found_by.iter().any(|x| x.2 == l),
+                "{key}: no entry to be found by level {l}"
+            );
+        }
+        let out = t.path().join("out");
+        let r = run(&[
+            "--campaign",
+            key,
+            "run",
+            p(&survey),
+            "--roster",
+            p(&m.file),
+            "--out",
+            p(&out),
+            "--quiet",
+        ]);
+        assert!(r.code <= 1, "{key}: {}", r.stderr);
+        let lines = read_csv(&out.join("coverage.csv"));
+        let head = &lines[0];
+        assert_eq!(head[..3], ["village", "status", "matched_by"], "{key}");
+        let code_col = 3 + cv
+            .fields
+            .iter()
+            .filter(|f| **f != s.campaign.campaign.village)
+            .position(|f| *f == s.table(s.campaign.main()).table.identity[0])
+            .unwrap();
+        let of = |status: &str| -> BTreeSet<(String, String)> {
+            lines[1..]
+                .iter()
+                .filter(|l| l[1] == status)
+                .map(|l| (l[0].clone(), l[code_col].clone()))
+                .collect()
+        };
+        let want = |v: &[(String, String)]| v.iter().cloned().collect::<BTreeSet<_>>();
+        assert_eq!(
+            of("missing"),
+            want(&m.missing),
+            "{key}: the houses left out"
+        );
+        assert_eq!(
+            of("unlisted"),
+            want(&m.unlisted),
+            "{key}: the houses not listed"
+        );
+        assert!(of("twice").is_empty(), "{key}");
+        for (village, code, level) in &m.found_by {
+            let line = lines[1..]
+                .iter()
+                .find(|l| l[1] == "covered" && l[code_col] == *code)
+                .unwrap_or_else(|| panic!("{key}: {code} not covered"));
+            assert_eq!(line[0], *village, "{key}: {code}'s village");
+            assert_eq!(line[2], cv.matches[*level].label, "{key}: {code} found by");
+        }
+        assert_eq!(
+            lines.len() - 1,
+            m.found_by.len() + m.missing.len() + m.unlisted.len(),
+            "{key}: a line per entry and per unlisted row"
+        );
+        // The findings: V001 on the roster, V002 on the survey rows.
+        let errors = read_csv(&out.join("errors.csv"));
+        let count = |code: &str| errors[1..].iter().filter(|e| e[7] == code).count();
+        assert_eq!(count("V001"), m.missing.len(), "{key}");
+        assert_eq!(count("V002"), m.unlisted.len(), "{key}");
+        let roster_name = m.file.file_name().unwrap().to_string_lossy().to_string();
+        assert!(errors[1..]
+            .iter()
+            .filter(|e| e[7] == "V001")
+            .all(|e| e[0] == roster_name && !e[3].is_empty()));
+        // Each village's left-out houses are in its return package.
+        for village in m.missing.iter().map(|x| &x.0).collect::<BTreeSet<_>>() {
+            let list = out
+                .join("退回各村")
+                .join(village)
+                .join(format!("{village}-问题清单.xlsx"));
+            let rows = calamine_rows(&list, "问题清单");
+            let v001 = rows
+                .iter()
+                .filter(|r| r.iter().any(|c| c.starts_with("V001")))
+                .count();
+            let want = m.missing.iter().filter(|x| &x.0 == village).count();
+            assert_eq!(v001, want, "{key}: {village}'s package");
+        }
+        for v in &m.silent {
+            assert!(
+                !std::fs::read_dir(&survey).unwrap().any(|e| e
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(v.as_str())),
+                "{v} sent no file"
+            );
+        }
+        if key == "selfbuilt" {
+            assert_eq!(m.silent.len(), 1, "a village that sent nothing");
+        }
+        // The tally's coverage columns and the sheet's total say the same.
+        let tally = read_csv(&out.join("tally.csv"));
+        let col = |k: &str| {
+            tally[0]
+                .iter()
+                .position(|x| x.ends_with(k))
+                .unwrap_or_else(|| panic!("{key}: no tally column {k}"))
+        };
+        let total = tally.last().unwrap();
+        let listed = m.found_by.len() + m.missing.len();
+        assert_eq!(total[col("_listed")], listed.to_string(), "{key}");
+        assert_eq!(total[col("_missing")], m.missing.len().to_string(), "{key}");
+        assert_eq!(
+            total[col("_unlisted")],
+            m.unlisted.len().to_string(),
+            "{key}"
+        );
+        let sheet = calamine_rows(&out.join("errors.xlsx"), &cv.sheet);
+        let sum = sheet
+            .iter()
+            .find(|r| r[0] == s.campaign.tally.total)
+            .unwrap_or_else(|| panic!("{key}: no total on the coverage sheet"));
+        assert_eq!(sum[1], listed.to_string(), "{key}");
+        assert_eq!(sum[3], m.missing.len().to_string(), "{key}");
+        let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+        let rate = 100.0 * m.found_by.len() as f64 / listed as f64;
+        let sentence = report
+            .lines()
+            .find(|l| l.contains(&format!("{}", listed)) && l.contains('%'))
+            .unwrap_or_else(|| panic!("{key}: no coverage sentence in {report}"));
+        assert!(
+            sentence.contains(&format!("{:.1}%", rate))
+                || sentence.contains(&format!("{rate:.0}%")),
+            "{key}: {sentence}"
+        );
+        // Without a roster there is no coverage at all.
+        let plain = t.path().join("plain");
+        let r = run(&[
+            "--campaign",
+            key,
+            "run",
+            p(&survey),
+            "--out",
+            p(&plain),
+            "--quiet",
+        ]);
+        assert!(r.code <= 1);
+        assert!(!plain.join("coverage.csv").exists());
+        assert!(!read_csv(&plain.join("tally.csv"))[0]
+            .iter()
+            .any(|c| c.ends_with("_listed")));
+    }
+}
+
+/// A roster that lists a house twice gets one V003 naming the first place; a roster kept
+/// in the input folder is read as the roster only, never as a village's file.
+#[test]
+fn a_roster_entry_listed_twice_and_a_roster_among_the_inputs() {
+    let s = selfbuilt::schema::Schemas::shipped().unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let survey = t.path().join("town");
+    selfbuilt::demo::generic::write_town(&s, &survey, 3, 40, 2, false).unwrap();
+    let first = t.path().join("first");
+    let r = run(&["run", p(&survey), "--out", p(&first), "--quiet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The roster from the survey's own rows (round.jsonl keeps their values).
+    let jsonl = std::fs::read_to_string(first.join("round.jsonl")).unwrap();
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for l in jsonl.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["table"] == "buildings" {
+            let vals: Vec<String> = v["vals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_str().unwrap().to_string())
+                .collect();
+            rows.push(vec![
+                vals[0].clone(),
+                vals[1].clone(),
+                vals[4].clone(),
+                vals[3].clone(),
+            ]);
+        }
+    }
+    assert_eq!(rows.len(), 40);
+    rows.push(rows[7].clone());
+    let roster = survey.join("名册.csv");
+    let mut text = String::from("房屋编码,村（社区）,户主姓名,房屋坐落\n");
+    for r in &rows {
+        text.push_str(&r.join(","));
+        text.push('\n');
+    }
+    std::fs::write(&roster, text).unwrap();
+    let out = t.path().join("out");
+    let r = run(&[
+        "run",
+        p(&survey),
+        "--roster",
+        p(&roster),
+        "--out",
+        p(&out),
+        "--quiet",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let codes: Vec<&str> = errors[1..].iter().map(|e| e[7].as_str()).collect();
+    assert_eq!(codes, ["V003"], "{errors:?}");
+    assert!(errors[1][8].contains("第9行"), "{}", errors[1][8]);
+    let lines = read_csv(&out.join("coverage.csv"));
+    assert_eq!(lines[1..].iter().filter(|l| l[1] == "covered").count(), 40);
+    assert_eq!(lines[1..].iter().filter(|l| l[1] == "twice").count(), 1);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let files = std::fs::read_dir(&survey).unwrap().count() - 1;
+    assert_eq!(
+        summary["files_read"], files,
+        "the roster is not a village's file"
+    );
+    assert_eq!(summary["coverage"]["roster"], "名册.csv");
+    assert_eq!(summary["coverage"]["listed"], 40);
+    assert_eq!(summary["coverage"]["twice"], 1);
+    assert_eq!(
+        read_csv(&out.join("tally.csv")).last().unwrap()[1],
+        "40",
+        "the roster's rows are not buildings"
+    );
+}
+
 /// The chromium to render pages with: Debian's (`.ci/run` installs it); None outside CI.
 fn chromium() -> Option<String> {
     for c in ["chromium", "chromium-browser", "google-chrome"] {

@@ -22,14 +22,40 @@ pub fn exec(a: DemoArgs, schemas: Schemas) -> Result<i32> {
         );
         return Ok(0);
     }
-    let m = crate::demo::generic::write_town(
-        &schemas,
-        &a.out,
-        a.seed,
-        a.buildings,
-        a.villages,
-        !a.clean,
-    )?;
+    let m = match &a.roster {
+        None => crate::demo::generic::write_town(
+            &schemas,
+            &a.out,
+            a.seed,
+            a.buildings,
+            a.villages,
+            !a.clean,
+        )?,
+        Some(dir) => {
+            let (m, r) = crate::demo::generic::write_roster(
+                &schemas,
+                &a.out,
+                dir,
+                a.seed,
+                a.buildings,
+                a.villages,
+                !a.clean,
+            )?;
+            let label = schemas
+                .campaign
+                .coverage
+                .as_ref()
+                .map(|c| c.label.as_str())
+                .unwrap_or_default();
+            eprintln!(
+                "已生成{label} {}：其中 {} 条各村没有报，{} 条已报的不在{label}上",
+                r.file.display(),
+                r.missing.len(),
+                r.unlisted.len()
+            );
+            m
+        }
+    };
     let rows: Vec<String> = schemas
         .ids()
         .map(|t| format!("{} {} 行", schemas.table(t).table.label, m.rows[t.index()]))

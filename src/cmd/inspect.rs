@@ -19,6 +19,7 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
         progress: false,
         isolate: super::isolation(&a.limits),
         previous: None,
+        roster: None,
     };
     let run = pipeline::run(&a.inputs, &opts);
     let mut sheets = Vec::new();

@@ -97,5 +97,6 @@ pub fn options(
         progress,
         isolate,
         previous: None,
+        roster: None,
     })
 }

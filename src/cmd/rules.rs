@@ -10,11 +10,19 @@ use crate::schema::Schemas;
 /// One rule explained, in the language asked for.
 fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
     let table = schemas.tables.iter().find(|t| t.table.key == r.table);
+    let roster = schemas
+        .campaign
+        .coverage
+        .as_ref()
+        .filter(|c| c.key == r.table);
     match lang {
         Lang::Zh => {
             println!("{} {}（{}，{}）", r.code, r.title, r.name, r.severity.zh());
             if let Some(t) = table {
                 println!("适用于：{}", t.table.label);
+            }
+            if let Some(c) = roster {
+                println!("适用于：{}（--roster）", c.label);
             }
             println!(
                 "\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n改正后：  {}\n\n怎么改：{}",
@@ -37,6 +45,9 @@ fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
             );
             if let Some(t) = table {
                 println!("Applies to: {}", t.table.label_en);
+            }
+            if let Some(c) = roster {
+                println!("Applies to: {} (--roster)", c.label_en);
             }
             println!("\nWhat it checks: {}", r.what_en);
             if !r.fix_en.is_empty() {

@@ -16,7 +16,8 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
             a.out.display()
         );
     }
-    crate::outdir::check_against_inputs(&a.out, &a.common.inputs)?;
+    let given: Vec<std::path::PathBuf> = a.common.inputs.iter().chain(&a.roster).cloned().collect();
+    crate::outdir::check_against_inputs(&a.out, &given)?;
     std::fs::create_dir_all(&a.out).map_err(|e| {
         anyhow::anyhow!(
             "无法创建输出文件夹 {}（{e}）/ cannot create the output folder",
@@ -37,6 +38,21 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     if let Some(old) = &a.previous {
         let snap = crate::rounds::load(old, &opts.schemas)?;
         opts.previous = Some(std::sync::Arc::new(snap));
+    }
+    if let Some(path) = &a.roster {
+        if !path.is_file() {
+            bail!("--roster {}：找不到这个文件 / no such file", path.display());
+        }
+        let Some(schemas) = opts.schemas.roster()? else {
+            bail!(
+                "--roster：活动“{}”的规则没有 [coverage]，无法核对名册 / the campaign has no [coverage]",
+                opts.schemas.campaign.campaign.name
+            );
+        };
+        opts.roster = Some(crate::model::Roster {
+            path: path.clone(),
+            schemas,
+        });
     }
     let run = crate::output::timed("read and check rows", || {
         pipeline::run(&a.common.inputs, &opts)

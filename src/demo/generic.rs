@@ -57,6 +57,36 @@ pub struct RoundManifest {
     pub same: Vec<String>,
 }
 
+/// What a roster of the town says against its survey (see `write_roster`): per village
+/// and main identity.
+#[derive(Debug, Default)]
+pub struct RosterManifest {
+    /// The roster file written.
+    pub file: std::path::PathBuf,
+    /// Houses on the roster the survey left out.
+    pub missing: Vec<(String, String)>,
+    /// Survey rows the roster does not list.
+    pub unlisted: Vec<(String, String)>,
+    /// Roster entries and the match level (its place in `[[coverage.match]]`) that
+    /// should find them.
+    pub found_by: Vec<(String, String, usize)>,
+    /// Villages that sent no file at all (every house of theirs on the roster missing).
+    pub silent: Vec<String>,
+}
+
+/// What a town is written with besides itself: a second round, or a roster.
+enum Also<'a, 'm> {
+    Nothing,
+    Second(&'a Path, &'a mut RoundManifest),
+    Roster(&'a mut RosterPlan<'m>),
+}
+
+/// The roster being made while the town is written.
+struct RosterPlan<'m> {
+    rows: Vec<Row>,
+    manifest: &'m mut RosterManifest,
+}
+
 /// One generated row: a text per field of its table.
 type Row = Vec<String>;
 
@@ -125,6 +155,20 @@ impl<'a> Gen<'a> {
         if let Some((ps, prow)) = parent {
             for (i, pf) in ps.fields.iter().enumerate() {
                 text = text.replace(&format!("{{parent.{}}}", pf.key), &prow[i]);
+            }
+        }
+        // `{part}`: a word of that `[demo.parts]` list (names made of parts repeat less).
+        let parts: Vec<(String, Vec<String>)> = self
+            .words()
+            .parts
+            .iter()
+            .filter(|(k, _)| text.contains(&format!("{{{k}}}")))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, words) in parts {
+            if !words.is_empty() {
+                let w = &words[self.r.below(words.len())];
+                text = text.replace(&format!("{{{k}}}"), w);
             }
         }
         Some(text)
@@ -458,7 +502,7 @@ pub fn write_town(
     villages: usize,
     faults: bool,
 ) -> Result<Manifest> {
-    town(schemas, out, seed, n, villages, faults, None)
+    town(schemas, out, seed, n, villages, faults, Also::Nothing)
 }
 
 /// Two rounds of a town with faults: the first into `first`; the second into `second` as
@@ -482,9 +526,132 @@ pub fn write_rounds(
         n,
         villages,
         true,
-        Some((second, &mut rm)),
+        Also::Second(second, &mut rm),
     )?;
     Ok((m, rm))
+}
+
+/// A town into `survey` (the very town `write_town` writes) and a roster of its houses
+/// into `roster_dir`, as a county keeps one: every village has a house on the roster
+/// that its files leave out; every second village has a house the roster does not list;
+/// the roster gives the first house of each village without its code (to be found by
+/// the next level), the second without its code and ID number and with its address from
+/// the village's name on (found by owner and address); every second village is named
+/// without its suffix; and one more village, which sent no file, has its houses on the
+/// roster only. Says what the coverage should find (with `faults`, spoiled survey cells
+/// may make a house be found by a later level, or not at all).
+pub fn write_roster(
+    schemas: &Schemas,
+    survey: &Path,
+    roster_dir: &Path,
+    seed: u64,
+    n: usize,
+    villages: usize,
+    faults: bool,
+) -> Result<(Manifest, RosterManifest)> {
+    let rs = schemas
+        .roster()
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .context("the campaign has no [coverage]")?;
+    let mut manifest = RosterManifest::default();
+    let mut plan = RosterPlan {
+        rows: Vec::new(),
+        manifest: &mut manifest,
+    };
+    let m = town(
+        schemas,
+        survey,
+        seed,
+        n,
+        villages,
+        faults,
+        Also::Roster(&mut plan),
+    )?;
+    let rows = std::mem::take(&mut plan.rows);
+    std::fs::create_dir_all(roster_dir)
+        .with_context(|| format!("cannot create {}", roster_dir.display()))?;
+    let label = rs.tables[0].table.label.clone();
+    let mut r = Rng::new(seed ^ 0x7057E7);
+    let style = Style {
+        two_rows: false,
+        csv: false,
+        ..Style::of(3)
+    };
+    let placed = super::write::write_village(&rs, roster_dir, &label, &[rows], style, &mut r)?;
+    manifest.file = roster_dir.join(&placed[0].file);
+    Ok((m, manifest))
+}
+
+/// How many houses the village that sent nothing has on the roster.
+const SILENT_HOUSES: usize = 4;
+
+/// A village's entries on the roster (see `write_roster`): its main rows as the survey
+/// has them before any fault, shaped for the match levels, and `extra` houses the survey
+/// does not have.
+fn roster_part(
+    s: &Schemas,
+    main_rows: &[Row],
+    extra: &[Row],
+    (vi, unlisted): (usize, Option<usize>),
+    village: &str,
+    plan: &mut RosterPlan,
+) {
+    let Some(cv) = &s.campaign.coverage else {
+        return;
+    };
+    let main = s.campaign.main();
+    let code_of = |row: &Row| identity(s, main, row).0;
+    let levels = &cv.ix.levels;
+    let stem = s
+        .lexicon
+        .village_suffixes
+        .iter()
+        .find_map(|x| village.strip_suffix(x.as_str()))
+        .filter(|x| !x.is_empty() && vi % 2 == 0 && !main_rows.is_empty());
+    let lists_all = main_rows.is_empty();
+    for (i, row) in main_rows.iter().chain(extra).enumerate() {
+        let code = code_of(row);
+        let surveyed = i < main_rows.len();
+        if surveyed && unlisted == Some(i) {
+            plan.manifest.unlisted.push((village.to_string(), code));
+            continue;
+        }
+        // The entry: the row's values of the roster's fields.
+        let mut entry: Row = cv.ix.fields.iter().map(|&f| row[f].clone()).collect();
+        let level = if surveyed && i < 2 {
+            (i + 1).min(levels.len() - 1)
+        } else {
+            0
+        };
+        // The fields of the levels before the one it is to be found by left blank.
+        for l in &levels[..level] {
+            for &(ri, _, _) in l {
+                if !levels[level].iter().any(|x| x.0 == ri) {
+                    entry[ri].clear();
+                }
+            }
+        }
+        // An address from the village's name on (a roster leaves the township off).
+        for &(ri, _, tail) in &levels[level] {
+            if let Some(at) = entry[ri].find(village).filter(|&at| tail && at > 0) {
+                entry[ri] = entry[ri][at..].to_string();
+            }
+        }
+        if let Some(stem) = stem {
+            entry[cv.ix.village.0] = stem.to_string();
+        }
+        plan.rows.push(entry);
+        if surveyed {
+            plan.manifest
+                .found_by
+                .push((village.to_string(), code, level));
+        } else {
+            plan.manifest.missing.push((village.to_string(), code));
+        }
+    }
+    if lists_all {
+        plan.manifest.silent.push(village.to_string());
+    }
 }
 
 /// A generated row's identity and its main row's, as a run keys it.
@@ -577,10 +744,10 @@ fn town(
     n: usize,
     villages: usize,
     faults: bool,
-    mut second: Option<(&Path, &mut RoundManifest)>,
+    mut also: Also,
 ) -> Result<Manifest> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    if let Some((dir, _)) = &second {
+    if let Also::Second(dir, _) = &also {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let c = &schemas.campaign;
@@ -593,6 +760,7 @@ fn town(
         ..Default::default()
     };
     let ms = schemas.table(main);
+    let mut listed: Vec<(usize, String, Vec<Row>)> = Vec::new();
     for (vi, village) in names.iter().take(villages).enumerate() {
         let count = n / villages + usize::from(vi < n % villages);
         let mut rows: Vec<Vec<Row>> = vec![Vec::new(); schemas.tables.len()];
@@ -618,6 +786,9 @@ fn town(
             rows[main.index()].push(p);
         }
         settle(&mut g, &mut rows, village, vi == 0);
+        if matches!(also, Also::Roster(_)) {
+            listed.push((vi, village.clone(), rows[main.index()].clone()));
+        }
         let from = m.spoiled.len();
         // Every third village sends its files without a fault.
         if faults && vi % 3 != 2 {
@@ -625,7 +796,7 @@ fn town(
         }
         let placed =
             super::write::write_village(schemas, out, village, &rows, Style::of(vi), &mut g.r)?;
-        if let Some((dir, rm)) = second.as_mut() {
+        if let Also::Second(dir, rm) = &mut also {
             let again = second_round(&mut g, &rows, &m.spoiled[from..], vi, village, rm);
             super::write::write_village(schemas, dir, village, &again, Style::of(vi), &mut g.r)?;
         }
@@ -644,6 +815,83 @@ fn town(
         let mut files: Vec<&str> = placed.iter().map(|p| p.file.as_str()).collect();
         files.dedup();
         m.files += files.len();
+    }
+    // The roster, once the survey is written (its extra houses do not change the town):
+    // each village's houses and one more, then a village that sent nothing. The extra
+    // houses, and the surveyed ones the roster leaves off, share no match level's values
+    // with any other house, so that what the coverage should find is certain.
+    if let (Also::Roster(plan), Some(cv)) = (also, &c.coverage) {
+        let all: Vec<&Row> = listed.iter().flat_map(|(_, _, rows)| rows).collect();
+        let collide = |a: &Row, b: &Row| {
+            cv.ix.levels.iter().enumerate().any(|(l, level)| {
+                let loose = cv.matches[l].loose;
+                let key = |v: &str| {
+                    if loose {
+                        crate::text::norm_key(v)
+                    } else {
+                        v.to_string()
+                    }
+                };
+                level.iter().all(|&(_, si, tail)| {
+                    let (x, y) = (key(&a[si]), key(&b[si]));
+                    !x.is_empty()
+                        && !y.is_empty()
+                        && if tail {
+                            crate::rules::coverage::tails_meet(&[x], &[y])
+                        } else {
+                            x == y
+                        }
+                })
+            })
+        };
+        let mut extras: Vec<Row> = Vec::new();
+        let fresh = |g: &mut Gen, village: &str, extras: &mut Vec<Row>| {
+            for _ in 0..200 {
+                let mut p = g.row(main, village, None);
+                if let Some(vf) = ms.field_index(&c.campaign.village) {
+                    p[vf] = village.to_string();
+                }
+                g.repair(main, &mut p, village);
+                if !all
+                    .iter()
+                    .copied()
+                    .chain(extras.iter())
+                    .any(|b| collide(&p, b))
+                {
+                    extras.push(p.clone());
+                    return p;
+                }
+            }
+            Row::new()
+        };
+        let mut parts = Vec::new();
+        for (_, village, _) in &listed {
+            let extra = vec![fresh(&mut g, village, &mut extras)];
+            parts.push(extra);
+        }
+        let silent = names.get(villages).map(|village| {
+            let extra: Vec<Row> = (0..SILENT_HOUSES)
+                .map(|_| fresh(&mut g, village, &mut extras))
+                .collect();
+            (village, extra)
+        });
+        for ((vi, village, rows), extra) in listed.iter().zip(&parts) {
+            let alone = |i: usize| {
+                !all.iter()
+                    .copied()
+                    .chain(extras.iter())
+                    .any(|b| !std::ptr::eq(b, &rows[i]) && collide(&rows[i], b))
+            };
+            let unlisted = (vi % 2 == 1)
+                .then(|| (3..rows.len()).find(|&i| alone(i)))
+                .flatten();
+            let extra: Vec<Row> = extra.iter().filter(|r| !r.is_empty()).cloned().collect();
+            roster_part(schemas, rows, &extra, (*vi, unlisted), village, plan);
+        }
+        if let Some((village, extra)) = silent {
+            let extra: Vec<Row> = extra.into_iter().filter(|r| !r.is_empty()).collect();
+            roster_part(schemas, &[], &extra, (villages, None), village, plan);
+        }
     }
     Ok(m)
 }
@@ -947,7 +1195,14 @@ fn spoil(g: &mut Gen, rows: &mut [Vec<Row>], m: &mut Manifest) {
             .find(|(_, f)| f.ty == FieldType::Enum && !f.synonyms.is_empty())
         {
             let j = (i + 1) % rs.len();
-            if let Some((syn, _)) = f.synonyms.iter().find(|(_, v)| **v == rs[j][k]) {
+            // The first synonym in order: the same town from the same seed.
+            let syn = f
+                .synonyms
+                .iter()
+                .filter(|(_, v)| **v == rs[j][k])
+                .map(|(w, _)| w)
+                .min();
+            if let Some(syn) = syn {
                 let was = rs[j][k].clone();
                 rs[j][k] = syn.clone();
                 m.spoiled.push(Spoiled {

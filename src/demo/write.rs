@@ -197,6 +197,10 @@ pub fn write_village(
     }
     let file = format!("{village}.xlsx");
     let mut wb = Workbook::new();
+    // A fixed date in the document's properties: the same town from the same seed, byte
+    // for byte.
+    let when = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 6, 30)?;
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&when));
     for t in s.ids() {
         let ts = s.table(t);
         let ws = wb.add_worksheet();

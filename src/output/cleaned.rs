@@ -314,6 +314,7 @@ mod tests {
             progress: false,
             isolate: None,
             previous: None,
+            roster: None,
         };
         let r = run(&inputs, &opts);
         let out = tempfile::tempdir().expect("tempdir");

@@ -203,3 +203,37 @@ pub fn write_rounds(r: &crate::model::Rounds, path: &Path) -> Result<()> {
     });
     atomic_write(path, &csv_bytes(&header, rows, true)?)
 }
+
+/// coverage.csv: every roster entry and every survey row the roster does not list, a
+/// line each (written only with `--roster`): its village, what it came to (covered,
+/// missing, unlisted, twice), the match it was found by, the coverage's fields, and where
+/// it is on the roster and in the survey (1-based rows).
+pub fn write_coverage(c: &crate::model::Coverage, path: &Path) -> Result<()> {
+    let header: Vec<&str> = ["village", "status", "matched_by"]
+        .into_iter()
+        .chain(c.fields.iter().map(String::as_str))
+        .chain([
+            "roster_sheet",
+            "roster_row",
+            "survey_file",
+            "survey_sheet",
+            "survey_row",
+        ])
+        .collect();
+    let rows = c.lines.iter().map(|l| {
+        let mut v = vec![l.village.clone(), l.status.to_string(), l.by.clone()];
+        v.extend(l.vals.iter().cloned());
+        match &l.roster {
+            Some((sheet, row)) => v.extend([sheet.clone(), (row + 1).to_string()]),
+            None => v.extend([String::new(), String::new()]),
+        }
+        match &l.survey {
+            Some((file, sheet, row)) => {
+                v.extend([file.clone(), sheet.clone(), (row + 1).to_string()])
+            }
+            None => v.extend([String::new(), String::new(), String::new()]),
+        }
+        v
+    });
+    atomic_write(path, &csv_bytes(&header, rows, true)?)
+}

@@ -213,10 +213,9 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
     let st = Styles::new();
     let mut wb = super::new_workbook(tmp, run.findings.len() as u64 * 10)?;
     let mut used = Unique::default();
-    let village_by_file = run.village_by_file();
+    let village_in = run.finding_villages();
     let village_of = |f: &Finding| -> String {
-        village_by_file
-            .get(f.file.as_str())
+        village_in(f)
             .map(|v| v.to_string())
             .unwrap_or_else(|| words.unknown_village().to_string())
     };
@@ -341,7 +340,113 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws.set_name(sheet_name("整改对比", &mut used))?;
         write_rounds(ws, rounds, words, &st)?;
     }
+    if let Some(cv) = &run.coverage {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name(&cv.sheet, &mut used))?;
+        write_coverage(ws, cv, words, &st)?;
+    }
     super::save_xlsx(&mut wb, path)
+}
+
+/// What a coverage line came to, on its sheet; and the order the sheet lists them in
+/// (what needs doing first).
+fn cover_word(status: &str) -> (&'static str, u8) {
+    match status {
+        "missing" => ("名册有、未排查", 0),
+        "unlisted" => ("已排查、名册无", 1),
+        "twice" => ("名册重复", 2),
+        _ => ("已排查", 3),
+    }
+}
+
+/// The coverage sheet: per village the roster's houses, how many were surveyed, how many
+/// not, the share, the survey rows it does not list; how entries were found; then every
+/// house left out or unlisted, and after them those found.
+fn write_coverage(
+    ws: &mut Worksheet,
+    cv: &crate::model::Coverage,
+    words: &Words,
+    st: &Styles,
+) -> Result<()> {
+    let heads = [
+        words.village(),
+        "名册房屋",
+        "已排查",
+        "未排查",
+        "覆盖率",
+        "不在名册",
+        "名册重复",
+    ];
+    head_row(
+        ws,
+        &heads,
+        &[16.0, 16.0, 12.0, 22.0, 30.0, 30.0, 16.0, 16.0, 24.0, 24.0],
+        st,
+    )?;
+    let all = cv
+        .villages
+        .iter()
+        .map(|(v, c)| (v.as_str(), c, false))
+        .chain(std::iter::once((words.total(), &cv.total, true)));
+    let mut row = 1u32;
+    for (v, c, total) in all {
+        let f = if total { &st.total } else { &st.wrap };
+        ws.write_string_with_format(row, 0, v, f)?;
+        for (k, n) in [c.listed, c.covered, c.missing].iter().enumerate() {
+            ws.write_number_with_format(row, k as u16 + 1, *n as f64, f)?;
+        }
+        let rate = c.rate().map(|r| format!("{r:.1}%")).unwrap_or_default();
+        ws.write_string_with_format(row, 4, &rate, f)?;
+        ws.write_number_with_format(row, 5, c.unlisted as f64, f)?;
+        ws.write_number_with_format(row, 6, c.twice as f64, f)?;
+        row += 1;
+    }
+    let found: Vec<String> = cv
+        .by_level
+        .iter()
+        .map(|(label, n)| format!("按{label}找到 {n} 条"))
+        .collect();
+    ws.write_string(row + 1, 0, format!("找到的方式：{}", found.join("；")))?;
+    row += 3;
+    let heads: Vec<&str> = [words.village(), "核对结果", "找到方式"]
+        .into_iter()
+        .chain(
+            cv.fields
+                .iter()
+                .map(|k| words.field(k, crate::finding::Lang::Zh)),
+        )
+        .chain(["名册中位置", "排查表中位置"])
+        .collect();
+    for (i, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(row, i as u16, *h, &st.head)?;
+    }
+    let mut lines: Vec<&crate::model::CoverLine> = cv.lines.iter().collect();
+    lines.sort_by_key(|l| cover_word(l.status).1);
+    for l in lines.iter().take((super::MAX_ROWS - row - 1) as usize) {
+        row += 1;
+        let at = |file: &str, sheet: &str, r: u32| match sheet {
+            "" => format!("{file} 第{}行", r + 1),
+            _ => format!("{file}「{sheet}」第{}行", r + 1),
+        };
+        let at_roster = l
+            .roster
+            .as_ref()
+            .map(|(sheet, r)| at(&cv.file, sheet, *r))
+            .unwrap_or_default();
+        let at_survey = l
+            .survey
+            .as_ref()
+            .map(|(file, sheet, r)| at(file, sheet, *r))
+            .unwrap_or_default();
+        let cells = [l.village.as_str(), cover_word(l.status).0, &l.by]
+            .into_iter()
+            .chain(l.vals.iter().map(String::as_str))
+            .chain([at_roster.as_str(), at_survey.as_str()]);
+        for (i, v) in cells.enumerate() {
+            ws.write_string(row, i as u16, super::fit(v))?;
+        }
+    }
+    Ok(())
 }
 
 /// What a change is called on the 整改对比 sheet.

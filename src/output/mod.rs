@@ -227,6 +227,13 @@ pub const WRITERS: &[Writer] = &[
         },
     },
     Writer {
+        name: "coverage.csv",
+        write: |c| match &c.run.coverage {
+            Some(cv) => csvs::write_coverage(cv, &c.out.join("coverage.csv")),
+            None => Ok(()),
+        },
+    },
+    Writer {
         name: "report.md",
         write: |c| {
             report_md::write(

@@ -160,18 +160,13 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     let rs = &s.campaign.report;
     bars(&mut h, tally, spec, &rs.chart_title, &rs.chart);
     // Each file's village, then the return packages.
-    let village_by_file = run.village_by_file();
+    let village_in = run.finding_villages();
     let village_of = |f: &crate::finding::Finding| -> String {
-        village_by_file
-            .get(f.file.as_str())
+        village_in(f)
             .map(|v| v.to_string())
             .unwrap_or_else(|| c.words.unknown_village().to_string())
     };
-    let packaged: BTreeSet<&str> = run
-        .findings
-        .iter()
-        .filter_map(|f| village_by_file.get(f.file.as_str()).copied())
-        .collect();
+    let packaged: BTreeSet<&str> = run.findings.iter().filter_map(&village_in).collect();
     if !packaged.is_empty() {
         h.push_str("<h2>退回各村</h2><p class=\"s\">");
         for v in &packaged {

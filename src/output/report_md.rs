@@ -25,7 +25,7 @@ pub fn render(report: &Report, spec: &ReportSpec, tally: &Tally, words: &TallySp
             out.push_str(&format!("## {}\n\n", spec.villages_heading));
         }
         let head: Vec<String> = std::iter::once(cell(&words.village))
-            .chain(words.columns.iter().map(|c| cell(&c.label)))
+            .chain(tally.keys.iter().map(|k| cell(words.label(k))))
             .collect();
         out.push_str(&format!("| {} |\n", head.join(" | ")));
         out.push_str(&format!("|{}\n", "---|".repeat(head.len())));

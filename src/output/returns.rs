@@ -36,13 +36,11 @@ pub fn write(c: &Ctx) -> Result<()> {
     for (i, v) in run.village_of_file.iter().enumerate() {
         villages.entry(v.as_str()).or_default().files.push(i);
     }
-    let village_by_file = run.village_by_file();
+    // A village that sent nothing still gets the roster's houses it left out.
+    let village_in = run.finding_villages();
     for f in &run.findings {
-        if let Some(v) = village_by_file
-            .get(f.file.as_str())
-            .and_then(|v| villages.get_mut(v))
-        {
-            v.findings.push(f);
+        if let Some(v) = village_in(f) {
+            villages.entry(v).or_default().findings.push(f);
         }
     }
     for (name, v) in villages.iter().filter(|(_, v)| !v.findings.is_empty()) {
@@ -77,8 +75,17 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     let errors = v.findings.iter().filter(|f| f.is_error()).count();
     let warnings = v.findings.len() - errors;
     let files: Vec<&str> = v.files.iter().map(|&i| c.run.rel[i].as_str()).collect();
-    let with: std::collections::BTreeSet<&str> =
-        v.findings.iter().map(|f| f.file.as_str()).collect();
+    let with: std::collections::BTreeSet<&str> = v
+        .findings
+        .iter()
+        .map(|f| f.file.as_str())
+        .filter(|f| files.contains(f))
+        .collect();
+    // Findings on the roster: houses it lists that the village's files do not have.
+    let roster = c.run.coverage.as_ref().map(|cv| {
+        let n = v.findings.iter().filter(|f| f.file == cv.file).count();
+        (cv.file.as_str(), n)
+    });
     let mut rows: Vec<(String, String)> = vec![
         (words.village().to_string(), village.to_string()),
         ("错误".into(), format!("{errors} 处（改正后才能上报）")),
@@ -93,6 +100,17 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
             ),
         ),
     ];
+    if let (Some((file, n)), Some(cv)) = (roster, &c.schemas.campaign.coverage) {
+        if n > 0 {
+            rows.push((
+                cv.label.clone(),
+                format!(
+                    "对照{}（{file}）核对，有 {n} 处问题，见“问题清单”",
+                    cv.label
+                ),
+            ));
+        }
+    }
     if let Some(d) = c.deadline {
         rows.push((
             "修改期限".into(),

@@ -1,5 +1,5 @@
 //! summary.json: files read, rows read, accepted and rejected per table, findings per
-//! severity, write-off proposals, duration.
+//! severity, write-off proposals, the roster's coverage, duration.
 
 use std::path::Path;
 
@@ -30,7 +30,19 @@ pub struct Summary {
     pub changes: usize,
     pub writeoff_proposals: std::collections::BTreeMap<String, usize>,
     pub villages: usize,
+    /// The roster's coverage (with `--roster`): its file, its counts, and how many entries
+    /// each match level found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<CoverageSummary>,
     pub duration_seconds: f64,
+}
+
+#[derive(Serialize)]
+pub struct CoverageSummary {
+    pub roster: String,
+    #[serde(flatten)]
+    pub counts: crate::model::CoverCounts,
+    pub found_by: std::collections::BTreeMap<String, usize>,
 }
 
 pub fn build(run: &Run, schemas: &Schemas) -> Summary {
@@ -69,6 +81,11 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
         changes: run.change_count(),
         writeoff_proposals: w,
         villages: run.tally.rows.len(),
+        coverage: run.coverage.as_ref().map(|c| CoverageSummary {
+            roster: c.file.clone(),
+            counts: c.total,
+            found_by: c.by_level.iter().cloned().collect(),
+        }),
         duration_seconds: run.seconds,
     }
 }

@@ -33,7 +33,7 @@ pub fn write_xlsx(
         .set_align(rust_xlsxwriter::FormatAlign::Center);
     // Each column's label from the schema (its key when the schema has none).
     let labels: Vec<&str> = std::iter::once(words.village.as_str())
-        .chain(words.columns.iter().map(|c| c.label.as_str()))
+        .chain(t.keys.iter().map(|k| words.label(k)))
         .collect();
     for (i, l) in labels.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *l, &head)?;
@@ -89,10 +89,11 @@ pub fn write_xlsx(
         ws.set_name("上轮对比")?;
         ws.write_string_with_format(0, 0, &words.village, &head)?;
         ws.set_column_width(0, 16.0)?;
-        for (k, c) in words.columns.iter().enumerate() {
+        for (k, key) in t.keys.iter().enumerate() {
             let col = 1 + 2 * k as u16;
-            ws.write_string_with_format(0, col, format!("{}（本轮）", c.label), &head)?;
-            ws.write_string_with_format(0, col + 1, format!("{}（上轮）", c.label), &head)?;
+            let label = words.label(key);
+            ws.write_string_with_format(0, col, format!("{label}（本轮）"), &head)?;
+            ws.write_string_with_format(0, col + 1, format!("{label}（上轮）"), &head)?;
             ws.set_column_width(col, 11.0)?;
             ws.set_column_width(col + 1, 11.0)?;
         }
@@ -117,7 +118,7 @@ pub fn write_xlsx(
                 ws.write_string(r, 0, *v)?;
             }
             let (now, before) = (find(t, v), find(p, v));
-            for k in 0..words.columns.len() {
+            for k in 0..t.keys.len() {
                 let col = 1 + 2 * k as u16;
                 // The previous round's column by its key (a column added since is empty).
                 let pk = p.keys.iter().position(|x| *x == t.keys[k]);

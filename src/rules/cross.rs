@@ -33,7 +33,7 @@ impl Tables<'_> {
 }
 
 /// Where a row (or one of its cells) is, for a message.
-fn place(files: &[String], r: &Record, col: Option<u32>) -> String {
+pub(crate) fn place(files: &[String], r: &Record, col: Option<u32>) -> String {
     let cell = col
         .map(|c| a1(r.row, c))
         .unwrap_or_else(|| format!("第{}行", r.row + 1));
@@ -45,7 +45,7 @@ fn place(files: &[String], r: &Record, col: Option<u32>) -> String {
 }
 
 /// Usable code of a record's field.
-fn code_of(r: &Record, i: usize) -> Option<&str> {
+pub(crate) fn code_of(r: &Record, i: usize) -> Option<&str> {
     if r.bad[i] {
         return None;
     }
@@ -64,7 +64,7 @@ fn identity(s: &TableSchema, r: &Record) -> String {
 
 /// A placeholder's value: one text, a list of codes or a list of places (each list joined
 /// the way the language joins it).
-enum V {
+pub(crate) enum V {
     One(String),
     Codes(Vec<String>),
     Places(Vec<String>),
@@ -85,7 +85,7 @@ fn fill(template: &str, vars: &[(&str, V)], zh: bool) -> String {
 }
 
 /// The finding of `rule` on `field` of row `r` of table `s`.
-fn finding(
+pub(crate) fn finding(
     files: &[String],
     rule: &CrossRule,
     s: &TableSchema,
@@ -405,7 +405,12 @@ fn check_one(t: &Tables, rule: &CrossRule, maps: &[Maps]) -> Vec<Finding> {
             }
         }
         // Hold-back rules run after rejection (`hold_back`).
-        CrossKind::HeldBack | CrossKind::ChildrenLeft => {}
+        // Held back after the rejections; the coverage ones against a roster.
+        CrossKind::HeldBack
+        | CrossKind::ChildrenLeft
+        | CrossKind::NotSurveyed
+        | CrossKind::NotOnRoster
+        | CrossKind::ListedTwice => {}
     }
     out
 }

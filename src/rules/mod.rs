@@ -4,6 +4,7 @@
 //! here; the campaign's cross-table rules (X, B) and the tables' row rules (R) come from
 //! the schemas. `selfbuilt rules [CODE]` prints them.
 
+pub mod coverage;
 pub mod cross;
 pub mod row;
 pub mod words;
@@ -97,6 +98,13 @@ pub fn catalogue(schemas: &Schemas) -> Vec<RuleEntry> {
         let table = match r.kind {
             crate::schema::campaign::CrossKind::Unique
             | crate::schema::campaign::CrossKind::PrefixOutlier => "(batch)".to_string(),
+            crate::schema::campaign::CrossKind::NotSurveyed
+            | crate::schema::campaign::CrossKind::ListedTwice => schemas
+                .campaign
+                .coverage
+                .as_ref()
+                .map(|c| c.key.clone())
+                .unwrap_or_default(),
             _ => schemas.table(r.ix.table).table.key.clone(),
         };
         out.push(schema_rule!(r, table));

@@ -33,6 +33,89 @@ pub struct Campaign {
     /// Words for `demo` to make a town of this campaign with (see `demo::generic`).
     #[serde(default)]
     pub demo: DemoWords,
+    /// The coverage check against a roster (`--roster FILE`), if the campaign has one.
+    #[validate(nested)]
+    pub coverage: Option<CoverageSpec>,
+}
+
+/// Coverage (户不漏房, `[coverage]`): the roster table a `--roster` file is read as — some
+/// of the survey table's fields, with their wordings, types and checks — and how a roster
+/// entry finds its survey row: the match levels in order, the first whose fields the entry
+/// has and some unmatched survey row shares.
+#[derive(Debug, Clone, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CoverageSpec {
+    /// The survey table the roster lists (its rows are what the roster's entries find).
+    pub table: String,
+    /// The roster table's key.
+    #[validate(length(min = 1, max = 64))]
+    pub key: String,
+    /// What a clerk calls the roster (房屋名册).
+    #[validate(length(min = 1))]
+    pub label: String,
+    #[serde(default)]
+    pub label_en: String,
+    /// The survey table's fields a roster may have (the village field among them).
+    #[validate(length(min = 1))]
+    pub fields: Vec<String>,
+    /// The fields a sheet's header must name to be taken for a roster.
+    #[validate(length(min = 1))]
+    pub identity: Vec<String>,
+    /// Header wordings of rosters only, per field (beside the survey table's).
+    #[serde(default)]
+    pub aliases: std::collections::BTreeMap<String, Vec<String>>,
+    /// The sheet of errors.xlsx listing the coverage.
+    #[validate(length(min = 1, max = 31))]
+    pub sheet: String,
+    /// How an entry finds its survey row, tried in order.
+    #[serde(rename = "match")]
+    #[validate(length(min = 1), nested)]
+    pub matches: Vec<MatchLevel>,
+    #[serde(skip)]
+    pub ix: CoverageIx,
+}
+
+/// One way a roster entry finds its survey row: every field of `by` present on both and
+/// equal. `loose` compares texts as keys (width, case, spaces and marks aside), and a
+/// field whose profile is `address` also matches when one address ends with the other
+/// (a roster often leaves off the township).
+#[derive(Debug, Clone, Deserialize, serde::Serialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct MatchLevel {
+    #[validate(length(min = 1))]
+    pub by: Vec<String>,
+    /// What the clerk is told it matched by (房屋编码, 户主+地址).
+    #[validate(length(min = 1))]
+    pub label: String,
+    #[serde(default)]
+    pub label_en: String,
+    #[serde(default)]
+    pub loose: bool,
+}
+
+/// `[coverage]` resolved: the survey table, each match level's fields as (roster field,
+/// survey field, compared by its tail), the village field on both sides.
+#[derive(Debug, Clone, Default)]
+pub struct CoverageIx {
+    pub table: TableId,
+    pub levels: Vec<Vec<(usize, usize, bool)>>,
+    pub village: (usize, usize),
+    /// Each roster field's survey field.
+    pub fields: Vec<usize>,
+}
+
+/// What a coverage tally column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverCount {
+    /// Roster entries (each listed once).
+    Listed,
+    /// Roster entries that found a survey row.
+    Covered,
+    /// Roster entries with no survey row.
+    Missing,
+    /// Survey rows no roster entry lists.
+    Unlisted,
 }
 
 /// The township report: a title and the sentences a clerk pastes, each a template over
@@ -60,7 +143,8 @@ pub struct ReportSpec {
 }
 
 /// The placeholders a report line may use beside the tally's columns: how many villages,
-/// whether there was a previous round (1 or 0), and what changed since it.
+/// whether there was a previous round (1 or 0), what changed since it, and the share of
+/// the roster covered (`--roster`).
 pub const EXTRA_WORDS: &[&str] = &[
     "villages",
     "previous",
@@ -70,6 +154,7 @@ pub const EXTRA_WORDS: &[&str] = &[
     "round_added",
     "round_removed",
     "round_changed",
+    "roster_rate",
 ];
 
 /// One sentence of the report.
@@ -109,6 +194,10 @@ pub struct DemoWords {
     /// Write-off reason → how many main rows of the town realise it (0: none may).
     #[serde(default)]
     pub writeoffs: std::collections::BTreeMap<String, usize>,
+    /// Word lists a sample text draws from by name (`{brand}{trade}`): names made of parts
+    /// repeat less than whole ones.
+    #[serde(default)]
+    pub parts: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The campaign's name and tables.
@@ -173,6 +262,22 @@ pub enum CrossKind {
     SameValues,
     /// `field`'s first `prefix` characters differ from the batch's dominant prefix.
     PrefixOutlier,
+    /// A roster entry finds no survey row (`[coverage]`; run with `--roster`).
+    NotSurveyed,
+    /// A survey row no roster entry lists (`[coverage]`; run with `--roster`).
+    NotOnRoster,
+    /// A roster entry listed again (`[coverage]`; run with `--roster`).
+    ListedTwice,
+}
+
+impl CrossKind {
+    /// Whether the coverage stage runs it (against a roster), not the cross-table checks.
+    pub fn is_coverage(self) -> bool {
+        matches!(
+            self,
+            CrossKind::NotSurveyed | CrossKind::NotOnRoster | CrossKind::ListedTwice
+        )
+    }
 }
 
 /// What `children` expects of the matching child rows.
@@ -347,6 +452,8 @@ pub struct TallyColumn {
     #[serde(default)]
     pub rejected: bool,
     pub writeoff: Option<String>,
+    /// What of the coverage it counts (a column only when the run has a roster).
+    pub coverage: Option<CoverCount>,
     #[serde(skip)]
     pub ix: TallyIx,
 }
@@ -358,6 +465,18 @@ pub enum TallyIx {
     Nothing,
     Rows(TableId),
     Writeoff(usize),
+    Coverage(CoverCount),
+}
+
+impl TallySpec {
+    /// A column's label by its key (the key itself when there is none).
+    pub fn label<'a>(&'a self, key: &'a str) -> &'a str {
+        self.columns
+            .iter()
+            .find(|c| c.key == key)
+            .map(|c| c.label.as_str())
+            .unwrap_or(key)
+    }
 }
 
 impl Campaign {
@@ -435,6 +554,64 @@ impl Campaign {
                 parent_field,
             };
         }
+        if let Some(cv) = self.coverage.as_mut() {
+            let at = |e: String| format!("[coverage]: {e}");
+            let t = table(&cv.table).map_err(at)?;
+            if t != main {
+                return Err(at(format!(
+                    "table {:?}: a roster lists the main table's rows ({})",
+                    cv.table, self.campaign.tables[0]
+                )));
+            }
+            if self.campaign.tables.contains(&cv.key) {
+                return Err(at(format!("key {:?} is a table's key", cv.key)));
+            }
+            let mut ix = CoverageIx {
+                table: t,
+                ..Default::default()
+            };
+            for (i, f) in cv.fields.iter().enumerate() {
+                if cv.fields[..i].contains(f) {
+                    return Err(at(format!("fields: {f:?} is listed twice")));
+                }
+                ix.fields.push(field(t, f).map_err(at)?);
+            }
+            let roster = |k: &str, what: &str| -> Result<usize, String> {
+                cv.fields
+                    .iter()
+                    .position(|f| f == k)
+                    .ok_or_else(|| at(format!("{what}: {k:?} is not one of `fields`")))
+            };
+            ix.village = (
+                roster(&self.campaign.village, "the village field")?,
+                field(t, &self.campaign.village).map_err(at)?,
+            );
+            for k in &cv.identity {
+                roster(k, "identity")?;
+            }
+            for k in cv.aliases.keys() {
+                roster(k, "aliases")?;
+            }
+            for (n, m) in cv.matches.iter().enumerate() {
+                let mut level = Vec::new();
+                for k in &m.by {
+                    let r = roster(k, &format!("match #{}", n + 1))?;
+                    let tail = m.loose
+                        && tables[t.index()].fields[ix.fields[r]].profile
+                            == Some(super::Profile::Address);
+                    level.push((r, ix.fields[r], tail));
+                }
+                if level.iter().all(|x| x.2) {
+                    return Err(at(format!(
+                        "match #{}: an address alone is too loose a match; add a field",
+                        n + 1
+                    )));
+                }
+                ix.levels.push(level);
+            }
+            cv.ix = ix;
+        }
+        let has_coverage = self.coverage.is_some();
         let refs: Vec<(String, RefIx)> = self
             .references
             .iter()
@@ -450,11 +627,17 @@ impl Campaign {
             let at = |e: String| format!("[[cross]] {}: {e}", r.code);
             let letter = r.code.chars().next().unwrap_or(' ');
             let digits = &r.code[letter.len_utf8().min(r.code.len())..];
-            if !matches!(letter, 'X' | 'B')
-                || digits.is_empty()
-                || !digits.bytes().all(|b| b.is_ascii_digit())
-            {
-                return Err(at("a cross-table rule's code is X or B and digits".into()));
+            if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.is_empty() {
+                return Err(at("a cross-table rule's code is a letter and digits".into()));
+            }
+            if r.kind.is_coverage() != (letter == 'V') || !matches!(letter, 'X' | 'B' | 'V') {
+                return Err(at(
+                    "a cross-table rule's code is X or B and digits; a coverage rule's V and digits"
+                        .into(),
+                ));
+            }
+            if r.kind.is_coverage() && !has_coverage {
+                return Err(at(format!("kind {:?} needs a [coverage] section", r.kind)));
             }
             if codes.contains(&r.code.as_str()) {
                 return Err(at("the code is used twice".into()));
@@ -523,6 +706,9 @@ impl Campaign {
                         ix.fields.push(field(ix.table, f).map_err(at)?);
                     }
                     ix.field = ix.fields[0];
+                }
+                CrossKind::NotSurveyed | CrossKind::NotOnRoster | CrossKind::ListedTwice => {
+                    ix.table = main;
                 }
             }
             for m in [
@@ -598,18 +784,22 @@ impl Campaign {
             if keys.contains(&c.key.as_str()) || c.key == "village" {
                 return Err(at("the key is used twice (or is `village`)".into()));
             }
-            c.ix = match (&c.table, &c.writeoff) {
-                (Some(t), None) => {
+            c.ix = match (&c.table, &c.writeoff, c.coverage) {
+                (Some(t), None, None) => {
                     let t = table(t).map_err(at)?;
                     conds(t, &c.when, "when").map_err(at)?;
                     TallyIx::Rows(t)
                 }
-                (None, Some(w)) => {
+                (None, Some(w), None) => {
                     TallyIx::Writeoff(reasons.iter().position(|r| r == w).ok_or_else(|| {
                         at(format!("writeoff {w:?} is not a [[writeoffs]] reason"))
                     })?)
                 }
-                _ => return Err(at("give either `table` or `writeoff`".into())),
+                (None, None, Some(k)) if self.coverage.is_some() => TallyIx::Coverage(k),
+                (None, None, Some(_)) => {
+                    return Err(at("`coverage` needs a [coverage] section".into()))
+                }
+                _ => return Err(at("give one of `table`, `writeoff` or `coverage`".into())),
             };
             keys.push(&c.key);
         }

@@ -722,6 +722,88 @@ impl Schemas {
         .to_vec()
     }
 
+    /// The schemas a roster file (`--roster`) is read with, when the campaign has a
+    /// `[coverage]`: one table of the coverage's fields, each as the survey table defines
+    /// it (wordings, type, checks) with the roster's own aliases added, none required and
+    /// none unique (the coverage stage says what is missing or listed twice).
+    ///
+    /// ```
+    /// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+    /// let r = s.roster().unwrap().expect("自建房 has a roster");
+    /// assert_eq!(r.tables.len(), 1);
+    /// assert!(r.tables[0].fields.iter().all(|f| !f.required));
+    /// ```
+    pub fn roster(&self) -> Result<Option<Schemas>, SchemaError> {
+        let Some(cv) = &self.campaign.coverage else {
+            return Ok(None);
+        };
+        let err = |message: String| SchemaError {
+            file: format!("{} campaign.toml [coverage]", self.source),
+            message,
+        };
+        let survey = self.table(cv.ix.table);
+        let mut fields: Vec<Field> = cv
+            .ix
+            .fields
+            .iter()
+            .map(|&i| survey.fields[i].clone())
+            .collect();
+        for f in fields.iter_mut() {
+            f.required = false;
+            f.unique = false;
+            f.default = None;
+            if let Some(more) = cv.aliases.get(&f.key) {
+                f.aliases.extend(more.iter().cloned());
+            }
+        }
+        let mut t = TableSchema {
+            table: TableMeta {
+                key: cv.key.clone(),
+                label: cv.label.clone(),
+                label_en: cv.label_en.clone(),
+                description: String::new(),
+                identity: cv.identity.clone(),
+                title: cv.label.clone(),
+            },
+            fields,
+            rules: Vec::new(),
+            label_index: HashMap::new(),
+            id: TableId(0),
+        };
+        let mut lexicon = self.lexicon.clone();
+        finish_table(&mut t, &lexicon).map_err(err)?;
+        let mut tables = vec![t];
+        prepare(&mut tables, &mut lexicon);
+        let c = &self.campaign;
+        let mut campaign = Campaign {
+            campaign: campaign::Meta {
+                key: cv.key.clone(),
+                name: cv.label.clone(),
+                names: Vec::new(),
+                tables: vec![cv.key.clone()],
+                village: c.campaign.village.clone(),
+            },
+            references: Vec::new(),
+            cross: Vec::new(),
+            writeoffs: Vec::new(),
+            tally: campaign::TallySpec {
+                columns: Vec::new(),
+                chart: Vec::new(),
+                ..c.tally.clone()
+            },
+            report: Default::default(),
+            demo: Default::default(),
+            coverage: None,
+        };
+        campaign.resolve(&tables).map_err(err)?;
+        Ok(Some(Schemas {
+            tables,
+            campaign,
+            lexicon,
+            source: self.source.clone(),
+        }))
+    }
+
     /// Every table's id, in the campaign's order.
     pub fn ids(&self) -> impl Iterator<Item = TableId> {
         (0..self.tables.len()).map(|i| TableId(i as u8))
@@ -880,12 +962,16 @@ impl Schemas {
                 }
             }
         }
-        Ok(Schemas {
+        let schemas = Schemas {
             tables,
             campaign,
             lexicon,
             source: source.to_string(),
-        })
+        };
+        // The roster's table is made from the survey table's fields: made once here so
+        // that a fault in it is a schema error when loading.
+        schemas.roster()?;
+        Ok(schemas)
     }
 }
 

@@ -1,0 +1,392 @@
+//! Coverage (户不漏房), after the cross-table checks: every entry of a roster (`--roster`)
+//! looks for its survey row by the campaign's `[coverage]` match levels in order — the
+//! first level whose fields the entry has and an unmatched survey row shares (a building
+//! code, then an owner's ID number, then the owner's name and address compared loosely)
+//! — each survey row found once. What is left says who was missed: roster entries with
+//! no survey row (`not_surveyed`), survey rows no entry lists (`not_on_roster`), entries
+//! listed twice (`listed_twice`); each is a finding where the clerk or the village can
+//! act on it, and every entry and unlisted row is a line of the coverage with its
+//! village. The rules' words are the campaign's `[[cross]]` entries of those kinds.
+
+use std::collections::HashMap;
+
+use crate::finding::Finding;
+use crate::model::{CoverCounts, CoverLine, Coverage, Record};
+use crate::rules::cross::{code_of, finding, place, Tables, V};
+use crate::schema::campaign::{CoverageSpec, CrossKind};
+use crate::schema::{Schemas, TableSchema};
+use crate::text::norm_key;
+
+/// What the coverage stage is given: the roster's rows, the file name findings on them
+/// carry, the schemas they were read with, and the survey.
+pub struct RosterRows<'a> {
+    pub rows: &'a [Record],
+    pub file: &'a str,
+    pub schemas: &'a Schemas,
+}
+
+/// The shortest address tail that may stand for a whole address.
+const MIN_TAIL: usize = 4;
+
+/// A row's usable value of a field, as the level compares it.
+fn value(r: &Record, i: usize, loose: bool) -> Option<String> {
+    code_of(r, i).map(|v| if loose { norm_key(v) } else { v.to_string() })
+}
+
+/// A row's key at a match level: the exact fields joined, and the tail fields' values;
+/// None when it lacks one of them. `side` picks the roster (0) or survey (1) field.
+fn key_of(
+    r: &Record,
+    level: &[(usize, usize, bool)],
+    loose: bool,
+    roster_side: bool,
+) -> Option<(String, Vec<String>)> {
+    let mut key = String::new();
+    let mut tails = Vec::new();
+    for &(ri, si, tail) in level {
+        let v = value(r, if roster_side { ri } else { si }, loose)?;
+        if tail {
+            tails.push(v);
+        } else {
+            key.push_str(&v);
+            key.push('\u{1f}');
+        }
+    }
+    Some((key, tails))
+}
+
+/// Whether two addresses are the same place: equal, or one the other's tail (long
+/// enough to name the place).
+pub(crate) fn tails_meet(a: &[String], b: &[String]) -> bool {
+    a.iter().zip(b).all(|(x, y)| {
+        let (short, long) = if x.chars().count() <= y.chars().count() {
+            (x, y)
+        } else {
+            (y, x)
+        };
+        short == long || (short.chars().count() >= MIN_TAIL && long.ends_with(short.as_str()))
+    })
+}
+
+/// A village's name without its suffix (那洪村 → 那洪), as a key.
+fn village_stem(v: &str, suffixes: &[String]) -> String {
+    let k = norm_key(v);
+    suffixes
+        .iter()
+        .find_map(|s| k.strip_suffix(s.as_str()).filter(|x| !x.is_empty()))
+        .map(str::to_string)
+        .unwrap_or(k)
+}
+
+/// Check the roster against the survey: the coverage, and its findings (the roster's,
+/// in its row order, then the survey rows', in theirs).
+pub fn check(
+    roster: &RosterRows,
+    t: &Tables,
+    village_of_file: &[String],
+) -> Option<(Coverage, Vec<Finding>)> {
+    let cv: &CoverageSpec = t.schemas.campaign.coverage.as_ref()?;
+    let ix = &cv.ix;
+    let survey = &t.tables[ix.table.index()];
+    let ss: &TableSchema = t.schemas.table(ix.table);
+    let rs: &TableSchema = roster.schemas.tables.first()?;
+    let entries = roster.rows;
+    let lex = &t.schemas.lexicon;
+    // Survey rows' villages: their own field, else their file's.
+    let survey_village = |r: &Record| -> String {
+        match code_of(r, ix.village.1) {
+            Some(v) => v.to_string(),
+            None => village_of_file.get(r.file).cloned().unwrap_or_default(),
+        }
+    };
+    let mut known: HashMap<String, String> = HashMap::new();
+    for r in survey {
+        let v = survey_village(r);
+        known
+            .entry(village_stem(&v, &lex.village_suffixes))
+            .or_insert(v);
+    }
+    // Entries listed twice: the same key at the first level they have.
+    let mut twice: Vec<Option<usize>> = vec![None; entries.len()];
+    let mut seen: HashMap<(usize, String), usize> = HashMap::new();
+    for (e, r) in entries.iter().enumerate() {
+        for (l, level) in ix.levels.iter().enumerate() {
+            let loose = cv.matches[l].loose;
+            if let Some((k, tails)) = key_of(r, level, loose, true) {
+                let k = format!("{k}\u{1e}{}", tails.join("\u{1f}"));
+                match seen.get(&(l, k.clone())) {
+                    Some(&first) => twice[e] = Some(first),
+                    None => {
+                        seen.insert((l, k), e);
+                    }
+                }
+                break;
+            }
+        }
+    }
+    // Match level by level, each survey row found once; among several candidates the one
+    // agreeing on most of the other fields.
+    let mut found: Vec<Option<(usize, usize)>> = vec![None; entries.len()];
+    let mut taken = vec![false; survey.len()];
+    // Every roster key per level, to tell an unlisted survey row from a second house of
+    // a listed household.
+    let mut roster_keys: Vec<HashMap<String, Vec<Vec<String>>>> = Vec::new();
+    for (l, level) in ix.levels.iter().enumerate() {
+        let loose = cv.matches[l].loose;
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, r) in survey.iter().enumerate() {
+            if taken[i] {
+                continue;
+            }
+            if let Some((k, _)) = key_of(r, level, loose, false) {
+                by_key.entry(k).or_default().push(i);
+            }
+        }
+        let mut keys: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+        for (e, r) in entries.iter().enumerate() {
+            let Some((k, tails)) = key_of(r, level, loose, true) else {
+                continue;
+            };
+            keys.entry(k.clone()).or_default().push(tails.clone());
+            if found[e].is_some() || twice[e].is_some() {
+                continue;
+            }
+            let Some(cands) = by_key.get(&k) else {
+                continue;
+            };
+            let agree = |i: usize| {
+                ix.fields
+                    .iter()
+                    .enumerate()
+                    .filter(|&(ri, &si)| {
+                        matches!((value(r, ri, true), value(&survey[i], si, true)), (Some(a), Some(b)) if a == b)
+                    })
+                    .count()
+            };
+            let best = cands
+                .iter()
+                .copied()
+                .filter(|&i| !taken[i])
+                .filter(|&i| {
+                    tails.is_empty()
+                        || key_of(&survey[i], level, loose, false)
+                            .is_some_and(|(_, st)| tails_meet(&tails, &st))
+                })
+                .max_by_key(|&i| (agree(i), std::cmp::Reverse(i)));
+            if let Some(i) = best {
+                taken[i] = true;
+                found[e] = Some((i, l));
+            }
+        }
+        roster_keys.push(keys);
+    }
+    let listed_somehow = |r: &Record| {
+        ix.levels.iter().enumerate().any(|(l, level)| {
+            key_of(r, level, cv.matches[l].loose, false).is_some_and(|(k, st)| {
+                roster_keys[l]
+                    .get(&k)
+                    .is_some_and(|all| all.iter().any(|tails| tails_meet(tails, &st)))
+            })
+        })
+    };
+    let rule = |k: CrossKind| t.schemas.campaign.cross.iter().find(|r| r.kind == k);
+    let roster_files = [roster.file.to_string()];
+    // What an entry or row is, in a few words: its fields' labels and values.
+    let describe = |r: &Record, roster_side: bool| -> String {
+        let mut parts = Vec::new();
+        for (ri, &si) in ix.fields.iter().enumerate() {
+            if ri == ix.village.0 {
+                continue;
+            }
+            let i = if roster_side { ri } else { si };
+            if let Some(v) = code_of(r, i) {
+                parts.push(format!("{} {v}", rs.fields[ri].label));
+            }
+        }
+        parts.join("，")
+    };
+    let vals_of = |e: Option<&Record>, s: Option<&Record>| -> Vec<String> {
+        ix.fields
+            .iter()
+            .enumerate()
+            .filter(|(ri, _)| *ri != ix.village.0)
+            .map(|(ri, &si)| {
+                e.and_then(|r| code_of(r, ri))
+                    .or_else(|| s.and_then(|r| code_of(r, si)))
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    };
+    let place_of = |r: &Record| (t.files[r.file].clone(), r.sheet.to_string(), r.row);
+    let mut lines = Vec::with_capacity(entries.len());
+    let mut findings = Vec::new();
+    let mut by_level = vec![0usize; ix.levels.len()];
+    for (e, r) in entries.iter().enumerate() {
+        let (village, status, by, survey_row) = if let Some(first) = twice[e] {
+            if let Some(rule) = rule(CrossKind::ListedTwice) {
+                let f = lead_field(r, ix);
+                let vars = [
+                    ("value", V::One(describe(r, true))),
+                    ("place", V::One(place(&roster_files, &entries[first], None))),
+                ];
+                findings.push(finding(&roster_files, rule, rs, r, f, &vars));
+            }
+            // Counted in the village of the entry it repeats.
+            let village = found[first]
+                .map(|(i, _)| survey_village(&survey[i]))
+                .unwrap_or_default();
+            (village, "twice", String::new(), None)
+        } else if let Some((i, l)) = found[e] {
+            by_level[l] += 1;
+            let s = &survey[i];
+            (
+                survey_village(s),
+                "covered",
+                cv.matches[l].label.clone(),
+                Some(s),
+            )
+        } else {
+            if let Some(rule) = rule(CrossKind::NotSurveyed) {
+                let f = lead_field(r, ix);
+                let vars = [("value", V::One(describe(r, true)))];
+                findings.push(finding(&roster_files, rule, rs, r, f, &vars));
+            }
+            (String::new(), "missing", String::new(), None)
+        };
+        let village = if village.is_empty() {
+            match code_of(r, ix.village.0) {
+                Some(v) => known
+                    .get(&village_stem(v, &lex.village_suffixes))
+                    .cloned()
+                    .unwrap_or_else(|| v.to_string()),
+                None => lex.unknown_village.clone(),
+            }
+        } else {
+            village
+        };
+        lines.push(CoverLine {
+            village,
+            status,
+            by,
+            vals: vals_of(Some(r), survey_row),
+            roster: Some((r.sheet.to_string(), r.row)),
+            survey: survey_row.map(place_of),
+        });
+    }
+    let unlisted_rule = rule(CrossKind::NotOnRoster);
+    let id = ss.table.identity.first().and_then(|k| ss.field_index(k));
+    for (i, s) in survey.iter().enumerate() {
+        if taken[i] || listed_somehow(s) {
+            continue;
+        }
+        if let (Some(rule), Some(f)) = (unlisted_rule, id) {
+            let vars = [("value", V::One(describe(s, false)))];
+            findings.push(finding(t.files, rule, ss, s, f, &vars));
+        }
+        lines.push(CoverLine {
+            village: survey_village(s),
+            status: "unlisted",
+            by: String::new(),
+            vals: vals_of(None, Some(s)),
+            roster: None,
+            survey: Some(place_of(s)),
+        });
+    }
+    // Village by village; in a village the roster's order, its unlisted rows after.
+    lines.sort_by(|a, b| {
+        a.village
+            .cmp(&b.village)
+            .then_with(|| a.roster.is_none().cmp(&b.roster.is_none()))
+    });
+    let mut villages: Vec<(String, CoverCounts)> = Vec::new();
+    let mut total = CoverCounts::default();
+    for l in &lines {
+        if villages.last().is_none_or(|(v, _)| *v != l.village) {
+            villages.push((l.village.clone(), CoverCounts::default()));
+        }
+        let Some((_, c)) = villages.last_mut() else {
+            continue;
+        };
+        for c in [c, &mut total] {
+            match l.status {
+                "covered" => {
+                    c.listed += 1;
+                    c.covered += 1;
+                }
+                "missing" => {
+                    c.listed += 1;
+                    c.missing += 1;
+                }
+                "unlisted" => c.unlisted += 1,
+                _ => c.twice += 1,
+            }
+        }
+    }
+    Some((
+        Coverage {
+            file: roster.file.to_string(),
+            sheet: cv.sheet.clone(),
+            fields: cv
+                .fields
+                .iter()
+                .enumerate()
+                .filter(|(ri, _)| *ri != ix.village.0)
+                .map(|(_, k)| k.clone())
+                .collect(),
+            lines,
+            villages,
+            total,
+            by_level: cv
+                .matches
+                .iter()
+                .map(|m| m.label.clone())
+                .zip(by_level)
+                .collect(),
+        },
+        findings,
+    ))
+}
+
+/// The field a roster entry's finding is put on: the first of the first match level it
+/// has a value for, else its first identity field.
+fn lead_field(r: &Record, ix: &crate::schema::campaign::CoverageIx) -> usize {
+    ix.levels
+        .iter()
+        .flatten()
+        .map(|&(ri, _, _)| ri)
+        .find(|&ri| code_of(r, ri).is_some())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_tail_meets_the_whole_address() {
+        let s = |v: &[&str]| v.iter().map(|x| norm_key(x)).collect::<Vec<_>>();
+        assert!(tails_meet(
+            &s(&["那洪村坡头屯12号"]),
+            &s(&["长塘镇那洪村坡头屯12号"])
+        ));
+        assert!(tails_meet(
+            &s(&["那洪村 坡头屯１２号"]),
+            &s(&["那洪村坡头屯12号"])
+        ));
+        // Too short a tail names no place.
+        assert!(!tails_meet(&s(&["12号"]), &s(&["长塘镇那洪村坡头屯12号"])));
+        assert!(!tails_meet(
+            &s(&["那洪村坡头屯13号"]),
+            &s(&["那洪村坡头屯12号"])
+        ));
+    }
+
+    #[test]
+    fn a_villages_stem_leaves_its_suffix() {
+        let suf = vec!["村".to_string(), "社区".to_string()];
+        assert_eq!(village_stem("那洪村", &suf), village_stem("那洪", &suf));
+        assert_eq!(village_stem("北湖社区", &suf), "北湖");
+        assert_eq!(village_stem("村", &suf), "村");
+    }
+}
