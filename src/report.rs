@@ -129,7 +129,10 @@ mod tests {
                 ..Default::default()
             };
             let r = compose(&s, &t, None, Some(&coverage));
-            assert!(r.lines.iter().any(|l| l.contains("87.5%")), "{key}: the share covered");
+            assert!(
+                r.lines.iter().any(|l| l.contains("87.5%")),
+                "{key}: the share covered"
+            );
             // Without a roster the tally has no coverage columns, and no line says them.
             let plain = Tally {
                 keys: crate::tally::keys(&s, false),

@@ -82,11 +82,12 @@ fn text(d: &Data) -> String {
     }
 }
 
-/// All the workbooks a run on `input` writes, and the template.
-fn outputs(input: &Path, out: &Path, global: &[&str]) -> Vec<PathBuf> {
+/// All the workbooks a run on `input` writes (with `more` options), and the template.
+fn outputs(input: &Path, out: &Path, global: &[&str], more: &[&str]) -> Vec<PathBuf> {
     let args =
         |a: &[&str]| -> Vec<String> { global.iter().chain(a).map(|s| s.to_string()).collect() };
-    let a = args(&["run", p(input), "--out", p(out), "--as-of", "2026-12-01"]);
+    let mut a = args(&["run", p(input), "--out", p(out), "--as-of", "2026-12-01"]);
+    a.extend(more.iter().map(|s| s.to_string()));
     let r = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(r.code <= 1, "{}", r.stderr);
     let tdir = out.parent().unwrap().join("template");
@@ -240,18 +241,18 @@ fn compare(files: &[PathBuf], saved: &[PathBuf], program: &str) {
 }
 
 fn round_trip(input: &Path) {
-    round_trip_with(input, &[]);
+    round_trip_with(input, &[], &[]);
 }
 
-/// `round_trip` with global options (`--campaign NAME`).
-fn round_trip_with(input: &Path, global: &[&str]) {
+/// `round_trip` with global options (`--campaign NAME`) and the run's (`--roster FILE`).
+fn round_trip_with(input: &Path, global: &[&str], more: &[&str]) {
     let soffice = client("soffice");
     let gnumeric = client("ssconvert");
     if soffice.is_none() && gnumeric.is_none() {
         return;
     }
     let t = tempfile::tempdir().unwrap();
-    let files = outputs(input, &t.path().join("out"), global);
+    let files = outputs(input, &t.path().join("out"), global, more);
     if soffice.is_some() {
         let saved = resave("soffice", &files, &t.path().join("lo"));
         compare(&files, &saved, "LibreOffice");
@@ -262,9 +263,17 @@ fn round_trip_with(input: &Path, global: &[&str]) {
     }
 }
 
+/// The demo town checked against its roster (errors.xlsx then has the coverage sheet,
+/// the packages the roster's findings).
 #[test]
 fn libreoffice_and_gnumeric_open_every_output_of_the_demo_town() {
-    round_trip(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town"));
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let roster = here.join("fixtures/demo-roster/房屋名册.xlsx");
+    round_trip_with(
+        &here.join("fixtures/demo-town"),
+        &[],
+        &["--roster", p(&roster)],
+    );
 }
 
 /// The second campaign's outputs, on a town its generator made (with its faults).
@@ -282,9 +291,16 @@ fn libreoffice_and_gnumeric_open_every_output_of_the_second_campaign() {
         "40",
         "--villages",
         "3",
+        "--roster",
+        p(&t.path().join("register")),
     ]);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    round_trip_with(&town, &["--campaign", "gongmao"]);
+    let register = t.path().join("register/企业名录.xlsx");
+    round_trip_with(
+        &town,
+        &["--campaign", "gongmao"],
+        &["--roster", p(&register)],
+    );
 }
 
 /// The sample profiles, public and unseen, when `../shared` is there.

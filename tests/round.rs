@@ -483,8 +483,17 @@ fn report_html_renders_in_headless_chromium() {
     let Some(chrome) = chromium() else { return };
     let t = tempfile::tempdir().unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town");
+    let roster = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-roster/房屋名册.xlsx");
     let out = t.path().join("out");
-    let o = run(&["run", p(&demo), "--out", p(&out), "--quiet"]);
+    let o = run(&[
+        "run",
+        p(&demo),
+        "--roster",
+        p(&roster),
+        "--out",
+        p(&out),
+        "--quiet",
+    ]);
     assert_eq!(o.code, 1, "{}", o.stderr);
     let errors = read_csv(&out.join("errors.csv"));
     let village = "那洪村";
@@ -514,11 +523,18 @@ fn report_html_renders_in_headless_chromium() {
         .filter(|r| r.starts_with("error") || r.starts_with("warning"))
         .collect();
     assert_eq!(rows.len(), errors.len() - 1, "a row per finding");
+    // Its files' findings, and the roster's houses it left out.
+    let left_out = read_csv(&out.join("coverage.csv"))[1..]
+        .iter()
+        .filter(|l| l[0] == village && l[1] == "missing")
+        .count();
+    assert!(left_out > 0);
     let mine = errors[1..]
         .iter()
         .filter(|r| r[0].starts_with(village))
-        .count();
-    assert!(mine > 0);
+        .count()
+        + left_out;
+    assert!(mine > left_out);
     let shown = rows.iter().filter(|r| !r.contains("display: none")).count();
     assert_eq!(shown, mine, "the script kept only {village}'s findings");
     assert!(rows
@@ -529,8 +545,17 @@ fn report_html_renders_in_headless_chromium() {
         dom.contains(&format!("{mine} / {}", rows.len())),
         "the count line"
     );
-    // Bars: a village's group per chart (8 villages, 3 judgements and 3 statuses).
-    assert_eq!(dom.matches("<rect ").count(), 8 * 6);
+    // Bars: a village's group per chart (8 villages and the one that sent nothing, 3
+    // judgements and 3 statuses).
+    assert_eq!(dom.matches("<rect ").count(), 9 * 6);
+    // The coverage table: a row per village of the roster and the total.
+    let coverage = dom
+        .split("<table id=\"coverage\">")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("a coverage table");
+    assert_eq!(coverage.matches("<tr>").count(), 1 + 9 + 1);
+    assert!(coverage.contains("98.6%"), "{coverage}");
     // Each package link names a file that is there.
     let links: Vec<&str> = dom
         .split("class=\"pkg\" href=\"")

@@ -120,6 +120,28 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         })
         .collect();
     lines.push(format!("销号建议：{}", counts.join("，")));
+    if let (Some(r), Some(cv)) = (&a.roster, &opts.schemas.campaign.coverage) {
+        lines.push(match &run.coverage {
+            Some(c) => format!(
+                "{}核对：{} 条，已排查 {}（{}），未排查 {}，不在{} {}；见 coverage.csv",
+                cv.label,
+                c.total.listed,
+                c.total.covered,
+                c.total
+                    .rate()
+                    .map(|x| format!("{x:.1}%"))
+                    .unwrap_or_default(),
+                c.total.missing,
+                cv.label,
+                c.total.unlisted
+            ),
+            None => format!(
+                "{}：{} 中没有读出任何条目，未做核对（原因见 errors.xlsx）",
+                cv.label,
+                r.display()
+            ),
+        });
+    }
     lines.push(format!(
         "结果在：{}（用时 {:.2} 秒）",
         a.out.display(),

@@ -1,6 +1,7 @@
 //! report.html: one self-contained page (no network; inline CSS, JS and SVG) for people
 //! who would rather look: the report's sentences, per village a bar for each of the tally's
-//! chart columns, the write-off proposals, and the findings as a table filtered by village,
+//! chart columns, the roster's coverage per village (with `--roster`), the write-off
+//! proposals, and the findings as a table filtered by village,
 //! severity and rule (also from the address: `report.html#village=那洪村`), each village
 //! linked to its return package.
 
@@ -200,6 +201,31 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
                 esc(&p.item_code),
                 esc(&p.village),
                 esc(&p.evidence)
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+    // The roster's coverage, per village (`--roster`).
+    if let (Some(cv), Some(spec)) = (&run.coverage, &s.campaign.coverage) {
+        let _ = write!(
+            h,
+            "<h2>{}核对</h2><table id=\"coverage\"><thead><tr><th>{}</th><th>{}</th><th>已排查</th><th>未排查</th><th>覆盖率</th><th>不在{}</th></tr></thead><tbody>",
+            esc(&spec.label),
+            esc(c.words.village()),
+            esc(&spec.label),
+            esc(&spec.label)
+        );
+        let total = (c.words.total().to_string(), cv.total);
+        for (v, n) in cv.villages.iter().chain(std::iter::once(&total)) {
+            let rate = n.rate().map(|r| format!("{r:.1}%")).unwrap_or_default();
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{rate}</td><td>{}</td></tr>",
+                esc(v),
+                n.listed,
+                n.covered,
+                n.missing,
+                n.unlisted
             );
         }
         h.push_str("</tbody></table>");

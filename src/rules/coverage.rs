@@ -6,7 +6,9 @@
 //! no survey row (`not_surveyed`), survey rows no entry lists (`not_on_roster`), entries
 //! listed twice (`listed_twice`); each is a finding where the clerk or the village can
 //! act on it, and every entry and unlisted row is a line of the coverage with its
-//! village. The rules' words are the campaign's `[[cross]]` entries of those kinds.
+//! village. A roster of some villages says nothing of the others' rows; a roster nothing
+//! was read from gives no coverage (its own findings say why). The rules' words are the
+//! campaign's `[[cross]]` entries of those kinds.
 
 use std::collections::HashMap;
 
@@ -91,6 +93,10 @@ pub fn check(
     let ss: &TableSchema = t.schemas.table(ix.table);
     let rs: &TableSchema = roster.schemas.tables.first()?;
     let entries = roster.rows;
+    if entries.is_empty() {
+        // Nothing read from it: its own findings say why.
+        return None;
+    }
     let lex = &t.schemas.lexicon;
     // Survey rows' villages: their own field, else their file's.
     let survey_village = |r: &Record| -> String {
@@ -274,10 +280,18 @@ pub fn check(
             survey: survey_row.map(place_of),
         });
     }
+    // A roster of some villages only says nothing of the others' houses.
+    let roster_villages: std::collections::HashSet<String> = lines
+        .iter()
+        .map(|l| village_stem(&l.village, &lex.village_suffixes))
+        .collect();
     let unlisted_rule = rule(CrossKind::NotOnRoster);
     let id = ss.table.identity.first().and_then(|k| ss.field_index(k));
     for (i, s) in survey.iter().enumerate() {
-        if taken[i] || listed_somehow(s) {
+        if taken[i]
+            || listed_somehow(s)
+            || !roster_villages.contains(&village_stem(&survey_village(s), &lex.village_suffixes))
+        {
             continue;
         }
         if let (Some(rule), Some(f)) = (unlisted_rule, id) {
