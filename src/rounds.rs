@@ -47,9 +47,22 @@ fn main_of(s: &Schemas, t: TableId, r: &Record, key: &str) -> String {
 /// Each row's findings (code, field), by (file, sheet, row).
 type RowFindings<'a> = HashMap<(&'a str, &'a str, u32), BTreeSet<(String, String)>>;
 
-fn findings_by_row(run: &Run) -> RowFindings<'_> {
+/// Each row's findings, but those against a roster: a round given a roster and the next
+/// given none (or another) would show them fixed or new; the coverage is its own account.
+fn findings_by_row<'a>(run: &'a Run, s: &Schemas) -> RowFindings<'a> {
+    let coverage: BTreeSet<&str> = s
+        .campaign
+        .cross
+        .iter()
+        .filter(|r| r.kind.is_coverage())
+        .map(|r| r.code.as_str())
+        .collect();
     let mut out = RowFindings::new();
-    for f in &run.findings {
+    for f in run
+        .findings
+        .iter()
+        .filter(|f| !coverage.contains(f.code.as_str()))
+    {
         if let Some(row) = f.row {
             out.entry((f.file.as_str(), f.sheet.as_str(), row))
                 .or_default()
@@ -113,7 +126,7 @@ pub fn each_row(
     s: &Schemas,
     mut each: impl FnMut(&SnapRow) -> Result<()>,
 ) -> Result<()> {
-    let by_row = findings_by_row(run);
+    let by_row = findings_by_row(run, s);
     for row in rows(run, s, &by_row) {
         each(&row)?;
     }
@@ -198,7 +211,7 @@ pub fn compare(prev: &Snapshot, run: &Run, s: &Schemas) -> Rounds {
                 new: new.into(),
             }
         };
-    let by_row = findings_by_row(run);
+    let by_row = findings_by_row(run, s);
     for now in rows(run, s, &by_row) {
         seen.insert((now.table.clone(), now.key.clone()));
         let Some(old) = before.get(&(now.table.as_str(), now.key.as_str())) else {

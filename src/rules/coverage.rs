@@ -12,6 +12,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::finding::Finding;
 use crate::model::{CoverCounts, CoverLine, Coverage, Record};
 use crate::rules::cross::{code_of, finding, place, Tables, V};
@@ -105,33 +107,30 @@ pub fn check(
             None => village_of_file.get(r.file).cloned().unwrap_or_default(),
         }
     };
-    let mut known: HashMap<String, String> = HashMap::new();
+    // The survey's villages by their stem (for a roster naming 那洪 for 那洪村).
+    let mut names: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     for r in survey {
-        let v = survey_village(r);
-        known
-            .entry(village_stem(&v, &lex.village_suffixes))
-            .or_insert(v);
+        match code_of(r, ix.village.1) {
+            Some(v) => names.insert(v),
+            None => names.insert(
+                village_of_file
+                    .get(r.file)
+                    .map(String::as_str)
+                    .unwrap_or(""),
+            ),
+        };
     }
-    // Entries listed twice: the same key at the first level they have.
+    let known: HashMap<String, String> = names
+        .into_iter()
+        .rev()
+        .map(|v| (village_stem(v, &lex.village_suffixes), v.to_string()))
+        .collect();
+    // Level by level: the entries' keys (on every core), then those listed twice (the
+    // same key at the first level they have), then each entry not yet placed finds its
+    // row among the survey rows not yet found (among several, the one agreeing on most
+    // of the other fields).
     let mut twice: Vec<Option<usize>> = vec![None; entries.len()];
-    let mut seen: HashMap<(usize, String), usize> = HashMap::new();
-    for (e, r) in entries.iter().enumerate() {
-        for (l, level) in ix.levels.iter().enumerate() {
-            let loose = cv.matches[l].loose;
-            if let Some((k, tails)) = key_of(r, level, loose, true) {
-                let k = format!("{k}\u{1e}{}", tails.join("\u{1f}"));
-                match seen.get(&(l, k.clone())) {
-                    Some(&first) => twice[e] = Some(first),
-                    None => {
-                        seen.insert((l, k), e);
-                    }
-                }
-                break;
-            }
-        }
-    }
-    // Match level by level, each survey row found once; among several candidates the one
-    // agreeing on most of the other fields.
+    let mut keyed = vec![false; entries.len()];
     let mut found: Vec<Option<(usize, usize)>> = vec![None; entries.len()];
     let mut taken = vec![false; survey.len()];
     // Every roster key per level, to tell an unlisted survey row from a second house of
@@ -139,26 +138,52 @@ pub fn check(
     let mut roster_keys: Vec<HashMap<String, Vec<Vec<String>>>> = Vec::new();
     for (l, level) in ix.levels.iter().enumerate() {
         let loose = cv.matches[l].loose;
-        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, r) in survey.iter().enumerate() {
-            if taken[i] {
-                continue;
-            }
-            if let Some((k, _)) = key_of(r, level, loose, false) {
-                by_key.entry(k).or_default().push(i);
-            }
-        }
-        let mut keys: HashMap<String, Vec<Vec<String>>> = HashMap::new();
-        for (e, r) in entries.iter().enumerate() {
-            let Some((k, tails)) = key_of(r, level, loose, true) else {
+        let keys: Vec<Option<(String, Vec<String>)>> = entries
+            .par_iter()
+            .map(|r| key_of(r, level, loose, true))
+            .collect();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (e, k) in keys.iter().enumerate() {
+            let Some((k, tails)) = k.as_ref().filter(|_| !keyed[e]) else {
                 continue;
             };
-            keys.entry(k.clone()).or_default().push(tails.clone());
+            keyed[e] = true;
+            let mut full = k.clone();
+            for t in tails {
+                full.push_str(t);
+                full.push('\u{1f}');
+            }
+            match seen.get(&full) {
+                Some(&first) => twice[e] = Some(first),
+                None => {
+                    seen.insert(full, e);
+                }
+            }
+        }
+        let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+        let survey_keys: Vec<(usize, String)> = survey
+            .par_iter()
+            .enumerate()
+            .filter(|(i, _)| !taken[*i])
+            .filter_map(|(i, r)| Some((i, key_of(r, level, loose, false)?.0)))
+            .collect();
+        for (i, k) in survey_keys {
+            by_key.entry(k).or_default().push(i);
+        }
+        for (e, k) in keys.iter().enumerate() {
+            let Some((k, tails)) = k else { continue };
             if found[e].is_some() || twice[e].is_some() {
                 continue;
             }
-            let Some(cands) = by_key.get(&k) else {
+            let Some(cands) = by_key.get(k) else {
                 continue;
+            };
+            let r = &entries[e];
+            let fits = |&i: &usize| {
+                !taken[i]
+                    && (tails.is_empty()
+                        || key_of(&survey[i], level, loose, false)
+                            .is_some_and(|(_, st)| tails_meet(tails, &st)))
             };
             let agree = |i: usize| {
                 ix.fields
@@ -169,22 +194,24 @@ pub fn check(
                     })
                     .count()
             };
-            let best = cands
-                .iter()
-                .copied()
-                .filter(|&i| !taken[i])
-                .filter(|&i| {
-                    tails.is_empty()
-                        || key_of(&survey[i], level, loose, false)
-                            .is_some_and(|(_, st)| tails_meet(&tails, &st))
-                })
-                .max_by_key(|&i| (agree(i), std::cmp::Reverse(i)));
+            let best = match cands.as_slice() {
+                [one] => Some(*one).filter(fits),
+                many => many
+                    .iter()
+                    .copied()
+                    .filter(fits)
+                    .max_by_key(|&i| (agree(i), std::cmp::Reverse(i))),
+            };
             if let Some(i) = best {
                 taken[i] = true;
                 found[e] = Some((i, l));
             }
         }
-        roster_keys.push(keys);
+        let mut all: HashMap<String, Vec<Vec<String>>> = HashMap::new();
+        for (k, tails) in keys.into_iter().flatten() {
+            all.entry(k).or_default().push(tails);
+        }
+        roster_keys.push(all);
     }
     let listed_somehow = |r: &Record| {
         ix.levels.iter().enumerate().any(|(l, level)| {
@@ -376,6 +403,137 @@ fn lead_field(r: &Record, ix: &crate::schema::campaign::CoverageIx) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Options, Roster, Run};
+
+    const HEAD: &str = "房屋编码,村（社区）,详细地址,户主,身份证号,建成年份,层数,建筑面积,结构类型,房屋用途,是否改扩建,是否鉴定,排查日期,排查人,初步判定\n";
+
+    /// A survey row of village `v`.
+    fn house(code: &str, v: &str, address: &str, owner: &str, id: &str) -> String {
+        format!("{code},{v},{address},{owner},{id},1995,3,120,砌体结构,其他,否,否,2022-06-01,黄英,未发现安全隐患\n")
+    }
+
+    /// Run the survey and roster CSVs through the whole pipeline.
+    fn run(survey: &str, roster: &str) -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        let town = dir.path().join("town");
+        std::fs::create_dir_all(&town).unwrap();
+        std::fs::write(town.join("村.csv"), format!("{HEAD}{survey}")).unwrap();
+        let path = dir.path().join("名册.csv");
+        std::fs::write(&path, roster).unwrap();
+        let schemas = Schemas::shipped().unwrap();
+        let opts = Options {
+            roster: Some(Roster {
+                path,
+                schemas: schemas.roster().unwrap().unwrap(),
+            }),
+            schemas,
+            limits: crate::read::Limits::default(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            keep_grids: false,
+            progress: false,
+            isolate: None,
+            previous: None,
+        };
+        crate::pipeline::run(&[town], &opts)
+    }
+
+    /// (status, matched by, code) of each line.
+    fn lines(run: &Run) -> Vec<(&str, &str, &str)> {
+        run.coverage
+            .as_ref()
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| (l.status, l.by.as_str(), l.vals[0].as_str()))
+            .collect()
+    }
+
+    const A: &str = "YH450103000000001";
+    const B: &str = "YH450103000000002";
+    const C: &str = "YH450103000000003";
+    const ID: &str = "450103196708158643";
+
+    /// An owner with two houses: the entry naming her ID finds the house whose address
+    /// also agrees; an address written with the township finds the one without; a village
+    /// the roster does not cover has no unlisted rows.
+    #[test]
+    fn an_entry_finds_the_house_agreeing_on_most_and_only_listed_villages_count() {
+        let survey = [
+            house(A, "那洪村", "那洪村坡头屯1号", "韦宝", ID),
+            house(B, "那洪村", "那洪村坡头屯2号", "黄英", "450103198906208057"),
+            house(C, "那洪村", "那洪村坡头屯3号", "韦宝", ID),
+            house(
+                "YH450103000000004",
+                "白沙村",
+                "白沙村9号",
+                "李四",
+                "450103195001281643",
+            ),
+        ]
+        .concat();
+        let roster = format!(
+            "房屋编码,村,户主姓名,身份证号码,房屋坐落\n,那洪,韦宝,{ID},那洪村坡头屯3号\n{A},那洪,韦宝,,\n,那洪,黄英,,长塘镇那洪村坡头屯2号\n"
+        );
+        let r = run(&survey, &roster);
+        assert_eq!(
+            lines(&r),
+            [
+                ("covered", "户主身份证号", C),
+                ("covered", "房屋编码", A),
+                ("covered", "户主姓名和地址", B)
+            ]
+        );
+        let cv = r.coverage.as_ref().unwrap();
+        assert_eq!(cv.villages.len(), 1);
+        assert_eq!(
+            cv.villages[0].0, "那洪村",
+            "the roster's 那洪 is the survey's 那洪村"
+        );
+        assert!(
+            r.findings.iter().all(|f| !f.code.starts_with('V')),
+            "{:?}",
+            r.findings
+        );
+    }
+
+    /// The second house of a household the roster lists (by its ID) is not called
+    /// unlisted; a house sharing nothing with the roster is; an entry listed again is
+    /// V003, and one nobody surveyed V001 on its roster row.
+    #[test]
+    fn unlisted_twice_and_missing() {
+        let survey = [
+            house(A, "那洪村", "那洪村坡头屯1号", "韦宝", ID),
+            house(C, "那洪村", "那洪村坡头屯3号", "韦宝", ID),
+            house(B, "那洪村", "那洪村坡头屯2号", "黄英", "450103198906208057"),
+        ]
+        .concat();
+        let roster = format!(
+            "房屋编码,村,户主姓名,身份证号码\n,那洪村,韦宝,{ID}\n,那洪村,韦宝,{ID}\nYH450103000000009,那洪村,莫敏,\n"
+        );
+        let r = run(&survey, &roster);
+        let l = lines(&r);
+        assert_eq!(l.iter().filter(|x| x.0 == "covered").count(), 1);
+        assert!(l.contains(&("twice", "", "")), "{l:?}");
+        assert!(l.contains(&("missing", "", "YH450103000000009")), "{l:?}");
+        assert!(l.contains(&("unlisted", "", B)), "{l:?}");
+        assert!(!l
+            .iter()
+            .any(|x| x.0 == "unlisted" && (x.2 == A || x.2 == C)));
+        let codes: Vec<(&str, Option<u32>, &str)> = r
+            .findings
+            .iter()
+            .filter(|f| f.code.starts_with('V'))
+            .map(|f| (f.code.as_str(), f.row, f.file.as_str()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("V002", Some(3), "村.csv"),
+                ("V003", Some(2), "名册.csv"),
+                ("V001", Some(3), "名册.csv")
+            ]
+        );
+    }
 
     #[test]
     fn an_address_tail_meets_the_whole_address() {
