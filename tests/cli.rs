@@ -716,3 +716,70 @@ fn the_tallys_words_come_from_the_schemas() {
     assert_eq!(rows[0][1], "排查栋数", "{rows:?}");
     assert_eq!(rows.last().unwrap()[0], "全镇合计", "{rows:?}");
 }
+
+/// `--roster` that names no file, a campaign without `[coverage]`, and a `[coverage]`
+/// naming a field the survey table lacks: each stops with exit 2 saying which.
+#[test]
+fn a_roster_the_run_cannot_use_exits_2_saying_why() {
+    let t = tempfile::tempdir().unwrap();
+    let town = demo(t.path());
+    let out = t.path().join("out");
+    let missing = t.path().join("名册.xlsx");
+    let o = run(&["run", p(&town), "--roster", p(&missing), "--out", p(&out)]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("名册.xlsx") && o.stderr.contains("找不到"),
+        "{}",
+        o.stderr
+    );
+    // Without [coverage] (its rules and tally columns gone with it).
+    let sd = schemas_copy_with(&t.path().join("a"), |rel, s| {
+        if rel != "selfbuilt/campaign.toml" {
+            return s;
+        }
+        let cut = |s: &str, from: &str, to: &str| -> String {
+            let a = s.find(from).unwrap();
+            let b = a + s[a..].find(to).unwrap();
+            format!("{}{}", &s[..a], &s[b..])
+        };
+        let s = cut(&s, "[coverage]", "# ---- write-offs");
+        let s = cut(
+            &s,
+            "# Columns of the coverage",
+            "# ---- the township report",
+        );
+        cut(
+            &s,
+            "[[report.lines]]\ntext = \"对照房屋名册",
+            "[[report.lines]]\ntext = \"与上一轮",
+        )
+    });
+    std::fs::write(&missing, "x").unwrap();
+    let o = run(&[
+        "--schemas",
+        p(&sd),
+        "run",
+        p(&town),
+        "--roster",
+        p(&missing),
+        "--out",
+        p(&out),
+    ]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("[coverage]"), "{}", o.stderr);
+    // A match level naming a field that is not one of the roster's.
+    let sd = schemas_copy_with(&t.path().join("b"), |rel, s| {
+        if rel == "selfbuilt/campaign.toml" {
+            s.replacen("by = [\"owner_id\"]", "by = [\"phone\"]", 1)
+        } else {
+            s
+        }
+    });
+    let o = run(&["--schemas", p(&sd), "rules"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("[coverage]") && o.stderr.contains("\"phone\""),
+        "{}",
+        o.stderr
+    );
+}
