@@ -239,11 +239,12 @@ fn block_score(
         }
     }
     let n = picked.len();
-    let id_ok = t
-        .table
-        .identity
-        .iter()
-        .all(|k| t.field_index(k).is_some_and(|i| seen[i]));
+    let named = |k: &String| t.field_index(k).is_some_and(|i| seen[i]);
+    let id_ok = if t.table.identity_any {
+        t.table.identity.iter().any(named)
+    } else {
+        t.table.identity.iter().all(named)
+    };
     let enough = n >= 3.min(t.fields.len());
     if !id_ok || !enough {
         return 0.0;

@@ -496,6 +496,26 @@ mod tests {
         );
     }
 
+    /// A roster that lists houses by code alone (no owner column) is a roster too.
+    #[test]
+    fn a_roster_of_codes_without_owners() {
+        let survey = [
+            house(A, "那洪村", "那洪村坡头屯1号", "韦宝", ID),
+            house(B, "那洪村", "那洪村坡头屯2号", "黄英", "450103198906208057"),
+        ]
+        .concat();
+        let roster = format!("房屋编码,村,门牌地址\n{A},那洪村,坡头屯1号\n{C},那洪村,坡头屯3号\n");
+        let r = run(&survey, &roster);
+        assert_eq!(
+            lines(&r),
+            [
+                ("covered", "房屋编码", A),
+                ("missing", "", C),
+                ("unlisted", "", B)
+            ]
+        );
+    }
+
     /// The second house of a household the roster lists (by its ID) is not called
     /// unlisted; a house sharing nothing with the roster is; an entry listed again is
     /// V003, and one nobody surveyed V001 on its roster row.

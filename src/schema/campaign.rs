@@ -58,7 +58,7 @@ pub struct CoverageSpec {
     /// The survey table's fields a roster may have (the village field among them).
     #[validate(length(min = 1))]
     pub fields: Vec<String>,
-    /// The fields a sheet's header must name to be taken for a roster.
+    /// The fields of which a sheet's header must name one to be taken for a roster.
     #[validate(length(min = 1))]
     pub identity: Vec<String>,
     /// Header wordings of rosters only, per field (beside the survey table's).

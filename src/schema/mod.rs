@@ -210,6 +210,10 @@ pub struct TableMeta {
     pub description: String,
     #[validate(length(min = 1))]
     pub identity: Vec<String>,
+    /// A header naming any one of `identity` will do (a roster may list houses by code,
+    /// by owner, or both); else it must name every one.
+    #[serde(default)]
+    pub identity_any: bool,
     /// The title `template` puts above the table; `{village}` is the village's name.
     #[serde(default)]
     pub title: String,
@@ -763,6 +767,7 @@ impl Schemas {
                 label_en: cv.label_en.clone(),
                 description: String::new(),
                 identity: cv.identity.clone(),
+                identity_any: true,
                 title: cv.label.clone(),
             },
             fields,
