@@ -321,8 +321,12 @@ impl CoverCounts {
 pub struct Coverage {
     /// The roster file as findings name it.
     pub file: String,
-    /// The errors.xlsx sheet listing it (the campaign's `[coverage] sheet`).
+    /// The errors.xlsx sheet listing it, what the roster is called, and what an entry
+    /// found and one not found are said to be (the campaign's `[coverage]` words).
     pub sheet: String,
+    pub label: String,
+    pub found: String,
+    pub missing: String,
     /// The coverage's field keys (the columns of `CoverLine::vals`).
     pub fields: Vec<String>,
     /// Every roster entry, then every unlisted survey row, in village order.

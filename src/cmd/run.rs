@@ -45,7 +45,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         }
         let Some(schemas) = opts.schemas.roster()? else {
             bail!(
-                "--roster：活动“{}”的规则没有 [coverage]，无法核对名册 / the campaign has no [coverage]",
+                "--roster：活动“{}”的规则没有 [coverage]，无法核对 / the campaign has no [coverage]",
                 opts.schemas.campaign.campaign.name
             );
         };
@@ -123,14 +123,16 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     if let (Some(r), Some(cv)) = (&a.roster, &opts.schemas.campaign.coverage) {
         lines.push(match &run.coverage {
             Some(c) => format!(
-                "{}核对：{} 条，已排查 {}（{}），未排查 {}，不在{} {}；见 coverage.csv",
+                "{}核对：{} 条，{} {}（{}），{} {}，不在{} {}；见 coverage.csv",
                 cv.label,
                 c.total.listed,
+                cv.found,
                 c.total.covered,
                 c.total
                     .rate()
                     .map(|x| format!("{x:.1}%"))
                     .unwrap_or_default(),
+                cv.missing,
                 c.total.missing,
                 cv.label,
                 c.total.unlisted

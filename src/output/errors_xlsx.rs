@@ -348,14 +348,14 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
     super::save_xlsx(&mut wb, path)
 }
 
-/// What a coverage line came to, on its sheet; and the order the sheet lists them in
-/// (what needs doing first).
-fn cover_word(status: &str) -> (&'static str, u8) {
+/// What a coverage line came to, on its sheet (in the campaign's words); and the order
+/// the sheet lists them in (what needs doing first).
+fn cover_word(cv: &crate::model::Coverage, status: &str) -> (String, u8) {
     match status {
-        "missing" => ("名册有、未排查", 0),
-        "unlisted" => ("已排查、名册无", 1),
-        "twice" => ("名册重复", 2),
-        _ => ("已排查", 3),
+        "missing" => (format!("{}有、{}", cv.label, cv.missing), 0),
+        "unlisted" => (format!("{}、不在{}", cv.found, cv.label), 1),
+        "twice" => (format!("{}重复", cv.label), 2),
+        _ => (cv.found.clone(), 3),
     }
 }
 
@@ -368,14 +368,19 @@ fn write_coverage(
     words: &Words,
     st: &Styles,
 ) -> Result<()> {
+    let (listed, unlisted, twice) = (
+        format!("{}条目", cv.label),
+        format!("不在{}", cv.label),
+        format!("{}重复", cv.label),
+    );
     let heads = [
         words.village(),
-        "名册房屋",
-        "已排查",
-        "未排查",
+        &listed,
+        &cv.found,
+        &cv.missing,
         "覆盖率",
-        "不在名册",
-        "名册重复",
+        &unlisted,
+        &twice,
     ];
     head_row(
         ws,
@@ -408,6 +413,7 @@ fn write_coverage(
         .collect();
     ws.write_string(row + 1, 0, format!("找到的方式：{}", found.join("；")))?;
     row += 3;
+    let at_list = format!("{}中位置", cv.label);
     let heads: Vec<&str> = [words.village(), "核对结果", "找到方式"]
         .into_iter()
         .chain(
@@ -415,13 +421,13 @@ fn write_coverage(
                 .iter()
                 .map(|k| words.field(k, crate::finding::Lang::Zh)),
         )
-        .chain(["名册中位置", "排查表中位置"])
+        .chain([at_list.as_str(), "报表中位置"])
         .collect();
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(row, i as u16, *h, &st.head)?;
     }
     let mut lines: Vec<&crate::model::CoverLine> = cv.lines.iter().collect();
-    lines.sort_by_key(|l| cover_word(l.status).1);
+    lines.sort_by_key(|l| cover_word(cv, l.status).1);
     for l in lines.iter().take((super::MAX_ROWS - row - 1) as usize) {
         row += 1;
         let at = |file: &str, sheet: &str, r: u32| match sheet {
@@ -438,7 +444,8 @@ fn write_coverage(
             .as_ref()
             .map(|(file, sheet, r)| at(file, sheet, *r))
             .unwrap_or_default();
-        let cells = [l.village.as_str(), cover_word(l.status).0, &l.by]
+        let status = cover_word(cv, l.status).0;
+        let cells = [l.village.as_str(), &status, &l.by]
             .into_iter()
             .chain(l.vals.iter().map(String::as_str))
             .chain([at_roster.as_str(), at_survey.as_str()]);

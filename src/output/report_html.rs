@@ -209,10 +209,12 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     if let (Some(cv), Some(spec)) = (&run.coverage, &s.campaign.coverage) {
         let _ = write!(
             h,
-            "<h2>{}核对</h2><table id=\"coverage\"><thead><tr><th>{}</th><th>{}</th><th>已排查</th><th>未排查</th><th>覆盖率</th><th>不在{}</th></tr></thead><tbody>",
+            "<h2>{}核对</h2><table id=\"coverage\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>覆盖率</th><th>不在{}</th></tr></thead><tbody>",
             esc(&spec.label),
             esc(c.words.village()),
             esc(&spec.label),
+            esc(&cv.found),
+            esc(&cv.missing),
             esc(&spec.label)
         );
         let total = (c.words.total().to_string(), cv.total);

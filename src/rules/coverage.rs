@@ -368,6 +368,9 @@ pub fn check(
         Coverage {
             file: roster.file.to_string(),
             sheet: cv.sheet.clone(),
+            label: cv.label.clone(),
+            found: cv.found.clone(),
+            missing: cv.missing.clone(),
             fields: cv
                 .fields
                 .iter()

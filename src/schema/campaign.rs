@@ -67,12 +67,25 @@ pub struct CoverageSpec {
     /// The sheet of errors.xlsx listing the coverage.
     #[validate(length(min = 1, max = 31))]
     pub sheet: String,
+    /// What an entry with a row is said to be (已排查, 已检查), and one without (未排查).
+    #[serde(default = "found_word")]
+    pub found: String,
+    #[serde(default = "missing_word")]
+    pub missing: String,
     /// How an entry finds its survey row, tried in order.
     #[serde(rename = "match")]
     #[validate(length(min = 1), nested)]
     pub matches: Vec<MatchLevel>,
     #[serde(skip)]
     pub ix: CoverageIx,
+}
+
+fn found_word() -> String {
+    "已找到".into()
+}
+
+fn missing_word() -> String {
+    "未找到".into()
 }
 
 /// One way a roster entry finds its survey row: every field of `by` present on both and
