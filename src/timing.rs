@@ -9,8 +9,14 @@ pub fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
     let t0 = std::time::Instant::now();
     let r = f();
     if std::env::var_os("SELFBUILT_TIMINGS").is_some() {
+        // Padded by display width: a CJK character takes two columns.
+        let width: usize = what
+            .chars()
+            .map(|c| if (c as u32) < 0x2E80 { 1 } else { 2 })
+            .sum();
+        let pad = " ".repeat(22usize.saturating_sub(width));
         eprintln!(
-            "timing: {what:<22} {:>8.3} s   (at {:>7.3} s)",
+            "timing: {what}{pad} {:>8.3} s   (at {:>7.3} s)",
             t0.elapsed().as_secs_f64(),
             start.elapsed().as_secs_f64()
         );
