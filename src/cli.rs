@@ -205,6 +205,9 @@ pub struct TemplateArgs {
     /// Tables to include, comma-separated (default: every table of the campaign)
     #[arg(long)]
     pub tables: Option<String>,
+    /// A blank roster (the campaign's `[coverage]` table) for `run --roster` instead
+    #[arg(long, conflicts_with = "tables")]
+    pub roster: bool,
 }
 
 #[derive(Debug, Args)]

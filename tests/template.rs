@@ -314,3 +314,101 @@ fn inspect_maps_every_template_column() {
         assert!(s["findings"].as_array().unwrap().is_empty(), "{s}");
     }
 }
+
+/// `template --roster`: a blank roster of the campaign's `[coverage]` fields; filled in
+/// under its own header (title and header rows kept), it is read back as a roster and
+/// each entry finds its house.
+#[test]
+fn a_filled_roster_template_is_read_as_a_roster() {
+    let t = tempfile::tempdir().unwrap();
+    let blank = t.path().join("名册模板.xlsx");
+    let o = run(&[
+        "template",
+        "--roster",
+        "--out",
+        p(&blank),
+        "--village",
+        "平安村",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut wb = open_workbook_auto(&blank).unwrap();
+    let sheet = wb.sheet_names()[0].clone();
+    let range = wb.worksheet_range(&sheet).unwrap();
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let s = selfbuilt::schema::Schemas::shipped().unwrap();
+    let roster = s.roster().unwrap().unwrap();
+    let labels: Vec<&str> = roster.tables[0]
+        .fields
+        .iter()
+        .map(|f| f.label.as_str())
+        .collect();
+    let head = rows
+        .iter()
+        .position(|r| labels.iter().all(|l| r.iter().any(|c| c.contains(l))))
+        .expect("a header naming every roster field");
+    // The survey: two houses of the demo generator; the roster lists them under the
+    // template's own rows above the data.
+    let town = t.path().join("town");
+    selfbuilt::demo::generic::write_town(&s, &town, 9, 2, 1, false).unwrap();
+    let first = t.path().join("first");
+    assert_eq!(
+        run(&["run", p(&town), "--out", p(&first), "--quiet"]).code,
+        0
+    );
+    let jsonl = std::fs::read_to_string(first.join("round.jsonl")).unwrap();
+    let b = s.table(s.campaign.main());
+    let mut filled: Vec<Vec<String>> = rows[..=head].to_vec();
+    for l in jsonl.lines().skip(1) {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap();
+        if v["table"] != "buildings" {
+            continue;
+        }
+        let vals = v["vals"].as_array().unwrap();
+        let cells = rows[head]
+            .iter()
+            .map(|h| {
+                roster.tables[0]
+                    .fields
+                    .iter()
+                    .find(|f| h.contains(f.label.as_str()))
+                    .and_then(|f| b.field_index(&f.key))
+                    .map(|i| vals[i].as_str().unwrap().to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        filled.push(cells);
+    }
+    let path = t.path().join("名册.xlsx");
+    let mut book = Workbook::new();
+    let ws = book.add_worksheet();
+    for (r, row) in filled.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32, c as u16, v).unwrap();
+            }
+        }
+    }
+    book.save(&path).unwrap();
+    let out = t.path().join("out");
+    let o = run(&[
+        "run",
+        p(&town),
+        "--roster",
+        p(&path),
+        "--out",
+        p(&out),
+        "--quiet",
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let lines = read_csv(&out.join("coverage.csv"));
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l[1] == "covered" && l[2] == "房屋编码"),
+        "{lines:?}"
+    );
+}

@@ -1,5 +1,5 @@
-//! `selfbuilt template --out FILE.xlsx [--village NAME] [--tables …]`: the blank input
-//! workbook generated from the schemas.
+//! `selfbuilt template --out FILE.xlsx [--village NAME] [--tables …|--roster]`: the blank
+//! input workbook generated from the schemas (or a blank roster, from `[coverage]`).
 
 use anyhow::{bail, Result};
 
@@ -7,6 +7,17 @@ use crate::cli::TemplateArgs;
 use crate::schema::Schemas;
 
 pub fn exec(a: TemplateArgs, schemas: Schemas) -> Result<i32> {
+    let schemas = if a.roster {
+        match schemas.roster()? {
+            Some(r) => r,
+            None => bail!(
+                "--roster：活动“{}”的规则没有 [coverage] / the campaign has no [coverage]",
+                schemas.campaign.campaign.name
+            ),
+        }
+    } else {
+        schemas
+    };
     let mut tables = Vec::new();
     let all = schemas.campaign.campaign.tables.join(",");
     for name in a
