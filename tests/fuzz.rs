@@ -191,6 +191,33 @@ proptest! {
             roster: None,
         };
         let run = selfbuilt::pipeline::run(std::slice::from_ref(&path), &opts);
+        // The same rows as a roster against the same rows as a survey: no panic, every
+        // finding registered, and a coverage line for every roster entry.
+        let roster_path = dir.path().join("名册.csv");
+        std::fs::copy(&path, &roster_path).unwrap();
+        let with_roster = selfbuilt::pipeline::Options {
+            roster: Some(selfbuilt::model::Roster {
+                path: roster_path,
+                schemas: schemas().roster().unwrap().unwrap(),
+            }),
+            schemas: schemas().clone(),
+            limits: Limits::default(),
+            today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            keep_grids: false,
+            progress: false,
+            isolate: None,
+            previous: None,
+        };
+        let covered = selfbuilt::pipeline::run(std::slice::from_ref(&path), &with_roster);
+        let cat = selfbuilt::rules::catalogue(schemas());
+        for f in &covered.findings {
+            prop_assert!(selfbuilt::rules::find(&cat, &f.code).is_some(), "unregistered {}", f.code);
+        }
+        if let Some(c) = &covered.coverage {
+            let entries = c.lines.iter().filter(|l| l.roster.is_some()).count();
+            prop_assert_eq!(entries, c.total.listed + c.total.twice);
+            prop_assert_eq!(c.total.listed, c.total.covered + c.total.missing);
+        }
         for f in &run.findings {
             let cat = selfbuilt::rules::catalogue(schemas());
             prop_assert!(selfbuilt::rules::find(&cat, &f.code).is_some(), "unregistered {}", f.code);
