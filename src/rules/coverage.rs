@@ -340,30 +340,7 @@ pub fn check(
             .cmp(&b.village)
             .then_with(|| a.roster.is_none().cmp(&b.roster.is_none()))
     });
-    let mut villages: Vec<(String, CoverCounts)> = Vec::new();
-    let mut total = CoverCounts::default();
-    for l in &lines {
-        if villages.last().is_none_or(|(v, _)| *v != l.village) {
-            villages.push((l.village.clone(), CoverCounts::default()));
-        }
-        let Some((_, c)) = villages.last_mut() else {
-            continue;
-        };
-        for c in [c, &mut total] {
-            match l.status {
-                "covered" => {
-                    c.listed += 1;
-                    c.covered += 1;
-                }
-                "missing" => {
-                    c.listed += 1;
-                    c.missing += 1;
-                }
-                "unlisted" => c.unlisted += 1,
-                _ => c.twice += 1,
-            }
-        }
-    }
+    let (villages, total) = counts(&lines);
     Some((
         Coverage {
             file: roster.file.to_string(),
@@ -390,6 +367,35 @@ pub fn check(
         },
         findings,
     ))
+}
+
+/// The counts of each village's lines (lines in village order) and of the town's.
+fn counts(lines: &[CoverLine]) -> (Vec<(String, CoverCounts)>, CoverCounts) {
+    let mut villages: Vec<(String, CoverCounts)> = Vec::new();
+    let mut total = CoverCounts::default();
+    for l in lines {
+        if villages.last().is_none_or(|(v, _)| *v != l.village) {
+            villages.push((l.village.clone(), CoverCounts::default()));
+        }
+        let Some((_, c)) = villages.last_mut() else {
+            continue;
+        };
+        for c in [c, &mut total] {
+            match l.status {
+                "covered" => {
+                    c.listed += 1;
+                    c.covered += 1;
+                }
+                "missing" => {
+                    c.listed += 1;
+                    c.missing += 1;
+                }
+                "unlisted" => c.unlisted += 1,
+                _ => c.twice += 1,
+            }
+        }
+    }
+    (villages, total)
 }
 
 /// The field a roster entry's finding is put on: the first of the first match level it
