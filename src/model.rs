@@ -134,19 +134,15 @@ impl Run {
     pub fn table(&self, t: TableId) -> &[Record] {
         &self.tables[t.index()]
     }
-    /// Each input file's village, by the file's path as findings name it.
-    pub fn village_by_file(&self) -> std::collections::HashMap<&str, &str> {
-        self.rel
-            .iter()
-            .zip(&self.village_of_file)
-            .map(|(r, v)| (r.as_str(), v.as_str()))
-            .collect()
-    }
-
     /// The village each finding belongs to: its file's, or, on the roster, its entry's
     /// (a roster lists every village's houses). None for a finding of neither.
     pub fn finding_villages<'a>(&'a self) -> impl Fn(&Finding) -> Option<&'a str> + 'a {
-        let files = self.village_by_file();
+        let files: std::collections::HashMap<&str, &str> = self
+            .rel
+            .iter()
+            .zip(&self.village_of_file)
+            .map(|(r, v)| (r.as_str(), v.as_str()))
+            .collect();
         let roster: std::collections::HashMap<(&str, u32), &str> = self
             .coverage
             .iter()

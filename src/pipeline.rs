@@ -101,7 +101,7 @@ where
             })
             .collect()
     };
-    let (mut outs, roster) = rayon::join(read_files, read_roster);
+    let (mut outs, mut roster) = rayon::join(read_files, read_roster);
     if let Some(b) = bar {
         b.finish_and_clear();
     }
@@ -170,9 +170,9 @@ where
     // Each file's village; then the roster against the survey (its findings on survey
     // rows sorted in with the others, its own after them).
     let village_of_file = crate::villages::file_villages(&outs, &tables, &opts.schemas);
-    let (coverage, mut roster_findings) = match (&roster, &roster_input, &opts.roster) {
+    let (coverage, mut roster_findings) = match (&mut roster, &roster_input, &opts.roster) {
         (Some(out), Some(input), Some(r)) => {
-            let mut own = out.findings.clone();
+            let mut own = std::mem::take(&mut out.findings);
             let checked = crate::timing::timed("coverage", || {
                 crate::rules::coverage::check(
                     &crate::rules::coverage::RosterRows {

@@ -135,6 +135,20 @@ proptest! {
 }
 
 /// One cell of a sheet as a village might type it, header labels among them.
+/// The options of a pipeline run in this process, with a roster or none.
+fn options(roster: Option<selfbuilt::model::Roster>) -> selfbuilt::pipeline::Options {
+    selfbuilt::pipeline::Options {
+        schemas: schemas().clone(),
+        limits: Limits::default(),
+        today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        keep_grids: false,
+        progress: false,
+        isolate: None,
+        previous: None,
+        roster,
+    }
+}
+
 fn sheet_cell() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => prop::sample::select(vec![
@@ -180,34 +194,15 @@ proptest! {
         }
         w.flush().unwrap();
         drop(w);
-        let opts = selfbuilt::pipeline::Options {
-            schemas: schemas().clone(),
-            limits: Limits::default(),
-            today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-            keep_grids: false,
-            progress: false,
-            isolate: None,
-            previous: None,
-            roster: None,
-        };
-        let run = selfbuilt::pipeline::run(std::slice::from_ref(&path), &opts);
+        let run = selfbuilt::pipeline::run(std::slice::from_ref(&path), &options(None));
         // The same rows as a roster against the same rows as a survey: no panic, every
         // finding registered, and a coverage line for every roster entry.
         let roster_path = dir.path().join("名册.csv");
         std::fs::copy(&path, &roster_path).unwrap();
-        let with_roster = selfbuilt::pipeline::Options {
-            roster: Some(selfbuilt::model::Roster {
-                path: roster_path,
-                schemas: schemas().roster().unwrap().unwrap(),
-            }),
-            schemas: schemas().clone(),
-            limits: Limits::default(),
-            today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-            keep_grids: false,
-            progress: false,
-            isolate: None,
-            previous: None,
-        };
+        let with_roster = options(Some(selfbuilt::model::Roster {
+            path: roster_path,
+            schemas: schemas().roster().unwrap().unwrap(),
+        }));
         let covered = selfbuilt::pipeline::run(std::slice::from_ref(&path), &with_roster);
         let cat = selfbuilt::rules::catalogue(schemas());
         for f in &covered.findings {

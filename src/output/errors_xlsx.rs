@@ -388,24 +388,18 @@ fn write_coverage(
         &[16.0, 16.0, 12.0, 22.0, 30.0, 30.0, 16.0, 16.0, 24.0, 24.0],
         st,
     )?;
-    let all = cv
-        .villages
-        .iter()
-        .map(|(v, c)| (v.as_str(), c, false))
-        .chain(std::iter::once((words.total(), &cv.total, true)));
-    let mut row = 1u32;
-    for (v, c, total) in all {
-        let f = if total { &st.total } else { &st.wrap };
-        ws.write_string_with_format(row, 0, v, f)?;
-        for (k, n) in [c.listed, c.covered, c.missing].iter().enumerate() {
-            ws.write_number_with_format(row, k as u16 + 1, *n as f64, f)?;
-        }
+    let rows = cv.villages.iter().map(|(v, c)| (v.as_str(), c));
+    let mut row = count_rows(ws, rows, (words.total(), &cv.total), st, |c| {
         let rate = c.rate().map(|r| format!("{r:.1}%")).unwrap_or_default();
-        ws.write_string_with_format(row, 4, &rate, f)?;
-        ws.write_number_with_format(row, 5, c.unlisted as f64, f)?;
-        ws.write_number_with_format(row, 6, c.twice as f64, f)?;
-        row += 1;
-    }
+        vec![
+            Count::N(c.listed),
+            Count::N(c.covered),
+            Count::N(c.missing),
+            Count::T(rate),
+            Count::N(c.unlisted),
+            Count::N(c.twice),
+        ]
+    })?;
     let found: Vec<String> = cv
         .by_level
         .iter()
@@ -456,6 +450,40 @@ fn write_coverage(
     Ok(())
 }
 
+/// A cell of a per-village counts table: a count, or a text (a share).
+enum Count {
+    N(usize),
+    T(String),
+}
+
+/// Per-village counts under a sheet's header row, then the total in bold: a row per
+/// village of `cells` of its counts. Returns the row after the total.
+fn count_rows<'a, C: 'a>(
+    ws: &mut Worksheet,
+    villages: impl Iterator<Item = (&'a str, &'a C)>,
+    total: (&'a str, &'a C),
+    st: &Styles,
+    cells: impl Fn(&C) -> Vec<Count>,
+) -> Result<u32> {
+    let mut row = 1u32;
+    let all = villages
+        .map(|(v, c)| (v, c, false))
+        .chain(std::iter::once((total.0, total.1, true)));
+    for (v, c, is_total) in all {
+        let f = if is_total { &st.total } else { &st.wrap };
+        ws.write_string_with_format(row, 0, v, f)?;
+        for (k, cell) in cells(c).into_iter().enumerate() {
+            let col = k as u16 + 1;
+            match cell {
+                Count::N(n) => ws.write_number_with_format(row, col, n as f64, f)?,
+                Count::T(t) => ws.write_string_with_format(row, col, &t, f)?,
+            };
+        }
+        row += 1;
+    }
+    Ok(row)
+}
+
 /// What a change is called on the 整改对比 sheet.
 fn change_word(change: &str) -> &'static str {
     match change {
@@ -491,23 +519,13 @@ fn write_rounds(
         &[16.0, 20.0, 22.0, 10.0, 30.0, 12.0, 16.0, 16.0],
         st,
     )?;
-    let all = r
-        .villages
-        .iter()
-        .map(|(v, c)| (v.as_str(), c, false))
-        .chain(std::iter::once((words.total(), &r.total, true)));
-    let mut row = 1u32;
-    for (v, c, total) in all {
-        let f = if total { &st.total } else { &st.wrap };
-        ws.write_string_with_format(row, 0, v, f)?;
-        for (k, n) in [c.fixed, c.open, c.new, c.added, c.removed, c.changed]
-            .iter()
-            .enumerate()
-        {
-            ws.write_number_with_format(row, k as u16 + 1, *n as f64, f)?;
-        }
-        row += 1;
-    }
+    let rows = r.villages.iter().map(|(v, c)| (v.as_str(), c));
+    let mut row = count_rows(ws, rows, (words.total(), &r.total), st, |c| {
+        [c.fixed, c.open, c.new, c.added, c.removed, c.changed]
+            .into_iter()
+            .map(Count::N)
+            .collect()
+    })?;
     row += 1;
     let [main, item, village] = words.writeoff_columns();
     let heads = [village, main, item, "变化", "问题", "字段", "原值", "新值"];
