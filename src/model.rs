@@ -103,7 +103,7 @@ pub struct Run {
     /// Records per table, in the campaign's order.
     pub tables: Vec<Vec<Record>>,
     pub findings: Vec<Finding>,
-    /// The audit trail, file by file in input order (see `changes()`).
+    /// The audit trail, file by file in input order, then the roster's (see `changes()`).
     pub changes: Vec<ChangeLog>,
     pub proposals: Vec<Proposal>,
     /// The tally, per village (computed before any output is written).

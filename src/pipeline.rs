@@ -114,7 +114,7 @@ where
         .collect();
     let mut findings = std::mem::take(&mut pre_findings);
     findings.reserve(outs.iter().map(|f| f.findings.len()).sum());
-    let mut changes = Vec::with_capacity(outs.len());
+    let mut changes = Vec::with_capacity(outs.len() + 1);
     for f in outs.iter_mut() {
         for (t, recs) in tables.iter_mut().zip(f.records.iter_mut()) {
             t.append(recs);
@@ -173,6 +173,8 @@ where
     let (coverage, mut roster_findings) = match (&mut roster, &roster_input, &opts.roster) {
         (Some(out), Some(input), Some(r)) => {
             let mut own = std::mem::take(&mut out.findings);
+            // What cleaning changed in the roster is in the audit trail too.
+            changes.push(std::mem::take(&mut out.changes));
             let checked = crate::timing::timed("coverage", || {
                 crate::rules::coverage::check(
                     &crate::rules::coverage::RosterRows {

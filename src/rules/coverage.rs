@@ -513,7 +513,16 @@ mod tests {
             house(B, "那洪村", "那洪村坡头屯2号", "黄英", "450103198906208057"),
         ]
         .concat();
-        let roster = format!("房屋编码,村,门牌地址\n{A},那洪村,坡头屯1号\n{C},那洪村,坡头屯3号\n");
+        // The first code typed with full-width digits: cleaned, found, and in the audit trail.
+        let wide: String = A
+            .chars()
+            .map(|c| match c.to_digit(10) {
+                Some(d) => char::from_u32(0xFF10 + d).unwrap(),
+                None => c,
+            })
+            .collect();
+        let roster =
+            format!("房屋编码,村,门牌地址\n{wide},那洪村,坡头屯1号\n{C},那洪村,坡头屯3号\n");
         let r = run(&survey, &roster);
         assert_eq!(
             lines(&r),
@@ -522,6 +531,11 @@ mod tests {
                 ("missing", "", C),
                 ("unlisted", "", B)
             ]
+        );
+        assert!(
+            r.changes()
+                .any(|c| c.file == "名册.csv" && c.old == wide && c.new == A),
+            "the roster's cleaning is in the audit trail"
         );
     }
 
