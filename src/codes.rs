@@ -240,6 +240,8 @@ rules! {
         | enum_ambiguous(label, label_en, value, either, either_en, allowed) "{label}“{value}”可能是{either}中的任一项，无法确定" "{label_en} “{value}” could be any of {either_en}" => "您是否想填：{either}？允许的选项：{allowed}" "did you mean {either_en}? allowed: {allowed}";
         | enum_unknown_near(label, label_en, value, guess, allowed) "{label}“{value}”不是允许的选项" "{label_en} “{value}” is not an allowed value" => "您是否想填：{guess}？允许的选项：{allowed}" "did you mean {guess}? allowed: {allowed}";
         | enum_unknown(label, label_en, value, allowed) "{label}“{value}”不是允许的选项" "{label_en} “{value}” is not an allowed value" => "允许的选项：{allowed}" "allowed: {allowed}";
+        | enum_state_beyond(label, label_en, value, reached, instead, instead_en, allowed) "{label}“{value}”说的进度与“{reached}”不同（如已申请≠已销号、未完成≠已整治），不自动改" "{label_en} “{value}” says a different stage than {reached} (a request made is not one granted), not mapped" => "按实际进度填写，您是否想填：{instead}？允许的选项：{allowed}" "write the actual stage: did you mean {instead_en}? allowed: {allowed}";
+        | enum_state_unsaid(label, label_en, value, reached, allowed) "{label}“{value}”没有说明是否已经完成，不能当作“{reached}”，不自动改" "{label_en} “{value}” does not say it is done, so it is not taken as {reached}" => "按实际进度填写，允许的选项：{allowed}" "write the actual stage; allowed: {allowed}";
     C003 "not-a-number" "不是数字" "Not a number" E
         "应为数字的单元格无法识别为数字。"
         "A cell that should be a number cannot be read as one."

@@ -24,6 +24,11 @@
 //!
 //! Character equivalents (它/他, 整改/整治) are applied to both sides first. Every word this
 //! needs is in the lexicon.
+//!
+//! 6. **Never a state moved**: a value reached by tiers 2–5 whose stage (not begun, under
+//!    way, done: `schema::stages`) is not the one the form's own words say is refused
+//!    ("已提交销号申请" is never 已销号): `Resolved::Beyond`, an error that suggests the
+//!    values at the form's stage.
 
 pub use crate::schema::forms::{key, make_forms, near_forms, near_key, strip_parens};
 use crate::schema::{Field, Lexicon};
@@ -48,6 +53,13 @@ pub enum Resolved {
     Value(String, Rule),
     /// Several values fit equally: they are named, none is chosen.
     Ambiguous(Vec<String>),
+    /// A weak mapping reached `reached`, but that value is further along (or less far) than
+    /// the form's own words say (`schema::stages`): not mapped. `instead` holds the values
+    /// at the form's own stage, likeliest first.
+    Beyond {
+        reached: String,
+        instead: Vec<String>,
+    },
     /// One character away from this value: a typo, not corrected.
     Typo(String),
     /// Nothing fits.
@@ -97,6 +109,37 @@ fn subsequence(small: &str, big: &str) -> bool {
 
 /// Resolve a written form (one list item, not a whole list).
 pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
+    match resolve_unguarded(field, lex, written) {
+        Resolved::Value(v, rule) if rule != Rule::Exact => {
+            guard_stage(field, lex, written, v, rule)
+        }
+        other => other,
+    }
+}
+
+/// Tier 6: a weak mapping keeps the stage its form says, or is refused.
+fn guard_stage(field: &Field, lex: &Lexicon, written: &str, v: String, rule: Rule) -> Resolved {
+    let words = &lex.keys.stages;
+    if !crate::schema::stages::moves_state(words, written, &v) {
+        return Resolved::Value(v, rule);
+    }
+    let said = words.of(written);
+    let mut instead: Vec<String> = field
+        .values
+        .iter()
+        .filter(|x| said.is_some() && words.of(x) == said)
+        .cloned()
+        .collect();
+    // The value sharing most characters with the form first.
+    let shared = |x: &String| x.chars().filter(|c| written.contains(*c)).count();
+    instead.sort_by_key(|x| std::cmp::Reverse(shared(x)));
+    Resolved::Beyond {
+        reached: v,
+        instead,
+    }
+}
+
+fn resolve_unguarded(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
     let k = key(lex, written);
     if k.is_empty() {
         return Resolved::Unknown;
@@ -565,6 +608,51 @@ mod tests {
         assert_eq!(
             r(Buildings, "judgement", "不存在安全隐患"),
             Resolved::Unknown
+        );
+    }
+
+    /// A request made is not a write-off done: a form that says less than the value a
+    /// weak tier reaches is refused, with the value at its own stage suggested.
+    #[test]
+    fn a_state_word_is_never_moved_further() {
+        let got = r(Hazards, "writeoff", "销号已上报");
+        assert_eq!(
+            got,
+            Resolved::Beyond {
+                reached: "已销号".into(),
+                instead: vec!["申请销号".into()]
+            }
+        );
+        let got = r(Hazards, "status", "整治未完成");
+        assert!(
+            !matches!(&got, Resolved::Value(v, _) if v == "已整治"),
+            "{got:?}"
+        );
+        let got = r(Hazards, "status", "整治完成待验收");
+        assert!(
+            !matches!(&got, Resolved::Value(v, _) if v == "已整治"),
+            "{got:?}"
+        );
+        assert!(matches!(
+            r(Hazards, "writeoff", "已报销号审批"),
+            Resolved::Beyond { reached, .. } if reached == "已销号"
+        ));
+        // Forms that say as far as their value are still taken.
+        assert!(
+            matches!(r(Hazards, "writeoff", "已提交销号申请"), Resolved::Value(v, _) if v == "申请销号")
+        );
+        assert!(
+            matches!(r(Hazards, "writeoff", "销号申请中"), Resolved::Value(v, _) if v == "申请销号")
+        );
+        assert!(matches!(r(Hazards, "status", "整治办结"), Resolved::Value(v, _) if v == "已整治"));
+        // A listed synonym is the schema's word: 销号审核通过 is 已销号.
+        assert_eq!(
+            crate::cells::enums::resolve(
+                field(Hazards, "writeoff"),
+                &schemas().lexicon,
+                "销号审核通过"
+            ),
+            v("已销号", Rule::Exact)
         );
     }
 

@@ -67,7 +67,7 @@ pub fn closest(field: &Field, written: &str) -> Option<String> {
 pub fn guesses(field: &Field, lex: &Lexicon, written: &str) -> Vec<String> {
     match resolve(field, lex, written) {
         Resolved::Value(v, _) | Resolved::Typo(v) => vec![v],
-        Resolved::Ambiguous(v) => v,
+        Resolved::Ambiguous(v) | Resolved::Beyond { instead: v, .. } => v,
         Resolved::Unknown => closest(field, written).into_iter().collect(),
     }
 }
@@ -80,6 +80,18 @@ fn unmapped(field: &Field, s: &str, how: &Resolved) -> Issue {
         Resolved::Ambiguous(c) => {
             crate::codes::enum_ambiguous(l, le, s, c.join("或"), c.join(" or "), allowed)
         }
+        Resolved::Beyond { reached, instead } if instead.is_empty() => {
+            crate::codes::enum_state_unsaid(l, le, s, reached, allowed)
+        }
+        Resolved::Beyond { reached, instead } => crate::codes::enum_state_beyond(
+            l,
+            le,
+            s,
+            reached,
+            instead.join("或"),
+            instead.join(" or "),
+            allowed,
+        ),
         _ => match closest(field, s) {
             Some(g) => crate::codes::enum_unknown_near(l, le, s, g, allowed),
             None => crate::codes::enum_unknown(l, le, s, allowed),

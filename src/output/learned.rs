@@ -28,13 +28,18 @@ pub struct Seen {
     pub others: String,
 }
 
+/// An unmapped form's guess (None when no evidence points to one value) and where it was
+/// seen, with the evidence in words as `others`.
+pub type Guess = (Option<String>, Seen);
+
 /// What learned.toml will hold.
 #[derive(Debug, Default)]
 pub struct Learned {
     /// (table, field) → header wording → seen.
     pub aliases: BTreeMap<(String, String), BTreeMap<String, Seen>>,
-    /// (table, field) → written form → (canonical guess, seen).
-    pub synonyms: BTreeMap<(String, String), BTreeMap<String, (String, Seen)>>,
+    /// (table, field) → written form → (the guess its evidence gives, if any; seen, with
+    /// the evidence in words as `others`).
+    pub synonyms: BTreeMap<(String, String), BTreeMap<String, Guess>>,
     /// Headers with no guess at all: (table, wording) → seen.
     pub unknown: BTreeMap<(String, String), Seen>,
     /// Enum forms mapped only through the lexicon's near-synonyms (taken, but worth a
@@ -165,23 +170,54 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
             if norm_key(&item).is_empty() {
                 continue;
             }
-            let guesses = enums::guesses(f, lex, &item);
-            let best = guesses
-                .first()
-                .cloned()
-                .unwrap_or_else(|| f.values[0].clone());
+            let (guess, evidence) = evidence_guess(f, lex, &item);
             let e = l
                 .synonyms
                 .entry((t.table.key.clone(), f.key.clone()))
                 .or_default()
                 .entry(item)
-                .or_insert_with(|| (best.clone(), Seen::default()));
-            e.1.others = guesses[1.min(guesses.len())..].join("、");
+                .or_insert_with(|| (guess, Seen::default()));
+            e.1.others = evidence;
             let at = format!("{}:{}!{}", x.file, x.sheet, x.cell());
             note(&mut e.1, at);
         }
     }
     l
+}
+
+/// The value an unmapped form's evidence points to, if it points to one, and that evidence
+/// in words. Only evidence proposes: one character off a value, a stage word naming one
+/// value. Several readings, or mere likeness of characters, propose nothing (a clerk who
+/// accepts a guess must get a right value); the candidates are named in the comment.
+fn evidence_guess(
+    f: &crate::schema::Field,
+    lex: &crate::schema::Lexicon,
+    item: &str,
+) -> (Option<String>, String) {
+    match enums::resolve(f, lex, item) {
+        Resolved::Typo(v) => (Some(v), "与该选项只差一个字".to_string()),
+        Resolved::Beyond { instead, .. } if instead.len() == 1 => (
+            Some(instead[0].clone()),
+            format!("按进度词，应是“{}”", instead[0]),
+        ),
+        Resolved::Beyond { reached, instead } => (
+            None,
+            format!(
+                "进度与“{reached}”不符{}",
+                if instead.is_empty() {
+                    String::new()
+                } else {
+                    format!("，可能是：{}", instead.join("、"))
+                }
+            ),
+        ),
+        Resolved::Ambiguous(v) => (None, format!("可能是：{}", v.join("、"))),
+        Resolved::Value(v, _) => (Some(v), "按选项规则".to_string()),
+        Resolved::Unknown => match enums::closest(f, item) {
+            Some(c) => (None, format!("字面最接近“{c}”，但没有依据说明是它")),
+            None => (None, "没有任何依据".to_string()),
+        },
+    }
 }
 
 /// "；其他可能：…" when there are other candidates.
@@ -242,15 +278,30 @@ pub fn render(l: &Learned) -> String {
             let _ = writeln!(out, "[{}.{}.synonyms]", k.0, k.1);
         }
         for (w, (c, s)) in sy.into_iter().flatten() {
-            let others = others_note(s);
-            let _ = writeln!(
-                out,
-                "{} = {}  # {} 处，如 {}{others}",
-                q(w),
-                q(c),
-                s.count,
-                s.at
-            );
+            match c {
+                Some(c) => {
+                    let _ = writeln!(
+                        out,
+                        "{} = {}  # 依据：{}；{} 处，如 {}",
+                        q(w),
+                        q(c),
+                        s.others,
+                        s.count,
+                        s.at
+                    );
+                }
+                // No evidence, no guess: a commented line for the clerk to fill in.
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "# {} = \"\"  # 无法判断（{}），请填写正确的选项后去掉行首的 #；{} 处，如 {}",
+                        q(w),
+                        s.others,
+                        s.count,
+                        s.at
+                    );
+                }
+            }
         }
         for (w, (c, s)) in near.into_iter().flatten() {
             let _ = writeln!(
@@ -302,7 +353,7 @@ mod tests {
             .insert(
                 "砌体结沟".into(),
                 (
-                    "砌体结构".into(),
+                    Some("砌体结构".into()),
                     Seen {
                         count: 1,
                         at: "a.xlsx:S!M5".into(),
@@ -326,6 +377,37 @@ mod tests {
             Some("砌体结构")
         );
         assert!(text.contains("# buildings: \"某列\""));
+    }
+
+    /// A form with no evidence gets no guess (never the first value): its line is a
+    /// comment the clerk fills in, so accepting learned.toml as it is maps nothing wrong.
+    #[test]
+    fn no_evidence_no_guess() {
+        let s = Schemas::shipped().unwrap();
+        let t = s.table(crate::schema::test_tables::Buildings);
+        let f = t.field("appraisal_grade").unwrap();
+        let (guess, why) = evidence_guess(f, &s.lexicon, "危险房屋整栋");
+        assert_eq!(guess, None, "{why}");
+        let f = t.field("structure").unwrap();
+        assert_eq!(
+            evidence_guess(f, &s.lexicon, "砌体结沟").0.as_deref(),
+            Some("砌体结构")
+        );
+        let mut l = Learned::default();
+        l.synonyms
+            .entry(("buildings".into(), "appraisal_grade".into()))
+            .or_default()
+            .insert("危险房屋整栋".into(), (None, Seen::default()));
+        let text = render(&l);
+        let overlay: Overlay = toml::from_str(&text).expect(&text);
+        let mut s = Schemas::shipped().unwrap();
+        s.apply(&overlay).unwrap();
+        let f = s
+            .table(crate::schema::test_tables::Buildings)
+            .field("appraisal_grade")
+            .unwrap();
+        assert_eq!(enums::lookup(f, "危险房屋整栋"), None, "{text}");
+        assert!(text.contains("# \"危险房屋整栋\" = \"\""), "{text}");
     }
 
     #[test]

@@ -143,10 +143,13 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
     let mut swallowed: Vec<(u32, u32, usize)> = Vec::new();
     let mut b = GridBuilder::new("");
     let mut rec = csv::StringRecord::new();
-    // The csv crate skips blank lines without counting them in `line()`; the record's
-    // byte offset is exact, so rows are counted from the newlines before it.
+    // Rows are numbered by record, as spreadsheet programs show a CSV: a line break inside
+    // a quoted cell does not start a row, a blank line does. The csv crate skips blank
+    // lines; a record's byte offset is exact, so a row is the previous row plus the line
+    // breaks from the previous record's start to this one's, less those inside the
+    // previous record's cells.
     let bytes = text.as_bytes();
-    let (mut seen_byte, mut seen_line) = (0usize, 0u32);
+    let (mut seen_byte, mut row, mut inside) = (0usize, 0u32, 0u32);
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
@@ -155,16 +158,15 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
                     .map(|p| p.byte() as usize)
                     .unwrap_or(seen_byte)
                     .min(bytes.len());
-                // The offset points just after the previous record's last byte: move to
-                // the record's first character, past the terminator and blank lines.
+                // Move to the record's first character, past a terminator and blank lines.
                 while start < bytes.len() && (bytes[start] == b'\r' || bytes[start] == b'\n') {
                     start += 1;
                 }
                 if start >= seen_byte {
-                    seen_line += line_breaks(&bytes[seen_byte..start]);
+                    row = (row + line_breaks(&bytes[seen_byte..start])).saturating_sub(inside);
                     seen_byte = start;
                 }
-                let row = seen_line;
+                inside = rec.iter().map(|v| line_breaks(v.as_bytes())).sum();
                 for (c, v) in rec.iter().enumerate() {
                     if let Some(n) = swallowed_lines(v, delim) {
                         swallowed.push((row, c as u32, n));
@@ -254,6 +256,19 @@ mod crlf_tests {
         .unwrap();
         let idx: Vec<u32> = g.rows.iter().map(|r| r.idx).collect();
         assert_eq!(idx, [0, 1, 2, 4]);
+    }
+
+    /// A quoted cell holding line breaks is one row, as Excel and WPS show the file.
+    #[test]
+    fn rows_are_numbered_by_record_not_by_line() {
+        let g = parse_text(
+            "h1,h2\n\"平安村\n3组\",a\n\n\"x\r\ny\r\nz\",b\nlast,c\n",
+            "t.csv",
+            &Limits::default(),
+        )
+        .unwrap();
+        let idx: Vec<u32> = g.rows.iter().map(|r| r.idx).collect();
+        assert_eq!(idx, [0, 1, 3, 4]);
     }
 
     #[test]

@@ -637,8 +637,9 @@ fn assign(
                     .then(b.0.cmp(&a.0))
             })
             .map(|(f, _)| f);
-        // A label found only in a parent ("用途" over "经营种类") does not name the column
-        // when the column's own header says something else: it is scored like the rest.
+        // A label found only in a parent (用途 over a column naming the kind of business) does
+        // not name the column when the column's own header says something else: it is
+        // scored like the rest.
         if let Some(f) = exact {
             let own = fits
                 .iter()

@@ -176,7 +176,7 @@ fn concept_score(f: &Field, chars: &[char], lex: &Lexicon) -> Option<(f64, Vec<S
     }
     let mut hit = 0usize;
     let mut words = Vec::new();
-    // A label or alias standing whole inside a longer header ("所属行政村" holds 行政村)
+    // A label or alias standing whole inside a longer header (a qualifier before 行政村)
     // carries the whole meaning.
     let mut whole = false;
     for w in &f.prepared.wordings {

@@ -7,6 +7,7 @@
 
 pub mod campaign;
 pub mod forms;
+pub mod stages;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -553,9 +554,31 @@ pub struct Lexicon {
     /// How place names end (村, 社区, 组, 屯 …), for recognising a village or group column.
     #[serde(default)]
     pub place_suffixes: Vec<String>,
+    /// The language's aspect words by stage (`stages`): a weak mapping never moves a
+    /// state further than its words say.
+    #[serde(default)]
+    pub stages: StageLists,
     /// `norm_key` of the header filler, neutral words and negations, made once.
     #[serde(skip)]
     pub keys: LexKeys,
+}
+
+/// The lexicon's `[stages]`: words by how far along they say a thing has gone.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageLists {
+    /// Not begun: negation and waiting (未, 待, 尚未 …).
+    #[serde(default)]
+    pub not_begun: Vec<String>,
+    /// Under way: in progress, or a request made (…中, 正在, 申请, 提交 …).
+    #[serde(default)]
+    pub under_way: Vec<String>,
+    /// Done (已, 完成, 完毕 …).
+    #[serde(default)]
+    pub done: Vec<String>,
+    /// Words that complete a request (通过, 批准 …).
+    #[serde(default)]
+    pub granted: Vec<String>,
 }
 
 impl Lexicon {
@@ -585,6 +608,8 @@ pub struct LexKeys {
     pub equivalents: Vec<(String, Vec<String>)>,
     /// (word, the word kept) of every near-synonym, the kept words included, longest first.
     pub near: Vec<(String, String)>,
+    /// The stage words as keys.
+    pub stages: stages::StageWords,
 }
 
 /// All schemas of a run: one campaign's tables, the campaign, the lexicon.
@@ -1138,7 +1163,9 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
             .map(|(c, v)| (norm_key(c), keys(v)))
             .collect(),
         near: Vec::new(),
+        stages: stages::StageWords::default(),
     };
+    lex.keys.stages = stages::StageWords::new(lex);
     let mut near: Vec<(String, String)> = Vec::new();
     for g in &lex.near_synonyms {
         let Some(kept) = g.first().map(|w| forms::key(lex, w)) else {
