@@ -39,6 +39,8 @@ macro_rules! rules {
             };
             $(
                 #[doc = concat!("`", stringify!($code), "`: ", $en)]
+                // A message names what it names: a template may need many values.
+                #[allow(clippy::too_many_arguments)]
                 pub fn $say($($p: impl std::fmt::Display),*) -> $crate::finding::Said {
                     $crate::finding::Said {
                         rule: &$code,
@@ -347,6 +349,11 @@ rules! {
         "The text exceeds the 32,767 characters a cell holds and was cut (marked, and in changes.csv)."
         "过长的单元格会让表格程序打不开或悄悄截掉内容。" "一格里粘贴了整篇报告" "一格里写要点，详细报告作附件" "把过长的内容移到附件，表中只留要点";
         | text_cut(label, label_en, n) "{label}有 {n} 个字，超过一个单元格能装的 32767 个字，输出时已截断" "{label_en} holds {n} characters, more than a cell's 32,767; cut in the outputs" => "把过长的内容移到附件或备注里，只在表中留要点" "move the long text to an attachment and keep the gist in the cell";
+    C025 "enum-weak-form" "选项写法按规则推断" "Option read from an unlisted form" W
+        "选项的写法不在选项和同义写法里，是按简写、修饰语、标准用词或近义词推断出来的。每种写法全批只提示一次。"
+        "The option was written in a form the schema does not list, and read by abbreviation, qualifier, the standards' words or a near-synonym. Each form is said once for the whole batch."
+        "推断出的值大多可靠，但应由人确认一次；确认后写入 --aliases 文件，下一轮不再提示。" "经营类型=沙县小吃店" "经营类型=餐饮饭店" "核对推断是否正确：正确则把该写法加入本镇写法（--aliases），错误则改为正确选项";
+        | enum_weak_form(label, label_en, value, reached, how, how_en, count, cells) "{label}“{value}”{how}读作“{reached}”（共 {count} 处：{cells}），请核对一次" "{label_en} “{value}” read {how_en} as {reached} ({count} cells: {cells}); please confirm once" => "正确则把“{value}”= “{reached}”写入本镇写法（--aliases），错误则逐处改为正确选项" "if right, add “{value}” = “{reached}” to the township's wordings (--aliases); if wrong, correct the cells";
 }
 
 words! {

@@ -40,29 +40,9 @@ impl Record {
         self.vals[i].as_str().unwrap_or("")
     }
 
-    /// Whether a schema condition holds on this row of table `t`: the field's canonical
-    /// value is (not) one of `in`, or (not) present. None when the field is missing or its
-    /// cell had an error.
+    /// Whether a schema condition holds on this row of table `t` (see `Cond::holds`).
     pub fn holds(&self, t: &crate::schema::TableSchema, c: &crate::schema::Cond) -> Option<bool> {
-        let i = match c.ix {
-            Some(i) => i,
-            None => t.field_index(&c.field)?,
-        };
-        if self.bad[i] {
-            return None;
-        }
-        let v = &self.vals[i];
-        let mut ok = true;
-        if !c.is_in.is_empty() {
-            ok &= c.is_in.iter().any(|x| v.matches(x));
-        }
-        if !c.not_in.is_empty() {
-            ok &= !c.not_in.iter().any(|x| v.matches(x));
-        }
-        if let Some(p) = c.present {
-            ok &= p != v.is_empty();
-        }
-        Some(ok)
+        c.holds(t, &self.vals, &self.bad)
     }
 }
 

@@ -122,6 +122,12 @@ where
         findings.append(&mut f.findings);
         changes.push(std::mem::take(&mut f.changes));
     }
+    // Enum forms read by a weak tier: said once each for the whole batch.
+    findings.extend(crate::timing::timed("weakly read forms", || {
+        let sheets: Vec<&[crate::model::SheetInfo]> =
+            outs.iter().map(|f| f.sheets.as_slice()).collect();
+        crate::rules::forms::weak_forms(&sheets, &changes, &rel, &opts.schemas)
+    }));
     findings.extend(crate::timing::timed("cross-table checks", || {
         cross::check(&Tables {
             tables: &tables,

@@ -216,3 +216,94 @@ fn near_synonym_forms_are_taken_and_listed_for_a_look() {
     let learned2 = std::fs::read_to_string(out2.join("learned.toml")).unwrap();
     assert!(!learned2.contains("库房"), "{learned2}");
 }
+
+/// A form read by a weaker tier than a listed one (here a thesaurus word of GB/T 4754) is
+/// taken, and said once for the whole batch with its count and cells — not once per row;
+/// a write-off status that says a request was made never becomes 已销号.
+#[test]
+fn a_weakly_read_form_is_said_once_and_a_request_is_never_a_write_off() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut rows = vec![B_HEAD.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+    for (i, id) in IDS.iter().enumerate() {
+        let mut b = building(&format!("YH45010300346610{i}"), id, "未发现安全隐患");
+        b[13] = "经营性".into();
+        b[14] = if i < 4 {
+            "沙县小吃店"
+        } else {
+            "便利店"
+        }
+        .into();
+        rows.push(b);
+    }
+    write(&input, &rows);
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let weak: Vec<&Vec<String>> = errors[1..].iter().filter(|e| e[7] == "C025").collect();
+    assert_eq!(weak.len(), 2, "{errors:?}");
+    let snack = weak
+        .iter()
+        .find(|e| e[5] == "沙县小吃店")
+        .expect("one warning for the form");
+    assert_eq!(snack[6], "warning");
+    assert!(
+        snack[8].contains("共 4 处") && snack[8].contains("餐饮饭店"),
+        "{}",
+        snack[8]
+    );
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(
+        cleaned
+            .iter()
+            .filter(|r| r.iter().any(|c| c == "餐饮饭店"))
+            .count(),
+        4
+    );
+
+    // A hazard ledger whose write-off status says a request was made (a form no list
+    // holds): never cleaned to 已销号; an error that suggests 申请销号.
+    let input2 = tmp.path().join("in2");
+    std::fs::create_dir(&input2).unwrap();
+    write(&input2, &rows);
+    let mut h = vec![H_HEAD.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+    let mut row = hazard(
+        "YH450103003466100-01",
+        "YH450103003466100",
+        "一般隐患",
+        "已整治",
+        "韦宝",
+    );
+    let wo = H_HEAD.iter().position(|x| *x == "销号状态").unwrap();
+    row[wo] = "销号已上报".into();
+    h.push(row);
+    let refs: Vec<Vec<&str>> = h
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    write_csv(&input2.join("平安村隐患台账.csv"), &refs);
+    let out2 = tmp.path().join("out2");
+    run(&[
+        "run",
+        p(&input2),
+        "--out",
+        p(&out2),
+        "--as-of",
+        "2026-12-01",
+    ]);
+    let errors = read_csv(&out2.join("errors.csv"));
+    let refused = errors[1..]
+        .iter()
+        .find(|e| e[4] == "writeoff")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(
+        (refused[6].as_str(), refused[7].as_str()),
+        ("error", "C002")
+    );
+    assert!(refused[9].contains("申请销号"), "{refused:?}");
+    let hz = calamine_rows(&out2.join("cleaned.xlsx"), "隐患台账");
+    assert!(!hz.iter().flatten().any(|c| c == "已销号"), "{hz:?}");
+}

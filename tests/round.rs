@@ -103,7 +103,7 @@ fn a_second_round_lists_exactly_what_the_villages_changed() {
     let s = selfbuilt::schema::Schemas::load(None, Some("selfbuilt")).unwrap();
     let t = tempfile::tempdir().unwrap();
     let (one, two) = (t.path().join("round1"), t.path().join("round2"));
-    let (_, rm) = selfbuilt::demo::generic::write_rounds(&s, &one, &two, 11, 400, 8).unwrap();
+    let (_, rm) = selfbuilt::demo::generic::write_rounds(&s, &one, &two, 11, 400, 10).unwrap();
     assert!(!rm.fixed.is_empty() && !rm.added.is_empty() && !rm.removed.is_empty());
     assert!(!rm.resorted.is_empty() && !rm.same.is_empty());
     let (o1, o2) = (t.path().join("out1"), t.path().join("out2"));

@@ -17,7 +17,11 @@
 //!    or when another value explains more of the form's characters ("住户兼作经营" is nearer
 //!    自住兼经营 than 经营性 although "经营" stands whole in it).
 //!
-//! 5. **Near-synonym**: when nothing above maps the form, the lexicon's near-synonyms are
+//! 5. **Thesaurus**: words from the standards the field's values come from (GB/T 4754 for
+//!    kinds of business: 小吃店 is 餐饮饭店, 便利店 批发零售; the appraisal guidance for
+//!    grades: 局部危房 is C级): one value's words map the form; two values' are ambiguous.
+//!
+//! 6. **Near-synonym**: when nothing above maps the form, the lexicon's near-synonyms are
 //!    put in on both sides ("完毕" is 完成, "库房" is 仓储, "暂停" is 停止) and the tiers are
 //!    tried again; a value found that way is taken. A form with a character foreign to every
 //!    value and to every near-synonym stays a typo or unknown.
@@ -25,7 +29,7 @@
 //! Character equivalents (它/他, 整改/整治) are applied to both sides first. Every word this
 //! needs is in the lexicon.
 //!
-//! 6. **Never a state moved**: a value reached by tiers 2–5 whose stage (not begun, under
+//! 7. **Never a state moved**: a value reached by tiers 2–5 whose stage (not begun, under
 //!    way, done: `schema::stages`) is not the one the form's own words say is refused
 //!    ("已提交销号申请" is never 已销号): `Resolved::Beyond`, an error that suggests the
 //!    values at the form's stage.
@@ -43,8 +47,12 @@ pub enum Rule {
     Abbreviation,
     /// A value found whole with a qualifier or note around it.
     Qualifier,
+    /// A word of the field's thesaurus (a standard's word for one value).
+    Thesaurus,
     /// Reached only once the lexicon's near-synonyms were put in.
     NearSynonym,
+    /// A yes or a no in a column of states: the done value, or the one not done.
+    YesNo,
 }
 
 /// The outcome for one written form.
@@ -107,8 +115,43 @@ fn subsequence(small: &str, big: &str) -> bool {
     small.chars().all(|c| it.any(|b| b == c))
 }
 
+/// A yes or a no written in a column of states ("是否销号：是"): the one value that is
+/// done for a yes; the values not done for a no (one of them, or all as ambiguous). None
+/// when the form is no yes/no word, or the field has no single done value.
+fn yes_no(field: &Field, lex: &Lexicon, written: &str) -> Option<Resolved> {
+    use crate::schema::stages::Stage;
+    let w = crate::text::nfkc_trim(written).to_lowercase();
+    if w.is_empty() || w.chars().any(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let yes = lex.bool_true.iter().any(|b| b.to_lowercase() == w);
+    let no = lex.bool_false.iter().any(|b| b.to_lowercase() == w);
+    if !yes && !no {
+        return None;
+    }
+    let stages = &lex.keys.stages;
+    let (done, rest): (Vec<&String>, Vec<&String>) = field
+        .values
+        .iter()
+        .filter(|v| stages.of(v).is_some())
+        .partition(|v| stages.of(v) == Some(Stage::Done));
+    if done.len() != 1 || rest.is_empty() {
+        return None;
+    }
+    Some(if yes {
+        Resolved::Value(done[0].clone(), Rule::YesNo)
+    } else if rest.len() == 1 {
+        Resolved::Value(rest[0].clone(), Rule::YesNo)
+    } else {
+        Resolved::Ambiguous(rest.into_iter().cloned().collect())
+    })
+}
+
 /// Resolve a written form (one list item, not a whole list).
 pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
+    if let Some(r) = yes_no(field, lex, written) {
+        return r;
+    }
     match resolve_unguarded(field, lex, written) {
         Resolved::Value(v, rule) if rule != Rule::Exact => {
             guard_stage(field, lex, written, v, rule)
@@ -117,7 +160,7 @@ pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
     }
 }
 
-/// Tier 6: a weak mapping keeps the stage its form says, or is refused.
+/// Tier 7: a weak mapping keeps the stage its form says, or is refused.
 fn guard_stage(field: &Field, lex: &Lexicon, written: &str, v: String, rule: Rule) -> Resolved {
     let words = &lex.keys.stages;
     if !crate::schema::stages::moves_state(words, written, &v) {
@@ -145,10 +188,18 @@ fn resolve_unguarded(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
         return Resolved::Unknown;
     }
     let first = tiers(&borrow(&field.prepared.forms), lex, &k);
+    if matches!(first, Resolved::Value(_, Rule::Exact | Rule::Abbreviation)) {
+        return first;
+    }
+    // 5. The field's thesaurus — words from the standards that mean one value — read
+    // before a qualifier is looked for ("砖木结构" is no 木结构 with a note).
+    if let Some(r) = thesaurus(field, lex, &k) {
+        return r;
+    }
     if matches!(first, Resolved::Value(..)) {
         return first;
     }
-    // 5. Near-synonyms (and a trailing kind-of-place character), when they change anything.
+    // 6. Near-synonyms (and a trailing kind-of-place character), when they change anything.
     let n = without_kind_suffix(lex, &near_key(lex, &k));
     if n != k {
         if let Resolved::Value(v, _) = tiers(&borrow(&field.prepared.near_forms), lex, &n) {
@@ -156,6 +207,69 @@ fn resolve_unguarded(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
         }
     }
     first
+}
+
+/// Tier 5: the field's thesaurus words, and its values' and synonyms' forms, found in the
+/// form (a word inside a longer one found counts for nothing). Nothing when no
+/// thesaurus word is there. One value's words map the form to it; two values' are
+/// ambiguous; a negation outside the words found says nothing is known.
+fn thesaurus(field: &Field, lex: &Lexicon, k: &str) -> Option<Resolved> {
+    let words = &field.prepared.thesaurus;
+    if words.is_empty() || !words.iter().any(|(w, _, _)| k.contains(w.as_str())) {
+        return None;
+    }
+    let chars: Vec<char> = k.chars().collect();
+    let mut covered = vec![false; chars.len()];
+    // (word, value) of every word found.
+    let mut found: Vec<(&str, &str)> = Vec::new();
+    let all = words
+        .iter()
+        .map(|(w, v, _)| (w.as_str(), v.as_str()))
+        .chain(
+            field
+                .prepared
+                .forms
+                .iter()
+                .filter(|(f, _)| f.chars().count() >= 2)
+                .map(|(f, c)| (f.as_str(), c.as_str())),
+        );
+    for (w, v) in all {
+        let wc: Vec<char> = w.chars().collect();
+        let mut hit = false;
+        for i in 0..=chars.len().saturating_sub(wc.len()) {
+            if i + wc.len() <= chars.len() && chars[i..i + wc.len()] == wc[..] {
+                covered[i..i + wc.len()].iter_mut().for_each(|c| *c = true);
+                hit = true;
+            }
+        }
+        if hit {
+            found.push((w, v));
+        }
+    }
+    // A word inside a longer word found counts for nothing ("安全" in 严重安全隐患).
+    let values: Vec<&str> = found
+        .iter()
+        .filter(|(w, _)| {
+            !found
+                .iter()
+                .any(|(w2, _)| w2.len() > w.len() && w2.contains(*w))
+        })
+        .map(|(_, v)| *v)
+        .collect();
+    let rest: String = chars
+        .iter()
+        .zip(&covered)
+        .filter(|(_, c)| !**c)
+        .map(|(ch, _)| *ch)
+        .collect();
+    if lex.keys.negations.iter().any(|n| rest.contains(n.as_str())) {
+        return Some(Resolved::Unknown);
+    }
+    let values = distinct(values);
+    Some(match values.len() {
+        1 => Resolved::Value(values[0].clone(), Rule::Thesaurus),
+        _ => Resolved::Ambiguous(values),
+    })
 }
 
 /// Tiers 1–4 on a key against a set of forms.
@@ -172,12 +286,49 @@ fn tiers(forms: &[(&str, &str)], lex: &Lexicon, k: &str) -> Resolved {
     if bare.is_empty() {
         return Resolved::Unknown;
     }
-    // 2. Made only of one value's characters (brackets kept first).
+    // 2. Made only of one value's characters (brackets kept first) — unless the form also
+    // holds another value's form whole ("框架结构" is a kind of 底部框架结构, and holds 框架),
+    // or stands on one side of a value's conjunction ("自住" of 自住兼经营).
+    let second_reading = |r: Resolved| -> Resolved {
+        match r {
+            Resolved::Value(v, rule) => {
+                if conjunct_side(forms, lex, &bare, &v) {
+                    return Resolved::Unknown;
+                }
+                // The winner's own forms found whole explain what they cover ("底部框架"
+                // holds 框架); once the form holds one of them, another value's form that
+                // is part of the winner's own wording is explained too (底框-砌体结构).
+                let mine: Vec<&str> = forms
+                    .iter()
+                    .filter(|(f, c)| *c == v && f.chars().count() >= 2 && bare.contains(*f))
+                    .map(|(f, _)| *f)
+                    .collect();
+                let explained = |f: &str| {
+                    mine.iter().any(|m| m.contains(f))
+                        || (!mine.is_empty() && forms.iter().any(|(g, c)| *c == v && g.contains(f)))
+                };
+                let mut other: Vec<&str> = forms
+                    .iter()
+                    .filter(|(f, c)| {
+                        *c != v && f.chars().count() >= 2 && bare.contains(*f) && !explained(f)
+                    })
+                    .map(|(_, c)| *c)
+                    .collect();
+                if other.is_empty() {
+                    Resolved::Value(v, rule)
+                } else {
+                    other.push(&v);
+                    Resolved::Ambiguous(distinct(other))
+                }
+            }
+            other => other,
+        }
+    };
     if let Some(r @ Resolved::Value(..)) = abbreviation(forms, &k) {
-        return r;
+        return second_reading(r);
     }
     if let Some(r) = abbreviation(forms, if plain.is_empty() { &bare } else { &plain }) {
-        return r;
+        return second_reading(r);
     }
     // 3. One character off a form of the same length.
     let n = bare.chars().count();
@@ -196,6 +347,27 @@ fn tiers(forms: &[(&str, &str)], lex: &Lexicon, k: &str) -> Resolved {
         }
     }
     qualifier(forms, lex, &bare)
+}
+
+/// Does `w` stand wholly on one side of a conjunction (兼, 及 …) in a form of `value`?
+/// Then it names one part of a compound value, not the compound.
+fn conjunct_side(forms: &[(&str, &str)], lex: &Lexicon, w: &str, value: &str) -> bool {
+    let joins = &lex.conjunctions;
+    if joins.is_empty() || w.is_empty() {
+        return false;
+    }
+    let holding: Vec<&str> = forms
+        .iter()
+        .filter(|(f, c)| *c == value && f.contains(w))
+        .map(|(f, _)| *f)
+        .collect();
+    holding.iter().any(|f| {
+        joins.iter().any(|j| {
+            f.split(j.as_str()).filter(|part| !part.is_empty()).count() >= 2
+                && f.split(j.as_str()).any(|part| part.contains(w))
+                && !w.contains(j.as_str())
+        })
+    })
 }
 
 /// Tier 2: `w` made only of one form's characters. The form holding it whole beats one
@@ -510,14 +682,14 @@ mod tests {
             r(Buildings, "business_type", "库房"),
             v("仓储物流", Rule::NearSynonym)
         );
-        assert_eq!(
+        assert!(matches!(
             r(Buildings, "business_type", "卫生院"),
-            v("医疗卫生", Rule::NearSynonym)
-        );
-        assert_eq!(
+            Resolved::Value(v, _) if v == "医疗卫生"
+        ));
+        assert!(matches!(
             r(Buildings, "business_type", "卫生站"),
-            v("医疗卫生", Rule::NearSynonym)
-        );
+            Resolved::Value(v, _) if v == "医疗卫生"
+        ));
         assert_eq!(
             r(Buildings, "business_type", "储物间"),
             v("仓储物流", Rule::NearSynonym)
@@ -609,6 +781,63 @@ mod tests {
             r(Buildings, "judgement", "不存在安全隐患"),
             Resolved::Unknown
         );
+    }
+
+    /// The standards' words reach the values they mean; two values' words, or a negation,
+    /// are never mapped.
+    #[test]
+    fn thesaurus_words_from_the_standards() {
+        assert_eq!(
+            r(Buildings, "business_type", "沙县小吃店"),
+            v("餐饮饭店", Rule::Thesaurus)
+        );
+        assert_eq!(
+            r(Buildings, "business_type", "便利店"),
+            v("批发零售", Rule::Thesaurus)
+        );
+        assert_eq!(
+            r(Buildings, "business_type", "青年旅舍"),
+            v("民宿宾馆", Rule::Thesaurus)
+        );
+        assert_eq!(
+            r(Buildings, "appraisal_grade", "局部危房"),
+            v("C级", Rule::Thesaurus)
+        );
+        assert_eq!(
+            r(Buildings, "structure", "吊脚楼"),
+            v("木（竹）结构", Rule::Thesaurus)
+        );
+        assert!(matches!(
+            r(Buildings, "structure", "彩钢木屋"),
+            Resolved::Ambiguous(v) if v.len() == 2
+        ));
+        // Eating and lodging in one form: two values, none chosen.
+        assert!(matches!(
+            r(Buildings, "business_type", "快餐及客房"),
+            Resolved::Ambiguous(v) if v.len() == 2
+        ));
+        // Not safe is neither A级 nor any other grade the words name.
+        assert!(!matches!(
+            r(Buildings, "appraisal_grade", "不安全"),
+            Resolved::Value(..)
+        ));
+    }
+
+    /// A yes in a column of states is its done value; a no is the value not done when
+    /// there is one, else a question between those not done.
+    #[test]
+    fn a_yes_or_no_in_a_column_of_states() {
+        assert_eq!(r(Hazards, "writeoff", "是"), v("已销号", Rule::YesNo));
+        assert_eq!(r(Hazards, "status", "√"), v("已整治", Rule::YesNo));
+        assert!(matches!(
+            r(Hazards, "status", "否"),
+            Resolved::Ambiguous(v) if v == ["待整治", "整治中"]
+        ));
+        // Not in a column without states.
+        assert!(!matches!(
+            r(Buildings, "structure", "是"),
+            Resolved::Value(..)
+        ));
     }
 
     /// A request made is not a write-off done: a form that says less than the value a

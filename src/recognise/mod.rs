@@ -6,6 +6,8 @@
 //! the data rows, recording every skipped row (blank, 合计/小计, footer, 序号-only, repeated
 //! header) with its reason. The sheet's name plays no part.
 
+pub mod content;
+pub mod evidence;
 pub mod score;
 
 use std::cell::RefCell;
@@ -206,6 +208,14 @@ const HEADER_FLOOR: f64 = 0.5;
 pub const ASSIGN_FLOOR: f64 = 0.5;
 /// Below this total, or this close to a rival, a mapping is a warning.
 const SURE: f64 = 0.85;
+/// What a column's values add when they fit one field of the table more tellingly than
+/// any other (`content::specific`).
+const SPECIFIC: f64 = 0.35;
+/// What the table a header block's wording names first is worth when tables compete for
+/// the block by how well they explain its columns: one whole column.
+const HEADER_CHOICE: f64 = 1.0;
+/// What a parent header naming a field is worth to each column under it: context.
+const PARENT_CONTEXT: f64 = 0.45;
 const MARGIN: f64 = 0.1;
 
 /// Score of a header block for a table from the headers alone: the best one-to-one
@@ -314,9 +324,7 @@ fn greedy(
 
 /// The header rows a table's header may use, and enough rows below them to sample the
 /// columns' values: every row below can be read as data as soon as these are in.
-pub const HEAD_ROWS: u32 = HEADER_SEARCH_ROWS + MAX_HEADER_ROWS + SAMPLE_ROWS as u32;
-/// How many rows below the header are sampled for each column's values.
-pub const SAMPLE_ROWS: usize = 30;
+pub const HEAD_ROWS: u32 = HEADER_SEARCH_ROWS + MAX_HEADER_ROWS + content::SAMPLE_ROWS as u32;
 
 /// A sheet's header block and what its columns map to.
 #[derive(Debug, Clone)]
@@ -358,40 +366,6 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDate) -
         skipped,
         findings: head.findings,
     })
-}
-
-/// Each column's non-empty values in up to `SAMPLE_ROWS` rows below the header block
-/// (合计 and footer lines left out).
-fn samples<'g>(grid: &'g Grid, last: u32, width: u32, lex: &Lexicon) -> Vec<Vec<&'g Raw>> {
-    let mut out: Vec<Vec<&Raw>> = vec![Vec::new(); width as usize];
-    let markers: Vec<String> = lex
-        .total_markers
-        .iter()
-        .chain(&lex.footer_markers)
-        .map(|m| nfkc_nospace(m))
-        .collect();
-    let mut taken = 0;
-    for row in grid.rows.iter().filter(|r| r.idx > last) {
-        if taken >= SAMPLE_ROWS {
-            break;
-        }
-        let first = row
-            .cells
-            .iter()
-            .find(|c| !c.is_empty())
-            .map(|c| nfkc_nospace(&c.display()))
-            .unwrap_or_default();
-        if first.is_empty() || markers.iter().any(|m| first.starts_with(m.as_str())) {
-            continue;
-        }
-        taken += 1;
-        for (c, v) in row.cells.iter().enumerate().take(width as usize) {
-            if !v.is_empty() {
-                out[c].push(v);
-            }
-        }
-    }
-    out
 }
 
 /// Recognise a sheet's header block. Only rows below `HEAD_ROWS` are looked at, so a sheet
@@ -457,35 +431,86 @@ pub fn recognise_head(
             }
         }
     }
-    let Some((best_score, mut first, last, ti)) = best else {
-        return Err(Outcome::NoTable);
-    };
-    let t = &schemas.tables[ti];
-    let kind = t.id;
-    // A parent row above the block (several distinct group labels, as "房屋位置", "户主信息")
-    // belongs to the header even when it adds no field: extend the block over it.
-    while first > 0 && last - first + 1 < MAX_HEADER_ROWS {
-        let above = first - 1;
-        let mut distinct: Vec<String> = (0..width)
-            .map(|c| view.text(above, c))
-            .filter(|x| !x.is_empty())
-            .collect();
-        distinct.dedup();
-        if distinct.len() < 2
-            || is_fill_line(&view, above, width, lex)
-            || block_score(ti, t, &block_labels(&view, above, last, width), &memo, lex) < best_score
-        {
-            break;
-        }
-        first = above;
-    }
-    let labels = block_labels(&view, first, last, width);
     let ctx = Ctx {
         lexicon: lex,
         today,
     };
-    let samples = samples(grid, last, width, lex);
-    let assigned = assign(t, ti, &labels, &samples, &memo, &ctx);
+    // The block and the tables whose headers it names; without any, the block the data
+    // itself shows (`content::content_block`), open to every table.
+    let (first, last, mut candidates) = match best {
+        Some((best_score, mut first, last, ti)) => {
+            let t = &schemas.tables[ti];
+            // A parent row above the block (several distinct group labels, as "房屋位置",
+            // "户主信息") belongs to the header even when it adds no field: extend the
+            // block over it.
+            while first > 0 && last - first + 1 < MAX_HEADER_ROWS {
+                let above = first - 1;
+                if distinct_texts(&view, above, width) < 2
+                    || is_fill_line(&view, above, width, lex)
+                    || block_score(ti, t, &block_labels(&view, above, last, width), &memo, lex)
+                        < best_score
+                {
+                    break;
+                }
+                first = above;
+            }
+            let labels = block_labels(&view, first, last, width);
+            let named: Vec<usize> = (0..schemas.tables.len())
+                .filter(|&tj| {
+                    tj == ti || block_score(tj, &schemas.tables[tj], &labels, &memo, lex) > 0.0
+                })
+                .collect();
+            (first, last, named)
+        }
+        None => {
+            let header_row = |r: u32| {
+                distinct_texts(&view, r, width) >= 2 && !is_fill_line(&view, r, width, lex)
+            };
+            let (first, last) = content::content_block(
+                grid,
+                schemas,
+                &ctx,
+                HEADER_SEARCH_ROWS + MAX_HEADER_ROWS,
+                MAX_HEADER_ROWS,
+                &header_row,
+            )
+            .ok_or(Outcome::NoTable)?;
+            (first, last, Vec::new())
+        }
+    };
+    let labels = block_labels(&view, first, last, width);
+    let rows = content::sample_rows(grid, last, lex);
+    let samples = content::samples(&rows, width, lex);
+    // Tables whose anchor (a building code, a hazard code) the data holds compete too: a
+    // sheet is the table whose identity its content holds.
+    for (tj, t) in schemas.tables.iter().enumerate() {
+        if !candidates.contains(&tj) && content::anchored(t, &samples, &ctx) {
+            candidates.push(tj);
+        }
+    }
+    // The table whose header wording won keeps its place unless another explains at least
+    // one column more.
+    let header_choice = best.map(|(_, _, _, ti)| ti);
+    let mut pick: Option<(f64, usize, Vec<Column>)> = None;
+    for &tj in &candidates {
+        let t = &schemas.tables[tj];
+        let mut columns = assign(t, tj, &labels, &samples, &memo, &ctx);
+        evidence::settle(t, &mut columns, &rows, &samples, &ctx);
+        let Some(mut s) = table_fit(t, &columns) else {
+            continue;
+        };
+        if header_choice == Some(tj) {
+            s += HEADER_CHOICE;
+        }
+        if pick.as_ref().is_none_or(|(b, _, _)| s > *b + 1e-9) {
+            pick = Some((s, tj, columns));
+        }
+    }
+    let Some((_, ti, assigned)) = pick else {
+        return Err(Outcome::NoTable);
+    };
+    let t = &schemas.tables[ti];
+    let kind = t.id;
     let mk = |said: crate::finding::Said| Finding::new(said).at_file(file).at_sheet(&grid.name);
     let mut findings = Vec::new();
     let mut taken: Vec<Option<u32>> = vec![None; t.fields.len()];
@@ -601,6 +626,45 @@ pub fn recognise_head(
     })
 }
 
+/// How well a table explains a block's columns once they are assigned: the mapped
+/// columns' scores (1 for a label), less a little for each required field no column holds
+/// (between two tables that explain the columns alike, the one they complete);
+/// None when the table's identity is not held (by its header, or by content for its
+/// anchors) or fewer than three fields are.
+fn table_fit(t: &TableSchema, columns: &[Column]) -> Option<f64> {
+    let mut held = vec![false; t.fields.len()];
+    let mut total = 0.0;
+    for c in columns {
+        if let Some(f) = c.field {
+            held[f] = true;
+            total += if c.how == How::Label {
+                1.0
+            } else {
+                c.score.min(1.0)
+            };
+        }
+    }
+    let has = |k: &String| t.field_index(k).is_some_and(|i| held[i]);
+    let identity = if t.table.identity_any {
+        t.table.identity.iter().any(has)
+    } else {
+        t.table.identity.iter().all(has)
+    };
+    let anchors = content::anchors(t);
+    let anchored = !anchors.is_empty() && anchors.iter().all(|&i| held[i]);
+    let n = held.iter().filter(|h| **h).count();
+    if !(identity || anchored) || n < 3.min(t.fields.len()) {
+        return None;
+    }
+    let missing = t
+        .fields
+        .iter()
+        .zip(&held)
+        .filter(|(f, h)| f.required && !**h)
+        .count();
+    Some(total - 0.05 * missing as f64)
+}
+
 /// Map the columns of a header block to fields, one to one: labels and aliases first
 /// (leftmost wins, a repeat is a duplicate), then by best total of header and content
 /// scores above `ASSIGN_FLOOR`.
@@ -637,16 +701,18 @@ fn assign(
                     .then(b.0.cmp(&a.0))
             })
             .map(|(f, _)| f);
-        // A label found only in a parent (用途 over a column naming the kind of business) does
-        // not name the column when the column's own header says something else: it is
+        // A label found only in a parent (用途 over a column naming the kind of business) is
+        // context, never stronger than the column's own words and values: when the parent
+        // spans several columns, or the column's own header says something else, it is
         // scored like the rest.
         if let Some(f) = exact {
             let own = fits
                 .iter()
                 .enumerate()
                 .any(|(g, h)| g != f && h.how != score::HeaderHow::Label && h.score >= 0.6);
-            if fits[f].score < 1.0 && own {
-                fits[f].score = 0.6;
+            let from_parent = fits[f].score < 1.0;
+            if from_parent && (own || spans_columns(labels, parts)) {
+                fits[f].score = if own { 0.6 } else { PARENT_CONTEXT };
                 fits[f].how = score::HeaderHow::Similar(parts[0].clone());
                 exact = None;
             }
@@ -675,49 +741,47 @@ fn assign(
         }
         columns.push(col);
     }
-    // Totals for the open columns against the fields still free.
-    let mut totals: Vec<Vec<(f64, String)>> = vec![Vec::new(); open.len()];
-    let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
-    for (k, (pos, fits)) in open.iter().enumerate() {
+    // A column whose header says nothing and whose values count 1, 2, 3 … is a 序号.
+    open.retain(|(pos, fits)| {
         let c = columns[*pos].col as usize;
         let vals: &[&Raw] = samples.get(c).map(Vec::as_slice).unwrap_or(&[]);
-        let leaf = labels[c].last().cloned().unwrap_or_default();
-        totals[k] = vec![(0.0, String::new()); nf];
-        for fi in 0..nf {
-            if taken[fi] {
+        let mute = fits.iter().all(|h| h.score < 0.3);
+        if mute && content::counts_up(vals) {
+            columns[*pos].how = How::Seq;
+            return false;
+        }
+        true
+    });
+    // Totals for the open columns against the fields still free, in rounds: a column left
+    // over once others have taken their fields is scored again against those still free
+    // (its values may now fit one of them alone).
+    let mut totals: Vec<Vec<(f64, String)>> = vec![vec![(0.0, String::new()); nf]; open.len()];
+    let mut col_pick: Vec<Option<(f64, usize)>> = vec![None; open.len()];
+    let mut free: Vec<bool> = taken.iter().map(|t| !t).collect();
+    loop {
+        let mut pairs: Vec<(f64, usize, usize)> = Vec::new();
+        for (k, (pos, fits)) in open.iter().enumerate() {
+            if col_pick[k].is_some() {
                 continue;
             }
-            let f = &t.fields[fi];
-            let h = &fits[fi];
-            // Content is worth looking at where the header says something, or where the
-            // type alone is telling.
-            let content = if h.score >= 0.3 || strong(f) {
-                Some(score::content_score(f, vals, ctx))
-            } else {
-                None
-            };
-            let mut total = h.score;
-            let mut why = score::header_words(h, &leaf, &f.label);
-            if let Some(cf) = content {
-                total += 0.6 * cf.support();
-                // Values that say "not this field" weigh as much as their type is telling.
-                if cf.contradicts() {
-                    total -= cf.against(f);
+            let c = columns[*pos].col as usize;
+            let vals: &[&Raw] = samples.get(c).map(Vec::as_slice).unwrap_or(&[]);
+            let leaf = labels[c].last().cloned().unwrap_or_default();
+            totals[k] = column_totals(t, fits, vals, &leaf, &free, ctx);
+            for (fi, (total, _)) in totals[k].iter().enumerate() {
+                if free[fi] && *total >= ASSIGN_FLOOR {
+                    pairs.push((*total, k, fi));
                 }
-                why = format!("{why}；{}", score::content_words(&cf, f));
-            }
-            totals[k][fi] = (total, why);
-            if total >= ASSIGN_FLOOR {
-                pairs.push((total, k, fi));
             }
         }
-    }
-    let picked = greedy(&mut pairs, open.len(), nf);
-    let mut col_pick: Vec<Option<(f64, usize)>> = vec![None; open.len()];
-    let mut field_pick: Vec<Option<usize>> = vec![None; nf];
-    for &(s, k, fi) in &picked {
-        col_pick[k] = Some((s, fi));
-        field_pick[fi] = Some(k);
+        let picked = greedy(&mut pairs, open.len(), nf);
+        if picked.is_empty() {
+            break;
+        }
+        for &(s, k, fi) in &picked {
+            col_pick[k] = Some((s, fi));
+            free[fi] = false;
+        }
     }
     for (k, (pos, _)) in open.iter().enumerate() {
         let mut cands: Vec<(usize, f64)> = totals[k]
@@ -737,7 +801,9 @@ fn assign(
                     .any(|j| j != k && col_pick[j].is_none() && totals[j][fi].0 >= s - MARGIN);
                 col.field = Some(fi);
                 col.how = How::Guess;
-                col.weak = s < SURE || rival_field || rival_col;
+                // Content alone (a header that says nothing of the field) always asks.
+                let mute = open[k].1[fi].score < 0.3;
+                col.weak = s < SURE || rival_field || rival_col || mute;
                 col.evidence = totals[k][fi].1.clone();
                 col.score = s;
             }
@@ -754,12 +820,85 @@ fn assign(
     columns
 }
 
+/// One open column's total (header + content) and its evidence in words against every
+/// field still free (zero for the others).
+fn column_totals(
+    t: &TableSchema,
+    fits: &[score::HeaderFit],
+    vals: &[&Raw],
+    leaf: &str,
+    free: &[bool],
+    ctx: &Ctx,
+) -> Vec<(f64, String)> {
+    let nf = t.fields.len();
+    let fit_of: Vec<Option<score::ContentFit>> = (0..nf)
+        .map(|fi| free[fi].then(|| score::content_score(&t.fields[fi], vals, ctx)))
+        .collect();
+    // Content decides where it can: the one field the values fit more tellingly than any
+    // other, unless the header clearly names another field.
+    let specific = content::specific(&fit_of).filter(|&sf| {
+        !fits
+            .iter()
+            .enumerate()
+            .any(|(g, h)| g != sf && free[g] && h.score >= SURE)
+    });
+    let mut out = vec![(0.0, String::new()); nf];
+    for fi in 0..nf {
+        let Some(cf) = fit_of[fi] else {
+            continue;
+        };
+        let f = &t.fields[fi];
+        let h = &fits[fi];
+        let mut total = h.score;
+        let mut why = score::header_words(h, leaf, &f.label);
+        // Content is worth looking at where the header says something, where the type alone
+        // is telling, or where the values fit this field alone.
+        if h.score >= 0.3 || strong(f) || specific == Some(fi) {
+            total +=
+                0.6 * if specific == Some(fi) {
+                    cf.support_specific()
+                } else {
+                    cf.support()
+                } + if matches!(f.ty, FieldType::Enum | FieldType::EnumList) {
+                    cf.listed_bonus()
+                } else {
+                    0.0
+                };
+            // Values that say "not this field" weigh as much as their type is telling.
+            if cf.contradicts() {
+                total -= cf.against(f);
+            }
+            why = format!("{why}；{}", score::content_words(&cf, f));
+        }
+        if specific == Some(fi) {
+            total += SPECIFIC;
+            why = format!("{why}（在本表各字段中只符合{}）", f.label);
+        }
+        out[fi] = (total, why);
+    }
+    out
+}
+
+/// Does the upper part of a column's header span several columns (a group header)?
+fn spans_columns(labels: &[Vec<String>], parts: &[String]) -> bool {
+    let Some((_, uppers)) = parts.split_last() else {
+        return false;
+    };
+    uppers.iter().any(|u| {
+        labels
+            .iter()
+            .filter(|p| p.split_last().is_some_and(|(_, up)| up.contains(u)))
+            .count()
+            >= 2
+    })
+}
+
 /// A type whose values alone can name the column (a valid ID number, a code pattern).
 fn strong(f: &crate::schema::Field) -> bool {
     matches!(
         f.ty,
         FieldType::IdCard | FieldType::Phone | FieldType::Lon | FieldType::Lat
-    ) || (f.ty == FieldType::Code && f.regex.is_some())
+    ) || (f.ty == FieldType::Code && (f.regex.is_some() || f.looks_like_regex.is_some()))
         || matches!(f.ty, FieldType::Plugin(p) if p.0.weight() >= 0.8)
 }
 

@@ -243,6 +243,13 @@ fn mark(chars: &[char], w: &str, marks: &mut [bool]) -> bool {
 pub struct ContentFit {
     /// Values that fit, of those that say anything (placeholders aside).
     pub ok: usize,
+    /// Of those, the ones that tell: for an enum a value, a listed synonym or a form of two
+    /// characters or more (a lone character the policy stretches to a value fits, but tells
+    /// little); for other types every fit.
+    pub exact: usize,
+    /// Of those, the ones written as a value or a listed synonym (other types: every fit):
+    /// between two columns that fit alike, the one written as the schema writes wins.
+    pub listed: usize,
     pub n: usize,
     /// How telling a fit of this field's type is (0–1).
     pub weight: f64,
@@ -258,6 +265,25 @@ impl ContentFit {
         // Few values are less sure than many.
         let sure = (self.n as f64 / 5.0).min(1.0);
         share * self.weight * sure
+    }
+    /// Support from values that fit this field alone of the table's fields
+    /// (`content::specific`): being the only fit is itself evidence, so a few values say
+    /// nearly as much as many (one value counts two thirds).
+    pub fn support_specific(&self) -> f64 {
+        if self.n == 0 {
+            return 0.0;
+        }
+        let share = self.ok as f64 / self.n as f64;
+        share * self.weight * ((self.n as f64 + 1.0) / 3.0).min(1.0)
+    }
+    /// A small preference (at most 0.05) for values written as the schema lists them: it
+    /// settles a tie between a column of values and a column of notes that merely quote one.
+    pub fn listed_bonus(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            0.05 * self.listed as f64 / self.n as f64
+        }
     }
     /// The values say it is not this field.
     pub fn contradicts(&self) -> bool {
@@ -278,6 +304,7 @@ impl ContentFit {
 fn type_weight(f: &Field) -> f64 {
     match f.ty {
         FieldType::Code if f.regex.is_some() => 1.0,
+        FieldType::Code if f.looks_like_regex.is_some() => 0.9,
         FieldType::Code => 0.3,
         FieldType::IdCard => 1.0,
         FieldType::Phone => 0.8,
@@ -301,6 +328,8 @@ fn type_weight(f: &Field) -> f64 {
 /// Score sampled values of a column against a field.
 pub fn content_score(f: &Field, samples: &[&Raw], ctx: &Ctx) -> ContentFit {
     let mut ok = 0;
+    let mut exact = 0;
+    let mut listed = 0;
     let mut n = 0;
     for raw in samples {
         let parsed = cells::parse(f, raw, ctx);
@@ -314,6 +343,10 @@ pub fn content_score(f: &Field, samples: &[&Raw], ctx: &Ctx) -> ContentFit {
             continue;
         }
         let fits = match (&parsed.val, f.ty) {
+            (v, _) if f.looks_like_regex.is_some() => f
+                .looks_like_regex
+                .as_ref()
+                .is_some_and(|re| re.is_match(&v.display())),
             (Val::Text(s), FieldType::Text) => profile_fits(f.profile, s, ctx.lexicon),
             // Decimal degrees or 度分秒, not a small whole number.
             (Val::Num(x), FieldType::Lon | FieldType::Lat) => {
@@ -322,12 +355,39 @@ pub fn content_score(f: &Field, samples: &[&Raw], ctx: &Ctx) -> ContentFit {
             _ => true,
         };
         ok += usize::from(fits);
+        exact += usize::from(fits && (!is_enum(f) || tells(f, raw, ctx)));
+        listed += usize::from(fits && (!is_enum(f) || listed_form(f, raw)));
     }
     ContentFit {
         ok,
+        exact,
+        listed,
         n,
         weight: type_weight(f),
     }
+}
+
+fn is_enum(f: &Field) -> bool {
+    matches!(f.ty, FieldType::Enum | FieldType::EnumList)
+}
+
+/// Is an enum cell written as a value or a listed synonym (an enum list: its whole text)?
+fn listed_form(f: &Field, raw: &Raw) -> bool {
+    cells::enums::lookup(f, &cells::raw_text(raw)).is_some()
+}
+
+/// Does an enum cell that fits say so tellingly: written as a value or a listed synonym,
+/// or a form of two characters or more? A single character (有, 是, A) that the policy
+/// stretches to a value fits, but could as well be a yes/no or a grade.
+fn tells(f: &Field, raw: &Raw, ctx: &Ctx) -> bool {
+    let text = cells::raw_text(raw);
+    if cells::enums::lookup(f, &text).is_some() || norm_key(&text).chars().count() >= 2 {
+        return true;
+    }
+    f.ty == FieldType::EnumList
+        && cells::enum_policy::split_list(f, ctx.lexicon, &text)
+            .iter()
+            .all(|item| ctx.is_placeholder(item) || cells::enums::lookup(f, item).is_some())
 }
 
 /// Does a text value look like the field's profile?
@@ -338,7 +398,14 @@ fn profile_fits(p: Option<Profile>, s: &str, lex: &Lexicon) -> bool {
     match p {
         None => true,
         Some(Profile::PersonName) => {
-            (2..=5).contains(&n) && !has_digit && s.chars().all(|c| cjk(c) || c == '·')
+            (2..=5).contains(&n)
+                && !has_digit
+                && s.chars().all(|c| cjk(c) || c == '·')
+                && (lex.surnames.is_empty()
+                    || lex
+                        .surnames
+                        .iter()
+                        .any(|x| s.starts_with(x.as_str()) && s.len() > x.len()))
         }
         Some(Profile::Address) => {
             n >= 5 && lex.address_markers.iter().any(|m| s.contains(m.as_str())) && has_digit

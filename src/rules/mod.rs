@@ -6,6 +6,7 @@
 
 pub mod coverage;
 pub mod cross;
+pub mod forms;
 pub mod row;
 pub mod words;
 

@@ -2,7 +2,6 @@
 //! fields left empty, record every change in the audit trail, then evaluate the schema's
 //! declarative row rules (required-if, empty-if, forbidden combination, comparisons).
 
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::cells::{self, Ctx, Val};
@@ -202,19 +201,6 @@ fn unchanged(raw: &Raw, val: &Val) -> bool {
     }
 }
 
-fn compare(a: &Val, b: &Val, part_year: bool) -> Option<Ordering> {
-    let b = if part_year {
-        use chrono::Datelike;
-        Val::Int(b.as_date()?.year() as i64)
-    } else {
-        b.clone()
-    };
-    match (a, &b) {
-        (Val::Date(x), Val::Date(y)) => Some(x.cmp(y)),
-        _ => a.as_f64()?.partial_cmp(&b.as_f64()?),
-    }
-}
-
 /// Fill {field} placeholders with the row's canonical values.
 pub fn fill(t: &TableSchema, template: &str, rec: &Record) -> String {
     crate::text::fill_braces(template, |name, out| match t.field_index(name) {
@@ -229,53 +215,13 @@ pub fn fill(t: &TableSchema, template: &str, rec: &Record) -> String {
 
 /// Evaluate one declarative rule on a parsed row.
 pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -> Option<Finding> {
-    for c in &rule.when {
-        if !rec.holds(t, c)? {
-            return None;
-        }
+    if rule.evidence_only || !rule.broken(t, &rec.vals, &rec.bad)? {
+        return None;
     }
     let th = &rule.then;
     let i = t.field_index(&th.field)?;
-    if rec.bad[i] {
-        return None;
-    }
     let v = &rec.vals[i];
-    let mut broken = false;
-    if th.required && v.is_empty() {
-        broken = true;
-    }
-    if th.empty && !v.is_empty() {
-        broken = true;
-    }
-    if !v.is_empty() {
-        if !th.is_in.is_empty() && !th.is_in.iter().any(|x| v.matches(x)) {
-            broken = true;
-        }
-        if th.not_in.iter().any(|x| v.matches(x)) {
-            broken = true;
-        }
-        if !th.any_of.is_empty() && !th.any_of.iter().any(|x| v.matches(x)) {
-            broken = true;
-        }
-        if let (Some(op), Some(other)) = (&th.op, &th.other) {
-            let j = t.field_index(other)?;
-            if rec.bad[j] || rec.vals[j].is_empty() {
-                return None;
-            }
-            let ord = compare(v, &rec.vals[j], th.other_part.as_deref() == Some("year"))?;
-            let ok = match op.as_str() {
-                "<" => ord == Ordering::Less,
-                "<=" => ord != Ordering::Greater,
-                ">" => ord == Ordering::Greater,
-                ">=" => ord != Ordering::Less,
-                _ => ord == Ordering::Equal,
-            };
-            broken |= !ok;
-        }
-    }
-    if !broken {
-        return None;
-    }
+
     // The cell to point at: the asserted field's, else the first condition's.
     let col = rec.cols[i].or_else(|| {
         rule.when

@@ -8,6 +8,7 @@
 pub mod campaign;
 pub mod forms;
 pub mod stages;
+pub mod verdict;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -272,9 +273,27 @@ pub struct Field {
     /// why, said in the finding.
     #[serde(default)]
     pub no_equivalent: HashMap<String, String>,
+    /// A pattern the field's values usually have, used only to recognise its column by
+    /// content (never to check a value): a hazard code is mostly its building's code and a
+    /// serial (`'^YH\d{15}-?\d{1,3}$'`).
+    #[serde(default)]
+    pub looks_like: Option<String>,
+    /// Word groups from the standards villages write from (GB/T 4754 for kinds of
+    /// business, the appraisal guidance for grades, the census for structures): a form
+    /// holding a group's word means that group's value (`cells::enum_policy`, tier 5).
+    #[serde(default)]
+    pub thesaurus: Vec<Thesaurus>,
+    /// How a column of this field repeats its values down the rows, as evidence between
+    /// columns content alone cannot tell apart: `one` (the village of a village's file),
+    /// `few` (a surveyor's name on many rows), `many` (owners, addresses).
+    #[serde(default)]
+    pub repeats: Option<Repeats>,
     /// Compiled `pattern`.
     #[serde(skip)]
     pub regex: Option<regex::Regex>,
+    /// Compiled `looks_like`.
+    #[serde(skip)]
+    pub looks_like_regex: Option<regex::Regex>,
     /// Normalised written form (value or synonym) → canonical value, for enums.
     #[serde(skip)]
     pub enum_index: HashMap<String, String>,
@@ -297,6 +316,8 @@ pub struct Prepared {
     pub forms: Vec<(String, String)>,
     /// The same forms with the lexicon's near-synonyms put in as well (`Lexicon::near_synonyms`).
     pub near_forms: Vec<(String, String)>,
+    /// The thesaurus' words as keys, longest first: (word, value, source).
+    pub thesaurus: Vec<(String, String, String)>,
 }
 
 fn check_field(f: &Field) -> Result<(), ValidationError> {
@@ -339,12 +360,34 @@ fn check_field(f: &Field) -> Result<(), ValidationError> {
             );
         }
     }
+    for g in &f.thesaurus {
+        if !f.values.contains(&g.value) {
+            return err(
+                "thesaurus",
+                format!(
+                    "field {}: thesaurus group ({}) names {:?}, which is not one of its values",
+                    f.key, g.source, g.value
+                ),
+            );
+        }
+    }
     for d in [&f.min_date, &f.max_date].into_iter().flatten() {
         if d != "today" && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
             return err(
                 "date",
                 format!(
                     "field {}: date bound {d:?} is not YYYY-MM-DD or \"today\"",
+                    f.key
+                ),
+            );
+        }
+    }
+    if let Some(p) = &f.looks_like {
+        if regex::Regex::new(p).is_err() {
+            return err(
+                "looks_like",
+                format!(
+                    "field {}: looks_like {p:?} is not a valid regular expression",
                     f.key
                 ),
             );
@@ -372,6 +415,30 @@ pub enum Profile {
     Address,
     Place,
     FreeText,
+}
+
+/// One word group of a field's thesaurus: the words that mean one value, and where they
+/// come from.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thesaurus {
+    /// The standard or guidance the words are taken from (said in the evidence).
+    pub source: String,
+    /// The field's value the words mean.
+    pub value: String,
+    pub words: Vec<String>,
+}
+
+/// How a field's column repeats its values (`Field::repeats`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Repeats {
+    /// Nearly one value for the whole column.
+    One,
+    /// A few values, each on many rows.
+    Few,
+    /// Mostly a different value on every row.
+    Many,
 }
 
 /// A condition of a row rule: the field's canonical value is (not) one of `in`, or (not) present.
@@ -448,6 +515,10 @@ pub struct RowRule {
     pub bad_example: String,
     #[serde(default)]
     pub good_example: String,
+    /// Evidence only: the rule tells look-alike columns apart when a sheet is recognised
+    /// (`recognise::evidence`), but a row breaking it gets no finding.
+    #[serde(default)]
+    pub evidence_only: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Validate)]
@@ -554,6 +625,14 @@ pub struct Lexicon {
     /// How place names end (村, 社区, 组, 屯 …), for recognising a village or group column.
     #[serde(default)]
     pub place_suffixes: Vec<String>,
+    /// Words that join two parts of a compound value (兼, 及 …): a form naming one part
+    /// alone is not the compound ("自住" is not 自住兼经营).
+    #[serde(default)]
+    pub conjunctions: Vec<String>,
+    /// Chinese surnames, compound ones first: a person's name begins with one (for
+    /// recognising a person-name column; empty: any name-like text counts).
+    #[serde(default)]
+    pub surnames: Vec<String>,
     /// The language's aspect words by stage (`stages`): a weak mapping never moves a
     /// state further than its words say.
     #[serde(default)]
@@ -1188,11 +1267,23 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
             let concepts = f.concepts.iter().map(|g| keys(g)).collect();
             let forms = forms::make_forms(f, lex);
             let near_forms = forms::near_forms(&forms, lex);
+            let mut thesaurus: Vec<(String, String, String)> = f
+                .thesaurus
+                .iter()
+                .flat_map(|g| {
+                    g.words
+                        .iter()
+                        .map(|w| (forms::key(lex, w), g.value.clone(), g.source.clone()))
+                })
+                .filter(|(w, _, _)| !w.is_empty())
+                .collect();
+            thesaurus.sort_by_key(|(w, _, _)| std::cmp::Reverse(w.chars().count()));
             f.prepared = Prepared {
                 wordings,
                 concepts,
                 forms,
                 near_forms,
+                thesaurus,
             };
         }
     }
@@ -1310,6 +1401,9 @@ fn finish_table(t: &mut TableSchema, lex: &Lexicon) -> Result<(), String> {
         return Err("a table needs at least one field".into());
     }
     for f in t.fields.iter_mut() {
+        if let Some(p) = &f.looks_like {
+            f.looks_like_regex = regex::Regex::new(p).ok();
+        }
         if let Some(p) = &f.pattern {
             f.regex = regex::Regex::new(p).ok();
         }

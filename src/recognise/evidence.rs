@@ -1,0 +1,359 @@
+//! The schema's own rules and the columns' statistics as evidence between columns that
+//! content alone cannot tell apart: three date columns of a hazard ledger, two yes/no
+//! columns, an owner's and a surveyor's names.
+//!
+//! After the header and content assignment (`assign`), the columns left unmapped whose
+//! values fit several free fields are grouped; each way of giving the group's columns
+//! their fields is tried on the sample rows, and the one under which the table's row rules
+//! hold on the most rows (a done date on or after the found date, a done date only where
+//! the status is done, a grade only where the house was appraised …), the fewest values
+//! break their field's own checks, and each column repeats its values as its field does
+//! (`repeats`: a surveyor's few names, an owner's many) is taken — when it beats every
+//! other way clearly. A tie stays unmapped: the run asks rather than guesses. Every
+//! mapping made here is a warning with its evidence in words.
+
+use crate::cells::{self, Ctx, Val};
+use crate::finding::Severity;
+use crate::read::{GridRow, Raw};
+use crate::schema::{Repeats, TableSchema};
+
+use super::score::{self, ContentFit};
+use super::{Column, How};
+
+/// The most columns, and fields, one group may hold (4 columns over 5 fields: 120 ways).
+const MAX_COLUMNS: usize = 4;
+const MAX_FIELDS: usize = 5;
+/// What a column mapped here scores in the table's fit.
+const SETTLED_SCORE: f64 = 0.6;
+
+/// Content telling enough to put a column in play for a field.
+fn in_play(c: &ContentFit) -> bool {
+    c.n >= 1 && c.exact as f64 >= 0.8 * c.n as f64 && c.weight >= 0.3
+}
+
+/// How a column's values repeat, from its sample.
+fn repeats_of(vals: &[&Raw]) -> Option<Repeats> {
+    if vals.len() < 3 {
+        return None;
+    }
+    // Compared as written, less spaces and widths (a stray full-width space is no new value).
+    let mut texts: Vec<String> = vals
+        .iter()
+        .map(|v| crate::text::nfkc_nospace(&v.display()))
+        .collect();
+    texts.sort();
+    texts.dedup();
+    let ratio = texts.len() as f64 / vals.len() as f64;
+    Some(if texts.len() == 1 {
+        Repeats::One
+    } else if ratio <= 0.5 {
+        Repeats::Few
+    } else if ratio >= 0.7 {
+        Repeats::Many
+    } else {
+        return None;
+    })
+}
+
+/// A parsed cell: its value and whether it broke its field's own checks.
+type Cell = (Val, bool);
+
+fn parse_cell(t: &TableSchema, fi: usize, raw: &Raw, ctx: &Ctx) -> Cell {
+    let p = cells::parse(&t.fields[fi], raw, ctx);
+    let bad = p
+        .issue
+        .as_ref()
+        .is_some_and(|i| i.severity == Severity::Error);
+    (p.val, bad)
+}
+
+/// What one way of mapping a group says.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    holds: usize,
+    broken: usize,
+    bad: usize,
+    agree: usize,
+    disagree: usize,
+}
+
+impl Tally {
+    fn score(&self, rows: usize) -> f64 {
+        let stats = (rows as f64 / 4.0).max(1.0);
+        self.holds as f64 - 2.0 * (self.broken + self.bad) as f64
+            + stats * (self.agree as f64 - self.disagree as f64)
+    }
+}
+
+/// Give the columns content could not place their fields by the rules and statistics
+/// (see the module's doc).
+pub fn settle(
+    t: &TableSchema,
+    columns: &mut [Column],
+    rows: &[&GridRow],
+    samples: &[Vec<&Raw>],
+    ctx: &Ctx,
+) {
+    let nf = t.fields.len();
+    let mut held = vec![false; nf];
+    for c in columns.iter() {
+        if let Some(f) = c.field {
+            held[f] = true;
+        }
+    }
+    // Unmapped columns and the free fields their values fit.
+    let mut open: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, c) in columns.iter().enumerate() {
+        if c.how != How::Unmapped {
+            continue;
+        }
+        let vals: &[&Raw] = samples
+            .get(c.col as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let fits: Vec<usize> = (0..nf)
+            .filter(|&f| !held[f] && in_play(&score::content_score(&t.fields[f], vals, ctx)))
+            .collect();
+        if !fits.is_empty() {
+            open.push((i, fits));
+        }
+    }
+    for group in groups(&open) {
+        let cols: Vec<(usize, Vec<usize>)> = group.iter().map(|&g| open[g].clone()).collect();
+        let mut fields: Vec<usize> = cols.iter().flat_map(|(_, f)| f.clone()).collect();
+        fields.sort_unstable();
+        fields.dedup();
+        if cols.len() > MAX_COLUMNS || fields.len() > MAX_FIELDS {
+            continue;
+        }
+        settle_group(t, columns, &cols, rows, samples, ctx);
+    }
+}
+
+/// Connected groups of open columns (by the fields they could take).
+fn groups(open: &[(usize, Vec<usize>)]) -> Vec<Vec<usize>> {
+    let mut group_of: Vec<usize> = (0..open.len()).collect();
+    for a in 0..open.len() {
+        for b in a + 1..open.len() {
+            if open[a].1.iter().any(|f| open[b].1.contains(f)) {
+                let (ga, gb) = (group_of[a], group_of[b]);
+                for g in group_of.iter_mut() {
+                    if *g == gb {
+                        *g = ga;
+                    }
+                }
+            }
+        }
+    }
+    let mut out: Vec<Vec<usize>> = Vec::new();
+    for g in 0..open.len() {
+        let members: Vec<usize> = (0..open.len()).filter(|&i| group_of[i] == g).collect();
+        if !members.is_empty() {
+            out.push(members);
+        }
+    }
+    out
+}
+
+/// Every way of giving each column one of its fields (or none), no field twice, that maps
+/// as many columns as can be mapped.
+fn ways(cols: &[(usize, Vec<usize>)]) -> Vec<Vec<Option<usize>>> {
+    fn walk(
+        cols: &[(usize, Vec<usize>)],
+        at: usize,
+        cur: &mut Vec<Option<usize>>,
+        out: &mut Vec<Vec<Option<usize>>>,
+    ) {
+        if at == cols.len() {
+            out.push(cur.clone());
+            return;
+        }
+        for &f in &cols[at].1 {
+            if !cur.contains(&Some(f)) {
+                cur.push(Some(f));
+                walk(cols, at + 1, cur, out);
+                cur.pop();
+            }
+        }
+        cur.push(None);
+        walk(cols, at + 1, cur, out);
+        cur.pop();
+    }
+    let mut out = Vec::new();
+    walk(cols, 0, &mut Vec::new(), &mut out);
+    let most = out
+        .iter()
+        .map(|w| w.iter().flatten().count())
+        .max()
+        .unwrap_or(0);
+    out.retain(|w| w.iter().flatten().count() == most && most > 0);
+    out
+}
+
+fn settle_group(
+    t: &TableSchema,
+    columns: &mut [Column],
+    cols: &[(usize, Vec<usize>)],
+    rows: &[&GridRow],
+    samples: &[Vec<&Raw>],
+    ctx: &Ctx,
+) {
+    let nf = t.fields.len();
+    let group_fields: Vec<usize> = {
+        let mut v: Vec<usize> = cols.iter().flat_map(|(_, f)| f.clone()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    // The rules that read any of the group's fields.
+    let rules: Vec<&crate::schema::RowRule> = t
+        .rules
+        .iter()
+        .filter(|r| {
+            r.fields()
+                .any(|k| t.field_index(k).is_some_and(|i| group_fields.contains(&i)))
+        })
+        .collect();
+    // The rows' values under the columns already mapped, parsed once.
+    let base: Vec<(Vec<Val>, Vec<bool>)> = rows
+        .iter()
+        .map(|row| {
+            let mut vals = vec![Val::Empty; nf];
+            let mut bad = vec![false; nf];
+            for c in columns.iter() {
+                if let Some(f) = c.field {
+                    let (v, b) = parse_cell(t, f, row.get(c.col), ctx);
+                    vals[f] = v;
+                    bad[f] = b;
+                }
+            }
+            (vals, bad)
+        })
+        .collect();
+    // Each (column, field) of the group parsed once for every row.
+    let mut parsed: std::collections::HashMap<(usize, usize), Vec<Cell>> = Default::default();
+    for (ci, fits) in cols {
+        for &f in fits {
+            let col = columns[*ci].col;
+            let cells: Vec<Cell> = rows
+                .iter()
+                .map(|row| parse_cell(t, f, row.get(col), ctx))
+                .collect();
+            parsed.insert((*ci, f), cells);
+        }
+    }
+    let mut scored: Vec<(f64, Tally, Vec<Option<usize>>)> = Vec::new();
+    for way in ways(cols) {
+        let mut tally = Tally::default();
+        for (r, (vals0, bad0)) in base.iter().enumerate() {
+            let (mut vals, mut bad) = (vals0.clone(), bad0.clone());
+            for ((ci, _), f) in cols.iter().zip(&way) {
+                if let Some(f) = f {
+                    let (v, b) = &parsed[&(*ci, *f)][r];
+                    vals[*f] = v.clone();
+                    bad[*f] = *b;
+                    tally.bad += usize::from(*b);
+                }
+            }
+            for rule in &rules {
+                match rule.broken(t, &vals, &bad) {
+                    Some(true) => tally.broken += 1,
+                    Some(false) => tally.holds += 1,
+                    None => {}
+                }
+            }
+        }
+        for ((ci, _), f) in cols.iter().zip(&way) {
+            let Some(f) = f else { continue };
+            let Some(want) = t.fields[*f].repeats else {
+                continue;
+            };
+            let vals: &[&Raw] = samples
+                .get(columns[*ci].col as usize)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            match repeats_of(vals) {
+                Some(got) if got == want => tally.agree += 1,
+                Some(_) => tally.disagree += 1,
+                None => {}
+            }
+        }
+        scored.push((tally.score(rows.len()), tally, way));
+    }
+    scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    let Some((best, tally, way)) = scored.first().cloned() else {
+        return;
+    };
+    let margin = (rows.len() as f64 / 20.0).max(2.0);
+    // The way taken must itself keep the rules: on a few rows in twenty a village may err,
+    // more says the columns are something else.
+    let checks = tally.holds + tally.broken;
+    if (tally.broken + tally.bad) as f64 > (0.05 * checks as f64).max(1.0) {
+        return;
+    }
+    if scored
+        .get(1)
+        .is_some_and(|(second, _, _)| best - second < margin)
+    {
+        return;
+    }
+    let codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
+    for ((ci, _), f) in cols.iter().zip(&way) {
+        let Some(f) = f else { continue };
+        let c = &mut columns[*ci];
+        c.field = Some(*f);
+        c.how = How::Guess;
+        c.weak = true;
+        c.score = SETTLED_SCORE;
+        let mut why = format!(
+            "内容：与本表其他列同为{}，按规则与统计区分",
+            t.fields[*f].ty.name_zh()
+        );
+        if !codes.is_empty() {
+            why.push_str(&format!(
+                "；规则 {} 在 {} 处成立、{} 处不成立",
+                codes.join("、"),
+                tally.holds,
+                tally.broken
+            ));
+        }
+        if tally.agree + tally.disagree > 0 {
+            why.push_str(&format!(
+                "；取值重复情况 {} 列相符、{} 列不符",
+                tally.agree, tally.disagree
+            ));
+        }
+        c.evidence = why;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_way_maps_as_many_columns_as_can_be() {
+        // Three date columns over three date fields: the six orders.
+        let cols = vec![(0, vec![1, 2, 3]), (1, vec![1, 2, 3]), (2, vec![1, 2, 3])];
+        assert_eq!(ways(&cols).len(), 6);
+        // Two columns over one field: either column, not both.
+        let cols = vec![(0, vec![7]), (1, vec![7])];
+        assert_eq!(ways(&cols), vec![vec![Some(7), None], vec![None, Some(7)]]);
+    }
+
+    #[test]
+    fn repeats_are_read_from_the_sample() {
+        let raw = |v: &[&str]| {
+            v.iter()
+                .map(|s| Raw::Text(s.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let one = raw(&["平安村", "平安村", "平安村"]);
+        let few = raw(&["黄英", "韦宝", "黄英", "黄英", "韦宝", "黄英"]);
+        let many = raw(&["黄英", "韦宝", "李四", "张三"]);
+        let r = |v: &Vec<Raw>| repeats_of(&v.iter().collect::<Vec<_>>());
+        assert_eq!(r(&one), Some(Repeats::One));
+        assert_eq!(r(&few), Some(Repeats::Few));
+        assert_eq!(r(&many), Some(Repeats::Many));
+    }
+}

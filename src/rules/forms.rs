@@ -1,0 +1,130 @@
+//! Enum forms read by anything weaker than a value or a listed synonym (an abbreviation, a
+//! qualifier, a thesaurus word, a near-synonym): each distinct form is taken, and said
+//! once — one warning per table, field and form across the whole run, with how many cells
+//! hold it and where — so a clerk confirms it once instead of reading it on every row.
+//! The forms are found again from the audit trail (every one was a change), each resolved
+//! once however many cells hold it.
+
+use std::collections::BTreeMap;
+
+use crate::cells::enum_policy::{self, Resolved, Rule};
+use crate::cells::enums;
+use crate::finding::{ChangeLog, Finding};
+use crate::model::SheetInfo;
+use crate::schema::{FieldType, Schemas};
+use crate::text::{a1, trim};
+
+/// How many cells a warning names before "…".
+const CELLS_NAMED: usize = 5;
+
+/// Where one distinct form was seen.
+struct Seen {
+    value: String,
+    rule: Rule,
+    /// (file, sheet, row, col) of every cell.
+    cells: Vec<(String, String, u32, u32)>,
+}
+
+/// The words of a tier, for the message.
+fn tier_words(rule: Rule) -> (&'static str, &'static str) {
+    match rule {
+        Rule::Abbreviation => ("按简写或语序", "as an abbreviation or reordering"),
+        Rule::Qualifier => ("去掉修饰语后", "once its qualifier is set aside"),
+        Rule::Thesaurus => ("按标准用词（词表）", "by the standards' words (thesaurus)"),
+        Rule::NearSynonym => ("按近义词", "by a near-synonym"),
+        Rule::YesNo => ("按“是/否”", "as a yes or no"),
+        Rule::Exact => ("按选项", "as a listed form"),
+    }
+}
+
+/// One warning per distinct weakly read form. `sheets[i]` and `changes[i]` are file i's.
+pub fn weak_forms(
+    sheets: &[&[SheetInfo]],
+    changes: &[ChangeLog],
+    rel: &[String],
+    schemas: &Schemas,
+) -> Vec<Finding> {
+    let lex = &schemas.lexicon;
+    // (file, sheet) → table.
+    let mut table_of: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (i, ss) in sheets.iter().enumerate() {
+        for s in ss.iter() {
+            if let (Some(t), Some(r)) = (s.table, rel.get(i)) {
+                table_of.insert((r.as_str(), s.name.as_str()), t.index());
+            }
+        }
+    }
+    let mut resolved: BTreeMap<(usize, String, String), Option<(String, Rule)>> = BTreeMap::new();
+    let mut seen: BTreeMap<(usize, String, String), Seen> = BTreeMap::new();
+    for ch in changes.iter().flat_map(|c| c.iter()) {
+        let Some(&ti) = table_of.get(&(ch.file, ch.sheet)) else {
+            continue;
+        };
+        let t = &schemas.tables[ti];
+        let Some(f) = t.field(ch.field) else {
+            continue;
+        };
+        let items: Vec<String> = match f.ty {
+            FieldType::Enum => vec![trim(ch.old).to_string()],
+            FieldType::EnumList => enum_policy::split_list(f, lex, ch.old),
+            _ => continue,
+        };
+        for item in items {
+            let key = (ti, f.key.clone(), item.clone());
+            let weak = resolved
+                .entry(key.clone())
+                .or_insert_with(|| match enums::resolve(f, lex, &item) {
+                    Resolved::Value(v, rule) if rule != Rule::Exact => Some((v, rule)),
+                    _ => None,
+                })
+                .clone();
+            if let Some((value, rule)) = weak {
+                seen.entry(key)
+                    .or_insert_with(|| Seen {
+                        value,
+                        rule,
+                        cells: Vec::new(),
+                    })
+                    .cells
+                    .push((ch.file.to_string(), ch.sheet.to_string(), ch.row, ch.col));
+            }
+        }
+    }
+    seen.into_iter()
+        .map(|((ti, key, form), s)| {
+            let f = schemas.tables[ti].field(&key).expect("field of the table");
+            let (file, sheet, row, col) = s.cells[0].clone();
+            let mut named: Vec<String> = s
+                .cells
+                .iter()
+                .take(CELLS_NAMED)
+                .map(|(fl, sh, r, c)| {
+                    if sh.is_empty() {
+                        format!("{fl}!{}", a1(*r, *c))
+                    } else {
+                        format!("{fl}:{sh}!{}", a1(*r, *c))
+                    }
+                })
+                .collect();
+            if s.cells.len() > CELLS_NAMED {
+                named.push("…".into());
+            }
+            let (how, how_en) = tier_words(s.rule);
+            Finding::new(crate::codes::enum_weak_form(
+                &f.label,
+                &f.label_en,
+                &form,
+                &s.value,
+                how,
+                how_en,
+                s.cells.len(),
+                named.join("、"),
+            ))
+            .at_file(&file)
+            .at_sheet(&sheet)
+            .at_cell(row, Some(col))
+            .field(&key)
+            .value(&form)
+        })
+        .collect()
+}
