@@ -491,8 +491,21 @@ pub fn recognise_head(
     // The table whose header wording won keeps its place unless another explains at least
     // one column more.
     let header_choice = best.map(|(_, _, _, ti)| ti);
+    // The named table first: when it leaves no column with values unexplained, no other
+    // table can explain one more, and the others need not be tried.
+    candidates.sort_by_key(|&tj| Some(tj) != header_choice);
     let mut pick: Option<(f64, usize, Vec<Column>)> = None;
     for &tj in &candidates {
+        if let Some((_, ti, cols)) = &pick {
+            let settled = Some(*ti) == header_choice
+                && cols.iter().all(|c| {
+                    c.how != How::Unmapped
+                        || samples.get(c.col as usize).is_none_or(|v| v.is_empty())
+                });
+            if settled {
+                break;
+            }
+        }
         let t = &schemas.tables[tj];
         let mut columns = assign(t, tj, &labels, &samples, &memo, &ctx);
         evidence::settle(t, &mut columns, &rows, &samples, &ctx);
@@ -756,6 +769,8 @@ fn assign(
     // over once others have taken their fields is scored again against those still free
     // (its values may now fit one of them alone).
     let mut totals: Vec<Vec<(f64, String)>> = vec![vec![(0.0, String::new()); nf]; open.len()];
+    // Each open column's content fit per field, worked out once across the rounds.
+    let mut fit_cache: Vec<Vec<Option<score::ContentFit>>> = vec![vec![None; nf]; open.len()];
     let mut col_pick: Vec<Option<(f64, usize)>> = vec![None; open.len()];
     let mut free: Vec<bool> = taken.iter().map(|t| !t).collect();
     loop {
@@ -767,7 +782,7 @@ fn assign(
             let c = columns[*pos].col as usize;
             let vals: &[&Raw] = samples.get(c).map(Vec::as_slice).unwrap_or(&[]);
             let leaf = labels[c].last().cloned().unwrap_or_default();
-            totals[k] = column_totals(t, fits, vals, &leaf, &free, ctx);
+            totals[k] = column_totals(t, fits, vals, &leaf, &free, &mut fit_cache[k], ctx);
             for (fi, (total, _)) in totals[k].iter().enumerate() {
                 if free[fi] && *total >= ASSIGN_FLOOR {
                     pairs.push((*total, k, fi));
@@ -821,18 +836,23 @@ fn assign(
 }
 
 /// One open column's total (header + content) and its evidence in words against every
-/// field still free (zero for the others).
+/// field still free (zero for the others); content fits kept in `cache` for the next round.
 fn column_totals(
     t: &TableSchema,
     fits: &[score::HeaderFit],
     vals: &[&Raw],
     leaf: &str,
     free: &[bool],
+    cache: &mut [Option<score::ContentFit>],
     ctx: &Ctx,
 ) -> Vec<(f64, String)> {
     let nf = t.fields.len();
     let fit_of: Vec<Option<score::ContentFit>> = (0..nf)
-        .map(|fi| free[fi].then(|| score::content_score(&t.fields[fi], vals, ctx)))
+        .map(|fi| {
+            free[fi].then(|| {
+                *cache[fi].get_or_insert_with(|| score::content_score(&t.fields[fi], vals, ctx))
+            })
+        })
         .collect();
     // Content decides where it can: the one field the values fit more tellingly than any
     // other, unless the header clearly names another field.
