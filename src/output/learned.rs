@@ -4,7 +4,7 @@
 //! right, fixes or deletes the rest) and passes it to the next run, which then reads
 //! those villages' files right.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -106,43 +106,20 @@ pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
             }
         }
     }
-    // Forms taken through near-synonyms: found again from the audit trail, each distinct
-    // (table, field, form) resolved once however many cells hold it.
-    let lex = &schemas.lexicon;
-    let mut resolved: HashMap<(usize, &str, String), Option<String>> = HashMap::new();
-    for ch in run.changes() {
-        let Some(&ti) = table_of.get(&(ch.file, ch.sheet)) else {
+    // Forms taken through near-synonyms, from the audit trail (`rules::forms`).
+    let weak = crate::rules::forms::collect(run.changes(), &table_of, schemas);
+    for ((ti, key, form), w) in weak {
+        if w.rule != enum_policy::Rule::NearSynonym {
             continue;
-        };
-        let t = &schemas.tables[ti];
-        let Some(f) = t.field(ch.field) else {
-            continue;
-        };
-        let items: Vec<String> = match f.ty {
-            FieldType::Enum => vec![trim(ch.old).to_string()],
-            FieldType::EnumList => enum_policy::split_list(f, lex, ch.old),
-            _ => continue,
-        };
-        for item in items {
-            let near = resolved
-                .entry((ti, f.key.as_str(), item.clone()))
-                .or_insert_with(|| match enums::resolve(f, lex, &item) {
-                    Resolved::Value(v, enum_policy::Rule::NearSynonym) => Some(v),
-                    _ => None,
-                })
-                .clone();
-            if let Some(v) = near {
-                let e = l
-                    .near
-                    .entry((t.table.key.clone(), f.key.clone()))
-                    .or_default()
-                    .entry(item)
-                    .or_insert_with(|| (v, Seen::default()));
-                note(
-                    &mut e.1,
-                    format!("{}:{}!{}", ch.file, ch.sheet, a1(ch.row, ch.col)),
-                );
-            }
+        }
+        let e = l
+            .near
+            .entry((schemas.tables[ti].table.key.clone(), key))
+            .or_default()
+            .entry(form)
+            .or_insert_with(|| (w.value.clone(), Seen::default()));
+        for (file, sheet, row, col) in &w.cells {
+            note(&mut e.1, format!("{file}:{sheet}!{}", a1(*row, *col)));
         }
     }
     for x in run

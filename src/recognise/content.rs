@@ -24,15 +24,19 @@ pub const SAMPLE_VALUES: usize = 30;
 /// How many rows below the header block the samples may come from.
 pub const SAMPLE_ROWS: usize = 200;
 
-/// The data rows below a header block that samples come from: up to `SAMPLE_ROWS` rows
-/// that hold something, 合计 and footer lines left out.
-pub fn sample_rows<'g>(grid: &'g Grid, last: u32, lex: &Lexicon) -> Vec<&'g GridRow> {
-    let markers: Vec<String> = lex
-        .total_markers
+/// The lexicon's 合计 and footer markers as keys: a line starting with one is no data.
+fn line_markers(lex: &Lexicon) -> Vec<String> {
+    lex.total_markers
         .iter()
         .chain(&lex.footer_markers)
         .map(|m| nfkc_nospace(m))
-        .collect();
+        .collect()
+}
+
+/// The data rows below a header block that samples come from: up to `SAMPLE_ROWS` rows
+/// that hold something, 合计 and footer lines left out.
+pub fn sample_rows<'g>(grid: &'g Grid, last: u32, lex: &Lexicon) -> Vec<&'g GridRow> {
+    let markers = line_markers(lex);
     grid.rows
         .iter()
         .filter(|r| r.idx > last)
@@ -179,13 +183,7 @@ pub fn content_block(
         return None;
     }
     let rows = &grid.rows;
-    let lex = ctx.lexicon;
-    let markers: Vec<String> = lex
-        .total_markers
-        .iter()
-        .chain(&lex.footer_markers)
-        .map(|m| nfkc_nospace(m))
-        .collect();
+    let markers = line_markers(ctx.lexicon);
     let marked = |v: &Raw| {
         let t = nfkc_nospace(&v.display());
         markers.iter().any(|m| t.starts_with(m.as_str()))

@@ -109,7 +109,8 @@ pub fn score_text(t: &TableSchema, fi: usize, h: &HeaderText, lex: &Lexicon) -> 
     }
     // Concept words in the header, then in parent + header (a little less sure).
     for (text, weight) in &h.concept_texts {
-        if let Some((s, words)) = concept_score(f, text, lex) {
+        let claimed = claimed_by_others(t, fi, text);
+        if let Some((s, words)) = concept_score(f, text, lex, &claimed) {
             let s = s * weight;
             if s > best.score {
                 best = HeaderFit {
@@ -147,8 +148,38 @@ pub fn header_like(s: &str) -> bool {
     digits < 4 && s.chars().count() <= 30
 }
 
+/// Where other fields' concept words stand in a header text: (start, length) of each
+/// occurrence. A shorter word of this field inside one of them belongs to that word
+/// ("完成" inside 计划完成 is the deadline's, not the done date's): the longest word wins.
+fn claimed_by_others(t: &TableSchema, fi: usize, chars: &[char]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (g, f) in t.fields.iter().enumerate() {
+        if g == fi {
+            continue;
+        }
+        for w in f.prepared.concepts.iter().flatten() {
+            let wc: Vec<char> = w.chars().collect();
+            if wc.len() < 3 || wc.len() > chars.len() {
+                continue;
+            }
+            for i in 0..=chars.len() - wc.len() {
+                if chars[i..i + wc.len()] == wc[..] {
+                    out.push((i, wc.len()));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The concept score of a header text: (score, words found), None when no word is.
-fn concept_score(f: &Field, chars: &[char], lex: &Lexicon) -> Option<(f64, Vec<String>)> {
+/// Occurrences inside a longer word of another field (`claimed`) do not count.
+fn concept_score(
+    f: &Field,
+    chars: &[char],
+    lex: &Lexicon,
+    claimed: &[(usize, usize)],
+) -> Option<(f64, Vec<String>)> {
     if chars.is_empty() {
         return None;
     }
@@ -190,7 +221,7 @@ fn concept_score(f: &Field, chars: &[char], lex: &Lexicon) -> Option<(f64, Vec<S
     for group in &f.prepared.concepts {
         let mut found = false;
         for w in group {
-            if mark(chars, w, &mut covered) {
+            if mark_unclaimed(chars, w, &mut covered, claimed) {
                 if !found {
                     words.push(w.clone());
                 }
@@ -218,6 +249,28 @@ fn concept_score(f: &Field, chars: &[char], lex: &Lexicon) -> Option<(f64, Vec<S
         0.35 * g + 0.2 * cov
     };
     Some((s, words))
+}
+
+/// Mark every occurrence of `w` in `chars` not inside a longer `claimed` word; whether
+/// there was one.
+fn mark_unclaimed(chars: &[char], w: &str, marks: &mut [bool], claimed: &[(usize, usize)]) -> bool {
+    let wc: Vec<char> = w.chars().collect();
+    if wc.is_empty() || wc.len() > chars.len() {
+        return false;
+    }
+    let mut any = false;
+    for i in 0..=chars.len() - wc.len() {
+        let inside = claimed
+            .iter()
+            .any(|&(j, n)| n > wc.len() && j <= i && i + wc.len() <= j + n);
+        if chars[i..i + wc.len()] == wc[..] && !inside {
+            any = true;
+            for m in &mut marks[i..i + wc.len()] {
+                *m = true;
+            }
+        }
+    }
+    any
 }
 
 /// Mark every occurrence of `w` in `chars`; whether there was one.

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::cells::enum_policy::{self, Resolved, Rule};
 use crate::cells::enums;
-use crate::finding::{ChangeLog, Finding};
+use crate::finding::{Change, ChangeLog, Finding};
 use crate::model::SheetInfo;
 use crate::schema::{FieldType, Schemas};
 use crate::text::{a1, trim};
@@ -17,46 +17,26 @@ use crate::text::{a1, trim};
 /// How many cells a warning names before "…".
 const CELLS_NAMED: usize = 5;
 
-/// Where one distinct form was seen.
-struct Seen {
-    value: String,
-    rule: Rule,
-    /// (file, sheet, row, col) of every cell.
-    cells: Vec<(String, String, u32, u32)>,
+/// Where one distinct weakly read form was seen, and what it was read as.
+pub struct WeakForm {
+    pub value: String,
+    pub rule: Rule,
+    /// (file, sheet, row, col) of every cell holding it.
+    pub cells: Vec<(String, String, u32, u32)>,
 }
 
-/// The words of a tier, for the message.
-fn tier_words(rule: Rule) -> (&'static str, &'static str) {
-    match rule {
-        Rule::Abbreviation => ("按简写或语序", "as an abbreviation or reordering"),
-        Rule::Qualifier => ("去掉修饰语后", "once its qualifier is set aside"),
-        Rule::Thesaurus => ("按标准用词（词表）", "by the standards' words (thesaurus)"),
-        Rule::NearSynonym => ("按近义词", "by a near-synonym"),
-        Rule::YesNo => ("按“是/否”", "as a yes or no"),
-        Rule::Exact => ("按选项", "as a listed form"),
-    }
-}
-
-/// One warning per distinct weakly read form. `sheets[i]` and `changes[i]` are file i's.
-pub fn weak_forms(
-    sheets: &[&[SheetInfo]],
-    changes: &[ChangeLog],
-    rel: &[String],
+/// Every distinct enum form the audit trail shows was read by a weak tier: (table index,
+/// field key, form) → how it was read and where. `table_of` gives each (file, sheet)'s
+/// table.
+pub fn collect<'a>(
+    changes: impl Iterator<Item = Change<'a>>,
+    table_of: &BTreeMap<(&str, &str), usize>,
     schemas: &Schemas,
-) -> Vec<Finding> {
+) -> BTreeMap<(usize, String, String), WeakForm> {
     let lex = &schemas.lexicon;
-    // (file, sheet) → table.
-    let mut table_of: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    for (i, ss) in sheets.iter().enumerate() {
-        for s in ss.iter() {
-            if let (Some(t), Some(r)) = (s.table, rel.get(i)) {
-                table_of.insert((r.as_str(), s.name.as_str()), t.index());
-            }
-        }
-    }
     let mut resolved: BTreeMap<(usize, String, String), Option<(String, Rule)>> = BTreeMap::new();
-    let mut seen: BTreeMap<(usize, String, String), Seen> = BTreeMap::new();
-    for ch in changes.iter().flat_map(|c| c.iter()) {
+    let mut seen: BTreeMap<(usize, String, String), WeakForm> = BTreeMap::new();
+    for ch in changes {
         let Some(&ti) = table_of.get(&(ch.file, ch.sheet)) else {
             continue;
         };
@@ -80,7 +60,7 @@ pub fn weak_forms(
                 .clone();
             if let Some((value, rule)) = weak {
                 seen.entry(key)
-                    .or_insert_with(|| Seen {
+                    .or_insert_with(|| WeakForm {
                         value,
                         rule,
                         cells: Vec::new(),
@@ -90,6 +70,38 @@ pub fn weak_forms(
             }
         }
     }
+    seen
+}
+
+/// The words of a tier, for the message.
+fn tier_words(rule: Rule) -> (&'static str, &'static str) {
+    match rule {
+        Rule::Abbreviation => ("按简写或语序", "as an abbreviation or reordering"),
+        Rule::Qualifier => ("去掉修饰语后", "once its qualifier is set aside"),
+        Rule::Thesaurus => ("按标准用词（词表）", "by the standards' words (thesaurus)"),
+        Rule::NearSynonym => ("按近义词", "by a near-synonym"),
+        Rule::YesNo => ("按“是/否”", "as a yes or no"),
+        Rule::Exact => ("按选项", "as a listed form"),
+    }
+}
+
+/// One warning per distinct weakly read form. `sheets[i]` and `changes[i]` are file i's.
+pub fn weak_forms(
+    sheets: &[&[SheetInfo]],
+    changes: &[ChangeLog],
+    rel: &[String],
+    schemas: &Schemas,
+) -> Vec<Finding> {
+    // (file, sheet) → table.
+    let mut table_of: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for (i, ss) in sheets.iter().enumerate() {
+        for s in ss.iter() {
+            if let (Some(t), Some(r)) = (s.table, rel.get(i)) {
+                table_of.insert((r.as_str(), s.name.as_str()), t.index());
+            }
+        }
+    }
+    let seen = collect(changes.iter().flat_map(|c| c.iter()), &table_of, schemas);
     seen.into_iter()
         .map(|((ti, key, form), s)| {
             let f = schemas.tables[ti].field(&key).expect("field of the table");
