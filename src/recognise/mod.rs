@@ -438,8 +438,32 @@ pub fn recognise_head(
     // The block and the tables whose headers it names; without any, the block the data
     // itself shows (`content::content_block`), open to every table.
     let (first, last, mut candidates) = match best {
-        Some((best_score, mut first, last, ti)) => {
+        Some((best_score, mut first, mut last, ti)) => {
             let t = &schemas.tables[ti];
+            // A row of child labels under parents merged across columns belongs to the
+            // header, even when the parent alone scores better (a 用途 over two columns
+            // whose children name no field).
+            while last - first + 1 < MAX_HEADER_ROWS {
+                let below = last + 1;
+                let cells: Vec<u32> = (0..width)
+                    .filter(|&c| matches!(view.raw(below, c), Raw::Text(x) if !x.trim().is_empty()))
+                    .collect();
+                let under_parents = !cells.is_empty()
+                    && cells.iter().all(|&c| {
+                        score::header_like(&view.text(below, c))
+                            && grid.merges.iter().any(|m| {
+                                m.r0 <= last
+                                    && m.r1 == last
+                                    && m.c1 > m.c0
+                                    && m.c0 <= c
+                                    && c <= m.c1
+                            })
+                    });
+                if !under_parents {
+                    break;
+                }
+                last = below;
+            }
             // A parent row above the block (several distinct group labels, as "房屋位置",
             // "户主信息") belongs to the header even when it adds no field: extend the
             // block over it.
@@ -1251,6 +1275,152 @@ mod tests {
             .collect();
         out.sort();
         out
+    }
+
+    fn field_of(r: &Recognised, col: u32) -> Option<String> {
+        let s = Schemas::shipped().unwrap();
+        let t = s.table(r.table);
+        r.columns
+            .iter()
+            .find(|c| c.col == col)
+            .and_then(|c| c.field)
+            .map(|f| t.fields[f].key.clone())
+    }
+
+    /// Content over header: a column headed like a phone whose values are valid ID
+    /// numbers is the ID column (the header names no field clearly), and says so.
+    #[test]
+    fn content_decides_over_a_header_that_only_hints() {
+        let mut rows = vec![vec!["房屋编码", "户主", "联络电话", "建成年份"]];
+        for (code, id) in [
+            ("YH450103003466101", "450103196708158643"),
+            ("YH450103003466102", "450103199312175811"),
+            ("YH450103003466103", "450103198507242792"),
+            ("YH450103003466104", "450103199301039742"),
+        ] {
+            rows.push(vec![code, "韦宝", id, "1995"]);
+        }
+        let r = recog(&grid(rows, vec![]));
+        assert_eq!(field_of(&r, 2).as_deref(), Some("owner_id"));
+        let c = r.columns.iter().find(|c| c.col == 2).unwrap();
+        assert!(c.evidence.contains("只符合身份证号"), "{}", c.evidence);
+    }
+
+    /// A parent header naming a field (用途) over two columns is context for both: each
+    /// column goes where its own values say, none is pushed out as a duplicate.
+    #[test]
+    fn a_parent_header_is_context_only() {
+        let mut rows = vec![
+            vec!["房屋编码", "户主", "身份证号", "用途", ""],
+            vec!["", "", "", "类别", "细分"],
+        ];
+        for (code, id, use_, kind) in [
+            (
+                "YH450103003466101",
+                "450103196708158643",
+                "经营性",
+                "餐饮饭店",
+            ),
+            (
+                "YH450103003466102",
+                "450103199312175811",
+                "自住兼经营",
+                "批发零售",
+            ),
+            (
+                "YH450103003466103",
+                "450103198507242792",
+                "经营性",
+                "民宿宾馆",
+            ),
+            ("YH450103003466104", "450103199301039742", "其他", ""),
+        ] {
+            rows.push(vec![code, "韦宝", id, use_, kind]);
+        }
+        let merges = vec![
+            Merge {
+                r0: 0,
+                c0: 3,
+                r1: 0,
+                c1: 4,
+            },
+            Merge {
+                r0: 0,
+                c0: 0,
+                r1: 1,
+                c1: 0,
+            },
+            Merge {
+                r0: 0,
+                c0: 1,
+                r1: 1,
+                c1: 1,
+            },
+            Merge {
+                r0: 0,
+                c0: 2,
+                r1: 1,
+                c1: 2,
+            },
+        ];
+        let r = recog(&grid(rows, merges));
+        assert_eq!(field_of(&r, 3).as_deref(), Some("use"));
+        assert_eq!(field_of(&r, 4).as_deref(), Some("business_type"));
+        assert!(r.columns.iter().all(|c| c.how != How::Duplicate));
+    }
+
+    /// Rules as evidence: three date columns under meaningless headers are told apart by
+    /// the ledger's own rules (a deadline and a done date on or after the found date, a
+    /// done date only where the status is 已整治), and say so.
+    #[test]
+    fn the_schemas_rules_tell_look_alike_columns_apart() {
+        let mut rows = vec![vec![
+            "隐患编号",
+            "房屋编码",
+            "隐患类型",
+            "隐患描述",
+            "隐患等级",
+            "整治措施",
+            "整治责任人",
+            "整治状态",
+            "A",
+            "B",
+            "C",
+        ]];
+        let data: Vec<(String, &str, &str, &str, &str)> = (0..12)
+            .map(|i| {
+                let done = i % 2 == 0;
+                (
+                    format!("YH45010300346610{}-0{}", i % 10, i / 10 + 1),
+                    if done { "已整治" } else { "整治中" },
+                    if done { "2022-07-20" } else { "" },
+                    "2022-05-10",
+                    "2022-09-30",
+                )
+            })
+            .collect();
+        for (code, status, done, found, deadline) in &data {
+            let building = &code[..17];
+            rows.push(vec![
+                code.as_str(),
+                building,
+                "消防安全",
+                "杂物堆放",
+                "一般隐患",
+                "维修加固",
+                "韦宝",
+                status,
+                deadline,
+                done,
+                found,
+            ]);
+        }
+        let r = recog(&grid(rows, vec![]));
+        assert_eq!(field_of(&r, 8).as_deref(), Some("deadline"));
+        assert_eq!(field_of(&r, 9).as_deref(), Some("done_date"));
+        assert_eq!(field_of(&r, 10).as_deref(), Some("found_date"));
+        let c = r.columns.iter().find(|c| c.col == 9).unwrap();
+        assert!(c.weak && c.evidence.contains("规则"), "{}", c.evidence);
     }
 
     #[test]
