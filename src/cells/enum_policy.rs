@@ -871,7 +871,7 @@ mod tests {
             matches!(r(Hazards, "writeoff", "已提交销号申请"), Resolved::Value(v, _) if v == "申请销号")
         );
         assert!(
-            matches!(r(Hazards, "writeoff", "销号申请中"), Resolved::Value(v, _) if v == "申请销号")
+            matches!(r(Hazards, "writeoff", "申请销号中"), Resolved::Value(v, _) if v == "申请销号")
         );
         assert!(matches!(r(Hazards, "status", "整治办结"), Resolved::Value(v, _) if v == "已整治"));
         // A listed synonym is the schema's word: 销号审核通过 is 已销号.
