@@ -189,8 +189,9 @@ impl FitMemo {
             return v.clone();
         }
         let text = score::HeaderText::new(parts, lex);
+        let places = score::concept_places(t, &text);
         let v: Vec<score::HeaderFit> = (0..t.fields.len())
-            .map(|fi| score::score_text(t, fi, &text, lex))
+            .map(|fi| score::score_text_in(t, fi, &text, lex, &places))
             .collect();
         self.0.borrow_mut().insert(key, v.clone());
         v

@@ -91,6 +91,46 @@ pub fn header_score(t: &TableSchema, fi: usize, parts: &[String], lex: &Lexicon)
 
 /// A prepared header against one field.
 pub fn score_text(t: &TableSchema, fi: usize, h: &HeaderText, lex: &Lexicon) -> HeaderFit {
+    score_text_in(t, fi, h, lex, &concept_places(t, h))
+}
+
+/// Where every field's longer concept words (three characters or more) stand in each of a
+/// header's concept texts: (start, length, field). Worked out once per header and table,
+/// for all its fields (`score_text_in`).
+pub fn concept_places(t: &TableSchema, h: &HeaderText) -> Vec<Vec<(usize, usize, usize)>> {
+    if !h.header_like {
+        return Vec::new();
+    }
+    h.concept_texts
+        .iter()
+        .map(|(chars, _)| {
+            let mut out = Vec::new();
+            for (g, f) in t.fields.iter().enumerate() {
+                for w in f.prepared.concepts.iter().flatten() {
+                    let wc: Vec<char> = w.chars().collect();
+                    if wc.len() < 3 || wc.len() > chars.len() {
+                        continue;
+                    }
+                    for i in 0..=chars.len() - wc.len() {
+                        if chars[i..i + wc.len()] == wc[..] {
+                            out.push((i, wc.len(), g));
+                        }
+                    }
+                }
+            }
+            out
+        })
+        .collect()
+}
+
+/// `score_text` with the header's concept places already worked out.
+pub fn score_text_in(
+    t: &TableSchema,
+    fi: usize,
+    h: &HeaderText,
+    lex: &Lexicon,
+    places: &[Vec<(usize, usize, usize)>],
+) -> HeaderFit {
     let f = &t.fields[fi];
     // Label or alias: the lowest part, parent + child, then upwards.
     for (up, keys) in h.label_keys.iter().enumerate() {
@@ -108,8 +148,15 @@ pub fn score_text(t: &TableSchema, fi: usize, h: &HeaderText, lex: &Lexicon) -> 
         return best;
     }
     // Concept words in the header, then in parent + header (a little less sure).
-    for (text, weight) in &h.concept_texts {
-        let claimed = claimed_by_others(t, fi, text);
+    for (k, (text, weight)) in h.concept_texts.iter().enumerate() {
+        // Other fields' longer words: a word of this field inside one counts for that one.
+        let claimed: Vec<(usize, usize)> = places
+            .get(k)
+            .into_iter()
+            .flatten()
+            .filter(|p| p.2 != fi)
+            .map(|p| (p.0, p.1))
+            .collect();
         if let Some((s, words)) = concept_score(f, text, lex, &claimed) {
             let s = s * weight;
             if s > best.score {
@@ -148,32 +195,9 @@ pub fn header_like(s: &str) -> bool {
     digits < 4 && s.chars().count() <= 30
 }
 
-/// Where other fields' concept words stand in a header text: (start, length) of each
-/// occurrence. A shorter word of this field inside one of them belongs to that word
-/// ("完成" inside 计划完成 is the deadline's, not the done date's): the longest word wins.
-fn claimed_by_others(t: &TableSchema, fi: usize, chars: &[char]) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    for (g, f) in t.fields.iter().enumerate() {
-        if g == fi {
-            continue;
-        }
-        for w in f.prepared.concepts.iter().flatten() {
-            let wc: Vec<char> = w.chars().collect();
-            if wc.len() < 3 || wc.len() > chars.len() {
-                continue;
-            }
-            for i in 0..=chars.len() - wc.len() {
-                if chars[i..i + wc.len()] == wc[..] {
-                    out.push((i, wc.len()));
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The concept score of a header text: (score, words found), None when no word is.
-/// Occurrences inside a longer word of another field (`claimed`) do not count.
+/// Occurrences inside a longer word of another field (`claimed`: start, length) do not
+/// count: "完成" inside 计划完成 is the deadline's, not the done date's.
 fn concept_score(
     f: &Field,
     chars: &[char],
