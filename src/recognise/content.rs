@@ -24,6 +24,16 @@ pub const SAMPLE_VALUES: usize = 30;
 /// How many rows below the header block the samples may come from.
 pub const SAMPLE_ROWS: usize = 200;
 
+/// A row's first non-empty cell as a key (NFKC, no spaces): where 合计 and footer
+/// markers stand.
+pub fn first_text(row: &GridRow) -> String {
+    row.cells
+        .iter()
+        .find(|c| !c.is_empty())
+        .map(|c| nfkc_nospace(&c.display()))
+        .unwrap_or_default()
+}
+
 /// The lexicon's 合计 and footer markers as keys: a line starting with one is no data.
 fn line_markers(lex: &Lexicon) -> Vec<String> {
     lex.total_markers
@@ -41,12 +51,7 @@ pub fn sample_rows<'g>(grid: &'g Grid, last: u32, lex: &Lexicon) -> Vec<&'g Grid
         .iter()
         .filter(|r| r.idx > last)
         .filter(|row| {
-            let first = row
-                .cells
-                .iter()
-                .find(|c| !c.is_empty())
-                .map(|c| nfkc_nospace(&c.display()))
-                .unwrap_or_default();
+            let first = first_text(row);
             !first.is_empty() && !markers.iter().any(|m| first.starts_with(m.as_str()))
         })
         .take(SAMPLE_ROWS)

@@ -1006,12 +1006,7 @@ impl RowKinds {
         if row.idx <= self.header_last {
             return RowKind::Header;
         }
-        let first_text = row
-            .cells
-            .iter()
-            .find(|c| !c.is_empty())
-            .map(|c| nfkc_nospace(&c.display()))
-            .unwrap_or_default();
+        let first_text = content::first_text(row);
         let starts = |list: &[String]| list.iter().any(|m| first_text.starts_with(m.as_str()));
         // A one-character marker (共) only with a count after it ("共68户").
         let total_text = |t: &str| {
