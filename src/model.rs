@@ -94,7 +94,49 @@ pub struct Run {
     pub rounds: Option<Rounds>,
     /// The roster checked against (`--roster`).
     pub coverage: Option<Coverage>,
+    /// Every distinct header and option form the run could not read, or read only
+    /// weakly, once each (`rules::wordings`).
+    pub wordings: Vec<Wording>,
     pub seconds: f64,
+}
+
+/// Whether a wording is a column's header or an option written in cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WordingKind {
+    Header,
+    Value,
+}
+
+/// One distinct wording the run could not read, or read only by something weaker than a
+/// label, alias or listed synonym: said once for the whole run, with how many columns or
+/// cells hold it, where, and what it was read as or may be. `check`, errors.xlsx's 汇总,
+/// report.html, summary.json and learned.toml all show these.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Wording {
+    pub kind: WordingKind,
+    /// The table's key.
+    pub table: String,
+    /// The field's key: the one it was read as, or for an unread header its closest
+    /// field ("" when none is close).
+    pub field: String,
+    /// The wording as written (a header's lowest row).
+    pub form: String,
+    /// What the run took it as (a field's key, an option), None when it was not read:
+    /// the column was not imported, the cells are errors.
+    pub taken: Option<String>,
+    /// What the evidence proposes for it (learned.toml's line), None when nothing does.
+    pub guess: Option<String>,
+    /// The evidence in words: how it was read (a tier, a header's evidence and rivals),
+    /// or what points to a value or field and what does not.
+    pub how_zh: String,
+    pub how_en: String,
+    /// Taken only through the lexicon's near-synonyms.
+    pub near: bool,
+    /// Columns (a header) or cells (an option) holding it.
+    pub count: usize,
+    /// The first places holding it, `file:sheet!A1`.
+    pub cells: Vec<String>,
 }
 
 impl Run {

@@ -123,11 +123,15 @@ where
         changes.push(std::mem::take(&mut f.changes));
     }
     // Enum forms read by a weak tier: said once each for the whole batch.
-    findings.extend(crate::timing::timed("weakly read forms", || {
+    let table_of = {
         let sheets: Vec<&[crate::model::SheetInfo]> =
             outs.iter().map(|f| f.sheets.as_slice()).collect();
-        crate::rules::forms::weak_forms(&sheets, &changes, &rel, &opts.schemas)
-    }));
+        crate::rules::forms::tables_of(&sheets, &rel)
+    };
+    let weak = crate::timing::timed("weakly read forms", || {
+        crate::rules::forms::weak_forms(&changes, &table_of, &opts.schemas)
+    });
+    findings.extend(crate::rules::forms::warnings(&weak, &opts.schemas));
     findings.extend(crate::timing::timed("cross-table checks", || {
         cross::check(&Tables {
             tables: &tables,
@@ -275,8 +279,13 @@ where
         report: Default::default(),
         rounds: None,
         coverage,
+        wordings: Vec::new(),
         seconds: 0.0,
     };
+    // Every distinct wording not read, or read weakly, once each.
+    run.wordings = crate::timing::timed("wordings", || {
+        crate::rules::wordings::collect(&run, &table_of, &weak, &opts.schemas)
+    });
     // Then what changed since the previous round, and the report's sentences.
     run.rounds = opts
         .previous

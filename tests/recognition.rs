@@ -307,3 +307,134 @@ fn a_weakly_read_form_is_said_once_and_a_request_is_never_a_write_off() {
     let hz = calamine_rows(&out2.join("cleaned.xlsx"), "隐患台账");
     assert!(!hz.iter().flatten().any(|c| c == "已销号"), "{hz:?}");
 }
+
+/// Every header read only weakly or not at all and every option form read weakly or not
+/// at all is listed once for the whole run — in `check`, errors.xlsx's 汇总, report.html
+/// and summary.json — with how many columns or cells hold it, where, and what it was read
+/// as or may be, however many files and rows repeat it.
+#[test]
+fn every_distinct_wording_is_listed_once_where_people_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut rows = odd_rows("砖瓦房屋");
+    let head = rows[0].clone();
+    // A header nothing explains: not imported.
+    rows[0].push("栏目甲".into());
+    for r in rows[1..].iter_mut() {
+        r[13] = "经营性".into();
+        r[14] = "沙县小吃店".into();
+        r.push("x".into());
+    }
+    assert_eq!(head.len() + 1, rows[0].len());
+    let refs: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let refs: Vec<&[&str]> = refs.iter().map(Vec::as_slice).collect();
+    // Two villages worded alike.
+    write_csv(&input.join("平安村房屋信息.csv"), &refs);
+    write_csv(&input.join("和睦村房屋信息.csv"), &refs);
+    let out = tmp.path().join("out");
+    run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    // What the findings say, per distinct wording: (kind, form) → columns or cells.
+    let mut expected: std::collections::BTreeMap<(&str, String), usize> = Default::default();
+    for e in &errors[1..] {
+        match e[7].as_str() {
+            "S002" | "S003" => *expected.entry(("列名", e[5].clone())).or_default() += 1,
+            "C002" => *expected.entry(("选项", e[5].clone())).or_default() += 1,
+            "C025" => {
+                let n: usize = e[8]
+                    .split("共 ")
+                    .nth(1)
+                    .and_then(|x| x.split(' ').next())
+                    .and_then(|x| x.parse().ok())
+                    .expect("C025 says its count");
+                *expected.entry(("选项", e[5].clone())).or_default() += n;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(expected.get(&("选项", "砖瓦房屋".into())), Some(&12));
+    assert_eq!(expected.get(&("选项", "沙县小吃店".into())), Some(&12));
+    assert_eq!(expected.get(&("列名", "栏目甲".into())), Some(&2));
+    assert!(expected.len() >= 4, "{expected:?}");
+
+    // errors.xlsx's 汇总: below the villages, one line per wording.
+    let summary = calamine_rows(&out.join("errors.xlsx"), "汇总");
+    let start = summary
+        .iter()
+        .position(|r| r[0].starts_with("需要核对的写法"))
+        .unwrap_or_else(|| panic!("{summary:?}"));
+    assert_eq!(summary[start + 1][0], "写法");
+    let mut listed: std::collections::BTreeMap<(&str, String), usize> = Default::default();
+    for r in &summary[start + 2..] {
+        let kind = if r[1] == "列名" { "列名" } else { "选项" };
+        let n: usize = r[3].parse().unwrap_or_else(|_| panic!("{r:?}"));
+        assert!(
+            listed.insert((kind, r[0].clone()), n).is_none(),
+            "listed twice: {r:?}"
+        );
+        assert!(r[5].contains("位置："), "{r:?}");
+    }
+    assert_eq!(listed, expected);
+    let brick = summary[start + 2..]
+        .iter()
+        .find(|r| r[0] == "砖瓦房屋")
+        .unwrap();
+    assert_eq!(brick[4], "未采用");
+    let snack = summary[start + 2..]
+        .iter()
+        .find(|r| r[0] == "沙县小吃店")
+        .unwrap();
+    assert_eq!(snack[4], "待核对");
+    assert!(snack[5].contains("读作“餐饮饭店”"), "{snack:?}");
+    assert!(
+        snack[5].contains("平安村房屋信息.csv!O2") && snack[5].contains("和睦村房屋信息.csv!O2"),
+        "{snack:?}"
+    );
+
+    // report.html: the same lines in a table.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let table = html
+        .split("<table id=\"wordings\">")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .unwrap_or_else(|| panic!("no wordings table"));
+    assert_eq!(table.matches("<tr class=").count(), expected.len());
+    assert_eq!(table.matches("<td>砖瓦房屋</td>").count(), 1);
+
+    // summary.json: the counts by kind.
+    let sj: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let total: u64 = sj["wordings"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total as usize, expected.len(), "{}", sj["wordings"]);
+    assert_eq!(sj["wordings"]["options_not_read"], 1);
+    assert_eq!(sj["wordings"]["headers_not_read"], 1);
+
+    // check: once each, after the findings; and in its JSON.
+    let r = run(&["check", p(&input), "--as-of", "2026-12-01"]);
+    let listing = r
+        .stdout
+        .split("需要核对的写法")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(listing.matches("“砖瓦房屋”").count(), 1, "{listing}");
+    assert!(listing.contains("12处"), "{listing}");
+    let r = run(&[
+        "check",
+        p(&input),
+        "--as-of",
+        "2026-12-01",
+        "--format",
+        "json",
+    ]);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(j["wordings"].as_array().unwrap().len(), expected.len());
+}

@@ -24,6 +24,7 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
             struct J<'a> {
                 findings: Vec<serde_json::Value>,
                 writeoffs: &'a [crate::writeoff::Proposal],
+                wordings: &'a [crate::model::Wording],
             }
             let findings = run
                 .findings
@@ -41,6 +42,7 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                 &J {
                     findings,
                     writeoffs: &run.proposals,
+                    wordings: &run.wordings,
                 },
             )?;
             writeln!(out)?;
@@ -100,6 +102,29 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                     f.message(lang),
                     f.suggestion(lang)
                 )?;
+            }
+            if !run.wordings.is_empty() {
+                let head = if lang == Lang::En {
+                    format!("Wordings to check ({}, once each)", run.wordings.len())
+                } else {
+                    format!("需要核对的写法（{} 种，每种一次）", run.wordings.len())
+                };
+                writeln!(out, "\n{}", paint(&head, "1"))?;
+                for w in &run.wordings {
+                    let [kind, table, field, form, done, how, count, places] =
+                        words.wording(w, lang);
+                    let state = if w.taken.is_some() { "33" } else { "31" };
+                    let (times, at, because) = if lang == Lang::En {
+                        ("×", "at", "evidence")
+                    } else {
+                        ("处", "位置", "依据")
+                    };
+                    writeln!(
+                        out,
+                        "  {kind} “{form}”  {table}·{field}  {}  {count}{times}\n          {because}：{how}\n          {at}：{places}",
+                        paint(&done, state)
+                    )?;
+                }
             }
             if !run.proposals.is_empty() {
                 writeln!(

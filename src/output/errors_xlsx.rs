@@ -209,6 +209,91 @@ fn head_row(ws: &mut Worksheet, heads: &[&str], widths: &[f64], st: &Styles) -> 
     print_setup(ws, 1)
 }
 
+/// Below the villages on 汇总, from row `r`: every distinct wording to check, once each
+/// (`rules::wordings`), in the sheet's six columns — the wording, its kind, table and
+/// field, how many, whether it was taken (yellow) or not (red), and what the run did, the
+/// evidence and where it stands.
+fn wordings_block(
+    ws: &mut Worksheet,
+    r: u32,
+    run: &Run,
+    words: &Words,
+    lang: Lang,
+    st: &Styles,
+) -> Result<()> {
+    let zh = lang == Lang::Zh;
+    let title = if run.wordings.is_empty() {
+        if zh {
+            "需要核对的写法：没有（所有列名和选项都按标准写法或本镇写法读取）".to_string()
+        } else {
+            "Wordings to check: none (every header and option was read by a listed form)".into()
+        }
+    } else if zh {
+        format!(
+            "需要核对的写法（每种写法一行，共 {} 种；核对后可写入本镇写法 learned.toml，用 --aliases 再运行）",
+            run.wordings.len()
+        )
+    } else {
+        format!(
+            "Wordings to check ({}, one line each; once reviewed, learned.toml passed with --aliases remembers them)",
+            run.wordings.len()
+        )
+    };
+    ws.write_string_with_format(r, 0, title, &Format::new().set_bold())?;
+    if run.wordings.is_empty() {
+        return Ok(());
+    }
+    let heads: [&str; 6] = if zh {
+        [
+            "写法",
+            "类别",
+            "表 · 字段",
+            "处数",
+            "状态",
+            "本次处理 · 依据 · 位置",
+        ]
+    } else {
+        [
+            "wording",
+            "kind",
+            "table · field",
+            "count",
+            "state",
+            "what the run did · evidence · where",
+        ]
+    };
+    for (c, h) in heads.iter().enumerate() {
+        ws.write_string_with_format(r + 1, c as u16, *h, &st.head)?;
+    }
+    for (k, w) in run.wordings.iter().take(50_000).enumerate() {
+        let row = r + 2 + k as u32;
+        let [kind, table, field, form, done, how, count, places] = words.wording(w, lang);
+        let where_ = format!(
+            "{done}。{}{how}。{}{places}",
+            if zh { "依据：" } else { "Evidence: " },
+            if zh { "位置：" } else { "Where: " }
+        );
+        let tf = format!("{table} · {field}");
+        ws.set_row_height(
+            row,
+            row_height(&[(&form, 18.0), (&tf, 16.0), (&where_, 70.0)]),
+        )?;
+        ws.write_string_with_format(row, 0, super::fit(&form), &st.wrap)?;
+        ws.write_string_with_format(row, 1, kind, &st.top)?;
+        ws.write_string_with_format(row, 2, tf, &st.wrap)?;
+        ws.write_number_with_format(row, 3, count.parse::<f64>().unwrap_or(0.0), &st.top)?;
+        let (state, fmt) = match (&w.taken, zh) {
+            (Some(_), true) => ("待核对", &st.warning),
+            (Some(_), false) => ("to confirm", &st.warning),
+            (None, true) => ("未采用", &st.error),
+            (None, false) => ("not read", &st.error),
+        };
+        ws.write_string_with_format(row, 4, state, fmt)?;
+        ws.write_string_with_format(row, 5, super::fit(&where_), &st.wrap)?;
+    }
+    Ok(())
+}
+
 pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     let st = Styles::new();
     let mut wb = super::new_workbook(tmp, run.findings.len() as u64 * 10)?;
@@ -247,7 +332,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         "警告",
         "最常见的问题",
     ];
-    head_row(ws, &heads, &[16.0, 8.0, 10.0, 8.0, 8.0, 70.0], &st)?;
+    head_row(ws, &heads, &[18.0, 8.0, 16.0, 8.0, 8.0, 70.0], &st)?;
     let mut sums = [0usize; 4];
     for (k, (v, (files, rows, errs, warns, rules, _))) in by_v.iter().enumerate() {
         let r = k as u32 + 1;
@@ -284,6 +369,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws.write_number_with_format(r, c as u16 + 1, *n as f64, &st.total)?;
     }
     ws.write_string_with_format(r, 5, "", &st.total)?;
+    wordings_block(ws, r + 2, run, words, lang, &st)?;
     ws.set_freeze_panes(1, 0)?;
     for (v, (.., list)) in &by_v {
         if list.is_empty() {

@@ -10,12 +10,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cells::enum_policy::{self, Resolved};
-use crate::cells::enums;
-use crate::model::Run;
-use crate::recognise::How;
-use crate::schema::{FieldType, Schemas};
-use crate::text::{a1, norm_key, trim};
+use crate::model::{Run, Wording, WordingKind};
 
 /// A wording seen in the input, to be reviewed.
 #[derive(Debug, Default, Clone)]
@@ -47,162 +42,53 @@ pub struct Learned {
     pub near: BTreeMap<(String, String), BTreeMap<String, (String, Seen)>>,
 }
 
-fn note(seen: &mut Seen, at: String) {
-    if seen.count == 0 {
-        seen.at = at;
-    }
-    seen.count += 1;
-}
-
-/// Collect what the run could not map, or mapped only weakly.
-pub fn collect(run: &Run, schemas: &Schemas) -> Learned {
+/// What learned.toml holds, from the run's distinct wordings (`rules::wordings`):
+/// headers with a field to propose as its aliases, headers with none as comments, unread
+/// forms as synonyms (a comment line when no evidence proposes a value), and forms taken
+/// only through near-synonyms for confirmation.
+pub fn collect(wordings: &[Wording]) -> Learned {
     let mut l = Learned::default();
-    let mut table_of: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    for (i, f) in run.files.iter().enumerate() {
-        let rel = &run.rel[i];
-        for s in &f.sheets {
-            let (Some(tk), Some((_, last))) = (s.table, s.header) else {
-                continue;
-            };
-            table_of.insert((rel.as_str(), s.name.as_str()), tk.index());
-            let t = schemas.table(tk);
-            for c in &s.columns {
-                let leaf = trim(c.header.rsplit('›').next().unwrap_or(&c.header)).to_string();
-                let leaf = leaf.trim_start_matches(['*', '※']).to_string();
-                if leaf.is_empty() {
-                    continue;
-                }
-                let at = format!("{rel}:{}!{}", s.name, a1(last, c.col));
-                let others = |skip: Option<usize>| -> String {
-                    c.candidates
-                        .iter()
-                        .filter(|x| Some(x.0) != skip)
-                        .take(2)
-                        .map(|x| format!("{}（{:.2}）", t.fields[x.0].key, x.1))
-                        .collect::<Vec<_>>()
-                        .join("、")
-                };
-                let guess = match (c.how, c.field) {
-                    (How::Guess, Some(f)) if c.weak => Some(f),
-                    (How::Unmapped, None) => c.candidates.first().map(|x| x.0),
-                    _ => continue,
-                };
-                match guess {
-                    Some(f) => {
-                        let e = l
-                            .aliases
-                            .entry((t.table.key.clone(), t.fields[f].key.clone()))
-                            .or_default()
-                            .entry(leaf)
-                            .or_default();
-                        e.others = others(Some(f));
-                        note(e, at);
-                    }
-                    None => note(
-                        l.unknown.entry((t.table.key.clone(), leaf)).or_default(),
-                        at,
-                    ),
-                }
+    for w in wordings {
+        let seen = Seen {
+            count: w.count,
+            at: w.cells.first().cloned().unwrap_or_default(),
+            others: w.how_zh.clone(),
+        };
+        let key = (w.table.clone(), w.field.clone());
+        match (w.kind, &w.guess, &w.taken) {
+            (WordingKind::Header, Some(_), _) => {
+                l.aliases
+                    .entry(key)
+                    .or_default()
+                    .insert(w.form.clone(), seen);
             }
-        }
-    }
-    // Forms taken through near-synonyms, from the audit trail (`rules::forms`).
-    let weak = crate::rules::forms::collect(run.changes(), &table_of, schemas);
-    for ((ti, key, form), w) in weak {
-        if w.rule != enum_policy::Rule::NearSynonym {
-            continue;
-        }
-        let e = l
-            .near
-            .entry((schemas.tables[ti].table.key.clone(), key))
-            .or_default()
-            .entry(form)
-            .or_insert_with(|| (w.value.clone(), Seen::default()));
-        for (file, sheet, row, col) in &w.cells {
-            note(&mut e.1, format!("{file}:{sheet}!{}", a1(*row, *col)));
-        }
-    }
-    for x in run
-        .findings
-        .iter()
-        .filter(|x| x.code == crate::codes::C002.code)
-    {
-        let Some(&ti) = table_of.get(&(x.file.as_str(), x.sheet.as_str())) else {
-            continue;
-        };
-        let t = &schemas.tables[ti];
-        let Some(f) = t.field(&x.field) else {
-            continue;
-        };
-        let lex = &schemas.lexicon;
-        let items: Vec<String> = if f.ty == FieldType::EnumList {
-            enum_policy::split_list(f, lex, &x.value)
-                .into_iter()
-                .filter(|p| !matches!(enums::resolve(f, lex, p), Resolved::Value(..)))
-                .collect()
-        } else {
-            vec![trim(&x.value).to_string()]
-        };
-        for item in items {
-            if norm_key(&item).is_empty() {
-                continue;
+            (WordingKind::Header, None, _) => {
+                l.unknown.insert((w.table.clone(), w.form.clone()), seen);
             }
-            let (guess, evidence) = evidence_guess(f, lex, &item);
-            let e = l
-                .synonyms
-                .entry((t.table.key.clone(), f.key.clone()))
-                .or_default()
-                .entry(item)
-                .or_insert_with(|| (guess, Seen::default()));
-            e.1.others = evidence;
-            let at = format!("{}:{}!{}", x.file, x.sheet, x.cell());
-            note(&mut e.1, at);
+            (WordingKind::Value, _, None) => {
+                l.synonyms
+                    .entry(key)
+                    .or_default()
+                    .insert(w.form.clone(), (w.guess.clone(), seen));
+            }
+            (WordingKind::Value, _, Some(v)) if w.near => {
+                l.near
+                    .entry(key)
+                    .or_default()
+                    .insert(w.form.clone(), (v.clone(), seen));
+            }
+            (WordingKind::Value, _, Some(_)) => {}
         }
     }
     l
 }
 
-/// The value an unmapped form's evidence points to, if it points to one, and that evidence
-/// in words. Only evidence proposes: one character off a value, a stage word naming one
-/// value. Several readings, or mere likeness of characters, propose nothing (a clerk who
-/// accepts a guess must get a right value); the candidates are named in the comment.
-fn evidence_guess(
-    f: &crate::schema::Field,
-    lex: &crate::schema::Lexicon,
-    item: &str,
-) -> (Option<String>, String) {
-    match enums::resolve(f, lex, item) {
-        Resolved::Typo(v) => (Some(v), "与该选项只差一个字".to_string()),
-        Resolved::Beyond { instead, .. } if instead.len() == 1 => (
-            Some(instead[0].clone()),
-            format!("按进度词，应是“{}”", instead[0]),
-        ),
-        Resolved::Beyond { reached, instead } => (
-            None,
-            format!(
-                "进度与“{reached}”不符{}",
-                if instead.is_empty() {
-                    String::new()
-                } else {
-                    format!("，可能是：{}", instead.join("、"))
-                }
-            ),
-        ),
-        Resolved::Ambiguous(v) => (None, format!("可能是：{}", v.join("、"))),
-        Resolved::Value(v, _) => (Some(v), "按选项规则".to_string()),
-        Resolved::Unknown => match enums::closest(f, item) {
-            Some(c) => (None, format!("字面最接近“{c}”，但没有依据说明是它")),
-            None => (None, "没有任何依据".to_string()),
-        },
-    }
-}
-
-/// "；其他可能：…" when there are other candidates.
+/// "；…" with the evidence, when there is some.
 fn others_note(s: &Seen) -> String {
     if s.others.is_empty() {
         String::new()
     } else {
-        format!("；其他可能：{}", s.others)
+        format!("；{}", s.others)
     }
 }
 
@@ -301,14 +187,16 @@ pub fn render(l: &Learned) -> String {
 }
 
 /// Write learned.toml.
-pub fn write(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
-    super::atomic_write(path, render(&collect(run, schemas)).as_bytes())
+pub fn write(run: &Run, path: &Path) -> Result<()> {
+    super::atomic_write(path, render(&collect(&run.wordings)).as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::Overlay;
+    use crate::cells::enums;
+    use crate::schema::{Overlay, Schemas};
+    use crate::text::norm_key;
 
     #[test]
     fn renders_as_an_overlay_the_schemas_take() {
@@ -359,17 +247,7 @@ mod tests {
     /// A form with no evidence gets no guess (never the first value): its line is a
     /// comment the clerk fills in, so accepting learned.toml as it is maps nothing wrong.
     #[test]
-    fn no_evidence_no_guess() {
-        let s = Schemas::shipped().unwrap();
-        let t = s.table(crate::schema::test_tables::Buildings);
-        let f = t.field("appraisal_grade").unwrap();
-        let (guess, why) = evidence_guess(f, &s.lexicon, "危险房屋整栋");
-        assert_eq!(guess, None, "{why}");
-        let f = t.field("structure").unwrap();
-        assert_eq!(
-            evidence_guess(f, &s.lexicon, "砌体结沟").0.as_deref(),
-            Some("砌体结构")
-        );
+    fn no_guess_is_a_comment() {
         let mut l = Learned::default();
         l.synonyms
             .entry(("buildings".into(), "appraisal_grade".into()))

@@ -247,7 +247,7 @@ pub const WRITERS: &[Writer] = &[
     },
     Writer {
         name: "learned.toml",
-        write: |c| learned::write(c.run, c.schemas, &c.out.join("learned.toml")),
+        write: |c| learned::write(c.run, &c.out.join("learned.toml")),
     },
     Writer {
         name: "summary.json",

@@ -52,7 +52,7 @@ const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC','Microsoft Ya
 h1{font-size:22px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ccc}
 p.s{line-height:1.7;margin:6px 0}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
-th{background:#DDEBF7}tr.error td.sev{color:#b00020;font-weight:bold}tr.warning td.sev{color:#a06000}
+th{background:#DDEBF7}tr.error td.sev{color:#b00020;font-weight:bold}tr.warning td.sev{color:#a06000}#wordings tr.error td:nth-child(5){color:#b00020;font-weight:bold}#wordings tr.warning td:nth-child(5){color:#a06000}
 .bars text{font-size:12px}.legend span{display:inline-block;margin-right:14px;font-size:13px}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
 select{margin-right:12px}#count{font-size:13px;color:#555}";
@@ -229,6 +229,44 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
                 n.missing,
                 n.unlisted
             );
+        }
+        h.push_str("</tbody></table>");
+    }
+    // Every distinct wording to check, once each.
+    if !run.wordings.is_empty() {
+        let li = if c.lang == crate::finding::Lang::Zh {
+            0
+        } else {
+            1
+        };
+        let n = run.wordings.len();
+        let _ = if li == 0 {
+            write!(
+                h,
+                "<h2>需要核对的写法（{n} 种）</h2><p class=\"s\">列名和选项中不在标准写法、也不在本镇写法里的，每种只列一次。核对后可把 learned.toml 改好，用 --aliases 再运行。</p>"
+            )
+        } else {
+            write!(
+                h,
+                "<h2>Wordings to check ({n})</h2><p class=\"s\">Headers and options written in no listed form, once each. Review learned.toml and run again with --aliases.</p>"
+            )
+        };
+        h.push_str("<table id=\"wordings\"><thead><tr>");
+        for head in crate::rules::words::WORDING_HEADS[li] {
+            let _ = write!(h, "<th>{}</th>", esc(head));
+        }
+        h.push_str("</tr></thead><tbody>");
+        for w in &run.wordings {
+            let class = if w.taken.is_some() {
+                "warning"
+            } else {
+                "error"
+            };
+            let _ = write!(h, "<tr class=\"{class}\">");
+            for cell in c.words.wording(w, c.lang) {
+                let _ = write!(h, "<td>{}</td>", esc(&cell));
+            }
+            h.push_str("</tr>");
         }
         h.push_str("</tbody></table>");
     }

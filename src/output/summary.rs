@@ -34,6 +34,9 @@ pub struct Summary {
     /// each match level found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<CoverageSummary>,
+    /// Distinct wordings to check once each (`Run::wordings`), by kind: headers and
+    /// options read weakly (`*_to_confirm`) or not read (`*_not_read`).
+    pub wordings: std::collections::BTreeMap<&'static str, usize>,
     pub duration_seconds: f64,
 }
 
@@ -81,6 +84,19 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
         changes: run.change_count(),
         writeoff_proposals: w,
         villages: run.tally.rows.len(),
+        wordings: {
+            let mut m = std::collections::BTreeMap::new();
+            for w in &run.wordings {
+                let k = match (w.kind, w.taken.is_some()) {
+                    (crate::model::WordingKind::Header, true) => "headers_to_confirm",
+                    (crate::model::WordingKind::Header, false) => "headers_not_read",
+                    (crate::model::WordingKind::Value, true) => "options_to_confirm",
+                    (crate::model::WordingKind::Value, false) => "options_not_read",
+                };
+                *m.entry(k).or_insert(0) += 1;
+            }
+            m
+        },
         coverage: run.coverage.as_ref().map(|c| CoverageSummary {
             roster: c.file.clone(),
             counts: c.total,

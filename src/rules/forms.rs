@@ -74,7 +74,7 @@ pub fn collect<'a>(
 }
 
 /// The words of a tier, for the message.
-fn tier_words(rule: Rule) -> (&'static str, &'static str) {
+pub fn tier_words(rule: Rule) -> (&'static str, &'static str) {
     match rule {
         Rule::Abbreviation => ("按简写或语序", "as an abbreviation or reordering"),
         Rule::Qualifier => ("去掉修饰语后", "once its qualifier is set aside"),
@@ -85,58 +85,90 @@ fn tier_words(rule: Rule) -> (&'static str, &'static str) {
     }
 }
 
-/// One warning per distinct weakly read form. `sheets[i]` and `changes[i]` are file i's.
-pub fn weak_forms(
-    sheets: &[&[SheetInfo]],
-    changes: &[ChangeLog],
-    rel: &[String],
-    schemas: &Schemas,
-) -> Vec<Finding> {
-    // (file, sheet) → table.
-    let mut table_of: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+/// Each (file, sheet)'s table, from the sheets as recognised: `sheets[i]` is file i's,
+/// `rel[i]` its name.
+pub fn tables_of(sheets: &[&[SheetInfo]], rel: &[String]) -> BTreeMap<(String, String), usize> {
+    let mut table_of = BTreeMap::new();
     for (i, ss) in sheets.iter().enumerate() {
         for s in ss.iter() {
             if let (Some(t), Some(r)) = (s.table, rel.get(i)) {
-                table_of.insert((r.as_str(), s.name.as_str()), t.index());
+                table_of.insert((r.clone(), s.name.clone()), t.index());
             }
         }
     }
-    let seen = collect(changes.iter().flat_map(|c| c.iter()), &table_of, schemas);
-    seen.into_iter()
-        .map(|((ti, key, form), s)| {
-            let f = schemas.tables[ti].field(&key).expect("field of the table");
-            let (file, sheet, row, col) = s.cells[0].clone();
-            let mut named: Vec<String> = s
-                .cells
-                .iter()
-                .take(CELLS_NAMED)
-                .map(|(fl, sh, r, c)| {
-                    if sh.is_empty() {
-                        format!("{fl}!{}", a1(*r, *c))
-                    } else {
-                        format!("{fl}:{sh}!{}", a1(*r, *c))
-                    }
-                })
-                .collect();
-            if s.cells.len() > CELLS_NAMED {
-                named.push("…".into());
-            }
+    table_of
+}
+
+/// Every weakly read form: (table index, field key, form) → how it was read and where.
+pub type WeakForms = BTreeMap<(usize, String, String), WeakForm>;
+
+/// The weakly read forms of a run's audit trail (`changes[i]` is file i's).
+pub fn weak_forms(
+    changes: &[ChangeLog],
+    table_of: &BTreeMap<(String, String), usize>,
+    schemas: &Schemas,
+) -> WeakForms {
+    let table_of: BTreeMap<(&str, &str), usize> = table_of
+        .iter()
+        .map(|((f, s), t)| ((f.as_str(), s.as_str()), *t))
+        .collect();
+    collect(changes.iter().flat_map(|c| c.iter()), &table_of, schemas)
+}
+
+/// Up to `CELLS_NAMED` places of a wording's cells, `file:sheet!A1`, "…" when there are
+/// more: the first in each file before a second in any, so that the villages it stands in
+/// show.
+pub fn named_cells(cells: &[(String, String, u32, u32)]) -> Vec<String> {
+    let mut files: Vec<&str> = Vec::new();
+    let (mut first, mut rest): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
+    for (i, c) in cells.iter().enumerate() {
+        if files.contains(&c.0.as_str()) {
+            rest.push(i);
+        } else {
+            files.push(&c.0);
+            first.push(i);
+        }
+    }
+    let mut picked: Vec<usize> = first.into_iter().chain(rest).take(CELLS_NAMED).collect();
+    picked.sort_unstable();
+    let mut named: Vec<String> = picked
+        .into_iter()
+        .map(|i| {
+            let (fl, sh, r, c) = &cells[i];
+            super::wordings::at(fl, sh, a1(*r, *c))
+        })
+        .collect();
+    if cells.len() > CELLS_NAMED {
+        named.push("…".into());
+    }
+    named
+}
+
+/// One warning per distinct weakly read form.
+pub fn warnings(seen: &WeakForms, schemas: &Schemas) -> Vec<Finding> {
+    seen.iter()
+        .filter_map(|((ti, key, form), s)| {
+            let f = schemas.tables.get(*ti)?.field(key)?;
+            let (file, sheet, row, col) = s.cells.first()?.clone();
+            let named = named_cells(&s.cells);
             let (how, how_en) = tier_words(s.rule);
-            Finding::new(crate::codes::enum_weak_form(
-                &f.label,
-                &f.label_en,
-                &form,
-                &s.value,
-                how,
-                how_en,
-                s.cells.len(),
-                named.join("、"),
-            ))
-            .at_file(&file)
-            .at_sheet(&sheet)
-            .at_cell(row, Some(col))
-            .field(&key)
-            .value(&form)
+            Some(
+                Finding::new(crate::codes::enum_weak_form(
+                    &f.label,
+                    &f.label_en,
+                    form,
+                    &s.value,
+                    how,
+                    how_en,
+                    s.cells.len(),
+                    named.join("、"),
+                ))
+                .at_file(&file)
+                .at_sheet(&sheet)
+                .at_cell(row, Some(col))
+                .field(key)
+                .value(form),
+            )
         })
         .collect()
 }

@@ -8,6 +8,7 @@ pub mod coverage;
 pub mod cross;
 pub mod forms;
 pub mod row;
+pub mod wordings;
 pub mod words;
 
 use crate::finding::Severity;
