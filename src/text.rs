@@ -105,7 +105,9 @@ pub fn truncate_chars(s: &str, n: usize) -> String {
     }
 }
 
-/// A spreadsheet cell holds at most this many characters (Excel, LibreOffice, WPS).
+/// A spreadsheet cell holds at most this many characters (Excel, LibreOffice, WPS),
+/// counted as they count them: in UTF-16 units, so a character outside the Basic
+/// Multilingual Plane (a rare 𠮷, an emoji) counts twice.
 pub const CELL_CHARS: usize = 32_767;
 
 /// Characters XML 1.0 cannot carry (control characters other than tab, LF and CR;
@@ -129,16 +131,31 @@ pub fn without_xml_illegal(s: &str) -> Option<String> {
     Some(s.chars().filter(|c| !xml_illegal(*c)).collect())
 }
 
-/// `s` cut to what one cell holds, with a mark, when it is longer.
+/// `s` cut to what one cell holds (`CELL_CHARS` UTF-16 units), with a mark, when it is
+/// longer; None when it fits.
+///
+/// ```
+/// use selfbuilt::text::{cut_to_cell, CELL_CHARS};
+/// assert!(cut_to_cell(&"字".repeat(CELL_CHARS)).is_none());
+/// let cut = cut_to_cell(&"𠮷".repeat(CELL_CHARS / 2 + 1)).unwrap();
+/// assert!(cut.encode_utf16().count() <= CELL_CHARS && cut.ends_with("…（已截断）"));
+/// ```
 pub fn cut_to_cell(s: &str) -> Option<String> {
     const MARK: &str = "…（已截断）";
-    if s.len() <= CELL_CHARS {
+    // UTF-8 never takes fewer bytes than UTF-16 takes units.
+    if s.len() <= CELL_CHARS || s.encode_utf16().count() <= CELL_CHARS {
         return None;
     }
-    let keep = CELL_CHARS - MARK.chars().count();
-    s.char_indices()
-        .nth(keep)
-        .map(|(i, _)| format!("{}{MARK}", &s[..i]))
+    let room = CELL_CHARS - MARK.encode_utf16().count();
+    let mut units = 0;
+    let end = s
+        .char_indices()
+        .find(|(_, c)| {
+            units += c.len_utf16();
+            units > room
+        })
+        .map_or(s.len(), |(i, _)| i);
+    Some(format!("{}{MARK}", &s[..end]))
 }
 
 /// Column letters of a 0-based column index: 0 → A, 26 → AA.

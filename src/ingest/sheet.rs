@@ -13,6 +13,28 @@ use crate::read::{Grid, GridRow, Raw};
 use crate::recognise::{self, Outcome, Skipped};
 use crate::rules::row::{check_row, Place};
 
+/// The audit lines of a data row's cells filled from a merge above (`fill::fill_down`):
+/// old value empty, new value the merge's, for each column mapped to a field.
+fn log_fills(filled: &[(u32, u32)], row: &GridRow, place: &Place, changes: &mut ChangeLog) {
+    if filled.is_empty() {
+        return;
+    }
+    let from = filled.partition_point(|x| x.0 < row.idx);
+    for &(_, col) in filled[from..].iter().take_while(|x| x.0 == row.idx) {
+        if let Some(f) = place.cols.iter().position(|c| *c == Some(col)) {
+            changes.push(
+                &place.file_name,
+                &place.sheet_name,
+                row.idx,
+                col,
+                &place.keys[f],
+                "",
+                &row.get(col).display(),
+            );
+        }
+    }
+}
+
 /// Rows per parallel chunk of row checks.
 const CHECK_CHUNK: usize = 1024;
 
@@ -233,6 +255,9 @@ impl<'a> SheetWork<'a> {
         };
         let t = opts.schemas.table(head.table);
         let start = self.next;
+        // Merged cells down the data rows take their region's value (an audit line each).
+        let filled =
+            super::fill::fill_down(&mut self.grid.rows, start, &self.grid.merges, head.header.1);
         let rows = &self.grid.rows[start..];
         type Checked = (
             Vec<usize>,
@@ -256,6 +281,7 @@ impl<'a> SheetWork<'a> {
                         }),
                         recognise::RowKind::Data => {
                             c.0.push(start + k * CHECK_CHUNK + i);
+                            log_fills(&filled, row, place, &mut c.4);
                             c.2.push(check_row(t, row, place, ctx, &mut c.3, &mut c.4));
                         }
                     }

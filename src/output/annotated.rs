@@ -355,12 +355,17 @@ pub fn write_all(
             let target = dir.join(&file_names[i]);
             if mine.is_empty() && is_plain_xlsx(f) {
                 // Nothing to mark: the village's own workbook, byte for byte, is the copy
-                // (its formatting kept, and no second write of every cell).
-                return super::write_atomically(&target, |tmp| {
+                // (its formatting kept, and no second write of every cell). When the input
+                // cannot be copied any more (moved away during the run), the copy is
+                // written afresh from what was read, below.
+                let copied = super::write_atomically(&target, |tmp| {
                     std::fs::copy(&f.input.path, tmp)
                         .map(|_| ())
                         .with_context(|| format!("cannot copy {}", f.input.path.display()))
                 });
+                if copied.is_ok() {
+                    return Ok(());
+                }
             }
             if is_plain_xlsx(f) {
                 // The village's own package with the marks patched in; when it cannot be

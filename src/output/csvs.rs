@@ -24,6 +24,29 @@ pub const ERRORS_HEADER: [&str; 10] = [
     "suggestion",
 ];
 pub const CHANGES_HEADER: [&str; 7] = ["file", "sheet", "row", "cell", "field", "old", "new"];
+/// A cell as a CSV output holds it: one beginning with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return gets a leading `'`, so that Excel and WPS, which clerks open these
+/// files in, show it as text instead of running it as a formula (OWASP's advice on CSV
+/// injection). Readers take the text after the `'`. The workbooks keep exact text.
+///
+/// ```
+/// use selfbuilt::output::csvs::safe_cell;
+/// assert_eq!(&*safe_cell(b"=HYPERLINK(\"x\")"), b"'=HYPERLINK(\"x\")");
+/// assert_eq!(&*safe_cell("-3".as_bytes()), b"'-3");
+/// assert_eq!(&*safe_cell("长塘村".as_bytes()), "长塘村".as_bytes());
+/// ```
+pub fn safe_cell(s: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    match s.first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => {
+            let mut v = Vec::with_capacity(s.len() + 1);
+            v.push(b'\'');
+            v.extend_from_slice(s);
+            std::borrow::Cow::Owned(v)
+        }
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
 /// Write a CSV header and then whatever `body` writes, into any writer, BOM first when
 /// asked.
 fn csv_into<W: std::io::Write>(
@@ -52,7 +75,10 @@ where
 {
     move |w| {
         for r in rows {
-            w.write_record(r)?;
+            for f in r {
+                w.write_field(safe_cell(f.as_ref()))?;
+            }
+            w.write_record(None::<&[u8]>)?;
         }
         Ok(())
     }
@@ -132,7 +158,10 @@ pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
                 let _ = write!(row, "{}", u64::from(c.row) + 1);
             }
             push_a1(&mut cell, c.row, c.col);
-            w.write_record([c.file, c.sheet, &row, &cell, c.field, c.old, c.new])?;
+            w.write_record(
+                [c.file, c.sheet, &row, &cell, c.field, c.old, c.new]
+                    .map(|f| safe_cell(f.as_bytes())),
+            )?;
         }
         Ok(())
     })

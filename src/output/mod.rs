@@ -26,14 +26,15 @@ use crate::model::Run;
 use crate::schema::Schemas;
 
 /// Write `path` atomically: `write` fills a temp file beside it, which is then renamed
-/// over `path`, so a reader never sees half a file.
+/// over `path`, so a reader never sees half a file. The temp file's name is a short id,
+/// never built from `path`'s (an input's long Chinese name would pass a file system's
+/// 255 bytes).
 pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path.parent().context("output path has no folder")?;
-    let name = path
-        .file_name()
-        .context("output path has no file name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    path.file_name().context("output path has no file name")?;
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".sb-{}-{n}.tmp", std::process::id()));
     if let Err(e) = write(&tmp) {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);

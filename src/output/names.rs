@@ -36,8 +36,20 @@ pub fn safe_stem(s: &str) -> String {
     if RESERVED.contains(&base.as_str()) {
         out = format!("_{out}");
     }
-    out.chars().take(100).collect()
+    // At most 100 characters and 150 bytes: with a suffix and an extension the name stays
+    // well inside the 255 bytes file systems allow (a Chinese character takes 3).
+    let mut bytes = 0;
+    out.chars()
+        .take(100)
+        .take_while(|c| {
+            bytes += c.len_utf8();
+            bytes <= STEM_BYTES
+        })
+        .collect()
 }
+
+/// The most bytes of a stem `safe_stem` gives.
+pub const STEM_BYTES: usize = 150;
 
 /// Hands out names that never collide (case-insensitively).
 #[derive(Default)]

@@ -87,6 +87,9 @@ pub fn child_main(
 ) -> i32 {
     // A panic is reported as a finding in the Done frame, not as text on a terminal.
     std::panic::set_hook(Box::new(|_| {}));
+    if !die_with_parent() {
+        return 2;
+    }
     limit_memory(max_mem_mb);
     limit_time(max_seconds);
     let Ok(limits) = serde_json::from_str::<Limits>(limits_json) else {
@@ -159,6 +162,31 @@ fn limit_time(secs: u64) {
     let _ = secs;
 }
 
+/// The environment variable that tells the child its parent's pid.
+const PARENT_ENV: &str = "SELFBUILT_READER_PARENT";
+
+/// Ask the kernel to kill this child when the run that started it dies (a clerk closing
+/// the window, a kill), so no reader outlives it. False when the parent is already gone.
+fn die_with_parent() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with PR_SET_PDEATHSIG only sets a flag of this process.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        }
+        // The parent may have died before the flag was set.
+        let parent = std::env::var(PARENT_ENV)
+            .ok()
+            .and_then(|p| p.parse::<i32>().ok());
+        // SAFETY: getppid has no preconditions.
+        let now = unsafe { libc::getppid() };
+        if parent.is_some_and(|p| p != now) {
+            return false;
+        }
+    }
+    true
+}
+
 /// The reader could not make sense of the file (it panicked).
 pub fn reader_failed(rel: &str) -> Finding {
     file_finding(crate::codes::reader_failed(), rel)
@@ -192,12 +220,15 @@ pub fn read_isolated(
 ) -> Result<&'static str, Finding> {
     let limits_json = serde_json::to_string(limits).unwrap_or_default();
     let mut cmd = Command::new(&iso.exe);
+    // `--` first: a file named `-1.xlsx` is a name, not an option.
     cmd.arg(CHILD_COMMAND)
+        .arg("--")
         .arg(&f.path)
         .arg(&f.rel)
         .arg(&limits_json)
         .arg(iso.max_mem_mb.to_string())
         .arg(iso.max_seconds.max(1).to_string())
+        .env(PARENT_ENV, std::process::id().to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -97,7 +97,7 @@ pub fn check_row(
         };
         if let cells::Val::Text(v) = &parsed.val {
             if let Some(cut) = crate::text::cut_to_cell(v) {
-                let n = v.chars().count();
+                let n = v.encode_utf16().count();
                 parsed.val = cells::Val::Text(cut);
                 if parsed.issue.is_none() {
                     parsed.issue =

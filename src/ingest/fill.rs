@@ -1,0 +1,125 @@
+//! Merged cells in the data area. Villages merge 村 and 组 down a group's rows, and a
+//! hazard ledger merges 房屋编码 down one building's hazards; a spreadsheet file keeps the
+//! value only in the region's top-left cell. Like Power Query's fill-down and the importers
+//! that "copy to all cells", every cell a merge covers below its first row takes that
+//! row's value, column by column, before the rows are checked; each filled cell is an
+//! audit line (old value empty). Regions within the header block, and a merge's own first
+//! row (a title or a remark merged across columns), are left as they are.
+
+use crate::read::{GridRow, Merge, Raw};
+
+/// Fill the cells of `rows[start..]` that merged regions starting below row `header_last`
+/// cover, from the region's first row (found among all `rows`, sorted by index). Returns
+/// every cell filled, as (row, column), in row order.
+pub fn fill_down(
+    rows: &mut [GridRow],
+    start: usize,
+    merges: &[Merge],
+    header_last: u32,
+) -> Vec<(u32, u32)> {
+    let Some(first) = rows.get(start).map(|r| r.idx) else {
+        return Vec::new();
+    };
+    let mut filled = Vec::new();
+    for m in merges
+        .iter()
+        .filter(|m| m.r0 > header_last && m.r1 > m.r0 && m.r1 >= first)
+    {
+        // The region's first row holds its values.
+        let Ok(top) = rows.binary_search_by_key(&m.r0, |r| r.idx) else {
+            continue;
+        };
+        let values: Vec<(u32, Raw)> = (m.c0..=m.c1)
+            .filter_map(|c| {
+                let v = rows[top].get(c);
+                (!v.is_empty()).then(|| (c, v.clone()))
+            })
+            .collect();
+        if values.is_empty() {
+            continue;
+        }
+        let from = start.max(rows.partition_point(|r| r.idx <= m.r0));
+        for row in rows[from..].iter_mut().take_while(|r| r.idx <= m.r1) {
+            for (c, v) in &values {
+                let c = *c as usize;
+                if row.cells.len() <= c {
+                    row.cells.resize(c + 1, Raw::Empty);
+                }
+                if row.cells[c].is_empty() {
+                    row.cells[c] = v.clone();
+                    filled.push((row.idx, c as u32));
+                }
+            }
+        }
+    }
+    filled.sort_unstable();
+    filled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(idx: u32, cells: &[&str]) -> GridRow {
+        GridRow {
+            idx,
+            cells: cells
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Raw::Empty
+                    } else {
+                        Raw::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_merge_down_the_data_fills_each_row_and_leaves_the_header() {
+        let mut rows = vec![
+            row(0, &["村", "户主"]),
+            row(1, &["", "甲"]),
+            row(2, &["平安村", "乙"]),
+            row(3, &["", "丙"]),
+            row(4, &["", "丁"]),
+            row(5, &["", "戊"]),
+        ];
+        let merges = [
+            // The header merged down into the first row stays as it is.
+            Merge {
+                r0: 0,
+                c0: 0,
+                r1: 1,
+                c1: 0,
+            },
+            Merge {
+                r0: 2,
+                c0: 0,
+                r1: 4,
+                c1: 0,
+            },
+        ];
+        // Rows from index 3 on are new.
+        let filled = fill_down(&mut rows, 3, &merges, 0);
+        assert_eq!(filled, vec![(3, 0), (4, 0)]);
+        assert_eq!(rows[3].get(0), &Raw::Text("平安村".into()));
+        assert_eq!(rows[4].get(0), &Raw::Text("平安村".into()));
+        assert!(rows[5].get(0).is_empty());
+        assert!(rows[1].get(0).is_empty());
+    }
+
+    #[test]
+    fn a_merge_across_columns_in_one_row_fills_nothing() {
+        let mut rows = vec![row(0, &["h"]), row(1, &["说明", "", ""])];
+        let merges = [Merge {
+            r0: 1,
+            c0: 0,
+            r1: 1,
+            c1: 2,
+        }];
+        assert!(fill_down(&mut rows, 1, &merges, 0).is_empty());
+        assert!(rows[1].get(1).is_empty());
+    }
+}

@@ -1,0 +1,285 @@
+//! Files as village and township offices really make them (issue 26): merged cells down a
+//! group's rows, formulas in village cells, and the like. Each test makes its files, runs
+//! the binary, and checks that every row is accounted for (in cleaned.xlsx or listed as
+//! rejected) and what the findings and the audit trail say.
+
+mod common;
+use common::*;
+
+use rust_xlsxwriter::{Format, Workbook};
+
+/// The rows of a CSV output as a spreadsheet program would show them once the leading
+/// `'` that keeps a formula text is taken off.
+fn cells_of(path: &std::path::Path) -> Vec<Vec<String>> {
+    read_csv(path)
+}
+
+/// A cell that would be a formula in Excel or WPS is written with a leading `'` in every
+/// CSV output; the workbooks keep the exact text.
+#[test]
+fn csv_outputs_never_carry_a_formula() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut b = building("YH450103003466100", IDS[0], "未发现安全隐患");
+    b[1] = "=HYPERLINK(\"http://x\",\"平安村\")".into();
+    b[6] = "=cmd|' /C calc'!A0".into();
+    b[11] = "+120".into();
+    let mut c = building("YH450103003466101", IDS[1], "未发现安全隐患");
+    c[4] = "@韦宝".into();
+    write_table(&input.join("平安村房屋信息.csv"), &B_HEAD, &[b, c]);
+    let out = tmp.path().join("out");
+    run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    for name in ["errors.csv", "changes.csv", "tally.csv", "writeoffs.csv"] {
+        let text = std::fs::read_to_string(out.join(name)).unwrap();
+        for row in cells_of(&out.join(name)) {
+            for cell in row {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{name}: {cell:?} in\n{text}"
+                );
+            }
+        }
+    }
+    let errors = std::fs::read_to_string(out.join("errors.csv")).unwrap();
+    assert!(errors.contains("'=cmd|' /C calc'!A0"), "{errors}");
+    let changes = std::fs::read_to_string(out.join("changes.csv")).unwrap();
+    assert!(changes.contains("'+120,120"), "{changes}");
+    let tally = std::fs::read_to_string(out.join("tally.csv")).unwrap();
+    assert!(tally.contains("'=HYPERLINK("), "{tally}");
+    // The workbook keeps the text exactly, as text.
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert!(
+        cleaned
+            .iter()
+            .flatten()
+            .any(|c| c == "=HYPERLINK(\"http://x\",\"平安村\")"),
+        "{cleaned:?}"
+    );
+}
+
+/// A sheet of houses as villages make it: 村 merged down every row, 组 merged down each
+/// group's rows, a blank row between groups.
+fn merged_village_sheet(path: &std::path::Path) {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    let centre = Format::new().set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    // Rows 2–7: six houses; 村 merged over B2:B7, 组 over C2:C4 (1组) and C5:C7 (2组).
+    for (k, id) in IDS.iter().enumerate() {
+        let r = k as u32 + 1;
+        let b = building(&format!("YH45010300346610{k}"), id, "未发现安全隐患");
+        for (c, v) in b.iter().enumerate() {
+            if c == 1 || c == 2 {
+                continue;
+            }
+            ws.write_string(r, c as u16, v).unwrap();
+        }
+    }
+    ws.merge_range(1, 1, 6, 1, "平安村", &centre).unwrap();
+    ws.merge_range(1, 2, 3, 2, "1组", &centre).unwrap();
+    ws.merge_range(4, 2, 6, 2, "2组", &centre).unwrap();
+    wb.save(path).unwrap();
+}
+
+/// Merged cells in the data area take the merge's value in every row they cover, and the
+/// audit trail says so; no row is rejected for a blank 村 and no 组 goes upstream blank.
+#[test]
+fn merged_data_cells_fill_every_row_they_cover() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    merged_village_sheet(&input.join("平安村房屋信息.xlsx"));
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    assert!(
+        errors[1..].iter().all(|e| e[6] != "error"),
+        "{errors:?}\n{}",
+        r.stderr
+    );
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(cleaned.len(), 7, "{cleaned:?}");
+    let head = &cleaned[0];
+    let v = head.iter().position(|h| h == "村（社区）").unwrap();
+    let g = head.iter().position(|h| h == "组（屯）").unwrap();
+    let groups: Vec<(&str, &str)> = cleaned[1..]
+        .iter()
+        .map(|r| (r[v].as_str(), r[g].as_str()))
+        .collect();
+    assert_eq!(
+        groups,
+        vec![
+            ("平安村", "1组"),
+            ("平安村", "1组"),
+            ("平安村", "1组"),
+            ("平安村", "2组"),
+            ("平安村", "2组"),
+            ("平安村", "2组"),
+        ]
+    );
+    // Every filled cell is in the audit trail: B3:B7, C3:C4 and C6:C7.
+    let changes = read_csv(&out.join("changes.csv"));
+    let mut filled: Vec<String> = changes[1..]
+        .iter()
+        .filter(|c| c[5].is_empty())
+        .map(|c| c[3].clone())
+        .collect();
+    filled.sort();
+    assert_eq!(
+        filled,
+        ["B3", "B4", "B5", "B6", "B7", "C3", "C4", "C6", "C7"],
+        "{changes:?}"
+    );
+}
+
+/// A hazard ledger that merges 房屋编码 down one building's hazard rows: each hazard row
+/// belongs to that building.
+#[test]
+fn a_building_code_merged_down_its_hazards_belongs_to_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in building("YH450103000000001", IDS[0], "存在一定安全隐患")
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(1, c as u16, v).unwrap();
+    }
+    let ws = wb.add_worksheet();
+    ws.set_name("隐患台账").unwrap();
+    for (c, h) in H_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for k in 0..3u32 {
+        let h = hazard(
+            &format!("YH450103000000001-0{}", k + 1),
+            "YH450103000000001",
+            "一般隐患",
+            "未整治",
+            "韦宝",
+        );
+        for (c, v) in h.iter().enumerate() {
+            if c != 1 {
+                ws.write_string(k + 1, c as u16, v).unwrap();
+            }
+        }
+    }
+    ws.merge_range(1, 1, 3, 1, "YH450103000000001", &Format::new())
+        .unwrap();
+    wb.save(input.join("平安村.xlsx")).unwrap();
+    let out = tmp.path().join("out");
+    run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    assert!(errors[1..].iter().all(|e| e[6] != "error"), "{errors:?}");
+    let hz = calamine_rows(&out.join("cleaned.xlsx"), "隐患台账");
+    assert_eq!(hz.len(), 4, "{hz:?}");
+    assert_eq!(
+        hz[1..]
+            .iter()
+            .filter(|r| r.iter().any(|c| c == "YH450103000000001"))
+            .count(),
+        3
+    );
+}
+
+/// One building workbook at `path` whose remark-free row holds `owner` as its owner.
+fn building_book(path: &std::path::Path, owner: &str) {
+    let mut b = building("YH450103003466100", IDS[0], "未发现安全隐患");
+    b[4] = owner.to_string();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in b.iter().enumerate() {
+        ws.write_string(1, c as u16, v).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+/// Inputs that once ended the whole batch with exit 2 and nothing written: a file whose
+/// Chinese name is 78 characters long, files and folders whose names begin with `-`.
+/// Each is read, and the run writes every output.
+#[test]
+fn long_names_and_names_like_options_are_read_and_the_batch_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(input.join("-第二批")).unwrap();
+    let long = format!(
+        "{}.xlsx",
+        "长塘镇平安村自建房安全隐患排查整治台账"
+            .repeat(5)
+            .chars()
+            .take(78)
+            .collect::<String>()
+    );
+    assert_eq!(long.chars().count(), 83);
+    building_book(&input.join(&long), "韦宝");
+    building_book(&input.join("-1.xlsx"), "黄英");
+    building_book(&input.join("-第二批").join("-2.xlsx"), "李明");
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    // Only the duplicate code the three files share, no file unreadable.
+    assert!(
+        errors[1..].iter().all(|e| !e[7].starts_with('F')),
+        "{errors:?}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["files_read"], 3, "{summary}");
+    assert_eq!(summary["rows_read"], 3, "{summary}");
+    let annotated: Vec<String> = std::fs::read_dir(out.join("annotated"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(annotated.len(), 3, "{annotated:?}");
+    assert!(annotated.iter().all(|n| n.len() < 255), "{annotated:?}");
+}
+
+/// A cell's length is counted as spreadsheet programs count it (UTF-16 units): 32,767
+/// characters fit and are kept whole; 16,384 characters from outside the Basic
+/// Multilingual Plane do not fit and are cut with a finding, and the run writes every
+/// output.
+#[test]
+fn cell_lengths_are_counted_as_spreadsheets_count_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let fits = "房".repeat(32_767);
+    let wide = "𠮷".repeat(16_384);
+    let mut rows = Vec::new();
+    for (k, remark) in [&fits, &wide].iter().enumerate() {
+        let mut b = building(&format!("YH45010300346610{k}"), IDS[k], "未发现安全隐患");
+        b[3] = remark.to_string();
+        rows.push(b);
+    }
+    write_table(&input.join("平安村房屋信息.csv"), &B_HEAD, &rows);
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert!(out.join("cleaned.xlsx").exists(), "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let cut: Vec<&Vec<String>> = errors[1..].iter().filter(|e| e[7] == "C022").collect();
+    assert_eq!(cut.len(), 1, "{errors:?}");
+    assert_eq!(cut[0][3], "D3");
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert!(cleaned.iter().flatten().any(|c| *c == fits));
+    let kept = cleaned
+        .iter()
+        .flatten()
+        .find(|c| c.starts_with('𠮷'))
+        .unwrap();
+    assert!(kept.encode_utf16().count() <= 32_767 && kept.ends_with("（已截断）"));
+}
