@@ -185,6 +185,16 @@ rules! {
         | big5() "文件是繁体中文 Big5 编码（不是 GBK），已按 Big5 读取；繁体字写的表头和选项可能认不出" "the file is in traditional Chinese Big5 (not GBK) and was read as Big5; headers and values in traditional characters may not be recognised" => "核对姓名、地址是否显示正常；请用 Excel/WPS 打开后另存为 .xlsx（简体）报送" "check that names and addresses read correctly; open it in Excel/WPS and Save As .xlsx, in simplified characters";
         | undecodable(enc, bad) "按 {enc} 编码读取时有 {bad} 处字符无法识别（显示为 �）：文件可能混用了 GBK 和 UTF-8，或是繁体 Big5 等其他编码" "read as {enc}, {bad} characters could not be decoded (shown as �): the file may mix GBK and UTF-8, or be in Big5 or another encoding" => "用 Excel/WPS 打开原表另存为 .xlsx，或用记事本“另存为”选择 UTF-8 编码后重新报送" "open the original and Save As .xlsx, or save the CSV as UTF-8, and resend";
     // ---- sheets and columns
+    F018 "file-not-read" "未读取的文件" "File not read" W
+        "输入文件夹里有不是表格的文件（文档、图片、rar/7z 压缩包、压缩包里的压缩包），没有读取；zip 压缩包会打开读取其中的表格。"
+        "A file in the input folder is no spreadsheet (a document, a picture, a rar/7z archive, an archive inside an archive) and was not read; zip archives are opened and their spreadsheets read."
+        "村里可能把表格放在了压缩包或文档里，不说一声就等于漏报。" "输入文件夹里有 那马村.rar" "输入文件夹里有 那马村.xlsx（或 那马村.zip）" "把压缩包解压后把表格文件放进输入文件夹，或请村里直接发送表格文件";
+        | archive_not_read(name, ext) "压缩包“{name}”（.{ext} 格式）没有读取：只能打开 .zip 压缩包" "the archive “{name}” (.{ext}) was not read: only .zip archives are opened" => "用解压软件解压后，把其中的表格文件放进输入文件夹再运行" "unpack it and put its spreadsheets in the input folder, then run again";
+        | other_not_read(name) "“{name}”不是表格文件，没有读取" "“{name}” is not a spreadsheet and was not read" => "如果它是村里报送的表格，请在 Excel/WPS 中打开后另存为 .xlsx 再放进输入文件夹；否则不用管" "if it is a village's table, open it in Excel/WPS and Save As .xlsx; otherwise ignore it";
+        | nested_archive(name) "压缩包里的压缩包“{name}”没有读取" "the archive “{name}” inside an archive was not read" => "把它也解压出来，把其中的表格文件放进输入文件夹再运行" "unpack it too and put its spreadsheets in the input folder";
+        | archive_member_too_big(name, mb, max) "压缩包里的“{name}”解压后超过 {max} MB（至少 {mb} MB），没有读取" "“{name}” in the archive unpacks to more than {max} MB (at least {mb} MB); not read" => "确认文件无误后解压出来单独运行，或用 --max-file-mb 放宽上限" "unpack it and run on it alone, or raise --max-file-mb";
+        | archive_unreadable(name, e) "压缩包“{name}”打不开（{e}），没有读取" "the archive “{name}” cannot be opened ({e}); not read" => "请村里重新压缩发送，或直接发送表格文件" "ask the village to send it again, or to send the spreadsheets themselves";
+        | archive_too_many(name, n) "压缩包“{name}”里的表格文件超过 {n} 个，只读取了前 {n} 个" "the archive “{name}” holds more than {n} spreadsheets; the first {n} were read" => "解压后分批运行" "unpack it and run in batches";
     S001 "missing-required-column" "缺少必填列" "Missing required column" E
         "识别出的表缺少必填列。"
         "A recognised table lacks a required column."

@@ -97,6 +97,9 @@ pub struct Run {
     /// Every distinct header and option form the run could not read, or read only
     /// weakly, once each (`rules::wordings`).
     pub wordings: Vec<Wording>,
+    /// Where archive members were unpacked for this run (`read::archive`); removed when
+    /// the run is dropped.
+    pub scratch: Option<Arc<tempfile::TempDir>>,
     pub seconds: f64,
 }
 

@@ -32,7 +32,22 @@ where
 {
     let t0 = Instant::now();
     crate::timing::timed("(start)", || ());
-    let (mut files, mut pre_findings) = read::collect_inputs(inputs);
+    let (files, mut pre_findings) = read::collect_inputs(inputs);
+    // Zip archives give the spreadsheets inside them, unpacked into scratch that lives as
+    // long as the run (its annotated copies are made from them).
+    let scratch = files
+        .iter()
+        .any(read::archive::is_archive)
+        .then(|| tempfile::Builder::new().prefix("selfbuilt-").tempdir().ok())
+        .flatten();
+    let mut files = match &scratch {
+        Some(dir) => {
+            let (files, notes) = read::archive::expand(files, &opts.limits, dir.path());
+            pre_findings.extend(notes);
+            files
+        }
+        None => files,
+    };
     // A roster is read as a roster only, also when it sits in an input folder.
     let roster_input = opts.roster.as_ref().and_then(|r| {
         let (mut found, _) = read::collect_inputs(std::slice::from_ref(&r.path));
@@ -280,6 +295,7 @@ where
         rounds: None,
         coverage,
         wordings: Vec::new(),
+        scratch: scratch.map(std::sync::Arc::new),
         seconds: 0.0,
     };
     // Every distinct wording not read, or read weakly, once each.

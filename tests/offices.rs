@@ -194,7 +194,12 @@ fn a_building_code_merged_down_its_hazards_belongs_to_each() {
 
 /// One building workbook at `path` whose remark-free row holds `owner` as its owner.
 fn building_book(path: &std::path::Path, owner: &str) {
-    let mut b = building("YH450103003466100", IDS[0], "未发现安全隐患");
+    building_book_of(path, "YH450103003466100", owner)
+}
+
+/// `building_book` for the building with this code.
+fn building_book_of(path: &std::path::Path, code: &str, owner: &str) {
+    let mut b = building(code, IDS[0], "未发现安全隐患");
     b[4] = owner.to_string();
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
@@ -282,4 +287,103 @@ fn cell_lengths_are_counted_as_spreadsheets_count_them() {
         .find(|c| c.starts_with('𠮷'))
         .unwrap();
     assert!(kept.encode_utf16().count() <= 32_767 && kept.ends_with("（已截断）"));
+}
+
+/// Files as they arrive from WeChat: a zip of village workbooks, a rar, a Word document, Excel's "Unicode 文本" export (UTF-16,
+/// tab-separated, `.txt`), a file with no extension, a workbook named like a lock file.
+/// The spreadsheets are read wherever they are; everything else gets a note.
+#[test]
+fn archives_and_odd_files_are_read_or_noted() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let books = tmp.path().join("books");
+    std::fs::create_dir(&books).unwrap();
+    building_book(&books.join("a.xlsx"), "韦宝");
+    let book = std::fs::read(books.join("a.xlsx")).unwrap();
+    {
+        let mut z = zip::ZipWriter::new(std::fs::File::create(input.join("平安村.zip")).unwrap());
+        let o = zip::write::SimpleFileOptions::default();
+        z.start_file("平安村房屋信息.xlsx", o).unwrap();
+        z.write_all(&book).unwrap();
+        z.start_file("说明.docx", o).unwrap();
+        z.write_all(b"PK").unwrap();
+        z.finish().unwrap();
+    }
+    std::fs::write(input.join("和睦村.rar"), b"Rar!\x1a\x07\x00").unwrap();
+    std::fs::write(input.join("通知.docx"), b"PK\x03\x04").unwrap();
+    // UTF-16LE with BOM, tab-separated: Excel's Unicode text.
+    let mut rows = vec![B_HEAD.join("\t")];
+    let mut b = building("YH450103003466101", IDS[1], "未发现安全隐患");
+    b[1] = "和睦村".into();
+    rows.push(b.join("\t"));
+    let text = rows.join("\r\n") + "\r\n";
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+    std::fs::write(input.join("和睦村房屋信息.txt"), &utf16).unwrap();
+    // Tab-separated GBK with no extension.
+    let mut c = building("YH450103003466102", IDS[2], "未发现安全隐患");
+    c[1] = "团结村".into();
+    let text = format!("{}\r\n{}\r\n", B_HEAD.join("\t"), c.join("\t"));
+    let (gbk, _, _) = encoding_rs::GBK.encode(&text);
+    std::fs::write(input.join("团结村房屋信息"), &gbk).unwrap();
+    // A whole workbook whose name begins with ~$.
+    building_book_of(&input.join("~$新村.xlsx"), "YH450103003466103", "李明");
+
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    let notes: Vec<(&str, &str)> = errors[1..]
+        .iter()
+        .filter(|e| e[7] == "F018")
+        .map(|e| (e[0].as_str(), e[8].as_str()))
+        .collect();
+    assert_eq!(notes.len(), 3, "{notes:?}\n{}", r.stderr);
+    assert!(notes
+        .iter()
+        .any(|(f, m)| *f == "和睦村.rar" && m.contains(".rar")));
+    assert!(notes.iter().any(|(f, _)| *f == "通知.docx"));
+    assert!(notes.iter().any(|(f, _)| *f == "平安村.zip/说明.docx"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    // The zip's workbook, the .txt, the file with no extension, the ~$ workbook.
+    assert_eq!(summary["files_read"], 4, "{summary}\n{errors:?}");
+    assert_eq!(summary["files_unreadable"], 0, "{summary}");
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    let villages: std::collections::BTreeSet<&str> =
+        cleaned[1..].iter().map(|r| r[1].as_str()).collect();
+    assert!(
+        villages.contains("和睦村") && villages.contains("团结村") && villages.contains("平安村"),
+        "{cleaned:?}"
+    );
+    // The zip's workbook is named inside its archive.
+    assert!(
+        cleaned
+            .iter()
+            .any(|r| r.iter().any(|c| c == "平安村.zip/平安村房屋信息.xlsx")),
+        "{cleaned:?}"
+    );
+    assert_eq!(cleaned.len(), 5, "{cleaned:?}");
+}
+
+/// A folder with no spreadsheet at all (only a rar) exits 2 saying so in Chinese, and the
+/// outputs of the last finished run stay as they were.
+#[test]
+fn no_readable_spreadsheet_exits_2_and_keeps_the_last_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    building_book(&input.join("平安村.xlsx"), "韦宝");
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert!(r.code < 2, "{}", r.stderr);
+    let before = std::fs::read(out.join("cleaned.xlsx")).unwrap();
+    std::fs::remove_file(input.join("平安村.xlsx")).unwrap();
+    std::fs::write(input.join("平安村.rar"), b"Rar!\x1a\x07\x00").unwrap();
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("没有读到任何表格"), "{}", r.stderr);
+    assert!(r.stderr.contains("平安村.rar"), "{}", r.stderr);
+    assert_eq!(std::fs::read(out.join("cleaned.xlsx")).unwrap(), before);
 }

@@ -1,5 +1,7 @@
-//! CSV input: UTF-8 with or without BOM, GBK/GB18030 or Big5 (decoded with encoding_rs); the
-//! delimiter is sniffed among `,` `;` tab. A CSV is one sheet whose name is empty.
+//! CSV and other delimited text (a tab-separated `.txt`, text named `.xls`): UTF-8 with or
+//! without BOM, UTF-16 with or without BOM, GBK/GB18030 or Big5 (decoded with
+//! encoding_rs); the delimiter is sniffed among `,` `;` tab. A CSV is one sheet whose name
+//! is empty.
 
 use std::path::Path;
 
@@ -8,6 +10,18 @@ use crate::finding::Finding;
 
 /// The text of a CSV file's bytes and the encoding it was in.
 pub fn decode(bytes: &[u8]) -> (String, &'static str) {
+    // Excel's "Unicode 文本" and some exports: UTF-16, with or without its BOM.
+    match super::sniff::utf16(bytes) {
+        Some(super::sniff::Utf16::Le) => {
+            let (t, _, _) = encoding_rs::UTF_16LE.decode(bytes);
+            return (t.into_owned(), "UTF-16LE");
+        }
+        Some(super::sniff::Utf16::Be) => {
+            let (t, _, _) = encoding_rs::UTF_16BE.decode(bytes);
+            return (t.into_owned(), "UTF-16BE");
+        }
+        None => {}
+    }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return (String::from_utf8_lossy(rest).into_owned(), "UTF-8 (BOM)");
     }

@@ -3,6 +3,7 @@
 //! cell, so limits apply while reading); CSV through the csv crate with encoding detection.
 //! Merged regions are read where the format gives them.
 
+pub mod archive;
 pub mod csvfile;
 pub mod isolate;
 pub mod macrosheets;

@@ -85,10 +85,73 @@ pub fn sniff(head: &[u8], ext: &str) -> Kind {
     if text.starts_with(b"<?xml") && contains(&text, b"office:document") {
         return Kind::FlatOds;
     }
-    if ext == "csv" {
+    if ext == "csv" || text_table(head) {
         return Kind::Csv;
     }
     Kind::Unknown
+}
+
+/// Which UTF-16 a text is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Utf16 {
+    Le,
+    Be,
+}
+
+/// Is `head` UTF-16 text: its BOM, or without one, the zero bytes of ASCII characters
+/// (digits, tabs, line breaks a table always has) on one side of the pairs only?
+pub fn utf16(head: &[u8]) -> Option<Utf16> {
+    if head.starts_with(b"\xFF\xFE") {
+        return Some(Utf16::Le);
+    }
+    if head.starts_with(b"\xFE\xFF") {
+        return Some(Utf16::Be);
+    }
+    let pairs = head.len().min(1024) / 2;
+    if pairs < 8 {
+        return None;
+    }
+    let zero_at = |odd: usize| {
+        head[..pairs * 2]
+            .iter()
+            .skip(odd)
+            .step_by(2)
+            .filter(|b| **b == 0)
+            .count()
+    };
+    let (even, odd) = (zero_at(0), zero_at(1));
+    if odd * 5 >= pairs && even == 0 {
+        Some(Utf16::Le)
+    } else if even * 5 >= pairs && odd == 0 {
+        Some(Utf16::Be)
+    } else {
+        None
+    }
+}
+
+/// Does `head` look like delimited text whatever the file is named: UTF-16, or text with
+/// no binary bytes whose first line holds tabs, commas or semicolons.
+pub fn text_table(head: &[u8]) -> bool {
+    if utf16(head).is_some() {
+        return true;
+    }
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    if head.is_empty()
+        || head
+            .iter()
+            .any(|b| *b == 0 || (*b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')))
+    {
+        return false;
+    }
+    let first = head
+        .split(|b| *b == b'\n' || *b == b'\r')
+        .next()
+        .unwrap_or_default();
+    first
+        .iter()
+        .filter(|b| matches!(b, b'\t' | b',' | b';'))
+        .count()
+        >= 2
 }
 
 #[cfg(test)]
@@ -126,5 +189,18 @@ mod tests {
         );
         assert_eq!(sniff("房屋编码,户主".as_bytes(), "csv"), Kind::Csv);
         assert_eq!(sniff("这是一个文本文件".as_bytes(), "xlsx"), Kind::Unknown);
+        // Tab-separated text, whatever its name: GBK named .xls, UTF-16 with and without
+        // its BOM named .txt.
+        let (gbk, _, _) = encoding_rs::GBK.encode("房屋编码\t户主\t村\nYH1\t韦宝\t平安村\n");
+        assert_eq!(sniff(&gbk, "xls"), Kind::Csv);
+        let le: Vec<u8> = "房屋编码\t户主\t村\r\nYH450103003466100\t韦宝\t平安村\r\n"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(utf16(&le), Some(Utf16::Le));
+        assert_eq!(sniff(&le, "txt"), Kind::Csv);
+        let bom: Vec<u8> = [0xFF, 0xFE].into_iter().chain(le).collect();
+        assert_eq!(sniff(&bom, ""), Kind::Csv);
+        assert_eq!(sniff(b"just a note, nothing more", "txt"), Kind::Unknown);
     }
 }

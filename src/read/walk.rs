@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use super::sniff::Kind;
 use super::{has_ext, is_skipped_name, InputFile};
 use crate::finding::Finding;
 
@@ -103,6 +104,88 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> (Vec<InputFile>, Vec<Finding>) {
     (out, findings)
 }
 
+/// The first bytes of a file.
+fn head_of(p: &Path) -> Vec<u8> {
+    use std::io::Read;
+    let mut head = vec![0u8; 4096];
+    let n = std::fs::File::open(p)
+        .and_then(|mut h| h.read(&mut head))
+        .unwrap_or(0);
+    head.truncate(n);
+    head
+}
+
+/// A file named like Excel's lock file (`~$村.xlsx`) that is a whole workbook: a lock file
+/// is a few hundred bytes of owner name, never a zip or OLE container.
+fn real_workbook(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.len() > 1024)
+        && matches!(
+            super::sniff::sniff(&head_of(p), ""),
+            Kind::Zip | Kind::Ole | Kind::Xml2003
+        )
+}
+
+/// The extension of a path, lower case ("" when none).
+fn ext_of(p: &Path) -> String {
+    p.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Extensions of archives that are not opened.
+const OTHER_ARCHIVES: [&str; 8] = ["rar", "7z", "tar", "gz", "bz2", "xz", "tgz", "cab"];
+
+/// Extensions of documents and pictures, never read as tables whatever they hold.
+const DOCUMENTS: [&str; 14] = [
+    "doc", "docx", "wps", "pdf", "ppt", "pptx", "jpg", "jpeg", "png", "gif", "bmp", "mp4", "amr",
+    "mht",
+];
+
+/// A file whose name is no spreadsheet's that is read all the same: a `.zip` archive (its
+/// spreadsheets are read, see `archive`), a workbook or delimited text by its content (a
+/// tab-separated `.txt`, a file with no extension).
+fn read_by_content(p: &Path) -> bool {
+    let ext = ext_of(p);
+    if ext == "zip" {
+        return true;
+    }
+    if OTHER_ARCHIVES.contains(&ext.as_str()) || DOCUMENTS.contains(&ext.as_str()) {
+        return false;
+    }
+    match super::sniff::sniff(&head_of(p), "") {
+        Kind::Ole | Kind::Xml2003 | Kind::Csv => true,
+        Kind::Zip => zip_holds_workbook(p),
+        _ => false,
+    }
+}
+
+/// A zip package that is a workbook (xlsx, ods), not a document or an archive of files.
+fn zip_holds_workbook(p: &Path) -> bool {
+    let Ok(f) = std::fs::File::open(p) else {
+        return false;
+    };
+    let Ok(z) = zip::ZipArchive::new(std::io::BufReader::new(f)) else {
+        return false;
+    };
+    let names: Vec<&str> = z.file_names().collect();
+    names
+        .iter()
+        .any(|n| n.ends_with("workbook.xml") || *n == "content.xml")
+        && !names
+            .iter()
+            .any(|n| n.starts_with("word/") || n.starts_with("ppt/"))
+}
+
+/// The note for a file in an input folder that is not read, saying why.
+fn not_read(p: &Path, rel: &str) -> crate::finding::Said {
+    let ext = ext_of(p);
+    if OTHER_ARCHIVES.contains(&ext.as_str()) {
+        crate::codes::archive_not_read(rel, ext)
+    } else {
+        crate::codes::other_not_read(rel)
+    }
+}
+
 fn not_a_file(rel: &str) -> Finding {
     skipped(crate::codes::not_a_file(rel), rel)
 }
@@ -136,7 +219,7 @@ fn walk_dir(
         for e in entries {
             let p = e.path();
             let name = show(Path::new(&e.file_name()));
-            if is_skipped_name(&name) {
+            if is_skipped_name(&name) && !(name.starts_with("~$") && real_workbook(&p)) {
                 continue;
             }
             let Ok(lmeta) = std::fs::symlink_metadata(&p) else {
@@ -178,12 +261,14 @@ fn walk_dir(
                         stack.push(p);
                     }
                 }
-            } else if has_ext(&p) {
+            } else if has_ext(&p) || (lmeta.is_file() && read_by_content(&p)) {
                 if lmeta.is_file() {
                     files.push((p, lmeta));
                 } else {
                     findings.push(not_a_file(&rel));
                 }
+            } else if lmeta.is_file() {
+                findings.push(skipped(not_read(&p, &rel), &rel));
             }
         }
     }
