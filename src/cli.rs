@@ -24,6 +24,10 @@ pub struct Cli {
     /// wrote, reviewed (repeatable; later files add to earlier ones)
     #[arg(long, global = true, value_name = "FILE")]
     pub aliases: Vec<PathBuf>,
+    /// Largest side file read, in MB: --aliases, --previous's round.jsonl (--roster is
+    /// read like an input, under --max-file-mb)
+    #[arg(long, global = true, value_name = "MB", default_value_t = 1024)]
+    pub max_side_mb: u64,
     /// Language of messages: zh (中文) or en
     #[arg(long, global = true, value_enum, default_value = "zh")]
     pub lang: Lang,

@@ -131,6 +131,7 @@ rules! {
         "The file is an HTML table with an .xls name (a common system export)."
         "网页表格不是真正的 Excel 文件，格式信息不可靠。" "导出_20220601.xls 实为 HTML" "另存为 Excel 工作簿的 导出_20220601.xlsx" "用 Excel/WPS 打开该文件，“另存为” Excel 工作簿 (.xlsx) 后重新导入";
         | web_page_xls(ext) "这是网页（HTML）表格，只是扩展名为 .{ext}，不是真正的 Excel 文件" "this is a web page (HTML table) named .{ext}, not a real Excel file" => "用 Excel/WPS 打开该文件，“另存为” Excel 工作簿 (.xlsx) 后重新导入" "open it in Excel/WPS and Save As an Excel workbook (.xlsx), then import that";
+        | mht_page(ext) "这是“单个文件网页”（MHT/MHTML，Excel 另存为网页时生成），只是扩展名为 .{ext}，不是真正的 Excel 文件" "this is a single-file web page (MHT/MHTML, what Excel writes when saving as a web page) named .{ext}, not a real Excel file" => "用 Excel 打开该文件（WPS 可能打不开），“另存为” Excel 工作簿 (.xlsx) 后重新导入；或请村里直接发送原来的 Excel 文件" "open it in Excel and Save As an Excel workbook (.xlsx), or ask the village for the original workbook";
     F009 "internal-error" "程序内部出错" "Internal error" E
         "处理该文件时程序内部出错，已跳过该文件，其他文件照常处理。"
         "An internal error while processing the file; it was skipped and the others were processed."
@@ -236,6 +237,11 @@ rules! {
         "A chart, macro sheet, dialog sheet or VBA module is skipped; the data sheets of the workbook are read."
         "带宏或图表的工作簿也要能读出数据。" "工作簿里有一张“图表1”" "（图表照旧保留，数据表正常读取）" "无需处理";
         | not_a_data_sheet(sheet, kind, kind_en) "“{sheet}”是{kind}，不是数据表，已跳过；其他工作表照常读取" "“{sheet}” is a {kind_en} sheet, not data; passed over, the other sheets are read" => "无需处理" "nothing to do";
+    S009 "hidden-sheet" "隐藏的工作表" "Hidden sheet" W
+        "工作簿里有隐藏的工作表：照常读取，并说明一声（隐藏的表村里自己往往看不到，里面可能是旧数据或草稿）。"
+        "A hidden sheet of the workbook is read as usual, with a note (the village may not see it: old data or a draft may hide there)."
+        "隐藏表里的行照样会上报，村里核对时却看不见，容易出现说不清的重复或旧数据。" "工作簿里隐藏着“旧表”" "不需要的表删除，需要的表取消隐藏" "在 Excel/WPS 中右击工作表标签→取消隐藏，核对其中的数据：不需要就删除该表";
+        | hidden_sheet(sheet) "工作表“{sheet}”是隐藏的，已照常读取" "the sheet “{sheet}” is hidden; read as usual" => "在 Excel/WPS 中右击工作表标签→取消隐藏，核对其中的数据；不需要的表请删除" "unhide it (right-click a sheet tab → Unhide) and check it; delete it if it is not wanted";
     // ---- cells
     C001 "required-missing" "必填项为空" "Required value missing" E
         "必填字段为空（或只填了“无”“/”等占位符）。"

@@ -6,7 +6,7 @@
 //! a village that re-sorts its sheet changes nothing. A stage after the tally.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -134,20 +134,31 @@ pub fn each_row(
 }
 
 /// Read an earlier run's round.jsonl from its out folder.
-pub fn load(out: &Path, s: &Schemas) -> Result<Snapshot> {
+pub fn load(out: &Path, s: &Schemas, max_mb: u64) -> Result<Snapshot> {
     let path = out.join(FILE);
-    let f = std::fs::File::open(&path).with_context(|| {
-        format!(
+    if !path.exists() {
+        anyhow::bail!(
             "--previous {}：找不到 {FILE}（上一轮须用本版本的 selfbuilt run 生成）/ no {FILE} there",
             out.display()
+        );
+    }
+    // A regular file under the side-file limit, read no further than that.
+    let f = crate::read::side_file(&path, "--previous", max_mb).map_err(anyhow::Error::msg)?;
+    let damaged = |line: usize| {
+        format!(
+            "--previous：{} 第 {line} 行已损坏（文件不完整或被改动过），无法比较上一轮；请用上一轮完整的输出文件夹 / line {line} is damaged",
+            path.display()
         )
-    })?;
-    let mut lines = std::io::BufReader::new(f).lines();
+    };
+    let mut lines = std::io::BufReader::new(f.take(max_mb << 20)).lines();
     let head: SnapHead = match lines.next() {
         Some(l) => {
-            serde_json::from_str(&l?).with_context(|| format!("{} is damaged", path.display()))?
+            serde_json::from_str(&l.with_context(|| damaged(1))?).with_context(|| damaged(1))?
         }
-        None => anyhow::bail!("{} is empty", path.display()),
+        None => anyhow::bail!(
+            "--previous：{} 是空文件，无法比较上一轮 / it is empty",
+            path.display()
+        ),
     };
     if head.campaign != s.campaign.campaign.key {
         anyhow::bail!(
@@ -159,14 +170,11 @@ pub fn load(out: &Path, s: &Schemas) -> Result<Snapshot> {
     }
     let mut rows = Vec::new();
     for (n, l) in lines.enumerate() {
-        let l = l?;
+        let l = l.with_context(|| damaged(n + 2))?;
         if l.trim().is_empty() {
             continue;
         }
-        rows.push(
-            serde_json::from_str(&l)
-                .with_context(|| format!("{} line {} is damaged", path.display(), n + 2))?,
-        );
+        rows.push(serde_json::from_str(&l).with_context(|| damaged(n + 2))?);
     }
     Ok(Snapshot { head, rows })
 }

@@ -105,6 +105,26 @@ pub fn truncate_chars(s: &str, n: usize) -> String {
     }
 }
 
+/// The text inside Excel's idiom for keeping digits as text in a CSV, `="450…"` (a
+/// doubled `""` inside stands for one `"`); None for anything else.
+///
+/// ```
+/// use selfbuilt::text::excel_text_formula;
+/// assert_eq!(excel_text_formula("=\"450103196708158643\"").as_deref(), Some("450103196708158643"));
+/// assert_eq!(excel_text_formula(" =\"a\"\"b\" ").as_deref(), Some("a\"b"));
+/// assert_eq!(excel_text_formula("=A1&\"x\""), None);
+/// assert_eq!(excel_text_formula("450103"), None);
+/// ```
+pub fn excel_text_formula(s: &str) -> Option<String> {
+    let inner = s.trim().strip_prefix("=\"")?.strip_suffix('"')?;
+    // Every quote inside is doubled: one string literal, nothing else.
+    let single = inner.replace("\"\"", "");
+    if single.contains('"') {
+        return None;
+    }
+    Some(inner.replace("\"\"", "\""))
+}
+
 /// A spreadsheet cell holds at most this many characters (Excel, LibreOffice, WPS),
 /// counted as they count them: in UTF-16 units, so a character outside the Basic
 /// Multilingual Plane (a rare 𠮷, an emoji) counts twice.

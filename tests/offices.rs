@@ -368,7 +368,8 @@ fn archives_and_odd_files_are_read_or_noted() {
 }
 
 /// A folder with no spreadsheet at all (only a rar) exits 2 saying so in Chinese, and the
-/// outputs of the last finished run stay as they were.
+/// outputs of the last finished run stay as they were. (A spreadsheet that cannot be read
+/// is reported like any finding, so that its village hears of it.)
 #[test]
 fn no_readable_spreadsheet_exits_2_and_keeps_the_last_run() {
     let tmp = tempfile::tempdir().unwrap();
@@ -383,7 +384,134 @@ fn no_readable_spreadsheet_exits_2_and_keeps_the_last_run() {
     std::fs::write(input.join("平安村.rar"), b"Rar!\x1a\x07\x00").unwrap();
     let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("没有读到任何表格"), "{}", r.stderr);
+    assert!(r.stderr.contains("没有找到任何表格"), "{}", r.stderr);
     assert!(r.stderr.contains("平安村.rar"), "{}", r.stderr);
     assert_eq!(std::fs::read(out.join("cleaned.xlsx")).unwrap(), before);
+}
+
+/// Reading as offices need it: `="450…"` (Excel's idiom for digits kept as text) is its
+/// text, with an audit line; a hidden sheet is read with a note; an MHT web page named
+/// .xls says what it is and how to convert it.
+#[test]
+fn text_idioms_hidden_sheets_and_web_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut b = building("YH450103003466100", IDS[0], "未发现安全隐患");
+    b[5] = format!("=\"{}\"", IDS[0]);
+    b[0] = "=\"YH450103003466100\"".into();
+    write_table(&input.join("平安村房屋信息.csv"), &B_HEAD, &[b]);
+    // A workbook whose second sheet, hidden, holds another house.
+    let mut wb = Workbook::new();
+    for (k, name) in ["房屋信息", "旧表"].iter().enumerate() {
+        let ws = wb.add_worksheet();
+        ws.set_name(*name).unwrap();
+        for (c, h) in B_HEAD.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        let mut r = building(
+            &format!("YH45010300346620{k}"),
+            IDS[k + 1],
+            "未发现安全隐患",
+        );
+        r[1] = "和睦村".into();
+        for (c, v) in r.iter().enumerate() {
+            ws.write_string(1, c as u16, v).unwrap();
+        }
+        if k == 1 {
+            ws.set_hidden(true);
+        }
+    }
+    wb.save(input.join("和睦村.xlsx")).unwrap();
+    std::fs::write(
+        input.join("团结村.xls"),
+        "MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\nContent-Type: multipart/related; boundary=\"----=_NextPart_01\"\r\n\r\n------=_NextPart_01\r\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    let code_of = |file: &str, code: &str| {
+        errors[1..]
+            .iter()
+            .find(|e| e[0] == file && e[7] == code)
+            .unwrap_or_else(|| panic!("{file} {code}: {errors:?}"))
+            .clone()
+    };
+    let hidden = code_of("和睦村.xlsx", "S009");
+    assert_eq!(
+        (hidden[1].as_str(), hidden[6].as_str()),
+        ("旧表", "warning")
+    );
+    let mht = code_of("团结村.xls", "F008");
+    assert!(mht[8].contains("MHT"), "{mht:?}");
+    // No ID or code error on the CSV: the idiom is unwrapped, and the audit trail says so.
+    assert!(
+        errors[1..]
+            .iter()
+            .all(|e| e[0] != "平安村房屋信息.csv" || e[6] != "error"),
+        "{errors:?}"
+    );
+    let changes = read_csv(&out.join("changes.csv"));
+    assert!(
+        changes[1..]
+            .iter()
+            .any(|c| c[4] == "owner_id" && c[5] == format!("'=\"{}\"", IDS[0]) && c[6] == IDS[0]),
+        "{changes:?}"
+    );
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(cleaned.len(), 4, "{cleaned:?}");
+    assert!(cleaned.iter().any(|r| r[0] == "YH450103003466100"));
+}
+
+/// Side files are regular files under a limit: a pipe given as --aliases or as
+/// --previous's round.jsonl is refused at once (never a hang), and a damaged round.jsonl
+/// says in Chinese which line.
+#[cfg(unix)]
+#[test]
+fn side_files_are_refused_when_they_are_pipes_or_damaged() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    building_book(&input.join("平安村.xlsx"), "韦宝");
+    let fifo = tmp.path().join("learned.toml");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let out = tmp.path().join("out");
+    let r = run(&["check", p(&input), "--aliases", p(&fifo)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("不是普通文件"), "{}", r.stderr);
+    // A previous round whose round.jsonl is a pipe, then damaged.
+    let prev = tmp.path().join("prev");
+    std::fs::create_dir(&prev).unwrap();
+    assert!(std::process::Command::new("mkfifo")
+        .arg(prev.join("round.jsonl"))
+        .status()
+        .unwrap()
+        .success());
+    let r = run(&["run", p(&input), "--out", p(&out), "--previous", p(&prev)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("不是普通文件"), "{}", r.stderr);
+    std::fs::remove_file(prev.join("round.jsonl")).unwrap();
+    std::fs::write(prev.join("round.jsonl"), "{\"campaign\":").unwrap();
+    let r = run(&["run", p(&input), "--out", p(&out), "--previous", p(&prev)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("第 1 行已损坏"), "{}", r.stderr);
+    // Past the limit.
+    std::fs::write(prev.join("round.jsonl"), vec![b' '; 2 << 20]).unwrap();
+    let r = run(&[
+        "run",
+        p(&input),
+        "--out",
+        p(&out),
+        "--previous",
+        p(&prev),
+        "--max-side-mb",
+        "1",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--max-side-mb"), "{}", r.stderr);
 }

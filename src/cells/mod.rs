@@ -45,6 +45,13 @@ pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     if raw.is_empty() {
         return Parsed::ok(Val::Empty);
     }
+    // `="450…"`: Excel's way of keeping digits as text in a CSV; the text is the value
+    // (an audit line shows the unwrapping).
+    if let Raw::Text(s) = raw {
+        if let Some(inner) = crate::text::excel_text_formula(s) {
+            return parse(field, &Raw::Text(inner), ctx);
+        }
+    }
     if let Some(issue) = no_equivalent(field, raw) {
         return Parsed::err(issue);
     }

@@ -29,7 +29,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         );
     }
     let schemas = match Schemas::load(cli.schemas.as_deref(), cli.campaign.as_deref())
-        .and_then(|s| s.with_overlays(&cli.aliases))
+        .and_then(|s| s.with_overlays(&cli.aliases, cli.max_side_mb))
     {
         Ok(s) => s,
         Err(e) => {
@@ -38,7 +38,7 @@ pub fn dispatch(cli: Cli) -> i32 {
         }
     };
     let result = match cli.command {
-        Command::Run(a) => run::exec(a, schemas, cli.lang),
+        Command::Run(a) => run::exec(a, schemas, cli.lang, cli.max_side_mb),
         Command::Check(a) => check::exec(a, schemas, cli.lang),
         Command::Inspect(a) => inspect::exec(a, schemas),
         Command::Rules(a) => rules::exec(a, &schemas, cli.lang),

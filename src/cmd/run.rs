@@ -9,7 +9,7 @@ use crate::finding::Lang;
 use crate::pipeline;
 use crate::schema::Schemas;
 
-pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
+pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Result<i32> {
     if a.out.exists() && !a.out.is_dir() {
         bail!(
             "--out {} 已存在且不是文件夹 / exists and is not a folder",
@@ -36,7 +36,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     let progress = !a.quiet && std::io::stderr().is_terminal();
     let mut opts = crate::cmd::options(&a.common, schemas, true, progress)?;
     if let Some(old) = &a.previous {
-        let snap = crate::rounds::load(old, &opts.schemas)?;
+        let snap = crate::rounds::load(old, &opts.schemas, max_side_mb)?;
         opts.previous = Some(std::sync::Arc::new(snap));
     }
     if let Some(path) = &a.roster {
@@ -57,8 +57,10 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     let mut run = crate::output::timed("read and check rows", || {
         pipeline::run(&a.common.inputs, &opts)
     });
-    if run.files.iter().all(|f| f.format.is_empty()) {
-        // Nothing to report on: the folder keeps the last finished run as it was.
+    if run.files.is_empty() {
+        // No spreadsheet among the inputs (a spreadsheet that cannot be read is reported
+        // like any finding, for its village to hear of): nothing to report on, and the
+        // folder keeps the last finished run as it was.
         let _ = std::fs::remove_dir_all(&staged);
         let mut why: Vec<String> = run
             .findings
@@ -71,7 +73,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
             why.push("  ……".into());
         }
         bail!(
-            "没有读到任何表格：输入中没有能读取的 xlsx、xls、ods、csv 文件（也没有装着它们的 zip 压缩包），上次的结果保持不变 / no readable spreadsheet among the inputs; the previous results are untouched{}{}",
+            "没有找到任何表格：输入中没有 xlsx、xls、ods、csv 等表格文件（也没有装着它们的 zip 压缩包），上次的结果保持不变 / no spreadsheet among the inputs; the previous results are untouched{}{}",
             if why.is_empty() { "" } else { "\n" },
             why.join("\n")
         );

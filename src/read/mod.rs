@@ -32,6 +32,28 @@ use findings::*;
 pub use grid::*;
 use workbook::*;
 
+/// Open a side file (`--aliases`, `--previous`'s round.jsonl) only when it is a regular
+/// file of at most `max_mb` MB: a folder, a pipe that would never end or a sparse file of
+/// many gigabytes is refused, saying so in Chinese and English. `what` names the option.
+pub fn side_file(path: &Path, what: &str, max_mb: u64) -> Result<std::fs::File, String> {
+    let shown = walk::show(path);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("{what} {shown}：找不到或打不开这个文件 / cannot open it ({e})"))?;
+    if !meta.is_file() {
+        return Err(format!(
+            "{what} {shown}：不是普通文件（文件夹、管道或设备），未读取 / not a regular file"
+        ));
+    }
+    let mb = meta.len() >> 20;
+    if mb >= max_mb {
+        return Err(format!(
+            "{what} {shown}：文件有 {mb} MB，超过上限 {max_mb} MB，未读取；确认无误可用 --max-side-mb 放宽 / {mb} MB is over the {max_mb} MB limit (--max-side-mb)"
+        ));
+    }
+    std::fs::File::open(path)
+        .map_err(|e| format!("{what} {shown}：打不开这个文件 / cannot open it ({e})"))
+}
+
 /// Extensions we read (`et`/`ett`: WPS 表格's own format, an xls inside). A `.xml` file is
 /// read only when its content is an Excel 2003 XML spreadsheet.
 pub const EXTENSIONS: [&str; 10] = [
@@ -144,6 +166,7 @@ pub fn read_pieces(
     match kind {
         Kind::Csv => csvfile::read_csv(&f.path, rel, limits).map(|b| emit_book(b, emit)),
         Kind::Html => Err(file_finding(crate::codes::web_page_xls(ext), rel)),
+        Kind::Mht => Err(file_finding(crate::codes::mht_page(ext), rel)),
         Kind::Encrypted => Err(encrypted(rel)),
         Kind::Unknown => Err(file_finding(
             crate::codes::not_a_spreadsheet(expected, ext),

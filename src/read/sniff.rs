@@ -11,6 +11,8 @@ pub enum Kind {
     Encrypted,
     /// An HTML page (web systems export these as .xls).
     Html,
+    /// A single-file web page (MHT/MHTML): Excel's "save as web page", named .xls.
+    Mht,
     /// Delimited text.
     Csv,
     /// An Excel 2.x–4.0 worksheet (BIFF2–4, before OLE containers): no reader reads it.
@@ -66,6 +68,12 @@ pub fn sniff(head: &[u8], ext: &str) -> Kind {
             .collect();
         s.to_ascii_lowercase()
     };
+    if text.starts_with(b"mime-version:")
+        || (text.starts_with(b"from:") || text.starts_with(b"content-"))
+            && contains(&text, b"multipart/related")
+    {
+        return Kind::Mht;
+    }
     // SpreadsheetML has a <Table> too: it is told apart by its namespace first.
     if text.starts_with(b"<")
         && contains(
@@ -180,6 +188,10 @@ mod tests {
             Kind::FlatOds
         );
         assert_eq!(sniff(b"\xEF\xBB\xBF<html><table>", "xls"), Kind::Html);
+        assert_eq!(
+            sniff(b"MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\nContent-Type: multipart/related; boundary=\"----=_NextPart\"", "xls"),
+            Kind::Mht
+        );
         let ml = b"<?xml version=\"1.0\"?>\n<?mso-application progid=\"Excel.Sheet\"?>\n<Workbook xmlns=\"urn:schemas-microsoft-com:office:spreadsheet\">";
         assert_eq!(sniff(ml, "xls"), Kind::Xml2003);
         assert_eq!(sniff(ml, "xml"), Kind::Xml2003);

@@ -233,20 +233,20 @@ pub(crate) fn excel_date(dt: &calamine::ExcelDateTime) -> Raw {
     }
 }
 
-/// The names of a workbook's worksheets, and for each chart, macro, dialog or VBA sheet an
+/// The names of a workbook's worksheets (with whether each is hidden), and for each chart, macro, dialog or VBA sheet an
 /// empty grid with a note that it was passed over (it holds no table rows). `retyped`: the
 /// macro sheets were made to read as dialog sheets (see `macrosheets`).
 pub(crate) fn data_sheets(
     meta: &[calamine::Sheet],
     rel: &str,
     retyped: bool,
-) -> (Vec<String>, Vec<Grid>) {
+) -> (Vec<(String, bool)>, Vec<Grid>) {
     let mut names = Vec::new();
     let mut others = Vec::new();
     for m in meta {
         let kind = match m.typ {
             calamine::SheetType::WorkSheet => {
-                names.push(m.name.clone());
+                names.push((m.name.clone(), m.visible != calamine::SheetVisible::Visible));
                 continue;
             }
             calamine::SheetType::ChartSheet => ("图表", "chart"),
@@ -267,6 +267,13 @@ pub(crate) fn data_sheets(
         others.push(g);
     }
     (names, others)
+}
+
+/// The note on a hidden sheet that is read (S009).
+fn hidden_note(rel: &str, sheet: &str) -> Finding {
+    Finding::new(crate::codes::hidden_sheet(sheet))
+        .at_file(rel)
+        .at_sheet(sheet)
 }
 
 /// Merged regions as calamine gives them.
@@ -297,7 +304,7 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     for g in others {
         emit_sheet(g, emit);
     }
-    for name in names {
+    for (name, hidden) in names {
         let mut b = GridBuilder::new(&name);
         let known = known_merges.remove(&name);
         {
@@ -313,6 +320,9 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             if let Some(m) = &known {
                 head.merges = m.clone();
                 head.merges_known = true;
+            }
+            if hidden {
+                head.findings.push(hidden_note(rel, &name));
             }
             emit(Piece::Sheet(head));
             loop {
@@ -402,7 +412,7 @@ pub(crate) fn read_opened<RS: std::io::Read + std::io::Seek>(
     retyped: bool,
 ) -> Result<Book, Finding> {
     let (names, mut sheets) = data_sheets(wb.sheets_metadata(), rel, retyped);
-    for name in names {
+    for (name, hidden) in names {
         let range = match wb.worksheet_range(&name) {
             Ok(r) => r,
             Err(e) => {
@@ -420,6 +430,9 @@ pub(crate) fn read_opened<RS: std::io::Read + std::io::Seek>(
             }
         };
         let mut b = GridBuilder::new(&name);
+        if hidden {
+            b.grid.findings.push(hidden_note(rel, &name));
+        }
         let (r0, c0) = range.start().unwrap_or((0, 0));
         for (r, c, v) in range.used_cells() {
             if !b.push(r0 + r as u32, c0 + c as u32, from_data(v), limits) {

@@ -1307,14 +1307,21 @@ impl Schemas {
     /// `--aliases FILE` gives them), checked as the schemas themselves are: an unknown
     /// table or field, a synonym for a value the field lacks or an alias another field
     /// claims stops with the file and entry named.
-    pub fn with_overlays(mut self, files: &[PathBuf]) -> Result<Schemas, SchemaError> {
+    pub fn with_overlays(mut self, files: &[PathBuf], max_mb: u64) -> Result<Schemas, SchemaError> {
+        use std::io::Read;
         for p in files {
             let file = p.display().to_string();
             let err = |message: String| SchemaError {
                 file: file.clone(),
                 message,
             };
-            let text = std::fs::read_to_string(p).map_err(|e| err(format!("cannot read: {e}")))?;
+            // A regular file under the side-file limit (a pipe would never end).
+            let mut text = String::new();
+            crate::read::side_file(p, "--aliases", max_mb)
+                .map_err(&err)?
+                .take(max_mb << 20)
+                .read_to_string(&mut text)
+                .map_err(|e| err(format!("无法读取 / cannot read: {e}")))?;
             let overlay: Overlay = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
             self.apply(&overlay).map_err(err)?;
         }
