@@ -80,6 +80,8 @@ pub struct Run {
     pub files: Vec<FileOut>,
     pub rel: Vec<String>,
     pub village_of_file: Vec<String>,
+    /// The village of each row of a file that holds several (`villages::row_villages`).
+    pub village_of_row: RowVillages,
     /// Records per table, in the campaign's order.
     pub tables: Vec<Vec<Record>>,
     pub findings: Vec<Finding>,
@@ -102,6 +104,13 @@ pub struct Run {
     pub scratch: Option<Arc<tempfile::TempDir>>,
     pub seconds: f64,
 }
+
+/// The village of each row of the files that hold several villages: file (index) →
+/// sheet → row (0-based) → village.
+pub type RowVillages = std::collections::HashMap<
+    usize,
+    std::collections::HashMap<Arc<str>, std::collections::HashMap<u32, String>>,
+>;
 
 /// Whether a wording is a column's header or an option written in cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -162,11 +171,11 @@ impl Run {
     /// The village each finding belongs to: its file's, or, on the roster, its entry's
     /// (a roster lists every village's houses). None for a finding of neither.
     pub fn finding_villages<'a>(&'a self) -> impl Fn(&Finding) -> Option<&'a str> + 'a {
-        let files: std::collections::HashMap<&str, &str> = self
+        let files: std::collections::HashMap<&str, usize> = self
             .rel
             .iter()
-            .zip(&self.village_of_file)
-            .map(|(r, v)| (r.as_str(), v.as_str()))
+            .enumerate()
+            .map(|(i, r)| (r.as_str(), i))
             .collect();
         let roster: std::collections::HashMap<(&str, u32), &str> = self
             .coverage
@@ -185,8 +194,21 @@ impl Run {
                     .row
                     .and_then(|r| roster.get(&(f.sheet.as_str(), r)).copied());
             }
-            files.get(f.file.as_str()).copied()
+            let i = *files.get(f.file.as_str())?;
+            f.row
+                .and_then(|r| self.row_village(i, &f.sheet, r))
+                .or_else(|| self.village_of_file.get(i).map(String::as_str))
         }
+    }
+
+    /// The village of row `row` of `sheet` in file `file` when the file holds several
+    /// villages (None when it holds one: its file's village holds).
+    pub fn row_village(&self, file: usize, sheet: &str, row: u32) -> Option<&str> {
+        self.village_of_row
+            .get(&file)?
+            .get(sheet)?
+            .get(&row)
+            .map(String::as_str)
     }
 }
 

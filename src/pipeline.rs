@@ -195,6 +195,7 @@ where
     // Each file's village; then the roster against the survey (its findings on survey
     // rows sorted in with the others, its own after them).
     let village_of_file = crate::villages::file_villages(&outs, &tables, &opts.schemas);
+    let village_of_row = crate::villages::row_villages(outs.len(), &tables, &opts.schemas);
     let (coverage, mut roster_findings) = match (&mut roster, &roster_input, &opts.roster) {
         (Some(out), Some(input), Some(r)) => {
             let mut own = std::mem::take(&mut out.findings);
@@ -286,6 +287,7 @@ where
         files: outs,
         rel,
         village_of_file,
+        village_of_row,
         tables,
         findings,
         changes,

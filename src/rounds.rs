@@ -93,7 +93,10 @@ fn rows<'a>(
                 table: s.table(t).table.key.clone(),
                 main: main_of(s, t, r, &key),
                 key,
-                village: run.village_of_file[r.file].clone(),
+                village: run
+                    .row_village(r.file, &r.sheet, r.row)
+                    .unwrap_or(&run.village_of_file[r.file])
+                    .to_string(),
                 rejected: r.rejected,
                 findings,
                 vals: r.vals.iter().map(|v| v.display()).collect(),

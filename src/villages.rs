@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::model::{FileOut, Record};
+use crate::model::{FileOut, Record, RowVillages};
 
 /// The most common village named by a file's rows, else one inferred from its hazards'
 /// and reviews' buildings, else from its name.
@@ -81,4 +81,77 @@ pub fn file_villages(
                 })
         })
         .collect()
+}
+
+/// The village of each row of a file that holds several villages (its main rows name more
+/// than one, or its other rows stand on main rows of more than one): so that each finding
+/// and each return package follows the row's village, not the file's. Files of one
+/// village are left out (their file's village holds).
+pub fn row_villages(
+    n_files: usize,
+    tables: &[Vec<Record>],
+    schemas: &crate::schema::Schemas,
+) -> RowVillages {
+    let c = &schemas.campaign;
+    let main = c.main();
+    let ms = schemas.table(main);
+    let Some(vf) = ms.field_index(&c.campaign.village) else {
+        return RowVillages::default();
+    };
+    let id = ms.table.identity.first().and_then(|k| ms.field_index(k));
+    let mut code_village: HashMap<&str, &str> = HashMap::new();
+    for b in &tables[main.index()] {
+        if let (Some(v), Some(code)) = (b.vals[vf].as_str(), id.and_then(|i| b.vals[i].as_str())) {
+            code_village.insert(code, v);
+        }
+    }
+    let village_of = |r| village_of_row(r, main, vf, c, &code_village);
+    // Which files hold more than one village.
+    let mut first: Vec<Option<&str>> = vec![None; n_files];
+    let mut several = vec![false; n_files];
+    for r in tables.iter().flatten() {
+        {
+            if let Some(v) = village_of(r) {
+                match first.get(r.file).copied().flatten() {
+                    None => first[r.file] = Some(v),
+                    Some(x) if x != v => several[r.file] = true,
+                    _ => {}
+                }
+            }
+        }
+    }
+    let mut out = RowVillages::default();
+    if !several.contains(&true) {
+        return out;
+    }
+    for r in tables.iter().flatten().filter(|r| several[r.file]) {
+        {
+            if let Some(v) = village_of(r) {
+                out.entry(r.file)
+                    .or_default()
+                    .entry(r.sheet.clone())
+                    .or_default()
+                    .insert(r.row, v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// The village a row names (a main row, its `vf` field) or stands on (another table's
+/// row, through its main row's code).
+fn village_of_row<'a>(
+    r: &'a Record,
+    main: crate::schema::TableId,
+    vf: usize,
+    c: &crate::schema::Campaign,
+    code_village: &HashMap<&'a str, &'a str>,
+) -> Option<&'a str> {
+    if r.table == main {
+        return r.vals[vf].as_str().filter(|v| !v.is_empty());
+    }
+    let rx = c.to_main(r.table)?;
+    r.vals[rx.child_field]
+        .as_str()
+        .and_then(|code| code_village.get(code).copied())
 }

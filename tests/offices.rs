@@ -515,3 +515,41 @@ fn side_files_are_refused_when_they_are_pipes_or_damaged() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("--max-side-mb"), "{}", r.stderr);
 }
+
+/// A workbook holding several villages (its village column says so): each finding and
+/// each return package follows the row's village, not the file's.
+#[test]
+fn findings_follow_the_rows_village() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut rows = Vec::new();
+    for k in 0..5 {
+        let mut b = building(&format!("YH45010300346610{k}"), IDS[k], "未发现安全隐患");
+        if k >= 3 {
+            b[1] = "和睦村".into();
+        }
+        rows.push(b);
+    }
+    // An error in a 和睦村 row, a warning in a 平安村 row.
+    rows[4][9] = "一九九五".into();
+    rows[0][6] = "1381234".into();
+    write_table(&input.join("长塘镇汇总.csv"), &B_HEAD, &rows);
+    let out = tmp.path().join("out");
+    run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let back = out.join("退回各村");
+    let list =
+        |v: &str| calamine_rows(&back.join(v).join(format!("{v}-问题清单.xlsx")), "问题清单");
+    let hemu = list("和睦村");
+    let pingan = list("平安村");
+    let rows_of =
+        |l: &Vec<Vec<String>>| -> Vec<String> { l[1..].iter().map(|r| r[2].clone()).collect() };
+    assert_eq!(rows_of(&hemu), vec!["6"], "{hemu:?}");
+    assert_eq!(rows_of(&pingan), vec!["2"], "{pingan:?}");
+    // Each package holds the file's annotated copy.
+    for v in ["和睦村", "平安村"] {
+        assert!(back.join(v).join("长塘镇汇总.批注.xlsx").exists(), "{v}");
+    }
+    let xlsx = calamine_rows(&out.join("errors.xlsx"), "汇总");
+    assert!(xlsx.iter().any(|r| r[0] == "和睦村"), "{xlsx:?}");
+}

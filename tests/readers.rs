@@ -163,10 +163,13 @@ fn excel_2003_xml_is_read_whatever_its_name_and_other_xml_is_left_alone() {
     let (code, errors, s) = run_dir(&dir);
     assert_eq!(code, 0, "{errors:?}");
     assert_eq!(s["tables"]["buildings"]["accepted"], 4, "{s}");
-    assert!(
-        errors[1..].iter().all(|e| e[0] != "config.xml"),
-        "{errors:?}"
-    );
+    // Other XML is not read; a note says so (issue 26: every file not read is named).
+    let config: Vec<&str> = errors[1..]
+        .iter()
+        .filter(|e| e[0] == "config.xml")
+        .map(|e| e[7].as_str())
+        .collect();
+    assert_eq!(config, vec!["F018"], "{errors:?}");
     assert_eq!(s["files_read"], 2, "{s}");
 }
 

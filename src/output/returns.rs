@@ -36,6 +36,19 @@ pub fn write(c: &Ctx) -> Result<()> {
     for (i, v) in run.village_of_file.iter().enumerate() {
         villages.entry(v.as_str()).or_default().files.push(i);
     }
+    // A file holding several villages goes to each of them.
+    for (&i, sheets) in &run.village_of_row {
+        let named: std::collections::BTreeSet<&str> = sheets
+            .values()
+            .flat_map(|rows| rows.values().map(String::as_str))
+            .collect();
+        for v in named {
+            let files = &mut villages.entry(v).or_default().files;
+            if !files.contains(&i) {
+                files.push(i);
+            }
+        }
+    }
     // A village that sent nothing still gets the roster's houses it left out.
     let village_in = run.finding_villages();
     for f in &run.findings {
