@@ -242,6 +242,11 @@ rules! {
         "A hidden sheet of the workbook is read as usual, with a note (the village may not see it: old data or a draft may hide there)."
         "隐藏表里的行照样会上报，村里核对时却看不见，容易出现说不清的重复或旧数据。" "工作簿里隐藏着“旧表”" "不需要的表删除，需要的表取消隐藏" "在 Excel/WPS 中右击工作表标签→取消隐藏，核对其中的数据：不需要就删除该表";
         | hidden_sheet(sheet) "工作表“{sheet}”是隐藏的，已照常读取" "the sheet “{sheet}” is hidden; read as usual" => "在 Excel/WPS 中右击工作表标签→取消隐藏，核对其中的数据；不需要的表请删除" "unhide it (right-click a sheet tab → Unhide) and check it; delete it if it is not wanted";
+    S010 "sheet-repeats-others" "重复的汇总表" "Sheet repeating others" W
+        "同一个文件里，一张工作表的每一行都与其他工作表中的某一行完全相同（常见：各组一张表，另有一张“汇总”把它们合在一起）：这些行只读一次，按分表读取，并说明用的是哪一份。"
+        "Every row of a sheet equals a row of other sheets of the same file (one sheet per group plus a 汇总 repeating them): the rows are read once, from the other sheets, with a note."
+        "同一批房屋读两遍，会把每一栋都当成重复编码退回，或者在汇总里数两次。" "1组、2组、3组三张表，外加一张“汇总”" "（照常报送即可）" "无需处理；如果汇总表与分表不一致，请村里核对后只保留一份";
+        | sheet_repeats_others(sheet, n, others) "工作表“{sheet}”的 {n} 行与本文件的{others}中的行逐行相同，只按{others}读取一次，“{sheet}”未重复读取" "all {n} rows of “{sheet}” equal rows of {others} in the same file; they were read once, from {others}" => "无需处理；以后可只报送分表或只报送汇总表" "nothing to do; in future send either the group sheets or the summary";
     // ---- cells
     C001 "required-missing" "必填项为空" "Required value missing" E
         "必填字段为空（或只填了“无”“/”等占位符）。"

@@ -147,6 +147,29 @@ where
         crate::rules::forms::weak_forms(&changes, &table_of, &opts.schemas)
     });
     findings.extend(crate::rules::forms::warnings(&weak, &opts.schemas));
+    // A sheet whose rows other sheets of its file already hold (a 汇总 of the 组 sheets)
+    // is read once, from those sheets.
+    {
+        let (repeated, notes) = crate::rules::copies::repeated_sheets(&tables, &rel);
+        if !repeated.is_empty() {
+            for t in tables.iter_mut() {
+                t.retain(|r| !repeated.contains(&(r.file, r.sheet.clone())));
+            }
+            let index: HashMap<&str, usize> = rel
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.as_str(), i))
+                .collect();
+            // Its rows' own findings are those of the rows it repeats.
+            findings.retain(|f| {
+                f.row.is_none()
+                    || !index.get(f.file.as_str()).is_some_and(|&i| {
+                        repeated.contains(&(i, std::sync::Arc::from(f.sheet.as_str())))
+                    })
+            });
+            findings.extend(notes);
+        }
+    }
     findings.extend(crate::timing::timed("cross-table checks", || {
         cross::check(&Tables {
             tables: &tables,

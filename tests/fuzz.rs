@@ -96,6 +96,7 @@ proptest! {
             merges_known: known,
             width,
             findings: vec![],
+            hidden: false,
         };
         if let Outcome::Table(t) = recognise::recognise(&grid, schemas(), "f.xlsx", chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()) {
             prop_assert!(t.header.0 <= t.header.1);

@@ -524,8 +524,8 @@ fn findings_follow_the_rows_village() {
     let input = tmp.path().join("in");
     std::fs::create_dir(&input).unwrap();
     let mut rows = Vec::new();
-    for k in 0..5 {
-        let mut b = building(&format!("YH45010300346610{k}"), IDS[k], "未发现安全隐患");
+    for (k, id) in IDS.iter().take(5).enumerate() {
+        let mut b = building(&format!("YH45010300346610{k}"), id, "未发现安全隐患");
         if k >= 3 {
             b[1] = "和睦村".into();
         }
@@ -552,4 +552,54 @@ fn findings_follow_the_rows_village() {
     }
     let xlsx = calamine_rows(&out.join("errors.xlsx"), "汇总");
     assert!(xlsx.iter().any(|r| r[0] == "和睦村"), "{xlsx:?}");
+}
+
+/// One sheet per 组 and a 汇总 repeating them: the rows are read once, from the 组 sheets,
+/// with a note on the 汇总; no duplicate-code errors, no house counted twice.
+#[test]
+fn a_summary_sheet_repeating_the_group_sheets_is_read_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let rows: Vec<Vec<String>> = IDS
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let mut b = building(&format!("YH45010300346610{k}"), id, "未发现安全隐患");
+            b[2] = format!("{}组", k / 3 + 1);
+            b
+        })
+        .collect();
+    let mut wb = Workbook::new();
+    for (name, part) in [
+        ("汇总", &rows[..]),
+        ("1组", &rows[..3]),
+        ("2组", &rows[3..]),
+    ] {
+        let ws = wb.add_worksheet();
+        ws.set_name(name).unwrap();
+        for (c, h) in B_HEAD.iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        for (r, row) in part.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                ws.write_string(r as u32 + 1, c as u16, v).unwrap();
+            }
+        }
+    }
+    wb.save(input.join("平安村.xlsx")).unwrap();
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let errors = read_csv(&out.join("errors.csv"));
+    let notes: Vec<&Vec<String>> = errors[1..].iter().filter(|e| e[7] == "S010").collect();
+    assert_eq!(notes.len(), 1, "{errors:?}");
+    assert_eq!(notes[0][1], "汇总");
+    assert!(notes[0][8].contains("“1组”、“2组”"), "{:?}", notes[0]);
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(cleaned.len(), 7, "{cleaned:?}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["tables"]["buildings"]["accepted"], 6, "{summary}");
+    assert_eq!(summary["tables"]["buildings"]["repeated"], 6, "{summary}");
 }

@@ -139,6 +139,14 @@ pub(crate) fn process_pieces(
             HeadState::Table { head, .. } => {
                 any_table = true;
                 let k = head.table.index();
+                if grid.hidden {
+                    // Rows the village may not see go upstream: said once.
+                    out.findings.push(
+                        Finding::new(crate::codes::hidden_sheet(&grid.name))
+                            .at_file(rel)
+                            .at_sheet(&grid.name),
+                    );
+                }
                 out.findings.extend(head.findings);
                 out.findings.append(&mut findings);
                 out.records[k].append(&mut records);

@@ -14,6 +14,13 @@ pub struct TableCounts {
     pub read: usize,
     pub accepted: usize,
     pub rejected: usize,
+    /// Rows of sheets that repeat other sheets of their file, read once from those (S010).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub repeated: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -61,6 +68,12 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
                 read: recs.len(),
                 accepted: recs.len() - rej,
                 rejected: rej,
+                repeated: run
+                    .files
+                    .iter()
+                    .map(|f| f.rows_read.get(t.index()).copied().unwrap_or(0))
+                    .sum::<usize>()
+                    .saturating_sub(recs.len()),
             },
         );
     }

@@ -42,6 +42,9 @@ pub struct Grid {
     pub width: u32,
     /// Findings made while reading this sheet (limits).
     pub findings: Vec<Finding>,
+    /// The workbook hides the sheet (a sheet holding a table then gets an S009 note).
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 /// What a file read gives.

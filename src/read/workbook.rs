@@ -269,13 +269,6 @@ pub(crate) fn data_sheets(
     (names, others)
 }
 
-/// The note on a hidden sheet that is read (S009).
-fn hidden_note(rel: &str, sheet: &str) -> Finding {
-    Finding::new(crate::codes::hidden_sheet(sheet))
-        .at_file(rel)
-        .at_sheet(sheet)
-}
-
 /// Merged regions as calamine gives them.
 pub(crate) fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
     m.iter()
@@ -321,9 +314,7 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                 head.merges = m.clone();
                 head.merges_known = true;
             }
-            if hidden {
-                head.findings.push(hidden_note(rel, &name));
-            }
+            head.hidden = hidden;
             emit(Piece::Sheet(head));
             loop {
                 match reader.next_cell() {
@@ -430,9 +421,7 @@ pub(crate) fn read_opened<RS: std::io::Read + std::io::Seek>(
             }
         };
         let mut b = GridBuilder::new(&name);
-        if hidden {
-            b.grid.findings.push(hidden_note(rel, &name));
-        }
+        b.grid.hidden = hidden;
         let (r0, c0) = range.start().unwrap_or((0, 0));
         for (r, c, v) in range.used_cells() {
             if !b.push(r0 + r as u32, c0 + c as u32, from_data(v), limits) {

@@ -1103,6 +1103,7 @@ mod tests {
             merges,
             width,
             findings: vec![],
+            hidden: false,
         }
     }
 

@@ -4,6 +4,7 @@
 //! here; the campaign's cross-table rules (X, B) and the tables' row rules (R) come from
 //! the schemas. `selfbuilt rules [CODE]` prints them.
 
+pub mod copies;
 pub mod coverage;
 pub mod cross;
 pub mod forms;
