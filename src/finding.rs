@@ -265,6 +265,24 @@ impl ChangeLog {
         self.entries.clear();
     }
 
+    /// Keep only the changes on rows before `row` (a sheet's rows from `row` on turned out
+    /// to be another table's).
+    pub fn keep_rows_before(&mut self, row: u32) {
+        let mut text = String::new();
+        let mut at = 0usize;
+        let mut kept = Vec::with_capacity(self.entries.len());
+        for e in &self.entries {
+            let len = (e.old_len + e.new_len) as usize;
+            if e.row < row {
+                text.push_str(&self.text[at..at + len]);
+                kept.push(*e);
+            }
+            at += len;
+        }
+        self.text = text;
+        self.entries = kept;
+    }
+
     /// The changes in the order they were recorded.
     pub fn iter(&self) -> impl Iterator<Item = Change<'_>> {
         let name = |i: u16| self.names.get(i as usize).map_or("", |n| &**n);

@@ -603,3 +603,68 @@ fn a_summary_sheet_repeating_the_group_sheets_is_read_once() {
     assert_eq!(summary["tables"]["buildings"]["accepted"], 6, "{summary}");
     assert_eq!(summary["tables"]["buildings"]["repeated"], 6, "{summary}");
 }
+
+/// Two tables in one sheet: the buildings, two blank rows, a 隐患台账 title, the hazards'
+/// header and rows. Each block is read as its own table: no hazard read as a building,
+/// no bogus write-off.
+#[test]
+fn two_tables_in_one_sheet_are_two_blocks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Sheet1").unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for k in 0..3u32 {
+        let b = building(
+            &format!("YH45010300346610{k}"),
+            IDS[k as usize],
+            if k == 0 {
+                "存在一定安全隐患"
+            } else {
+                "未发现安全隐患"
+            },
+        );
+        for (c, v) in b.iter().enumerate() {
+            ws.write_string(k + 1, c as u16, v).unwrap();
+        }
+    }
+    // Rows 5–6 blank, the title on row 7, the hazards' header on row 8.
+    ws.write_string(6, 0, "隐患台账").unwrap();
+    for (c, h) in H_HEAD.iter().enumerate() {
+        ws.write_string(7, c as u16, *h).unwrap();
+    }
+    for k in 0..2u32 {
+        let h = hazard(
+            &format!("YH450103003466100-0{}", k + 1),
+            "YH450103003466100",
+            "一般隐患",
+            "未整治",
+            "韦宝",
+        );
+        for (c, v) in h.iter().enumerate() {
+            ws.write_string(8 + k, c as u16, v).unwrap();
+        }
+    }
+    wb.save(input.join("平安村.xlsx")).unwrap();
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    assert!(
+        errors[1..].iter().all(|e| e[6] != "error"),
+        "{errors:?}\n{}",
+        r.stderr
+    );
+    assert_eq!(
+        calamine_rows(&out.join("cleaned.xlsx"), "房屋信息").len(),
+        4
+    );
+    let hz = calamine_rows(&out.join("cleaned.xlsx"), "隐患台账");
+    assert_eq!(hz.len(), 3, "{hz:?}");
+    assert!(hz[1..].iter().all(|r| r.iter().any(|c| c == "Sheet1")));
+    let writeoffs = read_csv(&out.join("writeoffs.csv"));
+    assert_eq!(writeoffs.len(), 1, "{writeoffs:?}");
+}

@@ -97,8 +97,9 @@ pub(crate) fn process_pieces(
                 findings,
             } => {
                 if let Some(mut w) = cur.take() {
-                    w.end(width, merges, findings, (file_idx, rel, opts, &ctx));
+                    let blocks = w.end(width, merges, findings, (file_idx, rel, opts, &ctx));
                     done.push(w);
+                    done.extend(blocks);
                 }
             }
         }

@@ -301,14 +301,15 @@ impl<'a> SheetWork<'a> {
         self.next = self.grid.rows.len();
     }
 
-    /// The sheet is complete.
+    /// The sheet is complete. Returns the blocks of other tables found further down it,
+    /// each complete (see `split_block`).
     pub(crate) fn end(
         &mut self,
         width: u32,
         merges: Option<Vec<crate::read::Merge>>,
         findings: Vec<Finding>,
         (file_idx, rel, opts, ctx): (usize, &'a str, &Options, &Ctx),
-    ) {
+    ) -> Vec<SheetWork<'a>> {
         self.grid.width = self.grid.width.max(width);
         if let Some(m) = merges {
             self.grid.merges = m;
@@ -364,11 +365,52 @@ impl<'a> SheetWork<'a> {
             self.changes.clear();
         }
         self.advance(file_idx, rel, opts, ctx, true);
+        // Another table further down the sheet: its rows are a block of their own.
+        let next = self.split_block(opts);
         self.flood_findings(rel);
         if let HeadState::Table { head, .. } = &self.head {
             let skipped = std::mem::take(&mut self.skipped);
             self.skipped =
                 recognise::with_blank_rows(&self.grid, head.header.1, &self.data, skipped);
         }
+        let mut blocks = Vec::new();
+        if let Some(mut w) = next {
+            let more = w.end(0, None, Vec::new(), (file_idx, rel, opts, ctx));
+            blocks.push(w);
+            blocks.extend(more);
+        }
+        blocks
+    }
+
+    /// When a row further down heads another table (`recognise::blocks`), this sheet's
+    /// table ends above it: the rows from its block on are taken out of this one (with
+    /// their records, findings and changes) and handed back as a sheet of their own, to
+    /// be recognised and checked afresh.
+    fn split_block(&mut self, opts: &Options) -> Option<SheetWork<'a>> {
+        let HeadState::Table { head, .. } = &self.head else {
+            return None;
+        };
+        let from = self.grid.rows.partition_point(|r| r.idx <= head.header.1);
+        let p = recognise::blocks::next_block(&self.grid.rows, from, head.table, &opts.schemas)?;
+        let split = self.grid.rows[p].idx;
+        let rest = self.grid.rows.split_off(p);
+        self.records.retain(|r| r.row < split);
+        self.findings.retain(|f| f.row.is_none_or(|r| r < split));
+        self.changes.keep_rows_before(split);
+        self.data.retain(|&d| d < p);
+        self.skipped.retain(|s| s.row < split);
+        for fl in self.flood.values_mut() {
+            fl.rows.retain(|r| *r < split);
+        }
+        let grid = Grid {
+            name: self.grid.name.clone(),
+            rows: rest,
+            merges: self.grid.merges.clone(),
+            merges_known: true,
+            width: self.grid.width,
+            findings: Vec::new(),
+            hidden: self.grid.hidden,
+        };
+        Some(SheetWork::new(grid, opts))
     }
 }

@@ -6,6 +6,7 @@
 //! the data rows, recording every skipped row (blank, 合计/小计, footer, 序号-only, repeated
 //! header) with its reason. The sheet's name plays no part.
 
+pub mod blocks;
 pub mod content;
 pub mod evidence;
 pub mod score;

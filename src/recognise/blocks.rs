@@ -1,0 +1,133 @@
+//! Several tables in one sheet, one under another: a buildings table, a blank row or two,
+//! a 隐患台账 title, the hazards' header and rows. A row whose cells are, for the most
+//! part, the labels or aliases of another table's fields — more of them than of the table
+//! being read — heads a new block; the block starts at its title rows just above it. The
+//! rows from there on are recognised as a table of their own (`ingest::sheet`), never read
+//! as rows of the table above.
+
+use crate::read::{GridRow, Raw};
+use crate::schema::{Schemas, TableId};
+use crate::text::norm_key;
+
+/// The least number of a header's cells that must be another table's labels.
+const LABELS: usize = 3;
+/// Title rows looked back over above a new block's header.
+const TITLE_ROWS: usize = 3;
+
+/// The position in `rows` where a block of another table than `current` starts, looking
+/// from position `from` on: its title rows included.
+pub fn next_block(
+    rows: &[GridRow],
+    from: usize,
+    current: TableId,
+    schemas: &Schemas,
+) -> Option<usize> {
+    let p = (from..rows.len()).find(|&p| heads_other_table(&rows[p], current, schemas))?;
+    // Title rows just above (one or two texts, no gap of more than two blank rows).
+    let mut start = p;
+    while start > from && p - start < TITLE_ROWS {
+        let above = &rows[start - 1];
+        let texts = above.cells.iter().filter(|c| !c.is_empty()).count();
+        let all_text = above
+            .cells
+            .iter()
+            .all(|c| c.is_empty() || matches!(c, Raw::Text(_)));
+        if texts == 0 || texts > 2 || !all_text || rows[start].idx - above.idx > 3 {
+            break;
+        }
+        start -= 1;
+    }
+    Some(start)
+}
+
+/// Does this row head a table other than `current`: at least `LABELS` cells, three in
+/// five of its texts, are that table's labels or aliases, and more than are `current`'s?
+pub fn heads_other_table(row: &GridRow, current: TableId, schemas: &Schemas) -> bool {
+    let mut texts = 0usize;
+    let mut labels = vec![0usize; schemas.tables.len()];
+    for c in &row.cells {
+        let s = match c {
+            Raw::Text(s) => s,
+            Raw::Empty => continue,
+            // A number or a date: a data row.
+            _ => return false,
+        };
+        let k = norm_key(s.trim().trim_start_matches(['*', '※']));
+        if k.is_empty() {
+            continue;
+        }
+        texts += 1;
+        for (t, n) in labels.iter_mut().enumerate() {
+            if schemas.tables[t].label_index.contains_key(&k) {
+                *n += 1;
+            }
+        }
+        // Most rows are data: four texts and no other table's label is enough to tell.
+        if texts >= 4
+            && labels
+                .iter()
+                .enumerate()
+                .all(|(t, n)| t == current.index() || *n == 0)
+        {
+            return false;
+        }
+    }
+    let here = labels[current.index()];
+    texts >= LABELS
+        && labels
+            .iter()
+            .enumerate()
+            .any(|(t, &n)| t != current.index() && n >= LABELS && n * 5 >= texts * 3 && n > here)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::test_tables as T;
+
+    fn row(idx: u32, cells: &[&str]) -> GridRow {
+        GridRow {
+            idx,
+            cells: cells
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Raw::Empty
+                    } else {
+                        Raw::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_hazard_header_under_buildings_starts_a_block_with_its_title() {
+        let s = Schemas::shipped().unwrap();
+        let b = T::Buildings;
+        let rows = vec![
+            row(0, &["房屋编码", "户主", "村（社区）"]),
+            row(1, &["YH450103003466100", "韦宝", "平安村"]),
+            row(4, &["隐患台账"]),
+            row(
+                5,
+                &["隐患编号", "房屋编码", "隐患类型", "隐患等级", "整治状态"],
+            ),
+            row(
+                6,
+                &[
+                    "YH450103003466100-01",
+                    "YH450103003466100",
+                    "消防安全",
+                    "一般隐患",
+                    "未整治",
+                ],
+            ),
+        ];
+        assert_eq!(next_block(&rows, 1, b, &s), Some(2));
+        // The buildings' own header repeated is no other table's.
+        assert!(!heads_other_table(&rows[0], b, &s));
+        // A data row never is.
+        assert!(!heads_other_table(&rows[4], b, &s));
+    }
+}
