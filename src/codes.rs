@@ -147,6 +147,7 @@ rules! {
         "Reading the file exceeded the memory or time limit (--max-read-mb, --max-read-seconds); the others were read."
         "几 KB 的异常文件可能让读取程序耗尽内存或陷入长时间计算；每个文件在受限的子进程中读取，超限只影响该文件。" "1 KB 的 ods 声明重复一百万行" "去掉多余重复行后另存的 .xlsx" "在 Excel/WPS 中打开，删除多余的空行空列后另存为 .xlsx；确属大文件可提高上限";
         | read_memory(limit) "读取该文件所需内存超过上限 {limit} MB，已停止读取（文件可能异常或含大量空白格式）" "reading this file needed more than the {limit} MB memory limit and was stopped (the file may be malformed or hold vast empty formatting)" => "在 Excel/WPS 中打开，删除多余的空行空列后另存为 .xlsx；确属大文件可用 --max-read-mb 提高上限" "open it, delete unused rows and columns and Save As .xlsx; for a genuinely large file raise --max-read-mb";
+        | read_memory_text(mb, limit) "这个 {mb} MB 的 CSV（文本）表格读取时需要的内存超过上限 {limit} MB（--max-read-mb），已停止读取" "reading this {mb} MB CSV (text) table needed more than the {limit} MB memory limit (--max-read-mb) and was stopped" => "用 --max-read-mb 提高上限（约为文件大小的 10 倍），或把文件拆成几个较小的 CSV 分别报送" "raise --max-read-mb (about 10 times the file's size), or split the file into smaller CSV files";
         | read_time(limit) "读取该文件超过时间上限 {limit} 秒，已停止读取（文件可能异常）" "reading this file took longer than the {limit} s time limit and was stopped (the file may be malformed)" => "在 Excel/WPS 中打开后另存为 .xlsx 再报送；确属大文件可用 --max-read-seconds 提高上限" "open it and Save As .xlsx; for a genuinely large file raise --max-read-seconds";
     F012 "reader-failed" "读取程序无法解析" "Reader failed" E
         "文件内部结构异常，读取程序无法解析（不是常见的损坏或加密）。"
@@ -226,6 +227,7 @@ rules! {
         "The sheet uses more columns than the limit; the rest were not read."
         "异常宽的表通常是格式错误。" "一行占满 16384 列" "只用到 A–U 列" "删除多余的列后另存";
         | too_many_columns(limit) "工作表使用的列超过 {limit} 列，超出部分未读取" "the sheet uses more than {limit} columns; the rest was not read" => "删除多余的列后另存；或用 --max-columns 提高上限" "delete unused columns, or raise --max-columns";
+        | rows_beyond_columns(limit, n, rows) "第 {rows} 行（共 {n} 行）的内容全部在第 {limit} 列之后，没有读取" "rows {rows} ({n}) hold nothing before column {limit} and were not read" => "删除表前面多余的空列，让表从 A 列附近开始后另存；或用 --max-columns 提高上限" "delete the empty columns in front of the table, or raise --max-columns";
     S007 "sheet-not-recognised" "整张工作表未识别" "Sheet not recognised" E
         "该工作表有内容，但没有识别出任何表；表中每个非空行都以本问题列出，未导入。"
         "The sheet has content but no table was recognised; each non-empty row is listed and not imported."

@@ -259,6 +259,32 @@ pub fn brace_names(t: &str) -> Vec<&str> {
     out
 }
 
+/// 1-based rows as ranges ("5-9、12、20-25"), at most `max` ranges, then "…".
+pub fn compact_rows(rows: &[u32], max: usize) -> String {
+    let mut v: Vec<u32> = rows.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        let mut j = i;
+        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
+            j += 1;
+        }
+        if parts.len() == max {
+            parts.push("…".into());
+            break;
+        }
+        parts.push(if i == j {
+            format!("{}", v[i] + 1)
+        } else {
+            format!("{}-{}", v[i] + 1, v[j] + 1)
+        });
+        i = j + 1;
+    }
+    parts.join("、")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

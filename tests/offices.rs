@@ -668,3 +668,108 @@ fn two_tables_in_one_sheet_are_two_blocks() {
     let writeoffs = read_csv(&out.join("writeoffs.csv"));
     assert_eq!(writeoffs.len(), 1, "{writeoffs:?}");
 }
+
+/// A minimal OpenDocument spreadsheet of one sheet: `rows` of text cells, where a cell
+/// `("平安村", 3)` spans 3 rows down and the cells it covers are `("", 0)`.
+fn ods_with_merges(path: &std::path::Path, sheet: &str, rows: &[Vec<(String, u32)>]) {
+    use std::io::Write;
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;");
+    let mut body = String::new();
+    for r in rows {
+        body.push_str("<table:table-row>");
+        for (v, span) in r {
+            match span {
+                0 => body.push_str("<table:covered-table-cell/>"),
+                1 if v.is_empty() => body.push_str("<table:table-cell/>"),
+                n => body.push_str(&format!(
+                    "<table:table-cell office:value-type=\"string\"{}><text:p>{}</text:p></table:table-cell>",
+                    if *n > 1 { format!(" table:number-rows-spanned=\"{n}\"") } else { String::new() },
+                    esc(v)
+                )),
+            }
+        }
+        body.push_str("</table:table-row>");
+    }
+    let content = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\"><office:body><office:spreadsheet><table:table table:name=\"{sheet}\">{body}</table:table></office:spreadsheet></office:body></office:document-content>"
+    );
+    let mut z = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    z.start_file("mimetype", stored).unwrap();
+    z.write_all(b"application/vnd.oasis.opendocument.spreadsheet")
+        .unwrap();
+    z.start_file("META-INF/manifest.xml", stored).unwrap();
+    z.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\"><manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/><manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/></manifest:manifest>").unwrap();
+    z.start_file("content.xml", stored).unwrap();
+    z.write_all(content.as_bytes()).unwrap();
+    z.finish().unwrap();
+}
+
+/// ODS records merges too: 村 merged down its houses' rows fills each of them.
+#[test]
+fn merged_data_cells_of_an_ods_fill_every_row_they_cover() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut rows: Vec<Vec<(String, u32)>> =
+        vec![B_HEAD.iter().map(|h| (h.to_string(), 1)).collect()];
+    for (k, id) in IDS.iter().take(3).enumerate() {
+        let b = building(&format!("YH45010300346610{k}"), id, "未发现安全隐患");
+        rows.push(
+            b.iter()
+                .enumerate()
+                .map(|(c, v)| match (c, k) {
+                    (1, 0) => (v.clone(), 3),
+                    (1, _) => (String::new(), 0),
+                    _ => (v.clone(), 1),
+                })
+                .collect(),
+        );
+    }
+    ods_with_merges(&input.join("平安村.ods"), "房屋信息", &rows);
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    assert!(
+        errors[1..].iter().all(|e| e[6] != "error"),
+        "{errors:?}\n{}",
+        r.stderr
+    );
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(cleaned.len(), 4, "{cleaned:?}");
+    assert!(cleaned[1..].iter().all(|r| r[1] == "平安村"), "{cleaned:?}");
+}
+
+/// A table that starts beyond the columns read (`--max-columns`): its rows are not lost
+/// silently, they are listed in one error that names the limit and its flag.
+#[test]
+fn rows_beyond_the_columns_read_are_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let b = building("YH450103003466100", IDS[0], "未发现安全隐患");
+    for (c, v) in b.iter().enumerate() {
+        ws.write_string(1, c as u16, v).unwrap();
+    }
+    // Two more rows far to the right.
+    for r in [2u32, 3] {
+        ws.write_string(r, 600, "YH450103003466109").unwrap();
+    }
+    wb.save(input.join("平安村.xlsx")).unwrap();
+    let out = tmp.path().join("out");
+    run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    let lost = errors[1..]
+        .iter()
+        .find(|e| e[7] == "S006" && e[6] == "error")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert!(lost[8].contains("第 3-4 行（共 2 行）"), "{lost:?}");
+    assert!(lost[9].contains("--max-columns"), "{lost:?}");
+}

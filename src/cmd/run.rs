@@ -41,7 +41,13 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
     }
     if let Some(path) = &a.roster {
         if !path.is_file() {
-            bail!("--roster {}：找不到这个文件 / no such file", path.display());
+            // A folder or a pipe is no roster: said as such, never waited on.
+            let e = crate::read::side_file(path, "--roster", u64::MAX)
+                .err()
+                .unwrap_or_else(|| {
+                    format!("--roster {}：找不到这个文件 / no such file", path.display())
+                });
+            bail!("{e}");
         }
         let Some(schemas) = opts.schemas.roster()? else {
             bail!(

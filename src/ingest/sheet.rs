@@ -69,6 +69,9 @@ pub(crate) struct SheetWork<'a> {
     /// their rows, for one summary finding at the end (see `flood_findings`).
     pub(crate) flood: std::collections::BTreeMap<String, Flood>,
     pub(crate) changes: ChangeLog,
+    /// A block of another table further down a sheet (`split_block`): its title rows are
+    /// listed as skipped.
+    pub(crate) block: bool,
 }
 
 /// The most row findings of one rule one sheet lists one by one; the rest are summed up
@@ -84,32 +87,6 @@ pub(crate) struct Flood {
     field: String,
     zh: String,
     en: String,
-}
-
-/// 1-based rows as ranges ("5-9、12、20-25"), at most `max` ranges, then "…".
-pub fn compact_rows(rows: &[u32], max: usize) -> String {
-    let mut v: Vec<u32> = rows.to_vec();
-    v.sort_unstable();
-    v.dedup();
-    let mut parts: Vec<String> = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        let mut j = i;
-        while j + 1 < v.len() && v[j + 1] == v[j] + 1 {
-            j += 1;
-        }
-        if parts.len() == max {
-            parts.push("…".into());
-            break;
-        }
-        parts.push(if i == j {
-            format!("{}", v[i] + 1)
-        } else {
-            format!("{}-{}", v[i] + 1, v[j] + 1)
-        });
-        i = j + 1;
-    }
-    parts.join("、")
 }
 
 impl<'a> SheetWork<'a> {
@@ -132,6 +109,7 @@ impl<'a> SheetWork<'a> {
             findings: Vec::new(),
             flood: Default::default(),
             changes: ChangeLog::default(),
+            block: false,
         }
     }
 
@@ -163,7 +141,7 @@ impl<'a> SheetWork<'a> {
         let flood = std::mem::take(&mut self.flood);
         for (code, fl) in flood.into_iter().filter(|(_, f)| !f.rows.is_empty()) {
             let n = fl.rows.len();
-            let rows = compact_rows(&fl.rows, 40);
+            let rows = crate::text::compact_rows(&fl.rows, 40);
             self.findings.push(
                 Finding::rule(
                     &code,
@@ -366,10 +344,24 @@ impl<'a> SheetWork<'a> {
         }
         self.advance(file_idx, rel, opts, ctx, true);
         // Another table further down the sheet: its rows are a block of their own.
-        let next = self.split_block(opts);
+        let next = self.split_block(rel, opts);
         self.flood_findings(rel);
         if let HeadState::Table { head, .. } = &self.head {
-            let skipped = std::mem::take(&mut self.skipped);
+            let mut skipped = std::mem::take(&mut self.skipped);
+            if self.block {
+                // A block's title rows lie amid the sheet: said, not passed over.
+                skipped.extend(
+                    self.grid
+                        .rows
+                        .iter()
+                        .filter(|r| r.idx < head.header.0)
+                        .map(|r| Skipped {
+                            row: r.idx,
+                            reason: "表格标题行（同一工作表中的另一张表）".to_string(),
+                        }),
+                );
+                skipped.sort_by_key(|x| x.row);
+            }
             self.skipped =
                 recognise::with_blank_rows(&self.grid, head.header.1, &self.data, skipped);
         }
@@ -386,14 +378,28 @@ impl<'a> SheetWork<'a> {
     /// table ends above it: the rows from its block on are taken out of this one (with
     /// their records, findings and changes) and handed back as a sheet of their own, to
     /// be recognised and checked afresh.
-    fn split_block(&mut self, opts: &Options) -> Option<SheetWork<'a>> {
+    fn split_block(&mut self, rel: &str, opts: &Options) -> Option<SheetWork<'a>> {
         let HeadState::Table { head, .. } = &self.head else {
             return None;
         };
         let from = self.grid.rows.partition_point(|r| r.idx <= head.header.1);
         let p = recognise::blocks::next_block(&self.grid.rows, from, head.table, &opts.schemas)?;
+        let grid = Grid {
+            name: self.grid.name.clone(),
+            rows: self.grid.rows[p..].to_vec(),
+            merges: self.grid.merges.clone(),
+            merges_known: true,
+            width: self.grid.width,
+            findings: Vec::new(),
+            hidden: self.grid.hidden,
+        };
+        // Only a block that is another table for sure: its header recognised as one.
+        match recognise::recognise_head(&grid, &opts.schemas, rel, opts.today) {
+            Ok(h) if h.table != head.table => {}
+            _ => return None,
+        }
         let split = self.grid.rows[p].idx;
-        let rest = self.grid.rows.split_off(p);
+        self.grid.rows.truncate(p);
         self.records.retain(|r| r.row < split);
         self.findings.retain(|f| f.row.is_none_or(|r| r < split));
         self.changes.keep_rows_before(split);
@@ -402,15 +408,8 @@ impl<'a> SheetWork<'a> {
         for fl in self.flood.values_mut() {
             fl.rows.retain(|r| *r < split);
         }
-        let grid = Grid {
-            name: self.grid.name.clone(),
-            rows: rest,
-            merges: self.grid.merges.clone(),
-            merges_known: true,
-            width: self.grid.width,
-            findings: Vec::new(),
-            hidden: self.grid.hidden,
-        };
-        Some(SheetWork::new(grid, opts))
+        let mut w = SheetWork::new(grid, opts);
+        w.block = true;
+        Some(w)
     }
 }

@@ -106,6 +106,8 @@ pub(crate) struct GridBuilder {
     pub(crate) grid: Grid,
     pub(crate) cells: u64,
     pub(crate) cut_columns: bool,
+    /// Rows whose every cell lies past `--max-columns`, in the order they came.
+    pub(crate) cut_rows: Vec<u32>,
     pub(crate) over_cells: bool,
     /// Cells the file gave twice (a row number repeated): (row, col, the value replaced,
     /// whether the two differ).
@@ -122,6 +124,7 @@ impl GridBuilder {
             cells: 0,
             twice: Vec::new(),
             cut_columns: false,
+            cut_rows: Vec::new(),
             over_cells: false,
         }
     }
@@ -132,6 +135,14 @@ impl GridBuilder {
         }
         if col >= limits.max_columns {
             self.cut_columns = true;
+            // A row with nothing before the limit (its cells come in column order; rows
+            // already handed over are complete and had something).
+            let rows = &self.grid.rows;
+            let held = rows.last().is_some_and(|r| r.idx == row)
+                || rows.binary_search_by_key(&row, |r| r.idx).is_ok();
+            if !held && self.cut_rows.last() != Some(&row) {
+                self.cut_rows.push(row);
+            }
             return true;
         }
         self.cells += 1;
@@ -208,6 +219,22 @@ impl GridBuilder {
                     .at_file(rel)
                     .at_sheet(&self.grid.name),
             );
+            // Rows with nothing before the limit are not read at all: listed, as errors.
+            let mut lost: Vec<u32> = std::mem::take(&mut self.cut_rows);
+            lost.sort_unstable();
+            lost.dedup();
+            if !lost.is_empty() {
+                self.grid.findings.push(
+                    Finding::new(crate::codes::rows_beyond_columns(
+                        limits.max_columns,
+                        lost.len(),
+                        crate::text::compact_rows(&lost, 40),
+                    ))
+                    .severity(crate::finding::Severity::Error)
+                    .at_file(rel)
+                    .at_sheet(&self.grid.name),
+                );
+            }
         }
         Ok(self.grid)
     }

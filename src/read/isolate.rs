@@ -200,8 +200,25 @@ enum Stop {
     Crash,
 }
 
-fn limit_finding(rel: &str, stop: Stop, iso: &Isolation) -> Finding {
+fn limit_finding(f: &InputFile, stop: Stop, iso: &Isolation) -> Finding {
+    let rel = f.rel.as_str();
+    // A text table is no malformed workbook: its size is what the memory went on.
+    let text = std::fs::File::open(&f.path)
+        .ok()
+        .and_then(|mut h| {
+            let mut head = vec![0u8; 4096];
+            let n = h.read(&mut head).ok()?;
+            head.truncate(n);
+            Some(head)
+        })
+        .is_some_and(|head| super::sniff::sniff(&head, "csv") == super::sniff::Kind::Csv);
     match stop {
+        Stop::Memory if text => {
+            let mb = std::fs::metadata(&f.path)
+                .map(|m| m.len() >> 20)
+                .unwrap_or(0);
+            file_finding(crate::codes::read_memory_text(mb, iso.max_mem_mb), rel)
+        }
         Stop::Memory => file_finding(crate::codes::read_memory(iso.max_mem_mb), rel),
         Stop::Time => file_finding(crate::codes::read_time(iso.max_seconds), rel),
         Stop::Crash => reader_failed(rel),
@@ -304,7 +321,7 @@ pub fn read_isolated(
             } else {
                 Stop::Crash
             };
-            Err(limit_finding(&f.rel, stop, iso))
+            Err(limit_finding(f, stop, iso))
         }
     }
 }

@@ -155,7 +155,7 @@ pub(crate) fn read_zip_workbook(
         read_calamine(f, rel, limits, "xlsb", expected).map(|b| emit_book(b, emit))
     } else if has("content.xml") {
         match read_calamine(f, rel, limits, "ods", expected) {
-            Ok(b) => Ok(emit_book(b, emit)),
+            Ok(b) => Ok(emit_book(with_ods_merges(f, b), emit)),
             // A pretty-printed package (Gnumeric's): read a compacted copy.
             Err(e) if e.code == crate::codes::F003.code => {
                 let copy = std::fs::File::open(&f.path)
@@ -163,7 +163,7 @@ pub(crate) fn read_zip_workbook(
                     .and_then(|h| ods::compacted(std::io::BufReader::new(h)).ok());
                 match copy.and_then(|c| calamine::Ods::new(c).ok()) {
                     Some(wb) => read_opened(calamine::Sheets::Ods(wb), rel, limits, "ods", false)
-                        .map(|b| emit_book(b, emit)),
+                        .map(|b| emit_book(with_ods_merges(f, b), emit)),
                     None => Err(e),
                 }
             }
@@ -267,6 +267,27 @@ pub(crate) fn data_sheets(
         others.push(g);
     }
     (names, others)
+}
+
+/// An ods book with each sheet's merged regions, read from its `content.xml` (the reader
+/// does not give them).
+fn with_ods_merges(f: &InputFile, mut book: Book) -> Book {
+    let found = std::fs::File::open(&f.path)
+        .ok()
+        .and_then(|h| zip::ZipArchive::new(std::io::BufReader::new(h)).ok())
+        .and_then(|mut z| {
+            let e = z.by_name("content.xml").ok()?;
+            Some(ods::merges(std::io::BufReader::new(e)))
+        });
+    if let Some(mut found) = found {
+        for g in &mut book.sheets {
+            if let Some(m) = found.remove(&g.name) {
+                g.merges = m;
+                g.merges_known = true;
+            }
+        }
+    }
+    book
 }
 
 /// Merged regions as calamine gives them.
