@@ -372,6 +372,11 @@ rules! {
         "The text exceeds the 32,767 characters a cell holds and was cut (marked, and in changes.csv)."
         "过长的单元格会让表格程序打不开或悄悄截掉内容。" "一格里粘贴了整篇报告" "一格里写要点，详细报告作附件" "把过长的内容移到附件，表中只留要点";
         | text_cut(label, label_en, n) "{label}有 {n} 个字，超过一个单元格能装的 32767 个字，输出时已截断" "{label_en} holds {n} characters, more than a cell's 32,767; cut in the outputs" => "把过长的内容移到附件或备注里，只在表中留要点" "move the long text to an attachment and keep the gist in the cell";
+    C026 "formula-without-value" "公式没有计算结果" "Formula without a value" W
+        "单元格是公式，但文件里没有保存它的计算结果（文件由不计算公式的程序生成，例如某些系统导出或脚本），读出来是空的。"
+        "The cell holds a formula but the file keeps no calculated value for it (written by a program that does not calculate), so it reads as empty."
+        "公式的结果读不出来，这一格就等于没填，可能被当成漏填退回。" "面积=SUM(B2:B4)，没有计算结果" "面积=120（或打开后保存过一次的同一公式）" "在 Excel/WPS 中打开后保存一次（会计算公式），或把公式改成数值后重新报送";
+        | formula_without_value(formula) "这一格是公式 ={formula}，文件里没有它的计算结果，读作空" "this cell holds the formula ={formula} but no calculated value; read as empty" => "在 Excel/WPS 中打开后保存一次（会计算公式），或把公式改成数值（复制→选择性粘贴→数值）后重新报送" "open the file in Excel/WPS and save it once (formulas get calculated), or paste the values, and send it again";
     C025 "enum-weak-form" "选项写法按规则推断" "Option read from an unlisted form" W
         "选项的写法不在选项和同义写法里，是按简写、修饰语、标准用词或近义词推断出来的。每种写法全批只提示一次。"
         "The option was written in a form the schema does not list, and read by abbreviation, qualifier, the standards' words or a near-synonym. Each form is said once for the whole batch."

@@ -140,10 +140,16 @@ fn content_identified(ty: FieldType) -> bool {
 fn header_ablation_content_finds_the_columns() {
     let Some(sets) = sample_sets() else { return };
     let schemas = Schemas::shipped().unwrap();
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64
+    // ABLATION_SEED=… draws a failing run's headers again.
+    let seed = std::env::var("ABLATION_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        })
         | 1;
     eprintln!("header ablation seed {seed}");
     let mut rng = Rng(seed);

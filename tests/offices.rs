@@ -773,3 +773,63 @@ fn rows_beyond_the_columns_read_are_listed() {
     assert!(lost[8].contains("第 3-4 行（共 2 行）"), "{lost:?}");
     assert!(lost[9].contains("--max-columns"), "{lost:?}");
 }
+
+/// A formula saved without its calculated value (a file written by a program that does
+/// not calculate) is named at its cell, not just "为空".
+#[test]
+fn a_formula_without_its_value_is_named() {
+    use std::io::{Read, Write};
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("房屋信息").unwrap();
+    for (c, h) in B_HEAD.iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    let b = building("YH450103003466100", IDS[0], "未发现安全隐患");
+    for (c, v) in b.iter().enumerate() {
+        if c == 11 {
+            ws.write_formula(1, c as u16, "=100+20").unwrap();
+        } else {
+            ws.write_string(1, c as u16, v).unwrap();
+        }
+    }
+    let buf = wb.save_to_buffer().unwrap();
+    // The same package with the formula's cached value taken out.
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(buf)).unwrap();
+    let mut out = zip::ZipWriter::new(std::fs::File::create(input.join("平安村.xlsx")).unwrap());
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().to_string();
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            let xml = String::from_utf8(bytes).unwrap();
+            let bare = xml.replace("</f><v>0</v>", "</f>");
+            assert_ne!(bare, xml, "{xml}");
+            bytes = bare.into_bytes();
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    out.finish().unwrap();
+    let outdir = tmp.path().join("out");
+    run(&[
+        "run",
+        p(&input),
+        "--out",
+        p(&outdir),
+        "--as-of",
+        "2026-12-01",
+    ]);
+    let errors = read_csv(&outdir.join("errors.csv"));
+    let f = errors[1..]
+        .iter()
+        .find(|e| e[7] == "C026")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(f[3], "L2");
+    assert!(f[8].contains("=100+20"), "{f:?}");
+}

@@ -32,7 +32,13 @@ pub struct MergeScan {
     window: Vec<u8>,
     tail: Option<Vec<u8>>,
     overflow: bool,
+    /// A cell whose formula has no cached value went past (`bare_formulas`).
+    bare: bool,
 }
+
+/// How a formula cell without a cached value ends: the formula, then the cell (a shared
+/// formula's reference is an empty element).
+const BARE: [&[u8]; 4] = [b"</f></c>", b"/></c>", b"</x:f></x:c>", b"/></x:c>"];
 
 /// What the scan of one worksheet found.
 #[derive(Debug, PartialEq)]
@@ -60,6 +66,9 @@ impl Write for MergeScan {
         let carried = self.window.len();
         self.window.extend_from_slice(buf);
         let w = &self.window;
+        if !self.bare {
+            self.bare = BARE.iter().any(|p| memchr::memmem::find(w, p).is_some());
+        }
         for at in memchr::memmem::find_iter(w, TAG) {
             // A match wholly inside the carried bytes was judged with the last chunk.
             if at + TAG.len() <= carried {
@@ -106,6 +115,12 @@ fn tag_start(w: &[u8], at: usize) -> Option<usize> {
 }
 
 impl MergeScan {
+    /// Whether a formula cell without a cached value may be in the sheet (a file written by
+    /// a program that does not calculate): then its formulas are read to say which cells.
+    pub fn bare_formulas(&self) -> bool {
+        self.bare
+    }
+
     /// The merged regions seen, once the whole entry went through.
     pub fn finish(self) -> Scanned {
         if self.overflow {

@@ -90,6 +90,7 @@ pub(crate) fn read_zip_workbook(
     // two small parts that tie sheet names to worksheet entries.
     let mut real: u64 = 0;
     let mut scans: HashMap<String, merges::Scanned> = HashMap::new();
+    let mut bare_entries: std::collections::HashSet<String> = Default::default();
     let (mut book_xml, mut rels_xml) = (Vec::new(), Vec::new());
     for i in 0..zip.len() {
         let mut e = zip
@@ -101,6 +102,9 @@ pub(crate) fn read_zip_workbook(
         let n = if merges::is_worksheet_entry(&name) {
             let mut scan = merges::MergeScan::default();
             let n = std::io::copy(&mut src, &mut scan);
+            if scan.bare_formulas() {
+                bare_entries.insert(name.clone());
+            }
             scans.insert(name.clone(), scan.finish());
             n
         } else if name == "xl/workbook.xml" {
@@ -132,7 +136,13 @@ pub(crate) fn read_zip_workbook(
     let macros = macrosheets::present(&rels_xml);
     let open_err = |e: calamine::XlsxError| corrupt(rel, expected, &e.to_string());
     if has("xl/workbook.xml") {
-        let known = merges::sheet_paths(&book_xml, &rels_xml)
+        let paths = merges::sheet_paths(&book_xml, &rels_xml);
+        let bare: std::collections::HashSet<String> = paths
+            .iter()
+            .filter(|(_, path)| bare_entries.contains(*path))
+            .map(|(sheet, _)| sheet.clone())
+            .collect();
+        let known = paths
             .into_iter()
             .filter_map(|(sheet, path)| match scans.remove(&path) {
                 Some(merges::Scanned::Merges(m)) => Some((sheet, m)),
@@ -142,10 +152,10 @@ pub(crate) fn read_zip_workbook(
         if macros {
             let copy = macro_copy("xl/_rels/workbook.xml.rels")?;
             let wb = calamine::Xlsx::new(copy).map_err(open_err)?;
-            return read_xlsx(wb, rel, expected, true, limits, known, emit);
+            return read_xlsx(wb, rel, expected, true, limits, (known, bare), emit);
         }
         let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
-        read_xlsx(wb, rel, expected, false, limits, known, emit)
+        read_xlsx(wb, rel, expected, false, limits, (known, bare), emit)
     } else if has("xl/workbook.bin") && macros {
         let copy = macro_copy("xl/_rels/workbook.bin.rels")?;
         let wb = calamine::Xlsb::new(copy).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
@@ -179,7 +189,15 @@ pub(crate) fn read_zip_workbook(
         // An Office package whose parts lie elsewhere (backslashed names, a workbook at the
         // root named by _rels/.rels): calamine finds its parts; merged regions from it.
         let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
-        read_xlsx(wb, rel, expected, false, limits, HashMap::new(), emit)
+        read_xlsx(
+            wb,
+            rel,
+            expected,
+            false,
+            limits,
+            (HashMap::new(), Default::default()),
+            emit,
+        )
     } else {
         Err(file_finding(
             crate::codes::zip_not_a_spreadsheet(expected),
@@ -303,17 +321,22 @@ pub(crate) fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
 }
 
 /// Read an xlsx workbook cell by cell, handing each sheet over in batches of rows.
-/// `known_merges` holds the merged regions already found for some sheets; calamine reads
-/// those of the others once their cells are in.
+/// `known` holds the merged regions already found for some sheets (calamine reads those
+/// of the others once their cells are in), and the sheets that may hold formulas without
+/// a cached value (their formulas are read to name those cells, C026).
 pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     mut wb: calamine::Xlsx<RS>,
     rel: &str,
     expected: &str,
     retyped: bool,
     limits: &Limits,
-    mut known_merges: HashMap<String, Vec<Merge>>,
+    known: (
+        HashMap<String, Vec<Merge>>,
+        std::collections::HashSet<String>,
+    ),
     emit: &mut dyn FnMut(Piece),
 ) -> Result<&'static str, Finding> {
+    let (mut known_merges, bare) = known;
     let (names, others) = data_sheets(wb.sheets_metadata(), rel, retyped);
     for g in others {
         emit_sheet(g, emit);
@@ -321,6 +344,21 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     for (name, hidden) in names {
         let mut b = GridBuilder::new(&name);
         let known = known_merges.remove(&name);
+        // Formula cells of a sheet that may hold some without a value: those that get no
+        // value below are named.
+        let mut formulas: HashMap<(u32, u32), String> = if bare.contains(&name) {
+            wb.worksheet_formula(&name)
+                .map(|r| {
+                    let (r0, c0) = r.start().unwrap_or((0, 0));
+                    r.used_cells()
+                        .filter(|(_, _, f)| !f.is_empty())
+                        .map(|(y, x, f)| ((r0 + y as u32, c0 + x as u32), f.clone()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            HashMap::new()
+        };
         {
             let mut reader = match wb.worksheet_cells_reader(&name) {
                 Ok(r) => r,
@@ -341,7 +379,11 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                 match reader.next_cell() {
                     Ok(Some(c)) => {
                         let (r, col) = c.get_position();
-                        if !b.push(r, col, from_dataref(c.get_value().clone()), limits) {
+                        let v = from_dataref(c.get_value().clone());
+                        if !formulas.is_empty() && !v.is_empty() {
+                            formulas.remove(&(r, col));
+                        }
+                        if !b.push(r, col, v, limits) {
                             break;
                         }
                         // Hand over every complete row but the one being filled.
@@ -366,7 +408,18 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                 Err(_) => Vec::new(),
             }),
         };
-        let g = b.finish(rel, limits)?;
+        let mut g = b.finish(rel, limits)?;
+        let mut bare_cells: Vec<((u32, u32), String)> = formulas.into_iter().collect();
+        bare_cells.sort();
+        g.findings
+            .extend(bare_cells.into_iter().take(1000).map(|((r, c), f)| {
+                Finding::new(crate::codes::formula_without_value(
+                    crate::text::truncate_chars(&f, 60),
+                ))
+                .at_file(rel)
+                .at_sheet(&name)
+                .at_cell(r, Some(c))
+            }));
         emit(Piece::Rows {
             rows: g.rows,
             width: g.width,

@@ -504,6 +504,21 @@ pub fn recognise_head(
             (first, last, Vec::new())
         }
     };
+    // A header cell merged down past the block's last row (a label over two rows beside
+    // a parent and its children): the rows it covers are header rows, never data.
+    let mut last = last;
+    while let Some(r1) = grid
+        .merges
+        .iter()
+        .filter(|m| m.r0 >= first && m.r0 <= last && m.r1 > last)
+        .map(|m| m.r1)
+        .max()
+    {
+        if r1 - first + 1 > MAX_HEADER_ROWS {
+            break;
+        }
+        last = r1;
+    }
     let labels = block_labels(&view, first, last, width);
     let rows = content::sample_rows(grid, last, lex);
     let samples = content::samples(&rows, width, lex);
