@@ -378,51 +378,62 @@ pub fn write_all(
                     return Ok(());
                 }
             }
-            let cells = f
-                .sheets
-                .iter()
-                .filter_map(|s| s.grid.as_ref())
-                .map(|g| g.rows.len() as u64 * u64::from(g.width))
-                .max()
-                .unwrap_or(0)
-                .max(mine.len() as u64 * 8);
-            let mut wb = super::new_workbook(tmp, cells)?;
-            let mut used = Unique::default();
-            // 问题清单 first so that the village sees it when opening.
-            let ws = wb.add_worksheet_with_constant_memory()?;
-            ws.set_name(sheet_name("问题清单", &mut used))?;
-            write_findings(ws, mine, lang, &st, words)?;
-            for s in &f.sheets {
-                let Some(g) = &s.grid else { continue };
+            let fresh = || -> Result<()> {
+                let cells = f
+                    .sheets
+                    .iter()
+                    .filter_map(|s| s.grid.as_ref())
+                    .map(|g| g.rows.len() as u64 * u64::from(g.width))
+                    .max()
+                    .unwrap_or(0)
+                    .max(mine.len() as u64 * 8);
+                let mut wb = super::new_workbook(tmp, cells)?;
+                let mut used = Unique::default();
+                // 问题清单 first so that the village sees it when opening.
                 let ws = wb.add_worksheet_with_constant_memory()?;
-                let label = if s.name.is_empty() {
-                    "数据".to_string()
-                } else {
-                    s.name.clone()
-                };
-                ws.set_name(sheet_name(&label, &mut used))?;
-                let on: Vec<&Finding> =
-                    mine.iter().copied().filter(|x| x.sheet == s.name).collect();
-                // Columns holding codes, ID numbers and phones, by the fields they were
-                // recognised as.
-                let text_cols: Vec<u32> = s
-                    .table
-                    .map(|t| {
-                        let fields = &schemas.table(t).fields;
-                        s.columns
-                            .iter()
-                            .filter(|c| {
-                                c.field
-                                    .and_then(|i| fields.get(i))
-                                    .is_some_and(|f| f.ty.text_column())
-                            })
-                            .map(|c| c.col)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                sheet_copy(ws, g, &text_cols, &on, lang, &st, words)?;
-            }
-            super::save_xlsx(&mut wb, &target)
+                ws.set_name(sheet_name("问题清单", &mut used))?;
+                write_findings(ws, mine, lang, &st, words)?;
+                for s in &f.sheets {
+                    let Some(g) = &s.grid else { continue };
+                    let ws = wb.add_worksheet_with_constant_memory()?;
+                    let label = if s.name.is_empty() {
+                        "数据".to_string()
+                    } else {
+                        s.name.clone()
+                    };
+                    ws.set_name(sheet_name(&label, &mut used))?;
+                    let on: Vec<&Finding> =
+                        mine.iter().copied().filter(|x| x.sheet == s.name).collect();
+                    // Columns holding codes, ID numbers and phones, by the fields they were
+                    // recognised as.
+                    let text_cols: Vec<u32> = s
+                        .table
+                        .map(|t| {
+                            let fields = &schemas.table(t).fields;
+                            s.columns
+                                .iter()
+                                .filter(|c| {
+                                    c.field
+                                        .and_then(|i| fields.get(i))
+                                        .is_some_and(|f| f.ty.text_column())
+                                })
+                                .map(|c| c.col)
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    sheet_copy(ws, g, &text_cols, &on, lang, &st, words)?;
+                }
+                super::save_xlsx(&mut wb, &target)
+            };
+            // A copy that cannot be written from the sheets read (a name or a cell the
+            // writer refuses) is never the batch's end: the village still gets its list.
+            fresh().or_else(|e| {
+                let mut wb = super::new_workbook(tmp, mine.len() as u64 * 8)?;
+                let ws = wb.add_worksheet_with_constant_memory()?;
+                ws.set_name("问题清单")?;
+                write_findings(ws, mine, lang, &st, words)?;
+                super::save_xlsx(&mut wb, &target).map_err(|_| e)
+            })
         })
 }
 
