@@ -3,7 +3,7 @@
 //! (a few Han characters ending in a lexicon village suffix), else the lexicon's word for
 //! an unknown village.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use crate::model::{FileOut, Record, RowVillages};
@@ -98,25 +98,50 @@ pub fn row_villages(
     let Some(vf) = ms.field_index(&c.campaign.village) else {
         return RowVillages::default();
     };
+    // Which files hold more than one village: by their main rows' village column first
+    // (cheap); a file of other rows only, through the main rows its rows stand on.
+    let mut first: Vec<Option<&str>> = vec![None; n_files];
+    let mut several = vec![false; n_files];
+    for r in &tables[main.index()] {
+        if let Some(v) = r.vals[vf].as_str().filter(|v| !v.is_empty()) {
+            match first.get(r.file).copied().flatten() {
+                None => first[r.file] = Some(v),
+                Some(x) if x != v => several[r.file] = true,
+                _ => {}
+            }
+        }
+    }
+    let others_only: HashSet<usize> = tables
+        .iter()
+        .flatten()
+        .filter(|r| r.table != main && first.get(r.file).is_some_and(Option::is_none))
+        .map(|r| r.file)
+        .collect();
     let id = ms.table.identity.first().and_then(|k| ms.field_index(k));
     let mut code_village: HashMap<&str, &str> = HashMap::new();
-    for b in &tables[main.index()] {
-        if let (Some(v), Some(code)) = (b.vals[vf].as_str(), id.and_then(|i| b.vals[i].as_str())) {
-            code_village.insert(code, v);
+    if !others_only.is_empty() || several.contains(&true) {
+        for b in &tables[main.index()] {
+            if let (Some(v), Some(code)) =
+                (b.vals[vf].as_str(), id.and_then(|i| b.vals[i].as_str()))
+            {
+                code_village.insert(code, v);
+            }
         }
     }
     let village_of = |r| village_of_row(r, main, vf, c, &code_village);
-    // Which files hold more than one village.
-    let mut first: Vec<Option<&str>> = vec![None; n_files];
-    let mut several = vec![false; n_files];
-    for r in tables.iter().flatten() {
-        {
-            if let Some(v) = village_of(r) {
-                match first.get(r.file).copied().flatten() {
-                    None => first[r.file] = Some(v),
-                    Some(x) if x != v => several[r.file] = true,
-                    _ => {}
+    let mut first_other: HashMap<usize, &str> = HashMap::new();
+    for r in tables
+        .iter()
+        .flatten()
+        .filter(|r| r.table != main && others_only.contains(&r.file))
+    {
+        if let Some(v) = village_of(r) {
+            match first_other.get(&r.file) {
+                None => {
+                    first_other.insert(r.file, v);
                 }
+                Some(x) if *x != v => several[r.file] = true,
+                _ => {}
             }
         }
     }
@@ -125,14 +150,12 @@ pub fn row_villages(
         return out;
     }
     for r in tables.iter().flatten().filter(|r| several[r.file]) {
-        {
-            if let Some(v) = village_of(r) {
-                out.entry(r.file)
-                    .or_default()
-                    .entry(r.sheet.clone())
-                    .or_default()
-                    .insert(r.row, v.to_string());
-            }
+        if let Some(v) = village_of(r) {
+            out.entry(r.file)
+                .or_default()
+                .entry(r.sheet.clone())
+                .or_default()
+                .insert(r.row, v.to_string());
         }
     }
     out

@@ -833,3 +833,31 @@ fn a_formula_without_its_value_is_named() {
     assert_eq!(f[3], "L2");
     assert!(f[8].contains("=100+20"), "{f:?}");
 }
+
+/// A CSV too big for the reader's memory says so in its own words: its size, the limit
+/// and the flag that raises it (not a word about blank formatting).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_csv_over_the_readers_memory_names_its_size_and_the_flag() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let b = building("YH450103003466100", IDS[0], "未发现安全隐患");
+    let mut text = B_HEAD.join(",") + "\n";
+    while text.len() < 12 << 20 {
+        text.push_str(&b.join(","));
+        text.push('\n');
+    }
+    std::fs::write(input.join("平安村.csv"), text).unwrap();
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--max-read-mb", "24"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    let f = errors[1..]
+        .iter()
+        .find(|e| e[7] == "F011")
+        .unwrap_or_else(|| panic!("{}\n{errors:?}", r.stderr));
+    assert!(
+        f[8].contains("MB 的 CSV") && f[8].contains("--max-read-mb"),
+        "{f:?}"
+    );
+}

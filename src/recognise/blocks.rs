@@ -43,15 +43,18 @@ pub fn next_block(
 /// Does this row head a table other than `current`: at least `LABELS` cells, three in
 /// five of its texts, are that table's labels or aliases, and more than are `current`'s?
 pub fn heads_other_table(row: &GridRow, current: TableId, schemas: &Schemas) -> bool {
+    // A number, a date or a yes/no in the row: a data row (no text needs normalising).
+    if row
+        .cells
+        .iter()
+        .any(|c| !matches!(c, Raw::Text(_) | Raw::Empty))
+    {
+        return false;
+    }
     let mut texts = 0usize;
     let mut labels = vec![0usize; schemas.tables.len()];
     for c in &row.cells {
-        let s = match c {
-            Raw::Text(s) => s,
-            Raw::Empty => continue,
-            // A number or a date: a data row.
-            _ => return false,
-        };
+        let Raw::Text(s) = c else { continue };
         let k = norm_key(s.trim().trim_start_matches(['*', '※']));
         if k.is_empty() {
             continue;

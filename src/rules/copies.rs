@@ -19,9 +19,22 @@ pub fn repeated_sheets(
     let mut dropped = HashSet::new();
     let mut notes = Vec::new();
     for rows in tables {
+        // Only files with two sheets or more of this table can repeat one (a cheap pass:
+        // the sheet names are shared, compared by pointer first).
+        let mut first: BTreeMap<usize, &std::sync::Arc<str>> = BTreeMap::new();
+        let mut several: HashSet<usize> = HashSet::new();
+        for r in rows {
+            let f = first.entry(r.file).or_insert(&r.sheet);
+            if !std::sync::Arc::ptr_eq(f, &r.sheet) && ***f != *r.sheet {
+                several.insert(r.file);
+            }
+        }
+        if several.is_empty() {
+            continue;
+        }
         // file → sheet (in first-row order) → its rows' values.
         let mut by_file: BTreeMap<usize, Vec<SheetRows>> = BTreeMap::new();
-        for r in rows {
+        for r in rows.iter().filter(|r| several.contains(&r.file)) {
             let sheets = by_file.entry(r.file).or_default();
             let key = key_of(r);
             match sheets.iter_mut().find(|(s, _)| *s == r.sheet) {
