@@ -37,22 +37,27 @@ pub struct Learned {
     pub synonyms: BTreeMap<(String, String), BTreeMap<String, Guess>>,
     /// Headers with no guess at all: (table, wording) → seen.
     pub unknown: BTreeMap<(String, String), Seen>,
-    /// Enum forms mapped only through the lexicon's near-synonyms (taken, but worth a
-    /// look): (table, field) → written form → (value taken, seen).
+    /// Enum forms read by a weak tier — an abbreviation, a qualifier set aside, the
+    /// thesaurus, a near-synonym — (taken, but worth a look, and kept once accepted):
+    /// (table, field) → written form → (value taken, seen, with how it was read as
+    /// `others`).
     pub near: BTreeMap<(String, String), BTreeMap<String, (String, Seen)>>,
 }
 
 /// What learned.toml holds, from the run's distinct wordings (`rules::wordings`):
 /// headers with a field to propose as its aliases, headers with none as comments, unread
-/// forms as synonyms (a comment line when no evidence proposes a value), and forms taken
-/// only through near-synonyms for confirmation.
+/// forms as synonyms (a comment line when no evidence proposes a value), and forms read by
+/// a weak tier for confirmation (accepting one makes it exact next time).
 pub fn collect(wordings: &[Wording]) -> Learned {
     let mut l = Learned::default();
     for w in wordings {
+        // Comments hold one line each: a header's evidence may quote a header broken over
+        // lines in its cell.
+        let one_line = |s: &str| s.replace(['\n', '\r'], " ");
         let seen = Seen {
             count: w.count,
-            at: w.cells.first().cloned().unwrap_or_default(),
-            others: w.how_zh.clone(),
+            at: one_line(w.cells.first().map_or("", String::as_str)),
+            others: one_line(&w.how_zh),
         };
         let key = (w.table.clone(), w.field.clone());
         match (w.kind, &w.guess, &w.taken) {
@@ -71,13 +76,12 @@ pub fn collect(wordings: &[Wording]) -> Learned {
                     .or_default()
                     .insert(w.form.clone(), (w.guess.clone(), seen));
             }
-            (WordingKind::Value, _, Some(v)) if w.near => {
+            (WordingKind::Value, _, Some(v)) => {
                 l.near
                     .entry(key)
                     .or_default()
                     .insert(w.form.clone(), (v.clone(), seen));
             }
-            (WordingKind::Value, _, Some(_)) => {}
         }
     }
     l
@@ -169,9 +173,10 @@ pub fn render(l: &Learned) -> String {
         for (w, (c, s)) in near.into_iter().flatten() {
             let _ = writeln!(
                 out,
-                "{} = {}  # 已按近义词采用，请确认；{} 处，如 {}",
+                "{} = {}  # 已{}采用，请确认；{} 处，如 {}",
                 q(w),
                 q(c),
+                s.others,
                 s.count,
                 s.at
             );
@@ -263,6 +268,29 @@ mod tests {
             .unwrap();
         assert_eq!(enums::lookup(f, "危险房屋整栋"), None, "{text}");
         assert!(text.contains("# \"危险房屋整栋\" = \"\""), "{text}");
+    }
+
+    /// Evidence quoting a header broken over lines stays inside its comment: the file is
+    /// still an overlay the schemas take.
+    #[test]
+    fn a_header_broken_over_lines_keeps_the_file_valid() {
+        let w = Wording {
+            kind: WordingKind::Header,
+            table: "buildings".into(),
+            field: "appraised".into(),
+            form: "是否做过安全鉴定".into(),
+            taken: Some("appraised".into()),
+            guess: Some("appraised".into()),
+            how_zh: "表头：“*是否做过\n安全鉴定”与“安全鉴定”相近".into(),
+            how_en: String::new(),
+            near: false,
+            count: 1,
+            cells: vec!["a.xlsx:S!R4".into()],
+        };
+        let text = render(&collect(&[w]));
+        let overlay: Overlay = toml::from_str(&text).expect(&text);
+        let mut s = Schemas::shipped().unwrap();
+        s.apply(&overlay).unwrap();
     }
 
     #[test]
