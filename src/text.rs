@@ -259,6 +259,20 @@ pub fn brace_names(t: &str) -> Vec<&str> {
     out
 }
 
+/// Where a cell is, as people read it: `file:sheet!A1`, or `file!A1` for a CSV (no sheet).
+///
+/// ```
+/// assert_eq!(selfbuilt::text::place("a.xlsx", "房屋", "B3".into()), "a.xlsx:房屋!B3");
+/// assert_eq!(selfbuilt::text::place("a.csv", "", "B3".into()), "a.csv!B3");
+/// ```
+pub fn place(file: &str, sheet: &str, cell: String) -> String {
+    if sheet.is_empty() {
+        format!("{file}!{cell}")
+    } else {
+        format!("{file}:{sheet}!{cell}")
+    }
+}
+
 /// 1-based rows as ranges ("5-9、12、20-25"), at most `max` ranges, then "…".
 pub fn compact_rows(rows: &[u32], max: usize) -> String {
     let mut v: Vec<u32> = rows.to_vec();

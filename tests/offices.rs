@@ -6,7 +6,43 @@
 mod common;
 use common::*;
 
-use rust_xlsxwriter::{Format, Workbook};
+use rust_xlsxwriter::{Format, Workbook, Worksheet};
+
+/// A fresh folder with an empty `in/` for a village's files: (the folder, `in/`).
+fn town() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    (tmp, input)
+}
+
+/// Run on `input` into `tmp/out`, requiring no error finding; the out folder.
+fn run_without_errors(tmp: &tempfile::TempDir, input: &std::path::Path) -> std::path::PathBuf {
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(input), "--out", p(&out), "--as-of", "2026-12-01"]);
+    let errors = read_csv(&out.join("errors.csv"));
+    assert!(
+        errors[1..].iter().all(|e| e[6] != "error"),
+        "{errors:?}\n{}",
+        r.stderr
+    );
+    out
+}
+
+/// A worksheet of `wb` named `name` with `head` on its first row.
+fn sheet<'a>(wb: &'a mut Workbook, name: &str, head: &[&str]) -> &'a mut Worksheet {
+    let ws = wb.add_worksheet();
+    ws.set_name(name).unwrap();
+    put(ws, 0, head);
+    ws
+}
+
+/// `cells` as texts on row `r` of `ws`, from column A.
+fn put<S: AsRef<str>>(ws: &mut Worksheet, r: u32, cells: &[S]) {
+    for (c, v) in cells.iter().enumerate() {
+        ws.write_string(r, c as u16, v.as_ref()).unwrap();
+    }
+}
 
 /// The rows of a CSV output as a spreadsheet program would show them once the leading
 /// `'` that keeps a formula text is taken off.
@@ -18,9 +54,7 @@ fn cells_of(path: &std::path::Path) -> Vec<Vec<String>> {
 /// CSV output; the workbooks keep the exact text.
 #[test]
 fn csv_outputs_never_carry_a_formula() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let mut b = building("YH450103003466100", IDS[0], "未发现安全隐患");
     b[1] = "=HYPERLINK(\"http://x\",\"平安村\")".into();
     b[6] = "=cmd|' /C calc'!A0".into();
@@ -62,12 +96,8 @@ fn csv_outputs_never_carry_a_formula() {
 /// group's rows, a blank row between groups.
 fn merged_village_sheet(path: &std::path::Path) {
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("房屋信息").unwrap();
     let centre = Format::new().set_align(rust_xlsxwriter::FormatAlign::VerticalCenter);
-    for (c, h) in B_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
+    let ws = sheet(&mut wb, "房屋信息", &B_HEAD);
     // Rows 2–7: six houses; 村 merged over B2:B7, 组 over C2:C4 (1组) and C5:C7 (2组).
     for (k, id) in IDS.iter().enumerate() {
         let r = k as u32 + 1;
@@ -89,18 +119,9 @@ fn merged_village_sheet(path: &std::path::Path) {
 /// audit trail says so; no row is rejected for a blank 村 and no 组 goes upstream blank.
 #[test]
 fn merged_data_cells_fill_every_row_they_cover() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     merged_village_sheet(&input.join("平安村房屋信息.xlsx"));
-    let out = tmp.path().join("out");
-    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
-    let errors = read_csv(&out.join("errors.csv"));
-    assert!(
-        errors[1..].iter().all(|e| e[6] != "error"),
-        "{errors:?}\n{}",
-        r.stderr
-    );
+    let out = run_without_errors(&tmp, &input);
     let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
     assert_eq!(cleaned.len(), 7, "{cleaned:?}");
     let head = &cleaned[0];
@@ -140,26 +161,16 @@ fn merged_data_cells_fill_every_row_they_cover() {
 /// belongs to that building.
 #[test]
 fn a_building_code_merged_down_its_hazards_belongs_to_each() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("房屋信息").unwrap();
-    for (c, h) in B_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
+    let ws = sheet(&mut wb, "房屋信息", &B_HEAD);
     for (c, v) in building("YH450103000000001", IDS[0], "存在一定安全隐患")
         .iter()
         .enumerate()
     {
         ws.write_string(1, c as u16, v).unwrap();
     }
-    let ws = wb.add_worksheet();
-    ws.set_name("隐患台账").unwrap();
-    for (c, h) in H_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
+    let ws = sheet(&mut wb, "隐患台账", &H_HEAD);
     for k in 0..3u32 {
         let h = hazard(
             &format!("YH450103000000001-0{}", k + 1),
@@ -202,14 +213,8 @@ fn building_book_of(path: &std::path::Path, code: &str, owner: &str) {
     let mut b = building(code, IDS[0], "未发现安全隐患");
     b[4] = owner.to_string();
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("房屋信息").unwrap();
-    for (c, h) in B_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
-    for (c, v) in b.iter().enumerate() {
-        ws.write_string(1, c as u16, v).unwrap();
-    }
+    let ws = sheet(&mut wb, "房屋信息", &B_HEAD);
+    put(ws, 1, &b);
     wb.save(path).unwrap();
 }
 
@@ -260,9 +265,7 @@ fn long_names_and_names_like_options_are_read_and_the_batch_goes_on() {
 /// output.
 #[test]
 fn cell_lengths_are_counted_as_spreadsheets_count_them() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let fits = "房".repeat(32_767);
     let wide = "𠮷".repeat(16_384);
     let mut rows = Vec::new();
@@ -295,9 +298,7 @@ fn cell_lengths_are_counted_as_spreadsheets_count_them() {
 #[test]
 fn archives_and_odd_files_are_read_or_noted() {
     use std::io::Write;
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let books = tmp.path().join("books");
     std::fs::create_dir(&books).unwrap();
     building_book(&books.join("a.xlsx"), "韦宝");
@@ -372,9 +373,7 @@ fn archives_and_odd_files_are_read_or_noted() {
 /// is reported like any finding, so that its village hears of it.)
 #[test]
 fn no_readable_spreadsheet_exits_2_and_keeps_the_last_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     building_book(&input.join("平安村.xlsx"), "韦宝");
     let out = tmp.path().join("out");
     let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
@@ -394,9 +393,7 @@ fn no_readable_spreadsheet_exits_2_and_keeps_the_last_run() {
 /// .xls says what it is and how to convert it.
 #[test]
 fn text_idioms_hidden_sheets_and_web_pages() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let mut b = building("YH450103003466100", IDS[0], "未发现安全隐患");
     b[5] = format!("=\"{}\"", IDS[0]);
     b[0] = "=\"YH450103003466100\"".into();
@@ -404,20 +401,14 @@ fn text_idioms_hidden_sheets_and_web_pages() {
     // A workbook whose second sheet, hidden, holds another house.
     let mut wb = Workbook::new();
     for (k, name) in ["房屋信息", "旧表"].iter().enumerate() {
-        let ws = wb.add_worksheet();
-        ws.set_name(*name).unwrap();
-        for (c, h) in B_HEAD.iter().enumerate() {
-            ws.write_string(0, c as u16, *h).unwrap();
-        }
+        let ws = sheet(&mut wb, name, &B_HEAD);
         let mut r = building(
             &format!("YH45010300346620{k}"),
             IDS[k + 1],
             "未发现安全隐患",
         );
         r[1] = "和睦村".into();
-        for (c, v) in r.iter().enumerate() {
-            ws.write_string(1, c as u16, v).unwrap();
-        }
+        put(ws, 1, &r);
         if k == 1 {
             ws.set_hidden(true);
         }
@@ -470,9 +461,7 @@ fn text_idioms_hidden_sheets_and_web_pages() {
 #[cfg(unix)]
 #[test]
 fn side_files_are_refused_when_they_are_pipes_or_damaged() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     building_book(&input.join("平安村.xlsx"), "韦宝");
     let fifo = tmp.path().join("learned.toml");
     assert!(std::process::Command::new("mkfifo")
@@ -520,9 +509,7 @@ fn side_files_are_refused_when_they_are_pipes_or_damaged() {
 /// each return package follows the row's village, not the file's.
 #[test]
 fn findings_follow_the_rows_village() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let mut rows = Vec::new();
     for (k, id) in IDS.iter().take(5).enumerate() {
         let mut b = building(&format!("YH45010300346610{k}"), id, "未发现安全隐患");
@@ -558,9 +545,7 @@ fn findings_follow_the_rows_village() {
 /// with a note on the 汇总; no duplicate-code errors, no house counted twice.
 #[test]
 fn a_summary_sheet_repeating_the_group_sheets_is_read_once() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let rows: Vec<Vec<String>> = IDS
         .iter()
         .enumerate()
@@ -576,15 +561,9 @@ fn a_summary_sheet_repeating_the_group_sheets_is_read_once() {
         ("1组", &rows[..3]),
         ("2组", &rows[3..]),
     ] {
-        let ws = wb.add_worksheet();
-        ws.set_name(name).unwrap();
-        for (c, h) in B_HEAD.iter().enumerate() {
-            ws.write_string(0, c as u16, *h).unwrap();
-        }
+        let ws = sheet(&mut wb, name, &B_HEAD);
         for (r, row) in part.iter().enumerate() {
-            for (c, v) in row.iter().enumerate() {
-                ws.write_string(r as u32 + 1, c as u16, v).unwrap();
-            }
+            put(ws, r as u32 + 1, row);
         }
     }
     wb.save(input.join("平安村.xlsx")).unwrap();
@@ -609,15 +588,9 @@ fn a_summary_sheet_repeating_the_group_sheets_is_read_once() {
 /// no bogus write-off.
 #[test]
 fn two_tables_in_one_sheet_are_two_blocks() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("Sheet1").unwrap();
-    for (c, h) in B_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
+    let ws = sheet(&mut wb, "Sheet1", &B_HEAD);
     for k in 0..3u32 {
         let b = building(
             &format!("YH45010300346610{k}"),
@@ -628,9 +601,7 @@ fn two_tables_in_one_sheet_are_two_blocks() {
                 "未发现安全隐患"
             },
         );
-        for (c, v) in b.iter().enumerate() {
-            ws.write_string(k + 1, c as u16, v).unwrap();
-        }
+        put(ws, k + 1, &b);
     }
     // Rows 5–6 blank, the title on row 7, the hazards' header on row 8.
     ws.write_string(6, 0, "隐患台账").unwrap();
@@ -645,19 +616,10 @@ fn two_tables_in_one_sheet_are_two_blocks() {
             "未整治",
             "韦宝",
         );
-        for (c, v) in h.iter().enumerate() {
-            ws.write_string(8 + k, c as u16, v).unwrap();
-        }
+        put(ws, 8 + k, &h);
     }
     wb.save(input.join("平安村.xlsx")).unwrap();
-    let out = tmp.path().join("out");
-    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
-    let errors = read_csv(&out.join("errors.csv"));
-    assert!(
-        errors[1..].iter().all(|e| e[6] != "error"),
-        "{errors:?}\n{}",
-        r.stderr
-    );
+    let out = run_without_errors(&tmp, &input);
     assert_eq!(
         calamine_rows(&out.join("cleaned.xlsx"), "房屋信息").len(),
         4
@@ -709,9 +671,7 @@ fn ods_with_merges(path: &std::path::Path, sheet: &str, rows: &[Vec<(String, u32
 /// ODS records merges too: 村 merged down its houses' rows fills each of them.
 #[test]
 fn merged_data_cells_of_an_ods_fill_every_row_they_cover() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let mut rows: Vec<Vec<(String, u32)>> =
         vec![B_HEAD.iter().map(|h| (h.to_string(), 1)).collect()];
     for (k, id) in IDS.iter().take(3).enumerate() {
@@ -728,14 +688,7 @@ fn merged_data_cells_of_an_ods_fill_every_row_they_cover() {
         );
     }
     ods_with_merges(&input.join("平安村.ods"), "房屋信息", &rows);
-    let out = tmp.path().join("out");
-    let r = run(&["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"]);
-    let errors = read_csv(&out.join("errors.csv"));
-    assert!(
-        errors[1..].iter().all(|e| e[6] != "error"),
-        "{errors:?}\n{}",
-        r.stderr
-    );
+    let out = run_without_errors(&tmp, &input);
     let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
     assert_eq!(cleaned.len(), 4, "{cleaned:?}");
     assert!(cleaned[1..].iter().all(|r| r[1] == "平安村"), "{cleaned:?}");
@@ -745,19 +698,11 @@ fn merged_data_cells_of_an_ods_fill_every_row_they_cover() {
 /// silently, they are listed in one error that names the limit and its flag.
 #[test]
 fn rows_beyond_the_columns_read_are_listed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("房屋信息").unwrap();
-    for (c, h) in B_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
+    let ws = sheet(&mut wb, "房屋信息", &B_HEAD);
     let b = building("YH450103003466100", IDS[0], "未发现安全隐患");
-    for (c, v) in b.iter().enumerate() {
-        ws.write_string(1, c as u16, v).unwrap();
-    }
+    put(ws, 1, &b);
     // Two more rows far to the right.
     for r in [2u32, 3] {
         ws.write_string(r, 600, "YH450103003466109").unwrap();
@@ -779,15 +724,9 @@ fn rows_beyond_the_columns_read_are_listed() {
 #[test]
 fn a_formula_without_its_value_is_named() {
     use std::io::{Read, Write};
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name("房屋信息").unwrap();
-    for (c, h) in B_HEAD.iter().enumerate() {
-        ws.write_string(0, c as u16, *h).unwrap();
-    }
+    let ws = sheet(&mut wb, "房屋信息", &B_HEAD);
     let b = building("YH450103003466100", IDS[0], "未发现安全隐患");
     for (c, v) in b.iter().enumerate() {
         if c == 11 {
@@ -839,9 +778,7 @@ fn a_formula_without_its_value_is_named() {
 #[cfg(target_os = "linux")]
 #[test]
 fn a_csv_over_the_readers_memory_names_its_size_and_the_flag() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    std::fs::create_dir(&input).unwrap();
+    let (tmp, input) = town();
     let b = building("YH450103003466100", IDS[0], "未发现安全隐患");
     let mut text = B_HEAD.join(",") + "\n";
     while text.len() < 12 << 20 {

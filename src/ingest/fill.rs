@@ -61,19 +61,7 @@ mod tests {
     use super::*;
 
     fn row(idx: u32, cells: &[&str]) -> GridRow {
-        GridRow {
-            idx,
-            cells: cells
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        Raw::Empty
-                    } else {
-                        Raw::Text(s.to_string())
-                    }
-                })
-                .collect(),
-        }
+        GridRow::texts(idx, cells)
     }
 
     #[test]

@@ -25,6 +25,30 @@ pub struct GridRow {
 }
 
 impl GridRow {
+    /// A row of texts (an empty string is an empty cell), as tests and fixtures build them.
+    ///
+    /// ```
+    /// use selfbuilt::read::{GridRow, Raw};
+    /// let r = GridRow::texts(2, &["房屋编码", "", "户主"]);
+    /// assert_eq!(r.get(0), &Raw::Text("房屋编码".into()));
+    /// assert!(r.get(1).is_empty() && r.get(9).is_empty());
+    /// ```
+    pub fn texts(idx: u32, cells: &[&str]) -> GridRow {
+        GridRow {
+            idx,
+            cells: cells
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Raw::Empty
+                    } else {
+                        Raw::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        }
+    }
+
     pub fn get(&self, col: u32) -> &Raw {
         static EMPTY: Raw = Raw::Empty;
         self.cells.get(col as usize).unwrap_or(&EMPTY)

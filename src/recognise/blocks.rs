@@ -89,19 +89,7 @@ mod tests {
     use crate::schema::test_tables as T;
 
     fn row(idx: u32, cells: &[&str]) -> GridRow {
-        GridRow {
-            idx,
-            cells: cells
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        Raw::Empty
-                    } else {
-                        Raw::Text(s.to_string())
-                    }
-                })
-                .collect(),
-        }
+        GridRow::texts(idx, cells)
     }
 
     #[test]

@@ -1101,19 +1101,7 @@ mod tests {
                 .into_iter()
                 .enumerate()
                 .filter(|(_, r)| r.iter().any(|c| !c.is_empty()))
-                .map(|(i, r)| GridRow {
-                    idx: i as u32,
-                    cells: r
-                        .into_iter()
-                        .map(|c| {
-                            if c.is_empty() {
-                                Raw::Empty
-                            } else {
-                                Raw::Text(c.into())
-                            }
-                        })
-                        .collect(),
-                })
+                .map(|(i, r)| GridRow::texts(i as u32, &r))
                 .collect(),
             merges_known: !merges.is_empty(),
             merges,

@@ -135,7 +135,7 @@ pub fn named_cells(cells: &[(String, String, u32, u32)]) -> Vec<String> {
         .into_iter()
         .map(|i| {
             let (fl, sh, r, c) = &cells[i];
-            super::wordings::at(fl, sh, a1(*r, *c))
+            crate::text::place(fl, sh, a1(*r, *c))
         })
         .collect();
     if cells.len() > CELLS_NAMED {

@@ -120,15 +120,6 @@ type Spotted = (Wording, Vec<(String, String, u32, u32)>);
 /// (table, kind, field, form) → the wording and its places.
 type Wordings = BTreeMap<(usize, WordingKind, String, String), Spotted>;
 
-/// `file:sheet!A1`, or `file!A1` for a CSV (no sheet).
-pub fn at(file: &str, sheet: &str, cell: String) -> String {
-    if sheet.is_empty() {
-        format!("{file}!{cell}")
-    } else {
-        format!("{file}:{sheet}!{cell}")
-    }
-}
-
 /// Headers taken as their nearest field with little certainty, or left out.
 fn headers(run: &Run, schemas: &Schemas, all: &mut Wordings) {
     for (i, f) in run.files.iter().enumerate() {
