@@ -5,53 +5,18 @@
 
 use std::path::Path;
 
-use super::{Book, GridBuilder, Limits, Raw};
+use super::{Book, GridBuilder, Limits, Piece, Raw};
 use crate::finding::Finding;
 
-/// The text of a CSV file's bytes and the encoding it was in.
+/// The text of a CSV file's bytes and the encoding it was in (as `read_csv_pieces`
+/// decodes a file, all at once).
 pub fn decode(bytes: &[u8]) -> (String, &'static str) {
-    // Excel's "Unicode 文本" and some exports: UTF-16, with or without its BOM.
-    match super::sniff::utf16(bytes) {
-        Some(super::sniff::Utf16::Le) => {
-            let (t, _, _) = encoding_rs::UTF_16LE.decode(bytes);
-            return (t.into_owned(), "UTF-16LE");
-        }
-        Some(super::sniff::Utf16::Be) => {
-            let (t, _, _) = encoding_rs::UTF_16BE.decode(bytes);
-            return (t.into_owned(), "UTF-16BE");
-        }
-        None => {}
-    }
-    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return (String::from_utf8_lossy(rest).into_owned(), "UTF-8 (BOM)");
-    }
-    if let Ok(s) = std::str::from_utf8(bytes) {
-        return (s.to_string(), "UTF-8");
-    }
-    // Lines glued from files of two encodings: each line in the one it is valid in.
-    let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
-    let utf8_cjk = lines
-        .iter()
-        .filter(|l| !l.is_ascii() && std::str::from_utf8(l).is_ok())
-        .count();
-    if utf8_cjk > 0 {
-        let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
-        for l in &lines {
-            match std::str::from_utf8(l) {
-                Ok(s) => text.push_str(s),
-                Err(_) => text.push_str(&encoding_rs::GB18030.decode(l).0),
-            }
-        }
-        return (text, MIXED);
-    }
-    if looks_big5(bytes) {
-        let (text, _, bad) = encoding_rs::BIG5.decode(bytes);
-        if !bad {
-            return (text.into_owned(), BIG5);
-        }
-    }
-    let (text, _, _) = encoding_rs::GB18030.decode(bytes);
-    (text.into_owned(), "GB18030/GBK")
+    use std::io::Read;
+    let mut d = Decoding::new(bytes, Mode::of(&bytes[..bytes.len().min(HEAD_BYTES)]));
+    let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
+    // Decoding gives UTF-8 only: reading it cannot fail.
+    let _ = d.read_to_string(&mut text);
+    (text, d.encoding())
 }
 
 /// What `decode` says of a file in traditional Chinese Big5.
@@ -93,25 +58,234 @@ fn sniff_delimiter(text: &str) -> u8 {
     best.0
 }
 
+/// Read a CSV whole into a one-sheet book (`read_csv_pieces`, collected).
 pub fn read_csv(path: &Path, rel: &str, limits: &Limits) -> Result<Book, Finding> {
-    let bytes = std::fs::read(path).map_err(|e| super::io_finding(rel, &e))?;
-    let (text, enc) = decode(&bytes);
-    let mut g = parse_text(&text, rel, limits)?;
-    let bad = text.chars().filter(|c| *c == '\u{fffd}').count();
-    if enc == MIXED {
-        g.findings
-            .push(Finding::new(crate::codes::mixed_encoding()).at_file(rel));
-    } else if enc == BIG5 {
-        g.findings
-            .push(Finding::new(crate::codes::big5()).at_file(rel));
-    } else if bad > 0 {
-        g.findings
-            .push(Finding::new(crate::codes::undecodable(enc, bad)).at_file(rel));
-    }
+    let mut g = super::Grid::default();
+    read_csv_pieces(path, rel, limits, &mut |p| match p {
+        Piece::Sheet(s) => g = s,
+        Piece::Rows { mut rows, width } => {
+            g.rows.append(&mut rows);
+            g.width = g.width.max(width);
+        }
+        Piece::End {
+            width, findings, ..
+        } => {
+            g.width = g.width.max(width);
+            g.findings.extend(findings);
+        }
+    })?;
     Ok(Book {
         format: "csv",
         sheets: vec![g],
     })
+}
+
+/// Bytes of a file's head that decide its encoding and delimiter.
+const HEAD_BYTES: usize = 1 << 20;
+
+/// Read a CSV streaming: decoded as it is read (`Decoding`), parsed record by record, its
+/// rows handed over in batches, so that the reader holds a batch and not the file. The
+/// encoding is chosen from the file's first megabyte and checked line by line.
+pub fn read_csv_pieces(
+    path: &Path,
+    rel: &str,
+    limits: &Limits,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
+    use std::io::Read;
+    let io = |e: std::io::Error| super::io_finding(rel, &e);
+    let mut head = Vec::with_capacity(HEAD_BYTES);
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(HEAD_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(io)?;
+    let mode = Mode::of(&head);
+    // The delimiter from the decoded head.
+    let mut sample = String::new();
+    Decoding::new(&head[..head.len().min(64 << 10)], mode)
+        .read_to_string(&mut sample)
+        .map_err(io)?;
+    let delim = sniff_delimiter(&sample);
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut dec = Decoding::new(std::io::BufReader::with_capacity(1 << 16, file), mode);
+    emit(Piece::Sheet(super::Grid::default()));
+    let g = parse_stream(&mut dec, delim, rel, limits, &mut |rows, width| {
+        emit(Piece::Rows { rows, width })
+    })?;
+    emit(Piece::Rows {
+        rows: g.rows,
+        width: g.width,
+    });
+    let mut findings = g.findings;
+    let enc = dec.encoding();
+    if enc == MIXED {
+        findings.push(Finding::new(crate::codes::mixed_encoding()).at_file(rel));
+    } else if enc == BIG5 {
+        findings.push(Finding::new(crate::codes::big5()).at_file(rel));
+    } else if dec.bad > 0 {
+        findings.push(Finding::new(crate::codes::undecodable(enc, dec.bad)).at_file(rel));
+    }
+    emit(Piece::End {
+        width: g.width,
+        merges: None,
+        findings,
+    });
+    Ok("csv")
+}
+
+/// How a file's bytes become text.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    Utf16(&'static encoding_rs::Encoding),
+    /// Line by line: a line that is UTF-8 is taken as it is, any other in this encoding
+    /// (GB18030, or Big5 when the head shows it).
+    Lines(&'static encoding_rs::Encoding),
+}
+
+impl Mode {
+    fn of(head: &[u8]) -> Mode {
+        match super::sniff::utf16(head) {
+            Some(super::sniff::Utf16::Le) => return Mode::Utf16(encoding_rs::UTF_16LE),
+            Some(super::sniff::Utf16::Be) => return Mode::Utf16(encoding_rs::UTF_16BE),
+            None => {}
+        }
+        // The head may end inside a character: only whole lines are judged.
+        let whole = match head.iter().rposition(|b| *b == b'\n') {
+            Some(i) if head.len() == HEAD_BYTES => &head[..=i],
+            _ => head,
+        };
+        let big5 = looks_big5(whole) && !encoding_rs::BIG5.decode(whole).2;
+        Mode::Lines(if big5 {
+            encoding_rs::BIG5
+        } else {
+            encoding_rs::GB18030
+        })
+    }
+}
+
+/// A reader of a file's text: its bytes decoded as they are read (see `Mode`), a UTF-8
+/// BOM dropped; what it met is counted for the findings.
+struct Decoding<R> {
+    src: R,
+    mode: Mode,
+    decoder: Option<encoding_rs::Decoder>,
+    /// Decoded text not yet read.
+    out: Vec<u8>,
+    at: usize,
+    line: Vec<u8>,
+    first: bool,
+    bom: bool,
+    eof: bool,
+    /// Lines in UTF-8 holding more than ASCII, and lines in the other encoding.
+    utf8: bool,
+    legacy: bool,
+    /// Characters that could not be decoded (shown as U+FFFD).
+    bad: usize,
+}
+
+impl<R: std::io::BufRead> Decoding<R> {
+    fn new(src: R, mode: Mode) -> Self {
+        Decoding {
+            src,
+            mode,
+            decoder: match mode {
+                Mode::Utf16(e) => Some(e.new_decoder_with_bom_removal()),
+                Mode::Lines(_) => None,
+            },
+            out: Vec::new(),
+            at: 0,
+            line: Vec::new(),
+            first: true,
+            bom: false,
+            eof: false,
+            utf8: false,
+            legacy: false,
+            bad: 0,
+        }
+    }
+
+    /// The encoding read, in words (`decode`'s names).
+    fn encoding(&self) -> &'static str {
+        match self.mode {
+            Mode::Utf16(e) if e == encoding_rs::UTF_16BE => "UTF-16BE",
+            Mode::Utf16(_) => "UTF-16LE",
+            Mode::Lines(_) if self.utf8 && self.legacy => MIXED,
+            Mode::Lines(e) if self.legacy && e == encoding_rs::BIG5 => BIG5,
+            Mode::Lines(_) if self.legacy => "GB18030/GBK",
+            Mode::Lines(_) if self.bom => "UTF-8 (BOM)",
+            Mode::Lines(_) => "UTF-8",
+        }
+    }
+
+    /// Decode more of the source into `out`; false at its end.
+    fn fill(&mut self) -> std::io::Result<bool> {
+        self.out.clear();
+        self.at = 0;
+        if self.eof {
+            return Ok(false);
+        }
+        match self.mode {
+            Mode::Utf16(_) => {
+                let chunk = self.src.fill_buf()?.to_vec();
+                self.src.consume(chunk.len());
+                let last = chunk.is_empty();
+                self.eof = last;
+                let dec = self.decoder.as_mut().expect("a UTF-16 decoder");
+                let mut text =
+                    String::with_capacity(dec.max_utf8_buffer_length(chunk.len()).unwrap_or(0));
+                let (_, _, bad) = dec.decode_to_string(&chunk, &mut text, last);
+                if bad {
+                    self.bad += text.matches('\u{fffd}').count();
+                }
+                self.out = text.into_bytes();
+            }
+            Mode::Lines(legacy) => {
+                self.line.clear();
+                if self.src.read_until(b'\n', &mut self.line)? == 0 {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                let mut l = &self.line[..];
+                if self.first {
+                    self.first = false;
+                    if let Some(rest) = l.strip_prefix(b"\xEF\xBB\xBF") {
+                        self.bom = true;
+                        l = rest;
+                    }
+                }
+                match std::str::from_utf8(l) {
+                    Ok(s) => {
+                        self.utf8 |= !s.is_ascii();
+                        self.out.extend_from_slice(l);
+                    }
+                    Err(_) => {
+                        self.legacy = true;
+                        let (t, bad) = legacy.decode_without_bom_handling(l);
+                        if bad {
+                            self.bad += t.matches('\u{fffd}').count();
+                        }
+                        self.out.extend_from_slice(t.as_bytes());
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::Read for Decoding<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.out.len() {
+            if !self.fill()? {
+                return Ok(0);
+            }
+        }
+        let n = buf.len().min(self.out.len() - self.at);
+        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
 }
 
 /// Line breaks in `b`: "\r\n", a lone "\n" and a lone "\r" (old Mac files) count one each.
@@ -148,12 +322,61 @@ fn swallowed_lines(cell: &str, delim: u8) -> Option<usize> {
 
 /// Parse CSV text into a one-sheet grid.
 pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid, Finding> {
-    let delim = sniff_delimiter(text);
+    let mut rows = Vec::new();
+    let mut g = parse_stream(
+        text.as_bytes(),
+        sniff_delimiter(text),
+        rel,
+        limits,
+        &mut |mut r, _| rows.append(&mut r),
+    )?;
+    rows.append(&mut g.rows);
+    g.rows = rows;
+    Ok(g)
+}
+
+/// The bytes of a text stream as they pass to the CSV parser, kept from the start of the
+/// record being numbered on (see `parse_stream`).
+#[derive(Default)]
+struct Window {
+    /// The stream offset of `buf[0]`.
+    base: usize,
+    buf: Vec<u8>,
+}
+
+/// A reader that keeps what it passes on in a shared `Window`.
+struct Tap<R> {
+    src: R,
+    window: std::rc::Rc<std::cell::RefCell<Window>>,
+}
+
+impl<R: std::io::Read> std::io::Read for Tap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.src.read(buf)?;
+        self.window.borrow_mut().buf.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Parse delimited text record by record into a one-sheet grid, handing the rows over in
+/// batches to `batch` (rows, width so far); the grid returned holds the last rows, the
+/// width and the findings.
+fn parse_stream<R: std::io::Read>(
+    src: R,
+    delim: u8,
+    rel: &str,
+    limits: &Limits,
+    batch: &mut dyn FnMut(Vec<super::GridRow>, u32),
+) -> Result<super::Grid, Finding> {
+    let window = std::rc::Rc::new(std::cell::RefCell::new(Window::default()));
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delim)
-        .from_reader(text.as_bytes());
+        .from_reader(Tap {
+            src,
+            window: window.clone(),
+        });
     let mut swallowed: Vec<(u32, u32, usize)> = Vec::new();
     let mut b = GridBuilder::new("");
     let mut rec = csv::StringRecord::new();
@@ -161,25 +384,33 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
     // a quoted cell does not start a row, a blank line does. The csv crate skips blank
     // lines; a record's byte offset is exact, so a row is the previous row plus the line
     // breaks from the previous record's start to this one's, less those inside the
-    // previous record's cells.
-    let bytes = text.as_bytes();
+    // previous record's cells. The window keeps the stream from the previous record's
+    // start on.
     let (mut seen_byte, mut row, mut inside) = (0usize, 0u32, 0u32);
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {
+                let mut w = window.borrow_mut();
+                let end = w.base + w.buf.len();
                 let mut start = rec
                     .position()
                     .map(|p| p.byte() as usize)
                     .unwrap_or(seen_byte)
-                    .min(bytes.len());
+                    .clamp(w.base, end);
                 // Move to the record's first character, past a terminator and blank lines.
-                while start < bytes.len() && (bytes[start] == b'\r' || bytes[start] == b'\n') {
+                while start < end && matches!(w.buf[start - w.base], b'\r' | b'\n') {
                     start += 1;
                 }
                 if start >= seen_byte {
-                    row = (row + line_breaks(&bytes[seen_byte..start])).saturating_sub(inside);
+                    let from = seen_byte.max(w.base) - w.base;
+                    row = (row + line_breaks(&w.buf[from..start - w.base])).saturating_sub(inside);
                     seen_byte = start;
                 }
+                // Nothing before this record is needed again.
+                let cut = start - w.base;
+                w.buf.drain(..cut);
+                w.base = start;
+                drop(w);
                 inside = rec.iter().map(|v| line_breaks(v.as_bytes())).sum();
                 for (c, v) in rec.iter().enumerate() {
                     if let Some(n) = swallowed_lines(v, delim) {
@@ -189,13 +420,21 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
                         return b.finish(rel, limits);
                     }
                 }
+                if b.grid.rows.len() >= super::BATCH_ROWS {
+                    batch(std::mem::take(&mut b.grid.rows), b.grid.width);
+                }
             }
             Ok(false) => break,
             // A malformed line (stray quote): keep going from the next record.
+            Err(e) if e.is_io_error() => {
+                return Err(super::io_finding(
+                    rel,
+                    &std::io::Error::other(e.to_string()),
+                ))
+            }
             Err(_) => {}
         }
     }
-    b.merges_known_false();
     let mut g = b.finish(rel, limits)?;
     for (row, col, n) in swallowed {
         g.findings.push(
@@ -205,12 +444,6 @@ pub fn parse_text(text: &str, rel: &str, limits: &Limits) -> Result<super::Grid,
         );
     }
     Ok(g)
-}
-
-impl GridBuilder {
-    fn merges_known_false(&mut self) {
-        self.grid.merges_known = false;
-    }
 }
 
 #[cfg(test)]

@@ -164,7 +164,7 @@ pub fn read_pieces(
         _ => "表格文件",
     };
     match kind {
-        Kind::Csv => csvfile::read_csv(&f.path, rel, limits).map(|b| emit_book(b, emit)),
+        Kind::Csv => csvfile::read_csv_pieces(&f.path, rel, limits, emit),
         Kind::Html => Err(file_finding(crate::codes::web_page_xls(ext), rel)),
         Kind::Mht => Err(file_finding(crate::codes::mht_page(ext), rel)),
         Kind::Encrypted => Err(encrypted(rel)),

@@ -68,7 +68,13 @@ pub(crate) enum V {
     One(String),
     Codes(Vec<String>),
     Places(Vec<String>),
+    /// The first places of a longer list, and how many there are in all: a code or an
+    /// ID shared by thousands of rows names a few in each finding, not all of them.
+    SomePlaces(Vec<String>, usize),
 }
+
+/// How many places a finding names before "等 N 处".
+const PLACES_NAMED: usize = 10;
 
 /// A message template with its placeholders filled (a name it does not know gives
 /// nothing: the loader has checked every name).
@@ -78,6 +84,16 @@ fn fill(template: &str, vars: &[(&str, V)], zh: bool) -> String {
             Some(V::One(s)) => out.push_str(s),
             Some(V::Codes(v)) => out.push_str(&v.join(if zh { "、" } else { ", " })),
             Some(V::Places(v)) => out.push_str(&v.join(if zh { "；" } else { "; " })),
+            Some(V::SomePlaces(v, total)) => {
+                out.push_str(&v.join(if zh { "；" } else { "; " }));
+                if *total > v.len() {
+                    if zh {
+                        out.push_str(&format!("等，共 {total} 处"));
+                    } else {
+                        out.push_str(&format!(" and {} more", total - v.len()));
+                    }
+                }
+            }
             None => {}
         }
         true
@@ -300,11 +316,12 @@ fn check_one(t: &Tables, rule: &CrossRule, maps: &[Maps]) -> Vec<Finding> {
                     let others: Vec<String> = rs
                         .iter()
                         .filter(|o| !std::ptr::eq(**o, *r))
+                        .take(PLACES_NAMED)
                         .map(|o| place(t.files, o, o.cols[i]))
                         .collect();
                     let vars = [
                         ("value", V::One(c.to_string())),
-                        ("others", V::Places(others)),
+                        ("others", V::SomePlaces(others, rs.len() - 1)),
                     ];
                     out.push(finding(t.files, rule, s, r, i, &vars));
                 }
@@ -344,9 +361,12 @@ fn check_one(t: &Tables, rule: &CrossRule, maps: &[Maps]) -> Vec<Finding> {
                     continue;
                 }
                 for r in &rs {
+                    let mine = code_of(r, id);
+                    let total = rs.iter().filter(|o| code_of(o, id) != mine).count();
                     let others: Vec<String> = rs
                         .iter()
-                        .filter(|o| code_of(o, id) != code_of(r, id))
+                        .filter(|o| code_of(o, id) != mine)
+                        .take(PLACES_NAMED)
                         .map(|o| {
                             format!(
                                 "{}（{}）",
@@ -355,7 +375,7 @@ fn check_one(t: &Tables, rule: &CrossRule, maps: &[Maps]) -> Vec<Finding> {
                             )
                         })
                         .collect();
-                    let vars = [("others", V::Places(others))];
+                    let vars = [("others", V::SomePlaces(others, total))];
                     out.push(finding(t.files, rule, s, r, rule.ix.field, &vars));
                 }
             }
