@@ -240,12 +240,13 @@ fn big_csv(path: &Path, n: usize) {
     big.flush().unwrap();
 }
 
-/// A good village beside a big CSV (`lines` lines), run with `limit`: the big file gets
-/// F011 naming `said` and `flag`, the village is read and cleaned as ever. Returns the
-/// input folder.
+/// A good village beside a big CSV (`lines` lines; with `swallowed`, its first cell opens
+/// a quote never closed, so that the whole file is one record), run with `limit`: the big
+/// file gets F011 naming `said` and `flag`, the village is read and cleaned as ever.
+/// Returns the input folder.
 fn over_budget(
     t: &Path,
-    lines: usize,
+    (lines, swallowed): (usize, bool),
     limit: &[&str],
     said: &str,
     flag: &str,
@@ -255,6 +256,10 @@ fn over_budget(
     let good = building("YH450103000000001", IDS[0], "未发现安全隐患");
     write_table(&dir.join("平安村.csv"), &B_HEAD, &[good]);
     big_csv(&dir.join("大文件.csv"), lines);
+    if swallowed {
+        let text = std::fs::read(dir.join("大文件.csv")).unwrap();
+        std::fs::write(dir.join("大文件.csv"), [b"\"".as_slice(), &text].concat()).unwrap();
+    }
     let out = t.join("out");
     let mut args = vec!["run", p(&dir), "--out", p(&out), "--as-of", "2026-12-01"];
     args.extend_from_slice(limit);
@@ -279,7 +284,7 @@ fn a_reader_over_its_time_budget_loses_only_its_file() {
     let limit = ["--max-read-seconds", "1", "--max-read-mb", "8192"];
     over_budget(
         t.path(),
-        1_000_000,
+        (1_000_000, false),
         &limit,
         "时间上限 1 秒",
         "--max-read-seconds",
@@ -289,12 +294,14 @@ fn a_reader_over_its_time_budget_loses_only_its_file() {
 #[test]
 fn a_reader_over_its_memory_budget_loses_only_its_file() {
     let t = tempfile::tempdir().unwrap();
-    // A 40 MB CSV cannot be read within a 64 MB reader budget.
+    // A CSV is read streaming, a batch of rows at a time: a 40 MB file fits a 16 MB
+    // budget. One whose first cell opens a quote that never closes is one 40 MB record,
+    // which cannot.
     let dir = over_budget(
         t.path(),
-        400_000,
-        &["--max-read-mb", "64"],
-        "64 MB",
+        (400_000, true),
+        &["--max-read-mb", "16"],
+        "16 MB",
         "--max-read-mb",
     );
     // With a budget that fits, the same file is read.

@@ -9,7 +9,8 @@
 //! the status is done, a grade only where the house was appraised …), the fewest values
 //! break their field's own checks, and each column repeats its values as its field does
 //! (`repeats`: a surveyor's few names, an owner's many) is taken — when it beats every
-//! other way clearly. A tie stays unmapped: the run asks rather than guesses. Every
+//! other way clearly. Where ways tie, only the columns every tied way puts on the same
+//! field are mapped; the others stay unmapped: the run asks rather than guesses. Every
 //! mapping made here is a warning with its evidence in words.
 
 use crate::cells::{self, Ctx, Val};
@@ -291,12 +292,17 @@ fn settle_group(
     if (tally.broken + tally.bad) as f64 > (0.05 * checks as f64).max(1.0) {
         return;
     }
-    if scored
-        .get(1)
-        .is_some_and(|(second, _, _)| best - second < margin)
-    {
-        return;
-    }
+    // Ways as good as the best (within the margin) tie: a column they all put on the same
+    // field is settled by the evidence; a column they disagree on stays asked (a deadline
+    // and a done date the rules cannot tell apart), whatever the others do.
+    let close: Vec<&Vec<Option<usize>>> = scored
+        .iter()
+        .filter(|(s, _, _)| best - s < margin)
+        .map(|(_, _, w)| w)
+        .collect();
+    let way: Vec<Option<usize>> = (0..way.len())
+        .map(|k| way[k].filter(|_| close.iter().all(|w| w[k] == way[k])))
+        .collect();
     let codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
     for ((ci, _), f) in cols.iter().zip(&way) {
         let Some(f) = f else { continue };
