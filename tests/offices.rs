@@ -592,7 +592,7 @@ fn two_tables_in_one_sheet_are_two_blocks() {
     let mut wb = Workbook::new();
     let ws = sheet(&mut wb, "Sheet1", &B_HEAD);
     for k in 0..3u32 {
-        let b = building(
+        let mut b = building(
             &format!("YH45010300346610{k}"),
             IDS[k as usize],
             if k == 0 {
@@ -601,6 +601,11 @@ fn two_tables_in_one_sheet_are_two_blocks() {
                 "未发现安全隐患"
             },
         );
+        if k == 2 {
+            // A weakly read option in the upper block: said once all the same.
+            b[13] = "经营性".into();
+            b[14] = "沙县小吃店".into();
+        }
         put(ws, k + 1, &b);
     }
     // Rows 5–6 blank, the title on row 7, the hazards' header on row 8.
@@ -629,6 +634,13 @@ fn two_tables_in_one_sheet_are_two_blocks() {
     assert!(hz[1..].iter().all(|r| r.iter().any(|c| c == "Sheet1")));
     let writeoffs = read_csv(&out.join("writeoffs.csv"));
     assert_eq!(writeoffs.len(), 1, "{writeoffs:?}");
+    let errors = read_csv(&out.join("errors.csv"));
+    assert!(
+        errors[1..]
+            .iter()
+            .any(|e| e[7] == "C025" && e[5] == "沙县小吃店"),
+        "{errors:?}"
+    );
 }
 
 /// A minimal OpenDocument spreadsheet of one sheet: `rows` of text cells, where a cell

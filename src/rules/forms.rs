@@ -27,21 +27,20 @@ pub struct WeakForm {
 
 /// Every distinct enum form the audit trail shows was read by a weak tier: (table index,
 /// field key, form) → how it was read and where. `table_of` gives each (file, sheet)'s
-/// table.
+/// tables (a sheet may hold several, one under another).
 pub fn collect<'a>(
     changes: impl Iterator<Item = Change<'a>>,
-    table_of: &BTreeMap<(&str, &str), usize>,
+    table_of: &BTreeMap<(&str, &str), Vec<usize>>,
     schemas: &Schemas,
 ) -> BTreeMap<(usize, String, String), WeakForm> {
     let lex = &schemas.lexicon;
     let mut resolved: BTreeMap<(usize, String, String), Option<(String, Rule)>> = BTreeMap::new();
     let mut seen: BTreeMap<(usize, String, String), WeakForm> = BTreeMap::new();
     for ch in changes {
-        let Some(&ti) = table_of.get(&(ch.file, ch.sheet)) else {
-            continue;
-        };
-        let t = &schemas.tables[ti];
-        let Some(f) = t.field(ch.field) else {
+        let Some((ti, f)) = table_of
+            .get(&(ch.file, ch.sheet))
+            .and_then(|tis| enum_field(schemas, tis, ch.field))
+        else {
             continue;
         };
         let items: Vec<String> = match f.ty {
@@ -85,18 +84,36 @@ pub fn tier_words(rule: Rule) -> (&'static str, &'static str) {
     }
 }
 
-/// Each (file, sheet)'s table, from the sheets as recognised: `sheets[i]` is file i's,
-/// `rel[i]` its name.
-pub fn tables_of(sheets: &[&[SheetInfo]], rel: &[String]) -> BTreeMap<(String, String), usize> {
-    let mut table_of = BTreeMap::new();
+/// Each (file, sheet)'s tables, from the sheets as recognised (a sheet holding several
+/// tables one under another has several): `sheets[i]` is file i's, `rel[i]` its name.
+pub fn tables_of(
+    sheets: &[&[SheetInfo]],
+    rel: &[String],
+) -> BTreeMap<(String, String), Vec<usize>> {
+    let mut table_of: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, ss) in sheets.iter().enumerate() {
         for s in ss.iter() {
             if let (Some(t), Some(r)) = (s.table, rel.get(i)) {
-                table_of.insert((r.clone(), s.name.clone()), t.index());
+                let tables = table_of.entry((r.clone(), s.name.clone())).or_default();
+                if !tables.contains(&t.index()) {
+                    tables.push(t.index());
+                }
             }
         }
     }
     table_of
+}
+
+/// The first of `tables` whose field `key` holds options, with that field.
+pub fn enum_field<'s>(
+    schemas: &'s Schemas,
+    tables: &[usize],
+    key: &str,
+) -> Option<(usize, &'s crate::schema::Field)> {
+    tables.iter().find_map(|&ti| {
+        let f = schemas.tables.get(ti)?.field(key)?;
+        matches!(f.ty, FieldType::Enum | FieldType::EnumList).then_some((ti, f))
+    })
 }
 
 /// Every weakly read form: (table index, field key, form) → how it was read and where.
@@ -105,12 +122,12 @@ pub type WeakForms = BTreeMap<(usize, String, String), WeakForm>;
 /// The weakly read forms of a run's audit trail (`changes[i]` is file i's).
 pub fn weak_forms(
     changes: &[ChangeLog],
-    table_of: &BTreeMap<(String, String), usize>,
+    table_of: &BTreeMap<(String, String), Vec<usize>>,
     schemas: &Schemas,
 ) -> WeakForms {
-    let table_of: BTreeMap<(&str, &str), usize> = table_of
+    let table_of: BTreeMap<(&str, &str), Vec<usize>> = table_of
         .iter()
-        .map(|((f, s), t)| ((f.as_str(), s.as_str()), *t))
+        .map(|((f, s), t)| ((f.as_str(), s.as_str()), t.clone()))
         .collect();
     collect(changes.iter().flat_map(|c| c.iter()), &table_of, schemas)
 }

@@ -17,11 +17,11 @@ use crate::text::{norm_key, trim};
 use super::forms::{named_cells, tier_words, WeakForms};
 
 /// The run's distinct wordings, in the campaign's table order, headers before options,
-/// then by field and wording. `table_of` gives each (file, sheet)'s table, `weak` the
+/// then by field and wording. `table_of` gives each (file, sheet)'s tables, `weak` the
 /// option forms read by a weak tier (`forms::weak_forms`).
 pub fn collect(
     run: &Run,
-    table_of: &BTreeMap<(String, String), usize>,
+    table_of: &BTreeMap<(String, String), Vec<usize>>,
     weak: &WeakForms,
     schemas: &Schemas,
 ) -> Vec<Wording> {
@@ -61,13 +61,13 @@ pub fn collect(
         .iter()
         .filter(|x| x.code == crate::codes::C002.code && x.row.is_some())
     {
-        let Some(&ti) = table_of.get(&(x.file.clone(), x.sheet.clone())) else {
+        let Some((ti, f)) = table_of
+            .get(&(x.file.clone(), x.sheet.clone()))
+            .and_then(|tis| super::forms::enum_field(schemas, tis, &x.field))
+        else {
             continue;
         };
         let t = &schemas.tables[ti];
-        let Some(f) = t.field(&x.field) else {
-            continue;
-        };
         let items: Vec<String> = if f.ty == FieldType::EnumList {
             enum_policy::split_list(f, lex, &x.value)
                 .into_iter()
