@@ -152,20 +152,17 @@ where
     {
         let (repeated, notes) = crate::rules::copies::repeated_sheets(&tables, &rel);
         if !repeated.is_empty() {
-            for t in tables.iter_mut() {
-                t.retain(|r| !repeated.contains(&(r.file, r.sheet.clone())));
-            }
-            let index: HashMap<&str, usize> = rel
+            // (file, sheet) by name: records and findings are looked up without allocating.
+            let gone: HashSet<(&str, &str)> = repeated
                 .iter()
-                .enumerate()
-                .map(|(i, r)| (r.as_str(), i))
+                .map(|(i, s)| (rel[*i].as_str(), &**s))
                 .collect();
+            for t in tables.iter_mut() {
+                t.retain(|r| !gone.contains(&(rel[r.file].as_str(), &*r.sheet)));
+            }
             // Its rows' own findings are those of the rows it repeats.
             findings.retain(|f| {
-                f.row.is_none()
-                    || !index.get(f.file.as_str()).is_some_and(|&i| {
-                        repeated.contains(&(i, std::sync::Arc::from(f.sheet.as_str())))
-                    })
+                f.row.is_none() || !gone.contains(&(f.file.as_str(), f.sheet.as_str()))
             });
             findings.extend(notes);
         }

@@ -164,12 +164,11 @@ fn a_building_code_merged_down_its_hazards_belongs_to_each() {
     let (tmp, input) = town();
     let mut wb = Workbook::new();
     let ws = sheet(&mut wb, "房屋信息", &B_HEAD);
-    for (c, v) in building("YH450103000000001", IDS[0], "存在一定安全隐患")
-        .iter()
-        .enumerate()
-    {
-        ws.write_string(1, c as u16, v).unwrap();
-    }
+    put(
+        ws,
+        1,
+        &building("YH450103000000001", IDS[0], "存在一定安全隐患"),
+    );
     let ws = sheet(&mut wb, "隐患台账", &H_HEAD);
     for k in 0..3u32 {
         let h = hazard(
@@ -610,9 +609,7 @@ fn two_tables_in_one_sheet_are_two_blocks() {
     }
     // Rows 5–6 blank, the title on row 7, the hazards' header on row 8.
     ws.write_string(6, 0, "隐患台账").unwrap();
-    for (c, h) in H_HEAD.iter().enumerate() {
-        ws.write_string(7, c as u16, *h).unwrap();
-    }
+    put(ws, 7, &H_HEAD);
     for k in 0..2u32 {
         let h = hazard(
             &format!("YH450103003466100-0{}", k + 1),
