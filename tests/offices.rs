@@ -800,7 +800,7 @@ fn long_csv(path: &std::path::Path, rows: usize, len: usize) {
 }
 
 /// A CSV is read streaming: a 6 MB file is read whole within a reader memory of 16 MB
-/// (reading it at once took 32 MB); one that the memory still cannot hold says so in its
+/// (reading it at once took 32 MB), its lines broken by LF or by CR alone; one that the memory still cannot hold says so in its
 /// own words — its size, the limit and the flag, not a word about blank formatting.
 #[cfg(target_os = "linux")]
 #[test]
@@ -822,6 +822,23 @@ fn a_csv_is_read_streaming_and_a_limit_names_its_flag() {
             .unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
     assert_eq!(summary["tables"]["buildings"]["read"], 6000, "{summary}");
     assert_eq!(summary["files_unreadable"], 0, "{summary}");
+    // Lines broken by CR alone, as old Mac programs write them: streamed all the same.
+    let text = std::fs::read_to_string(input.join("平安村.csv")).unwrap();
+    std::fs::write(input.join("平安村.csv"), text.replace('\n', "\r")).unwrap();
+    let out = tmp.path().join("out-cr");
+    let r = run(&[
+        "run",
+        p(&input),
+        "--out",
+        p(&out),
+        "--max-read-mb",
+        "16",
+        "--quiet",
+    ]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+            .unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+    assert_eq!(summary["tables"]["buildings"]["read"], 6000, "{summary}");
     let out = tmp.path().join("out2");
     run(&["run", p(&input), "--out", p(&out), "--max-read-mb", "1"]);
     let errors = read_csv(&out.join("errors.csv"));
@@ -858,4 +875,199 @@ fn a_value_shared_by_thousands_of_rows_names_a_few_places() {
         std::fs::metadata(out.join("errors.csv")).unwrap().len() < 5 << 20,
         "errors.csv stays small"
     );
+}
+
+/// `cells` as texts on row `r` of `ws`, from column `c0`.
+fn put_at<S: AsRef<str>>(ws: &mut Worksheet, r: u32, c0: u16, cells: &[S]) {
+    for (c, v) in cells.iter().enumerate() {
+        if !v.as_ref().is_empty() {
+            ws.write_string(r, c0 + c as u16, v.as_ref()).unwrap();
+        }
+    }
+}
+
+/// Two tables side by side, a blank column between them, titles above each: each is read
+/// as its own table, every cell at its own place; a blank column inside one table does not
+/// part it.
+#[test]
+fn tables_side_by_side_are_two_tables() {
+    let (tmp, input) = town();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let right = B_HEAD.len() as u16 + 2;
+    ws.write_string(0, 0, "房屋基本信息").unwrap();
+    ws.write_string(0, right, "隐患台账").unwrap();
+    put_at(ws, 1, 0, &B_HEAD);
+    put_at(ws, 1, right, &H_HEAD);
+    for k in 0..4u32 {
+        let b = building(
+            &format!("YH45010300346610{k}"),
+            IDS[k as usize],
+            if k == 0 {
+                "存在一定安全隐患"
+            } else {
+                "未发现安全隐患"
+            },
+        );
+        put_at(ws, k + 2, 0, &b);
+    }
+    for k in 0..2u32 {
+        // Full-width digits, which cleaning changes: the change names its own cell.
+        let h = hazard(
+            &format!("YH４５0103003466100-0{}", k + 1),
+            "YH450103003466100",
+            "一般隐患",
+            "未整治",
+            "韦宝",
+        );
+        put_at(ws, k + 2, right, &h);
+    }
+    wb.save(input.join("平安村.xlsx")).unwrap();
+    // Another village's buildings with one column emptied, header and all: one table.
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let blank = 6; // 联系电话, not required
+    let mut head: Vec<String> = B_HEAD.iter().map(|s| s.to_string()).collect();
+    head[blank].clear();
+    put_at(ws, 0, 0, &head);
+    for k in 0..2u32 {
+        let mut b = building(
+            &format!("YH45010300346620{k}"),
+            IDS[4 + k as usize],
+            "未发现安全隐患",
+        );
+        b[blank].clear();
+        put_at(ws, k + 1, 0, &b);
+    }
+    wb.save(input.join("团结村.xlsx")).unwrap();
+    let out = run_without_errors(&tmp, &input);
+    let bs = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    assert_eq!(bs.len(), 1 + 4 + 2, "{bs:?}");
+    let hz = calamine_rows(&out.join("cleaned.xlsx"), "隐患台账");
+    assert_eq!(hz.len(), 3, "{hz:?}");
+    // No hazard read as a building, no building code doubled, no bogus write-off.
+    assert!(bs.iter().all(|r| !r.iter().any(|c| c.ends_with("-01"))));
+    let writeoffs = read_csv(&out.join("writeoffs.csv"));
+    assert_eq!(writeoffs.len(), 1, "{writeoffs:?}");
+    assert_eq!(hz[1][15], "3");
+    assert_eq!(hz[2][15], "4");
+    let changes = read_csv(&out.join("changes.csv"));
+    let cells: Vec<&str> = changes[1..]
+        .iter()
+        .filter(|c| c[4] == "hazard_code")
+        .map(|c| c[3].as_str())
+        .collect();
+    assert_eq!(cells, ["X3", "X4"], "{changes:?}");
+}
+
+/// Is process `pid` gone (or a zombie nobody needs to wait for)?
+fn gone(pid: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(true)
+}
+
+/// A reader child whose parent is killed dies with it. The child reads a CSV into a pipe
+/// nobody empties, so it waits, alive, while its parent (a shell standing in for the run)
+/// lives; once the parent is killed it is gone within seconds.
+#[test]
+#[cfg(target_os = "linux")]
+fn the_reader_dies_with_its_parent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let csv = tmp.path().join("村.csv");
+    let mut text = B_HEAD.join(",") + "\n";
+    for k in 0..5000 {
+        text += &building(&format!("YH4501030034{k:05}"), IDS[0], "未发现安全隐患").join(",");
+        text += "\n";
+    }
+    std::fs::write(&csv, text).unwrap();
+    let limits = r#"{"max_file_bytes":209715200,"max_unzipped_bytes":2500000000,"max_zip_ratio":100,"max_cells":25000000,"max_columns":512}"#;
+    // The reader, its pid on stderr, started by the outer shell: `sleep` holds the pipe
+    // and never reads it.
+    let reader = tmp.path().join("reader.sh");
+    std::fs::write(
+        &reader,
+        format!(
+            "echo $$ >&2\nSELFBUILT_READER_PARENT=$PPID exec '{}' __read -- '{}' 村.csv '{limits}' 512 60\n",
+            bin().display(),
+            csv.display()
+        ),
+    )
+    .unwrap();
+    let script = format!("sh '{}' | sleep 20", reader.display());
+    let mut parent = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(parent.stderr.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let child = line.trim().to_string();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !gone(&child),
+        "the reader should still be waiting on its pipe"
+    );
+    parent.kill().unwrap();
+    parent.wait().unwrap();
+    let t = std::time::Instant::now();
+    while !gone(&child) && t.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let dead = gone(&child);
+    if !dead {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &child])
+            .status();
+    }
+    assert!(dead, "the reader outlived its parent");
+}
+
+/// Files taken away while the run is going (moved, deleted, a USB stick pulled): whatever
+/// the moment, the batch ends with its outputs written, and every village file is either
+/// read or named in a finding.
+#[test]
+fn inputs_moved_away_during_the_run_never_end_the_batch() {
+    let (tmp, input) = town();
+    let names: Vec<String> = (0..24).map(|k| format!("第{k}组.xlsx")).collect();
+    for (k, n) in names.iter().enumerate() {
+        building_book_of(&input.join(n), &format!("YH4501030034662{k:02}"), "韦宝");
+    }
+    let out = tmp.path().join("out");
+    let child = std::process::Command::new(bin())
+        .args(["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let away = tmp.path().join("away");
+    std::fs::create_dir(&away).unwrap();
+    for n in names.iter().skip(1).step_by(2) {
+        std::fs::rename(input.join(n), away.join(n)).unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    let code = o.status.code();
+    assert!(
+        matches!(code, Some(0) | Some(1)),
+        "{code:?}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    let errors = read_csv(&out.join("errors.csv"));
+    for n in &names {
+        let read = cleaned.iter().any(|r| r.iter().any(|c| c == n));
+        let named = errors[1..].iter().any(|e| &e[0] == n);
+        assert!(read || named, "{n}: neither read nor named\n{errors:?}");
+    }
 }

@@ -334,16 +334,14 @@ impl<'a> SheetWork<'a> {
             if !matches!(self.head, HeadState::Not(Outcome::Empty)) {
                 self.head = HeadState::Pending;
             }
-            self.next = 0;
-            self.data.clear();
-            self.skipped.clear();
-            self.records.clear();
-            self.findings.clear();
-            self.flood.clear();
-            self.changes.clear();
+            self.restart();
         }
         self.advance(file_idx, rel, opts, ctx, true);
-        // Another table further down the sheet: its rows are a block of their own.
+        // Another table beside this one, or further down the sheet: a block of its own.
+        let beside = self.split_side(rel, opts);
+        if beside.is_some() {
+            self.advance(file_idx, rel, opts, ctx, true);
+        }
         let next = self.split_block(rel, opts);
         self.flood_findings(rel);
         if let HeadState::Table { head, .. } = &self.head {
@@ -366,12 +364,59 @@ impl<'a> SheetWork<'a> {
                 recognise::with_blank_rows(&self.grid, head.header.1, &self.data, skipped);
         }
         let mut blocks = Vec::new();
-        if let Some(mut w) = next {
+        for mut w in beside.into_iter().chain(next) {
             let more = w.end(0, None, Vec::new(), (file_idx, rel, opts, ctx));
             blocks.push(w);
             blocks.extend(more);
         }
         blocks
+    }
+
+    /// Forget every row classified and checked, to read the sheet again from its first.
+    fn restart(&mut self) {
+        self.next = 0;
+        self.data.clear();
+        self.skipped.clear();
+        self.records.clear();
+        self.findings.clear();
+        self.flood.clear();
+        self.changes.clear();
+    }
+
+    /// When a blank column parts the sheet into two tables side by side
+    /// (`recognise::blocks::side_gap`) — the right one complete on its own, the left one
+    /// missing no more required columns than the whole did — this sheet keeps the left
+    /// side's cells, to be recognised and checked again, and the right side is handed back
+    /// as a sheet of its own. Each cell keeps its column, so every place stays the file's.
+    fn split_side(&mut self, rel: &str, opts: &Options) -> Option<SheetWork<'a>> {
+        let HeadState::Table { head, .. } = &self.head else {
+            return None;
+        };
+        let (gap, last) = recognise::blocks::side_gap(&self.grid.rows, head.header.0)?;
+        let missing = |h: &recognise::Head| {
+            h.findings
+                .iter()
+                .filter(|f| f.code == crate::codes::S001.code)
+                .count()
+        };
+        let whole = missing(head);
+        let right = recognise::blocks::side(&self.grid, last + 1..=u32::MAX);
+        let left = recognise::blocks::side(&self.grid, 0..=gap - 1);
+        let schemas = &opts.schemas;
+        match recognise::recognise_head(&right, schemas, rel, opts.today) {
+            Ok(h) if missing(&h) == 0 => {}
+            _ => return None,
+        }
+        match recognise::recognise_head(&left, schemas, rel, opts.today) {
+            Ok(h) if missing(&h) <= whole => {}
+            _ => return None,
+        }
+        let findings = std::mem::take(&mut self.grid.findings);
+        self.grid = left;
+        self.grid.findings = findings;
+        self.head = HeadState::Pending;
+        self.restart();
+        Some(SheetWork::new(right, opts))
     }
 
     /// When a row further down heads another table (`recognise::blocks`), this sheet's

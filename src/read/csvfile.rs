@@ -139,8 +139,9 @@ pub fn read_csv_pieces(
 enum Mode {
     Utf16(&'static encoding_rs::Encoding),
     /// Line by line: a line that is UTF-8 is taken as it is, any other in this encoding
-    /// (GB18030, or Big5 when the head shows it).
-    Lines(&'static encoding_rs::Encoding),
+    /// (GB18030, or Big5 when the head shows it); lines end at the byte given (`\r` in a
+    /// file whose head breaks lines with it alone, as old Mac programs wrote them).
+    Lines(&'static encoding_rs::Encoding, u8),
 }
 
 impl Mode {
@@ -156,11 +157,18 @@ impl Mode {
             _ => head,
         };
         let big5 = looks_big5(whole) && !encoding_rs::BIG5.decode(whole).2;
-        Mode::Lines(if big5 {
+        // No GBK or Big5 byte of a character is a CR or an LF.
+        let eol = if !head.contains(&b'\n') && head.contains(&b'\r') {
+            b'\r'
+        } else {
+            b'\n'
+        };
+        let enc = if big5 {
             encoding_rs::BIG5
         } else {
             encoding_rs::GB18030
-        })
+        };
+        Mode::Lines(enc, eol)
     }
 }
 
@@ -191,7 +199,7 @@ impl<R: std::io::BufRead> Decoding<R> {
             mode,
             decoder: match mode {
                 Mode::Utf16(e) => Some(e.new_decoder_with_bom_removal()),
-                Mode::Lines(_) => None,
+                Mode::Lines(..) => None,
             },
             out: Vec::new(),
             at: 0,
@@ -210,11 +218,11 @@ impl<R: std::io::BufRead> Decoding<R> {
         match self.mode {
             Mode::Utf16(e) if e == encoding_rs::UTF_16BE => "UTF-16BE",
             Mode::Utf16(_) => "UTF-16LE",
-            Mode::Lines(_) if self.utf8 && self.legacy => MIXED,
-            Mode::Lines(e) if self.legacy && e == encoding_rs::BIG5 => BIG5,
-            Mode::Lines(_) if self.legacy => "GB18030/GBK",
-            Mode::Lines(_) if self.bom => "UTF-8 (BOM)",
-            Mode::Lines(_) => "UTF-8",
+            Mode::Lines(..) if self.utf8 && self.legacy => MIXED,
+            Mode::Lines(e, _) if self.legacy && e == encoding_rs::BIG5 => BIG5,
+            Mode::Lines(..) if self.legacy => "GB18030/GBK",
+            Mode::Lines(..) if self.bom => "UTF-8 (BOM)",
+            Mode::Lines(..) => "UTF-8",
         }
     }
 
@@ -240,9 +248,9 @@ impl<R: std::io::BufRead> Decoding<R> {
                 }
                 self.out = text.into_bytes();
             }
-            Mode::Lines(legacy) => {
+            Mode::Lines(legacy, eol) => {
                 self.line.clear();
-                if self.src.read_until(b'\n', &mut self.line)? == 0 {
+                if self.src.read_until(eol, &mut self.line)? == 0 {
                     self.eof = true;
                     return Ok(false);
                 }

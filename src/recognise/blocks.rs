@@ -4,6 +4,9 @@
 //! being read — heads a new block; the block starts at its title rows just above it. The
 //! rows from there on are recognised as a table of their own (`ingest::sheet`), never read
 //! as rows of the table above.
+//!
+//! Tables side by side, a blank column between them, are found by `side_gap`: the sheet is
+//! then read as two, each side's cells alone.
 
 use crate::read::{GridRow, Raw};
 use crate::schema::{Schemas, TableId};
@@ -83,6 +86,60 @@ pub fn heads_other_table(row: &GridRow, current: TableId, schemas: &Schemas) -> 
             .any(|(t, &n)| t != current.index() && n >= LABELS && n * 5 >= texts * 3 && n > here)
 }
 
+/// The first run of blank columns with cells on both sides, as `(first, last)` blank
+/// column: where two tables stand side by side. A column is blank when no row from
+/// `from_row` on holds a cell in it (titles above may span both tables).
+pub fn side_gap(rows: &[GridRow], from_row: u32) -> Option<(u32, u32)> {
+    let mut used: Vec<bool> = Vec::new();
+    for r in rows.iter().filter(|r| r.idx >= from_row) {
+        if used.len() < r.cells.len() {
+            used.resize(r.cells.len(), false);
+        }
+        for (u, c) in used.iter_mut().zip(&r.cells) {
+            *u |= !c.is_empty();
+        }
+    }
+    let first = used.iter().position(|&u| u)?;
+    let gap = first + used[first..].iter().position(|&u| !u)?;
+    let after = gap + used[gap..].iter().position(|&u| u)?;
+    Some((gap as u32, after as u32 - 1))
+}
+
+/// The sheet's rows with only the cells of columns `cols` kept (the others emptied), and
+/// the merged regions that lie within them or span the sheet's title: one of two tables
+/// side by side, each cell still at its own column.
+pub fn side(grid: &crate::read::Grid, cols: std::ops::RangeInclusive<u32>) -> crate::read::Grid {
+    let rows = grid
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let mut cells = r.cells.clone();
+            for (c, v) in cells.iter_mut().enumerate() {
+                if !cols.contains(&(c as u32)) {
+                    *v = Raw::Empty;
+                }
+            }
+            let end = cells.iter().rposition(|c| !c.is_empty())? + 1;
+            cells.truncate(end);
+            Some(GridRow { idx: r.idx, cells })
+        })
+        .collect();
+    crate::read::Grid {
+        name: grid.name.clone(),
+        rows,
+        merges: grid
+            .merges
+            .iter()
+            .filter(|m| cols.contains(&m.c0) || cols.contains(&m.c1))
+            .cloned()
+            .collect(),
+        merges_known: grid.merges_known,
+        width: grid.width.min(cols.end().saturating_add(1)),
+        findings: Vec::new(),
+        hidden: grid.hidden,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +177,34 @@ mod tests {
         assert!(!heads_other_table(&rows[0], b, &s));
         // A data row never is.
         assert!(!heads_other_table(&rows[4], b, &s));
+    }
+
+    #[test]
+    fn a_blank_column_between_cells_is_a_side_gap() {
+        let rows = vec![
+            row(0, &["房屋台账", "", "", "", "隐患台账"]),
+            row(1, &["房屋编码", "户主", "", "", "隐患编号", "房屋编码"]),
+            row(2, &["YH1", "韦宝", "", "", "YH1-01", "YH1"]),
+        ];
+        assert_eq!(side_gap(&rows, 1), Some((2, 3)));
+        // Only one table: no gap, whatever lies beyond its last column.
+        assert_eq!(side_gap(&rows[..1], 1), None);
+        let one = vec![row(1, &["", "房屋编码", "户主"]), row(2, &["", "YH1", ""])];
+        assert_eq!(side_gap(&one, 0), None);
+        let grid = crate::read::Grid {
+            name: "Sheet1".into(),
+            rows,
+            merges: Vec::new(),
+            merges_known: true,
+            width: 6,
+            findings: Vec::new(),
+            hidden: false,
+        };
+        let right = side(&grid, 4..=5);
+        assert_eq!(right.rows[1].get(4).display(), "隐患编号");
+        assert!(right.rows[1].get(0).is_empty());
+        let left = side(&grid, 0..=1);
+        assert_eq!(left.rows[0].cells.len(), 1);
+        assert_eq!(left.width, 2);
     }
 }
