@@ -1071,3 +1071,64 @@ fn inputs_moved_away_during_the_run_never_end_the_batch() {
         assert!(read || named, "{n}: neither read nor named\n{errors:?}");
     }
 }
+
+/// Text tables whatever they are named or encoded: a tab-separated GBK text saved as
+/// `.xls` (what some programs' "export to Excel" writes), a UTF-16 LE CSV without a BOM
+/// and a UTF-16 BE one with it. Each is read by its content, every row accepted, and no
+/// file is said to be Big5 or unreadable.
+#[test]
+fn text_tables_are_read_by_content_whatever_their_name() {
+    let (tmp, input) = town();
+    let village = |k: usize, v: &str| {
+        let mut b = building(&format!("YH45010300346630{k}"), IDS[k], "未发现安全隐患");
+        b[1] = v.into();
+        b
+    };
+    let text = format!(
+        "{}\r\n{}\r\n",
+        B_HEAD.join("\t"),
+        village(0, "团结村").join("\t")
+    );
+    std::fs::write(input.join("团结村.xls"), encoding_rs::GBK.encode(&text).0).unwrap();
+    let text = format!("{}\n{}\n", B_HEAD.join(","), village(1, "和睦村").join(","));
+    let le: Vec<u8> = text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+    std::fs::write(input.join("和睦村.csv"), le).unwrap();
+    let text = format!("{}\n{}\n", B_HEAD.join(","), village(2, "新村").join(","));
+    let mut be = vec![0xFE, 0xFF];
+    be.extend(text.encode_utf16().flat_map(|u| u.to_be_bytes()));
+    std::fs::write(input.join("新村.csv"), be).unwrap();
+    let out = run_without_errors(&tmp, &input);
+    let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
+    let villages: std::collections::BTreeSet<&str> =
+        cleaned[1..].iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(
+        villages,
+        ["和睦村", "团结村", "新村"].into_iter().collect(),
+        "{cleaned:?}"
+    );
+    let errors = read_csv(&out.join("errors.csv"));
+    assert!(
+        errors[1..]
+            .iter()
+            .all(|e| !e[8].contains("Big5") && !e[7].starts_with('F')),
+        "{errors:?}"
+    );
+}
+
+/// A previous round's round.jsonl that says it is 20 GB (a sparse file, nothing on disk)
+/// is refused at once by its size, in Chinese, naming the flag; no memory is spent on it.
+#[test]
+fn a_huge_previous_round_is_refused_by_its_size() {
+    let (tmp, input) = town();
+    building_book(&input.join("平安村.xlsx"), "韦宝");
+    let prev = tmp.path().join("prev");
+    std::fs::create_dir(&prev).unwrap();
+    std::fs::File::create(prev.join("round.jsonl"))
+        .unwrap()
+        .set_len(20 << 30)
+        .unwrap();
+    let out = tmp.path().join("out");
+    let r = run(&["run", p(&input), "--out", p(&out), "--previous", p(&prev)]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--max-side-mb"), "{}", r.stderr);
+}
