@@ -134,8 +134,9 @@ pub struct RunArgs {
     /// No progress bar and no summary: only errors are printed
     #[arg(long)]
     pub quiet: bool,
-    /// The day villages are asked to send their corrections by (YYYY-MM-DD), written on
-    /// each return package's cover
+    /// The day villages are asked to send their corrections by (2026-12-15, 2026/12/15,
+    /// 2026年12月15日), written on each return package's cover; a round run with
+    /// `--previous` and no deadline keeps the previous round's
     #[arg(long, value_name = "DATE", value_parser = parse_day)]
     pub deadline: Option<chrono::NaiveDate>,
     /// An earlier run's out folder: say what the villages fixed since that round, what is
@@ -150,9 +151,15 @@ pub struct RunArgs {
 }
 
 /// A day as YYYY-MM-DD.
+/// A day written as a cell may hold it: 2026-12-15, 2026/12/15, 2026年12月15日, 20261215.
 fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| format!("不是日期（应为 YYYY-MM-DD）/ not a date (YYYY-MM-DD): {s}"))
+    crate::cells::date::date_from_text(s)
+        .map(|(d, _)| d)
+        .map_err(|_| {
+            format!(
+                "“{s}”不是日期，请写成 2026-12-15、2026/12/15 或 2026年12月15日 / not a date: {s}"
+            )
+        })
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -53,6 +53,16 @@ pub struct Finding {
     pub message_en: String,
     pub suggestion_zh: String,
     pub suggestion_en: String,
+    /// Held back because of another row (a hazard whose building was rejected): an error
+    /// for what goes upstream, but nothing to fix on this row. Counted, shown and painted
+    /// apart from the errors a village must fix.
+    // No `skip_serializing_if`: findings cross the reader's pipe in a format that counts
+    // fields rather than naming them.
+    #[serde(default)]
+    pub knock_on: bool,
+    /// For a knock-on, the row it depends on: (file, sheet, 0-based row).
+    #[serde(default)]
+    pub depends_on: Option<Box<(String, String, u32)>>,
 }
 
 impl Finding {
@@ -83,7 +93,16 @@ impl Finding {
             message_en: String::new(),
             suggestion_zh: String::new(),
             suggestion_en: String::new(),
+            knock_on: false,
+            depends_on: None,
         }
+    }
+
+    /// A knock-on of the row at (file, sheet, 0-based row): see `knock_on`.
+    pub fn held_by(mut self, file: &str, sheet: &str, row: u32) -> Self {
+        self.knock_on = true;
+        self.depends_on = Some(Box::new((file.to_string(), sheet.to_string(), row)));
+        self
     }
     pub fn at_file(mut self, file: &str) -> Self {
         self.file = file.to_string();
@@ -140,6 +159,47 @@ impl Finding {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+    /// An error the village must fix on this very row: an error, not a knock-on.
+    pub fn must_fix(&self) -> bool {
+        self.is_error() && !self.knock_on
+    }
+}
+
+/// Findings in reading order with each knock-on moved just below the last finding of the
+/// row it depends on (when that row's findings are in the list), so that a village reads
+/// the cause, then what it holds back.
+pub fn knock_ons_under_causes<'a>(list: &[&'a Finding]) -> Vec<&'a Finding> {
+    use std::collections::HashMap;
+    let mut last: HashMap<(&str, &str, u32), usize> = HashMap::new();
+    for (i, f) in list.iter().enumerate() {
+        if let (false, Some(r)) = (f.knock_on, f.row) {
+            last.insert((f.file.as_str(), f.sheet.as_str(), r), i);
+        }
+    }
+    let mut under: HashMap<usize, Vec<&'a Finding>> = HashMap::new();
+    let mut out = Vec::with_capacity(list.len());
+    let mut placed = vec![false; list.len()];
+    for (i, f) in list.iter().enumerate() {
+        let cause = f
+            .depends_on
+            .as_deref()
+            .filter(|_| f.knock_on)
+            .and_then(|(file, sheet, row)| last.get(&(file.as_str(), sheet.as_str(), *row)));
+        if let Some(&at) = cause {
+            under.entry(at).or_default().push(f);
+            placed[i] = true;
+        }
+    }
+    for (i, f) in list.iter().enumerate() {
+        if placed[i] {
+            continue;
+        }
+        out.push(*f);
+        if let Some(fs) = under.remove(&i) {
+            out.extend(fs);
+        }
+    }
+    out
 }
 
 /// One value that cleaning changed: the audit trail of SPEC §6, as read from a

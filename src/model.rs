@@ -30,6 +30,8 @@ pub struct Record {
     pub bad: Vec<bool>,
     /// Set once the row has any error finding.
     pub rejected: bool,
+    /// Rejected only because a row it depends on was (a knock-on: `Finding::knock_on`).
+    pub held: bool,
 }
 
 impl Record {
@@ -152,11 +154,16 @@ pub struct Wording {
 }
 
 impl Run {
+    /// Errors a village must fix (knock-ons apart: see `held`).
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.is_error()).count()
+        self.findings.iter().filter(|f| f.must_fix()).count()
+    }
+    /// Rows held back because of another row's errors (knock-ons).
+    pub fn held(&self) -> usize {
+        self.findings.iter().filter(|f| f.knock_on).count()
     }
     pub fn warnings(&self) -> usize {
-        self.findings.len() - self.errors()
+        self.findings.iter().filter(|f| !f.is_error()).count()
     }
     /// Every change cleaning made, in input order.
     pub fn changes(&self) -> impl Iterator<Item = Change<'_>> {
@@ -279,6 +286,9 @@ pub struct SnapHead {
     pub campaign: String,
     pub fields: std::collections::BTreeMap<String, Vec<String>>,
     pub tally: Tally,
+    /// The round's `--deadline`, carried to the next round when it gives none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<chrono::NaiveDate>,
 }
 
 /// An earlier run, read back from its round.jsonl.

@@ -5,7 +5,8 @@
 //!
 //! Layout inside `--out` while a run works: `.selfbuilt.lock` (the run's pid),
 //! `.selfbuilt-staging/` (the new outputs), and during the final moves
-//! `.selfbuilt-incomplete`. Afterwards `.selfbuilt-manifest` lists what the run wrote, so
+//! `.selfbuilt-incomplete` and `.selfbuilt-previous/` (the last run's outputs, moved back
+//! if any move fails). Afterwards `.selfbuilt-manifest` lists what the run wrote, so
 //! that the next run replaces exactly those and nothing of the user's.
 
 use std::io::Write;
@@ -37,6 +38,7 @@ const LOCK: &str = ".selfbuilt.lock";
 const STAGING: &str = ".selfbuilt-staging";
 const INCOMPLETE: &str = ".selfbuilt-incomplete";
 const MANIFEST: &str = ".selfbuilt-manifest";
+const PREVIOUS: &str = ".selfbuilt-previous";
 
 /// A path made absolute and free of `.`/`..`, with symlinks resolved as far as it exists.
 fn resolved(p: &Path) -> PathBuf {
@@ -187,15 +189,30 @@ fn remove(p: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Replace the previous run's outputs in `out` by the staged ones: the marker first, then
-/// the old outputs out, the new ones in (summary.json last), the manifest, the marker off.
+/// Replace the previous run's outputs in `out` by the staged ones, all or nothing: the
+/// marker first; the old outputs moved aside (into `.selfbuilt-previous`), the new ones
+/// moved in (summary.json last), the manifest written, the old ones deleted, the marker
+/// off. When any move fails (a file open in another program, a locked or read-only
+/// entry) every move made is undone, so the last finished run stays as it was.
 pub fn promote(out: &Path, staged: &Path) -> Result<()> {
+    promote_with(out, staged, &|from, to| std::fs::rename(from, to))
+}
+
+/// `promote` with the move given (tests make one fail).
+fn promote_with(
+    out: &Path,
+    staged: &Path,
+    mv: &dyn Fn(&Path, &Path) -> std::io::Result<()>,
+) -> Result<()> {
     let ctx = |what: &str| {
         format!(
-            "{what}（磁盘已满、无写权限或文件被其他程序占用）：{}",
+            "{what}（磁盘已满、无写权限或文件被其他程序占用），上次的结果保持不变：{}",
             out.display()
         )
     };
+    let aside = out.join(PREVIOUS);
+    remove(&aside).with_context(|| ctx("无法清理上次留下的临时文件夹"))?;
+    std::fs::create_dir(&aside).with_context(|| ctx("无法写入输出文件夹"))?;
     std::fs::write(out.join(INCOMPLETE), std::process::id().to_string())
         .with_context(|| ctx("无法写入输出文件夹"))?;
     let mut new: Vec<String> = std::fs::read_dir(staged)
@@ -215,15 +232,36 @@ pub fn promote(out: &Path, staged: &Path) -> Result<()> {
     old.sort();
     old.dedup();
     // Only plain names: a manifest cannot point outside the folder.
-    for n in old.iter().filter(|n| is_plain_name(n)) {
-        remove(&out.join(n)).with_context(|| ctx(&format!("无法替换上次的 {n}")))?;
+    old.retain(|n| is_plain_name(n) && std::fs::symlink_metadata(out.join(n)).is_ok());
+    let mut moved_aside: Vec<&str> = Vec::new();
+    let mut moved_in: Vec<&str> = Vec::new();
+    let undo = |aside_done: &[&str], in_done: &[&str]| {
+        for n in in_done {
+            let _ = mv(&out.join(n), &staged.join(n));
+        }
+        for n in aside_done {
+            let _ = mv(&aside.join(n), &out.join(n));
+        }
+        let _ = std::fs::remove_file(out.join(INCOMPLETE));
+        let _ = remove(&aside);
+    };
+    for n in &old {
+        if let Err(e) = mv(&out.join(n), &aside.join(n)) {
+            undo(&moved_aside, &[]);
+            return Err(e).with_context(|| ctx(&format!("无法替换上次的 {n}")));
+        }
+        moved_aside.push(n);
     }
     for n in &new {
-        std::fs::rename(staged.join(n), out.join(n))
-            .with_context(|| ctx(&format!("无法写入 {n}")))?;
+        if let Err(e) = mv(&staged.join(n), &out.join(n)) {
+            undo(&moved_aside, &moved_in);
+            return Err(e).with_context(|| ctx(&format!("无法写入 {n}")));
+        }
+        moved_in.push(n);
     }
     std::fs::write(out.join(MANIFEST), new.join("\n") + "\n")
         .with_context(|| ctx("无法写入输出清单"))?;
+    let _ = remove(&aside);
     let _ = std::fs::remove_dir_all(staged);
     std::fs::remove_file(out.join(INCOMPLETE)).with_context(|| ctx("无法完成输出"))?;
     Ok(())
@@ -234,7 +272,7 @@ fn is_plain_name(n: &str) -> bool {
         && n != "."
         && n != ".."
         && !n.contains(['/', '\\'])
-        && ![LOCK, STAGING, INCOMPLETE, MANIFEST].contains(&n)
+        && ![LOCK, STAGING, INCOMPLETE, MANIFEST, PREVIOUS].contains(&n)
 }
 
 #[cfg(test)]
@@ -295,5 +333,53 @@ mod tests {
         );
         assert!(!was_interrupted(out));
         assert!(!out.join(STAGING).exists());
+    }
+
+    /// A move that fails half-way (a file held open by another program) undoes every
+    /// move made: the last run's outputs are all there, unchanged.
+    #[test]
+    fn a_failed_move_leaves_the_last_run_as_it_was() {
+        let t = tempfile::tempdir().unwrap();
+        let out = t.path();
+        for n in ["cleaned.xlsx", "errors.csv", "errors.xlsx", "summary.json"] {
+            std::fs::write(out.join(n), "old").unwrap();
+        }
+        std::fs::create_dir(out.join("annotated")).unwrap();
+        std::fs::write(out.join("annotated/村.xlsx"), "old").unwrap();
+        for fails in ["errors.xlsx", "summary.json"] {
+            let s = staging(out).unwrap();
+            for n in ["cleaned.xlsx", "errors.csv", "errors.xlsx", "summary.json"] {
+                std::fs::write(s.join(n), "new").unwrap();
+            }
+            // Moving the old one aside fails, or moving the new one in does.
+            let e = promote_with(out, &s, &|from, to| {
+                let failing = if fails == "errors.xlsx" {
+                    from == out.join(fails) && to.starts_with(out.join(PREVIOUS))
+                } else {
+                    from == s.join(fails)
+                };
+                if failing {
+                    return Err(std::io::Error::other("locked"));
+                }
+                std::fs::rename(from, to)
+            })
+            .unwrap_err();
+            assert!(format!("{e:#}").contains("上次的结果保持不变"), "{e:#}");
+            for n in [
+                "cleaned.xlsx",
+                "errors.csv",
+                "errors.xlsx",
+                "summary.json",
+                "annotated/村.xlsx",
+            ] {
+                assert_eq!(
+                    std::fs::read_to_string(out.join(n)).unwrap(),
+                    "old",
+                    "{fails}: {n}"
+                );
+            }
+            assert!(!was_interrupted(out));
+            assert!(!out.join(PREVIOUS).exists());
+        }
     }
 }

@@ -4,7 +4,8 @@
 //! not zero. After the tally, before any output; report.md and the 汇报 sheet of
 //! tally.xlsx write what it composes.
 
-use crate::model::{Coverage, Report, Rounds, Tally};
+use crate::model::{Coverage, Report, Rounds, Tally, TallyRow};
+use crate::schema::campaign::TallyIx;
 use crate::schema::campaign::EXTRA_WORDS;
 use crate::schema::Schemas;
 
@@ -37,7 +38,32 @@ pub fn compose(
             .position(|x| x == k)
             .and_then(|i| tally.total.counts.get(i).copied())
     };
-    let villages = tally.rows.len() as i64;
+    // Villages that sent rows, apart from those only the roster names (they sent none).
+    let counted: Vec<usize> = tally
+        .keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| {
+            schemas
+                .campaign
+                .tally
+                .columns
+                .iter()
+                .any(|c| &c.key == *k && !matches!(c.ix, TallyIx::Coverage(_)))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    let (active, silent): (Vec<&TallyRow>, Vec<&TallyRow>) = tally.rows.iter().partition(|r| {
+        counted
+            .iter()
+            .any(|&i| r.counts.get(i).is_some_and(|n| *n != 0))
+    });
+    let villages = active.len() as i64;
+    let silent_names = silent
+        .iter()
+        .map(|r| r.village.as_str())
+        .collect::<Vec<_>>()
+        .join("、");
     let round = |k: &str| -> i64 {
         let Some(r) = rounds else { return 0 };
         let c = r.total;
@@ -55,6 +81,7 @@ pub fn compose(
     let rate = coverage.and_then(|c| c.total.rate());
     let value = |k: &str| match k {
         "villages" => Some(villages),
+        "villages_silent" | "villages_silent_names" => Some(silent.len() as i64),
         "roster_rate" => rate.map(|r| (r * 10.0).round() as i64),
         k if EXTRA_WORDS.contains(&k) => Some(round(k)),
         k => total(k),
@@ -63,8 +90,13 @@ pub fn compose(
         .lines
         .iter()
         .filter(|l| l.if_.iter().all(|k| value(k).unwrap_or(0) != 0))
+        .filter(|l| l.unless.iter().all(|k| value(k).unwrap_or(0) == 0))
         .map(|l| {
             crate::text::fill_braces(&l.text, |name, out| match (name, value(name)) {
+                ("villages_silent_names", _) => {
+                    out.push_str(&silent_names);
+                    true
+                }
                 ("roster_rate", Some(n)) => {
                     out.push_str(&percent(n));
                     true
@@ -146,12 +178,66 @@ mod tests {
                 .report
                 .lines
                 .iter()
-                .filter(|l| !l.if_.iter().any(|k| k == "previous"))
+                .filter(|l| {
+                    !l.if_
+                        .iter()
+                        .any(|k| k == "previous" || k == "villages_silent")
+                })
+                .filter(|l| l.unless.is_empty())
                 .count();
-            assert_eq!(r.lines.len(), unround, "{key}: every line but a round's");
+            assert_eq!(
+                r.lines.len(),
+                unround,
+                "{key}: every line but a round's, a silent village's and those said instead"
+            );
             for l in &r.lines {
                 assert!(!l.contains('{'), "{key}: {l}");
             }
         }
+    }
+
+    /// Villages are those that sent rows; one only the roster names is said apart, by
+    /// name; a line with `unless` stands in when its columns are zero.
+    #[test]
+    fn villages_that_sent_nothing_are_named_apart() {
+        let s = Schemas::shipped().unwrap();
+        let keys = crate::tally::keys(&s, true);
+        let at = |k: &str| keys.iter().position(|x| x == k).unwrap();
+        let mut sent = vec![0; keys.len()];
+        sent[at("surveyed")] = 5;
+        sent[at("buildings")] = 5;
+        sent[at("roster_listed")] = 5;
+        let mut silent = vec![0; keys.len()];
+        silent[at("roster_listed")] = 4;
+        silent[at("roster_missing")] = 4;
+        let rows = vec![
+            TallyRow {
+                village: "甲村".into(),
+                counts: sent.clone(),
+            },
+            TallyRow {
+                village: "乙村".into(),
+                counts: silent,
+            },
+        ];
+        let t = Tally {
+            keys: keys.clone(),
+            rows,
+            total: TallyRow {
+                village: "合计".into(),
+                counts: sent,
+            },
+        };
+        let r = compose(&s, &t, None, None);
+        assert!(
+            r.lines[0].starts_with("全镇1个村（社区）报送排查自建房5栋，信息均完整"),
+            "{:?}",
+            r.lines
+        );
+        assert!(
+            r.lines.iter().any(|l| l.contains("乙村尚未报送")),
+            "{:?}",
+            r.lines
+        );
     }
 }

@@ -40,6 +40,8 @@ fn key_of(s: &Schemas, t: TableId, r: &Record) -> String {
 fn main_of(s: &Schemas, t: TableId, r: &Record, key: &str) -> String {
     match s.campaign.to_main(t) {
         Some(rx) if t != s.campaign.main() => r.vals[rx.child_field].display(),
+        // A main row known by its content has no code to show.
+        _ if key.starts_with('~') => String::new(),
         _ => key.to_string(),
     }
 }
@@ -72,42 +74,122 @@ fn findings_by_row<'a>(run: &'a Run, s: &Schemas) -> RowFindings<'a> {
     out
 }
 
-/// This run's rows as round.jsonl keeps them, one at a time.
+/// The table name of the rows that hold a village's findings on no row (a file or a
+/// sheet it could not read, a column missing), one such row per village.
+pub const FILE_LEVEL: &str = "_file";
+
+/// FNV-1a of some texts: a row's content as a key that stays the same from one build and
+/// one round to the next (std's hasher promises neither).
+fn stable_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0x1f)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// This run's rows as round.jsonl keeps them, one at a time: every row, so that every
+/// finding is followed. A row is known by its identity; one whose identity cannot be read
+/// by its village and content (`~` and a hash); rows sharing a key are told apart when
+/// compared (`compare`). Then one row per village holding its findings that sit on no row.
 fn rows<'a>(
     run: &'a Run,
     s: &'a Schemas,
     by_row: &'a RowFindings<'a>,
 ) -> impl Iterator<Item = SnapRow> + 'a {
-    s.ids().flat_map(move |t| {
-        run.table(t).iter().filter_map(move |r| {
-            let key = key_of(s, t, r);
+    let records = s.ids().flat_map(move |t| {
+        run.table(t).iter().map(move |r| {
+            let village = run
+                .row_village(r.file, &r.sheet, r.row)
+                .unwrap_or(&run.village_of_file[r.file])
+                .to_string();
+            let vals: Vec<String> = r.vals.iter().map(|v| v.display()).collect();
+            let mut key = key_of(s, t, r);
             if key.is_empty() {
-                return None;
+                let h = stable_hash(
+                    std::iter::once(village.as_str()).chain(vals.iter().map(String::as_str)),
+                );
+                key = format!("~{h:016x}");
             }
+            let main = main_of(s, t, r, &key);
             let rel = run.rel[r.file].as_str();
             let findings = by_row
                 .get(&(rel, &*r.sheet, r.row))
                 .map(|f| f.iter().cloned().collect())
                 .unwrap_or_default();
-            Some(SnapRow {
+            SnapRow {
                 table: s.table(t).table.key.clone(),
-                main: main_of(s, t, r, &key),
+                main,
                 key,
-                village: run
-                    .row_village(r.file, &r.sheet, r.row)
-                    .unwrap_or(&run.village_of_file[r.file])
-                    .to_string(),
+                village,
                 rejected: r.rejected,
                 findings,
-                vals: r.vals.iter().map(|v| v.display()).collect(),
-            })
+                vals,
+            }
         })
-    })
+    });
+    records.chain(file_level(run, s))
+}
+
+/// Per village, the findings that sit on no row of a table, as (code, field or sheet).
+fn file_level(run: &Run, s: &Schemas) -> Vec<SnapRow> {
+    let coverage: BTreeSet<&str> = s
+        .campaign
+        .cross
+        .iter()
+        .filter(|r| r.kind.is_coverage())
+        .map(|r| r.code.as_str())
+        .collect();
+    let records: std::collections::HashSet<(&str, &str, u32)> = s
+        .ids()
+        .flat_map(|t| run.table(t).iter())
+        .map(|r| (run.rel[r.file].as_str(), &*r.sheet, r.row))
+        .collect();
+    let village_in = run.finding_villages();
+    let mut by_village: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
+    for f in run
+        .findings
+        .iter()
+        .filter(|f| !coverage.contains(f.code.as_str()))
+    {
+        let on_record = f
+            .row
+            .is_some_and(|row| records.contains(&(f.file.as_str(), f.sheet.as_str(), row)));
+        if on_record {
+            continue;
+        }
+        let village = village_in(f).unwrap_or("").to_string();
+        let what = if f.field.is_empty() {
+            f.sheet.clone()
+        } else {
+            f.field.clone()
+        };
+        by_village
+            .entry(village)
+            .or_default()
+            .insert((f.code.clone(), what));
+    }
+    by_village
+        .into_iter()
+        .map(|(village, findings)| SnapRow {
+            table: FILE_LEVEL.into(),
+            key: village.clone(),
+            main: String::new(),
+            village,
+            rejected: false,
+            findings: findings.into_iter().collect(),
+            vals: Vec::new(),
+        })
+        .collect()
 }
 
 /// The head line of round.jsonl for a run: its campaign, tables' fields and tally.
-pub fn head(run: &Run, s: &Schemas) -> SnapHead {
+pub fn head(run: &Run, s: &Schemas, deadline: Option<chrono::NaiveDate>) -> SnapHead {
     SnapHead {
+        deadline,
         campaign: s.campaign.campaign.key.clone(),
         fields: s
             .tables
@@ -195,15 +277,20 @@ fn count(c: &mut RoundCounts, change: &str) {
 
 /// What changed between the previous round and this run.
 pub fn compare(prev: &Snapshot, run: &Run, s: &Schemas) -> Rounds {
-    let mut before: HashMap<(&str, &str), &SnapRow> = HashMap::new();
-    for r in &prev.rows {
-        before.insert((r.table.as_str(), r.key.as_str()), r);
+    // The previous rows by key; rows sharing a key (a code used twice) are matched one to
+    // one, a row with the same values first.
+    let mut before: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, r) in prev.rows.iter().enumerate() {
+        before
+            .entry((r.table.as_str(), r.key.as_str()))
+            .or_default()
+            .push(i);
     }
-    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut used = vec![false; prev.rows.len()];
     let mut lines = Vec::new();
     let is_main = |t: &str| t == s.table(s.campaign.main()).table.key;
     let item = |row: &SnapRow| {
-        if is_main(&row.table) {
+        if is_main(&row.table) || row.table == FILE_LEVEL || row.key.starts_with('~') {
             String::new()
         } else {
             row.key.clone()
@@ -224,9 +311,21 @@ pub fn compare(prev: &Snapshot, run: &Run, s: &Schemas) -> Rounds {
         };
     let by_row = findings_by_row(run, s);
     for now in rows(run, s, &by_row) {
-        seen.insert((now.table.clone(), now.key.clone()));
-        let Some(old) = before.get(&(now.table.as_str(), now.key.as_str())) else {
-            lines.push(line(&now, "added", "", "", "", ""));
+        let matched = before
+            .get(&(now.table.as_str(), now.key.as_str()))
+            .and_then(|c| {
+                let free = || c.iter().copied().filter(|&i| !used[i]);
+                free()
+                    .find(|&i| prev.rows[i].vals == now.vals)
+                    .or_else(|| free().next())
+            });
+        if let Some(i) = matched {
+            used[i] = true;
+        }
+        let Some(old) = matched.map(|i| &prev.rows[i]) else {
+            if now.table != FILE_LEVEL {
+                lines.push(line(&now, "added", "", "", "", ""));
+            }
             for (code, field) in &now.findings {
                 lines.push(line(&now, "new", code, field, "", ""));
             }
@@ -260,9 +359,16 @@ pub fn compare(prev: &Snapshot, run: &Run, s: &Schemas) -> Rounds {
             lines.push(line(&now, "new", code, field, "", ""));
         }
     }
-    for old in &prev.rows {
-        if !seen.contains(&(old.table.clone(), old.key.clone())) {
-            lines.push(line(old, "removed", "", "", "", ""));
+    for (old, _) in prev.rows.iter().zip(&used).filter(|(_, u)| !**u) {
+        {
+            // A row taken out (or rewritten past recognition) takes its findings with
+            // it: each is fixed, so that every finding of the last round is accounted for.
+            if old.table != FILE_LEVEL {
+                lines.push(line(old, "removed", "", "", "", ""));
+            }
+            for (code, field) in &old.findings {
+                lines.push(line(old, "fixed", code, field, "", ""));
+            }
         }
     }
     lines.sort();

@@ -163,7 +163,7 @@ pub fn compute(
             let mut any = false;
             for (j, &k) in part.cols.iter().enumerate() {
                 let col = &columns[k];
-                let hit = col.rejected == r.rejected
+                let hit = (col.read || col.rejected == r.rejected)
                     && col.when.iter().all(|cd| r.holds(ts, cd) == Some(true));
                 part.marks[j].push(i64::from(hit));
                 any |= hit;

@@ -211,6 +211,7 @@ mod tests {
                 cols: vec![None; v.len()].into(),
                 vals: v,
                 rejected: false,
+                held: false,
             }
         };
         let house = rec(b, &[("building_code", "YH1"), ("owner", "张三")]);

@@ -83,7 +83,7 @@ fn gongmao_clean_town_runs_clean_and_tallies_every_row() {
     let x = calamine_rows(&out.join("tally.xlsx"), "统计");
     assert_eq!(
         &x[0][..4],
-        ["村（社区）", "企业数", "检查家次", "发现隐患（处）"]
+        ["村（社区）", "检查企业数", "可上报企业数", "检查家次"]
     );
 }
 

@@ -96,14 +96,15 @@ fn report_states_the_clean_keys_figures() {
     assert!(o.code <= 1, "{}", o.stderr);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     for want in [
-        format!("共排查自建房{}栋", at("buildings")),
+        // Every house of the clean profile goes up: surveyed and accepted are one figure.
+        format!("报送排查自建房{}栋，信息均完整", at("buildings")),
         format!("经营性自建房（含自住兼经营）{}栋", at("commercial")),
         format!(
-            "{}栋因“回头看”时发现系村干操作失误录入错误",
+            "经“回头看”复核，{}栋系村干部操作失误录入错误",
             at("writeoff_misentry")
         ),
         format!(
-            "共排查出安全隐患{}处，已整治{}处",
+            "可上报的安全隐患共{}处，其中已整治{}处",
             at("hazards"),
             at("rectified")
         ),

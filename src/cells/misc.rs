@@ -113,6 +113,17 @@ pub fn coord_of(s: &str) -> Option<f64> {
     Some(deg + min / 60.0 + sec / 3600.0)
 }
 
+/// `f` at `places` decimals (22.70572222222222 at 6: 22.705722).
+pub fn round_to(f: f64, places: u32) -> f64 {
+    let k = 10f64.powi(places.min(15) as i32);
+    let r = (f * k).round() / k;
+    if r.is_finite() {
+        r
+    } else {
+        f
+    }
+}
+
 pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
     let s = super::raw_text(raw);
     let v = match raw {
@@ -120,6 +131,7 @@ pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
         _ => coord_of(&s),
     };
     let (lo, hi) = (field.min.unwrap_or(-180.0), field.max.unwrap_or(180.0));
+    let v = v.map(|f| round_to(f, field.decimals.unwrap_or(6)));
     match v {
         Some(f) if f >= lo && f <= hi => Parsed::ok(Val::Num(f)),
         Some(f) => Parsed::warn(
@@ -211,12 +223,14 @@ mod tests {
             .val
             .as_f64()
             .unwrap();
-        assert!((v - (108.0 + 22.0 / 60.0 + 38.7 / 3600.0)).abs() < 1e-9);
+        // At 6 decimals: 108.37741666… is 108.377417.
+        assert_eq!(v, 108.377417);
+        assert!((v - (108.0 + 22.0 / 60.0 + 38.7 / 3600.0)).abs() < 5e-7);
         let v = p(Buildings, "latitude", "22度43分21.3秒")
             .val
             .as_f64()
             .unwrap();
-        assert!((v - (22.0 + 43.0 / 60.0 + 21.3 / 3600.0)).abs() < 1e-9);
+        assert!((v - (22.0 + 43.0 / 60.0 + 21.3 / 3600.0)).abs() < 5e-7);
         assert_eq!(
             p(Buildings, "longitude", "108.367250").val,
             Val::Num(108.36725)

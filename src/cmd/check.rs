@@ -72,6 +72,14 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                     last = Some((f.file.as_str(), f.sheet.as_str()));
                 }
                 let (sev, code) = match f.severity {
+                    Severity::Error if f.knock_on => (
+                        if lang == Lang::En {
+                            "held back"
+                        } else {
+                            "暂缓"
+                        },
+                        "33",
+                    ),
                     Severity::Error => (if lang == Lang::En { "error" } else { "错误" }, "31"),
                     Severity::Warning => (
                         if lang == Lang::En {
@@ -158,15 +166,20 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
                 "\n{}",
                 if lang == Lang::En {
                     format!(
-                        "{} errors, {} warnings, {} write-off proposals",
+                        "{} errors (and {} rows held back with them), {} warnings, {} write-off proposals",
                         run.errors(),
+                        run.held(),
                         run.warnings(),
                         run.proposals.len()
                     )
                 } else {
                     format!(
-                        "错误 {} 个，警告 {} 个，销号建议 {} 条",
+                        "错误 {} 个{}，警告 {} 个，销号建议 {} 条",
                         run.errors(),
+                        match run.held() {
+                            0 => String::new(),
+                            n => format!("（另有 {n} 行随之暂缓）"),
+                        },
                         run.warnings(),
                         run.proposals.len()
                     )
@@ -188,5 +201,5 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
             &crate::output::csvs::writeoffs_bytes(&run, &opts.schemas)?,
         )?;
     }
-    Ok(if run.errors() > 0 { 1 } else { 0 })
+    Ok(if run.errors() + run.held() > 0 { 1 } else { 0 })
 }

@@ -37,6 +37,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             return EXIT_TOOL;
         }
     };
+    let lang = cli.lang;
     let result = match cli.command {
         Command::Run(a) => run::exec(a, schemas, cli.lang, cli.max_side_mb),
         Command::Check(a) => check::exec(a, schemas, cli.lang),
@@ -49,9 +50,57 @@ pub fn dispatch(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("selfbuilt: {e:#}");
+            eprintln!("selfbuilt: {}", error_text(&e, lang));
             EXIT_TOOL
         }
+    }
+}
+
+/// An error and its causes as a clerk reads them: each cause after the one before, and
+/// an operating-system error in words of the chosen language first, the system's own
+/// words after (`Operation not permitted (os error 1)` is 没有权限（系统：…）).
+pub fn error_text(e: &anyhow::Error, lang: crate::finding::Lang) -> String {
+    e.chain()
+        .map(|cause| match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => os_error(io, lang),
+            None => cause.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(if lang == crate::finding::Lang::En {
+            ": "
+        } else {
+            "："
+        })
+}
+
+/// An operating-system error in words of `lang`, the system's words after.
+pub fn os_error(e: &std::io::Error, lang: crate::finding::Lang) -> String {
+    use std::io::ErrorKind as K;
+    let (zh, en) = match e.kind() {
+        K::NotFound => ("找不到该文件或文件夹", "not found"),
+        K::PermissionDenied => (
+            "没有权限（文件或文件夹被锁定、只读，或被其他程序占用）",
+            "permission denied",
+        ),
+        K::AlreadyExists => ("已经存在", "already exists"),
+        K::StorageFull => ("磁盘已满", "the disk is full"),
+        K::ReadOnlyFilesystem => ("磁盘或文件夹是只读的", "read-only file system"),
+        K::IsADirectory => ("这是一个文件夹，不是文件", "is a folder"),
+        K::NotADirectory => ("这不是文件夹", "not a folder"),
+        K::DirectoryNotEmpty => ("文件夹不是空的", "folder not empty"),
+        K::InvalidFilename => ("文件名不合规（过长或含不允许的字符）", "invalid file name"),
+        K::Interrupted => ("操作被中断", "interrupted"),
+        K::UnexpectedEof => ("文件不完整（提前结束）", "the file ends too early"),
+        K::OutOfMemory => ("内存不足", "out of memory"),
+        _ if e.raw_os_error() == Some(1) => (
+            "不允许该操作（文件或文件夹被锁定）",
+            "operation not permitted",
+        ),
+        _ => ("系统出错", "system error"),
+    };
+    match lang {
+        crate::finding::Lang::En => format!("{en} (system: {e})"),
+        crate::finding::Lang::Zh => format!("{zh}（系统：{e}）"),
     }
 }
 

@@ -35,9 +35,21 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
     let staged = crate::outdir::staging(&a.out)?;
     let progress = !a.quiet && std::io::stderr().is_terminal();
     let mut opts = crate::cmd::options(&a.common, schemas, true, progress)?;
+    let mut deadline = a.deadline;
     if let Some(old) = &a.previous {
         let snap = crate::rounds::load(old, &opts.schemas, max_side_mb)?;
+        // The previous round's deadline holds until a new one is given.
+        deadline = deadline.or(snap.head.deadline);
         opts.previous = Some(std::sync::Arc::new(snap));
+    }
+    if let Some(d) = deadline.filter(|d| *d < opts.today) {
+        if !a.quiet {
+            eprintln!(
+                "注意：修改期限 {} 已经过去（今天是 {}），各村封面上会写这个过去的日期；如要新的期限，请用 --deadline 给出",
+                d.format("%Y年%-m月%-d日"),
+                opts.today.format("%Y年%-m月%-d日")
+            );
+        }
     }
     if let Some(path) = &a.roster {
         if !path.is_file() {
@@ -94,10 +106,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
                 &run,
                 &opts.schemas,
                 &staged,
-                crate::output::WriteOptions {
-                    lang,
-                    deadline: a.deadline,
-                },
+                crate::output::WriteOptions { lang, deadline },
             )
         })
     }));
@@ -112,7 +121,10 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
         let _ = std::fs::remove_dir_all(&staged);
     }
     written?;
-    crate::outdir::promote(&a.out, &staged)?;
+    if let Err(e) = crate::outdir::promote(&a.out, &staged) {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(e);
+    }
     let mut lines = vec![format!(
         "读取文件 {} 个（无法读取 {} 个）",
         run.files.len(),
@@ -121,17 +133,27 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
     for t in opts.schemas.ids() {
         let recs = run.table(t);
         let rej = recs.iter().filter(|r| r.rejected).count();
+        let held = recs.iter().filter(|r| r.held).count();
         lines.push(format!(
-            "  {}：{} 行，通过 {}，退回 {}",
+            "  {}：{} 行，通过 {}，退回 {}{}",
             opts.schemas.table(t).table.label,
             recs.len(),
             recs.len() - rej,
-            rej
+            rej,
+            if held > 0 {
+                format!("（其中 {held} 行因所依的行有错误随之暂缓）")
+            } else {
+                String::new()
+            }
         ));
     }
     lines.push(format!(
-        "问题：错误 {}，警告 {}；清洗改动 {} 处",
+        "问题：错误 {}{}，警告 {}；清洗改动 {} 处",
         run.errors(),
+        match run.held() {
+            0 => String::new(),
+            n => format!("（另有 {n} 行随之暂缓，改正所依的行后自动上报）"),
+        },
         run.warnings(),
         run.change_count()
     ));
@@ -171,6 +193,13 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
             ),
         });
     }
+    if let Some(r) = &run.rounds {
+        let c = r.total;
+        lines.push(format!(
+            "与上一轮相比：已改正 {} 处，仍未改正 {} 处，新发现 {} 处；新增 {} 行，删除 {} 行，改动数值 {} 处；见 rounds.csv",
+            c.fixed, c.open, c.new, c.added, c.removed, c.changed
+        ));
+    }
     lines.push(format!(
         "结果在：{}（用时 {:.2} 秒）",
         a.out.display(),
@@ -179,7 +208,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
     if !a.quiet {
         eprintln!("{}", lines.join("\n"));
     }
-    let code = if run.errors() > 0 { 1 } else { 0 };
+    let code = if run.errors() + run.held() > 0 { 1 } else { 0 };
     // A province's run holds tens of millions of small allocations (cells, records, the
     // audit trail) and the process ends now: leave them to the operating system instead
     // of freeing them one by one on one core (3 s on the 1,000-file benchmark).

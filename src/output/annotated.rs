@@ -200,8 +200,11 @@ fn sheet_copy(
                     }
                 }
                 Some(fs) => {
-                    let fmt = if fs.iter().any(|f| f.severity == Severity::Error) {
+                    // A cell held back only because of another row is no error to fix.
+                    let fmt = if fs.iter().any(|f| f.must_fix()) {
                         &st.error
+                    } else if fs.iter().all(|f| f.knock_on) {
+                        &st.held
                     } else {
                         &st.warning
                     };
@@ -271,7 +274,7 @@ fn patch_of<'a>(mine: &'a [&Finding], lang: Lang, words: &Words) -> super::patch
             let cells = cells
                 .into_iter()
                 .map(|(at, fs)| {
-                    let severity = if fs.iter().any(|f| f.severity == Severity::Error) {
+                    let severity = if fs.iter().any(|f| f.must_fix()) {
                         Severity::Error
                     } else {
                         Severity::Warning

@@ -193,14 +193,25 @@ pub fn write_writeoffs(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> 
     atomic_write(path, &writeoffs_bytes(run, schemas)?)
 }
 
-pub fn write_tally(t: &Tally, path: &Path) -> Result<()> {
+pub fn write_tally(
+    t: &Tally,
+    spec: &crate::schema::campaign::TallySpec,
+    path: &Path,
+) -> Result<()> {
+    // The columns for machines: all but those the campaign keeps for people (`csv = false`).
+    let kept: Vec<usize> = (0..t.keys.len())
+        .filter(|&k| !spec.columns.iter().any(|c| c.key == t.keys[k] && !c.csv))
+        .collect();
     let rows = t.rows.iter().chain(std::iter::once(&t.total)).map(|r| {
         std::iter::once(r.village.clone())
-            .chain(r.counts.iter().map(|n| n.to_string()))
+            .chain(
+                kept.iter()
+                    .map(|&k| r.counts.get(k).copied().unwrap_or(0).to_string()),
+            )
             .collect::<Vec<_>>()
     });
     let header: Vec<&str> = std::iter::once("village")
-        .chain(t.keys.iter().map(String::as_str))
+        .chain(kept.iter().map(|&k| t.keys[k].as_str()))
         .collect();
     atomic_write(path, &csv_bytes(&header, rows, true)?)
 }

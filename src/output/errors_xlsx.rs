@@ -17,6 +17,8 @@ pub struct Styles {
     pub head: Format,
     pub error: Format,
     pub warning: Format,
+    /// A knock-on: held back because of another row, nothing to fix here (grey).
+    pub held: Format,
     /// Long text: wrapped, from the top of the cell.
     pub wrap: Format,
     /// Every other cell: from the top, so that a row reads across beside wrapped text.
@@ -39,6 +41,10 @@ impl Styles {
                 .set_align(rust_xlsxwriter::FormatAlign::Top)
                 .set_background_color("#FFEB9C")
                 .set_font_color("#9C5700"),
+            held: Format::new()
+                .set_align(rust_xlsxwriter::FormatAlign::Top)
+                .set_background_color("#EDEDED")
+                .set_font_color("#595959"),
             wrap: Format::new()
                 .set_text_wrap()
                 .set_align(rust_xlsxwriter::FormatAlign::Top),
@@ -101,6 +107,8 @@ pub fn row_height(cells: &[(&str, f64)]) -> f64 {
 /// The severity as a person reads it.
 pub fn severity_word(f: &Finding, lang: Lang) -> &'static str {
     match (lang, f.severity) {
+        (Lang::En, Severity::Error) if f.knock_on => "held back",
+        (_, Severity::Error) if f.knock_on => "随之暂缓",
         (Lang::En, s) => s.as_str(),
         (_, Severity::Error) => "错误",
         (_, Severity::Warning) => "警告",
@@ -167,6 +175,7 @@ pub fn write_findings(
         ws.write_string_with_format(r, 4, words.field(&f.field, lang), top)?;
         ws.write_string_with_format(r, 5, super::fit(&f.value), &st.wrap)?;
         let fmt = match f.severity {
+            Severity::Error if f.knock_on => &st.held,
             Severity::Error => &st.error,
             Severity::Warning => &st.warning,
         };
@@ -188,15 +197,20 @@ pub fn write_findings(
     Ok(())
 }
 
-/// Per village: files, data rows, errors, warnings, findings per rule, the findings.
-type VillageStats<'a> = (
-    usize,
-    usize,
-    usize,
-    usize,
-    BTreeMap<String, usize>,
-    Vec<&'a Finding>,
-);
+/// One village's line of the 汇总 sheet, and its findings.
+#[derive(Default)]
+struct VillageStats<'a> {
+    files: usize,
+    rows: usize,
+    /// Errors to fix on the row itself.
+    errors: usize,
+    /// Rows held back because of another row (knock-ons).
+    held: usize,
+    warnings: usize,
+    /// Findings to fix per rule (knock-ons apart).
+    rules: BTreeMap<String, usize>,
+    list: Vec<&'a Finding>,
+}
 
 /// A sheet's header row (row 1), its column widths and its print setup.
 fn head_row(ws: &mut Worksheet, heads: &[&str], widths: &[f64], st: &Styles) -> Result<()> {
@@ -304,22 +318,26 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
             .map(|v| v.to_string())
             .unwrap_or_else(|| words.unknown_village().to_string())
     };
-    // Per village: files, rows, errors, warnings, rule counts.
+    // Per village: files, rows, errors, knock-ons, warnings, rule counts.
     let mut by_v: BTreeMap<String, VillageStats> = BTreeMap::new();
     for (i, v) in run.village_of_file.iter().enumerate() {
         let e = by_v.entry(v.clone()).or_default();
-        e.0 += 1;
-        e.1 += run.files[i].rows_read.iter().sum::<usize>();
+        e.files += 1;
+        e.rows += run.files[i].rows_read.iter().sum::<usize>();
     }
     for f in &run.findings {
         let e = by_v.entry(village_of(f)).or_default();
-        if f.is_error() {
-            e.2 += 1;
+        if f.knock_on {
+            e.held += 1;
         } else {
-            e.3 += 1;
+            if f.is_error() {
+                e.errors += 1;
+            } else {
+                e.warnings += 1;
+            }
+            *e.rules.entry(f.code.clone()).or_default() += 1;
         }
-        *e.4.entry(f.code.clone()).or_default() += 1;
-        e.5.push(f);
+        e.list.push(f);
     }
     let ws = wb.add_worksheet_with_constant_memory()?;
     let name = sheet_name("汇总", &mut used);
@@ -328,18 +346,21 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         words.village(),
         "文件数",
         "数据行数",
-        "错误",
-        "警告",
+        "错误（需改正）",
+        "随之暂缓（无需改动）",
+        "警告（请核实）",
         "最常见的问题",
     ];
-    head_row(ws, &heads, &[18.0, 8.0, 16.0, 8.0, 8.0, 70.0], &st)?;
-    let mut sums = [0usize; 4];
-    for (k, (v, (files, rows, errs, warns, rules, _))) in by_v.iter().enumerate() {
+    head_row(ws, &heads, &[18.0, 8.0, 10.0, 10.0, 12.0, 10.0, 64.0], &st)?;
+    ws.set_row_height(0, 32)?;
+    let mut sums = [0usize; 5];
+    for (k, (v, e)) in by_v.iter().enumerate() {
         let r = k as u32 + 1;
-        for (s, x) in sums.iter_mut().zip([files, rows, errs, warns]) {
-            *s += *x;
+        let counts = [e.files, e.rows, e.errors, e.held, e.warnings];
+        for (s, x) in sums.iter_mut().zip(counts) {
+            *s += x;
         }
-        let mut top: Vec<(&String, &usize)> = rules.iter().collect();
+        let mut top: Vec<(&String, &usize)> = e.rules.iter().collect();
         top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
         let text: Vec<String> = top
             .iter()
@@ -347,37 +368,35 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
             .map(|(c, n)| format!("{} ×{n}", words.code_and_title(c)))
             .collect();
         let text = text.join("；");
-        ws.set_row_height(r, row_height(&[(&text, 70.0)]))?;
-        ws.write_string(r, 0, v)?;
-        ws.write_number(r, 1, *files as f64)?;
-        ws.write_number(r, 2, *rows as f64)?;
-        if *errs > 0 {
-            ws.write_number_with_format(r, 3, *errs as f64, &st.error)?;
-        } else {
-            ws.write_number(r, 3, 0.0)?;
+        ws.set_row_height(r, row_height(&[(&text, 64.0)]))?;
+        ws.write_string_with_format(r, 0, v, &st.top)?;
+        for (c, n) in counts.iter().enumerate() {
+            let fmt = match c {
+                2 if *n > 0 => &st.error,
+                3 if *n > 0 => &st.held,
+                4 if *n > 0 => &st.warning,
+                _ => &st.top,
+            };
+            ws.write_number_with_format(r, c as u16 + 1, *n as f64, fmt)?;
         }
-        if *warns > 0 {
-            ws.write_number_with_format(r, 4, *warns as f64, &st.warning)?;
-        } else {
-            ws.write_number(r, 4, 0.0)?;
-        }
-        ws.write_string_with_format(r, 5, text, &st.wrap)?;
+        ws.write_string_with_format(r, 6, text, &st.wrap)?;
     }
     let r = by_v.len() as u32 + 1;
     ws.write_string_with_format(r, 0, words.total(), &st.total)?;
     for (c, n) in sums.iter().enumerate() {
         ws.write_number_with_format(r, c as u16 + 1, *n as f64, &st.total)?;
     }
-    ws.write_string_with_format(r, 5, "", &st.total)?;
+    ws.write_string_with_format(r, 6, "", &st.total)?;
     wordings_block(ws, r + 2, run, words, lang, &st)?;
     ws.set_freeze_panes(1, 0)?;
-    for (v, (.., list)) in &by_v {
-        if list.is_empty() {
+    for (v, e) in &by_v {
+        if e.list.is_empty() {
             continue;
         }
         let ws = wb.add_worksheet_with_constant_memory()?;
         ws.set_name(sheet_name(v, &mut used))?;
-        write_findings(ws, list, lang, &st, words)?;
+        let list = crate::finding::knock_ons_under_causes(&e.list);
+        write_findings(ws, &list, lang, &st, words)?;
     }
     // 销号建议
     let ws = wb.add_worksheet_with_constant_memory()?;

@@ -197,7 +197,13 @@ pub const WRITERS: &[Writer] = &[
     },
     Writer {
         name: "tally.csv",
-        write: |c| csvs::write_tally(&c.run.tally, &c.out.join("tally.csv")),
+        write: |c| {
+            csvs::write_tally(
+                &c.run.tally,
+                &c.schemas.campaign.tally,
+                &c.out.join("tally.csv"),
+            )
+        },
     },
     Writer {
         name: "tally.xlsx",
@@ -218,7 +224,7 @@ pub const WRITERS: &[Writer] = &[
     },
     Writer {
         name: "round.jsonl",
-        write: |c| round_state::write(c.run, c.schemas, &c.out.join("round.jsonl")),
+        write: |c| round_state::write(c.run, c.schemas, c.deadline, &c.out.join("round.jsonl")),
     },
     Writer {
         name: "rounds.csv",

@@ -85,8 +85,9 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     ws.set_column_width(0, 18.0)?;
     ws.set_column_width(1, 80.0)?;
     print_setup(ws, 0)?;
-    let errors = v.findings.iter().filter(|f| f.is_error()).count();
-    let warnings = v.findings.len() - errors;
+    let errors = v.findings.iter().filter(|f| f.must_fix()).count();
+    let held = v.findings.iter().filter(|f| f.knock_on).count();
+    let warnings = v.findings.iter().filter(|f| !f.is_error()).count();
     let files: Vec<&str> = v.files.iter().map(|&i| c.run.rel[i].as_str()).collect();
     let with: std::collections::BTreeSet<&str> = v
         .findings
@@ -102,17 +103,71 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     let mut rows: Vec<(String, String)> = vec![
         (words.village().to_string(), village.to_string()),
         ("错误".into(), format!("{errors} 处（改正后才能上报）")),
-        ("警告".into(), format!("{warnings} 处（请核实）")),
-        (
+    ];
+    if held > 0 {
+        rows.push((
+            "随之暂缓".into(),
+            format!(
+                "{held} 行（所依的行有错误，随之暂缓上报；改正那些行后自动上报，这些行无需改动）"
+            ),
+        ));
+    }
+    rows.push(("警告".into(), format!("{warnings} 处（请核实）")));
+    // Its houses as the tally counts them: the same figures as the township's report.
+    let tally_row = c.run.tally.rows.iter().find(|r| r.village == village);
+    if let Some(t) = tally_row.filter(|_| !files.is_empty()) {
+        let spec = &c.schemas.campaign.tally;
+        let said: Vec<String> = spec
+            .columns
+            .iter()
+            .filter(|col| {
+                col.table.as_deref()
+                    == Some(
+                        c.schemas
+                            .table(c.schemas.campaign.main())
+                            .table
+                            .key
+                            .as_str(),
+                    )
+                    && col.when.is_empty()
+            })
+            .filter_map(|col| {
+                let k = c.run.tally.keys.iter().position(|x| *x == col.key)?;
+                Some(format!("{} {}", col.label, t.counts.get(k)?))
+            })
+            .collect();
+        if !said.is_empty() {
+            rows.push(("本村数据".into(), said.join("，")));
+        }
+    }
+    // Since the last round: what the village fixed and what is still open.
+    if let Some(rc) = c.run.rounds.as_ref().and_then(|r| {
+        r.villages
+            .iter()
+            .find(|(v, _)| v == village)
+            .map(|(_, rc)| *rc)
+    }) {
+        rows.push((
+            "与上一轮相比".into(),
+            format!(
+                "已改正 {} 处，仍未改正 {} 处，新发现 {} 处（逐条见 rounds.csv）",
+                rc.fixed, rc.open, rc.new
+            ),
+        ));
+    }
+    if files.is_empty() {
+        rows.push(("涉及文件".into(), "本村尚未报送排查表".into()));
+    } else {
+        rows.push((
             "涉及文件".into(),
             format!(
-                "{} 个文件中的 {} 个：{}",
+                "报送 {} 个文件，其中 {} 个有问题：{}",
                 files.len(),
                 with.len(),
                 with.iter().copied().collect::<Vec<_>>().join("、")
             ),
-        ),
-    ];
+        ));
+    }
     if let (Some((file, n)), Some(cv)) = (roster, &c.schemas.campaign.coverage) {
         if n > 0 {
             rows.push((
@@ -132,7 +187,7 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     }
     // What to fix first: errors before warnings, the most frequent first.
     let mut by_rule: BTreeMap<(bool, &str), usize> = BTreeMap::new();
-    for f in &v.findings {
+    for f in v.findings.iter().filter(|f| !f.knock_on) {
         *by_rule.entry((!f.is_error(), f.code.as_str())).or_default() += 1;
     }
     let mut top: Vec<((bool, &str), usize)> = by_rule.into_iter().collect();
@@ -152,7 +207,11 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     }
     rows.push((
         "怎么改".into(),
-        "“问题清单”工作表逐条列出每个问题所在的文件、工作表、行和单元格，以及建议的改法；批注版的工作簿里，这些单元格已标出颜色并附有批注。改好后请重新报送整个文件。".into(),
+        if files.is_empty() {
+            "“问题清单”工作表逐条列出名册上本村尚未排查的房屋；请逐户排查，填好排查表后报送。".into()
+        } else {
+            "“问题清单”工作表逐条列出每个问题所在的文件、工作表、行和单元格，以及建议的改法；批注版的工作簿里，这些单元格已标出颜色并附有批注（灰色的是随之暂缓的行，无需改动）。改好后请重新报送整个文件。".into()
+        },
     ));
     ws.write_string_with_format(0, 0, format!("{village} 问题清单"), &st.head)?;
     for (r, (k, val)) in rows.iter().enumerate() {
@@ -163,6 +222,7 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     }
     let ws = wb.add_worksheet();
     ws.set_name("问题清单")?;
-    write_findings(ws, &v.findings, c.lang, &st, words)?;
+    let list = crate::finding::knock_ons_under_causes(&v.findings);
+    write_findings(ws, &list, c.lang, &st, words)?;
     super::save_xlsx(&mut wb, path)
 }

@@ -10,12 +10,17 @@ use anyhow::{Context, Result};
 use crate::model::Run;
 use crate::schema::Schemas;
 
-pub fn write(run: &Run, s: &Schemas, path: &Path) -> Result<()> {
+pub fn write(
+    run: &Run,
+    s: &Schemas,
+    deadline: Option<chrono::NaiveDate>,
+    path: &Path,
+) -> Result<()> {
     super::write_atomically(path, |tmp| {
         let f = std::fs::File::create(tmp)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         let mut w = std::io::BufWriter::new(f);
-        serde_json::to_writer(&mut w, &crate::rounds::head(run, s))?;
+        serde_json::to_writer(&mut w, &crate::rounds::head(run, s, deadline))?;
         w.write_all(b"\n")?;
         crate::rounds::each_row(run, s, |row| {
             serde_json::to_writer(&mut w, row)?;

@@ -78,7 +78,9 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
         );
     }
     let mut findings = std::collections::BTreeMap::new();
-    findings.insert("error", run.errors());
+    // Per severity as errors.csv has them; `held` are the errors that are knock-ons.
+    findings.insert("error", run.errors() + run.held());
+    findings.insert("held", run.held());
     findings.insert("warning", run.warnings());
     let mut w = std::collections::BTreeMap::new();
     for p in &run.proposals {

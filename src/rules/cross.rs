@@ -499,7 +499,11 @@ pub fn hold_back(
                             ("place", V::One(place(files, b, None))),
                             ("why", V::One(problems(b))),
                         ];
-                        out.push(finding(files, rule, s, r, rx.child_field, &vars));
+                        out.push(finding(files, rule, s, r, rx.child_field, &vars).held_by(
+                            &files[b.file],
+                            &b.sheet,
+                            b.row,
+                        ));
                         hold[rx.child.index()].push(i);
                     }
                 }
@@ -543,7 +547,13 @@ pub fn hold_back(
                             ("value", V::One(b.vals[rule.ix.field].display())),
                             ("why", V::Places(why)),
                         ];
-                        out.push(finding(files, rule, ps, b, rule.ix.field, &vars));
+                        // Below the first child row it stands on.
+                        let h = &kids[matched[0]];
+                        out.push(finding(files, rule, ps, b, rule.ix.field, &vars).held_by(
+                            &files[h.file],
+                            &h.sheet,
+                            h.row,
+                        ));
                         hold[rx.parent.index()].push(i);
                     }
                 }
@@ -556,6 +566,7 @@ pub fn hold_back(
         for (recs, idx) in tables.iter_mut().zip(&hold) {
             for &i in idx {
                 recs[i].rejected = true;
+                recs[i].held = true;
             }
         }
     }

@@ -67,6 +67,7 @@ pub fn check_row(
         cols: place.cols.clone(),
         bad: vec![false; n],
         rejected: false,
+        held: false,
     };
     let base = |code: &str, sev: Severity| {
         Finding::rule(code, sev)
@@ -194,7 +195,9 @@ fn unchanged(raw: &Raw, val: &Val) -> bool {
         (Raw::Empty, Val::Empty) => true,
         (Raw::Text(s), Val::Empty) => crate::text::trim(s).is_empty(),
         (Raw::Text(s), Val::Text(t)) => s == t,
-        (Raw::Num(f), Val::Num(g)) => f == g,
+        // A number rounded to the places its field keeps (a coordinate's 6) means the
+        // same: 22.70572222222222 and 22.705722 are one place on the map.
+        (Raw::Num(f), Val::Num(g)) => f == g || (f - g).abs() < 5.000_001e-7,
         (Raw::Num(f), Val::Int(i)) => f.fract() == 0.0 && *f == *i as f64,
         (Raw::Date { date: Some(d), .. }, Val::Date(e)) => d == e,
         _ => false,

@@ -155,11 +155,14 @@ pub struct ReportSpec {
     pub lines: Vec<ReportLine>,
 }
 
-/// The placeholders a report line may use beside the tally's columns: how many villages,
-/// whether there was a previous round (1 or 0), what changed since it, and the share of
-/// the roster covered (`--roster`).
+/// The placeholders a report line may use beside the tally's columns: how many villages
+/// sent rows, how many the roster lists that sent none and their names, whether there was
+/// a previous round (1 or 0), what changed since it, and the share of the roster covered
+/// (`--roster`).
 pub const EXTRA_WORDS: &[&str] = &[
     "villages",
+    "villages_silent",
+    "villages_silent_names",
     "previous",
     "round_fixed",
     "round_open",
@@ -179,6 +182,10 @@ pub struct ReportLine {
     /// Tally columns that must not be zero for the line to be written.
     #[serde(default, rename = "if")]
     pub if_: Vec<String>,
+    /// Tally columns that must all be zero for the line to be written (the line said
+    /// instead of an `if` line).
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 /// What `demo` writes a campaign's town with: village names, people's names, rows per
@@ -450,8 +457,12 @@ pub struct TallySpec {
     pub columns: Vec<TallyColumn>,
 }
 
-/// One tally column: rows of `table` meeting `when` (accepted, or rejected with
-/// `rejected`), or the proposals of `writeoff`.
+fn yes() -> bool {
+    true
+}
+
+/// One tally column: rows of `table` meeting `when` (accepted; rejected with `rejected`;
+/// every row read with `read`), or the proposals of `writeoff`.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TallyColumn {
@@ -464,6 +475,13 @@ pub struct TallyColumn {
     pub when: Vec<Cond>,
     #[serde(default)]
     pub rejected: bool,
+    /// Every row read, accepted or not: what was surveyed, as against what goes upstream.
+    #[serde(default)]
+    pub read: bool,
+    /// Whether tally.csv has the column (its header is a fixed contract: a column for
+    /// people only says `csv = false`); every other output shows it.
+    #[serde(default = "yes")]
+    pub csv: bool,
     pub writeoff: Option<String>,
     /// What of the coverage it counts (a column only when the run has a roster).
     pub coverage: Option<CoverCount>,
@@ -797,6 +815,12 @@ impl Campaign {
             if keys.contains(&c.key.as_str()) || c.key == "village" {
                 return Err(at("the key is used twice (or is `village`)".into()));
             }
+            if c.read && (c.rejected || c.table.is_none()) {
+                return Err(at(
+                    "`read` counts a table's rows, accepted or not: give `table`, not `rejected`"
+                        .into(),
+                ));
+            }
             c.ix = match (&c.table, &c.writeoff, c.coverage) {
                 (Some(t), None, None) => {
                     let t = table(t).map_err(at)?;
@@ -832,6 +856,7 @@ impl Campaign {
                 .iter()
                 .copied()
                 .chain(l.if_.iter().map(String::as_str))
+                .chain(l.unless.iter().map(String::as_str))
             {
                 if !EXTRA_WORDS.contains(&n) && !keys.contains(&n) {
                     return Err(format!(

@@ -247,6 +247,10 @@ pub struct Field {
     pub default: Option<String>,
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// Decimal places a number keeps (a coordinate: 6, about 0.1 m); more are noise of a
+    /// conversion, such as 度分秒 to degrees.
+    #[serde(default)]
+    pub decimals: Option<u32>,
     #[serde(default)]
     pub min_exclusive: bool,
     pub min_len: Option<usize>,
