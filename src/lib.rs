@@ -20,6 +20,7 @@ pub mod model;
 pub mod outdir;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod read;
 pub mod recognise;
 pub mod report;

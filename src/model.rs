@@ -405,7 +405,8 @@ pub struct Options {
     pub today: chrono::NaiveDate,
     /// Keep sheet grids for annotated copies.
     pub keep_grids: bool,
-    pub progress: bool,
+    /// Where the run's progress goes (a bar, plain lines, nothing).
+    pub progress: std::sync::Arc<dyn crate::progress::Progress>,
     /// Read each file in a contained child process (the CLI always does; see
     /// `read::isolate`). None reads in this process.
     pub isolate: Option<crate::read::isolate::Isolation>,

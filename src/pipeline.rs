@@ -59,18 +59,7 @@ where
             ..f
         })
     });
-    let bar = if opts.progress {
-        let b = indicatif::ProgressBar::new(files.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{bar:30}] {pos}/{len} 个文件 {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(b)
-    } else {
-        None
-    };
+    opts.progress.stage("读取文件", Some(files.len() as u64));
     let read_roster = || {
         let (r, input) = (opts.roster.as_ref()?, roster_input.as_ref()?);
         let ro = Options {
@@ -78,7 +67,7 @@ where
             limits: opts.limits,
             today: opts.today,
             keep_grids: false,
-            progress: false,
+            progress: std::sync::Arc::new(crate::progress::Silent),
             isolate: opts.isolate.clone(),
             previous: None,
             roster: None,
@@ -91,9 +80,7 @@ where
             .enumerate()
             .map(|(i, f)| {
                 let r = std::panic::catch_unwind(AssertUnwindSafe(|| process(i, f, opts)));
-                if let Some(b) = &bar {
-                    b.inc(1);
-                }
+                opts.progress.step(&f.rel);
                 r.unwrap_or_else(|e| {
                     let what = e
                         .downcast_ref::<String>()
@@ -117,9 +104,7 @@ where
             .collect()
     };
     let (mut outs, mut roster) = rayon::join(read_files, read_roster);
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    opts.progress.stage("跨表核对、销号建议与汇总", None);
     crate::timing::timed("(reading done)", || ());
     let rel: Vec<String> = outs.iter().map(|f| f.input.rel.clone()).collect();
     // One table of each kind across files, sized once (no copying as they grow). The
@@ -377,7 +362,7 @@ mod tests {
             limits: Limits::default(),
             today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
             keep_grids: true,
-            progress: false,
+            progress: std::sync::Arc::new(crate::progress::Silent),
             isolate: None,
             previous: None,
             roster: None,
@@ -560,7 +545,7 @@ mod tests {
             limits: Limits::default(),
             today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
             keep_grids: false,
-            progress: false,
+            progress: std::sync::Arc::new(crate::progress::Silent),
             isolate: None,
             previous: None,
             roster: None,

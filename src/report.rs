@@ -4,8 +4,7 @@
 //! not zero. After the tally, before any output; report.md and the 汇报 sheet of
 //! tally.xlsx write what it composes.
 
-use crate::model::{Coverage, Report, Rounds, Tally, TallyRow};
-use crate::schema::campaign::TallyIx;
+use crate::model::{Coverage, Report, Rounds, Tally};
 use crate::schema::campaign::EXTRA_WORDS;
 use crate::schema::Schemas;
 
@@ -39,25 +38,7 @@ pub fn compose(
             .and_then(|i| tally.total.counts.get(i).copied())
     };
     // Villages that sent rows, apart from those only the roster names (they sent none).
-    let counted: Vec<usize> = tally
-        .keys
-        .iter()
-        .enumerate()
-        .filter(|(_, k)| {
-            schemas
-                .campaign
-                .tally
-                .columns
-                .iter()
-                .any(|c| &c.key == *k && !matches!(c.ix, TallyIx::Coverage(_)))
-        })
-        .map(|(i, _)| i)
-        .collect();
-    let (active, silent): (Vec<&TallyRow>, Vec<&TallyRow>) = tally.rows.iter().partition(|r| {
-        counted
-            .iter()
-            .any(|&i| r.counts.get(i).is_some_and(|n| *n != 0))
-    });
+    let (active, silent) = crate::tally::villages(schemas, tally);
     let villages = active.len() as i64;
     let silent_names = silent
         .iter()

@@ -95,6 +95,30 @@ pub fn columns(schemas: &Schemas, with_coverage: bool) -> Vec<&TallyColumn> {
         .collect()
 }
 
+/// The tally's villages that sent rows, and apart those only the roster names (they sent
+/// nothing): one definition for every figure that counts villages.
+pub fn villages<'a>(schemas: &Schemas, tally: &'a Tally) -> (Vec<&'a TallyRow>, Vec<&'a TallyRow>) {
+    let counted: Vec<usize> = tally
+        .keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| {
+            schemas
+                .campaign
+                .tally
+                .columns
+                .iter()
+                .any(|c| &c.key == *k && !matches!(c.ix, TallyIx::Coverage(_)))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    tally.rows.iter().partition(|r| {
+        counted
+            .iter()
+            .any(|&i| r.counts.get(i).is_some_and(|n| *n != 0))
+    })
+}
+
 /// The keys of `columns`.
 pub fn keys(schemas: &Schemas, with_coverage: bool) -> Vec<String> {
     columns(schemas, with_coverage)

@@ -143,7 +143,7 @@ fn options(roster: Option<selfbuilt::model::Roster>) -> selfbuilt::pipeline::Opt
         limits: Limits::default(),
         today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         keep_grids: false,
-        progress: false,
+        progress: std::sync::Arc::new(selfbuilt::progress::Silent),
         isolate: None,
         previous: None,
         roster,

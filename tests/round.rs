@@ -696,3 +696,145 @@ fn dirty_then_clean_fixes_every_finding() {
     assert_eq!(c.get("open"), None, "{c:?}");
     assert_eq!(c.get("new"), None, "{c:?}");
 }
+
+/// One set of figures: the demo town with its roster, second round. Houses surveyed
+/// (rows read), accepted and held back, and villages that sent files apart from the one
+/// only the roster names, read from summary.json, are what the console, tally.csv,
+/// tally.xlsx, report.md, report.html, the 汇报 sheet and each village's cover state.
+#[test]
+fn every_output_states_the_same_figures() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let roster = root.join("demo-roster/房屋名册.xlsx");
+    let t = tempfile::tempdir().unwrap();
+    let (o1, o2) = (t.path().join("r1"), t.path().join("r2"));
+    let town = root.join("demo-town");
+    run(&[
+        "run",
+        p(&town),
+        "--out",
+        p(&o1),
+        "--roster",
+        p(&roster),
+        "--quiet",
+    ]);
+    let r = run(&[
+        "run",
+        p(&town),
+        "--out",
+        p(&o2),
+        "--roster",
+        p(&roster),
+        "--previous",
+        p(&o1),
+    ]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(o2.join("summary.json")).unwrap()).unwrap();
+    let b = &summary["tables"]["buildings"];
+    let (read, accepted, rejected) = (
+        b["read"].as_u64().unwrap(),
+        b["accepted"].as_u64().unwrap(),
+        b["rejected"].as_u64().unwrap(),
+    );
+    assert_eq!(read, accepted + rejected);
+    assert!(rejected > 0);
+    let villages = summary["villages"].as_u64().unwrap();
+    let silent = summary["villages_silent"].as_array().unwrap();
+    assert_eq!(silent.len(), 1, "{summary}");
+    let silent = silent[0].as_str().unwrap();
+    // The console.
+    assert!(
+        r.stderr
+            .contains(&format!("{read} 行，通过 {accepted}，退回 {rejected}")),
+        "{}",
+        r.stderr
+    );
+    // tally.csv: accepted and held back (its columns are fixed: no surveyed column).
+    let tally = read_csv(&o2.join("tally.csv"));
+    let col = |k: &str| tally[0].iter().position(|h| h == k).unwrap();
+    let total = tally.last().unwrap();
+    assert_eq!(total[col("buildings")], accepted.to_string());
+    assert_eq!(total[col("rejected")], rejected.to_string());
+    assert!(!tally[0].contains(&"surveyed".to_string()));
+    let listed: Vec<&str> = tally[1..tally.len() - 1]
+        .iter()
+        .map(|r| r[0].as_str())
+        .collect();
+    assert_eq!(
+        listed.len() as u64,
+        villages + 1,
+        "the silent village has its roster line"
+    );
+    // tally.xlsx: surveyed, accepted, held back in its 合计 row.
+    let x = calamine_rows(&o2.join("tally.xlsx"), "统计");
+    let last = x.last().unwrap();
+    let xcol = |label: &str| x[0].iter().position(|h| h == label).unwrap();
+    assert_eq!(last[xcol("排查房屋数")], read.to_string());
+    assert_eq!(last[xcol("可上报房屋数")], accepted.to_string());
+    // The report's sentences, in report.md, report.html and the 汇报 sheet.
+    let first = format!(
+        "全镇{villages}个村（社区）报送排查自建房{read}栋，其中{accepted}栋信息完整、可以上报，{rejected}栋因填报有误暂缓上报"
+    );
+    let md = std::fs::read_to_string(o2.join("report.md")).unwrap();
+    let html = std::fs::read_to_string(o2.join("report.html")).unwrap();
+    let said: Vec<String> = calamine_rows(&o2.join("tally.xlsx"), "汇报")
+        .into_iter()
+        .flatten()
+        .collect();
+    for (name, text) in [
+        ("report.md", md.clone()),
+        ("report.html", html),
+        ("汇报", said.join("\n")),
+    ] {
+        assert!(text.contains(&first), "{name}: {text}");
+        assert!(text.contains(&format!("{silent}尚未报送")), "{name}");
+        assert!(
+            !text.contains("已在系统申请销号") && !text.contains("已退回各村"),
+            "{name}"
+        );
+    }
+    // The round's figures: the report's, the console's.
+    let c = {
+        let lines = read_csv(&o2.join("rounds.csv"));
+        let n = |k: &str| lines[1..].iter().filter(|l| l[3] == k).count();
+        (n("fixed"), n("open"), n("new"))
+    };
+    assert!(md.contains(&format!(
+        "已改正问题{}处，仍有{}处未改正，新发现问题{}处",
+        c.0, c.1, c.2
+    )));
+    assert!(r.stderr.contains(&format!(
+        "已改正 {} 处，仍未改正 {} 处，新发现 {} 处",
+        c.0, c.1, c.2
+    )));
+    // Each cover: its village's line of the tally.
+    let row_of = |v: &str| tally.iter().find(|r| r[0] == v).unwrap().clone();
+    let mut covers = 0;
+    for e in std::fs::read_dir(o2.join("退回各村")).unwrap() {
+        let v = e.unwrap().file_name().to_string_lossy().into_owned();
+        let cover: Vec<String> = calamine_rows(
+            &o2.join("退回各村")
+                .join(&v)
+                .join(format!("{v}-问题清单.xlsx")),
+            "说明",
+        )
+        .into_iter()
+        .flatten()
+        .collect();
+        let cover = cover.join("\n");
+        if v == silent {
+            assert!(cover.contains("本村尚未报送排查表"), "{cover}");
+            continue;
+        }
+        let row = row_of(&v);
+        let (acc, rej) = (&row[col("buildings")], &row[col("rejected")]);
+        let surveyed = acc.parse::<u64>().unwrap() + rej.parse::<u64>().unwrap();
+        assert!(
+            cover.contains(&format!(
+                "排查房屋数 {surveyed}，可上报房屋数 {acc}，暂缓上报（有错误） {rej}"
+            )),
+            "{v}: {cover}"
+        );
+        covers += 1;
+    }
+    assert!(covers >= 5);
+}

@@ -16,7 +16,7 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
         limits: a.limits.limits(),
         today: chrono::Local::now().date_naive(),
         keep_grids: false,
-        progress: false,
+        progress: std::sync::Arc::new(crate::progress::Silent),
         isolate: super::isolation(&a.limits),
         previous: None,
         roster: None,

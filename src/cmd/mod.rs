@@ -6,6 +6,7 @@ pub mod demo;
 pub mod inspect;
 pub mod rules;
 pub mod run;
+pub mod run_summary;
 pub mod template;
 
 use chrono::NaiveDate;
@@ -143,7 +144,11 @@ pub fn options(
         limits: c.limits.limits(),
         today,
         keep_grids,
-        progress,
+        progress: if progress {
+            std::sync::Arc::new(crate::progress::Bar::new())
+        } else {
+            std::sync::Arc::new(crate::progress::Silent)
+        },
         isolate,
         previous: None,
         roster: None,

@@ -33,8 +33,18 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
         );
     }
     let staged = crate::outdir::staging(&a.out)?;
-    let progress = !a.quiet && std::io::stderr().is_terminal();
-    let mut opts = crate::cmd::options(&a.common, schemas, true, progress)?;
+    let mut opts = crate::cmd::options(&a.common, schemas, true, false)?;
+    // A bar on a terminal, plain lines in a log or a pipe, nothing with --quiet.
+    let progress: std::sync::Arc<dyn crate::progress::Progress> = if a.quiet {
+        std::sync::Arc::new(crate::progress::Silent)
+    } else if std::io::stderr().is_terminal() {
+        std::sync::Arc::new(crate::progress::Bar::new())
+    } else {
+        std::sync::Arc::new(crate::progress::Lines::new(std::time::Duration::from_secs(
+            5,
+        )))
+    };
+    opts.progress = progress.clone();
     let mut deadline = a.deadline;
     if let Some(old) = &a.previous {
         let snap = crate::rounds::load(old, &opts.schemas, max_side_mb)?;
@@ -106,7 +116,11 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
                 &run,
                 &opts.schemas,
                 &staged,
-                crate::output::WriteOptions { lang, deadline },
+                crate::output::WriteOptions {
+                    lang,
+                    deadline,
+                    progress: progress.clone(),
+                },
             )
         })
     }));
@@ -125,86 +139,8 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
         let _ = std::fs::remove_dir_all(&staged);
         return Err(e);
     }
-    let mut lines = vec![format!(
-        "读取文件 {} 个（无法读取 {} 个）",
-        run.files.len(),
-        run.files.iter().filter(|f| f.format.is_empty()).count()
-    )];
-    for t in opts.schemas.ids() {
-        let recs = run.table(t);
-        let rej = recs.iter().filter(|r| r.rejected).count();
-        let held = recs.iter().filter(|r| r.held).count();
-        lines.push(format!(
-            "  {}：{} 行，通过 {}，退回 {}{}",
-            opts.schemas.table(t).table.label,
-            recs.len(),
-            recs.len() - rej,
-            rej,
-            if held > 0 {
-                format!("（其中 {held} 行因所依的行有错误随之暂缓）")
-            } else {
-                String::new()
-            }
-        ));
-    }
-    lines.push(format!(
-        "问题：错误 {}{}，警告 {}；清洗改动 {} 处",
-        run.errors(),
-        match run.held() {
-            0 => String::new(),
-            n => format!("（另有 {n} 行随之暂缓，改正所依的行后自动上报）"),
-        },
-        run.warnings(),
-        run.change_count()
-    ));
-    let counts: Vec<String> = opts
-        .schemas
-        .campaign
-        .writeoffs
-        .iter()
-        .enumerate()
-        .map(|(k, w)| {
-            let n = run.proposals.iter().filter(|p| p.rule == k).count();
-            format!("{} {n}", w.label)
-        })
-        .collect();
-    lines.push(format!("销号建议：{}", counts.join("，")));
-    if let (Some(r), Some(cv)) = (&a.roster, &opts.schemas.campaign.coverage) {
-        lines.push(match &run.coverage {
-            Some(c) => format!(
-                "{}核对：{} 条，{} {}（{}），{} {}，不在{} {}；见 coverage.csv",
-                cv.label,
-                c.total.listed,
-                cv.found,
-                c.total.covered,
-                c.total
-                    .rate()
-                    .map(|x| format!("{x:.1}%"))
-                    .unwrap_or_default(),
-                cv.missing,
-                c.total.missing,
-                cv.label,
-                c.total.unlisted
-            ),
-            None => format!(
-                "{}：{} 中没有读出任何条目，未做核对（原因见 errors.xlsx）",
-                cv.label,
-                r.display()
-            ),
-        });
-    }
-    if let Some(r) = &run.rounds {
-        let c = r.total;
-        lines.push(format!(
-            "与上一轮相比：已改正 {} 处，仍未改正 {} 处，新发现 {} 处；新增 {} 行，删除 {} 行，改动数值 {} 处；见 rounds.csv",
-            c.fixed, c.open, c.new, c.added, c.removed, c.changed
-        ));
-    }
-    lines.push(format!(
-        "结果在：{}（用时 {:.2} 秒）",
-        a.out.display(),
-        run.seconds
-    ));
+    progress.finished();
+    let lines = super::run_summary::lines(&run, &opts, &a, lang);
     if !a.quiet {
         eprintln!("{}", lines.join("\n"));
     }

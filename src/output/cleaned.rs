@@ -311,7 +311,7 @@ mod tests {
             limits: Default::default(),
             today: chrono::NaiveDate::from_ymd_opt(2026, 11, 29).expect("date"),
             keep_grids: false,
-            progress: false,
+            progress: std::sync::Arc::new(crate::progress::Silent),
             isolate: None,
             previous: None,
             roster: None,

@@ -119,10 +119,12 @@ pub fn text_width(s: &str) -> f64 {
 /// Write every output file of a run into `out`.
 /// How the outputs are written: their language, and the day villages are asked to send
 /// their corrections by (the return packages' cover says it).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Clone)]
 pub struct WriteOptions {
     pub lang: Lang,
     pub deadline: Option<chrono::NaiveDate>,
+    /// Where each output's completion is told (`progress`).
+    pub progress: std::sync::Arc<dyn crate::progress::Progress>,
 }
 
 pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, wo: WriteOptions) -> Result<()> {
@@ -281,15 +283,16 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, wo: WriteOptions) -> Re
         lang: wo.lang,
         deadline: wo.deadline,
     };
-    let results: Vec<Result<()>> = WRITERS
-        .par_iter()
-        .with_max_len(1)
-        .map(|w| timed(w.name, || (w.write)(&ctx)))
-        .collect();
+    let progress = &wo.progress;
+    progress.stage("写出结果", Some((WRITERS.len() + AFTER.len()) as u64));
+    let each = |w: &Writer| {
+        let r = timed(w.name, || (w.write)(&ctx));
+        progress.step(w.name);
+        r
+    };
+    let results: Vec<Result<()>> = WRITERS.par_iter().with_max_len(1).map(each).collect();
     results.into_iter().collect::<Result<()>>()?;
-    AFTER
-        .iter()
-        .try_for_each(|w| timed(w.name, || (w.write)(&ctx)))
+    AFTER.iter().try_for_each(each)
 }
 
 #[cfg(test)]

@@ -36,7 +36,10 @@ pub struct Summary {
     pub findings: std::collections::BTreeMap<&'static str, usize>,
     pub changes: usize,
     pub writeoff_proposals: std::collections::BTreeMap<String, usize>,
+    /// Villages that sent rows.
     pub villages: usize,
+    /// Villages the roster names that sent nothing (with `--roster`).
+    pub villages_silent: Vec<String>,
     /// The roster's coverage (with `--roster`): its file, its counts, and how many entries
     /// each match level found.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,7 +101,12 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
         findings,
         changes: run.change_count(),
         writeoff_proposals: w,
-        villages: run.tally.rows.len(),
+        villages: crate::tally::villages(schemas, &run.tally).0.len(),
+        villages_silent: crate::tally::villages(schemas, &run.tally)
+            .1
+            .iter()
+            .map(|r| r.village.clone())
+            .collect(),
         wordings: {
             let mut m = std::collections::BTreeMap::new();
             for w in &run.wordings {

@@ -439,7 +439,7 @@ mod tests {
             limits: crate::read::Limits::default(),
             today: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
             keep_grids: false,
-            progress: false,
+            progress: std::sync::Arc::new(crate::progress::Silent),
             isolate: None,
             previous: None,
         };

@@ -1,0 +1,219 @@
+//! What `run` says when it is done, in the chosen language: files read, each table's rows
+//! (accepted, held back, knock-ons apart), findings, write-off proposals, the roster's
+//! coverage, the comparison with the previous round, where the results are — and what to
+//! do next.
+
+use crate::cli::RunArgs;
+use crate::finding::Lang;
+use crate::model::{Options, Run};
+
+/// The summary's lines.
+pub fn lines(run: &Run, opts: &Options, a: &RunArgs, lang: Lang) -> Vec<String> {
+    let en = lang == Lang::En;
+    let say = |zh: String, english: String| if en { english } else { zh };
+    let unreadable = run.files.iter().filter(|f| f.format.is_empty()).count();
+    let mut lines = vec![say(
+        format!(
+            "读取文件 {} 个（无法读取 {unreadable} 个）",
+            run.files.len()
+        ),
+        format!("{} files read ({unreadable} unreadable)", run.files.len()),
+    )];
+    for t in opts.schemas.ids() {
+        let recs = run.table(t);
+        let rej = recs.iter().filter(|r| r.rejected).count();
+        let held = recs.iter().filter(|r| r.held).count();
+        let ts = &opts.schemas.table(t).table;
+        lines.push(say(
+            format!(
+                "  {}：{} 行，通过 {}，退回 {}{}",
+                ts.label,
+                recs.len(),
+                recs.len() - rej,
+                rej,
+                if held > 0 {
+                    format!("（其中 {held} 行因所依的行有错误随之暂缓）")
+                } else {
+                    String::new()
+                }
+            ),
+            format!(
+                "  {}: {} rows, {} accepted, {} held back ({held} of them only with the row they depend on)",
+                ts.key,
+                recs.len(),
+                recs.len() - rej,
+                rej
+            ),
+        ));
+    }
+    let held = match run.held() {
+        0 => (String::new(), String::new()),
+        n => (
+            format!("（另有 {n} 行随之暂缓，改正所依的行后自动上报）"),
+            format!(" (and {n} rows held back with them)"),
+        ),
+    };
+    lines.push(say(
+        format!(
+            "问题：错误 {}{}，警告 {}；清洗改动 {} 处",
+            run.errors(),
+            held.0,
+            run.warnings(),
+            run.change_count()
+        ),
+        format!(
+            "Findings: {} errors{}, {} warnings; {} values cleaned",
+            run.errors(),
+            held.1,
+            run.warnings(),
+            run.change_count()
+        ),
+    ));
+    let counts: Vec<String> = opts
+        .schemas
+        .campaign
+        .writeoffs
+        .iter()
+        .enumerate()
+        .map(|(k, w)| {
+            let n = run.proposals.iter().filter(|p| p.rule == k).count();
+            if en {
+                format!("{} {n}", w.reason)
+            } else {
+                format!("{} {n}", w.label)
+            }
+        })
+        .collect();
+    lines.push(say(
+        format!("销号建议：{}", counts.join("，")),
+        format!("Write-off proposals: {}", counts.join(", ")),
+    ));
+    if let (Some(r), Some(cv)) = (&a.roster, &opts.schemas.campaign.coverage) {
+        lines.push(match &run.coverage {
+            Some(c) => {
+                let rate = c
+                    .total
+                    .rate()
+                    .map(|x| format!("{x:.1}%"))
+                    .unwrap_or_default();
+                say(
+                    format!(
+                        "{}核对：{} 条，{} {}（{rate}），{} {}，不在{} {}；见 coverage.csv",
+                        cv.label,
+                        c.total.listed,
+                        cv.found,
+                        c.total.covered,
+                        cv.missing,
+                        c.total.missing,
+                        cv.label,
+                        c.total.unlisted
+                    ),
+                    format!(
+                        "Roster: {} listed, {} covered ({rate}), {} missing, {} surveyed but not listed; see coverage.csv",
+                        c.total.listed, c.total.covered, c.total.missing, c.total.unlisted
+                    ),
+                )
+            }
+            None => say(
+                format!(
+                    "{}：{} 中没有读出任何条目，未做核对（原因见 errors.xlsx）",
+                    cv.label,
+                    r.display()
+                ),
+                format!(
+                    "Roster: nothing could be read from {}; no coverage check (see errors.xlsx)",
+                    r.display()
+                ),
+            ),
+        });
+    }
+    if let Some(r) = &run.rounds {
+        let c = r.total;
+        lines.push(say(
+            format!(
+                "与上一轮相比：已改正 {} 处，仍未改正 {} 处，新发现 {} 处；新增 {} 行，删除 {} 行，改动数值 {} 处；见 rounds.csv",
+                c.fixed, c.open, c.new, c.added, c.removed, c.changed
+            ),
+            format!(
+                "Since the previous round: {} fixed, {} still open, {} new; {} rows added, {} removed, {} values changed; see rounds.csv",
+                c.fixed, c.open, c.new, c.added, c.removed, c.changed
+            ),
+        ));
+    }
+    lines.push(say(
+        format!("结果在：{}（用时 {:.2} 秒）", a.out.display(), run.seconds),
+        format!("Results in {} ({:.2} s)", a.out.display(), run.seconds),
+    ));
+    lines.extend(next_steps(run, opts, en));
+    lines
+}
+
+/// What the clerk does next: send the packages, submit cleaned.xlsx (or why not yet),
+/// apply for the write-offs, confirm the wordings read weakly.
+fn next_steps(run: &Run, opts: &Options, en: bool) -> Vec<String> {
+    let mut steps: Vec<String> = Vec::new();
+    let village_in = run.finding_villages();
+    let villages: std::collections::BTreeSet<&str> =
+        run.findings.iter().filter_map(&village_in).collect();
+    if !villages.is_empty() {
+        steps.push(if en {
+            format!(
+                "send each of the {} villages its folder in {}/ (its annotated workbooks and problem list)",
+                villages.len(),
+                crate::output::returns::FOLDER
+            )
+        } else {
+            format!(
+                "把 {}/ 里的文件夹分别发给 {} 个村（社区）：每个文件夹里有批注版的表和问题清单",
+                crate::output::returns::FOLDER,
+                villages.len()
+            )
+        });
+    }
+    let main = opts.schemas.campaign.main();
+    let held = run.table(main).iter().filter(|r| r.rejected).count();
+    let label = &opts.schemas.table(main).table.label;
+    steps.push(match (held, en) {
+        (0, false) => "cleaned.xlsx 的数据都已通过校验，可以上报".to_string(),
+        (0, true) => "cleaned.xlsx has passed every check and can be submitted".to_string(),
+        (n, false) => format!(
+            "cleaned.xlsx 里只有通过校验的数据（{label}暂缓 {n} 行，见 errors.xlsx）；可以先上报这部分，各村改正后重新运行再补报"
+        ),
+        (n, true) => format!(
+            "cleaned.xlsx holds only rows that passed ({n} main rows held back, see errors.xlsx); submit it now and the rest once the villages have corrected them"
+        ),
+    });
+    if !run.proposals.is_empty() {
+        steps.push(if en {
+            format!(
+                "{} write-offs are proposed (writeoffs.csv, errors.xlsx 销号建议): apply for them in the platform one by one",
+                run.proposals.len()
+            )
+        } else {
+            format!(
+                "销号建议 {} 条（见 writeoffs.csv 或 errors.xlsx 的“销号建议”表）：逐条核实后在系统中申请",
+                run.proposals.len()
+            )
+        });
+    }
+    let to_confirm = run.wordings.len();
+    if to_confirm > 0 {
+        steps.push(if en {
+            format!("{to_confirm} wordings were read weakly or not at all: check them in errors.xlsx, then run with --aliases learned.toml")
+        } else {
+            format!("有 {to_confirm} 种写法需要核对（见 errors.xlsx 汇总表下方）：核对 learned.toml 后，下次运行加上 --aliases learned.toml")
+        });
+    }
+    let mut out = vec![if en {
+        "Next:".to_string()
+    } else {
+        "下一步：".to_string()
+    }];
+    out.extend(
+        steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, s)| format!("  {}. {s}", i + 1)),
+    );
+    out
+}
