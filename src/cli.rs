@@ -1,4 +1,6 @@
-//! Command-line arguments (clap derive). `main.rs` parses, `cmd::dispatch` runs.
+//! Command-line arguments (clap derive), their help in English. `main.rs` parses through
+//! `cli_zh` (which puts the help and the usage errors in Chinese unless `--lang en`),
+//! `cmd::dispatch` runs.
 
 use std::path::PathBuf;
 
@@ -229,8 +231,8 @@ pub struct DemoArgs {
     /// Random seed
     #[arg(long, default_value_t = 2022)]
     pub seed: u64,
-    /// Number of main rows in the town (自建房: buildings; 工贸企业: enterprises)
-    #[arg(long, visible_alias = "rows", default_value_t = 850)]
+    /// Number of main rows in the town (自建房: buildings; 工贸企业: enterprises); also --rows
+    #[arg(long, alias = "rows", default_value_t = 850)]
     pub buildings: usize,
     /// Number of villages
     #[arg(long, default_value_t = 8)]

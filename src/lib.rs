@@ -11,6 +11,7 @@
 
 pub mod cells;
 pub mod cli;
+pub mod cli_zh;
 pub mod cmd;
 pub mod codes;
 pub mod demo;

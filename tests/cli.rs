@@ -571,6 +571,24 @@ fn rules_lists_and_explains() {
     for c in ["F001", "C009", "R101", "R205", "X003", "B001"] {
         assert!(o.stdout.contains(c), "{c}");
     }
+    // A rule by its Chinese title, not its name.
+    assert!(
+        o.stdout.contains("C008  错误  身份证号校验码不符") && !o.stdout.contains("id-check-digit"),
+        "{}",
+        o.stdout
+    );
+    let o = run(&["rules", "C008"]);
+    assert!(
+        o.stdout.starts_with("C008 身份证号校验码不符（"),
+        "{}",
+        o.stdout
+    );
+    let o = run(&["--lang", "en", "rules"]);
+    assert!(
+        o.stdout.contains("C008  error    ID check digit"),
+        "{}",
+        o.stdout
+    );
     let o = run(&["rules", "C009"]);
     assert_eq!(o.code, 0);
     assert!(
@@ -782,4 +800,159 @@ fn a_roster_the_run_cannot_use_exits_2_saying_why() {
         "{}",
         o.stderr
     );
+}
+
+/// `--help` and every subcommand's help are Chinese (headings, each argument, -h and -V,
+/// defaults); `--lang en` anywhere on the command line gives clap's English.
+#[test]
+fn help_is_chinese_unless_lang_en() {
+    let o = run(&["--help"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for w in [
+        "用法：selfbuilt [选项] <子命令>",
+        "子命令：",
+        "选项：",
+        "显示本帮助",
+        "显示版本号",
+    ] {
+        assert!(o.stdout.contains(w), "{w} in\n{}", o.stdout);
+    }
+    for w in ["Usage", "Commands", "Options", "Print help", "[default"] {
+        assert!(!o.stdout.contains(w), "{w} in\n{}", o.stdout);
+    }
+    let o = run(&["run", "--help"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for w in [
+        "用法：selfbuilt run [选项] --out <DIR> <INPUT>...",
+        "参数：",
+        "输出文件夹（不存在时自动创建）；程序只在这里面写文件",
+        "--max-file-mb",
+        "；默认 200",
+    ] {
+        assert!(o.stdout.contains(w), "{w} in\n{}", o.stdout);
+    }
+    assert!(!o.stdout.contains("Output folder"), "{}", o.stdout);
+    // `help run` and `-h` say the same.
+    assert_eq!(run(&["help", "run"]).stdout, o.stdout);
+    assert_eq!(run(&["run", "-h"]).stdout, o.stdout);
+    // Every visible subcommand's help is Chinese.
+    for sub in ["check", "inspect", "rules", "template", "demo"] {
+        let o = run(&[sub, "--help"]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(
+            o.stdout.contains("用法：") && !o.stdout.contains("Usage"),
+            "{sub}: {}",
+            o.stdout
+        );
+    }
+    // English under --lang en, before or after the subcommand, with or without `=`.
+    let o = run(&["--lang", "en", "--help"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("Usage: selfbuilt [OPTIONS] <COMMAND>")
+            && o.stdout.contains("Commands:")
+            && !o.stdout.contains("用法"),
+        "{}",
+        o.stdout
+    );
+    let o = run(&["run", "--help", "--lang=en"]);
+    assert!(
+        o.stdout.contains("Output folder (created if needed)") && !o.stdout.contains("用法"),
+        "{}",
+        o.stdout
+    );
+    let o = run(&["-V"]);
+    assert_eq!(o.code, 0);
+    assert!(o.stdout.starts_with("selfbuilt "), "{}", o.stdout);
+}
+
+/// A wrong command line is said in Chinese, with clap's suggestion, the usage line and
+/// where to read more, and exits 2; clap's English under `--lang en`.
+#[test]
+fn usage_errors_are_chinese_and_exit_2() {
+    let o = run(&["run", "x", "--deadlin", "2026-12-15"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    for w in [
+        "无法识别的选项 --deadlin，您是不是要写 --deadline？",
+        "用法：selfbuilt run [选项] --out <DIR> <INPUT>...",
+        "要查看全部用法，请运行 selfbuilt run --help",
+    ] {
+        assert!(o.stderr.contains(w), "{w} in\n{}", o.stderr);
+    }
+    assert!(
+        !o.stderr.contains("error:") && !o.stderr.contains("Usage"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    // A required argument left out, named with what it is for.
+    let o = run(&["run", "x"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("缺少必填的参数：--out <DIR>（输出文件夹）"),
+        "{}",
+        o.stderr
+    );
+    // Our own value parser's message, its Chinese half.
+    let o = run(&["run", "x", "--out", "o", "--deadline", "2026-13-45"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("“2026-13-45”不是日期") && !o.stderr.contains("not a date"),
+        "{}",
+        o.stderr
+    );
+    // A value not among the choices; a subcommand misspelt.
+    let o = run(&["check", "x", "--format", "xml"]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("只能写 text、csv、json"), "{}", o.stderr);
+    let o = run(&["rum", "x"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("没有“rum”这个子命令，您是不是要写 run？"),
+        "{}",
+        o.stderr
+    );
+    // No subcommand: the help, on stderr, exit 2.
+    let o = run(&[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("用法："), "{}", o.stderr);
+    // English.
+    let o = run(&["--lang", "en", "run", "x", "--deadlin", "2026-12-15"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("unexpected argument '--deadlin'")
+            && o.stderr.contains("--deadline")
+            && !o.stderr.contains("无法识别"),
+        "{}",
+        o.stderr
+    );
+}
+
+/// inspect names each column's field by its label (身份证号), in English under --lang en;
+/// the keys stay in --json, for machines.
+#[test]
+fn inspect_shows_field_labels_not_keys() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town");
+    let o = run(&["inspect", p(&demo)]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("→ 身份证号\n") && o.stdout.contains("→ 房屋编码\n"),
+        "{}",
+        o.stdout
+    );
+    for key in ["owner_id", "building_code", "(buildings)"] {
+        assert!(!o.stdout.contains(key), "{key} in\n{}", o.stdout);
+    }
+    let o = run(&["--lang", "en", "inspect", p(&demo)]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("→ owner ID number\n")
+            && o.stdout.contains("header rows")
+            && !o.stdout.contains("owner_id"),
+        "{}",
+        o.stdout
+    );
+    let o = run(&["inspect", "--json", p(&demo)]);
+    assert!(o.stdout.contains("\"owner_id\""), "JSON keeps the keys");
 }

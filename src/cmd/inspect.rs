@@ -1,16 +1,30 @@
 //! `selfbuilt inspect INPUT...`: per file and sheet, the table recognised, the header rows,
-//! the data rows, each column's header → field, unmapped columns and skipped rows.
+//! the data rows, each column's header → field, unmapped columns and skipped rows. The text
+//! is for a person: fields and tables by their labels in the chosen language; `--json`
+//! is for a machine and keeps their keys.
 
 use anyhow::Result;
 use serde_json::json;
 
 use crate::cli::InspectArgs;
+use crate::finding::{Finding, Lang};
 use crate::pipeline::{self, Options};
 use crate::recognise::How;
 use crate::schema::Schemas;
 use crate::text::col_letters;
 
-pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
+/// A finding on one line: severity, code and message in `lang`.
+fn finding_line(x: &Finding, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{} {} {}", x.severity.zh(), x.code, x.message_zh),
+        Lang::En => format!("{} {} {}", x.severity.as_str(), x.code, x.message_en),
+    }
+}
+
+pub fn exec(a: InspectArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
+    let zh = lang == Lang::Zh;
+    // Chinese or English, as the command line asks.
+    let say = |z: &'static str, e: &'static str| if zh { z } else { e };
     let opts = Options {
         schemas,
         limits: a.limits.limits(),
@@ -34,18 +48,13 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
         text.push_str(&format!(
             "\n{rel}  [{}]\n",
             if f.format.is_empty() {
-                "无法读取"
+                say("无法读取", "unreadable")
             } else {
                 &f.format
             }
         ));
         for x in &file_findings {
-            text.push_str(&format!(
-                "  {} {} {}\n",
-                x.severity.zh(),
-                x.code,
-                x.message_zh
-            ));
+            text.push_str(&format!("  {}\n", finding_line(x, lang)));
         }
         if f.sheets.is_empty() {
             sheets.push(json!({
@@ -55,6 +64,18 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
         }
         for s in &f.sheets {
             let t = s.table.map(|t| opts.schemas.table(t));
+            // A field as a person calls it (身份证号, not owner_id).
+            let field_label = |k: usize| -> String {
+                t.map(|t| {
+                    let f = &t.fields[k];
+                    if zh || f.label_en.is_empty() {
+                        f.label.clone()
+                    } else {
+                        f.label_en.clone()
+                    }
+                })
+                .unwrap_or_default()
+            };
             let columns: Vec<_> = s
                 .columns
                 .iter()
@@ -100,34 +121,58 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
             };
             match (s.table, s.header) {
                 (Some(tk), Some((h0, h1))) => {
-                    text.push_str(&format!(
-                        "  「{label}」 {} ({})  表头第{}–{}行  数据 {} 行\n",
-                        opts.schemas.table(tk).table.label,
-                        opts.schemas.table(tk).table.key,
-                        h0 + 1,
-                        h1 + 1,
-                        s.data_rows
-                    ));
+                    let table = &opts.schemas.table(tk).table;
+                    text.push_str(&if zh {
+                        format!(
+                            "  「{label}」 {}  表头第{}–{}行  数据 {} 行\n",
+                            table.label,
+                            h0 + 1,
+                            h1 + 1,
+                            s.data_rows
+                        )
+                    } else {
+                        format!(
+                            "  [{label}] {}  header rows {}–{}  {} data rows\n",
+                            if table.label_en.is_empty() {
+                                &table.label
+                            } else {
+                                &table.label_en
+                            },
+                            h0 + 1,
+                            h1 + 1,
+                            s.data_rows
+                        )
+                    });
                     for c in &s.columns {
                         let to = match (c.field, c.how) {
                             (Some(k), How::Guess) => format!(
-                                "{}（{}{}）",
-                                t.map(|t| t.fields[k].key.as_str()).unwrap_or(""),
+                                "{}{}{}{}{}",
+                                field_label(k),
+                                say("（", " ("),
                                 if c.weak {
-                                    "不确定，请核对；"
+                                    say("不确定，请核对；", "not sure, please check; ")
                                 } else {
                                     ""
                                 },
-                                c.evidence
+                                c.evidence,
+                                say("）", ")")
                             ),
-                            (None, How::Unmapped) if !c.evidence.is_empty() => {
-                                format!("（未识别；最接近的依据：{}）", c.evidence)
+                            (None, How::Unmapped) if !c.evidence.is_empty() => format!(
+                                "{}{}{}",
+                                say(
+                                    "（未识别；最接近的依据：",
+                                    "(not recognised; the closest evidence: "
+                                ),
+                                c.evidence,
+                                say("）", ")")
+                            ),
+                            (Some(k), _) => field_label(k),
+                            (None, How::Seq) => say("#序号", "#serial number").into(),
+                            (None, How::Note) => say("#备注", "#notes").into(),
+                            (None, How::Duplicate) => {
+                                say("（重复列，未用）", "(duplicate column, not used)").into()
                             }
-                            (Some(k), _) => t.map(|t| t.fields[k].key.clone()).unwrap_or_default(),
-                            (None, How::Seq) => "#序号".into(),
-                            (None, How::Note) => "#备注".into(),
-                            (None, How::Duplicate) => "（重复列，未用）".into(),
-                            (None, _) => "（未识别）".into(),
+                            (None, _) => say("（未识别）", "(not recognised)").into(),
                         };
                         text.push_str(&format!(
                             "    {:>3}  {} → {}\n",
@@ -137,18 +182,21 @@ pub fn exec(a: InspectArgs, schemas: Schemas) -> Result<i32> {
                         ));
                     }
                     for k in &s.skipped {
-                        text.push_str(&format!("    跳过第{}行：{}\n", k.row + 1, k.reason));
+                        text.push_str(&if zh {
+                            format!("    跳过第{}行：{}\n", k.row + 1, k.reason)
+                        } else {
+                            format!("    skipped row {}: {}\n", k.row + 1, k.reason)
+                        });
                     }
                 }
-                _ => text.push_str(&format!("  「{label}」 未识别出表\n")),
+                _ => text.push_str(&if zh {
+                    format!("  「{label}」 未识别出表\n")
+                } else {
+                    format!("  [{label}] no table recognised\n")
+                }),
             }
             for x in &findings {
-                text.push_str(&format!(
-                    "    {} {} {}\n",
-                    x.severity.zh(),
-                    x.code,
-                    x.message_zh
-                ));
+                text.push_str(&format!("    {}\n", finding_line(x, lang)));
             }
         }
     }

@@ -42,7 +42,7 @@ pub fn dispatch(cli: Cli) -> i32 {
     let result = match cli.command {
         Command::Run(a) => run::exec(a, schemas, cli.lang, cli.max_side_mb),
         Command::Check(a) => check::exec(a, schemas, cli.lang),
-        Command::Inspect(a) => inspect::exec(a, schemas),
+        Command::Inspect(a) => inspect::exec(a, schemas, cli.lang),
         Command::Rules(a) => rules::exec(a, &schemas, cli.lang),
         Command::Demo(a) => demo::exec(a, schemas),
         Command::Template(a) => template::exec(a, schemas),
@@ -129,7 +129,11 @@ pub fn options(
 ) -> anyhow::Result<Options> {
     let today = match &c.as_of {
         Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map_err(|_| anyhow::anyhow!("--as-of {s:?} is not a date YYYY-MM-DD"))?,
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "--as-of 的值“{s}”不是日期，请写成 2026-11-29 这样 / --as-of {s:?} is not a date YYYY-MM-DD"
+                )
+            })?,
         None => chrono::Local::now().date_naive(),
     };
     if let Some(j) = c.jobs {

@@ -1,4 +1,6 @@
-//! `selfbuilt rules [CODE]`: the rule catalogue, or one rule explained.
+//! `selfbuilt rules [CODE]`: the rule catalogue, or one rule explained. A person reads a
+//! rule by its code and title (C008 身份证号校验码不符); its name (`id-check-digit`) is
+//! what `rules NAME` and the JSON take, shown only after the title.
 
 use anyhow::Result;
 
@@ -17,7 +19,13 @@ fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
         .filter(|c| c.key == r.table);
     match lang {
         Lang::Zh => {
-            println!("{} {}（{}，{}）", r.code, r.title, r.name, r.severity.zh());
+            println!(
+                "{} {}（{}；英文名 {}）",
+                r.code,
+                r.title,
+                r.severity.zh(),
+                r.name
+            );
             if let Some(t) = table {
                 println!("适用于：{}", t.table.label);
             }
@@ -101,22 +109,36 @@ pub fn exec(a: RulesArgs, schemas: &Schemas, lang: Lang) -> Result<i32> {
                 Ok(0)
             }
             None => {
-                let near: Vec<&str> = cat
+                // The near ones by code and title, as a person knows them.
+                let near: Vec<String> = cat
                     .iter()
                     .filter(|r| {
                         strsim::jaro_winkler(&r.code.to_lowercase(), &q.to_lowercase()) > 0.8
                             || strsim::jaro_winkler(&r.name, &q) > 0.8
                     })
-                    .map(|r| r.code.as_str())
+                    .map(|r| match lang {
+                        Lang::Zh => format!("{} {}", r.code, r.title),
+                        Lang::En => format!("{} {}", r.code, r.title_en),
+                    })
                     .collect();
-                eprintln!(
-                    "selfbuilt: 没有规则 {q}{}",
-                    if near.is_empty() {
-                        String::new()
-                    } else {
-                        format!("；您是否想找：{}", near.join("、"))
-                    }
-                );
+                match lang {
+                    Lang::Zh => eprintln!(
+                        "selfbuilt: 没有规则 {q}{}",
+                        if near.is_empty() {
+                            "；运行 selfbuilt rules 可列出全部规则".to_string()
+                        } else {
+                            format!("；您是否想找：{}", near.join("、"))
+                        }
+                    ),
+                    Lang::En => eprintln!(
+                        "selfbuilt: no rule {q}{}",
+                        if near.is_empty() {
+                            "; selfbuilt rules lists them all".to_string()
+                        } else {
+                            format!("; did you mean: {}", near.join(", "))
+                        }
+                    ),
+                }
                 Ok(crate::cmd::EXIT_TOOL)
             }
         },
