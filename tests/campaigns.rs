@@ -81,8 +81,10 @@ fn gongmao_clean_town_runs_clean_and_tallies_every_row() {
     assert!(w[1][7].contains("符合整改完成销号条件"), "{:?}", w[1]);
     // tally.xlsx holds the campaign's labels.
     let x = calamine_rows(&out.join("tally.xlsx"), "统计");
+    // A label breaks before its bracket; read as one line.
+    let head: Vec<String> = x[0][..4].iter().map(|h| h.replace('\n', "")).collect();
     assert_eq!(
-        &x[0][..4],
+        head,
         ["村（社区）", "检查企业数", "可上报企业数", "检查家次"]
     );
 }
@@ -248,7 +250,7 @@ table = "patrols"
 when = [{ field = "patrol_result", in = ["发现问题"] }]
 
 [[cross]]
-code = "X010"
+code = "X099"
 kind = "unknown_parent"
 reference = "patrols.building_code"
 name = "patrol-unknown-building"
@@ -363,7 +365,7 @@ fn a_fourth_table_is_recognised_validated_cleaned_and_tallied_with_no_rust_chang
         codes,
         [
             ("4", "patrol_result", "C002"),
-            ("5", "building_code", "X010")
+            ("5", "building_code", "X099")
         ]
     );
     // Cleaned: the two good rows, values canonical.

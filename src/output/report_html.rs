@@ -55,7 +55,9 @@ table{border-collapse:collapse;font-size:13px;width:100%}th,td{border:1px solid 
 th{background:#DDEBF7}tr.error td.sev{color:#b00020;font-weight:bold}tr.warning td.sev{color:#a06000}#wordings tr.error td:nth-child(5){color:#b00020;font-weight:bold}#wordings tr.warning td:nth-child(5){color:#a06000}
 .bars text{font-size:12px}.legend span{display:inline-block;margin-right:14px;font-size:13px}
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
-select{margin-right:12px}#count{font-size:13px;color:#555}";
+select{margin-right:12px}#count{font-size:13px;color:#555}
+td:first-child,#findings td:nth-child(4),#findings td:nth-child(5),#findings td:nth-child(6),#writeoffs td:nth-child(-n+4){white-space:nowrap}
+tr.held td.sev{color:#595959}";
 
 const SCRIPT: &str = "(function(){
 var rows=[].slice.call(document.querySelectorAll('#findings tbody tr'));
@@ -65,9 +67,19 @@ document.getElementById('count').textContent=n+' / '+rows.length;}
 var h=decodeURIComponent(location.hash.slice(1));h.split('&').forEach(function(kv){var p=kv.split('=');if(sel[p[0]])sel[p[0]].value=p[1]||'';});
 Object.keys(sel).forEach(function(k){sel[k].addEventListener('change',apply);});apply();})();";
 
-const COLOURS: [&str; 6] = [
-    "#4472C4", "#ED7D31", "#C00000", "#70AD47", "#7F7F7F", "#FFC000",
+/// Bar colours when the campaign gives none (`chart_colours`): neutral, none of them the
+/// red that says "wrong".
+pub const COLOURS: [&str; 6] = [
+    "#4472C4", "#ED7D31", "#7F7F7F", "#FFC000", "#5B9BD5", "#70AD47",
 ];
+
+/// The colour of a chart's `k`th column: the campaign's, else the neutral palette's.
+pub fn colour(given: &[String], k: usize) -> &str {
+    given
+        .get(k)
+        .map(String::as_str)
+        .unwrap_or(COLOURS[k % COLOURS.len()])
+}
 
 /// Grouped bars: per village a bar for each of `keys` (tally columns), with a legend.
 fn bars(
@@ -76,6 +88,7 @@ fn bars(
     spec: &TallySpec,
     title: &str,
     keys: &[String],
+    colours: &[String],
 ) {
     let chart: Vec<(usize, &str)> = keys
         .iter()
@@ -93,7 +106,7 @@ fn bars(
         let _ = write!(
             h,
             "<span><i style=\"background:{}\"></i>{}</span>",
-            COLOURS[k % 6],
+            esc(colour(colours, k)),
             esc(label)
         );
     }
@@ -130,7 +143,7 @@ fn bars(
                 h,
                 "<rect x=\"{left}\" y=\"{y}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\" data-village=\"{}\"><title>{} {}：{n}</title></rect><text x=\"{:.1}\" y=\"{}\">{n}</text>",
                 bar - 2.0,
-                COLOURS[k % 6],
+                esc(colour(colours, k)),
                 esc(&r.village),
                 esc(&r.village),
                 esc(label),
@@ -157,9 +170,23 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
         let _ = write!(h, "<p class=\"s\">{}</p>", esc(l));
     }
     // Per village, a bar for each column of the tally's chart, then of the report's.
-    bars(&mut h, tally, spec, &spec.chart_title, &spec.chart);
+    bars(
+        &mut h,
+        tally,
+        spec,
+        &spec.chart_title,
+        &spec.chart,
+        &spec.chart_colours,
+    );
     let rs = &s.campaign.report;
-    bars(&mut h, tally, spec, &rs.chart_title, &rs.chart);
+    bars(
+        &mut h,
+        tally,
+        spec,
+        &rs.chart_title,
+        &rs.chart,
+        &rs.chart_colours,
+    );
     // Each file's village, then the return packages.
     let village_in = run.finding_villages();
     let village_of = |f: &crate::finding::Finding| -> String {
@@ -278,7 +305,7 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     for v in &villages {
         let _ = write!(h, "<option>{}</option>", esc(v));
     }
-    h.push_str("</select><select id=\"fs\"><option value=\"\">全部</option><option value=\"error\">错误</option><option value=\"warning\">警告</option></select><select id=\"fr\"><option value=\"\">全部规则</option>");
+    h.push_str("</select><select id=\"fs\"><option value=\"\">全部</option><option value=\"error\">错误</option><option value=\"warning\">警告</option><option value=\"held\">随之暂缓</option></select><select id=\"fr\"><option value=\"\">全部规则</option>");
     for r in &rules {
         let _ = write!(
             h,
@@ -289,7 +316,11 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     }
     h.push_str("</select><span id=\"count\"></span></p><table id=\"findings\"><thead><tr><th>村</th><th>文件</th><th>工作表</th><th>单元格</th><th>严重程度</th><th>规则</th><th>问题</th><th>建议</th></tr></thead><tbody>");
     for f in &run.findings {
-        let sev = f.severity.as_str();
+        let sev = if f.knock_on {
+            "held"
+        } else {
+            f.severity.as_str()
+        };
         let v = village_of(f);
         let _ = write!(
             h,
@@ -300,7 +331,7 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
             esc(&f.file),
             esc(&f.sheet),
             esc(&f.cell()),
-            f.severity.zh(),
+            super::errors_xlsx::severity_word(f, c.lang),
             esc(&c.words.code_and_title(&f.code)),
             esc(f.message(c.lang)),
             esc(f.suggestion(c.lang))

@@ -216,7 +216,7 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     ws.write_string_with_format(0, 0, format!("{village} 问题清单"), &st.head)?;
     for (r, (k, val)) in rows.iter().enumerate() {
         let r = r as u32 + 2;
-        ws.write_string_with_format(r, 0, k, &st.total)?;
+        ws.write_string_with_format(r, 0, k, &st.label)?;
         ws.write_string_with_format(r, 1, val, &st.wrap)?;
         ws.set_row_height(r, row_height(&[(val, 80.0)]))?;
     }

@@ -36,7 +36,12 @@ pub fn write_xlsx(
         .chain(t.keys.iter().map(|k| words.label(k)))
         .collect();
     for (i, l) in labels.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *l, &head)?;
+        // A label with a note in brackets breaks before it, never leaving a lone "）".
+        let shown = match l.find('（') {
+            Some(at) if at > 0 => format!("{}\n{}", &l[..at], &l[at..]),
+            _ => l.to_string(),
+        };
+        ws.write_string_with_format(0, i as u16, &shown, &head)?;
         // Wide enough for the label on two lines (CJK characters count double).
         let w = (super::text_width(l) / 2.0 + 4.0).max(9.0);
         ws.set_column_width(i as u16, if i == 0 { 16.0 } else { w })?;
@@ -64,16 +69,21 @@ pub fn write_xlsx(
     if !t.rows.is_empty() {
         let n = t.rows.len() as u32;
         let mut chart = Chart::new(ChartType::Column);
-        for key in &words.chart {
+        for (ci, key) in words.chart.iter().enumerate() {
             let Some(k) = t.keys.iter().position(|x| x == key) else {
                 continue;
             };
             let colk = k as u16 + 1;
+            let mut fill = rust_xlsxwriter::ChartSolidFill::new();
+            fill.set_color(super::report_html::colour(&words.chart_colours, ci));
+            let mut format = rust_xlsxwriter::ChartFormat::new();
+            format.set_solid_fill(&fill);
             chart
                 .add_series()
                 .set_categories((sheet, 1, 0, n, 0))
                 .set_values((sheet, 1, colk, n, colk))
-                .set_name((sheet, 0, colk));
+                .set_name((sheet, 0, colk))
+                .set_format(&mut format);
         }
         chart.title().set_name(&words.chart_title);
         chart.x_axis().set_name(&words.chart_x);

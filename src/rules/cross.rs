@@ -451,15 +451,21 @@ pub fn hold_back(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let refs = &schemas.campaign.references;
-    // Rows rejected for their own errors: those whose children are held back with them.
-    // (A row held back here does not pass it on: the sample township's key wants a
-    // building's clean hazards kept when the building is held back for its judgement.)
-    let own: Vec<Vec<bool>> = tables
-        .iter()
-        .map(|rs| rs.iter().map(|r| r.rejected).collect())
-        .collect();
+    // Every row rejected, for its own errors or held back itself, holds back its
+    // children: what goes upstream holds together (cleaned.xlsx checked again gives no
+    // X001), the whole cascade said row by row.
+    // Why a row held back here was: its finding's code and title, for the rows it holds
+    // back in turn.
+    let mut held_why: HashMap<(usize, usize), String> = HashMap::new();
+    let why_of = |held_why: &HashMap<(usize, usize), String>, t: usize, i: usize, b: &Record| {
+        held_why
+            .get(&(t, i))
+            .cloned()
+            .unwrap_or_else(|| problems(b))
+    };
     loop {
         let mut hold: Vec<Vec<usize>> = vec![Vec::new(); tables.len()];
+        let mut why_now: Vec<((usize, usize), String)> = Vec::new();
         type Split<'a> = (HashSet<&'a str>, HashMap<&'a str, usize>);
         let mut split: HashMap<(crate::schema::TableId, usize), Split> = HashMap::new();
         for rule in &schemas.campaign.cross {
@@ -475,9 +481,9 @@ pub fn hold_back(
                                 let (mut ok, mut rejected) = (HashSet::new(), HashMap::new());
                                 for (i, b) in parents.iter().enumerate() {
                                     if let Some(c) = code_of(b, rx.parent_field) {
-                                        if own[rx.parent.index()][i] {
+                                        if b.rejected {
                                             rejected.entry(c).or_insert(i);
-                                        } else if !b.rejected {
+                                        } else {
                                             ok.insert(c);
                                         }
                                     }
@@ -497,8 +503,12 @@ pub fn hold_back(
                         let vars = [
                             ("value", V::One(r.vals[rx.child_field].display())),
                             ("place", V::One(place(files, b, None))),
-                            ("why", V::One(problems(b))),
+                            ("why", V::One(why_of(&held_why, rx.parent.index(), p, b))),
                         ];
+                        why_now.push((
+                            (rx.child.index(), i),
+                            format!("{} {}", rule.code, rule.title),
+                        ));
                         out.push(finding(files, rule, s, r, rx.child_field, &vars).held_by(
                             &files[b.file],
                             &b.sheet,
@@ -540,9 +550,14 @@ pub fn hold_back(
                         let why: Vec<String> = matched
                             .iter()
                             .map(|&h| {
-                                format!("{}（{}）", identity(cs, &kids[h]), problems(&kids[h]))
+                                let w = why_of(&held_why, rx.child.index(), h, &kids[h]);
+                                format!("{}（{w}）", identity(cs, &kids[h]))
                             })
                             .collect();
+                        why_now.push((
+                            (rx.parent.index(), i),
+                            format!("{} {}", rule.code, rule.title),
+                        ));
                         let vars = [
                             ("value", V::One(b.vals[rule.ix.field].display())),
                             ("why", V::Places(why)),
@@ -563,6 +578,7 @@ pub fn hold_back(
         if hold.iter().all(Vec::is_empty) {
             return out;
         }
+        held_why.extend(why_now);
         for (recs, idx) in tables.iter_mut().zip(&hold) {
             for &i in idx {
                 recs[i].rejected = true;

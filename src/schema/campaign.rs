@@ -149,6 +149,9 @@ pub struct ReportSpec {
     /// Tally columns report.html draws per village beside the tally's own chart.
     #[serde(default)]
     pub chart: Vec<String>,
+    /// The chart's colours, one per column (`#RRGGBB`; a neutral palette when not given).
+    #[serde(default)]
+    pub chart_colours: Vec<String>,
     #[serde(default)]
     pub chart_title: String,
     #[serde(default)]
@@ -447,6 +450,9 @@ pub struct TallySpec {
     /// Columns drawn in tally.xlsx's chart (keys).
     #[serde(default)]
     pub chart: Vec<String>,
+    /// The chart's colours, one per column (`#RRGGBB`; a neutral palette when not given).
+    #[serde(default)]
+    pub chart_colours: Vec<String>,
     #[serde(default)]
     pub chart_title: String,
     #[serde(default)]
@@ -843,6 +849,19 @@ impl Campaign {
         for k in &self.tally.chart {
             if !keys.contains(&k.as_str()) {
                 return Err(format!("[tally] chart: {k:?} is not a column key"));
+            }
+        }
+        let hex = |c: &String| {
+            c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
+        };
+        for c in self
+            .tally
+            .chart_colours
+            .iter()
+            .chain(&self.report.chart_colours)
+        {
+            if !hex(c) {
+                return Err(format!("chart_colours: {c:?} is not a colour #RRGGBB"));
             }
         }
         for k in &self.report.chart {
