@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 for c in soffice pdftoppm chromium; do command -v "$c" >/dev/null || { echo "docs/screenshots.sh: $c is required" >&2; exit 2; }; done
 cargo build -q
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
-target/debug/selfbuilt run fixtures/demo-town --roster fixtures/demo-roster/房屋名册.xlsx \
+"${CARGO_TARGET_DIR:-target}/debug/selfbuilt" run fixtures/demo-town --roster fixtures/demo-roster/房屋名册.xlsx \
   --out "$work/out" --as-of 2026-12-01 >/dev/null 2>&1 || [ $? -eq 1 ]
 mkdir -p "$work/pdf"
 cp "$work/out/errors.xlsx" "$work/pdf/errors.xlsx"

@@ -201,6 +201,7 @@ where
     // rows sorted in with the others, its own after them).
     let village_of_file = crate::villages::file_villages(&outs, &tables, &opts.schemas);
     let village_of_row = crate::villages::row_villages(outs.len(), &tables, &opts.schemas);
+    crate::villages::own_examples(&mut findings, &rel, &village_of_file, &opts.schemas);
     let (coverage, mut roster_findings) = match (&mut roster, &roster_input, &opts.roster) {
         (Some(out), Some(input), Some(r)) => {
             let mut own = std::mem::take(&mut out.findings);

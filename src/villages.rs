@@ -178,3 +178,38 @@ fn village_of_row<'a>(
         .as_str()
         .and_then(|code| code_village.get(code).copied())
 }
+
+/// A village left blank is to be filled with the file's own village: the fix of each
+/// finding on the campaign's village field gives that village as its example, not the
+/// schema's (例：平安村 on 上林村's sheet would mislead).
+pub fn own_examples(
+    findings: &mut [crate::finding::Finding],
+    rel: &[String],
+    village_of_file: &[String],
+    schemas: &crate::schema::Schemas,
+) {
+    let c = &schemas.campaign;
+    let main = schemas.table(c.main());
+    let Some(field) = main
+        .field_index(&c.campaign.village)
+        .map(|i| &main.fields[i])
+    else {
+        return;
+    };
+    if field.example.is_empty() {
+        return;
+    }
+    let unknown = &schemas.lexicon.unknown_village;
+    let of: std::collections::HashMap<&str, &str> = rel
+        .iter()
+        .zip(village_of_file)
+        .filter(|(_, v)| !v.is_empty() && *v != unknown)
+        .map(|(r, v)| (r.as_str(), v.as_str()))
+        .collect();
+    for f in findings.iter_mut().filter(|f| f.field == field.key) {
+        if let Some(v) = of.get(f.file.as_str()) {
+            f.suggestion_zh = f.suggestion_zh.replace(&field.example, v);
+            f.suggestion_en = f.suggestion_en.replace(&field.example, v);
+        }
+    }
+}

@@ -49,20 +49,20 @@ pub fn lines(run: &Run, opts: &Options, a: &RunArgs, lang: Lang) -> Vec<String> 
     let held = match run.held() {
         0 => (String::new(), String::new()),
         n => (
-            format!("（另有 {n} 行随之暂缓，改正所依的行后自动上报）"),
-            format!(" (and {n} rows held back with them)"),
+            format!("（另有 {n} 处随之暂缓，改正所依的行后自动上报）"),
+            format!(" (and {n} held back with them)"),
         ),
     };
     lines.push(say(
         format!(
-            "问题：错误 {}{}，警告 {}；清洗改动 {} 处",
+            "问题：错误 {}{}，警告 {}；清洗改动 {} 处（见 changes.csv）",
             run.errors(),
             held.0,
             run.warnings(),
             run.change_count()
         ),
         format!(
-            "Findings: {} errors{}, {} warnings; {} values cleaned",
+            "Findings: {} errors{}, {} warnings; {} values cleaned (changes.csv)",
             run.errors(),
             held.1,
             run.warnings(),
@@ -158,29 +158,44 @@ fn next_steps(run: &Run, opts: &Options, en: bool) -> Vec<String> {
     if !villages.is_empty() {
         steps.push(if en {
             format!(
-                "send each of the {} villages its folder in {}/ (its annotated workbooks and problem list)",
+                "send each of the {} villages its folder in {}/ (its problem list, and its annotated workbooks when it sent any)",
                 villages.len(),
                 crate::output::returns::FOLDER
             )
         } else {
             format!(
-                "把 {}/ 里的文件夹分别发给 {} 个村（社区）：每个文件夹里有批注版的表和问题清单",
+                "把 {}/ 里的文件夹分别发给 {} 个村（社区）：每个文件夹里有问题清单，报送了表的村还有批注版的表",
                 crate::output::returns::FOLDER,
                 villages.len()
             )
         });
     }
-    let main = opts.schemas.campaign.main();
-    let held = run.table(main).iter().filter(|r| r.rejected).count();
-    let label = &opts.schemas.table(main).table.label;
-    steps.push(match (held, en) {
-        (0, false) => "cleaned.xlsx 的数据都已通过校验，可以上报".to_string(),
-        (0, true) => "cleaned.xlsx has passed every check and can be submitted".to_string(),
-        (n, false) => format!(
-            "cleaned.xlsx 里只有通过校验的数据（{label}暂缓 {n} 行，见 errors.xlsx）；可以先上报这部分，各村改正后重新运行再补报"
+    // Rows held back, table by table.
+    let held: Vec<String> = opts
+        .schemas
+        .ids()
+        .filter_map(|t| {
+            let n = run.table(t).iter().filter(|r| r.rejected).count();
+            let ts = &opts.schemas.table(t).table;
+            (n > 0).then(|| {
+                if en {
+                    format!("{} {n}", ts.key)
+                } else {
+                    format!("{}暂缓 {n} 行", ts.label)
+                }
+            })
+        })
+        .collect();
+    steps.push(match (held.is_empty(), en) {
+        (true, false) => "cleaned.xlsx 的数据都已通过校验，可以上报".to_string(),
+        (true, true) => "cleaned.xlsx has passed every check and can be submitted".to_string(),
+        (false, false) => format!(
+            "cleaned.xlsx 里只有通过校验的数据（{}，见 errors.xlsx）；可以先上报这部分，各村改正后重新运行再补报",
+            held.join("，")
         ),
-        (n, true) => format!(
-            "cleaned.xlsx holds only rows that passed ({n} main rows held back, see errors.xlsx); submit it now and the rest once the villages have corrected them"
+        (false, true) => format!(
+            "cleaned.xlsx holds only rows that passed (held back: {}; see errors.xlsx); submit it now and the rest once the villages have corrected them",
+            held.join(", ")
         ),
     });
     if !run.proposals.is_empty() {

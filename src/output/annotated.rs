@@ -12,7 +12,7 @@ use rust_xlsxwriter::{Format, Note, Worksheet};
 use super::errors_xlsx::{write_findings, Styles};
 use super::names::{safe_stem, sheet_name, Unique};
 use crate::cells::date::date_to_serial;
-use crate::finding::{Finding, Lang, Severity};
+use crate::finding::{Finding, Lang};
 use crate::model::Run;
 use crate::read::{Grid, Merge, Raw};
 use crate::rules::words::Words;
@@ -228,11 +228,7 @@ fn note_text(fs: &[&Finding], lang: Lang, words: &Words) -> String {
     let text: Vec<String> = fs
         .iter()
         .map(|f| {
-            let sev = if lang == Lang::En {
-                f.severity.as_str()
-            } else {
-                f.severity.zh()
-            };
+            let sev = super::errors_xlsx::severity_word(f, lang);
             let field = if f.field.is_empty() {
                 String::new()
             } else {
@@ -275,9 +271,11 @@ fn patch_of<'a>(mine: &'a [&Finding], lang: Lang, words: &Words) -> super::patch
                 .into_iter()
                 .map(|(at, fs)| {
                     let severity = if fs.iter().any(|f| f.must_fix()) {
-                        Severity::Error
+                        super::patch::Paint::Error
+                    } else if fs.iter().all(|f| f.knock_on) {
+                        super::patch::Paint::Held
                     } else {
-                        Severity::Warning
+                        super::patch::Paint::Warning
                     };
                     (
                         at,

@@ -33,6 +33,8 @@ impl Styles {
         Styles {
             head: Format::new()
                 .set_bold()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter)
                 .set_background_color("#DDEBF7")
                 .set_border(FormatBorder::Thin),
             error: Format::new()
@@ -162,16 +164,6 @@ pub fn write_findings(
         let r = k as u32 + 1;
         let top = &st.top;
         let rule = words.code_and_title(&f.code);
-        ws.set_row_height(
-            r,
-            row_height(&[
-                (&f.file, WIDTHS[0]),
-                (&f.value, WIDTHS[5]),
-                (&rule, WIDTHS[7]),
-                (f.message(lang), WIDTHS[8]),
-                (f.suggestion(lang), WIDTHS[9]),
-            ]),
-        )?;
         ws.write_string_with_format(r, 0, &f.file, &st.wrap)?;
         ws.write_string_with_format(r, 1, &f.sheet, top)?;
         if let Some(row) = f.row {
@@ -186,9 +178,21 @@ pub fn write_findings(
             Severity::Warning => &st.warning,
         };
         ws.write_string_with_format(r, 6, severity_word(f, lang), fmt)?;
-        ws.write_string_with_format(r, 7, rule, &st.wrap)?;
+        ws.write_string_with_format(r, 7, &rule, &st.wrap)?;
         ws.write_string_with_format(r, 8, super::fit(f.message(lang)), &st.wrap)?;
         ws.write_string_with_format(r, 9, super::fit(f.suggestion(lang)), &st.wrap)?;
+        // The height after the cells: set before them, a constant-memory sheet writes
+        // its last row twice.
+        ws.set_row_height(
+            r,
+            row_height(&[
+                (&f.file, WIDTHS[0]),
+                (&f.value, WIDTHS[5]),
+                (&rule, WIDTHS[7]),
+                (f.message(lang), WIDTHS[8]),
+                (f.suggestion(lang), WIDTHS[9]),
+            ]),
+        )?;
     }
     if findings.len() > room {
         let more = findings.len() - room;
@@ -197,9 +201,21 @@ pub fn write_findings(
             0,
             format!("……还有 {more} 条问题未列出，完整清单见 errors.csv"),
         )?;
+    } else {
+        end_rows(ws, findings.len() as u32 + 1, st)?;
     }
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(0, 0, findings.len().clamp(1, room) as u32, 9)?;
+    Ok(())
+}
+
+/// End a constant-memory sheet whose rows have set heights with a blank cell on the row
+/// after its last: rust_xlsxwriter (0.102) otherwise writes the last row's `<row>` a
+/// second time, which Excel asks to repair.
+pub fn end_rows(ws: &mut Worksheet, next_row: u32, st: &Styles) -> Result<()> {
+    if next_row < super::MAX_ROWS {
+        ws.write_blank(next_row, 0, &st.top)?;
+    }
     Ok(())
 }
 
@@ -445,6 +461,11 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws.write_number_with_format(r, 6, (p.row + 1) as f64, top)?;
         ws.write_string_with_format(r, 7, super::fit(&p.evidence), &st.wrap)?;
     }
+    end_rows(
+        ws,
+        run.proposals.len().min((super::MAX_ROWS - 1) as usize) as u32 + 1,
+        &st,
+    )?;
     ws.set_freeze_panes(1, 0)?;
     if let Some(rounds) = &run.rounds {
         let ws = wb.add_worksheet_with_constant_memory()?;

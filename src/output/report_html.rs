@@ -57,7 +57,7 @@ th{background:#DDEBF7}tr.error td.sev{color:#b00020;font-weight:bold}tr.warning 
 .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
 select{margin-right:12px}#count{font-size:13px;color:#555}
 td:first-child,#findings td:nth-child(4),#findings td:nth-child(5),#findings td:nth-child(6),#writeoffs td:nth-child(-n+4){white-space:nowrap}
-tr.held td.sev{color:#595959}";
+tr.held td{color:#595959}#findings td:nth-child(2){min-width:7em}#findings td:nth-child(3){min-width:5em;white-space:nowrap}";
 
 const SCRIPT: &str = "(function(){
 var rows=[].slice.call(document.querySelectorAll('#findings tbody tr'));
@@ -208,30 +208,6 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
         }
         h.push_str("</p>");
     }
-    // The write-off proposals.
-    if !run.proposals.is_empty() {
-        let [main, item, village] = c.words.writeoff_columns();
-        let _ = write!(
-            h,
-            "<h2>销号建议（{}）</h2><table id=\"writeoffs\"><thead><tr><th>建议类型</th><th>{}</th><th>{}</th><th>{}</th><th>依据</th></tr></thead><tbody>",
-            run.proposals.len(),
-            esc(main),
-            esc(item),
-            esc(village)
-        );
-        for p in &run.proposals {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(c.words.reason(&p.reason)),
-                esc(&p.main_code),
-                esc(&p.item_code),
-                esc(&p.village),
-                esc(&p.evidence)
-            );
-        }
-        h.push_str("</tbody></table>");
-    }
     // The roster's coverage, per village (`--roster`).
     if let (Some(cv), Some(spec)) = (&run.coverage, &s.campaign.coverage) {
         let _ = write!(
@@ -337,7 +313,34 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
             esc(f.suggestion(c.lang))
         );
     }
-    let _ = write!(h, "</tbody></table><script>{SCRIPT}</script></body></html>");
+    h.push_str("</tbody></table>");
+    // The write-off proposals, after the findings (the clerk's work comes first).
+    let mut wo = String::new();
+    if !run.proposals.is_empty() {
+        let [main, item, village] = c.words.writeoff_columns();
+        let _ = write!(
+            wo,
+            "<h2>销号建议（{}）</h2><table id=\"writeoffs\"><thead><tr><th>建议类型</th><th>{}</th><th>{}</th><th>{}</th><th>依据</th></tr></thead><tbody>",
+            run.proposals.len(),
+            esc(main),
+            esc(item),
+            esc(village)
+        );
+        for p in &run.proposals {
+            let _ = write!(
+                wo,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(c.words.reason(&p.reason)),
+                esc(&p.main_code),
+                esc(&p.item_code),
+                esc(&p.village),
+                esc(&p.evidence)
+            );
+        }
+        wo.push_str("</tbody></table>");
+    }
+    h.push_str(&wo);
+    let _ = write!(h, "<script>{SCRIPT}</script></body></html>");
     super::atomic_write(path, h.as_bytes())
 }
 

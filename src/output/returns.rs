@@ -102,13 +102,20 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     });
     let mut rows: Vec<(String, String)> = vec![
         (words.village().to_string(), village.to_string()),
-        ("错误".into(), format!("{errors} 处（改正后才能上报）")),
+        (
+            "错误".into(),
+            if errors > 0 {
+                format!("{errors} 处（改正后才能上报）")
+            } else {
+                "0 处".into()
+            },
+        ),
     ];
     if held > 0 {
         rows.push((
             "随之暂缓".into(),
             format!(
-                "{held} 行（所依的行有错误，随之暂缓上报；改正那些行后自动上报，这些行无需改动）"
+                "{held} 处（所依的行有错误，随之暂缓上报；改正那些行后自动上报，这些行无需改动）"
             ),
         ));
     }
@@ -150,7 +157,7 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
         rows.push((
             "与上一轮相比".into(),
             format!(
-                "已改正 {} 处，仍未改正 {} 处，新发现 {} 处（逐条见 rounds.csv）",
+                "已改正 {} 处，仍未改正 {} 处，新发现 {} 处",
                 rc.fixed, rc.open, rc.new
             ),
         ));
@@ -160,12 +167,16 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     } else {
         rows.push((
             "涉及文件".into(),
-            format!(
-                "报送 {} 个文件，其中 {} 个有问题：{}",
-                files.len(),
-                with.len(),
-                with.iter().copied().collect::<Vec<_>>().join("、")
-            ),
+            if with.is_empty() {
+                format!("报送 {} 个文件，表里没有发现问题", files.len())
+            } else {
+                format!(
+                    "报送 {} 个文件，其中 {} 个有问题：{}",
+                    files.len(),
+                    with.len(),
+                    with.iter().copied().collect::<Vec<_>>().join("、")
+                )
+            },
         ));
     }
     if let (Some((file, n)), Some(cv)) = (roster, &c.schemas.campaign.coverage) {
@@ -182,7 +193,11 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     if let Some(d) = c.deadline {
         rows.push((
             "修改期限".into(),
-            format!("请于 {} 前改正后重新报送", d.format("%Y年%-m月%-d日")),
+            if files.is_empty() {
+                format!("请于 {} 前报送", d.format("%Y年%-m月%-d日"))
+            } else {
+                format!("请于 {} 前改正后重新报送", d.format("%Y年%-m月%-d日"))
+            },
         ));
     }
     // What to fix first: errors before warnings, the most frequent first.

@@ -102,12 +102,18 @@ pub fn write_xlsx(
         for (k, key) in t.keys.iter().enumerate() {
             let col = 1 + 2 * k as u16;
             let label = words.label(key);
-            ws.write_string_with_format(0, col, format!("{label}（本轮）"), &head)?;
-            ws.write_string_with_format(0, col + 1, format!("{label}（上轮）"), &head)?;
+            let label = label.replace('（', "\n（");
+            ws.write_string_with_format(0, col, format!("{label}\n（本轮）"), &head)?;
+            ws.write_string_with_format(0, col + 1, format!("{label}\n（上轮）"), &head)?;
             ws.set_column_width(col, 11.0)?;
             ws.set_column_width(col + 1, 11.0)?;
         }
-        ws.set_row_height(0, 48)?;
+        ws.set_row_height(0, 52)?;
+        // A4 landscape, the villages' column and the header on every page.
+        ws.set_landscape();
+        ws.set_paper_size(9);
+        ws.set_repeat_rows(0, 0)?;
+        ws.set_repeat_columns(0, 0)?;
         let mut names: Vec<&str> = t.rows.iter().map(|r| r.village.as_str()).collect();
         for r in &p.rows {
             if !names.contains(&r.village.as_str()) {
@@ -152,16 +158,19 @@ pub fn write_xlsx(
         let wrap = Format::new()
             .set_text_wrap()
             .set_align(rust_xlsxwriter::FormatAlign::Top);
-        ws.set_column_width(0, 100.0)?;
+        // One column as wide as portrait A4 prints (about 88 units at its margins), so
+        // that every paragraph prints whole, wrapped.
+        ws.set_column_width(0, 86.0)?;
         ws.write_string_with_format(0, 0, &report.title, &bold)?;
         for (i, l) in report.lines.iter().enumerate() {
             let r = i as u32 + 2;
             ws.write_string_with_format(r, 0, l, &wrap)?;
-            // CJK characters are two units wide: a row per 100 units, 15 points each.
-            let lines = (super::text_width(l) / 100.0).ceil().max(1.0);
-            ws.set_row_height(r, 15.0 * lines + 3.0)?;
+            // CJK characters are two units wide: a line per 84 units, 17 points each.
+            let lines = (super::text_width(l) / 84.0).ceil().max(1.0);
+            ws.set_row_height(r, 17.0 * lines + 3.0)?;
         }
         ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 0);
     }
     super::save_xlsx(&mut wb, path)
 }

@@ -21,15 +21,23 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
-use crate::finding::Severity;
 use notes::{comments_xml, esc, list_sheet, vml_xml};
 use sheet::patch_sheet;
 use styles::{read_styles, write_styles, NewStyles};
 
-/// One marked cell: how bad, and the note's text.
+/// How a marked cell is painted: an error to fix (red), a warning (yellow), or a row
+/// held back only because of another row (grey: nothing to fix here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paint {
+    Error,
+    Warning,
+    Held,
+}
+
+/// One marked cell: how it is painted, and the note's text.
 #[derive(Debug, Clone)]
 pub struct Mark {
-    pub severity: Severity,
+    pub severity: Paint,
     pub note: String,
 }
 
@@ -254,6 +262,7 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         order: Vec::new(),
         fill_error: styles.fills,
         fill_warning: styles.fills + 1,
+        fill_held: styles.fills + 2,
         bold: 0,
         wrap: 0,
     };

@@ -9,8 +9,8 @@ use anyhow::{bail, Result};
 use quick_xml::events::{BytesEnd, BytesStart, Event};
 
 use super::styles::NewStyles;
+use super::Paint;
 use super::{attr, with_attr, Mark, NS_REL};
-use crate::finding::Severity;
 use crate::text::a1;
 
 /// "B5" → (4, 1).
@@ -43,7 +43,7 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
     let mut w = quick_xml::Writer::new(dst);
     let mut buf = Vec::new();
     // Marked cells still to place, by row; the row being written, its next implicit column.
-    let mut todo: BTreeMap<u32, Vec<(u32, Severity)>> = BTreeMap::new();
+    let mut todo: BTreeMap<u32, Vec<(u32, Paint)>> = BTreeMap::new();
     for (&(row, col), m) in marks {
         todo.entry(row).or_default().push((col, m.severity));
     }
@@ -57,7 +57,7 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
     let mut depth = 0usize;
     // Emit whole rows of marks before row `before` (exclusive).
     let flush_rows = |w: &mut quick_xml::Writer<W>,
-                      todo: &mut BTreeMap<u32, Vec<(u32, Severity)>>,
+                      todo: &mut BTreeMap<u32, Vec<(u32, Paint)>>,
                       styles: &mut NewStyles,
                       before: Option<u32>|
      -> Result<()> {
@@ -270,7 +270,7 @@ pub(super) fn mark_cell<W: Write>(
     w: &mut quick_xml::Writer<W>,
     row: Option<u32>,
     next_col: &mut u32,
-    todo: &mut BTreeMap<u32, Vec<(u32, Severity)>>,
+    todo: &mut BTreeMap<u32, Vec<(u32, Paint)>>,
     styles: &mut NewStyles,
     row_style: usize,
 ) -> Result<BytesStart<'static>> {
@@ -328,10 +328,10 @@ mod tests {
         let sheet = r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" s="2" t="s"><v>0</v></c><c r="C1"><v>1</v></c></row><row r="3"><c r="B3"><v>2</v></c></row></sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"#;
         let mut marks = BTreeMap::new();
         for (r, c, sev) in [
-            (0, 0, Severity::Error),
-            (0, 1, Severity::Warning),
-            (1, 3, Severity::Error),
-            (4, 0, Severity::Error),
+            (0, 0, Paint::Error),
+            (0, 1, Paint::Warning),
+            (1, 3, Paint::Error),
+            (4, 0, Paint::Error),
         ] {
             marks.insert(
                 (r, c),
@@ -347,6 +347,7 @@ mod tests {
             order: Vec::new(),
             fill_error: 2,
             fill_warning: 3,
+            fill_held: 4,
             bold: 0,
             wrap: 0,
         };

@@ -8,10 +8,12 @@ use anyhow::{bail, Result};
 use quick_xml::events::Event;
 
 use super::with_attr;
-use crate::finding::Severity;
+use super::Paint;
 
 pub(super) const ERROR_FILL: &str = "FFFFC7CE";
 pub(super) const WARNING_FILL: &str = "FFFFEB9C";
+/// A row held back only because of another row: grey, nothing to fix.
+pub(super) const HELD_FILL: &str = "FFEDEDED";
 
 /// The styles part: the counts of its fonts, fills and cell formats, and each cell format
 /// as events (to clone with a fill).
@@ -86,25 +88,25 @@ pub(super) fn read_styles(xml: Vec<u8>) -> Result<Styles> {
 pub(super) struct NewStyles {
     pub(super) base: usize,
     /// (old style, severity) → new index; and (old style, fill id) in order of index.
-    pub(super) map: HashMap<(usize, bool), usize>,
+    pub(super) map: HashMap<(usize, u8), usize>,
     pub(super) order: Vec<(usize, usize)>,
     pub(super) fill_error: usize,
     pub(super) fill_warning: usize,
+    pub(super) fill_held: usize,
     /// The 问题清单's header (bold) and wrapped styles.
     pub(super) bold: usize,
     pub(super) wrap: usize,
 }
 
 impl NewStyles {
-    pub(super) fn marked(&mut self, old: usize, sev: Severity) -> usize {
-        let err = sev == Severity::Error;
-        let fill = if err {
-            self.fill_error
-        } else {
-            self.fill_warning
+    pub(super) fn marked(&mut self, old: usize, paint: Paint) -> usize {
+        let (fill, k) = match paint {
+            Paint::Error => (self.fill_error, 0),
+            Paint::Warning => (self.fill_warning, 1),
+            Paint::Held => (self.fill_held, 2),
         };
         let next = self.base + self.order.len();
-        *self.map.entry((old, err)).or_insert_with(|| {
+        *self.map.entry((old, k)).or_insert_with(|| {
             self.order.push((old, fill));
             next
         })
@@ -129,7 +131,7 @@ pub(super) fn write_styles(st: &Styles, new: &NewStyles) -> Result<Vec<u8>> {
                 w.write_event(Event::Start(with_attr(
                     &e,
                     "count",
-                    &(st.fills + 2).to_string(),
+                    &(st.fills + 3).to_string(),
                 )))?;
             }
             Event::Start(e) if e.local_name().as_ref() == b"fonts" => {
@@ -146,6 +148,7 @@ pub(super) fn write_styles(st: &Styles, new: &NewStyles) -> Result<Vec<u8>> {
             Event::End(e) if e.local_name().as_ref() == b"fills" => {
                 w.get_mut().write_all(fill(ERROR_FILL).as_bytes())?;
                 w.get_mut().write_all(fill(WARNING_FILL).as_bytes())?;
+                w.get_mut().write_all(fill(HELD_FILL).as_bytes())?;
                 w.write_event(Event::End(e))?;
             }
             Event::End(e) if e.local_name().as_ref() == b"fonts" => {
