@@ -4,7 +4,7 @@
 //! write-offs (`writeoff`) and tell each file's village (`villages`) → tally (`tally`).
 //! Outputs are written by `output::*` from the `Run` this returns.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -134,24 +134,7 @@ where
     findings.extend(crate::rules::forms::warnings(&weak, &opts.schemas));
     // A sheet whose rows other sheets of its file already hold (a 汇总 of the 组 sheets)
     // is read once, from those sheets.
-    {
-        let (repeated, notes) = crate::rules::copies::repeated_sheets(&tables, &rel);
-        if !repeated.is_empty() {
-            // (file, sheet) by name: records and findings are looked up without allocating.
-            let gone: HashSet<(&str, &str)> = repeated
-                .iter()
-                .map(|(i, s)| (rel[*i].as_str(), &**s))
-                .collect();
-            for t in tables.iter_mut() {
-                t.retain(|r| !gone.contains(&(rel[r.file].as_str(), &*r.sheet)));
-            }
-            // Its rows' own findings are those of the rows it repeats.
-            findings.retain(|f| {
-                f.row.is_none() || !gone.contains(&(f.file.as_str(), f.sheet.as_str()))
-            });
-            findings.extend(notes);
-        }
-    }
+    crate::rules::copies::drop_repeated(&mut tables, &mut findings, &rel);
     findings.extend(crate::timing::timed("cross-table checks", || {
         cross::check(&Tables {
             tables: &tables,
@@ -159,44 +142,8 @@ where
             schemas: &opts.schemas,
         })
     }));
-    // Reject every row with an error finding.
-    let rel_idx: HashMap<&str, usize> = rel
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.as_str(), i))
-        .collect();
-    let bad: HashSet<(usize, &str, u32)> = findings
-        .iter()
-        .filter(|f| f.is_error())
-        .filter_map(|f| Some((*rel_idx.get(f.file.as_str())?, f.sheet.as_str(), f.row?)))
-        .collect();
-    for t in tables.iter_mut() {
-        for r in t.iter_mut() {
-            // A row's own cell errors are on the record (also those only counted in a
-            // flood summary); errors found across rows and tables are in the findings.
-            r.rejected |= bad.contains(&(r.file, &*r.sheet, r.row));
-        }
-    }
-    // Rows standing on a rejected row are held back with it, until nothing changes.
-    {
-        let mut first: HashMap<(usize, &str, u32), &Finding> = HashMap::new();
-        for f in findings.iter().filter(|f| f.is_error()) {
-            if let (Some(&file), Some(row)) = (rel_idx.get(f.file.as_str()), f.row) {
-                first.entry((file, f.sheet.as_str(), row)).or_insert(f);
-            }
-        }
-        let problems = |r: &Record| match first.get(&(r.file, &*r.sheet, r.row)) {
-            Some(f) => format!(
-                "{} {}",
-                f.code,
-                crate::text::truncate_chars(&f.message_zh, 40)
-            ),
-            // Its errors were only counted in a flood summary.
-            None => crate::codes::row_has_errors().zh,
-        };
-        let held = cross::hold_back(&mut tables, &opts.schemas, &rel, &problems);
-        findings.extend(held);
-    }
+    // Reject every row with an error finding; hold back what stands on a rejected row.
+    cross::reject_and_hold_back(&mut tables, &mut findings, &rel, &opts.schemas);
     // Each file's village; then the roster against the survey (its findings on survey
     // rows sorted in with the others, its own after them).
     let village_of_file = crate::villages::file_villages(&outs, &tables, &opts.schemas);
@@ -261,19 +208,7 @@ where
             });
             (proposals, tally)
         },
-        || {
-            // File-level findings (no sheet) first, then sheets as the workbook orders them.
-            let mut order: HashMap<(&str, &str), usize> = HashMap::new();
-            for (i, f) in outs.iter().enumerate() {
-                order.insert((rel[i].as_str(), ""), 0);
-                for (k, sh) in f.sheets.iter().enumerate() {
-                    order
-                        .entry((rel[i].as_str(), sh.name.as_str()))
-                        .or_insert(k + 1);
-                }
-            }
-            sort_findings(&mut findings, &order)
-        },
+        || order_findings(&mut findings, &outs, &rel),
     );
     // The roster's own findings after the survey's, in its sheets' and rows' order.
     if let (Some(out), Some(input)) = (&roster, &roster_input) {
@@ -323,6 +258,21 @@ where
     );
     run.seconds = t0.elapsed().as_secs_f64();
     run
+}
+
+/// The findings in reading order: file-level findings (no sheet) first, then each file's
+/// sheets as its workbook orders them (`sort_findings`).
+fn order_findings(findings: &mut [Finding], outs: &[FileOut], rel: &[String]) {
+    let mut order: HashMap<(&str, &str), usize> = HashMap::new();
+    for (i, f) in outs.iter().enumerate() {
+        order.insert((rel[i].as_str(), ""), 0);
+        for (k, sh) in f.sheets.iter().enumerate() {
+            order
+                .entry((rel[i].as_str(), sh.name.as_str()))
+                .or_insert(k + 1);
+        }
+    }
+    sort_findings(findings, &order)
 }
 
 /// File, sheet, row, column order: how a clerk reads a report.

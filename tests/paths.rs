@@ -280,12 +280,16 @@ fn a_failed_write_leaves_the_last_run_as_it_was() {
             "{}",
             r.stderr
         );
-        // An operating system's error is said in Chinese first, its own words after.
+        // An operating system's error is said in Chinese first, its own words after:
+        // the locked folder refuses the run's lock file.
         assert!(
             !r.stderr.contains("os error") || r.stderr.contains("（系统："),
             "{}",
             r.stderr
         );
+        if locked == out {
+            assert!(r.stderr.contains("没有权限"), "{}", r.stderr);
+        }
         assert_eq!(snapshot(&out), before, "{}", locked.display());
         assert!(!out.join(".selfbuilt-incomplete").exists());
     }

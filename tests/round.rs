@@ -743,13 +743,36 @@ fn every_output_states_the_same_figures() {
     let silent = summary["villages_silent"].as_array().unwrap();
     assert_eq!(silent.len(), 1, "{summary}");
     let silent = silent[0].as_str().unwrap();
-    // The console.
+    // The console: stages as plain lines (its standard error is no terminal), the
+    // figures, and what to do next.
     assert!(
         r.stderr
             .contains(&format!("{read} 行，通过 {accepted}，退回 {rejected}")),
         "{}",
         r.stderr
     );
+    for said in [
+        "读取文件：共 10 个",
+        "写出结果：共",
+        "下一步：",
+        "退回各村/",
+    ] {
+        assert!(r.stderr.contains(said), "{said}: {}", r.stderr);
+    }
+    // A village left blank is to be filled with the file's own village, not an example's.
+    let errors = read_csv(&o2.join("errors.csv"));
+    let blank_village: Vec<&Vec<String>> = errors[1..]
+        .iter()
+        .filter(|e| e[4] == "village" && e[7] == "C001")
+        .collect();
+    assert!(!blank_village.is_empty());
+    for e in blank_village {
+        let own = e[0].trim_end_matches(".xlsx").trim_end_matches(".csv");
+        assert!(
+            e[9].contains(&format!("例：{}", &own[..own.find('村').unwrap() + 3])),
+            "{e:?}"
+        );
+    }
     // tally.csv: accepted and held back (its columns are fixed: no surveyed column).
     let tally = read_csv(&o2.join("tally.csv"));
     let col = |k: &str| tally[0].iter().position(|h| h == k).unwrap();

@@ -89,3 +89,27 @@ fn key_of(r: &Record) -> String {
         .collect::<Vec<_>>()
         .join("\u{1f}")
 }
+
+/// Drop the rows of the sheets that repeat other sheets of their file (`repeated_sheets`)
+/// with their rows' own findings (those of the rows they repeat stand), and add the notes
+/// that say which copy was read.
+pub fn drop_repeated(
+    tables: &mut [Vec<crate::model::Record>],
+    findings: &mut Vec<crate::finding::Finding>,
+    rel: &[String],
+) {
+    let (repeated, notes) = repeated_sheets(tables, rel);
+    if repeated.is_empty() {
+        return;
+    }
+    // (file, sheet) by name: records and findings are looked up without allocating.
+    let gone: std::collections::HashSet<(&str, &str)> = repeated
+        .iter()
+        .map(|(i, s)| (rel[*i].as_str(), &**s))
+        .collect();
+    for t in tables.iter_mut() {
+        t.retain(|r| !gone.contains(&(rel[r.file].as_str(), &*r.sheet)));
+    }
+    findings.retain(|f| f.row.is_none() || !gone.contains(&(f.file.as_str(), f.sheet.as_str())));
+    findings.extend(notes);
+}

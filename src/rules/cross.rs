@@ -435,6 +435,48 @@ fn check_one(t: &Tables, rule: &CrossRule, maps: &[Maps]) -> Vec<Finding> {
     out
 }
 
+/// Reject every row with an error finding (its own cell errors are already on the record,
+/// also those only counted in a flood summary; errors across rows and tables are in the
+/// findings), then hold back what stands on a rejected row (`hold_back`), each knock-on
+/// naming its cause's first problem.
+pub fn reject_and_hold_back(
+    tables: &mut [Vec<Record>],
+    findings: &mut Vec<Finding>,
+    rel: &[String],
+    schemas: &Schemas,
+) {
+    let rel_idx: HashMap<&str, usize> = rel
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.as_str(), i))
+        .collect();
+    let held = {
+        // The first error of each row, for the rows held back with it.
+        let mut first: HashMap<(usize, &str, u32), &Finding> = HashMap::new();
+        for f in findings.iter().filter(|f| f.is_error()) {
+            if let (Some(&file), Some(row)) = (rel_idx.get(f.file.as_str()), f.row) {
+                first.entry((file, f.sheet.as_str(), row)).or_insert(f);
+            }
+        }
+        for t in tables.iter_mut() {
+            for r in t.iter_mut() {
+                r.rejected |= first.contains_key(&(r.file, &*r.sheet, r.row));
+            }
+        }
+        let problems = |r: &Record| match first.get(&(r.file, &*r.sheet, r.row)) {
+            Some(f) => format!(
+                "{} {}",
+                f.code,
+                crate::text::truncate_chars(&f.message_zh, 40)
+            ),
+            // Its errors were only counted in a flood summary.
+            None => crate::codes::row_has_errors().zh,
+        };
+        hold_back(tables, schemas, rel, &problems)
+    };
+    findings.extend(held);
+}
+
 /// What is wrong with a rejected row, in a few words, for the rows held back with it.
 pub type Problems<'a> = dyn Fn(&Record) -> String + 'a;
 
