@@ -143,12 +143,16 @@ where
         })
     }));
     // Reject every row with an error finding; hold back what stands on a rejected row.
-    cross::reject_and_hold_back(&mut tables, &mut findings, &rel, &opts.schemas);
+    crate::timing::timed("reject and hold back", || {
+        cross::reject_and_hold_back(&mut tables, &mut findings, &rel, &opts.schemas)
+    });
     // Each file's village; then the roster against the survey (its findings on survey
     // rows sorted in with the others, its own after them).
     let village_of_file = crate::villages::file_villages(&outs, &tables, &opts.schemas);
     let village_of_row = crate::villages::row_villages(outs.len(), &tables, &opts.schemas);
-    crate::villages::own_examples(&mut findings, &rel, &village_of_file, &opts.schemas);
+    crate::timing::timed("villages", || {
+        crate::villages::own_examples(&mut findings, &rel, &village_of_file, &opts.schemas)
+    });
     let (coverage, mut roster_findings) = match (&mut roster, &roster_input, &opts.roster) {
         (Some(out), Some(input), Some(r)) => {
             let mut own = std::mem::take(&mut out.findings);

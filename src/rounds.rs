@@ -49,16 +49,21 @@ fn main_of(s: &Schemas, t: TableId, r: &Record, key: &str) -> String {
 /// Each row's findings (code, field), by (file, sheet, row).
 type RowFindings<'a> = HashMap<(&'a str, &'a str, u32), BTreeSet<(String, String)>>;
 
-/// Each row's findings, but those against a roster: a round given a roster and the next
-/// given none (or another) would show them fixed or new; the coverage is its own account.
-fn findings_by_row<'a>(run: &'a Run, s: &Schemas) -> RowFindings<'a> {
-    let coverage: BTreeSet<&str> = s
-        .campaign
+/// The codes of the rules against a roster (left out of the rounds: see
+/// `findings_by_row`).
+fn coverage_codes(s: &Schemas) -> BTreeSet<&str> {
+    s.campaign
         .cross
         .iter()
         .filter(|r| r.kind.is_coverage())
         .map(|r| r.code.as_str())
-        .collect();
+        .collect()
+}
+
+/// Each row's findings, but those against a roster: a round given a roster and the next
+/// given none (or another) would show them fixed or new; the coverage is its own account.
+fn findings_by_row<'a>(run: &'a Run, s: &Schemas) -> RowFindings<'a> {
+    let coverage = coverage_codes(s);
     let mut out = RowFindings::new();
     for f in run
         .findings
@@ -136,13 +141,7 @@ fn rows<'a>(
 
 /// Per village, the findings that sit on no row of a table, as (code, field or sheet).
 fn file_level(run: &Run, s: &Schemas) -> Vec<SnapRow> {
-    let coverage: BTreeSet<&str> = s
-        .campaign
-        .cross
-        .iter()
-        .filter(|r| r.kind.is_coverage())
-        .map(|r| r.code.as_str())
-        .collect();
+    let coverage = coverage_codes(s);
     let records: std::collections::HashSet<(&str, &str, u32)> = s
         .ids()
         .flat_map(|t| run.table(t).iter())

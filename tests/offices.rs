@@ -807,37 +807,27 @@ fn long_csv(path: &std::path::Path, rows: usize, len: usize) {
 fn a_csv_is_read_streaming_and_a_limit_names_its_flag() {
     let (tmp, input) = town();
     long_csv(&input.join("平安村.csv"), 6000, 330);
-    let out = tmp.path().join("out");
-    let r = run(&[
-        "run",
-        p(&input),
-        "--out",
-        p(&out),
-        "--max-read-mb",
-        "16",
-        "--quiet",
-    ]);
-    let summary: serde_json::Value =
+    // Read with 16 MB of reader memory into `out`: its summary.
+    let read_in_16_mb = |out: &std::path::Path| -> serde_json::Value {
+        let r = run(&[
+            "run",
+            p(&input),
+            "--out",
+            p(out),
+            "--max-read-mb",
+            "16",
+            "--quiet",
+        ]);
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
-            .unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+            .unwrap_or_else(|e| panic!("{e}: {}", r.stderr))
+    };
+    let summary = read_in_16_mb(&tmp.path().join("out"));
     assert_eq!(summary["tables"]["buildings"]["read"], 6000, "{summary}");
     assert_eq!(summary["files_unreadable"], 0, "{summary}");
     // Lines broken by CR alone, as old Mac programs write them: streamed all the same.
     let text = std::fs::read_to_string(input.join("平安村.csv")).unwrap();
     std::fs::write(input.join("平安村.csv"), text.replace('\n', "\r")).unwrap();
-    let out = tmp.path().join("out-cr");
-    let r = run(&[
-        "run",
-        p(&input),
-        "--out",
-        p(&out),
-        "--max-read-mb",
-        "16",
-        "--quiet",
-    ]);
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
-            .unwrap_or_else(|e| panic!("{e}: {}", r.stderr));
+    let summary = read_in_16_mb(&tmp.path().join("out-cr"));
     assert_eq!(summary["tables"]["buildings"]["read"], 6000, "{summary}");
     let out = tmp.path().join("out2");
     run(&["run", p(&input), "--out", p(&out), "--max-read-mb", "1"]);

@@ -491,11 +491,18 @@ pub fn hold_back(
     files: &[String],
     problems: &Problems<'_>,
 ) -> Vec<Finding> {
-    let mut out = Vec::new();
     let refs = &schemas.campaign.references;
     // Every row rejected, for its own errors or held back itself, holds back its
     // children: what goes upstream holds together (cleaned.xlsx checked again gives no
-    // X001), the whole cascade said row by row.
+    // X001), the whole cascade said row by row. The rows' codes and the rules' conditions
+    // do not change from round to round: they are indexed once; a round reads only which
+    // rows are rejected (`rej`), and the rows are marked when the cascade is over.
+    let view: &[Vec<Record>] = tables;
+    let mut rej: Vec<Vec<bool>> = view
+        .iter()
+        .map(|t| t.iter().map(|r| r.rejected).collect())
+        .collect();
+    let mut was_held: Vec<(usize, usize)> = Vec::new();
     // Why a row held back here was: its finding's code and title, for the rows it holds
     // back in turn.
     let mut held_why: HashMap<(usize, usize), String> = HashMap::new();
@@ -505,101 +512,123 @@ pub fn hold_back(
             .cloned()
             .unwrap_or_else(|| problems(b))
     };
+    // Per held_back rule: each parent code's rows, each child's code. Per children_left
+    // rule: each parent code's matching children, and the parents it may hold.
+    let mut by_code: HashMap<(crate::schema::TableId, usize), HashMap<&str, Vec<usize>>> =
+        HashMap::new();
+    let mut child_codes: Vec<Vec<(usize, &str)>> = Vec::new();
+    let mut kids_of: Vec<HashMap<&str, Vec<usize>>> = Vec::new();
+    let mut candidates: Vec<Vec<(usize, &str)>> = Vec::new();
+    for rule in &schemas.campaign.cross {
+        let (mut cc, mut ko, mut ca) = (Vec::new(), HashMap::new(), Vec::new());
+        match rule.kind {
+            CrossKind::HeldBack => {
+                let rx = refs[rule.ix.reference].ix;
+                by_code
+                    .entry((rx.parent, rx.parent_field))
+                    .or_insert_with(|| {
+                        let mut m: HashMap<&str, Vec<usize>> = HashMap::new();
+                        for (i, b) in view[rx.parent.index()].iter().enumerate() {
+                            if let Some(c) = code_of(b, rx.parent_field) {
+                                m.entry(c).or_default().push(i);
+                            }
+                        }
+                        m
+                    });
+                cc = view[rx.child.index()]
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, r)| Some((i, code_of(r, rx.child_field)?)))
+                    .collect();
+            }
+            CrossKind::ChildrenLeft => {
+                let rx = refs[rule.ix.reference].ix;
+                let (ps, cs) = (schemas.table(rx.parent), schemas.table(rx.child));
+                for (i, h) in view[rx.child.index()].iter().enumerate() {
+                    if let (true, Some(c)) =
+                        (all_hold(cs, &rule.where_, h), code_of(h, rx.child_field))
+                    {
+                        ko.entry(c).or_insert_with(Vec::new).push(i);
+                    }
+                }
+                ca = view[rx.parent.index()]
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| !b.bad[rule.ix.field] && all_hold(ps, &rule.when, b))
+                    .filter_map(|(i, b)| Some((i, code_of(b, rx.parent_field)?)))
+                    .filter(|(_, c)| ko.contains_key(c))
+                    .collect();
+            }
+            _ => {}
+        }
+        child_codes.push(cc);
+        kids_of.push(ko);
+        candidates.push(ca);
+    }
+    let mut out = Vec::new();
     loop {
-        let mut hold: Vec<Vec<usize>> = vec![Vec::new(); tables.len()];
+        let mut hold: Vec<Vec<usize>> = vec![Vec::new(); view.len()];
         let mut why_now: Vec<((usize, usize), String)> = Vec::new();
-        type Split<'a> = (HashSet<&'a str>, HashMap<&'a str, usize>);
-        let mut split: HashMap<(crate::schema::TableId, usize), Split> = HashMap::new();
-        for rule in &schemas.campaign.cross {
+        for (k, rule) in schemas.campaign.cross.iter().enumerate() {
             match rule.kind {
                 CrossKind::HeldBack => {
                     let rx = refs[rule.ix.reference].ix;
-                    let parents = &tables[rx.parent.index()];
-                    // A parent table's codes, made once per round for every reference to it.
-                    let (ok, rejected) =
-                        split
-                            .entry((rx.parent, rx.parent_field))
-                            .or_insert_with(|| {
-                                let (mut ok, mut rejected) = (HashSet::new(), HashMap::new());
-                                for (i, b) in parents.iter().enumerate() {
-                                    if let Some(c) = code_of(b, rx.parent_field) {
-                                        if b.rejected {
-                                            rejected.entry(c).or_insert(i);
-                                        } else {
-                                            ok.insert(c);
-                                        }
-                                    }
-                                }
-                                (ok, rejected)
-                            });
+                    let (pt, ct) = (rx.parent.index(), rx.child.index());
+                    // No parent rejected: nothing to hold (a clean batch pays one scan).
+                    if !rej[pt].iter().any(|x| *x) {
+                        continue;
+                    }
+                    let parents = &view[pt];
+                    let codes = &by_code[&(rx.parent, rx.parent_field)];
                     let s = schemas.table(rx.child);
-                    for (i, r) in tables[rx.child.index()].iter().enumerate() {
-                        let Some(c) = code_of(r, rx.child_field) else {
-                            continue;
-                        };
-                        if r.rejected || ok.contains(c) {
+                    for &(i, c) in &child_codes[k] {
+                        if rej[ct][i] {
                             continue;
                         }
-                        let Some(&p) = rejected.get(c) else { continue };
-                        let b = &parents[p];
+                        // Held when its code's rows are all rejected (the first names why).
+                        let Some(rows) = codes.get(c) else { continue };
+                        if rows.iter().any(|&p| !rej[pt][p]) {
+                            continue;
+                        }
+                        let p = rows[0];
+                        let (b, r) = (&parents[p], &view[ct][i]);
                         let vars = [
                             ("value", V::One(r.vals[rx.child_field].display())),
                             ("place", V::One(place(files, b, None))),
-                            ("why", V::One(why_of(&held_why, rx.parent.index(), p, b))),
+                            ("why", V::One(why_of(&held_why, pt, p, b))),
                         ];
-                        why_now.push((
-                            (rx.child.index(), i),
-                            format!("{} {}", rule.code, rule.title),
-                        ));
+                        why_now.push(((ct, i), format!("{} {}", rule.code, rule.title)));
                         out.push(finding(files, rule, s, r, rx.child_field, &vars).held_by(
                             &files[b.file],
                             &b.sheet,
                             b.row,
                         ));
-                        hold[rx.child.index()].push(i);
+                        hold[ct].push(i);
                     }
                 }
                 CrossKind::ChildrenLeft => {
                     let rx = refs[rule.ix.reference].ix;
+                    let (pt, ct) = (rx.parent.index(), rx.child.index());
                     let (ps, cs) = (schemas.table(rx.parent), schemas.table(rx.child));
-                    let held: HashSet<usize> = hold[rx.child.index()].iter().copied().collect();
-                    let kids = &tables[rx.child.index()];
-                    // Per parent: its matching children, and whether any is left.
-                    let mut of: HashMap<&str, (Vec<usize>, bool)> = HashMap::new();
-                    for (i, h) in kids.iter().enumerate() {
-                        if !all_hold(cs, &rule.where_, h) {
+                    let kids = &view[ct];
+                    let held: HashSet<usize> = hold[ct].iter().copied().collect();
+                    for &(i, c) in &candidates[k] {
+                        if rej[pt][i] {
                             continue;
                         }
-                        if let Some(c) = code_of(h, rx.child_field) {
-                            let e = of.entry(c).or_default();
-                            e.0.push(i);
-                            e.1 |= !h.rejected && !held.contains(&i);
-                        }
-                    }
-                    for (i, b) in tables[rx.parent.index()].iter().enumerate() {
-                        let Some(c) = code_of(b, rx.parent_field) else {
-                            continue;
-                        };
-                        if b.rejected || b.bad[rule.ix.field] || !all_hold(ps, &rule.when, b) {
+                        let matched = &kids_of[k][c];
+                        if matched.iter().any(|&h| !rej[ct][h] && !held.contains(&h)) {
                             continue;
                         }
-                        let Some((matched, left)) = of.get(c) else {
-                            continue;
-                        };
-                        if *left {
-                            continue;
-                        }
+                        let b = &view[pt][i];
                         let why: Vec<String> = matched
                             .iter()
                             .map(|&h| {
-                                let w = why_of(&held_why, rx.child.index(), h, &kids[h]);
+                                let w = why_of(&held_why, ct, h, &kids[h]);
                                 format!("{}（{w}）", identity(cs, &kids[h]))
                             })
                             .collect();
-                        why_now.push((
-                            (rx.parent.index(), i),
-                            format!("{} {}", rule.code, rule.title),
-                        ));
+                        why_now.push(((pt, i), format!("{} {}", rule.code, rule.title)));
                         let vars = [
                             ("value", V::One(b.vals[rule.ix.field].display())),
                             ("why", V::Places(why)),
@@ -611,21 +640,26 @@ pub fn hold_back(
                             &h.sheet,
                             h.row,
                         ));
-                        hold[rx.parent.index()].push(i);
+                        hold[pt].push(i);
                     }
                 }
                 _ => {}
             }
         }
         if hold.iter().all(Vec::is_empty) {
-            return out;
+            break;
         }
         held_why.extend(why_now);
-        for (recs, idx) in tables.iter_mut().zip(&hold) {
+        for (t, idx) in hold.iter().enumerate() {
             for &i in idx {
-                recs[i].rejected = true;
-                recs[i].held = true;
+                rej[t][i] = true;
+                was_held.push((t, i));
             }
         }
     }
+    for (t, i) in was_held {
+        tables[t][i].rejected = true;
+        tables[t][i].held = true;
+    }
+    out
 }
