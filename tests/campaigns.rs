@@ -42,6 +42,21 @@ fn gongmao_clean_town_runs_clean_and_tallies_every_row() {
     assert_eq!(o.code, 0, "a clean town has no error: {}", o.stderr);
     let errors = read_csv(&out.join("errors.csv"));
     assert_eq!(errors.len(), 1, "{errors:?}");
+    // A second round names its rows by the campaign's own keys, not a house's.
+    let again = t.path().join("again");
+    let o = run(&[
+        "--campaign",
+        "gongmao",
+        "run",
+        p(&town),
+        "--out",
+        p(&again),
+        "--previous",
+        p(&out),
+    ]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let rounds = read_csv(&again.join("rounds.csv"));
+    assert_eq!(&rounds[0][..3], ["village", "credit_code", "hazard_code"]);
     // The same generator, called here, says what it wrote.
     let again = t.path().join("again");
     let m = selfbuilt::demo::generic::write_town(&gongmao(), &again, 2022, 48, 4, false).unwrap();

@@ -217,12 +217,15 @@ pub fn write_tally(
 }
 
 /// rounds.csv: what changed since the previous round, a line per row and change (written
-/// only with `--previous`).
-pub fn write_rounds(r: &crate::model::Rounds, path: &Path) -> Result<()> {
+/// only with `--previous`). Its row columns are named by the campaign's identity keys, as
+/// writeoffs.csv's are (building_code and hazard_code for 自建房, credit_code … for 工贸).
+pub fn write_rounds(r: &crate::model::Rounds, schemas: &Schemas, path: &Path) -> Result<()> {
+    let keys = schemas.writeoffs_header();
+    let key = |i: usize| keys.get(i).map(String::as_str).unwrap_or("");
     let header = [
         "village",
-        "building_code",
-        "hazard_code",
+        key(1),
+        key(2),
         "change",
         "code",
         "field",

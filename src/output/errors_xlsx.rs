@@ -676,10 +676,12 @@ fn write_rounds(
         } else {
             words.field(&l.field, crate::finding::Lang::Zh)
         };
+        // A key of several fields (a review: its building and date) read as words.
+        let item = l.item.replace('|', " ");
         for (i, v) in [
             l.village.as_str(),
             &l.main,
-            &l.item,
+            &item,
             change_word(l.change),
             &problem,
             field,

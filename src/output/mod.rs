@@ -231,7 +231,7 @@ pub const WRITERS: &[Writer] = &[
     Writer {
         name: "rounds.csv",
         write: |c| match &c.run.rounds {
-            Some(r) => csvs::write_rounds(r, &c.out.join("rounds.csv")),
+            Some(r) => csvs::write_rounds(r, c.schemas, &c.out.join("rounds.csv")),
             None => Ok(()),
         },
     },
