@@ -104,7 +104,7 @@ where
             .collect()
     };
     let (mut outs, mut roster) = rayon::join(read_files, read_roster);
-    opts.progress.stage("跨表核对、销号建议与汇总", None);
+    opts.progress.stage("跨表核对与汇总", None);
     crate::timing::timed("(reading done)", || ());
     let rel: Vec<String> = outs.iter().map(|f| f.input.rel.clone()).collect();
     // One table of each kind across files, sized once (no copying as they grow). The

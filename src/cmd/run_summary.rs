@@ -10,6 +10,7 @@ use crate::model::{Options, Run};
 /// The summary's lines.
 pub fn lines(run: &Run, opts: &Options, a: &RunArgs, lang: Lang) -> Vec<String> {
     let en = lang == Lang::En;
+    let title = &opts.schemas.campaign.campaign.writeoffs_title;
     let say = |zh: String, english: String| if en { english } else { zh };
     let unreadable = run.files.iter().filter(|f| f.format.is_empty()).count();
     let mut lines = vec![say(
@@ -85,7 +86,7 @@ pub fn lines(run: &Run, opts: &Options, a: &RunArgs, lang: Lang) -> Vec<String> 
         })
         .collect();
     lines.push(say(
-        format!("销号建议：{}", counts.join("，")),
+        format!("{title}：{}", counts.join("，")),
         format!("Write-off proposals: {}", counts.join(", ")),
     ));
     if let (Some(r), Some(cv)) = (&a.roster, &opts.schemas.campaign.coverage) {
@@ -201,13 +202,15 @@ fn next_steps(run: &Run, opts: &Options, en: bool) -> Vec<String> {
     if !run.proposals.is_empty() {
         steps.push(if en {
             format!(
-                "{} write-offs are proposed (writeoffs.csv, errors.xlsx 销号建议): apply for them in the platform one by one",
-                run.proposals.len()
+                "{} write-offs are proposed (writeoffs.csv, errors.xlsx {}): apply for them in the platform one by one",
+                run.proposals.len(),
+                opts.schemas.campaign.campaign.writeoffs_title
             )
         } else {
             format!(
-                "销号建议 {} 条（见 writeoffs.csv 或 errors.xlsx 的“销号建议”表）：逐条核实后在系统中申请",
-                run.proposals.len()
+                "{title} {} 条（见 writeoffs.csv 或 errors.xlsx 的“{title}”表）：逐条核实后在系统中申请",
+                run.proposals.len(),
+                title = opts.schemas.campaign.campaign.writeoffs_title
             )
         });
     }

@@ -420,9 +420,9 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         let list = crate::finding::knock_ons_under_causes(&e.list);
         write_findings(ws, &list, lang, &st, words)?;
     }
-    // 销号建议
+    // The write-off proposals (销号建议).
     let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(sheet_name("销号建议", &mut used))?;
+    ws.set_name(sheet_name(words.writeoffs_title(), &mut used))?;
     let [main, item, village] = words.writeoff_columns();
     let heads = [
         "建议类型",

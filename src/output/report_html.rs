@@ -320,7 +320,8 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
         let [main, item, village] = c.words.writeoff_columns();
         let _ = write!(
             wo,
-            "<h2>销号建议（{}）</h2><table id=\"writeoffs\"><thead><tr><th>建议类型</th><th>{}</th><th>{}</th><th>{}</th><th>依据</th></tr></thead><tbody>",
+            "<h2>{}（{}）</h2><table id=\"writeoffs\"><thead><tr><th>建议类型</th><th>{}</th><th>{}</th><th>{}</th><th>依据</th></tr></thead><tbody>",
+            esc(c.words.writeoffs_title()),
             run.proposals.len(),
             esc(main),
             esc(item),

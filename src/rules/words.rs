@@ -41,6 +41,7 @@ pub struct Words {
     total: String,
     unknown_village: String,
     writeoff_columns: [String; 3],
+    writeoffs_title: String,
 }
 
 impl Words {
@@ -99,8 +100,13 @@ impl Words {
                 )
             })
             .collect();
+        let writeoffs_title = match schemas.campaign.campaign.writeoffs_title.as_str() {
+            "" => "建议".to_string(),
+            t => t.to_string(),
+        };
         Words {
             writeoff_columns,
+            writeoffs_title,
             fields,
             tables,
             rules,
@@ -231,6 +237,17 @@ impl Words {
     pub fn writeoff_columns(&self) -> [&str; 3] {
         let [a, b, c] = &self.writeoff_columns;
         [a, b, c]
+    }
+
+    /// What the write-off proposals are called (the campaign's `writeoffs_title`).
+    ///
+    /// ```
+    /// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+    /// let w = selfbuilt::rules::words::Words::new(&s);
+    /// assert_eq!(w.writeoffs_title(), "销号建议");
+    /// ```
+    pub fn writeoffs_title(&self) -> &str {
+        &self.writeoffs_title
     }
 
     /// What a file whose village cannot be told is listed under.

@@ -241,6 +241,10 @@ pub struct Meta {
     pub tables: Vec<String>,
     /// The main table's field naming each row's village.
     pub village: String,
+    /// What the write-off proposals are called where people read them (errors.xlsx's
+    /// sheet, report.html, the console): 销号建议.
+    #[serde(default)]
+    pub writeoffs_title: String,
 }
 
 /// A field of one table naming a row of another (`hazards.building_code` →

@@ -895,6 +895,7 @@ impl Schemas {
                 names: Vec::new(),
                 tables: vec![cv.key.clone()],
                 village: c.campaign.village.clone(),
+                writeoffs_title: c.campaign.writeoffs_title.clone(),
             },
             references: Vec::new(),
             cross: Vec::new(),
