@@ -234,15 +234,24 @@ struct VillageStats<'a> {
     list: Vec<&'a Finding>,
 }
 
-/// A sheet's header row (row 1), its column widths and its print setup.
+/// A sheet's header row (row 1), its column widths and its print setup, the header
+/// printed on every page.
 fn head_row(ws: &mut Worksheet, heads: &[&str], widths: &[f64], st: &Styles) -> Result<()> {
+    head_row_once(ws, heads, widths, st)?;
+    ws.set_repeat_rows(0, 0)?;
+    Ok(())
+}
+
+/// `head_row` for a sheet whose summary is followed by a list with headers of its own:
+/// the summary's header is not printed again over the list.
+fn head_row_once(ws: &mut Worksheet, heads: &[&str], widths: &[f64], st: &Styles) -> Result<()> {
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, *h, &st.head)?;
     }
     for (i, w) in widths.iter().enumerate() {
         ws.set_column_width(i as u16, *w)?;
     }
-    print_setup(ws, 1)
+    print_setup(ws, 0)
 }
 
 /// Below the villages on 汇总, from row `r`: every distinct wording to check, once each
@@ -514,7 +523,7 @@ fn write_coverage(
         &unlisted,
         &twice,
     ];
-    head_row(
+    head_row_once(
         ws,
         &heads,
         &[16.0, 16.0, 12.0, 22.0, 30.0, 30.0, 16.0, 16.0, 24.0, 24.0],
@@ -645,7 +654,7 @@ fn write_rounds(
         "删除行",
         "值有改动",
     ];
-    head_row(
+    head_row_once(
         ws,
         &heads,
         &[16.0, 20.0, 22.0, 10.0, 30.0, 12.0, 16.0, 16.0],
