@@ -8,6 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::finding::Lang;
 
+/// The command line: global options (schemas, campaign, language, limits) and the
+/// subcommand to run.
 #[derive(Debug, Parser)]
 #[command(
     name = "selfbuilt",
@@ -33,10 +35,12 @@ pub struct Cli {
     /// Language of messages: zh (中文) or en
     #[arg(long, global = true, value_enum, default_value = "zh")]
     pub lang: Lang,
+    /// What to do: run, check, inspect, rules, template, demo.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Validate and write every output (cleaned.xlsx, errors, annotated copies, tallies) into --out
@@ -59,10 +63,15 @@ pub enum Command {
 /// Arguments of the contained reader (see `read::isolate`).
 #[derive(Debug, Args)]
 pub struct ReadChildArgs {
+    /// The file to read.
     pub path: PathBuf,
+    /// Its path relative to the INPUT it came from, as findings name it.
     pub rel: String,
+    /// The read limits, serialised by the parent process (`read::Limits`).
     pub limits: String,
+    /// The reader's address-space limit, in MB.
     pub max_mem_mb: u64,
+    /// The reader's CPU and wall-clock limit, in seconds.
     pub max_seconds: u64,
 }
 
@@ -97,6 +106,7 @@ pub struct LimitArgs {
 }
 
 impl LimitArgs {
+    /// The read limits these flags set, in bytes and counts.
     pub fn limits(&self) -> crate::read::Limits {
         crate::read::Limits {
             max_file_bytes: self.max_file_mb << 20,
@@ -111,6 +121,8 @@ impl LimitArgs {
     }
 }
 
+/// Arguments shared by `run` and `check`: the inputs, the day taken as today, threads,
+/// limits.
 #[derive(Debug, Args, Clone)]
 pub struct CommonArgs {
     /// Input files or folders (folders are searched recursively)
@@ -122,12 +134,16 @@ pub struct CommonArgs {
     /// Worker threads (default: one per core)
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// How much of a file may be read.
     #[command(flatten)]
     pub limits: LimitArgs,
 }
 
+/// Arguments of `run`: what `check` takes, plus the output folder, roster, previous round
+/// and deadline.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// The inputs and read settings shared with `check`.
     #[command(flatten)]
     pub common: CommonArgs,
     /// Output folder (created if needed); nothing is written outside it
@@ -164,15 +180,21 @@ fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
         })
 }
 
+/// How `check` prints its findings.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
+    /// Grouped by file, coloured, for a person.
     Text,
+    /// Exactly errors.csv's columns.
     Csv,
+    /// One JSON document.
     Json,
 }
 
+/// Arguments of `check`: validate and print the findings, writing no files.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
+    /// The inputs and read settings shared with `run`.
     #[command(flatten)]
     pub common: CommonArgs,
     /// Output format: text (grouped, coloured), csv (exactly errors.csv), json
@@ -186,6 +208,7 @@ pub struct CheckArgs {
     pub color: String,
 }
 
+/// Arguments of `inspect`: show how each sheet was recognised and its columns mapped.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Input files or folders
@@ -194,10 +217,12 @@ pub struct InspectArgs {
     /// Print JSON: one object per sheet
     #[arg(long)]
     pub json: bool,
+    /// How much of a file may be read.
     #[command(flatten)]
     pub limits: LimitArgs,
 }
 
+/// Arguments of `rules`: list every rule, or explain one.
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// A rule code (C009) or name (id-float-mangled) to explain
@@ -207,6 +232,7 @@ pub struct RulesArgs {
     pub json: bool,
 }
 
+/// Arguments of `template`: write a blank workbook for villages to fill in.
 #[derive(Debug, Args)]
 pub struct TemplateArgs {
     /// The .xlsx file to write
@@ -223,6 +249,8 @@ pub struct TemplateArgs {
     pub roster: bool,
 }
 
+/// Arguments of `demo`: write a made-up town of village workbooks, with spoiled cells, to
+/// try the tool on.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Folder to write the demo town into

@@ -5,20 +5,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::text::a1;
 
+/// How bad a finding is: an error rejects the row (it cannot go upstream), a warning only
+/// asks for a look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The row cannot be reported as it is.
     Error,
+    /// Worth a look; the row is still reported.
     Warning,
 }
 
 impl Severity {
+    /// The English word, as the CSVs and JSON write it.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
         }
     }
+    /// The Chinese word (错误, 警告).
     pub fn zh(self) -> &'static str {
         match self {
             Severity::Error => "错误",
@@ -30,8 +36,10 @@ impl Severity {
 /// Output language of messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Lang {
+    /// Chinese (中文), the default.
     #[default]
     Zh,
+    /// English.
     En,
 }
 
@@ -40,18 +48,28 @@ pub enum Lang {
 pub struct Finding {
     /// Path relative to the INPUT it came from, with `/`.
     pub file: String,
+    /// The sheet's name ("" for a file-level finding or a CSV file).
     pub sheet: String,
     /// 0-based row in the original sheet (None for file- and sheet-level findings).
     pub row: Option<u32>,
     /// 0-based column in the original sheet.
     pub col: Option<u32>,
+    /// The key of the field the cell is read for ("" when the finding is not about a
+    /// field).
     pub field: String,
+    /// The cell's value as written.
     pub value: String,
+    /// Whether the row is rejected or only warned about.
     pub severity: Severity,
+    /// The rule's code (C008, S007, X001 …), to look it up with `selfbuilt rules`.
     pub code: String,
+    /// What is wrong, in Chinese.
     pub message_zh: String,
+    /// What is wrong, in English.
     pub message_en: String,
+    /// How to fix it, in Chinese.
     pub suggestion_zh: String,
+    /// How to fix it, in English.
     pub suggestion_en: String,
     /// Held back because of another row (a hazard whose building was rejected): an error
     /// for what goes upstream, but nothing to fix on this row. Counted, shown and painted
@@ -104,23 +122,28 @@ impl Finding {
         self.depends_on = Some(Box::new((file.to_string(), sheet.to_string(), row)));
         self
     }
+    /// The same finding in this file.
     pub fn at_file(mut self, file: &str) -> Self {
         self.file = file.to_string();
         self
     }
+    /// The same finding on this sheet.
     pub fn at_sheet(mut self, sheet: &str) -> Self {
         self.sheet = sheet.to_string();
         self
     }
+    /// The same finding at this 0-based row and column.
     pub fn at_cell(mut self, row: u32, col: Option<u32>) -> Self {
         self.row = Some(row);
         self.col = col;
         self
     }
+    /// The same finding about this field.
     pub fn field(mut self, f: &str) -> Self {
         self.field = f.to_string();
         self
     }
+    /// The same finding with this cell value.
     pub fn value(mut self, v: &str) -> Self {
         self.value = v.to_string();
         self
@@ -144,18 +167,21 @@ impl Finding {
             _ => String::new(),
         }
     }
+    /// The message in the language asked for.
     pub fn message(&self, lang: Lang) -> &str {
         match lang {
             Lang::Zh => &self.message_zh,
             Lang::En => &self.message_en,
         }
     }
+    /// The suggested fix in the language asked for.
     pub fn suggestion(&self, lang: Lang) -> &str {
         match lang {
             Lang::Zh => &self.suggestion_zh,
             Lang::En => &self.suggestion_en,
         }
     }
+    /// Whether it rejects its row.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -206,12 +232,19 @@ pub fn knock_ons_under_causes<'a>(list: &[&'a Finding]) -> Vec<&'a Finding> {
 /// [`ChangeLog`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change<'a> {
+    /// The file, relative to its INPUT.
     pub file: &'a str,
+    /// The sheet's name.
     pub sheet: &'a str,
+    /// 0-based row in the original sheet.
     pub row: u32,
+    /// 0-based column in the original sheet.
     pub col: u32,
+    /// The key of the field.
     pub field: &'a str,
+    /// The value as the village wrote it.
     pub old: &'a str,
+    /// The canonical value the cleaned workbook holds instead.
     pub new: &'a str,
 }
 
@@ -311,14 +344,17 @@ impl ChangeLog {
         other.text.clear();
     }
 
+    /// How many changes it holds.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether it holds no change.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
 
+    /// Forgets every change, keeping the memory for reuse.
     pub fn clear(&mut self) {
         self.names.clear();
         self.text.clear();
@@ -446,6 +482,7 @@ mod tests {
 /// A built-in rule's documentation.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct RuleDoc {
+    /// The rule's code (C008), as findings carry it.
     pub code: &'static str,
     /// A stable English slug (`id-check-digit`).
     pub name: &'static str,
@@ -453,6 +490,7 @@ pub struct RuleDoc {
     pub title: &'static str,
     /// The same in English.
     pub title_en: &'static str,
+    /// Its severity: whether a row breaking it is rejected.
     pub severity: Severity,
     /// What it checks.
     pub what: &'static str,
@@ -474,10 +512,15 @@ pub struct RuleDoc {
 /// templates of its message and fix in both languages (`{name}` is a value of the case).
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Say {
+    /// The form's name, unique within its rule.
     pub name: &'static str,
+    /// The message template in Chinese.
     pub zh: &'static str,
+    /// The message template in English.
     pub en: &'static str,
+    /// The fix template in Chinese.
     pub fix_zh: &'static str,
+    /// The fix template in English.
     pub fix_en: &'static str,
 }
 
@@ -487,16 +530,22 @@ pub struct Say {
 /// from its rule.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Said {
+    /// The rule it reports.
     pub rule: &'static RuleDoc,
+    /// Its message and fix, rendered for this case.
     pub message: Message,
 }
 
 /// A message and its fix in both languages, as shown to a person.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Message {
+    /// The message in Chinese.
     pub zh: String,
+    /// The message in English.
     pub en: String,
+    /// How to fix it, in Chinese.
     pub fix_zh: String,
+    /// How to fix it, in English.
     pub fix_en: String,
 }
 

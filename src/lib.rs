@@ -5,6 +5,7 @@
 //! Data flows one way: `read` → `recognise` → `cells` (via `rules::row`) →
 //! `rules::cross` → `writeoff` → `output`; `pipeline` runs the stages in order.
 
+#![warn(missing_docs)]
 // A file-level problem is returned as the `Finding` that reports it; that happens once per
 // bad file, so its size on the error path does not matter.
 #![allow(clippy::result_large_err)]

@@ -14,6 +14,7 @@ use crate::schema::TableId;
 /// One data row of one table, with canonical values per schema field.
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// The table it belongs to (buildings, hazards, reviews …).
     pub table: TableId,
     /// Index of the input file in the run.
     pub file: usize,
@@ -35,9 +36,11 @@ pub struct Record {
 }
 
 impl Record {
+    /// The canonical value of field `i`.
     pub fn get(&self, i: usize) -> &Val {
         &self.vals[i]
     }
+    /// The text of field `i` ("" when it is empty or not text).
     pub fn text(&self, i: usize) -> &str {
         self.vals[i].as_str().unwrap_or("")
     }
@@ -51,22 +54,34 @@ impl Record {
 /// What one sheet turned out to be.
 #[derive(Debug, Clone)]
 pub struct SheetInfo {
+    /// The sheet's name as the file gives it.
     pub name: String,
+    /// The table recognised on it (None when none was).
     pub table: Option<TableId>,
+    /// 0-based first and last header rows.
     pub header: Option<(u32, u32)>,
+    /// How many data rows it has below the header.
     pub data_rows: usize,
+    /// Each column and the field it maps to, with the evidence.
     pub columns: Vec<Column>,
+    /// Rows left out (totals, notes, repeated headers) and why.
     pub skipped: Vec<Skipped>,
+    /// The sheet as read, kept for annotated copies (`Options::keep_grids`).
     pub grid: Option<Grid>,
 }
 
 /// One input file after the row stage.
 #[derive(Debug)]
 pub struct FileOut {
+    /// The file and where it was found.
     pub input: InputFile,
+    /// The format it was read as (xlsx, xls, ods, csv …).
     pub format: String,
+    /// What each of its sheets turned out to be.
     pub sheets: Vec<SheetInfo>,
+    /// Findings on the file, its sheets and rows.
     pub findings: Vec<Finding>,
+    /// The values cleaning changed in it (the audit trail).
     pub changes: ChangeLog,
     /// Records per table, in the campaign's order.
     pub records: Vec<Vec<Record>>,
@@ -79,16 +94,21 @@ pub struct FileOut {
 
 /// A whole run.
 pub struct Run {
+    /// Every input file after the row stage, in input order.
     pub files: Vec<FileOut>,
+    /// Each file's path relative to its INPUT, as findings name it.
     pub rel: Vec<String>,
+    /// The village each file was sent by.
     pub village_of_file: Vec<String>,
     /// The village of each row of a file that holds several (`villages::row_villages`).
     pub village_of_row: RowVillages,
     /// Records per table, in the campaign's order.
     pub tables: Vec<Vec<Record>>,
+    /// Every finding of the run, in the order writers show them.
     pub findings: Vec<Finding>,
     /// The audit trail, file by file in input order, then the roster's (see `changes()`).
     pub changes: Vec<ChangeLog>,
+    /// The write-offs (销号) proposed.
     pub proposals: Vec<Proposal>,
     /// The tally, per village (computed before any output is written).
     pub tally: Tally,
@@ -104,6 +124,7 @@ pub struct Run {
     /// Where archive members were unpacked for this run (`read::archive`); removed when
     /// the run is dropped.
     pub scratch: Option<Arc<tempfile::TempDir>>,
+    /// How long the run took, in seconds.
     pub seconds: f64,
 }
 
@@ -118,7 +139,9 @@ pub type RowVillages = std::collections::HashMap<
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WordingKind {
+    /// A column's header.
     Header,
+    /// An option written in cells.
     Value,
 }
 
@@ -128,6 +151,7 @@ pub enum WordingKind {
 /// report.html, summary.json and learned.toml all show these.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Wording {
+    /// Whether it is a header or a cell option.
     pub kind: WordingKind,
     /// The table's key.
     pub table: String,
@@ -144,6 +168,7 @@ pub struct Wording {
     /// The evidence in words: how it was read (a tier, a header's evidence and rivals),
     /// or what points to a value or field and what does not.
     pub how_zh: String,
+    /// The evidence in English.
     pub how_en: String,
     /// Taken only through the lexicon's near-synonyms.
     pub near: bool,
@@ -162,6 +187,7 @@ impl Run {
     pub fn held(&self) -> usize {
         self.findings.iter().filter(|f| f.knock_on).count()
     }
+    /// How many findings are warnings.
     pub fn warnings(&self) -> usize {
         self.findings.iter().filter(|f| !f.is_error()).count()
     }
@@ -169,9 +195,11 @@ impl Run {
     pub fn changes(&self) -> impl Iterator<Item = Change<'_>> {
         self.changes.iter().flat_map(ChangeLog::iter)
     }
+    /// How many values cleaning changed.
     pub fn change_count(&self) -> usize {
         self.changes.iter().map(ChangeLog::len).sum()
     }
+    /// The records of table `t`.
     pub fn table(&self, t: TableId) -> &[Record] {
         &self.tables[t.index()]
     }
@@ -219,6 +247,8 @@ impl Run {
     }
 }
 
+/// A write-off (销号) the tool proposes for one row: the reason, the row, and the evidence
+/// sentence a clerk pastes into the platform.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Proposal {
     /// The campaign's write-off reason (`[[writeoffs]] reason`).
@@ -233,18 +263,24 @@ pub struct Proposal {
     pub main_code: String,
     /// The row's own identity when it is not a main row.
     pub item_code: String,
+    /// The village of the row.
     pub village: String,
+    /// Index of the input file in the run.
     pub file: usize,
+    /// The sheet holding the row.
     pub sheet: String,
     /// 0-based row of the row it is about.
     pub row: u32,
+    /// The evidence sentence, rendered from the rule's template with the row's values.
     pub evidence: String,
 }
 
 /// One tally line: a village (or the total) and a count per column of the campaign's tally.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TallyRow {
+    /// The village's name (or the total's label).
     pub village: String,
+    /// One count per tally column, in the campaign's order.
     pub counts: Vec<i64>,
 }
 
@@ -252,7 +288,9 @@ pub struct TallyRow {
 /// (the tally's labels and rows), as report.md and the 汇报 sheet write it.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Report {
+    /// The report's title.
     pub title: String,
+    /// Its sentences, those whose counts are all zero left out.
     pub lines: Vec<String>,
 }
 
@@ -261,7 +299,9 @@ pub struct Report {
 pub struct Tally {
     /// The campaign's tally column keys, in order.
     pub keys: Vec<String>,
+    /// A line per village.
     pub rows: Vec<TallyRow>,
+    /// The town's total.
     pub total: TallyRow,
 }
 
@@ -271,20 +311,31 @@ pub struct Tally {
 /// order).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SnapRow {
+    /// The table's key.
     pub table: String,
+    /// The row's own identity (its identity fields' values; the village for a line of
+    /// file-level findings).
     pub key: String,
+    /// The identity of the main row it belongs to.
     pub main: String,
+    /// The village of the row.
     pub village: String,
+    /// Whether it was rejected in that round.
     pub rejected: bool,
+    /// The findings on it as (rule code, field key).
     pub findings: Vec<(String, String)>,
+    /// Its canonical values as text, in the table's field order.
     pub vals: Vec<String>,
 }
 
 /// The head line of round.jsonl: the campaign, each table's field keys, the tally.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnapHead {
+    /// The campaign's key, so that rounds of another campaign are not compared.
     pub campaign: String,
+    /// Each table's field keys, in order: the columns of `SnapRow::vals`.
     pub fields: std::collections::BTreeMap<String, Vec<String>>,
+    /// The round's tally, for the next round's comparison.
     pub tally: Tally,
     /// The round's `--deadline`, carried to the next round when it gives none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -294,13 +345,16 @@ pub struct SnapHead {
 /// An earlier run, read back from its round.jsonl.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
+    /// Its head line.
     pub head: SnapHead,
+    /// Every row of that round.
     pub rows: Vec<SnapRow>,
 }
 
 /// One line of rounds.csv: what changed for a row since the previous round.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct RoundLine {
+    /// The village of the row.
     pub village: String,
     /// The main row's identity (building_code).
     pub main: String,
@@ -308,28 +362,41 @@ pub struct RoundLine {
     pub item: String,
     /// added, removed, changed, fixed, open or new.
     pub change: &'static str,
+    /// The rule code of the finding fixed, still open or new ("" for other changes).
     pub code: String,
+    /// The key of the field concerned.
     pub field: String,
+    /// Its value in the previous round.
     pub old: String,
+    /// Its value in this round.
     pub new: String,
 }
 
 /// How many of each change, for a village or the town.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RoundCounts {
+    /// Findings of the previous round that are gone.
     pub fixed: usize,
+    /// Findings still there.
     pub open: usize,
+    /// Findings the previous round did not have.
     pub new: usize,
+    /// Rows added since the previous round.
     pub added: usize,
+    /// Rows removed since the previous round.
     pub removed: usize,
+    /// Rows whose values changed.
     pub changed: usize,
 }
 
 /// The comparison with the previous round.
 #[derive(Debug, Clone, Default)]
 pub struct Rounds {
+    /// Every change, one line of rounds.csv each.
     pub lines: Vec<RoundLine>,
+    /// The counts per village.
     pub villages: Vec<(String, RoundCounts)>,
+    /// The counts of the town.
     pub total: RoundCounts,
     /// The previous round's tally.
     pub previous: Tally,
@@ -338,6 +405,7 @@ pub struct Rounds {
 /// What one roster entry or survey row came to in the coverage check.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct CoverLine {
+    /// The village of the entry or row.
     pub village: String,
     /// covered, missing (on the roster, not surveyed), unlisted (surveyed, not on the
     /// roster) or twice (listed again).
@@ -355,10 +423,15 @@ pub struct CoverLine {
 /// Coverage counts of a village or the town.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CoverCounts {
+    /// Entries on the roster.
     pub listed: usize,
+    /// Entries that found their survey row.
     pub covered: usize,
+    /// Entries on the roster with no survey row.
     pub missing: usize,
+    /// Survey rows not on the roster.
     pub unlisted: usize,
+    /// Entries listed more than once.
     pub twice: usize,
 }
 
@@ -377,14 +450,19 @@ pub struct Coverage {
     /// The errors.xlsx sheet listing it, what the roster is called, and what an entry
     /// found and one not found are said to be (the campaign's `[coverage]` words).
     pub sheet: String,
+    /// What a clerk calls the roster (房屋名册).
     pub label: String,
+    /// What an entry with a survey row is said to be (已排查).
     pub found: String,
+    /// What an entry without one is said to be (未排查).
     pub missing: String,
     /// The coverage's field keys (the columns of `CoverLine::vals`).
     pub fields: Vec<String>,
     /// Every roster entry, then every unlisted survey row, in village order.
     pub lines: Vec<CoverLine>,
+    /// The counts per village.
     pub villages: Vec<(String, CoverCounts)>,
+    /// The counts of the town.
     pub total: CoverCounts,
     /// Entries found by each match level, in the levels' order: (label, count).
     pub by_level: Vec<(String, usize)>,
@@ -393,15 +471,20 @@ pub struct Coverage {
 /// A roster to check against: its file and the schemas it is read with.
 #[derive(Debug, Clone)]
 pub struct Roster {
+    /// The roster file (`--roster`).
     pub path: std::path::PathBuf,
+    /// The schemas its rows are read with (the campaign's roster table).
     pub schemas: crate::schema::Schemas,
 }
 
 /// What a run is given besides its inputs: the schemas, the read limits, the day it
 /// takes as today, and how to read.
 pub struct Options {
+    /// The campaign's tables, rules and words.
     pub schemas: crate::schema::Schemas,
+    /// How much of a file may be read.
     pub limits: crate::read::Limits,
+    /// The day taken as today (`--as-of`), for dates that must not lie ahead.
     pub today: chrono::NaiveDate,
     /// Keep sheet grids for annotated copies.
     pub keep_grids: bool,

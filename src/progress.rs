@@ -14,10 +14,18 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event<'a> {
     /// A stage begins: its name as a person reads it, and its steps when known.
-    Stage { name: &'a str, steps: Option<u64> },
+    Stage {
+        /// The stage's name, as the console shows it.
+        name: &'a str,
+        /// How many steps it has, when known beforehand (for a progress bar).
+        steps: Option<u64>,
+    },
     /// One step of the current stage is done (a file read, an output written); `what`
     /// names it.
-    Step { what: &'a str },
+    Step {
+        /// The step done, in words (a file's name, an output's).
+        what: &'a str,
+    },
     /// The run is over (its summary follows).
     Finished,
 }

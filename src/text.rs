@@ -52,6 +52,8 @@ pub fn push_nfkc_nospace(out: &mut String, s: &str) {
     }
 }
 
+/// Text in NFKC (full-width letters and digits made plain) with every space dropped, as
+/// codes and numbers are compared.
 pub fn nfkc_nospace(s: &str) -> String {
     if is_nfkc(s) {
         return s.chars().filter(|c| !is_space(*c)).collect();
@@ -207,6 +209,7 @@ pub fn push_a1(out: &mut String, row: u32, col: u32) {
     let _ = write!(out, "{}", u64::from(row) + 1);
 }
 
+/// The A1 name of a 0-based cell (row 0, col 0 → A1), as Excel shows it.
 pub fn a1(row: u32, col: u32) -> String {
     let mut s = String::new();
     push_a1(&mut s, row, col);

@@ -10,15 +10,22 @@ use crate::finding::{Said, Severity};
 /// A raw cell value as the file holds it.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Raw {
+    /// Nothing in the cell.
     #[default]
     Empty,
+    /// Text.
     Text(String),
+    /// A number.
     Num(f64),
+    /// A boolean (TRUE/FALSE).
     Bool(bool),
     /// An Excel date: its serial number and the calendar date it means (1900 or 1904 system).
     Date {
+        /// Excel's serial day number.
         serial: f64,
+        /// The calendar date it means (None when out of range).
         date: Option<NaiveDate>,
+        /// Whether the workbook counts days from 1904 (old Mac Excel).
         is_1904: bool,
     },
     /// An ISO date text given by the format (ods).
@@ -28,6 +35,7 @@ pub enum Raw {
 }
 
 impl Raw {
+    /// Whether the cell holds nothing (blank text counts as nothing).
     pub fn is_empty(&self) -> bool {
         match self {
             Raw::Empty => true,
@@ -62,16 +70,23 @@ pub fn fmt_num(f: f64) -> String {
 /// A canonical value.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Val {
+    /// Nothing usable: missing, a placeholder or an error.
     #[default]
     Empty,
+    /// Text, an enum value, a code or an ID number.
     Text(String),
+    /// A whole number.
     Int(i64),
+    /// A number with decimals.
     Num(f64),
+    /// A date.
     Date(NaiveDate),
+    /// Several enum values (an enum list).
     List(Vec<String>),
 }
 
 impl Val {
+    /// Whether it holds no value.
     pub fn is_empty(&self) -> bool {
         matches!(self, Val::Empty)
     }
@@ -86,18 +101,21 @@ impl Val {
             Val::List(v) => v.join("、"),
         }
     }
+    /// The text, when it is text.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Val::Text(s) => Some(s),
             _ => None,
         }
     }
+    /// The date, when it is a date.
     pub fn as_date(&self) -> Option<NaiveDate> {
         match self {
             Val::Date(d) => Some(*d),
             _ => None,
         }
     }
+    /// The number, when it is a whole number or a number.
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Val::Int(i) => Some(*i as f64),
@@ -117,11 +135,17 @@ impl Val {
 /// Why a cell could not be taken as it is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Issue {
+    /// The rule's code (C008 …).
     pub code: &'static str,
+    /// Whether the cell's row is rejected.
     pub severity: Severity,
+    /// What is wrong, in Chinese.
     pub zh: String,
+    /// What is wrong, in English.
     pub en: String,
+    /// How to fix it, in Chinese.
     pub fix_zh: String,
+    /// How to fix it, in English.
     pub fix_en: String,
 }
 
@@ -143,20 +167,25 @@ impl From<Said> for Issue {
 /// most one issue. An error issue means the value is not usable.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Parsed {
+    /// The canonical value (Empty after an error).
     pub val: Val,
+    /// What is wrong with the cell, if anything.
     pub issue: Option<Issue>,
 }
 
 impl Parsed {
+    /// A value with no issue.
     pub fn ok(val: Val) -> Parsed {
         Parsed { val, issue: None }
     }
+    /// An error: no usable value.
     pub fn err(issue: Issue) -> Parsed {
         Parsed {
             val: Val::Empty,
             issue: Some(issue),
         }
     }
+    /// A value kept despite a warning.
     pub fn warn(val: Val, issue: Issue) -> Parsed {
         Parsed {
             val,

@@ -60,6 +60,8 @@ struct Ready<'a> {
     named: Vec<std::collections::HashSet<&'a str>>,
 }
 
+/// Proposes write-offs (销号): each accepted row gets the first of its table's reasons whose
+/// conditions hold, with its evidence sentence.
 pub fn propose(t: &Tables) -> Vec<Proposal> {
     let s = t.schemas;
     let c = &s.campaign;

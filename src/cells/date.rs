@@ -89,6 +89,8 @@ pub fn date_from_text(s: &str) -> Result<(NaiveDate, bool), &'static str> {
     Err("unreadable")
 }
 
+/// Reads a date cell (an Excel date, an ISO or Chinese date text, a two-digit year),
+/// checked against the field's earliest and latest dates.
 pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let (date, two_digit, shown) = match raw {
         Raw::Date { date: Some(d), .. } => (*d, false, d.to_string()),

@@ -58,6 +58,7 @@ pub enum Rule {
 /// The outcome for one written form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resolved {
+    /// Mapped to this value of the field, by this rule (label, synonym, near-synonym …).
     Value(String, Rule),
     /// Several values fit equally: they are named, none is chosen.
     Ambiguous(Vec<String>),
@@ -65,7 +66,9 @@ pub enum Resolved {
     /// the form's own words say (`schema::stages`): not mapped. `instead` holds the values
     /// at the form's own stage, likeliest first.
     Beyond {
+        /// The value the weak mapping led to.
         reached: String,
+        /// The values at the form's own stage, likeliest first.
         instead: Vec<String>,
     },
     /// One character away from this value: a typo, not corrected.

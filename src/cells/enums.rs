@@ -100,6 +100,8 @@ fn unmapped(field: &Field, s: &str, how: &Resolved) -> Issue {
     .into()
 }
 
+/// Reads an enum cell: the written form mapped to one of the field's values, or an error
+/// naming what it could be.
 pub fn parse_enum(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let s = nfkc_trim(&super::raw_text(raw));
     match resolve(field, ctx.lexicon, &s) {
@@ -108,6 +110,8 @@ pub fn parse_enum(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     }
 }
 
+/// Reads a cell holding several of the field's values (an enum list), each mapped as
+/// `parse_enum` maps one.
 pub fn parse_enum_list(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let s = nfkc_trim(&super::raw_text(raw));
     // A value that itself holds punctuation is taken whole first.

@@ -35,6 +35,8 @@ fn mangled(field: &Field, shown: &str) -> Parsed {
     Parsed::err(codes::id_stored_as_number(&field.label, &field.label_en, shown).into())
 }
 
+/// Reads a resident ID number: 18 characters with a valid check digit, or an error when
+/// Excel has stored it as a number and lost digits.
 pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let s = match raw {
         Raw::Num(f) => return mangled(field, &format!("{f:e}").replace('e', "E+")),

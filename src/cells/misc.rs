@@ -9,6 +9,8 @@ use crate::read::Raw;
 use crate::schema::Field;
 use crate::text::{nfkc_nospace, nfkc_trim};
 
+/// Reads a free text cell, trimmed and normalised, checked against the field's length
+/// bounds.
 pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
     let s = nfkc_trim(&super::raw_text(raw));
     let n = s.chars().count();
@@ -27,6 +29,8 @@ pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
     Parsed::ok(Val::Text(s))
 }
 
+/// Reads a yes/no cell from the lexicon's true and false words, canonical as the lexicon's
+/// yes or no.
 pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let lex = ctx.lexicon;
     let word = |b: bool| Parsed::ok(Val::Text(if b { lex.yes() } else { lex.no() }.to_string()));
@@ -64,6 +68,7 @@ static MOBILE: LazyLock<Regex> =
 static LANDLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^0\d{2,3}-?\d{7,8}$").expect("static regex"));
 
+/// Reads a phone number: a mobile or a landline, spaces and separators dropped.
 pub fn parse_phone(field: &Field, raw: &Raw) -> Parsed {
     let s = super::raw_text(raw);
     let mut t: String = nfkc_nospace(&s)
@@ -124,6 +129,8 @@ pub fn round_to(f: f64, places: u32) -> f64 {
     }
 }
 
+/// Reads a longitude or latitude, in decimal degrees or 度分秒, checked against the field's
+/// range.
 pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
     let s = super::raw_text(raw);
     let v = match raw {
@@ -152,6 +159,8 @@ pub fn parse_coord(field: &Field, raw: &Raw) -> Parsed {
     }
 }
 
+/// Reads a code (a building or hazard code): spaces dropped, upper-cased, matched against
+/// the field's pattern.
 pub fn parse_code(field: &Field, raw: &Raw) -> Parsed {
     let t = nfkc_nospace(&super::raw_text(raw)).to_uppercase();
     if let Some(re) = &field.regex {

@@ -19,11 +19,15 @@ pub use crate::value::{Issue, Parsed, Val};
 
 /// What the parsers need besides the cell.
 pub struct Ctx<'a> {
+    /// The words of placeholders, yes/no forms and the like that cells are read with.
     pub lexicon: &'a Lexicon,
+    /// The day taken as today (`--as-of`), for dates that must not lie in the future.
     pub today: NaiveDate,
 }
 
 impl Ctx<'_> {
+    /// Whether a cell's text is one of the lexicon's placeholders (无, /, 暂无 …) that mean
+    /// "nothing written".
     pub fn is_placeholder(&self, s: &str) -> bool {
         self.lexicon.placeholders.iter().any(|p| p == s)
     }

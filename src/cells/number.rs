@@ -53,6 +53,8 @@ fn number_of(field: &Field, s: &str, lex: &Lexicon) -> Result<f64, Parsed> {
     }
 }
 
+/// Reads a number cell (units such as 平方米 dropped), checked against the field's range and
+/// kept to its decimals.
 pub fn parse_number(field: &Field, raw: &Raw, ctx: &super::Ctx) -> Parsed {
     let f = match raw {
         Raw::Num(f) => *f,

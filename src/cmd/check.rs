@@ -11,6 +11,7 @@ use crate::finding::{Lang, Severity};
 use crate::pipeline;
 use crate::schema::Schemas;
 
+/// Runs `check`: validates the inputs and prints the findings; returns the exit status.
 pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     let words = crate::rules::words::Words::new(&schemas);
     let opts = crate::cmd::options(&a.common, schemas, false, false)?;

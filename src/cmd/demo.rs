@@ -7,6 +7,7 @@ use anyhow::Result;
 use crate::cli::DemoArgs;
 use crate::schema::Schemas;
 
+/// Runs `demo`: writes the made-up town (and its next round) into the folder asked for.
 pub fn exec(a: DemoArgs, schemas: Schemas) -> Result<i32> {
     let main = schemas.table(schemas.campaign.main());
     if a.plain {

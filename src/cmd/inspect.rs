@@ -21,6 +21,8 @@ fn finding_line(x: &Finding, lang: Lang) -> String {
     }
 }
 
+/// Runs `inspect`: prints each sheet's table, header rows and column mapping with its
+/// evidence.
 pub fn exec(a: InspectArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
     let zh = lang == Lang::Zh;
     // Chinese or English, as the command line asks.

@@ -18,6 +18,7 @@ use crate::schema::Schemas;
 /// Exit status: the tool could not do its job.
 pub const EXIT_TOOL: i32 = 2;
 
+/// Loads the schemas and runs the subcommand asked for; returns the process's exit status.
 pub fn dispatch(cli: Cli) -> i32 {
     // The contained reader needs no schemas: it starts once per input file.
     if let Command::ReadChild(a) = &cli.command {

@@ -75,6 +75,7 @@ fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
     }
 }
 
+/// Runs `rules`: lists every built-in and schema rule, or explains the one named.
 pub fn exec(a: RulesArgs, schemas: &Schemas, lang: Lang) -> Result<i32> {
     let cat = catalogue(schemas);
     match a.code {

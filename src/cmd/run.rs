@@ -9,6 +9,7 @@ use crate::finding::Lang;
 use crate::pipeline;
 use crate::schema::Schemas;
 
+/// Runs `run`: validates the inputs and writes every output into the output folder.
 pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Result<i32> {
     if a.out.exists() && !a.out.is_dir() {
         bail!(

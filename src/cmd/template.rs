@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use crate::cli::TemplateArgs;
 use crate::schema::Schemas;
 
+/// Runs `template`: writes the campaign's (or the roster's) blank workbook.
 pub fn exec(a: TemplateArgs, schemas: Schemas) -> Result<i32> {
     let schemas = if a.roster {
         match schemas.roster()? {

@@ -19,14 +19,18 @@ use crate::schema::{Cond, Field, FieldType, Schemas, TableId, TableSchema};
 /// What was written: files, rows per table, and each spoiled cell.
 #[derive(Debug, Default)]
 pub struct Manifest {
+    /// How many village files were written.
     pub files: usize,
+    /// Rows written per table, in the campaign's order.
     pub rows: Vec<usize>,
+    /// Every cell spoiled on purpose, for tests to find among the findings.
     pub spoiled: Vec<Spoiled>,
 }
 
 /// One cell the generator spoiled, where the village's writing put it.
 #[derive(Debug, Clone)]
 pub struct Spoiled {
+    /// The file it is in, relative to the demo folder.
     pub file: String,
     /// The sheet's name ("" in a CSV file).
     pub sheet: String,
@@ -34,12 +38,14 @@ pub struct Spoiled {
     pub table: String,
     /// 1-based row in its sheet.
     pub row: u32,
+    /// The key of the field spoiled.
     pub field: String,
     /// blank, synonym, date, check, float (an ID number stored as a float) or
     /// no_equivalent (a form meaning nothing in the campaign).
     pub what: &'static str,
     /// Its row's place among its table's rows of the village, and the value it had.
     pub index: usize,
+    /// The value the cell had before it was spoiled.
     pub was: String,
 }
 
@@ -49,7 +55,9 @@ pub struct Spoiled {
 pub struct RoundManifest {
     /// Spoiled cells the village put right.
     pub fixed: Vec<(String, String, String, Spoiled)>,
+    /// Rows the village added in the next round.
     pub added: Vec<(String, String, String)>,
+    /// Rows the village removed in the next round.
     pub removed: Vec<(String, String, String)>,
     /// Villages that only re-sorted their rows.
     pub resorted: Vec<String>,

@@ -19,14 +19,18 @@ use crate::schema::{Field, FieldType, Lexicon, Schemas, TableSchema};
 /// each of its data rows.
 #[derive(Debug, Clone)]
 pub struct Placed {
+    /// The file, relative to the demo folder.
     pub file: String,
+    /// The sheet's name ("" in a CSV file).
     pub sheet: String,
+    /// The 1-based sheet row of each data row.
     pub rows: Vec<u32>,
 }
 
 /// How a village writes: fixed by its index, so that a town shows every way.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// The village's place in the town, which picks its way of writing.
     pub index: usize,
     /// A two-row header with merged parents (where the words group the fields).
     pub two_rows: bool,

@@ -16,6 +16,8 @@ use crate::schema::Schemas;
 /// (smaller ones are read first: a thread would cost more than it saves).
 pub(crate) const STREAM_BYTES: u64 = 4 << 20;
 
+/// Reads one input file and checks its rows: recognised sheets, records, findings and
+/// changes. Big files are read on a thread of their own while their rows are checked.
 pub fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
     let big = std::fs::metadata(&input.path).is_ok_and(|m| m.len() >= STREAM_BYTES);
     process_file_with(file_idx, input, opts, big)

@@ -327,6 +327,8 @@ pub fn copy_names(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// Writes annotated/: a copy of each input file with every finding's cell painted and
+/// noted, and a 问题清单 sheet listing the file's findings.
 pub fn write_all(
     run: &Run,
     schemas: &Schemas,

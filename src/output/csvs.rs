@@ -11,6 +11,7 @@ use crate::model::{Run, Tally};
 use crate::schema::Schemas;
 use crate::text::push_a1;
 
+/// The columns of errors.csv, in order: a fixed contract for whoever reads it by machine.
 pub const ERRORS_HEADER: [&str; 10] = [
     "file",
     "sheet",
@@ -23,6 +24,7 @@ pub const ERRORS_HEADER: [&str; 10] = [
     "message",
     "suggestion",
 ];
+/// The columns of changes.csv, the audit trail of every value cleaning changed.
 pub const CHANGES_HEADER: [&str; 7] = ["file", "sheet", "row", "cell", "field", "old", "new"];
 /// A cell as a CSV output holds it: one beginning with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return gets a leading `'`, so that Excel and WPS, which clerks open these
@@ -142,10 +144,12 @@ pub fn errors_bytes(findings: &[Finding], lang: Lang) -> Result<Vec<u8>> {
     )
 }
 
+/// Writes errors.csv: every finding, one line each, messages in the language asked for.
 pub fn write_errors(run: &Run, path: &Path, lang: Lang) -> Result<()> {
     atomic_write(path, &errors_bytes(&run.findings, lang)?)
 }
 
+/// Writes changes.csv: every value cleaning changed, with its old and new text.
 pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
     // Millions of lines: every field is borrowed, the row and cell names reuse buffers.
     csv_file(path, &CHANGES_HEADER, |w| {
@@ -189,10 +193,13 @@ pub fn writeoffs_bytes(run: &Run, schemas: &Schemas) -> Result<Vec<u8>> {
     )
 }
 
+/// Writes writeoffs.csv: the write-off proposals, with each row's identity and evidence.
 pub fn write_writeoffs(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
     atomic_write(path, &writeoffs_bytes(run, schemas)?)
 }
 
+/// Writes tally.csv: the tally's columns that have `csv = true`, a line per village and the
+/// total.
 pub fn write_tally(
     t: &Tally,
     spec: &crate::schema::campaign::TallySpec,

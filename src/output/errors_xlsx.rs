@@ -13,9 +13,13 @@ use crate::finding::{Finding, Lang, Severity};
 use crate::model::Run;
 use crate::rules::words::Words;
 
+/// The cell formats errors.xlsx (and the other workbooks for people) write with.
 pub struct Styles {
+    /// Header row: bold, filled.
     pub head: Format,
+    /// An error to fix (red).
     pub error: Format,
+    /// A warning to look at (yellow).
     pub warning: Format,
     /// A knock-on: held back because of another row, nothing to fix here (grey).
     pub held: Format,
@@ -23,12 +27,14 @@ pub struct Styles {
     pub wrap: Format,
     /// Every other cell: from the top, so that a row reads across beside wrapped text.
     pub top: Format,
+    /// A total row: bold.
     pub total: Format,
     /// A label beside wrapped text: bold, from the top.
     pub label: Format,
 }
 
 impl Styles {
+    /// The formats, made once per workbook.
     pub fn new() -> Styles {
         Styles {
             head: Format::new()
@@ -67,6 +73,7 @@ impl Default for Styles {
     }
 }
 
+/// The Chinese column headers of a sheet listing findings.
 pub const FINDING_HEADERS: [&str; 10] = [
     "文件",
     "工作表",
@@ -339,6 +346,8 @@ fn wordings_block(
     Ok(())
 }
 
+/// Writes errors.xlsx: the 汇总 sheet, a sheet of findings per village and the write-off
+/// proposals.
 pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     let st = Styles::new();
     let mut wb = super::new_workbook(tmp, run.findings.len() as u64 * 10)?;

@@ -57,6 +57,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Excel's limits: a cell holds at most 32,767 characters; a sheet has 1,048,576 rows.
 pub const MAX_CELL_CHARS: usize = crate::text::CELL_CHARS;
+/// The most rows a sheet can have.
 pub const MAX_ROWS: u32 = 1_048_576;
 
 /// Text as a cell can hold it: characters XML cannot carry dropped, cut to a cell's
@@ -116,17 +117,20 @@ pub fn text_width(s: &str) -> f64 {
         .sum::<f64>()
 }
 
-/// Write every output file of a run into `out`.
 /// How the outputs are written: their language, and the day villages are asked to send
 /// their corrections by (the return packages' cover says it).
 #[derive(Clone)]
 pub struct WriteOptions {
+    /// The language of messages and labels in the outputs.
     pub lang: Lang,
+    /// When villages are to send their corrections by (`--deadline`).
     pub deadline: Option<chrono::NaiveDate>,
     /// Where each output's completion is told (`progress`).
     pub progress: std::sync::Arc<dyn crate::progress::Progress>,
 }
 
+/// Write every output file of a run into `out`; the writers' scratch folder is removed
+/// after.
 pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, wo: WriteOptions) -> Result<()> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create the output folder {}", out.display()))?;
@@ -139,13 +143,17 @@ pub use crate::timing::timed;
 
 /// What every writer is given.
 pub struct Ctx<'a> {
+    /// The run whose results are written.
     pub run: &'a Run,
+    /// The schemas the run was checked with.
     pub schemas: &'a Schemas,
+    /// Labels and rule titles, as people read them.
     pub words: crate::rules::words::Words,
     /// The output folder.
     pub out: &'a Path,
     /// Scratch for constant-memory sheets, inside the output folder.
     pub tmp: std::path::PathBuf,
+    /// The language of messages and labels.
     pub lang: Lang,
     /// When villages are to send their corrections by (`--deadline`).
     pub deadline: Option<chrono::NaiveDate>,
@@ -153,7 +161,9 @@ pub struct Ctx<'a> {
 
 /// One output: the file (or folder) it writes and how.
 pub struct Writer {
+    /// The file or folder it writes, as the progress lines name it.
     pub name: &'static str,
+    /// The function writing it.
     pub write: fn(&Ctx) -> Result<()>,
 }
 

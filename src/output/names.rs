@@ -58,6 +58,8 @@ pub struct Unique {
 }
 
 impl Unique {
+    /// Takes a file name `stem` + `ext` not yet taken (compared without case), adding `_2`,
+    /// `_3` … until one is free.
     pub fn take(&mut self, stem: &str, ext: &str) -> String {
         let mut n = 1;
         loop {

@@ -155,6 +155,8 @@ fn bars(
     h.push_str("</svg>");
 }
 
+/// Writes report.html: the report, the tally's chart, coverage, write-offs and the
+/// findings, in one self-contained page.
 pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     let run = c.run;
     let s = c.schemas;

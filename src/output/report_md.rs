@@ -39,6 +39,7 @@ pub fn render(report: &Report, spec: &ReportSpec, tally: &Tally, words: &TallySp
     out
 }
 
+/// Writes report.md: the township report's sentences and the tally as a Markdown table.
 pub fn write(
     report: &Report,
     spec: &ReportSpec,

@@ -28,6 +28,8 @@ struct Village<'a> {
     findings: Vec<&'a Finding>,
 }
 
+/// Writes 退回各村/: for each village with something to fix, its annotated workbooks and a 问题清单
+/// workbook with a cover sheet.
 pub fn write(c: &Ctx) -> Result<()> {
     let run = c.run;
     let dir = c.out.join(FOLDER);

@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use crate::model::Run;
 use crate::schema::Schemas;
 
+/// Writes round.jsonl: this run's rows, for the next round's `--previous` to compare with.
 pub fn write(
     run: &Run,
     s: &Schemas,

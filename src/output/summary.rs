@@ -9,10 +9,14 @@ use serde::Serialize;
 use crate::model::Run;
 use crate::schema::Schemas;
 
+/// Rows of one table: read, accepted and rejected.
 #[derive(Serialize)]
 pub struct TableCounts {
+    /// Data rows read.
     pub read: usize,
+    /// Rows with no error: they can go upstream.
     pub accepted: usize,
+    /// Rows with an error (or held back by another row's).
     pub rejected: usize,
     /// Rows of sheets that repeat other sheets of their file, read once from those (S010).
     #[serde(skip_serializing_if = "is_zero")]
@@ -23,18 +27,28 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// summary.json: the run in numbers, for scripts and dashboards.
 #[derive(Serialize)]
 pub struct Summary {
+    /// The tool's name.
     pub tool: &'static str,
+    /// The tool's version.
     pub version: &'static str,
+    /// Input files read.
     pub files_read: usize,
+    /// Input files that could not be read.
     pub files_unreadable: usize,
+    /// Data rows read, over every table.
     pub rows_read: usize,
     /// Non-empty rows of sheets in which no table was recognised (each rejected with S007).
     pub rows_unrecognised: usize,
+    /// Row counts per table key.
     pub tables: std::collections::BTreeMap<String, TableCounts>,
+    /// Findings per severity (error, warning).
     pub findings: std::collections::BTreeMap<&'static str, usize>,
+    /// Values cleaning changed.
     pub changes: usize,
+    /// Write-off proposals per reason.
     pub writeoff_proposals: std::collections::BTreeMap<String, usize>,
     /// Villages that sent rows.
     pub villages: usize,
@@ -47,17 +61,23 @@ pub struct Summary {
     /// Distinct wordings to check once each (`Run::wordings`), by kind: headers and
     /// options read weakly (`*_to_confirm`) or not read (`*_not_read`).
     pub wordings: std::collections::BTreeMap<&'static str, usize>,
+    /// How long the run took, in seconds.
     pub duration_seconds: f64,
 }
 
+/// The roster's coverage in summary.json (with `--roster`).
 #[derive(Serialize)]
 pub struct CoverageSummary {
+    /// The roster file.
     pub roster: String,
+    /// Listed, covered, missing, unlisted and twice-listed entries.
     #[serde(flatten)]
     pub counts: crate::model::CoverCounts,
+    /// Entries found by each match level, by the level's label.
     pub found_by: std::collections::BTreeMap<String, usize>,
 }
 
+/// The summary of a run.
 pub fn build(run: &Run, schemas: &Schemas) -> Summary {
     let mut tables = std::collections::BTreeMap::new();
     let mut rows_read = 0;
@@ -129,6 +149,7 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
     }
 }
 
+/// Writes summary.json.
 pub fn write(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
     let s = build(run, schemas);
     super::atomic_write(path, &serde_json::to_vec_pretty(&s)?)

@@ -11,6 +11,8 @@ use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 use crate::model::{Report, Tally, TallyRow};
 use crate::schema::campaign::TallySpec;
 
+/// Writes tally.xlsx: the tally sheet with its chart, and the report's sentences on a sheet
+/// of their own.
 pub fn write_xlsx(
     t: &Tally,
     words: &TallySpec,

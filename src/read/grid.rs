@@ -11,16 +11,22 @@ use crate::finding::Finding;
 /// A merged region, 0-based inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Merge {
+    /// First row.
     pub r0: u32,
+    /// First column.
     pub c0: u32,
+    /// Last row.
     pub r1: u32,
+    /// Last column.
     pub c1: u32,
 }
 
 /// One non-empty row: its 0-based index and its cells from column A on.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct GridRow {
+    /// 0-based row in the sheet.
     pub idx: u32,
+    /// Its cells, from column A on (trailing empty cells may be left off).
     pub cells: Vec<Raw>,
 }
 
@@ -49,6 +55,7 @@ impl GridRow {
         }
     }
 
+    /// The cell in column `col` (0-based), empty past the row's last cell.
     pub fn get(&self, col: u32) -> &Raw {
         static EMPTY: Raw = Raw::Empty;
         self.cells.get(col as usize).unwrap_or(&EMPTY)
@@ -58,11 +65,15 @@ impl GridRow {
 /// A sheet as read: sparse rows (only rows holding something), merged regions.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Grid {
+    /// The sheet's name.
     pub name: String,
+    /// Its non-empty rows, in order.
     pub rows: Vec<GridRow>,
+    /// Its merged regions.
     pub merges: Vec<Merge>,
     /// Whether the format told us its merged regions (false for ods and csv).
     pub merges_known: bool,
+    /// The number of columns: one past the last column holding anything.
     pub width: u32,
     /// Findings made while reading this sheet (limits).
     pub findings: Vec<Finding>,
@@ -74,7 +85,9 @@ pub struct Grid {
 /// What a file read gives.
 #[derive(Debug)]
 pub struct Book {
+    /// The format it was read as (xlsx, xls, ods, csv …).
     pub format: &'static str,
+    /// Its sheets, in the workbook's order.
     pub sheets: Vec<Grid>,
 }
 
@@ -96,12 +109,16 @@ pub fn unzipped_ceiling(max_cells: u64) -> u64 {
 /// Read limits; each has a CLI flag.
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
+    /// The largest file read, in bytes.
     pub max_file_bytes: u64,
+    /// The most a workbook may inflate to when unzipped, in bytes.
     pub max_unzipped_bytes: u64,
     /// A workbook part inflating to more than this many times its compressed size (and
     /// past `RATIO_FLOOR`) is a zip bomb; real sheets compress 5–15 times.
     pub max_zip_ratio: u64,
+    /// The most cells read from one file.
     pub max_cells: u64,
+    /// The most columns read from one sheet.
     pub max_columns: u32,
 }
 
@@ -120,6 +137,7 @@ impl Default for Limits {
 /// An input file found under an INPUT argument.
 #[derive(Debug, Clone)]
 pub struct InputFile {
+    /// Where the file is.
     pub path: PathBuf,
     /// Path relative to the INPUT it came from, with `/` (the file name for a file INPUT).
     pub rel: String,

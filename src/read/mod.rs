@@ -87,18 +87,24 @@ pub(crate) fn has_ext(p: &Path) -> bool {
 /// is still being read, so that its rows can be checked meanwhile.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub enum Piece {
+    /// A new sheet begins: its name, its merged regions when known, maybe its first rows.
     Sheet(Grid),
     /// The next rows of the current sheet, in row order as far as the file keeps it; the
     /// sheet's width so far.
     Rows {
+        /// The rows.
         rows: Vec<GridRow>,
+        /// The sheet's width so far.
         width: u32,
     },
     /// The current sheet is complete: its width, its merged regions when they were read
     /// only now, and findings made while reading it.
     End {
+        /// The sheet's width.
         width: u32,
+        /// Its merged regions, when they were read only at the end.
         merges: Option<Vec<Merge>>,
+        /// Findings made while reading the sheet.
         findings: Vec<Finding>,
     },
 }

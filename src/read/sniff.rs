@@ -21,6 +21,7 @@ pub enum Kind {
     FlatOds,
     /// An Excel 2003 XML spreadsheet (SpreadsheetML), whatever its name says.
     Xml2003,
+    /// None of these: the file is not read.
     Unknown,
 }
 
@@ -102,7 +103,9 @@ pub fn sniff(head: &[u8], ext: &str) -> Kind {
 /// Which UTF-16 a text is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Utf16 {
+    /// Little-endian.
     Le,
+    /// Big-endian.
     Be,
 }
 

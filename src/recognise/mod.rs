@@ -35,21 +35,28 @@ pub enum How {
     Label,
     /// By header concept words, closeness and content together (`Column::evidence`).
     Guess,
+    /// The sequence-number column (序号): kept out of the fields.
     Seq,
+    /// A notes column (备注): kept out of the fields.
     Note,
+    /// Mapped to no field: its values are not read.
     #[default]
     Unmapped,
+    /// A second column for a field already mapped: left out.
     Duplicate,
 }
 
 /// One column of a recognised table and why it maps where it does.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Column {
+    /// 0-based column in the sheet.
     pub col: u32,
     /// The header text as written (parent › child when there are several rows).
     pub header: String,
+    /// The index of the field it maps to (None when it maps to none).
     #[serde(skip)]
     pub field: Option<usize>,
+    /// How it was mapped.
     pub how: How,
     /// The evidence in words ("表头：“户主电话”≈联系电话（含“电话”）；内容：48/50 个值是有效的电话").
     pub evidence: String,
@@ -62,29 +69,36 @@ pub struct Column {
     pub candidates: Vec<(usize, f64)>,
 }
 
+/// A row below the header that is not data (a total, a note, a repeated header), and why.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Skipped {
     /// 0-based sheet row.
     pub row: u32,
+    /// Why it was left out, in words.
     pub reason: String,
 }
 
 /// A table found on a sheet.
 #[derive(Debug, Clone)]
 pub struct Recognised {
+    /// The table recognised.
     pub table: TableId,
     /// 0-based first and last header rows.
     pub header: (u32, u32),
+    /// Each column and the field it maps to.
     pub columns: Vec<Column>,
     /// Positions in `grid.rows` of the data rows.
     pub data: Vec<usize>,
+    /// Rows left out and why.
     pub skipped: Vec<Skipped>,
+    /// Findings on the header and the columns (a required field missing …).
     pub findings: Vec<Finding>,
 }
 
 /// What a sheet holds.
 #[derive(Debug, Clone)]
 pub enum Outcome {
+    /// A table we know, where it is and how its columns map.
     Table(Recognised),
     /// Nothing at all on the sheet.
     Empty,
@@ -331,10 +345,13 @@ pub const HEAD_ROWS: u32 = HEADER_SEARCH_ROWS + MAX_HEADER_ROWS + content::SAMPL
 /// A sheet's header block and what its columns map to.
 #[derive(Debug, Clone)]
 pub struct Head {
+    /// The table recognised.
     pub table: TableId,
     /// 0-based first and last header rows.
     pub header: (u32, u32),
+    /// Each column and the field it maps to.
     pub columns: Vec<Column>,
+    /// Findings on the header and the columns.
     pub findings: Vec<Finding>,
     /// Each column's label parts.
     labels: Vec<Vec<String>>,
@@ -968,6 +985,7 @@ fn strong(f: &crate::schema::Field) -> bool {
 pub enum RowKind {
     /// Part of the header block (or above it).
     Header,
+    /// A data row.
     Data,
     /// Left out, for this reason.
     Skip(&'static str),
@@ -986,6 +1004,7 @@ pub struct RowKinds {
 }
 
 impl RowKinds {
+    /// What tells a header block's rows apart, for the sheet of `head`.
     pub fn new(head: &Head, schemas: &Schemas) -> RowKinds {
         let lex = &schemas.lexicon;
         RowKinds {
@@ -1018,6 +1037,7 @@ impl RowKinds {
         }
     }
 
+    /// What the row is: header, data, or left out and why.
     pub fn classify(&self, row: &GridRow) -> RowKind {
         if row.idx <= self.header_last {
             return RowKind::Header;

@@ -26,13 +26,16 @@ pub enum HeaderHow {
     Concept(Vec<String>),
     /// Close to this label or alias.
     Similar(String),
+    /// No match.
     None,
 }
 
 /// A header's fit to one field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeaderFit {
+    /// How well it fits, from 0 to 1.
     pub score: f64,
+    /// Why it fits, for the evidence.
     pub how: HeaderHow,
 }
 
@@ -56,6 +59,7 @@ pub struct HeaderText {
 }
 
 impl HeaderText {
+    /// A header from its label parts (parent › child), normalised with the lexicon's words.
     pub fn new(parts: &[String], lex: &Lexicon) -> HeaderText {
         let units = &lex.header_units;
         let mut label_keys = Vec::new();
@@ -327,6 +331,7 @@ pub struct ContentFit {
     /// Of those, the ones written as a value or a listed synonym (other types: every fit):
     /// between two columns that fit alike, the one written as the schema writes wins.
     pub listed: usize,
+    /// Values that say anything (placeholders aside).
     pub n: usize,
     /// How telling a fit of this field's type is (0–1).
     pub weight: f64,

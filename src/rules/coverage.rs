@@ -24,8 +24,11 @@ use crate::text::norm_key;
 /// What the coverage stage is given: the roster's rows, the file name findings on them
 /// carry, the schemas they were read with, and the survey.
 pub struct RosterRows<'a> {
+    /// The roster's rows.
     pub rows: &'a [Record],
+    /// The roster file as findings name it.
     pub file: &'a str,
+    /// The schemas the roster was read with.
     pub schemas: &'a Schemas,
 }
 

@@ -17,9 +17,11 @@ use crate::text::a1;
 
 /// All records of a run, per table in the campaign's order.
 pub struct Tables<'a> {
+    /// Records per table, in the campaign's order.
     pub tables: &'a [Vec<Record>],
     /// Relative path of each input file.
     pub files: &'a [String],
+    /// The schemas of the run.
     pub schemas: &'a Schemas,
 }
 

@@ -19,7 +19,9 @@ const CELLS_NAMED: usize = 5;
 
 /// Where one distinct weakly read form was seen, and what it was read as.
 pub struct WeakForm {
+    /// The form as written.
     pub value: String,
+    /// What it was read as, and by which rule.
     pub rule: Rule,
     /// (file, sheet, row, col) of every cell holding it.
     pub cells: Vec<(String, String, u32, u32)>,

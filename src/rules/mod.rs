@@ -34,20 +34,32 @@ pub fn all_builtin() -> impl Iterator<Item = &'static RuleDoc> {
 /// A rule of either kind, for listing.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RuleEntry {
+    /// The rule's code (C008, X001 …).
     pub code: String,
+    /// A stable English slug.
     pub name: String,
+    /// What a person calls it, in a few Chinese words.
     pub title: String,
+    /// Whether a row breaking it is rejected.
     pub severity: Severity,
+    /// The table it applies to ("" for a built-in rule of any table).
     pub table: String,
+    /// What it checks.
     pub what: String,
+    /// Why it matters.
     pub why: String,
+    /// An example breaking it.
     pub bad: String,
+    /// An example keeping it.
     pub good: String,
+    /// How to fix a row breaking it.
     pub fix: String,
     /// In English: what a person calls it, what it checks, how to fix it (the message and
     /// suggestion templates for a schema's rule; empty where the registry has none).
     pub title_en: String,
+    /// What it checks, in English.
     pub what_en: String,
+    /// How to fix it, in English.
     pub fix_en: String,
     /// The messages it gives, as templates (`{name}` is a value of the case): a built-in
     /// rule's forms from the registry, a schema rule's message and suggestion.

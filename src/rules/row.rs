@@ -13,16 +13,22 @@ use crate::schema::{RowRule, TableSchema};
 
 /// Where a row came from, for findings, and the sheet's column of each field.
 pub struct Place<'a> {
+    /// Index of the input file in the run.
     pub file_idx: usize,
+    /// The file's path, as findings name it.
     pub file: &'a str,
+    /// The sheet's name, shared by the sheet's records.
     pub sheet_name: Arc<str>,
+    /// The file's path, shared by the audit trail's entries.
     pub file_name: Arc<str>,
     /// Field keys, shared by the audit trail's entries.
     pub keys: Vec<Arc<str>>,
+    /// The sheet's column of each field (None when it has none).
     pub cols: Arc<[Option<u32>]>,
 }
 
 impl<'a> Place<'a> {
+    /// The place of a sheet's rows, from its file and its column mapping.
     pub fn new(
         file_idx: usize,
         file: &'a str,

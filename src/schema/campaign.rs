@@ -14,16 +14,21 @@ use crate::finding::Severity;
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Campaign {
+    /// The campaign's name, its tables in order and the like (`[campaign]`).
     #[validate(nested)]
     pub campaign: Meta,
+    /// Fields naming a row of another table (a hazard's building_code).
     #[serde(default)]
     pub references: Vec<Reference>,
+    /// The checks across tables (`[[cross]]`).
     #[serde(default)]
     #[validate(nested)]
     pub cross: Vec<CrossRule>,
+    /// The write-off (销号) reasons, tried in order (`[[writeoffs]]`).
     #[serde(default)]
     #[validate(nested)]
     pub writeoffs: Vec<WriteoffRule>,
+    /// The tally's words and columns (`[tally]`).
     #[validate(nested)]
     pub tally: TallySpec,
     /// The township report's sentences (report.md, the 汇报 sheet).
@@ -53,6 +58,7 @@ pub struct CoverageSpec {
     /// What a clerk calls the roster (房屋名册).
     #[validate(length(min = 1))]
     pub label: String,
+    /// The same in English.
     #[serde(default)]
     pub label_en: String,
     /// The survey table's fields a roster may have (the village field among them).
@@ -70,12 +76,14 @@ pub struct CoverageSpec {
     /// What an entry with a row is said to be (已排查, 已检查), and one without (未排查).
     #[serde(default = "found_word")]
     pub found: String,
+    /// What an entry without a survey row is said to be (未排查).
     #[serde(default = "missing_word")]
     pub missing: String,
     /// How an entry finds its survey row, tried in order.
     #[serde(rename = "match")]
     #[validate(length(min = 1), nested)]
     pub matches: Vec<MatchLevel>,
+    /// The same resolved to table and field indices, when the schemas are loaded.
     #[serde(skip)]
     pub ix: CoverageIx,
 }
@@ -95,13 +103,17 @@ fn missing_word() -> String {
 #[derive(Debug, Clone, Deserialize, serde::Serialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct MatchLevel {
+    /// The roster fields compared, all of which must agree.
     #[validate(length(min = 1))]
     pub by: Vec<String>,
     /// What the clerk is told it matched by (房屋编码, 户主+地址).
     #[validate(length(min = 1))]
     pub label: String,
+    /// The same in English.
     #[serde(default)]
     pub label_en: String,
+    /// An address is compared by its tail, so that a roster leaving off the township still
+    /// matches.
     #[serde(default)]
     pub loose: bool,
 }
@@ -110,8 +122,11 @@ pub struct MatchLevel {
 /// survey field, compared by its tail), the village field on both sides.
 #[derive(Debug, Clone, Default)]
 pub struct CoverageIx {
+    /// The survey table.
     pub table: TableId,
+    /// Each match level's fields as (roster field, survey field, compared by its tail).
     pub levels: Vec<Vec<(usize, usize, bool)>>,
+    /// The village field as (roster field, survey field).
     pub village: (usize, usize),
     /// Each roster field's survey field.
     pub fields: Vec<usize>,
@@ -137,6 +152,7 @@ pub enum CoverCount {
 #[derive(Debug, Clone, Default, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ReportSpec {
+    /// The report's title (report.md's heading).
     #[serde(default)]
     pub title: String,
     /// The sheet of tally.xlsx holding the same text.
@@ -152,8 +168,10 @@ pub struct ReportSpec {
     /// The chart's colours, one per column (`#RRGGBB`; a neutral palette when not given).
     #[serde(default)]
     pub chart_colours: Vec<String>,
+    /// The title of report.html's per-village chart.
     #[serde(default)]
     pub chart_title: String,
+    /// The report's sentences, in order.
     #[serde(default)]
     pub lines: Vec<ReportLine>,
 }
@@ -180,6 +198,7 @@ pub const EXTRA_WORDS: &[&str] = &[
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ReportLine {
+    /// The sentence, a template over the tally's totals (`{column key}`, `{villages}`).
     #[validate(length(min = 1))]
     pub text: String,
     /// Tally columns that must not be zero for the line to be written.
@@ -197,10 +216,13 @@ pub struct ReportLine {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DemoWords {
+    /// Village names the demo town is made of.
     #[serde(default)]
     pub villages: Vec<String>,
+    /// Surnames for made-up owners.
     #[serde(default)]
     pub surnames: Vec<String>,
+    /// Given names for made-up owners.
     #[serde(default)]
     pub given: Vec<String>,
     /// Child table key → (least, most) rows per main row.
@@ -252,8 +274,11 @@ pub struct Meta {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reference {
+    /// The referring field, as `table.field` (`hazards.building_code`).
     pub from: String,
+    /// The field it names a row by, as `table.field` (`buildings.building_code`).
     pub to: String,
+    /// The same resolved to table and field indices, when the schemas are loaded.
     #[serde(skip)]
     pub ix: RefIx,
 }
@@ -261,9 +286,13 @@ pub struct Reference {
 /// A reference resolved: the child table and field, the parent table and field.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RefIx {
+    /// The referring table (hazards).
     pub child: TableId,
+    /// The referring field's index in it.
     pub child_field: usize,
+    /// The table referred to (buildings).
     pub parent: TableId,
+    /// The field's index in it that the reference matches.
     pub parent_field: usize,
 }
 
@@ -311,7 +340,9 @@ impl CrossKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Expect {
+    /// No matching child row may be there.
     None,
+    /// At least one matching child row must be there.
     Some,
 }
 
@@ -319,28 +350,41 @@ pub enum Expect {
 #[derive(Debug, Clone, Deserialize, serde::Serialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CrossRule {
+    /// The rule's code (X001 …), as its findings carry it.
     #[validate(length(min = 2, max = 8))]
     pub code: String,
+    /// What kind of check it is, which decides the other keys it needs.
     pub kind: CrossKind,
+    /// A stable English slug.
     #[validate(length(min = 1))]
     pub name: String,
+    /// What a person calls it, in a few Chinese words.
     #[validate(length(min = 1))]
     pub title: String,
+    /// Whether a row breaking it is rejected or only warned about.
     pub severity: Severity,
+    /// What it checks, in a sentence.
     #[validate(length(min = 1))]
     pub what: String,
+    /// Why it matters, for `selfbuilt rules`.
     #[serde(default)]
     pub why: String,
+    /// An example breaking it.
     #[serde(default)]
     pub bad_example: String,
+    /// An example keeping it.
     #[serde(default)]
     pub good_example: String,
+    /// The message template in Chinese (`{value}`, `{place}` … are the case's).
     #[validate(length(min = 1))]
     pub message_zh: String,
+    /// The message template in English.
     #[validate(length(min = 1))]
     pub message_en: String,
+    /// How to fix it, in Chinese.
     #[serde(default)]
     pub suggestion_zh: String,
+    /// How to fix it, in English.
     #[serde(default)]
     pub suggestion_en: String,
     /// `child_table.field` of a declared reference.
@@ -360,6 +404,7 @@ pub struct CrossRule {
     /// Conditions on the child rows counted.
     #[serde(default, rename = "where")]
     pub where_: Vec<Cond>,
+    /// Whether the matching child rows must be none or some (children).
     pub expect: Option<Expect>,
     /// `<`, `<=`, `>`, `>=` (date_order).
     pub op: Option<String>,
@@ -367,6 +412,7 @@ pub struct CrossRule {
     pub other: Option<String>,
     /// Characters compared (prefix_outlier).
     pub prefix: Option<usize>,
+    /// The same resolved to table and field indices, when the schemas are loaded.
     #[serde(skip)]
     pub ix: CrossIx,
 }
@@ -405,18 +451,27 @@ pub struct CrossIx {
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct WriteoffRule {
+    /// The reason's key (misentry, rectified …), as writeoffs.csv writes it.
     #[validate(length(min = 1, max = 64))]
     pub reason: String,
+    /// The key of the table whose rows it writes off.
     pub table: String,
+    /// What a clerk calls it (录入错误销号).
     #[validate(length(min = 1))]
     pub label: String,
+    /// Conditions the row must meet, all of them.
     #[serde(default)]
     pub when: Vec<Cond>,
+    /// A condition on the latest row referring to it (the latest review, by date).
     pub latest: Option<Latest>,
+    /// References (`table.field`) none of whose rows may name the row.
     #[serde(default)]
     pub none_of: Vec<String>,
+    /// The evidence sentence pasted into the platform: `{field}` is the row's value,
+    /// `{table.field}` the `latest` row's.
     #[validate(length(min = 1))]
     pub evidence: String,
+    /// The same resolved to table and field indices, when the schemas are loaded.
     #[serde(skip)]
     pub ix: WriteoffIx,
 }
@@ -425,8 +480,11 @@ pub struct WriteoffRule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Latest {
+    /// The reference (`reviews.building_code`) whose rows are looked at.
     pub reference: String,
+    /// The field that orders them (a date): the greatest is the latest.
     pub by: String,
+    /// Conditions the latest row must meet.
     #[serde(default)]
     pub when: Vec<Cond>,
 }
@@ -434,6 +492,7 @@ pub struct Latest {
 /// A write-off rule resolved.
 #[derive(Debug, Clone, Default)]
 pub struct WriteoffIx {
+    /// The table whose rows it writes off.
     pub table: TableId,
     /// (reference, the child's `by` field) of `latest`.
     pub latest: Option<(usize, usize)>,
@@ -445,8 +504,10 @@ pub struct WriteoffIx {
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TallySpec {
+    /// The label of the total row (合计).
     #[validate(length(min = 1))]
     pub total: String,
+    /// The name of tally.xlsx's tally sheet.
     #[validate(length(min = 1, max = 31))]
     pub sheet: String,
     /// The label of the village column.
@@ -457,12 +518,16 @@ pub struct TallySpec {
     /// The chart's colours, one per column (`#RRGGBB`; a neutral palette when not given).
     #[serde(default)]
     pub chart_colours: Vec<String>,
+    /// The chart's title.
     #[serde(default)]
     pub chart_title: String,
+    /// The chart's x-axis title (the villages).
     #[serde(default)]
     pub chart_x: String,
+    /// The chart's y-axis title (what is counted).
     #[serde(default)]
     pub chart_y: String,
+    /// The columns, in order.
     #[validate(nested)]
     pub columns: Vec<TallyColumn>,
 }
@@ -476,13 +541,18 @@ fn yes() -> bool {
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TallyColumn {
+    /// The column's key, as tally.csv heads it and report sentences name it.
     #[validate(length(min = 1, max = 64))]
     pub key: String,
+    /// The column's label, as people read it.
     #[validate(length(min = 1))]
     pub label: String,
+    /// The key of the table whose rows it counts.
     pub table: Option<String>,
+    /// Conditions the rows counted must meet.
     #[serde(default)]
     pub when: Vec<Cond>,
+    /// Count the rejected rows instead of the accepted ones.
     #[serde(default)]
     pub rejected: bool,
     /// Every row read, accepted or not: what was surveyed, as against what goes upstream.
@@ -492,9 +562,11 @@ pub struct TallyColumn {
     /// people only says `csv = false`); every other output shows it.
     #[serde(default = "yes")]
     pub csv: bool,
+    /// Count the proposals of this write-off reason instead of rows.
     pub writeoff: Option<String>,
     /// What of the coverage it counts (a column only when the run has a roster).
     pub coverage: Option<CoverCount>,
+    /// What it counts, resolved when the schemas are loaded.
     #[serde(skip)]
     pub ix: TallyIx,
 }
@@ -502,10 +574,14 @@ pub struct TallyColumn {
 /// What a tally column counts, resolved.
 #[derive(Debug, Clone, Copy, Default)]
 pub enum TallyIx {
+    /// Nothing (a column the run cannot fill).
     #[default]
     Nothing,
+    /// Rows of this table.
     Rows(TableId),
+    /// Proposals of the write-off rule at this index.
     Writeoff(usize),
+    /// This count of the roster's coverage.
     Coverage(CoverCount),
 }
 

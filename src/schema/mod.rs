@@ -64,7 +64,9 @@ pub const DEFAULT_CAMPAIGN: &str = "selfbuilt";
 #[derive(Debug, thiserror::Error)]
 #[error("schema {file}: {message}")]
 pub struct SchemaError {
+    /// The schema file at fault.
     pub file: String,
+    /// What is wrong with it, naming the entry.
     pub message: String,
 }
 
@@ -74,6 +76,7 @@ pub struct SchemaError {
 pub struct TableId(pub u8);
 
 impl TableId {
+    /// The table's place in the campaign's order, to index per-table lists.
     pub fn index(self) -> usize {
         self.0 as usize
     }
@@ -82,17 +85,29 @@ impl TableId {
 /// Cell types: the built-in ones of SPEC §3, and those of `types::REGISTRY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FieldType {
+    /// Free text.
     Text,
+    /// A whole number.
     Integer,
+    /// A number, maybe with decimals and a unit.
     Number,
+    /// A date.
     Date,
+    /// Yes or no (是/否).
     Bool,
+    /// One of the field's values (选项).
     Enum,
+    /// Any number of the field's values (多选).
     EnumList,
+    /// A resident ID number (身份证号), its check digit checked.
     IdCard,
+    /// A mobile or landline phone number.
     Phone,
+    /// A longitude, in degrees.
     Lon,
+    /// A latitude, in degrees.
     Lat,
+    /// A code, matched against the field's pattern (房屋编码).
     Code,
     /// A registered cell type (`types`).
     Plugin(Plugin),
@@ -181,6 +196,7 @@ impl serde::Serialize for FieldType {
 }
 
 impl FieldType {
+    /// The type's Chinese name (文本, 身份证号 …), as a person reads it.
     pub fn name_zh(self) -> &'static str {
         match self {
             FieldType::Text => "文本",
@@ -200,16 +216,23 @@ impl FieldType {
     }
 }
 
+/// A table's own entry (`[table]`): its key, its names, and the fields that identify a row.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TableMeta {
+    /// The table's key (buildings, hazards, reviews …).
     #[validate(length(min = 1))]
     pub key: String,
+    /// What a clerk calls it (房屋信息).
     #[validate(length(min = 1))]
     pub label: String,
+    /// The same in English.
     pub label_en: String,
+    /// What a row of it is, in a sentence.
     #[serde(default)]
     pub description: String,
+    /// The fields whose values identify a row (building_code), as write-offs and rounds
+    /// name it.
     #[validate(length(min = 1))]
     pub identity: Vec<String>,
     /// A header naming any one of `identity` will do (a roster may list houses by code,
@@ -221,47 +244,69 @@ pub struct TableMeta {
     pub title: String,
 }
 
+/// One column of a table: its key and header words, its type, and the checks on its values.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "check_field"))]
 pub struct Field {
+    /// The field's key, as the CSVs and rules name it (owner_id).
     #[validate(length(min = 1, max = 64))]
     pub key: String,
+    /// Its header as the template writes it (身份证号).
     #[validate(length(min = 1))]
     pub label: String,
+    /// The same in English.
     #[serde(default)]
     pub label_en: String,
+    /// Its cell type, which decides how a cell is read.
     #[serde(rename = "type")]
     pub ty: FieldType,
+    /// A row must have a value here.
     #[serde(default)]
     pub required: bool,
+    /// No two rows of the batch may share a value here.
     #[serde(default)]
     pub unique: bool,
+    /// Other header wordings villages use for it.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The values an enum field may take, in the campaign's words.
     #[serde(default)]
     pub values: Vec<String>,
+    /// Written forms of a value and the value they mean (written → value).
     #[serde(default)]
     pub synonyms: HashMap<String, String>,
+    /// The value taken when the sheet has no column for the field.
     #[serde(default)]
     pub default: Option<String>,
+    /// The least number allowed.
     pub min: Option<f64>,
+    /// The greatest number allowed.
     pub max: Option<f64>,
     /// Decimal places a number keeps (a coordinate: 6, about 0.1 m); more are noise of a
     /// conversion, such as 度分秒 to degrees.
     #[serde(default)]
     pub decimals: Option<u32>,
+    /// Whether `min` itself is not allowed (an area must be more than 0).
     #[serde(default)]
     pub min_exclusive: bool,
+    /// The fewest characters a text may have.
     pub min_len: Option<usize>,
+    /// The most characters a text may have.
     pub max_len: Option<usize>,
+    /// The earliest date allowed (YYYY-MM-DD).
     pub min_date: Option<String>,
+    /// The latest date allowed (YYYY-MM-DD, or `today`).
     pub max_date: Option<String>,
+    /// The regular expression a code must match.
     pub pattern: Option<String>,
+    /// The pattern in words, for the message and the template (YH + 15 位数字).
     #[serde(default)]
     pub pattern_hint: String,
+    /// What the field holds, for the template's input prompt and its 填表说明 sheet.
     #[serde(default)]
     pub description: String,
+    /// A valid value, for the template and messages.
     #[serde(default)]
     pub example: String,
     /// The short words that carry the field's meaning in any header wording: groups of
@@ -415,9 +460,13 @@ fn check_field(f: &Field) -> Result<(), ValidationError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
+    /// A person's name (户主).
     PersonName,
+    /// An address.
     Address,
+    /// A place name (a village, a township).
     Place,
+    /// Anything else.
     FreeText,
 }
 
@@ -430,6 +479,7 @@ pub struct Thesaurus {
     pub source: String,
     /// The field's value the words mean.
     pub value: String,
+    /// The words, any of which means the value.
     pub words: Vec<String>,
 }
 
@@ -449,11 +499,15 @@ pub enum Repeats {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cond {
+    /// The key of the field tested.
     pub field: String,
+    /// Holds when the value is one of these.
     #[serde(default, rename = "in")]
     pub is_in: Vec<String>,
+    /// Holds when the value is none of these.
     #[serde(default)]
     pub not_in: Vec<String>,
+    /// Holds when the field has a value (true) or has none (false).
     pub present: Option<bool>,
     /// The field's index in its table, worked out when the schemas are loaded.
     #[serde(skip)]
@@ -471,13 +525,18 @@ impl Cond {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Then {
+    /// The key of the field asserted on.
     pub field: String,
+    /// It must have a value.
     #[serde(default)]
     pub required: bool,
+    /// It must be empty.
     #[serde(default)]
     pub empty: bool,
+    /// Its value must be one of these.
     #[serde(default, rename = "in")]
     pub is_in: Vec<String>,
+    /// Its value must be none of these.
     #[serde(default)]
     pub not_in: Vec<String>,
     /// For an enum list: at least one of these values.
@@ -485,16 +544,21 @@ pub struct Then {
     pub any_of: Vec<String>,
     /// Compare with another field: `<`, `<=`, `>`, `>=`, `==`.
     pub op: Option<String>,
+    /// The key of the field `op` compares with.
     pub other: Option<String>,
     /// Compare with a part of the other field (`year` of a date).
     pub other_part: Option<String>,
 }
 
+/// A declarative check on one row (`[[rules]]` of a table's file): when its conditions
+/// hold, `then` must too, else a finding.
 #[derive(Debug, Clone, Deserialize, Validate, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RowRule {
+    /// The rule's code (R101 …), as its findings carry it.
     #[validate(length(min = 2, max = 8))]
     pub code: String,
+    /// A stable English slug.
     #[validate(length(min = 1))]
     pub name: String,
     /// What a person calls it, in a few Chinese words.
@@ -503,20 +567,30 @@ pub struct RowRule {
     /// What it checks, in a sentence (the message has the row's values in it).
     #[validate(length(min = 1))]
     pub what: String,
+    /// Whether a row breaking it is rejected or only warned about.
     pub severity: crate::finding::Severity,
+    /// Conditions under which it applies, all of them (always when none).
     #[serde(default)]
     pub when: Vec<Cond>,
+    /// What must then hold.
     pub then: Then,
+    /// The message template in Chinese (`{field}` is the row's value).
     pub message_zh: String,
+    /// The message template in English.
     pub message_en: String,
+    /// How to fix it, in Chinese.
     #[serde(default)]
     pub suggestion_zh: String,
+    /// How to fix it, in English.
     #[serde(default)]
     pub suggestion_en: String,
+    /// Why it matters, for `selfbuilt rules`.
     #[serde(default)]
     pub why: String,
+    /// An example breaking it.
     #[serde(default)]
     pub bad_example: String,
+    /// An example keeping it.
     #[serde(default)]
     pub good_example: String,
     /// Evidence only: the rule tells look-alike columns apart when a sheet is recognised
@@ -525,13 +599,17 @@ pub struct RowRule {
     pub evidence_only: bool,
 }
 
+/// One table's schema (`<table>.toml`): the table, its fields and its row rules.
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TableSchema {
+    /// The table's key, names and identity.
     #[validate(nested)]
     pub table: TableMeta,
+    /// Its fields, in the template's column order.
     #[validate(nested)]
     pub fields: Vec<Field>,
+    /// Its row rules.
     #[serde(default)]
     #[validate(nested)]
     pub rules: Vec<RowRule>,
@@ -544,9 +622,11 @@ pub struct TableSchema {
 }
 
 impl TableSchema {
+    /// The index of the field with this key.
     pub fn field_index(&self, key: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.key == key)
     }
+    /// The field with this key.
     pub fn field(&self, key: &str) -> Option<&Field> {
         self.fields.iter().find(|f| f.key == key)
     }
@@ -560,15 +640,22 @@ impl TableSchema {
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Lexicon {
+    /// Cells that mean "nothing written" (无, /, 暂无 …).
     #[validate(length(min = 1))]
     pub placeholders: Vec<String>,
+    /// Words for yes (是, 有, √ …).
     #[validate(length(min = 1))]
     pub bool_true: Vec<String>,
+    /// Words for no (否, 无, × …).
     #[validate(length(min = 1))]
     pub bool_false: Vec<String>,
+    /// Words that mark a total row (合计, 小计): left out, not read as data.
     pub total_markers: Vec<String>,
+    /// Words that mark the notes below a table (填表说明, 填表人): the data ends there.
     pub footer_markers: Vec<String>,
+    /// Headers of a sequence-number column (序号): not a field.
     pub seq_labels: Vec<String>,
+    /// Headers of a notes column (备注): not a field.
     pub note_labels: Vec<String>,
     /// Units a number may be written with (平方米, 层 …): dropped from its end, the longest
     /// first.
@@ -589,6 +676,7 @@ pub struct Lexicon {
     /// What a file whose village cannot be told is listed under.
     #[validate(length(min = 1))]
     pub unknown_village: String,
+    /// What separates the values of an enum list in a cell (、, ，, ; …).
     #[validate(length(min = 1))]
     pub list_separators: Vec<String>,
     /// Sheets that never hold data (the template's 填表说明 and 选项, an annotated copy's
@@ -684,8 +772,11 @@ impl Lexicon {
 /// Lexicon words as lookup keys (see `Lexicon::keys`).
 #[derive(Debug, Clone, Default)]
 pub struct LexKeys {
+    /// Header words that carry no meaning (情况, 名称 …), as keys.
     pub header_filler: Vec<String>,
+    /// Words too common to tell fields apart (隐患, 问题 …), as keys.
     pub neutral_words: Vec<String>,
+    /// Words that turn a meaning round (不, 未, 无 …), as keys.
     pub negations: Vec<String>,
     /// (canonical, variants) of each equivalence group.
     pub equivalents: Vec<(String, Vec<String>)>,
@@ -700,7 +791,9 @@ pub struct LexKeys {
 pub struct Schemas {
     /// In the campaign's order (`TableId` is the place here).
     pub tables: Vec<TableSchema>,
+    /// The campaign: tables in order, references, cross-table checks, write-offs, tally.
     pub campaign: Campaign,
+    /// The language's words that are not fields.
     pub lexicon: Lexicon,
     /// Where they came from (for messages).
     pub source: String,
@@ -709,7 +802,9 @@ pub struct Schemas {
 /// The texts of one campaign's schema files: (file name for messages, TOML).
 #[derive(Debug, Clone)]
 pub struct Texts {
+    /// The lexicon's file.
     pub lexicon: (String, String),
+    /// The campaign's file.
     pub campaign: (String, String),
     /// Every table's file, in the campaign's order.
     pub tables: Vec<(String, String)>,
@@ -782,6 +877,7 @@ impl Store for Folder {
 }
 
 impl Schemas {
+    /// The schema of table `t`.
     pub fn table(&self, t: TableId) -> &TableSchema {
         &self.tables[t.index()]
     }
@@ -1298,8 +1394,10 @@ fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldOverlay {
+    /// Header wordings to add to the field's aliases.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Written forms to add to the field's synonyms (written → value).
     #[serde(default)]
     pub synonyms: HashMap<String, String>,
 }
@@ -1756,8 +1854,12 @@ mod tests {
 #[allow(non_upper_case_globals)]
 pub mod test_tables {
     use super::TableId;
+    /// What the tests call a table's id.
     pub type TableKind = TableId;
+    /// The buildings table (房屋信息), the campaign's main table.
     pub const Buildings: TableId = TableId(0);
+    /// The hazards table (隐患台账), each row naming its building.
     pub const Hazards: TableId = TableId(1);
+    /// The reviews table (回头看复核), each row naming its building.
     pub const Reviews: TableId = TableId(2);
 }

@@ -10,7 +10,9 @@ use crate::value::{Parsed, Raw};
 /// The words of the field a cell is read for (its messages name it).
 #[derive(Debug, Clone, Copy)]
 pub struct FieldWords<'a> {
+    /// The field's label in Chinese.
     pub label: &'a str,
+    /// The field's label in English.
     pub label_en: &'a str,
 }
 

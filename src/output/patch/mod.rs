@@ -29,24 +29,33 @@ use styles::{read_styles, write_styles, NewStyles};
 /// held back only because of another row (grey: nothing to fix here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Paint {
+    /// An error to fix (red).
     Error,
+    /// A warning to look at (yellow).
     Warning,
+    /// Held back because of another row (grey): nothing to fix here.
     Held,
 }
 
 /// One marked cell: how it is painted, and the note's text.
 #[derive(Debug, Clone)]
 pub struct Mark {
+    /// How the cell is painted.
     pub severity: Paint,
+    /// The note's text: the findings' messages and fixes.
     pub note: String,
 }
 
 /// What the copy adds: marks per sheet name, by (row, col) 0-based; the 问题清单 rows
 /// (header first; the widths of its columns).
 pub struct Patch<'a> {
+    /// Marked cells per sheet name, by (row, col) 0-based.
     pub marks: HashMap<&'a str, BTreeMap<(u32, u32), Mark>>,
+    /// The name of the sheet listing the findings (问题清单).
     pub list_name: String,
+    /// That sheet's rows, header first.
     pub list: Vec<Vec<String>>,
+    /// The widths of its columns.
     pub list_widths: Vec<f64>,
 }
 
