@@ -19,7 +19,7 @@ use crate::schema::Schemas;
 /// let total = TallyRow { village: "合计".into(), counts };
 /// let t = Tally { keys, rows: vec![], total };
 /// let r = selfbuilt::report::compose(&s, &t, None, None);
-/// assert!(r.lines[0].contains("共排查自建房850栋"));
+/// assert!(r.lines[0].contains("报送排查自建房850栋"));
 /// // A line whose `if` totals are zero is left out.
 /// assert!(!r.lines.iter().any(|l| l.contains("申请销号")));
 /// ```
