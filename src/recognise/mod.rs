@@ -27,56 +27,9 @@ pub const HEADER_SEARCH_ROWS: u32 = 50;
 /// The most header rows a block may have.
 pub const MAX_HEADER_ROWS: u32 = 3;
 
-/// How a column was mapped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum How {
-    /// By its label or an alias.
-    Label,
-    /// By header concept words, closeness and content together (`Column::evidence`).
-    Guess,
-    /// The sequence-number column (序号): kept out of the fields.
-    Seq,
-    /// A notes column (备注): kept out of the fields.
-    Note,
-    /// Mapped to no field: its values are not read.
-    #[default]
-    Unmapped,
-    /// A second column for a field already mapped: left out.
-    Duplicate,
-}
-
-/// One column of a recognised table and why it maps where it does.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Column {
-    /// 0-based column in the sheet.
-    pub col: u32,
-    /// The header text as written (parent › child when there are several rows).
-    pub header: String,
-    /// The index of the field it maps to (None when it maps to none).
-    #[serde(skip)]
-    pub field: Option<usize>,
-    /// How it was mapped.
-    pub how: How,
-    /// The evidence in words ("表头：“户主电话”≈联系电话（含“电话”）；内容：48/50 个值是有效的电话").
-    pub evidence: String,
-    /// The total score of the mapping (header + content), 1 for a label.
-    pub score: f64,
-    /// A guess that is weak or has a close rival: a warning, and an entry in learned.toml.
-    pub weak: bool,
-    /// The likeliest fields with their total scores, best first.
-    #[serde(skip)]
-    pub candidates: Vec<(usize, f64)>,
-}
-
-/// A row below the header that is not data (a total, a note, a repeated header), and why.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Skipped {
-    /// 0-based sheet row.
-    pub row: u32,
-    /// Why it was left out, in words.
-    pub reason: String,
-}
+// The column and skipped-row records are the run's records (`model`), where every stage
+// and writer reads them.
+pub use crate::model::{Column, How, Skipped};
 
 /// A table found on a sheet.
 #[derive(Debug, Clone)]
