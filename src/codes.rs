@@ -249,6 +249,11 @@ rules! {
         "Every row of a sheet equals a row of other sheets of the same file (one sheet per group plus a 汇总 repeating them): the rows are read once, from the other sheets, with a note."
         "同一批房屋读两遍，会把每一栋都当成重复编码退回，或者在汇总里数两次。" "1组、2组、3组三张表，外加一张“汇总”" "（照常报送即可）" "无需处理；如果汇总表与分表不一致，请村里核对后只保留一份";
         | sheet_repeats_others(sheet, n, others) "工作表“{sheet}”的 {n} 行与本文件的{others}中的行逐行相同，只按{others}读取一次，“{sheet}”未重复读取" "all {n} rows of “{sheet}” equal rows of {others} in the same file; they were read once, from {others}" => "无需处理；以后可只报送分表或只报送汇总表" "nothing to do; in future send either the group sheets or the summary";
+    S011 "tables-side-by-side" "并排的两张表" "Tables side by side" W
+        "一张工作表里左右并排放着两张表（中间隔一整列空列），右边那张单独看是一张完整的表：两张表分别读取，各列仍按原位置标注，并说明一声。"
+        "A sheet holds two tables side by side, a blank column between them, the right one whole on its own: each is read as a table of its own, every cell at its own place, with a note."
+        "并排的第二张表若被当成第一张表的多余列，它的行会整批丢失；分开读取时也要让人知道是怎么读的。" "A–U 列房屋信息，空一列，W–AI 列隐患台账" "（照常报送即可）" "无需处理；核对两张表是否都已读出；以后最好每张表放一个工作表";
+        | tables_side_by_side(sheet, left, right, gap) "工作表“{sheet}”左右并排有两张表（{gap}列为空列）：左边按“{left}”、右边按“{right}”分别读取" "sheet “{sheet}” holds two tables side by side (column {gap} blank): the left read as {left}, the right as {right}" => "核对两张表是否都已按上述方式读出；以后最好每张表放一个工作表" "check both were read as said; in future put each table on a sheet of its own";
     // ---- cells
     C001 "required-missing" "必填项为空" "Required value missing" E
         "必填字段为空（或只填了“无”“/”等占位符）。"

@@ -8,6 +8,15 @@ use common::*;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet};
 
+/// A named pipe at `path` (a file that never ends, as a FIFO is to a reader).
+fn mkfifo(path: &std::path::Path) {
+    assert!(std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap()
+        .success());
+}
+
 /// A fresh folder with an empty `in/` for a village's files: (the folder, `in/`).
 fn town() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
@@ -463,11 +472,7 @@ fn side_files_are_refused_when_they_are_pipes_or_damaged() {
     let (tmp, input) = town();
     building_book(&input.join("平安村.xlsx"), "韦宝");
     let fifo = tmp.path().join("learned.toml");
-    assert!(std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&fifo);
     let out = tmp.path().join("out");
     let r = run(&["check", p(&input), "--aliases", p(&fifo)]);
     assert_eq!(r.code, 2, "{}", r.stderr);
@@ -475,11 +480,7 @@ fn side_files_are_refused_when_they_are_pipes_or_damaged() {
     // A previous round whose round.jsonl is a pipe, then damaged.
     let prev = tmp.path().join("prev");
     std::fs::create_dir(&prev).unwrap();
-    assert!(std::process::Command::new("mkfifo")
-        .arg(prev.join("round.jsonl"))
-        .status()
-        .unwrap()
-        .success());
+    mkfifo(&prev.join("round.jsonl"));
     let r = run(&["run", p(&input), "--out", p(&out), "--previous", p(&prev)]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("不是普通文件"), "{}", r.stderr);
@@ -948,6 +949,16 @@ fn tables_side_by_side_are_two_tables() {
         .map(|c| c[3].as_str())
         .collect();
     assert_eq!(cells, ["X3", "X4"], "{changes:?}");
+    // Said once, in words: how the sheet was read; the other village's sheet stays one.
+    let errors = read_csv(&out.join("errors.csv"));
+    let notes: Vec<&Vec<String>> = errors[1..].iter().filter(|e| e[7] == "S011").collect();
+    assert_eq!(notes.len(), 1, "{errors:?}");
+    assert_eq!(notes[0][0], "平安村.xlsx");
+    assert!(
+        notes[0][8].contains("V–W列为空列") && notes[0][8].contains("右边按“隐患台账”"),
+        "{:?}",
+        notes[0]
+    );
 }
 
 /// Is process `pid` gone (or a zombie nobody needs to wait for)?

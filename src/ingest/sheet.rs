@@ -403,15 +403,32 @@ impl<'a> SheetWork<'a> {
         let right = recognise::blocks::side(&self.grid, last + 1..=u32::MAX);
         let left = recognise::blocks::side(&self.grid, 0..=gap - 1);
         let schemas = &opts.schemas;
-        match recognise::recognise_head(&right, schemas, rel, opts.today) {
-            Ok(h) if missing(&h) == 0 => {}
+        let right_table = match recognise::recognise_head(&right, schemas, rel, opts.today) {
+            Ok(h) if missing(&h) == 0 => h.table,
             _ => return None,
-        }
-        match recognise::recognise_head(&left, schemas, rel, opts.today) {
-            Ok(h) if missing(&h) <= whole => {}
+        };
+        let left_table = match recognise::recognise_head(&left, schemas, rel, opts.today) {
+            Ok(h) if missing(&h) <= whole => h.table,
             _ => return None,
-        }
-        let findings = std::mem::take(&mut self.grid.findings);
+        };
+        let mut findings = std::mem::take(&mut self.grid.findings);
+        // Said once: how the sheet was read.
+        let letter = |c: u32| crate::text::a1(0, c).trim_end_matches('1').to_string();
+        let gap = if gap == last {
+            letter(gap)
+        } else {
+            format!("{}–{}", letter(gap), letter(last))
+        };
+        findings.push(
+            Finding::new(crate::codes::tables_side_by_side(
+                &self.grid.name,
+                &schemas.table(left_table).table.label,
+                &schemas.table(right_table).table.label,
+                &gap,
+            ))
+            .at_file(rel)
+            .at_sheet(&self.grid.name),
+        );
         self.grid = left;
         self.grid.findings = findings;
         self.head = HeadState::Pending;
