@@ -554,3 +554,88 @@ impl PartialEq for RuleDoc {
         self.code == other.code
     }
 }
+
+/// The words of a rule the schemas declare (a table's row rule, a campaign's cross-table
+/// rule): its code and names, its severity, what `selfbuilt rules` says of it, and the
+/// templates of its message and fix in both languages (`{name}` is a value of the case).
+///
+/// ```
+/// let text: selfbuilt::finding::RuleText = toml::from_str(r#"
+///     code = "X001"
+///     name = "unknown-parent"
+///     title = "隐患对应的房屋不存在"
+///     severity = "error"
+///     what = "A hazard names a building no file has."
+///     message_zh = "房屋编码 {value} 不在房屋表中"
+///     message_en = "building code {value} is in no building table"
+/// "#).unwrap();
+/// assert_eq!(text.code, "X001");
+/// assert!(text.why.is_empty());
+/// ```
+#[derive(Debug, Clone, Deserialize, Serialize, validator::Validate)]
+#[serde(deny_unknown_fields)]
+pub struct RuleText {
+    /// The rule's code (R101, X001 …), as its findings carry it.
+    #[validate(length(min = 2, max = 8))]
+    pub code: String,
+    /// A stable English slug.
+    #[validate(length(min = 1))]
+    pub name: String,
+    /// What a person calls it, in a few Chinese words.
+    #[validate(length(min = 1))]
+    pub title: String,
+    /// Whether a row breaking it is rejected or only warned about.
+    pub severity: Severity,
+    /// What it checks, in a sentence.
+    #[validate(length(min = 1))]
+    pub what: String,
+    /// Why it matters, for `selfbuilt rules`.
+    #[serde(default)]
+    pub why: String,
+    /// An example breaking it.
+    #[serde(default)]
+    pub bad_example: String,
+    /// An example keeping it.
+    #[serde(default)]
+    pub good_example: String,
+    /// The message template in Chinese.
+    #[validate(length(min = 1))]
+    pub message_zh: String,
+    /// The message template in English.
+    #[validate(length(min = 1))]
+    pub message_en: String,
+    /// How to fix it, in Chinese.
+    #[serde(default)]
+    pub suggestion_zh: String,
+    /// How to fix it, in English.
+    #[serde(default)]
+    pub suggestion_en: String,
+}
+
+impl RuleText {
+    /// The keys a rule's words are written with (beside the keys of what it checks).
+    pub const KEYS: [&'static str; 12] = [
+        "code",
+        "name",
+        "title",
+        "severity",
+        "what",
+        "why",
+        "bad_example",
+        "good_example",
+        "message_zh",
+        "message_en",
+        "suggestion_zh",
+        "suggestion_en",
+    ];
+
+    /// Its four templates: message and fix, in Chinese and English.
+    pub fn templates(&self) -> [&str; 4] {
+        [
+            &self.message_zh,
+            &self.message_en,
+            &self.suggestion_zh,
+            &self.suggestion_en,
+        ]
+    }
+}

@@ -99,6 +99,56 @@ impl Record {
     pub fn holds(&self, t: &crate::schema::TableSchema, c: &crate::schema::Cond) -> Option<bool> {
         c.holds(t, &self.vals, &self.bad)
     }
+
+    /// Whether every condition holds on this row of table `t` (a condition on an unusable
+    /// cell does not): the one test of a rule's `when`, `where` and the like.
+    pub fn meets(&self, t: &crate::schema::TableSchema, conds: &[crate::schema::Cond]) -> bool {
+        conds.iter().all(|c| self.holds(t, c) == Some(true))
+    }
+
+    /// The usable text of field `i`: None when its cell had an error or it is empty.
+    pub fn code(&self, i: usize) -> Option<&str> {
+        if self.bad[i] {
+            return None;
+        }
+        self.vals[i].as_str().filter(|s| !s.is_empty())
+    }
+
+    /// Where the row (or its cell in column `col`) is, for a message: the file as `files`
+    /// names it, the sheet, the cell or the row.
+    pub fn place(&self, files: &[String], col: Option<u32>) -> String {
+        let cell = col
+            .map(|c| crate::text::a1(self.row, c))
+            .unwrap_or_else(|| format!("第{}行", self.row + 1));
+        if self.sheet.is_empty() {
+            format!("{} {}", files[self.file], cell)
+        } else {
+            format!("{}「{}」{}", files[self.file], self.sheet, cell)
+        }
+    }
+}
+
+/// All records of a run, per table in the campaign's order, with the files they came
+/// from: what the checks across tables and the write-offs read.
+pub struct Tables<'a> {
+    /// Records per table, in the campaign's order.
+    pub tables: &'a [Vec<Record>],
+    /// Relative path of each input file.
+    pub files: &'a [String],
+    /// The schemas of the run.
+    pub schemas: &'a crate::schema::Schemas,
+}
+
+impl Tables<'_> {
+    /// The rows of a table.
+    pub fn rows(&self, table: TableId) -> &[Record] {
+        &self.tables[table.index()]
+    }
+
+    /// The schema of a table.
+    pub fn schema(&self, table: TableId) -> &crate::schema::TableSchema {
+        self.schemas.table(table)
+    }
 }
 
 /// What one sheet turned out to be.

@@ -159,8 +159,8 @@ where
             // What cleaning changed in the roster is in the audit trail too.
             changes.push(std::mem::take(&mut out.changes));
             let checked = crate::timing::timed("coverage", || {
-                crate::rules::coverage::check(
-                    &crate::rules::coverage::RosterRows {
+                crate::rules::cross::coverage::check(
+                    &crate::rules::cross::coverage::RosterRows {
                         rows: out.records.first().map(Vec::as_slice).unwrap_or(&[]),
                         file: &input.rel,
                         schemas: &r.schemas,

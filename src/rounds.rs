@@ -55,8 +55,8 @@ fn coverage_codes(s: &Schemas) -> BTreeSet<&str> {
     s.campaign
         .cross
         .iter()
-        .filter(|r| r.kind.is_coverage())
-        .map(|r| r.code.as_str())
+        .filter(|r| r.is_coverage())
+        .map(|r| r.text.code.as_str())
         .collect()
 }
 

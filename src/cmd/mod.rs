@@ -39,6 +39,15 @@ pub fn dispatch(cli: Cli) -> i32 {
             return EXIT_TOOL;
         }
     };
+    // The campaign's cross-table rules are their kinds' to check: compiled once here, so
+    // a bad entry stops the tool before any input is read.
+    if let Err(e) = crate::rules::cross::CrossRules::compile(&schemas) {
+        eprintln!(
+            "selfbuilt: 规则文件有误 / schema error: schema {}/campaign.toml: {e}",
+            schemas.source
+        );
+        return EXIT_TOOL;
+    }
     let lang = cli.lang;
     let result = match cli.command {
         Command::Run(a) => run::exec(a, schemas, cli.lang, cli.max_side_mb),

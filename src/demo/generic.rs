@@ -13,7 +13,8 @@ use chrono::{Datelike, Days, NaiveDate};
 
 use super::write::Style;
 use super::Rng;
-use crate::schema::campaign::{CrossKind, Expect};
+use crate::rules::cross::children::Expect;
+use crate::rules::cross::{CrossRules, Kind};
 use crate::schema::{Cond, Field, FieldType, Schemas, TableId, TableSchema};
 
 /// What was written: files, rows per table, and each spoiled cell.
@@ -845,7 +846,7 @@ fn town(
                     !x.is_empty()
                         && !y.is_empty()
                         && if tail {
-                            crate::rules::coverage::tails_meet(&[x], &[y])
+                            crate::rules::cross::coverage::tails_meet(&[x], &[y])
                         } else {
                             x == y
                         }
@@ -927,14 +928,13 @@ fn settle(g: &mut Gen, rows: &mut [Vec<Row>], village: &str, first_village: bool
 /// before, in this village or an earlier one, is made again.
 fn distinct(g: &mut Gen, rows: &mut [Vec<Row>], village: &str) {
     let s = g.s;
-    for (ri, rule) in s.campaign.cross.iter().enumerate() {
-        let fields: Vec<usize> = match rule.kind {
-            CrossKind::Unique => vec![rule.ix.field],
-            CrossKind::SameValues => rule.ix.fields.clone(),
+    for (ri, rule) in CrossRules::of(s).rules.iter().enumerate() {
+        let (t, fields): (TableId, Vec<usize>) = match &rule.kind {
+            Kind::Unique(unique) => (unique.ix.0, vec![unique.ix.1]),
+            Kind::SameValues(same) => (same.ix.0, same.ix.1.clone()),
             _ => continue,
         };
         let Some(&last) = fields.last() else { continue };
-        let t = rule.ix.table;
         let f = &s.table(t).fields[last];
         for row in rows[t.index()].iter_mut() {
             for _ in 0..8 {
@@ -1004,8 +1004,11 @@ fn make_fail(s: &Schemas, t: TableId, row: &mut Row, c: &Cond) {
 fn children_rules(g: &mut Gen, rows: &mut [Vec<Row>], village: &str) {
     let s = g.s;
     let c = &s.campaign;
-    for rule in c.cross.iter().filter(|r| r.kind == CrossKind::Children) {
-        let rx = c.references[rule.ix.reference].ix;
+    for rule in CrossRules::of(s).rules {
+        let Kind::Children(rule) = rule.kind else {
+            continue;
+        };
+        let rx = c.references[rule.ix.2].ix;
         let (ps, cs) = (s.table(rx.parent), s.table(rx.child));
         let parents: Vec<Row> = rows[rx.parent.index()]
             .iter()
@@ -1018,12 +1021,12 @@ fn children_rules(g: &mut Gen, rows: &mut [Vec<Row>], village: &str) {
             let matched = |k: &Row| rule.where_.iter().all(|cd| holds(cs, cd, k));
             match rule.expect {
                 // No child at all: drop them.
-                Some(Expect::None) if rule.where_.is_empty() => {
+                Expect::None if rule.where_.is_empty() => {
                     let kids = &mut rows[rx.child.index()];
                     kids.retain(|k| k[rx.child_field] != *code);
                 }
                 // No matching child: make each matching one miss the first condition.
-                Some(Expect::None) => {
+                Expect::None => {
                     let kids = &mut rows[rx.child.index()];
                     for &i in &of {
                         if matched(&kids[i]) {
@@ -1031,7 +1034,7 @@ fn children_rules(g: &mut Gen, rows: &mut [Vec<Row>], village: &str) {
                         }
                     }
                 }
-                Some(Expect::Some) if !of.iter().any(|&i| matched(&rows[rx.child.index()][i])) => {
+                Expect::Some if !of.iter().any(|&i| matched(&rows[rx.child.index()][i])) => {
                     let mut kid = match of.first() {
                         Some(&i) => rows[rx.child.index()].remove(i),
                         None => g.row(rx.child, village, Some((ps, &p, rx.parent_field))),
@@ -1134,10 +1137,13 @@ fn day(s: &str) -> Option<NaiveDate> {
 fn date_orders(g: &mut Gen, rows: &mut [Vec<Row>]) {
     let s = g.s;
     let c = &s.campaign;
-    for rule in c.cross.iter().filter(|r| r.kind == CrossKind::DateOrder) {
-        let rx = c.references[rule.ix.reference].ix;
-        let (field, other) = (rule.ix.field, rule.ix.fields[0]);
-        let op = rule.op.as_deref().unwrap_or(">=");
+    for rule in CrossRules::of(s).rules {
+        let Kind::DateOrder(rule) = rule.kind else {
+            continue;
+        };
+        let rx = c.references[rule.ix.0].ix;
+        let (field, other) = (rule.ix.1, rule.ix.2);
+        let op = rule.op.as_str();
         let parents: HashMap<String, String> = rows[rx.parent.index()]
             .iter()
             .map(|p| (p[rx.parent_field].clone(), p[other].clone()))
@@ -1149,7 +1155,7 @@ fn date_orders(g: &mut Gen, rows: &mut [Vec<Row>]) {
             let Some(kd) = day(&kid[field]) else {
                 continue;
             };
-            if !crate::schema::campaign::ordered(op, kd, pd) {
+            if !crate::rules::cross::date_order::ordered(op, kd, pd) {
                 let k = 1 + g.r.below(90) as u64;
                 let d = if op.starts_with('<') {
                     pd - Days::new(k)

@@ -5,7 +5,6 @@
 //! the schemas. `selfbuilt rules [CODE]` prints them.
 
 pub mod copies;
-pub mod coverage;
 pub mod cross;
 pub mod forms;
 pub mod row;
@@ -66,70 +65,81 @@ pub struct RuleEntry {
     pub says: Vec<crate::finding::Say>,
 }
 
-/// The entry of a rule the schemas declare (a cross-table or a row rule: the same words).
-macro_rules! schema_rule {
-    ($r:expr, $table:expr) => {
+impl RuleEntry {
+    /// The entry of a rule the schemas declare (a cross-table or a row rule: the same
+    /// words), on `table`.
+    fn declared(text: &crate::finding::RuleText, table: String) -> RuleEntry {
         RuleEntry {
-            code: $r.code.clone(),
-            name: $r.name.clone(),
-            title: $r.title.clone(),
-            severity: $r.severity,
-            table: $table,
-            what: $r.what.clone(),
-            why: $r.why.clone(),
-            bad: $r.bad_example.clone(),
-            good: $r.good_example.clone(),
-            fix: $r.suggestion_zh.clone(),
-            title_en: $r.name.replace('-', " "),
-            what_en: $r.message_en.clone(),
-            fix_en: $r.suggestion_en.clone(),
+            code: text.code.clone(),
+            name: text.name.clone(),
+            title: text.title.clone(),
+            severity: text.severity,
+            table,
+            what: text.what.clone(),
+            why: text.why.clone(),
+            bad: text.bad_example.clone(),
+            good: text.good_example.clone(),
+            fix: text.suggestion_zh.clone(),
+            title_en: text.name.replace('-', " "),
+            what_en: text.message_en.clone(),
+            fix_en: text.suggestion_en.clone(),
             says: Vec::new(),
         }
-    };
+    }
+
+    /// The entry of a built-in rule.
+    fn builtin(doc: &RuleDoc) -> RuleEntry {
+        RuleEntry {
+            code: doc.code.into(),
+            name: doc.name.into(),
+            title: doc.title.into(),
+            severity: doc.severity,
+            table: String::new(),
+            what: doc.what.into(),
+            why: doc.why.into(),
+            bad: doc.bad.into(),
+            good: doc.good.into(),
+            fix: doc.fix.into(),
+            title_en: doc.title_en.into(),
+            what_en: doc.what_en.into(),
+            fix_en: String::new(),
+            says: doc.says.to_vec(),
+        }
+    }
 }
 
 /// Every rule: built-in ones, then the campaign's cross-table rules, then the tables' row
 /// rules.
 pub fn catalogue(schemas: &Schemas) -> Vec<RuleEntry> {
-    let mut out: Vec<RuleEntry> = all_builtin()
-        .map(|r| RuleEntry {
-            code: r.code.into(),
-            name: r.name.into(),
-            title: r.title.into(),
-            severity: r.severity,
-            table: String::new(),
-            what: r.what.into(),
-            why: r.why.into(),
-            bad: r.bad.into(),
-            good: r.good.into(),
-            fix: r.fix.into(),
-            title_en: r.title_en.into(),
-            what_en: r.what_en.into(),
-            fix_en: String::new(),
-            says: r.says.to_vec(),
-        })
-        .collect();
-    for r in &schemas.campaign.cross {
-        let table = match r.kind {
-            crate::schema::campaign::CrossKind::Unique
-            | crate::schema::campaign::CrossKind::PrefixOutlier => "(batch)".to_string(),
-            crate::schema::campaign::CrossKind::NotSurveyed
-            | crate::schema::campaign::CrossKind::ListedTwice => schemas
-                .campaign
-                .coverage
-                .as_ref()
-                .map(|c| c.key.clone())
-                .unwrap_or_default(),
-            _ => schemas.table(r.ix.table).table.key.clone(),
-        };
-        out.push(schema_rule!(r, table));
+    let mut out: Vec<RuleEntry> = all_builtin().map(RuleEntry::builtin).collect();
+    for rule in cross::CrossRules::of(schemas).rules {
+        let table = rule.kind.get().shown_table(schemas);
+        out.push(RuleEntry::declared(&rule.text, table));
     }
     for t in &schemas.tables {
         for r in &t.rules {
-            out.push(schema_rule!(r, t.table.key.clone()));
+            out.push(RuleEntry::declared(&row_rule_text(r), t.table.key.clone()));
         }
     }
     out
+}
+
+/// A row rule's words.
+fn row_rule_text(r: &crate::schema::RowRule) -> crate::finding::RuleText {
+    crate::finding::RuleText {
+        code: r.code.clone(),
+        name: r.name.clone(),
+        title: r.title.clone(),
+        severity: r.severity,
+        what: r.what.clone(),
+        why: r.why.clone(),
+        bad_example: r.bad_example.clone(),
+        good_example: r.good_example.clone(),
+        message_zh: r.message_zh.clone(),
+        message_en: r.message_en.clone(),
+        suggestion_zh: r.suggestion_zh.clone(),
+        suggestion_en: r.suggestion_en.clone(),
+    }
 }
 
 /// What a person calls a rule (its Chinese title; `code` itself when unknown).

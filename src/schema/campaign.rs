@@ -8,7 +8,7 @@ use serde::Deserialize;
 use validator::Validate;
 
 use super::{Cond, FieldType, TableId, TableSchema};
-use crate::finding::Severity;
+use crate::finding::RuleText;
 
 /// `campaign.toml` as written.
 #[derive(Debug, Clone, Deserialize, Validate)]
@@ -296,155 +296,51 @@ pub struct RefIx {
     pub parent_field: usize,
 }
 
-/// The kinds of check across tables and files the engine runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CrossKind {
-    /// A child row names no parent row (`reference`).
-    UnknownParent,
-    /// A child row whose parent row was rejected is held back with it (`reference`).
-    HeldBack,
-    /// A parent row meeting `when` has child rows (`children`) of which those meeting
-    /// `where` are `expect` (none / some); parents with no child rows are not checked.
-    Children,
-    /// A parent row meeting `when` whose every child row meeting `where` was rejected or
-    /// held back is held back itself.
-    ChildrenLeft,
-    /// A child's `field` stands in `op` to its parent's `other` (`reference`).
-    DateOrder,
-    /// `field` (table.field) is unique over the batch.
-    Unique,
-    /// Rows of `table` with the same `fields` under different identities.
-    SameValues,
-    /// `field`'s first `prefix` characters differ from the batch's dominant prefix.
-    PrefixOutlier,
-    /// A roster entry finds no survey row (`[coverage]`; run with `--roster`).
-    NotSurveyed,
-    /// A survey row no roster entry lists (`[coverage]`; run with `--roster`).
-    NotOnRoster,
-    /// A roster entry listed again (`[coverage]`; run with `--roster`).
-    ListedTwice,
-}
-
-impl CrossKind {
-    /// Whether the coverage stage runs it (against a roster), not the cross-table checks.
-    pub fn is_coverage(self) -> bool {
-        matches!(
-            self,
-            CrossKind::NotSurveyed | CrossKind::NotOnRoster | CrossKind::ListedTwice
-        )
-    }
-}
-
-/// What `children` expects of the matching child rows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Expect {
-    /// No matching child row may be there.
-    None,
-    /// At least one matching child row must be there.
-    Some,
-}
-
-/// One check across tables, with its documentation and messages (like a row rule's).
-#[derive(Debug, Clone, Deserialize, serde::Serialize, Validate)]
-#[serde(deny_unknown_fields)]
+/// One `[[cross]]` entry as written: the rule's words, its `kind`, and the kind's own keys
+/// (`reference`, `table`, `field` …). The schema knows no kind: each kind reads and checks
+/// its keys itself (`rules::cross`, when the campaign's rules are compiled, right after
+/// the schemas are loaded), so a kind is added in one place.
+#[derive(Debug, Clone)]
 pub struct CrossRule {
-    /// The rule's code (X001 …), as its findings carry it.
-    #[validate(length(min = 2, max = 8))]
-    pub code: String,
-    /// What kind of check it is, which decides the other keys it needs.
-    pub kind: CrossKind,
-    /// A stable English slug.
-    #[validate(length(min = 1))]
-    pub name: String,
-    /// What a person calls it, in a few Chinese words.
-    #[validate(length(min = 1))]
-    pub title: String,
-    /// Whether a row breaking it is rejected or only warned about.
-    pub severity: Severity,
-    /// What it checks, in a sentence.
-    #[validate(length(min = 1))]
-    pub what: String,
-    /// Why it matters, for `selfbuilt rules`.
-    #[serde(default)]
-    pub why: String,
-    /// An example breaking it.
-    #[serde(default)]
-    pub bad_example: String,
-    /// An example keeping it.
-    #[serde(default)]
-    pub good_example: String,
-    /// The message template in Chinese (`{value}`, `{place}` … are the case's).
-    #[validate(length(min = 1))]
-    pub message_zh: String,
-    /// The message template in English.
-    #[validate(length(min = 1))]
-    pub message_en: String,
-    /// How to fix it, in Chinese.
-    #[serde(default)]
-    pub suggestion_zh: String,
-    /// How to fix it, in English.
-    #[serde(default)]
-    pub suggestion_en: String,
-    /// `child_table.field` of a declared reference.
-    pub reference: Option<String>,
-    /// The table whose rows are checked (children, children_left, same_values).
-    pub table: Option<String>,
-    /// The field flagged (children, date_order), or `table.field` (unique, prefix_outlier).
-    pub field: Option<String>,
-    /// Fields compared (same_values).
-    #[serde(default)]
-    pub fields: Vec<String>,
-    /// Conditions on the checked row.
-    #[serde(default)]
-    pub when: Vec<Cond>,
-    /// `child_table.field` of the reference whose rows are counted.
-    pub children: Option<String>,
-    /// Conditions on the child rows counted.
-    #[serde(default, rename = "where")]
-    pub where_: Vec<Cond>,
-    /// Whether the matching child rows must be none or some (children).
-    pub expect: Option<Expect>,
-    /// `<`, `<=`, `>`, `>=` (date_order).
-    pub op: Option<String>,
-    /// The parent's field compared with (date_order).
-    pub other: Option<String>,
-    /// Characters compared (prefix_outlier).
-    pub prefix: Option<usize>,
-    /// The same resolved to table and field indices, when the schemas are loaded.
-    #[serde(skip)]
-    pub ix: CrossIx,
+    /// The rule's code, names, docs and message templates.
+    pub text: RuleText,
+    /// The kind's name (`unknown_parent`, `children` …).
+    pub kind: String,
+    /// Every key of the entry but the rule's words, `kind` among them.
+    pub keys: toml::Table,
 }
 
-/// Whether `a op b` holds for a `date_order` rule's `op` (`<`, `<=`, `>`; anything else
-/// is `>=`, the default).
-///
-/// ```
-/// use selfbuilt::schema::campaign::ordered;
-/// assert!(ordered(">=", 2, 2) && !ordered("<", 2, 2));
-/// ```
-pub fn ordered<T: PartialOrd>(op: &str, a: T, b: T) -> bool {
-    match op {
-        "<" => a < b,
-        "<=" => a <= b,
-        ">" => a > b,
-        _ => a >= b,
+impl<'de> Deserialize<'de> for CrossRule {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut keys = toml::Table::deserialize(deserializer)?;
+        let mut words = toml::Table::new();
+        for key in RuleText::KEYS {
+            if let Some(value) = keys.remove(key) {
+                words.insert(key.to_string(), value);
+            }
+        }
+        let text: RuleText = words.try_into().map_err(D::Error::custom)?;
+        let kind = match keys.get("kind") {
+            Some(toml::Value::String(kind)) => kind.clone(),
+            _ => return Err(D::Error::custom(format!("{}: missing `kind`", text.code))),
+        };
+        Ok(CrossRule { text, kind, keys })
     }
 }
 
-/// A cross rule's names resolved to indexes.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct CrossIx {
-    /// The table whose row the finding is on.
-    #[serde(skip)]
-    pub table: TableId,
-    /// The field the finding is on.
-    pub field: usize,
-    /// The reference (index into `Campaign::references`).
-    pub reference: usize,
-    /// More fields (same_values; the parent's `other` for date_order).
-    pub fields: Vec<usize>,
+impl CrossRule {
+    /// Whether it is a rule against a roster (`[coverage]`): its code starts with V (the
+    /// kinds check that theirs do, and only theirs).
+    pub fn is_coverage(&self) -> bool {
+        self.text.code.starts_with('V')
+    }
+}
+
+impl Validate for CrossRule {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        self.text.validate()
+    }
 }
 
 /// A write-off reason and when it is proposed.
@@ -618,344 +514,366 @@ impl Campaign {
             .find(|r| r.child == t && r.parent == self.main())
     }
 
+    /// What the names of this campaign's entries stand for, over its tables.
+    pub fn names<'a>(&'a self, tables: &'a [TableSchema]) -> Names<'a> {
+        Names {
+            tables,
+            keys: &self.campaign.tables,
+            references: &self.references,
+            has_coverage: self.coverage.is_some(),
+        }
+    }
+
     /// Check every entry against the tables (in campaign order) and resolve its names.
-    /// The error names the entry.
+    /// The error names the entry. A `[[cross]]` entry's own keys are its kind's to check
+    /// (`rules::cross`); here only its code and words are.
     pub fn resolve(&mut self, tables: &[TableSchema]) -> Result<(), String> {
-        let table = |k: &str| -> Result<TableId, String> {
-            tables
-                .iter()
-                .position(|t| t.table.key == k)
-                .map(|i| TableId(i as u8))
-                .ok_or_else(|| {
-                    format!(
-                        "no table {k:?} (tables: {})",
-                        self.campaign.tables.join(", ")
-                    )
-                })
+        let names = Names {
+            tables,
+            keys: &self.campaign.tables,
+            references: &[],
+            has_coverage: self.coverage.is_some(),
         };
-        let field = |t: TableId, k: &str| -> Result<usize, String> {
-            let s = &tables[t.index()];
-            s.field_index(k)
-                .ok_or_else(|| format!("table {} has no field {k:?}", s.table.key))
-        };
-        let dotted = |s: &str| -> Result<(TableId, usize), String> {
-            let (t, f) = s
-                .split_once('.')
-                .ok_or_else(|| format!("{s:?} is not table.field"))?;
-            let t = table(t)?;
-            Ok((t, field(t, f)?))
-        };
-        let conds = |t: TableId, cs: &[Cond], what: &str| -> Result<(), String> {
-            for c in cs {
-                let f = &tables[t.index()].fields
-                    [field(t, &c.field).map_err(|e| format!("{what}: {e}"))?];
-                for v in c.is_in.iter().chain(&c.not_in) {
-                    check_value(f, v).map_err(|e| format!("{what}: {e}"))?;
-                }
-            }
-            Ok(())
-        };
-        let main = self.main();
-        field(main, &self.campaign.village).map_err(|e| format!("[campaign] village: {e}"))?;
-        for (i, r) in self.references.iter_mut().enumerate() {
-            let at = |e: String| format!("[[references]] #{} ({} → {}): {e}", i + 1, r.from, r.to);
-            let (child, child_field) = dotted(&r.from).map_err(at)?;
-            let (parent, parent_field) = dotted(&r.to).map_err(at)?;
-            if child == parent {
-                return Err(at("a table cannot refer to itself".into()));
-            }
-            r.ix = RefIx {
-                child,
-                child_field,
-                parent,
-                parent_field,
-            };
+        names
+            .field(self.main(), &self.campaign.village)
+            .map_err(|e| format!("[campaign] village: {e}"))?;
+        for (i, reference) in self.references.iter_mut().enumerate() {
+            reference.resolve(&names).map_err(|e| {
+                let (from, to) = (&reference.from, &reference.to);
+                format!("[[references]] #{} ({from} → {to}): {e}", i + 1)
+            })?;
         }
-        if let Some(cv) = self.coverage.as_mut() {
-            let at = |e: String| format!("[coverage]: {e}");
-            let t = table(&cv.table).map_err(at)?;
-            if t != main {
-                return Err(at(format!(
-                    "table {:?}: a roster lists the main table's rows ({})",
-                    cv.table, self.campaign.tables[0]
-                )));
-            }
-            if self.campaign.tables.contains(&cv.key) {
-                return Err(at(format!("key {:?} is a table's key", cv.key)));
-            }
-            let mut ix = CoverageIx {
-                table: t,
-                ..Default::default()
-            };
-            for (i, f) in cv.fields.iter().enumerate() {
-                if cv.fields[..i].contains(f) {
-                    return Err(at(format!("fields: {f:?} is listed twice")));
-                }
-                ix.fields.push(field(t, f).map_err(at)?);
-            }
-            let roster = |k: &str, what: &str| -> Result<usize, String> {
-                cv.fields
-                    .iter()
-                    .position(|f| f == k)
-                    .ok_or_else(|| at(format!("{what}: {k:?} is not one of `fields`")))
-            };
-            ix.village = (
-                roster(&self.campaign.village, "the village field")?,
-                field(t, &self.campaign.village).map_err(at)?,
-            );
-            for k in &cv.identity {
-                roster(k, "identity")?;
-            }
-            for k in cv.aliases.keys() {
-                roster(k, "aliases")?;
-            }
-            for (n, m) in cv.matches.iter().enumerate() {
-                let mut level = Vec::new();
-                for k in &m.by {
-                    let r = roster(k, &format!("match #{}", n + 1))?;
-                    let tail = m.loose
-                        && tables[t.index()].fields[ix.fields[r]].profile
-                            == Some(super::Profile::Address);
-                    level.push((r, ix.fields[r], tail));
-                }
-                if level.iter().all(|x| x.2) {
-                    return Err(at(format!(
-                        "match #{}: an address alone is too loose a match; add a field",
-                        n + 1
-                    )));
-                }
-                ix.levels.push(level);
-            }
-            cv.ix = ix;
+        let names = Names {
+            tables,
+            keys: &self.campaign.tables,
+            references: &self.references,
+            has_coverage: self.coverage.is_some(),
+        };
+        if let Some(coverage) = self.coverage.as_mut() {
+            coverage.ix = coverage
+                .resolve(&names, &self.campaign.village)
+                .map_err(|e| format!("[coverage]: {e}"))?;
         }
-        let has_coverage = self.coverage.is_some();
-        let refs: Vec<(String, RefIx)> = self
-            .references
+        check_cross_codes(&self.cross)?;
+        for w in self.writeoffs.iter_mut() {
+            w.resolve(&names)
+                .map_err(|e| format!("[[writeoffs]] {}: {e}", w.reason))?;
+        }
+        let reasons: Vec<&str> = self.writeoffs.iter().map(|w| w.reason.as_str()).collect();
+        self.tally.resolve(&names, &reasons)?;
+        let keys: Vec<&str> = self.tally.columns.iter().map(|c| c.key.as_str()).collect();
+        self.report.check(&keys)?;
+        self.demo.check(&names, &reasons)?;
+        Ok(())
+    }
+}
+
+/// The codes of the cross-table rules: a letter and digits (X, B; V for a rule against a
+/// roster), each used once.
+fn check_cross_codes(rules: &[CrossRule]) -> Result<(), String> {
+    let mut codes: Vec<&str> = Vec::new();
+    for rule in rules {
+        let code = rule.text.code.as_str();
+        let at = |e: &str| format!("[[cross]] {code}: {e}");
+        let mut chars = code.chars();
+        let letter = chars.next().unwrap_or(' ');
+        let digits = chars.as_str();
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(at("a cross-table rule's code is a letter and digits"));
+        }
+        if !matches!(letter, 'X' | 'B' | 'V') {
+            return Err(at(
+                "a cross-table rule's code is X or B and digits; a coverage rule's V and digits",
+            ));
+        }
+        if codes.contains(&code) {
+            return Err(at("the code is used twice"));
+        }
+        codes.push(code);
+    }
+    Ok(())
+}
+
+/// What the names in a campaign's entries stand for: tables by key, fields by key,
+/// `table.field`, references by their `from`. Every miss is an error saying what there is.
+pub struct Names<'a> {
+    /// The tables, in campaign order.
+    pub tables: &'a [TableSchema],
+    /// Their keys, in the same order.
+    pub keys: &'a [String],
+    /// The references, resolved.
+    pub references: &'a [Reference],
+    /// Whether the campaign has a `[coverage]` section.
+    pub has_coverage: bool,
+}
+
+impl Names<'_> {
+    /// The table of this key.
+    pub fn table(&self, key: &str) -> Result<TableId, String> {
+        self.tables
             .iter()
-            .map(|r| (r.from.clone(), r.ix))
-            .collect();
-        let reference = |s: &str| -> Result<usize, String> {
-            refs.iter()
-                .position(|(f, _)| f == s)
-                .ok_or_else(|| format!("{s:?} is not the `from` of a [[references]] entry"))
-        };
-        let mut codes: Vec<&str> = Vec::new();
-        for r in self.cross.iter_mut() {
-            let at = |e: String| format!("[[cross]] {}: {e}", r.code);
-            let letter = r.code.chars().next().unwrap_or(' ');
-            let digits = &r.code[letter.len_utf8().min(r.code.len())..];
-            if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.is_empty() {
-                return Err(at("a cross-table rule's code is a letter and digits".into()));
+            .position(|t| t.table.key == key)
+            .map(|i| TableId(i as u8))
+            .ok_or_else(|| format!("no table {key:?} (tables: {})", self.keys.join(", ")))
+    }
+
+    /// The schema of a table.
+    pub fn schema(&self, table: TableId) -> &TableSchema {
+        &self.tables[table.index()]
+    }
+
+    /// The index of a table's field of this key.
+    pub fn field(&self, table: TableId, key: &str) -> Result<usize, String> {
+        let schema = self.schema(table);
+        schema
+            .field_index(key)
+            .ok_or_else(|| format!("table {} has no field {key:?}", schema.table.key))
+    }
+
+    /// A `table.field` name's table and field index.
+    pub fn dotted(&self, name: &str) -> Result<(TableId, usize), String> {
+        let (table, field) = name
+            .split_once('.')
+            .ok_or_else(|| format!("{name:?} is not table.field"))?;
+        let table = self.table(table)?;
+        Ok((table, self.field(table, field)?))
+    }
+
+    /// The reference whose `from` is this `table.field`: its index and its ends.
+    pub fn reference(&self, from: &str) -> Result<(usize, RefIx), String> {
+        self.references
+            .iter()
+            .position(|r| r.from == from)
+            .map(|i| (i, self.references[i].ix))
+            .ok_or_else(|| format!("{from:?} is not the `from` of a [[references]] entry"))
+    }
+
+    /// Check conditions on a table's rows (their fields, their values) and index them.
+    /// `what` names them in the error.
+    pub fn conds(&self, table: TableId, conds: &mut [Cond], what: &str) -> Result<(), String> {
+        let schema = self.schema(table);
+        for cond in conds.iter_mut() {
+            let field = &schema.fields[self
+                .field(table, &cond.field)
+                .map_err(|e| format!("{what}: {e}"))?];
+            for v in cond.is_in.iter().chain(&cond.not_in) {
+                check_value(field, v).map_err(|e| format!("{what}: {e}"))?;
             }
-            if r.kind.is_coverage() != (letter == 'V') || !matches!(letter, 'X' | 'B' | 'V') {
-                return Err(at(
-                    "a cross-table rule's code is X or B and digits; a coverage rule's V and digits"
-                        .into(),
+            cond.index(schema);
+        }
+        Ok(())
+    }
+}
+
+impl Reference {
+    /// Resolve both ends (a table cannot refer to itself).
+    fn resolve(&mut self, names: &Names) -> Result<(), String> {
+        let (child, child_field) = names.dotted(&self.from)?;
+        let (parent, parent_field) = names.dotted(&self.to)?;
+        if child == parent {
+            return Err("a table cannot refer to itself".into());
+        }
+        self.ix = RefIx {
+            child,
+            child_field,
+            parent,
+            parent_field,
+        };
+        Ok(())
+    }
+}
+
+impl CoverageSpec {
+    /// Check the roster's fields and match levels against the survey table; the indexes.
+    fn resolve(&self, names: &Names, village: &str) -> Result<CoverageIx, String> {
+        let table = names.table(&self.table)?;
+        if table != TableId(0) {
+            return Err(format!(
+                "table {:?}: a roster lists the main table's rows ({})",
+                self.table, names.keys[0]
+            ));
+        }
+        if names.keys.contains(&self.key) {
+            return Err(format!("key {:?} is a table's key", self.key));
+        }
+        let mut ix = CoverageIx {
+            table,
+            ..Default::default()
+        };
+        for (i, f) in self.fields.iter().enumerate() {
+            if self.fields[..i].contains(f) {
+                return Err(format!("fields: {f:?} is listed twice"));
+            }
+            ix.fields.push(names.field(table, f)?);
+        }
+        let roster = |key: &str, what: &str| -> Result<usize, String> {
+            self.fields
+                .iter()
+                .position(|f| f == key)
+                .ok_or_else(|| format!("{what}: {key:?} is not one of `fields`"))
+        };
+        ix.village = (
+            roster(village, "the village field")?,
+            names.field(table, village)?,
+        );
+        for key in self.identity.iter().chain(self.aliases.keys()) {
+            let what = if self.identity.contains(key) {
+                "identity"
+            } else {
+                "aliases"
+            };
+            roster(key, what)?;
+        }
+        for (n, level) in self.matches.iter().enumerate() {
+            let mut fields = Vec::new();
+            for key in &level.by {
+                let r = roster(key, &format!("match #{}", n + 1))?;
+                let tail = level.loose
+                    && names.schema(table).fields[ix.fields[r]].profile
+                        == Some(super::Profile::Address);
+                fields.push((r, ix.fields[r], tail));
+            }
+            if fields.iter().all(|x| x.2) {
+                return Err(format!(
+                    "match #{}: an address alone is too loose a match; add a field",
+                    n + 1
                 ));
             }
-            if r.kind.is_coverage() && !has_coverage {
-                return Err(at(format!("kind {:?} needs a [coverage] section", r.kind)));
-            }
-            if codes.contains(&r.code.as_str()) {
-                return Err(at("the code is used twice".into()));
-            }
-            let need = |v: &Option<String>, what: &str| -> Result<String, String> {
-                v.clone()
-                    .ok_or_else(|| at(format!("kind {:?} needs `{what}`", r.kind)))
-            };
-            let mut ix = CrossIx::default();
-            match r.kind {
-                CrossKind::UnknownParent | CrossKind::HeldBack | CrossKind::DateOrder => {
-                    ix.reference = reference(&need(&r.reference, "reference")?).map_err(at)?;
-                    let rx = refs[ix.reference].1;
-                    ix.table = rx.child;
-                    ix.field = rx.child_field;
-                    if r.kind == CrossKind::DateOrder {
-                        ix.field = field(rx.child, &need(&r.field, "field")?).map_err(at)?;
-                        ix.fields = vec![field(rx.parent, &need(&r.other, "other")?).map_err(at)?];
-                        let op = need(&r.op, "op")?;
-                        if !["<", "<=", ">", ">="].contains(&op.as_str()) {
-                            return Err(at(format!("op {op:?} is not one of < <= > >=")));
-                        }
-                        for (t, f) in [(rx.child, ix.field), (rx.parent, ix.fields[0])] {
-                            if tables[t.index()].fields[f].ty != FieldType::Date {
-                                return Err(at(format!(
-                                    "{}.{} is not a date",
-                                    tables[t.index()].table.key,
-                                    tables[t.index()].fields[f].key
-                                )));
-                            }
-                        }
-                    }
-                }
-                CrossKind::Children | CrossKind::ChildrenLeft => {
-                    ix.table = table(&need(&r.table, "table")?).map_err(at)?;
-                    ix.field = field(ix.table, &need(&r.field, "field")?).map_err(at)?;
-                    ix.reference = reference(&need(&r.children, "children")?).map_err(at)?;
-                    let rx = refs[ix.reference].1;
-                    if rx.parent != ix.table {
-                        return Err(at(format!(
-                            "children {:?} does not refer to {}",
-                            r.children.as_deref().unwrap_or(""),
-                            r.table.as_deref().unwrap_or("")
-                        )));
-                    }
-                    conds(ix.table, &r.when, "when").map_err(at)?;
-                    conds(rx.child, &r.where_, "where").map_err(at)?;
-                    if r.kind == CrossKind::Children && r.expect.is_none() {
-                        return Err(at("kind children needs `expect` (none or some)".into()));
-                    }
-                }
-                CrossKind::Unique | CrossKind::PrefixOutlier => {
-                    let (t, f) = dotted(&need(&r.field, "field")?).map_err(at)?;
-                    ix.table = t;
-                    ix.field = f;
-                    if r.kind == CrossKind::PrefixOutlier && r.prefix.unwrap_or(0) == 0 {
-                        return Err(at("kind prefix_outlier needs `prefix` (characters)".into()));
-                    }
-                }
-                CrossKind::SameValues => {
-                    ix.table = table(&need(&r.table, "table")?).map_err(at)?;
-                    if r.fields.len() < 2 {
-                        return Err(at("kind same_values needs two or more `fields`".into()));
-                    }
-                    for f in &r.fields {
-                        ix.fields.push(field(ix.table, f).map_err(at)?);
-                    }
-                    ix.field = ix.fields[0];
-                }
-                CrossKind::NotSurveyed | CrossKind::NotOnRoster | CrossKind::ListedTwice => {
-                    ix.table = main;
-                }
-            }
-            for m in [
-                &r.message_zh,
-                &r.message_en,
-                &r.suggestion_zh,
-                &r.suggestion_en,
-            ] {
-                for p in crate::text::brace_names(m) {
-                    if !PLACEHOLDERS.contains(&p) {
-                        return Err(at(format!(
-                            "{{{p}}} is not a placeholder ({})",
-                            PLACEHOLDERS.join(", ")
-                        )));
-                    }
-                }
-            }
-            r.ix = ix;
-            codes.push(&r.code);
+            ix.levels.push(fields);
         }
-        let mut reasons: Vec<&str> = Vec::new();
-        for w in self.writeoffs.iter_mut() {
-            let at = |e: String| format!("[[writeoffs]] {}: {e}", w.reason);
-            if reasons.contains(&w.reason.as_str()) {
-                return Err(at("the reason is given twice".into()));
+        Ok(ix)
+    }
+}
+
+impl WriteoffRule {
+    /// Check the table, conditions, `latest` and `none_of` against the tables and the
+    /// evidence's placeholders; index them.
+    fn resolve(&mut self, names: &Names) -> Result<(), String> {
+        let table = names.table(&self.table)?;
+        names.conds(table, &mut self.when, "when")?;
+        let mut ix = WriteoffIx {
+            table,
+            ..Default::default()
+        };
+        let mut latest_table: Option<TableId> = None;
+        if let Some(latest) = self.latest.as_mut() {
+            let (r, rx) = names.reference(&latest.reference)?;
+            if rx.parent != table {
+                return Err(format!(
+                    "latest {:?} does not refer to {}",
+                    latest.reference, self.table
+                ));
             }
-            let t = table(&w.table).map_err(at)?;
-            conds(t, &w.when, "when").map_err(at)?;
-            let mut ix = WriteoffIx {
-                table: t,
-                ..Default::default()
-            };
-            let mut prefix: Option<TableId> = None;
-            if let Some(l) = &w.latest {
-                let r = reference(&l.reference).map_err(at)?;
-                let rx = refs[r].1;
-                if rx.parent != t {
-                    return Err(at(format!(
-                        "latest {:?} does not refer to {}",
-                        l.reference, w.table
-                    )));
-                }
-                let by = field(rx.child, &l.by).map_err(at)?;
-                conds(rx.child, &l.when, "latest.when").map_err(at)?;
-                ix.latest = Some((r, by));
-                prefix = Some(rx.child);
-            }
-            for n in &w.none_of {
-                let r = reference(n).map_err(at)?;
-                if refs[r].1.parent != t {
-                    return Err(at(format!("none_of {n:?} does not refer to {}", w.table)));
-                }
-                ix.none_of.push(r);
-            }
-            for p in crate::text::brace_names(&w.evidence) {
-                let ok = match p.split_once('.') {
-                    Some((tk, f)) => prefix.is_some_and(|c| {
-                        tables[c.index()].table.key == tk
-                            && tables[c.index()].field_index(f).is_some()
-                    }),
-                    None => tables[t.index()].field_index(p).is_some(),
-                };
-                if !ok {
-                    return Err(at(format!("evidence: {{{p}}} names no field")));
-                }
-            }
-            w.ix = ix;
-            reasons.push(&w.reason);
+            let by = names.field(rx.child, &latest.by)?;
+            names.conds(rx.child, &mut latest.when, "latest.when")?;
+            ix.latest = Some((r, by));
+            latest_table = Some(rx.child);
         }
-        let mut keys: Vec<&str> = Vec::new();
-        for c in self.tally.columns.iter_mut() {
-            let at = |e: String| format!("[[tally.columns]] {}: {e}", c.key);
-            if keys.contains(&c.key.as_str()) || c.key == "village" {
+        for n in &self.none_of {
+            let (r, rx) = names.reference(n)?;
+            if rx.parent != table {
+                return Err(format!("none_of {n:?} does not refer to {}", self.table));
+            }
+            ix.none_of.push(r);
+        }
+        for p in crate::text::brace_names(&self.evidence) {
+            let ok = match p.split_once('.') {
+                Some((tk, f)) => latest_table.is_some_and(|c| {
+                    let s = names.schema(c);
+                    s.table.key == tk && s.field_index(f).is_some()
+                }),
+                None => names.schema(table).field_index(p).is_some(),
+            };
+            if !ok {
+                return Err(format!("evidence: {{{p}}} names no field"));
+            }
+        }
+        self.ix = ix;
+        Ok(())
+    }
+}
+
+impl TallySpec {
+    /// Check every column (one of `table`, `writeoff`, `coverage`; keys once) and the
+    /// chart's columns and colours; index them.
+    fn resolve(&mut self, names: &Names, reasons: &[&str]) -> Result<(), String> {
+        let mut keys: Vec<String> = Vec::new();
+        for column in self.columns.iter_mut() {
+            let key = column.key.clone();
+            let at = |e: String| format!("[[tally.columns]] {key}: {e}");
+            if keys.contains(&key) || key == "village" {
                 return Err(at("the key is used twice (or is `village`)".into()));
             }
-            if c.read && (c.rejected || c.table.is_none()) {
-                return Err(at(
-                    "`read` counts a table's rows, accepted or not: give `table`, not `rejected`"
-                        .into(),
-                ));
-            }
-            c.ix = match (&c.table, &c.writeoff, c.coverage) {
-                (Some(t), None, None) => {
-                    let t = table(t).map_err(at)?;
-                    conds(t, &c.when, "when").map_err(at)?;
-                    TallyIx::Rows(t)
-                }
-                (None, Some(w), None) => {
-                    TallyIx::Writeoff(reasons.iter().position(|r| r == w).ok_or_else(|| {
-                        at(format!("writeoff {w:?} is not a [[writeoffs]] reason"))
-                    })?)
-                }
-                (None, None, Some(k)) if self.coverage.is_some() => TallyIx::Coverage(k),
-                (None, None, Some(_)) => {
-                    return Err(at("`coverage` needs a [coverage] section".into()))
-                }
-                _ => return Err(at("give one of `table`, `writeoff` or `coverage`".into())),
-            };
-            keys.push(&c.key);
+            column.resolve(names, reasons).map_err(at)?;
+            keys.push(column.key.clone());
         }
-        for k in &self.tally.chart {
-            if !keys.contains(&k.as_str()) {
+        for k in &self.chart {
+            if !keys.contains(k) {
                 return Err(format!("[tally] chart: {k:?} is not a column key"));
             }
         }
-        let hex = |c: &String| {
-            c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())
-        };
-        for c in self
-            .tally
-            .chart_colours
-            .iter()
-            .chain(&self.report.chart_colours)
-        {
-            if !hex(c) {
-                return Err(format!("chart_colours: {c:?} is not a colour #RRGGBB"));
-            }
+        check_colours(&self.chart_colours)
+    }
+}
+
+impl TallyColumn {
+    /// What it counts, checked and indexed.
+    fn resolve(&mut self, names: &Names, reasons: &[&str]) -> Result<(), String> {
+        if self.read && (self.rejected || self.table.is_none()) {
+            return Err(
+                "`read` counts a table's rows, accepted or not: give `table`, not `rejected`"
+                    .into(),
+            );
         }
-        for k in &self.report.chart {
+        self.ix = match (&self.table, &self.writeoff, self.coverage) {
+            (Some(t), None, None) => {
+                let t = names.table(t)?;
+                names.conds(t, &mut self.when, "when")?;
+                TallyIx::Rows(t)
+            }
+            (None, Some(w), None) => TallyIx::Writeoff(
+                reasons
+                    .iter()
+                    .position(|r| r == w)
+                    .ok_or_else(|| format!("writeoff {w:?} is not a [[writeoffs]] reason"))?,
+            ),
+            (None, None, Some(k)) if names.has_coverage => TallyIx::Coverage(k),
+            (None, None, Some(_)) => return Err("`coverage` needs a [coverage] section".into()),
+            _ => return Err("give one of `table`, `writeoff` or `coverage`".into()),
+        };
+        Ok(())
+    }
+}
+
+/// Chart colours are `#RRGGBB`.
+fn check_colours(colours: &[String]) -> Result<(), String> {
+    for c in colours {
+        let hex =
+            c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit());
+        if !hex {
+            return Err(format!("chart_colours: {c:?} is not a colour #RRGGBB"));
+        }
+    }
+    Ok(())
+}
+
+impl ReportSpec {
+    /// Check the chart's columns and colours and every line's placeholders and
+    /// conditions against the tally's column keys.
+    fn check(&self, keys: &[&str]) -> Result<(), String> {
+        check_colours(&self.chart_colours)?;
+        for k in &self.chart {
             if !keys.contains(&k.as_str()) {
                 return Err(format!("[report] chart: {k:?} is not a tally column key"));
             }
         }
-        for (i, l) in self.report.lines.iter().enumerate() {
-            let names = crate::text::brace_names(&l.text);
+        for (i, line) in self.lines.iter().enumerate() {
+            let names = crate::text::brace_names(&line.text);
             for n in names
                 .iter()
                 .copied()
-                .chain(l.if_.iter().map(String::as_str))
-                .chain(l.unless.iter().map(String::as_str))
+                .chain(line.if_.iter().map(String::as_str))
+                .chain(line.unless.iter().map(String::as_str))
             {
                 if !EXTRA_WORDS.contains(&n) && !keys.contains(&n) {
                     return Err(format!(
@@ -966,57 +884,33 @@ impl Campaign {
                 }
             }
         }
-        for (tk, groups) in &self.demo.groups {
-            let t = table(tk).map_err(|e| format!("[demo.groups] {e}"))?;
+        Ok(())
+    }
+}
+
+impl DemoWords {
+    /// Check the header groups' fields and the write-off reasons.
+    fn check(&self, names: &Names, reasons: &[&str]) -> Result<(), String> {
+        for (tk, groups) in &self.groups {
+            let t = names.table(tk).map_err(|e| format!("[demo.groups] {e}"))?;
             for (_, keys) in groups {
                 for k in keys {
-                    field(t, k).map_err(|e| format!("[demo.groups.{tk}] {e}"))?;
+                    names
+                        .field(t, k)
+                        .map_err(|e| format!("[demo.groups.{tk}] {e}"))?;
                 }
             }
         }
-        for r in self.demo.writeoffs.keys() {
+        for r in self.writeoffs.keys() {
             if !reasons.contains(&r.as_str()) {
                 return Err(format!(
                     "[demo] writeoffs: {r:?} is not a [[writeoffs]] reason"
                 ));
             }
         }
-        self.index_conds(tables);
         Ok(())
     }
 }
-
-impl Campaign {
-    /// Every condition's field index in its table (after `resolve` has checked them).
-    fn index_conds(&mut self, tables: &[TableSchema]) {
-        let refs: Vec<RefIx> = self.references.iter().map(|r| r.ix).collect();
-        let t = |id: TableId| &tables[id.index()];
-        for r in self.cross.iter_mut() {
-            let child = refs
-                .get(r.ix.reference)
-                .map(|x| x.child)
-                .unwrap_or_default();
-            r.when.iter_mut().for_each(|c| c.index(t(r.ix.table)));
-            r.where_.iter_mut().for_each(|c| c.index(t(child)));
-        }
-        for w in self.writeoffs.iter_mut() {
-            w.when.iter_mut().for_each(|c| c.index(t(w.ix.table)));
-            if let (Some(l), Some((r, _))) = (w.latest.as_mut(), w.ix.latest) {
-                l.when.iter_mut().for_each(|c| c.index(t(refs[r].child)));
-            }
-        }
-        for col in self.tally.columns.iter_mut() {
-            if let TallyIx::Rows(id) = col.ix {
-                col.when.iter_mut().for_each(|c| c.index(t(id)));
-            }
-        }
-    }
-}
-
-/// The placeholders a cross rule's message may use.
-pub const PLACEHOLDERS: [&str; 10] = [
-    "value", "n", "codes", "matched", "other", "place", "others", "why", "part", "major",
-];
 
 /// Whether `v` is a value of `f` (an enum's value, 是/否 of a bool as the lexicon's first
 /// forms; anything for other types).

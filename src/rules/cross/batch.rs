@@ -1,0 +1,122 @@
+//! The batch as the cross-table checks read it: every table's records, and each
+//! reference's rows by code — the parent row of each code, the child rows naming it —
+//! made once for all the rules that use them (a parent table's once for all the
+//! references to it), side by side.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::model::{Record, Tables};
+use crate::schema::campaign::RefIx;
+use crate::schema::{TableId, TableSchema};
+
+/// Parent rows by code: the first row of each code.
+pub type ParentsByCode<'a> = HashMap<&'a str, usize>;
+/// Child rows by the parent code they name.
+pub type ChildrenByCode<'a> = HashMap<&'a str, Vec<usize>>;
+
+/// Every table's records, and each reference's rows by code.
+pub struct Batch<'a> {
+    /// The records, files and schemas.
+    pub tables: &'a Tables<'a>,
+    /// Parent rows by code, per distinct (parent table, field).
+    parents: Vec<ParentsByCode<'a>>,
+    /// Per reference: which of `parents` is its parent's.
+    parents_of: Vec<usize>,
+    /// Per reference: its child rows by code.
+    children: Vec<ChildrenByCode<'a>>,
+}
+
+impl<'a> Batch<'a> {
+    /// Index every reference of the campaign over the batch.
+    pub fn index(tables: &'a Tables<'a>) -> Batch<'a> {
+        let references = &tables.schemas.campaign.references;
+        let mut keys: Vec<(TableId, usize)> = references
+            .iter()
+            .map(|r| (r.ix.parent, r.ix.parent_field))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let (parents, children): (Vec<ParentsByCode>, Vec<ChildrenByCode>) = rayon::join(
+            || {
+                keys.par_iter()
+                    .map(|&(table, field)| parents_by_code(tables.rows(table), field))
+                    .collect()
+            },
+            || {
+                references
+                    .par_iter()
+                    .map(|r| children_by_code(tables.rows(r.ix.child), r.ix.child_field))
+                    .collect()
+            },
+        );
+        let parents_of = references
+            .iter()
+            .map(|r| {
+                keys.iter()
+                    .position(|k| *k == (r.ix.parent, r.ix.parent_field))
+                    .unwrap_or(0)
+            })
+            .collect();
+        Batch {
+            tables,
+            parents,
+            parents_of,
+            children,
+        }
+    }
+
+    /// A reference's ends (index into the campaign's references).
+    pub fn reference(&self, reference: usize) -> RefIx {
+        self.tables.schemas.campaign.references[reference].ix
+    }
+
+    /// The parent row of each code of a reference.
+    pub fn parents(&self, reference: usize) -> &ParentsByCode<'a> {
+        &self.parents[self.parents_of[reference]]
+    }
+
+    /// The child rows naming each code of a reference.
+    pub fn children(&self, reference: usize) -> &ChildrenByCode<'a> {
+        &self.children[reference]
+    }
+
+    /// The rows of a table.
+    pub fn rows(&self, table: TableId) -> &'a [Record] {
+        &self.tables.tables[table.index()]
+    }
+
+    /// The schema of a table.
+    pub fn schema(&self, table: TableId) -> &'a TableSchema {
+        self.tables.schemas.table(table)
+    }
+
+    /// The input files, as findings name them.
+    pub fn files(&self) -> &'a [String] {
+        self.tables.files
+    }
+}
+
+/// Rows of a parent table by their code (every row read, accepted or not: a child of a
+/// row with another error is not "unknown").
+pub fn parents_by_code(rows: &[Record], field: usize) -> ParentsByCode<'_> {
+    let mut by_code = ParentsByCode::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(code) = row.code(field) {
+            by_code.entry(code).or_insert(i);
+        }
+    }
+    by_code
+}
+
+/// Rows of a child table by the parent code they name.
+pub fn children_by_code(rows: &[Record], field: usize) -> ChildrenByCode<'_> {
+    let mut by_code = ChildrenByCode::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(code) = row.code(field) {
+            by_code.entry(code).or_default().push(i);
+        }
+    }
+    by_code
+}

@@ -1,0 +1,137 @@
+//! `children`: a parent row meeting `when` has child rows of which those meeting `where`
+//! must be none, or some (a building judged free of hazards with hazard rows; one judged
+//! seriously unsafe with no serious hazard). Parents with no child rows are not checked.
+//!
+//! ```toml
+//! [[cross]]
+//! kind = "children"
+//! table = "buildings"
+//! field = "judgement"                  # the parent's field the finding is on
+//! when = [{ field = "judgement", in = ["存在严重安全隐患"] }]
+//! children = "hazards.building_code"   # the reference whose child rows are counted
+//! where = [{ field = "level", in = ["严重隐患"] }]
+//! expect = "some"                      # or "none"
+//! ```
+//! Placeholders: `{value}` the parent's value, `{n}` its child rows, `{codes}` their
+//! identities, `{matched}` those meeting `where`.
+
+use serde::Deserialize;
+
+use crate::finding::{Finding, RuleText};
+use crate::model::Record;
+use crate::schema::campaign::Names;
+use crate::schema::{Cond, Schemas, TableId};
+
+use super::batch::Batch;
+use super::message::{finding, identity, Fill};
+use super::CrossKind;
+
+/// What `children` expects of the matching child rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expect {
+    /// No matching child row may be there.
+    None,
+    /// At least one matching child row must be there.
+    Some,
+}
+
+/// Resolve the parent and child sides of a rule over a parent's child rows (`children`,
+/// `children_left`): the parent table and field, the reference whose child rows are
+/// counted; the conditions on both indexed.
+pub fn resolve_sides(
+    names: &Names,
+    (table, field, children): (&str, &str, &str),
+    when: &mut [Cond],
+    where_: &mut [Cond],
+) -> Result<(TableId, usize, usize), String> {
+    let table_id = names.table(table)?;
+    let field = names.field(table_id, field)?;
+    let (reference, ends) = names.reference(children)?;
+    if ends.parent != table_id {
+        return Err(format!("children {children:?} does not refer to {table}"));
+    }
+    names.conds(table_id, when, "when")?;
+    names.conds(ends.child, where_, "where")?;
+    Ok((table_id, field, reference))
+}
+
+/// The keys of a `children` rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Children {
+    /// The parent table.
+    pub table: String,
+    /// The parent's field the finding is on.
+    pub field: String,
+    /// Conditions on the parent row.
+    #[serde(default)]
+    pub when: Vec<Cond>,
+    /// The reference whose child rows are counted, as `child_table.field`.
+    pub children: String,
+    /// Conditions on the child rows counted.
+    #[serde(default, rename = "where")]
+    pub where_: Vec<Cond>,
+    /// Whether the matching child rows must be none or some.
+    pub expect: Expect,
+    /// Resolved: (parent table, its field, the reference).
+    #[serde(skip)]
+    pub ix: (TableId, usize, usize),
+}
+
+impl CrossKind for Children {
+    fn resolve(&mut self, names: &Names) -> Result<(), String> {
+        let keys = (self.table.as_str(), self.field.as_str(), self.children.as_str());
+        self.ix = resolve_sides(names, keys, &mut self.when, &mut self.where_)?;
+        Ok(())
+    }
+
+    fn placeholders(&self) -> &'static [&'static str] {
+        &["value", "n", "codes", "matched"]
+    }
+
+    fn shown_table(&self, schemas: &Schemas) -> String {
+        schemas.table(self.ix.0).table.key.clone()
+    }
+
+    fn check(&self, rule: &RuleText, batch: &Batch) -> Vec<Finding> {
+        let (table, field, reference) = self.ix;
+        let ends = batch.reference(reference);
+        let children_of = batch.children(reference);
+        let (parent_schema, child_schema) = (batch.schema(table), batch.schema(ends.child));
+        let child_rows = batch.rows(ends.child);
+        let mut out = Vec::new();
+        for parent in batch.rows(table) {
+            let Some(children) = parent.code(ends.parent_field).and_then(|c| children_of.get(c))
+            else {
+                continue;
+            };
+            if parent.bad[field] || !parent.meets(parent_schema, &self.when) {
+                continue;
+            }
+            let matched: Vec<&Record> = children
+                .iter()
+                .map(|&i| &child_rows[i])
+                .filter(|child| child.meets(child_schema, &self.where_))
+                .collect();
+            let flagged = match self.expect {
+                Expect::None => !matched.is_empty(),
+                Expect::Some => matched.is_empty(),
+            };
+            if flagged {
+                let codes = children.iter().map(|&i| identity(child_schema, &child_rows[i]));
+                let vars = [
+                    ("value", Fill::One(parent.vals[field].display())),
+                    ("n", Fill::One(children.len().to_string())),
+                    ("codes", Fill::Codes(codes.collect())),
+                    (
+                        "matched",
+                        Fill::Codes(matched.iter().map(|c| identity(child_schema, c)).collect()),
+                    ),
+                ];
+                out.push(finding(batch.files(), rule, parent_schema, parent, field, &vars));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,127 @@
+//! `held_back`: a child row whose parent rows are all rejected (or held back) is held
+//! back with them (a hazard of a building with an error), so that what goes upstream
+//! holds together.
+//!
+//! ```toml
+//! [[cross]]
+//! kind = "held_back"
+//! reference = "hazards.building_code"
+//! ```
+//! Placeholders: `{value}` the parent code, `{place}` where the parent is, `{why}` what
+//! is wrong with it.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::finding::RuleText;
+use crate::model::Record;
+use crate::schema::campaign::{Names, RefIx};
+use crate::schema::Schemas;
+
+use super::hold::{Cascade, Held, View};
+use super::message::{finding, Fill};
+use super::CrossKind;
+
+/// The keys of a `held_back` rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldBack {
+    /// The reference, as `child_table.field`.
+    pub reference: String,
+    /// Its index among the campaign's references, once resolved.
+    #[serde(skip)]
+    pub ix: usize,
+}
+
+impl CrossKind for HeldBack {
+    fn resolve(&mut self, names: &Names) -> Result<(), String> {
+        self.ix = names.reference(&self.reference)?.0;
+        Ok(())
+    }
+
+    fn placeholders(&self) -> &'static [&'static str] {
+        &["value", "place", "why"]
+    }
+
+    fn shown_table(&self, schemas: &Schemas) -> String {
+        let child = schemas.campaign.references[self.ix].ix.child;
+        schemas.table(child).table.key.clone()
+    }
+
+    fn cascade<'a>(
+        &'a self,
+        rule: &'a RuleText,
+        rows: &'a [Vec<Record>],
+        schemas: &'a Schemas,
+    ) -> Option<Box<dyn Cascade<'a> + 'a>> {
+        let ends = schemas.campaign.references[self.ix].ix;
+        let mut parents: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, parent) in rows[ends.parent.index()].iter().enumerate() {
+            if let Some(code) = parent.code(ends.parent_field) {
+                parents.entry(code).or_default().push(i);
+            }
+        }
+        let children = rows[ends.child.index()]
+            .iter()
+            .enumerate()
+            .filter_map(|(i, child)| Some((i, child.code(ends.child_field)?)))
+            .collect();
+        Some(Box::new(HeldBackCascade {
+            rule,
+            ends,
+            schemas,
+            parents,
+            children,
+        }))
+    }
+}
+
+/// A `held_back` rule indexed: each parent code's rows, each child's code.
+struct HeldBackCascade<'a> {
+    rule: &'a RuleText,
+    ends: RefIx,
+    schemas: &'a Schemas,
+    parents: HashMap<&'a str, Vec<usize>>,
+    children: Vec<(usize, &'a str)>,
+}
+
+impl<'a> Cascade<'a> for HeldBackCascade<'a> {
+    fn pass(&self, view: &View<'a, '_>, held: &mut Held) {
+        let (pt, ct) = (self.ends.parent.index(), self.ends.child.index());
+        // No parent rejected: nothing to hold (a clean batch pays one scan).
+        if !view.rejected[pt].iter().any(|x| *x) {
+            return;
+        }
+        let schema = self.schemas.table(self.ends.child);
+        for &(i, code) in &self.children {
+            if view.rejected[ct][i] {
+                continue;
+            }
+            // Held when its code's rows are all rejected (the first names why).
+            let Some(parents) = self.parents.get(code) else {
+                continue;
+            };
+            if parents.iter().any(|&p| !view.rejected[pt][p]) {
+                continue;
+            }
+            let (parent, child) = (&view.rows[pt][parents[0]], &view.rows[ct][i]);
+            let vars = [
+                ("value", Fill::One(child.vals[self.ends.child_field].display())),
+                ("place", Fill::One(parent.place(view.files, None))),
+                ("why", Fill::One(view.why(pt, parents[0]))),
+            ];
+            let rule = self.rule;
+            held.why
+                .push(((ct, i), format!("{} {}", rule.code, rule.title)));
+            held.findings.push(
+                finding(view.files, rule, schema, child, self.ends.child_field, &vars).held_by(
+                    &view.files[parent.file],
+                    &parent.sheet,
+                    parent.row,
+                ),
+            );
+            held.rows[ct].push(i);
+        }
+    }
+}

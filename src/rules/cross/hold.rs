@@ -1,0 +1,164 @@
+//! Rejecting and holding back, after the checks: every row with an error finding is
+//! rejected, then the rows that stand on rejected ones are held back so that what goes
+//! upstream holds together (cleaned.xlsx checked again gives no finding) — the campaign's
+//! holding kinds (`held_back`, `children_left`), pass after pass until nothing changes,
+//! each knock-on naming its cause's first problem.
+
+use std::collections::HashMap;
+
+use crate::finding::Finding;
+use crate::model::Record;
+use crate::schema::Schemas;
+
+use super::CrossRules;
+
+/// What is wrong with a rejected row, in a few words, for the rows held back with it.
+pub type Problems<'a> = dyn Fn(&Record) -> String + 'a;
+
+/// What a pass of the cascade reads: every row, which are rejected so far, and why the
+/// rows held back in earlier passes were.
+pub struct View<'a, 'b> {
+    /// Every row, per table.
+    pub rows: &'a [Vec<Record>],
+    /// Which rows are rejected or held back so far, per table.
+    pub rejected: &'b [Vec<bool>],
+    /// Why a row held back in an earlier pass was (its rule's code and title).
+    held_why: &'b HashMap<(usize, usize), String>,
+    /// What is wrong with a row rejected for its own errors.
+    problems: &'b Problems<'b>,
+    /// The input files, as findings name them.
+    pub files: &'a [String],
+}
+
+impl View<'_, '_> {
+    /// Why row `i` of table `t` is rejected: its rule's code and title if it was held
+    /// back, else its own first problem.
+    pub fn why(&self, t: usize, i: usize) -> String {
+        self.held_why
+            .get(&(t, i))
+            .cloned()
+            .unwrap_or_else(|| (self.problems)(&self.rows[t][i]))
+    }
+}
+
+/// What a pass holds back: rows per table, why (for the rows they hold back in turn),
+/// and the findings.
+#[derive(Default)]
+pub struct Held {
+    /// Rows held back in this pass, per table.
+    pub rows: Vec<Vec<usize>>,
+    /// Why each was: its rule's code and title.
+    pub why: Vec<((usize, usize), String)>,
+    /// The findings saying so.
+    pub findings: Vec<Finding>,
+}
+
+/// One holding rule over the batch, indexed once (the rows' codes and the rule's
+/// conditions do not change from pass to pass): each pass reads only which rows are
+/// rejected.
+pub trait Cascade<'a> {
+    /// The rows this rule holds back now, added to `held` (rows held earlier in the same
+    /// pass by rules before it are in `held` too).
+    fn pass(&self, view: &View<'a, '_>, held: &mut Held);
+}
+
+/// Reject every row with an error finding (its own cell errors are already on the record,
+/// also those only counted in a flood summary; errors across rows and tables are in the
+/// findings), then hold back what stands on a rejected row (`hold_back`), each knock-on
+/// naming its cause's first problem.
+pub fn reject_and_hold_back(
+    tables: &mut [Vec<Record>],
+    findings: &mut Vec<Finding>,
+    files: &[String],
+    schemas: &Schemas,
+) {
+    let file_index: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.as_str(), i))
+        .collect();
+    let held = {
+        // The first error of each row, for the rows held back with it.
+        let mut first: HashMap<(usize, &str, u32), &Finding> = HashMap::new();
+        for f in findings.iter().filter(|f| f.is_error()) {
+            if let (Some(&file), Some(row)) = (file_index.get(f.file.as_str()), f.row) {
+                first.entry((file, f.sheet.as_str(), row)).or_insert(f);
+            }
+        }
+        for table in tables.iter_mut() {
+            for row in table.iter_mut() {
+                row.rejected |= first.contains_key(&(row.file, &*row.sheet, row.row));
+            }
+        }
+        let problems = |row: &Record| match first.get(&(row.file, &*row.sheet, row.row)) {
+            Some(f) => format!(
+                "{} {}",
+                f.code,
+                crate::text::truncate_chars(&f.message_zh, 40)
+            ),
+            // Its errors were only counted in a flood summary.
+            None => crate::codes::row_has_errors().zh,
+        };
+        hold_back(tables, schemas, files, &problems)
+    };
+    findings.extend(held);
+}
+
+/// Rows held back because a row they stand on was rejected (the campaign's holding
+/// rules), repeated until nothing changes: every row rejected, for its own errors or held
+/// back itself, holds back what stands on it, the whole cascade said row by row. Marks
+/// the rows rejected (and held) when the cascade is over and returns the findings.
+pub fn hold_back(
+    tables: &mut [Vec<Record>],
+    schemas: &Schemas,
+    files: &[String],
+    problems: &Problems<'_>,
+) -> Vec<Finding> {
+    let rules = CrossRules::of(schemas);
+    let view_rows: &[Vec<Record>] = tables;
+    let cascades: Vec<Box<dyn Cascade + '_>> = rules
+        .rules
+        .iter()
+        .filter_map(|rule| rule.kind.get().cascade(&rule.text, view_rows, schemas))
+        .collect();
+    let mut rejected: Vec<Vec<bool>> = view_rows
+        .iter()
+        .map(|t| t.iter().map(|r| r.rejected).collect())
+        .collect();
+    let mut held_why: HashMap<(usize, usize), String> = HashMap::new();
+    let mut was_held: Vec<(usize, usize)> = Vec::new();
+    let mut out = Vec::new();
+    loop {
+        let mut held = Held {
+            rows: vec![Vec::new(); view_rows.len()],
+            ..Default::default()
+        };
+        let view = View {
+            rows: view_rows,
+            rejected: &rejected,
+            held_why: &held_why,
+            problems,
+            files,
+        };
+        for cascade in &cascades {
+            cascade.pass(&view, &mut held);
+        }
+        if held.rows.iter().all(Vec::is_empty) {
+            break;
+        }
+        out.append(&mut held.findings);
+        held_why.extend(held.why);
+        for (t, rows) in held.rows.iter().enumerate() {
+            for &i in rows {
+                rejected[t][i] = true;
+                was_held.push((t, i));
+            }
+        }
+    }
+    drop(cascades);
+    for (t, i) in was_held {
+        tables[t][i].rejected = true;
+        tables[t][i].held = true;
+    }
+    out
+}
