@@ -1,21 +1,19 @@
-//! The stages in order, and nothing else: the per-file stage (read → recognise tables →
-//! normalise cells and check rows; files in parallel, `ingest`) → check across tables and
-//! files (`rules::cross`) → mark rejected rows and hold back what stands on them → propose
-//! write-offs (`writeoff`) and tell each file's village (`villages`) → tally (`tally`).
-//! Outputs are written by `output::*` from the `Run` this returns.
+//! The stages in order, and nothing else: gather the inputs (`read::gather`) → the
+//! per-file stage, files side by side (`ingest`: read → recognise tables → normalise
+//! cells and check rows) → pool the records → check across tables and files
+//! (`rules::cross`) → reject rows with errors and hold back what stands on them → each
+//! file's village (`villages`) → the roster's coverage → propose write-offs (`writeoff`)
+//! and tally (`tally`) → order the findings (`order`) → wordings, rounds, report. Outputs
+//! are written by `output::*` from the `Run` this returns.
 
-use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use rayon::prelude::*;
-
-use crate::finding::{ChangeLog, Finding};
-use crate::model::Record;
-use crate::read::{self, InputFile};
-use crate::rules::cross::{self, Tables};
-use crate::writeoff;
+use crate::ingest::batch::Pooled;
+use crate::model::{Proposal, Tables, Tally};
+use crate::read::InputFile;
+use crate::rules::cross;
+use crate::timing::timed;
 
 pub use crate::model::{FileOut, Options, Run, SheetInfo};
 
@@ -30,275 +28,169 @@ pub fn run_with<P>(inputs: &[PathBuf], opts: &Options, process: P) -> Run
 where
     P: Fn(usize, &InputFile, &Options) -> FileOut + Sync,
 {
-    let t0 = Instant::now();
-    crate::timing::timed("(start)", || ());
-    let (files, mut pre_findings) = read::collect_inputs(inputs);
-    // Zip archives give the spreadsheets inside them, unpacked into scratch that lives as
-    // long as the run (its annotated copies are made from them).
-    let scratch = files
-        .iter()
-        .any(read::archive::is_archive)
-        .then(|| tempfile::Builder::new().prefix("selfbuilt-").tempdir().ok())
-        .flatten();
-    let mut files = match &scratch {
-        Some(dir) => {
-            let (files, notes) = read::archive::expand(files, &opts.limits, dir.path());
-            pre_findings.extend(notes);
-            files
-        }
-        None => files,
-    };
-    // A roster is read as a roster only, also when it sits in an input folder.
-    let roster_input = opts.roster.as_ref().and_then(|r| {
-        let (mut found, _) = read::collect_inputs(std::slice::from_ref(&r.path));
-        let f = found.pop()?;
-        let same = std::fs::canonicalize(&f.path).ok();
-        files.retain(|x| same.is_none() || std::fs::canonicalize(&x.path).ok() != same);
-        Some(InputFile {
-            rel: f.path.file_name()?.to_string_lossy().to_string(),
-            ..f
-        })
-    });
-    opts.progress.stage("读取文件", Some(files.len() as u64));
-    let read_roster = || {
-        let (r, input) = (opts.roster.as_ref()?, roster_input.as_ref()?);
-        let ro = Options {
-            schemas: r.schemas.clone(),
-            limits: opts.limits,
-            today: opts.today,
-            keep_grids: false,
-            progress: std::sync::Arc::new(crate::progress::Silent),
-            isolate: opts.isolate.clone(),
-            previous: None,
-            roster: None,
-        };
-        std::panic::catch_unwind(AssertUnwindSafe(|| process(0, input, &ro))).ok()
-    };
-    let read_files = || -> Vec<FileOut> {
-        files
-            .par_iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let r = std::panic::catch_unwind(AssertUnwindSafe(|| process(i, f, opts)));
-                opts.progress.step(&f.rel);
-                r.unwrap_or_else(|e| {
-                    let what = e
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-                        .unwrap_or_default();
-                    FileOut {
-                        input: f.clone(),
-                        format: String::new(),
-                        sheets: Vec::new(),
-                        findings: vec![
-                            Finding::new(crate::codes::internal_error(what)).at_file(&f.rel)
-                        ],
-                        changes: ChangeLog::default(),
-                        records: vec![Vec::new(); opts.schemas.tables.len()],
-                        rows_read: vec![0; opts.schemas.tables.len()],
-                        rows_unrecognised: 0,
-                    }
-                })
-            })
-            .collect()
-    };
-    let (mut outs, mut roster) = rayon::join(read_files, read_roster);
+    let started = Instant::now();
+    timed("(start)", || ());
+    let roster_path = opts.roster.as_ref().map(|r| r.path.as_path());
+    let gathered = crate::read::gather::gather(inputs, roster_path, &opts.limits);
+    opts.progress
+        .stage("读取文件", Some(gathered.files.len() as u64));
+    let (mut outs, mut roster) =
+        crate::ingest::batch::read_all(&gathered.files, gathered.roster.as_ref(), opts, &process);
     opts.progress.stage("跨表核对与汇总", None);
-    crate::timing::timed("(reading done)", || ());
-    let rel: Vec<String> = outs.iter().map(|f| f.input.rel.clone()).collect();
-    // One table of each kind across files, sized once (no copying as they grow). The
-    // audit trail stays in per-file pieces: it can be millions of entries.
-    let mut tables: Vec<Vec<Record>> = (0..opts.schemas.tables.len())
-        .map(|t| Vec::with_capacity(outs.iter().map(|f| f.records[t].len()).sum()))
-        .collect();
-    let mut findings = std::mem::take(&mut pre_findings);
-    findings.reserve(outs.iter().map(|f| f.findings.len()).sum());
-    let mut changes = Vec::with_capacity(outs.len() + 1);
-    for f in outs.iter_mut() {
-        for (t, recs) in tables.iter_mut().zip(f.records.iter_mut()) {
-            t.append(recs);
-        }
-        findings.append(&mut f.findings);
-        changes.push(std::mem::take(&mut f.changes));
-    }
-    // Enum forms read by a weak tier: said once each for the whole batch.
-    let table_of = {
-        let sheets: Vec<&[crate::model::SheetInfo]> =
-            outs.iter().map(|f| f.sheets.as_slice()).collect();
-        crate::rules::forms::tables_of(&sheets, &rel)
-    };
-    let weak = crate::timing::timed("weakly read forms", || {
-        crate::rules::forms::weak_forms(&changes, &table_of, &opts.schemas)
+    timed("(reading done)", || ());
+    let files: Vec<String> = outs.iter().map(|f| f.input.rel.clone()).collect();
+    let tables = opts.schemas.tables.len();
+    let mut pooled = crate::ingest::batch::pool(&mut outs, gathered.findings, tables);
+    let (table_of, weak) = weak_forms(&outs, &files, &mut pooled, opts);
+    check_across(&mut pooled, &files, opts);
+    let village_of_file = crate::villages::file_villages(&outs, &pooled.tables, &opts.schemas);
+    let village_of_row = crate::villages::row_villages(outs.len(), &pooled.tables, &opts.schemas);
+    timed("villages", || {
+        let (findings, schemas) = (&mut pooled.findings, &opts.schemas);
+        crate::villages::own_examples(findings, &files, &village_of_file, schemas)
     });
-    findings.extend(crate::rules::forms::warnings(&weak, &opts.schemas));
-    // A sheet whose rows other sheets of its file already hold (a 汇总 of the 组 sheets)
-    // is read once, from those sheets.
-    crate::rules::copies::drop_repeated(&mut tables, &mut findings, &rel);
-    findings.extend(crate::timing::timed("cross-table checks", || {
-        cross::check(&Tables {
-            tables: &tables,
-            files: &rel,
+    let roster_read = match (roster.as_mut(), &gathered.roster, &opts.roster) {
+        (Some(out), Some(input), Some(r)) => Some((out, input.rel.as_str(), &r.schemas)),
+        _ => None,
+    };
+    let (coverage, roster_findings) = timed("coverage", || {
+        let survey = Tables {
+            tables: &pooled.tables,
+            files: &files,
             schemas: &opts.schemas,
-        })
-    }));
-    // Reject every row with an error finding; hold back what stands on a rejected row.
-    crate::timing::timed("reject and hold back", || {
-        cross::reject_and_hold_back(&mut tables, &mut findings, &rel, &opts.schemas)
+        };
+        let (findings, changes) = (&mut pooled.findings, &mut pooled.changes);
+        cross::coverage::against_roster(roster_read, &survey, &village_of_file, findings, changes)
     });
-    // Each file's village; then the roster against the survey (its findings on survey
-    // rows sorted in with the others, its own after them).
-    let village_of_file = crate::villages::file_villages(&outs, &tables, &opts.schemas);
-    let village_of_row = crate::villages::row_villages(outs.len(), &tables, &opts.schemas);
-    crate::timing::timed("villages", || {
-        crate::villages::own_examples(&mut findings, &rel, &village_of_file, &opts.schemas)
-    });
-    let (coverage, mut roster_findings) = match (&mut roster, &roster_input, &opts.roster) {
-        (Some(out), Some(input), Some(r)) => {
-            let mut own = std::mem::take(&mut out.findings);
-            // What cleaning changed in the roster is in the audit trail too.
-            changes.push(std::mem::take(&mut out.changes));
-            let checked = crate::timing::timed("coverage", || {
-                crate::rules::cross::coverage::check(
-                    &crate::rules::cross::coverage::RosterRows {
-                        rows: out.records.first().map(Vec::as_slice).unwrap_or(&[]),
-                        file: &input.rel,
-                        schemas: &r.schemas,
-                    },
-                    &Tables {
-                        tables: &tables,
-                        files: &rel,
-                        schemas: &opts.schemas,
-                    },
-                    &village_of_file,
-                )
-            });
-            match checked {
-                Some((c, fs)) => {
-                    let (on_roster, on_survey): (Vec<Finding>, Vec<Finding>) =
-                        fs.into_iter().partition(|f| f.file == input.rel);
-                    findings.extend(on_survey);
-                    own.extend(on_roster);
-                    (Some(c), own)
-                }
-                None => (None, own),
-            }
-        }
-        _ => (None, Vec::new()),
-    };
-    // Write-off proposals, then the tally (a stage of its own, before any output),
-    // beside the findings' order, which is independent of them.
     let ((proposals, tally), ()) = rayon::join(
         || {
-            let proposals = crate::timing::timed("write-off proposals", || {
-                writeoff::propose(&Tables {
-                    tables: &tables,
-                    files: &rel,
-                    schemas: &opts.schemas,
-                })
-            });
-            let tally = crate::timing::timed("tally", || {
-                crate::tally::compute(
-                    &opts.schemas,
-                    &tables,
-                    &proposals,
-                    &village_of_file,
-                    coverage.as_ref(),
-                )
-            })
-            .unwrap_or_else(|_| crate::model::Tally {
-                keys: crate::tally::keys(&opts.schemas, coverage.is_some()),
-                ..Default::default()
-            });
-            (proposals, tally)
-        },
-        || order_findings(&mut findings, &outs, &rel),
-    );
-    // The roster's own findings after the survey's, in its sheets' and rows' order.
-    if let (Some(out), Some(input)) = (&roster, &roster_input) {
-        let file = input.rel.as_str();
-        let order: HashMap<(&str, &str), usize> = std::iter::once(((file, ""), 0))
-            .chain(
-                out.sheets
-                    .iter()
-                    .enumerate()
-                    .map(|(k, sh)| ((file, sh.name.as_str()), k + 1)),
+            propose_and_tally(
+                &pooled.tables,
+                &files,
+                &village_of_file,
+                coverage.as_ref(),
+                opts,
             )
-            .collect();
-        sort_findings(&mut roster_findings, &order);
-        findings.append(&mut roster_findings);
+        },
+        || crate::order::order_findings(&mut pooled.findings, &outs, &files),
+    );
+    if let (Some(out), Some(input)) = (&roster, &gathered.roster) {
+        let findings = &mut pooled.findings;
+        crate::order::append_roster_findings(findings, roster_findings, out, &input.rel);
     }
     let mut run = Run {
         files: outs,
-        rel,
+        rel: files,
         village_of_file,
         village_of_row,
-        tables,
-        findings,
-        changes,
+        tables: pooled.tables,
+        findings: pooled.findings,
+        changes: pooled.changes,
         proposals,
         tally,
         report: Default::default(),
         rounds: None,
         coverage,
         wordings: Vec::new(),
-        scratch: scratch.map(std::sync::Arc::new),
+        scratch: gathered.scratch.map(std::sync::Arc::new),
         seconds: 0.0,
     };
-    // Every distinct wording not read, or read weakly, once each.
-    run.wordings = crate::timing::timed("wordings", || {
-        crate::rules::wordings::collect(&run, &table_of, &weak, &opts.schemas)
+    say_what_changed(&mut run, &table_of, &weak, opts);
+    run.seconds = started.elapsed().as_secs_f64();
+    run
+}
+
+/// Enum forms read by a weak tier: said once each for the whole batch. The table of
+/// each sheet and the weak forms are kept for the wordings.
+fn weak_forms(
+    outs: &[FileOut],
+    files: &[String],
+    pooled: &mut Pooled,
+    opts: &Options,
+) -> (crate::rules::forms::TableOf, crate::rules::forms::WeakForms) {
+    let sheets: Vec<&[SheetInfo]> = outs.iter().map(|f| f.sheets.as_slice()).collect();
+    let table_of = crate::rules::forms::tables_of(&sheets, files);
+    let weak = timed("weakly read forms", || {
+        crate::rules::forms::weak_forms(&pooled.changes, &table_of, &opts.schemas)
     });
-    // Then what changed since the previous round, and the report's sentences.
+    pooled
+        .findings
+        .extend(crate::rules::forms::warnings(&weak, &opts.schemas));
+    (table_of, weak)
+}
+
+/// The checks across rows, tables and files, then rejection: a sheet whose rows other
+/// sheets of its file already hold (a 汇总 of the 组 sheets) is read once, from those
+/// sheets; the cross-table checks; every row with an error rejected
+/// and what stands on it held back.
+fn check_across(pooled: &mut Pooled, files: &[String], opts: &Options) {
+    crate::rules::copies::drop_repeated(&mut pooled.tables, &mut pooled.findings, files);
+    let found = timed("cross-table checks", || {
+        cross::check(&Tables {
+            tables: &pooled.tables,
+            files,
+            schemas: &opts.schemas,
+        })
+    });
+    pooled.findings.extend(found);
+    timed("reject and hold back", || {
+        let (tables, findings) = (&mut pooled.tables, &mut pooled.findings);
+        cross::reject_and_hold_back(tables, findings, files, &opts.schemas)
+    });
+}
+
+/// Write-off proposals, then the tally (a stage of its own, before any output).
+fn propose_and_tally(
+    records: &[Vec<crate::model::Record>],
+    files: &[String],
+    village_of_file: &[String],
+    coverage: Option<&crate::model::Coverage>,
+    opts: &Options,
+) -> (Vec<Proposal>, Tally) {
+    let tables = Tables {
+        tables: records,
+        files,
+        schemas: &opts.schemas,
+    };
+    let proposals = timed("write-off proposals", || crate::writeoff::propose(&tables));
+    let tally = timed("tally", || {
+        crate::tally::compute(
+            &opts.schemas,
+            records,
+            &proposals,
+            village_of_file,
+            coverage,
+        )
+    })
+    .unwrap_or_else(|_| Tally {
+        keys: crate::tally::keys(&opts.schemas, coverage.is_some()),
+        ..Default::default()
+    });
+    (proposals, tally)
+}
+
+/// Every distinct wording not read, or read weakly, once each; what changed since the
+/// previous round; the report's sentences.
+fn say_what_changed(
+    run: &mut Run,
+    table_of: &crate::rules::forms::TableOf,
+    weak: &crate::rules::forms::WeakForms,
+    opts: &Options,
+) {
+    let schemas = &opts.schemas;
+    run.wordings = timed("wordings", || {
+        crate::rules::wordings::collect(run, table_of, weak, schemas)
+    });
     run.rounds = opts
         .previous
         .as_ref()
-        .map(|p| crate::timing::timed("rounds", || crate::rounds::compare(p, &run, &opts.schemas)));
+        .map(|p| timed("rounds", || crate::rounds::compare(p, run, schemas)));
     run.report = crate::report::compose(
-        &opts.schemas,
+        schemas,
         &run.tally,
         run.rounds.as_ref(),
         run.coverage.as_ref(),
     );
-    run.seconds = t0.elapsed().as_secs_f64();
-    run
-}
-
-/// The findings in reading order: file-level findings (no sheet) first, then each file's
-/// sheets as its workbook orders them (`sort_findings`).
-fn order_findings(findings: &mut [Finding], outs: &[FileOut], rel: &[String]) {
-    let mut order: HashMap<(&str, &str), usize> = HashMap::new();
-    for (i, f) in outs.iter().enumerate() {
-        order.insert((rel[i].as_str(), ""), 0);
-        for (k, sh) in f.sheets.iter().enumerate() {
-            order
-                .entry((rel[i].as_str(), sh.name.as_str()))
-                .or_insert(k + 1);
-        }
-    }
-    sort_findings(findings, &order)
-}
-
-/// File, sheet, row, column order: how a clerk reads a report.
-/// File, sheet (in workbook order), row, column order: how a clerk reads a report.
-/// `sheet_order` gives each file's sheets in the order the workbook holds them.
-pub fn sort_findings(f: &mut [Finding], sheet_order: &HashMap<(&str, &str), usize>) {
-    let key = |x: &Finding| {
-        (
-            sheet_order
-                .get(&(x.file.as_str(), x.sheet.as_str()))
-                .copied()
-                .unwrap_or(usize::MAX),
-            x.row.map(|r| r as i64).unwrap_or(-1),
-            x.col.map(|c| c as i64).unwrap_or(-1),
-        )
-    };
-    f.sort_by(|a, b| {
-        a.file
-            .cmp(&b.file)
-            .then_with(|| key(a).cmp(&key(b)))
-            .then_with(|| a.sheet.cmp(&b.sheet))
-    });
 }
 
 #[cfg(test)]
@@ -306,6 +198,8 @@ mod tests {
     use super::*;
     use crate::finding::Severity;
     use crate::ingest::file::{process_file, process_file_with, process_pieces};
+    use crate::finding::Finding;
+    use crate::read;
     use crate::read::{Grid, GridRow, Limits, Raw};
     use crate::schema::test_tables as T;
     use crate::schema::Schemas;

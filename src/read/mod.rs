@@ -24,6 +24,7 @@ use sniff::Kind;
 pub use crate::value::{fmt_num, Raw};
 
 pub mod findings;
+pub mod gather;
 pub mod grid;
 pub mod workbook;
 

@@ -86,13 +86,13 @@ pub fn tier_words(rule: Rule) -> (&'static str, &'static str) {
     }
 }
 
+/// Each (file, sheet)'s tables, by index.
+pub type TableOf = BTreeMap<(String, String), Vec<usize>>;
+
 /// Each (file, sheet)'s tables, from the sheets as recognised (a sheet holding several
 /// tables one under another has several): `sheets[i]` is file i's, `rel[i]` its name.
-pub fn tables_of(
-    sheets: &[&[SheetInfo]],
-    rel: &[String],
-) -> BTreeMap<(String, String), Vec<usize>> {
-    let mut table_of: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+pub fn tables_of(sheets: &[&[SheetInfo]], rel: &[String]) -> TableOf {
+    let mut table_of = TableOf::new();
     for (i, ss) in sheets.iter().enumerate() {
         for s in ss.iter() {
             if let (Some(t), Some(r)) = (s.table, rel.get(i)) {

@@ -14,8 +14,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use crate::finding::{Finding, RuleText};
-use crate::model::{CoverCounts, CoverLine, Coverage, Record, Tables};
+use crate::finding::{ChangeLog, Finding, RuleText};
+use crate::model::{CoverCounts, CoverLine, Coverage, FileOut, Record, Tables};
 use crate::schema::campaign::{CoverageIx, CoverageSpec};
 use crate::schema::{Schemas, TableSchema};
 use crate::text::norm_key;
@@ -329,6 +329,41 @@ impl<'a> RosterRules<'a> {
             not_on_roster: find(|k| matches!(k, Kind::NotOnRoster(_))),
             listed_twice: find(|k| matches!(k, Kind::ListedTwice(_))),
         }
+    }
+}
+
+/// The coverage stage, when the run has a roster and it was read: its rows against the
+/// survey (`schemas` are those it was read with). The findings on survey rows join
+/// `findings`; the roster's own (its reading's
+/// and its entries') are returned, to be listed after the survey's; its audit trail joins
+/// `changes`.
+pub fn against_roster(
+    roster: Option<(&mut FileOut, &str, &Schemas)>,
+    tables: &Tables,
+    village_of_file: &[String],
+    findings: &mut Vec<Finding>,
+    changes: &mut Vec<ChangeLog>,
+) -> (Option<Coverage>, Vec<Finding>) {
+    let Some((out, file, schemas)) = roster else {
+        return (None, Vec::new());
+    };
+    let mut own = std::mem::take(&mut out.findings);
+    // What cleaning changed in the roster is in the audit trail too.
+    changes.push(std::mem::take(&mut out.changes));
+    let rows = RosterRows {
+        rows: out.records.first().map(Vec::as_slice).unwrap_or(&[]),
+        file,
+        schemas,
+    };
+    match check(&rows, tables, village_of_file) {
+        Some((coverage, found)) => {
+            let (on_roster, on_survey): (Vec<Finding>, Vec<Finding>) =
+                found.into_iter().partition(|f| f.file == file);
+            findings.extend(on_survey);
+            own.extend(on_roster);
+            (Some(coverage), own)
+        }
+        None => (None, own),
     }
 }
 

@@ -1,0 +1,109 @@
+//! The per-file stage over the whole batch: every village file on every core (and the
+//! roster beside them), a panic in one file's reading turned into an F009 finding for
+//! that file while the batch goes on; then the files' records pooled into one table of
+//! each kind, their findings and audit trails kept.
+
+use std::panic::AssertUnwindSafe;
+
+use rayon::prelude::*;
+
+use crate::finding::{ChangeLog, Finding};
+use crate::model::{FileOut, Options, Record};
+use crate::read::InputFile;
+
+/// Read every file with `process`, side by side with the roster (read with its own
+/// schemas, quietly); a file whose reading panicked gives a file with one F009 finding.
+pub fn read_all<P>(
+    files: &[InputFile],
+    roster: Option<&InputFile>,
+    opts: &Options,
+    process: &P,
+) -> (Vec<FileOut>, Option<FileOut>)
+where
+    P: Fn(usize, &InputFile, &Options) -> FileOut + Sync,
+{
+    let read_files = || -> Vec<FileOut> {
+        files
+            .par_iter()
+            .enumerate()
+            .map(|(i, file)| {
+                let out = std::panic::catch_unwind(AssertUnwindSafe(|| process(i, file, opts)));
+                opts.progress.step(&file.rel);
+                out.unwrap_or_else(|panic| crashed(file, panic, opts.schemas.tables.len()))
+            })
+            .collect()
+    };
+    let read_roster = || {
+        let (options, input) = (roster_options(opts)?, roster?);
+        std::panic::catch_unwind(AssertUnwindSafe(|| process(0, input, &options))).ok()
+    };
+    rayon::join(read_files, read_roster)
+}
+
+/// The options a roster is read with: its own schemas, no grids kept, no progress.
+fn roster_options(opts: &Options) -> Option<Options> {
+    let roster = opts.roster.as_ref()?;
+    Some(Options {
+        schemas: roster.schemas.clone(),
+        limits: opts.limits,
+        today: opts.today,
+        keep_grids: false,
+        progress: std::sync::Arc::new(crate::progress::Silent),
+        isolate: opts.isolate.clone(),
+        previous: None,
+        roster: None,
+    })
+}
+
+/// A file whose reading panicked: no rows, one F009 finding saying what happened.
+fn crashed(file: &InputFile, panic: Box<dyn std::any::Any + Send>, tables: usize) -> FileOut {
+    let what = panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default();
+    FileOut {
+        input: file.clone(),
+        format: String::new(),
+        sheets: Vec::new(),
+        findings: vec![Finding::new(crate::codes::internal_error(what)).at_file(&file.rel)],
+        changes: ChangeLog::default(),
+        records: vec![Vec::new(); tables],
+        rows_read: vec![0; tables],
+        rows_unrecognised: 0,
+    }
+}
+
+/// The batch's records pooled: one table of each kind across files, every finding, and
+/// each file's audit trail (kept in per-file pieces: it can be millions of entries).
+pub struct Pooled {
+    /// Records per table, in the campaign's order.
+    pub tables: Vec<Vec<Record>>,
+    /// Every finding so far.
+    pub findings: Vec<Finding>,
+    /// Each file's audit trail.
+    pub changes: Vec<ChangeLog>,
+}
+
+/// Move the files' records, findings and audit trails into one pool (each table sized
+/// once: no copying as it grows), after `findings` made before reading.
+pub fn pool(outs: &mut [FileOut], findings: Vec<Finding>, tables: usize) -> Pooled {
+    let mut pooled = Pooled {
+        tables: (0..tables)
+            .map(|t| Vec::with_capacity(outs.iter().map(|f| f.records[t].len()).sum()))
+            .collect(),
+        findings,
+        changes: Vec::with_capacity(outs.len() + 1),
+    };
+    pooled
+        .findings
+        .reserve(outs.iter().map(|f| f.findings.len()).sum());
+    for out in outs.iter_mut() {
+        for (table, records) in pooled.tables.iter_mut().zip(out.records.iter_mut()) {
+            table.append(records);
+        }
+        pooled.findings.append(&mut out.findings);
+        pooled.changes.push(std::mem::take(&mut out.changes));
+    }
+    pooled
+}
