@@ -196,9 +196,9 @@ fn say_what_changed(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::Finding;
     use crate::finding::Severity;
     use crate::ingest::file::{process_file, process_file_with, process_pieces};
-    use crate::finding::Finding;
     use crate::read;
     use crate::read::{Grid, GridRow, Limits, Raw};
     use crate::schema::test_tables as T;

@@ -75,102 +75,144 @@ pub fn check_row(
         rejected: false,
         held: false,
     };
-    let base = |code: &str, sev: Severity| {
-        Finding::rule(code, sev)
-            .at_file(place.file)
-            .at_sheet(&place.sheet_name)
-    };
     for (i, field) in t.fields.iter().enumerate() {
-        let Some(col) = rec.cols[i] else {
-            if let Some(d) = &field.default {
-                rec.vals[i] = Val::Text(d.clone());
+        match rec.cols[i] {
+            Some(col) => {
+                let cell = Cell { field, i, row, col };
+                check_cell(&cell, place, ctx, &mut rec, findings, changes);
             }
-            continue;
-        };
-        let written = row.get(col);
-        // Characters XML cannot carry are dropped before anything else (an audit line).
-        let clean = match written {
-            Raw::Text(s) => crate::text::without_xml_illegal(s).map(Raw::Text),
-            _ => None,
-        };
-        let raw = clean.as_ref().unwrap_or(written);
-        let mut parsed = cells::parse(field, raw, ctx);
-        // The cell as written, built only when a finding or a change needs it.
-        let shown = || -> String {
-            match written {
-                Raw::Text(s) => s.clone(),
-                other => other.display(),
-            }
-        };
-        if let cells::Val::Text(v) = &parsed.val {
-            if let Some(cut) = crate::text::cut_to_cell(v) {
-                let n = v.encode_utf16().count();
-                parsed.val = cells::Val::Text(cut);
-                if parsed.issue.is_none() {
-                    parsed.issue =
-                        Some(crate::codes::text_cut(&field.label, &field.label_en, n).into());
+            None => {
+                if let Some(d) = &field.default {
+                    rec.vals[i] = Val::Text(d.clone());
                 }
             }
         }
-        if let Some(issue) = &parsed.issue {
-            if issue.severity == Severity::Error {
-                rec.bad[i] = true;
-            }
-            findings.push(
-                base(issue.code, issue.severity)
-                    .at_cell(row.idx, Some(col))
-                    .field(&field.key)
-                    .value(&shown())
-                    .says(Message {
-                        zh: issue.zh.clone(),
-                        en: issue.en.clone(),
-                        fix_zh: issue.fix_zh.clone(),
-                        fix_en: issue.fix_en.clone(),
-                    }),
-            );
-        }
-        let mut val = parsed.val;
-        if val.is_empty() {
-            if let Some(d) = &field.default {
-                val = Val::Text(d.clone());
-            }
-        }
-        if val.is_empty() && field.required && !rec.bad[i] {
-            rec.bad[i] = true;
-            let shown = shown();
-            let (l, le, ex) = (&field.label, &field.label_en, &field.example);
-            let said = if raw.is_empty() {
-                crate::codes::required_empty(l, le, ex)
-            } else {
-                crate::codes::required_placeholder(l, le, crate::text::trim(&shown), ex)
-            };
-            findings.push(
-                Finding::new(said)
-                    .at_file(place.file)
-                    .at_sheet(&place.sheet_name)
-                    .at_cell(row.idx, Some(col))
-                    .field(&field.key)
-                    .value(&shown),
-            );
-        }
-        if !rec.bad[i] && !unchanged(written, &val) {
-            let (old, new) = (shown(), val.display());
-            if old != new {
-                changes.push(
-                    &place.file_name,
-                    &place.sheet_name,
-                    row.idx,
-                    col,
-                    &place.keys[i],
-                    &old,
-                    &new,
-                );
-            }
-        }
-        rec.vals[i] = val;
     }
-    // Required fields whose column is missing altogether: one finding per row so the row
-    // is listed as rejected (the sheet-level S001 says why).
+    required_columns_missing(t, &mut rec, place, findings);
+    for rule in &t.rules {
+        if let Some(f) = eval_rule(t, rule, &rec, place) {
+            findings.push(f);
+        }
+    }
+    rec.rejected = findings[before..].iter().any(|f| f.is_error());
+    rec
+}
+
+/// One cell of a row being checked: its field (the `i`th) and where it is.
+struct Cell<'a> {
+    field: &'a crate::schema::Field,
+    i: usize,
+    row: &'a GridRow,
+    col: u32,
+}
+
+/// The cell as written, with the characters XML cannot carry dropped (an audit line),
+/// parsed by its field's type; a text too long for a cell cut (said, unless the cell
+/// already has something to say).
+fn parse_cell(cell: &Cell, ctx: &Ctx) -> (Option<Raw>, cells::Parsed) {
+    let written = cell.row.get(cell.col);
+    let clean = match written {
+        Raw::Text(s) => crate::text::without_xml_illegal(s).map(Raw::Text),
+        _ => None,
+    };
+    let mut parsed = cells::parse(cell.field, clean.as_ref().unwrap_or(written), ctx);
+    if let cells::Val::Text(v) = &parsed.val {
+        if let Some(cut) = crate::text::cut_to_cell(v) {
+            let n = v.encode_utf16().count();
+            parsed.val = cells::Val::Text(cut);
+            if parsed.issue.is_none() {
+                let field = cell.field;
+                parsed.issue =
+                    Some(crate::codes::text_cut(&field.label, &field.label_en, n).into());
+            }
+        }
+    }
+    (clean, parsed)
+}
+
+/// Parse and check one cell into the record: its finding if any (an error makes the
+/// field unusable), its default when empty, a required value missing, and what cleaning
+/// changed in the audit trail.
+fn check_cell(
+    cell: &Cell,
+    place: &Place,
+    ctx: &Ctx,
+    rec: &mut Record,
+    findings: &mut Vec<Finding>,
+    changes: &mut ChangeLog,
+) {
+    let (field, i, idx, col) = (cell.field, cell.i, cell.row.idx, cell.col);
+    let written = cell.row.get(col);
+    let (clean, parsed) = parse_cell(cell, ctx);
+    let raw = clean.as_ref().unwrap_or(written);
+    // The cell as written, built only when a finding or a change needs it.
+    let shown = || -> String {
+        match written {
+            Raw::Text(s) => s.clone(),
+            other => other.display(),
+        }
+    };
+    let at_cell = |f: Finding| {
+        f.at_file(place.file)
+            .at_sheet(&place.sheet_name)
+            .at_cell(idx, Some(col))
+            .field(&field.key)
+    };
+    if let Some(issue) = &parsed.issue {
+        rec.bad[i] |= issue.severity == Severity::Error;
+        findings.push(
+            at_cell(Finding::rule(issue.code, issue.severity))
+                .value(&shown())
+                .says(Message {
+                    zh: issue.zh.clone(),
+                    en: issue.en.clone(),
+                    fix_zh: issue.fix_zh.clone(),
+                    fix_en: issue.fix_en.clone(),
+                }),
+        );
+    }
+    let mut val = parsed.val;
+    if val.is_empty() {
+        if let Some(d) = &field.default {
+            val = Val::Text(d.clone());
+        }
+    }
+    if val.is_empty() && field.required && !rec.bad[i] {
+        rec.bad[i] = true;
+        let shown = shown();
+        let (l, le, ex) = (&field.label, &field.label_en, &field.example);
+        let said = if raw.is_empty() {
+            crate::codes::required_empty(l, le, ex)
+        } else {
+            crate::codes::required_placeholder(l, le, crate::text::trim(&shown), ex)
+        };
+        findings.push(at_cell(Finding::new(said)).value(&shown));
+    }
+    if !rec.bad[i] && !unchanged(written, &val) {
+        let (old, new) = (shown(), val.display());
+        if old != new {
+            changes.push(
+                &place.file_name,
+                &place.sheet_name,
+                idx,
+                col,
+                &place.keys[i],
+                &old,
+                &new,
+            );
+        }
+    }
+    rec.vals[i] = val;
+}
+
+/// Required fields whose column is missing altogether: one finding per row so the row is
+/// listed as rejected (the sheet-level S001 says why).
+fn required_columns_missing(
+    t: &TableSchema,
+    rec: &mut Record,
+    place: &Place,
+    findings: &mut Vec<Finding>,
+) {
     for (i, field) in t.fields.iter().enumerate() {
         if field.required && rec.cols[i].is_none() && rec.vals[i].is_empty() {
             rec.bad[i] = true;
@@ -181,18 +223,11 @@ pub fn check_row(
                 ))
                 .at_file(place.file)
                 .at_sheet(&place.sheet_name)
-                .at_cell(row.idx, None)
+                .at_cell(rec.row, None)
                 .field(&field.key),
             );
         }
     }
-    for rule in &t.rules {
-        if let Some(f) = eval_rule(t, rule, &rec, place) {
-            findings.push(f);
-        }
-    }
-    rec.rejected = findings[before..].iter().any(|f| f.is_error());
-    rec
 }
 
 /// Cleaning left the value as written (cheap answers for the common cases).
