@@ -15,11 +15,11 @@
 
 use crate::cells::{self, Ctx, Val};
 use crate::finding::Severity;
+use crate::model::{Column, How};
 use crate::read::{GridRow, Raw};
 use crate::schema::{Repeats, TableSchema};
 
 use super::score::{self, ContentFit};
-use super::{Column, How};
 
 /// The most columns, and fields, one group may hold (4 columns over 5 fields: 120 ways).
 const MAX_COLUMNS: usize = 4;
