@@ -75,7 +75,7 @@ pub fn recognise(grid: &Grid, schemas: &Schemas, file: &str, today: NaiveDate) -
         Err(o) => return o,
     };
     let kinds = RowKinds::new(&head, schemas);
-    let (data, skipped) = rows::data_and_skipped(grid, &kinds, head.header.1);
+    let (data, skipped) = rows::data_and_skipped(grid, &kinds);
     Outcome::Table(Recognised {
         table: head.table,
         header: head.header,

@@ -115,11 +115,7 @@ impl RowKinds {
 
 /// A whole sheet's rows sorted by `kinds`: the positions in `grid.rows` of its data rows,
 /// and the rows left out with why (the blank rows between data rows among them).
-pub(super) fn data_and_skipped(
-    grid: &Grid,
-    kinds: &RowKinds,
-    header_last: u32,
-) -> (Vec<usize>, Vec<Skipped>) {
+pub(super) fn data_and_skipped(grid: &Grid, kinds: &RowKinds) -> (Vec<usize>, Vec<Skipped>) {
     let mut data = Vec::new();
     let mut skipped = Vec::new();
     for (pos, row) in grid.rows.iter().enumerate() {
@@ -132,7 +128,7 @@ pub(super) fn data_and_skipped(
             }),
         }
     }
-    let skipped = with_blank_rows(grid, header_last, &data, skipped);
+    let skipped = with_blank_rows(grid, kinds.header_last, &data, skipped);
     (data, skipped)
 }
 
