@@ -43,7 +43,7 @@ pub(crate) enum HeadState<'a> {
     /// Waiting for the header rows (or, without merge information, for the whole sheet).
     Pending,
     Table {
-        head: recognise::Head,
+        head: recognise::RecognisedHeader,
         kinds: recognise::RowKinds,
         place: Place<'a>,
     },
@@ -393,7 +393,7 @@ impl<'a> SheetWork<'a> {
             return None;
         };
         let (gap, last) = recognise::blocks::side_gap(&self.grid.rows, head.header.0)?;
-        let missing = |h: &recognise::Head| {
+        let missing = |h: &recognise::RecognisedHeader| {
             h.findings
                 .iter()
                 .filter(|f| f.code == crate::codes::S001.code)

@@ -13,13 +13,15 @@
 //! field are mapped; the others stay unmapped: the run asks rather than guesses. Every
 //! mapping made here is a warning with its evidence in words.
 
+use std::collections::HashMap;
+
 use crate::cells::{self, Ctx, Val};
 use crate::finding::Severity;
+use crate::model::{Column, How};
 use crate::read::{GridRow, Raw};
-use crate::schema::{Repeats, TableSchema};
+use crate::schema::{Repeats, RowRule, TableSchema};
 
 use super::score::{self, ContentFit};
-use super::{Column, How};
 
 /// The most columns, and fields, one group may hold (4 columns over 5 fields: 120 ways).
 const MAX_COLUMNS: usize = 4;
@@ -121,14 +123,19 @@ pub fn settle(
     }
     for group in groups(&open) {
         let cols: Vec<(usize, Vec<usize>)> = group.iter().map(|&g| open[g].clone()).collect();
-        let mut fields: Vec<usize> = cols.iter().flat_map(|(_, f)| f.clone()).collect();
-        fields.sort_unstable();
-        fields.dedup();
-        if cols.len() > MAX_COLUMNS || fields.len() > MAX_FIELDS {
+        if cols.len() > MAX_COLUMNS || group_fields(&cols).len() > MAX_FIELDS {
             continue;
         }
         settle_group(t, columns, &cols, rows, samples, ctx);
     }
+}
+
+/// The fields a group's columns could take, each once, in order.
+fn group_fields(cols: &[(usize, Vec<usize>)]) -> Vec<usize> {
+    let mut fields: Vec<usize> = cols.iter().flat_map(|(_, f)| f.clone()).collect();
+    fields.sort_unstable();
+    fields.dedup();
+    fields
 }
 
 /// Connected groups of open columns (by the fields they could take).
@@ -191,6 +198,12 @@ fn ways(cols: &[(usize, Vec<usize>)]) -> Vec<Vec<Option<usize>>> {
     out
 }
 
+/// A way of mapping a group (a field or none per column), what it says, and its score.
+type ScoredWay = (f64, Tally, Vec<Option<usize>>);
+
+/// Settle one group of open columns: the ways of mapping it scored on the sample rows,
+/// the best taken where it keeps the rules, each column only where every way as good
+/// agrees.
 fn settle_group(
     t: &TableSchema,
     columns: &mut [Column],
@@ -199,25 +212,71 @@ fn settle_group(
     samples: &[Vec<&Raw>],
     ctx: &Ctx,
 ) {
-    let nf = t.fields.len();
-    let group_fields: Vec<usize> = {
-        let mut v: Vec<usize> = cols.iter().flat_map(|(_, f)| f.clone()).collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+    let rules = rules_reading(t, &group_fields(cols));
+    let scored = score_ways(t, columns, cols, &rules, rows, samples, ctx);
+    let Some((best, tally, way)) = scored.first().cloned() else {
+        return;
     };
-    // The rules that read any of the group's fields.
-    let rules: Vec<&crate::schema::RowRule> = t
-        .rules
+    // The way taken must itself keep the rules: on a few rows in twenty a village may err,
+    // more says the columns are something else.
+    let checks = tally.holds + tally.broken;
+    if (tally.broken + tally.bad) as f64 > (0.05 * checks as f64).max(1.0) {
+        return;
+    }
+    let way = agreed_fields(&scored, best, way, rows.len());
+    let codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
+    for ((ci, _), f) in cols.iter().zip(&way) {
+        let Some(f) = f else { continue };
+        map_settled(&mut columns[*ci], t, *f, &codes, &tally);
+    }
+}
+
+/// The table's rules that read any of `fields`.
+fn rules_reading<'t>(t: &'t TableSchema, fields: &[usize]) -> Vec<&'t RowRule> {
+    t.rules
         .iter()
         .filter(|r| {
             r.fields()
-                .any(|k| t.field_index(k).is_some_and(|i| group_fields.contains(&i)))
+                .any(|k| t.field_index(k).is_some_and(|i| fields.contains(&i)))
         })
-        .collect();
-    // The rows' values under the columns already mapped, parsed once.
-    let base: Vec<(Vec<Val>, Vec<bool>)> = rows
-        .iter()
+        .collect()
+}
+
+/// The sample rows' values (and whether each broke its field's checks) under the columns
+/// already mapped, per field.
+type MappedRow = (Vec<Val>, Vec<bool>);
+
+/// Every way of mapping the group, tallied on the sample rows, best score first.
+fn score_ways(
+    t: &TableSchema,
+    columns: &[Column],
+    cols: &[(usize, Vec<usize>)],
+    rules: &[&RowRule],
+    rows: &[&GridRow],
+    samples: &[Vec<&Raw>],
+    ctx: &Ctx,
+) -> Vec<ScoredWay> {
+    let mapped = mapped_rows(t, columns, rows, ctx);
+    let parsed = group_cells(t, columns, cols, rows, ctx);
+    let mut scored: Vec<ScoredWay> = Vec::new();
+    for way in ways(cols) {
+        let mut tally = rule_tally(t, cols, &way, &mapped, &parsed, rules);
+        (tally.agree, tally.disagree) = repeats_tally(t, columns, cols, &way, samples);
+        scored.push((tally.score(rows.len()), tally, way));
+    }
+    scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+    scored
+}
+
+/// The rows' values under the columns already mapped, parsed once.
+fn mapped_rows(
+    t: &TableSchema,
+    columns: &[Column],
+    rows: &[&GridRow],
+    ctx: &Ctx,
+) -> Vec<MappedRow> {
+    let nf = t.fields.len();
+    rows.iter()
         .map(|row| {
             let mut vals = vec![Val::Empty; nf];
             let mut bad = vec![false; nf];
@@ -230,9 +289,18 @@ fn settle_group(
             }
             (vals, bad)
         })
-        .collect();
-    // Each (column, field) of the group parsed once for every row.
-    let mut parsed: std::collections::HashMap<(usize, usize), Vec<Cell>> = Default::default();
+        .collect()
+}
+
+/// Each (column, field) of the group parsed once for every row.
+fn group_cells(
+    t: &TableSchema,
+    columns: &[Column],
+    cols: &[(usize, Vec<usize>)],
+    rows: &[&GridRow],
+    ctx: &Ctx,
+) -> HashMap<(usize, usize), Vec<Cell>> {
+    let mut parsed: HashMap<(usize, usize), Vec<Cell>> = HashMap::new();
     for (ci, fits) in cols {
         for &f in fits {
             let col = columns[*ci].col;
@@ -243,94 +311,116 @@ fn settle_group(
             parsed.insert((*ci, f), cells);
         }
     }
-    let mut scored: Vec<(f64, Tally, Vec<Option<usize>>)> = Vec::new();
-    for way in ways(cols) {
-        let mut tally = Tally::default();
-        for (r, (vals0, bad0)) in base.iter().enumerate() {
-            let (mut vals, mut bad) = (vals0.clone(), bad0.clone());
-            for ((ci, _), f) in cols.iter().zip(&way) {
-                if let Some(f) = f {
-                    let (v, b) = &parsed[&(*ci, *f)][r];
-                    vals[*f] = v.clone();
-                    bad[*f] = *b;
-                    tally.bad += usize::from(*b);
-                }
-            }
-            for rule in &rules {
-                match rule.broken(t, &vals, &bad) {
-                    Some(true) => tally.broken += 1,
-                    Some(false) => tally.holds += 1,
-                    None => {}
-                }
+    parsed
+}
+
+/// What the rules say of one way on every row: how often they hold and break, and how
+/// many values the way puts on a field they break the checks of.
+fn rule_tally(
+    t: &TableSchema,
+    cols: &[(usize, Vec<usize>)],
+    way: &[Option<usize>],
+    mapped: &[MappedRow],
+    parsed: &HashMap<(usize, usize), Vec<Cell>>,
+    rules: &[&RowRule],
+) -> Tally {
+    let mut tally = Tally::default();
+    for (r, (vals0, bad0)) in mapped.iter().enumerate() {
+        let (mut vals, mut bad) = (vals0.clone(), bad0.clone());
+        for ((ci, _), f) in cols.iter().zip(way) {
+            if let Some(f) = f {
+                let (v, b) = &parsed[&(*ci, *f)][r];
+                vals[*f] = v.clone();
+                bad[*f] = *b;
+                tally.bad += usize::from(*b);
             }
         }
-        for ((ci, _), f) in cols.iter().zip(&way) {
-            let Some(f) = f else { continue };
-            let Some(want) = t.fields[*f].repeats else {
-                continue;
-            };
-            let vals: &[&Raw] = samples
-                .get(columns[*ci].col as usize)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            match repeats_of(vals) {
-                Some(got) if got == want => tally.agree += 1,
-                Some(_) => tally.disagree += 1,
+        for rule in rules {
+            match rule.broken(t, &vals, &bad) {
+                Some(true) => tally.broken += 1,
+                Some(false) => tally.holds += 1,
                 None => {}
             }
         }
-        scored.push((tally.score(rows.len()), tally, way));
     }
-    scored.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
-    let Some((best, tally, way)) = scored.first().cloned() else {
-        return;
-    };
-    let margin = (rows.len() as f64 / 20.0).max(2.0);
-    // The way taken must itself keep the rules: on a few rows in twenty a village may err,
-    // more says the columns are something else.
-    let checks = tally.holds + tally.broken;
-    if (tally.broken + tally.bad) as f64 > (0.05 * checks as f64).max(1.0) {
-        return;
+    tally
+}
+
+/// How many of a way's columns repeat their values as their field does (`repeats`), and
+/// how many do not.
+fn repeats_tally(
+    t: &TableSchema,
+    columns: &[Column],
+    cols: &[(usize, Vec<usize>)],
+    way: &[Option<usize>],
+    samples: &[Vec<&Raw>],
+) -> (usize, usize) {
+    let (mut agree, mut disagree) = (0, 0);
+    for ((ci, _), f) in cols.iter().zip(way) {
+        let Some(f) = f else { continue };
+        let Some(want) = t.fields[*f].repeats else {
+            continue;
+        };
+        let vals: &[&Raw] = samples
+            .get(columns[*ci].col as usize)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        match repeats_of(vals) {
+            Some(got) if got == want => agree += 1,
+            Some(_) => disagree += 1,
+            None => {}
+        }
     }
-    // Ways as good as the best (within the margin) tie: a column they all put on the same
-    // field is settled by the evidence; a column they disagree on stays asked (a deadline
-    // and a done date the rules cannot tell apart), whatever the others do.
+    (agree, disagree)
+}
+
+/// The best way, each column kept only where the ways as good as it (within the margin)
+/// agree: a column they all put on the same field is settled by the evidence; a column
+/// they disagree on stays asked (a deadline and a done date the rules cannot tell apart),
+/// whatever the others do.
+fn agreed_fields(
+    scored: &[ScoredWay],
+    best: f64,
+    way: Vec<Option<usize>>,
+    rows: usize,
+) -> Vec<Option<usize>> {
+    let margin = (rows as f64 / 20.0).max(2.0);
     let close: Vec<&Vec<Option<usize>>> = scored
         .iter()
         .filter(|(s, _, _)| best - s < margin)
         .map(|(_, _, w)| w)
         .collect();
-    let way: Vec<Option<usize>> = (0..way.len())
+    (0..way.len())
         .map(|k| way[k].filter(|_| close.iter().all(|w| w[k] == way[k])))
-        .collect();
-    let codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
-    for ((ci, _), f) in cols.iter().zip(&way) {
-        let Some(f) = f else { continue };
-        let c = &mut columns[*ci];
-        c.field = Some(*f);
-        c.how = How::Guess;
-        c.weak = true;
-        c.score = SETTLED_SCORE;
-        let mut why = format!(
-            "内容：与本表其他列同为{}，按规则与统计区分",
-            t.fields[*f].ty.name_zh()
-        );
-        if !codes.is_empty() {
-            why.push_str(&format!(
-                "；规则 {} 在 {} 处成立、{} 处不成立",
-                codes.join("、"),
-                tally.holds,
-                tally.broken
-            ));
-        }
-        if tally.agree + tally.disagree > 0 {
-            why.push_str(&format!(
-                "；取值重复情况 {} 列相符、{} 列不符",
-                tally.agree, tally.disagree
-            ));
-        }
-        c.evidence = why;
+        .collect()
+}
+
+/// Map a column to field `f` as a weak guess, with the rules and statistics that chose it
+/// in words.
+fn map_settled(c: &mut Column, t: &TableSchema, f: usize, codes: &[&str], tally: &Tally) {
+    c.field = Some(f);
+    c.how = How::Guess;
+    c.weak = true;
+    c.score = SETTLED_SCORE;
+    let mut why = format!(
+        "内容：与本表其他列同为{}，按规则与统计区分",
+        t.fields[f].ty.name_zh()
+    );
+    if !codes.is_empty() {
+        why.push_str(&format!(
+            "；规则 {} 在 {} 处成立、{} 处不成立",
+            codes.join("、"),
+            tally.holds,
+            tally.broken
+        ));
     }
+    if tally.agree + tally.disagree > 0 {
+        why.push_str(&format!(
+            "；取值重复情况 {} 列相符、{} 列不符",
+            tally.agree, tally.disagree
+        ));
+    }
+    c.evidence = why;
 }
 
 #[cfg(test)]
