@@ -184,3 +184,42 @@ pub fn make_forms(field: &Field, lex: &Lexicon) -> Vec<(String, String)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Schemas;
+
+    #[test]
+    fn prepare_keys_the_lexicon_and_every_field_once_more_alike() {
+        let mut s = Schemas::shipped().unwrap();
+        let before: Vec<Prepared> = s.tables[0]
+            .fields
+            .iter()
+            .map(|f| f.prepared.clone())
+            .collect();
+        let near_before = s.lexicon.keys.near.clone();
+        prepare(&mut s.tables, &mut s.lexicon);
+        let lex = &s.lexicon;
+        assert_eq!(lex.keys.near, near_before);
+        let lengths: Vec<usize> = lex
+            .keys
+            .near
+            .iter()
+            .map(|(w, _)| w.chars().count())
+            .collect();
+        assert!(lengths.windows(2).all(|w| w[0] >= w[1]), "longest first");
+        for (f, was) in s.tables[0].fields.iter().zip(&before) {
+            assert_eq!(f.prepared.wordings, was.wordings);
+            assert_eq!(f.prepared.forms, was.forms);
+            assert_eq!(f.prepared.wordings.len(), TableSchema::wordings(f).count());
+            assert_eq!(f.prepared.forms, make_forms(f, lex));
+        }
+    }
+
+    #[test]
+    fn a_form_is_keyed_without_its_brackets_too() {
+        assert_eq!(strip_parens("ab(cd)ef(g)"), "abef");
+        assert_eq!(strip_parens("a)b(c"), "ab");
+    }
+}

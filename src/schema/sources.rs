@@ -74,6 +74,7 @@ trait Store {
     fn show(&self, rel: &str) -> String;
 }
 
+/// The shipped copies (`SHIPPED`).
 struct Shipped;
 
 impl Store for Shipped {
@@ -95,6 +96,7 @@ impl Store for Shipped {
     }
 }
 
+/// A folder on disk (`--schemas DIR`).
 struct Folder(PathBuf);
 
 impl Store for Folder {
@@ -237,10 +239,12 @@ impl Schemas {
     }
 }
 
+/// The shipped lexicon's text.
 fn shipped_lexicon() -> String {
     SHIPPED[0].1.to_string()
 }
 
+/// The shipped lexicon as `Texts` holds it: (file name for messages, text).
 fn shipped_lexicon_text() -> (String, String) {
     (Shipped.show("lexicon.toml"), shipped_lexicon())
 }
