@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use validator::Validate;
 
-use super::{Cond, FieldType, TableId, TableSchema};
+use super::table::{Cond, FieldType, TableId, TableSchema};
 use crate::finding::RuleText;
 
 /// `campaign.toml` as written.

@@ -1,10 +1,100 @@
-//! The lookup keys of the schemas' words, worked out once when they load: a written form
-//! normalised (`norm_key`, then the lexicon's equivalents), with the near-synonyms put in,
-//! without brackets; every form of a field's values and synonyms. The enum policy
-//! (`cells::enum_policy`) compares written cells against these.
+//! The lookup keys of the schemas' words, worked out once when they load (`prepare`): a
+//! written form normalised (`norm_key`, then the lexicon's equivalents), with the
+//! near-synonyms put in, without brackets; every form of a field's values and synonyms; a
+//! field's wordings and concept words; the lexicon's words (`LexKeys`). The recogniser and
+//! the enum policy (`cells::enum_policy`) compare headers and written cells against these.
 
-use super::{Field, Lexicon};
-use crate::text::norm_key;
+use super::lexicon::{LexKeys, Lexicon};
+use super::stages::StageWords;
+use super::table::{Field, Prepared, TableSchema};
+use crate::text::{label_key, norm_key};
+
+/// Work out the lookup keys of the lexicon and of every field (`LexKeys`, `Prepared`).
+pub fn prepare(tables: &mut [TableSchema], lex: &mut Lexicon) {
+    lex.keys = lexicon_keys(lex);
+    lex.keys.near = near_synonym_keys(lex);
+    for t in tables.iter_mut() {
+        for f in t.fields.iter_mut() {
+            f.prepared = field_keys(f, lex);
+        }
+    }
+}
+
+/// `norm_key` of each word, the empty ones left out.
+fn norm_keys(words: &[String]) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| norm_key(w))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The lexicon's words as keys, but for the near-synonyms (`near_synonym_keys`), which
+/// are keyed under these equivalents.
+fn lexicon_keys(lex: &Lexicon) -> LexKeys {
+    LexKeys {
+        header_filler: norm_keys(&lex.header_filler),
+        neutral_words: norm_keys(&lex.neutral_words),
+        negations: norm_keys(&lex.negations),
+        equivalents: lex
+            .equivalents
+            .iter()
+            .filter_map(|g| g.split_first())
+            .map(|(canon, variants)| (norm_key(canon), norm_keys(variants)))
+            .collect(),
+        near: Vec::new(),
+        stages: StageWords::new(&lex.stages),
+    }
+}
+
+/// (word, the word kept) of every near-synonym as keys, the kept words included, longest
+/// first.
+fn near_synonym_keys(lex: &Lexicon) -> Vec<(String, String)> {
+    let mut near: Vec<(String, String)> = Vec::new();
+    for g in &lex.near_synonyms {
+        let Some(kept) = g.first().map(|w| key(lex, w)) else {
+            continue;
+        };
+        for w in g {
+            let w = key(lex, w);
+            if !w.is_empty() && !near.iter().any(|(x, _)| *x == w) {
+                near.push((w, kept.clone()));
+            }
+        }
+    }
+    near.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars().count()));
+    near
+}
+
+/// A field's wordings, concept words, enum forms and thesaurus as keys.
+fn field_keys(f: &Field, lex: &Lexicon) -> Prepared {
+    let forms = make_forms(f, lex);
+    Prepared {
+        wordings: TableSchema::wordings(f)
+            .map(|w| label_key(w, &lex.header_units))
+            .collect(),
+        concepts: f.concepts.iter().map(|g| norm_keys(g)).collect(),
+        near_forms: near_forms(&forms, lex),
+        forms,
+        thesaurus: thesaurus_keys(f, lex),
+    }
+}
+
+/// The field's thesaurus words as keys, longest first: (word, value, source).
+fn thesaurus_keys(f: &Field, lex: &Lexicon) -> Vec<(String, String, String)> {
+    let mut thesaurus: Vec<(String, String, String)> = f
+        .thesaurus
+        .iter()
+        .flat_map(|g| {
+            g.words
+                .iter()
+                .map(|w| (key(lex, w), g.value.clone(), g.source.clone()))
+        })
+        .filter(|(w, _, _)| !w.is_empty())
+        .collect();
+    thesaurus.sort_by_key(|(w, _, _)| std::cmp::Reverse(w.chars().count()));
+    thesaurus
+}
 
 /// Normalised key of a form: `norm_key`, then the lexicon's equivalents.
 pub fn key(lex: &Lexicon, s: &str) -> String {
@@ -93,4 +183,43 @@ pub fn make_forms(field: &Field, lex: &Lexicon) -> Vec<(String, String)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Schemas;
+
+    #[test]
+    fn prepare_keys_the_lexicon_and_every_field_once_more_alike() {
+        let mut s = Schemas::shipped().unwrap();
+        let before: Vec<Prepared> = s.tables[0]
+            .fields
+            .iter()
+            .map(|f| f.prepared.clone())
+            .collect();
+        let near_before = s.lexicon.keys.near.clone();
+        prepare(&mut s.tables, &mut s.lexicon);
+        let lex = &s.lexicon;
+        assert_eq!(lex.keys.near, near_before);
+        let lengths: Vec<usize> = lex
+            .keys
+            .near
+            .iter()
+            .map(|(w, _)| w.chars().count())
+            .collect();
+        assert!(lengths.windows(2).all(|w| w[0] >= w[1]), "longest first");
+        for (f, was) in s.tables[0].fields.iter().zip(&before) {
+            assert_eq!(f.prepared.wordings, was.wordings);
+            assert_eq!(f.prepared.forms, was.forms);
+            assert_eq!(f.prepared.wordings.len(), TableSchema::wordings(f).count());
+            assert_eq!(f.prepared.forms, make_forms(f, lex));
+        }
+    }
+
+    #[test]
+    fn a_form_is_keyed_without_its_brackets_too() {
+        assert_eq!(strip_parens("ab(cd)ef(g)"), "abef");
+        assert_eq!(strip_parens("a)b(c"), "ab");
+    }
 }

@@ -8,8 +8,27 @@
 //! "整治未完成" is never 已整治. A form whose stage differs from its value's is not mapped:
 //! it is an error that suggests the values at the form's own stage.
 
-use crate::schema::Lexicon;
+use serde::Deserialize;
+
 use crate::text::norm_key;
+
+/// The lexicon's `[stages]`: words by how far along they say a thing has gone.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageLists {
+    /// Not begun: negation and waiting (未, 待, 尚未 …).
+    #[serde(default)]
+    pub not_begun: Vec<String>,
+    /// Under way: in progress, or a request made (…中, 正在, 申请, 提交 …).
+    #[serde(default)]
+    pub under_way: Vec<String>,
+    /// Done (已, 完成, 完毕 …).
+    #[serde(default)]
+    pub done: Vec<String>,
+    /// Words that complete a request (通过, 批准 …).
+    #[serde(default)]
+    pub granted: Vec<String>,
+}
 
 /// How far along: the lexicon's three stages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -36,14 +55,13 @@ pub struct StageWords(Vec<(String, Word)>);
 
 impl StageWords {
     /// The lexicon's stage words as keys.
-    pub fn new(lex: &Lexicon) -> StageWords {
-        let s = &lex.stages;
+    pub fn new(lists: &StageLists) -> StageWords {
         let mut v: Vec<(String, Word)> = Vec::new();
         for (words, w) in [
-            (&s.not_begun, Word::At(Stage::NotBegun)),
-            (&s.under_way, Word::At(Stage::UnderWay)),
-            (&s.done, Word::At(Stage::Done)),
-            (&s.granted, Word::Grant),
+            (&lists.not_begun, Word::At(Stage::NotBegun)),
+            (&lists.under_way, Word::At(Stage::UnderWay)),
+            (&lists.done, Word::At(Stage::Done)),
+            (&lists.granted, Word::Grant),
         ] {
             for x in words {
                 let k = norm_key(x);
@@ -117,7 +135,7 @@ mod tests {
     }
 
     fn at(s: &str) -> Option<Stage> {
-        StageWords::new(&schemas().lexicon).of(s)
+        StageWords::new(&schemas().lexicon.stages).of(s)
     }
 
     #[test]
@@ -140,7 +158,7 @@ mod tests {
 
     #[test]
     fn a_weak_mapping_never_moves_a_state() {
-        let w = StageWords::new(&schemas().lexicon);
+        let w = StageWords::new(&schemas().lexicon.stages);
         assert!(moves_state(&w, "已提交销号申请", "已销号"));
         assert!(!moves_state(&w, "已提交销号申请", "申请销号"));
         assert!(moves_state(&w, "整治未完成", "已整治"));

@@ -5,7 +5,7 @@
 
 use std::cmp::Ordering;
 
-use super::{Cond, RowRule, TableSchema};
+use super::table::{Cond, RowRule, TableSchema};
 use crate::value::Val;
 
 impl Cond {
