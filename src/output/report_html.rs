@@ -11,7 +11,11 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::Ctx;
+use super::atomic::atomic_write;
+use super::findings_table::severity_word;
+use super::folders::{package_folder, package_list, RETURNS};
+use super::styles::colour;
+use super::writer::{Ctx, Writer};
 use crate::schema::campaign::TallySpec;
 
 /// Text for HTML.
@@ -66,20 +70,6 @@ function apply(){var n=0;rows.forEach(function(r){var ok=['village','severity','
 document.getElementById('count').textContent=n+' / '+rows.length;}
 var h=decodeURIComponent(location.hash.slice(1));h.split('&').forEach(function(kv){var p=kv.split('=');if(sel[p[0]])sel[p[0]].value=p[1]||'';});
 Object.keys(sel).forEach(function(k){sel[k].addEventListener('change',apply);});apply();})();";
-
-/// Bar colours when the campaign gives none (`chart_colours`): neutral, none of them the
-/// red that says "wrong".
-pub const COLOURS: [&str; 6] = [
-    "#4472C4", "#ED7D31", "#7F7F7F", "#FFC000", "#5B9BD5", "#70AD47",
-];
-
-/// The colour of a chart's `k`th column: the campaign's, else the neutral palette's.
-pub fn colour(given: &[String], k: usize) -> &str {
-    given
-        .get(k)
-        .map(String::as_str)
-        .unwrap_or(COLOURS[k % COLOURS.len()])
-}
 
 /// Grouped bars: per village a bar for each of `keys` (tally columns), with a legend.
 fn bars(
@@ -155,6 +145,13 @@ fn bars(
     h.push_str("</svg>");
 }
 
+/// report.html, as the registry writes it.
+pub const WRITER: Writer = Writer {
+    name: "report.html",
+    is_folder: false,
+    write,
+};
+
 /// Writes report.html: the report, the tally's chart, coverage, write-offs and the
 /// findings, in one self-contained page.
 pub fn write(c: &Ctx, path: &Path) -> Result<()> {
@@ -200,12 +197,7 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     if !packaged.is_empty() {
         h.push_str("<h2>退回各村</h2><p class=\"s\">");
         for v in &packaged {
-            let stem = super::names::safe_stem(v);
-            let link = href(&[
-                super::returns::FOLDER,
-                &stem,
-                &format!("{stem}-问题清单.xlsx"),
-            ]);
+            let link = href(&[RETURNS, &package_folder(v), &package_list(v)]);
             let _ = write!(h, "<a class=\"pkg\" href=\"{link}\">{}</a>　", esc(v));
         }
         h.push_str("</p>");
@@ -309,7 +301,7 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
             esc(&f.file),
             esc(&f.sheet),
             esc(&f.cell()),
-            super::errors_xlsx::severity_word(f, c.lang),
+            severity_word(f, c.lang),
             esc(&c.words.code_and_title(&f.code)),
             esc(f.message(c.lang)),
             esc(f.suggestion(c.lang))
@@ -344,7 +336,7 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     }
     h.push_str(&wo);
     let _ = write!(h, "<script>{SCRIPT}</script></body></html>");
-    super::atomic_write(path, h.as_bytes())
+    atomic_write(path, h.as_bytes())
 }
 
 #[cfg(test)]

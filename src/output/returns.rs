@@ -10,13 +10,20 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rust_xlsxwriter::Workbook;
 
-use super::errors_xlsx::{print_setup, row_height, write_findings, Styles};
-use super::names::safe_stem;
-use super::Ctx;
+use super::atomic::write_atomically;
+use super::findings_table::write_findings;
+use super::folders::{copy_names, package_folder, package_list, ANNOTATED, RETURNS};
+use super::styles::Styles;
+use super::workbook::{print_setup, row_height, save_xlsx};
+use super::writer::{Ctx, Writer};
 use crate::finding::Finding;
 
-/// The folder inside the out folder.
-pub const FOLDER: &str = "退回各村";
+/// 退回各村/, as the registry writes it (after annotated/, which it copies from).
+pub const WRITER: Writer = Writer {
+    name: RETURNS,
+    is_folder: true,
+    write,
+};
 
 /// How many kinds of problem the cover lists as the ones to fix first.
 const FIRST: usize = 5;
@@ -30,10 +37,9 @@ struct Village<'a> {
 
 /// Writes 退回各村/: for each village with something to fix, its annotated workbooks and a 问题清单
 /// workbook with a cover sheet.
-pub fn write(c: &Ctx) -> Result<()> {
+pub fn write(c: &Ctx, dir: &Path) -> Result<()> {
     let run = c.run;
-    let dir = c.out.join(FOLDER);
-    let copies = super::annotated::copy_names(run);
+    let copies = copy_names(run);
     let mut villages: BTreeMap<&str, Village> = BTreeMap::new();
     for (i, v) in run.village_of_file.iter().enumerate() {
         villages.entry(v.as_str()).or_default().files.push(i);
@@ -59,19 +65,19 @@ pub fn write(c: &Ctx) -> Result<()> {
         }
     }
     for (name, v) in villages.iter().filter(|(_, v)| !v.findings.is_empty()) {
-        let vdir = dir.join(safe_stem(name));
+        let vdir = dir.join(package_folder(name));
         std::fs::create_dir_all(&vdir)
             .with_context(|| format!("cannot create {}", vdir.display()))?;
         for &i in &v.files {
-            let from = c.out.join("annotated").join(&copies[i]);
+            let from = c.out.join(ANNOTATED).join(&copies[i]);
             let to = vdir.join(&copies[i]);
-            super::write_atomically(&to, |tmp| {
+            write_atomically(&to, |tmp| {
                 std::fs::copy(&from, tmp)
                     .map(|_| ())
                     .with_context(|| format!("cannot copy {}", from.display()))
             })?;
         }
-        let list = vdir.join(format!("{}-问题清单.xlsx", safe_stem(name)));
+        let list = vdir.join(package_list(name));
         write_list(c, name, v, &list)?;
     }
     Ok(())
@@ -241,5 +247,5 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     ws.set_name("问题清单")?;
     let list = crate::finding::knock_ons_under_causes(&v.findings);
     write_findings(ws, &list, c.lang, &st, words)?;
-    super::save_xlsx(&mut wb, path)
+    save_xlsx(&mut wb, path)
 }

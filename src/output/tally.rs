@@ -8,8 +8,27 @@ use std::path::Path;
 use anyhow::Result;
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook};
 
+use super::styles::colour;
+use super::workbook::{save_xlsx, text_width};
+use super::writer::Writer;
 use crate::model::{Report, Tally, TallyRow};
 use crate::schema::campaign::TallySpec;
+
+/// tally.xlsx, as the registry writes it.
+pub const WRITER: Writer = Writer {
+    name: "tally.xlsx",
+    is_folder: false,
+    write: |c, path| {
+        write_xlsx(
+            &c.run.tally,
+            &c.schemas.campaign.tally,
+            &c.run.report,
+            &c.schemas.campaign.report.sheet,
+            c.run.rounds.as_ref().map(|r| &r.previous),
+            path,
+        )
+    },
+};
 
 /// Writes tally.xlsx: the tally sheet with its chart, and the report's sentences on a sheet
 /// of their own.
@@ -45,7 +64,7 @@ pub fn write_xlsx(
         };
         ws.write_string_with_format(0, i as u16, &shown, &head)?;
         // Wide enough for the label on two lines (CJK characters count double).
-        let w = (super::text_width(l) / 2.0 + 4.0).max(9.0);
+        let w = (text_width(l) / 2.0 + 4.0).max(9.0);
         ws.set_column_width(i as u16, if i == 0 { 16.0 } else { w })?;
     }
     ws.set_row_height(0, 34)?;
@@ -77,7 +96,7 @@ pub fn write_xlsx(
             };
             let colk = k as u16 + 1;
             let mut fill = rust_xlsxwriter::ChartSolidFill::new();
-            fill.set_color(super::report_html::colour(&words.chart_colours, ci));
+            fill.set_color(colour(&words.chart_colours, ci));
             let mut format = rust_xlsxwriter::ChartFormat::new();
             format.set_solid_fill(&fill);
             chart
@@ -168,11 +187,11 @@ pub fn write_xlsx(
             let r = i as u32 + 2;
             ws.write_string_with_format(r, 0, l, &wrap)?;
             // CJK characters are two units wide: a line per 84 units, 17 points each.
-            let lines = (super::text_width(l) / 84.0).ceil().max(1.0);
+            let lines = (text_width(l) / 84.0).ceil().max(1.0);
             ws.set_row_height(r, 17.0 * lines + 3.0)?;
         }
         ws.set_paper_size(9);
         ws.set_print_fit_to_pages(1, 0);
     }
-    super::save_xlsx(&mut wb, path)
+    save_xlsx(&mut wb, path)
 }
