@@ -126,34 +126,7 @@ fn sheet_copy(
             at.entry((r, f.col.unwrap_or(0))).or_default().push(f);
         }
     }
-    // Merges that fit the sheet and overlap no earlier one, by first row; a merge over a
-    // vast empty area (a bomb: A1:XFD1048576) is dropped, since the writer fills every
-    // cell of a merge. Time and memory go with the number of merges, not their area.
-    const MAX_MERGE_CELLS: u64 = 1 << 16;
-    const MAX_MERGED_CELLS: u64 = 1 << 22;
-    let mut cands: Vec<Merge> = g
-        .merges
-        .iter()
-        .copied()
-        .filter(|m| {
-            let single = m.r0 == m.r1 && m.c0 == m.c1;
-            let fits = m.c1 <= 16383 && m.r1 <= max_row && m.r0 <= m.r1 && m.c0 <= m.c1;
-            !single && fits && area(m) <= MAX_MERGE_CELLS
-        })
-        .collect();
-    cands.sort_by_key(|m| (m.r0, m.c0));
-    let mut merges: Vec<Merge> = Vec::new();
-    let mut active: Vec<Merge> = Vec::new();
-    let mut total: u64 = 0;
-    for m in cands {
-        active.retain(|o| o.r1 >= m.r0);
-        let overlaps = active.iter().any(|o| m.c0 <= o.c1 && o.c0 <= m.c1);
-        if !overlaps && total + area(&m) <= MAX_MERGED_CELLS {
-            total += area(&m);
-            active.push(m);
-            merges.push(m);
-        }
-    }
+    let merges = kept_merges(g, max_row);
     // The merges covering the row being written (rows are written in order).
     let mut live: Vec<Merge> = Vec::new();
     // Constant memory: every row is written once, in order.
@@ -201,13 +174,10 @@ fn sheet_copy(
                     }
                 }
                 Some(fs) => {
-                    // A cell held back only because of another row is no error to fix.
-                    let fmt = if fs.iter().any(|f| f.must_fix()) {
-                        &st.error
-                    } else if fs.iter().all(|f| f.knock_on) {
-                        &st.held
-                    } else {
-                        &st.warning
+                    let fmt = match paint_of(fs) {
+                        Paint::Error => &st.error,
+                        Paint::Held => &st.held,
+                        Paint::Warning => &st.warning,
                     };
                     if !covered(c) {
                         write_raw(ws, r, c as u16, &v, Some(fmt), &date_fmt)?;
@@ -222,6 +192,51 @@ fn sheet_copy(
         }
     }
     Ok(())
+}
+
+/// How a cell with these findings is painted: an error to fix, a cell held back only
+/// because of another row (no error to fix), else a warning.
+fn paint_of(fs: &[&Finding]) -> Paint {
+    if fs.iter().any(|f| f.must_fix()) {
+        Paint::Error
+    } else if fs.iter().all(|f| f.knock_on) {
+        Paint::Held
+    } else {
+        Paint::Warning
+    }
+}
+
+/// The merges of a sheet that are written: those that fit the sheet (rows up to
+/// `max_row`) and overlap no earlier one, by first row; a merge over a vast empty area
+/// (a bomb: A1:XFD1048576) is dropped, since the writer fills every cell of a merge.
+/// Time and memory go with the number of merges, not their area.
+fn kept_merges(g: &Grid, max_row: u32) -> Vec<Merge> {
+    const MAX_MERGE_CELLS: u64 = 1 << 16;
+    const MAX_MERGED_CELLS: u64 = 1 << 22;
+    let mut cands: Vec<Merge> = g
+        .merges
+        .iter()
+        .copied()
+        .filter(|m| {
+            let single = m.r0 == m.r1 && m.c0 == m.c1;
+            let fits = m.c1 <= 16383 && m.r1 <= max_row && m.r0 <= m.r1 && m.c0 <= m.c1;
+            !single && fits && area(m) <= MAX_MERGE_CELLS
+        })
+        .collect();
+    cands.sort_by_key(|m| (m.r0, m.c0));
+    let mut merges: Vec<Merge> = Vec::new();
+    let mut active: Vec<Merge> = Vec::new();
+    let mut total: u64 = 0;
+    for m in cands {
+        active.retain(|o| o.r1 >= m.r0);
+        let overlaps = active.iter().any(|o| m.c0 <= o.c1 && o.c0 <= m.c1);
+        if !overlaps && total + area(&m) <= MAX_MERGED_CELLS {
+            total += area(&m);
+            active.push(m);
+            merges.push(m);
+        }
+    }
+    merges
 }
 
 /// A marked cell's note: each finding on it, its rule in words, message and suggestion.
@@ -271,17 +286,10 @@ fn patch_of<'a>(mine: &'a [&Finding], lang: Lang, words: &Words) -> Patch<'a> {
             let cells = cells
                 .into_iter()
                 .map(|(at, fs)| {
-                    let severity = if fs.iter().any(|f| f.must_fix()) {
-                        Paint::Error
-                    } else if fs.iter().all(|f| f.knock_on) {
-                        Paint::Held
-                    } else {
-                        Paint::Warning
-                    };
                     (
                         at,
                         Mark {
-                            severity,
+                            severity: paint_of(&fs),
                             note: note_text(&fs, lang, words),
                         },
                     )

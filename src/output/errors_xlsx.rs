@@ -150,13 +150,44 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
     let st = Styles::new();
     let mut wb = new_workbook(tmp, run.findings.len() as u64 * 10)?;
     let mut used = Unique::default();
+    let by_village = village_stats(run, words);
+    let ws = wb.add_worksheet_with_constant_memory()?;
+    ws.set_name(sheet_name("汇总", &mut used))?;
+    summary_sheet(ws, &by_village, run, words, lang, &st)?;
+    for (v, e) in &by_village {
+        if e.list.is_empty() {
+            continue;
+        }
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name(v, &mut used))?;
+        let list = crate::finding::knock_ons_under_causes(&e.list);
+        write_findings(ws, &list, lang, &st, words)?;
+    }
+    // The write-off proposals (销号建议).
+    let ws = wb.add_worksheet_with_constant_memory()?;
+    ws.set_name(sheet_name(words.writeoffs_title(), &mut used))?;
+    writeoffs_sheet(ws, run, words, &st)?;
+    if let Some(rounds) = &run.rounds {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name("整改对比", &mut used))?;
+        write_rounds(ws, rounds, words, &st)?;
+    }
+    if let Some(cv) = &run.coverage {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name(&cv.sheet, &mut used))?;
+        write_coverage(ws, cv, words, &st)?;
+    }
+    save_xlsx(&mut wb, path)
+}
+
+/// Per village: its files, rows, errors, knock-ons, warnings, rule counts and findings.
+fn village_stats<'a>(run: &'a Run, words: &Words) -> BTreeMap<String, VillageStats<'a>> {
     let village_in = run.finding_villages();
     let village_of = |f: &Finding| -> String {
         village_in(f)
             .map(|v| v.to_string())
             .unwrap_or_else(|| words.unknown_village().to_string())
     };
-    // Per village: files, rows, errors, knock-ons, warnings, rule counts.
     let mut by_v: BTreeMap<String, VillageStats> = BTreeMap::new();
     for (i, v) in run.village_of_file.iter().enumerate() {
         let e = by_v.entry(v.clone()).or_default();
@@ -177,9 +208,19 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         }
         e.list.push(f);
     }
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    let name = sheet_name("汇总", &mut used);
-    ws.set_name(&name)?;
+    by_v
+}
+
+/// The 汇总 sheet: a line per village (its counts, the errors, knock-ons and warnings
+/// coloured, its three most frequent problems), the total, then the wordings to check.
+fn summary_sheet(
+    ws: &mut Worksheet,
+    by_village: &BTreeMap<String, VillageStats>,
+    run: &Run,
+    words: &Words,
+    lang: Lang,
+    st: &Styles,
+) -> Result<()> {
     let heads = [
         words.village(),
         "文件数",
@@ -189,23 +230,16 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         "警告（请核实）",
         "最常见的问题",
     ];
-    head_row(ws, &heads, &[18.0, 8.0, 10.0, 10.0, 12.0, 10.0, 64.0], &st)?;
+    head_row(ws, &heads, &[18.0, 8.0, 10.0, 10.0, 12.0, 10.0, 64.0], st)?;
     ws.set_row_height(0, 32)?;
     let mut sums = [0usize; 5];
-    for (k, (v, e)) in by_v.iter().enumerate() {
+    for (k, (v, e)) in by_village.iter().enumerate() {
         let r = k as u32 + 1;
         let counts = [e.files, e.rows, e.errors, e.held, e.warnings];
         for (s, x) in sums.iter_mut().zip(counts) {
             *s += x;
         }
-        let mut top: Vec<(&String, &usize)> = e.rules.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let text: Vec<String> = top
-            .iter()
-            .take(3)
-            .map(|(c, n)| format!("{} ×{n}", words.code_and_title(c)))
-            .collect();
-        let text = text.join("；");
+        let text = top_rules(&e.rules, words);
         ws.set_row_height(r, row_height(&[(&text, 64.0)]))?;
         ws.write_string_with_format(r, 0, v, &st.top)?;
         for (c, n) in counts.iter().enumerate() {
@@ -219,26 +253,31 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         }
         ws.write_string_with_format(r, 6, text, &st.wrap)?;
     }
-    let r = by_v.len() as u32 + 1;
+    let r = by_village.len() as u32 + 1;
     ws.write_string_with_format(r, 0, words.total(), &st.total)?;
     for (c, n) in sums.iter().enumerate() {
         ws.write_number_with_format(r, c as u16 + 1, *n as f64, &st.total)?;
     }
     ws.write_string_with_format(r, 6, "", &st.total)?;
-    wordings_block(ws, r + 2, run, words, lang, &st)?;
+    wordings_block(ws, r + 2, run, words, lang, st)?;
     ws.set_freeze_panes(1, 0)?;
-    for (v, e) in &by_v {
-        if e.list.is_empty() {
-            continue;
-        }
-        let ws = wb.add_worksheet_with_constant_memory()?;
-        ws.set_name(sheet_name(v, &mut used))?;
-        let list = crate::finding::knock_ons_under_causes(&e.list);
-        write_findings(ws, &list, lang, &st, words)?;
-    }
-    // The write-off proposals (销号建议).
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(sheet_name(words.writeoffs_title(), &mut used))?;
+    Ok(())
+}
+
+/// A village's three most frequent problems, with their counts, in words.
+fn top_rules(rules: &BTreeMap<String, usize>, words: &Words) -> String {
+    let mut top: Vec<(&String, &usize)> = rules.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let text: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|(c, n)| format!("{} ×{n}", words.code_and_title(c)))
+        .collect();
+    text.join("；")
+}
+
+/// The write-off proposals' sheet: a line per proposal, its identity and evidence.
+fn writeoffs_sheet(ws: &mut Worksheet, run: &Run, words: &Words, st: &Styles) -> Result<()> {
     let [main, item, village] = words.writeoff_columns();
     let heads = [
         "建议类型",
@@ -254,7 +293,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws,
         &heads,
         &[12.0, 20.0, 22.0, 10.0, 24.0, 12.0, 6.0, 80.0],
-        &st,
+        st,
     )?;
     for (k, p) in run
         .proposals
@@ -283,17 +322,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         &st.top,
     )?;
     ws.set_freeze_panes(1, 0)?;
-    if let Some(rounds) = &run.rounds {
-        let ws = wb.add_worksheet_with_constant_memory()?;
-        ws.set_name(sheet_name("整改对比", &mut used))?;
-        write_rounds(ws, rounds, words, &st)?;
-    }
-    if let Some(cv) = &run.coverage {
-        let ws = wb.add_worksheet_with_constant_memory()?;
-        ws.set_name(sheet_name(&cv.sheet, &mut used))?;
-        write_coverage(ws, cv, words, &st)?;
-    }
-    save_xlsx(&mut wb, path)
+    Ok(())
 }
 
 /// What a coverage line came to, on its sheet (in the campaign's words); and the order
