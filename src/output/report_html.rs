@@ -380,7 +380,7 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert_eq!(
-            href(&["退回各村", "a b"]),
+            href(&[RETURNS, "a b"]),
             "%E9%80%80%E5%9B%9E%E5%90%84%E6%9D%91/a%20b"
         );
     }
