@@ -7,32 +7,14 @@
 //! `.selfbuilt-staging/` (the new outputs), and during the final moves
 //! `.selfbuilt-incomplete` and `.selfbuilt-previous/` (the last run's outputs, moved back
 //! if any move fails). Afterwards `.selfbuilt-manifest` lists what the run wrote, so
-//! that the next run replaces exactly those and nothing of the user's.
+//! that the next run replaces exactly those and nothing of the user's. The names the
+//! outputs take are the writers' (`output::names`), handed in by the caller: this module
+//! knows no output by name.
 
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-
-/// The names a run writes at the top of `--out` (also those of runs before manifests).
-pub const OUTPUT_NAMES: [&str; 16] = [
-    "cleaned.xlsx",
-    "errors.csv",
-    "errors.xlsx",
-    "tally.csv",
-    "tally.xlsx",
-    "writeoffs.csv",
-    "changes.csv",
-    "learned.toml",
-    "report.md",
-    "report.html",
-    "round.jsonl",
-    "rounds.csv",
-    "coverage.csv",
-    "annotated",
-    "退回各村",
-    "summary.json",
-];
 
 const LOCK: &str = ".selfbuilt.lock";
 const STAGING: &str = ".selfbuilt-staging";
@@ -189,19 +171,29 @@ fn remove(p: &Path) -> std::io::Result<()> {
     }
 }
 
+/// What a run writes at the top of `--out`, by the names its writers give.
+#[derive(Debug, Clone, Copy)]
+pub struct Outputs<'a> {
+    /// Every name a run writes (those of a run before manifests are replaced by them).
+    pub names: &'a [&'a str],
+    /// The one moved in last: its arrival says the run is complete.
+    pub last: &'a str,
+}
+
 /// Replace the previous run's outputs in `out` by the staged ones, all or nothing: the
 /// marker first; the old outputs moved aside (into `.selfbuilt-previous`), the new ones
-/// moved in (summary.json last), the manifest written, the old ones deleted, the marker
+/// moved in (`outputs.last` last), the manifest written, the old ones deleted, the marker
 /// off. When any move fails (a file open in another program, a locked or read-only
 /// entry) every move made is undone, so the last finished run stays as it was.
-pub fn promote(out: &Path, staged: &Path) -> Result<()> {
-    promote_with(out, staged, &|from, to| std::fs::rename(from, to))
+pub fn promote(out: &Path, staged: &Path, outputs: Outputs) -> Result<()> {
+    promote_with(out, staged, outputs, &|from, to| std::fs::rename(from, to))
 }
 
 /// `promote` with the move given (tests make one fail).
 fn promote_with(
     out: &Path,
     staged: &Path,
+    outputs: Outputs,
     mv: &dyn Fn(&Path, &Path) -> std::io::Result<()>,
 ) -> Result<()> {
     let ctx = |what: &str| {
@@ -220,14 +212,14 @@ fn promote_with(
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    // summary.json last: its arrival says the run is complete.
-    new.sort_by_key(|n| (n == "summary.json", n.clone()));
+    // The last one's arrival says the run is complete.
+    new.sort_by_key(|n| (n == outputs.last, n.clone()));
     let mut old: Vec<String> = std::fs::read_to_string(out.join(MANIFEST))
         .unwrap_or_default()
         .lines()
         .map(str::to_string)
         .collect();
-    old.extend(OUTPUT_NAMES.iter().map(|s| s.to_string()));
+    old.extend(outputs.names.iter().map(|s| s.to_string()));
     old.extend(new.iter().cloned());
     old.sort();
     old.dedup();
@@ -279,6 +271,19 @@ fn is_plain_name(n: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Some of a run's outputs, as its writers name them.
+    const OUTPUTS: Outputs = Outputs {
+        names: &[
+            "cleaned.xlsx",
+            "errors.csv",
+            "errors.xlsx",
+            "tally.csv",
+            "annotated",
+            "summary.json",
+        ],
+        last: "summary.json",
+    };
+
     #[test]
     fn out_may_not_be_hold_or_lie_inside_an_input() {
         let t = tempfile::tempdir().unwrap();
@@ -318,7 +323,7 @@ mod tests {
         let s = staging(out).unwrap();
         std::fs::write(s.join("tally.csv"), "new").unwrap();
         std::fs::write(s.join("summary.json"), "{}").unwrap();
-        promote(out, &s).unwrap();
+        promote(out, &s, OUTPUTS).unwrap();
         assert_eq!(
             std::fs::read_to_string(out.join("tally.csv")).unwrap(),
             "new"
@@ -352,7 +357,7 @@ mod tests {
                 std::fs::write(s.join(n), "new").unwrap();
             }
             // Moving the old one aside fails, or moving the new one in does.
-            let e = promote_with(out, &s, &|from, to| {
+            let e = promote_with(out, &s, OUTPUTS, &|from, to| {
                 let failing = if fails == "errors.xlsx" {
                     from == out.join(fails) && to.starts_with(out.join(PREVIOUS))
                 } else {

@@ -262,8 +262,9 @@ pub fn write(
                 &label,
                 if f.required { &req_head } else { &head },
             )?;
-            let w =
-                crate::output::text_width(&label).max(crate::output::text_width(&f.example)) + 3.0;
+            let w = crate::output::workbook::text_width(&label)
+                .max(crate::output::workbook::text_width(&f.example))
+                + 3.0;
             ws.set_column_width(c, w.clamp(8.0, 40.0))?;
             if f.ty.text_column() {
                 ws.set_column_format(c, &text_fmt)?;
@@ -355,7 +356,7 @@ pub fn write(
         }
         ws.set_hidden(true);
     }
-    crate::output::save_xlsx(&mut wb, path)
+    crate::output::workbook::save_xlsx(&mut wb, path)
 }
 
 #[cfg(test)]

@@ -197,7 +197,7 @@ pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
         } else {
             std::path::Path::new(".").join(p)
         };
-        crate::output::atomic_write(
+        crate::output::atomic::atomic_write(
             &path,
             &crate::output::csvs::writeoffs_bytes(&run, &opts.schemas)?,
         )?;

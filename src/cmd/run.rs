@@ -83,7 +83,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
             schemas,
         });
     }
-    let mut run = crate::output::timed("read and check rows", || {
+    let mut run = crate::timing::timed("read and check rows", || {
         pipeline::run(&a.common.inputs, &opts)
     });
     if run.files.is_empty() {
@@ -112,7 +112,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::output::timed("all outputs", || {
+        crate::timing::timed("all outputs", || {
             crate::output::write_all(
                 &run,
                 &opts.schemas,
@@ -136,7 +136,7 @@ pub fn exec(a: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Resul
         let _ = std::fs::remove_dir_all(&staged);
     }
     written?;
-    if let Err(e) = crate::outdir::promote(&a.out, &staged) {
+    if let Err(e) = crate::outdir::promote(&a.out, &staged, crate::output::OUTPUTS) {
         let _ = std::fs::remove_dir_all(&staged);
         return Err(e);
     }

@@ -161,12 +161,12 @@ fn next_steps(run: &Run, opts: &Options, en: bool) -> Vec<String> {
             format!(
                 "send each of the {} villages its folder in {}/ (its problem list, and its annotated workbooks when it sent any)",
                 villages.len(),
-                crate::output::returns::FOLDER
+                crate::output::folders::RETURNS
             )
         } else {
             format!(
                 "把 {}/ 里的文件夹分别发给 {} 个村（社区）：每个文件夹里有问题清单，报送了表的村还有批注版的表",
-                crate::output::returns::FOLDER,
+                crate::output::folders::RETURNS,
                 villages.len()
             )
         });

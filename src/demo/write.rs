@@ -190,7 +190,7 @@ pub fn write_village(
             // GBK has no NBSP: a GBK file carries U+3000 instead.
             let text = text.replace('\u{a0}', "\u{3000}");
             let (bytes, _, _) = encoding_rs::GBK.encode(&text);
-            crate::output::atomic_write(&out.join(&file), &bytes)?;
+            crate::output::atomic::atomic_write(&out.join(&file), &bytes)?;
             placed.push(Placed {
                 file,
                 sheet: String::new(),
@@ -218,7 +218,7 @@ pub fn write_village(
     }
     let path = out.join(&file);
     let buf = wb.save_to_buffer()?;
-    crate::output::atomic_write(&path, &buf)
+    crate::output::atomic::atomic_write(&path, &buf)
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(placed)
 }

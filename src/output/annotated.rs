@@ -9,8 +9,16 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use rust_xlsxwriter::{Format, Note, Worksheet};
 
-use super::errors_xlsx::{write_findings, Styles};
-use super::names::{safe_stem, sheet_name, Unique};
+use super::atomic::write_atomically;
+use super::findings_table::{
+    finding_cells, finding_widths, severity_word, write_findings, FINDING_HEADERS,
+};
+use super::folders::{copy_names, ANNOTATED};
+use super::names::{sheet_name, Unique};
+use super::patch::{Mark, Paint, Patch};
+use super::styles::Styles;
+use super::workbook::{fit, new_workbook, save_xlsx, text_width, MAX_ROWS};
+use super::writer::Writer;
 use crate::cells::date::date_to_serial;
 use crate::finding::{Finding, Lang};
 use crate::model::Run;
@@ -50,16 +58,16 @@ fn write_raw(
             ws.write_number_with_format(r, c, date_to_serial(*d), date_fmt)?;
         }
         (Raw::Text(s), None) => {
-            ws.write_string(r, c, super::fit(s))?;
+            ws.write_string(r, c, fit(s))?;
         }
         (Raw::Text(s), Some(f)) => {
-            ws.write_string_with_format(r, c, super::fit(s), f)?;
+            ws.write_string_with_format(r, c, fit(s), f)?;
         }
         (other, Some(f)) => {
-            ws.write_string_with_format(r, c, super::fit(&other.display()), f)?;
+            ws.write_string_with_format(r, c, fit(&other.display()), f)?;
         }
         (other, None) => {
-            ws.write_string(r, c, super::fit(&other.display()))?;
+            ws.write_string(r, c, fit(&other.display()))?;
         }
     }
     Ok(())
@@ -82,7 +90,7 @@ fn column_setup(ws: &mut Worksheet, g: &Grid, text_cols: &[u32]) -> Result<f64> 
     let mut w: Vec<f64> = vec![0.0; g.width.min(16384) as usize];
     for row in g.rows.iter().take(2000) {
         for (c, v) in row.cells.iter().enumerate().take(w.len()) {
-            w[c] = w[c].max(super::text_width(&v.display()));
+            w[c] = w[c].max(text_width(&v.display()));
         }
     }
     let text = Format::new().set_num_format("@");
@@ -110,7 +118,7 @@ fn sheet_copy(
     let wrap = Format::new().set_text_wrap();
     let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
     let center = Format::new().set_align(rust_xlsxwriter::FormatAlign::Center);
-    let max_row = super::MAX_ROWS - 1;
+    let max_row = MAX_ROWS - 1;
     // Cell → findings on it; row-level findings without a column mark column A.
     let mut at: BTreeMap<(u32, u32), Vec<&Finding>> = BTreeMap::new();
     for f in findings {
@@ -118,34 +126,7 @@ fn sheet_copy(
             at.entry((r, f.col.unwrap_or(0))).or_default().push(f);
         }
     }
-    // Merges that fit the sheet and overlap no earlier one, by first row; a merge over a
-    // vast empty area (a bomb: A1:XFD1048576) is dropped, since the writer fills every
-    // cell of a merge. Time and memory go with the number of merges, not their area.
-    const MAX_MERGE_CELLS: u64 = 1 << 16;
-    const MAX_MERGED_CELLS: u64 = 1 << 22;
-    let mut cands: Vec<Merge> = g
-        .merges
-        .iter()
-        .copied()
-        .filter(|m| {
-            let single = m.r0 == m.r1 && m.c0 == m.c1;
-            let fits = m.c1 <= 16383 && m.r1 <= max_row && m.r0 <= m.r1 && m.c0 <= m.c1;
-            !single && fits && area(m) <= MAX_MERGE_CELLS
-        })
-        .collect();
-    cands.sort_by_key(|m| (m.r0, m.c0));
-    let mut merges: Vec<Merge> = Vec::new();
-    let mut active: Vec<Merge> = Vec::new();
-    let mut total: u64 = 0;
-    for m in cands {
-        active.retain(|o| o.r1 >= m.r0);
-        let overlaps = active.iter().any(|o| m.c0 <= o.c1 && o.c0 <= m.c1);
-        if !overlaps && total + area(&m) <= MAX_MERGED_CELLS {
-            total += area(&m);
-            active.push(m);
-            merges.push(m);
-        }
-    }
+    let merges = kept_merges(g, max_row);
     // The merges covering the row being written (rows are written in order).
     let mut live: Vec<Merge> = Vec::new();
     // Constant memory: every row is written once, in order.
@@ -172,14 +153,7 @@ fn sheet_copy(
             let text = row_at(g, m.r0)
                 .map(|x| x.get(m.c0).display())
                 .unwrap_or_default();
-            ws.merge_range(
-                m.r0,
-                m.c0 as u16,
-                m.r1,
-                m.c1 as u16,
-                &super::fit(&text),
-                &center,
-            )?;
+            ws.merge_range(m.r0, m.c0 as u16, m.r1, m.c1 as u16, &fit(&text), &center)?;
             next_merge += 1;
         }
         let covered = |c: u32| live.iter().any(|m| c >= m.c0 && c <= m.c1);
@@ -195,18 +169,15 @@ fn sheet_copy(
             match at.get(&(r, c)) {
                 None => {
                     if !v.is_empty() && !covered(c) {
-                        let long = matches!(&v, Raw::Text(t) if super::text_width(t) > cap);
+                        let long = matches!(&v, Raw::Text(t) if text_width(t) > cap);
                         write_raw(ws, r, c as u16, &v, long.then_some(&wrap), &date_fmt)?;
                     }
                 }
                 Some(fs) => {
-                    // A cell held back only because of another row is no error to fix.
-                    let fmt = if fs.iter().any(|f| f.must_fix()) {
-                        &st.error
-                    } else if fs.iter().all(|f| f.knock_on) {
-                        &st.held
-                    } else {
-                        &st.warning
+                    let fmt = match paint_of(fs) {
+                        Paint::Error => &st.error,
+                        Paint::Held => &st.held,
+                        Paint::Warning => &st.warning,
                     };
                     if !covered(c) {
                         write_raw(ws, r, c as u16, &v, Some(fmt), &date_fmt)?;
@@ -223,12 +194,57 @@ fn sheet_copy(
     Ok(())
 }
 
+/// How a cell with these findings is painted: an error to fix, a cell held back only
+/// because of another row (no error to fix), else a warning.
+fn paint_of(fs: &[&Finding]) -> Paint {
+    if fs.iter().any(|f| f.must_fix()) {
+        Paint::Error
+    } else if fs.iter().all(|f| f.knock_on) {
+        Paint::Held
+    } else {
+        Paint::Warning
+    }
+}
+
+/// The merges of a sheet that are written: those that fit the sheet (rows up to
+/// `max_row`) and overlap no earlier one, by first row; a merge over a vast empty area
+/// (a bomb: A1:XFD1048576) is dropped, since the writer fills every cell of a merge.
+/// Time and memory go with the number of merges, not their area.
+fn kept_merges(g: &Grid, max_row: u32) -> Vec<Merge> {
+    const MAX_MERGE_CELLS: u64 = 1 << 16;
+    const MAX_MERGED_CELLS: u64 = 1 << 22;
+    let mut cands: Vec<Merge> = g
+        .merges
+        .iter()
+        .copied()
+        .filter(|m| {
+            let single = m.r0 == m.r1 && m.c0 == m.c1;
+            let fits = m.c1 <= 16383 && m.r1 <= max_row && m.r0 <= m.r1 && m.c0 <= m.c1;
+            !single && fits && area(m) <= MAX_MERGE_CELLS
+        })
+        .collect();
+    cands.sort_by_key(|m| (m.r0, m.c0));
+    let mut merges: Vec<Merge> = Vec::new();
+    let mut active: Vec<Merge> = Vec::new();
+    let mut total: u64 = 0;
+    for m in cands {
+        active.retain(|o| o.r1 >= m.r0);
+        let overlaps = active.iter().any(|o| m.c0 <= o.c1 && o.c0 <= m.c1);
+        if !overlaps && total + area(&m) <= MAX_MERGED_CELLS {
+            total += area(&m);
+            active.push(m);
+            merges.push(m);
+        }
+    }
+    merges
+}
+
 /// A marked cell's note: each finding on it, its rule in words, message and suggestion.
 fn note_text(fs: &[&Finding], lang: Lang, words: &Words) -> String {
     let text: Vec<String> = fs
         .iter()
         .map(|f| {
-            let sev = super::errors_xlsx::severity_word(f, lang);
+            let sev = severity_word(f, lang);
             let field = if f.field.is_empty() {
                 String::new()
             } else {
@@ -252,7 +268,7 @@ fn note_text(fs: &[&Finding], lang: Lang, words: &Words) -> String {
 
 /// The patch that makes an xlsx input its own annotated copy: its findings as marks and
 /// notes, and the 问题清单.
-fn patch_of<'a>(mine: &'a [&Finding], lang: Lang, words: &Words) -> super::patch::Patch<'a> {
+fn patch_of<'a>(mine: &'a [&Finding], lang: Lang, words: &Words) -> Patch<'a> {
     let mut on: std::collections::HashMap<&str, BTreeMap<(u32, u32), Vec<&Finding>>> =
         std::collections::HashMap::new();
     for f in mine {
@@ -270,17 +286,10 @@ fn patch_of<'a>(mine: &'a [&Finding], lang: Lang, words: &Words) -> super::patch
             let cells = cells
                 .into_iter()
                 .map(|(at, fs)| {
-                    let severity = if fs.iter().any(|f| f.must_fix()) {
-                        super::patch::Paint::Error
-                    } else if fs.iter().all(|f| f.knock_on) {
-                        super::patch::Paint::Held
-                    } else {
-                        super::patch::Paint::Warning
-                    };
                     (
                         at,
-                        super::patch::Mark {
-                            severity,
+                        Mark {
+                            severity: paint_of(&fs),
                             note: note_text(&fs, lang, words),
                         },
                     )
@@ -289,20 +298,20 @@ fn patch_of<'a>(mine: &'a [&Finding], lang: Lang, words: &Words) -> super::patch
             (sheet, cells)
         })
         .collect();
-    let mut list = vec![super::errors_xlsx::FINDING_HEADERS
+    let mut list = vec![FINDING_HEADERS
         .iter()
         .map(|h| h.to_string())
         .collect::<Vec<_>>()];
     list.extend(
         mine.iter()
-            .take((super::MAX_ROWS - 2) as usize)
-            .map(|f| super::errors_xlsx::finding_cells(f, lang, words).to_vec()),
+            .take((MAX_ROWS - 2) as usize)
+            .map(|f| finding_cells(f, lang, words).to_vec()),
     );
-    super::patch::Patch {
+    Patch {
         marks,
         list_name: "问题清单".into(),
         list,
-        list_widths: super::errors_xlsx::finding_widths().to_vec(),
+        list_widths: finding_widths().to_vec(),
     }
 }
 
@@ -311,21 +320,12 @@ fn area(m: &Merge) -> u64 {
     (u64::from(m.r1 - m.r0) + 1) * (u64::from(m.c1 - m.c0) + 1)
 }
 
-/// The name of each input file's annotated copy, in input order (unique in the folder).
-pub fn copy_names(run: &Run) -> Vec<String> {
-    let mut names = Unique::default();
-    run.rel
-        .iter()
-        .map(|rel| {
-            let stem = safe_stem(
-                &rel.trim_end_matches(|c| c != '.')
-                    .trim_end_matches('.')
-                    .replace('/', "_"),
-            );
-            names.take(&format!("{stem}.批注"), ".xlsx")
-        })
-        .collect()
-}
+/// annotated/, as the registry writes it.
+pub const WRITER: Writer = Writer {
+    name: ANNOTATED,
+    is_folder: true,
+    write: |c, dir| write_all(c.run, c.schemas, &c.words, dir, c.lang, &c.tmp),
+};
 
 /// Writes annotated/: a copy of each input file with every finding's cell painted and
 /// noted, and a 问题清单 sheet listing the file's findings.
@@ -361,7 +361,7 @@ pub fn write_all(
                 // (its formatting kept, and no second write of every cell). When the input
                 // cannot be copied any more (moved away during the run), the copy is
                 // written afresh from what was read, below.
-                let copied = super::write_atomically(&target, |tmp| {
+                let copied = write_atomically(&target, |tmp| {
                     std::fs::copy(&f.input.path, tmp)
                         .map(|_| ())
                         .with_context(|| format!("cannot copy {}", f.input.path.display()))
@@ -374,7 +374,7 @@ pub fn write_all(
                 // The village's own package with the marks patched in; when it cannot be
                 // patched safely, the copy is written afresh below.
                 let patch = patch_of(mine, lang, words);
-                let patched = super::write_atomically(&target, |tmp| {
+                let patched = write_atomically(&target, |tmp| {
                     super::patch::annotate(&f.input.path, tmp, &patch)
                 });
                 if patched.is_ok() {
@@ -390,7 +390,7 @@ pub fn write_all(
                     .max()
                     .unwrap_or(0)
                     .max(mine.len() as u64 * 8);
-                let mut wb = super::new_workbook(tmp, cells)?;
+                let mut wb = new_workbook(tmp, cells)?;
                 let mut used = Unique::default();
                 // 问题清单 first so that the village sees it when opening.
                 let ws = wb.add_worksheet_with_constant_memory()?;
@@ -426,16 +426,16 @@ pub fn write_all(
                         .unwrap_or_default();
                     sheet_copy(ws, g, &text_cols, &on, lang, &st, words)?;
                 }
-                super::save_xlsx(&mut wb, &target)
+                save_xlsx(&mut wb, &target)
             };
             // A copy that cannot be written from the sheets read (a name or a cell the
             // writer refuses) is never the batch's end: the village still gets its list.
             fresh().or_else(|e| {
-                let mut wb = super::new_workbook(tmp, mine.len() as u64 * 8)?;
+                let mut wb = new_workbook(tmp, mine.len() as u64 * 8)?;
                 let ws = wb.add_worksheet_with_constant_memory()?;
                 ws.set_name("问题清单")?;
                 write_findings(ws, mine, lang, &st, words)?;
-                super::save_xlsx(&mut wb, &target).map_err(|_| e)
+                save_xlsx(&mut wb, &target).map_err(|_| e)
             })
         })
 }

@@ -9,7 +9,8 @@ use std::path::Path;
 use anyhow::Result;
 use rust_xlsxwriter::{DataValidation, Format, FormatBorder, Worksheet};
 
-use super::{fit, text_width, MAX_ROWS};
+use super::workbook::{fit, new_workbook, save_xlsx, text_width, MAX_ROWS};
+use super::writer::Writer;
 use crate::cells::date::date_to_serial;
 use crate::cells::Val;
 use crate::model::Record;
@@ -152,6 +153,16 @@ fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Resul
     Ok(())
 }
 
+/// cleaned.xlsx's file name.
+pub const FILE: &str = "cleaned.xlsx";
+
+/// cleaned.xlsx as the registry writes it, with nothing beside it.
+pub const WRITER: Writer = Writer {
+    name: FILE,
+    is_folder: false,
+    write: |c, path| write_beside(c.run, c.schemas, path, &c.tmp, || ()).0,
+};
+
 /// Write cleaned.xlsx while `beside` runs on the other core, and return both results.
 ///
 /// The long chain of this file is filling its biggest sheet and then compressing the
@@ -182,7 +193,7 @@ pub fn write_beside<B: Send>(
             .map(|((_, recs), w)| recs.len().min(per_sheet) as u64 * (w.len() as u64 + 3))
             .max()
             .unwrap_or(0);
-        let mut wb = super::new_workbook(tmp, cells)?;
+        let mut wb = new_workbook(tmp, cells)?;
         let mut sheets = Vec::new();
         for ((t, recs), w) in accepted.iter().zip(&widths) {
             let chunks: Vec<&[&Record]> = if recs.is_empty() {
@@ -226,13 +237,13 @@ pub fn write_beside<B: Send>(
     rayon::join(
         || -> Result<()> {
             let rx = rx; // moved here: a receiver stays on one thread
-            super::timed("cleaned.xlsx", || {
+            crate::timing::timed(FILE, || {
                 fill(&mut mine, run, schemas, &fmt)?;
                 let (before, after) = wait_for(&rx)??;
                 for s in before.into_iter().chain(std::iter::once(mine)).chain(after) {
                     wb.push_worksheet(s.ws);
                 }
-                super::timed("cleaned.xlsx save", || super::save_xlsx(&mut wb, path))
+                crate::timing::timed(&format!("{FILE} save"), || save_xlsx(&mut wb, path))
             })
         },
         || {

@@ -5,7 +5,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::atomic_write;
+use super::atomic::{atomic_write, write_atomically};
+use super::writer::Writer;
 use crate::finding::{Finding, Lang};
 use crate::model::{Run, Tally};
 use crate::schema::Schemas;
@@ -105,7 +106,7 @@ fn csv_file(
     body: impl FnOnce(&mut FileCsv) -> Result<()>,
 ) -> Result<()> {
     use anyhow::Context;
-    super::write_atomically(path, |tmp| {
+    write_atomically(path, |tmp| {
         let f = std::fs::File::create(tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
         let w = csv_into(
@@ -287,3 +288,51 @@ pub fn write_coverage(c: &crate::model::Coverage, path: &Path) -> Result<()> {
     });
     atomic_write(path, &csv_bytes(&header, rows, true)?)
 }
+
+/// changes.csv, as the registry writes it.
+pub const CHANGES: Writer = Writer {
+    name: "changes.csv",
+    is_folder: false,
+    write: |c, path| write_changes(c.run, path),
+};
+
+/// errors.csv, as the registry writes it.
+pub const ERRORS: Writer = Writer {
+    name: "errors.csv",
+    is_folder: false,
+    write: |c, path| write_errors(c.run, path, c.lang),
+};
+
+/// writeoffs.csv, as the registry writes it.
+pub const WRITEOFFS: Writer = Writer {
+    name: "writeoffs.csv",
+    is_folder: false,
+    write: |c, path| write_writeoffs(c.run, c.schemas, path),
+};
+
+/// tally.csv, as the registry writes it.
+pub const TALLY: Writer = Writer {
+    name: "tally.csv",
+    is_folder: false,
+    write: |c, path| write_tally(&c.run.tally, &c.schemas.campaign.tally, path),
+};
+
+/// rounds.csv, as the registry writes it: only with `--previous`.
+pub const ROUNDS: Writer = Writer {
+    name: "rounds.csv",
+    is_folder: false,
+    write: |c, path| match &c.run.rounds {
+        Some(rounds) => write_rounds(rounds, c.schemas, path),
+        None => Ok(()),
+    },
+};
+
+/// coverage.csv, as the registry writes it: only with `--roster`.
+pub const COVERAGE: Writer = Writer {
+    name: "coverage.csv",
+    is_folder: false,
+    write: |c, path| match &c.run.coverage {
+        Some(coverage) => write_coverage(coverage, path),
+        None => Ok(()),
+    },
+};

@@ -6,225 +6,16 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::Result;
-use rust_xlsxwriter::{Format, FormatBorder, Worksheet};
+use rust_xlsxwriter::{Format, Worksheet};
 
+use super::findings_table::write_findings;
 use super::names::{sheet_name, Unique};
-use crate::finding::{Finding, Lang, Severity};
+use super::styles::Styles;
+use super::workbook::{end_rows, fit, new_workbook, print_setup, row_height, save_xlsx, MAX_ROWS};
+use super::writer::Writer;
+use crate::finding::{Finding, Lang};
 use crate::model::Run;
 use crate::rules::words::Words;
-
-/// The cell formats errors.xlsx (and the other workbooks for people) write with.
-pub struct Styles {
-    /// Header row: bold, filled.
-    pub head: Format,
-    /// An error to fix (red).
-    pub error: Format,
-    /// A warning to look at (yellow).
-    pub warning: Format,
-    /// A knock-on: held back because of another row, nothing to fix here (grey).
-    pub held: Format,
-    /// Long text: wrapped, from the top of the cell.
-    pub wrap: Format,
-    /// Every other cell: from the top, so that a row reads across beside wrapped text.
-    pub top: Format,
-    /// A total row: bold.
-    pub total: Format,
-    /// A label beside wrapped text: bold, from the top.
-    pub label: Format,
-}
-
-impl Styles {
-    /// The formats, made once per workbook.
-    pub fn new() -> Styles {
-        Styles {
-            head: Format::new()
-                .set_bold()
-                .set_text_wrap()
-                .set_align(rust_xlsxwriter::FormatAlign::VerticalCenter)
-                .set_background_color("#DDEBF7")
-                .set_border(FormatBorder::Thin),
-            error: Format::new()
-                .set_align(rust_xlsxwriter::FormatAlign::Top)
-                .set_background_color("#FFC7CE")
-                .set_font_color("#9C0006"),
-            warning: Format::new()
-                .set_align(rust_xlsxwriter::FormatAlign::Top)
-                .set_background_color("#FFEB9C")
-                .set_font_color("#9C5700"),
-            held: Format::new()
-                .set_align(rust_xlsxwriter::FormatAlign::Top)
-                .set_background_color("#EDEDED")
-                .set_font_color("#595959"),
-            wrap: Format::new()
-                .set_text_wrap()
-                .set_align(rust_xlsxwriter::FormatAlign::Top),
-            top: Format::new().set_align(rust_xlsxwriter::FormatAlign::Top),
-            total: Format::new().set_bold().set_border_top(FormatBorder::Thin),
-            label: Format::new()
-                .set_bold()
-                .set_align(rust_xlsxwriter::FormatAlign::Top),
-        }
-    }
-}
-
-impl Default for Styles {
-    fn default() -> Self {
-        Styles::new()
-    }
-}
-
-/// The Chinese column headers of a sheet listing findings.
-pub const FINDING_HEADERS: [&str; 10] = [
-    "文件",
-    "工作表",
-    "行",
-    "单元格",
-    "字段",
-    "原值",
-    "严重程度",
-    "规则",
-    "问题说明",
-    "修改建议",
-];
-const WIDTHS: [f64; 10] = [24.0, 12.0, 6.0, 8.0, 12.0, 20.0, 9.0, 22.0, 48.0, 42.0];
-
-/// Print a people's sheet on A4 landscape, one page wide, its header row on every page,
-/// page numbers at the foot.
-pub fn print_setup(ws: &mut Worksheet, header_rows: u32) -> Result<()> {
-    ws.set_landscape();
-    ws.set_paper_size(9);
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
-    if header_rows > 0 {
-        ws.set_repeat_rows(0, header_rows - 1)?;
-    }
-    ws.set_footer("&C第 &P 页，共 &N 页");
-    Ok(())
-}
-
-/// The height a row needs so that every wrapped cell shows whole: (text, column width)
-/// pairs; 15 points a line, at most 12 lines. (Spreadsheet programs do not grow a row
-/// for wrapped text on their own when they open a file.)
-pub fn row_height(cells: &[(&str, f64)]) -> f64 {
-    let lines = cells
-        .iter()
-        .map(|(t, w)| {
-            t.split('\n')
-                .map(|l| (super::text_width(l) / (w - 1.0).max(1.0)).ceil().max(1.0))
-                .sum::<f64>()
-        })
-        .fold(1.0, f64::max)
-        .min(12.0);
-    // LibreOffice draws a CJK line taller than Excel: 17 points a line fits both.
-    17.0 * lines + 2.0
-}
-
-/// The severity as a person reads it.
-pub fn severity_word(f: &Finding, lang: Lang) -> &'static str {
-    match (lang, f.severity) {
-        (Lang::En, Severity::Error) if f.knock_on => "held back",
-        (_, Severity::Error) if f.knock_on => "随之暂缓",
-        (Lang::En, s) => s.as_str(),
-        (_, Severity::Error) => "错误",
-        (_, Severity::Warning) => "警告",
-    }
-}
-
-/// One finding as the text of the findings table's columns (FINDING_HEADERS).
-pub fn finding_cells(f: &Finding, lang: Lang, words: &Words) -> [String; 10] {
-    [
-        f.file.clone(),
-        f.sheet.clone(),
-        f.row.map(|r| (r + 1).to_string()).unwrap_or_default(),
-        f.cell(),
-        words.field(&f.field, lang).to_string(),
-        f.value.clone(),
-        severity_word(f, lang).to_string(),
-        words.code_and_title(&f.code),
-        f.message(lang).to_string(),
-        f.suggestion(lang).to_string(),
-    ]
-}
-
-/// The widths of the findings table's columns.
-pub fn finding_widths() -> &'static [f64] {
-    &WIDTHS
-}
-
-/// A findings table on a worksheet, starting at row 0: field labels and rule titles in
-/// words, the message and suggestion wrapped, printable.
-pub fn write_findings(
-    ws: &mut Worksheet,
-    findings: &[&Finding],
-    lang: Lang,
-    st: &Styles,
-    words: &Words,
-) -> Result<()> {
-    for (i, h) in FINDING_HEADERS.iter().enumerate() {
-        ws.set_column_width(i as u16, WIDTHS[i])?;
-        ws.write_string_with_format(0, i as u16, *h, &st.head)?;
-    }
-    print_setup(ws, 1)?;
-    // One sheet holds at most MAX_ROWS rows: the rest are in errors.csv.
-    let room = (super::MAX_ROWS - 2) as usize;
-    for (k, f) in findings.iter().take(room).enumerate() {
-        let r = k as u32 + 1;
-        let top = &st.top;
-        let rule = words.code_and_title(&f.code);
-        ws.write_string_with_format(r, 0, &f.file, &st.wrap)?;
-        ws.write_string_with_format(r, 1, &f.sheet, top)?;
-        if let Some(row) = f.row {
-            ws.write_number_with_format(r, 2, (row + 1) as f64, top)?;
-        }
-        ws.write_string_with_format(r, 3, f.cell(), top)?;
-        ws.write_string_with_format(r, 4, words.field(&f.field, lang), top)?;
-        ws.write_string_with_format(r, 5, super::fit(&f.value), &st.wrap)?;
-        let fmt = match f.severity {
-            Severity::Error if f.knock_on => &st.held,
-            Severity::Error => &st.error,
-            Severity::Warning => &st.warning,
-        };
-        ws.write_string_with_format(r, 6, severity_word(f, lang), fmt)?;
-        ws.write_string_with_format(r, 7, &rule, &st.wrap)?;
-        ws.write_string_with_format(r, 8, super::fit(f.message(lang)), &st.wrap)?;
-        ws.write_string_with_format(r, 9, super::fit(f.suggestion(lang)), &st.wrap)?;
-        // The height after the cells: set before them, a constant-memory sheet writes
-        // its last row twice.
-        ws.set_row_height(
-            r,
-            row_height(&[
-                (&f.file, WIDTHS[0]),
-                (&f.value, WIDTHS[5]),
-                (&rule, WIDTHS[7]),
-                (f.message(lang), WIDTHS[8]),
-                (f.suggestion(lang), WIDTHS[9]),
-            ]),
-        )?;
-    }
-    if findings.len() > room {
-        let more = findings.len() - room;
-        ws.write_string(
-            room as u32 + 1,
-            0,
-            format!("……还有 {more} 条问题未列出，完整清单见 errors.csv"),
-        )?;
-    } else {
-        end_rows(ws, findings.len() as u32 + 1, st)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, findings.len().clamp(1, room) as u32, 9)?;
-    Ok(())
-}
-
-/// End a constant-memory sheet whose rows have set heights with a blank cell on the row
-/// after its last: rust_xlsxwriter (0.102) otherwise writes the last row's `<row>` a
-/// second time, which Excel asks to repair.
-pub fn end_rows(ws: &mut Worksheet, next_row: u32, st: &Styles) -> Result<()> {
-    if next_row < super::MAX_ROWS {
-        ws.write_blank(next_row, 0, &st.top)?;
-    }
-    Ok(())
-}
 
 /// One village's line of the 汇总 sheet, and its findings.
 #[derive(Default)]
@@ -330,7 +121,7 @@ fn wordings_block(
             row,
             row_height(&[(&form, 18.0), (&tf, 16.0), (&where_, 70.0)]),
         )?;
-        ws.write_string_with_format(row, 0, super::fit(&form), &st.wrap)?;
+        ws.write_string_with_format(row, 0, fit(&form), &st.wrap)?;
         ws.write_string_with_format(row, 1, kind, &st.top)?;
         ws.write_string_with_format(row, 2, tf, &st.wrap)?;
         ws.write_number_with_format(row, 3, count.parse::<f64>().unwrap_or(0.0), &st.top)?;
@@ -341,24 +132,62 @@ fn wordings_block(
             (None, false) => ("not read", &st.error),
         };
         ws.write_string_with_format(row, 4, state, fmt)?;
-        ws.write_string_with_format(row, 5, super::fit(&where_), &st.wrap)?;
+        ws.write_string_with_format(row, 5, fit(&where_), &st.wrap)?;
     }
     Ok(())
 }
+
+/// errors.xlsx, as the registry writes it.
+pub const WRITER: Writer = Writer {
+    name: "errors.xlsx",
+    is_folder: false,
+    write: |c, path| write(c.run, &c.words, path, c.lang, &c.tmp),
+};
 
 /// Writes errors.xlsx: the 汇总 sheet, a sheet of findings per village and the write-off
 /// proposals.
 pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> Result<()> {
     let st = Styles::new();
-    let mut wb = super::new_workbook(tmp, run.findings.len() as u64 * 10)?;
+    let mut wb = new_workbook(tmp, run.findings.len() as u64 * 10)?;
     let mut used = Unique::default();
+    let by_village = village_stats(run, words);
+    let ws = wb.add_worksheet_with_constant_memory()?;
+    ws.set_name(sheet_name("汇总", &mut used))?;
+    summary_sheet(ws, &by_village, run, words, lang, &st)?;
+    for (v, e) in &by_village {
+        if e.list.is_empty() {
+            continue;
+        }
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name(v, &mut used))?;
+        let list = crate::finding::knock_ons_under_causes(&e.list);
+        write_findings(ws, &list, lang, &st, words)?;
+    }
+    // The write-off proposals (销号建议).
+    let ws = wb.add_worksheet_with_constant_memory()?;
+    ws.set_name(sheet_name(words.writeoffs_title(), &mut used))?;
+    writeoffs_sheet(ws, run, words, &st)?;
+    if let Some(rounds) = &run.rounds {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name("整改对比", &mut used))?;
+        write_rounds(ws, rounds, words, &st)?;
+    }
+    if let Some(cv) = &run.coverage {
+        let ws = wb.add_worksheet_with_constant_memory()?;
+        ws.set_name(sheet_name(&cv.sheet, &mut used))?;
+        write_coverage(ws, cv, words, &st)?;
+    }
+    save_xlsx(&mut wb, path)
+}
+
+/// Per village: its files, rows, errors, knock-ons, warnings, rule counts and findings.
+fn village_stats<'a>(run: &'a Run, words: &Words) -> BTreeMap<String, VillageStats<'a>> {
     let village_in = run.finding_villages();
     let village_of = |f: &Finding| -> String {
         village_in(f)
             .map(|v| v.to_string())
             .unwrap_or_else(|| words.unknown_village().to_string())
     };
-    // Per village: files, rows, errors, knock-ons, warnings, rule counts.
     let mut by_v: BTreeMap<String, VillageStats> = BTreeMap::new();
     for (i, v) in run.village_of_file.iter().enumerate() {
         let e = by_v.entry(v.clone()).or_default();
@@ -379,9 +208,19 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         }
         e.list.push(f);
     }
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    let name = sheet_name("汇总", &mut used);
-    ws.set_name(&name)?;
+    by_v
+}
+
+/// The 汇总 sheet: a line per village (its counts, the errors, knock-ons and warnings
+/// coloured, its three most frequent problems), the total, then the wordings to check.
+fn summary_sheet(
+    ws: &mut Worksheet,
+    by_village: &BTreeMap<String, VillageStats>,
+    run: &Run,
+    words: &Words,
+    lang: Lang,
+    st: &Styles,
+) -> Result<()> {
     let heads = [
         words.village(),
         "文件数",
@@ -391,23 +230,16 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         "警告（请核实）",
         "最常见的问题",
     ];
-    head_row(ws, &heads, &[18.0, 8.0, 10.0, 10.0, 12.0, 10.0, 64.0], &st)?;
+    head_row(ws, &heads, &[18.0, 8.0, 10.0, 10.0, 12.0, 10.0, 64.0], st)?;
     ws.set_row_height(0, 32)?;
     let mut sums = [0usize; 5];
-    for (k, (v, e)) in by_v.iter().enumerate() {
+    for (k, (v, e)) in by_village.iter().enumerate() {
         let r = k as u32 + 1;
         let counts = [e.files, e.rows, e.errors, e.held, e.warnings];
         for (s, x) in sums.iter_mut().zip(counts) {
             *s += x;
         }
-        let mut top: Vec<(&String, &usize)> = e.rules.iter().collect();
-        top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        let text: Vec<String> = top
-            .iter()
-            .take(3)
-            .map(|(c, n)| format!("{} ×{n}", words.code_and_title(c)))
-            .collect();
-        let text = text.join("；");
+        let text = top_rules(&e.rules, words);
         ws.set_row_height(r, row_height(&[(&text, 64.0)]))?;
         ws.write_string_with_format(r, 0, v, &st.top)?;
         for (c, n) in counts.iter().enumerate() {
@@ -421,26 +253,31 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         }
         ws.write_string_with_format(r, 6, text, &st.wrap)?;
     }
-    let r = by_v.len() as u32 + 1;
+    let r = by_village.len() as u32 + 1;
     ws.write_string_with_format(r, 0, words.total(), &st.total)?;
     for (c, n) in sums.iter().enumerate() {
         ws.write_number_with_format(r, c as u16 + 1, *n as f64, &st.total)?;
     }
     ws.write_string_with_format(r, 6, "", &st.total)?;
-    wordings_block(ws, r + 2, run, words, lang, &st)?;
+    wordings_block(ws, r + 2, run, words, lang, st)?;
     ws.set_freeze_panes(1, 0)?;
-    for (v, e) in &by_v {
-        if e.list.is_empty() {
-            continue;
-        }
-        let ws = wb.add_worksheet_with_constant_memory()?;
-        ws.set_name(sheet_name(v, &mut used))?;
-        let list = crate::finding::knock_ons_under_causes(&e.list);
-        write_findings(ws, &list, lang, &st, words)?;
-    }
-    // The write-off proposals (销号建议).
-    let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(sheet_name(words.writeoffs_title(), &mut used))?;
+    Ok(())
+}
+
+/// A village's three most frequent problems, with their counts, in words.
+fn top_rules(rules: &BTreeMap<String, usize>, words: &Words) -> String {
+    let mut top: Vec<(&String, &usize)> = rules.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let text: Vec<String> = top
+        .iter()
+        .take(3)
+        .map(|(c, n)| format!("{} ×{n}", words.code_and_title(c)))
+        .collect();
+    text.join("；")
+}
+
+/// The write-off proposals' sheet: a line per proposal, its identity and evidence.
+fn writeoffs_sheet(ws: &mut Worksheet, run: &Run, words: &Words, st: &Styles) -> Result<()> {
     let [main, item, village] = words.writeoff_columns();
     let heads = [
         "建议类型",
@@ -456,12 +293,12 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws,
         &heads,
         &[12.0, 20.0, 22.0, 10.0, 24.0, 12.0, 6.0, 80.0],
-        &st,
+        st,
     )?;
     for (k, p) in run
         .proposals
         .iter()
-        .take((super::MAX_ROWS - 1) as usize)
+        .take((MAX_ROWS - 1) as usize)
         .enumerate()
     {
         let r = k as u32 + 1;
@@ -477,25 +314,15 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws.write_string_with_format(r, 4, &run.rel[p.file], &st.wrap)?;
         ws.write_string_with_format(r, 5, &p.sheet, top)?;
         ws.write_number_with_format(r, 6, (p.row + 1) as f64, top)?;
-        ws.write_string_with_format(r, 7, super::fit(&p.evidence), &st.wrap)?;
+        ws.write_string_with_format(r, 7, fit(&p.evidence), &st.wrap)?;
     }
     end_rows(
         ws,
-        run.proposals.len().min((super::MAX_ROWS - 1) as usize) as u32 + 1,
-        &st,
+        run.proposals.len().min((MAX_ROWS - 1) as usize) as u32 + 1,
+        &st.top,
     )?;
     ws.set_freeze_panes(1, 0)?;
-    if let Some(rounds) = &run.rounds {
-        let ws = wb.add_worksheet_with_constant_memory()?;
-        ws.set_name(sheet_name("整改对比", &mut used))?;
-        write_rounds(ws, rounds, words, &st)?;
-    }
-    if let Some(cv) = &run.coverage {
-        let ws = wb.add_worksheet_with_constant_memory()?;
-        ws.set_name(sheet_name(&cv.sheet, &mut used))?;
-        write_coverage(ws, cv, words, &st)?;
-    }
-    super::save_xlsx(&mut wb, path)
+    Ok(())
 }
 
 /// What a coverage line came to, on its sheet (in the campaign's words); and the order
@@ -572,7 +399,7 @@ fn write_coverage(
     }
     let mut lines: Vec<&crate::model::CoverLine> = cv.lines.iter().collect();
     lines.sort_by_key(|l| cover_word(cv, l.status).1);
-    for l in lines.iter().take((super::MAX_ROWS - row - 1) as usize) {
+    for l in lines.iter().take((MAX_ROWS - row - 1) as usize) {
         row += 1;
         let at = |file: &str, sheet: &str, r: u32| match sheet {
             "" => format!("{file} 第{}行", r + 1),
@@ -594,7 +421,7 @@ fn write_coverage(
             .chain(l.vals.iter().map(String::as_str))
             .chain([at_roster.as_str(), at_survey.as_str()]);
         for (i, v) in cells.enumerate() {
-            ws.write_string(row, i as u16, super::fit(v))?;
+            ws.write_string(row, i as u16, fit(v))?;
         }
     }
     Ok(())
@@ -682,7 +509,7 @@ fn write_rounds(
     for (i, h) in heads.iter().enumerate() {
         ws.write_string_with_format(row, i as u16, *h, &st.head)?;
     }
-    for l in r.lines.iter().take((super::MAX_ROWS - row - 1) as usize) {
+    for l in r.lines.iter().take((MAX_ROWS - row - 1) as usize) {
         row += 1;
         let problem = if l.code.is_empty() {
             String::new()
@@ -709,7 +536,7 @@ fn write_rounds(
         .iter()
         .enumerate()
         {
-            ws.write_string(row, i as u16, super::fit(v))?;
+            ws.write_string(row, i as u16, fit(v))?;
         }
     }
     Ok(())

@@ -10,6 +10,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::atomic::atomic_write;
+use super::writer::Writer;
 use crate::model::{Run, Wording, WordingKind};
 
 /// A wording seen in the input, to be reviewed.
@@ -193,8 +195,15 @@ pub fn render(l: &Learned) -> String {
 
 /// Write learned.toml.
 pub fn write(run: &Run, path: &Path) -> Result<()> {
-    super::atomic_write(path, render(&collect(&run.wordings)).as_bytes())
+    atomic_write(path, render(&collect(&run.wordings)).as_bytes())
 }
+
+/// learned.toml: the wordings to check, as the registry writes them.
+pub const WRITER: Writer = Writer {
+    name: "learned.toml",
+    is_folder: false,
+    write: |c, path| write(c.run, path),
+};
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,11 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::Ctx;
+use super::atomic::atomic_write;
+use super::findings_table::severity_word;
+use super::folders::{package_folder, package_list, RETURNS};
+use super::styles::colour;
+use super::writer::{Ctx, Writer};
 use crate::schema::campaign::TallySpec;
 
 /// Text for HTML.
@@ -66,20 +70,6 @@ function apply(){var n=0;rows.forEach(function(r){var ok=['village','severity','
 document.getElementById('count').textContent=n+' / '+rows.length;}
 var h=decodeURIComponent(location.hash.slice(1));h.split('&').forEach(function(kv){var p=kv.split('=');if(sel[p[0]])sel[p[0]].value=p[1]||'';});
 Object.keys(sel).forEach(function(k){sel[k].addEventListener('change',apply);});apply();})();";
-
-/// Bar colours when the campaign gives none (`chart_colours`): neutral, none of them the
-/// red that says "wrong".
-pub const COLOURS: [&str; 6] = [
-    "#4472C4", "#ED7D31", "#7F7F7F", "#FFC000", "#5B9BD5", "#70AD47",
-];
-
-/// The colour of a chart's `k`th column: the campaign's, else the neutral palette's.
-pub fn colour(given: &[String], k: usize) -> &str {
-    given
-        .get(k)
-        .map(String::as_str)
-        .unwrap_or(COLOURS[k % COLOURS.len()])
-}
 
 /// Grouped bars: per village a bar for each of `keys` (tally columns), with a legend.
 fn bars(
@@ -155,127 +145,158 @@ fn bars(
     h.push_str("</svg>");
 }
 
+/// report.html, as the registry writes it.
+pub const WRITER: Writer = Writer {
+    name: "report.html",
+    is_folder: false,
+    write,
+};
+
 /// Writes report.html: the report, the tally's chart, coverage, write-offs and the
 /// findings, in one self-contained page.
 pub fn write(c: &Ctx, path: &Path) -> Result<()> {
     let run = c.run;
-    let s = c.schemas;
-    let tally = &run.tally;
-    let spec = &s.campaign.tally;
     let mut h = String::with_capacity(64 * 1024 + run.findings.len() * 300);
-    let title = esc(&run.report.title);
-    let _ = write!(
-        h,
-        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head><body><h1>{title}</h1>"
-    );
-    for l in &run.report.lines {
-        let _ = write!(h, "<p class=\"s\">{}</p>", esc(l));
-    }
+    report_head(&mut h, &run.report);
     // Per village, a bar for each column of the tally's chart, then of the report's.
+    let spec = &c.schemas.campaign.tally;
     bars(
         &mut h,
-        tally,
+        &run.tally,
         spec,
         &spec.chart_title,
         &spec.chart,
         &spec.chart_colours,
     );
-    let rs = &s.campaign.report;
+    let rs = &c.schemas.campaign.report;
     bars(
         &mut h,
-        tally,
+        &run.tally,
         spec,
         &rs.chart_title,
         &rs.chart,
         &rs.chart_colours,
     );
-    // Each file's village, then the return packages.
+    package_links(&mut h, c);
+    coverage_table(&mut h, c);
+    wordings_table(&mut h, c);
+    findings_list(&mut h, c);
+    // The write-off proposals, after the findings (the clerk's work comes first).
+    writeoffs_table(&mut h, c);
+    let _ = write!(h, "<script>{SCRIPT}</script></body></html>");
+    atomic_write(path, h.as_bytes())
+}
+
+/// The page's head and title, then the report's sentences.
+fn report_head(h: &mut String, report: &crate::model::Report) {
+    let title = esc(&report.title);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title><style>{STYLE}</style></head><body><h1>{title}</h1>"
+    );
+    for l in &report.lines {
+        let _ = write!(h, "<p class=\"s\">{}</p>", esc(l));
+    }
+}
+
+/// A link to each village's return package (those with a finding).
+fn package_links(h: &mut String, c: &Ctx) {
+    let village_in = c.run.finding_villages();
+    let packaged: BTreeSet<&str> = c.run.findings.iter().filter_map(&village_in).collect();
+    if packaged.is_empty() {
+        return;
+    }
+    h.push_str("<h2>退回各村</h2><p class=\"s\">");
+    for v in &packaged {
+        let link = href(&[RETURNS, &package_folder(v), &package_list(v)]);
+        let _ = write!(h, "<a class=\"pkg\" href=\"{link}\">{}</a>　", esc(v));
+    }
+    h.push_str("</p>");
+}
+
+/// The roster's coverage, per village, then the total (`--roster`).
+fn coverage_table(h: &mut String, c: &Ctx) {
+    let (Some(cv), Some(spec)) = (&c.run.coverage, &c.schemas.campaign.coverage) else {
+        return;
+    };
+    let _ = write!(
+        h,
+        "<h2>{}核对</h2><table id=\"coverage\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>覆盖率</th><th>不在{}</th></tr></thead><tbody>",
+        esc(&spec.label),
+        esc(c.words.village()),
+        esc(&spec.label),
+        esc(&cv.found),
+        esc(&cv.missing),
+        esc(&spec.label)
+    );
+    let total = (c.words.total().to_string(), cv.total);
+    for (v, n) in cv.villages.iter().chain(std::iter::once(&total)) {
+        let rate = n.rate().map(|r| format!("{r:.1}%")).unwrap_or_default();
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{rate}</td><td>{}</td></tr>",
+            esc(v),
+            n.listed,
+            n.covered,
+            n.missing,
+            n.unlisted
+        );
+    }
+    h.push_str("</tbody></table>");
+}
+
+/// Every distinct wording to check, once each.
+fn wordings_table(h: &mut String, c: &Ctx) {
+    let wordings = &c.run.wordings;
+    if wordings.is_empty() {
+        return;
+    }
+    let li = if c.lang == crate::finding::Lang::Zh {
+        0
+    } else {
+        1
+    };
+    let n = wordings.len();
+    let _ = if li == 0 {
+        write!(
+            h,
+            "<h2>需要核对的写法（{n} 种）</h2><p class=\"s\">列名和选项中不在标准写法、也不在本镇写法里的，每种只列一次。核对后可把 learned.toml 改好，用 --aliases 再运行。</p>"
+        )
+    } else {
+        write!(
+            h,
+            "<h2>Wordings to check ({n})</h2><p class=\"s\">Headers and options written in no listed form, once each. Review learned.toml and run again with --aliases.</p>"
+        )
+    };
+    h.push_str("<table id=\"wordings\"><thead><tr>");
+    for head in crate::rules::words::WORDING_HEADS[li] {
+        let _ = write!(h, "<th>{}</th>", esc(head));
+    }
+    h.push_str("</tr></thead><tbody>");
+    for w in wordings {
+        let class = if w.taken.is_some() {
+            "warning"
+        } else {
+            "error"
+        };
+        let _ = write!(h, "<tr class=\"{class}\">");
+        for cell in c.words.wording(w, c.lang) {
+            let _ = write!(h, "<td>{}</td>", esc(&cell));
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table>");
+}
+
+/// The findings as a table, with the village, severity and rule filters over it.
+fn findings_list(h: &mut String, c: &Ctx) {
+    let run = c.run;
     let village_in = run.finding_villages();
     let village_of = |f: &crate::finding::Finding| -> String {
         village_in(f)
             .map(|v| v.to_string())
             .unwrap_or_else(|| c.words.unknown_village().to_string())
     };
-    let packaged: BTreeSet<&str> = run.findings.iter().filter_map(&village_in).collect();
-    if !packaged.is_empty() {
-        h.push_str("<h2>退回各村</h2><p class=\"s\">");
-        for v in &packaged {
-            let stem = super::names::safe_stem(v);
-            let link = href(&[
-                super::returns::FOLDER,
-                &stem,
-                &format!("{stem}-问题清单.xlsx"),
-            ]);
-            let _ = write!(h, "<a class=\"pkg\" href=\"{link}\">{}</a>　", esc(v));
-        }
-        h.push_str("</p>");
-    }
-    // The roster's coverage, per village (`--roster`).
-    if let (Some(cv), Some(spec)) = (&run.coverage, &s.campaign.coverage) {
-        let _ = write!(
-            h,
-            "<h2>{}核对</h2><table id=\"coverage\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>覆盖率</th><th>不在{}</th></tr></thead><tbody>",
-            esc(&spec.label),
-            esc(c.words.village()),
-            esc(&spec.label),
-            esc(&cv.found),
-            esc(&cv.missing),
-            esc(&spec.label)
-        );
-        let total = (c.words.total().to_string(), cv.total);
-        for (v, n) in cv.villages.iter().chain(std::iter::once(&total)) {
-            let rate = n.rate().map(|r| format!("{r:.1}%")).unwrap_or_default();
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{rate}</td><td>{}</td></tr>",
-                esc(v),
-                n.listed,
-                n.covered,
-                n.missing,
-                n.unlisted
-            );
-        }
-        h.push_str("</tbody></table>");
-    }
-    // Every distinct wording to check, once each.
-    if !run.wordings.is_empty() {
-        let li = if c.lang == crate::finding::Lang::Zh {
-            0
-        } else {
-            1
-        };
-        let n = run.wordings.len();
-        let _ = if li == 0 {
-            write!(
-                h,
-                "<h2>需要核对的写法（{n} 种）</h2><p class=\"s\">列名和选项中不在标准写法、也不在本镇写法里的，每种只列一次。核对后可把 learned.toml 改好，用 --aliases 再运行。</p>"
-            )
-        } else {
-            write!(
-                h,
-                "<h2>Wordings to check ({n})</h2><p class=\"s\">Headers and options written in no listed form, once each. Review learned.toml and run again with --aliases.</p>"
-            )
-        };
-        h.push_str("<table id=\"wordings\"><thead><tr>");
-        for head in crate::rules::words::WORDING_HEADS[li] {
-            let _ = write!(h, "<th>{}</th>", esc(head));
-        }
-        h.push_str("</tr></thead><tbody>");
-        for w in &run.wordings {
-            let class = if w.taken.is_some() {
-                "warning"
-            } else {
-                "error"
-            };
-            let _ = write!(h, "<tr class=\"{class}\">");
-            for cell in c.words.wording(w, c.lang) {
-                let _ = write!(h, "<td>{}</td>", esc(&cell));
-            }
-            h.push_str("</tr>");
-        }
-        h.push_str("</tbody></table>");
-    }
-    // The findings, filterable.
     let villages: BTreeSet<String> = run.findings.iter().map(&village_of).collect();
     let rules: BTreeSet<&str> = run.findings.iter().map(|f| f.code.as_str()).collect();
     let _ = write!(h, "<h2>问题清单（{}）</h2><p>", run.findings.len());
@@ -309,42 +330,43 @@ pub fn write(c: &Ctx, path: &Path) -> Result<()> {
             esc(&f.file),
             esc(&f.sheet),
             esc(&f.cell()),
-            super::errors_xlsx::severity_word(f, c.lang),
+            severity_word(f, c.lang),
             esc(&c.words.code_and_title(&f.code)),
             esc(f.message(c.lang)),
             esc(f.suggestion(c.lang))
         );
     }
     h.push_str("</tbody></table>");
-    // The write-off proposals, after the findings (the clerk's work comes first).
-    let mut wo = String::new();
-    if !run.proposals.is_empty() {
-        let [main, item, village] = c.words.writeoff_columns();
-        let _ = write!(
-            wo,
-            "<h2>{}（{}）</h2><table id=\"writeoffs\"><thead><tr><th>建议类型</th><th>{}</th><th>{}</th><th>{}</th><th>依据</th></tr></thead><tbody>",
-            esc(c.words.writeoffs_title()),
-            run.proposals.len(),
-            esc(main),
-            esc(item),
-            esc(village)
-        );
-        for p in &run.proposals {
-            let _ = write!(
-                wo,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                esc(c.words.reason(&p.reason)),
-                esc(&p.main_code),
-                esc(&p.item_code),
-                esc(&p.village),
-                esc(&p.evidence)
-            );
-        }
-        wo.push_str("</tbody></table>");
+}
+
+/// The write-off proposals, when there are any.
+fn writeoffs_table(h: &mut String, c: &Ctx) {
+    let proposals = &c.run.proposals;
+    if proposals.is_empty() {
+        return;
     }
-    h.push_str(&wo);
-    let _ = write!(h, "<script>{SCRIPT}</script></body></html>");
-    super::atomic_write(path, h.as_bytes())
+    let [main, item, village] = c.words.writeoff_columns();
+    let _ = write!(
+        h,
+        "<h2>{}（{}）</h2><table id=\"writeoffs\"><thead><tr><th>建议类型</th><th>{}</th><th>{}</th><th>{}</th><th>依据</th></tr></thead><tbody>",
+        esc(c.words.writeoffs_title()),
+        proposals.len(),
+        esc(main),
+        esc(item),
+        esc(village)
+    );
+    for p in proposals {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(c.words.reason(&p.reason)),
+            esc(&p.main_code),
+            esc(&p.item_code),
+            esc(&p.village),
+            esc(&p.evidence)
+        );
+    }
+    h.push_str("</tbody></table>");
 }
 
 #[cfg(test)]
@@ -358,7 +380,7 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
         );
         assert_eq!(
-            href(&["退回各村", "a b"]),
+            href(&[RETURNS, "a b"]),
             "%E9%80%80%E5%9B%9E%E5%90%84%E6%9D%91/a%20b"
         );
     }

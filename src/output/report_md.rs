@@ -5,6 +5,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::atomic::atomic_write;
+use super::writer::Writer;
 use crate::model::{Report, Tally};
 use crate::schema::campaign::{ReportSpec, TallySpec};
 
@@ -47,5 +49,20 @@ pub fn write(
     words: &TallySpec,
     path: &Path,
 ) -> Result<()> {
-    super::atomic_write(path, render(report, spec, tally, words).as_bytes())
+    atomic_write(path, render(report, spec, tally, words).as_bytes())
 }
+
+/// report.md, as the registry writes it.
+pub const WRITER: Writer = Writer {
+    name: "report.md",
+    is_folder: false,
+    write: |c, path| {
+        write(
+            &c.run.report,
+            &c.schemas.campaign.report,
+            &c.run.tally,
+            &c.schemas.campaign.tally,
+            path,
+        )
+    },
+};

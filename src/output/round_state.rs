@@ -7,6 +7,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use super::atomic::write_atomically;
+use super::writer::Writer;
 use crate::model::Run;
 use crate::schema::Schemas;
 
@@ -17,7 +19,7 @@ pub fn write(
     deadline: Option<chrono::NaiveDate>,
     path: &Path,
 ) -> Result<()> {
-    super::write_atomically(path, |tmp| {
+    write_atomically(path, |tmp| {
         let f = std::fs::File::create(tmp)
             .with_context(|| format!("cannot write {}", tmp.display()))?;
         let mut w = std::io::BufWriter::new(f);
@@ -32,3 +34,10 @@ pub fn write(
         Ok(())
     })
 }
+
+/// round.jsonl, as the registry writes it (its name is the one `rounds` reads).
+pub const WRITER: Writer = Writer {
+    name: crate::rounds::FILE,
+    is_folder: false,
+    write: |c, path| write(c.run, c.schemas, c.deadline, path),
+};

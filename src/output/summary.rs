@@ -6,6 +6,8 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
+use super::atomic::atomic_write;
+use super::writer::Writer;
 use crate::model::Run;
 use crate::schema::Schemas;
 
@@ -152,5 +154,12 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
 /// Writes summary.json.
 pub fn write(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
     let s = build(run, schemas);
-    super::atomic_write(path, &serde_json::to_vec_pretty(&s)?)
+    atomic_write(path, &serde_json::to_vec_pretty(&s)?)
 }
+
+/// summary.json, as the registry writes it.
+pub const WRITER: Writer = Writer {
+    name: "summary.json",
+    is_folder: false,
+    write: |c, path| write(c.run, c.schemas, path),
+};

@@ -217,18 +217,29 @@ pub(super) fn book_with_list(xml: &[u8], sheet_el: &str) -> Result<Vec<u8>> {
     Ok(w.into_inner())
 }
 
+/// The parts a package must have to be patched.
+const REQUIRED_PARTS: [&str; 4] = [
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "[Content_Types].xml",
+    "xl/styles.xml",
+];
+
+/// The part of the added 问题清单 sheet.
+const LIST_PART: &str = "xl/worksheets/selfbuilt_list.xml";
+
+/// The comments part of the `number`th marked sheet (from 1).
+fn comments_part(number: usize) -> String {
+    format!("xl/selfbuilt_comments{number}.xml")
+}
+
 /// Write the patched copy of the xlsx at `src` to `dst`.
 pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
     let file =
         std::fs::File::open(src).with_context(|| format!("cannot open {}", src.display()))?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file))?;
     let names: Vec<String> = zip.file_names().map(str::to_string).collect();
-    for must in [
-        "xl/workbook.xml",
-        "xl/_rels/workbook.xml.rels",
-        "[Content_Types].xml",
-        "xl/styles.xml",
-    ] {
+    for must in REQUIRED_PARTS {
         if !names.iter().any(|n| n == must) {
             bail!("no part {must}");
         }
@@ -237,50 +248,17 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
     let book_rels = part(&mut zip, "xl/_rels/workbook.xml.rels")?;
     let types = part(&mut zip, "[Content_Types].xml")?;
     let styles = read_styles(part(&mut zip, "xl/styles.xml")?)?;
-    let paths = crate::read::merges::sheet_paths(&book, &book_rels);
-    // The marked sheets' parts, in a stable order.
-    let mut sheets: Vec<(&str, String)> = patch
-        .marks
-        .iter()
-        .filter(|(_, m)| !m.is_empty())
-        .map(|(name, _)| {
-            paths
-                .get(*name)
-                .map(|p| (*name, p.clone()))
-                .with_context(|| format!("no part for sheet {name}"))
-        })
-        .collect::<Result<_>>()?;
-    sheets.sort_by(|a, b| a.1.cmp(&b.1));
-    // Each marked sheet's relationships, read once: checked here, extended below.
-    let mut sheet_rels: HashMap<String, Vec<u8>> = HashMap::new();
-    for (_, p) in &sheets {
-        if !names.contains(p) {
-            bail!("no part {p}");
-        }
-        if let Ok(rels) = part(&mut zip, &rels_of(p)) {
-            let text = String::from_utf8_lossy(&rels);
-            if text.contains("/comments\"") || text.contains("/vmlDrawing\"") {
-                bail!("the sheet {p} has notes already");
-            }
-            sheet_rels.insert(p.clone(), rels);
-        }
-    }
-    let mut new = NewStyles {
-        base: styles.xfs.len(),
-        map: HashMap::new(),
-        order: Vec::new(),
-        fill_error: styles.fills,
-        fill_warning: styles.fills + 1,
-        fill_held: styles.fills + 2,
-        bold: 0,
-        wrap: 0,
-    };
+    let sheets = marked_sheets(patch, &book, &book_rels)?;
+    let mut sheet_rels = rels_without_notes(&mut zip, &names, &sheets)?;
+    let mut new = NewStyles::after(&styles);
     let out =
         std::fs::File::create(dst).with_context(|| format!("cannot create {}", dst.display()))?;
-    let mut z = zip::ZipWriter::new(std::io::BufWriter::new(out));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .compression_level(Some(3));
+    let mut package = NewPackage {
+        zip: zip::ZipWriter::new(std::io::BufWriter::new(out)),
+        opts: zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(3)),
+    };
     let mut replaced: HashMap<String, Vec<u8>> = HashMap::new();
     let mut types_more = String::new();
     if !String::from_utf8_lossy(&types).contains("Extension=\"vml\"") {
@@ -289,77 +267,21 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
     // The marked sheets, patched straight into the new package.
     for (k, (name, p)) in sheets.iter().enumerate() {
         let n = k + 1;
-        let marks = &patch.marks[name];
-        z.start_file(p.as_str(), opts)?;
-        {
-            let e = zip.by_name(p)?;
-            patch_sheet(e, &mut z, marks, &mut new, "rIdSelfbuiltVml")?;
-        }
-        let comments = format!("xl/selfbuilt_comments{n}.xml");
-        let vml = format!("xl/drawings/selfbuilt_vml{n}.vml");
-        z.start_file(comments.as_str(), opts)?;
-        z.write_all(comments_xml(marks).as_bytes())?;
-        z.start_file(vml.as_str(), opts)?;
-        z.write_all(vml_xml(marks, n).as_bytes())?;
-        let rels_name = rels_of(p);
-        let old = sheet_rels.remove(p.as_str());
-        let depth = p.matches('/').count();
-        let up = "../".repeat(depth.saturating_sub(1));
-        let rels = add_rels(
-            old.as_deref(),
-            &[
-                (
-                    "rIdSelfbuiltNotes",
-                    REL_COMMENTS,
-                    &format!("{up}selfbuilt_comments{n}.xml"),
-                ),
-                (
-                    "rIdSelfbuiltVml",
-                    REL_VML,
-                    &format!("{up}drawings/selfbuilt_vml{n}.vml"),
-                ),
-            ],
-        )?;
-        replaced.insert(rels_name, rels);
-        types_more += &format!(r#"<Override PartName="/{comments}" ContentType="{CT_COMMENTS}"/>"#);
+        write_marked_sheet(&mut zip, &mut package, n, p, &patch.marks[name], &mut new)?;
+        let rels = notes_rels(sheet_rels.remove(p.as_str()).as_deref(), p, n)?;
+        replaced.insert(rels_of(p), rels);
+        types_more += &format!(
+            r#"<Override PartName="/{}" ContentType="{CT_COMMENTS}"/>"#,
+            comments_part(n)
+        );
     }
     // The 问题清单 sheet, first in the workbook.
     new.bold = new.base + new.order.len();
     new.wrap = new.bold + 1;
-    let list_part = "xl/worksheets/selfbuilt_list.xml";
-    z.start_file(list_part, opts)?;
-    z.write_all(list_sheet(&patch.list, &patch.list_widths, new.bold, new.wrap).as_bytes())?;
-    types_more += &format!(r#"<Override PartName="/{list_part}" ContentType="{CT_SHEET}"/>"#);
-    let max_id = {
-        let mut r = quick_xml::Reader::from_reader(book.as_slice());
-        let mut buf = Vec::new();
-        let mut m = 0u32;
-        loop {
-            match r.read_event_into(&mut buf)? {
-                Event::Eof => break,
-                Event::Empty(e) | Event::Start(e) if e.local_name().as_ref() == b"sheet" => {
-                    m = m.max(
-                        attr(&e, b"sheetId")
-                            .and_then(|v| v.parse().ok())
-                            .unwrap_or(0),
-                    );
-                }
-                _ => {}
-            }
-            buf.clear();
-        }
-        m
-    };
-    let ns = if root_declares_r(&book)? {
-        String::new()
-    } else {
-        format!(r#"xmlns:r="{NS_REL}" "#)
-    };
-    let sheet_el = format!(
-        r#"<sheet {ns}name="{}" sheetId="{}" r:id="rIdSelfbuiltList"/>"#,
-        esc(&patch.list_name),
-        max_id + 1
-    );
+    let list = list_sheet(&patch.list, &patch.list_widths, new.bold, new.wrap);
+    package.add(LIST_PART, list.as_bytes())?;
+    types_more += &format!(r#"<Override PartName="/{LIST_PART}" ContentType="{CT_SHEET}"/>"#);
+    let sheet_el = list_sheet_element(&book, &patch.list_name)?;
     replaced.insert("xl/workbook.xml".into(), book_with_list(&book, &sheet_el)?);
     replaced.insert(
         "xl/_rels/workbook.xml.rels".into(),
@@ -377,15 +299,174 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         insert_before_end(&types, b"Types", &types_more)?,
     );
     replaced.insert("xl/styles.xml".into(), write_styles(&styles, &new)?);
-    // Every part this writes or changes, to read back at the end.
-    let mut names_written: Vec<String> = replaced.keys().cloned().collect();
-    names_written.push(list_part.to_string());
-    for (k, (_, p)) in sheets.iter().enumerate() {
-        names_written.push(p.clone());
-        names_written.push(format!("xl/selfbuilt_comments{}.xml", k + 1));
+    let written = parts_written(&replaced, &sheets);
+    copy_other_parts(&mut zip, &mut package, &sheets, replaced)?;
+    package.zip.finish()?.flush()?;
+    verify(dst, &written)
+}
+
+/// The package being written: its new parts deflated at level 3.
+struct NewPackage<W: Write + Seek> {
+    zip: zip::ZipWriter<W>,
+    opts: zip::write::SimpleFileOptions,
+}
+
+impl<W: Write + Seek> NewPackage<W> {
+    /// Add a part with these bytes.
+    fn add(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.zip.start_file(name, self.opts)?;
+        self.zip.write_all(bytes)?;
+        Ok(())
     }
-    // Every other part as it was; the replaced ones with their new text; sheet rels that
-    // did not exist are added.
+}
+
+/// The marked sheets (name, part) of the package, in a stable order (by part).
+fn marked_sheets<'a>(
+    patch: &Patch<'a>,
+    book: &[u8],
+    book_rels: &[u8],
+) -> Result<Vec<(&'a str, String)>> {
+    let paths = crate::read::merges::sheet_paths(book, book_rels);
+    let mut sheets: Vec<(&str, String)> = patch
+        .marks
+        .iter()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(name, _)| {
+            paths
+                .get(*name)
+                .map(|p| (*name, p.clone()))
+                .with_context(|| format!("no part for sheet {name}"))
+        })
+        .collect::<Result<_>>()?;
+    sheets.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(sheets)
+}
+
+/// Each marked sheet's relationships, read once (to be extended): a sheet whose part is
+/// missing, or that has notes already, cannot be patched.
+fn rels_without_notes<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    names: &[String],
+    sheets: &[(&str, String)],
+) -> Result<HashMap<String, Vec<u8>>> {
+    let mut sheet_rels: HashMap<String, Vec<u8>> = HashMap::new();
+    for (_, p) in sheets {
+        if !names.contains(p) {
+            bail!("no part {p}");
+        }
+        if let Ok(rels) = part(zip, &rels_of(p)) {
+            let text = String::from_utf8_lossy(&rels);
+            if text.contains("/comments\"") || text.contains("/vmlDrawing\"") {
+                bail!("the sheet {p} has notes already");
+            }
+            sheet_rels.insert(p.clone(), rels);
+        }
+    }
+    Ok(sheet_rels)
+}
+
+/// The `number`th marked sheet (from 1) into the new package: its part patched as it
+/// streams through, then its comments part and VML drawing.
+fn write_marked_sheet<R: Read + Seek, W: Write + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    package: &mut NewPackage<W>,
+    number: usize,
+    sheet_part: &str,
+    marks: &BTreeMap<(u32, u32), Mark>,
+    styles: &mut NewStyles,
+) -> Result<()> {
+    package.zip.start_file(sheet_part, package.opts)?;
+    {
+        let e = zip.by_name(sheet_part)?;
+        patch_sheet(e, &mut package.zip, marks, styles, "rIdSelfbuiltVml")?;
+    }
+    package.add(&comments_part(number), comments_xml(marks).as_bytes())?;
+    package.add(
+        &format!("xl/drawings/selfbuilt_vml{number}.vml"),
+        vml_xml(marks, number).as_bytes(),
+    )?;
+    Ok(())
+}
+
+/// A marked sheet's relationships (its old ones, if it had any) with its comments part
+/// and VML drawing added, their targets relative to the sheet's folder.
+fn notes_rels(old: Option<&[u8]>, sheet_part: &str, number: usize) -> Result<Vec<u8>> {
+    let depth = sheet_part.matches('/').count();
+    let up = "../".repeat(depth.saturating_sub(1));
+    add_rels(
+        old,
+        &[
+            (
+                "rIdSelfbuiltNotes",
+                REL_COMMENTS,
+                &format!("{up}selfbuilt_comments{number}.xml"),
+            ),
+            (
+                "rIdSelfbuiltVml",
+                REL_VML,
+                &format!("{up}drawings/selfbuilt_vml{number}.vml"),
+            ),
+        ],
+    )
+}
+
+/// The highest `sheetId` of workbook.xml's sheets (0 when none has one).
+fn max_sheet_id(book: &[u8]) -> Result<u32> {
+    let mut r = quick_xml::Reader::from_reader(book);
+    let mut buf = Vec::new();
+    let mut m = 0u32;
+    loop {
+        match r.read_event_into(&mut buf)? {
+            Event::Eof => break,
+            Event::Empty(e) | Event::Start(e) if e.local_name().as_ref() == b"sheet" => {
+                m = m.max(
+                    attr(&e, b"sheetId")
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0),
+                );
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(m)
+}
+
+/// workbook.xml's `<sheet>` element of the 问题清单: the next sheet id, the `r:`
+/// namespace declared on it when the root does not declare it.
+fn list_sheet_element(book: &[u8], list_name: &str) -> Result<String> {
+    let max_id = max_sheet_id(book)?;
+    let ns = if root_declares_r(book)? {
+        String::new()
+    } else {
+        format!(r#"xmlns:r="{NS_REL}" "#)
+    };
+    Ok(format!(
+        r#"<sheet {ns}name="{}" sheetId="{}" r:id="rIdSelfbuiltList"/>"#,
+        esc(list_name),
+        max_id + 1
+    ))
+}
+
+/// Every part the copy writes or changes, to read back at the end.
+fn parts_written(replaced: &HashMap<String, Vec<u8>>, sheets: &[(&str, String)]) -> Vec<String> {
+    let mut written: Vec<String> = replaced.keys().cloned().collect();
+    written.push(LIST_PART.to_string());
+    for (k, (_, p)) in sheets.iter().enumerate() {
+        written.push(p.clone());
+        written.push(comments_part(k + 1));
+    }
+    written
+}
+
+/// Every other part as it was (its compressed bytes untouched); the replaced ones with
+/// their new text; replaced parts the package lacked (new sheet relationships) added.
+fn copy_other_parts<R: Read + Seek, W: Write + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    package: &mut NewPackage<W>,
+    sheets: &[(&str, String)],
+    mut replaced: HashMap<String, Vec<u8>>,
+) -> Result<()> {
     let patched: Vec<&str> = sheets.iter().map(|(_, p)| p.as_str()).collect();
     for i in 0..zip.len() {
         let e = zip.by_index_raw(i)?;
@@ -396,18 +477,15 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
         match replaced.remove(&name) {
             Some(bytes) => {
                 drop(e);
-                z.start_file(name.as_str(), opts)?;
-                z.write_all(&bytes)?;
+                package.add(&name, &bytes)?;
             }
-            None => z.raw_copy_file(e)?,
+            None => package.zip.raw_copy_file(e)?,
         }
     }
     for (name, bytes) in replaced {
-        z.start_file(name.as_str(), opts)?;
-        z.write_all(&bytes)?;
+        package.add(&name, &bytes)?;
     }
-    z.finish()?.flush()?;
-    verify(dst, &names_written)
+    Ok(())
 }
 
 /// Read back every part this wrote or changed, namespace-aware: a part that is not

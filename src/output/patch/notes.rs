@@ -67,14 +67,14 @@ pub(super) fn list_sheet(rows: &[Vec<String>], widths: &[f64], bold: usize, wrap
             .zip(widths)
             .map(|(v, w)| (v.as_str(), *w))
             .collect();
-        let ht = crate::output::errors_xlsx::row_height(&cells);
+        let ht = crate::output::workbook::row_height(&cells);
         x += &format!(r#"<row r="{}" ht="{ht}" customHeight="1">"#, r + 1);
         for (c, v) in row.iter().enumerate() {
             let s = if r == 0 { bold } else { wrap };
             x += &format!(
                 r#"<c r="{}" s="{s}" t="inlineStr"><is><t xml:space="preserve">{}</t></is></c>"#,
                 a1(r as u32, c as u32),
-                esc(&crate::output::fit(v))
+                esc(&crate::output::workbook::fit(v))
             );
         }
         x += "</row>";

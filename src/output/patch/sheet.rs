@@ -40,166 +40,232 @@ pub(super) fn patch_sheet<R: Read, W: Write>(
     vml_rel: &str,
 ) -> Result<()> {
     let mut r = quick_xml::Reader::from_reader(BufReader::new(src));
-    let mut w = quick_xml::Writer::new(dst);
     let mut buf = Vec::new();
-    // Marked cells still to place, by row; the row being written, its next implicit column.
     let mut todo: BTreeMap<u32, Vec<(u32, Paint)>> = BTreeMap::new();
     for (&(row, col), m) in marks {
         todo.entry(row).or_default().push((col, m.severity));
     }
-    let mut in_data = false;
-    let mut row: Option<u32> = None;
-    let mut next_row = 0u32;
-    let mut next_col = 0u32;
-    let mut row_style = 0usize;
-    let mut drawing_done = false;
-    let mut declared = false;
-    let mut depth = 0usize;
-    // Emit whole rows of marks before row `before` (exclusive).
-    let flush_rows = |w: &mut quick_xml::Writer<W>,
-                      todo: &mut BTreeMap<u32, Vec<(u32, Paint)>>,
-                      styles: &mut NewStyles,
-                      before: Option<u32>|
-     -> Result<()> {
-        let rows: Vec<u32> = todo
+    let mut sheet = SheetPatch {
+        w: quick_xml::Writer::new(dst),
+        styles,
+        vml_rel,
+        todo,
+        in_data: false,
+        row: None,
+        next_row: 0,
+        next_col: 0,
+        row_style: 0,
+        drawing_done: false,
+        declared: false,
+        depth: 0,
+    };
+    loop {
+        match r.read_event_into(&mut buf)? {
+            Event::Eof => break,
+            Event::Start(e) => sheet.start(e)?,
+            Event::Empty(e) => sheet.empty(e)?,
+            Event::End(e) => sheet.end(e)?,
+            e => sheet.w.write_event(e)?,
+        }
+        buf.clear();
+    }
+    sheet.w.into_inner().flush()?;
+    Ok(())
+}
+
+/// A worksheet part being patched as it streams through: where the reading is in it, and
+/// the marked cells still to place.
+struct SheetPatch<'a, W: Write> {
+    /// The patched part.
+    w: quick_xml::Writer<W>,
+    /// The package's styles, with those of marked cells added as they come.
+    styles: &'a mut NewStyles,
+    /// The relationship id of the notes' VML drawing.
+    vml_rel: &'a str,
+    /// Marked cells still to place, by row.
+    todo: BTreeMap<u32, Vec<(u32, Paint)>>,
+    /// Inside `<sheetData>`.
+    in_data: bool,
+    /// The row being written.
+    row: Option<u32>,
+    /// The index of a row written without one.
+    next_row: u32,
+    /// The index of a cell of the current row written without a reference.
+    next_col: u32,
+    /// The style the current row's cells take when they have none.
+    row_style: usize,
+    /// The `<legacyDrawing>` is written.
+    drawing_done: bool,
+    /// The root element declares the `r:` namespace.
+    declared: bool,
+    /// How deep the reading is in the part's elements.
+    depth: usize,
+}
+
+impl<W: Write> SheetPatch<'_, W> {
+    /// An opening tag: a row starts (the whole rows of marks before it first), a cell is
+    /// marked, the drawing goes before the first element that must follow it.
+    fn start(&mut self, e: BytesStart<'_>) -> Result<()> {
+        self.depth += 1;
+        if self.depth == 1 {
+            self.declared = attr(&e, b"xmlns:r").as_deref() == Some(NS_REL);
+        }
+        match e.local_name().as_ref() {
+            b"sheetData" if self.depth == 2 => {
+                self.in_data = true;
+                self.w.write_event(Event::Start(e))?;
+            }
+            b"row" if self.in_data => {
+                let (n, st) = row_of(&e, self.next_row);
+                self.flush_rows(Some(n))?;
+                self.row = Some(n);
+                self.next_row = n + 1;
+                self.next_col = 0;
+                self.row_style = st;
+                self.w.write_event(Event::Start(e))?;
+            }
+            b"c" if self.in_data && self.row.is_some() => {
+                let e = self.mark(&e)?;
+                self.w.write_event(Event::Start(e))?;
+            }
+            n if self.depth == 2 && !self.drawing_done && late(n) => {
+                self.drawing()?;
+                self.w.write_event(Event::Start(e))?;
+            }
+            _ => self.w.write_event(Event::Start(e))?,
+        }
+        Ok(())
+    }
+
+    /// An empty element: an empty `<sheetData>` gets every mark, an empty row its own, an
+    /// empty cell is marked; the drawing goes before the first element that must follow it.
+    fn empty(&mut self, e: BytesStart<'_>) -> Result<()> {
+        match e.local_name().as_ref() {
+            b"sheetData" if self.depth == 1 => {
+                self.w
+                    .write_event(Event::Start(BytesStart::new("sheetData")))?;
+                self.flush_rows(None)?;
+                self.w.write_event(Event::End(BytesEnd::new("sheetData")))?;
+            }
+            b"row" if self.in_data => self.empty_row(e)?,
+            b"c" if self.in_data && self.row.is_some() => self.empty_cell_marked(e)?,
+            b"legacyDrawing" if self.depth == 1 => bail!("the sheet has notes already"),
+            n if self.depth == 1 && !self.drawing_done && late(n) => {
+                self.drawing()?;
+                self.w.write_event(Event::Empty(e))?;
+            }
+            _ => self.w.write_event(Event::Empty(e))?,
+        }
+        Ok(())
+    }
+
+    /// A closing tag: a row ends with its marks still to place, `<sheetData>` with the
+    /// rows of marks after the last, the worksheet with the drawing if not written yet.
+    fn end(&mut self, e: BytesEnd<'_>) -> Result<()> {
+        self.depth = self.depth.saturating_sub(1);
+        match e.local_name().as_ref() {
+            b"row" if self.in_data => {
+                if let Some(rr) = self.row.take() {
+                    for (c, sev) in self.todo.remove(&rr).unwrap_or_default() {
+                        let s = self.styles.marked(self.row_style, sev);
+                        empty_cell(&mut self.w, rr, c, s)?;
+                    }
+                }
+                self.w.write_event(Event::End(e))?;
+            }
+            b"sheetData" if self.in_data => {
+                self.flush_rows(None)?;
+                self.in_data = false;
+                self.w.write_event(Event::End(e))?;
+            }
+            b"worksheet" if self.depth == 0 => {
+                if !self.drawing_done {
+                    self.drawing()?;
+                }
+                self.w.write_event(Event::End(e))?;
+            }
+            _ => self.w.write_event(Event::End(e))?,
+        }
+        Ok(())
+    }
+
+    /// An empty `<row/>`: opened and closed around its marks when it has any.
+    fn empty_row(&mut self, e: BytesStart<'_>) -> Result<()> {
+        let (n, st) = row_of(&e, self.next_row);
+        self.flush_rows(Some(n))?;
+        self.next_row = n + 1;
+        match self.todo.remove(&n) {
+            Some(cells) => {
+                self.w.write_event(Event::Start(e.to_owned()))?;
+                for (c, sev) in cells {
+                    let s = self.styles.marked(st, sev);
+                    empty_cell(&mut self.w, n, c, s)?;
+                }
+                self.w.write_event(Event::End(BytesEnd::new("row")))?;
+            }
+            None => self.w.write_event(Event::Empty(e))?,
+        }
+        Ok(())
+    }
+
+    /// An empty `<c/>`: marked, it is written with an empty text so that it keeps looking
+    /// empty.
+    fn empty_cell_marked(&mut self, e: BytesStart<'_>) -> Result<()> {
+        let before = attr(&e, b"s");
+        let e2 = self.mark(&e)?;
+        match attr(&e2, b"s") {
+            Some(s) if Some(&s) != before.as_ref() && attr(&e2, b"t").is_none() => {
+                let col = attr(&e2, b"r").and_then(|v| parse_ref(&v));
+                match (col, s.parse::<usize>()) {
+                    (Some((rr, cc)), Ok(st)) => empty_cell(&mut self.w, rr, cc, st)?,
+                    _ => self.w.write_event(Event::Empty(e2))?,
+                }
+            }
+            _ => self.w.write_event(Event::Empty(e2))?,
+        }
+        Ok(())
+    }
+
+    /// A cell of the current row, marked (see `mark_cell`).
+    fn mark(&mut self, e: &BytesStart<'_>) -> Result<BytesStart<'static>> {
+        mark_cell(
+            e,
+            &mut self.w,
+            self.row,
+            &mut self.next_col,
+            &mut self.todo,
+            self.styles,
+            self.row_style,
+        )
+    }
+
+    /// The `<legacyDrawing>` of the notes, here.
+    fn drawing(&mut self) -> Result<()> {
+        legacy(&mut self.w, self.vml_rel, self.declared)?;
+        self.drawing_done = true;
+        Ok(())
+    }
+
+    /// Whole rows of marks before row `before` (exclusive; all of them for `None`).
+    fn flush_rows(&mut self, before: Option<u32>) -> Result<()> {
+        let rows: Vec<u32> = self
+            .todo
             .range(..before.unwrap_or(u32::MAX))
             .map(|(k, _)| *k)
             .collect();
         for rr in rows {
-            let cells = todo.remove(&rr).unwrap_or_default();
+            let cells = self.todo.remove(&rr).unwrap_or_default();
             let mut e = BytesStart::new("row");
             e.push_attribute(("r", (rr + 1).to_string().as_str()));
-            w.write_event(Event::Start(e))?;
+            self.w.write_event(Event::Start(e))?;
             for (c, sev) in cells {
-                let s = styles.marked(0, sev);
-                empty_cell(w, rr, c, s)?;
+                let s = self.styles.marked(0, sev);
+                empty_cell(&mut self.w, rr, c, s)?;
             }
-            w.write_event(Event::End(BytesEnd::new("row")))?;
+            self.w.write_event(Event::End(BytesEnd::new("row")))?;
         }
         Ok(())
-    };
-    loop {
-        let ev = r.read_event_into(&mut buf)?;
-        match ev {
-            Event::Eof => break,
-            Event::Start(e) => {
-                depth += 1;
-                if depth == 1 {
-                    declared = attr(&e, b"xmlns:r").as_deref() == Some(NS_REL);
-                }
-                match e.local_name().as_ref() {
-                    b"sheetData" if depth == 2 => {
-                        in_data = true;
-                        w.write_event(Event::Start(e))?;
-                    }
-                    b"row" if in_data => {
-                        let (n, st) = row_of(&e, next_row);
-                        flush_rows(&mut w, &mut todo, styles, Some(n))?;
-                        row = Some(n);
-                        next_row = n + 1;
-                        next_col = 0;
-                        row_style = st;
-                        w.write_event(Event::Start(e))?;
-                    }
-                    b"c" if in_data && row.is_some() => {
-                        let e = mark_cell(
-                            &e,
-                            &mut w,
-                            row,
-                            &mut next_col,
-                            &mut todo,
-                            styles,
-                            row_style,
-                        )?;
-                        w.write_event(Event::Start(e))?;
-                    }
-                    n if depth == 2 && !drawing_done && late(n) => {
-                        legacy(&mut w, vml_rel, declared)?;
-                        drawing_done = true;
-                        w.write_event(Event::Start(e))?;
-                    }
-                    _ => w.write_event(Event::Start(e))?,
-                }
-            }
-            Event::Empty(e) => match e.local_name().as_ref() {
-                b"sheetData" if depth == 1 => {
-                    w.write_event(Event::Start(BytesStart::new("sheetData")))?;
-                    flush_rows(&mut w, &mut todo, styles, None)?;
-                    w.write_event(Event::End(BytesEnd::new("sheetData")))?;
-                }
-                b"row" if in_data => {
-                    let (n, st) = row_of(&e, next_row);
-                    flush_rows(&mut w, &mut todo, styles, Some(n))?;
-                    next_row = n + 1;
-                    match todo.remove(&n) {
-                        Some(cells) => {
-                            w.write_event(Event::Start(e.to_owned()))?;
-                            for (c, sev) in cells {
-                                let s = styles.marked(st, sev);
-                                empty_cell(&mut w, n, c, s)?;
-                            }
-                            w.write_event(Event::End(BytesEnd::new("row")))?;
-                        }
-                        None => w.write_event(Event::Empty(e))?,
-                    }
-                }
-                b"c" if in_data && row.is_some() => {
-                    let before = attr(&e, b"s");
-                    let e2 =
-                        mark_cell(&e, &mut w, row, &mut next_col, &mut todo, styles, row_style)?;
-                    match attr(&e2, b"s") {
-                        // A marked cell without a value: the empty text keeps it looking empty.
-                        Some(s) if Some(&s) != before.as_ref() && attr(&e2, b"t").is_none() => {
-                            let col = attr(&e2, b"r").and_then(|v| parse_ref(&v));
-                            match (col, s.parse::<usize>()) {
-                                (Some((rr, cc)), Ok(st)) => empty_cell(&mut w, rr, cc, st)?,
-                                _ => w.write_event(Event::Empty(e2))?,
-                            }
-                        }
-                        _ => w.write_event(Event::Empty(e2))?,
-                    }
-                }
-                b"legacyDrawing" if depth == 1 => bail!("the sheet has notes already"),
-                n if depth == 1 && !drawing_done && late(n) => {
-                    legacy(&mut w, vml_rel, declared)?;
-                    drawing_done = true;
-                    w.write_event(Event::Empty(e))?;
-                }
-                _ => w.write_event(Event::Empty(e))?,
-            },
-            Event::End(e) => {
-                depth = depth.saturating_sub(1);
-                match e.local_name().as_ref() {
-                    b"row" if in_data => {
-                        if let Some(rr) = row.take() {
-                            for (c, sev) in todo.remove(&rr).unwrap_or_default() {
-                                let s = styles.marked(row_style, sev);
-                                empty_cell(&mut w, rr, c, s)?;
-                            }
-                        }
-                        w.write_event(Event::End(e))?;
-                    }
-                    b"sheetData" if in_data => {
-                        flush_rows(&mut w, &mut todo, styles, None)?;
-                        in_data = false;
-                        w.write_event(Event::End(e))?;
-                    }
-                    b"worksheet" if depth == 0 => {
-                        if !drawing_done {
-                            legacy(&mut w, vml_rel, declared)?;
-                            drawing_done = true;
-                        }
-                        w.write_event(Event::End(e))?;
-                    }
-                    _ => w.write_event(Event::End(e))?,
-                }
-            }
-            e => w.write_event(e)?,
-        }
-        buf.clear();
     }
-    w.into_inner().flush()?;
-    Ok(())
 }
 
 /// A `<row>`'s 0-based index (its `r`, or the one after the last) and the style its own

@@ -99,6 +99,21 @@ pub(super) struct NewStyles {
 }
 
 impl NewStyles {
+    /// No new style yet: new styles are numbered after the package's own cell formats,
+    /// the three new fills after its own fills.
+    pub(super) fn after(styles: &Styles) -> NewStyles {
+        NewStyles {
+            base: styles.xfs.len(),
+            map: HashMap::new(),
+            order: Vec::new(),
+            fill_error: styles.fills,
+            fill_warning: styles.fills + 1,
+            fill_held: styles.fills + 2,
+            bold: 0,
+            wrap: 0,
+        }
+    }
+
     pub(super) fn marked(&mut self, old: usize, paint: Paint) -> usize {
         let (fill, k) = match paint {
             Paint::Error => (self.fill_error, 0),
