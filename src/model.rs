@@ -5,10 +5,105 @@
 
 use std::sync::Arc;
 
+use std::path::PathBuf;
+
 use crate::finding::{Change, ChangeLog, Finding};
-use crate::read::{Grid, InputFile};
-use crate::schema::TableId;
-use crate::value::Val;
+use crate::value::{Raw, Val};
+
+/// A table of the loaded campaign: its place in `Schemas::tables` (the order the
+/// campaign lists them in; the first is the campaign's main table).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub struct TableId(pub u8);
+
+impl TableId {
+    /// The table's place in the campaign's order, to index per-table lists.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A merged region, 0-based inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Merge {
+    /// First row.
+    pub r0: u32,
+    /// First column.
+    pub c0: u32,
+    /// Last row.
+    pub r1: u32,
+    /// Last column.
+    pub c1: u32,
+}
+
+/// One non-empty row: its 0-based index and its cells from column A on.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct GridRow {
+    /// 0-based row in the sheet.
+    pub idx: u32,
+    /// Its cells, from column A on (trailing empty cells may be left off).
+    pub cells: Vec<Raw>,
+}
+
+impl GridRow {
+    /// A row of texts (an empty string is an empty cell), as tests and fixtures build them.
+    ///
+    /// ```
+    /// use selfbuilt::read::{GridRow, Raw};
+    /// let r = GridRow::texts(2, &["房屋编码", "", "户主"]);
+    /// assert_eq!(r.get(0), &Raw::Text("房屋编码".into()));
+    /// assert!(r.get(1).is_empty() && r.get(9).is_empty());
+    /// ```
+    pub fn texts(idx: u32, cells: &[&str]) -> GridRow {
+        GridRow {
+            idx,
+            cells: cells
+                .iter()
+                .map(|s| {
+                    if s.is_empty() {
+                        Raw::Empty
+                    } else {
+                        Raw::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// The cell in column `col` (0-based), empty past the row's last cell.
+    pub fn get(&self, col: u32) -> &Raw {
+        static EMPTY: Raw = Raw::Empty;
+        self.cells.get(col as usize).unwrap_or(&EMPTY)
+    }
+}
+
+/// A sheet as read: sparse rows (only rows holding something), merged regions.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct Grid {
+    /// The sheet's name.
+    pub name: String,
+    /// Its non-empty rows, in order.
+    pub rows: Vec<GridRow>,
+    /// Its merged regions.
+    pub merges: Vec<Merge>,
+    /// Whether the format told us its merged regions (false for ods and csv).
+    pub merges_known: bool,
+    /// The number of columns: one past the last column holding anything.
+    pub width: u32,
+    /// Findings made while reading this sheet (limits).
+    pub findings: Vec<Finding>,
+    /// The workbook hides the sheet (a sheet holding a table then gets an S009 note).
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+/// An input file found under an INPUT argument.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Path relative to the INPUT it came from, with `/` (the file name for a file INPUT).
+    pub rel: String,
+}
 
 /// How a column was mapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -358,7 +453,7 @@ pub struct Proposal {
     pub rule: usize,
     /// The table of the row it is about.
     #[serde(skip)]
-    pub table: crate::schema::TableId,
+    pub table: TableId,
     /// The identity of the main row (the row itself, or the one it refers to).
     pub main_code: String,
     /// The row's own identity when it is not a main row.

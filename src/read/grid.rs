@@ -1,86 +1,13 @@
-//! What reading makes: a sheet grid of raw cell values with its merges (`Grid`, `GridRow`,
-//! `Merge`), a workbook of them (`Book`), the file it came from (`InputFile`), and the
-//! limits that protect memory while reading (`Limits`).
+//! What reading makes: sheet grids (`Grid`, `GridRow`, `Merge`: plain records of the run,
+//! kept in `model`) built under the limits that protect memory while reading (`Limits`,
+//! `GridBuilder`), and a workbook of them (`Book`).
 
-use std::path::PathBuf;
 
 use super::findings::{file_finding, row_given_twice};
 use super::Raw;
 use crate::finding::Finding;
 
-/// A merged region, 0-based inclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Merge {
-    /// First row.
-    pub r0: u32,
-    /// First column.
-    pub c0: u32,
-    /// Last row.
-    pub r1: u32,
-    /// Last column.
-    pub c1: u32,
-}
-
-/// One non-empty row: its 0-based index and its cells from column A on.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct GridRow {
-    /// 0-based row in the sheet.
-    pub idx: u32,
-    /// Its cells, from column A on (trailing empty cells may be left off).
-    pub cells: Vec<Raw>,
-}
-
-impl GridRow {
-    /// A row of texts (an empty string is an empty cell), as tests and fixtures build them.
-    ///
-    /// ```
-    /// use selfbuilt::read::{GridRow, Raw};
-    /// let r = GridRow::texts(2, &["房屋编码", "", "户主"]);
-    /// assert_eq!(r.get(0), &Raw::Text("房屋编码".into()));
-    /// assert!(r.get(1).is_empty() && r.get(9).is_empty());
-    /// ```
-    pub fn texts(idx: u32, cells: &[&str]) -> GridRow {
-        GridRow {
-            idx,
-            cells: cells
-                .iter()
-                .map(|s| {
-                    if s.is_empty() {
-                        Raw::Empty
-                    } else {
-                        Raw::Text(s.to_string())
-                    }
-                })
-                .collect(),
-        }
-    }
-
-    /// The cell in column `col` (0-based), empty past the row's last cell.
-    pub fn get(&self, col: u32) -> &Raw {
-        static EMPTY: Raw = Raw::Empty;
-        self.cells.get(col as usize).unwrap_or(&EMPTY)
-    }
-}
-
-/// A sheet as read: sparse rows (only rows holding something), merged regions.
-#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
-pub struct Grid {
-    /// The sheet's name.
-    pub name: String,
-    /// Its non-empty rows, in order.
-    pub rows: Vec<GridRow>,
-    /// Its merged regions.
-    pub merges: Vec<Merge>,
-    /// Whether the format told us its merged regions (false for ods and csv).
-    pub merges_known: bool,
-    /// The number of columns: one past the last column holding anything.
-    pub width: u32,
-    /// Findings made while reading this sheet (limits).
-    pub findings: Vec<Finding>,
-    /// The workbook hides the sheet (a sheet holding a table then gets an S009 note).
-    #[serde(default)]
-    pub hidden: bool,
-}
+pub use crate::model::{Grid, GridRow, InputFile, Merge};
 
 /// What a file read gives.
 #[derive(Debug)]
@@ -132,15 +59,6 @@ impl Default for Limits {
             max_columns: 512,
         }
     }
-}
-
-/// An input file found under an INPUT argument.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    /// Where the file is.
-    pub path: PathBuf,
-    /// Path relative to the INPUT it came from, with `/` (the file name for a file INPUT).
-    pub rel: String,
 }
 
 /// Accumulates sparse cells into a grid while enforcing the limits.

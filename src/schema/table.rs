@@ -8,17 +8,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use validator::{Validate, ValidationError};
 
-/// A table of the loaded campaign: its place in `Schemas::tables` (the order the
-/// campaign lists them in; the first is the campaign's main table).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct TableId(pub u8);
-
-impl TableId {
-    /// The table's place in the campaign's order, to index per-table lists.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
+pub use crate::model::TableId;
 
 /// Cell types: the built-in ones of SPEC §3, and those of `types::REGISTRY`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
