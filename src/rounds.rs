@@ -275,114 +275,194 @@ fn count(c: &mut RoundCounts, change: &str) {
 }
 
 /// What changed between the previous round and this run.
-pub fn compare(prev: &Snapshot, run: &Run, s: &Schemas) -> Rounds {
-    // The previous rows by key; rows sharing a key (a code used twice) are matched one to
-    // one, a row with the same values first.
-    let mut before: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for (i, r) in prev.rows.iter().enumerate() {
-        before
-            .entry((r.table.as_str(), r.key.as_str()))
-            .or_default()
-            .push(i);
-    }
-    let mut used = vec![false; prev.rows.len()];
+pub fn compare(prev: &Snapshot, run: &Run, schemas: &Schemas) -> Rounds {
+    let mut matcher = Matcher::new(prev);
+    let round_lines = RoundLines {
+        main_table: &schemas.table(schemas.campaign.main()).table.key,
+    };
     let mut lines = Vec::new();
-    let is_main = |t: &str| t == s.table(s.campaign.main()).table.key;
-    let item = |row: &SnapRow| {
-        if is_main(&row.table) || row.table == FILE_LEVEL || row.key.starts_with('~') {
+    let by_row = findings_by_row(run, schemas);
+    for now in rows(run, schemas, &by_row) {
+        let Some(old) = matcher.take(&now) else {
+            if now.table != FILE_LEVEL {
+                lines.push(round_lines.line(&now, "added", "", "", "", ""));
+            }
+            for (code, field) in &now.findings {
+                lines.push(round_lines.line(&now, "new", code, field, "", ""));
+            }
+            continue;
+        };
+        let ts = schemas.tables.iter().find(|t| t.table.key == now.table);
+        if let (Some(fields), Some(ts)) = (prev.head.fields.get(&now.table), ts) {
+            round_lines.changed_values(&mut lines, fields, ts, old, &now);
+        }
+        round_lines.finding_changes(&mut lines, old, &now);
+    }
+    for old in matcher.left_over() {
+        // A row taken out (or rewritten past recognition) takes its findings with
+        // it: each is fixed, so that every finding of the last round is accounted for.
+        if old.table != FILE_LEVEL {
+            lines.push(round_lines.line(old, "removed", "", "", "", ""));
+        }
+        for (code, field) in &old.findings {
+            lines.push(round_lines.line(old, "fixed", code, field, "", ""));
+        }
+    }
+    lines.sort();
+    let (villages, total) = counts(&lines);
+    Rounds {
+        lines,
+        villages,
+        total,
+        previous: prev.head.tally.clone(),
+    }
+}
+
+/// Matches this run's rows to the previous round's by key; rows sharing a key (a code
+/// used twice) are matched one to one, a row with the same values first.
+struct Matcher<'a> {
+    prev: &'a Snapshot,
+    /// The previous rows by (table, key).
+    before: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Which previous rows are matched already.
+    used: Vec<bool>,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(prev: &'a Snapshot) -> Matcher<'a> {
+        let mut before: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, row) in prev.rows.iter().enumerate() {
+            before
+                .entry((row.table.as_str(), row.key.as_str()))
+                .or_default()
+                .push(i);
+        }
+        Matcher {
+            prev,
+            before,
+            used: vec![false; prev.rows.len()],
+        }
+    }
+
+    /// The previous row matching `now`, taken so that no other row matches it.
+    fn take(&mut self, now: &SnapRow) -> Option<&'a SnapRow> {
+        let used = &self.used;
+        let rows = &self.prev.rows;
+        let matched = self
+            .before
+            .get(&(now.table.as_str(), now.key.as_str()))
+            .and_then(|candidates| {
+                let free = || candidates.iter().copied().filter(|&i| !used[i]);
+                free()
+                    .find(|&i| rows[i].vals == now.vals)
+                    .or_else(|| free().next())
+            })?;
+        self.used[matched] = true;
+        Some(&rows[matched])
+    }
+
+    /// The previous rows no row of this run matched.
+    fn left_over(&self) -> impl Iterator<Item = &'a SnapRow> + '_ {
+        self.prev
+            .rows
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, used)| !**used)
+            .map(|(row, _)| row)
+    }
+}
+
+/// Writes the lines of rounds.csv.
+struct RoundLines<'a> {
+    /// The main table's key: its rows name no item.
+    main_table: &'a str,
+}
+
+impl RoundLines<'_> {
+    /// One line about a row: what changed (`change`), with the finding's code and field
+    /// or the value's field, old and new value.
+    fn line(
+        &self,
+        row: &SnapRow,
+        change: &'static str,
+        code: &str,
+        field: &str,
+        old: &str,
+        new: &str,
+    ) -> RoundLine {
+        RoundLine {
+            village: row.village.clone(),
+            main: row.main.clone(),
+            item: self.item(row),
+            change,
+            code: code.into(),
+            field: field.into(),
+            old: old.into(),
+            new: new.into(),
+        }
+    }
+
+    /// The row's own code when it is an item of a main row, else nothing.
+    fn item(&self, row: &SnapRow) -> String {
+        if row.table == self.main_table || row.table == FILE_LEVEL || row.key.starts_with('~') {
             String::new()
         } else {
             row.key.clone()
         }
-    };
-    let line =
-        |row: &SnapRow, change: &'static str, code: &str, field: &str, old: &str, new: &str| {
-            RoundLine {
-                village: row.village.clone(),
-                main: row.main.clone(),
-                item: item(row),
-                change,
-                code: code.into(),
-                field: field.into(),
-                old: old.into(),
-                new: new.into(),
-            }
-        };
-    let by_row = findings_by_row(run, s);
-    for now in rows(run, s, &by_row) {
-        let matched = before
-            .get(&(now.table.as_str(), now.key.as_str()))
-            .and_then(|c| {
-                let free = || c.iter().copied().filter(|&i| !used[i]);
-                free()
-                    .find(|&i| prev.rows[i].vals == now.vals)
-                    .or_else(|| free().next())
-            });
-        if let Some(i) = matched {
-            used[i] = true;
-        }
-        let Some(old) = matched.map(|i| &prev.rows[i]) else {
-            if now.table != FILE_LEVEL {
-                lines.push(line(&now, "added", "", "", "", ""));
-            }
-            for (code, field) in &now.findings {
-                lines.push(line(&now, "new", code, field, "", ""));
-            }
-            continue;
-        };
-        let fields = prev.head.fields.get(&now.table);
-        let ts = s.tables.iter().find(|t| t.table.key == now.table);
-        if let (Some(fields), Some(ts)) = (fields, ts) {
-            for (i, f) in ts.fields.iter().enumerate() {
-                let Some(j) = fields.iter().position(|k| *k == f.key) else {
-                    continue;
-                };
-                let (a, b) = (
-                    old.vals.get(j).map(String::as_str).unwrap_or(""),
-                    now.vals[i].as_str(),
-                );
-                if a != b {
-                    lines.push(line(&now, "changed", "", &f.key, a, b));
-                }
+    }
+
+    /// A "changed" line for each value of the row's fields (`fields` as the previous
+    /// round kept them) that differs.
+    fn changed_values(
+        &self,
+        lines: &mut Vec<RoundLine>,
+        fields: &[String],
+        ts: &crate::schema::TableSchema,
+        old: &SnapRow,
+        now: &SnapRow,
+    ) {
+        for (i, f) in ts.fields.iter().enumerate() {
+            let Some(j) = fields.iter().position(|k| *k == f.key) else {
+                continue;
+            };
+            let (was, is) = (
+                old.vals.get(j).map(String::as_str).unwrap_or(""),
+                now.vals[i].as_str(),
+            );
+            if was != is {
+                lines.push(self.line(now, "changed", "", &f.key, was, is));
             }
         }
+    }
+
+    /// The row's findings compared: fixed, still open, new.
+    fn finding_changes(&self, lines: &mut Vec<RoundLine>, old: &SnapRow, now: &SnapRow) {
         let (was, is): (BTreeSet<_>, BTreeSet<_>) =
             (old.findings.iter().collect(), now.findings.iter().collect());
         for (code, field) in was.difference(&is) {
-            lines.push(line(&now, "fixed", code, field, "", ""));
+            lines.push(self.line(now, "fixed", code, field, "", ""));
         }
         for (code, field) in was.intersection(&is) {
-            lines.push(line(&now, "open", code, field, "", ""));
+            lines.push(self.line(now, "open", code, field, "", ""));
         }
         for (code, field) in is.difference(&was) {
-            lines.push(line(&now, "new", code, field, "", ""));
+            lines.push(self.line(now, "new", code, field, "", ""));
         }
     }
-    for (old, _) in prev.rows.iter().zip(&used).filter(|(_, u)| !**u) {
-        {
-            // A row taken out (or rewritten past recognition) takes its findings with
-            // it: each is fixed, so that every finding of the last round is accounted for.
-            if old.table != FILE_LEVEL {
-                lines.push(line(old, "removed", "", "", "", ""));
-            }
-            for (code, field) in &old.findings {
-                lines.push(line(old, "fixed", code, field, "", ""));
-            }
-        }
-    }
-    lines.sort();
+}
+
+/// The lines counted per village and in all.
+fn counts(lines: &[RoundLine]) -> (Vec<(String, RoundCounts)>, RoundCounts) {
     let mut villages: BTreeMap<String, RoundCounts> = BTreeMap::new();
     let mut total = RoundCounts::default();
-    for l in &lines {
-        count(villages.entry(l.village.clone()).or_default(), l.change);
-        count(&mut total, l.change);
+    for line in lines {
+        count(
+            villages.entry(line.village.clone()).or_default(),
+            line.change,
+        );
+        count(&mut total, line.change);
     }
-    Rounds {
-        lines,
-        villages: villages.into_iter().collect(),
-        total,
-        previous: prev.head.tally.clone(),
-    }
+    (villages.into_iter().collect(), total)
 }
 
 /// The previous round's tally row of a village (zeros when it had none).

@@ -193,93 +193,156 @@ pub fn write(
     today: NaiveDate,
     path: &Path,
 ) -> Result<()> {
-    let mut wb = Workbook::new();
+    let mut workbook = Workbook::new();
     let mut used = Unique::default();
-    let bold_title = Format::new()
-        .set_bold()
-        .set_font_size(14)
-        .set_align(FormatAlign::Center);
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#DDEBF7")
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::Center);
-    let req_head = head.clone().set_font_color("#C00000");
-    // Built-in format 49 is Excel's own "Text" (文本), which Excel and WPS both honour.
-    let text_fmt = Format::new().set_num_format_index(49);
-    let date_fmt = Format::new().set_num_format("yyyy-mm-dd");
-    // Long lists go to the hidden sheet, one column per field.
+    let formats = Formats::new();
+    let lists = long_lists(schemas, tables);
+    for &table in tables {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(sheet_name(&schemas.table(table).table.label, &mut used))?;
+        table_sheet(sheet, schemas, table, village, today, &formats, &lists)?;
+    }
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name("填表说明", &mut used))?;
+    instructions_sheet(sheet, schemas, tables, &formats.head)?;
+    if !lists.is_empty() {
+        lists_sheet(workbook.add_worksheet(), &lists)?;
+    }
+    crate::output::save_xlsx(&mut workbook, path)
+}
+
+/// The cell formats of the template.
+struct Formats {
+    /// The title above a table.
+    title: Format,
+    /// A header cell.
+    head: Format,
+    /// A required field's header cell (red).
+    required_head: Format,
+    /// A text column.
+    text: Format,
+    /// A date column.
+    date: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let head = Format::new()
+            .set_bold()
+            .set_background_color("#DDEBF7")
+            .set_border(FormatBorder::Thin)
+            .set_text_wrap()
+            .set_align(FormatAlign::Center);
+        Formats {
+            title: Format::new()
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Center),
+            required_head: head.clone().set_font_color("#C00000"),
+            head,
+            // Built-in format 49 is Excel's own "Text" (文本), which Excel and WPS both honour.
+            text: Format::new().set_num_format_index(49),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+        }
+    }
+}
+
+/// The enum fields' lists too long for a dropdown of their own, by field key, once each:
+/// they go to the hidden sheet, one column per field.
+fn long_lists(schemas: &Schemas, tables: &[TableId]) -> Vec<(String, Vec<String>)> {
     let mut lists: Vec<(String, Vec<String>)> = Vec::new();
-    for &t in tables {
-        for f in &schemas.table(t).fields {
+    for &table in tables {
+        for f in &schemas.table(table).fields {
             if f.ty == FieldType::Enum
                 && f.values.len() > INLINE_LIST_MAX
-                && !lists.iter().any(|(k, _)| k == &f.key)
+                && !lists.iter().any(|(key, _)| key == &f.key)
             {
                 lists.push((f.key.clone(), f.values.clone()));
             }
         }
     }
-    let list_ref = |key: &str| -> Option<String> {
-        let i = lists.iter().position(|(k, _)| k == key)?;
-        let col = crate::text::col_letters(i as u32);
-        Some(format!(
-            "={LIST_SHEET}!${col}$2:${col}${}",
-            lists[i].1.len() + 1
-        ))
+    lists
+}
+
+/// The formula naming a field's list on the hidden sheet, when its list is there.
+fn list_ref(lists: &[(String, Vec<String>)], key: &str) -> Option<String> {
+    let column = lists.iter().position(|(k, _)| k == key)?;
+    let letters = crate::text::col_letters(column as u32);
+    Some(format!(
+        "={LIST_SHEET}!${letters}$2:${letters}${}",
+        lists[column].1.len() + 1
+    ))
+}
+
+/// One table's sheet: title, the unit and date line, the header, column widths and
+/// formats, validations, frozen header.
+fn table_sheet(
+    sheet: &mut Worksheet,
+    schemas: &Schemas,
+    table: TableId,
+    village: &str,
+    today: NaiveDate,
+    formats: &Formats,
+    lists: &[(String, Vec<String>)],
+) -> Result<()> {
+    let schema = schemas.table(table);
+    let width = schema.fields.len() as u16;
+    sheet.merge_range(0, 0, 0, width - 1, &title(schema, village), &formats.title)?;
+    sheet.set_row_height(0, 28)?;
+    let unit = if village.is_empty() {
+        "        ".to_string()
+    } else {
+        village.to_string()
     };
-    for &t in tables {
-        let s = schemas.table(t);
-        let ws: &mut Worksheet = wb.add_worksheet();
-        ws.set_name(sheet_name(&s.table.label, &mut used))?;
-        let n = s.fields.len() as u16;
-        ws.merge_range(
-            0,
-            0,
-            0,
-            n - 1,
-            &title(schemas.table(t), village),
-            &bold_title,
-        )?;
-        ws.set_row_height(0, 28)?;
-        let unit = if village.is_empty() {
-            "        ".to_string()
+    sheet.write_string(1, 0, format!("填报单位：{unit}（盖章）\u{3000}\u{3000}填报日期：    年  月  日\u{3000}\u{3000}（带*号为必填项）"))?;
+    for (column, f) in schema.fields.iter().enumerate() {
+        let column = column as u16;
+        let label = if f.required {
+            format!("*{}", f.label)
         } else {
-            village.to_string()
+            f.label.clone()
         };
-        ws.write_string(1, 0, format!("填报单位：{unit}（盖章）\u{3000}\u{3000}填报日期：    年  月  日\u{3000}\u{3000}（带*号为必填项）"))?;
-        for (c, f) in s.fields.iter().enumerate() {
-            let c = c as u16;
-            let label = if f.required {
-                format!("*{}", f.label)
+        sheet.write_string_with_format(
+            HEADER_ROW,
+            column,
+            &label,
+            if f.required {
+                &formats.required_head
             } else {
-                f.label.clone()
-            };
-            ws.write_string_with_format(
-                HEADER_ROW,
-                c,
-                &label,
-                if f.required { &req_head } else { &head },
-            )?;
-            let w =
-                crate::output::text_width(&label).max(crate::output::text_width(&f.example)) + 3.0;
-            ws.set_column_width(c, w.clamp(8.0, 40.0))?;
-            if f.ty.text_column() {
-                ws.set_column_format(c, &text_fmt)?;
-            } else if f.ty == FieldType::Date {
-                ws.set_column_format(c, &date_fmt)?;
-            }
-            if let Some(dv) = validation(f, &schemas.lexicon, list_ref(&f.key), today)? {
-                ws.add_data_validation(HEADER_ROW + 1, c, HEADER_ROW + TEMPLATE_ROWS, c, &dv)?;
-            }
+                &formats.head
+            },
+        )?;
+        let chars =
+            crate::output::text_width(&label).max(crate::output::text_width(&f.example)) + 3.0;
+        sheet.set_column_width(column, chars.clamp(8.0, 40.0))?;
+        if f.ty.text_column() {
+            sheet.set_column_format(column, &formats.text)?;
+        } else if f.ty == FieldType::Date {
+            sheet.set_column_format(column, &formats.date)?;
         }
-        ws.set_row_height(HEADER_ROW, 32)?;
-        ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
+        if let Some(rule) = validation(f, &schemas.lexicon, list_ref(lists, &f.key), today)? {
+            sheet.add_data_validation(
+                HEADER_ROW + 1,
+                column,
+                HEADER_ROW + TEMPLATE_ROWS,
+                column,
+                &rule,
+            )?;
+        }
     }
-    // 填表说明
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet_name("填表说明", &mut used))?;
+    sheet.set_row_height(HEADER_ROW, 32)?;
+    sheet.set_freeze_panes(HEADER_ROW + 1, 0)?;
+    Ok(())
+}
+
+/// The 填表说明 sheet: one row per field of each table (required, type, allowed values,
+/// rules, example, description), then the notes on filling in.
+fn instructions_sheet(
+    sheet: &mut Worksheet,
+    schemas: &Schemas,
+    tables: &[TableId],
+    head: &Format,
+) -> Result<()> {
     let heads = [
         "表",
         "列名",
@@ -290,49 +353,36 @@ pub fn write(
         "示例",
         "说明",
     ];
-    for (i, h) in heads.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *h, &head)?;
+    for (column, text) in heads.iter().enumerate() {
+        sheet.write_string_with_format(0, column as u16, *text, head)?;
     }
-    for (i, w) in [12.0, 18.0, 6.0, 10.0, 50.0, 60.0, 24.0, 50.0]
+    for (column, width) in [12.0, 18.0, 6.0, 10.0, 50.0, 60.0, 24.0, 50.0]
         .iter()
         .enumerate()
     {
-        ws.set_column_width(i as u16, *w)?;
+        sheet.set_column_width(column as u16, *width)?;
     }
     let wrap = Format::new().set_text_wrap();
-    let mut r = 1u32;
-    for &t in tables {
-        let s = schemas.table(t);
-        for f in &s.fields {
-            ws.write_string(r, 0, &s.table.label)?;
-            ws.write_string(r, 1, &f.label)?;
-            let lex = &schemas.lexicon;
-            ws.write_string(r, 2, if f.required { lex.yes() } else { lex.no() })?;
-            ws.write_string(r, 3, f.ty.name_zh())?;
-            ws.write_string_with_format(r, 4, allowed_text(f, &schemas.lexicon), &wrap)?;
-            ws.write_string_with_format(r, 5, rules_of(s, &f.key), &wrap)?;
-            ws.write_string(r, 6, &f.example)?;
-            ws.write_string_with_format(r, 7, &f.description, &wrap)?;
-            r += 1;
+    let lex = &schemas.lexicon;
+    let mut row = 1u32;
+    for &table in tables {
+        let schema = schemas.table(table);
+        for f in &schema.fields {
+            sheet.write_string(row, 0, &schema.table.label)?;
+            sheet.write_string(row, 1, &f.label)?;
+            sheet.write_string(row, 2, if f.required { lex.yes() } else { lex.no() })?;
+            sheet.write_string(row, 3, f.ty.name_zh())?;
+            sheet.write_string_with_format(row, 4, allowed_text(f, lex), &wrap)?;
+            sheet.write_string_with_format(row, 5, rules_of(schema, &f.key), &wrap)?;
+            sheet.write_string(row, 6, &f.example)?;
+            sheet.write_string_with_format(row, 7, &f.description, &wrap)?;
+            row += 1;
         }
     }
-    r += 1;
-    let mut text_cols: Vec<&str> = Vec::new();
-    for &t in tables {
-        for f in schemas
-            .table(t)
-            .fields
-            .iter()
-            .filter(|f| f.ty.text_column())
-        {
-            if !text_cols.contains(&f.label.as_str()) {
-                text_cols.push(&f.label);
-            }
-        }
-    }
+    row += 1;
     let first = format!(
         "1. {}列已设为“文本”格式，请直接录入，不要改成数字格式，否则长号码的后几位会丢失。",
-        text_cols.join("、")
+        text_columns(schemas, tables).join("、")
     );
     for line in [
         first.as_str(),
@@ -340,22 +390,42 @@ pub fn write(
         "3. 可多选的项用顿号“、”分隔；没有内容的可选项留空。",
         "4. 不要合并单元格、不要在数据中间插入合计行；填表人、审核人写在表格下方。",
     ] {
-        ws.write_string(r, 0, line)?;
-        r += 1;
+        sheet.write_string(row, 0, line)?;
+        row += 1;
     }
-    ws.set_freeze_panes(1, 0)?;
-    if !lists.is_empty() {
-        let ws = wb.add_worksheet();
-        ws.set_name(LIST_SHEET)?;
-        for (i, (key, values)) in lists.iter().enumerate() {
-            ws.write_string(0, i as u16, key)?;
-            for (k, v) in values.iter().enumerate() {
-                ws.write_string(k as u32 + 1, i as u16, v)?;
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(())
+}
+
+/// The labels of the text-formatted columns of `tables`, once each, in order.
+fn text_columns<'a>(schemas: &'a Schemas, tables: &[TableId]) -> Vec<&'a str> {
+    let mut labels: Vec<&str> = Vec::new();
+    for &table in tables {
+        for f in schemas
+            .table(table)
+            .fields
+            .iter()
+            .filter(|f| f.ty.text_column())
+        {
+            if !labels.contains(&f.label.as_str()) {
+                labels.push(&f.label);
             }
         }
-        ws.set_hidden(true);
     }
-    crate::output::save_xlsx(&mut wb, path)
+    labels
+}
+
+/// The hidden sheet of long lists: one column per field, its key on top.
+fn lists_sheet(sheet: &mut Worksheet, lists: &[(String, Vec<String>)]) -> Result<()> {
+    sheet.set_name(LIST_SHEET)?;
+    for (column, (key, values)) in lists.iter().enumerate() {
+        sheet.write_string(0, column as u16, key)?;
+        for (k, value) in values.iter().enumerate() {
+            sheet.write_string(k as u32 + 1, column as u16, value)?;
+        }
+    }
+    sheet.set_hidden(true);
+    Ok(())
 }
 
 #[cfg(test)]
