@@ -20,26 +20,28 @@ use crate::schema::{Schemas, TableId};
 pub const FILE: &str = "round.jsonl";
 
 /// A record's identity (its identity fields' values, joined), "" when one is missing.
-fn key_of(s: &Schemas, t: TableId, r: &Record) -> String {
-    let ts = s.table(t);
-    let mut parts = Vec::with_capacity(ts.table.identity.len());
-    for k in &ts.table.identity {
-        let v = ts
+fn key_of(schemas: &Schemas, table: TableId, record: &Record) -> String {
+    let schema = schemas.table(table);
+    let mut parts = Vec::with_capacity(schema.table.identity.len());
+    for k in &schema.table.identity {
+        let value = schema
             .field_index(k)
-            .map(|i| r.vals[i].display())
+            .map(|i| record.vals[i].display())
             .unwrap_or_default();
-        if v.is_empty() {
+        if value.is_empty() {
             return String::new();
         }
-        parts.push(v);
+        parts.push(value);
     }
     parts.join("|")
 }
 
 /// The main row a record belongs to: its own identity, or the code it refers to.
-fn main_of(s: &Schemas, t: TableId, r: &Record, key: &str) -> String {
-    match s.campaign.to_main(t) {
-        Some(rx) if t != s.campaign.main() => r.vals[rx.child_field].display(),
+fn main_of(schemas: &Schemas, table: TableId, record: &Record, key: &str) -> String {
+    match schemas.campaign.to_main(table) {
+        Some(reference) if table != schemas.campaign.main() => {
+            record.vals[reference.child_field].display()
+        }
         // A main row known by its content has no code to show.
         _ if key.starts_with('~') => String::new(),
         _ => key.to_string(),
@@ -51,8 +53,9 @@ type RowFindings<'a> = HashMap<(&'a str, &'a str, u32), BTreeSet<(String, String
 
 /// The codes of the rules against a roster (left out of the rounds: see
 /// `findings_by_row`).
-fn coverage_codes(s: &Schemas) -> BTreeSet<&str> {
-    s.campaign
+fn coverage_codes(schemas: &Schemas) -> BTreeSet<&str> {
+    schemas
+        .campaign
         .cross
         .iter()
         .filter(|r| r.kind.is_coverage())
@@ -62,8 +65,8 @@ fn coverage_codes(s: &Schemas) -> BTreeSet<&str> {
 
 /// Each row's findings, but those against a roster: a round given a roster and the next
 /// given none (or another) would show them fixed or new; the coverage is its own account.
-fn findings_by_row<'a>(run: &'a Run, s: &Schemas) -> RowFindings<'a> {
-    let coverage = coverage_codes(s);
+fn findings_by_row<'a>(run: &'a Run, schemas: &Schemas) -> RowFindings<'a> {
+    let coverage = coverage_codes(schemas);
     let mut out = RowFindings::new();
     for f in run
         .findings
@@ -86,14 +89,14 @@ pub const FILE_LEVEL: &str = "_file";
 /// FNV-1a of some texts: a row's content as a key that stays the same from one build and
 /// one round to the next (std's hasher promises neither).
 fn stable_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain(std::iter::once(0x1f)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0x1f)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    h
+    hash
 }
 
 /// This run's rows as round.jsonl keeps them, one at a time: every row, so that every
@@ -102,31 +105,31 @@ fn stable_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
 /// compared (`compare`). Then one row per village holding its findings that sit on no row.
 fn rows<'a>(
     run: &'a Run,
-    s: &'a Schemas,
+    schemas: &'a Schemas,
     by_row: &'a RowFindings<'a>,
 ) -> impl Iterator<Item = SnapRow> + 'a {
-    let records = s.ids().flat_map(move |t| {
+    let records = schemas.ids().flat_map(move |t| {
         run.table(t).iter().map(move |r| {
             let village = run
                 .row_village(r.file, &r.sheet, r.row)
                 .unwrap_or(&run.village_of_file[r.file])
                 .to_string();
             let vals: Vec<String> = r.vals.iter().map(|v| v.display()).collect();
-            let mut key = key_of(s, t, r);
+            let mut key = key_of(schemas, t, r);
             if key.is_empty() {
-                let h = stable_hash(
+                let hash = stable_hash(
                     std::iter::once(village.as_str()).chain(vals.iter().map(String::as_str)),
                 );
-                key = format!("~{h:016x}");
+                key = format!("~{hash:016x}");
             }
-            let main = main_of(s, t, r, &key);
+            let main = main_of(schemas, t, r, &key);
             let rel = run.rel[r.file].as_str();
             let findings = by_row
                 .get(&(rel, &*r.sheet, r.row))
                 .map(|f| f.iter().cloned().collect())
                 .unwrap_or_default();
             SnapRow {
-                table: s.table(t).table.key.clone(),
+                table: schemas.table(t).table.key.clone(),
                 main,
                 key,
                 village,
@@ -136,13 +139,13 @@ fn rows<'a>(
             }
         })
     });
-    records.chain(file_level(run, s))
+    records.chain(file_level(run, schemas))
 }
 
 /// Per village, the findings that sit on no row of a table, as (code, field or sheet).
-fn file_level(run: &Run, s: &Schemas) -> Vec<SnapRow> {
-    let coverage = coverage_codes(s);
-    let records: std::collections::HashSet<(&str, &str, u32)> = s
+fn file_level(run: &Run, schemas: &Schemas) -> Vec<SnapRow> {
+    let coverage = coverage_codes(schemas);
+    let records: std::collections::HashSet<(&str, &str, u32)> = schemas
         .ids()
         .flat_map(|t| run.table(t).iter())
         .map(|r| (run.rel[r.file].as_str(), &*r.sheet, r.row))
@@ -186,11 +189,11 @@ fn file_level(run: &Run, s: &Schemas) -> Vec<SnapRow> {
 }
 
 /// The head line of round.jsonl for a run: its campaign, tables' fields and tally.
-pub fn head(run: &Run, s: &Schemas, deadline: Option<chrono::NaiveDate>) -> SnapHead {
+pub fn head(run: &Run, schemas: &Schemas, deadline: Option<chrono::NaiveDate>) -> SnapHead {
     SnapHead {
         deadline,
-        campaign: s.campaign.campaign.key.clone(),
-        fields: s
+        campaign: schemas.campaign.campaign.key.clone(),
+        fields: schemas
             .tables
             .iter()
             .map(|t| {
@@ -207,18 +210,18 @@ pub fn head(run: &Run, s: &Schemas, deadline: Option<chrono::NaiveDate>) -> Snap
 /// Every row of a run as round.jsonl keeps it, handed to `each` one at a time.
 pub fn each_row(
     run: &Run,
-    s: &Schemas,
+    schemas: &Schemas,
     mut each: impl FnMut(&SnapRow) -> Result<()>,
 ) -> Result<()> {
-    let by_row = findings_by_row(run, s);
-    for row in rows(run, s, &by_row) {
+    let by_row = findings_by_row(run, schemas);
+    for row in rows(run, schemas, &by_row) {
         each(&row)?;
     }
     Ok(())
 }
 
 /// Read an earlier run's round.jsonl from its out folder.
-pub fn load(out: &Path, s: &Schemas, max_mb: u64) -> Result<Snapshot> {
+pub fn load(out: &Path, schemas: &Schemas, max_mb: u64) -> Result<Snapshot> {
     let path = out.join(FILE);
     if !path.exists() {
         anyhow::bail!(
@@ -227,24 +230,24 @@ pub fn load(out: &Path, s: &Schemas, max_mb: u64) -> Result<Snapshot> {
         );
     }
     // A regular file under the side-file limit, read no further than that.
-    let f = crate::read::side_file(&path, "--previous", max_mb).map_err(anyhow::Error::msg)?;
+    let file = crate::read::side_file(&path, "--previous", max_mb).map_err(anyhow::Error::msg)?;
     let damaged = |line: usize| {
         format!(
             "--previous：{} 第 {line} 行已损坏（文件不完整或被改动过），无法比较上一轮；请用上一轮完整的输出文件夹 / line {line} is damaged",
             path.display()
         )
     };
-    let mut lines = std::io::BufReader::new(f.take(max_mb << 20)).lines();
+    let mut lines = std::io::BufReader::new(file.take(max_mb << 20)).lines();
     let head: SnapHead = match lines.next() {
-        Some(l) => {
-            serde_json::from_str(&l.with_context(|| damaged(1))?).with_context(|| damaged(1))?
+        Some(line) => {
+            serde_json::from_str(&line.with_context(|| damaged(1))?).with_context(|| damaged(1))?
         }
         None => anyhow::bail!(
             "--previous：{} 是空文件，无法比较上一轮 / it is empty",
             path.display()
         ),
     };
-    if head.campaign != s.campaign.campaign.key {
+    if head.campaign != schemas.campaign.campaign.key {
         anyhow::bail!(
             "--previous {}：上一轮是另一项整治（{}）的结果 / the previous round is of campaign {}",
             out.display(),
@@ -253,24 +256,24 @@ pub fn load(out: &Path, s: &Schemas, max_mb: u64) -> Result<Snapshot> {
         );
     }
     let mut rows = Vec::new();
-    for (n, l) in lines.enumerate() {
-        let l = l.with_context(|| damaged(n + 2))?;
-        if l.trim().is_empty() {
+    for (index, line) in lines.enumerate() {
+        let line = line.with_context(|| damaged(index + 2))?;
+        if line.trim().is_empty() {
             continue;
         }
-        rows.push(serde_json::from_str(&l).with_context(|| damaged(n + 2))?);
+        rows.push(serde_json::from_str(&line).with_context(|| damaged(index + 2))?);
     }
     Ok(Snapshot { head, rows })
 }
 
-fn count(c: &mut RoundCounts, change: &str) {
+fn count(counts: &mut RoundCounts, change: &str) {
     match change {
-        "fixed" => c.fixed += 1,
-        "open" => c.open += 1,
-        "new" => c.new += 1,
-        "added" => c.added += 1,
-        "removed" => c.removed += 1,
-        _ => c.changed += 1,
+        "fixed" => counts.fixed += 1,
+        "open" => counts.open += 1,
+        "new" => counts.new += 1,
+        "added" => counts.added += 1,
+        "removed" => counts.removed += 1,
+        _ => counts.changed += 1,
     }
 }
 
@@ -412,40 +415,43 @@ impl RoundLines<'_> {
     }
 
     /// A "changed" line for each value of the row's fields (`fields` as the previous
-    /// round kept them) that differs.
+    /// round previous_column them) that differs.
     fn changed_values(
         &self,
         lines: &mut Vec<RoundLine>,
         fields: &[String],
-        ts: &crate::schema::TableSchema,
+        schema: &crate::schema::TableSchema,
         old: &SnapRow,
         now: &SnapRow,
     ) {
-        for (i, f) in ts.fields.iter().enumerate() {
-            let Some(j) = fields.iter().position(|k| *k == f.key) else {
+        for (i, f) in schema.fields.iter().enumerate() {
+            let Some(previous_column) = fields.iter().position(|k| *k == f.key) else {
                 continue;
             };
-            let (was, is) = (
-                old.vals.get(j).map(String::as_str).unwrap_or(""),
+            let (old_value, new_value) = (
+                old.vals
+                    .get(previous_column)
+                    .map(String::as_str)
+                    .unwrap_or(""),
                 now.vals[i].as_str(),
             );
-            if was != is {
-                lines.push(self.line(now, "changed", "", &f.key, was, is));
+            if old_value != new_value {
+                lines.push(self.line(now, "changed", "", &f.key, old_value, new_value));
             }
         }
     }
 
     /// The row's findings compared: fixed, still open, new.
     fn finding_changes(&self, lines: &mut Vec<RoundLine>, old: &SnapRow, now: &SnapRow) {
-        let (was, is): (BTreeSet<_>, BTreeSet<_>) =
+        let (before, after): (BTreeSet<_>, BTreeSet<_>) =
             (old.findings.iter().collect(), now.findings.iter().collect());
-        for (code, field) in was.difference(&is) {
+        for (code, field) in before.difference(&after) {
             lines.push(self.line(now, "fixed", code, field, "", ""));
         }
-        for (code, field) in was.intersection(&is) {
+        for (code, field) in before.intersection(&after) {
             lines.push(self.line(now, "open", code, field, "", ""));
         }
-        for (code, field) in is.difference(&was) {
+        for (code, field) in after.difference(&before) {
             lines.push(self.line(now, "new", code, field, "", ""));
         }
     }
@@ -466,9 +472,9 @@ fn counts(lines: &[RoundLine]) -> (Vec<(String, RoundCounts)>, RoundCounts) {
 }
 
 /// The previous round's tally row of a village (zeros when it had none).
-pub fn previous_row<'a>(t: &'a Tally, village: &str) -> Option<&'a crate::model::TallyRow> {
-    if village == t.total.village {
-        return Some(&t.total);
+pub fn previous_row<'a>(tally: &'a Tally, village: &str) -> Option<&'a crate::model::TallyRow> {
+    if village == tally.total.village {
+        return Some(&tally.total);
     }
-    t.rows.iter().find(|r| r.village == village)
+    tally.rows.iter().find(|r| r.village == village)
 }
