@@ -30,11 +30,11 @@ pub fn compose(
     coverage: Option<&Coverage>,
 ) -> Report {
     let spec = &schemas.campaign.report;
-    let total = |k: &str| -> Option<i64> {
+    let total = |key: &str| -> Option<i64> {
         tally
             .keys
             .iter()
-            .position(|x| x == k)
+            .position(|x| x == key)
             .and_then(|i| tally.total.counts.get(i).copied())
     };
     // Villages that sent rows, apart from those only the roster names (they sent none).
@@ -45,27 +45,27 @@ pub fn compose(
         .map(|r| r.village.as_str())
         .collect::<Vec<_>>()
         .join("、");
-    let round = |k: &str| -> i64 {
-        let Some(r) = rounds else { return 0 };
-        let c = r.total;
-        (match k {
-            "round_fixed" => c.fixed,
-            "round_open" => c.open,
-            "round_new" => c.new,
-            "round_added" => c.added,
-            "round_removed" => c.removed,
-            "round_changed" => c.changed,
+    let round = |key: &str| -> i64 {
+        let Some(rounds) = rounds else { return 0 };
+        let counts = rounds.total;
+        (match key {
+            "round_fixed" => counts.fixed,
+            "round_open" => counts.open,
+            "round_new" => counts.new,
+            "round_added" => counts.added,
+            "round_removed" => counts.removed,
+            "round_changed" => counts.changed,
             _ => 1,
         }) as i64
     };
     // The roster's share covered, in per cent (one decimal unless whole).
     let rate = coverage.and_then(|c| c.total.rate());
-    let value = |k: &str| match k {
+    let value = |key: &str| match key {
         "villages" => Some(villages),
         "villages_silent" | "villages_silent_names" => Some(silent.len() as i64),
         "roster_rate" => rate.map(|r| (r * 10.0).round() as i64),
-        k if EXTRA_WORDS.contains(&k) => Some(round(k)),
-        k => total(k),
+        key if EXTRA_WORDS.contains(&key) => Some(round(key)),
+        key => total(key),
     };
     let lines = spec
         .lines

@@ -415,7 +415,7 @@ impl RoundLines<'_> {
     }
 
     /// A "changed" line for each value of the row's fields (`fields` as the previous
-    /// round previous_column them) that differs.
+    /// round kept them) that differs.
     fn changed_values(
         &self,
         lines: &mut Vec<RoundLine>,

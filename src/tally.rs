@@ -39,44 +39,47 @@ impl<'a> Part<'a> {
         }
         // Villages by number: grouping on an integer key is what polars does fastest.
         let mut names: Vec<&str> = Vec::new();
-        let mut number: HashMap<&str, u32> = HashMap::new();
+        let mut number_of: HashMap<&str, u32> = HashMap::new();
         let mut last: Option<(&str, u32)> = None;
-        let ids: Vec<u32> = self
+        let numbers: Vec<u32> = self
             .villages
             .iter()
             .map(|v| match last {
-                Some((l, id)) if l == *v => id,
+                Some((name, number)) if name == *v => number,
                 _ => {
-                    let id = *number.entry(v).or_insert_with(|| {
+                    let number = *number_of.entry(v).or_insert_with(|| {
                         names.push(v);
                         names.len() as u32 - 1
                     });
-                    last = Some((v, id));
-                    id
+                    last = Some((v, number));
+                    number
                 }
             })
             .collect();
-        let mut columns = vec![Column::new("village".into(), ids)];
-        for (i, m) in self.marks.into_iter().enumerate() {
-            columns.push(Column::new(format!("c{i}").into(), m));
+        let mut columns = vec![Column::new("village".into(), numbers)];
+        for (i, marks) in self.marks.into_iter().enumerate() {
+            columns.push(Column::new(format!("c{i}").into(), marks));
         }
-        let k = self.cols.len();
-        let df = DataFrame::new(columns).context("tally frame")?;
-        let aggs: Vec<Expr> = (0..k).map(|i| col(format!("c{i}")).sum()).collect();
-        let out = df
+        let width = self.cols.len();
+        let frame = DataFrame::new(columns).context("tally frame")?;
+        let aggs: Vec<Expr> = (0..width).map(|i| col(format!("c{i}")).sum()).collect();
+        let out = frame
             .lazy()
             .group_by([col("village")])
             .agg(aggs)
             .collect()
             .context("tally group-by")?;
-        let vs = out.column("village")?.u32()?.clone();
+        let village_numbers = out.column("village")?.u32()?.clone();
         let mut sums = Vec::with_capacity(out.height());
         for i in 0..out.height() {
-            let mut counts = Vec::with_capacity(k);
-            for j in 0..k {
+            let mut counts = Vec::with_capacity(width);
+            for j in 0..width {
                 counts.push(out.column(&format!("c{j}"))?.i64()?.get(i).unwrap_or(0));
             }
-            if let Some(name) = vs.get(i).and_then(|id| names.get(id as usize)) {
+            if let Some(name) = village_numbers
+                .get(i)
+                .and_then(|number| names.get(number as usize))
+            {
                 sums.push((*name, counts));
             }
         }
@@ -159,8 +162,8 @@ pub fn compute(
         .collect();
     parts.push(counter.proposals_part(proposals));
     let mut by_village = sum_by_village(parts, width)?;
-    if let Some(cv) = coverage {
-        add_coverage(&mut by_village, cv, &counter.columns);
+    if let Some(coverage) = coverage {
+        add_coverage(&mut by_village, coverage, &counter.columns);
     }
     let (rows, total) = rows_and_total(by_village, &schemas.campaign.tally.total, width);
     Ok(Tally { keys, rows, total })
@@ -211,7 +214,7 @@ impl<'a> Counter<'a> {
         let schemas = self.schemas;
         let main = schemas.campaign.main();
         let main_schema = schemas.table(main);
-        let main_id = main_schema
+        let code_field = main_schema
             .table
             .identity
             .first()
@@ -220,9 +223,9 @@ impl<'a> Counter<'a> {
             t != main && !self.tables[t.index()].is_empty() && !self.columns_of(t).is_empty()
         });
         let mut village_of: HashMap<&str, &str> = HashMap::new();
-        if let (Some(id), true) = (main_id, others_counted || for_proposals) {
+        if let (Some(code_field), true) = (code_field, others_counted || for_proposals) {
             for row in &self.tables[main.index()] {
-                if let Some(code) = row.vals[id].as_str() {
+                if let Some(code) = row.vals[code_field].as_str() {
                     if !row.rejected || !village_of.contains_key(code) {
                         village_of.insert(code, self.main_village(row));
                     }
@@ -236,18 +239,21 @@ impl<'a> Counter<'a> {
     fn table_part(&self, table: TableId) -> Part<'a> {
         let schemas = self.schemas;
         let main = schemas.campaign.main();
-        let ts = schemas.table(table);
+        let schema = schemas.table(table);
         let mut part = Part::new(self.columns_of(table));
         if part.cols.is_empty() {
             return part;
         }
-        let up = schemas.campaign.to_main(table).map(|rx| rx.child_field);
+        let parent_field = schemas.campaign.to_main(table).map(|link| link.child_field);
         for row in &self.tables[table.index()] {
             let mut any = false;
             for (j, &k) in part.cols.iter().enumerate() {
                 let column = &self.columns[k];
                 let hit = (column.read || column.rejected == row.rejected)
-                    && column.when.iter().all(|cd| row.holds(ts, cd) == Some(true));
+                    && column
+                        .when
+                        .iter()
+                        .all(|cd| row.holds(schema, cd) == Some(true));
                 part.marks[j].push(i64::from(hit));
                 any |= hit;
             }
@@ -260,7 +266,8 @@ impl<'a> Counter<'a> {
             let village = if table == main {
                 self.main_village(row)
             } else {
-                up.and_then(|i| row.vals[i].as_str())
+                parent_field
+                    .and_then(|i| row.vals[i].as_str())
                     .and_then(|code| self.village_of.get(code).copied())
                     .unwrap_or_else(|| self.file_village(row))
             };

@@ -28,27 +28,27 @@ pub const LIST_SHEET: &str = "选项";
 
 /// The title above a table sheet: the schema's `title` with `{village}` filled (the
 /// village's name, or a placeholder for it), else the table's label.
-pub fn title(t: &TableSchema, village: &str) -> String {
-    let v = if village.is_empty() { "XX" } else { village };
-    if t.table.title.is_empty() {
-        format!("{v} {}", t.table.label)
+pub fn title(table: &TableSchema, village: &str) -> String {
+    let name = if village.is_empty() { "XX" } else { village };
+    if table.table.title.is_empty() {
+        format!("{name} {}", table.table.label)
     } else {
-        t.table.title.replace("{village}", v)
+        table.table.title.replace("{village}", name)
     }
 }
 
-fn cut(s: &str, n: usize) -> String {
-    s.chars().take(n).collect()
+fn cut(text: &str, max_chars: usize) -> String {
+    text.chars().take(max_chars).collect()
 }
 
 /// What the 填表说明 sheet and the error messages say about a field's allowed values.
-pub fn allowed_text(f: &Field, lex: &Lexicon) -> String {
-    match f.ty {
-        FieldType::Enum => f.values.join("、"),
-        FieldType::EnumList => format!("{}（可多选，用顿号“、”分隔）", f.values.join("、")),
+pub fn allowed_text(field: &Field, lex: &Lexicon) -> String {
+    match field.ty {
+        FieldType::Enum => field.values.join("、"),
+        FieldType::EnumList => format!("{}（可多选，用顿号“、”分隔）", field.values.join("、")),
         FieldType::Bool => format!("{}、{}", lex.yes(), lex.no()),
         FieldType::Integer | FieldType::Number | FieldType::Lon | FieldType::Lat => {
-            let (words, _) = crate::codes::number_range(f.min, f.max, f.min_exclusive);
+            let (words, _) = crate::codes::number_range(field.min, field.max, field.min_exclusive);
             if words.is_empty() {
                 "数字".into()
             } else {
@@ -56,133 +56,148 @@ pub fn allowed_text(f: &Field, lex: &Lexicon) -> String {
             }
         }
         FieldType::Date => {
-            let lo = f.min_date.clone().unwrap_or_default();
-            let hi = match f.max_date.as_deref() {
+            let earliest = field.min_date.clone().unwrap_or_default();
+            let latest = match field.max_date.as_deref() {
                 Some("today") => "今天".to_string(),
                 Some(x) => x.to_string(),
                 None => String::new(),
             };
-            match (lo.is_empty(), hi.is_empty()) {
-                (false, false) => format!("日期，{lo} 至 {hi}"),
-                (false, true) => format!("日期，不早于 {lo}"),
-                (true, false) => format!("日期，不晚于 {hi}"),
+            match (earliest.is_empty(), latest.is_empty()) {
+                (false, false) => format!("日期，{earliest} 至 {latest}"),
+                (false, true) => format!("日期，不早于 {earliest}"),
+                (true, false) => format!("日期，不晚于 {latest}"),
                 _ => "日期，如 2022-05-19".into(),
             }
         }
         FieldType::IdCard => "18位公民身份号码，末位可为X".into(),
         FieldType::Phone => "手机号11位或固定电话（0+区号+号码）".into(),
-        FieldType::Code if !f.pattern_hint.is_empty() => f.pattern_hint.clone(),
-        FieldType::Plugin(p) => p.0.hint(),
-        _ => match (f.min_len, f.max_len) {
-            (Some(a), Some(b)) => format!("{a}–{b}个字"),
+        FieldType::Code if !field.pattern_hint.is_empty() => field.pattern_hint.clone(),
+        FieldType::Plugin(plugin) => plugin.0.hint(),
+        _ => match (field.min_len, field.max_len) {
+            (Some(min), Some(max)) => format!("{min}–{max}个字"),
             _ => "文本".into(),
         },
     }
 }
 
 /// The row rules that name a field, in words.
-fn rules_of(t: &TableSchema, key: &str) -> String {
-    let re = regex::Regex::new(r"\{[a-z_]+\}").expect("static regex");
-    t.rules
+fn rules_of(table: &TableSchema, key: &str) -> String {
+    let placeholder = regex::Regex::new(r"\{[a-z_]+\}").expect("static regex");
+    table
+        .rules
         .iter()
         .filter(|r| {
             r.then.field == key
                 || r.when.iter().any(|c| c.field == key)
                 || r.then.other.as_deref() == Some(key)
         })
-        .map(|r| format!("{}：{}", r.code, re.replace_all(&r.message_zh, "…")))
+        .map(|r| {
+            format!(
+                "{}：{}",
+                r.code,
+                placeholder.replace_all(&r.message_zh, "…")
+            )
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
 
-fn excel_date(d: NaiveDate) -> Result<ExcelDateTime> {
+fn excel_date(date: NaiveDate) -> Result<ExcelDateTime> {
     Ok(ExcelDateTime::from_ymd(
-        d.year() as u16,
-        d.month() as u8,
-        d.day() as u8,
+        date.year() as u16,
+        date.month() as u8,
+        date.day() as u8,
     )?)
 }
 
 /// The validation of one column, if its type has one.
 fn validation(
-    f: &Field,
+    field: &Field,
     lex: &Lexicon,
     list_ref: Option<String>,
     today: NaiveDate,
 ) -> Result<Option<DataValidation>> {
-    let err_title = cut(&format!("{}填写有误", f.label), 32);
-    let dv =
-        match f.ty {
-            FieldType::Enum => match list_ref {
-                Some(r) => DataValidation::new().allow_list_formula(Formula::new(r)),
-                None => DataValidation::new().allow_list_strings(&f.values)?,
-            },
-            FieldType::Bool => DataValidation::new().allow_list_strings(&[lex.yes(), lex.no()])?,
-            FieldType::Integer => {
-                let lo = f.min.unwrap_or(0.0) as i32;
-                let hi = f.max.map(|m| m as i32).unwrap_or(i32::MAX);
-                DataValidation::new().allow_whole_number(DataValidationRule::Between(lo, hi))
-            }
-            FieldType::Number | FieldType::Lon | FieldType::Lat => match (f.min, f.max) {
-                (Some(a), Some(b)) => {
-                    DataValidation::new().allow_decimal_number(DataValidationRule::Between(a, b))
-                }
-                (Some(a), None) => DataValidation::new()
-                    .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(a)),
-                (None, Some(b)) => DataValidation::new()
-                    .allow_decimal_number(DataValidationRule::LessThanOrEqualTo(b)),
+    let err_title = cut(&format!("{}填写有误", field.label), 32);
+    let rule = match field.ty {
+        FieldType::Enum => match list_ref {
+            Some(r) => DataValidation::new().allow_list_formula(Formula::new(r)),
+            None => DataValidation::new().allow_list_strings(&field.values)?,
+        },
+        FieldType::Bool => DataValidation::new().allow_list_strings(&[lex.yes(), lex.no()])?,
+        FieldType::Integer => {
+            let lowest = field.min.unwrap_or(0.0) as i32;
+            let highest = field.max.map(|m| m as i32).unwrap_or(i32::MAX);
+            DataValidation::new().allow_whole_number(DataValidationRule::Between(lowest, highest))
+        }
+        FieldType::Number | FieldType::Lon | FieldType::Lat => {
+            match (field.min, field.max) {
+                (Some(min), Some(max)) => DataValidation::new()
+                    .allow_decimal_number(DataValidationRule::Between(min, max)),
+                (Some(min), None) => DataValidation::new()
+                    .allow_decimal_number(DataValidationRule::GreaterThanOrEqualTo(min)),
+                (None, Some(max)) => DataValidation::new()
+                    .allow_decimal_number(DataValidationRule::LessThanOrEqualTo(max)),
                 (None, None) => DataValidation::new()
                     .allow_decimal_number(DataValidationRule::Between(-1e15, 1e15)),
-            },
-            FieldType::Date => {
-                let lo = f
-                    .min_date
-                    .as_deref()
-                    .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                    .unwrap_or(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today));
-                // "today" moves on after the template is made: keep the upper bound open-ended.
-                let hi = match f.max_date.as_deref() {
-                    Some(d) if d != "today" => {
-                        NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(today)
-                    }
-                    _ => NaiveDate::from_ymd_opt(2099, 12, 31).unwrap_or(today),
-                };
-                DataValidation::new().allow_date(DataValidationRule::Between(
-                    excel_date(lo)?,
-                    excel_date(hi)?,
-                ))
             }
-            FieldType::Text if f.min_len.is_some() || f.max_len.is_some() => DataValidation::new()
-                .allow_text_length(DataValidationRule::Between(
-                    f.min_len.unwrap_or(0) as u32,
-                    f.max_len.unwrap_or(32767) as u32,
-                )),
-            FieldType::IdCard => {
-                DataValidation::new().allow_text_length(DataValidationRule::Between(15, 18))
-            }
-            // Free text, codes, phones and enum lists get a prompt only.
-            _ => DataValidation::new().allow_any_value(),
-        };
-    let mut prompt = f.description.clone();
-    if f.ty == FieldType::EnumList {
-        prompt = format!("可选：{}。可多选，用顿号“、”分隔。", f.values.join("、"));
+        }
+        FieldType::Date => {
+            let earliest = field
+                .min_date
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                .unwrap_or(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today));
+            // "today" moves on after the template is made: keep the upper bound open-ended.
+            let latest = match field.max_date.as_deref() {
+                Some(d) if d != "today" => {
+                    NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(today)
+                }
+                _ => NaiveDate::from_ymd_opt(2099, 12, 31).unwrap_or(today),
+            };
+            DataValidation::new().allow_date(DataValidationRule::Between(
+                excel_date(earliest)?,
+                excel_date(latest)?,
+            ))
+        }
+        FieldType::Text if field.min_len.is_some() || field.max_len.is_some() => {
+            DataValidation::new().allow_text_length(DataValidationRule::Between(
+                field.min_len.unwrap_or(0) as u32,
+                field.max_len.unwrap_or(32767) as u32,
+            ))
+        }
+        FieldType::IdCard => {
+            DataValidation::new().allow_text_length(DataValidationRule::Between(15, 18))
+        }
+        // Free text, codes, phones and enum lists get a prompt only.
+        _ => DataValidation::new().allow_any_value(),
+    };
+    let mut prompt = field.description.clone();
+    if field.ty == FieldType::EnumList {
+        prompt = format!(
+            "可选：{}。可多选，用顿号“、”分隔。",
+            field.values.join("、")
+        );
     }
-    if !f.example.is_empty() {
-        prompt.push_str(&format!("例：{}", f.example));
+    if !field.example.is_empty() {
+        prompt.push_str(&format!("例：{}", field.example));
     }
-    let dv = dv
+    let rule = rule
         .set_input_title(cut(
-            &format!("{}{}", if f.required { "*必填 " } else { "" }, f.label),
+            &format!(
+                "{}{}",
+                if field.required { "*必填 " } else { "" },
+                field.label
+            ),
             32,
         ))?
         .set_input_message(cut(&prompt, 255))?
         .set_error_title(err_title)?
         .set_error_message(cut(
-            &format!("{}应为：{}", f.label, allowed_text(f, lex)),
+            &format!("{}应为：{}", field.label, allowed_text(field, lex)),
             255,
         ))?
         .set_error_style(DataValidationErrorStyle::Stop);
-    Ok(Some(dv))
+    Ok(Some(rule))
 }
 
 /// Write the template for some tables.

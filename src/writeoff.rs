@@ -15,22 +15,23 @@ use crate::schema::{TableId, TableSchema};
 
 pub use crate::model::Proposal;
 
-/// The latest accepted child row of each parent code through a reference: latest `by`
-/// date, then the later row read.
-fn latest_rows(rows: &[Record], code: usize, by: usize) -> HashMap<&str, &Record> {
-    let mut m: HashMap<&str, &Record> = HashMap::new();
-    for r in rows.iter().filter(|r| !r.rejected) {
-        let (Some(c), Some(d)) = (r.vals[code].as_str(), r.vals[by].as_date()) else {
+/// The latest accepted child row of each parent code (its `code` field) through a
+/// reference: latest `date_field` date, then the later row read.
+fn latest_rows(rows: &[Record], code: usize, date_field: usize) -> HashMap<&str, &Record> {
+    let mut latest: HashMap<&str, &Record> = HashMap::new();
+    for row in rows.iter().filter(|r| !r.rejected) {
+        let (Some(parent), Some(date)) = (row.vals[code].as_str(), row.vals[date_field].as_date())
+        else {
             continue;
         };
-        match m.get(c) {
-            Some(prev) if prev.vals[by].as_date().is_some_and(|p| p > d) => {}
+        match latest.get(parent) {
+            Some(prev) if prev.vals[date_field].as_date().is_some_and(|p| p > date) => {}
             _ => {
-                m.insert(c, r);
+                latest.insert(parent, row);
             }
         }
     }
-    m
+    latest
 }
 
 /// A schema's evidence template filled from a row: `{field}` from `rec`, `{table.field}`
@@ -42,12 +43,14 @@ pub fn render(
     other: Option<(&Record, &TableSchema)>,
 ) -> String {
     crate::text::fill_braces(template, |name, out| {
-        let (r, s, key) = match (name.split_once('.'), other) {
-            (Some((t, k)), Some((r, s))) if s.table.key == t => (r, s, k),
+        let (row, row_schema, key) = match (name.split_once('.'), other) {
+            (Some((table, key)), Some((row, row_schema))) if row_schema.table.key == table => {
+                (row, row_schema, key)
+            }
             _ => (rec, schema, name),
         };
-        if let Some(f) = s.field_index(key) {
-            out.push_str(&r.vals[f].display());
+        if let Some(field) = row_schema.field_index(key) {
+            out.push_str(&row.vals[field].display());
         }
         true
     })
@@ -67,11 +70,15 @@ impl<'a> Ready<'a> {
         let refs = &schemas.campaign.references;
         Ready {
             rule,
-            latest: rule.ix.latest.map(|(reference, by)| {
-                let rx = refs[reference].ix;
+            latest: rule.ix.latest.map(|(reference, date_field)| {
+                let link = refs[reference].ix;
                 (
-                    latest_rows(&tables.tables[rx.child.index()], rx.child_field, by),
-                    schemas.table(rx.child),
+                    latest_rows(
+                        &tables.tables[link.child.index()],
+                        link.child_field,
+                        date_field,
+                    ),
+                    schemas.table(link.child),
                 )
             }),
             named: rule
@@ -79,10 +86,10 @@ impl<'a> Ready<'a> {
                 .none_of
                 .iter()
                 .map(|&reference| {
-                    let rx = refs[reference].ix;
-                    tables.tables[rx.child.index()]
+                    let link = refs[reference].ix;
+                    tables.tables[link.child.index()]
                         .iter()
-                        .filter_map(|h| h.vals[rx.child_field].as_str())
+                        .filter_map(|h| h.vals[link.child_field].as_str())
                         .collect()
                 })
                 .collect(),
@@ -164,7 +171,7 @@ pub fn propose(tables: &Tables) -> Vec<Proposal> {
                 .identity
                 .first()
                 .and_then(|k| schema.field_index(k)),
-            up: campaign.to_main(table).map(|rx| rx.child_field),
+            parent_field: campaign.to_main(table).map(|link| link.child_field),
             village_field,
             village_of: &village_of,
         };
@@ -190,15 +197,15 @@ fn main_villages<'a>(
     let schemas = tables.schemas;
     let main = schemas.campaign.main();
     let main_schema = schemas.table(main);
-    let main_id = main_schema
+    let code_field = main_schema
         .table
         .identity
         .first()
         .and_then(|k| main_schema.field_index(k));
     let mut village_of: HashMap<&str, &str> = HashMap::new();
-    if let (Some(id), Some(village)) = (main_id, village_field) {
+    if let (Some(code), Some(village)) = (code_field, village_field) {
         for row in tables.tables[main.index()].iter().filter(|b| !b.rejected) {
-            village_of.insert(row.text(id), row.text(village));
+            village_of.insert(row.text(code), row.text(village));
         }
     }
     village_of
@@ -215,7 +222,7 @@ struct TableProposer<'a> {
     /// The table's own code field.
     own_id: Option<usize>,
     /// The code of this row's parent, for a row of a table referring to the main one.
-    up: Option<usize>,
+    parent_field: Option<usize>,
     /// The main table's village field.
     village_field: Option<usize>,
     /// The village of each main code.
@@ -235,7 +242,10 @@ impl TableProposer<'_> {
             (code.to_string(), String::new())
         } else {
             (
-                self.up.map(|i| row.text(i)).unwrap_or("").to_string(),
+                self.parent_field
+                    .map(|i| row.text(i))
+                    .unwrap_or("")
+                    .to_string(),
                 code.to_string(),
             )
         };
