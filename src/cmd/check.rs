@@ -94,10 +94,10 @@ fn write_writeoffs(path: &Path, run: &Run, schemas: &Schemas) -> Result<()> {
 
 /// A finding's severity as the text says it, and its colour code: held back (a knock-on
 /// error) and warnings yellow, errors red.
-fn severity_label(f: &Finding, lang: Lang) -> (&'static str, &'static str) {
+fn severity_label(finding: &Finding, lang: Lang) -> (&'static str, &'static str) {
     let en = lang == Lang::En;
-    match f.severity {
-        Severity::Error if f.knock_on => (if en { "held back" } else { "暂缓" }, "33"),
+    match finding.severity {
+        Severity::Error if finding.knock_on => (if en { "held back" } else { "暂缓" }, "33"),
         Severity::Error => (if en { "error" } else { "错误" }, "31"),
         Severity::Warning => (if en { "warning" } else { "警告" }, "33"),
     }
@@ -193,10 +193,11 @@ impl TextReport<'_> {
             let [kind, table, field, form, done, how, count, places] =
                 self.words.wording(w, self.lang);
             let state = if w.taken.is_some() { "33" } else { "31" };
-            let (times, at, because) = self.say(("处", "位置", "依据"), ("×", "at", "evidence"));
+            let (times, places_word, because) =
+                self.say(("处", "位置", "依据"), ("×", "at", "evidence"));
             writeln!(
                 out,
-                "  {kind} “{form}”  {table}·{field}  {}  {count}{times}\n          {because}：{how}\n          {at}：{places}",
+                "  {kind} “{form}”  {table}·{field}  {}  {count}{times}\n          {because}：{how}\n          {places_word}：{places}",
                 self.paint(&done, state)
             )?;
         }
@@ -238,7 +239,7 @@ impl TextReport<'_> {
                 run.errors(),
                 match run.held() {
                     0 => String::new(),
-                    n => format!("（另有 {n} 行随之暂缓）"),
+                    count => format!("（另有 {count} 行随之暂缓）"),
                 },
                 run.warnings(),
                 run.proposals.len()

@@ -15,10 +15,20 @@ use crate::schema::{Schemas, TableSchema};
 use crate::text::col_letters;
 
 /// A finding on one line: severity, code and message in `lang`.
-fn finding_line(x: &Finding, lang: Lang) -> String {
+fn finding_line(finding: &Finding, lang: Lang) -> String {
     match lang {
-        Lang::Zh => format!("{} {} {}", x.severity.zh(), x.code, x.message_zh),
-        Lang::En => format!("{} {} {}", x.severity.as_str(), x.code, x.message_en),
+        Lang::Zh => format!(
+            "{} {} {}",
+            finding.severity.zh(),
+            finding.code,
+            finding.message_zh
+        ),
+        Lang::En => format!(
+            "{} {} {}",
+            finding.severity.as_str(),
+            finding.code,
+            finding.message_en
+        ),
     }
 }
 
@@ -102,14 +112,14 @@ impl View<'_> {
     }
 
     /// A field as a person calls it (身份证号, not owner_id).
-    fn field_label(&self, table: Option<&TableSchema>, k: usize) -> String {
+    fn field_label(&self, table: Option<&TableSchema>, field: usize) -> String {
         table
             .map(|t| {
-                let f = &t.fields[k];
-                if self.lang == Lang::Zh || f.label_en.is_empty() {
-                    f.label.clone()
+                let field = &t.fields[field];
+                if self.lang == Lang::Zh || field.label_en.is_empty() {
+                    field.label.clone()
                 } else {
-                    f.label_en.clone()
+                    field.label_en.clone()
                 }
             })
             .unwrap_or_default()
@@ -220,28 +230,28 @@ impl View<'_> {
     }
 
     /// What a column was read as: its field (and the evidence when guessed), or why none.
-    fn column_target(&self, table: Option<&TableSchema>, c: &Column) -> String {
+    fn column_target(&self, table: Option<&TableSchema>, column: &Column) -> String {
         let say = |zh, en| self.say(zh, en);
-        match (c.field, c.how) {
+        match (column.field, column.how) {
             (Some(k), How::Guess) => format!(
                 "{}{}{}{}{}",
                 self.field_label(table, k),
                 say("（", " ("),
-                if c.weak {
+                if column.weak {
                     say("不确定，请核对；", "not sure, please check; ")
                 } else {
                     ""
                 },
-                c.evidence,
+                column.evidence,
                 say("）", ")")
             ),
-            (None, How::Unmapped) if !c.evidence.is_empty() => format!(
+            (None, How::Unmapped) if !column.evidence.is_empty() => format!(
                 "{}{}{}",
                 say(
                     "（未识别；最接近的依据：",
                     "(not recognised; the closest evidence: "
                 ),
-                c.evidence,
+                column.evidence,
                 say("）", ")")
             ),
             (Some(k), _) => self.field_label(table, k),
@@ -256,16 +266,16 @@ impl View<'_> {
 }
 
 /// A column for a machine: header, field key, how and why, and the candidates weighed.
-fn column_json(table: Option<&TableSchema>, c: &Column) -> serde_json::Value {
+fn column_json(table: Option<&TableSchema>, column: &Column) -> serde_json::Value {
     json!({
-        "column": col_letters(c.col),
-        "header": c.header,
-        "field": c.field.and_then(|k| table.map(|t| t.fields[k].key.clone())),
-        "how": c.how,
-        "evidence": c.evidence,
-        "score": rounded(c.score),
-        "weak": c.weak,
-        "candidates": c.candidates.iter().filter_map(|(k, score)| table.map(|t| json!({
+        "column": col_letters(column.col),
+        "header": column.header,
+        "field": column.field.and_then(|k| table.map(|t| t.fields[k].key.clone())),
+        "how": column.how,
+        "evidence": column.evidence,
+        "score": rounded(column.score),
+        "weak": column.weak,
+        "candidates": column.candidates.iter().filter_map(|(k, score)| table.map(|t| json!({
             "field": t.fields[*k].key, "score": rounded(*score)
         }))).collect::<Vec<_>>(),
     })

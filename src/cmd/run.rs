@@ -49,14 +49,14 @@ pub fn exec(args: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Re
         deadline,
         progress: progress.clone(),
     };
-    if let Err(e) = write_outputs(&run, &opts.schemas, &staged, write_options) {
+    if let Err(error) = write_outputs(&run, &opts.schemas, &staged, write_options) {
         // Give the space back; the folder keeps the last finished run as it was.
         let _ = std::fs::remove_dir_all(&staged);
-        return Err(e);
+        return Err(error);
     }
-    if let Err(e) = crate::outdir::promote(&args.out, &staged) {
+    if let Err(error) = crate::outdir::promote(&args.out, &staged) {
         let _ = std::fs::remove_dir_all(&staged);
-        return Err(e);
+        return Err(error);
     }
     progress.finished();
     let lines = super::run_summary::lines(&run, &opts, &args, lang);
@@ -89,9 +89,9 @@ fn create_out_folder(args: &RunArgs) -> Result<()> {
         .cloned()
         .collect();
     crate::outdir::check_against_inputs(&args.out, &given)?;
-    std::fs::create_dir_all(&args.out).map_err(|e| {
+    std::fs::create_dir_all(&args.out).map_err(|error| {
         anyhow::anyhow!(
-            "无法创建输出文件夹 {}（{e}）/ cannot create the output folder",
+            "无法创建输出文件夹 {}（{error}）/ cannot create the output folder",
             args.out.display()
         )
     })
@@ -128,10 +128,10 @@ fn take_previous_round(
 
 /// Says so when the deadline is already past: the villages' covers would carry it.
 fn warn_if_deadline_passed(deadline: Option<NaiveDate>, today: NaiveDate) {
-    if let Some(d) = deadline.filter(|d| *d < today) {
+    if let Some(past) = deadline.filter(|d| *d < today) {
         eprintln!(
             "注意：修改期限 {} 已经过去（今天是 {}），各村封面上会写这个过去的日期；如要新的期限，请用 --deadline 给出",
-            d.format("%Y年%-m月%-d日"),
+            past.format("%Y年%-m月%-d日"),
             today.format("%Y年%-m月%-d日")
         );
     }
@@ -142,12 +142,12 @@ fn warn_if_deadline_passed(deadline: Option<NaiveDate>, today: NaiveDate) {
 fn roster(path: &Path, schemas: &Schemas) -> Result<Roster> {
     if !path.is_file() {
         // A folder or a pipe is no roster: said as such, never waited on.
-        let e = crate::read::side_file(path, "--roster", u64::MAX)
+        let why = crate::read::side_file(path, "--roster", u64::MAX)
             .err()
             .unwrap_or_else(|| {
                 format!("--roster {}：找不到这个文件 / no such file", path.display())
             });
-        bail!("{e}");
+        bail!("{why}");
     }
     let Some(roster_schemas) = schemas.roster()? else {
         bail!(

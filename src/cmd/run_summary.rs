@@ -72,11 +72,11 @@ impl Summary<'_> {
                 let recs = self.run.table(t);
                 let rejected = recs.iter().filter(|r| r.rejected).count();
                 let held = recs.iter().filter(|r| r.held).count();
-                let ts = &schemas.table(t).table;
+                let table = &schemas.table(t).table;
                 self.say(
                     format!(
                         "  {}：{} 行，通过 {}，退回 {}{}",
-                        ts.label,
+                        table.label,
                         recs.len(),
                         recs.len() - rejected,
                         rejected,
@@ -88,7 +88,7 @@ impl Summary<'_> {
                     ),
                     format!(
                         "  {}: {} rows, {} accepted, {} held back ({held} of them only with the row they depend on)",
-                        ts.key,
+                        table.key,
                         recs.len(),
                         recs.len() - rejected,
                         rejected
@@ -103,9 +103,9 @@ impl Summary<'_> {
         let run = self.run;
         let held = match run.held() {
             0 => (String::new(), String::new()),
-            n => (
-                format!("（另有 {n} 处随之暂缓，改正所依的行后自动上报）"),
-                format!(" (and {n} held back with them)"),
+            count => (
+                format!("（另有 {count} 处随之暂缓，改正所依的行后自动上报）"),
+                format!(" (and {count} held back with them)"),
             ),
         };
         self.say(
@@ -134,11 +134,11 @@ impl Summary<'_> {
             .iter()
             .enumerate()
             .map(|(k, w)| {
-                let n = self.run.proposals.iter().filter(|p| p.rule == k).count();
+                let count = self.run.proposals.iter().filter(|p| p.rule == k).count();
                 if self.en {
-                    format!("{} {n}", w.reason)
+                    format!("{} {count}", w.reason)
                 } else {
-                    format!("{} {n}", w.label)
+                    format!("{} {count}", w.label)
                 }
             })
             .collect();
@@ -152,10 +152,10 @@ impl Summary<'_> {
     /// The roster's coverage, or that nothing could be read from `roster`; nothing when
     /// the campaign checks no coverage.
     fn coverage(&self, roster: &Path) -> Option<String> {
-        let cv = self.opts.schemas.campaign.coverage.as_ref()?;
+        let spec = self.opts.schemas.campaign.coverage.as_ref()?;
         Some(match &self.run.coverage {
-            Some(c) => {
-                let rate = c
+            Some(coverage) => {
+                let rate = coverage
                     .total
                     .rate()
                     .map(|x| format!("{x:.1}%"))
@@ -163,25 +163,25 @@ impl Summary<'_> {
                 self.say(
                     format!(
                         "{}核对：{} 条，{} {}（{rate}），{} {}，不在{} {}；见 coverage.csv",
-                        cv.label,
-                        c.total.listed,
-                        cv.found,
-                        c.total.covered,
-                        cv.missing,
-                        c.total.missing,
-                        cv.label,
-                        c.total.unlisted
+                        spec.label,
+                        coverage.total.listed,
+                        spec.found,
+                        coverage.total.covered,
+                        spec.missing,
+                        coverage.total.missing,
+                        spec.label,
+                        coverage.total.unlisted
                     ),
                     format!(
                         "Roster: {} listed, {} covered ({rate}), {} missing, {} surveyed but not listed; see coverage.csv",
-                        c.total.listed, c.total.covered, c.total.missing, c.total.unlisted
+                        coverage.total.listed, coverage.total.covered, coverage.total.missing, coverage.total.unlisted
                     ),
                 )
             }
             None => self.say(
                 format!(
                     "{}：{} 中没有读出任何条目，未做核对（原因见 errors.xlsx）",
-                    cv.label,
+                    spec.label,
                     roster.display()
                 ),
                 format!(
@@ -194,15 +194,15 @@ impl Summary<'_> {
 
     /// The comparison with the previous round, when there was one.
     fn rounds(&self) -> Option<String> {
-        let c = self.run.rounds.as_ref()?.total;
+        let counts = self.run.rounds.as_ref()?.total;
         Some(self.say(
             format!(
                 "与上一轮相比：已改正 {} 处，仍未改正 {} 处，新发现 {} 处；新增 {} 行，删除 {} 行，改动数值 {} 处；见 rounds.csv",
-                c.fixed, c.open, c.new, c.added, c.removed, c.changed
+                counts.fixed, counts.open, counts.new, counts.added, counts.removed, counts.changed
             ),
             format!(
                 "Since the previous round: {} fixed, {} still open, {} new; {} rows added, {} removed, {} values changed; see rounds.csv",
-                c.fixed, c.open, c.new, c.added, c.removed, c.changed
+                counts.fixed, counts.open, counts.new, counts.added, counts.removed, counts.changed
             ),
         ))
     }
@@ -235,13 +235,13 @@ fn next_steps(run: &Run, opts: &Options, en: bool) -> Vec<String> {
         .schemas
         .ids()
         .filter_map(|t| {
-            let n = run.table(t).iter().filter(|r| r.rejected).count();
-            let ts = &opts.schemas.table(t).table;
-            (n > 0).then(|| {
+            let rejected = run.table(t).iter().filter(|r| r.rejected).count();
+            let table = &opts.schemas.table(t).table;
+            (rejected > 0).then(|| {
                 if en {
-                    format!("{} {n}", ts.key)
+                    format!("{} {rejected}", table.key)
                 } else {
-                    format!("{}暂缓 {n} 行", ts.label)
+                    format!("{}暂缓 {rejected} 行", table.label)
                 }
             })
         })
