@@ -12,16 +12,16 @@ use crate::schema::Schemas;
 ///
 /// ```
 /// use selfbuilt::model::{Tally, TallyRow};
-/// let s = selfbuilt::schema::Schemas::shipped().unwrap();
-/// let keys: Vec<String> = s.campaign.tally.columns.iter().map(|c| c.key.clone()).collect();
+/// let schemas = selfbuilt::schema::Schemas::shipped().unwrap();
+/// let keys: Vec<String> = schemas.campaign.tally.columns.iter().map(|c| c.key.clone()).collect();
 /// let mut counts = vec![0; keys.len()];
 /// counts[0] = 850;
 /// let total = TallyRow { village: "合计".into(), counts };
-/// let t = Tally { keys, rows: vec![], total };
-/// let r = selfbuilt::report::compose(&s, &t, None, None);
-/// assert!(r.lines[0].contains("报送排查自建房850栋"));
+/// let tally = Tally { keys, rows: vec![], total };
+/// let report = selfbuilt::report::compose(&schemas, &tally, None, None);
+/// assert!(report.lines[0].contains("报送排查自建房850栋"));
 /// // A line whose `if` totals are zero is left out.
-/// assert!(!r.lines.iter().any(|l| l.contains("申请销号")));
+/// assert!(!report.lines.iter().any(|l| l.contains("申请销号")));
 /// ```
 pub fn compose(
     schemas: &Schemas,
@@ -78,12 +78,12 @@ pub fn compose(
                     out.push_str(&silent_names);
                     true
                 }
-                ("roster_rate", Some(n)) => {
-                    out.push_str(&percent(n));
+                ("roster_rate", Some(tenths)) => {
+                    out.push_str(&percent(tenths));
                     true
                 }
-                (_, Some(n)) => {
-                    out.push_str(&n.to_string());
+                (_, Some(number)) => {
+                    out.push_str(&number.to_string());
                     true
                 }
                 _ => false,

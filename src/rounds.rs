@@ -295,9 +295,9 @@ pub fn compare(prev: &Snapshot, run: &Run, schemas: &Schemas) -> Rounds {
             }
             continue;
         };
-        let ts = schemas.tables.iter().find(|t| t.table.key == now.table);
-        if let (Some(fields), Some(ts)) = (prev.head.fields.get(&now.table), ts) {
-            round_lines.changed_values(&mut lines, fields, ts, old, &now);
+        let schema = schemas.tables.iter().find(|t| t.table.key == now.table);
+        if let (Some(fields), Some(schema)) = (prev.head.fields.get(&now.table), schema) {
+            round_lines.changed_values(&mut lines, fields, schema, old, &now);
         }
         round_lines.finding_changes(&mut lines, old, &now);
     }

@@ -59,7 +59,7 @@ pub fn allowed_text(field: &Field, lex: &Lexicon) -> String {
             let earliest = field.min_date.clone().unwrap_or_default();
             let latest = match field.max_date.as_deref() {
                 Some("today") => "今天".to_string(),
-                Some(x) => x.to_string(),
+                Some(date) => date.to_string(),
                 None => String::new(),
             };
             match (earliest.is_empty(), latest.is_empty()) {
@@ -120,7 +120,7 @@ fn validation(
     let err_title = cut(&format!("{}填写有误", field.label), 32);
     let rule = match field.ty {
         FieldType::Enum => match list_ref {
-            Some(r) => DataValidation::new().allow_list_formula(Formula::new(r)),
+            Some(formula) => DataValidation::new().allow_list_formula(Formula::new(formula)),
             None => DataValidation::new().allow_list_strings(&field.values)?,
         },
         FieldType::Bool => DataValidation::new().allow_list_strings(&[lex.yes(), lex.no()])?,
@@ -149,8 +149,8 @@ fn validation(
                 .unwrap_or(NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(today));
             // "today" moves on after the template is made: keep the upper bound open-ended.
             let latest = match field.max_date.as_deref() {
-                Some(d) if d != "today" => {
-                    NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap_or(today)
+                Some(date) if date != "today" => {
+                    NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap_or(today)
                 }
                 _ => NaiveDate::from_ymd_opt(2099, 12, 31).unwrap_or(today),
             };

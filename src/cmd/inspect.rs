@@ -177,8 +177,8 @@ impl View<'_> {
         };
         let mut text = String::new();
         match (sheet.table, sheet.header) {
-            (Some(tk), Some((first, last))) => {
-                let schema = self.schemas.table(tk);
+            (Some(table_id), Some((first, last))) => {
+                let schema = self.schemas.table(table_id);
                 let table = &schema.table;
                 text.push_str(&if zh {
                     format!(
@@ -233,9 +233,9 @@ impl View<'_> {
     fn column_target(&self, table: Option<&TableSchema>, column: &Column) -> String {
         let say = |zh, en| self.say(zh, en);
         match (column.field, column.how) {
-            (Some(k), How::Guess) => format!(
+            (Some(field), How::Guess) => format!(
                 "{}{}{}{}{}",
-                self.field_label(table, k),
+                self.field_label(table, field),
                 say("（", " ("),
                 if column.weak {
                     say("不确定，请核对；", "not sure, please check; ")
@@ -254,7 +254,7 @@ impl View<'_> {
                 column.evidence,
                 say("）", ")")
             ),
-            (Some(k), _) => self.field_label(table, k),
+            (Some(field), _) => self.field_label(table, field),
             (None, How::Seq) => say("#序号", "#serial number").into(),
             (None, How::Note) => say("#备注", "#notes").into(),
             (None, How::Duplicate) => {

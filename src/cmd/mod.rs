@@ -65,7 +65,7 @@ pub fn error_text(error: &anyhow::Error, lang: crate::finding::Lang) -> String {
     error
         .chain()
         .map(|cause| match cause.downcast_ref::<std::io::Error>() {
-            Some(io) => os_error(io, lang),
+            Some(io_error) => os_error(io_error, lang),
             None => cause.to_string(),
         })
         .collect::<Vec<_>>()

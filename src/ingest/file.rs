@@ -40,16 +40,16 @@ pub(crate) fn process_file_with(
     }
     // Read on a thread of its own; rows are checked here as they arrive.
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<read::Piece>(4);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<read::Piece>(4);
         let reader = scope.spawn(move || {
             read::read_file_pieces(input, &opts.limits, opts.isolate.as_ref(), &mut |p| {
-                let _ = tx.send(p);
+                let _ = sender.send(p);
             })
         });
-        process_pieces(file_idx, input, opts, rx, || match reader.join() {
-            Ok(r) => r,
+        process_pieces(file_idx, input, opts, receiver, || match reader.join() {
+            Ok(outcome) => outcome,
             // A panic while reading is this file's F009 (see `run_with`).
-            Err(e) => std::panic::resume_unwind(e),
+            Err(panic) => std::panic::resume_unwind(panic),
         })
     })
 }
@@ -81,9 +81,9 @@ pub(crate) fn process_pieces(
     let done = check_sheets(file_idx, rel, opts, &ctx, pieces);
     match read() {
         Ok(format) => out.format = format.to_string(),
-        Err(f) => {
+        Err(finding) => {
             // Whatever arrived before the error is dropped: the file is not read.
-            out.findings.push(f);
+            out.findings.push(finding);
             return out;
         }
     }
@@ -172,7 +172,7 @@ fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, 
     match head {
         HeadState::Table { head, .. } => {
             seen.any_table = true;
-            let k = head.table.index();
+            let table = head.table.index();
             if grid.hidden {
                 // Rows the village may not see go upstream: said once.
                 out.findings.push(
@@ -183,9 +183,9 @@ fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, 
             }
             out.findings.extend(head.findings);
             out.findings.append(&mut findings);
-            out.records[k].append(&mut records);
+            out.records[table].append(&mut records);
             out.changes.append(&mut changes);
-            out.rows_read[k] += data.len();
+            out.rows_read[table] += data.len();
             seen.any_data |= !data.is_empty();
             info.table = Some(head.table);
             info.header = Some(head.header);
