@@ -379,3 +379,23 @@ fn rows_and_total(
     }
     (rows, total)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn villages_come_in_order_of_name_and_the_total_adds_them_up() {
+        let by_village: HashMap<&str, Vec<i64>> =
+            [("village b", vec![1, 2]), ("village a", vec![3, 0])]
+                .into_iter()
+                .collect();
+        let (rows, total) = rows_and_total(by_village, "total", 2);
+        let names: Vec<&str> = rows.iter().map(|r| r.village.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(total.village, "total");
+        assert_eq!(total.counts, vec![4, 2]);
+    }
+}

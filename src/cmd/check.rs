@@ -249,3 +249,37 @@ impl TextReport<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_setting_when_one_is_given() {
+        assert!(wants_color("always"));
+        assert!(!wants_color("never"));
+    }
+
+    #[test]
+    fn a_knock_on_error_is_held_back_in_yellow() {
+        let mut finding = Finding::rule("R101", Severity::Error);
+        assert_eq!(severity_label(&finding, Lang::Zh), ("错误", "31"));
+        finding.knock_on = true;
+        assert_eq!(severity_label(&finding, Lang::En), ("held back", "33"));
+        let warning = Finding::rule("W001", Severity::Warning);
+        assert_eq!(severity_label(&warning, Lang::En), ("warning", "33"));
+    }
+
+    #[test]
+    fn text_is_painted_only_when_colouring() {
+        let schemas = Schemas::shipped().unwrap();
+        let words = Words::new(&schemas);
+        let report = |color| TextReport {
+            words: &words,
+            lang: Lang::En,
+            color,
+        };
+        assert_eq!(report(false).paint("title", "1"), "title");
+        assert_eq!(report(true).paint("title", "1"), "\x1b[1mtitle\x1b[0m");
+    }
+}

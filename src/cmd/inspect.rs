@@ -280,3 +280,14 @@ fn column_json(table: Option<&TableSchema>, column: &Column) -> serde_json::Valu
         }))).collect::<Vec<_>>(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scores_keep_two_decimals() {
+        assert_eq!(rounded(0.8765), 0.88);
+        assert_eq!(rounded(1.0), 1.0);
+    }
+}
