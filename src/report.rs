@@ -12,16 +12,16 @@ use crate::schema::Schemas;
 ///
 /// ```
 /// use selfbuilt::model::{Tally, TallyRow};
-/// let s = selfbuilt::schema::Schemas::shipped().unwrap();
-/// let keys: Vec<String> = s.campaign.tally.columns.iter().map(|c| c.key.clone()).collect();
+/// let schemas = selfbuilt::schema::Schemas::shipped().unwrap();
+/// let keys: Vec<String> = schemas.campaign.tally.columns.iter().map(|c| c.key.clone()).collect();
 /// let mut counts = vec![0; keys.len()];
 /// counts[0] = 850;
 /// let total = TallyRow { village: "合计".into(), counts };
-/// let t = Tally { keys, rows: vec![], total };
-/// let r = selfbuilt::report::compose(&s, &t, None, None);
-/// assert!(r.lines[0].contains("报送排查自建房850栋"));
+/// let tally = Tally { keys, rows: vec![], total };
+/// let report = selfbuilt::report::compose(&schemas, &tally, None, None);
+/// assert!(report.lines[0].contains("报送排查自建房850栋"));
 /// // A line whose `if` totals are zero is left out.
-/// assert!(!r.lines.iter().any(|l| l.contains("申请销号")));
+/// assert!(!report.lines.iter().any(|l| l.contains("申请销号")));
 /// ```
 pub fn compose(
     schemas: &Schemas,
@@ -30,11 +30,11 @@ pub fn compose(
     coverage: Option<&Coverage>,
 ) -> Report {
     let spec = &schemas.campaign.report;
-    let total = |k: &str| -> Option<i64> {
+    let total = |key: &str| -> Option<i64> {
         tally
             .keys
             .iter()
-            .position(|x| x == k)
+            .position(|x| x == key)
             .and_then(|i| tally.total.counts.get(i).copied())
     };
     // Villages that sent rows, apart from those only the roster names (they sent none).
@@ -45,27 +45,27 @@ pub fn compose(
         .map(|r| r.village.as_str())
         .collect::<Vec<_>>()
         .join("、");
-    let round = |k: &str| -> i64 {
-        let Some(r) = rounds else { return 0 };
-        let c = r.total;
-        (match k {
-            "round_fixed" => c.fixed,
-            "round_open" => c.open,
-            "round_new" => c.new,
-            "round_added" => c.added,
-            "round_removed" => c.removed,
-            "round_changed" => c.changed,
+    let round = |key: &str| -> i64 {
+        let Some(rounds) = rounds else { return 0 };
+        let counts = rounds.total;
+        (match key {
+            "round_fixed" => counts.fixed,
+            "round_open" => counts.open,
+            "round_new" => counts.new,
+            "round_added" => counts.added,
+            "round_removed" => counts.removed,
+            "round_changed" => counts.changed,
             _ => 1,
         }) as i64
     };
     // The roster's share covered, in per cent (one decimal unless whole).
     let rate = coverage.and_then(|c| c.total.rate());
-    let value = |k: &str| match k {
+    let value = |key: &str| match key {
         "villages" => Some(villages),
         "villages_silent" | "villages_silent_names" => Some(silent.len() as i64),
         "roster_rate" => rate.map(|r| (r * 10.0).round() as i64),
-        k if EXTRA_WORDS.contains(&k) => Some(round(k)),
-        k => total(k),
+        key if EXTRA_WORDS.contains(&key) => Some(round(key)),
+        key => total(key),
     };
     let lines = spec
         .lines
@@ -78,12 +78,12 @@ pub fn compose(
                     out.push_str(&silent_names);
                     true
                 }
-                ("roster_rate", Some(n)) => {
-                    out.push_str(&percent(n));
+                ("roster_rate", Some(tenths)) => {
+                    out.push_str(&percent(tenths));
                     true
                 }
-                (_, Some(n)) => {
-                    out.push_str(&n.to_string());
+                (_, Some(number)) => {
+                    out.push_str(&number.to_string());
                     true
                 }
                 _ => false,

@@ -20,26 +20,28 @@ use crate::schema::{Schemas, TableId};
 pub const FILE: &str = "round.jsonl";
 
 /// A record's identity (its identity fields' values, joined), "" when one is missing.
-fn key_of(s: &Schemas, t: TableId, r: &Record) -> String {
-    let ts = s.table(t);
-    let mut parts = Vec::with_capacity(ts.table.identity.len());
-    for k in &ts.table.identity {
-        let v = ts
+fn key_of(schemas: &Schemas, table: TableId, record: &Record) -> String {
+    let schema = schemas.table(table);
+    let mut parts = Vec::with_capacity(schema.table.identity.len());
+    for k in &schema.table.identity {
+        let value = schema
             .field_index(k)
-            .map(|i| r.vals[i].display())
+            .map(|i| record.vals[i].display())
             .unwrap_or_default();
-        if v.is_empty() {
+        if value.is_empty() {
             return String::new();
         }
-        parts.push(v);
+        parts.push(value);
     }
     parts.join("|")
 }
 
 /// The main row a record belongs to: its own identity, or the code it refers to.
-fn main_of(s: &Schemas, t: TableId, r: &Record, key: &str) -> String {
-    match s.campaign.to_main(t) {
-        Some(rx) if t != s.campaign.main() => r.vals[rx.child_field].display(),
+fn main_of(schemas: &Schemas, table: TableId, record: &Record, key: &str) -> String {
+    match schemas.campaign.to_main(table) {
+        Some(reference) if table != schemas.campaign.main() => {
+            record.vals[reference.child_field].display()
+        }
         // A main row known by its content has no code to show.
         _ if key.starts_with('~') => String::new(),
         _ => key.to_string(),
@@ -51,8 +53,9 @@ type RowFindings<'a> = HashMap<(&'a str, &'a str, u32), BTreeSet<(String, String
 
 /// The codes of the rules against a roster (left out of the rounds: see
 /// `findings_by_row`).
-fn coverage_codes(s: &Schemas) -> BTreeSet<&str> {
-    s.campaign
+fn coverage_codes(schemas: &Schemas) -> BTreeSet<&str> {
+    schemas
+        .campaign
         .cross
         .iter()
         .filter(|r| r.is_coverage())
@@ -62,8 +65,8 @@ fn coverage_codes(s: &Schemas) -> BTreeSet<&str> {
 
 /// Each row's findings, but those against a roster: a round given a roster and the next
 /// given none (or another) would show them fixed or new; the coverage is its own account.
-fn findings_by_row<'a>(run: &'a Run, s: &Schemas) -> RowFindings<'a> {
-    let coverage = coverage_codes(s);
+fn findings_by_row<'a>(run: &'a Run, schemas: &Schemas) -> RowFindings<'a> {
+    let coverage = coverage_codes(schemas);
     let mut out = RowFindings::new();
     for f in run
         .findings
@@ -86,14 +89,14 @@ pub const FILE_LEVEL: &str = "_file";
 /// FNV-1a of some texts: a row's content as a key that stays the same from one build and
 /// one round to the next (std's hasher promises neither).
 fn stable_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for p in parts {
-        for b in p.bytes().chain(std::iter::once(0x1f)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0x1f)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
         }
     }
-    h
+    hash
 }
 
 /// This run's rows as round.jsonl keeps them, one at a time: every row, so that every
@@ -102,31 +105,31 @@ fn stable_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
 /// compared (`compare`). Then one row per village holding its findings that sit on no row.
 fn rows<'a>(
     run: &'a Run,
-    s: &'a Schemas,
+    schemas: &'a Schemas,
     by_row: &'a RowFindings<'a>,
 ) -> impl Iterator<Item = SnapRow> + 'a {
-    let records = s.ids().flat_map(move |t| {
+    let records = schemas.ids().flat_map(move |t| {
         run.table(t).iter().map(move |r| {
             let village = run
                 .row_village(r.file, &r.sheet, r.row)
                 .unwrap_or(&run.village_of_file[r.file])
                 .to_string();
             let vals: Vec<String> = r.vals.iter().map(|v| v.display()).collect();
-            let mut key = key_of(s, t, r);
+            let mut key = key_of(schemas, t, r);
             if key.is_empty() {
-                let h = stable_hash(
+                let hash = stable_hash(
                     std::iter::once(village.as_str()).chain(vals.iter().map(String::as_str)),
                 );
-                key = format!("~{h:016x}");
+                key = format!("~{hash:016x}");
             }
-            let main = main_of(s, t, r, &key);
+            let main = main_of(schemas, t, r, &key);
             let rel = run.rel[r.file].as_str();
             let findings = by_row
                 .get(&(rel, &*r.sheet, r.row))
                 .map(|f| f.iter().cloned().collect())
                 .unwrap_or_default();
             SnapRow {
-                table: s.table(t).table.key.clone(),
+                table: schemas.table(t).table.key.clone(),
                 main,
                 key,
                 village,
@@ -136,13 +139,13 @@ fn rows<'a>(
             }
         })
     });
-    records.chain(file_level(run, s))
+    records.chain(file_level(run, schemas))
 }
 
 /// Per village, the findings that sit on no row of a table, as (code, field or sheet).
-fn file_level(run: &Run, s: &Schemas) -> Vec<SnapRow> {
-    let coverage = coverage_codes(s);
-    let records: std::collections::HashSet<(&str, &str, u32)> = s
+fn file_level(run: &Run, schemas: &Schemas) -> Vec<SnapRow> {
+    let coverage = coverage_codes(schemas);
+    let records: std::collections::HashSet<(&str, &str, u32)> = schemas
         .ids()
         .flat_map(|t| run.table(t).iter())
         .map(|r| (run.rel[r.file].as_str(), &*r.sheet, r.row))
@@ -186,11 +189,11 @@ fn file_level(run: &Run, s: &Schemas) -> Vec<SnapRow> {
 }
 
 /// The head line of round.jsonl for a run: its campaign, tables' fields and tally.
-pub fn head(run: &Run, s: &Schemas, deadline: Option<chrono::NaiveDate>) -> SnapHead {
+pub fn head(run: &Run, schemas: &Schemas, deadline: Option<chrono::NaiveDate>) -> SnapHead {
     SnapHead {
         deadline,
-        campaign: s.campaign.campaign.key.clone(),
-        fields: s
+        campaign: schemas.campaign.campaign.key.clone(),
+        fields: schemas
             .tables
             .iter()
             .map(|t| {
@@ -207,18 +210,18 @@ pub fn head(run: &Run, s: &Schemas, deadline: Option<chrono::NaiveDate>) -> Snap
 /// Every row of a run as round.jsonl keeps it, handed to `each` one at a time.
 pub fn each_row(
     run: &Run,
-    s: &Schemas,
+    schemas: &Schemas,
     mut each: impl FnMut(&SnapRow) -> Result<()>,
 ) -> Result<()> {
-    let by_row = findings_by_row(run, s);
-    for row in rows(run, s, &by_row) {
+    let by_row = findings_by_row(run, schemas);
+    for row in rows(run, schemas, &by_row) {
         each(&row)?;
     }
     Ok(())
 }
 
 /// Read an earlier run's round.jsonl from its out folder.
-pub fn load(out: &Path, s: &Schemas, max_mb: u64) -> Result<Snapshot> {
+pub fn load(out: &Path, schemas: &Schemas, max_mb: u64) -> Result<Snapshot> {
     let path = out.join(FILE);
     if !path.exists() {
         anyhow::bail!(
@@ -227,24 +230,24 @@ pub fn load(out: &Path, s: &Schemas, max_mb: u64) -> Result<Snapshot> {
         );
     }
     // A regular file under the side-file limit, read no further than that.
-    let f = crate::read::side_file(&path, "--previous", max_mb).map_err(anyhow::Error::msg)?;
+    let file = crate::read::side_file(&path, "--previous", max_mb).map_err(anyhow::Error::msg)?;
     let damaged = |line: usize| {
         format!(
             "--previous：{} 第 {line} 行已损坏（文件不完整或被改动过），无法比较上一轮；请用上一轮完整的输出文件夹 / line {line} is damaged",
             path.display()
         )
     };
-    let mut lines = std::io::BufReader::new(f.take(max_mb << 20)).lines();
+    let mut lines = std::io::BufReader::new(file.take(max_mb << 20)).lines();
     let head: SnapHead = match lines.next() {
-        Some(l) => {
-            serde_json::from_str(&l.with_context(|| damaged(1))?).with_context(|| damaged(1))?
+        Some(line) => {
+            serde_json::from_str(&line.with_context(|| damaged(1))?).with_context(|| damaged(1))?
         }
         None => anyhow::bail!(
             "--previous：{} 是空文件，无法比较上一轮 / it is empty",
             path.display()
         ),
     };
-    if head.campaign != s.campaign.campaign.key {
+    if head.campaign != schemas.campaign.campaign.key {
         anyhow::bail!(
             "--previous {}：上一轮是另一项整治（{}）的结果 / the previous round is of campaign {}",
             out.display(),
@@ -253,142 +256,225 @@ pub fn load(out: &Path, s: &Schemas, max_mb: u64) -> Result<Snapshot> {
         );
     }
     let mut rows = Vec::new();
-    for (n, l) in lines.enumerate() {
-        let l = l.with_context(|| damaged(n + 2))?;
-        if l.trim().is_empty() {
+    for (index, line) in lines.enumerate() {
+        let line = line.with_context(|| damaged(index + 2))?;
+        if line.trim().is_empty() {
             continue;
         }
-        rows.push(serde_json::from_str(&l).with_context(|| damaged(n + 2))?);
+        rows.push(serde_json::from_str(&line).with_context(|| damaged(index + 2))?);
     }
     Ok(Snapshot { head, rows })
 }
 
-fn count(c: &mut RoundCounts, change: &str) {
+fn count(counts: &mut RoundCounts, change: &str) {
     match change {
-        "fixed" => c.fixed += 1,
-        "open" => c.open += 1,
-        "new" => c.new += 1,
-        "added" => c.added += 1,
-        "removed" => c.removed += 1,
-        _ => c.changed += 1,
+        "fixed" => counts.fixed += 1,
+        "open" => counts.open += 1,
+        "new" => counts.new += 1,
+        "added" => counts.added += 1,
+        "removed" => counts.removed += 1,
+        _ => counts.changed += 1,
     }
 }
 
 /// What changed between the previous round and this run.
-pub fn compare(prev: &Snapshot, run: &Run, s: &Schemas) -> Rounds {
-    // The previous rows by key; rows sharing a key (a code used twice) are matched one to
-    // one, a row with the same values first.
-    let mut before: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-    for (i, r) in prev.rows.iter().enumerate() {
-        before
-            .entry((r.table.as_str(), r.key.as_str()))
-            .or_default()
-            .push(i);
-    }
-    let mut used = vec![false; prev.rows.len()];
-    let mut lines = Vec::new();
-    let is_main = |t: &str| t == s.table(s.campaign.main()).table.key;
-    let item = |row: &SnapRow| {
-        if is_main(&row.table) || row.table == FILE_LEVEL || row.key.starts_with('~') {
-            String::new()
-        } else {
-            row.key.clone()
-        }
+pub fn compare(prev: &Snapshot, run: &Run, schemas: &Schemas) -> Rounds {
+    let mut matcher = Matcher::new(prev);
+    let round_lines = RoundLines {
+        main_table: &schemas.table(schemas.campaign.main()).table.key,
     };
-    let line =
-        |row: &SnapRow, change: &'static str, code: &str, field: &str, old: &str, new: &str| {
-            RoundLine {
-                village: row.village.clone(),
-                main: row.main.clone(),
-                item: item(row),
-                change,
-                code: code.into(),
-                field: field.into(),
-                old: old.into(),
-                new: new.into(),
-            }
-        };
-    let by_row = findings_by_row(run, s);
-    for now in rows(run, s, &by_row) {
-        let matched = before
-            .get(&(now.table.as_str(), now.key.as_str()))
-            .and_then(|c| {
-                let free = || c.iter().copied().filter(|&i| !used[i]);
-                free()
-                    .find(|&i| prev.rows[i].vals == now.vals)
-                    .or_else(|| free().next())
-            });
-        if let Some(i) = matched {
-            used[i] = true;
-        }
-        let Some(old) = matched.map(|i| &prev.rows[i]) else {
+    let mut lines = Vec::new();
+    let by_row = findings_by_row(run, schemas);
+    for now in rows(run, schemas, &by_row) {
+        let Some(old) = matcher.take(&now) else {
             if now.table != FILE_LEVEL {
-                lines.push(line(&now, "added", "", "", "", ""));
+                lines.push(round_lines.line(&now, "added", "", "", "", ""));
             }
             for (code, field) in &now.findings {
-                lines.push(line(&now, "new", code, field, "", ""));
+                lines.push(round_lines.line(&now, "new", code, field, "", ""));
             }
             continue;
         };
-        let fields = prev.head.fields.get(&now.table);
-        let ts = s.tables.iter().find(|t| t.table.key == now.table);
-        if let (Some(fields), Some(ts)) = (fields, ts) {
-            for (i, f) in ts.fields.iter().enumerate() {
-                let Some(j) = fields.iter().position(|k| *k == f.key) else {
-                    continue;
-                };
-                let (a, b) = (
-                    old.vals.get(j).map(String::as_str).unwrap_or(""),
-                    now.vals[i].as_str(),
-                );
-                if a != b {
-                    lines.push(line(&now, "changed", "", &f.key, a, b));
-                }
-            }
+        let schema = schemas.tables.iter().find(|t| t.table.key == now.table);
+        if let (Some(fields), Some(schema)) = (prev.head.fields.get(&now.table), schema) {
+            round_lines.changed_values(&mut lines, fields, schema, old, &now);
         }
-        let (was, is): (BTreeSet<_>, BTreeSet<_>) =
-            (old.findings.iter().collect(), now.findings.iter().collect());
-        for (code, field) in was.difference(&is) {
-            lines.push(line(&now, "fixed", code, field, "", ""));
-        }
-        for (code, field) in was.intersection(&is) {
-            lines.push(line(&now, "open", code, field, "", ""));
-        }
-        for (code, field) in is.difference(&was) {
-            lines.push(line(&now, "new", code, field, "", ""));
-        }
+        round_lines.finding_changes(&mut lines, old, &now);
     }
-    for (old, _) in prev.rows.iter().zip(&used).filter(|(_, u)| !**u) {
-        {
-            // A row taken out (or rewritten past recognition) takes its findings with
-            // it: each is fixed, so that every finding of the last round is accounted for.
-            if old.table != FILE_LEVEL {
-                lines.push(line(old, "removed", "", "", "", ""));
-            }
-            for (code, field) in &old.findings {
-                lines.push(line(old, "fixed", code, field, "", ""));
-            }
+    for old in matcher.left_over() {
+        // A row taken out (or rewritten past recognition) takes its findings with
+        // it: each is fixed, so that every finding of the last round is accounted for.
+        if old.table != FILE_LEVEL {
+            lines.push(round_lines.line(old, "removed", "", "", "", ""));
+        }
+        for (code, field) in &old.findings {
+            lines.push(round_lines.line(old, "fixed", code, field, "", ""));
         }
     }
     lines.sort();
-    let mut villages: BTreeMap<String, RoundCounts> = BTreeMap::new();
-    let mut total = RoundCounts::default();
-    for l in &lines {
-        count(villages.entry(l.village.clone()).or_default(), l.change);
-        count(&mut total, l.change);
-    }
+    let (villages, total) = counts(&lines);
     Rounds {
         lines,
-        villages: villages.into_iter().collect(),
+        villages,
         total,
         previous: prev.head.tally.clone(),
     }
 }
 
-/// The previous round's tally row of a village (zeros when it had none).
-pub fn previous_row<'a>(t: &'a Tally, village: &str) -> Option<&'a crate::model::TallyRow> {
-    if village == t.total.village {
-        return Some(&t.total);
+/// Matches this run's rows to the previous round's by key; rows sharing a key (a code
+/// used twice) are matched one to one, a row with the same values first.
+struct Matcher<'a> {
+    prev: &'a Snapshot,
+    /// The previous rows by (table, key).
+    before: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Which previous rows are matched already.
+    used: Vec<bool>,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(prev: &'a Snapshot) -> Matcher<'a> {
+        let mut before: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, row) in prev.rows.iter().enumerate() {
+            before
+                .entry((row.table.as_str(), row.key.as_str()))
+                .or_default()
+                .push(i);
+        }
+        Matcher {
+            prev,
+            before,
+            used: vec![false; prev.rows.len()],
+        }
     }
-    t.rows.iter().find(|r| r.village == village)
+
+    /// The previous row matching `now`, taken so that no other row matches it.
+    fn take(&mut self, now: &SnapRow) -> Option<&'a SnapRow> {
+        let used = &self.used;
+        let rows = &self.prev.rows;
+        let matched = self
+            .before
+            .get(&(now.table.as_str(), now.key.as_str()))
+            .and_then(|candidates| {
+                let free = || candidates.iter().copied().filter(|&i| !used[i]);
+                free()
+                    .find(|&i| rows[i].vals == now.vals)
+                    .or_else(|| free().next())
+            })?;
+        self.used[matched] = true;
+        Some(&rows[matched])
+    }
+
+    /// The previous rows no row of this run matched.
+    fn left_over(&self) -> impl Iterator<Item = &'a SnapRow> + '_ {
+        self.prev
+            .rows
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, used)| !**used)
+            .map(|(row, _)| row)
+    }
+}
+
+/// Writes the lines of rounds.csv.
+struct RoundLines<'a> {
+    /// The main table's key: its rows name no item.
+    main_table: &'a str,
+}
+
+impl RoundLines<'_> {
+    /// One line about a row: what changed (`change`), with the finding's code and field
+    /// or the value's field, old and new value.
+    fn line(
+        &self,
+        row: &SnapRow,
+        change: &'static str,
+        code: &str,
+        field: &str,
+        old: &str,
+        new: &str,
+    ) -> RoundLine {
+        RoundLine {
+            village: row.village.clone(),
+            main: row.main.clone(),
+            item: self.item(row),
+            change,
+            code: code.into(),
+            field: field.into(),
+            old: old.into(),
+            new: new.into(),
+        }
+    }
+
+    /// The row's own code when it is an item of a main row, else nothing.
+    fn item(&self, row: &SnapRow) -> String {
+        if row.table == self.main_table || row.table == FILE_LEVEL || row.key.starts_with('~') {
+            String::new()
+        } else {
+            row.key.clone()
+        }
+    }
+
+    /// A "changed" line for each value of the row's fields (`fields` as the previous
+    /// round kept them) that differs.
+    fn changed_values(
+        &self,
+        lines: &mut Vec<RoundLine>,
+        fields: &[String],
+        schema: &crate::schema::TableSchema,
+        old: &SnapRow,
+        now: &SnapRow,
+    ) {
+        for (i, f) in schema.fields.iter().enumerate() {
+            let Some(previous_column) = fields.iter().position(|k| *k == f.key) else {
+                continue;
+            };
+            let (old_value, new_value) = (
+                old.vals
+                    .get(previous_column)
+                    .map(String::as_str)
+                    .unwrap_or(""),
+                now.vals[i].as_str(),
+            );
+            if old_value != new_value {
+                lines.push(self.line(now, "changed", "", &f.key, old_value, new_value));
+            }
+        }
+    }
+
+    /// The row's findings compared: fixed, still open, new.
+    fn finding_changes(&self, lines: &mut Vec<RoundLine>, old: &SnapRow, now: &SnapRow) {
+        let (before, after): (BTreeSet<_>, BTreeSet<_>) =
+            (old.findings.iter().collect(), now.findings.iter().collect());
+        for (code, field) in before.difference(&after) {
+            lines.push(self.line(now, "fixed", code, field, "", ""));
+        }
+        for (code, field) in before.intersection(&after) {
+            lines.push(self.line(now, "open", code, field, "", ""));
+        }
+        for (code, field) in after.difference(&before) {
+            lines.push(self.line(now, "new", code, field, "", ""));
+        }
+    }
+}
+
+/// The lines counted per village and in all.
+fn counts(lines: &[RoundLine]) -> (Vec<(String, RoundCounts)>, RoundCounts) {
+    let mut villages: BTreeMap<String, RoundCounts> = BTreeMap::new();
+    let mut total = RoundCounts::default();
+    for line in lines {
+        count(
+            villages.entry(line.village.clone()).or_default(),
+            line.change,
+        );
+        count(&mut total, line.change);
+    }
+    (villages.into_iter().collect(), total)
+}
+
+/// The previous round's tally row of a village (zeros when it had none).
+pub fn previous_row<'a>(tally: &'a Tally, village: &str) -> Option<&'a crate::model::TallyRow> {
+    if village == tally.total.village {
+        return Some(&tally.total);
+    }
+    tally.rows.iter().find(|r| r.village == village)
 }

@@ -39,44 +39,47 @@ impl<'a> Part<'a> {
         }
         // Villages by number: grouping on an integer key is what polars does fastest.
         let mut names: Vec<&str> = Vec::new();
-        let mut number: HashMap<&str, u32> = HashMap::new();
+        let mut number_of: HashMap<&str, u32> = HashMap::new();
         let mut last: Option<(&str, u32)> = None;
-        let ids: Vec<u32> = self
+        let numbers: Vec<u32> = self
             .villages
             .iter()
             .map(|v| match last {
-                Some((l, id)) if l == *v => id,
+                Some((name, number)) if name == *v => number,
                 _ => {
-                    let id = *number.entry(v).or_insert_with(|| {
+                    let number = *number_of.entry(v).or_insert_with(|| {
                         names.push(v);
                         names.len() as u32 - 1
                     });
-                    last = Some((v, id));
-                    id
+                    last = Some((v, number));
+                    number
                 }
             })
             .collect();
-        let mut columns = vec![Column::new("village".into(), ids)];
-        for (i, m) in self.marks.into_iter().enumerate() {
-            columns.push(Column::new(format!("c{i}").into(), m));
+        let mut columns = vec![Column::new("village".into(), numbers)];
+        for (i, marks) in self.marks.into_iter().enumerate() {
+            columns.push(Column::new(format!("c{i}").into(), marks));
         }
-        let k = self.cols.len();
-        let df = DataFrame::new(columns).context("tally frame")?;
-        let aggs: Vec<Expr> = (0..k).map(|i| col(format!("c{i}")).sum()).collect();
-        let out = df
+        let width = self.cols.len();
+        let frame = DataFrame::new(columns).context("tally frame")?;
+        let aggs: Vec<Expr> = (0..width).map(|i| col(format!("c{i}")).sum()).collect();
+        let out = frame
             .lazy()
             .group_by([col("village")])
             .agg(aggs)
             .collect()
             .context("tally group-by")?;
-        let vs = out.column("village")?.u32()?.clone();
+        let village_numbers = out.column("village")?.u32()?.clone();
         let mut sums = Vec::with_capacity(out.height());
         for i in 0..out.height() {
-            let mut counts = Vec::with_capacity(k);
-            for j in 0..k {
+            let mut counts = Vec::with_capacity(width);
+            for j in 0..width {
                 counts.push(out.column(&format!("c{j}"))?.i64()?.get(i).unwrap_or(0));
             }
-            if let Some(name) = vs.get(i).and_then(|id| names.get(id as usize)) {
+            if let Some(name) = village_numbers
+                .get(i)
+                .and_then(|number| names.get(number as usize))
+            {
                 sums.push((*name, counts));
             }
         }
@@ -138,57 +141,119 @@ pub fn compute(
     coverage: Option<&Coverage>,
 ) -> Result<Tally> {
     use rayon::prelude::*;
-    let c = &schemas.campaign;
-    let spec = &c.tally;
     let columns = columns(schemas, coverage.is_some());
-    let n = columns.len();
+    let width = columns.len();
     let keys: Vec<String> = columns.iter().map(|c| c.key.clone()).collect();
-    let main = c.main();
-    let ms = schemas.table(main);
-    let main_id = ms.table.identity.first().and_then(|k| ms.field_index(k));
-    let village = ms.field_index(&c.campaign.village);
-    fn file_village<'a>(of_file: &'a [String], r: &Record) -> &'a str {
-        of_file.get(r.file).map(String::as_str).unwrap_or("")
+    let main = schemas.table(schemas.campaign.main());
+    let mut counter = Counter {
+        schemas,
+        tables,
+        columns,
+        village_field: main.field_index(&schemas.campaign.campaign.village),
+        village_of_file,
+        village_of: HashMap::new(),
+    };
+    counter.village_of = counter.main_code_villages(!proposals.is_empty());
+    let mut parts: Vec<Part> = schemas
+        .ids()
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|t| counter.table_part(t))
+        .collect();
+    parts.push(counter.proposals_part(proposals));
+    let mut by_village = sum_by_village(parts, width)?;
+    if let Some(coverage) = coverage {
+        add_coverage(&mut by_village, coverage, &counter.columns);
     }
-    fn main_village<'a>(village: Option<usize>, of_file: &'a [String], b: &'a Record) -> &'a str {
-        match village.map(|i| b.text(i)).unwrap_or("") {
-            "" => file_village(of_file, b),
+    let (rows, total) = rows_and_total(by_village, &schemas.campaign.tally.total, width);
+    Ok(Tally { keys, rows, total })
+}
+
+/// What counting a run's rows needs at hand: the columns, the records, and where each
+/// row's village comes from.
+struct Counter<'a> {
+    schemas: &'a Schemas,
+    tables: &'a [Vec<Record>],
+    columns: Vec<&'a TallyColumn>,
+    /// The main table's village field.
+    village_field: Option<usize>,
+    /// Each input file's village.
+    village_of_file: &'a [String],
+    /// The village of each main code (an accepted row's, else a rejected one's), for the
+    /// other tables' rows and the proposals.
+    village_of: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> Counter<'a> {
+    /// The tally columns that count rows of `table`.
+    fn columns_of(&self, table: TableId) -> Vec<usize> {
+        (0..self.columns.len())
+            .filter(|&k| matches!(self.columns[k].ix, TallyIx::Rows(x) if x == table))
+            .collect()
+    }
+
+    /// The village of the file a row came from.
+    fn file_village(&self, row: &Record) -> &'a str {
+        self.village_of_file
+            .get(row.file)
+            .map(String::as_str)
+            .unwrap_or("")
+    }
+
+    /// A main row's village: its own field's, else its file's.
+    fn main_village(&self, row: &'a Record) -> &'a str {
+        match self.village_field.map(|i| row.text(i)).unwrap_or("") {
+            "" => self.file_village(row),
             v => v,
         }
     }
-    let columns_of = |t: TableId| -> Vec<usize> {
-        (0..n)
-            .filter(|&k| matches!(columns[k].ix, TallyIx::Rows(x) if x == t))
-            .collect()
-    };
-    let others_counted = schemas
-        .ids()
-        .any(|t| t != main && !tables[t.index()].is_empty() && !columns_of(t).is_empty());
-    // The village of each main code (an accepted row's, else a rejected one's), for the
-    // other tables' rows and the proposals.
-    let mut village_of: HashMap<&str, &str> = HashMap::new();
-    if let (Some(id), true) = (main_id, others_counted || !proposals.is_empty()) {
-        for b in &tables[main.index()] {
-            if let Some(code) = b.vals[id].as_str() {
-                if !b.rejected || !village_of.contains_key(code) {
-                    village_of.insert(code, main_village(village, village_of_file, b));
+
+    /// The village of each main code, when other tables' rows or the proposals need it
+    /// (`for_proposals`: there are proposals).
+    fn main_code_villages(&self, for_proposals: bool) -> HashMap<&'a str, &'a str> {
+        let schemas = self.schemas;
+        let main = schemas.campaign.main();
+        let main_schema = schemas.table(main);
+        let code_field = main_schema
+            .table
+            .identity
+            .first()
+            .and_then(|k| main_schema.field_index(k));
+        let others_counted = schemas.ids().any(|t| {
+            t != main && !self.tables[t.index()].is_empty() && !self.columns_of(t).is_empty()
+        });
+        let mut village_of: HashMap<&str, &str> = HashMap::new();
+        if let (Some(code_field), true) = (code_field, others_counted || for_proposals) {
+            for row in &self.tables[main.index()] {
+                if let Some(code) = row.vals[code_field].as_str() {
+                    if !row.rejected || !village_of.contains_key(code) {
+                        village_of.insert(code, self.main_village(row));
+                    }
                 }
             }
         }
+        village_of
     }
-    let table_part = |t: TableId| -> Part {
-        let ts = schemas.table(t);
-        let mut part = Part::new(columns_of(t));
+
+    /// One table's part: a row for each record some column counts, with its village.
+    fn table_part(&self, table: TableId) -> Part<'a> {
+        let schemas = self.schemas;
+        let main = schemas.campaign.main();
+        let schema = schemas.table(table);
+        let mut part = Part::new(self.columns_of(table));
         if part.cols.is_empty() {
             return part;
         }
-        let up = c.to_main(t).map(|rx| rx.child_field);
-        for r in &tables[t.index()] {
+        let parent_field = schemas.campaign.to_main(table).map(|link| link.child_field);
+        for row in &self.tables[table.index()] {
             let mut any = false;
             for (j, &k) in part.cols.iter().enumerate() {
-                let col = &columns[k];
-                let hit = (col.read || col.rejected == r.rejected)
-                    && col.when.iter().all(|cd| r.holds(ts, cd) == Some(true));
+                let column = &self.columns[k];
+                let hit = (column.read || column.rejected == row.rejected)
+                    && column
+                        .when
+                        .iter()
+                        .all(|cd| row.holds(schema, cd) == Some(true));
                 part.marks[j].push(i64::from(hit));
                 any |= hit;
             }
@@ -198,47 +263,53 @@ pub fn compute(
                 }
                 continue;
             }
-            let v = if t == main {
-                main_village(village, village_of_file, r)
+            let village = if table == main {
+                self.main_village(row)
             } else {
-                up.and_then(|i| r.vals[i].as_str())
-                    .and_then(|code| village_of.get(code).copied())
-                    .unwrap_or_else(|| file_village(village_of_file, r))
+                parent_field
+                    .and_then(|i| row.vals[i].as_str())
+                    .and_then(|code| self.village_of.get(code).copied())
+                    .unwrap_or_else(|| self.file_village(row))
             };
-            part.villages.push(v);
+            part.villages.push(village);
         }
         part
-    };
-    let mut parts: Vec<Part> = schemas
-        .ids()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(table_part)
-        .collect();
-    // The proposals: each counts in the columns of its reason.
-    let mut wp = Part::new(
-        (0..n)
-            .filter(|&k| matches!(columns[k].ix, TallyIx::Writeoff(_)))
-            .collect(),
-    );
-    for p in proposals {
-        let v = village_of
-            .get(p.main_code.as_str())
-            .copied()
-            .unwrap_or(p.village.as_str());
-        let marks: Vec<bool> = wp
-            .cols
-            .iter()
-            .map(|&k| matches!(columns[k].ix, TallyIx::Writeoff(w) if w == p.rule))
-            .collect();
-        if marks.iter().any(|m| *m) {
-            wp.villages.push(v);
-            for (m, hit) in wp.marks.iter_mut().zip(marks) {
-                m.push(i64::from(hit));
+    }
+
+    /// The proposals' part: each counts in the columns of its reason.
+    fn proposals_part(&self, proposals: &'a [Proposal]) -> Part<'a> {
+        let columns = &self.columns;
+        let mut part = Part::new(
+            (0..columns.len())
+                .filter(|&k| matches!(columns[k].ix, TallyIx::Writeoff(_)))
+                .collect(),
+        );
+        for p in proposals {
+            let village = self
+                .village_of
+                .get(p.main_code.as_str())
+                .copied()
+                .unwrap_or(p.village.as_str());
+            let marks: Vec<bool> = part
+                .cols
+                .iter()
+                .map(|&k| matches!(columns[k].ix, TallyIx::Writeoff(w) if w == p.rule))
+                .collect();
+            if marks.iter().any(|m| *m) {
+                part.villages.push(village);
+                for (m, hit) in part.marks.iter_mut().zip(marks) {
+                    m.push(i64::from(hit));
+                }
             }
         }
+        part
     }
-    parts.push(wp);
+}
+
+/// The parts summed per village (each on a core of its own), then added up: `width`
+/// counts per village.
+fn sum_by_village(parts: Vec<Part<'_>>, width: usize) -> Result<HashMap<&str, Vec<i64>>> {
+    use rayon::prelude::*;
     /// A part's columns and its sums per village.
     type Sums<'a> = (Vec<usize>, Vec<(&'a str, Vec<i64>)>);
     let sums: Vec<Sums> = parts
@@ -249,46 +320,82 @@ pub fn compute(
         })
         .collect::<Result<_>>()?;
     let mut by_village: HashMap<&str, Vec<i64>> = HashMap::new();
-    for (cols, rows) in &sums {
-        for (v, counts) in rows {
-            let acc = by_village.entry(v).or_insert_with(|| vec![0; n]);
+    for (cols, rows) in sums {
+        for (village, counts) in rows {
+            let acc = by_village.entry(village).or_insert_with(|| vec![0; width]);
             for (&k, x) in cols.iter().zip(counts) {
                 acc[k] += x;
             }
         }
     }
-    // The roster's counts, per village as the coverage placed them.
-    if let Some(cv) = coverage {
-        for (v, counts) in &cv.villages {
-            let acc = by_village.entry(v).or_insert_with(|| vec![0; n]);
-            for (k, col) in columns.iter().enumerate() {
-                if let TallyIx::Coverage(what) = col.ix {
-                    acc[k] += match what {
-                        CoverCount::Listed => counts.listed,
-                        CoverCount::Covered => counts.covered,
-                        CoverCount::Missing => counts.missing,
-                        CoverCount::Unlisted => counts.unlisted,
-                    } as i64;
-                }
+    Ok(by_village)
+}
+
+/// Adds the roster's counts, per village as the coverage placed them.
+fn add_coverage<'a>(
+    by_village: &mut HashMap<&'a str, Vec<i64>>,
+    coverage: &'a Coverage,
+    columns: &[&TallyColumn],
+) {
+    for (village, counts) in &coverage.villages {
+        let acc = by_village
+            .entry(village)
+            .or_insert_with(|| vec![0; columns.len()]);
+        for (k, column) in columns.iter().enumerate() {
+            if let TallyIx::Coverage(what) = column.ix {
+                acc[k] += match what {
+                    CoverCount::Listed => counts.listed,
+                    CoverCount::Covered => counts.covered,
+                    CoverCount::Missing => counts.missing,
+                    CoverCount::Unlisted => counts.unlisted,
+                } as i64;
             }
         }
     }
+}
+
+/// The villages' rows in order of name, and their total row (`total_label`).
+fn rows_and_total(
+    by_village: HashMap<&str, Vec<i64>>,
+    total_label: &str,
+    width: usize,
+) -> (Vec<TallyRow>, TallyRow) {
     let mut rows: Vec<TallyRow> = by_village
         .into_iter()
-        .map(|(v, counts)| TallyRow {
-            village: v.to_string(),
+        .map(|(village, counts)| TallyRow {
+            village: village.to_string(),
             counts,
         })
         .collect();
     rows.sort_by(|a, b| a.village.cmp(&b.village));
     let mut total = TallyRow {
-        village: spec.total.clone(),
-        counts: vec![0; n],
+        village: total_label.to_string(),
+        counts: vec![0; width],
     };
-    for r in &rows {
-        for k in 0..n {
-            total.counts[k] += r.counts[k];
+    for row in &rows {
+        for k in 0..width {
+            total.counts[k] += row.counts[k];
         }
     }
-    Ok(Tally { keys, rows, total })
+    (rows, total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn villages_come_in_order_of_name_and_the_total_adds_them_up() {
+        let by_village: HashMap<&str, Vec<i64>> =
+            [("village b", vec![1, 2]), ("village a", vec![3, 0])]
+                .into_iter()
+                .collect();
+        let (rows, total) = rows_and_total(by_village, "total", 2);
+        let names: Vec<&str> = rows.iter().map(|r| r.village.as_str()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(total.village, "total");
+        assert_eq!(total.counts, vec![4, 2]);
+    }
 }

@@ -16,32 +16,38 @@ pub fn file_villages(
     schemas: &crate::schema::Schemas,
 ) -> Vec<String> {
     let lex = &schemas.lexicon;
-    let c = &schemas.campaign;
+    let campaign = &schemas.campaign;
     // One pass over the records: villages named per file, then per file through the
     // main rows the other tables' rows refer to.
     let mut named: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
     let mut via: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
-    let main = c.main();
-    let ms = schemas.table(main);
-    let id = ms.table.identity.first().and_then(|k| ms.field_index(k));
-    if let Some(vf) = ms.field_index(&c.campaign.village) {
+    let main = campaign.main();
+    let main_schema = schemas.table(main);
+    let code_field = main_schema
+        .table
+        .identity
+        .first()
+        .and_then(|k| main_schema.field_index(k));
+    if let Some(village_field) = main_schema.field_index(&campaign.campaign.village) {
         let mut code_village: HashMap<&str, &str> = HashMap::new();
-        for b in &tables[main.index()] {
-            if let Some(v) = b.vals[vf].as_str() {
-                *named[b.file].entry(v).or_default() += 1;
-                if let Some(code) = id.and_then(|i| b.vals[i].as_str()) {
-                    code_village.insert(code, v);
+        for row in &tables[main.index()] {
+            if let Some(village) = row.vals[village_field].as_str() {
+                *named[row.file].entry(village).or_default() += 1;
+                if let Some(code) = code_field.and_then(|i| row.vals[i].as_str()) {
+                    code_village.insert(code, village);
                 }
             }
         }
-        for t in schemas.ids().filter(|t| *t != main) {
-            let Some(rx) = c.to_main(t) else { continue };
-            for r in &tables[t.index()] {
-                if let Some(v) = r.vals[rx.child_field]
+        for table in schemas.ids().filter(|t| *t != main) {
+            let Some(reference) = campaign.to_main(table) else {
+                continue;
+            };
+            for row in &tables[table.index()] {
+                if let Some(village) = row.vals[reference.child_field]
                     .as_str()
-                    .and_then(|c| code_village.get(c))
+                    .and_then(|code| code_village.get(code))
                 {
-                    *via[r.file].entry(v).or_default() += 1;
+                    *via[row.file].entry(village).or_default() += 1;
                 }
             }
         }
@@ -57,8 +63,9 @@ pub fn file_villages(
             regex::Regex::new(&format!(r"([\p{{Han}}]{{1,6}}?(?:{}))", suffixes.join("|"))).ok()
         })
         .flatten();
-    let most = |m: &HashMap<&str, usize>| {
-        m.iter()
+    let most = |counts: &HashMap<&str, usize>| {
+        counts
+            .iter()
             .max_by_key(|(v, n)| (**n, std::cmp::Reverse(**v)))
             .map(|(v, _)| v.to_string())
     };
@@ -92,21 +99,21 @@ pub fn row_villages(
     tables: &[Vec<Record>],
     schemas: &crate::schema::Schemas,
 ) -> RowVillages {
-    let c = &schemas.campaign;
-    let main = c.main();
-    let ms = schemas.table(main);
-    let Some(vf) = ms.field_index(&c.campaign.village) else {
+    let campaign = &schemas.campaign;
+    let main = campaign.main();
+    let main_schema = schemas.table(main);
+    let Some(village_field) = main_schema.field_index(&campaign.campaign.village) else {
         return RowVillages::default();
     };
     // Which files hold more than one village: by their main rows' village column first
     // (cheap); a file of other rows only, through the main rows its rows stand on.
     let mut first: Vec<Option<&str>> = vec![None; n_files];
     let mut several = vec![false; n_files];
-    for r in &tables[main.index()] {
-        if let Some(v) = r.vals[vf].as_str().filter(|v| !v.is_empty()) {
-            match first.get(r.file).copied().flatten() {
-                None => first[r.file] = Some(v),
-                Some(x) if x != v => several[r.file] = true,
+    for row in &tables[main.index()] {
+        if let Some(village) = row.vals[village_field].as_str().filter(|v| !v.is_empty()) {
+            match first.get(row.file).copied().flatten() {
+                None => first[row.file] = Some(village),
+                Some(seen) if seen != village => several[row.file] = true,
                 _ => {}
             }
         }
@@ -117,30 +124,35 @@ pub fn row_villages(
         .filter(|r| r.table != main && first.get(r.file).is_some_and(Option::is_none))
         .map(|r| r.file)
         .collect();
-    let id = ms.table.identity.first().and_then(|k| ms.field_index(k));
+    let code_field = main_schema
+        .table
+        .identity
+        .first()
+        .and_then(|k| main_schema.field_index(k));
     let mut code_village: HashMap<&str, &str> = HashMap::new();
     if !others_only.is_empty() || several.contains(&true) {
-        for b in &tables[main.index()] {
-            if let (Some(v), Some(code)) =
-                (b.vals[vf].as_str(), id.and_then(|i| b.vals[i].as_str()))
-            {
-                code_village.insert(code, v);
+        for row in &tables[main.index()] {
+            if let (Some(village), Some(code)) = (
+                row.vals[village_field].as_str(),
+                code_field.and_then(|i| row.vals[i].as_str()),
+            ) {
+                code_village.insert(code, village);
             }
         }
     }
-    let village_of = |r| village_of_row(r, main, vf, c, &code_village);
+    let village_of = |r| village_of_row(r, main, village_field, campaign, &code_village);
     let mut first_other: HashMap<usize, &str> = HashMap::new();
-    for r in tables
+    for row in tables
         .iter()
         .flatten()
         .filter(|r| r.table != main && others_only.contains(&r.file))
     {
-        if let Some(v) = village_of(r) {
-            match first_other.get(&r.file) {
+        if let Some(village) = village_of(row) {
+            match first_other.get(&row.file) {
                 None => {
-                    first_other.insert(r.file, v);
+                    first_other.insert(row.file, village);
                 }
-                Some(x) if *x != v => several[r.file] = true,
+                Some(seen) if *seen != village => several[row.file] = true,
                 _ => {}
             }
         }
@@ -149,32 +161,32 @@ pub fn row_villages(
     if !several.contains(&true) {
         return out;
     }
-    for r in tables.iter().flatten().filter(|r| several[r.file]) {
-        if let Some(v) = village_of(r) {
-            out.entry(r.file)
+    for row in tables.iter().flatten().filter(|r| several[r.file]) {
+        if let Some(village) = village_of(row) {
+            out.entry(row.file)
                 .or_default()
-                .entry(r.sheet.clone())
+                .entry(row.sheet.clone())
                 .or_default()
-                .insert(r.row, v.to_string());
+                .insert(row.row, village.to_string());
         }
     }
     out
 }
 
-/// The village a row names (a main row, its `vf` field) or stands on (another table's
-/// row, through its main row's code).
+/// The village a row names (a main row, its `village_field`) or stands on (another
+/// table's row, through its main row's code).
 fn village_of_row<'a>(
-    r: &'a Record,
+    row: &'a Record,
     main: crate::schema::TableId,
-    vf: usize,
-    c: &crate::schema::Campaign,
+    village_field: usize,
+    campaign: &crate::schema::Campaign,
     code_village: &HashMap<&'a str, &'a str>,
 ) -> Option<&'a str> {
-    if r.table == main {
-        return r.vals[vf].as_str().filter(|v| !v.is_empty());
+    if row.table == main {
+        return row.vals[village_field].as_str().filter(|v| !v.is_empty());
     }
-    let rx = c.to_main(r.table)?;
-    r.vals[rx.child_field]
+    let reference = campaign.to_main(row.table)?;
+    row.vals[reference.child_field]
         .as_str()
         .and_then(|code| code_village.get(code).copied())
 }
@@ -188,10 +200,10 @@ pub fn own_examples(
     village_of_file: &[String],
     schemas: &crate::schema::Schemas,
 ) {
-    let c = &schemas.campaign;
-    let main = schemas.table(c.main());
+    let campaign = &schemas.campaign;
+    let main = schemas.table(campaign.main());
     let Some(field) = main
-        .field_index(&c.campaign.village)
+        .field_index(&campaign.campaign.village)
         .map(|i| &main.fields[i])
     else {
         return;
@@ -200,16 +212,16 @@ pub fn own_examples(
         return;
     }
     let unknown = &schemas.lexicon.unknown_village;
-    let of: std::collections::HashMap<&str, &str> = rel
+    let village_of: std::collections::HashMap<&str, &str> = rel
         .iter()
         .zip(village_of_file)
         .filter(|(_, v)| !v.is_empty() && *v != unknown)
         .map(|(r, v)| (r.as_str(), v.as_str()))
         .collect();
-    for f in findings.iter_mut().filter(|f| f.field == field.key) {
-        if let Some(v) = of.get(f.file.as_str()) {
-            f.suggestion_zh = f.suggestion_zh.replace(&field.example, v);
-            f.suggestion_en = f.suggestion_en.replace(&field.example, v);
+    for finding in findings.iter_mut().filter(|f| f.field == field.key) {
+        if let Some(village) = village_of.get(finding.file.as_str()) {
+            finding.suggestion_zh = finding.suggestion_zh.replace(&field.example, village);
+            finding.suggestion_en = finding.suggestion_en.replace(&field.example, village);
         }
     }
 }

@@ -11,26 +11,27 @@ use rayon::prelude::*;
 use crate::model::Record;
 use crate::rules::cross::Tables;
 use crate::schema::campaign::WriteoffRule;
-use crate::schema::TableSchema;
+use crate::schema::{TableId, TableSchema};
 
 pub use crate::model::Proposal;
 
-/// The latest accepted child row of each parent code through a reference: latest `by`
-/// date, then the later row read.
-fn latest_rows(rows: &[Record], code: usize, by: usize) -> HashMap<&str, &Record> {
-    let mut m: HashMap<&str, &Record> = HashMap::new();
-    for r in rows.iter().filter(|r| !r.rejected) {
-        let (Some(c), Some(d)) = (r.vals[code].as_str(), r.vals[by].as_date()) else {
+/// The latest accepted child row of each parent code (its `code` field) through a
+/// reference: latest `date_field` date, then the later row read.
+fn latest_rows(rows: &[Record], code: usize, date_field: usize) -> HashMap<&str, &Record> {
+    let mut latest: HashMap<&str, &Record> = HashMap::new();
+    for row in rows.iter().filter(|r| !r.rejected) {
+        let (Some(parent), Some(date)) = (row.vals[code].as_str(), row.vals[date_field].as_date())
+        else {
             continue;
         };
-        match m.get(c) {
-            Some(prev) if prev.vals[by].as_date().is_some_and(|p| p > d) => {}
+        match latest.get(parent) {
+            Some(prev) if prev.vals[date_field].as_date().is_some_and(|p| p > date) => {}
             _ => {
-                m.insert(c, r);
+                latest.insert(parent, row);
             }
         }
     }
-    m
+    latest
 }
 
 /// A schema's evidence template filled from a row: `{field}` from `rec`, `{table.field}`
@@ -42,12 +43,14 @@ pub fn render(
     other: Option<(&Record, &TableSchema)>,
 ) -> String {
     crate::text::fill_braces(template, |name, out| {
-        let (r, s, key) = match (name.split_once('.'), other) {
-            (Some((t, k)), Some((r, s))) if s.table.key == t => (r, s, k),
+        let (row, row_schema, key) = match (name.split_once('.'), other) {
+            (Some((table, key)), Some((row, row_schema))) if row_schema.table.key == table => {
+                (row, row_schema, key)
+            }
             _ => (rec, schema, name),
         };
-        if let Some(f) = s.field_index(key) {
-            out.push_str(&r.vals[f].display());
+        if let Some(field) = row_schema.field_index(key) {
+            out.push_str(&row.vals[field].display());
         }
         true
     })
@@ -60,131 +63,216 @@ struct Ready<'a> {
     named: Vec<std::collections::HashSet<&'a str>>,
 }
 
-/// Proposes write-offs (销号): each accepted row gets the first of its table's reasons whose
-/// conditions hold, with its evidence sentence.
-pub fn propose(t: &Tables) -> Vec<Proposal> {
-    let s = t.schemas;
-    let c = &s.campaign;
-    let refs = &c.references;
-    let main = c.main();
-    let ms = s.table(main);
-    let main_id = ms.table.identity.first().and_then(|k| ms.field_index(k));
-    let village = ms.field_index(&c.campaign.village);
-    let mut village_of: HashMap<&str, &str> = HashMap::new();
-    if let (Some(id), Some(v)) = (main_id, village) {
-        for b in t.tables[main.index()].iter().filter(|b| !b.rejected) {
-            village_of.insert(b.text(id), b.text(v));
-        }
-    }
-    let ready: Vec<Ready> = c
-        .writeoffs
-        .iter()
-        .map(|w| Ready {
-            rule: w,
-            latest: w.ix.latest.map(|(r, by)| {
-                let rx = refs[r].ix;
+impl<'a> Ready<'a> {
+    /// Gathers a rule's latest rows (`latest`) and the codes its `none_of` tables name.
+    fn new(rule: &'a WriteoffRule, tables: &Tables<'a>) -> Ready<'a> {
+        let schemas = tables.schemas;
+        let refs = &schemas.campaign.references;
+        Ready {
+            rule,
+            latest: rule.ix.latest.map(|(reference, date_field)| {
+                let link = refs[reference].ix;
                 (
-                    latest_rows(&t.tables[rx.child.index()], rx.child_field, by),
-                    s.table(rx.child),
+                    latest_rows(
+                        &tables.tables[link.child.index()],
+                        link.child_field,
+                        date_field,
+                    ),
+                    schemas.table(link.child),
                 )
             }),
-            named: w
+            named: rule
                 .ix
                 .none_of
                 .iter()
-                .map(|&r| {
-                    let rx = refs[r].ix;
-                    t.tables[rx.child.index()]
+                .map(|&reference| {
+                    let link = refs[reference].ix;
+                    tables.tables[link.child.index()]
                         .iter()
-                        .filter_map(|h| h.vals[rx.child_field].as_str())
+                        .filter_map(|h| h.vals[link.child_field].as_str())
                         .collect()
                 })
                 .collect(),
-        })
+        }
+    }
+
+    /// Whether the rule fits a row (of `schema`, identified by `code`): its conditions
+    /// hold, its latest row meets `latest`, no `none_of` row names it. When it fits, the
+    /// latest row it looked at, if any, for the evidence.
+    fn fits(
+        &self,
+        row: &Record,
+        schema: &TableSchema,
+        code: &str,
+    ) -> Option<Option<(&'a Record, &'a TableSchema)>> {
+        if !self
+            .rule
+            .when
+            .iter()
+            .all(|cd| row.holds(schema, cd) == Some(true))
+        {
+            return None;
+        }
+        let other = match &self.latest {
+            Some((latest, latest_schema)) => {
+                let latest_row = latest.get(code)?;
+                let ok = self
+                    .rule
+                    .latest
+                    .as_ref()?
+                    .when
+                    .iter()
+                    .all(|cd| latest_row.holds(latest_schema, cd) == Some(true));
+                if !ok {
+                    return None;
+                }
+                Some((*latest_row, *latest_schema))
+            }
+            None => None,
+        };
+        if self.named.iter().any(|n| n.contains(code)) {
+            return None;
+        }
+        Some(other)
+    }
+}
+
+/// Proposes write-offs (销号): each accepted row gets the first of its table's reasons whose
+/// conditions hold, with its evidence sentence.
+pub fn propose(tables: &Tables) -> Vec<Proposal> {
+    let schemas = tables.schemas;
+    let campaign = &schemas.campaign;
+    let main = campaign.main();
+    let village_field = schemas.table(main).field_index(&campaign.campaign.village);
+    let village_of = main_villages(tables, village_field);
+    let ready: Vec<Ready> = campaign
+        .writeoffs
+        .iter()
+        .map(|rule| Ready::new(rule, tables))
         .collect();
     let mut out: Vec<Proposal> = Vec::new();
-    for tid in s.ids() {
-        let ts = s.table(tid);
+    for table in schemas.ids() {
+        let schema = schemas.table(table);
         let rules: Vec<(usize, &Ready)> = ready
             .iter()
             .enumerate()
-            .filter(|(_, r)| r.rule.ix.table == tid)
+            .filter(|(_, r)| r.rule.ix.table == table)
             .collect();
         if rules.is_empty() {
             continue;
         }
-        let own_id = ts.table.identity.first().and_then(|k| ts.field_index(k));
-        // The code of this row's parent, for a row of a table referring to the main one.
-        let up = c.to_main(tid).map(|rx| rx.child_field);
-        // Each row is judged on its own: on every core.
-        let for_row = |r: &Record| -> Option<Proposal> {
-            let code = own_id.map(|i| r.text(i)).unwrap_or("");
-            let (rule, ready, other) = rules.iter().find_map(|(k, rd)| {
-                if !rd.rule.when.iter().all(|cd| r.holds(ts, cd) == Some(true)) {
-                    return None;
-                }
-                let other = match &rd.latest {
-                    Some((latest, ls)) => {
-                        let l = latest.get(code)?;
-                        let ok = rd
-                            .rule
-                            .latest
-                            .as_ref()?
-                            .when
-                            .iter()
-                            .all(|cd| l.holds(ls, cd) == Some(true));
-                        if !ok {
-                            return None;
-                        }
-                        Some((*l, *ls))
-                    }
-                    None => None,
-                };
-                if rd.named.iter().any(|n| n.contains(code)) {
-                    return None;
-                }
-                Some((*k, *rd, other))
-            })?;
-            let (main_code, item_code) = if tid == main {
-                (code.to_string(), String::new())
-            } else {
-                (
-                    up.map(|i| r.text(i)).unwrap_or("").to_string(),
-                    code.to_string(),
-                )
-            };
-            let v = if tid == main {
-                village.map(|i| r.text(i)).unwrap_or("").to_string()
-            } else {
-                village_of
-                    .get(main_code.as_str())
-                    .map(|v| v.to_string())
-                    .unwrap_or_default()
-            };
-            Some(Proposal {
-                reason: ready.rule.reason.clone(),
-                rule,
-                table: tid,
-                main_code,
-                item_code,
-                village: v,
-                file: r.file,
-                sheet: r.sheet.to_string(),
-                row: r.row,
-                evidence: render(&ready.rule.evidence, r, ts, other),
-            })
+        let proposer = TableProposer {
+            table,
+            schema,
+            is_main: table == main,
+            rules,
+            own_id: schema
+                .table
+                .identity
+                .first()
+                .and_then(|k| schema.field_index(k)),
+            parent_field: campaign.to_main(table).map(|link| link.child_field),
+            village_field,
+            village_of: &village_of,
         };
+        // Each row is judged on its own: on every core.
         out.par_extend(
-            t.tables[tid.index()]
+            tables.tables[table.index()]
                 .par_iter()
                 .filter(|r| !r.rejected)
-                .filter_map(for_row),
+                .filter_map(|r| proposer.proposal(r)),
         );
     }
     out.par_sort_by(|a, b| {
         (a.rule, &a.main_code, &a.item_code).cmp(&(b.rule, &b.main_code, &b.item_code))
     });
     out
+}
+
+/// The village of each accepted main row's code (from its `village_field`).
+fn main_villages<'a>(
+    tables: &Tables<'a>,
+    village_field: Option<usize>,
+) -> HashMap<&'a str, &'a str> {
+    let schemas = tables.schemas;
+    let main = schemas.campaign.main();
+    let main_schema = schemas.table(main);
+    let code_field = main_schema
+        .table
+        .identity
+        .first()
+        .and_then(|k| main_schema.field_index(k));
+    let mut village_of: HashMap<&str, &str> = HashMap::new();
+    if let (Some(code), Some(village)) = (code_field, village_field) {
+        for row in tables.tables[main.index()].iter().filter(|b| !b.rejected) {
+            village_of.insert(row.text(code), row.text(village));
+        }
+    }
+    village_of
+}
+
+/// One table's rows judged against its write-off rules.
+struct TableProposer<'a> {
+    table: TableId,
+    schema: &'a TableSchema,
+    /// The table is the campaign's main one.
+    is_main: bool,
+    /// The table's rules, with their place among the campaign's write-offs.
+    rules: Vec<(usize, &'a Ready<'a>)>,
+    /// The table's own code field.
+    own_id: Option<usize>,
+    /// The code of this row's parent, for a row of a table referring to the main one.
+    parent_field: Option<usize>,
+    /// The main table's village field.
+    village_field: Option<usize>,
+    /// The village of each main code.
+    village_of: &'a HashMap<&'a str, &'a str>,
+}
+
+impl TableProposer<'_> {
+    /// The proposal for one accepted row: the first of its table's rules that fits, with
+    /// the codes, village and evidence.
+    fn proposal(&self, row: &Record) -> Option<Proposal> {
+        let code = self.own_id.map(|i| row.text(i)).unwrap_or("");
+        let (rule, ready, other) = self.rules.iter().find_map(|(k, ready)| {
+            let other = ready.fits(row, self.schema, code)?;
+            Some((*k, *ready, other))
+        })?;
+        let (main_code, item_code) = if self.is_main {
+            (code.to_string(), String::new())
+        } else {
+            (
+                self.parent_field
+                    .map(|i| row.text(i))
+                    .unwrap_or("")
+                    .to_string(),
+                code.to_string(),
+            )
+        };
+        let village = if self.is_main {
+            self.village_field
+                .map(|i| row.text(i))
+                .unwrap_or("")
+                .to_string()
+        } else {
+            self.village_of
+                .get(main_code.as_str())
+                .map(|v| v.to_string())
+                .unwrap_or_default()
+        };
+        Some(Proposal {
+            reason: ready.rule.reason.clone(),
+            rule,
+            table: self.table,
+            main_code,
+            item_code,
+            village,
+            file: row.file,
+            sheet: row.sheet.to_string(),
+            row: row.row,
+            evidence: render(&ready.rule.evidence, row, self.schema, other),
+        })
+    }
 }
 
 #[cfg(test)]

@@ -3,204 +3,283 @@
 //! then the write-off proposals (also to `--writeoffs PATH`).
 
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use anyhow::Result;
 
 use crate::cli::{CheckArgs, Format};
-use crate::finding::{Lang, Severity};
+use crate::finding::{Finding, Lang, Severity};
+use crate::model::Run;
 use crate::pipeline;
+use crate::rules::words::Words;
 use crate::schema::Schemas;
 
 /// Runs `check`: validates the inputs and prints the findings; returns the exit status.
-pub fn exec(a: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
-    let words = crate::rules::words::Words::new(&schemas);
-    let opts = crate::cmd::options(&a.common, schemas, false, false)?;
-    let run = pipeline::run(&a.common.inputs, &opts);
+pub fn exec(args: CheckArgs, schemas: Schemas, lang: Lang) -> Result<i32> {
+    let words = Words::new(&schemas);
+    let opts = crate::cmd::options(&args.common, schemas, false, false)?;
+    let run = pipeline::run(&args.common.inputs, &opts);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match a.format {
+    match args.format {
         Format::Csv => out.write_all(&crate::output::csvs::errors_bytes(&run.findings, lang)?)?,
-        Format::Json => {
-            #[derive(serde::Serialize)]
-            struct J<'a> {
-                findings: Vec<serde_json::Value>,
-                writeoffs: &'a [crate::writeoff::Proposal],
-                wordings: &'a [crate::model::Wording],
-            }
-            let findings = run
-                .findings
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "file": f.file, "sheet": f.sheet, "row": f.row.map(|r| r + 1), "cell": f.cell(),
-                        "field": f.field, "value": f.value, "severity": f.severity, "code": f.code,
-                        "message": f.message(lang), "suggestion": f.suggestion(lang),
-                    })
-                })
-                .collect();
-            serde_json::to_writer_pretty(
-                &mut out,
-                &J {
-                    findings,
-                    writeoffs: &run.proposals,
-                    wordings: &run.wordings,
-                },
-            )?;
-            writeln!(out)?;
+        Format::Json => print_json(&mut out, &run, lang)?,
+        Format::Text => TextReport {
+            words: &words,
+            lang,
+            color: wants_color(&args.color),
         }
-        Format::Text => {
-            let color = match a.color.as_str() {
-                "always" => true,
-                "never" => false,
-                _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-            };
-            let paint = |s: &str, code: &str| {
-                if color {
-                    format!("\x1b[{code}m{s}\x1b[0m")
-                } else {
-                    s.to_string()
-                }
-            };
-            let mut last: Option<(&str, &str)> = None;
-            for f in &run.findings {
-                if last != Some((f.file.as_str(), f.sheet.as_str())) {
-                    let title = if f.sheet.is_empty() {
-                        f.file.clone()
-                    } else {
-                        format!("{} 「{}」", f.file, f.sheet)
-                    };
-                    writeln!(out, "\n{}", paint(&title, "1"))?;
-                    last = Some((f.file.as_str(), f.sheet.as_str()));
-                }
-                let (sev, code) = match f.severity {
-                    Severity::Error if f.knock_on => (
-                        if lang == Lang::En {
-                            "held back"
-                        } else {
-                            "暂缓"
-                        },
-                        "33",
-                    ),
-                    Severity::Error => (if lang == Lang::En { "error" } else { "错误" }, "31"),
-                    Severity::Warning => (
-                        if lang == Lang::En {
-                            "warning"
-                        } else {
-                            "警告"
-                        },
-                        "33",
-                    ),
-                };
-                let cell = if f.cell().is_empty() {
-                    f.row_1based()
-                } else {
-                    f.cell()
-                };
-                let field = if f.field.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", words.field(&f.field, lang))
-                };
-                writeln!(
-                    out,
-                    "  {:<7} {} {}{}  {}\n          → {}",
-                    cell,
-                    paint(sev, code),
-                    f.code,
-                    field,
-                    f.message(lang),
-                    f.suggestion(lang)
-                )?;
-            }
-            if !run.wordings.is_empty() {
-                let head = if lang == Lang::En {
-                    format!("Wordings to check ({}, once each)", run.wordings.len())
-                } else {
-                    format!("需要核对的写法（{} 种，每种一次）", run.wordings.len())
-                };
-                writeln!(out, "\n{}", paint(&head, "1"))?;
-                for w in &run.wordings {
-                    let [kind, table, field, form, done, how, count, places] =
-                        words.wording(w, lang);
-                    let state = if w.taken.is_some() { "33" } else { "31" };
-                    let (times, at, because) = if lang == Lang::En {
-                        ("×", "at", "evidence")
-                    } else {
-                        ("处", "位置", "依据")
-                    };
-                    writeln!(
-                        out,
-                        "  {kind} “{form}”  {table}·{field}  {}  {count}{times}\n          {because}：{how}\n          {at}：{places}",
-                        paint(&done, state)
-                    )?;
-                }
-            }
-            if !run.proposals.is_empty() {
-                writeln!(
-                    out,
-                    "\n{}",
-                    paint(
-                        if lang == Lang::En {
-                            "Write-off proposals"
-                        } else {
-                            "销号建议"
-                        },
-                        "1"
-                    )
-                )?;
-                for p in &run.proposals {
-                    let what = if p.item_code.is_empty() {
-                        p.main_code.clone()
-                    } else {
-                        p.item_code.clone()
-                    };
-                    let reason = if lang == Lang::En {
-                        p.reason.as_str()
-                    } else {
-                        words.reason(&p.reason)
-                    };
-                    writeln!(out, "  {reason}  {what}  {}", p.evidence)?;
-                }
-            }
-            writeln!(
-                out,
-                "\n{}",
-                if lang == Lang::En {
-                    format!(
-                        "{} errors (and {} rows held back with them), {} warnings, {} write-off proposals",
-                        run.errors(),
-                        run.held(),
-                        run.warnings(),
-                        run.proposals.len()
-                    )
-                } else {
-                    format!(
-                        "错误 {} 个{}，警告 {} 个，销号建议 {} 条",
-                        run.errors(),
-                        match run.held() {
-                            0 => String::new(),
-                            n => format!("（另有 {n} 行随之暂缓）"),
-                        },
-                        run.warnings(),
-                        run.proposals.len()
-                    )
-                }
-            )?;
-        }
+        .print(&mut out, &run)?,
     }
-    if let Some(p) = &a.writeoffs {
-        if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        let path = if p.is_absolute() || p.parent().is_some_and(|d| !d.as_os_str().is_empty()) {
-            p.clone()
-        } else {
-            std::path::Path::new(".").join(p)
-        };
-        crate::output::atomic::atomic_write(
-            &path,
-            &crate::output::csvs::writeoffs_bytes(&run, &opts.schemas)?,
-        )?;
+    if let Some(path) = &args.writeoffs {
+        write_writeoffs(path, &run, &opts.schemas)?;
     }
     Ok(if run.errors() + run.held() > 0 { 1 } else { 0 })
+}
+
+/// The findings (with cell, message and suggestion in `lang`), the write-off proposals
+/// and the wordings to check, as one pretty-printed JSON document.
+fn print_json(out: &mut impl Write, run: &Run, lang: Lang) -> Result<()> {
+    #[derive(serde::Serialize)]
+    struct Document<'a> {
+        findings: Vec<serde_json::Value>,
+        writeoffs: &'a [crate::writeoff::Proposal],
+        wordings: &'a [crate::model::Wording],
+    }
+    let findings = run
+        .findings
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "file": f.file, "sheet": f.sheet, "row": f.row.map(|r| r + 1), "cell": f.cell(),
+                "field": f.field, "value": f.value, "severity": f.severity, "code": f.code,
+                "message": f.message(lang), "suggestion": f.suggestion(lang),
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &Document {
+            findings,
+            writeoffs: &run.proposals,
+            wordings: &run.wordings,
+        },
+    )?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// Whether the text is coloured: `--color always|never`, else on a terminal unless
+/// `NO_COLOR` is set.
+fn wants_color(setting: &str) -> bool {
+    match setting {
+        "always" => true,
+        "never" => false,
+        _ => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// Writes the write-off proposals to `path` (writeoffs.csv format), creating its folder.
+fn write_writeoffs(path: &Path, run: &Run, schemas: &Schemas) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let path = if path.is_absolute() || path.parent().is_some_and(|d| !d.as_os_str().is_empty()) {
+        path.to_path_buf()
+    } else {
+        Path::new(".").join(path)
+    };
+    crate::output::atomic::atomic_write(&path, &crate::output::csvs::writeoffs_bytes(run, schemas)?)
+}
+
+/// A finding's severity as the text says it, and its colour code: held back (a knock-on
+/// error) and warnings yellow, errors red.
+fn severity_label(finding: &Finding, lang: Lang) -> (&'static str, &'static str) {
+    let en = lang == Lang::En;
+    match finding.severity {
+        Severity::Error if finding.knock_on => (if en { "held back" } else { "暂缓" }, "33"),
+        Severity::Error => (if en { "error" } else { "错误" }, "31"),
+        Severity::Warning => (if en { "warning" } else { "警告" }, "33"),
+    }
+}
+
+/// The text report for a person: findings grouped by file and sheet, the wordings to
+/// check, the write-off proposals and the totals.
+struct TextReport<'a> {
+    words: &'a Words,
+    lang: Lang,
+    color: bool,
+}
+
+impl TextReport<'_> {
+    /// `text` in the ANSI colour `code` when colouring, else as it is.
+    fn paint(&self, text: &str, code: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// Chinese or English, as the command line asks.
+    fn say<T>(&self, zh: T, en: T) -> T {
+        if self.lang == Lang::En {
+            en
+        } else {
+            zh
+        }
+    }
+
+    /// The whole report, section by section.
+    fn print(&self, out: &mut impl Write, run: &Run) -> Result<()> {
+        self.findings(out, run)?;
+        if !run.wordings.is_empty() {
+            self.wordings(out, run)?;
+        }
+        if !run.proposals.is_empty() {
+            self.proposals(out, run)?;
+        }
+        self.totals(out, run)
+    }
+
+    /// Each finding on two lines, under a title for each file and sheet.
+    fn findings(&self, out: &mut impl Write, run: &Run) -> Result<()> {
+        let lang = self.lang;
+        let mut last: Option<(&str, &str)> = None;
+        for f in &run.findings {
+            if last != Some((f.file.as_str(), f.sheet.as_str())) {
+                let title = if f.sheet.is_empty() {
+                    f.file.clone()
+                } else {
+                    format!("{} 「{}」", f.file, f.sheet)
+                };
+                writeln!(out, "\n{}", self.paint(&title, "1"))?;
+                last = Some((f.file.as_str(), f.sheet.as_str()));
+            }
+            let (severity, code) = severity_label(f, lang);
+            let cell = if f.cell().is_empty() {
+                f.row_1based()
+            } else {
+                f.cell()
+            };
+            let field = if f.field.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", self.words.field(&f.field, lang))
+            };
+            writeln!(
+                out,
+                "  {:<7} {} {}{}  {}\n          → {}",
+                cell,
+                self.paint(severity, code),
+                f.code,
+                field,
+                f.message(lang),
+                f.suggestion(lang)
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The wordings read weakly or not at all, once each, with their evidence and places.
+    fn wordings(&self, out: &mut impl Write, run: &Run) -> Result<()> {
+        let count = run.wordings.len();
+        let head = self.say(
+            format!("需要核对的写法（{count} 种，每种一次）"),
+            format!("Wordings to check ({count}, once each)"),
+        );
+        writeln!(out, "\n{}", self.paint(&head, "1"))?;
+        for w in &run.wordings {
+            let [kind, table, field, form, done, how, count, places] =
+                self.words.wording(w, self.lang);
+            let state = if w.taken.is_some() { "33" } else { "31" };
+            let (times, places_word, because) =
+                self.say(("处", "位置", "依据"), ("×", "at", "evidence"));
+            writeln!(
+                out,
+                "  {kind} “{form}”  {table}·{field}  {}  {count}{times}\n          {because}：{how}\n          {places_word}：{places}",
+                self.paint(&done, state)
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The write-off proposals: reason, code and evidence.
+    fn proposals(&self, out: &mut impl Write, run: &Run) -> Result<()> {
+        writeln!(
+            out,
+            "\n{}",
+            self.paint(self.say("销号建议", "Write-off proposals"), "1")
+        )?;
+        for p in &run.proposals {
+            let what = if p.item_code.is_empty() {
+                p.main_code.clone()
+            } else {
+                p.item_code.clone()
+            };
+            let reason = self.say(self.words.reason(&p.reason), p.reason.as_str());
+            writeln!(out, "  {reason}  {what}  {}", p.evidence)?;
+        }
+        Ok(())
+    }
+
+    /// The closing line: errors, rows held back, warnings and proposals counted.
+    fn totals(&self, out: &mut impl Write, run: &Run) -> Result<()> {
+        let line = if self.lang == Lang::En {
+            format!(
+                "{} errors (and {} rows held back with them), {} warnings, {} write-off proposals",
+                run.errors(),
+                run.held(),
+                run.warnings(),
+                run.proposals.len()
+            )
+        } else {
+            format!(
+                "错误 {} 个{}，警告 {} 个，销号建议 {} 条",
+                run.errors(),
+                match run.held() {
+                    0 => String::new(),
+                    count => format!("（另有 {count} 行随之暂缓）"),
+                },
+                run.warnings(),
+                run.proposals.len()
+            )
+        };
+        writeln!(out, "\n{line}")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_the_setting_when_one_is_given() {
+        assert!(wants_color("always"));
+        assert!(!wants_color("never"));
+    }
+
+    #[test]
+    fn a_knock_on_error_is_held_back_in_yellow() {
+        let mut finding = Finding::rule("R101", Severity::Error);
+        assert_eq!(severity_label(&finding, Lang::Zh), ("错误", "31"));
+        finding.knock_on = true;
+        assert_eq!(severity_label(&finding, Lang::En), ("held back", "33"));
+        let warning = Finding::rule("W001", Severity::Warning);
+        assert_eq!(severity_label(&warning, Lang::En), ("warning", "33"));
+    }
+
+    #[test]
+    fn text_is_painted_only_when_colouring() {
+        let schemas = Schemas::shipped().unwrap();
+        let words = Words::new(&schemas);
+        let report = |color| TextReport {
+            words: &words,
+            lang: Lang::En,
+            color,
+        };
+        assert_eq!(report(false).paint("title", "1"), "title");
+        assert_eq!(report(true).paint("title", "1"), "\x1b[1mtitle\x1b[0m");
+    }
 }

@@ -21,21 +21,21 @@ pub const EXIT_TOOL: i32 = 2;
 /// Loads the schemas and runs the subcommand asked for; returns the process's exit status.
 pub fn dispatch(cli: Cli) -> i32 {
     // The contained reader needs no schemas: it starts once per input file.
-    if let Command::ReadChild(a) = &cli.command {
+    if let Command::ReadChild(args) = &cli.command {
         return crate::read::isolate::child_main(
-            &a.path,
-            &a.rel,
-            &a.limits,
-            a.max_mem_mb,
-            a.max_seconds,
+            &args.path,
+            &args.rel,
+            &args.limits,
+            args.max_mem_mb,
+            args.max_seconds,
         );
     }
     let schemas = match Schemas::load(cli.schemas.as_deref(), cli.campaign.as_deref())
         .and_then(|s| s.with_overlays(&cli.aliases, cli.max_side_mb))
     {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("selfbuilt: 规则文件有误 / schema error: {e}");
+        Ok(schemas) => schemas,
+        Err(error) => {
+            eprintln!("selfbuilt: 规则文件有误 / schema error: {error}");
             return EXIT_TOOL;
         }
     };
@@ -50,18 +50,18 @@ pub fn dispatch(cli: Cli) -> i32 {
     }
     let lang = cli.lang;
     let result = match cli.command {
-        Command::Run(a) => run::exec(a, schemas, cli.lang, cli.max_side_mb),
-        Command::Check(a) => check::exec(a, schemas, cli.lang),
-        Command::Inspect(a) => inspect::exec(a, schemas, cli.lang),
-        Command::Rules(a) => rules::exec(a, &schemas, cli.lang),
-        Command::Demo(a) => demo::exec(a, schemas),
-        Command::Template(a) => template::exec(a, schemas),
+        Command::Run(args) => run::exec(args, schemas, cli.lang, cli.max_side_mb),
+        Command::Check(args) => check::exec(args, schemas, cli.lang),
+        Command::Inspect(args) => inspect::exec(args, schemas, cli.lang),
+        Command::Rules(args) => rules::exec(args, &schemas, cli.lang),
+        Command::Demo(args) => demo::exec(args, schemas),
+        Command::Template(args) => template::exec(args, schemas),
         Command::ReadChild(_) => Ok(EXIT_TOOL),
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("selfbuilt: {}", error_text(&e, lang));
+        Err(error) => {
+            eprintln!("selfbuilt: {}", error_text(&error, lang));
             EXIT_TOOL
         }
     }
@@ -70,10 +70,11 @@ pub fn dispatch(cli: Cli) -> i32 {
 /// An error and its causes as a clerk reads them: each cause after the one before, and
 /// an operating-system error in words of the chosen language first, the system's own
 /// words after (`Operation not permitted (os error 1)` is 没有权限（系统：…）).
-pub fn error_text(e: &anyhow::Error, lang: crate::finding::Lang) -> String {
-    e.chain()
+pub fn error_text(error: &anyhow::Error, lang: crate::finding::Lang) -> String {
+    error
+        .chain()
         .map(|cause| match cause.downcast_ref::<std::io::Error>() {
-            Some(io) => os_error(io, lang),
+            Some(io_error) => os_error(io_error, lang),
             None => cause.to_string(),
         })
         .collect::<Vec<_>>()
@@ -85,9 +86,9 @@ pub fn error_text(e: &anyhow::Error, lang: crate::finding::Lang) -> String {
 }
 
 /// An operating-system error in words of `lang`, the system's words after.
-pub fn os_error(e: &std::io::Error, lang: crate::finding::Lang) -> String {
+pub fn os_error(error: &std::io::Error, lang: crate::finding::Lang) -> String {
     use std::io::ErrorKind as K;
-    let (zh, en) = match e.kind() {
+    let (zh, en) = match error.kind() {
         K::NotFound => ("找不到该文件或文件夹", "not found"),
         K::PermissionDenied => (
             "没有权限（文件或文件夹被锁定、只读，或被其他程序占用）",
@@ -103,59 +104,59 @@ pub fn os_error(e: &std::io::Error, lang: crate::finding::Lang) -> String {
         K::Interrupted => ("操作被中断", "interrupted"),
         K::UnexpectedEof => ("文件不完整（提前结束）", "the file ends too early"),
         K::OutOfMemory => ("内存不足", "out of memory"),
-        _ if e.raw_os_error() == Some(1) => (
+        _ if error.raw_os_error() == Some(1) => (
             "不允许该操作（文件或文件夹被锁定）",
             "operation not permitted",
         ),
         _ => ("系统出错", "system error"),
     };
     match lang {
-        crate::finding::Lang::En => format!("{en} (system: {e})"),
-        crate::finding::Lang::Zh => format!("{zh}（系统：{e}）"),
+        crate::finding::Lang::En => format!("{en} (system: {error})"),
+        crate::finding::Lang::Zh => format!("{zh}（系统：{error}）"),
     }
 }
 
 /// Each file is read in a contained child process of this binary (see `read::isolate`),
 /// unless `--in-process` is given.
-pub fn isolation(l: &crate::cli::LimitArgs) -> Option<crate::read::isolate::Isolation> {
-    if l.in_process {
+pub fn isolation(limits: &crate::cli::LimitArgs) -> Option<crate::read::isolate::Isolation> {
+    if limits.in_process {
         return None;
     }
     std::env::current_exe()
         .ok()
         .map(|exe| crate::read::isolate::Isolation {
             exe,
-            max_mem_mb: l.max_read_mb,
-            max_seconds: l.max_read_seconds,
+            max_mem_mb: limits.max_read_mb,
+            max_seconds: limits.max_read_seconds,
         })
 }
 
 /// Pipeline options from the common arguments.
 pub fn options(
-    c: &CommonArgs,
+    common: &CommonArgs,
     schemas: Schemas,
     keep_grids: bool,
     progress: bool,
 ) -> anyhow::Result<Options> {
-    let today = match &c.as_of {
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+    let today = match &common.as_of {
+        Some(as_of) => NaiveDate::parse_from_str(as_of, "%Y-%m-%d")
             .map_err(|_| {
                 anyhow::anyhow!(
-                    "--as-of 的值“{s}”不是日期，请写成 2026-11-29 这样 / --as-of {s:?} is not a date YYYY-MM-DD"
+                    "--as-of 的值“{as_of}”不是日期，请写成 2026-11-29 这样 / --as-of {as_of:?} is not a date YYYY-MM-DD"
                 )
             })?,
         None => chrono::Local::now().date_naive(),
     };
-    if let Some(j) = c.jobs {
+    if let Some(jobs) = common.jobs {
         // Only the first call takes effect; later runs in the same process keep it.
         let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(j.max(1))
+            .num_threads(jobs.max(1))
             .build_global();
     }
-    let isolate = isolation(&c.limits);
+    let isolate = isolation(&common.limits);
     Ok(Options {
         schemas,
-        limits: c.limits.limits(),
+        limits: common.limits.limits(),
         today,
         keep_grids,
         progress: if progress {

@@ -10,65 +10,65 @@ use crate::rules::{catalogue, find, RuleEntry};
 use crate::schema::Schemas;
 
 /// One rule explained, in the language asked for.
-fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
-    let table = schemas.tables.iter().find(|t| t.table.key == r.table);
+fn explain(rule: &RuleEntry, schemas: &Schemas, lang: Lang) {
+    let table = schemas.tables.iter().find(|t| t.table.key == rule.table);
     let roster = schemas
         .campaign
         .coverage
         .as_ref()
-        .filter(|c| c.key == r.table);
+        .filter(|c| c.key == rule.table);
     match lang {
         Lang::Zh => {
             println!(
                 "{} {}（{}；英文名 {}）",
-                r.code,
-                r.title,
-                r.severity.zh(),
-                r.name
+                rule.code,
+                rule.title,
+                rule.severity.zh(),
+                rule.name
             );
-            if let Some(t) = table {
-                println!("适用于：{}", t.table.label);
+            if let Some(table) = table {
+                println!("适用于：{}", table.table.label);
             }
-            if let Some(c) = roster {
-                println!("适用于：{}（--roster）", c.label);
+            if let Some(roster) = roster {
+                println!("适用于：{}（--roster）", roster.label);
             }
             println!(
                 "\n检查什么：{}\n\n为什么重要：{}\n\n错误示例：{}\n改正后：  {}\n\n怎么改：{}",
-                r.what, r.why, r.bad, r.good, r.fix
+                rule.what, rule.why, rule.bad, rule.good, rule.fix
             );
-            if !r.says.is_empty() {
+            if !rule.says.is_empty() {
                 println!("\n它给出的消息（{{…}}处填入具体值）：");
-                for s in &r.says {
-                    println!("  · {}\n    建议：{}", s.zh, s.fix_zh);
+                for message in &rule.says {
+                    println!("  · {}\n    建议：{}", message.zh, message.fix_zh);
                 }
             }
         }
         Lang::En => {
             println!(
                 "{} {} ({}, {})",
-                r.code,
-                r.title_en,
-                r.name,
-                r.severity.as_str()
+                rule.code,
+                rule.title_en,
+                rule.name,
+                rule.severity.as_str()
             );
-            if let Some(t) = table {
-                println!("Applies to: {}", t.table.label_en);
+            if let Some(table) = table {
+                println!("Applies to: {}", table.table.label_en);
             }
-            if let Some(c) = roster {
-                println!("Applies to: {} (--roster)", c.label_en);
+            if let Some(roster) = roster {
+                println!("Applies to: {} (--roster)", roster.label_en);
             }
-            println!("\nWhat it checks: {}", r.what_en);
-            if !r.fix_en.is_empty() {
-                println!("\nHow to fix: {}", r.fix_en);
+            println!("\nWhat it checks: {}", rule.what_en);
+            if !rule.fix_en.is_empty() {
+                println!("\nHow to fix: {}", rule.fix_en);
             }
             println!(
                 "\nExample (as a clerk sees it): {}\nFixed: {}\n\nIn Chinese: {}",
-                r.bad, r.good, r.title
+                rule.bad, rule.good, rule.title
             );
-            if !r.says.is_empty() {
+            if !rule.says.is_empty() {
                 println!("\nMessages ({{…}} is filled with the case's values):");
-                for s in &r.says {
-                    println!("  - {}\n    fix: {}", s.en, s.fix_en);
+                for message in &rule.says {
+                    println!("  - {}\n    fix: {}", message.en, message.fix_en);
                 }
             }
         }
@@ -76,46 +76,50 @@ fn explain(r: &RuleEntry, schemas: &Schemas, lang: Lang) {
 }
 
 /// Runs `rules`: lists every built-in and schema rule, or explains the one named.
-pub fn exec(a: RulesArgs, schemas: &Schemas, lang: Lang) -> Result<i32> {
-    let cat = catalogue(schemas);
-    match a.code {
+pub fn exec(args: RulesArgs, schemas: &Schemas, lang: Lang) -> Result<i32> {
+    let rules = catalogue(schemas);
+    match args.code {
         None => {
-            if a.json {
-                println!("{}", serde_json::to_string_pretty(&cat)?);
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&rules)?);
             } else {
-                for r in &cat {
+                for rule in &rules {
                     match lang {
-                        Lang::Zh => {
-                            println!("{:<5} {}  {}：{}", r.code, r.severity.zh(), r.title, r.what)
-                        }
+                        Lang::Zh => println!(
+                            "{:<5} {}  {}：{}",
+                            rule.code,
+                            rule.severity.zh(),
+                            rule.title,
+                            rule.what
+                        ),
                         Lang::En => println!(
                             "{:<5} {:<7}  {}: {}",
-                            r.code,
-                            r.severity.as_str(),
-                            r.title_en,
-                            r.what_en
+                            rule.code,
+                            rule.severity.as_str(),
+                            rule.title_en,
+                            rule.what_en
                         ),
                     }
                 }
             }
             Ok(0)
         }
-        Some(q) => match find(&cat, &q) {
-            Some(r) => {
-                if a.json {
-                    println!("{}", serde_json::to_string_pretty(r)?);
+        Some(asked) => match find(&rules, &asked) {
+            Some(rule) => {
+                if args.json {
+                    println!("{}", serde_json::to_string_pretty(rule)?);
                 } else {
-                    explain(r, schemas, lang);
+                    explain(rule, schemas, lang);
                 }
                 Ok(0)
             }
             None => {
                 // The near ones by code and title, as a person knows them.
-                let near: Vec<String> = cat
+                let near: Vec<String> = rules
                     .iter()
                     .filter(|r| {
-                        strsim::jaro_winkler(&r.code.to_lowercase(), &q.to_lowercase()) > 0.8
-                            || strsim::jaro_winkler(&r.name, &q) > 0.8
+                        strsim::jaro_winkler(&r.code.to_lowercase(), &asked.to_lowercase()) > 0.8
+                            || strsim::jaro_winkler(&r.name, &asked) > 0.8
                     })
                     .map(|r| match lang {
                         Lang::Zh => format!("{} {}", r.code, r.title),
@@ -124,7 +128,7 @@ pub fn exec(a: RulesArgs, schemas: &Schemas, lang: Lang) -> Result<i32> {
                     .collect();
                 match lang {
                     Lang::Zh => eprintln!(
-                        "selfbuilt: 没有规则 {q}{}",
+                        "selfbuilt: 没有规则 {asked}{}",
                         if near.is_empty() {
                             "；运行 selfbuilt rules 可列出全部规则".to_string()
                         } else {
@@ -132,7 +136,7 @@ pub fn exec(a: RulesArgs, schemas: &Schemas, lang: Lang) -> Result<i32> {
                         }
                     ),
                     Lang::En => eprintln!(
-                        "selfbuilt: no rule {q}{}",
+                        "selfbuilt: no rule {asked}{}",
                         if near.is_empty() {
                             "; selfbuilt rules lists them all".to_string()
                         } else {

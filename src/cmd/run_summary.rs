@@ -3,150 +3,209 @@
 //! coverage, the comparison with the previous round, where the results are — and what to
 //! do next.
 
+use std::path::Path;
+
 use crate::cli::RunArgs;
 use crate::finding::Lang;
 use crate::model::{Options, Run};
 
 /// The summary's lines.
-pub fn lines(run: &Run, opts: &Options, a: &RunArgs, lang: Lang) -> Vec<String> {
-    let en = lang == Lang::En;
-    let title = &opts.schemas.campaign.campaign.writeoffs_title;
-    let say = |zh: String, english: String| if en { english } else { zh };
-    let unreadable = run.files.iter().filter(|f| f.format.is_empty()).count();
-    let mut lines = vec![say(
-        format!(
-            "读取文件 {} 个（无法读取 {unreadable} 个）",
-            run.files.len()
-        ),
-        format!("{} files read ({unreadable} unreadable)", run.files.len()),
-    )];
-    for t in opts.schemas.ids() {
-        let recs = run.table(t);
-        let rej = recs.iter().filter(|r| r.rejected).count();
-        let held = recs.iter().filter(|r| r.held).count();
-        let ts = &opts.schemas.table(t).table;
-        lines.push(say(
-            format!(
-                "  {}：{} 行，通过 {}，退回 {}{}",
-                ts.label,
-                recs.len(),
-                recs.len() - rej,
-                rej,
-                if held > 0 {
-                    format!("（其中 {held} 行因所依的行有错误随之暂缓）")
-                } else {
-                    String::new()
-                }
-            ),
-            format!(
-                "  {}: {} rows, {} accepted, {} held back ({held} of them only with the row they depend on)",
-                ts.key,
-                recs.len(),
-                recs.len() - rej,
-                rej
-            ),
-        ));
-    }
-    let held = match run.held() {
-        0 => (String::new(), String::new()),
-        n => (
-            format!("（另有 {n} 处随之暂缓，改正所依的行后自动上报）"),
-            format!(" (and {n} held back with them)"),
-        ),
+pub fn lines(run: &Run, opts: &Options, args: &RunArgs, lang: Lang) -> Vec<String> {
+    let summary = Summary {
+        run,
+        opts,
+        en: lang == Lang::En,
     };
-    lines.push(say(
+    let mut lines = vec![summary.files()];
+    lines.extend(summary.tables());
+    lines.push(summary.findings());
+    lines.push(summary.writeoffs());
+    if let Some(roster) = &args.roster {
+        lines.extend(summary.coverage(roster));
+    }
+    lines.extend(summary.rounds());
+    lines.push(summary.say(
         format!(
-            "问题：错误 {}{}，警告 {}；清洗改动 {} 处（见 changes.csv）",
-            run.errors(),
-            held.0,
-            run.warnings(),
-            run.change_count()
+            "结果在：{}（用时 {:.2} 秒）",
+            args.out.display(),
+            run.seconds
         ),
-        format!(
-            "Findings: {} errors{}, {} warnings; {} values cleaned (changes.csv)",
-            run.errors(),
-            held.1,
-            run.warnings(),
-            run.change_count()
-        ),
+        format!("Results in {} ({:.2} s)", args.out.display(), run.seconds),
     ));
-    let counts: Vec<String> = opts
-        .schemas
-        .campaign
-        .writeoffs
-        .iter()
-        .enumerate()
-        .map(|(k, w)| {
-            let n = run.proposals.iter().filter(|p| p.rule == k).count();
-            if en {
-                format!("{} {n}", w.reason)
-            } else {
-                format!("{} {n}", w.label)
-            }
-        })
-        .collect();
-    lines.push(say(
-        format!("{title}：{}", counts.join("，")),
-        format!("Write-off proposals: {}", counts.join(", ")),
-    ));
-    if let (Some(r), Some(cv)) = (&a.roster, &opts.schemas.campaign.coverage) {
-        lines.push(match &run.coverage {
-            Some(c) => {
-                let rate = c
+    lines.extend(next_steps(run, opts, summary.en));
+    lines
+}
+
+/// One run summed up, line by line, in Chinese or English.
+struct Summary<'a> {
+    run: &'a Run,
+    opts: &'a Options,
+    en: bool,
+}
+
+impl Summary<'_> {
+    /// The Chinese or the English line, as the command line asks.
+    fn say(&self, zh: String, english: String) -> String {
+        if self.en {
+            english
+        } else {
+            zh
+        }
+    }
+
+    /// How many files were read, and how many could not be.
+    fn files(&self) -> String {
+        let files = &self.run.files;
+        let unreadable = files.iter().filter(|f| f.format.is_empty()).count();
+        self.say(
+            format!("读取文件 {} 个（无法读取 {unreadable} 个）", files.len()),
+            format!("{} files read ({unreadable} unreadable)", files.len()),
+        )
+    }
+
+    /// Each table's rows: accepted, held back, and knock-ons apart.
+    fn tables(&self) -> Vec<String> {
+        let schemas = &self.opts.schemas;
+        schemas
+            .ids()
+            .map(|t| {
+                let recs = self.run.table(t);
+                let rejected = recs.iter().filter(|r| r.rejected).count();
+                let held = recs.iter().filter(|r| r.held).count();
+                let table = &schemas.table(t).table;
+                self.say(
+                    format!(
+                        "  {}：{} 行，通过 {}，退回 {}{}",
+                        table.label,
+                        recs.len(),
+                        recs.len() - rejected,
+                        rejected,
+                        if held > 0 {
+                            format!("（其中 {held} 行因所依的行有错误随之暂缓）")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    format!(
+                        "  {}: {} rows, {} accepted, {} held back ({held} of them only with the row they depend on)",
+                        table.key,
+                        recs.len(),
+                        recs.len() - rejected,
+                        rejected
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    /// Errors (and rows held back with them), warnings and values cleaned.
+    fn findings(&self) -> String {
+        let run = self.run;
+        let held = match run.held() {
+            0 => (String::new(), String::new()),
+            count => (
+                format!("（另有 {count} 处随之暂缓，改正所依的行后自动上报）"),
+                format!(" (and {count} held back with them)"),
+            ),
+        };
+        self.say(
+            format!(
+                "问题：错误 {}{}，警告 {}；清洗改动 {} 处（见 changes.csv）",
+                run.errors(),
+                held.0,
+                run.warnings(),
+                run.change_count()
+            ),
+            format!(
+                "Findings: {} errors{}, {} warnings; {} values cleaned (changes.csv)",
+                run.errors(),
+                held.1,
+                run.warnings(),
+                run.change_count()
+            ),
+        )
+    }
+
+    /// The write-off proposals counted per reason.
+    fn writeoffs(&self) -> String {
+        let campaign = &self.opts.schemas.campaign;
+        let counts: Vec<String> = campaign
+            .writeoffs
+            .iter()
+            .enumerate()
+            .map(|(k, w)| {
+                let count = self.run.proposals.iter().filter(|p| p.rule == k).count();
+                if self.en {
+                    format!("{} {count}", w.reason)
+                } else {
+                    format!("{} {count}", w.label)
+                }
+            })
+            .collect();
+        let title = &campaign.campaign.writeoffs_title;
+        self.say(
+            format!("{title}：{}", counts.join("，")),
+            format!("Write-off proposals: {}", counts.join(", ")),
+        )
+    }
+
+    /// The roster's coverage, or that nothing could be read from `roster`; nothing when
+    /// the campaign checks no coverage.
+    fn coverage(&self, roster: &Path) -> Option<String> {
+        let spec = self.opts.schemas.campaign.coverage.as_ref()?;
+        Some(match &self.run.coverage {
+            Some(coverage) => {
+                let rate = coverage
                     .total
                     .rate()
                     .map(|x| format!("{x:.1}%"))
                     .unwrap_or_default();
-                say(
+                self.say(
                     format!(
                         "{}核对：{} 条，{} {}（{rate}），{} {}，不在{} {}；见 coverage.csv",
-                        cv.label,
-                        c.total.listed,
-                        cv.found,
-                        c.total.covered,
-                        cv.missing,
-                        c.total.missing,
-                        cv.label,
-                        c.total.unlisted
+                        spec.label,
+                        coverage.total.listed,
+                        spec.found,
+                        coverage.total.covered,
+                        spec.missing,
+                        coverage.total.missing,
+                        spec.label,
+                        coverage.total.unlisted
                     ),
                     format!(
                         "Roster: {} listed, {} covered ({rate}), {} missing, {} surveyed but not listed; see coverage.csv",
-                        c.total.listed, c.total.covered, c.total.missing, c.total.unlisted
+                        coverage.total.listed, coverage.total.covered, coverage.total.missing, coverage.total.unlisted
                     ),
                 )
             }
-            None => say(
+            None => self.say(
                 format!(
                     "{}：{} 中没有读出任何条目，未做核对（原因见 errors.xlsx）",
-                    cv.label,
-                    r.display()
+                    spec.label,
+                    roster.display()
                 ),
                 format!(
                     "Roster: nothing could be read from {}; no coverage check (see errors.xlsx)",
-                    r.display()
+                    roster.display()
                 ),
             ),
-        });
+        })
     }
-    if let Some(r) = &run.rounds {
-        let c = r.total;
-        lines.push(say(
+
+    /// The comparison with the previous round, when there was one.
+    fn rounds(&self) -> Option<String> {
+        let counts = self.run.rounds.as_ref()?.total;
+        Some(self.say(
             format!(
                 "与上一轮相比：已改正 {} 处，仍未改正 {} 处，新发现 {} 处；新增 {} 行，删除 {} 行，改动数值 {} 处；见 rounds.csv",
-                c.fixed, c.open, c.new, c.added, c.removed, c.changed
+                counts.fixed, counts.open, counts.new, counts.added, counts.removed, counts.changed
             ),
             format!(
                 "Since the previous round: {} fixed, {} still open, {} new; {} rows added, {} removed, {} values changed; see rounds.csv",
-                c.fixed, c.open, c.new, c.added, c.removed, c.changed
+                counts.fixed, counts.open, counts.new, counts.added, counts.removed, counts.changed
             ),
-        ));
+        ))
     }
-    lines.push(say(
-        format!("结果在：{}（用时 {:.2} 秒）", a.out.display(), run.seconds),
-        format!("Results in {} ({:.2} s)", a.out.display(), run.seconds),
-    ));
-    lines.extend(next_steps(run, opts, en));
-    lines
 }
 
 /// What the clerk does next: send the packages, submit cleaned.xlsx (or why not yet),
@@ -176,13 +235,13 @@ fn next_steps(run: &Run, opts: &Options, en: bool) -> Vec<String> {
         .schemas
         .ids()
         .filter_map(|t| {
-            let n = run.table(t).iter().filter(|r| r.rejected).count();
-            let ts = &opts.schemas.table(t).table;
-            (n > 0).then(|| {
+            let rejected = run.table(t).iter().filter(|r| r.rejected).count();
+            let table = &opts.schemas.table(t).table;
+            (rejected > 0).then(|| {
                 if en {
-                    format!("{} {n}", ts.key)
+                    format!("{} {rejected}", table.key)
                 } else {
-                    format!("{}暂缓 {n} 行", ts.label)
+                    format!("{}暂缓 {rejected} 行", table.label)
                 }
             })
         })

@@ -7,10 +7,10 @@ use crate::cli::TemplateArgs;
 use crate::schema::Schemas;
 
 /// Runs `template`: writes the campaign's (or the roster's) blank workbook.
-pub fn exec(a: TemplateArgs, schemas: Schemas) -> Result<i32> {
-    let schemas = if a.roster {
+pub fn exec(args: TemplateArgs, schemas: Schemas) -> Result<i32> {
+    let schemas = if args.roster {
         match schemas.roster()? {
-            Some(r) => r,
+            Some(roster) => roster,
             None => bail!(
                 "--roster：活动“{}”的规则没有 [coverage] / the campaign has no [coverage]",
                 schemas.campaign.campaign.name
@@ -21,7 +21,7 @@ pub fn exec(a: TemplateArgs, schemas: Schemas) -> Result<i32> {
     };
     let mut tables = Vec::new();
     let all = schemas.campaign.campaign.tables.join(",");
-    for name in a
+    for name in args
         .tables
         .as_deref()
         .unwrap_or(&all)
@@ -30,7 +30,7 @@ pub fn exec(a: TemplateArgs, schemas: Schemas) -> Result<i32> {
         .filter(|s| !s.is_empty())
     {
         match schemas.id(name) {
-            Some(t) if !tables.contains(&t) => tables.push(t),
+            Some(table) if !tables.contains(&table) => tables.push(table),
             Some(_) => {}
             None => bail!(
                 "--tables: unknown table {name:?} ({})",
@@ -41,23 +41,24 @@ pub fn exec(a: TemplateArgs, schemas: Schemas) -> Result<i32> {
     if tables.is_empty() {
         bail!("--tables names no table");
     }
-    if a.out
+    if args
+        .out
         .extension()
         .is_none_or(|e| !e.eq_ignore_ascii_case("xlsx"))
     {
         bail!("--out must name an .xlsx file");
     }
-    if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    let village = a.village.unwrap_or_default();
+    let village = args.village.unwrap_or_default();
     crate::template::write(
         &schemas,
         &tables,
         &village,
         chrono::Local::now().date_naive(),
-        &a.out,
+        &args.out,
     )?;
-    eprintln!("已生成模板：{}", a.out.display());
+    eprintln!("已生成模板：{}", args.out.display());
     Ok(0)
 }

@@ -39,17 +39,17 @@ pub(crate) fn process_file_with(
         return process_pieces(file_idx, input, opts, pieces, || read);
     }
     // Read on a thread of its own; rows are checked here as they arrive.
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<read::Piece>(4);
-        let reader = s.spawn(move || {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<read::Piece>(4);
+        let reader = scope.spawn(move || {
             read::read_file_pieces(input, &opts.limits, opts.isolate.as_ref(), &mut |p| {
-                let _ = tx.send(p);
+                let _ = sender.send(p);
             })
         });
-        process_pieces(file_idx, input, opts, rx, || match reader.join() {
-            Ok(r) => r,
+        process_pieces(file_idx, input, opts, receiver, || match reader.join() {
+            Ok(outcome) => outcome,
             // A panic while reading is this file's F009 (see `run_with`).
-            Err(e) => std::panic::resume_unwind(e),
+            Err(panic) => std::panic::resume_unwind(panic),
         })
     })
 }
@@ -78,19 +78,45 @@ pub(crate) fn process_pieces(
         lexicon: &opts.schemas.lexicon,
         today: opts.today,
     };
+    let done = check_sheets(file_idx, rel, opts, &ctx, pieces);
+    match read() {
+        Ok(format) => out.format = format.to_string(),
+        Err(finding) => {
+            // Whatever arrived before the error is dropped: the file is not read.
+            out.findings.push(finding);
+            return out;
+        }
+    }
+    let mut seen = Seen::default();
+    for work in done {
+        gather_sheet(&mut out, &mut seen, work, rel, opts);
+    }
+    file_findings(&mut out, seen, rel, &opts.schemas);
+    out
+}
+
+/// Feeds each piece to the sheet it belongs to (recognising and checking rows as they
+/// arrive); returns every finished sheet, and the blocks of other tables split off them.
+fn check_sheets<'a>(
+    file_idx: usize,
+    rel: &'a str,
+    opts: &Options,
+    ctx: &Ctx,
+    pieces: impl IntoIterator<Item = read::Piece>,
+) -> Vec<SheetWork<'a>> {
     let mut done: Vec<SheetWork> = Vec::new();
-    let mut cur: Option<SheetWork> = None;
-    for p in pieces {
-        match p {
-            read::Piece::Sheet(g) => {
-                let mut w = SheetWork::new(g, opts);
-                w.advance(file_idx, rel, opts, &ctx, false);
-                cur = Some(w);
+    let mut current: Option<SheetWork> = None;
+    for piece in pieces {
+        match piece {
+            read::Piece::Sheet(grid) => {
+                let mut work = SheetWork::new(grid, opts);
+                work.advance(file_idx, rel, opts, ctx, false);
+                current = Some(work);
             }
             read::Piece::Rows { rows, width } => {
-                if let Some(w) = &mut cur {
-                    w.add(rows, width);
-                    w.advance(file_idx, rel, opts, &ctx, false);
+                if let Some(work) = &mut current {
+                    work.add(rows, width);
+                    work.advance(file_idx, rel, opts, ctx, false);
                 }
             }
             read::Piece::End {
@@ -98,134 +124,144 @@ pub(crate) fn process_pieces(
                 merges,
                 findings,
             } => {
-                if let Some(mut w) = cur.take() {
-                    let blocks = w.end(width, merges, findings, (file_idx, rel, opts, &ctx));
-                    done.push(w);
+                if let Some(mut work) = current.take() {
+                    let blocks = work.end(width, merges, findings, (file_idx, rel, opts, ctx));
+                    done.push(work);
                     done.extend(blocks);
                 }
             }
         }
     }
-    match read() {
-        Ok(format) => out.format = format.to_string(),
-        Err(f) => {
-            // Whatever arrived before the error is dropped: the file is not read.
-            out.findings.push(f);
-            return out;
-        }
-    }
-    let mut any_table = false;
-    let mut any_data = false;
-    let mut no_table_sheets = Vec::new();
-    for w in done {
-        let SheetWork {
-            grid,
-            head,
-            data,
-            skipped,
-            mut records,
-            mut findings,
-            mut changes,
-            ..
-        } = w;
-        out.findings.extend(grid.findings.iter().cloned());
-        let mut info = SheetInfo {
-            name: grid.name.clone(),
-            table: None,
-            header: None,
-            data_rows: 0,
-            columns: Vec::new(),
-            skipped: Vec::new(),
-            grid: None,
-        };
-        match head {
-            HeadState::Table { head, .. } => {
-                any_table = true;
-                let k = head.table.index();
-                if grid.hidden {
-                    // Rows the village may not see go upstream: said once.
-                    out.findings.push(
-                        Finding::new(crate::codes::hidden_sheet(&grid.name))
-                            .at_file(rel)
-                            .at_sheet(&grid.name),
-                    );
-                }
-                out.findings.extend(head.findings);
-                out.findings.append(&mut findings);
-                out.records[k].append(&mut records);
-                out.changes.append(&mut changes);
-                out.rows_read[k] += data.len();
-                any_data |= !data.is_empty();
-                info.table = Some(head.table);
-                info.header = Some(head.header);
-                info.data_rows = data.len();
-                info.columns = head.columns;
-                info.skipped = skipped;
+    done
+}
+
+/// What the file's sheets held, for the file-level findings.
+#[derive(Default)]
+struct Seen {
+    /// Some sheet holds a recognised table.
+    any_table: bool,
+    /// Some recognised table has data rows.
+    any_data: bool,
+    /// The sheets with content but no table recognised.
+    no_table_sheets: Vec<String>,
+}
+
+/// Moves one finished sheet's records, findings and changes into `out` and describes it
+/// in `out.sheets`; a sheet with content but no table has its rows listed (S007).
+fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, opts: &Options) {
+    let SheetWork {
+        grid,
+        head,
+        data,
+        skipped,
+        mut records,
+        mut findings,
+        mut changes,
+        ..
+    } = work;
+    out.findings.extend(grid.findings.iter().cloned());
+    let mut info = SheetInfo {
+        name: grid.name.clone(),
+        table: None,
+        header: None,
+        data_rows: 0,
+        columns: Vec::new(),
+        skipped: Vec::new(),
+        grid: None,
+    };
+    match head {
+        HeadState::Table { head, .. } => {
+            seen.any_table = true;
+            let table = head.table.index();
+            if grid.hidden {
+                // Rows the village may not see go upstream: said once.
+                out.findings.push(
+                    Finding::new(crate::codes::hidden_sheet(&grid.name))
+                        .at_file(rel)
+                        .at_sheet(&grid.name),
+                );
             }
-            HeadState::Not(Outcome::NoTable) => {
-                no_table_sheets.push(grid.name.clone());
-                out.rows_unrecognised +=
-                    unrecognised_rows(&grid, rel, &opts.schemas, &mut out.findings);
-            }
-            HeadState::Not(_) | HeadState::Pending => {}
+            out.findings.extend(head.findings);
+            out.findings.append(&mut findings);
+            out.records[table].append(&mut records);
+            out.changes.append(&mut changes);
+            out.rows_read[table] += data.len();
+            seen.any_data |= !data.is_empty();
+            info.table = Some(head.table);
+            info.header = Some(head.header);
+            info.data_rows = data.len();
+            info.columns = head.columns;
+            info.skipped = skipped;
         }
-        if opts.keep_grids {
-            info.grid = Some(grid);
+        HeadState::Not(Outcome::NoTable) => {
+            seen.no_table_sheets.push(grid.name.clone());
+            out.rows_unrecognised +=
+                unrecognised_rows(&grid, rel, &opts.schemas, &mut out.findings);
         }
-        out.sheets.push(info);
+        HeadState::Not(_) | HeadState::Pending => {}
     }
-    let sheet_list = out
-        .sheets
+    if opts.keep_grids {
+        info.grid = Some(grid);
+    }
+    out.sheets.push(info);
+}
+
+/// The findings on the file as a whole: no table in any sheet, or tables with a header
+/// only, and each sheet with content but no table.
+fn file_findings(out: &mut FileOut, seen: Seen, rel: &str, schemas: &Schemas) {
+    if !seen.any_table {
+        let finding = no_table(schemas, &out.sheets);
+        out.findings.push(finding.at_file(rel));
+        return;
+    }
+    if !seen.any_data {
+        out.findings
+            .push(Finding::new(crate::codes::header_only()).at_file(rel));
+    }
+    for sheet in seen.no_table_sheets {
+        out.findings.push(
+            Finding::new(crate::codes::no_table_in_sheet(&sheet))
+                .at_file(rel)
+                .at_sheet(&sheet),
+        );
+    }
+}
+
+/// The finding for a file in which no sheet holds a recognised table: its sheets, the
+/// tables looked for and the main table's first required fields.
+fn no_table(schemas: &Schemas, sheets: &[SheetInfo]) -> Finding {
+    let sheet_list = sheets
         .iter()
         .map(|s| s.name.as_str())
         .collect::<Vec<_>>()
         .join("、");
-    if !any_table {
-        let s = &opts.schemas;
-        let tables = s
-            .tables
-            .iter()
-            .map(|t| t.table.label.as_str())
-            .collect::<Vec<_>>()
-            .join("、");
-        let tables_en = s
-            .tables
-            .iter()
-            .map(|t| t.table.label_en.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        let labels = s
-            .table(s.campaign.main())
-            .fields
-            .iter()
-            .filter(|f| f.required)
-            .take(2)
-            .map(|f| format!("“{}”", f.label))
-            .collect::<String>();
-        out.findings.push(
-            Finding::new(crate::codes::no_table(
-                tables,
-                tables_en,
-                &sheet_list,
-                recognise::HEADER_SEARCH_ROWS,
-                labels,
-            ))
-            .at_file(rel),
-        );
-    } else {
-        if !any_data {
-            out.findings
-                .push(Finding::new(crate::codes::header_only()).at_file(rel));
-        }
-        for s in no_table_sheets {
-            out.findings.push(
-                Finding::new(crate::codes::no_table_in_sheet(&s))
-                    .at_file(rel)
-                    .at_sheet(&s),
-            );
-        }
-    }
-    out
+    let tables = schemas
+        .tables
+        .iter()
+        .map(|t| t.table.label.as_str())
+        .collect::<Vec<_>>()
+        .join("、");
+    let tables_en = schemas
+        .tables
+        .iter()
+        .map(|t| t.table.label_en.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let labels = schemas
+        .table(schemas.campaign.main())
+        .fields
+        .iter()
+        .filter(|f| f.required)
+        .take(2)
+        .map(|f| format!("“{}”", f.label))
+        .collect::<String>();
+    Finding::new(crate::codes::no_table(
+        tables,
+        tables_en,
+        &sheet_list,
+        recognise::HEADER_SEARCH_ROWS,
+        labels,
+    ))
 }
 
 /// The most findings one unrecognised sheet lists row by row; the rest are counted in
@@ -281,14 +317,16 @@ fn unrecognised_rows(
     }
     if rows.len() > UNRECOGNISED_ROW_FINDINGS {
         let rest = rows.len() - UNRECOGNISED_ROW_FINDINGS;
-        let (a, b) = (
+        let (first_rest, last_rest) = (
             rows[UNRECOGNISED_ROW_FINDINGS].idx + 1,
             rows[rows.len() - 1].idx + 1,
         );
         findings.push(
-            Finding::new(crate::codes::rows_not_imported(&grid.name, rest, a, b))
-                .at_file(rel)
-                .at_sheet(&grid.name),
+            Finding::new(crate::codes::rows_not_imported(
+                &grid.name, rest, first_rest, last_rest,
+            ))
+            .at_file(rel)
+            .at_sheet(&grid.name),
         );
     }
     rows.len()

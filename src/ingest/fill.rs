@@ -21,33 +21,33 @@ pub fn fill_down(
         return Vec::new();
     };
     let mut filled = Vec::new();
-    for m in merges
+    for merge in merges
         .iter()
         .filter(|m| m.r0 > header_last && m.r1 > m.r0 && m.r1 >= first)
     {
         // The region's first row holds its values.
-        let Ok(top) = rows.binary_search_by_key(&m.r0, |r| r.idx) else {
+        let Ok(top) = rows.binary_search_by_key(&merge.r0, |r| r.idx) else {
             continue;
         };
-        let values: Vec<(u32, Raw)> = (m.c0..=m.c1)
+        let values: Vec<(u32, Raw)> = (merge.c0..=merge.c1)
             .filter_map(|c| {
-                let v = rows[top].get(c);
-                (!v.is_empty()).then(|| (c, v.clone()))
+                let value = rows[top].get(c);
+                (!value.is_empty()).then(|| (c, value.clone()))
             })
             .collect();
         if values.is_empty() {
             continue;
         }
-        let from = start.max(rows.partition_point(|r| r.idx <= m.r0));
-        for row in rows[from..].iter_mut().take_while(|r| r.idx <= m.r1) {
-            for (c, v) in &values {
-                let c = *c as usize;
-                if row.cells.len() <= c {
-                    row.cells.resize(c + 1, Raw::Empty);
+        let from = start.max(rows.partition_point(|r| r.idx <= merge.r0));
+        for row in rows[from..].iter_mut().take_while(|r| r.idx <= merge.r1) {
+            for (column, value) in &values {
+                let column = *column as usize;
+                if row.cells.len() <= column {
+                    row.cells.resize(column + 1, Raw::Empty);
                 }
-                if row.cells[c].is_empty() {
-                    row.cells[c] = v.clone();
-                    filled.push((row.idx, c as u32));
+                if row.cells[column].is_empty() {
+                    row.cells[column] = value.clone();
+                    filled.push((row.idx, column as u32));
                 }
             }
         }

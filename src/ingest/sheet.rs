@@ -21,13 +21,13 @@ fn log_fills(filled: &[(u32, u32)], row: &GridRow, place: &Place, changes: &mut 
     }
     let from = filled.partition_point(|x| x.0 < row.idx);
     for &(_, col) in filled[from..].iter().take_while(|x| x.0 == row.idx) {
-        if let Some(f) = place.cols.iter().position(|c| *c == Some(col)) {
+        if let Some(field) = place.cols.iter().position(|c| *c == Some(col)) {
             changes.push(
                 &place.file_name,
                 &place.sheet_name,
                 row.idx,
                 col,
-                &place.keys[f],
+                &place.keys[field],
                 "",
                 &row.get(col).display(),
             );
@@ -114,38 +114,38 @@ impl<'a> SheetWork<'a> {
     }
 
     /// Keep a row finding, or count it once its rule has `FINDINGS_PER_RULE` on the sheet.
-    pub(crate) fn keep(&mut self, f: Finding) {
+    pub(crate) fn keep(&mut self, finding: Finding) {
         // The code is looked up before it is copied: this runs once per finding.
-        if !self.flood.contains_key(&f.code) {
-            self.flood.insert(f.code.clone(), Flood::default());
+        if !self.flood.contains_key(&finding.code) {
+            self.flood.insert(finding.code.clone(), Flood::default());
         }
-        let Some(fl) = self.flood.get_mut(&f.code) else {
+        let Some(flood) = self.flood.get_mut(&finding.code) else {
             return;
         };
-        if fl.kept < FINDINGS_PER_RULE || f.row.is_none() {
-            fl.kept += 1;
-            self.findings.push(f);
+        if flood.kept < FINDINGS_PER_RULE || finding.row.is_none() {
+            flood.kept += 1;
+            self.findings.push(finding);
             return;
         }
-        if fl.rows.is_empty() {
-            fl.field = f.field.clone();
-            fl.zh = f.message_zh.clone();
-            fl.en = f.message_en.clone();
+        if flood.rows.is_empty() {
+            flood.field = finding.field.clone();
+            flood.zh = finding.message_zh.clone();
+            flood.en = finding.message_en.clone();
         }
-        fl.errors |= f.is_error();
-        fl.rows.extend(f.row);
+        flood.errors |= finding.is_error();
+        flood.rows.extend(finding.row);
     }
 
     /// One finding per rule that overflowed: how many more, and on which rows.
     pub(crate) fn flood_findings(&mut self, rel: &str) {
         let flood = std::mem::take(&mut self.flood);
-        for (code, fl) in flood.into_iter().filter(|(_, f)| !f.rows.is_empty()) {
-            let n = fl.rows.len();
-            let rows = crate::text::compact_rows(&fl.rows, 40);
+        for (code, overflow) in flood.into_iter().filter(|(_, f)| !f.rows.is_empty()) {
+            let more = overflow.rows.len();
+            let rows = crate::text::compact_rows(&overflow.rows, 40);
             self.findings.push(
                 Finding::rule(
                     &code,
-                    if fl.errors {
+                    if overflow.errors {
                         Severity::Error
                     } else {
                         Severity::Warning
@@ -153,8 +153,14 @@ impl<'a> SheetWork<'a> {
                 )
                 .at_file(rel)
                 .at_sheet(&self.grid.name)
-                .field(&fl.field)
-                .says(crate::codes::more_of_same(n, &code, &fl.zh, &fl.en, &rows)),
+                .field(&overflow.field)
+                .says(crate::codes::more_of_same(
+                    more,
+                    &code,
+                    &overflow.zh,
+                    &overflow.en,
+                    &rows,
+                )),
             );
         }
     }
@@ -216,8 +222,8 @@ impl<'a> SheetWork<'a> {
                     HeadState::Not(Outcome::Empty)
                 }
                 Ok(head) => {
-                    let t = opts.schemas.table(head.table);
-                    let place = Place::new(file_idx, rel, &self.grid.name, t, &head.columns);
+                    let schema = opts.schemas.table(head.table);
+                    let place = Place::new(file_idx, rel, &self.grid.name, schema, &head.columns);
                     HeadState::Table {
                         kinds: recognise::RowKinds::new(&head, &opts.schemas),
                         head,
@@ -225,13 +231,13 @@ impl<'a> SheetWork<'a> {
                     }
                 }
                 Err(_) if self.ignored => HeadState::Not(Outcome::Empty),
-                Err(o) => HeadState::Not(o),
+                Err(outcome) => HeadState::Not(outcome),
             };
         }
         let HeadState::Table { head, kinds, place } = &self.head else {
             return;
         };
-        let t = opts.schemas.table(head.table);
+        let schema = opts.schemas.table(head.table);
         let start = self.next;
         // Merged cells down the data rows take their region's value (an audit line each).
         let filled =
@@ -249,32 +255,39 @@ impl<'a> SheetWork<'a> {
             .par_chunks(CHECK_CHUNK)
             .enumerate()
             .map(|(k, chunk)| {
-                let mut c: Checked = Default::default();
+                let mut part: Checked = Default::default();
                 for (i, row) in chunk.iter().enumerate() {
                     match kinds.classify(row) {
                         recognise::RowKind::Header => {}
-                        recognise::RowKind::Skip(reason) => c.1.push(Skipped {
+                        recognise::RowKind::Skip(reason) => part.1.push(Skipped {
                             row: row.idx,
                             reason: reason.to_string(),
                         }),
                         recognise::RowKind::Data => {
-                            c.0.push(start + k * CHECK_CHUNK + i);
-                            log_fills(&filled, row, place, &mut c.4);
-                            c.2.push(check_row(t, row, place, ctx, &mut c.3, &mut c.4));
+                            part.0.push(start + k * CHECK_CHUNK + i);
+                            log_fills(&filled, row, place, &mut part.4);
+                            part.2.push(check_row(
+                                schema,
+                                row,
+                                place,
+                                ctx,
+                                &mut part.3,
+                                &mut part.4,
+                            ));
                         }
                     }
                 }
-                c
+                part
             })
             .collect();
-        for (mut d, mut sk, mut recs, mut f, mut ch) in checked {
-            self.data.append(&mut d);
-            self.skipped.append(&mut sk);
-            self.records.append(&mut recs);
-            for x in f.drain(..) {
-                self.keep(x);
+        for (mut data, mut skipped, mut records, findings, mut changes) in checked {
+            self.data.append(&mut data);
+            self.skipped.append(&mut skipped);
+            self.records.append(&mut records);
+            for finding in findings {
+                self.keep(finding);
             }
-            self.changes.append(&mut ch);
+            self.changes.append(&mut changes);
         }
         self.next = self.grid.rows.len();
     }
@@ -289,8 +302,8 @@ impl<'a> SheetWork<'a> {
         (file_idx, rel, opts, ctx): (usize, &'a str, &Options, &Ctx),
     ) -> Vec<SheetWork<'a>> {
         self.grid.width = self.grid.width.max(width);
-        if let Some(m) = merges {
-            self.grid.merges = m;
+        if let Some(merges) = merges {
+            self.grid.merges = merges;
             self.grid.merges_known = true;
         }
         self.grid.findings.extend(findings);
@@ -304,19 +317,22 @@ impl<'a> SheetWork<'a> {
                     Some(last) if last.idx == row.idx => {
                         // The file names this row twice: one row, and a finding that says so.
                         let mut lost = Vec::new();
-                        for (c, v) in row.cells.into_iter().enumerate() {
-                            if !v.is_empty() {
-                                if last.cells.len() <= c {
-                                    last.cells.resize(c + 1, Raw::Empty);
+                        for (column, value) in row.cells.into_iter().enumerate() {
+                            if !value.is_empty() {
+                                if last.cells.len() <= column {
+                                    last.cells.resize(column + 1, Raw::Empty);
                                 }
-                                if !last.cells[c].is_empty() && last.cells[c] != v {
+                                if !last.cells[column].is_empty() && last.cells[column] != value {
                                     lost.push(format!(
                                         "{}“{}”",
-                                        crate::text::a1(row.idx, c as u32),
-                                        crate::text::truncate_chars(&last.cells[c].display(), 30)
+                                        crate::text::a1(row.idx, column as u32),
+                                        crate::text::truncate_chars(
+                                            &last.cells[column].display(),
+                                            30
+                                        )
                                     ));
                                 }
-                                last.cells[c] = v;
+                                last.cells[column] = value;
                             }
                         }
                         self.grid.findings.push(crate::read::row_given_twice(
@@ -404,11 +420,11 @@ impl<'a> SheetWork<'a> {
         let left = recognise::blocks::side(&self.grid, 0..=gap - 1);
         let schemas = &opts.schemas;
         let right_table = match recognise::recognise_head(&right, schemas, rel, opts.today) {
-            Ok(h) if missing(&h) == 0 => h.table,
+            Ok(head) if missing(&head) == 0 => head.table,
             _ => return None,
         };
         let left_table = match recognise::recognise_head(&left, schemas, rel, opts.today) {
-            Ok(h) if missing(&h) <= whole => h.table,
+            Ok(head) if missing(&head) <= whole => head.table,
             _ => return None,
         };
         let mut findings = std::mem::take(&mut self.grid.findings);
@@ -445,10 +461,11 @@ impl<'a> SheetWork<'a> {
             return None;
         };
         let from = self.grid.rows.partition_point(|r| r.idx <= head.header.1);
-        let p = recognise::blocks::next_block(&self.grid.rows, from, head.table, &opts.schemas)?;
+        let block_start =
+            recognise::blocks::next_block(&self.grid.rows, from, head.table, &opts.schemas)?;
         let grid = Grid {
             name: self.grid.name.clone(),
-            rows: self.grid.rows[p..].to_vec(),
+            rows: self.grid.rows[block_start..].to_vec(),
             merges: self.grid.merges.clone(),
             merges_known: true,
             width: self.grid.width,
@@ -457,21 +474,21 @@ impl<'a> SheetWork<'a> {
         };
         // Only a block that is another table for sure: its header recognised as one.
         match recognise::recognise_head(&grid, &opts.schemas, rel, opts.today) {
-            Ok(h) if h.table != head.table => {}
+            Ok(other) if other.table != head.table => {}
             _ => return None,
         }
-        let split = self.grid.rows[p].idx;
-        self.grid.rows.truncate(p);
+        let split = self.grid.rows[block_start].idx;
+        self.grid.rows.truncate(block_start);
         self.records.retain(|r| r.row < split);
         self.findings.retain(|f| f.row.is_none_or(|r| r < split));
         self.changes.keep_rows_before(split);
-        self.data.retain(|&d| d < p);
+        self.data.retain(|&d| d < block_start);
         self.skipped.retain(|s| s.row < split);
-        for fl in self.flood.values_mut() {
-            fl.rows.retain(|r| *r < split);
+        for flood in self.flood.values_mut() {
+            flood.rows.retain(|r| *r < split);
         }
-        let mut w = SheetWork::new(grid, opts);
-        w.block = true;
-        Some(w)
+        let mut block = SheetWork::new(grid, opts);
+        block.block = true;
+        Some(block)
     }
 }

@@ -2,7 +2,6 @@
 //! kept in `model`) built under the limits that protect memory while reading (`Limits`,
 //! `GridBuilder`), and a workbook of them (`Book`).
 
-
 use super::findings::{file_finding, row_given_twice};
 use super::Raw;
 use crate::finding::Finding;
