@@ -19,6 +19,7 @@ pub mod demo;
 pub mod finding;
 pub mod ingest;
 pub mod model;
+pub mod options;
 pub mod order;
 pub mod outdir;
 pub mod output;

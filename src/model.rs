@@ -190,17 +190,6 @@ impl Record {
         self.vals[i].as_str().unwrap_or("")
     }
 
-    /// Whether a schema condition holds on this row of table `t` (see `Cond::holds`).
-    pub fn holds(&self, t: &crate::schema::TableSchema, c: &crate::schema::Cond) -> Option<bool> {
-        c.holds(t, &self.vals, &self.bad)
-    }
-
-    /// Whether every condition holds on this row of table `t` (a condition on an unusable
-    /// cell does not): the one test of a rule's `when`, `where` and the like.
-    pub fn meets(&self, t: &crate::schema::TableSchema, conds: &[crate::schema::Cond]) -> bool {
-        conds.iter().all(|c| self.holds(t, c) == Some(true))
-    }
-
     /// The usable text of field `i`: None when its cell had an error or it is empty.
     pub fn code(&self, i: usize) -> Option<&str> {
         if self.bad[i] {
@@ -230,19 +219,12 @@ pub struct Tables<'a> {
     pub tables: &'a [Vec<Record>],
     /// Relative path of each input file.
     pub files: &'a [String],
-    /// The schemas of the run.
-    pub schemas: &'a crate::schema::Schemas,
 }
 
-impl Tables<'_> {
+impl<'a> Tables<'a> {
     /// The rows of a table.
-    pub fn rows(&self, table: TableId) -> &[Record] {
+    pub fn rows(&self, table: TableId) -> &'a [Record] {
         &self.tables[table.index()]
-    }
-
-    /// The schema of a table.
-    pub fn schema(&self, table: TableId) -> &crate::schema::TableSchema {
-        self.schemas.table(table)
     }
 }
 
@@ -661,35 +643,4 @@ pub struct Coverage {
     pub total: CoverCounts,
     /// Entries found by each match level, in the levels' order: (label, count).
     pub by_level: Vec<(String, usize)>,
-}
-
-/// A roster to check against: its file and the schemas it is read with.
-#[derive(Debug, Clone)]
-pub struct Roster {
-    /// The roster file (`--roster`).
-    pub path: std::path::PathBuf,
-    /// The schemas its rows are read with (the campaign's roster table).
-    pub schemas: crate::schema::Schemas,
-}
-
-/// What a run is given besides its inputs: the schemas, the read limits, the day it
-/// takes as today, and how to read.
-pub struct Options {
-    /// The campaign's tables, rules and words.
-    pub schemas: crate::schema::Schemas,
-    /// How much of a file may be read.
-    pub limits: crate::read::Limits,
-    /// The day taken as today (`--as-of`), for dates that must not lie ahead.
-    pub today: chrono::NaiveDate,
-    /// Keep sheet grids for annotated copies.
-    pub keep_grids: bool,
-    /// Where the run's progress goes (a bar, plain lines, nothing).
-    pub progress: std::sync::Arc<dyn crate::progress::Progress>,
-    /// Read each file in a contained child process (the CLI always does; see
-    /// `read::isolate`). None reads in this process.
-    pub isolate: Option<crate::read::isolate::Isolation>,
-    /// The previous round to compare with (`--previous`).
-    pub previous: Option<std::sync::Arc<Snapshot>>,
-    /// The roster to check coverage against (`--roster`).
-    pub roster: Option<Roster>,
 }

@@ -15,7 +15,8 @@ use crate::read::InputFile;
 use crate::rules::cross;
 use crate::timing::timed;
 
-pub use crate::model::{FileOut, Options, Run, SheetInfo};
+pub use crate::model::{FileOut, Run, SheetInfo};
+pub use crate::options::{Options, Roster};
 
 /// Run the stages over the inputs.
 pub fn run(inputs: &[PathBuf], opts: &Options) -> Run {
@@ -57,10 +58,10 @@ where
         let survey = Tables {
             tables: &pooled.tables,
             files: &files,
-            schemas: &opts.schemas,
         };
         let (findings, changes) = (&mut pooled.findings, &mut pooled.changes);
-        cross::coverage::against_roster(roster_read, &survey, &village_of_file, findings, changes)
+        let (schemas, villages) = (&opts.schemas, &village_of_file);
+        cross::coverage::against_roster(roster_read, &survey, schemas, villages, findings, changes)
     });
     let ((proposals, tally), ()) = rayon::join(
         || {
@@ -126,11 +127,11 @@ fn weak_forms(
 fn check_across(pooled: &mut Pooled, files: &[String], opts: &Options) {
     crate::rules::copies::drop_repeated(&mut pooled.tables, &mut pooled.findings, files);
     let found = timed("cross-table checks", || {
-        cross::check(&Tables {
+        let tables = Tables {
             tables: &pooled.tables,
             files,
-            schemas: &opts.schemas,
-        })
+        };
+        cross::check(&tables, &opts.schemas)
     });
     pooled.findings.extend(found);
     timed("reject and hold back", || {
@@ -150,9 +151,10 @@ fn propose_and_tally(
     let tables = Tables {
         tables: records,
         files,
-        schemas: &opts.schemas,
     };
-    let proposals = timed("write-off proposals", || crate::writeoff::propose(&tables));
+    let proposals = timed("write-off proposals", || {
+        crate::writeoff::propose(&tables, &opts.schemas)
+    });
     let tally = timed("tally", || {
         crate::tally::compute(
             &opts.schemas,

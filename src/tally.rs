@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use crate::model::{Coverage, Proposal, Record, Tally, TallyRow};
 use crate::schema::campaign::{CoverCount, TallyColumn, TallyIx};
-use crate::schema::{Schemas, TableId};
+use crate::schema::{Cond, Schemas, TableId};
 
 /// One part of the tally: indicator rows (a village and a 0/1 per column it counts) of
 /// one table, or of the proposals.
@@ -250,10 +250,7 @@ impl<'a> Counter<'a> {
             for (j, &k) in part.cols.iter().enumerate() {
                 let column = &self.columns[k];
                 let hit = (column.read || column.rejected == row.rejected)
-                    && column
-                        .when
-                        .iter()
-                        .all(|cd| row.holds(schema, cd) == Some(true));
+                    && Cond::all_hold(&column.when, schema, row);
                 part.marks[j].push(i64::from(hit));
                 any |= hit;
             }

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::model::Record;
-use crate::rules::cross::Tables;
+use crate::model::Tables;
 use crate::schema::campaign::WriteoffRule;
-use crate::schema::{TableId, TableSchema};
+use crate::schema::{Cond, Schemas, TableId, TableSchema};
 
 pub use crate::model::Proposal;
 
@@ -65,8 +65,7 @@ struct Ready<'a> {
 
 impl<'a> Ready<'a> {
     /// Gathers a rule's latest rows (`latest`) and the codes its `none_of` tables name.
-    fn new(rule: &'a WriteoffRule, tables: &Tables<'a>) -> Ready<'a> {
-        let schemas = tables.schemas;
+    fn new(rule: &'a WriteoffRule, tables: &Tables<'a>, schemas: &'a Schemas) -> Ready<'a> {
         let refs = &schemas.campaign.references;
         Ready {
             rule,
@@ -105,24 +104,14 @@ impl<'a> Ready<'a> {
         schema: &TableSchema,
         code: &str,
     ) -> Option<Option<(&'a Record, &'a TableSchema)>> {
-        if !self
-            .rule
-            .when
-            .iter()
-            .all(|cd| row.holds(schema, cd) == Some(true))
-        {
+        if !Cond::all_hold(&self.rule.when, schema, row) {
             return None;
         }
         let other = match &self.latest {
             Some((latest, latest_schema)) => {
                 let latest_row = latest.get(code)?;
-                let ok = self
-                    .rule
-                    .latest
-                    .as_ref()?
-                    .when
-                    .iter()
-                    .all(|cd| latest_row.holds(latest_schema, cd) == Some(true));
+                let when = &self.rule.latest.as_ref()?.when;
+                let ok = Cond::all_hold(when, latest_schema, latest_row);
                 if !ok {
                     return None;
                 }
@@ -139,16 +128,15 @@ impl<'a> Ready<'a> {
 
 /// Proposes write-offs (销号): each accepted row gets the first of its table's reasons whose
 /// conditions hold, with its evidence sentence.
-pub fn propose(tables: &Tables) -> Vec<Proposal> {
-    let schemas = tables.schemas;
+pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
     let campaign = &schemas.campaign;
     let main = campaign.main();
     let village_field = schemas.table(main).field_index(&campaign.campaign.village);
-    let village_of = main_villages(tables, village_field);
+    let village_of = main_villages(tables, schemas, village_field);
     let ready: Vec<Ready> = campaign
         .writeoffs
         .iter()
-        .map(|rule| Ready::new(rule, tables))
+        .map(|rule| Ready::new(rule, tables, schemas))
         .collect();
     let mut out: Vec<Proposal> = Vec::new();
     for table in schemas.ids() {
@@ -192,9 +180,9 @@ pub fn propose(tables: &Tables) -> Vec<Proposal> {
 /// The village of each accepted main row's code (from its `village_field`).
 fn main_villages<'a>(
     tables: &Tables<'a>,
+    schemas: &Schemas,
     village_field: Option<usize>,
 ) -> HashMap<&'a str, &'a str> {
-    let schemas = tables.schemas;
     let main = schemas.campaign.main();
     let main_schema = schemas.table(main);
     let code_field = main_schema

@@ -137,7 +137,7 @@ proptest! {
 
 /// One cell of a sheet as a village might type it, header labels among them.
 /// The options of a pipeline run in this process, with a roster or none.
-fn options(roster: Option<selfbuilt::model::Roster>) -> selfbuilt::pipeline::Options {
+fn options(roster: Option<selfbuilt::options::Roster>) -> selfbuilt::pipeline::Options {
     selfbuilt::pipeline::Options {
         schemas: schemas().clone(),
         limits: Limits::default(),
@@ -200,7 +200,7 @@ proptest! {
         // finding registered, and a coverage line for every roster entry.
         let roster_path = dir.path().join("名册.csv");
         std::fs::copy(&path, &roster_path).unwrap();
-        let with_roster = options(Some(selfbuilt::model::Roster {
+        let with_roster = options(Some(selfbuilt::options::Roster {
             path: roster_path,
             schemas: schemas().roster().unwrap().unwrap(),
         }));

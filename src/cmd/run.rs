@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 
 use crate::cli::RunArgs;
 use crate::finding::Lang;
-use crate::model::{Options, Roster, Run};
+use crate::model::Run;
+use crate::options::{Options, Roster};
 use crate::pipeline;
 use crate::progress::Progress;
 use crate::schema::Schemas;

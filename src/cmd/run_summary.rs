@@ -7,7 +7,8 @@ use std::path::Path;
 
 use crate::cli::RunArgs;
 use crate::finding::Lang;
-use crate::model::{Options, Run};
+use crate::model::Run;
+use crate::options::Options;
 
 /// The summary's lines.
 pub fn lines(run: &Run, opts: &Options, args: &RunArgs, lang: Lang) -> Vec<String> {

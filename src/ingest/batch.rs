@@ -8,7 +8,8 @@ use std::panic::AssertUnwindSafe;
 use rayon::prelude::*;
 
 use crate::finding::{ChangeLog, Finding};
-use crate::model::{FileOut, Options, Record};
+use crate::model::{FileOut, Record};
+use crate::options::Options;
 use crate::read::InputFile;
 
 /// Read every file with `process`, side by side with the roster (read with its own

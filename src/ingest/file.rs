@@ -6,8 +6,8 @@
 use super::sheet::{HeadState, SheetWork};
 use crate::cells::Ctx;
 use crate::finding::{ChangeLog, Finding};
-use crate::model::Options;
 use crate::model::{FileOut, SheetInfo};
+use crate::options::Options;
 use crate::read::{self, Grid, GridRow, InputFile};
 use crate::recognise::{self, Outcome};
 use crate::schema::Schemas;

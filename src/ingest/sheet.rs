@@ -7,8 +7,8 @@ use rayon::prelude::*;
 
 use crate::cells::Ctx;
 use crate::finding::{ChangeLog, Finding, Severity};
-use crate::model::Options;
 use crate::model::Record;
+use crate::options::Options;
 use crate::read::{Grid, GridRow, Raw};
 use crate::recognise::{self, Outcome, Skipped};
 use crate::rules::row::{check_row, Place};

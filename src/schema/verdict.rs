@@ -6,6 +6,7 @@
 use std::cmp::Ordering;
 
 use super::table::{Cond, RowRule, TableSchema};
+use crate::model::Record;
 use crate::value::Val;
 
 impl Cond {
@@ -32,6 +33,14 @@ impl Cond {
             ok &= p != v.is_empty();
         }
         Some(ok)
+    }
+
+    /// Whether every condition holds on a record of table `t` (a condition on an unusable
+    /// cell does not): the one test of a rule's `when`, `where` and the like.
+    pub fn all_hold(conds: &[Cond], t: &TableSchema, row: &Record) -> bool {
+        conds
+            .iter()
+            .all(|c| c.holds(t, &row.vals, &row.bad) == Some(true))
     }
 }
 

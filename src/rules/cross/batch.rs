@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::model::{Record, Tables};
 use crate::schema::campaign::RefIx;
-use crate::schema::{TableId, TableSchema};
+use crate::schema::{Schemas, TableId, TableSchema};
 
 /// Parent rows by code: the first row of each code.
 pub type ParentsByCode<'a> = HashMap<&'a str, usize>;
@@ -18,8 +18,10 @@ pub type ChildrenByCode<'a> = HashMap<&'a str, Vec<usize>>;
 
 /// Every table's records, and each reference's rows by code.
 pub struct Batch<'a> {
-    /// The records, files and schemas.
+    /// The records and the files they came from.
     pub tables: &'a Tables<'a>,
+    /// The schemas of the run.
+    pub schemas: &'a Schemas,
     /// Parent rows by code, per distinct (parent table, field).
     parents: Vec<ParentsByCode<'a>>,
     /// Per reference: which of `parents` is its parent's.
@@ -30,8 +32,8 @@ pub struct Batch<'a> {
 
 impl<'a> Batch<'a> {
     /// Index every reference of the campaign over the batch.
-    pub fn index(tables: &'a Tables<'a>) -> Batch<'a> {
-        let references = &tables.schemas.campaign.references;
+    pub fn index(tables: &'a Tables<'a>, schemas: &'a Schemas) -> Batch<'a> {
+        let references = &schemas.campaign.references;
         let mut keys: Vec<(TableId, usize)> = references
             .iter()
             .map(|r| (r.ix.parent, r.ix.parent_field))
@@ -61,6 +63,7 @@ impl<'a> Batch<'a> {
             .collect();
         Batch {
             tables,
+            schemas,
             parents,
             parents_of,
             children,
@@ -69,7 +72,7 @@ impl<'a> Batch<'a> {
 
     /// A reference's ends (index into the campaign's references).
     pub fn reference(&self, reference: usize) -> RefIx {
-        self.tables.schemas.campaign.references[reference].ix
+        self.schemas.campaign.references[reference].ix
     }
 
     /// The parent row of each code of a reference.
@@ -89,7 +92,7 @@ impl<'a> Batch<'a> {
 
     /// The schema of a table.
     pub fn schema(&self, table: TableId) -> &'a TableSchema {
-        self.tables.schemas.table(table)
+        self.schemas.table(table)
     }
 
     /// The input files, as findings name them.

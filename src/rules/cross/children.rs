@@ -106,13 +106,13 @@ impl CrossKind for Children {
             else {
                 continue;
             };
-            if parent.bad[field] || !parent.meets(parent_schema, &self.when) {
+            if parent.bad[field] || !Cond::all_hold(&self.when, parent_schema, parent) {
                 continue;
             }
             let matched: Vec<&Record> = children
                 .iter()
                 .map(|&i| &child_rows[i])
-                .filter(|child| child.meets(child_schema, &self.where_))
+                .filter(|child| Cond::all_hold(&self.where_, child_schema, child))
                 .collect();
             let flagged = match self.expect {
                 Expect::None => !matched.is_empty(),

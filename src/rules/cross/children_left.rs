@@ -76,7 +76,7 @@ impl CrossKind for ChildrenLeft {
         let mut matching: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, child) in rows[ends.child.index()].iter().enumerate() {
             if let (true, Some(code)) = (
-                child.meets(child_schema, &self.where_),
+                Cond::all_hold(&self.where_, child_schema, child),
                 child.code(ends.child_field),
             ) {
                 matching.entry(code).or_default().push(i);
@@ -85,7 +85,7 @@ impl CrossKind for ChildrenLeft {
         let candidates = rows[table.index()]
             .iter()
             .enumerate()
-            .filter(|(_, parent)| !parent.bad[field] && parent.meets(parent_schema, &self.when))
+            .filter(|(_, parent)| !parent.bad[field] && Cond::all_hold(&self.when, parent_schema, parent))
             .filter_map(|(i, parent)| Some((i, parent.code(ends.parent_field)?)))
             .filter(|(_, code)| matching.contains_key(code))
             .collect();

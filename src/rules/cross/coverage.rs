@@ -112,6 +112,7 @@ struct Sides<'a> {
     survey_schema: &'a TableSchema,
     village_of_file: &'a [String],
     suffixes: &'a [String],
+    lexicon: &'a crate::schema::Lexicon,
 }
 
 impl Sides<'_> {
@@ -340,6 +341,7 @@ impl<'a> RosterRules<'a> {
 pub fn against_roster(
     roster: Option<(&mut FileOut, &str, &Schemas)>,
     tables: &Tables,
+    survey_schemas: &Schemas,
     village_of_file: &[String],
     findings: &mut Vec<Finding>,
     changes: &mut Vec<ChangeLog>,
@@ -355,7 +357,7 @@ pub fn against_roster(
         file,
         schemas,
     };
-    match check(&rows, tables, village_of_file) {
+    match check(&rows, tables, survey_schemas, village_of_file) {
         Some((coverage, found)) => {
             let (on_roster, on_survey): (Vec<Finding>, Vec<Finding>) =
                 found.into_iter().partition(|f| f.file == file);
@@ -372,9 +374,10 @@ pub fn against_roster(
 pub fn check(
     roster: &RosterRows,
     tables: &Tables,
+    schemas: &Schemas,
     village_of_file: &[String],
 ) -> Option<(Coverage, Vec<Finding>)> {
-    let spec: &CoverageSpec = tables.schemas.campaign.coverage.as_ref()?;
+    let spec: &CoverageSpec = schemas.campaign.coverage.as_ref()?;
     if roster.rows.is_empty() {
         // Nothing read from it: its own findings say why.
         return None;
@@ -385,12 +388,13 @@ pub fn check(
         entries: roster.rows,
         roster_schema: roster.schemas.tables.first()?,
         survey: tables.rows(spec.ix.table),
-        survey_schema: tables.schema(spec.ix.table),
+        survey_schema: schemas.table(spec.ix.table),
         village_of_file,
-        suffixes: &tables.schemas.lexicon.village_suffixes,
+        suffixes: &schemas.lexicon.village_suffixes,
+        lexicon: &schemas.lexicon,
     };
     let matching = sides.match_entries();
-    let rules = CrossRules::of(tables.schemas);
+    let rules = CrossRules::of(schemas);
     let words = RosterRules::of(&rules);
     let mut findings = Vec::new();
     let (mut lines, by_level) = entry_lines(
@@ -430,7 +434,7 @@ fn entry_lines(
 ) -> (Vec<CoverLine>, Vec<usize>) {
     let roster_files = [roster_file.to_string()];
     let known = sides.known_villages();
-    let lex = &tables.schemas.lexicon;
+    let lex = &sides.lexicon;
     let place_of = |r: &Record| (tables.files[r.file].clone(), r.sheet.to_string(), r.row);
     let mut lines = Vec::with_capacity(sides.entries.len());
     let mut by_level = vec![0usize; sides.ix.levels.len()];
@@ -623,7 +627,8 @@ fn lead_field(r: &Record, ix: &CoverageIx) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Options, Roster, Run};
+    use crate::model::Run;
+    use crate::options::{Options, Roster};
 
     const HEAD: &str = "房屋编码,村（社区）,详细地址,户主,身份证号,建成年份,层数,建筑面积,结构类型,房屋用途,是否改扩建,是否鉴定,排查日期,排查人,初步判定\n";
 

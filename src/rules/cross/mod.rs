@@ -157,13 +157,13 @@ fn check_placeholders(text: &RuleText, known: &[&str]) -> Result<(), String> {
 
 /// Run every cross-table and batch check of the campaign, side by side; the findings in
 /// the campaign's rule order.
-pub fn check(tables: &Tables) -> Vec<Finding> {
-    let rules = match CrossRules::compile(tables.schemas) {
+pub fn check(tables: &Tables, schemas: &Schemas) -> Vec<Finding> {
+    let rules = match CrossRules::compile(schemas) {
         Ok(rules) => rules,
         // Schemas loaded without `compile` (a library caller): said, not skipped silently.
         Err(e) => return vec![Finding::new(crate::codes::internal_error(e))],
     };
-    let batch = Batch::index(tables);
+    let batch = Batch::index(tables, schemas);
     let per_rule: Vec<Vec<Finding>> = rules
         .rules
         .par_iter()

@@ -1,0 +1,34 @@
+//! What a run is given besides its inputs (`Options`): the schemas, the read limits, the
+//! day it takes as today, how to read, the previous round and the roster. The command
+//! line builds it; the per-file stage and the pipeline read it.
+
+/// A roster to check against: its file and the schemas it is read with.
+#[derive(Debug, Clone)]
+pub struct Roster {
+    /// The roster file (`--roster`).
+    pub path: std::path::PathBuf,
+    /// The schemas its rows are read with (the campaign's roster table).
+    pub schemas: crate::schema::Schemas,
+}
+
+/// What a run is given besides its inputs: the schemas, the read limits, the day it
+/// takes as today, and how to read.
+pub struct Options {
+    /// The campaign's tables, rules and words.
+    pub schemas: crate::schema::Schemas,
+    /// How much of a file may be read.
+    pub limits: crate::read::Limits,
+    /// The day taken as today (`--as-of`), for dates that must not lie ahead.
+    pub today: chrono::NaiveDate,
+    /// Keep sheet grids for annotated copies.
+    pub keep_grids: bool,
+    /// Where the run's progress goes (a bar, plain lines, nothing).
+    pub progress: std::sync::Arc<dyn crate::progress::Progress>,
+    /// Read each file in a contained child process (the CLI always does; see
+    /// `read::isolate`). None reads in this process.
+    pub isolate: Option<crate::read::isolate::Isolation>,
+    /// The previous round to compare with (`--previous`).
+    pub previous: Option<std::sync::Arc<crate::model::Snapshot>>,
+    /// The roster to check coverage against (`--roster`).
+    pub roster: Option<Roster>,
+}
