@@ -119,7 +119,7 @@ pub fn compacted<R: Read + Seek>(src: R) -> zip::result::ZipResult<Cursor<Vec<u8
     let mut zip = zip::ZipArchive::new(src)?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..zip.len() {
-        let name = zip.by_index_raw(i)?.name().to_string();
+        let name = zip.by_index_raw(i)?.name()?.to_string();
         if name == "content.xml" {
             let e = zip.by_index(i)?;
             out.start_file(
