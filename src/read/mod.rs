@@ -25,6 +25,7 @@ pub use crate::value::{fmt_num, Raw};
 
 pub mod findings;
 pub mod grid;
+mod inflate;
 pub mod workbook;
 
 pub use findings::row_given_twice;

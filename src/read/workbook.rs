@@ -179,15 +179,14 @@ fn inflate_parts<R: std::io::Read + std::io::Seek>(
         rels_xml: Vec::new(),
     };
     for i in 0..zip.len() {
-        let mut e = zip
-            .by_index(i)
-            .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        let mut e = inflate::open(zip, i).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
         let room = limits.max_unzipped_bytes - real;
         let name = e
             .name()
             .map_err(|e| corrupt(rel, expected, &e.to_string()))?
             .into_owned();
-        let mut src = (&mut e).take(room + 1);
+        let packed = e.compressed_size().max(1);
+        let mut src = inflate::inflated(&mut e).take(room + 1);
         let n = if merges::is_worksheet_entry(&name) {
             let mut scan = merges::MergeScan::default();
             let n = std::io::copy(&mut src, &mut scan);
@@ -208,7 +207,6 @@ fn inflate_parts<R: std::io::Read + std::io::Seek>(
         if real > limits.max_unzipped_bytes {
             return Err(too_big_unzipped(rel, real, limits));
         }
-        let packed = e.compressed_size().max(1);
         if n > RATIO_FLOOR && n / packed > limits.max_zip_ratio {
             return Err(file_finding(crate::codes::zip_bomb(name, n / packed), rel));
         }
@@ -401,8 +399,11 @@ fn with_ods_merges(f: &InputFile, mut book: Book) -> Book {
         .ok()
         .and_then(|h| zip::ZipArchive::new(std::io::BufReader::new(h)).ok())
         .and_then(|mut z| {
-            let e = z.by_name("content.xml").ok()?;
-            Some(ods::merges(std::io::BufReader::new(e)))
+            let i = z.index_for_name("content.xml")?;
+            let mut e = inflate::open(&mut z, i).ok()?;
+            Some(ods::merges(std::io::BufReader::new(inflate::inflated(
+                &mut e,
+            ))))
         });
     if let Some(mut found) = found {
         for g in &mut book.sheets {
