@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use polars::prelude::*;
+use polars::prelude::{col, Column, DataFrame, Expr, IntoLazy};
 
 use crate::model::{Coverage, Proposal, Record, Tally, TallyRow};
 use crate::schema::campaign::{CoverCount, TallyColumn, TallyIx};
@@ -61,7 +61,7 @@ impl<'a> Part<'a> {
             columns.push(Column::new(format!("c{i}").into(), marks));
         }
         let width = self.cols.len();
-        let frame = DataFrame::new(columns).context("tally frame")?;
+        let frame = DataFrame::new_infer_height(columns).context("tally frame")?;
         let aggs: Vec<Expr> = (0..width).map(|i| col(format!("c{i}")).sum()).collect();
         let out = frame
             .lazy()

@@ -249,10 +249,10 @@ fn annotated_cells_carry_notes_and_fills_and_no_formulas_anywhere() {
         let mut f = z.by_index(i).unwrap();
         let mut s = String::new();
         std::io::Read::read_to_string(&mut f, &mut s).unwrap();
-        if f.name().contains("comments") {
+        if f.name().unwrap().contains("comments") {
             comments.push_str(&s);
         }
-        if f.name().starts_with("xl/worksheets/") {
+        if f.name().unwrap().starts_with("xl/worksheets/") {
             sheets.push_str(&s);
         }
     }
@@ -274,7 +274,7 @@ fn annotated_cells_carry_notes_and_fills_and_no_formulas_anywhere() {
             let mut z = zip::ZipArchive::new(std::fs::File::open(&entry).unwrap()).unwrap();
             for i in 0..z.len() {
                 let mut f = z.by_index(i).unwrap();
-                if f.name().starts_with("xl/worksheets/") {
+                if f.name().unwrap().starts_with("xl/worksheets/") {
                     let mut s = String::new();
                     std::io::Read::read_to_string(&mut f, &mut s).unwrap();
                     assert!(

@@ -349,7 +349,7 @@ fn libreoffice_opens_every_patched_copy_of_the_corpus() {
             zip::ZipArchive::new(std::fs::File::open(p).unwrap())
                 .map(|z| {
                     z.file_names()
-                        .any(|n| n == "xl/worksheets/selfbuilt_list.xml")
+                        .any(|n| n.unwrap() == "xl/worksheets/selfbuilt_list.xml")
                 })
                 .unwrap_or(false)
         })

@@ -18,7 +18,7 @@ fn bomb(path: &Path, mb: usize) {
     let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     for i in 0..src.len() {
         let f = src.by_index_raw(i).unwrap();
-        if f.name() == "xl/worksheets/sheet1.xml" {
+        if f.name().unwrap() == "xl/worksheets/sheet1.xml" {
             continue;
         }
         out.raw_copy_file(f).unwrap();
@@ -269,7 +269,7 @@ fn xlsx_with_sheet_parts(path: &Path, sheet_name: &str, rows: &str, after: &str)
     let mut out = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     for i in 0..src.len() {
         let f = src.by_index_raw(i).unwrap();
-        if f.name() == "xl/worksheets/sheet1.xml" {
+        if f.name().unwrap() == "xl/worksheets/sheet1.xml" {
             continue;
         }
         out.raw_copy_file(f).unwrap();

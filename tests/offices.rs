@@ -751,7 +751,7 @@ fn a_formula_without_its_value_is_named() {
     let mut out = zip::ZipWriter::new(std::fs::File::create(input.join("平安村.xlsx")).unwrap());
     for i in 0..src.len() {
         let mut f = src.by_index(i).unwrap();
-        let name = f.name().to_string();
+        let name = f.name().unwrap().to_string();
         let mut bytes = Vec::new();
         f.read_to_end(&mut bytes).unwrap();
         if name == "xl/worksheets/sheet1.xml" {

@@ -211,7 +211,7 @@ fn a_workbook_with_an_excel_4_macro_sheet_has_its_data_read() {
         let mut e = zin.by_index(i).unwrap();
         let mut body = String::new();
         e.read_to_string(&mut body).unwrap();
-        let name = match e.name() {
+        let name = match &*e.name().unwrap() {
             "xl/worksheets/sheet2.xml" => "xl/macrosheets/sheet1.xml".to_string(),
             n => n.to_string(),
         };

@@ -69,7 +69,7 @@ fn unpack(
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let mut taken = 0usize;
     for i in 0..z.len() {
-        let mut m = match z.by_index(i) {
+        let mut m = match super::inflate::open(&mut z, i) {
             Ok(m) => m,
             Err(e) => {
                 notes.push(
@@ -125,7 +125,8 @@ fn unpack(
         let written = std::fs::File::create(&path)
             .map_err(|e| e.to_string())
             .and_then(|mut w| {
-                std::io::copy(&mut (&mut m).take(max + 1), &mut w).map_err(|e| e.to_string())
+                let mut data = super::inflate::inflated(&mut m).take(max + 1);
+                std::io::copy(&mut data, &mut w).map_err(|e| e.to_string())
             });
         match written {
             Ok(n) if n > max => {

@@ -71,8 +71,8 @@ pub fn repack<R: Read + Seek>(
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..zip.len() {
         let e = zip.by_index_raw(i)?;
-        if e.name() == rels_name {
-            let name = e.name().to_string();
+        let name = e.name()?.to_string();
+        if name == rels_name {
             drop(e);
             out.start_file(
                 name,

@@ -26,6 +26,7 @@ pub use crate::value::{fmt_num, Raw};
 pub mod findings;
 pub mod gather;
 pub mod grid;
+mod inflate;
 pub mod workbook;
 
 pub use findings::row_given_twice;

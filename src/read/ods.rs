@@ -119,17 +119,20 @@ pub fn compacted<R: Read + Seek>(src: R) -> zip::result::ZipResult<Cursor<Vec<u8
     let mut zip = zip::ZipArchive::new(src)?;
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..zip.len() {
-        let name = zip.by_index_raw(i)?.name().to_string();
+        let name = zip.by_index_raw(i)?.name()?.to_string();
         if name == "content.xml" {
-            let e = zip.by_index(i)?;
+            let mut e = super::inflate::open(&mut zip, i)?;
             out.start_file(
                 name,
                 zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Deflated)
                     .compression_level(Some(1)),
             )?;
-            compact(std::io::BufReader::new(e), &mut out)
-                .map_err(|e| zip::result::ZipError::Io(std::io::Error::other(e.to_string())))?;
+            compact(
+                std::io::BufReader::new(super::inflate::inflated(&mut e)),
+                &mut out,
+            )
+            .map_err(|e| zip::result::ZipError::Io(std::io::Error::other(e.to_string())))?;
         } else {
             out.raw_copy_file(zip.by_index_raw(i)?)?;
         }

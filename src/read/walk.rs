@@ -167,7 +167,7 @@ fn zip_holds_workbook(p: &Path) -> bool {
     let Ok(z) = zip::ZipArchive::new(std::io::BufReader::new(f)) else {
         return false;
     };
-    let names: Vec<&str> = z.file_names().collect();
+    let names: Vec<String> = z.file_names().flatten().map(String::from).collect();
     names
         .iter()
         .any(|n| n.ends_with("workbook.xml") || *n == "content.xml")

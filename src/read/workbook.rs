@@ -53,6 +53,9 @@ pub(crate) fn hidden_part(
     None
 }
 
+/// Read a zip-packaged workbook (xlsx, xlsm, xlsb or ods): its parts checked first (no
+/// hidden part, no more inflated bytes than the limit, no zip bomb), then read by the
+/// kind of workbook its parts show.
 pub(crate) fn read_zip_workbook(
     f: &InputFile,
     rel: &str,
@@ -63,132 +66,32 @@ pub(crate) fn read_zip_workbook(
     let file = std::fs::File::open(&f.path).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
-    let mut total: u64 = 0;
-    let mut names = Vec::new();
-    // Where each listed part's bytes lie: (start of its local header, end of its data).
-    let mut spans: Vec<(u64, u64)> = Vec::new();
-    for i in 0..zip.len() {
-        let Ok(e) = zip.by_index_raw(i) else {
-            return Err(corrupt(rel, expected, "zip entry"));
-        };
-        total = total.saturating_add(e.size());
-        names.push(e.name().to_string());
-        spans.push((
-            e.header_start(),
-            e.data_start().saturating_add(e.compressed_size()),
-        ));
-    }
-    if let Some(name) = hidden_part(&f.path, &mut spans, zip.central_directory_start(), &names) {
-        return Err(file_finding(crate::codes::two_parts(name), rel));
-    }
-    if total > limits.max_unzipped_bytes {
-        return Err(too_big_unzipped(rel, total, limits));
-    }
-    // Declared sizes can lie: inflate every entry into a sink (constant memory), stopping
-    // as soon as the real total passes the limit, before anything is read whole.
-    // The same pass finds each worksheet's merged regions (see `merges`) and keeps the
-    // two small parts that tie sheet names to worksheet entries.
-    let mut real: u64 = 0;
-    let mut scans: HashMap<String, merges::Scanned> = HashMap::new();
-    let mut bare_entries: std::collections::HashSet<String> = Default::default();
-    let (mut book_xml, mut rels_xml) = (Vec::new(), Vec::new());
-    for i in 0..zip.len() {
-        let mut e = zip
-            .by_index(i)
-            .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
-        let room = limits.max_unzipped_bytes - real;
-        let name = e.name().to_string();
-        let mut src = (&mut e).take(room + 1);
-        let n = if merges::is_worksheet_entry(&name) {
-            let mut scan = merges::MergeScan::default();
-            let n = std::io::copy(&mut src, &mut scan);
-            if scan.bare_formulas() {
-                bare_entries.insert(name.clone());
-            }
-            scans.insert(name.clone(), scan.finish());
-            n
-        } else if name == "xl/workbook.xml" {
-            std::io::copy(&mut src, &mut book_xml)
-        } else if name == "xl/_rels/workbook.xml.rels" || name == "xl/_rels/workbook.bin.rels" {
-            std::io::copy(&mut src, &mut rels_xml)
-        } else {
-            std::io::copy(&mut src, &mut std::io::sink())
-        }
-        .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
-        real += n;
-        if real > limits.max_unzipped_bytes {
-            return Err(too_big_unzipped(rel, real, limits));
-        }
-        let packed = e.compressed_size().max(1);
-        if n > RATIO_FLOOR && n / packed > limits.max_zip_ratio {
-            return Err(file_finding(crate::codes::zip_bomb(name, n / packed), rel));
-        }
-    }
+    let names = listed_parts(f, &mut zip, rel, limits, expected)?;
+    let inflated = inflate_parts(&mut zip, rel, limits, expected)?;
     let has = |n: &str| names.iter().any(|x| x == n);
-    // Excel 4.0 macro sheets make the reader refuse the workbook: read a copy whose
-    // relationships call them dialog sheets (see `macrosheets`).
-    let macro_copy = |rels_name: &str| {
-        let fix = |e: &dyn std::fmt::Display| corrupt(rel, expected, &e.to_string());
-        let rels = macrosheets::retype_rels(&rels_xml).map_err(|e| fix(&e))?;
-        let file = std::fs::File::open(&f.path).map_err(|e| fix(&e))?;
-        macrosheets::repack(std::io::BufReader::new(file), rels_name, &rels).map_err(|e| fix(&e))
-    };
-    let macros = macrosheets::present(&rels_xml);
-    let open_err = |e: calamine::XlsxError| corrupt(rel, expected, &e.to_string());
+    let macros = macrosheets::present(&inflated.rels_xml);
     if has("xl/workbook.xml") {
-        let paths = merges::sheet_paths(&book_xml, &rels_xml);
-        let bare: std::collections::HashSet<String> = paths
-            .iter()
-            .filter(|(_, path)| bare_entries.contains(*path))
-            .map(|(sheet, _)| sheet.clone())
-            .collect();
-        let known = paths
-            .into_iter()
-            .filter_map(|(sheet, path)| match scans.remove(&path) {
-                Some(merges::Scanned::Merges(m)) => Some((sheet, m)),
-                _ => None,
-            })
-            .collect();
-        if macros {
-            let copy = macro_copy("xl/_rels/workbook.xml.rels")?;
-            let wb = calamine::Xlsx::new(copy).map_err(open_err)?;
-            return read_xlsx(wb, rel, expected, true, limits, (known, bare), emit);
-        }
-        let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
-        read_xlsx(wb, rel, expected, false, limits, (known, bare), emit)
+        read_xlsx_package(f, rel, limits, expected, inflated, macros, emit)
     } else if has("xl/workbook.bin") && macros {
-        let copy = macro_copy("xl/_rels/workbook.bin.rels")?;
+        let copy = macro_free_copy(
+            f,
+            rel,
+            expected,
+            &inflated.rels_xml,
+            "xl/_rels/workbook.bin.rels",
+        )?;
         let wb = calamine::Xlsb::new(copy).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
         read_opened(calamine::Sheets::Xlsb(wb), rel, limits, "xlsb", true)
             .map(|b| emit_book(b, emit))
     } else if has("xl/workbook.bin") {
         read_calamine(f, rel, limits, "xlsb", expected).map(|b| emit_book(b, emit))
     } else if has("content.xml") {
-        match read_calamine(f, rel, limits, "ods", expected) {
-            Ok(b) => Ok(emit_book(with_ods_merges(f, b), emit)),
-            // A pretty-printed package (Gnumeric's): read a compacted copy.
-            Err(e) if e.code == crate::codes::F003.code => {
-                let copy = std::fs::File::open(&f.path)
-                    .ok()
-                    .and_then(|h| ods::compacted(std::io::BufReader::new(h)).ok());
-                match copy.and_then(|c| calamine::Ods::new(c).ok()) {
-                    Some(wb) => read_opened(calamine::Sheets::Ods(wb), rel, limits, "ods", false)
-                        .map(|b| emit_book(with_ods_merges(f, b), emit)),
-                    None => Err(e),
-                }
-            }
-            Err(e) => Err(e),
-        }
-    } else if names.iter().any(|n| {
-        let n = n.replace('\\', "/");
-        n == "xl/workbook.xml"
-            || n == "[Content_Types].xml"
-            || n.ends_with("/workbook.xml")
-            || n == "workbook.xml"
-    }) {
+        read_ods_package(f, rel, limits, expected, emit)
+    } else if is_office_package(&names) {
         // An Office package whose parts lie elsewhere (backslashed names, a workbook at the
         // root named by _rels/.rels): calamine finds its parts; merged regions from it.
-        let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
+        let wb =
+            calamine::open_workbook(&f.path).map_err(|e| xlsx_open_failed(rel, expected, e))?;
         read_xlsx(
             wb,
             rel,
@@ -203,6 +106,208 @@ pub(crate) fn read_zip_workbook(
             crate::codes::zip_not_a_spreadsheet(expected),
             rel,
         ))
+    }
+}
+
+/// The names of the parts the archive's index lists, after checking what the index
+/// declares: no part hidden behind another of the same name (see `hidden_part`), and
+/// declared sizes that add up to no more than the limit.
+fn listed_parts<R: std::io::Read + std::io::Seek>(
+    f: &InputFile,
+    zip: &mut zip::ZipArchive<R>,
+    rel: &str,
+    limits: &Limits,
+    expected: &str,
+) -> Result<Vec<String>, Finding> {
+    let mut total: u64 = 0;
+    let mut names = Vec::new();
+    // Where each listed part's bytes lie: (start of its local header, end of its data).
+    let mut spans: Vec<(u64, u64)> = Vec::new();
+    for i in 0..zip.len() {
+        let Ok(e) = zip.by_index_raw(i) else {
+            return Err(corrupt(rel, expected, "zip entry"));
+        };
+        total = total.saturating_add(e.size());
+        let name = e
+            .name()
+            .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        names.push(name.into_owned());
+        spans.push((
+            e.header_start(),
+            e.data_start()
+                .unwrap_or(e.header_start())
+                .saturating_add(e.compressed_size()),
+        ));
+    }
+    if let Some(name) = hidden_part(&f.path, &mut spans, zip.central_directory_start(), &names) {
+        return Err(file_finding(crate::codes::two_parts(name), rel));
+    }
+    if total > limits.max_unzipped_bytes {
+        return Err(too_big_unzipped(rel, total, limits));
+    }
+    Ok(names)
+}
+
+/// What inflating every part of a zip workbook keeps: each worksheet's merged regions (see
+/// `merges`), the worksheets with formulas lacking a cached value, and the two small parts
+/// that tie sheet names to worksheet entries.
+struct Inflated {
+    /// Each worksheet entry's scan, by entry name.
+    scans: HashMap<String, merges::Scanned>,
+    /// The worksheet entries holding a formula without a cached value.
+    bare_entries: std::collections::HashSet<String>,
+    /// `xl/workbook.xml`.
+    book_xml: Vec<u8>,
+    /// The workbook's relationships (`xl/_rels/workbook.xml.rels` or `.bin.rels`).
+    rels_xml: Vec<u8>,
+}
+
+/// Inflate every part into a sink (constant memory), since declared sizes can lie:
+/// stopping as soon as the real total passes the limit, or a part inflates more than the
+/// ratio allows, before anything is read whole.
+fn inflate_parts<R: std::io::Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    rel: &str,
+    limits: &Limits,
+    expected: &str,
+) -> Result<Inflated, Finding> {
+    let mut real: u64 = 0;
+    let mut kept = Inflated {
+        scans: HashMap::new(),
+        bare_entries: Default::default(),
+        book_xml: Vec::new(),
+        rels_xml: Vec::new(),
+    };
+    for i in 0..zip.len() {
+        let mut e = inflate::open(zip, i).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        let room = limits.max_unzipped_bytes - real;
+        let name = e
+            .name()
+            .map_err(|e| corrupt(rel, expected, &e.to_string()))?
+            .into_owned();
+        let packed = e.compressed_size().max(1);
+        let mut src = inflate::inflated(&mut e).take(room + 1);
+        let n = if merges::is_worksheet_entry(&name) {
+            let mut scan = merges::MergeScan::default();
+            let n = std::io::copy(&mut src, &mut scan);
+            if scan.bare_formulas() {
+                kept.bare_entries.insert(name.clone());
+            }
+            kept.scans.insert(name.clone(), scan.finish());
+            n
+        } else if name == "xl/workbook.xml" {
+            std::io::copy(&mut src, &mut kept.book_xml)
+        } else if name == "xl/_rels/workbook.xml.rels" || name == "xl/_rels/workbook.bin.rels" {
+            std::io::copy(&mut src, &mut kept.rels_xml)
+        } else {
+            std::io::copy(&mut src, &mut std::io::sink())
+        }
+        .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+        real += n;
+        if real > limits.max_unzipped_bytes {
+            return Err(too_big_unzipped(rel, real, limits));
+        }
+        if n > RATIO_FLOOR && n / packed > limits.max_zip_ratio {
+            return Err(file_finding(crate::codes::zip_bomb(name, n / packed), rel));
+        }
+    }
+    Ok(kept)
+}
+
+/// Whether the archive's part names show an Office package, its parts maybe not where an
+/// xlsx keeps them.
+fn is_office_package(names: &[String]) -> bool {
+    names.iter().any(|n| {
+        let n = n.replace('\\', "/");
+        n == "xl/workbook.xml"
+            || n == "[Content_Types].xml"
+            || n.ends_with("/workbook.xml")
+            || n == "workbook.xml"
+    })
+}
+
+/// The finding for an xlsx the reader could not open.
+fn xlsx_open_failed(rel: &str, expected: &str, e: calamine::XlsxError) -> Finding {
+    corrupt(rel, expected, &e.to_string())
+}
+
+/// A copy of the workbook whose relationships call its Excel 4.0 macro sheets dialog
+/// sheets: the reader refuses a workbook with macro sheets (see `macrosheets`).
+fn macro_free_copy(
+    f: &InputFile,
+    rel: &str,
+    expected: &str,
+    rels_xml: &[u8],
+    rels_name: &str,
+) -> Result<std::io::Cursor<Vec<u8>>, Finding> {
+    let fix = |e: &dyn std::fmt::Display| corrupt(rel, expected, &e.to_string());
+    let rels = macrosheets::retype_rels(rels_xml).map_err(|e| fix(&e))?;
+    let file = std::fs::File::open(&f.path).map_err(|e| fix(&e))?;
+    macrosheets::repack(std::io::BufReader::new(file), rels_name, &rels).map_err(|e| fix(&e))
+}
+
+/// Read an xlsx or xlsm, with the merged regions and bare-formula sheets the inflating
+/// pass found, by sheet name; through a macro-free copy when it has macro sheets.
+fn read_xlsx_package(
+    f: &InputFile,
+    rel: &str,
+    limits: &Limits,
+    expected: &str,
+    inflated: Inflated,
+    macros: bool,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
+    let Inflated {
+        mut scans,
+        bare_entries,
+        book_xml,
+        rels_xml,
+    } = inflated;
+    let paths = merges::sheet_paths(&book_xml, &rels_xml);
+    let bare: std::collections::HashSet<String> = paths
+        .iter()
+        .filter(|(_, path)| bare_entries.contains(*path))
+        .map(|(sheet, _)| sheet.clone())
+        .collect();
+    let known = paths
+        .into_iter()
+        .filter_map(|(sheet, path)| match scans.remove(&path) {
+            Some(merges::Scanned::Merges(m)) => Some((sheet, m)),
+            _ => None,
+        })
+        .collect();
+    let open_err = |e| xlsx_open_failed(rel, expected, e);
+    if macros {
+        let copy = macro_free_copy(f, rel, expected, &rels_xml, "xl/_rels/workbook.xml.rels")?;
+        let wb = calamine::Xlsx::new(copy).map_err(open_err)?;
+        return read_xlsx(wb, rel, expected, true, limits, (known, bare), emit);
+    }
+    let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
+    read_xlsx(wb, rel, expected, false, limits, (known, bare), emit)
+}
+
+/// Read an ods, with each sheet's merged regions; a pretty-printed package (Gnumeric's)
+/// the reader refuses is read from a compacted copy.
+fn read_ods_package(
+    f: &InputFile,
+    rel: &str,
+    limits: &Limits,
+    expected: &str,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
+    match read_calamine(f, rel, limits, "ods", expected) {
+        Ok(b) => Ok(emit_book(with_ods_merges(f, b), emit)),
+        Err(e) if e.code == crate::codes::F003.code => {
+            let copy = std::fs::File::open(&f.path)
+                .ok()
+                .and_then(|h| ods::compacted(std::io::BufReader::new(h)).ok());
+            match copy.and_then(|c| calamine::Ods::new(c).ok()) {
+                Some(wb) => read_opened(calamine::Sheets::Ods(wb), rel, limits, "ods", false)
+                    .map(|b| emit_book(with_ods_merges(f, b), emit)),
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -294,8 +399,11 @@ fn with_ods_merges(f: &InputFile, mut book: Book) -> Book {
         .ok()
         .and_then(|h| zip::ZipArchive::new(std::io::BufReader::new(h)).ok())
         .and_then(|mut z| {
-            let e = z.by_name("content.xml").ok()?;
-            Some(ods::merges(std::io::BufReader::new(e)))
+            let i = z.index_for_name("content.xml")?;
+            let mut e = inflate::open(&mut z, i).ok()?;
+            Some(ods::merges(std::io::BufReader::new(inflate::inflated(
+                &mut e,
+            ))))
         });
     if let Some(mut found) = found {
         for g in &mut book.sheets {

@@ -7,7 +7,7 @@
 
 use std::io::BufRead;
 
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::{BytesRef, BytesStart, Event};
 
 use super::{corrupt, Book, Grid, GridBuilder, Limits, Merge, Raw};
 use crate::finding::Finding;
@@ -58,99 +58,28 @@ fn value(typ: &str, text: String) -> Raw {
 pub fn read<R: BufRead>(src: R, rel: &str, limits: &Limits) -> Result<Book, Finding> {
     let mut xml = quick_xml::Reader::from_reader(src);
     let mut buf = Vec::new();
-    let mut sheets: Vec<Grid> = Vec::new();
-    let mut sheet: Option<GridBuilder> = None;
-    // The row being read, the column the next cell takes, the column of the open cell.
-    let (mut row, mut col, mut cell_col) = (0u32, 0u32, 0u32);
-    let mut in_row = false;
-    // Inside <Data>: its type and the text so far; depth of <Comment> being skipped.
-    let mut data: Option<(String, String)> = None;
-    let mut comment = 0u32;
+    let mut at = Place::default();
     let bad = |e: &dyn std::fmt::Display| corrupt(rel, EXPECTED, &e.to_string());
     loop {
-        let ev = xml.read_event_into(&mut buf).map_err(|e| bad(&e))?;
-        match ev {
-            Event::Start(e) if comment > 0 && e.local_name().as_ref() == b"Comment" => {
-                comment += 1;
-            }
-            Event::Start(_) | Event::Empty(_) if comment > 0 => {}
-            Event::Start(e) => match e.local_name().as_ref() {
-                b"Worksheet" => {
-                    let name =
-                        attr(&e, b"Name").unwrap_or_else(|| format!("Sheet{}", sheets.len() + 1));
-                    sheet = Some(GridBuilder::new(&name));
-                    row = 0;
-                }
-                b"Row" => {
-                    if let Some(i) = index(&e) {
-                        row = i;
-                    }
-                    col = 0;
-                    in_row = true;
-                }
-                b"Cell" if in_row => cell_col = open_cell(&e, row, &mut col, sheet.as_mut()),
-                b"Data" if in_row => {
-                    data = Some((attr(&e, b"Type").unwrap_or_default(), String::new()));
-                }
-                b"Comment" => comment = 1,
-                _ => {}
-            },
-            Event::Empty(e) => match e.local_name().as_ref() {
-                b"Row" => {
-                    if let Some(i) = index(&e) {
-                        row = i;
-                    }
-                    row = row.saturating_add(1);
-                }
-                b"Cell" if in_row => {
-                    open_cell(&e, row, &mut col, sheet.as_mut());
-                }
-                _ => {}
-            },
-            Event::Text(t) if comment == 0 => {
-                if let Some((_, s)) = data.as_mut() {
-                    let t = t.xml_content().map_err(|e| bad(&e))?;
-                    s.push_str(&t);
+        match xml.read_event_into(&mut buf).map_err(|e| bad(&e))? {
+            Event::Start(e) => at.open(&e),
+            Event::Empty(e) => at.empty(&e),
+            Event::Text(t) => {
+                if let Some(s) = at.cell_text() {
+                    s.push_str(&t.xml_content().map_err(|e| bad(&e))?);
                 }
             }
-            Event::GeneralRef(r) if comment == 0 => {
-                if let Some((_, s)) = data.as_mut() {
-                    let name = r.decode().map_err(|e| bad(&e))?;
-                    if let Some(t) = quick_xml::escape::resolve_predefined_entity(&name) {
-                        s.push_str(t);
-                    } else if let Ok(Some(c)) = r.resolve_char_ref() {
-                        s.push(c);
-                    }
+            Event::GeneralRef(r) => {
+                if let Some(s) = at.cell_text() {
+                    push_reference(s, &r).map_err(|e| bad(&e))?;
                 }
             }
-            Event::CData(t) if comment == 0 => {
-                if let Some((_, s)) = data.as_mut() {
+            Event::CData(t) => {
+                if let Some(s) = at.cell_text() {
                     s.push_str(&String::from_utf8_lossy(&t));
                 }
             }
-            Event::End(e) => match e.local_name().as_ref() {
-                b"Comment" if comment > 0 => comment -= 1,
-                _ if comment > 0 => {}
-                b"Data" => {
-                    if let (Some((typ, text)), Some(b)) = (data.take(), sheet.as_mut()) {
-                        if !b.push(row, cell_col, value(&typ, text), limits) {
-                            return Err(b.over_limit(rel, limits));
-                        }
-                    }
-                }
-                b"Row" => {
-                    in_row = false;
-                    row = row.saturating_add(1);
-                }
-                b"Worksheet" => {
-                    if let Some(b) = sheet.take() {
-                        let mut g = b.finish(rel, limits)?;
-                        g.merges_known = true;
-                        sheets.push(g);
-                    }
-                }
-                _ => {}
-            },
+            Event::End(e) => at.close(e.local_name().as_ref(), rel, limits)?,
             Event::Eof => break,
             _ => {}
         }
@@ -158,8 +87,132 @@ pub fn read<R: BufRead>(src: R, rel: &str, limits: &Limits) -> Result<Book, Find
     }
     Ok(Book {
         format: "xml2003",
-        sheets,
+        sheets: at.sheets,
     })
+}
+
+/// Where the reading stands: the sheets read, the sheet, row and cell being read.
+#[derive(Default)]
+struct Place {
+    sheets: Vec<Grid>,
+    sheet: Option<GridBuilder>,
+    /// The row being read.
+    row: u32,
+    /// The column the next cell takes.
+    col: u32,
+    /// The column of the open cell.
+    cell_col: u32,
+    in_row: bool,
+    /// Inside `<Data>`: its type and the text so far.
+    data: Option<(String, String)>,
+    /// The depth of the `<Comment>` being skipped (0: none).
+    comment: u32,
+}
+
+impl Place {
+    /// An element opens.
+    fn open(&mut self, e: &BytesStart<'_>) {
+        if self.comment > 0 {
+            if e.local_name().as_ref() == b"Comment" {
+                self.comment += 1;
+            }
+            return;
+        }
+        match e.local_name().as_ref() {
+            b"Worksheet" => {
+                let name =
+                    attr(e, b"Name").unwrap_or_else(|| format!("Sheet{}", self.sheets.len() + 1));
+                self.sheet = Some(GridBuilder::new(&name));
+                self.row = 0;
+            }
+            b"Row" => {
+                if let Some(i) = index(e) {
+                    self.row = i;
+                }
+                self.col = 0;
+                self.in_row = true;
+            }
+            b"Cell" if self.in_row => {
+                self.cell_col = open_cell(e, self.row, &mut self.col, self.sheet.as_mut());
+            }
+            b"Data" if self.in_row => {
+                self.data = Some((attr(e, b"Type").unwrap_or_default(), String::new()));
+            }
+            b"Comment" => self.comment = 1,
+            _ => {}
+        }
+    }
+
+    /// An empty element (`<Row/>`, `<Cell/>`): a row passed, a cell's column taken.
+    fn empty(&mut self, e: &BytesStart<'_>) {
+        if self.comment > 0 {
+            return;
+        }
+        match e.local_name().as_ref() {
+            b"Row" => {
+                if let Some(i) = index(e) {
+                    self.row = i;
+                }
+                self.row = self.row.saturating_add(1);
+            }
+            b"Cell" if self.in_row => {
+                open_cell(e, self.row, &mut self.col, self.sheet.as_mut());
+            }
+            _ => {}
+        }
+    }
+
+    /// The text of the open `<Data>`, when its text counts (not inside a comment).
+    fn cell_text(&mut self) -> Option<&mut String> {
+        if self.comment > 0 {
+            return None;
+        }
+        self.data.as_mut().map(|(_, s)| s)
+    }
+
+    /// The element `name` closes: a cell's value is stored, a row or a sheet is done.
+    fn close(&mut self, name: &[u8], rel: &str, limits: &Limits) -> Result<(), Finding> {
+        if self.comment > 0 {
+            if name == b"Comment" {
+                self.comment -= 1;
+            }
+            return Ok(());
+        }
+        match name {
+            b"Data" => {
+                if let (Some((typ, text)), Some(b)) = (self.data.take(), self.sheet.as_mut()) {
+                    if !b.push(self.row, self.cell_col, value(&typ, text), limits) {
+                        return Err(b.over_limit(rel, limits));
+                    }
+                }
+            }
+            b"Row" => {
+                self.in_row = false;
+                self.row = self.row.saturating_add(1);
+            }
+            b"Worksheet" => {
+                if let Some(b) = self.sheet.take() {
+                    let mut g = b.finish(rel, limits)?;
+                    g.merges_known = true;
+                    self.sheets.push(g);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Append an entity or character reference (`&amp;`, `&#x5F20;`) to a cell's text; an
+/// unknown entity adds nothing.
+fn push_reference(s: &mut String, r: &BytesRef<'_>) -> Result<(), quick_xml::Error> {
+    let name = r.decode()?;
+    if let Some(t) = quick_xml::escape::resolve_predefined_entity(&name) {
+        s.push_str(t);
+    } else if let Ok(Some(c)) = r.resolve_char_ref() {
+        s.push(c);
+    }
+    Ok(())
 }
 
 /// A `<Cell>` opens: its column (its `ss:Index`, or the next one), its merged region noted;

@@ -730,7 +730,7 @@ impl CoverageSpec {
                 let r = roster(key, &format!("match #{}", n + 1))?;
                 let tail = level.loose
                     && names.schema(table).fields[ix.fields[r]].profile
-                        == Some(super::Profile::Address);
+                        == Some(super::table::Profile::Address);
                 fields.push((r, ix.fields[r], tail));
             }
             if fields.iter().all(|x| x.2) {
@@ -914,7 +914,7 @@ impl DemoWords {
 
 /// Whether `v` is a value of `f` (an enum's value, 是/否 of a bool as the lexicon's first
 /// forms; anything for other types).
-pub fn check_value(f: &super::Field, v: &str) -> Result<(), String> {
+pub fn check_value(f: &super::table::Field, v: &str) -> Result<(), String> {
     let ok = match f.ty {
         FieldType::Enum | FieldType::EnumList => f.values.iter().any(|x| x == v),
         _ => true,

@@ -238,7 +238,10 @@ pub fn annotate(src: &Path, dst: &Path, patch: &Patch<'_>) -> Result<()> {
     let file =
         std::fs::File::open(src).with_context(|| format!("cannot open {}", src.display()))?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file))?;
-    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    let names: Vec<String> = zip
+        .file_names()
+        .map(|n| n.map(String::from))
+        .collect::<Result<_, _>>()?;
     for must in REQUIRED_PARTS {
         if !names.iter().any(|n| n == must) {
             bail!("no part {must}");
@@ -470,7 +473,7 @@ fn copy_other_parts<R: Read + Seek, W: Write + Seek>(
     let patched: Vec<&str> = sheets.iter().map(|(_, p)| p.as_str()).collect();
     for i in 0..zip.len() {
         let e = zip.by_index_raw(i)?;
-        let name = e.name().to_string();
+        let name = e.name()?.to_string();
         if patched.contains(&name.as_str()) {
             continue;
         }
