@@ -187,53 +187,74 @@ impl<'a> SheetWork<'a> {
         if self.disordered && !complete {
             return;
         }
-        if matches!(self.head, HeadState::Pending) {
-            let head_in = self.grid.merges_known
-                && self
-                    .grid
-                    .rows
-                    .last()
-                    .is_some_and(|r| r.idx >= recognise::HEAD_ROWS);
-            if !(complete || head_in) {
-                return;
-            }
-            // The header block's merged regions may reach past its cells.
-            let width = self.grid.width;
-            if !complete {
-                let reach = self
-                    .grid
-                    .merges
-                    .iter()
-                    .filter(|m| m.r0 < recognise::HEAD_ROWS);
-                self.grid.width = reach.map(|m| m.c1 + 1).fold(width, u32::max);
-            }
-            let recognised = recognise::recognise_head(&self.grid, &opts.schemas, rel, opts.today);
-            self.grid.width = width;
-            self.head = match recognised {
-                // An instructions sheet lists the fields; it is read only when it is a whole
-                // table (every required column there), not a list of column names.
-                Ok(head)
-                    if self.ignored
-                        && head
-                            .findings
-                            .iter()
-                            .any(|f| f.code == crate::codes::S001.code) =>
-                {
-                    HeadState::Not(Outcome::Empty)
-                }
-                Ok(head) => {
-                    let schema = opts.schemas.table(head.table);
-                    let place = Place::new(file_idx, rel, &self.grid.name, schema, &head.columns);
-                    HeadState::Table {
-                        kinds: recognise::RowKinds::new(&head, &opts.schemas),
-                        head,
-                        place,
-                    }
-                }
-                Err(_) if self.ignored => HeadState::Not(Outcome::Empty),
-                Err(outcome) => HeadState::Not(outcome),
-            };
+        if matches!(self.head, HeadState::Pending)
+            && !self.recognise_header(file_idx, rel, opts, complete)
+        {
+            return;
         }
+        self.check_arrived_rows(opts, ctx);
+    }
+
+    /// Recognises the header once its rows are in (or the whole sheet is, `complete`);
+    /// returns whether they were in.
+    fn recognise_header(
+        &mut self,
+        file_idx: usize,
+        rel: &'a str,
+        opts: &Options,
+        complete: bool,
+    ) -> bool {
+        let head_in = self.grid.merges_known
+            && self
+                .grid
+                .rows
+                .last()
+                .is_some_and(|r| r.idx >= recognise::HEAD_ROWS);
+        if !(complete || head_in) {
+            return false;
+        }
+        // The header block's merged regions may reach past its cells.
+        let width = self.grid.width;
+        if !complete {
+            let reach = self
+                .grid
+                .merges
+                .iter()
+                .filter(|m| m.r0 < recognise::HEAD_ROWS);
+            self.grid.width = reach.map(|m| m.c1 + 1).fold(width, u32::max);
+        }
+        let recognised = recognise::recognise_head(&self.grid, &opts.schemas, rel, opts.today);
+        self.grid.width = width;
+        self.head = match recognised {
+            // An instructions sheet lists the fields; it is read only when it is a whole
+            // table (every required column there), not a list of column names.
+            Ok(head)
+                if self.ignored
+                    && head
+                        .findings
+                        .iter()
+                        .any(|f| f.code == crate::codes::S001.code) =>
+            {
+                HeadState::Not(Outcome::Empty)
+            }
+            Ok(head) => {
+                let schema = opts.schemas.table(head.table);
+                let place = Place::new(file_idx, rel, &self.grid.name, schema, &head.columns);
+                HeadState::Table {
+                    kinds: recognise::RowKinds::new(&head, &opts.schemas),
+                    head,
+                    place,
+                }
+            }
+            Err(_) if self.ignored => HeadState::Not(Outcome::Empty),
+            Err(outcome) => HeadState::Not(outcome),
+        };
+        true
+    }
+
+    /// Classifies and checks the rows that arrived since the last call, once a table is
+    /// recognised: data rows become records, with their findings and changes.
+    fn check_arrived_rows(&mut self, opts: &Options, ctx: &Ctx) {
         let HeadState::Table { head, kinds, place } = &self.head else {
             return;
         };
