@@ -629,6 +629,18 @@ impl RuleText {
         "suggestion_en",
     ];
 
+    /// Split a rule's entry as written into its words and its other keys (what it
+    /// checks, which the rule's own type reads).
+    pub fn split_from(mut keys: toml::Table) -> Result<(RuleText, toml::Table), toml::de::Error> {
+        let mut words = toml::Table::new();
+        for key in RuleText::KEYS {
+            if let Some(value) = keys.remove(key) {
+                words.insert(key.to_string(), value);
+            }
+        }
+        Ok((words.try_into()?, keys))
+    }
+
     /// Its four templates: message and fix, in Chinese and English.
     pub fn templates(&self) -> [&str; 4] {
         [

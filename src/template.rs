@@ -94,8 +94,8 @@ fn rules_of(table: &TableSchema, key: &str) -> String {
         .map(|r| {
             format!(
                 "{}：{}",
-                r.code,
-                placeholder.replace_all(&r.message_zh, "…")
+                r.text.code,
+                placeholder.replace_all(&r.text.message_zh, "…")
             )
         })
         .collect::<Vec<_>>()

@@ -224,7 +224,7 @@ fn settle_group(
         return;
     }
     let way = agreed_fields(&scored, best, way, rows.len());
-    let codes: Vec<&str> = rules.iter().map(|r| r.code.as_str()).collect();
+    let codes: Vec<&str> = rules.iter().map(|r| r.text.code.as_str()).collect();
     for ((ci, _), f) in cols.iter().zip(&way) {
         let Some(f) = f else { continue };
         map_settled(&mut columns[*ci], t, *f, &codes, &tally);

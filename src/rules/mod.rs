@@ -118,28 +118,10 @@ pub fn catalogue(schemas: &Schemas) -> Vec<RuleEntry> {
     }
     for t in &schemas.tables {
         for r in &t.rules {
-            out.push(RuleEntry::declared(&row_rule_text(r), t.table.key.clone()));
+            out.push(RuleEntry::declared(&r.text, t.table.key.clone()));
         }
     }
     out
-}
-
-/// A row rule's words.
-fn row_rule_text(r: &crate::schema::RowRule) -> crate::finding::RuleText {
-    crate::finding::RuleText {
-        code: r.code.clone(),
-        name: r.name.clone(),
-        title: r.title.clone(),
-        severity: r.severity,
-        what: r.what.clone(),
-        why: r.why.clone(),
-        bad_example: r.bad_example.clone(),
-        good_example: r.good_example.clone(),
-        message_zh: r.message_zh.clone(),
-        message_en: r.message_en.clone(),
-        suggestion_zh: r.suggestion_zh.clone(),
-        suggestion_en: r.suggestion_en.clone(),
-    }
 }
 
 /// What a person calls a rule (its Chinese title; `code` itself when unknown).

@@ -273,17 +273,17 @@ pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -
             .find_map(|c| t.field_index(&c.field).and_then(|j| rec.cols[j]))
     });
     Some(
-        Finding::rule(&rule.code, rule.severity)
+        Finding::rule(&rule.text.code, rule.text.severity)
             .at_file(place.file)
             .at_sheet(&place.sheet_name)
             .at_cell(rec.row, col)
             .field(&th.field)
             .value(&v.display())
             .says(Message {
-                zh: fill(t, &rule.message_zh, rec),
-                en: fill(t, &rule.message_en, rec),
-                fix_zh: rule.suggestion_zh.clone(),
-                fix_en: rule.suggestion_en.clone(),
+                zh: fill(t, &rule.text.message_zh, rec),
+                en: fill(t, &rule.text.message_en, rec),
+                fix_zh: rule.text.suggestion_zh.clone(),
+                fix_en: rule.text.suggestion_en.clone(),
             }),
     )
 }

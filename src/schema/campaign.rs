@@ -313,14 +313,8 @@ pub struct CrossRule {
 impl<'de> Deserialize<'de> for CrossRule {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let mut keys = toml::Table::deserialize(deserializer)?;
-        let mut words = toml::Table::new();
-        for key in RuleText::KEYS {
-            if let Some(value) = keys.remove(key) {
-                words.insert(key.to_string(), value);
-            }
-        }
-        let text: RuleText = words.try_into().map_err(D::Error::custom)?;
+        let entry = toml::Table::deserialize(deserializer)?;
+        let (text, keys) = RuleText::split_from(entry).map_err(D::Error::custom)?;
         let kind = match keys.get("kind") {
             Some(toml::Value::String(kind)) => kind.clone(),
             _ => return Err(D::Error::custom(format!("{}: missing `kind`", text.code))),

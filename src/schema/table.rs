@@ -480,51 +480,46 @@ pub struct Then {
 
 /// A declarative check on one row (`[[rules]]` of a table's file): when its conditions
 /// hold, `then` must too, else a finding.
-#[derive(Debug, Clone, Deserialize, Validate, serde::Serialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Validate, serde::Serialize)]
 pub struct RowRule {
-    /// The rule's code (R101 …), as its findings carry it.
-    #[validate(length(min = 2, max = 8))]
-    pub code: String,
-    /// A stable English slug.
-    #[validate(length(min = 1))]
-    pub name: String,
-    /// What a person calls it, in a few Chinese words.
-    #[validate(length(min = 1))]
-    pub title: String,
-    /// What it checks, in a sentence (the message has the row's values in it).
-    #[validate(length(min = 1))]
-    pub what: String,
-    /// Whether a row breaking it is rejected or only warned about.
-    pub severity: crate::finding::Severity,
+    /// Its code, names, docs and message templates (`{field}` in a message is the row's
+    /// value of that field).
+    #[serde(flatten)]
+    #[validate(nested)]
+    pub text: crate::finding::RuleText,
     /// Conditions under which it applies, all of them (always when none).
-    #[serde(default)]
     pub when: Vec<Cond>,
     /// What must then hold.
     pub then: Then,
-    /// The message template in Chinese (`{field}` is the row's value).
-    pub message_zh: String,
-    /// The message template in English.
-    pub message_en: String,
-    /// How to fix it, in Chinese.
-    #[serde(default)]
-    pub suggestion_zh: String,
-    /// How to fix it, in English.
-    #[serde(default)]
-    pub suggestion_en: String,
-    /// Why it matters, for `selfbuilt rules`.
-    #[serde(default)]
-    pub why: String,
-    /// An example breaking it.
-    #[serde(default)]
-    pub bad_example: String,
-    /// An example keeping it.
-    #[serde(default)]
-    pub good_example: String,
     /// Evidence only: the rule tells look-alike columns apart when a sheet is recognised
     /// (`recognise::evidence`), but a row breaking it gets no finding.
-    #[serde(default)]
     pub evidence_only: bool,
+}
+
+/// A row rule's keys beside its words, as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowChecks {
+    #[serde(default)]
+    when: Vec<Cond>,
+    then: Then,
+    #[serde(default)]
+    evidence_only: bool,
+}
+
+impl<'de> Deserialize<'de> for RowRule {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let entry = toml::Table::deserialize(deserializer)?;
+        let (text, keys) = crate::finding::RuleText::split_from(entry).map_err(D::Error::custom)?;
+        let checks: RowChecks = keys.try_into().map_err(D::Error::custom)?;
+        Ok(RowRule {
+            text,
+            when: checks.when,
+            then: checks.then,
+            evidence_only: checks.evidence_only,
+        })
+    }
 }
 
 /// One table's schema (`<table>.toml`): the table, its fields and its row rules.
@@ -566,6 +561,24 @@ impl TableSchema {
 
 #[cfg(test)]
 mod tests {
+
+    /// A row rule's words and checks are read strictly: a key it does not have is
+    /// refused, whichever part it looks like.
+    #[test]
+    fn a_row_rule_is_read_strictly() {
+        let entry = |extra: &str| {
+            format!(
+                "code = \"R101\"\nname = \"n\"\ntitle = \"t\"\nseverity = \"error\"\n\
+                 what = \"w\"\nmessage_zh = \"m\"\nmessage_en = \"m\"\n\
+                 then = {{ field = \"a\", required = true }}\n{extra}"
+            )
+        };
+        let rule: RowRule = toml::from_str(&entry("")).unwrap();
+        assert_eq!((rule.text.code.as_str(), rule.when.len()), ("R101", 0));
+        let error = toml::from_str::<RowRule>(&entry("mesage_zh = \"typo\"")).unwrap_err();
+        assert!(error.to_string().contains("mesage_zh"), "{error}");
+    }
+
     use super::*;
 
     #[test]

@@ -75,20 +75,20 @@ pub fn unique_rule_codes(
     }
     for (i, t) in tables.iter().enumerate() {
         for r in &t.rules {
-            if let Some(prev) = codes.insert(&r.code, &t.table.key) {
+            if let Some(prev) = codes.insert(&r.text.code, &t.table.key) {
                 return Err(SchemaError {
                     file: table_texts[i].0.clone(),
-                    message: format!("rule code {} is used twice (also in {prev})", r.code),
+                    message: format!("rule code {} is used twice (also in {prev})", r.text.code),
                 });
             }
             // F, S, C, X and B are the built-in and cross rules' letters: a row rule is R….
-            let digits = r.code.strip_prefix('R').unwrap_or("");
+            let digits = r.text.code.strip_prefix('R').unwrap_or("");
             if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(SchemaError {
                     file: table_texts[i].0.clone(),
                     message: format!(
                         "rule code {} must be R and digits (F, S, C are the built-in rules', X and B the campaign's)",
-                        r.code
+                        r.text.code
                     ),
                 });
             }
@@ -236,14 +236,14 @@ fn check_rule(
 ) -> Result<(), String> {
     for n in r.fields() {
         if !keys.contains_key(n) {
-            return Err(format!("rule {} names a missing field {n:?}", r.code));
+            return Err(format!("rule {} names a missing field {n:?}", r.text.code));
         }
     }
     if let Some(op) = &r.then.op {
         if !["<", "<=", ">", ">=", "=="].contains(&op.as_str()) || r.then.other.is_none() {
             return Err(format!(
                 "rule {}: op {op:?} needs one of < <= > >= == and `other`",
-                r.code
+                r.text.code
             ));
         }
     }
@@ -251,7 +251,7 @@ fn check_rule(
         if p != "year" {
             return Err(format!(
                 "rule {}: other_part {p:?} is not supported (year)",
-                r.code
+                r.text.code
             ));
         }
     }
@@ -268,7 +268,7 @@ fn check_rule(
             if !ok {
                 return Err(format!(
                     "rule {}: {v:?} is not a value of field {fk}",
-                    r.code
+                    r.text.code
                 ));
             }
         }
