@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::Days;
 
-use super::generate::Gen;
 use super::row::{day, day_text, holds, kids_of, make_fail, Row};
+use super::values::Gen;
 use crate::schema::campaign::{CrossRule, Expect};
 use crate::schema::TableId;
 

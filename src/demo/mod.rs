@@ -18,6 +18,7 @@ mod row;
 mod scenarios;
 mod spoil;
 mod town;
+mod values;
 pub mod write;
 
 pub use plain::write_plain;

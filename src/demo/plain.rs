@@ -5,8 +5,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::generate::{village_names, Gen};
+use super::generate::village_names;
 use super::row::day;
+use super::values::Gen;
 use crate::schema::{FieldType, Schemas};
 
 /// One plain workbook of `n` valid main-table rows under a one-row header of labels,

@@ -3,8 +3,8 @@
 //! villages left out, a surveyed house left off; one more village that sent nothing; and
 //! what the coverage check should find.
 
-use super::generate::Gen;
 use super::row::{identity, Row};
+use super::values::Gen;
 use crate::schema::campaign::CoverageSpec;
 use crate::schema::Schemas;
 

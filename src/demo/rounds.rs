@@ -2,10 +2,10 @@
 //! spoiled cells right, re-sorts its rows, drops a main row and adds one, or sends the
 //! same; and what the second round changed, as rounds.csv should say it.
 
-use super::generate::Gen;
 use super::row::{identity, Row};
 use super::scenarios::{children_rules, date_orders};
 use super::spoil::Spoiled;
+use super::values::Gen;
 
 /// What a second round of the town changed, as rounds.csv should say it: per village
 /// and row (village, main identity, own identity, "" for a main row).

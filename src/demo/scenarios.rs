@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use chrono::Days;
 
 use super::cross;
-use super::generate::Gen;
 use super::row::{day, day_text, holds, kids_of, make_fail, Row};
+use super::values::Gen;
 use crate::schema::campaign::{CrossKind, WriteoffRule};
 
 /// Settle a village's rows so the campaign's checks hold of them: `children` rules kept,

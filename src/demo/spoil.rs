@@ -4,8 +4,8 @@
 
 use chrono::Datelike;
 
-use super::generate::Gen;
 use super::row::{day, Row};
+use super::values::Gen;
 use crate::schema::{Field, FieldType, TableId, TableSchema};
 
 /// One cell the generator spoiled, where the village's writing put it.

@@ -6,13 +6,14 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::generate::{village_names, Gen};
+use super::generate::village_names;
 use super::rng::Rng;
 use super::roster::{plan_roster, Listed, RosterManifest, RosterPlan};
 use super::rounds::{second_round, RoundManifest};
 use super::row::Row;
 use super::scenarios::settle;
 use super::spoil::{spoil, Spoiled};
+use super::values::Gen;
 use super::write::{write_village, Placed, Style};
 use crate::schema::Schemas;
 

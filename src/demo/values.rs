@@ -1,0 +1,253 @@
+//! Making a value for a field of any table from the schemas alone: from its type, range,
+//! enum values and example and the campaign's `[demo]` words (samples, names, parts);
+//! fresh codes shaped as the field's example, a child's code from its parent's. Holds
+//! the town's generator, its randomness and what it must not make twice.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Days, NaiveDate};
+
+use super::rng::Rng;
+use super::row::{day_text, Row};
+use crate::schema::{Field, FieldType, Schemas, TableId, TableSchema};
+
+/// The town's maker of values and rows: its randomness, and what it must not make twice.
+pub struct Gen<'a> {
+    /// The campaign's schemas, which say what a row holds.
+    pub schemas: &'a Schemas,
+    /// The randomness: the same seed makes the same town.
+    pub rng: Rng,
+    /// The day the demo is "today".
+    today: NaiveDate,
+    /// Sequence numbers per table, for codes.
+    seq: Vec<u64>,
+    /// Codes made, so none repeats.
+    used: HashSet<String>,
+    /// Children numbered so far per (code field, parent code).
+    children: HashMap<String, u32>,
+    /// Per `unique`/`same_values` rule, the values met so far in the town.
+    pub seen: HashMap<usize, HashSet<String>>,
+}
+
+impl<'a> Gen<'a> {
+    /// A generator over these schemas, its randomness from `seed`.
+    pub fn new(s: &'a Schemas, seed: u64) -> Gen<'a> {
+        Gen {
+            schemas: s,
+            rng: Rng::new(seed),
+            today: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
+            seq: vec![0; s.tables.len()],
+            used: Default::default(),
+            children: HashMap::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    fn words(&self) -> &crate::schema::campaign::DemoWords {
+        &self.schemas.campaign.demo
+    }
+
+    fn person(&mut self, f: &Field) -> String {
+        let w = &self.schemas.campaign.demo;
+        if w.surnames.is_empty() || w.given.is_empty() {
+            return f.example.clone();
+        }
+        let (a, b) = (
+            self.rng.below(w.surnames.len()),
+            self.rng.below(w.given.len()),
+        );
+        format!("{}{}", w.surnames[a], w.given[b])
+    }
+
+    fn sample(
+        &mut self,
+        t: &TableSchema,
+        f: &Field,
+        village: &str,
+        parent: Option<(&TableSchema, &Row)>,
+    ) -> Option<String> {
+        let w = self.words();
+        let list = w
+            .samples
+            .get(&format!("{}.{}", t.table.key, f.key))
+            .or_else(|| w.samples.get(&f.key))?
+            .clone();
+        if list.is_empty() {
+            return None;
+        }
+        let n = self.rng.below(90) + 1;
+        let mut text = list[self.rng.below(list.len())]
+            .replace("{village}", village)
+            .replace("{n}", &n.to_string());
+        if let Some((ps, prow)) = parent {
+            for (i, pf) in ps.fields.iter().enumerate() {
+                text = text.replace(&format!("{{parent.{}}}", pf.key), &prow[i]);
+            }
+        }
+        // `{part}`: a word of that `[demo.parts]` list (names made of parts repeat less).
+        let parts: Vec<(String, Vec<String>)> = self
+            .words()
+            .parts
+            .iter()
+            .filter(|(k, _)| text.contains(&format!("{{{k}}}")))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, words) in parts {
+            if !words.is_empty() {
+                let w = &words[self.rng.below(words.len())];
+                text = text.replace(&format!("{{{k}}}"), w);
+            }
+        }
+        Some(text)
+    }
+
+    fn date(&mut self, f: &Field) -> NaiveDate {
+        let lo = f
+            .min_date
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            .unwrap_or(self.today - Days::new(700));
+        let lo = lo.max(self.today - Days::new(900));
+        let span = (self.today - lo).num_days().max(1) as usize;
+        lo + Days::new(self.rng.below(span.min(600)) as u64)
+    }
+
+    /// A fresh code shaped like the field's example: its last run of digits replaced by a
+    /// sequence number (a registered type makes its own).
+    fn code(&mut self, t: TableId, f: &Field) -> String {
+        loop {
+            self.seq[t.index()] += 1;
+            let n = self.seq[t.index()] * 7 + self.rng.below(7) as u64;
+            let c = match f.ty {
+                FieldType::Plugin(p) => p.0.sample(self.rng.next_u64()),
+                _ => {
+                    let ex = if f.example.is_empty() {
+                        "X0001"
+                    } else {
+                        &f.example
+                    };
+                    let end = ex
+                        .rfind(|c: char| c.is_ascii_digit())
+                        .map(|i| i + 1)
+                        .unwrap_or(ex.len());
+                    let start = ex[..end]
+                        .rfind(|c: char| !c.is_ascii_digit())
+                        .map(|i| i + 1)
+                        .unwrap_or(0);
+                    // The run's leading half stays (a county code), the rest counts.
+                    let run = end - start;
+                    let width = (run - run / 2).max(4).min(run.max(4));
+                    let kept = &ex[..end.saturating_sub(width).max(start)];
+                    format!(
+                        "{kept}{:0width$}{}",
+                        n % 10u64.pow(width.min(18) as u32),
+                        &ex[end..]
+                    )
+                }
+            };
+            if self.used.insert(c.clone()) {
+                return c;
+            }
+        }
+    }
+
+    /// A value for field `f` of table `t`: a `[demo]` sample, else one made from the
+    /// field's type, range and example.
+    pub fn value(
+        &mut self,
+        t: TableId,
+        f: &Field,
+        village: &str,
+        parent: Option<(&TableSchema, &Row)>,
+    ) -> String {
+        let ts = self.schemas.table(t);
+        if let Some(x) = self.sample(ts, f, village, parent) {
+            return x;
+        }
+        let lex = &self.schemas.lexicon;
+        match f.ty {
+            FieldType::Enum => self.rng.pick(&f.values).clone(),
+            FieldType::EnumList => self.rng.pick(&f.values).clone(),
+            FieldType::Bool => {
+                if self.rng.chance(0.3) {
+                    lex.bool_true[0].clone()
+                } else {
+                    lex.bool_false[0].clone()
+                }
+            }
+            FieldType::Date => day_text(self.date(f)),
+            FieldType::Integer | FieldType::Number => {
+                let lo = f.min.unwrap_or(0.0).max(0.0) as i64 + i64::from(f.min_exclusive);
+                let hi = f.max.unwrap_or(lo as f64 + 100.0).min(lo as f64 + 200.0) as i64;
+                (lo + self.rng.below((hi - lo).max(1) as usize) as i64).to_string()
+            }
+            FieldType::Phone => format!("13{:09}", self.rng.next_u64() % 1_000_000_000),
+            FieldType::IdCard => {
+                let body = format!(
+                    "450103{}{:02}{:02}{:03}",
+                    1950 + self.rng.below(50),
+                    1 + self.rng.below(12),
+                    1 + self.rng.below(28),
+                    self.rng.below(1000)
+                );
+                let c = crate::cells::idcard::check_char(&body).unwrap_or('0');
+                format!("{body}{c}")
+            }
+            FieldType::Lon | FieldType::Lat => {
+                let (lo, hi) = (f.min.unwrap_or(0.0), f.max.unwrap_or(1.0));
+                crate::value::fmt_num(
+                    ((lo + (hi - lo) * 0.5) * 1000.0).round() / 1000.0
+                        + self.rng.below(1000) as f64 / 10_000.0,
+                )
+            }
+            FieldType::Code | FieldType::Plugin(_) => self.code(t, f),
+            FieldType::Text => match f.profile {
+                Some(crate::schema::Profile::PersonName) => self.person(f),
+                Some(crate::schema::Profile::Place) => village.to_string(),
+                Some(crate::schema::Profile::Address) => {
+                    format!("{village}{}号", self.rng.below(90) + 1)
+                }
+                _ if !f.example.is_empty() => f.example.clone(),
+                _ => f.label.clone(),
+            },
+        }
+    }
+
+    /// A child's code shaped as its parent's code and a suffix (the field's example is the
+    /// parent's example and a suffix, as YH…102-01 of YH…102): the parent's code, then
+    /// the suffix counting the parent's children.
+    pub fn child_code(&mut self, t: TableId, f: &Field, prow: &Row, pf: usize) -> Option<String> {
+        let rx = self.schemas.campaign.to_main(t)?;
+        let pex = &self.schemas.table(t).fields[rx.child_field].example;
+        if f.ty != FieldType::Code || pex.is_empty() {
+            return None;
+        }
+        let suffix = f.example.strip_prefix(pex.as_str())?;
+        let digits = suffix
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        let head = &suffix[..suffix.len() - digits];
+        let parent = &prow[pf];
+        let n = self
+            .children
+            .entry(format!("{}\u{1}{parent}", f.key))
+            .or_insert(0);
+        *n += 1;
+        let c = format!("{parent}{head}{:0digits$}", *n);
+        self.used.insert(c.clone());
+        Some(c)
+    }
+
+    /// Whether field `i` of table `t` is the one naming its main row.
+    pub fn refers(&self, t: TableId, i: usize) -> bool {
+        self.schemas
+            .campaign
+            .to_main(t)
+            .is_some_and(|rx| rx.child_field == i)
+    }
+}
