@@ -185,3 +185,101 @@ pub fn village_names(s: &Schemas, n: usize) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::campaign::Expect;
+
+    fn campaigns() -> Vec<Schemas> {
+        vec![
+            Schemas::shipped().unwrap(),
+            Schemas::load(None, Some("gongmao")).unwrap(),
+        ]
+    }
+
+    /// Whether a row rule's `then` holds of a row (the parts a repair sets directly).
+    fn then_holds(ts: &TableSchema, rule: &crate::schema::RowRule, row: &Row) -> bool {
+        let th = &rule.then;
+        let Some(i) = ts.field_index(&th.field) else {
+            return true;
+        };
+        let v = &row[i];
+        !(th.required && v.is_empty())
+            && !(th.empty && !v.is_empty())
+            && (th.is_in.is_empty() || v.is_empty() || th.is_in.contains(v))
+            && (th.not_in.is_empty() || !th.not_in.contains(v))
+    }
+
+    #[test]
+    fn generated_rows_keep_their_tables_row_rules() {
+        for s in campaigns() {
+            let mut g = Gen::new(&s, 11);
+            for t in s.ids() {
+                let ts = s.table(t);
+                for _ in 0..200 {
+                    let row = g.row(t, "V", None);
+                    assert_eq!(row.len(), ts.fields.len());
+                    for rule in &ts.rules {
+                        if rule.when.iter().all(|c| holds(ts, c, &row)) {
+                            assert!(then_holds(ts, rule, &row), "{} {row:?}", rule.code);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn make_hold_makes_each_condition_of_the_campaign_hold() {
+        for s in campaigns() {
+            let mut g = Gen::new(&s, 5);
+            let conds = s.campaign.cross.iter().filter(|r| r.expect == Some(Expect::Some));
+            for rule in conds {
+                let rx = s.campaign.references[rule.ix.reference].ix;
+                let cs = s.table(rx.child);
+                for c in &rule.where_ {
+                    let mut row = g.row(rx.child, "V", None);
+                    g.make_hold(rx.child, &mut row, c, "V");
+                    assert!(holds(cs, c, &row), "{} {c:?} {row:?}", rule.code);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_villages_rows_name_it_and_their_children_name_their_main_rows() {
+        for s in campaigns() {
+            let mut g = Gen::new(&s, 2);
+            let main = s.campaign.main();
+            let ms = s.table(main);
+            let rows = g.village_rows("V", 30);
+            assert_eq!(rows[main.index()].len(), 30);
+            if let Some(vf) = ms.field_index(&s.campaign.campaign.village) {
+                assert!(rows[main.index()].iter().all(|r| r[vf] == "V"));
+            }
+            for t in s.ids().filter(|&t| t != main) {
+                let Some(rx) = s.campaign.to_main(t) else {
+                    continue;
+                };
+                for kid in &rows[t.index()] {
+                    let code = &kid[rx.child_field];
+                    let parents = &rows[main.index()];
+                    assert!(parents.iter().any(|p| &p[rx.parent_field] == code), "{code}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn village_names_are_the_words_then_numbered_and_all_distinct() {
+        let s = Schemas::shipped().unwrap();
+        let words = &s.campaign.demo.villages;
+        let names = village_names(&s, words.len() * 2 + 1);
+        assert_eq!(&names[..words.len()], &words[..]);
+        assert_eq!(names.len(), words.len() * 2 + 1);
+        assert_eq!(village_names(&s, 1).len(), words.len(), "never fewer than the words");
+        let distinct: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(distinct.len(), names.len());
+    }
+}

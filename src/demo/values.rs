@@ -251,3 +251,111 @@ impl<'a> Gen<'a> {
             .is_some_and(|rx| rx.child_field == i)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gongmao() -> Schemas {
+        Schemas::load(None, Some("gongmao")).unwrap()
+    }
+
+    /// Every field's value of every table, for `rows` rows in turn.
+    fn values(s: &Schemas, seed: u64, rows: usize) -> Vec<String> {
+        let mut g = Gen::new(s, seed);
+        let mut out = Vec::new();
+        for _ in 0..rows {
+            for t in s.ids() {
+                for f in &s.table(t).fields {
+                    out.push(g.value(t, f, "V", None));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_same_seed_makes_the_same_values_another_seed_others() {
+        for s in [Schemas::shipped().unwrap(), gongmao()] {
+            assert_eq!(values(&s, 7, 20), values(&s, 7, 20));
+            assert_ne!(values(&s, 7, 20), values(&s, 8, 20));
+        }
+    }
+
+    #[test]
+    fn values_keep_their_fields_types_and_enum_values() {
+        for s in [Schemas::shipped().unwrap(), gongmao()] {
+            let mut g = Gen::new(&s, 3);
+            for t in s.ids() {
+                let ts = s.table(t);
+                for f in &ts.fields {
+                    for _ in 0..20 {
+                        let v = g.value(t, f, "V", None);
+                        let sampled = s.campaign.demo.samples.contains_key(&f.key)
+                            || s.campaign
+                                .demo
+                                .samples
+                                .contains_key(&format!("{}.{}", ts.table.key, f.key));
+                        if sampled {
+                            continue;
+                        }
+                        match f.ty {
+                            FieldType::Enum => assert!(f.values.contains(&v), "{} {v}", f.key),
+                            FieldType::Date => assert!(
+                                NaiveDate::parse_from_str(&v, "%Y-%m-%d").is_ok(),
+                                "{} {v}",
+                                f.key
+                            ),
+                            FieldType::Integer => assert!(v.parse::<i64>().is_ok(), "{v}"),
+                            FieldType::IdCard => {
+                                let body = &v[..17];
+                                let check = crate::cells::idcard::check_char(body);
+                                assert_eq!(check, v.chars().last(), "{v}");
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn codes_never_repeat_and_keep_their_examples_shape() {
+        let s = Schemas::shipped().unwrap();
+        let main = s.campaign.main();
+        let ms = s.table(main);
+        let k = ms.field_index(&ms.table.identity[0]).unwrap();
+        let f = &ms.fields[k];
+        let mut g = Gen::new(&s, 1);
+        let codes: Vec<String> = (0..2000).map(|_| g.value(main, f, "V", None)).collect();
+        let distinct: HashSet<&String> = codes.iter().collect();
+        assert_eq!(distinct.len(), codes.len());
+        if f.ty == FieldType::Code && !f.example.is_empty() {
+            for c in &codes {
+                assert_eq!(c.chars().count(), f.example.chars().count(), "{c}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_childs_code_is_its_parents_and_a_counted_suffix() {
+        let s = Schemas::shipped().unwrap();
+        let mut g = Gen::new(&s, 1);
+        let main = s.campaign.main();
+        let found = s.ids().filter(|&t| t != main).find_map(|t| {
+            let rx = *s.campaign.to_main(t)?;
+            let parent: Row = (0..s.table(main).fields.len())
+                .map(|i| if i == rx.parent_field { "P77".into() } else { String::new() })
+                .collect();
+            let f = s.table(t).fields.iter().find(|f| {
+                g.child_code(t, f, &parent, rx.parent_field).is_some()
+            })?;
+            let next = g.child_code(t, f, &parent, rx.parent_field)?;
+            Some(next)
+        });
+        let code = found.expect("a child table whose code is shaped from its parent's");
+        assert!(code.starts_with("P77"), "{code}");
+        assert!(code.ends_with('2'), "the second child of P77: {code}");
+    }
+}
