@@ -135,3 +135,134 @@ fn remake_repeats(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::campaign::CrossKind;
+    use crate::schema::Schemas;
+
+    fn campaigns() -> Vec<Schemas> {
+        vec![
+            Schemas::shipped().unwrap(),
+            Schemas::load(None, Some("gongmao")).unwrap(),
+        ]
+    }
+
+    fn rules(s: &Schemas, kind: CrossKind) -> Vec<&CrossRule> {
+        let v: Vec<&CrossRule> = s.campaign.cross.iter().filter(|r| r.kind == kind).collect();
+        v
+    }
+
+    /// Whether a `children` rule holds of the rows: every parent its `when` picks that
+    /// has child rows has them as the rule expects.
+    fn children_kept(s: &Schemas, rows: &[Vec<Row>], rule: &CrossRule) -> bool {
+        let rx = s.campaign.references[rule.ix.reference].ix;
+        let (ps, cs) = (s.table(rx.parent), s.table(rx.child));
+        rows[rx.parent.index()]
+            .iter()
+            .filter(|p| rule.when.iter().all(|cd| holds(ps, cd, p)))
+            .all(|p| {
+                let kids = kids_of(&rows[rx.child.index()], rx.child_field, &p[rx.parent_field]);
+                let matched = kids
+                    .iter()
+                    .filter(|&&i| {
+                        let kid = &rows[rx.child.index()][i];
+                        rule.where_.iter().all(|cd| holds(cs, cd, kid))
+                    })
+                    .count();
+                match rule.expect {
+                    Some(Expect::None) => matched == 0,
+                    Some(Expect::Some) => kids.is_empty() || matched > 0,
+                    None => true,
+                }
+            })
+    }
+
+    #[test]
+    fn children_makes_each_children_rule_hold() {
+        for s in campaigns() {
+            let found = rules(&s, CrossKind::Children);
+            assert!(!found.is_empty());
+            for rule in found {
+                let mut g = Gen::new(&s, 4);
+                let mut rows = g.village_rows("V", 60);
+                children(&mut g, &mut rows, rule, "V");
+                assert!(children_kept(&s, &rows, rule), "{}", rule.code);
+            }
+        }
+    }
+
+    #[test]
+    fn date_order_puts_each_child_date_in_order_with_its_parents() {
+        let s = Schemas::shipped().unwrap();
+        let found = rules(&s, CrossKind::DateOrder);
+        assert!(!found.is_empty());
+        for rule in found {
+            let mut g = Gen::new(&s, 9);
+            let mut rows = g.village_rows("V", 60);
+            date_order(&mut g, &mut rows, rule);
+            let rx = s.campaign.references[rule.ix.reference].ix;
+            let op = rule.op.as_deref().unwrap_or(">=");
+            let (field, other) = (rule.ix.field, rule.ix.fields[0]);
+            let mut checked = 0;
+            for kid in &rows[rx.child.index()] {
+                let parent = rows[rx.parent.index()]
+                    .iter()
+                    .find(|p| p[rx.parent_field] == kid[rx.child_field])
+                    .unwrap();
+                if let (Some(kd), Some(pd)) = (day(&kid[field]), day(&parent[other])) {
+                    assert!(crate::schema::campaign::ordered(op, kd, pd), "{kd} {op} {pd}");
+                    checked += 1;
+                }
+            }
+            assert!(checked > 0);
+        }
+    }
+
+    /// The rows of the rule's table whose values of `fields` (none blank) repeat.
+    fn repeats(rows: &[Vec<Row>], rule: &CrossRule, fields: &[usize]) -> usize {
+        let mut seen = HashSet::new();
+        rows[rule.ix.table.index()]
+            .iter()
+            .map(|r| fields.iter().map(|&i| r[i].clone()).collect::<Vec<_>>())
+            .filter(|key| key.iter().all(|k| !k.is_empty()))
+            .filter(|key| !seen.insert(key.clone()))
+            .count()
+    }
+
+    #[test]
+    fn unique_and_same_values_leave_no_repeats_over_two_villages() {
+        for s in campaigns() {
+            let mut g = Gen::new(&s, 6);
+            let mut villages = [g.village_rows("V", 80), g.village_rows("W", 80)];
+            for (ri, rule) in s.campaign.cross.iter().enumerate() {
+                let fields = match rule.kind {
+                    CrossKind::Unique => vec![rule.ix.field],
+                    CrossKind::SameValues => rule.ix.fields.clone(),
+                    _ => continue,
+                };
+                // A repeat made on purpose: the second village's first row has the
+                // first village's values.
+                let t = rule.ix.table.index();
+                let first = villages[0][t][0].clone();
+                for &i in &fields {
+                    villages[1][t][0][i] = first[i].clone();
+                }
+                let mut seen = HashSet::new();
+                for rows in villages.iter_mut() {
+                    if rule.kind == CrossKind::Unique {
+                        unique(&mut g, rows, rule, &mut seen, "V");
+                    } else {
+                        same_values(&mut g, rows, rule, &mut seen, "V");
+                    }
+                }
+                let mut both = villages[0].clone();
+                for (t, rs) in villages[1].iter().enumerate() {
+                    both[t].extend(rs.iter().cloned());
+                }
+                assert_eq!(repeats(&both, rule, &fields), 0, "rule {ri} {}", rule.code);
+            }
+        }
+    }
+}
