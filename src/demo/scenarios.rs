@@ -184,3 +184,75 @@ fn no_children(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Schemas;
+
+    fn campaigns() -> Vec<Schemas> {
+        vec![
+            Schemas::shipped().unwrap(),
+            Schemas::load(None, Some("gongmao")).unwrap(),
+        ]
+    }
+
+    #[test]
+    fn the_first_village_realises_each_counted_writeoff_reason_on_its_first_rows() {
+        for s in campaigns() {
+            let c = &s.campaign;
+            let main = c.main();
+            let ms = s.table(main);
+            let mut g = Gen::new(&s, 21);
+            let mut rows = g.village_rows("V", 60);
+            settle(&mut g, &mut rows, "V", true);
+            let mut counted = 0;
+            for w in c.writeoffs.iter().filter(|w| w.ix.table == main) {
+                let Some(&count) = c.demo.writeoffs.get(&w.reason) else {
+                    continue;
+                };
+                counted += 1;
+                for p in &rows[main.index()][..count] {
+                    assert!(w.when.iter().all(|cd| holds(ms, cd, p)), "{} {p:?}", w.reason);
+                    let code = &p[ms.field_index(&ms.table.identity[0]).unwrap()];
+                    for &r in &w.ix.none_of {
+                        let rx = c.references[r].ix;
+                        let of = kids_of(&rows[rx.child.index()], rx.child_field, code);
+                        assert!(of.is_empty(), "{} keeps no child of {code}", w.reason);
+                    }
+                }
+            }
+            assert!(counted > 0 || c.demo.writeoffs.is_empty());
+        }
+    }
+
+    #[test]
+    fn settled_rows_keep_date_orders_and_row_rules_repaired() {
+        let s = Schemas::shipped().unwrap();
+        let mut g = Gen::new(&s, 22);
+        let mut rows = g.village_rows("V", 60);
+        settle(&mut g, &mut rows, "V", false);
+        let mut again = rows.clone();
+        // Settled rows are a fixed point of the date orders and of the row repair.
+        date_orders(&mut g, &mut again);
+        for t in s.ids() {
+            for row in again[t.index()].iter_mut() {
+                g.repair(t, row, "V");
+            }
+        }
+        assert_eq!(rows, again);
+    }
+
+    #[test]
+    fn the_same_seed_settles_the_same_rows() {
+        let s = Schemas::shipped().unwrap();
+        let settled = |seed| {
+            let mut g = Gen::new(&s, seed);
+            let mut rows = g.village_rows("V", 40);
+            settle(&mut g, &mut rows, "V", true);
+            rows
+        };
+        assert_eq!(settled(5), settled(5));
+        assert_ne!(settled(5), settled(6));
+    }
+}
