@@ -212,7 +212,10 @@ mod tests {
                     .find(|p| p[rx.parent_field] == kid[rx.child_field])
                     .unwrap();
                 if let (Some(kd), Some(pd)) = (day(&kid[field]), day(&parent[other])) {
-                    assert!(crate::schema::campaign::ordered(op, kd, pd), "{kd} {op} {pd}");
+                    assert!(
+                        crate::schema::campaign::ordered(op, kd, pd),
+                        "{kd} {op} {pd}"
+                    );
                     checked += 1;
                 }
             }

@@ -234,7 +234,11 @@ mod tests {
     fn make_hold_makes_each_condition_of_the_campaign_hold() {
         for s in campaigns() {
             let mut g = Gen::new(&s, 5);
-            let conds = s.campaign.cross.iter().filter(|r| r.expect == Some(Expect::Some));
+            let conds = s
+                .campaign
+                .cross
+                .iter()
+                .filter(|r| r.expect == Some(Expect::Some));
             for rule in conds {
                 let rx = s.campaign.references[rule.ix.reference].ix;
                 let cs = s.table(rx.child);
@@ -265,7 +269,10 @@ mod tests {
                 for kid in &rows[t.index()] {
                     let code = &kid[rx.child_field];
                     let parents = &rows[main.index()];
-                    assert!(parents.iter().any(|p| &p[rx.parent_field] == code), "{code}");
+                    assert!(
+                        parents.iter().any(|p| &p[rx.parent_field] == code),
+                        "{code}"
+                    );
                 }
             }
         }
@@ -278,7 +285,11 @@ mod tests {
         let names = village_names(&s, words.len() * 2 + 1);
         assert_eq!(&names[..words.len()], &words[..]);
         assert_eq!(names.len(), words.len() * 2 + 1);
-        assert_eq!(village_names(&s, 1).len(), words.len(), "never fewer than the words");
+        assert_eq!(
+            village_names(&s, 1).len(),
+            words.len(),
+            "never fewer than the words"
+        );
         let distinct: std::collections::HashSet<&String> = names.iter().collect();
         assert_eq!(distinct.len(), names.len());
     }

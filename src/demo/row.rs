@@ -141,7 +141,10 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2025, 3, 9).unwrap();
         assert_eq!(day(&day_text(d)), Some(d));
         assert_eq!(day("2025年3月9日"), None);
-        let rows: Vec<Row> = ["A", "B", "A"].iter().map(|c| vec![c.to_string()]).collect();
+        let rows: Vec<Row> = ["A", "B", "A"]
+            .iter()
+            .map(|c| vec![c.to_string()])
+            .collect();
         assert_eq!(kids_of(&rows, 0, "A"), vec![0, 2]);
         assert!(kids_of(&rows, 0, "C").is_empty());
     }
@@ -150,7 +153,9 @@ mod tests {
     fn a_child_rows_identity_names_its_main_row() {
         let s = Schemas::shipped().unwrap();
         let main = s.campaign.main();
-        let child = s.ids().find(|&t| t != main && s.campaign.to_main(t).is_some());
+        let child = s
+            .ids()
+            .find(|&t| t != main && s.campaign.to_main(t).is_some());
         let child = child.expect("a table refers to the main table");
         let rx = s.campaign.to_main(child).unwrap();
         let cs = s.table(child);

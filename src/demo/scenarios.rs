@@ -213,7 +213,11 @@ mod tests {
                 };
                 counted += 1;
                 for p in &rows[main.index()][..count] {
-                    assert!(w.when.iter().all(|cd| holds(ms, cd, p)), "{} {p:?}", w.reason);
+                    assert!(
+                        w.when.iter().all(|cd| holds(ms, cd, p)),
+                        "{} {p:?}",
+                        w.reason
+                    );
                     let code = &p[ms.field_index(&ms.table.identity[0]).unwrap()];
                     for &r in &w.ix.none_of {
                         let rx = c.references[r].ix;

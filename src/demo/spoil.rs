@@ -193,3 +193,85 @@ fn spoil_main(g: &mut Gen, rs: &mut [Row], manifest: &mut Vec<Spoiled>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Schemas;
+
+    /// A village's rows, spoiled: the rows before, after, and what was said.
+    fn spoiled(s: &Schemas, seed: u64) -> (Vec<Vec<Row>>, Vec<Vec<Row>>, Vec<Spoiled>) {
+        let mut g = Gen::new(s, seed);
+        let mut rows = g.village_rows("V", 40);
+        let before = rows.clone();
+        let mut manifest = Vec::new();
+        spoil(&mut g, &mut rows, &mut manifest);
+        (before, rows, manifest)
+    }
+
+    #[test]
+    fn spoiling_changes_exactly_the_cells_it_names_as_it_says() {
+        for s in [
+            Schemas::shipped().unwrap(),
+            Schemas::load(None, Some("gongmao")).unwrap(),
+        ] {
+            for seed in 0..6 {
+                let (before, after, manifest) = spoiled(&s, seed);
+                assert!(!manifest.is_empty());
+                let mut named = std::collections::HashSet::new();
+                for sp in &manifest {
+                    let t = s.id(&sp.table).unwrap();
+                    let k = s.table(t).field_index(&sp.field).unwrap();
+                    assert_eq!(sp.index, sp.row as usize);
+                    let (was, now) = (
+                        &before[t.index()][sp.index][k],
+                        &after[t.index()][sp.index][k],
+                    );
+                    named.insert((t.index(), sp.index, k));
+                    assert_eq!(&sp.was, was);
+                    match sp.what {
+                        "blank" => assert!(now.is_empty() && !was.is_empty(), "{was:?}"),
+                        "date" => assert_eq!(
+                            day(was).map(|d| d.year()),
+                            now.split('年').next().and_then(|y| y.parse().ok())
+                        ),
+                        "synonym" => assert!(s.table(t).fields[k].synonyms.get(now) == Some(was)),
+                        "float" => assert!(now.contains("E+"), "{now}"),
+                        "no_equivalent" => {
+                            assert!(s.table(t).fields[k].no_equivalent.contains_key(now))
+                        }
+                        "check" => assert_eq!(now.chars().count(), was.chars().count()),
+                        other => panic!("unknown spoiling {other}"),
+                    }
+                    if sp.what != "no_equivalent" {
+                        assert_ne!(was, now, "{}", sp.what);
+                    }
+                }
+                for (t, rs) in before.iter().enumerate() {
+                    for (i, row) in rs.iter().enumerate() {
+                        for (k, v) in row.iter().enumerate() {
+                            if !named.contains(&(t, i, k)) {
+                                assert_eq!(v, &after[t][i][k], "an unnamed cell changed");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn tables_of_fewer_than_three_rows_are_left_alone() {
+        let s = Schemas::shipped().unwrap();
+        let mut g = Gen::new(&s, 1);
+        let mut rows = g.village_rows("V", 2);
+        for rs in rows.iter_mut() {
+            rs.truncate(2);
+        }
+        let before = rows.clone();
+        let mut manifest = Vec::new();
+        spoil(&mut g, &mut rows, &mut manifest);
+        assert!(manifest.is_empty());
+        assert_eq!(before, rows);
+    }
+}

@@ -346,11 +346,19 @@ mod tests {
         let found = s.ids().filter(|&t| t != main).find_map(|t| {
             let rx = *s.campaign.to_main(t)?;
             let parent: Row = (0..s.table(main).fields.len())
-                .map(|i| if i == rx.parent_field { "P77".into() } else { String::new() })
+                .map(|i| {
+                    if i == rx.parent_field {
+                        "P77".into()
+                    } else {
+                        String::new()
+                    }
+                })
                 .collect();
-            let f = s.table(t).fields.iter().find(|f| {
-                g.child_code(t, f, &parent, rx.parent_field).is_some()
-            })?;
+            let f = s
+                .table(t)
+                .fields
+                .iter()
+                .find(|f| g.child_code(t, f, &parent, rx.parent_field).is_some())?;
             let next = g.child_code(t, f, &parent, rx.parent_field)?;
             Some(next)
         });
