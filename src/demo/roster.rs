@@ -206,3 +206,57 @@ fn fresh_house(
     }
     Row::new()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_roster_lists_each_villages_houses_one_more_and_a_silent_village() {
+        let s = Schemas::shipped().unwrap();
+        let main = s.campaign.main();
+        let mut g = Gen::new(&s, 8);
+        let listed: Vec<Listed> = ["A", "B", "C"]
+            .iter()
+            .enumerate()
+            .map(|(index, v)| Listed {
+                index,
+                village: v.to_string(),
+                rows: g.village_rows(v, 10).swap_remove(main.index()),
+            })
+            .collect();
+        let mut manifest = RosterManifest::default();
+        let mut plan = RosterPlan {
+            rows: Vec::new(),
+            manifest: &mut manifest,
+        };
+        plan_roster(&mut g, &listed, Some("D"), &mut plan);
+        let entries = plan.rows.len();
+        assert_eq!(manifest.silent, vec!["D".to_string()]);
+        let missing = |v: &str| manifest.missing.iter().filter(|m| m.0 == v).count();
+        assert_eq!(
+            (missing("A"), missing("B"), missing("D")),
+            (1, 1, SILENT_HOUSES)
+        );
+        // Every second village has one surveyed house the roster leaves off.
+        assert!(manifest.unlisted.iter().all(|u| u.0 == "B"));
+        assert!(manifest.unlisted.len() <= 1);
+        let found = manifest.found_by.len();
+        assert_eq!(found + manifest.unlisted.len(), 30);
+        assert_eq!(entries, found + manifest.missing.len());
+        // The first two houses of a village are to be found by the later levels.
+        let levels: Vec<usize> = manifest.found_by.iter().take(3).map(|f| f.2).collect();
+        assert_eq!(levels[0], 1);
+        assert_eq!(levels[2], 0);
+    }
+
+    #[test]
+    fn a_house_collides_with_itself_and_not_with_a_blank_one() {
+        let s = Schemas::shipped().unwrap();
+        let cv = s.campaign.coverage.as_ref().unwrap();
+        let mut g = Gen::new(&s, 8);
+        let house = g.main_row("A");
+        assert!(collide(cv, &house, &house));
+        assert!(!collide(cv, &house, &vec![String::new(); house.len()]));
+    }
+}

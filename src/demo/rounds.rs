@@ -88,3 +88,73 @@ pub fn second_round(
     }
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::scenarios::settle;
+    use crate::demo::spoil::spoil;
+    use crate::schema::Schemas;
+
+    fn village(s: &Schemas, g: &mut Gen) -> Vec<Vec<Row>> {
+        let mut rows = g.village_rows("V", 12);
+        settle(g, &mut rows, "V", false);
+        rows
+    }
+
+    #[test]
+    fn a_village_that_puts_its_cells_right_sends_its_rows_unspoiled() {
+        let s = Schemas::shipped().unwrap();
+        let mut g = Gen::new(&s, 3);
+        let clean = village(&s, &mut g);
+        let mut rows = clean.clone();
+        let mut spoiled = Vec::new();
+        spoil(&mut g, &mut rows, &mut spoiled);
+        assert_ne!(rows, clean);
+        let mut manifest = RoundManifest::default();
+        let again = second_round(&mut g, &rows, &spoiled, 1, "V", &mut manifest);
+        assert_eq!(again, clean);
+        assert_eq!(manifest.fixed.len(), spoiled.len());
+    }
+
+    #[test]
+    fn a_village_resorts_or_sends_the_same() {
+        let s = Schemas::shipped().unwrap();
+        let mut g = Gen::new(&s, 4);
+        let rows = village(&s, &mut g);
+        let mut manifest = RoundManifest::default();
+        let again = second_round(&mut g, &rows, &[], 2, "V", &mut manifest);
+        let reversed: Vec<Vec<Row>> = rows
+            .iter()
+            .map(|rs| rs.iter().rev().cloned().collect())
+            .collect();
+        assert_eq!(again, reversed);
+        assert_eq!(manifest.resorted, vec!["V".to_string()]);
+        let again = second_round(&mut g, &rows, &[], 3, "W", &mut manifest);
+        assert_eq!(again, rows);
+        assert_eq!(manifest.same, vec!["W".to_string()]);
+    }
+
+    #[test]
+    fn the_first_village_drops_its_last_main_row_with_its_children_and_adds_one() {
+        let s = Schemas::shipped().unwrap();
+        let main = s.campaign.main();
+        let mut g = Gen::new(&s, 5);
+        let rows = village(&s, &mut g);
+        let mut manifest = RoundManifest::default();
+        let again = second_round(&mut g, &rows, &[], 0, "V", &mut manifest);
+        let gone = rows[main.index()].last().unwrap();
+        let (code, _) = identity(&s, main, gone);
+        assert!(!again[main.index()].contains(gone));
+        assert_eq!(again[main.index()].len(), rows[main.index()].len());
+        for t in s.ids().filter(|&t| t != main) {
+            let rx = s.campaign.to_main(t).unwrap();
+            assert!(again[t.index()].iter().all(|k| k[rx.child_field] != code));
+        }
+        assert!(manifest
+            .removed
+            .contains(&("V".into(), code, String::new())));
+        let added_main = manifest.added.iter().filter(|a| a.2.is_empty()).count();
+        assert_eq!(added_main, 1);
+    }
+}
