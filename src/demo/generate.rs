@@ -205,8 +205,8 @@ mod tests {
             return true;
         };
         let v = &row[i];
-        !(th.required && v.is_empty())
-            && !(th.empty && !v.is_empty())
+        (!th.required || !v.is_empty())
+            && (!th.empty || v.is_empty())
             && (th.is_in.is_empty() || v.is_empty() || th.is_in.contains(v))
             && (th.not_in.is_empty() || !th.not_in.contains(v))
     }

@@ -1,12 +1,13 @@
-//! The demo town generator, for any campaign from its schemas alone. Rows of every table
-//! are made from the schemas and the campaign's `[demo]` words (`generate`, on `row`),
-//! made to keep the campaign's checks and realise its write-off reasons (`scenarios`,
-//! with one hook per kind of cross-table check in `cross`), spoiled the way villages
-//! spoil them (`spoil`), and written down as villages write them (`write`: titles, fill-in
-//! lines, two-row merged headers, 序号 columns, 合计 and footer lines, values typed every
-//! way, a GBK CSV village) by `town`, with a second round (`rounds`) or a roster
-//! (`roster`) alongside; `plain` writes one large plain workbook for the benchmarks.
-//! Deterministic for a seed (`rng`).
+//! The demo town generator, for any campaign from its schemas alone. A value for any
+//! field (`values`) and rows of every table (`generate`, on `row`) are made from the
+//! schemas and the campaign's `[demo]` words; a village's rows are made to keep the
+//! campaign's checks and realise its write-off reasons (`scenarios`, with one hook per
+//! kind of cross-table check in `cross`), spoiled the way villages spoil them (`spoil`),
+//! and written down as villages write them (`write`: titles, fill-in lines, two-row
+//! merged headers, 序号 columns, 合计 and footer lines, values typed every way, a GBK CSV
+//! village) by `town`, with a second round (`rounds`) or a roster (`roster`) alongside;
+//! `plain` writes one large plain workbook for the benchmarks. Deterministic for a seed
+//! (`rng`).
 
 mod cross;
 mod generate;

@@ -53,3 +53,36 @@ pub fn write_plain(schemas: &Schemas, path: &Path, seed: u64, n: usize) -> Resul
 
 /// Main rows per village in a plain workbook.
 const PLAIN_PER_VILLAGE: usize = 850;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+
+    #[test]
+    fn a_plain_workbook_has_a_header_of_labels_and_n_typed_rows() {
+        let s = Schemas::shipped().unwrap();
+        let ms = s.table(s.campaign.main());
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("plain.xlsx");
+        write_plain(&s, &path, 1, 120).unwrap();
+        let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+        let range = wb.worksheet_range(&ms.table.label).unwrap();
+        let rows: Vec<_> = range.rows().collect();
+        assert_eq!(rows.len(), 121);
+        let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+        let labels: Vec<&String> = ms.fields.iter().map(|f| &f.label).collect();
+        assert_eq!(header.iter().collect::<Vec<_>>(), labels);
+        for (c, f) in ms.fields.iter().enumerate() {
+            if matches!(
+                f.ty,
+                FieldType::Integer | FieldType::Number | FieldType::Date
+            ) {
+                let typed = rows[1..]
+                    .iter()
+                    .any(|r| matches!(r[c], Data::Float(_) | Data::Int(_) | Data::DateTime(_)));
+                assert!(typed, "{} has typed cells", f.key);
+            }
+        }
+    }
+}

@@ -96,7 +96,7 @@ mod tests {
     use crate::demo::spoil::spoil;
     use crate::schema::Schemas;
 
-    fn village(s: &Schemas, g: &mut Gen) -> Vec<Vec<Row>> {
+    fn village(g: &mut Gen) -> Vec<Vec<Row>> {
         let mut rows = g.village_rows("V", 12);
         settle(g, &mut rows, "V", false);
         rows
@@ -106,7 +106,7 @@ mod tests {
     fn a_village_that_puts_its_cells_right_sends_its_rows_unspoiled() {
         let s = Schemas::shipped().unwrap();
         let mut g = Gen::new(&s, 3);
-        let clean = village(&s, &mut g);
+        let clean = village(&mut g);
         let mut rows = clean.clone();
         let mut spoiled = Vec::new();
         spoil(&mut g, &mut rows, &mut spoiled);
@@ -121,7 +121,7 @@ mod tests {
     fn a_village_resorts_or_sends_the_same() {
         let s = Schemas::shipped().unwrap();
         let mut g = Gen::new(&s, 4);
-        let rows = village(&s, &mut g);
+        let rows = village(&mut g);
         let mut manifest = RoundManifest::default();
         let again = second_round(&mut g, &rows, &[], 2, "V", &mut manifest);
         let reversed: Vec<Vec<Row>> = rows
@@ -140,7 +140,7 @@ mod tests {
         let s = Schemas::shipped().unwrap();
         let main = s.campaign.main();
         let mut g = Gen::new(&s, 5);
-        let rows = village(&s, &mut g);
+        let rows = village(&mut g);
         let mut manifest = RoundManifest::default();
         let again = second_round(&mut g, &rows, &[], 0, "V", &mut manifest);
         let gone = rows[main.index()].last().unwrap();

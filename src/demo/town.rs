@@ -227,3 +227,77 @@ fn town(
     }
     Ok(town.manifest)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under `dir`, by name, with its bytes (CSV villages) or its size.
+    fn csv_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().to_string();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn the_same_seed_writes_the_same_town() {
+        let s = Schemas::shipped().unwrap();
+        let t = tempfile::tempdir().unwrap();
+        let (one, two, other) = (t.path().join("1"), t.path().join("2"), t.path().join("3"));
+        let a = write_town(&s, &one, 4, 60, 3, true).unwrap();
+        let b = write_town(&s, &two, 4, 60, 3, true).unwrap();
+        let c = write_town(&s, &other, 5, 60, 3, true).unwrap();
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_ne!(format!("{a:?}"), format!("{c:?}"));
+        let csv = csv_files(&one);
+        assert!(!csv.is_empty(), "the second village sends CSV files");
+        assert_eq!(csv, csv_files(&two));
+    }
+
+    #[test]
+    fn the_manifest_counts_the_rows_and_files_and_places_the_spoiled_cells() {
+        let s = Schemas::shipped().unwrap();
+        let t = tempfile::tempdir().unwrap();
+        let m = write_town(&s, t.path(), 2, 50, 4, true).unwrap();
+        assert_eq!(m.rows[s.campaign.main().index()], 50);
+        let files = std::fs::read_dir(t.path()).unwrap().count();
+        assert_eq!(m.files, files);
+        assert!(!m.spoiled.is_empty());
+        for sp in &m.spoiled {
+            assert!(t.path().join(&sp.file).is_file(), "{}", sp.file);
+            assert!(sp.row as usize > sp.index, "a sheet row under a header");
+        }
+        let clean = write_town(&s, &t.path().join("clean"), 2, 50, 4, false).unwrap();
+        assert!(clean.spoiled.is_empty());
+    }
+
+    #[test]
+    fn two_rounds_and_a_roster_are_written_beside_the_town() {
+        let s = Schemas::shipped().unwrap();
+        let t = tempfile::tempdir().unwrap();
+        let (first, second) = (t.path().join("1"), t.path().join("2"));
+        let (m, rounds) = write_rounds(&s, &first, &second, 6, 40, 5).unwrap();
+        assert_eq!(
+            std::fs::read_dir(&second).unwrap().count(),
+            std::fs::read_dir(&first).unwrap().count()
+        );
+        assert!(!rounds.fixed.is_empty() && !rounds.resorted.is_empty());
+        assert_eq!(m.rows[s.campaign.main().index()], 40);
+        let plain = write_town(&s, &t.path().join("3"), 6, 40, 5, true).unwrap();
+
+        let (survey, roster) = (t.path().join("4"), t.path().join("roster"));
+        let (m, r) = write_roster(&s, &survey, &roster, 6, 40, 5, true).unwrap();
+        assert!(r.file.is_file());
+        assert_eq!(r.silent.len(), 1);
+        // The survey is the very town `write_town` writes.
+        assert_eq!(format!("{m:?}"), format!("{plain:?}"));
+    }
+}
