@@ -31,34 +31,38 @@ pub struct Gen<'a> {
 
 impl<'a> Gen<'a> {
     /// A generator over these schemas, its randomness from `seed`.
-    pub fn new(s: &'a Schemas, seed: u64) -> Gen<'a> {
+    pub fn new(schemas: &'a Schemas, seed: u64) -> Gen<'a> {
         Gen {
-            schemas: s,
+            schemas,
             rng: Rng::new(seed),
             today: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default(),
-            seq: vec![0; s.tables.len()],
+            seq: vec![0; schemas.tables.len()],
             used: Default::default(),
             children: HashMap::new(),
             seen: HashMap::new(),
         }
     }
 
+    /// The campaign's `[demo]` words.
     fn words(&self) -> &crate::schema::campaign::DemoWords {
         &self.schemas.campaign.demo
     }
 
+    /// A person's name from the `[demo]` surnames and given names (else the example).
     fn person(&mut self, f: &Field) -> String {
         let w = &self.schemas.campaign.demo;
         if w.surnames.is_empty() || w.given.is_empty() {
             return f.example.clone();
         }
-        let (a, b) = (
+        let (surname, given) = (
             self.rng.below(w.surnames.len()),
             self.rng.below(w.given.len()),
         );
-        format!("{}{}", w.surnames[a], w.given[b])
+        format!("{}{}", w.surnames[surname], w.given[given])
     }
 
+    /// One of the `[demo]` samples for the field, its `{village}`, `{n}`, `{parent.KEY}`
+    /// and `{part}` places filled; none if the words have no samples for it.
     fn sample(
         &mut self,
         t: &TableSchema,
@@ -101,6 +105,7 @@ impl<'a> Gen<'a> {
         Some(text)
     }
 
+    /// A day in the two years or so before "today" (not before the field's `min_date`).
     fn date(&mut self, f: &Field) -> NaiveDate {
         let lo = f
             .min_date
@@ -216,7 +221,13 @@ impl<'a> Gen<'a> {
     /// A child's code shaped as its parent's code and a suffix (the field's example is the
     /// parent's example and a suffix, as YH…102-01 of YH…102): the parent's code, then
     /// the suffix counting the parent's children.
-    pub fn child_code(&mut self, t: TableId, f: &Field, prow: &Row, pf: usize) -> Option<String> {
+    pub fn child_code(
+        &mut self,
+        t: TableId,
+        f: &Field,
+        parent_row: &Row,
+        parent_field: usize,
+    ) -> Option<String> {
         let rx = self.schemas.campaign.to_main(t)?;
         let pex = &self.schemas.table(t).fields[rx.child_field].example;
         if f.ty != FieldType::Code || pex.is_empty() {
@@ -232,7 +243,7 @@ impl<'a> Gen<'a> {
             return None;
         }
         let head = &suffix[..suffix.len() - digits];
-        let parent = &prow[pf];
+        let parent = &parent_row[parent_field];
         let n = self
             .children
             .entry(format!("{}\u{1}{parent}", f.key))
