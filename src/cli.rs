@@ -259,16 +259,16 @@ pub struct DemoArgs {
     /// Random seed
     #[arg(long, default_value_t = 2022)]
     pub seed: u64,
-    /// Number of main rows in the town (自建房: buildings; 工贸企业: enterprises); also --rows
-    #[arg(long, alias = "rows", default_value_t = 850)]
-    pub buildings: usize,
+    /// Number of main-table rows in the town (the main table is the campaign's first)
+    #[arg(long, alias = "buildings", default_value_t = 850)]
+    pub rows: usize,
     /// Number of villages
     #[arg(long, default_value_t = 8)]
     pub villages: usize,
     /// Write clean rows only (no injected faults)
     #[arg(long)]
     pub clean: bool,
-    /// Benchmark data: one plain workbook of --buildings valid main-table rows (typed
+    /// Benchmark data: one plain workbook of --rows valid main-table rows (typed
     /// columns under a one-row header)
     #[arg(long)]
     pub plain: bool,

@@ -245,8 +245,7 @@ mod tests {
     fn streaming_and_whole_reads_agree() {
         let dir = tempfile::tempdir().unwrap();
         let s = Schemas::shipped().unwrap();
-        crate::demo::generic::write_town(&s, dir.path(), 7, 2 * (read::BATCH_ROWS + 1500), 2, true)
-            .unwrap();
+        crate::demo::write_town(&s, dir.path(), 7, 2 * (read::BATCH_ROWS + 1500), 2, true).unwrap();
         let (inputs, _) = read::collect_inputs(&[dir.path().to_path_buf()]);
         let o = opts();
         let mut batched = 0;

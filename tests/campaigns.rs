@@ -30,6 +30,7 @@ fn gongmao_clean_town_runs_clean_and_tallies_every_row() {
         "demo",
         "--out",
         p(&town),
+        // `--buildings`, the old name of `--rows`, still works (a hidden alias).
         "--buildings",
         "48",
         "--villages",
@@ -59,7 +60,7 @@ fn gongmao_clean_town_runs_clean_and_tallies_every_row() {
     assert_eq!(&rounds[0][..3], ["village", "credit_code", "hazard_code"]);
     // The same generator, called here, says what it wrote.
     let again = t.path().join("again");
-    let m = selfbuilt::demo::generic::write_town(&gongmao(), &again, 2022, 48, 4, false).unwrap();
+    let m = selfbuilt::demo::write_town(&gongmao(), &again, 2022, 48, 4, false).unwrap();
     assert_eq!(
         m.files,
         3 + 3,
@@ -115,7 +116,7 @@ fn faults_of(key: &str) {
     let schemas = Schemas::load(None, Some(key)).unwrap();
     let t = tempfile::tempdir().unwrap();
     let town = t.path().join("town");
-    let m = selfbuilt::demo::generic::write_town(&schemas, &town, 7, 40, 4, true).unwrap();
+    let m = selfbuilt::demo::write_town(&schemas, &town, 7, 40, 4, true).unwrap();
     assert!(m.spoiled.len() >= 12, "{:?}", m.spoiled);
     let out = t.path().join("out");
     let o = run(&["--campaign", key, "run", p(&town), "--out", p(&out)]);
@@ -412,7 +413,7 @@ fn every_shipped_campaigns_generated_town_is_clean_and_realises_its_writeoffs() 
         let s = Schemas::load(None, Some(key)).unwrap();
         let t = tempfile::tempdir().unwrap();
         let (town, out) = (t.path().join("town"), t.path().join("out"));
-        let m = selfbuilt::demo::generic::write_town(&s, &town, 2022, 300, 4, false).unwrap();
+        let m = selfbuilt::demo::write_town(&s, &town, 2022, 300, 4, false).unwrap();
         // Three villages' workbooks and a CSV village's file per table.
         assert_eq!(m.files, 3 + s.tables.len());
         let o = run(&["--campaign", key, "run", p(&town), "--out", p(&out)]);

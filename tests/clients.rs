@@ -287,7 +287,7 @@ fn libreoffice_and_gnumeric_open_every_output_of_the_second_campaign() {
         "demo",
         "--out",
         p(&town),
-        "--buildings",
+        "--rows",
         "40",
         "--villages",
         "3",

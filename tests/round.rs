@@ -111,7 +111,7 @@ fn a_second_round_lists_exactly_what_the_villages_changed() {
     let s = selfbuilt::schema::Schemas::load(None, Some("selfbuilt")).unwrap();
     let t = tempfile::tempdir().unwrap();
     let (one, two) = (t.path().join("round1"), t.path().join("round2"));
-    let (_, rm) = selfbuilt::demo::generic::write_rounds(&s, &one, &two, 11, 400, 10).unwrap();
+    let (_, rm) = selfbuilt::demo::write_rounds(&s, &one, &two, 11, 400, 10).unwrap();
     assert!(!rm.fixed.is_empty() && !rm.added.is_empty() && !rm.removed.is_empty());
     assert!(!rm.resorted.is_empty() && !rm.same.is_empty());
     let (o1, o2) = (t.path().join("out1"), t.path().join("out2"));
@@ -246,8 +246,7 @@ fn the_roster_finds_exactly_the_houses_left_out() {
         let cv = s.campaign.coverage.clone().unwrap();
         let t = tempfile::tempdir().unwrap();
         let (survey, roster) = (t.path().join("survey"), t.path().join("roster"));
-        let (_, m) =
-            selfbuilt::demo::generic::write_roster(&s, &survey, &roster, 5, 300, 5, false).unwrap();
+        let (_, m) = selfbuilt::demo::write_roster(&s, &survey, &roster, 5, 300, 5, false).unwrap();
         assert!(
             m.missing.len() >= 5 && m.unlisted.len() >= 2,
             "{key}: {m:?}"
@@ -410,7 +409,7 @@ fn a_roster_entry_listed_twice_and_a_roster_among_the_inputs() {
     let s = selfbuilt::schema::Schemas::shipped().unwrap();
     let t = tempfile::tempdir().unwrap();
     let survey = t.path().join("town");
-    selfbuilt::demo::generic::write_town(&s, &survey, 3, 40, 2, false).unwrap();
+    selfbuilt::demo::write_town(&s, &survey, 3, 40, 2, false).unwrap();
     let first = t.path().join("first");
     let r = run(&["run", p(&survey), "--out", p(&first), "--quiet"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -352,7 +352,7 @@ fn a_filled_roster_template_is_read_as_a_roster() {
     // The survey: two houses of the demo generator; the roster lists them under the
     // template's own rows above the data.
     let town = t.path().join("town");
-    selfbuilt::demo::generic::write_town(&s, &town, 9, 2, 1, false).unwrap();
+    selfbuilt::demo::write_town(&s, &town, 9, 2, 1, false).unwrap();
     let first = t.path().join("first");
     assert_eq!(
         run(&["run", p(&town), "--out", p(&first), "--quiet"]).code,

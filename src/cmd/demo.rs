@@ -1,5 +1,5 @@
 //! `selfbuilt demo --out DIR [--campaign NAME]`: write a demo town of the campaign, made
-//! from its schemas alone (`demo::generic`, written down as villages do by
+//! from its schemas alone (`demo::town`, written down as villages do by
 //! `demo::write`), or with `--plain` one large plain workbook for the benchmarks.
 
 use anyhow::Result;
@@ -11,36 +11,21 @@ use crate::schema::Schemas;
 pub fn exec(a: DemoArgs, schemas: Schemas) -> Result<i32> {
     let main = schemas.table(schemas.campaign.main());
     if a.plain {
-        let path = a
-            .out
-            .join(format!("{}-{}.xlsx", main.table.label, a.buildings));
-        crate::demo::generic::write_plain(&schemas, &path, a.seed, a.buildings)?;
+        let path = a.out.join(format!("{}-{}.xlsx", main.table.label, a.rows));
+        crate::demo::write_plain(&schemas, &path, a.seed, a.rows)?;
         eprintln!(
             "已生成 {} 行{}：{}",
-            a.buildings,
+            a.rows,
             main.table.label,
             path.display()
         );
         return Ok(0);
     }
     let m = match &a.roster {
-        None => crate::demo::generic::write_town(
-            &schemas,
-            &a.out,
-            a.seed,
-            a.buildings,
-            a.villages,
-            !a.clean,
-        )?,
+        None => crate::demo::write_town(&schemas, &a.out, a.seed, a.rows, a.villages, !a.clean)?,
         Some(dir) => {
-            let (m, r) = crate::demo::generic::write_roster(
-                &schemas,
-                &a.out,
-                dir,
-                a.seed,
-                a.buildings,
-                a.villages,
-                !a.clean,
+            let (m, r) = crate::demo::write_roster(
+                &schemas, &a.out, dir, a.seed, a.rows, a.villages, !a.clean,
             )?;
             let label = schemas
                 .campaign

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet};
 
-use super::Rng;
+use super::rng::Rng;
 use crate::schema::{Field, FieldType, Lexicon, Schemas, TableSchema};
 
 /// Where one table of a village went: its file, its sheet, and the 1-based sheet row of

@@ -35,7 +35,7 @@ pub struct Campaign {
     #[serde(default)]
     #[validate(nested)]
     pub report: ReportSpec,
-    /// Words for `demo` to make a town of this campaign with (see `demo::generic`).
+    /// Words for `demo` to make a town of this campaign with (see `demo::generate`).
     #[serde(default)]
     pub demo: DemoWords,
     /// The coverage check against a roster (`--roster FILE`), if the campaign has one.

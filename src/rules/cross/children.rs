@@ -24,7 +24,7 @@ use crate::schema::{Cond, Schemas, TableId};
 
 use super::batch::Batch;
 use super::message::{finding, identity, Fill};
-use super::CrossKind;
+use super::{CrossKind, DemoStep, DemoTown};
 
 /// What `children` expects of the matching child rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -92,6 +92,61 @@ impl CrossKind for Children {
 
     fn shown_table(&self, schemas: &Schemas) -> String {
         schemas.table(self.ix.0).table.key.clone()
+    }
+
+    /// Drop, add or change the child rows of each parent `when` picks, so that those
+    /// meeting `where` are as the rule expects (none, or some).
+    fn demo(
+        &self,
+        step: DemoStep,
+        _rule: &RuleText,
+        town: &mut dyn DemoTown,
+        rows: &mut [Vec<Vec<String>>],
+    ) {
+        if step != DemoStep::Children {
+            return;
+        }
+        let ends = town.schemas().campaign.references[self.ix.2].ix;
+        let (pt, ct) = (ends.parent.index(), ends.child.index());
+        let parents: Vec<Vec<String>> = rows[pt]
+            .iter()
+            .filter(|p| self.when.iter().all(|c| town.holds(ends.parent, c, p)))
+            .cloned()
+            .collect();
+        for parent in parents {
+            let code = &parent[ends.parent_field];
+            let children: Vec<usize> = (0..rows[ct].len())
+                .filter(|&i| rows[ct][i][ends.child_field] == *code)
+                .collect();
+            let matched = |town: &dyn DemoTown, child: &[String]| {
+                self.where_.iter().all(|c| town.holds(ends.child, c, child))
+            };
+            match self.expect {
+                // No child at all: drop them.
+                Expect::None if self.where_.is_empty() => {
+                    rows[ct].retain(|child| child[ends.child_field] != *code);
+                }
+                // No matching child: make each matching one miss the first condition.
+                Expect::None => {
+                    for &i in &children {
+                        if matched(town, &rows[ct][i]) {
+                            town.make_fail(ends.child, &mut rows[ct][i], &self.where_[0]);
+                        }
+                    }
+                }
+                Expect::Some if !children.iter().any(|&i| matched(town, &rows[ct][i])) => {
+                    let mut child = match children.first() {
+                        Some(&i) => rows[ct].remove(i),
+                        None => town.child_row(ends.child, (ends.parent, &parent, ends.parent_field)),
+                    };
+                    for cond in &self.where_ {
+                        town.make_hold(ends.child, &mut child, cond);
+                    }
+                    rows[ct].push(child);
+                }
+                Expect::Some => {}
+            }
+        }
     }
 
     fn check(&self, rule: &RuleText, batch: &Batch) -> Vec<Finding> {

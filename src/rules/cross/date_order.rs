@@ -20,7 +20,7 @@ use crate::schema::{FieldType, Schemas};
 
 use super::batch::Batch;
 use super::message::{finding, Fill};
-use super::CrossKind;
+use super::{CrossKind, DemoStep, DemoTown};
 
 /// The keys of a `date_order` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -83,6 +83,45 @@ impl CrossKind for DateOrder {
     fn shown_table(&self, schemas: &Schemas) -> String {
         let child = schemas.campaign.references[self.ix.0].ix.child;
         schemas.table(child).table.key.clone()
+    }
+
+    /// Move each child date that breaks the rule to one in order with its parent's (by up
+    /// to three months).
+    fn demo(
+        &self,
+        step: DemoStep,
+        _rule: &RuleText,
+        town: &mut dyn DemoTown,
+        rows: &mut [Vec<Vec<String>>],
+    ) {
+        if step != DemoStep::Dates {
+            return;
+        }
+        let (reference, field, other) = self.ix;
+        let ends = town.schemas().campaign.references[reference].ix;
+        let day = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+        let parents: std::collections::HashMap<String, String> = rows[ends.parent.index()]
+            .iter()
+            .map(|p| (p[ends.parent_field].clone(), p[other].clone()))
+            .collect();
+        for child in rows[ends.child.index()].iter_mut() {
+            let Some(parent_date) = parents.get(&child[ends.child_field]).and_then(|d| day(d))
+            else {
+                continue;
+            };
+            let Some(date) = day(&child[field]) else {
+                continue;
+            };
+            if !ordered(&self.op, date, parent_date) {
+                let days = chrono::Days::new(1 + town.below(90));
+                let moved = if self.op.starts_with('<') {
+                    parent_date - days
+                } else {
+                    parent_date + days
+                };
+                child[field] = moved.format("%Y-%m-%d").to_string();
+            }
+        }
     }
 
     fn check(&self, rule: &RuleText, batch: &Batch) -> Vec<Finding> {

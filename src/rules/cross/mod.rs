@@ -25,7 +25,7 @@ use crate::schema::Schemas;
 pub use crate::model::Tables;
 pub use batch::Batch;
 pub use hold::{hold_back, reject_and_hold_back};
-pub use kind::CrossKind;
+pub use kind::{CrossKind, DemoStep, DemoTown};
 
 /// Declares the kinds: each `file::Type` is the module holding the kind and the type of
 /// its keys; `kind = "…"` names it in snake case.

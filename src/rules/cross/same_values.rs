@@ -20,7 +20,7 @@ use crate::schema::{Schemas, TableId};
 
 use super::batch::Batch;
 use super::message::{finding, Fill, PLACES_NAMED};
-use super::CrossKind;
+use super::{CrossKind, DemoStep, DemoTown};
 
 /// The keys of a `same_values` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +56,19 @@ impl CrossKind for SameValues {
 
     fn shown_table(&self, schemas: &Schemas) -> String {
         schemas.table(self.ix.0).table.key.clone()
+    }
+
+    /// Values met before in the town made again.
+    fn demo(
+        &self,
+        step: DemoStep,
+        rule: &RuleText,
+        town: &mut dyn DemoTown,
+        rows: &mut [Vec<Vec<String>>],
+    ) {
+        if step == DemoStep::Distinct {
+            town.remake_repeats(rows, (self.ix.0, &self.ix.1), &rule.code);
+        }
     }
 
     fn check(&self, rule: &RuleText, batch: &Batch) -> Vec<Finding> {
