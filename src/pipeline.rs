@@ -136,7 +136,7 @@ fn check_across(pooled: &mut Pooled, files: &[String], opts: &Options) {
     pooled.findings.extend(found);
     timed("reject and hold back", || {
         let (tables, findings) = (&mut pooled.tables, &mut pooled.findings);
-        cross::reject_and_hold_back(tables, findings, files, &opts.schemas)
+        cross::hold::reject_and_hold_back(tables, findings, files, &opts.schemas)
     });
 }
 

@@ -24,7 +24,7 @@ use crate::schema::{Cond, Schemas, TableId};
 
 use super::batch::Batch;
 use super::message::{finding, identity, Fill};
-use super::{CrossKind, DemoStep, DemoTown};
+use super::kind::{CrossKind, DemoStep, DemoTown};
 
 /// What `children` expects of the matching child rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

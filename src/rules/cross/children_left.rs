@@ -24,9 +24,9 @@ use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
 use super::children::resolve_sides;
-use super::hold::{Cascade, Held, View};
+use super::cascade::{Cascade, Held, View};
 use super::message::{finding, identity, Fill};
-use super::CrossKind;
+use super::kind::CrossKind;
 
 /// The keys of a `children_left` rule.
 #[derive(Debug, Clone, Deserialize)]

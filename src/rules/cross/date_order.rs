@@ -20,7 +20,7 @@ use crate::schema::{FieldType, Schemas};
 
 use super::batch::Batch;
 use super::message::{finding, Fill};
-use super::{CrossKind, DemoStep, DemoTown};
+use super::kind::{CrossKind, DemoStep, DemoTown};
 
 /// The keys of a `date_order` rule.
 #[derive(Debug, Clone, Deserialize)]

@@ -19,9 +19,9 @@ use crate::model::Record;
 use crate::schema::campaign::{Names, RefIx};
 use crate::schema::Schemas;
 
-use super::hold::{Cascade, Held, View};
+use super::cascade::{Cascade, Held, View};
 use super::message::{finding, Fill};
-use super::CrossKind;
+use super::kind::CrossKind;
 
 /// The keys of a `held_back` rule.
 #[derive(Debug, Clone, Deserialize)]

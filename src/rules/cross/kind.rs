@@ -11,7 +11,7 @@ use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
 use super::batch::Batch;
-use super::hold::Cascade;
+use super::cascade::Cascade;
 
 /// A kind of cross-table check, with its keys (one type per kind, one file each).
 /// `resolve` is required; a kind does its work through `check` (the cross-table stage),

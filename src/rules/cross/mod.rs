@@ -12,6 +12,7 @@
 //! A new kind is a file here implementing [`CrossKind`] and one line in `kinds!` below.
 
 pub mod batch;
+pub mod cascade;
 pub mod coverage;
 pub mod hold;
 pub mod kind;
@@ -24,7 +25,7 @@ use crate::schema::Schemas;
 
 pub use crate::model::Tables;
 pub use batch::Batch;
-pub use hold::{hold_back, reject_and_hold_back};
+
 pub use kind::{CrossKind, DemoStep, DemoTown};
 
 /// Declares the kinds: each `file::Type` is the module holding the kind and the type of

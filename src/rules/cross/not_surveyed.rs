@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::schema::campaign::Names;
 use crate::schema::Schemas;
 
-use super::CrossKind;
+use super::kind::CrossKind;
 
 /// A `not_surveyed` rule (it has no keys of its own).
 #[derive(Debug, Clone, Deserialize)]

@@ -22,7 +22,7 @@ use crate::schema::{Schemas, TableId};
 
 use super::batch::Batch;
 use super::message::{finding, Fill};
-use super::CrossKind;
+use super::kind::CrossKind;
 
 /// The keys of a `prefix_outlier` rule.
 #[derive(Debug, Clone, Deserialize)]

@@ -19,7 +19,7 @@ use crate::schema::{Schemas, TableId};
 
 use super::batch::Batch;
 use super::message::{finding, Fill, PLACES_NAMED};
-use super::{CrossKind, DemoStep, DemoTown};
+use super::kind::{CrossKind, DemoStep, DemoTown};
 
 /// The keys of a `unique` rule.
 #[derive(Debug, Clone, Deserialize)]

@@ -16,7 +16,7 @@ use crate::schema::Schemas;
 
 use super::batch::Batch;
 use super::message::{finding, Fill};
-use super::CrossKind;
+use super::kind::CrossKind;
 
 /// The keys of an `unknown_parent` rule.
 #[derive(Debug, Clone, Deserialize)]
