@@ -1045,25 +1045,46 @@ fn inputs_moved_away_during_the_run_never_end_the_batch() {
         building_book_of(&input.join(n), &format!("YH4501030034662{k:02}"), "韦宝");
     }
     let out = tmp.path().join("out");
-    let child = std::process::Command::new(bin())
+    let mut child = std::process::Command::new(bin())
         .args(["run", p(&input), "--out", p(&out), "--as-of", "2026-12-01"])
-        .stdout(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    // The files are moved once the run has listed them (its progress line says how many
+    // it will read), whatever the machine's load: each is then an input that vanished.
+    let stderr = child.stderr.take().unwrap();
+    let (said, heard) = std::sync::mpsc::channel::<String>();
+    let listener = std::thread::spawn(move || {
+        use std::io::BufRead;
+        let mut all = String::new();
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = said.send(line.clone());
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let listed = std::time::Instant::now();
+    while listed.elapsed() < std::time::Duration::from_secs(60) {
+        match heard.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(line) if line.contains("24") => break,
+            Ok(_) => continue,
+            Err(_) => break,
+        }
+    }
     let away = tmp.path().join("away");
     std::fs::create_dir(&away).unwrap();
     for n in names.iter().skip(1).step_by(2) {
         std::fs::rename(input.join(n), away.join(n)).unwrap();
     }
-    let o = child.wait_with_output().unwrap();
-    let code = o.status.code();
-    assert!(
-        matches!(code, Some(0) | Some(1)),
-        "{code:?}\n{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let status = child.wait().unwrap();
+    let said_all = listener.join().unwrap();
+    let code = status.code();
+    assert!(matches!(code, Some(0) | Some(1)), "{code:?}\n{said_all}");
     let cleaned = calamine_rows(&out.join("cleaned.xlsx"), "房屋信息");
     let errors = read_csv(&out.join("errors.csv"));
     for n in &names {
