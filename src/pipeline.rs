@@ -55,13 +55,7 @@ where
         _ => None,
     };
     let (coverage, roster_findings) = timed("coverage", || {
-        let survey = Tables {
-            tables: &pooled.tables,
-            files: &files,
-        };
-        let (findings, changes) = (&mut pooled.findings, &mut pooled.changes);
-        let (schemas, villages) = (&opts.schemas, &village_of_file);
-        cross::coverage::against_roster(roster_read, &survey, schemas, villages, findings, changes)
+        check_coverage(roster_read, &mut pooled, &files, &village_of_file, opts)
     });
     let ((proposals, tally), ()) = rayon::join(
         || {
@@ -138,6 +132,24 @@ fn check_across(pooled: &mut Pooled, files: &[String], opts: &Options) {
         let (tables, findings) = (&mut pooled.tables, &mut pooled.findings);
         cross::hold::reject_and_hold_back(tables, findings, files, &opts.schemas)
     });
+}
+
+/// The roster against the survey (`--roster`), when it was read: the coverage, and the
+/// roster's own findings (the survey rows' join the pool's).
+fn check_coverage(
+    roster: Option<(&mut FileOut, &str, &crate::schema::Schemas)>,
+    pooled: &mut Pooled,
+    files: &[String],
+    village_of_file: &[String],
+    opts: &Options,
+) -> (Option<crate::model::Coverage>, Vec<crate::finding::Finding>) {
+    let survey = Tables {
+        tables: &pooled.tables,
+        files,
+    };
+    let (findings, changes) = (&mut pooled.findings, &mut pooled.changes);
+    let schemas = &opts.schemas;
+    cross::coverage::against_roster(roster, &survey, schemas, village_of_file, findings, changes)
 }
 
 /// Write-off proposals, then the tally (a stage of its own, before any output).

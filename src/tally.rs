@@ -214,11 +214,7 @@ impl<'a> Counter<'a> {
         let schemas = self.schemas;
         let main = schemas.campaign.main();
         let main_schema = schemas.table(main);
-        let code_field = main_schema
-            .table
-            .identity
-            .first()
-            .and_then(|k| main_schema.field_index(k));
+        let code_field = main_schema.identity_field();
         let others_counted = schemas.ids().any(|t| {
             t != main && !self.tables[t.index()].is_empty() && !self.columns_of(t).is_empty()
         });

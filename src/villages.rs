@@ -23,11 +23,7 @@ pub fn file_villages(
     let mut via: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
     let main = campaign.main();
     let main_schema = schemas.table(main);
-    let code_field = main_schema
-        .table
-        .identity
-        .first()
-        .and_then(|k| main_schema.field_index(k));
+    let code_field = main_schema.identity_field();
     if let Some(village_field) = main_schema.field_index(&campaign.campaign.village) {
         let mut code_village: HashMap<&str, &str> = HashMap::new();
         for row in &tables[main.index()] {
@@ -124,11 +120,7 @@ pub fn row_villages(
         .filter(|r| r.table != main && first.get(r.file).is_some_and(Option::is_none))
         .map(|r| r.file)
         .collect();
-    let code_field = main_schema
-        .table
-        .identity
-        .first()
-        .and_then(|k| main_schema.field_index(k));
+    let code_field = main_schema.identity_field();
     let mut code_village: HashMap<&str, &str> = HashMap::new();
     if !others_only.is_empty() || several.contains(&true) {
         for row in &tables[main.index()] {

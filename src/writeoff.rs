@@ -154,11 +154,7 @@ pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
             schema,
             is_main: table == main,
             rules,
-            own_id: schema
-                .table
-                .identity
-                .first()
-                .and_then(|k| schema.field_index(k)),
+            own_id: schema.identity_field(),
             parent_field: campaign.to_main(table).map(|link| link.child_field),
             village_field,
             village_of: &village_of,
@@ -185,11 +181,7 @@ fn main_villages<'a>(
 ) -> HashMap<&'a str, &'a str> {
     let main = schemas.campaign.main();
     let main_schema = schemas.table(main);
-    let code_field = main_schema
-        .table
-        .identity
-        .first()
-        .and_then(|k| main_schema.field_index(k));
+    let code_field = main_schema.identity_field();
     let mut village_of: HashMap<&str, &str> = HashMap::new();
     if let (Some(code), Some(village)) = (code_field, village_field) {
         for row in tables.tables[main.index()].iter().filter(|b| !b.rejected) {

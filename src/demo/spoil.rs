@@ -176,7 +176,7 @@ fn spoil_main(g: &mut Gen, rs: &mut [Row], manifest: &mut Vec<Spoiled>) {
         }
     }
     if rs.len() >= 3 {
-        let code = ms.table.identity.first().and_then(|id| ms.field_index(id));
+        let code = ms.identity_field();
         if let Some(k) = code.filter(|&k| matches!(ms.fields[k].ty, FieldType::Plugin(_))) {
             let i = rs.len() - 1;
             let mut v: Vec<char> = rs[i][k].chars().collect();

@@ -545,6 +545,15 @@ pub struct TableSchema {
 }
 
 impl TableSchema {
+    /// The index of its identity field (the first of `identity`): the code a row is
+    /// known by.
+    pub fn identity_field(&self) -> Option<usize> {
+        self.table
+            .identity
+            .first()
+            .and_then(|k| self.field_index(k))
+    }
+
     /// The index of the field with this key.
     pub fn field_index(&self, key: &str) -> Option<usize> {
         self.fields.iter().position(|f| f.key == key)

@@ -520,11 +520,7 @@ fn unlisted_lines(
         .map(|l| village_stem(&l.village, sides.suffixes))
         .collect();
     let schema = sides.survey_schema;
-    let id = schema
-        .table
-        .identity
-        .first()
-        .and_then(|k| schema.field_index(k));
+    let id = schema.identity_field();
     let mut lines = Vec::new();
     for (i, row) in sides.survey.iter().enumerate() {
         let village = sides.survey_village(row);

@@ -74,10 +74,7 @@ pub fn finding(
 /// A row's identity (its table's first identity field), as shown.
 pub fn identity(schema: &TableSchema, row: &Record) -> String {
     schema
-        .table
-        .identity
-        .first()
-        .and_then(|k| schema.field_index(k))
+        .identity_field()
         .map(|i| row.vals[i].display())
         .unwrap_or_default()
 }

@@ -74,11 +74,7 @@ impl CrossKind for SameValues {
     fn check(&self, rule: &RuleText, batch: &Batch) -> Vec<Finding> {
         let (table, fields) = (self.ix.0, &self.ix.1);
         let schema = batch.schema(table);
-        let Some(id) = schema
-            .table
-            .identity
-            .first()
-            .and_then(|k| schema.field_index(k))
+        let Some(id) = schema.identity_field()
         else {
             return Vec::new();
         };
