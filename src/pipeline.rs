@@ -12,7 +12,7 @@ use std::time::Instant;
 use crate::ingest::batch::Pooled;
 use crate::model::{Proposal, Tables, Tally};
 use crate::read::InputFile;
-use crate::rules::cross;
+use crate::rules::cross::{self, CrossRules};
 use crate::timing::timed;
 
 pub use crate::model::{FileOut, Run, SheetInfo};
@@ -43,7 +43,8 @@ where
     let tables = opts.schemas.tables.len();
     let mut pooled = crate::ingest::batch::pool(&mut outs, gathered.findings, tables);
     let (table_of, weak) = weak_forms(&outs, &files, &mut pooled, opts);
-    check_across(&mut pooled, &files, opts);
+    let rules = cross_rules(&mut pooled.findings, opts);
+    check_across(&rules, &mut pooled, &files, opts);
     let village_of_file = crate::villages::file_villages(&outs, &pooled.tables, &opts.schemas);
     let village_of_row = crate::villages::row_villages(outs.len(), &pooled.tables, &opts.schemas);
     timed("villages", || {
@@ -55,7 +56,14 @@ where
         _ => None,
     };
     let (coverage, roster_findings) = timed("coverage", || {
-        check_coverage(roster_read, &mut pooled, &files, &village_of_file, opts)
+        check_coverage(
+            roster_read,
+            &rules,
+            &mut pooled,
+            &files,
+            &village_of_file,
+            opts,
+        )
     });
     let ((proposals, tally), ()) = rayon::join(
         || {
@@ -114,23 +122,35 @@ fn weak_forms(
     (table_of, weak)
 }
 
+/// The campaign's cross-table rules, compiled once for the run. The command line refuses
+/// schemas whose rules do not compile when it loads them; a library caller that loaded
+/// them otherwise gets no cross-table check, said in one finding.
+fn cross_rules(findings: &mut Vec<crate::finding::Finding>, opts: &Options) -> CrossRules {
+    CrossRules::compile(&opts.schemas).unwrap_or_else(|error| {
+        let file = &opts.schemas.campaign_file;
+        let said = crate::codes::internal_error(format!("{file}: {error}"));
+        findings.push(crate::finding::Finding::new(said));
+        CrossRules::default()
+    })
+}
+
 /// The checks across rows, tables and files, then rejection: a sheet whose rows other
 /// sheets of its file already hold (a 汇总 of the 组 sheets) is read once, from those
 /// sheets; the cross-table checks; every row with an error rejected
 /// and what stands on it held back.
-fn check_across(pooled: &mut Pooled, files: &[String], opts: &Options) {
+fn check_across(rules: &CrossRules, pooled: &mut Pooled, files: &[String], opts: &Options) {
     crate::rules::copies::drop_repeated(&mut pooled.tables, &mut pooled.findings, files);
     let found = timed("cross-table checks", || {
         let tables = Tables {
             tables: &pooled.tables,
             files,
         };
-        cross::check(&tables, &opts.schemas)
+        cross::check(rules, &tables, &opts.schemas)
     });
     pooled.findings.extend(found);
     timed("reject and hold back", || {
         let (tables, findings) = (&mut pooled.tables, &mut pooled.findings);
-        cross::hold::reject_and_hold_back(tables, findings, files, &opts.schemas)
+        cross::hold::reject_and_hold_back(rules, tables, findings, files, &opts.schemas)
     });
 }
 
@@ -138,6 +158,7 @@ fn check_across(pooled: &mut Pooled, files: &[String], opts: &Options) {
 /// roster's own findings (the survey rows' join the pool's).
 fn check_coverage(
     roster: Option<(&mut FileOut, &str, &crate::schema::Schemas)>,
+    rules: &CrossRules,
     pooled: &mut Pooled,
     files: &[String],
     village_of_file: &[String],
@@ -149,7 +170,8 @@ fn check_coverage(
     };
     let (findings, changes) = (&mut pooled.findings, &mut pooled.changes);
     let schemas = &opts.schemas;
-    cross::coverage::against_roster(roster, &survey, schemas, village_of_file, findings, changes)
+    let villages = village_of_file;
+    cross::coverage::against_roster(roster, rules, &survey, schemas, villages, findings, changes)
 }
 
 /// Write-off proposals, then the tally (a stage of its own, before any output).

@@ -43,8 +43,8 @@ pub fn dispatch(cli: Cli) -> i32 {
     // a bad entry stops the tool before any input is read.
     if let Err(e) = crate::rules::cross::CrossRules::compile(&schemas) {
         eprintln!(
-            "selfbuilt: 规则文件有误 / schema error: schema {}/campaign.toml: {e}",
-            schemas.source
+            "selfbuilt: 规则文件有误 / schema error: schema {}: {e}",
+            schemas.campaign_file
         );
         return EXIT_TOOL;
     }

@@ -549,6 +549,7 @@ impl Campaign {
                 .map_err(|e| format!("[coverage]: {e}"))?;
         }
         check_cross_codes(&self.cross)?;
+        check_writeoff_reasons(&self.writeoffs)?;
         for w in self.writeoffs.iter_mut() {
             w.resolve(&names)
                 .map_err(|e| format!("[[writeoffs]] {}: {e}", w.reason))?;
@@ -560,6 +561,22 @@ impl Campaign {
         self.demo.check(&names, &reasons)?;
         Ok(())
     }
+}
+
+/// Each write-off reason is given once (a tally column or `[demo]` names it by its key).
+fn check_writeoff_reasons(rules: &[WriteoffRule]) -> Result<(), String> {
+    for (i, rule) in rules.iter().enumerate() {
+        if rules[..i]
+            .iter()
+            .any(|earlier| earlier.reason == rule.reason)
+        {
+            return Err(format!(
+                "[[writeoffs]] {}: the reason is given twice",
+                rule.reason
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The codes of the cross-table rules: a letter and digits (X, B; V for a rule against a

@@ -92,6 +92,7 @@ impl Schemas {
             campaign,
             lexicon,
             source: self.source.clone(),
+            campaign_file: self.campaign_file.clone(),
         }))
     }
 }

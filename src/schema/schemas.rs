@@ -27,6 +27,9 @@ pub struct Schemas {
     pub lexicon: Lexicon,
     /// Where they came from (for messages).
     pub source: String,
+    /// The campaign's file, as errors name it (`selfbuilt/campaign.toml`, a path under
+    /// `--schemas`).
+    pub campaign_file: String,
 }
 
 impl Schemas {

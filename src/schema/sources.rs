@@ -231,6 +231,7 @@ impl Schemas {
             campaign,
             lexicon,
             source: source.to_string(),
+            campaign_file: cfile.clone(),
         };
         // The roster's table is made from the survey table's fields: made once here so
         // that a fault in it is a schema error when loading.

@@ -387,6 +387,19 @@ mod tests {
         );
     }
 
+    /// A write-off reason given twice is refused: a tally column names one by its key.
+    #[test]
+    fn a_writeoff_reason_given_twice_is_refused() {
+        let mut t = Schemas::shipped_texts("selfbuilt").unwrap();
+        let campaign = &t.campaign.1;
+        let start = campaign.find("[[writeoffs]]").unwrap();
+        let end = campaign[start + 1..].find("[[writeoffs]]").unwrap() + start + 1;
+        let first = campaign[start..end].to_string();
+        t.campaign.1 = format!("{campaign}\n{first}");
+        let e = Schemas::from_texts(&t, "t").unwrap_err();
+        assert!(e.message.contains("given twice"), "{e}");
+    }
+
     #[test]
     fn an_empty_campaign_entry_is_refused_by_validator() {
         let mut t = Schemas::shipped_texts("selfbuilt").unwrap();

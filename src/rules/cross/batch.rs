@@ -13,8 +13,11 @@ use crate::schema::{Schemas, TableId, TableSchema};
 
 /// Parent rows by code: the first row of each code.
 pub type ParentsByCode<'a> = HashMap<&'a str, usize>;
+/// Rows by a code they hold (child rows by the parent code they name; every row of a
+/// code).
+pub type RowsByCode<'a> = HashMap<&'a str, Vec<usize>>;
 /// Child rows by the parent code they name.
-pub type ChildrenByCode<'a> = HashMap<&'a str, Vec<usize>>;
+pub type ChildrenByCode<'a> = RowsByCode<'a>;
 
 /// Every table's records, and each reference's rows by code.
 pub struct Batch<'a> {
@@ -49,7 +52,7 @@ impl<'a> Batch<'a> {
             || {
                 references
                     .par_iter()
-                    .map(|r| children_by_code(tables.rows(r.ix.child), r.ix.child_field))
+                    .map(|r| rows_by_code(tables.rows(r.ix.child), r.ix.child_field))
                     .collect()
             },
         );
@@ -113,9 +116,9 @@ pub fn parents_by_code(rows: &[Record], field: usize) -> ParentsByCode<'_> {
     by_code
 }
 
-/// Rows of a child table by the parent code they name.
-pub fn children_by_code(rows: &[Record], field: usize) -> ChildrenByCode<'_> {
-    let mut by_code = ChildrenByCode::new();
+/// Rows by the code in `field` (a child table's rows by the parent code they name).
+pub fn rows_by_code(rows: &[Record], field: usize) -> RowsByCode<'_> {
+    let mut by_code = RowsByCode::new();
     for (i, row) in rows.iter().enumerate() {
         if let Some(code) = row.code(field) {
             by_code.entry(code).or_default().push(i);

@@ -23,8 +23,8 @@ use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
 use super::batch::Batch;
-use super::message::{finding, identity, Fill};
 use super::kind::{CrossKind, DemoStep, DemoTown};
+use super::message::{finding, identity, Fill};
 
 /// What `children` expects of the matching child rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -81,7 +81,11 @@ pub struct Children {
 
 impl CrossKind for Children {
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
-        let keys = (self.table.as_str(), self.field.as_str(), self.children.as_str());
+        let keys = (
+            self.table.as_str(),
+            self.field.as_str(),
+            self.children.as_str(),
+        );
         self.ix = resolve_sides(names, keys, &mut self.when, &mut self.where_)?;
         Ok(())
     }
@@ -137,7 +141,9 @@ impl CrossKind for Children {
                 Expect::Some if !children.iter().any(|&i| matched(town, &rows[ct][i])) => {
                     let mut child = match children.first() {
                         Some(&i) => rows[ct].remove(i),
-                        None => town.child_row(ends.child, (ends.parent, &parent, ends.parent_field)),
+                        None => {
+                            town.child_row(ends.child, (ends.parent, &parent, ends.parent_field))
+                        }
                     };
                     for cond in &self.where_ {
                         town.make_hold(ends.child, &mut child, cond);
@@ -157,7 +163,9 @@ impl CrossKind for Children {
         let child_rows = batch.rows(ends.child);
         let mut out = Vec::new();
         for parent in batch.rows(table) {
-            let Some(children) = parent.code(ends.parent_field).and_then(|c| children_of.get(c))
+            let Some(children) = parent
+                .code(ends.parent_field)
+                .and_then(|c| children_of.get(c))
             else {
                 continue;
             };
@@ -174,7 +182,9 @@ impl CrossKind for Children {
                 Expect::Some => matched.is_empty(),
             };
             if flagged {
-                let codes = children.iter().map(|&i| identity(child_schema, &child_rows[i]));
+                let codes = children
+                    .iter()
+                    .map(|&i| identity(child_schema, &child_rows[i]));
                 let vars = [
                     ("value", Fill::One(parent.vals[field].display())),
                     ("n", Fill::One(children.len().to_string())),
@@ -184,7 +194,14 @@ impl CrossKind for Children {
                         Fill::Codes(matched.iter().map(|c| identity(child_schema, c)).collect()),
                     ),
                 ];
-                out.push(finding(batch.files(), rule, parent_schema, parent, field, &vars));
+                out.push(finding(
+                    batch.files(),
+                    rule,
+                    parent_schema,
+                    parent,
+                    field,
+                    &vars,
+                ));
             }
         }
         out

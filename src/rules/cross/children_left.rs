@@ -23,10 +23,10 @@ use crate::model::Record;
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
-use super::children::resolve_sides;
 use super::cascade::{Cascade, Held, View};
-use super::message::{finding, identity, Fill};
+use super::children::resolve_sides;
 use super::kind::CrossKind;
+use super::message::{finding, identity, Fill};
 
 /// The keys of a `children_left` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -51,7 +51,11 @@ pub struct ChildrenLeft {
 
 impl CrossKind for ChildrenLeft {
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
-        let keys = (self.table.as_str(), self.field.as_str(), self.children.as_str());
+        let keys = (
+            self.table.as_str(),
+            self.field.as_str(),
+            self.children.as_str(),
+        );
         self.ix = resolve_sides(names, keys, &mut self.when, &mut self.where_)?;
         Ok(())
     }
@@ -85,7 +89,9 @@ impl CrossKind for ChildrenLeft {
         let candidates = rows[table.index()]
             .iter()
             .enumerate()
-            .filter(|(_, parent)| !parent.bad[field] && Cond::all_hold(&self.when, parent_schema, parent))
+            .filter(|(_, parent)| {
+                !parent.bad[field] && Cond::all_hold(&self.when, parent_schema, parent)
+            })
             .filter_map(|(i, parent)| Some((i, parent.code(ends.parent_field)?)))
             .filter(|(_, code)| matching.contains_key(code))
             .collect();
@@ -108,7 +114,10 @@ struct ChildrenLeftCascade<'a> {
     parent: usize,
     child: usize,
     field: usize,
-    schemas: (&'a crate::schema::TableSchema, &'a crate::schema::TableSchema),
+    schemas: (
+        &'a crate::schema::TableSchema,
+        &'a crate::schema::TableSchema,
+    ),
     matching: HashMap<&'a str, Vec<usize>>,
     candidates: Vec<(usize, &'a str)>,
 }
@@ -133,7 +142,13 @@ impl<'a> Cascade<'a> for ChildrenLeftCascade<'a> {
             let parent = &view.rows[pt][i];
             let why: Vec<String> = matched
                 .iter()
-                .map(|&c| format!("{}（{}）", identity(child_schema, &children[c]), view.why(ct, c)))
+                .map(|&c| {
+                    format!(
+                        "{}（{}）",
+                        identity(child_schema, &children[c]),
+                        view.why(ct, c)
+                    )
+                })
                 .collect();
             let rule = self.rule;
             held.why

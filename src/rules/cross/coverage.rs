@@ -340,6 +340,7 @@ impl<'a> RosterRules<'a> {
 /// `changes`.
 pub fn against_roster(
     roster: Option<(&mut FileOut, &str, &Schemas)>,
+    rules: &CrossRules,
     tables: &Tables,
     survey_schemas: &Schemas,
     village_of_file: &[String],
@@ -357,7 +358,7 @@ pub fn against_roster(
         file,
         schemas,
     };
-    match check(&rows, tables, survey_schemas, village_of_file) {
+    match check(&rows, rules, tables, survey_schemas, village_of_file) {
         Some((coverage, found)) => {
             let (on_roster, on_survey): (Vec<Finding>, Vec<Finding>) =
                 found.into_iter().partition(|f| f.file == file);
@@ -373,6 +374,7 @@ pub fn against_roster(
 /// in its row order, then the survey rows', in theirs).
 pub fn check(
     roster: &RosterRows,
+    rules: &CrossRules,
     tables: &Tables,
     schemas: &Schemas,
     village_of_file: &[String],
@@ -394,8 +396,7 @@ pub fn check(
         lexicon: &schemas.lexicon,
     };
     let matching = sides.match_entries();
-    let rules = CrossRules::of(schemas);
-    let words = RosterRules::of(&rules);
+    let words = RosterRules::of(rules);
     let mut findings = Vec::new();
     let (mut lines, by_level) = entry_lines(
         &sides,

@@ -19,8 +19,8 @@ use crate::schema::campaign::Names;
 use crate::schema::{FieldType, Schemas};
 
 use super::batch::Batch;
-use super::message::{finding, Fill};
 use super::kind::{CrossKind, DemoStep, DemoTown};
+use super::message::{finding, Fill};
 
 /// The keys of a `date_order` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -146,7 +146,10 @@ impl CrossKind for DateOrder {
             let vars = [
                 ("value", Fill::One(date.to_string())),
                 ("other", Fill::One(parent_date.to_string())),
-                ("place", Fill::One(parent.place(batch.files(), parent.cols[other]))),
+                (
+                    "place",
+                    Fill::One(parent.place(batch.files(), parent.cols[other])),
+                ),
             ];
             out.push(finding(batch.files(), rule, schema, row, field, &vars));
         }

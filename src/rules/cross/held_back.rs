@@ -10,8 +10,6 @@
 //! Placeholders: `{value}` the parent code, `{place}` where the parent is, `{why}` what
 //! is wrong with it.
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 
 use crate::finding::RuleText;
@@ -19,9 +17,10 @@ use crate::model::Record;
 use crate::schema::campaign::{Names, RefIx};
 use crate::schema::Schemas;
 
+use super::batch::{rows_by_code, RowsByCode};
 use super::cascade::{Cascade, Held, View};
-use super::message::{finding, Fill};
 use super::kind::CrossKind;
+use super::message::{finding, Fill};
 
 /// The keys of a `held_back` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -56,12 +55,7 @@ impl CrossKind for HeldBack {
         schemas: &'a Schemas,
     ) -> Option<Box<dyn Cascade<'a> + 'a>> {
         let ends = schemas.campaign.references[self.ix].ix;
-        let mut parents: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, parent) in rows[ends.parent.index()].iter().enumerate() {
-            if let Some(code) = parent.code(ends.parent_field) {
-                parents.entry(code).or_default().push(i);
-            }
-        }
+        let parents = rows_by_code(&rows[ends.parent.index()], ends.parent_field);
         let children = rows[ends.child.index()]
             .iter()
             .enumerate()
@@ -82,7 +76,7 @@ struct HeldBackCascade<'a> {
     rule: &'a RuleText,
     ends: RefIx,
     schemas: &'a Schemas,
-    parents: HashMap<&'a str, Vec<usize>>,
+    parents: RowsByCode<'a>,
     children: Vec<(usize, &'a str)>,
 }
 
@@ -107,7 +101,10 @@ impl<'a> Cascade<'a> for HeldBackCascade<'a> {
             }
             let (parent, child) = (&view.rows[pt][parents[0]], &view.rows[ct][i]);
             let vars = [
-                ("value", Fill::One(child.vals[self.ends.child_field].display())),
+                (
+                    "value",
+                    Fill::One(child.vals[self.ends.child_field].display()),
+                ),
                 ("place", Fill::One(parent.place(view.files, None))),
                 ("why", Fill::One(view.why(pt, parents[0]))),
             ];
@@ -115,11 +112,15 @@ impl<'a> Cascade<'a> for HeldBackCascade<'a> {
             held.why
                 .push(((ct, i), format!("{} {}", rule.code, rule.title)));
             held.findings.push(
-                finding(view.files, rule, schema, child, self.ends.child_field, &vars).held_by(
-                    &view.files[parent.file],
-                    &parent.sheet,
-                    parent.row,
-                ),
+                finding(
+                    view.files,
+                    rule,
+                    schema,
+                    child,
+                    self.ends.child_field,
+                    &vars,
+                )
+                .held_by(&view.files[parent.file], &parent.sheet, parent.row),
             );
             held.rows[ct].push(i);
         }

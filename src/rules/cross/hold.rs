@@ -18,6 +18,7 @@ use super::CrossRules;
 /// findings), then hold back what stands on a rejected row (`hold_back`), each knock-on
 /// naming its cause's first problem.
 pub fn reject_and_hold_back(
+    rules: &CrossRules,
     tables: &mut [Vec<Record>],
     findings: &mut Vec<Finding>,
     files: &[String],
@@ -50,7 +51,7 @@ pub fn reject_and_hold_back(
             // Its errors were only counted in a flood summary.
             None => crate::codes::row_has_errors().zh,
         };
-        hold_back(tables, schemas, files, &problems)
+        hold_back(rules, tables, schemas, files, &problems)
     };
     findings.extend(held);
 }
@@ -60,12 +61,12 @@ pub fn reject_and_hold_back(
 /// back itself, holds back what stands on it, the whole cascade said row by row. Marks
 /// the rows rejected (and held) when the cascade is over and returns the findings.
 pub fn hold_back(
+    rules: &CrossRules,
     tables: &mut [Vec<Record>],
     schemas: &Schemas,
     files: &[String],
     problems: &Problems<'_>,
 ) -> Vec<Finding> {
-    let rules = CrossRules::of(schemas);
     let view_rows: &[Vec<Record>] = tables;
     let cascades: Vec<Box<dyn Cascade + '_>> = rules
         .rules

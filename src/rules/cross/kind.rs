@@ -14,8 +14,9 @@ use super::batch::Batch;
 use super::cascade::Cascade;
 
 /// A kind of cross-table check, with its keys (one type per kind, one file each).
-/// `resolve` is required; a kind does its work through `check` (the cross-table stage),
-/// `cascade` (holding back, after rejection) or the coverage stage (`is_coverage`).
+/// `resolve`, `placeholders` and `shown_table` are required; a kind does its work through
+/// `check` (the cross-table stage), `cascade` (holding back, after rejection) or the
+/// coverage stage (`is_coverage`), and keeps the demo town to itself through `demo`.
 pub trait CrossKind: std::fmt::Debug + Send + Sync {
     /// Check the keys against the campaign's tables and turn names into indexes, once,
     /// when the rules are compiled. The error says which key is wrong and why.

@@ -21,8 +21,8 @@ use crate::schema::campaign::Names;
 use crate::schema::{Schemas, TableId};
 
 use super::batch::Batch;
-use super::message::{finding, Fill};
 use super::kind::CrossKind;
+use super::message::{finding, Fill};
 
 /// The keys of a `prefix_outlier` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -87,7 +87,9 @@ impl CrossKind for PrefixOutlier {
         }
         let mut out = Vec::new();
         for row in rows {
-            let Some(code) = row.code(field) else { continue };
+            let Some(code) = row.code(field) else {
+                continue;
+            };
             let Some(part) = prefix(code, self.prefix) else {
                 continue;
             };

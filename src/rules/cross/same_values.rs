@@ -19,8 +19,8 @@ use crate::schema::campaign::Names;
 use crate::schema::{Schemas, TableId};
 
 use super::batch::Batch;
-use super::message::{finding, Fill, PLACES_NAMED};
 use super::kind::{CrossKind, DemoStep, DemoTown};
+use super::message::{finding, Fill, PLACES_NAMED};
 
 /// The keys of a `same_values` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -74,8 +74,7 @@ impl CrossKind for SameValues {
     fn check(&self, rule: &RuleText, batch: &Batch) -> Vec<Finding> {
         let (table, fields) = (self.ix.0, &self.ix.1);
         let schema = batch.schema(table);
-        let Some(id) = schema.identity_field()
-        else {
+        let Some(id) = schema.identity_field() else {
             return Vec::new();
         };
         let mut out = Vec::new();

@@ -18,8 +18,8 @@ use crate::schema::campaign::Names;
 use crate::schema::{Schemas, TableId};
 
 use super::batch::Batch;
-use super::message::{finding, Fill, PLACES_NAMED};
 use super::kind::{CrossKind, DemoStep, DemoTown};
+use super::message::{finding, Fill, PLACES_NAMED};
 
 /// The keys of a `unique` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -68,8 +68,10 @@ impl CrossKind for Unique {
                 groups.entry(code).or_default().push(row);
             }
         }
-        let mut repeated: Vec<(&str, Vec<&Record>)> =
-            groups.into_iter().filter(|(_, rows)| rows.len() > 1).collect();
+        let mut repeated: Vec<(&str, Vec<&Record>)> = groups
+            .into_iter()
+            .filter(|(_, rows)| rows.len() > 1)
+            .collect();
         repeated.sort_by_key(|(code, _)| *code);
         let mut out = Vec::new();
         for (code, rows) in repeated {

@@ -15,8 +15,8 @@ use crate::schema::campaign::Names;
 use crate::schema::Schemas;
 
 use super::batch::Batch;
-use super::message::{finding, Fill};
 use super::kind::CrossKind;
+use super::message::{finding, Fill};
 
 /// The keys of an `unknown_parent` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -52,7 +52,10 @@ impl CrossKind for UnknownParent {
         batch
             .rows(reference.child)
             .iter()
-            .filter(|row| row.code(field).is_some_and(|code| !parents.contains_key(code)))
+            .filter(|row| {
+                row.code(field)
+                    .is_some_and(|code| !parents.contains_key(code))
+            })
             .map(|row| {
                 let vars = [("value", Fill::One(row.vals[field].display()))];
                 finding(batch.files(), rule, schema, row, field, &vars)
