@@ -485,7 +485,10 @@ fn copy_other_parts<R: Read + Seek, W: Write + Seek>(
             None => package.zip.raw_copy_file(e)?,
         }
     }
-    for (name, bytes) in replaced {
+    // In name order, so that the same input gives the same copy, byte for byte.
+    let mut added: Vec<(String, Vec<u8>)> = replaced.into_iter().collect();
+    added.sort();
+    for (name, bytes) in added {
         package.add(&name, &bytes)?;
     }
     Ok(())
