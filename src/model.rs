@@ -303,6 +303,9 @@ pub struct Run {
     pub scratch: Option<Arc<tempfile::TempDir>>,
     /// How long the run took, in seconds.
     pub seconds: f64,
+    /// The run's day (`--as-of`, else today): the date its workbooks say they were made,
+    /// so that two runs on the same inputs and day write the same bytes.
+    pub day: chrono::NaiveDate,
 }
 
 /// The village of each row of the files that hold several villages: file (index) →

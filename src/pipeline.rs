@@ -97,6 +97,7 @@ where
         wordings: Vec::new(),
         scratch: gathered.scratch.map(std::sync::Arc::new),
         seconds: 0.0,
+        day: opts.today,
     };
     say_what_changed(&mut run, &table_of, &weak, opts);
     run.seconds = started.elapsed().as_secs_f64();

@@ -223,7 +223,7 @@ pub fn write(
     if !lists.is_empty() {
         lists_sheet(workbook.add_worksheet(), &lists)?;
     }
-    crate::output::workbook::save_xlsx(&mut workbook, path)
+    crate::output::workbook::save_xlsx(&mut workbook, path, today)
 }
 
 /// The cell formats of the template.

@@ -426,7 +426,7 @@ pub fn write_all(
                         .unwrap_or_default();
                     sheet_copy(ws, g, &text_cols, &on, lang, &st, words)?;
                 }
-                save_xlsx(&mut wb, &target)
+                save_xlsx(&mut wb, &target, run.day)
             };
             // A copy that cannot be written from the sheets read (a name or a cell the
             // writer refuses) is never the batch's end: the village still gets its list.
@@ -435,7 +435,7 @@ pub fn write_all(
                 let ws = wb.add_worksheet_with_constant_memory()?;
                 ws.set_name("问题清单")?;
                 write_findings(ws, mine, lang, &st, words)?;
-                save_xlsx(&mut wb, &target).map_err(|_| e)
+                save_xlsx(&mut wb, &target, run.day).map_err(|_| e)
             })
         })
 }

@@ -243,7 +243,9 @@ pub fn write_beside<B: Send>(
                 for s in before.into_iter().chain(std::iter::once(mine)).chain(after) {
                     wb.push_worksheet(s.ws);
                 }
-                crate::timing::timed(&format!("{FILE} save"), || save_xlsx(&mut wb, path))
+                crate::timing::timed(&format!("{FILE} save"), || {
+                    save_xlsx(&mut wb, path, run.day)
+                })
             })
         },
         || {

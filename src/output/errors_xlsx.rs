@@ -177,7 +177,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
         ws.set_name(sheet_name(&cv.sheet, &mut used))?;
         write_coverage(ws, cv, words, &st)?;
     }
-    save_xlsx(&mut wb, path)
+    save_xlsx(&mut wb, path, run.day)
 }
 
 /// Per village: its files, rows, errors, knock-ons, warnings, rule counts and findings.

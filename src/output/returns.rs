@@ -103,7 +103,7 @@ fn write_list(c: &Ctx, village: &str, v: &Village, path: &Path) -> Result<()> {
     ws.set_name("问题清单")?;
     let list = crate::finding::knock_ons_under_causes(&v.findings);
     write_findings(ws, &list, c.lang, &st, &c.words)?;
-    save_xlsx(&mut wb, path)
+    save_xlsx(&mut wb, path, c.run.day)
 }
 
 /// A line of the cover: its label, and what it says.

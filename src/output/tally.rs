@@ -26,6 +26,7 @@ pub const WRITER: Writer = Writer {
             &c.schemas.campaign.report.sheet,
             c.run.rounds.as_ref().map(|r| &r.previous),
             path,
+            c.run.day,
         )
     },
 };
@@ -39,6 +40,7 @@ pub fn write_xlsx(
     sheet_name: &str,
     previous: Option<&Tally>,
     path: &Path,
+    day: chrono::NaiveDate,
 ) -> Result<()> {
     let mut wb = Workbook::new();
     let looks = Looks {
@@ -57,7 +59,7 @@ pub fn write_xlsx(
     if !report.lines.is_empty() {
         report_sheet(&mut wb, report, sheet_name, &looks.bold)?;
     }
-    save_xlsx(&mut wb, path)
+    save_xlsx(&mut wb, path, day)
 }
 
 /// The formats of tally.xlsx's sheets.

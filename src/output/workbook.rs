@@ -54,8 +54,20 @@ pub fn scratch(dir: &Path) -> std::path::PathBuf {
     dir.join(format!(".selfbuilt-tmp-{}", std::process::id()))
 }
 
-/// Save a workbook atomically.
-pub fn save_xlsx(wb: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()> {
+/// Save a workbook atomically, saying it was made on `day` (the run's day, at midnight
+/// UTC) rather than now: two runs on the same inputs and day write the same bytes.
+pub fn save_xlsx(
+    wb: &mut rust_xlsxwriter::Workbook,
+    path: &Path,
+    day: chrono::NaiveDate,
+) -> Result<()> {
+    let made = rust_xlsxwriter::ExcelDateTime::from_ymd(
+        u16::try_from(chrono::Datelike::year(&day)).unwrap_or(2000),
+        u8::try_from(chrono::Datelike::month(&day)).unwrap_or(1),
+        u8::try_from(chrono::Datelike::day(&day)).unwrap_or(1),
+    )
+    .unwrap_or_else(|_| rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1).expect("a date"));
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&made));
     super::atomic::write_atomically(path, |tmp| {
         wb.save(tmp)
             .with_context(|| format!("cannot write {}", tmp.display()))
