@@ -20,6 +20,7 @@ pub mod codes;
 pub mod demo;
 pub mod finding;
 pub mod ingest;
+pub mod job;
 pub mod model;
 pub mod options;
 pub mod order;

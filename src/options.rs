@@ -32,3 +32,26 @@ pub struct Options {
     /// The roster to check coverage against (`--roster`).
     pub roster: Option<Roster>,
 }
+
+impl Options {
+    /// Options for a library caller: today's date, the default read limits, grids kept
+    /// for annotated copies, files read in this process, no progress shown, no previous
+    /// round and no roster.
+    ///
+    /// ```
+    /// let opts = selfbuilt::options::Options::new(selfbuilt::schema::Schemas::shipped().unwrap());
+    /// assert!(opts.keep_grids && opts.isolate.is_none());
+    /// ```
+    pub fn new(schemas: crate::schema::Schemas) -> Self {
+        Self {
+            schemas,
+            limits: crate::read::Limits::default(),
+            today: chrono::Local::now().date_naive(),
+            keep_grids: true,
+            progress: std::sync::Arc::new(crate::progress::Silent),
+            isolate: None,
+            previous: None,
+            roster: None,
+        }
+    }
+}
