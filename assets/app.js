@@ -60,22 +60,22 @@
 
   const SEVERITY_TEXT = { error: '错误', warning: '警告', info: '提示' };
 
-  // What each output of a run is for, in the clerk's words (README, "What a run writes").
-  const DOWNLOAD_TEXT = {
-    'cleaned.xlsx': '清洗后的汇总表：只含通过检查的数据，可直接上报',
-    'errors.xlsx': '全镇问题清单：分村列出每处问题和改法，含销号建议',
-    'report.md': '报告文字：可粘贴进乡镇的工作报告',
-    'report.html': '网页版报告：图表、各村情况、问题清单，用浏览器打开',
-    'tally.xlsx': '统计表：各村数字和图表',
-    'tally.csv': '统计表（CSV，供其他程序读取）',
-    'errors.csv': '问题清单（CSV，供其他程序读取）',
-    'changes.csv': '清洗改动记录：每处被规范的写法，改前改后',
-    'writeoffs.csv': '销号建议（CSV）',
-    'coverage.csv': '名册核对明细（CSV）',
-    'rounds.csv': '与上一轮对比的明细（CSV）',
-    'learned.toml': '没认出或猜着认的写法（文本）',
-    'summary.json': '运行摘要（JSON）',
-  };
+  // The outputs of a run in the order a clerk needs them, with what each is for (README, "What a run writes").
+  const DOWNLOADS = [
+    ['cleaned.xlsx', '清洗后的汇总表', '只含通过检查的数据，可直接上报'],
+    ['errors.xlsx', '全镇问题清单', '分村列出每处问题和改法，另有销号建议等表'],
+    ['report.md', '报告文字', '可粘贴进乡镇的工作报告'],
+    ['report.html', '网页版报告', '图表、各村情况和问题清单，用浏览器打开'],
+    ['tally.xlsx', '统计表', '各村数字和图表'],
+    ['changes.csv', '清洗改动记录', '每处被规范的写法，改前改后'],
+    ['learned.toml', '需核对的写法', '没认出或猜着认的列名和选项'],
+    ['errors.csv', '问题清单（CSV）', '供其他程序读取'],
+    ['writeoffs.csv', '销号建议（CSV）', '供其他程序读取'],
+    ['tally.csv', '统计表（CSV）', '供其他程序读取'],
+    ['coverage.csv', '名册核对明细（CSV）', '供其他程序读取'],
+    ['rounds.csv', '与上一轮对比的明细（CSV）', '供其他程序读取'],
+    ['summary.json', '运行摘要（JSON）', '供其他程序读取'],
+  ];
 
   // ───────────────────────── Small helpers ─────────────────────────
 
@@ -268,6 +268,13 @@
     return state.workspace.rounds.find((r) => r.name === state.round) || null;
   }
 
+  /** The class that colours a round's state: a run with errors is not "all good". */
+  function stateClass(r) {
+    if (r.state === 'done' && r.exit === 1) return 'state state-errors';
+    if (r.state === 'done' && r.exit === 2) return 'state state-failed';
+    return 'state state-' + r.state;
+  }
+
   function stateText(r) {
     if (r.state === 'done' && r.exit === 0) return '已完成，没有错误';
     if (r.state === 'done' && r.exit === 1) return '已完成，有错误待改';
@@ -281,7 +288,7 @@
       ul.appendChild(h('li', { data: { round: r.name }, class: r.name === state.round ? 'current' : '' },
         h('button', { type: 'button', on: { click: () => selectRound(r.name) } },
           h('span', { class: 'name', text: r.name }),
-          h('span', { class: 'state state-' + r.state, text: stateText(r) }))));
+          h('span', { class: stateClass(r), text: stateText(r) }))));
     });
   }
 
@@ -320,7 +327,7 @@
     $('#round-name').textContent = r.name;
     const badge = $('#round-state');
     badge.textContent = stateText(r);
-    badge.className = 'state state-' + r.state;
+    badge.className = stateClass(r);
     $('#round-previous').textContent = r.previous
       ? `接续${r.previous}：检查时与${r.previous}的结果对比，看出各村改了哪些、还有哪些没改。`
       : '不与之前的轮次对比（这是首轮，或之前的轮次还没有结果）。';
@@ -565,7 +572,7 @@
         h('span', { class: 'count', text: s.steps ? `${s.done}/${s.steps}` : (s.done ? String(s.done) : '') })));
     });
     const ul = clear($('#progress-steps'));
-    p.steps.forEach((what) => ul.appendChild(h('li', { text: what })));
+    p.steps.forEach((what) => ul.appendChild(h('li', { text: what, title: what })));
     ul.hidden = !p.steps.length;
     ul.scrollTop = ul.scrollHeight;
   }
@@ -768,16 +775,21 @@
       h('th', {})));
   }
 
+  /** The run's outputs, the known ones first and in DOWNLOADS' order. */
   function renderDownloads(r) {
-    const ul = clear($('#downloads'));
-    (r.downloads || []).forEach((d) => {
-      ul.appendChild(h('li', {},
-        h('a', {
+    const rank = (name) => { const i = DOWNLOADS.findIndex((d) => d[0] === name); return i < 0 ? DOWNLOADS.length : i; };
+    const list = (r.downloads || []).slice().sort((a, b) => rank(a.name) - rank(b.name));
+    const tbody = clear($('#downloads tbody'));
+    list.forEach((d) => {
+      const known = DOWNLOADS[rank(d.name)] || [d.name, d.name, ''];
+      tbody.appendChild(h('tr', {},
+        h('td', {}, h('a', {
           class: 'download', data: { name: d.name }, download: d.name,
           href: roundUrl('/download/' + encodeURIComponent(d.name)),
-        }, d.name),
-        h('span', { class: 'size', text: bytes(d.bytes) }),
-        h('span', { class: 'what', text: DOWNLOAD_TEXT[d.name] || '' })));
+        }, known[1])),
+        h('td', {}, h('code', { text: d.name })),
+        h('td', { class: 'num', text: bytes(d.bytes) }),
+        h('td', { class: 'hint', text: known[2] })));
     });
     const all = $('#all-packages');
     all.hidden = !(r.packages || []).length;
