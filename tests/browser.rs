@@ -110,7 +110,10 @@ struct Page {
 
 impl Page {
     async fn js(&self, script: &str) -> Value {
-        self.c.execute(script, vec![]).await.unwrap_or_else(|e| panic!("{script}: {e}"))
+        self.c
+            .execute(script, vec![])
+            .await
+            .unwrap_or_else(|e| panic!("{script}: {e}"))
     }
 
     /// Wait until `script` returns something truthy; on timeout say what the page said.
@@ -122,7 +125,9 @@ impl Page {
                 return v;
             }
             if start.elapsed() > WAIT {
-                let said = self.js("return document.querySelector('#message-text').textContent").await;
+                let said = self
+                    .js("return document.querySelector('#message-text').textContent")
+                    .await;
                 panic!("waited {WAIT:?} for {what}; #message says {said}");
             }
             tokio::time::sleep(Duration::from_millis(150)).await;
@@ -130,21 +135,40 @@ impl Page {
     }
 
     async fn click(&self, css: &str) {
-        let el = self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-        el.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let el = self
+            .c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     async fn send(&self, css: &str, text: &str) {
-        let el = self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("{css}: {e}"));
-        el.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+        let el = self
+            .c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
     /// The page shows no error, and nothing is wider than the window (no sideways scrolling).
     async fn sound(&self, step: &str) {
-        let error = self.js("var m=document.querySelector('#message'); return m.hidden ? '' : m.textContent").await;
+        let error = self
+            .js("var m=document.querySelector('#message'); return m.hidden ? '' : m.textContent")
+            .await;
         assert_eq!(error, json!(""), "{step}: the page shows an error");
-        let fits = self.js("return [document.documentElement.scrollWidth, window.innerWidth]").await;
-        assert!(fits[0].as_i64() <= fits[1].as_i64(), "{step}: page wider than the window: {fits}");
+        let fits = self
+            .js("return [document.documentElement.scrollWidth, window.innerWidth]")
+            .await;
+        assert!(
+            fits[0].as_i64() <= fits[1].as_i64(),
+            "{step}: page wider than the window: {fits}"
+        );
     }
 
     async fn shot(&self, name: &str) {
@@ -175,7 +199,8 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
             let bytes = std::fs::read(&from).expect("read");
             let (text, _, _) = encoding_rs::GB18030.decode(&bytes);
             assert!(text.contains(",业主,"), "the demo's 白沙村 header changed");
-            let (out, _, _) = encoding_rs::GB18030.encode(&text.replacen(",业主,", ",栏目五,", 1));
+            let renamed = text.replacen(",业主,", ",栏目五,", 1);
+            let (out, _, _) = encoding_rs::GB18030.encode(&renamed);
             std::fs::write(&to, out).expect("write");
         } else {
             std::fs::copy(&from, &to).expect("copy");
@@ -201,7 +226,11 @@ async fn downloaded(dir: &Path, name: &str) -> PathBuf {
 async fn a_clerks_first_round_in_chromium() {
     let Some(driver) = chromedriver() else { return };
     let tmp = tempfile::tempdir().expect("tempdir");
-    let (workspace, downloads, sent) = (tmp.path().join("ws"), tmp.path().join("dl"), tmp.path().join("in"));
+    let (workspace, downloads, sent) = (
+        tmp.path().join("ws"),
+        tmp.path().join("dl"),
+        tmp.path().join("in"),
+    );
     for d in [&downloads, &sent] {
         std::fs::create_dir_all(d).expect("mkdir");
     }
@@ -217,50 +246,92 @@ async fn a_clerks_first_round_in_chromium() {
 
     // A new round; the villages' files and the roster go in through the file pickers.
     page.c.goto(&url).await.expect("open the page");
-    page.until("the page", "return !document.querySelector('#app').hidden").await;
+    page.until("the page", "return !document.querySelector('#app').hidden")
+        .await;
     page.click("#new-round").await;
-    page.until("round 1", "return document.querySelector('#round-name').textContent === '第一轮'").await;
+    page.until(
+        "round 1",
+        "return document.querySelector('#round-name').textContent === '第一轮'",
+    )
+    .await;
     let paths: Vec<&str> = files.iter().map(|f| common::p(f)).collect();
     page.send("#files-input", &paths.join("\n")).await;
-    let listed = format!("return document.querySelectorAll('#files tbody tr').length === {}", files.len());
+    let listed = format!(
+        "return document.querySelectorAll('#files tbody tr').length === {}",
+        files.len()
+    );
     page.until("the files listed", &listed).await;
     page.send("#roster-input", common::p(&roster)).await;
-    page.until("the roster", "return document.querySelector('#roster-file').textContent.includes('房屋名册.xlsx')").await;
+    page.until(
+        "the roster",
+        "return document.querySelector('#roster-file').textContent.includes('房屋名册.xlsx')",
+    )
+    .await;
     page.sound("upload").await;
     page.shot("round-1-upload.png").await;
 
     // Run: progress shows, then the results.
     page.click("#run-button").await;
-    page.until("progress", "return !document.querySelector('#progress').hidden").await;
+    page.until(
+        "progress",
+        "return !document.querySelector('#progress').hidden",
+    )
+    .await;
     page.shot("round-1-progress.png").await;
     page.until("the results", "return !document.querySelector('#results').hidden && document.querySelector('#progress.over') && document.querySelectorAll('#villages-table tbody tr').length > 0").await;
-    page.js("document.querySelector('#results').scrollIntoView()").await;
+    page.js("document.querySelector('#results').scrollIntoView()")
+        .await;
     page.sound("results").await;
     page.shot("round-1-results.png").await;
-    let report = page.js("return document.querySelectorAll('#report p').length").await;
-    assert!(report.as_i64() > Some(2), "the report's sentences: {report}");
+    let report = page
+        .js("return document.querySelectorAll('#report p').length")
+        .await;
+    assert!(
+        report.as_i64() > Some(2),
+        "the report's sentences: {report}"
+    );
 
     // A village's row says what the run wrote in tally.csv.
     let tally = common::read_csv(&workspace.join("第一轮/结果/tally.csv"));
     let col = |name: &str| tally[0].iter().position(|h| h == name).expect(name);
-    let line = tally.iter().find(|r| r[0] == "上林村").expect("上林村 in tally.csv");
+    let line = tally
+        .iter()
+        .find(|r| r[0] == "上林村")
+        .expect("上林村 in tally.csv");
     let accepted: i64 = line[col("buildings")].parse().expect("number");
     let rejected: i64 = line[col("rejected")].parse().expect("number");
     let row = page.village_row("上林村").await;
-    assert_eq!(row[2], (accepted + rejected).to_string(), "上林村 surveyed: {row:?}");
+    assert_eq!(
+        row[2],
+        (accepted + rejected).to_string(),
+        "上林村 surveyed: {row:?}"
+    );
     assert_eq!(row[3], accepted.to_string(), "上林村 accepted: {row:?}");
 
     // Confirm once: 白沙村's 栏目五 is 户主（产权人）; the round runs again and 白沙村's count drops.
     let before = page.village_row("白沙村").await;
-    let problems = |row: &[String]| -> i64 { row[4].parse::<i64>().unwrap_or(0) + row[5].parse::<i64>().unwrap_or(0) };
+    let problems = |row: &[String]| -> i64 {
+        row[4].parse::<i64>().unwrap_or(0) + row[5].parse::<i64>().unwrap_or(0)
+    };
     page.click(".tab[data-tab=wordings]").await;
     let id = page.until("the wording 栏目五", "var w = Array.from(document.querySelectorAll('#wordings .wording')).find(w => w.textContent.includes('栏目五')); return w && w.dataset.id").await;
     let id = id.as_str().expect("an id").to_string();
-    let select = page.c.find(Locator::Css(&format!(".wording[data-id=\"{id}\"] select"))).await.expect("select");
-    select.select_by_label("户主（产权人）").await.expect("pick 户主（产权人）");
-    page.js(&format!("document.querySelector('.wording[data-id=\"{id}\"]').scrollIntoView()")).await;
+    let select = page
+        .c
+        .find(Locator::Css(&format!(".wording[data-id=\"{id}\"] select")))
+        .await
+        .expect("select");
+    select
+        .select_by_label("户主（产权人）")
+        .await
+        .expect("pick 户主（产权人）");
+    page.js(&format!(
+        "document.querySelector('.wording[data-id=\"{id}\"]').scrollIntoView()"
+    ))
+    .await;
     page.shot("confirm.png").await;
-    page.click(&format!(".wording[data-id=\"{id}\"] .confirm")).await;
+    page.click(&format!(".wording[data-id=\"{id}\"] .confirm"))
+        .await;
     page.until("the choice listed", "return Array.from(document.querySelectorAll('#choices li')).some(li => li.textContent.includes('栏目五') && li.querySelector('.undo'))").await;
     let fewer = format!(
         "var w = Array.from(document.querySelectorAll('#wordings .wording')).some(w => w.textContent.includes('栏目五'));\
@@ -268,18 +339,26 @@ async fn a_clerks_first_round_in_chromium() {
          return !w && document.querySelector('#progress.over') && td.length && (Number(td[4].textContent) + Number(td[5].textContent)) < {}",
         problems(&before)
     );
-    page.until("白沙村 with fewer problems after the re-run", &fewer).await;
-    page.js("document.querySelector('#choices').scrollIntoView({block: 'center'})").await;
+    page.until("白沙村 with fewer problems after the re-run", &fewer)
+        .await;
+    page.js("document.querySelector('#choices').scrollIntoView({block: 'center'})")
+        .await;
     page.sound("confirmed").await;
     page.shot("confirmed.png").await;
 
     // One village's findings, one of them opened on the row as the village wrote it.
     page.click(".tab[data-tab=overview]").await;
-    page.click("#villages-table tr[data-village=\"上林村\"] td:first-child button").await;
+    page.click("#villages-table tr[data-village=\"上林村\"] td:first-child button")
+        .await;
     page.until("上林村's findings", "var f = Array.from(document.querySelectorAll('#findings tr.finding')); return document.querySelector('#findings-village').value === '上林村' && f.length > 0 && f.every(r => r.dataset.village === '上林村')").await;
     page.click("#findings tr.finding.expandable").await;
-    page.until("the row as written", "return document.querySelectorAll('#findings tr.row-as-written dl div').length > 3").await;
-    page.js("document.querySelector('.tabs').scrollIntoView()").await;
+    page.until(
+        "the row as written",
+        "return document.querySelectorAll('#findings tr.row-as-written dl div').length > 3",
+    )
+    .await;
+    page.js("document.querySelector('.tabs').scrollIntoView()")
+        .await;
     page.sound("findings").await;
     page.shot("findings.png").await;
 
@@ -287,14 +366,41 @@ async fn a_clerks_first_round_in_chromium() {
     page.click(".tab[data-tab=overview]").await;
     page.click("a.package[data-village=\"上林村\"]").await;
     let zip = downloaded(&downloads, "上林村.zip").await;
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(&zip).expect("open zip")).expect("a zip");
-    let names: Vec<String> = archive.file_names().map(str::to_string).collect();
-    assert!(names.iter().any(|n| n.ends_with("上林村-问题清单.xlsx")), "{names:?}");
-    assert!(names.iter().any(|n| n.contains("上林村.") && n.ends_with(".xlsx") && !n.contains("问题清单")), "{names:?}");
-    assert!(names.iter().all(|n| !["六合村", "团结村", "白沙村", "那洪村"].iter().any(|v| n.contains(v))), "{names:?}");
-    let cover = names.iter().find(|n| n.ends_with("上林村-问题清单.xlsx")).expect("the cover").clone();
+    let mut archive =
+        zip::ZipArchive::new(std::fs::File::open(&zip).expect("open zip")).expect("a zip");
+    let names: Vec<String> = archive
+        .file_names()
+        .map(|n| n.expect("an entry's name").into_owned())
+        .collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("上林村-问题清单.xlsx")),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.contains("上林村.") && n.ends_with(".xlsx") && !n.contains("问题清单")),
+        "{names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .all(|n| !["六合村", "团结村", "白沙村", "那洪村"]
+                .iter()
+                .any(|v| n.contains(v))),
+        "{names:?}"
+    );
+    let cover = names
+        .iter()
+        .find(|n| n.ends_with("上林村-问题清单.xlsx"))
+        .expect("the cover")
+        .clone();
     let mut head = [0u8; 2];
-    archive.by_name(&cover).expect("the cover").read_exact(&mut head).expect("read the cover");
+    archive
+        .by_name(&cover)
+        .expect("the cover")
+        .read_exact(&mut head)
+        .expect("read the cover");
     assert_eq!(&head, b"PK", "the cover is an xlsx workbook");
 
     page.c.close().await.expect("close the browser");
