@@ -529,7 +529,9 @@
     const button = $('#run-button');
     const busy = r.state === 'queued' || r.state === 'running';
     button.disabled = busy || !state.files.length;
-    button.textContent = busy ? '正在检查……' : (state.results ? '重新检查' : '开始检查');
+    if (r.state === 'queued') button.textContent = '排队中……';
+    else if (r.state === 'running') button.textContent = '正在检查……';
+    else button.textContent = state.results ? '重新检查' : '开始检查';
     let hint = '';
     if (!state.files.length) hint = '先在上面放入各村报来的表格。';
     else if (r.state === 'failed' && r.error) hint = '上次未能完成：' + r.error;
