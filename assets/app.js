@@ -11,6 +11,7 @@
  *   #message (#message-text)   errors from the server or the browser, never swallowed
  *   #notice                    short confirmations ("已保存")
  *   #login, #token, #login-button          the token form (server started with --token)
+ *   #quit (stops the server), #closed (shown after), #connection (events connection lost)
  *   #rounds (li[data-round])   the rounds; #new-round makes the next one
  *   #round-name, #round-state, #round-previous, #deadline (input type=date)
  *   #drop                      drop zone for files and whole folders
@@ -246,10 +247,11 @@
     if (!window.confirm('关闭后本页就不能用了，要再用需重新启动程序。确定关闭检查程序吗？')) return;
     await api('POST', '/api/quit');
     if (state.events) state.events.close();
+    state.events = null;
     $('#app').hidden = true;
     $('#quit').hidden = true;
     $('#connection').hidden = true;
-    notice('检查程序已关闭，可以关掉这个网页了。');
+    $('#closed').hidden = false;
   }
 
   // ───────────────────────── Workspace and rounds ─────────────────────────
@@ -655,9 +657,10 @@
     await loadWorkspace();
   }
 
-  /** Listen to the server's events; EventSource reconnects by itself after a break. */
+  /** Listen to the server's events. EventSource reconnects by itself after a network break;
+   *  after a refusal (closed for good) a new one is made a little later. */
   function connectEvents() {
-    if (state.events) return;
+    if (state.events && state.events.readyState !== EventSource.CLOSED) return;
     const es = new EventSource('/api/events');
     state.events = es;
     let broken = false;
@@ -668,7 +671,11 @@
     on('step', onStep);
     on('finished', onFinished);
     on('failed', onFailed);
-    es.addEventListener('error', () => { broken = true; $('#connection').hidden = false; });
+    es.addEventListener('error', () => {
+      broken = true;
+      $('#connection').hidden = false;
+      if (es.readyState === EventSource.CLOSED && state.events === es) setTimeout(connectEvents, 5000);
+    });
     es.addEventListener('open', act(async () => {
       $('#connection').hidden = true;
       if (!broken) return;
