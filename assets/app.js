@@ -59,7 +59,7 @@
     rectified: '整治完成销号',
   };
 
-  const SEVERITY_TEXT = { error: '错误', warning: '警告', info: '提示' };
+  const SEVERITY_TEXT = { error: '错误', held: '随之暂缓', warning: '警告', info: '提示' };
 
   // The outputs of a run in the order a clerk needs them, with what each is for (README, "What a run writes").
   const DOWNLOADS = [
@@ -756,7 +756,7 @@
     const cell = (n, cls) => h('td', { class: 'num' + (n && cls ? ' ' + cls : ''), text: n === null || n === undefined ? '' : n });
     const link = packaged
       ? h('a', {
-        class: 'package', data: { village: v.village }, download: `${v.village}.zip`,
+        class: 'package', data: { village: v.village }, download: `${state.round}-${v.village}.zip`,
         href: roundUrl('/packages/' + encodeURIComponent(v.village) + '.zip'),
       }, '下载')
       : h('span', { class: 'hint', text: '无需退回' });
@@ -803,7 +803,7 @@
     const all = $('#all-packages');
     all.hidden = !(r.packages || []).length;
     all.href = roundUrl('/packages.zip');
-    all.setAttribute('download', `${r.round || state.round}退回各村.zip`);
+    all.setAttribute('download', `${state.round}-退回各村.zip`);
   }
 
   async function copyText(text) {
