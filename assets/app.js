@@ -41,6 +41,7 @@
     files: [],            // the round's files
     results: null,        // its Results, null before its first run
     choices: [],          // GET /api/aliases items
+    labels: {},           // "table|field|to" → label, learnt from the wordings' choices (see labelKey)
     findings: { village: '', severity: '', rule: '', offset: 0, seq: 0 },
     writeoffs: { village: '', reason: '', offset: 0 },
     progress: null,       // { text, stages: [{name, steps, done}], steps: [what] } of the round on screen
@@ -412,6 +413,7 @@
       await Promise.all([loadFiles(), loadWorkspace()]);
     }
     if (saved.length) notice(`已收下 ${saved.length} 个文件。`);
+    $('#run-button').scrollIntoView({ block: 'nearest' });   // the next step is in sight
     if (refused.length) {
       showError(`有 ${refused.length} 个文件没有收下：` +
         refused.map((r) => `${r.name}（${r.why}）`).join('；'));
@@ -1021,11 +1023,18 @@
     return c ? c.label : to;
   }
 
+  /** A confirmed choice's "to" is a field key (header) or an option (value); this names it. */
+  function labelKey(kind, table, field, to) { return [table, kind === 'header' ? '' : field, to].join('|'); }
+
   function renderWordings(items) {
+    items.forEach((w) => (w.choices || []).forEach((c) => {
+      state.labels[labelKey(w.kind, w.table, w.field, c.to)] = c.label;
+    }));
     const box = clear($('#wordings'));
     $('#count-wordings').textContent = items.length || '';
     items.forEach((w) => box.appendChild(wordingItem(w)));
     if (!items.length) box.appendChild(h('p', { class: 'empty', text: '没有需要确认的写法。' }));
+    renderChoices();   // with the labels just learnt
   }
 
   function wordingItem(w) {
@@ -1095,7 +1104,8 @@
 
   function choiceText(c) {
     const where = c.kind === 'header' ? `${c.table_label}的列名` : `${c.table_label}“${c.field_label}”的写法`;
-    const to = c.to === null || c.to === undefined ? '都不是' : `“${c.to_label || c.to}”`;
+    const label = c.to_label || state.labels[labelKey(c.kind, c.table, c.field, c.to)] || c.to;
+    const to = c.to === null || c.to === undefined ? '都不是' : `“${label}”`;
     return `${where}「${c.form}」→ ${to}`;
   }
 

@@ -171,8 +171,11 @@ impl Page {
         );
     }
 
+    /// A screenshot of the viewport, without the passing confirmation in its corner.
     async fn shot(&self, name: &str) {
         let Some(dir) = &self.shots else { return };
+        self.js("document.querySelector('#notice').hidden = true")
+            .await;
         let png = self.c.screenshot().await.expect("screenshot");
         std::fs::write(dir.join(name), png).expect("write screenshot");
     }
@@ -282,9 +285,11 @@ async fn a_clerks_first_round_in_chromium() {
     page.click("#run-button").await;
     page.until(
         "progress",
-        "return !document.querySelector('#progress').hidden",
+        "return document.querySelector('#progress-steps li') || document.querySelector('#progress.over')",
     )
     .await;
+    page.js("document.querySelector('#run').scrollIntoView()")
+        .await;
     page.shot("round-1-progress.png").await;
     page.until("the results", "return !document.querySelector('#results').hidden && document.querySelector('#progress.over') && document.querySelectorAll('#villages-table tbody tr').length > 0").await;
     page.js("document.querySelector('#results').scrollIntoView()")
@@ -374,7 +379,10 @@ async fn a_clerks_first_round_in_chromium() {
     page.click(".tab[data-tab=overview]").await;
     page.click("a.package[data-village=\"上林村\"]").await;
     let zip = downloaded(&downloads, ".zip").await;
-    assert!(common::p(&zip).ends_with("第一轮-上林村.zip"), "named for the round and the village: {zip:?}");
+    assert!(
+        common::p(&zip).ends_with("第一轮-上林村.zip"),
+        "named for the round and the village: {zip:?}"
+    );
     let mut archive =
         zip::ZipArchive::new(std::fs::File::open(&zip).expect("open zip")).expect("a zip");
     let names: Vec<String> = archive
