@@ -14,7 +14,8 @@
  *   #quit (stops the server), #closed (shown after), #connection (events connection lost)
  *   #rounds (li[data-round])   the rounds; #new-round makes the next one
  *   #round-name, #round-state, #round-previous, #deadline (input type=date)
- *   #drop                      drop zone for files and whole folders
+ *   #intake                    the 收件 panel: takes dropped files and whole folders (#drop shows
+ *                              where), #upload-status while sending
  *   #files-input (input type=file multiple), #folder-input (webkitdirectory)
  *   #files (tr[data-name] with button.remove), #files-summary
  *   #roster-input, #roster-file, #roster-remove
@@ -77,6 +78,7 @@
     ['coverage.csv', '名册核对明细（CSV）', '供其他程序读取'],
     ['rounds.csv', '与上一轮对比的明细（CSV）', '供其他程序读取'],
     ['summary.json', '运行摘要（JSON）', '供其他程序读取'],
+    ['round.jsonl', '本轮的数据（JSON Lines）', '下一轮对比时由程序读取'],
   ];
 
   // ───────────────────────── Small helpers ─────────────────────────
