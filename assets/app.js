@@ -675,6 +675,7 @@
     on('step', onStep);
     on('finished', onFinished);
     on('failed', onFailed);
+    on('lagged', refresh);   // the server dropped events this page was too slow to take
     es.addEventListener('error', () => {
       broken = true;
       $('#connection').hidden = false;
@@ -683,11 +684,15 @@
     es.addEventListener('open', act(async () => {
       $('#connection').hidden = true;
       if (!broken) return;
-      // Events may have been missed while the connection was down: read everything again.
       broken = false;
-      await loadWorkspace();
-      if (state.round) await loadResults();
+      await refresh();   // events may have been missed while the connection was down
     }));
+  }
+
+  /** Read the rounds and the results on screen again, after events were missed. */
+  async function refresh() {
+    await loadWorkspace();
+    if (state.round) await Promise.all([loadFiles(), loadResults()]);
   }
 
   // ───────────────────────── Results ─────────────────────────
