@@ -410,12 +410,15 @@ pub async fn confirm(State(app): State<Arc<App>>, Json(body): Json<Confirm>) -> 
         ));
     };
     let decision = if body.none {
-        Decision::None(Dismissed {
-            kind: w.kind.clone(),
-            table: w.table.clone(),
-            field: w.field.clone(),
-            form: w.form.clone(),
-        })
+        Decision::None {
+            wording: Dismissed {
+                kind: w.kind.clone(),
+                table: w.table.clone(),
+                field: w.field.clone(),
+                form: w.form.clone(),
+            },
+            taken: w.taken.clone(),
+        }
     } else {
         let to = body.to.clone().unwrap_or_default();
         if !w.choices.iter().any(|c| c.to == to) {

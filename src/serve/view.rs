@@ -282,7 +282,7 @@ pub fn make(run: &Run, schemas: &Schemas, made: Made) -> View {
     let wordings: Vec<WordingItem> = run
         .wordings
         .iter()
-        .filter(|w| !is_dismissed(w, made.dismissed))
+        .filter(|w| !is_dismissed(w, made.dismissed) && !is_refused(w, schemas))
         .map(|w| wording(w, schemas, &words))
         .collect();
     let results = Results {
@@ -315,6 +315,22 @@ fn is_dismissed(w: &Wording, dismissed: &[(String, String, String, String)]) -> 
     dismissed.iter().any(|(kind, table, field, form)| {
         *kind == kind_word(w.kind) && *table == w.table && *field == w.field && *form == w.form
     })
+}
+
+/// Whether the clerk answered “都不是” to the guess it was read by: the confirmed
+/// wordings refuse it (`not_aliases`, `not_synonyms`), and it is not asked again.
+fn is_refused(w: &Wording, schemas: &Schemas) -> bool {
+    let Some(t) = schemas.tables.iter().find(|t| t.table.key == w.table) else {
+        return false;
+    };
+    match w.kind {
+        WordingKind::Header => t.fields.iter().any(|f| f.refuses_header(&w.form)),
+        WordingKind::Value => t
+            .fields
+            .iter()
+            .find(|f| f.key == w.field)
+            .is_some_and(|f| crate::cells::enums::is_refused(f, &w.form)),
+    }
 }
 
 /// header or value.
