@@ -116,6 +116,21 @@ pub fn collect(
         .collect()
 }
 
+/// The other fields the evidence ranks for a column, best first, for a person to pick:
+/// (field key, how close in words).
+fn rivals(
+    t: &crate::schema::TableSchema,
+    c: &crate::model::Column,
+    guess: Option<&str>,
+) -> Vec<(String, String)> {
+    c.candidates
+        .iter()
+        .filter(|x| guess != Some(t.fields[x.0].key.as_str()))
+        .take(3)
+        .map(|x| (t.fields[x.0].key.clone(), format!("相近程度 {:.2}", x.1)))
+        .collect()
+}
+
 /// A wording and every (file, sheet, row, column) holding it.
 type Spotted = (Wording, Vec<(String, String, u32, u32)>);
 
@@ -218,14 +233,7 @@ fn headers(run: &Run, schemas: &Schemas, all: &mut Wordings) {
                     }
                     _ => continue,
                 };
-                // The other fields the evidence ranks, best first, for a person to pick.
-                w.rivals = c
-                    .candidates
-                    .iter()
-                    .filter(|x| w.guess.as_deref() != Some(t.fields[x.0].key.as_str()))
-                    .take(3)
-                    .map(|x| (t.fields[x.0].key.clone(), format!("相近程度 {:.2}", x.1)))
-                    .collect();
+                w.rivals = rivals(t, c, w.guess.as_deref());
                 let key = (tk.index(), WordingKind::Header, w.field.clone(), leaf);
                 all.entry(key).or_insert_with(|| (w, Vec::new())).1.push((
                     rel.clone(),

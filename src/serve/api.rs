@@ -383,6 +383,11 @@ pub async fn list_aliases(State(app): State<Arc<App>>) -> Answer {
             } else {
                 words.field(&c.field, crate::finding::Lang::Zh)
             });
+            item["to_label"] = json!(match (&c.to, c.kind.as_str()) {
+                (Some(to), "header") => words.field(to, crate::finding::Lang::Zh).to_string(),
+                (Some(to), _) => to.clone(),
+                (None, _) => "都不是".to_string(),
+            });
             item
         })
         .collect();

@@ -178,8 +178,11 @@ pub struct Item {
     pub row: Option<u32>,
     /// Its cell (A1).
     pub cell: String,
-    /// Its field.
+    /// Its field's key.
     pub field: String,
+    /// Its field's name, as people read it.
+    #[serde(default)]
+    pub field_label: String,
     /// The value as written.
     pub value: String,
     /// error, warning, or held (a row held back by another's errors).
@@ -350,6 +353,11 @@ fn item(f: &Finding, village: String, words: &Words, row_key: String) -> Item {
         row: f.row.map(|r| r + 1),
         cell: f.cell(),
         field: f.field.clone(),
+        field_label: if f.field.is_empty() {
+            String::new()
+        } else {
+            words.field(&f.field, Lang::Zh).to_string()
+        },
         value: f.value.clone(),
         severity: if f.knock_on {
             "held".into()
