@@ -79,6 +79,7 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
         let addr = listener.local_addr()?;
         let app = Arc::new(App {
             ws,
+            campaign: schemas.campaign.campaign.key.clone(),
             campaign_name: schemas.campaign.campaign.name.clone(),
             engine,
             access: Access {

@@ -37,6 +37,7 @@ pub async fn hello(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) 
         "app": "selfbuilt",
         "version": env!("CARGO_PKG_VERSION"),
         "workspace": app.ws.root.display().to_string(),
+        "campaign": app.campaign,
         "campaign_name": app.campaign_name,
         "token_required": app.access.token.is_some(),
         "logged_in": super::guard::has_token(cookies, &app.access),

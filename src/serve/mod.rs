@@ -109,6 +109,8 @@ pub struct Access {
 pub struct App {
     /// The workspace.
     pub ws: workspace::Workspace,
+    /// The campaign's key (what `--campaign` is given).
+    pub campaign: String,
     /// The campaign's name, as the page titles it.
     pub campaign_name: String,
     /// How rounds run.

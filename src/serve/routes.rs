@@ -4,7 +4,12 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::{Request, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{middleware, Router};
 
@@ -49,7 +54,26 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/rounds/{round}/download/{file}", get(api::download))
         .route("/api/rounds/{round}/packages.zip", get(api::all_packages))
         .route("/api/rounds/{round}/packages/{file}", get(api::package))
+        .layer(middleware::from_fn(declared_size))
         .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
         .layer(middleware::map_response(guard::headers))
         .with_state(app)
+}
+
+/// Refuses at once (413) a request whose declared length is over `MAX_BODY`. The body
+/// limit alone counts bytes only as they are read: a multipart body that closed early was
+/// taken as whole (its files saved), any other was waited for, never refused.
+async fn declared_size(req: Request<Body>, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY as u64) {
+        return guard::refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "内容太大：一次最多上传 2 GB，请分几次上传",
+        );
+    }
+    next.run(req).await
 }

@@ -1,5 +1,6 @@
-//! Runs rounds one at a time per workspace: a round asked for while another runs waits
-//! its turn (the page is told its place), a round already waiting is not queued twice.
+//! Runs rounds one at a time per workspace, in the order asked: a round asked for while
+//! another runs waits its turn (the page is told its place), a round already waiting is
+//! not queued twice.
 //! A round runs on a blocking thread through `job::execute`, with the workspace's
 //! confirmed wordings as `--aliases`, its previous round as `--previous`, its roster as
 //! `--roster`; its view is kept in `页面.json` beside the results.
@@ -18,14 +19,30 @@ use super::App;
 /// The queue and what became of the last runs.
 #[derive(Default)]
 pub struct Runner {
-    /// Held by the round running.
-    desk: tokio::sync::Mutex<()>,
-    /// Rounds waiting, in order.
-    waiting: Mutex<Vec<String>>,
-    /// The round running.
-    running: Mutex<Option<String>>,
+    /// The round running and those waiting, under one lock so that a round is always in
+    /// exactly one place.
+    queue: Mutex<Queue>,
     /// Rounds whose last run failed, and why.
     failed: Mutex<HashMap<String, String>>,
+}
+
+/// The round running, those waiting, whether the worker taking them in turn is on.
+#[derive(Default)]
+struct Queue {
+    running: Option<String>,
+    waiting: Vec<String>,
+    worker: bool,
+}
+
+impl Queue {
+    /// How many runs are ahead of a waiting round.
+    fn position(&self, round: &str) -> Option<usize> {
+        let busy = usize::from(self.running.is_some());
+        self.waiting
+            .iter()
+            .position(|r| r == round)
+            .map(|i| i + busy)
+    }
 }
 
 /// Where a round stands.
@@ -44,15 +61,13 @@ pub enum State {
 impl Runner {
     /// Where a round stands.
     pub fn state(&self, round: &str) -> State {
-        if self
-            .running
-            .lock()
-            .is_ok_and(|r| r.as_deref() == Some(round))
-        {
-            return State::Running;
-        }
-        if let Some(ahead) = self.position(round) {
-            return State::Queued(ahead);
+        if let Ok(q) = self.queue.lock() {
+            if q.running.as_deref() == Some(round) {
+                return State::Running;
+            }
+            if let Some(ahead) = q.position(round) {
+                return State::Queued(ahead);
+            }
         }
         match self.failed.lock().ok().and_then(|f| f.get(round).cloned()) {
             Some(why) => State::Failed(why),
@@ -60,43 +75,51 @@ impl Runner {
         }
     }
 
-    /// How many runs are ahead of a waiting round.
-    fn position(&self, round: &str) -> Option<usize> {
-        let busy = usize::from(self.running.lock().is_ok_and(|r| r.is_some()));
-        let waiting = self.waiting.lock().ok()?;
-        waiting.iter().position(|r| r == round).map(|i| i + busy)
-    }
-
     /// The round running, if any, and those waiting.
     pub fn snapshot(&self) -> (Option<String>, Vec<String>) {
-        (
-            self.running.lock().ok().and_then(|r| r.clone()),
-            self.waiting.lock().map(|w| w.clone()).unwrap_or_default(),
-        )
+        self.queue
+            .lock()
+            .map(|q| (q.running.clone(), q.waiting.clone()))
+            .unwrap_or_default()
     }
 }
 
 /// Asks for a round to run; returns how many runs are ahead of it (0: it starts now).
+/// Rounds run in the order asked, one at a time, taken in turn by a single worker.
 pub fn enqueue(app: &Arc<App>, round: &str) -> usize {
-    if let Some(ahead) = app.runner.position(round) {
+    let Ok(mut q) = app.runner.queue.lock() else {
+        return 0;
+    };
+    if let Some(ahead) = q.position(round) {
         return ahead;
     }
-    if let Ok(mut w) = app.runner.waiting.lock() {
-        w.push(round.to_string());
-    }
-    let ahead = app.runner.position(round).unwrap_or(0);
+    q.waiting.push(round.to_string());
+    let ahead = q.position(round).unwrap_or(0);
+    let start = !std::mem::replace(&mut q.worker, true);
+    drop(q);
     app.events
         .send("queued", json!({"round": round, "position": ahead}));
-    let app = app.clone();
-    let round = round.to_string();
-    tokio::spawn(async move {
-        let _turn = app.runner.desk.lock().await;
-        if let Ok(mut w) = app.runner.waiting.lock() {
-            w.retain(|r| *r != round);
-        }
-        if let Ok(mut r) = app.runner.running.lock() {
-            *r = Some(round.clone());
-        }
+    if start {
+        tokio::spawn(work(app.clone()));
+    }
+    ahead
+}
+
+/// Runs the waiting rounds in order until none is left.
+async fn work(app: Arc<App>) {
+    loop {
+        let round = {
+            let Ok(mut q) = app.runner.queue.lock() else {
+                return;
+            };
+            if q.waiting.is_empty() {
+                q.worker = false;
+                return;
+            }
+            let round = q.waiting.remove(0);
+            q.running = Some(round.clone());
+            round
+        };
         if let Ok(mut f) = app.runner.failed.lock() {
             f.remove(&round);
         }
@@ -106,27 +129,25 @@ pub fn enqueue(app: &Arc<App>, round: &str) -> usize {
             .await
             .map_err(|_| anyhow::anyhow!("运行中断"))
             .and_then(|r| r);
-        if let Ok(mut r) = app.runner.running.lock() {
-            *r = None;
-        }
         if let Ok(mut l) = app.events.live.lock() {
             *l = None;
         }
-        match done {
-            Ok(exit) => app
-                .events
-                .send("finished", json!({"round": round, "exit": exit})),
+        // Failed before no longer running, so that the page never sees it idle between.
+        let (event, data) = match done {
+            Ok(exit) => ("finished", json!({"round": round, "exit": exit})),
             Err(e) => {
                 let why = crate::errors::error_text(&e, crate::finding::Lang::Zh);
                 if let Ok(mut f) = app.runner.failed.lock() {
                     f.insert(round.clone(), why.clone());
                 }
-                app.events
-                    .send("failed", json!({"round": round, "error": why}));
+                ("failed", json!({"round": round, "error": why}))
             }
+        };
+        if let Ok(mut q) = app.runner.queue.lock() {
+            q.running = None;
         }
-    });
-    ahead
+        app.events.send(event, data);
+    }
 }
 
 /// Runs a round as `selfbuilt run` would, keeps its view; returns its exit status.
