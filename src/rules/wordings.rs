@@ -116,6 +116,16 @@ pub fn collect(
         .collect()
 }
 
+/// A header's lowest row, as one line (a header broken over lines in its cell is one
+/// wording), without the marks of a required column.
+fn header_leaf(header: &str) -> String {
+    trim(header.rsplit('›').next().unwrap_or(header))
+        .trim_start_matches(['*', '※'])
+        .lines()
+        .map(str::trim)
+        .collect()
+}
+
 /// The other fields the evidence ranks for a column, best first, for a person to pick:
 /// (field key, how close in words).
 fn rivals(
@@ -147,14 +157,7 @@ fn headers(run: &Run, schemas: &Schemas, all: &mut Wordings) {
             };
             let t = schemas.table(tk);
             for c in &s.columns {
-                // The lowest header row, as one line (a header broken over lines in its
-                // cell is one wording).
-                let leaf = trim(c.header.rsplit('›').next().unwrap_or(&c.header));
-                let leaf = leaf
-                    .trim_start_matches(['*', '※'])
-                    .lines()
-                    .map(str::trim)
-                    .collect::<String>();
+                let leaf = header_leaf(&c.header);
                 if leaf.is_empty() {
                     continue;
                 }

@@ -343,6 +343,9 @@ pub async fn findings(
         .map(|i| {
             let mut item = serde_json::to_value(i).unwrap_or_default();
             item["row_as_written"] = json!(v.rows.get(&i.row_key).cloned().unwrap_or_default());
+            if let Some(fields) = item.as_object_mut() {
+                fields.remove("row_key");
+            }
             item
         })
         .collect();

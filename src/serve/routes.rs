@@ -54,6 +54,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/rounds/{round}/download/{file}", get(api::download))
         .route("/api/rounds/{round}/packages.zip", get(api::all_packages))
         .route("/api/rounds/{round}/packages/{file}", get(api::package))
+        .fallback(|| async { guard::refuse(StatusCode::NOT_FOUND, "没有这个地址") })
         .layer(middleware::from_fn(declared_size))
         .layer(middleware::from_fn_with_state(app.clone(), guard::guard))
         .layer(middleware::map_response(guard::headers))
