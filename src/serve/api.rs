@@ -12,10 +12,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::aliases::{self, Decision, Dismissed};
+use super::app::App;
 use super::guard::refuse;
-use super::runner::{self, State as RunState};
+use super::queue::State as RunState;
+use super::runner;
 use super::workspace::{RESULTS, ROSTER};
-use super::App;
 
 /// An answer or a refusal.
 type Answer = Result<Response, Response>;

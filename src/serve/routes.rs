@@ -13,7 +13,8 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use axum::{middleware, Router};
 
-use super::{api, assets, guard, App};
+use super::app::App;
+use super::{api, assets, guard};
 
 /// The largest request body: a round's files in one upload.
 pub const MAX_BODY: usize = 2 << 30;
@@ -77,4 +78,25 @@ async fn declared_size(req: Request<Body>, next: Next) -> Response {
         );
     }
     next.run(req).await
+}
+
+/// Serves the page on `listener` until `quit` resolves or `POST /api/quit` is asked.
+pub async fn serve(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    quit: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router(app.clone());
+    let mut asked = app.stop.subscribe();
+    let stop = app.stop.clone();
+    let ended = async move {
+        tokio::select! {
+            () = quit => {}
+            _ = asked.wait_for(|s| *s) => {}
+        }
+        let _ = stop.send(true);
+    };
+    axum::serve(listener, router)
+        .with_graceful_shutdown(ended)
+        .await
 }

@@ -5,98 +5,20 @@
 //! confirmed wordings as `--aliases`, its previous round as `--previous`, its roster as
 //! `--roster`; its view is kept in `页面.json` beside the results.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Result;
 use serde_json::json;
 
+use super::app::App;
 use super::events::PageProgress;
 use super::view::{self, Made};
 use super::workspace::VIEW;
-use super::App;
-
-/// The queue and what became of the last runs.
-#[derive(Default)]
-pub struct Runner {
-    /// The round running and those waiting, under one lock so that a round is always in
-    /// exactly one place.
-    queue: Mutex<Queue>,
-    /// Rounds whose last run failed, and why.
-    failed: Mutex<HashMap<String, String>>,
-}
-
-/// The round running, those waiting, whether the worker taking them in turn is on.
-#[derive(Default)]
-struct Queue {
-    running: Option<String>,
-    waiting: Vec<String>,
-    worker: bool,
-}
-
-impl Queue {
-    /// How many runs are ahead of a waiting round.
-    fn position(&self, round: &str) -> Option<usize> {
-        let busy = usize::from(self.running.is_some());
-        self.waiting
-            .iter()
-            .position(|r| r == round)
-            .map(|i| i + busy)
-    }
-}
-
-/// Where a round stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum State {
-    /// Waiting: this many runs are ahead of it.
-    Queued(usize),
-    /// Running now.
-    Running,
-    /// Its last run failed: why.
-    Failed(String),
-    /// None of these.
-    Idle,
-}
-
-impl Runner {
-    /// Where a round stands.
-    pub fn state(&self, round: &str) -> State {
-        if let Ok(q) = self.queue.lock() {
-            if q.running.as_deref() == Some(round) {
-                return State::Running;
-            }
-            if let Some(ahead) = q.position(round) {
-                return State::Queued(ahead);
-            }
-        }
-        match self.failed.lock().ok().and_then(|f| f.get(round).cloned()) {
-            Some(why) => State::Failed(why),
-            None => State::Idle,
-        }
-    }
-
-    /// The round running, if any, and those waiting.
-    pub fn snapshot(&self) -> (Option<String>, Vec<String>) {
-        self.queue
-            .lock()
-            .map(|q| (q.running.clone(), q.waiting.clone()))
-            .unwrap_or_default()
-    }
-}
 
 /// Asks for a round to run; returns how many runs are ahead of it (0: it starts now).
 /// Rounds run in the order asked, one at a time, taken in turn by a single worker.
 pub fn enqueue(app: &Arc<App>, round: &str) -> usize {
-    let Ok(mut q) = app.runner.queue.lock() else {
-        return 0;
-    };
-    if let Some(ahead) = q.position(round) {
-        return ahead;
-    }
-    q.waiting.push(round.to_string());
-    let ahead = q.position(round).unwrap_or(0);
-    let start = !std::mem::replace(&mut q.worker, true);
-    drop(q);
+    let (ahead, start) = app.runner.ask(round);
     app.events
         .send("queued", json!({"round": round, "position": ahead}));
     if start {
@@ -107,22 +29,7 @@ pub fn enqueue(app: &Arc<App>, round: &str) -> usize {
 
 /// Runs the waiting rounds in order until none is left.
 async fn work(app: Arc<App>) {
-    loop {
-        let round = {
-            let Ok(mut q) = app.runner.queue.lock() else {
-                return;
-            };
-            if q.waiting.is_empty() {
-                q.worker = false;
-                return;
-            }
-            let round = q.waiting.remove(0);
-            q.running = Some(round.clone());
-            round
-        };
-        if let Ok(mut f) = app.runner.failed.lock() {
-            f.remove(&round);
-        }
+    while let Some(round) = app.runner.next() {
         let worker = app.clone();
         let name = round.clone();
         let done = tokio::task::spawn_blocking(move || run_round(&worker, &name))
@@ -132,21 +39,19 @@ async fn work(app: Arc<App>) {
         if let Ok(mut l) = app.events.live.lock() {
             *l = None;
         }
-        // Failed before no longer running, so that the page never sees it idle between.
-        let (event, data) = match done {
-            Ok(exit) => ("finished", json!({"round": round, "exit": exit})),
+        match done {
+            Ok(exit) => {
+                app.runner.done(None);
+                app.events
+                    .send("finished", json!({"round": round, "exit": exit}));
+            }
             Err(e) => {
                 let why = crate::errors::error_text(&e, crate::finding::Lang::Zh);
-                if let Ok(mut f) = app.runner.failed.lock() {
-                    f.insert(round.clone(), why.clone());
-                }
-                ("failed", json!({"round": round, "error": why}))
+                app.runner.done(Some((&round, why.clone())));
+                app.events
+                    .send("failed", json!({"round": round, "error": why}));
             }
-        };
-        if let Ok(mut q) = app.runner.queue.lock() {
-            q.running = None;
         }
-        app.events.send(event, data);
     }
 }
 
