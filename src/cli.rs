@@ -55,9 +55,43 @@ pub enum Command {
     Template(TemplateArgs),
     /// Generate the demo town's village workbooks (fixtures)
     Demo(DemoArgs),
+    /// Start the local page (a web page on this computer): rounds, uploads, results,
+    /// confirming wordings, downloads
+    Serve(ServeArgs),
     /// Internal: read one file and write its pieces to stdout (the contained reader)
     #[command(name = "__read", hide = true)]
     ReadChild(ReadChildArgs),
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The workspace folder: a folder per round, the confirmed wordings, the roster
+    /// (default: 自建房排查 in the home folder)
+    #[arg(long, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// The port to listen on (0: any free port)
+    #[arg(long, default_value_t = 8848)]
+    pub port: u16,
+    /// The address to listen on; anything but this computer (127.0.0.1) needs --token
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// The token the page asks for once (letters, digits, - and _), needed when --bind
+    /// is not 127.0.0.1
+    #[arg(long)]
+    pub token: Option<String>,
+    /// Open the page in the system's browser
+    #[arg(long)]
+    pub open: bool,
+    /// Put the demo town into an empty workspace as its first round, and run it
+    #[arg(long)]
+    pub demo: bool,
+    /// The date that counts as today for date checks (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// How much of a file may be read.
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// Arguments of the contained reader (see `read::isolate`).

@@ -356,6 +356,9 @@ pub struct Wording {
     pub count: usize,
     /// The first places holding it, `file:sheet!A1`.
     pub cells: Vec<String>,
+    /// What else the evidence ranks next, best first: (a field's key or an option, the
+    /// evidence in words).
+    pub rivals: Vec<(String, String)>,
 }
 
 impl Run {

@@ -19,17 +19,21 @@ use crate::rules::words::Words;
 
 /// One village's line of the 汇总 sheet, and its findings.
 #[derive(Default)]
-struct VillageStats<'a> {
-    files: usize,
-    rows: usize,
+pub struct VillageStats<'a> {
+    /// Its files.
+    pub files: usize,
+    /// Rows read from its files.
+    pub rows: usize,
     /// Errors to fix on the row itself.
-    errors: usize,
+    pub errors: usize,
     /// Rows held back because of another row (knock-ons).
-    held: usize,
-    warnings: usize,
+    pub held: usize,
+    /// Warnings.
+    pub warnings: usize,
     /// Findings to fix per rule (knock-ons apart).
-    rules: BTreeMap<String, usize>,
-    list: Vec<&'a Finding>,
+    pub rules: BTreeMap<String, usize>,
+    /// Its findings, in the run's order.
+    pub list: Vec<&'a Finding>,
 }
 
 /// A sheet's header row (row 1), its column widths and its print setup, the header
@@ -181,7 +185,7 @@ pub fn write(run: &Run, words: &Words, path: &Path, lang: Lang, tmp: &Path) -> R
 }
 
 /// Per village: its files, rows, errors, knock-ons, warnings, rule counts and findings.
-fn village_stats<'a>(run: &'a Run, words: &Words) -> BTreeMap<String, VillageStats<'a>> {
+pub fn village_stats<'a>(run: &'a Run, words: &Words) -> BTreeMap<String, VillageStats<'a>> {
     let village_in = run.finding_villages();
     let village_of = |f: &Finding| -> String {
         village_in(f)

@@ -295,6 +295,7 @@ mod tests {
             near: false,
             count: 1,
             cells: vec!["a.xlsx:S!R4".into()],
+            rivals: Vec::new(),
         };
         let text = render(&collect(&[w]));
         let overlay: Overlay = toml::from_str(&text).expect(&text);

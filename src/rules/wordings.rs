@@ -48,6 +48,7 @@ pub fn collect(
                         near: w.rule == Rule::NearSynonym,
                         count: 0,
                         cells: Vec::new(),
+                        rivals: Vec::new(),
                     },
                     Vec::new(),
                 )
@@ -96,6 +97,7 @@ pub fn collect(
                         near: false,
                         count: 0,
                         cells: Vec::new(),
+                        rivals: Vec::new(),
                     },
                     Vec::new(),
                 )
@@ -161,7 +163,7 @@ fn headers(run: &Run, schemas: &Schemas, all: &mut Wordings) {
                         .collect::<Vec<_>>()
                         .join(if zh { "、" } else { ", " })
                 };
-                let w = match (c.how, c.field) {
+                let mut w = match (c.how, c.field) {
                     (How::Guess, Some(fi)) if c.weak => {
                         let o = others(Some(fi));
                         let field = &t.fields[fi];
@@ -185,6 +187,7 @@ fn headers(run: &Run, schemas: &Schemas, all: &mut Wordings) {
                             near: false,
                             count: 0,
                             cells: Vec::new(),
+                            rivals: Vec::new(),
                         }
                     }
                     (How::Unmapped, None) => {
@@ -210,10 +213,19 @@ fn headers(run: &Run, schemas: &Schemas, all: &mut Wordings) {
                             near: false,
                             count: 0,
                             cells: Vec::new(),
+                            rivals: Vec::new(),
                         }
                     }
                     _ => continue,
                 };
+                // The other fields the evidence ranks, best first, for a person to pick.
+                w.rivals = c
+                    .candidates
+                    .iter()
+                    .filter(|x| w.guess.as_deref() != Some(t.fields[x.0].key.as_str()))
+                    .take(3)
+                    .map(|x| (t.fields[x.0].key.clone(), format!("相近程度 {:.2}", x.1)))
+                    .collect();
                 let key = (tk.index(), WordingKind::Header, w.field.clone(), leaf);
                 all.entry(key).or_insert_with(|| (w, Vec::new())).1.push((
                     rel.clone(),

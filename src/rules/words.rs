@@ -147,6 +147,7 @@ impl Words {
     ///     form: "屋主".into(), taken: Some("owner".into()), guess: Some("owner".into()),
     ///     how_zh: "内容：30/30 个值像人名".into(), how_en: String::new(), near: false,
     ///     count: 2, cells: vec!["a.xlsx:Sheet1!C3".into(), "b.xlsx:Sheet1!C2".into()],
+    ///     rivals: Vec::new(),
     /// };
     /// let row = w.wording(&form, selfbuilt::finding::Lang::Zh);
     /// assert_eq!(row[0], "列名");

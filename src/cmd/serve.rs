@@ -1,0 +1,181 @@
+//! `selfbuilt serve [--workspace DIR] [--port 8848]`: the local page. Checks who may use
+//! it (anything beyond this computer needs `--token`), opens the workspace (with the demo
+//! town as its first round when asked), says the address on the first line of stdout,
+//! opens the browser when asked, and serves until Ctrl-C or the page's 退出.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+
+use crate::cli::ServeArgs;
+use crate::finding::Lang;
+use crate::schema::Schemas;
+use crate::serve::workspace::{Workspace, INBOX, ROSTER};
+use crate::serve::{Access, App, Engine};
+
+/// The global options a round is run with, as the command line gave them.
+pub struct Globals {
+    /// `--schemas`.
+    pub schemas: Option<PathBuf>,
+    /// `--campaign`.
+    pub campaign: Option<String>,
+    /// `--aliases` (added before the workspace's own confirmed wordings).
+    pub aliases: Vec<PathBuf>,
+    /// `--lang`.
+    pub lang: Lang,
+    /// `--max-side-mb`.
+    pub max_side_mb: u64,
+}
+
+/// Runs `serve`.
+pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32> {
+    check_access(&args)?;
+    if !globals.aliases.is_empty() {
+        bail!("serve 不接受 --aliases：网页确认的写法存在工作区的“本镇写法.toml”里，可以把写法文件的内容合并进去 / serve takes no --aliases: the workspace keeps its own");
+    }
+    let root = match &args.workspace {
+        Some(dir) => dir.clone(),
+        None => home()?.join("自建房排查"),
+    };
+    let ws = Workspace::open(&root)?;
+    let as_of = match &args.as_of {
+        Some(text) => Some(
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                anyhow::anyhow!("--as-of 的值“{text}”不是日期，请写成 2026-11-29 这样 / not a date")
+            })?,
+        ),
+        None => None,
+    };
+    let engine = Engine {
+        schemas: globals.schemas.clone(),
+        campaign: globals.campaign.clone(),
+        lang: globals.lang,
+        max_side_mb: globals.max_side_mb,
+        limits: args.limits.limits(),
+        isolate: super::isolation(&args.limits),
+        as_of,
+    };
+    let demo_round = if args.demo {
+        put_demo(&ws, schemas)?
+    } else {
+        None
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("无法启动网页服务")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind((args.bind, args.port))
+            .await
+            .with_context(|| {
+                format!(
+                    "端口 {} 已被占用或不能使用，请换一个：--port 8849",
+                    args.port
+                )
+            })?;
+        let addr = listener.local_addr()?;
+        let app = Arc::new(App {
+            ws,
+            campaign_name: schemas.campaign.campaign.name.clone(),
+            engine,
+            access: Access {
+                addr,
+                token: args.token.clone(),
+            },
+            uploads: crate::serve::upload::UploadLimits {
+                file_bytes: args.limits.max_file_mb << 20,
+                files: 5000,
+            },
+            events: Arc::new(crate::serve::events::Events::new()),
+            runner: Default::default(),
+            views: Default::default(),
+            stop: tokio::sync::watch::channel(false).0,
+        });
+        let shown = if addr.ip().is_unspecified() {
+            format!("http://127.0.0.1:{}/", addr.port())
+        } else {
+            format!("http://{addr}/")
+        };
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "请在浏览器中打开 {shown}");
+        let _ = writeln!(out, "工作区：{}　（按 Ctrl-C 结束）", app.ws.root.display());
+        let _ = out.flush();
+        if let Some(round) = demo_round {
+            crate::serve::runner::enqueue(&app, &round);
+        }
+        if args.open {
+            open_browser(&shown);
+        }
+        let quit = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        crate::serve::serve(app, listener, quit)
+            .await
+            .context("网页服务出错")?;
+        Ok(0)
+    })
+}
+
+/// Anything beyond this computer needs a token; a token is letters, digits, - and _.
+fn check_access(args: &ServeArgs) -> Result<()> {
+    if let Some(token) = &args.token {
+        if token.len() < 8
+            || !token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            bail!("--token 应至少 8 个字符，只用字母、数字、- 和 _ / the token needs 8 or more letters, digits, - or _");
+        }
+    }
+    if !args.bind.is_loopback() && args.token.is_none() {
+        bail!(
+            "--bind {} 会让别的电脑也能打开这个网页，必须同时给出 --token 口令 / listening beyond this computer needs --token",
+            args.bind
+        );
+    }
+    Ok(())
+}
+
+/// The home folder.
+fn home() -> Result<PathBuf> {
+    std::env::var_os("HOME")
+        .or_else(|| std::env::var_os("USERPROFILE"))
+        .map(PathBuf::from)
+        .context("找不到主目录，请用 --workspace 指定工作区文件夹")
+}
+
+/// In an empty workspace, the demo town as 第一轮 with its roster; the round to run.
+fn put_demo(ws: &Workspace, schemas: &Schemas) -> Result<Option<String>> {
+    if !ws.rounds().is_empty() {
+        return Ok(None);
+    }
+    let round = ws.new_round(None)?;
+    let inbox = ws.root.join(&round).join(INBOX);
+    let roster = ws.root.join(ROSTER);
+    if schemas.campaign.coverage.is_some() {
+        crate::demo::write_roster(schemas, &inbox, &roster, 2022, 850, 8, true)?;
+    } else {
+        crate::demo::write_town(schemas, &inbox, 2022, 850, 8, true)?;
+    }
+    Ok(Some(round))
+}
+
+/// Opens the page in the system's browser (best effort: the address is printed anyway).
+fn open_browser(url: &str) {
+    let tool = if cfg!(target_os = "windows") {
+        "explorer"
+    } else if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let _ = std::process::Command::new(tool)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
