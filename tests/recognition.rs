@@ -438,3 +438,43 @@ fn every_distinct_wording_is_listed_once_where_people_read() {
     let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(j["wordings"].as_array().unwrap().len(), expected.len());
 }
+
+/// “都不是” on a guessed header: a column whose header the confirmed wordings say is not
+/// the field (`not_aliases`) is not read as it, by any way of guessing; without that
+/// line the same column is read as the field.
+#[test]
+fn a_header_a_person_refused_is_not_read_as_the_field() {
+    let t = tempfile::tempdir().unwrap();
+    let town = t.path().join("town");
+    std::fs::create_dir_all(&town).unwrap();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-town");
+    let bytes = std::fs::read(demo.join("白沙村房屋信息.csv")).unwrap();
+    let (text, _, _) = encoding_rs::GBK.decode(&bytes);
+    let text = text.replacen("业主,", "房子归谁,", 1);
+    std::fs::write(
+        town.join("白沙村房屋信息.csv"),
+        encoding_rs::GBK.encode(&text).0,
+    )
+    .unwrap();
+    let refused = t.path().join("本镇写法.toml");
+    std::fs::write(
+        &refused,
+        "[buildings.owner]\nnot_aliases = [\"房子归谁\"]\n",
+    )
+    .unwrap();
+    let not_imported = |aliases: Option<&std::path::Path>| -> bool {
+        let out = t.path().join(format!("out{}", aliases.is_some()));
+        let mut args = vec![];
+        if let Some(a) = aliases {
+            args.extend(["--aliases", common::p(a)]);
+        }
+        args.extend(["run", common::p(&town), "--out", common::p(&out), "--quiet"]);
+        let o = common::run(&args);
+        assert_ne!(o.code, 2, "{}", o.stderr);
+        common::read_csv(&out.join("errors.csv"))
+            .iter()
+            .any(|r| r[5] == "房子归谁" && r[7] == "S002")
+    };
+    assert!(!not_imported(None), "guessed as the owner by its content");
+    assert!(not_imported(Some(&refused)), "refused: not imported");
+}

@@ -35,7 +35,17 @@ pub fn lookup(field: &Field, written: &str) -> Option<String> {
 pub fn resolve(field: &Field, lex: &Lexicon, written: &str) -> Resolved {
     match lookup(field, written) {
         Some(v) => Resolved::Value(v, enum_policy::Rule::Exact),
+        // A person said this form is none of the values: no weaker reading of it.
+        None if is_refused(field, written) => Resolved::Unknown,
         None => enum_policy::resolve(field, lex, written),
+    }
+}
+
+/// Whether a person said this form is none of the field's values (`not_synonyms`).
+pub fn is_refused(field: &Field, written: &str) -> bool {
+    !field.not_synonyms.is_empty() && {
+        let k = norm_key(written);
+        field.not_synonyms.iter().any(|n| norm_key(n) == k)
     }
 }
 
@@ -143,6 +153,27 @@ mod tests {
     use crate::cells::testutil::*;
     use crate::cells::Val;
     use crate::schema::test_tables::*;
+
+    #[test]
+    fn a_form_a_person_refused_is_read_by_no_weaker_tier() {
+        let mut f = field(Buildings, "structure").clone();
+        let lex = &ctx().lexicon.clone();
+        let form = "砖混结构房屋";
+        assert!(matches!(
+            super::resolve(&f, lex, form),
+            super::Resolved::Value(..)
+        ));
+        f.not_synonyms.push(form.into());
+        assert!(matches!(
+            super::resolve(&f, lex, form),
+            super::Resolved::Unknown
+        ));
+        // The listed values and synonyms still read.
+        assert!(matches!(
+            super::resolve(&f, lex, "砖混"),
+            super::Resolved::Value(..)
+        ));
+    }
 
     #[test]
     fn synonyms_and_parentheticals() {

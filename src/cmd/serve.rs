@@ -12,8 +12,8 @@ use anyhow::{bail, Context, Result};
 use crate::cli::ServeArgs;
 use crate::finding::Lang;
 use crate::schema::Schemas;
+use crate::serve::app::{Access, App, Engine};
 use crate::serve::workspace::{Workspace, INBOX, ROSTER};
-use crate::serve::{Access, App, Engine};
 
 /// The global options a round is run with, as the command line gave them.
 pub struct Globals {
@@ -79,6 +79,7 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
         let addr = listener.local_addr()?;
         let app = Arc::new(App {
             ws,
+            campaign: schemas.campaign.campaign.key.clone(),
             campaign_name: schemas.campaign.campaign.name.clone(),
             engine,
             access: Access {
@@ -112,7 +113,7 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
         let quit = async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        crate::serve::serve(app, listener, quit)
+        crate::serve::routes::serve(app, listener, quit)
             .await
             .context("网页服务出错")?;
         Ok(0)

@@ -407,6 +407,12 @@ fn score_in_rounds(
             let vals: &[&Raw] = samples.get(c).map(Vec::as_slice).unwrap_or(&[]);
             let leaf = labels[c].last().cloned().unwrap_or_default();
             totals[k] = column_totals(t, &o.fits, vals, &leaf, &free, &mut fit_cache[k], ctx);
+            // A field a person said this header is not: never guessed for it.
+            for (fi, f) in t.fields.iter().enumerate() {
+                if f.refuses_header(&columns[o.at].header) {
+                    totals[k][fi] = (0.0, String::new());
+                }
+            }
             for (fi, (total, _)) in totals[k].iter().enumerate() {
                 if free[fi] && *total >= ASSIGN_FLOOR {
                     pairs.push((*total, k, fi));

@@ -115,7 +115,11 @@ pub fn settle(
             .map(Vec::as_slice)
             .unwrap_or(&[]);
         let fits: Vec<usize> = (0..nf)
-            .filter(|&f| !held[f] && in_play(&score::content_score(&t.fields[f], vals, ctx)))
+            .filter(|&f| {
+                !held[f]
+                    && !t.fields[f].refuses_header(&c.header)
+                    && in_play(&score::content_score(&t.fields[f], vals, ctx))
+            })
             .collect();
         if !fits.is_empty() {
             open.push((i, fits));

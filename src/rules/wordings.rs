@@ -116,6 +116,31 @@ pub fn collect(
         .collect()
 }
 
+/// A header's lowest row, as one line (a header broken over lines in its cell is one
+/// wording), without the marks of a required column.
+fn header_leaf(header: &str) -> String {
+    trim(header.rsplit('›').next().unwrap_or(header))
+        .trim_start_matches(['*', '※'])
+        .lines()
+        .map(str::trim)
+        .collect()
+}
+
+/// The other fields the evidence ranks for a column, best first, for a person to pick:
+/// (field key, how close in words).
+fn rivals(
+    t: &crate::schema::TableSchema,
+    c: &crate::model::Column,
+    guess: Option<&str>,
+) -> Vec<(String, String)> {
+    c.candidates
+        .iter()
+        .filter(|x| guess != Some(t.fields[x.0].key.as_str()))
+        .take(3)
+        .map(|x| (t.fields[x.0].key.clone(), format!("相近程度 {:.2}", x.1)))
+        .collect()
+}
+
 /// A wording and every (file, sheet, row, column) holding it.
 type Spotted = (Wording, Vec<(String, String, u32, u32)>);
 
@@ -132,14 +157,7 @@ fn headers(run: &Run, schemas: &Schemas, all: &mut Wordings) {
             };
             let t = schemas.table(tk);
             for c in &s.columns {
-                // The lowest header row, as one line (a header broken over lines in its
-                // cell is one wording).
-                let leaf = trim(c.header.rsplit('›').next().unwrap_or(&c.header));
-                let leaf = leaf
-                    .trim_start_matches(['*', '※'])
-                    .lines()
-                    .map(str::trim)
-                    .collect::<String>();
+                let leaf = header_leaf(&c.header);
                 if leaf.is_empty() {
                     continue;
                 }
@@ -218,14 +236,7 @@ fn headers(run: &Run, schemas: &Schemas, all: &mut Wordings) {
                     }
                     _ => continue,
                 };
-                // The other fields the evidence ranks, best first, for a person to pick.
-                w.rivals = c
-                    .candidates
-                    .iter()
-                    .filter(|x| w.guess.as_deref() != Some(t.fields[x.0].key.as_str()))
-                    .take(3)
-                    .map(|x| (t.fields[x.0].key.clone(), format!("相近程度 {:.2}", x.1)))
-                    .collect();
+                w.rivals = rivals(t, c, w.guess.as_deref());
                 let key = (tk.index(), WordingKind::Header, w.field.clone(), leaf);
                 all.entry(key).or_insert_with(|| (w, Vec::new())).1.push((
                     rel.clone(),

@@ -21,6 +21,12 @@ pub struct FieldOverlay {
     /// Written forms to add to the field's synonyms (written → value).
     #[serde(default)]
     pub synonyms: HashMap<String, String>,
+    /// Header wordings that are not this field (“都不是” on the page).
+    #[serde(default)]
+    pub not_aliases: Vec<String>,
+    /// Written forms that are none of the field's values (“都不是” on the page).
+    #[serde(default)]
+    pub not_synonyms: Vec<String>,
 }
 
 /// An overlay file: table key → field key → additions.
@@ -75,6 +81,21 @@ impl Schemas {
                     && !matches!(f.ty, FieldType::Enum | FieldType::EnumList)
                 {
                     return Err(format!("[{tk}.{fk}.synonyms]: {fk} is not an enum"));
+                }
+                for a in &add.not_aliases {
+                    if !f.not_aliases.contains(a) {
+                        f.not_aliases.push(a.clone());
+                    }
+                }
+                if !add.not_synonyms.is_empty()
+                    && !matches!(f.ty, FieldType::Enum | FieldType::EnumList)
+                {
+                    return Err(format!("[{tk}.{fk}.not_synonyms]: {fk} is not an enum"));
+                }
+                for w in &add.not_synonyms {
+                    if !f.not_synonyms.contains(w) {
+                        f.not_synonyms.push(w.clone());
+                    }
                 }
                 for (w, c) in &add.synonyms {
                     if !f.values.contains(c) {

@@ -74,6 +74,27 @@ const BUILT_IN_TYPES: [(&str, FieldType); 12] = [
     ("code", FieldType::Code),
 ];
 
+impl Field {
+    /// Whether a person said a column with this header is not this field
+    /// (`not_aliases`): `header` is the column's header, its lowest row last after `›`.
+    ///
+    /// ```
+    /// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+    /// let mut f = s.tables[0].fields[0].clone();
+    /// f.not_aliases.push("某 列".into());
+    /// assert!(f.refuses_header("表头›某列"));
+    /// assert!(!f.refuses_header("别的列"));
+    /// ```
+    pub fn refuses_header(&self, header: &str) -> bool {
+        !self.not_aliases.is_empty() && {
+            let leaf = crate::text::norm_key(header.rsplit('›').next().unwrap_or(header));
+            self.not_aliases
+                .iter()
+                .any(|n| crate::text::norm_key(n) == leaf)
+        }
+    }
+}
+
 impl FieldType {
     /// The name schema files use.
     pub fn key(self) -> &'static str {
@@ -198,6 +219,14 @@ pub struct Field {
     /// Other header wordings villages use for it.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Header wordings a person said are not this field (a column only guessed to be
+    /// it): such a column is never read as it.
+    #[serde(default)]
+    pub not_aliases: Vec<String>,
+    /// Written forms a person said are none of its values (a form only guessed to be
+    /// one): such a cell is never read as a value, it is an error to fix.
+    #[serde(default)]
+    pub not_synonyms: Vec<String>,
     /// The values an enum field may take, in the campaign's words.
     #[serde(default)]
     pub values: Vec<String>,
@@ -624,6 +653,8 @@ mod tests {
             required: false,
             unique: false,
             aliases: vec![format!("{key} alias")],
+            not_aliases: Vec::new(),
+            not_synonyms: Vec::new(),
             values: Vec::new(),
             synonyms: HashMap::new(),
             default: None,

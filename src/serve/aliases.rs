@@ -22,6 +22,12 @@ pub struct FieldWords {
     /// Written forms read as this option (written → option).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub synonyms: BTreeMap<String, String>,
+    /// Header wordings that are not this field (a guess refused: “都不是”).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_aliases: Vec<String>,
+    /// Written forms that are none of its options (a guess refused: “都不是”).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_synonyms: Vec<String>,
 }
 
 /// `本镇写法.toml`: table → field → its wordings.
@@ -64,6 +70,25 @@ pub struct Choice {
     /// What it was confirmed as: for a header its field, for a value its option; None
     /// for “都不是”.
     pub to: Option<String>,
+    /// Where it is kept.
+    #[serde(skip)]
+    origin: Origin,
+}
+
+/// Where a choice is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Origin {
+    /// A field's `aliases`.
+    #[default]
+    Alias,
+    /// A field's `synonyms`.
+    Synonym,
+    /// A field's `not_aliases`.
+    NotAlias,
+    /// A field's `not_synonyms`.
+    NotSynonym,
+    /// The desk's `dismissed`.
+    Desk,
 }
 
 /// What a clerk decided about a wording.
@@ -89,8 +114,15 @@ pub enum Decision {
         /// The option it is.
         to: String,
     },
-    /// None of them.
-    None(Dismissed),
+    /// None of them. A guess the run read it by (`taken`) is refused for good (the
+    /// field's `not_aliases` or `not_synonyms`); a wording the run did not read is only
+    /// not asked about again.
+    None {
+        /// The wording.
+        wording: Dismissed,
+        /// What the run took it as (a field for a header, an option for a value).
+        taken: Option<String>,
+    },
 }
 
 /// Reads the confirmed wordings (none when the file is missing).
@@ -113,44 +145,56 @@ fn read_toml<T: Default + for<'de> Deserialize<'de>>(path: &Path) -> Result<T> {
 
 /// Every choice, numbered: headers, then options, then “都不是”, each in file order.
 pub fn list(book: &Book, desk: &Desk) -> Vec<Choice> {
-    let mut all = Vec::new();
-    for (table, fields) in book {
-        for (field, words) in fields {
-            for form in &words.aliases {
-                all.push(("header", table, field, form.clone(), Some(field.clone())));
+    let mut all: Vec<Choice> = Vec::new();
+    let mut add =
+        |origin, kind: &str, table: &str, field: &str, form: &str, to: Option<&String>| {
+            all.push(Choice {
+                n: all.len(),
+                kind: kind.into(),
+                table: table.into(),
+                field: field.into(),
+                form: form.into(),
+                to: to.cloned(),
+                origin,
+            });
+        };
+    for (origin, kind) in [
+        (Origin::Alias, "header"),
+        (Origin::Synonym, "value"),
+        (Origin::NotAlias, "header"),
+        (Origin::NotSynonym, "value"),
+    ] {
+        for (table, fields) in book {
+            for (field, words) in fields {
+                match origin {
+                    Origin::Alias => {
+                        for form in &words.aliases {
+                            add(origin, kind, table, field, form, Some(field));
+                        }
+                    }
+                    Origin::Synonym => {
+                        for (form, to) in &words.synonyms {
+                            add(origin, kind, table, field, form, Some(to));
+                        }
+                    }
+                    Origin::NotAlias => {
+                        for form in &words.not_aliases {
+                            add(origin, kind, table, field, form, None);
+                        }
+                    }
+                    Origin::NotSynonym | Origin::Desk => {
+                        for form in &words.not_synonyms {
+                            add(origin, kind, table, field, form, None);
+                        }
+                    }
+                }
             }
         }
     }
-    for (table, fields) in book {
-        for (field, words) in fields {
-            for (form, to) in &words.synonyms {
-                all.push(("value", table, field, form.clone(), Some(to.clone())));
-            }
-        }
+    for d in &desk.dismissed {
+        add(Origin::Desk, &d.kind, &d.table, &d.field, &d.form, None);
     }
-    let mut list: Vec<Choice> = all
-        .into_iter()
-        .map(|(kind, table, field, form, to)| Choice {
-            n: 0,
-            kind: kind.into(),
-            table: table.clone(),
-            field: field.clone(),
-            form,
-            to,
-        })
-        .collect();
-    list.extend(desk.dismissed.iter().map(|d| Choice {
-        n: 0,
-        kind: d.kind.clone(),
-        table: d.table.clone(),
-        field: d.field.clone(),
-        form: d.form.clone(),
-        to: None,
-    }));
-    for (n, c) in list.iter_mut().enumerate() {
-        c.n = n;
-    }
-    list
+    all
 }
 
 /// The book and desk with a decision added (a header confirmed again for another field
@@ -180,11 +224,35 @@ pub fn decide(mut book: Book, mut desk: Desk, decision: Decision) -> (Book, Desk
             let words = book.entry(table).or_default().entry(field).or_default();
             words.synonyms.insert(form, to);
         }
-        Decision::None(d) => {
-            if !desk.dismissed.contains(&d) {
-                desk.dismissed.push(d);
+        Decision::None { wording, taken } => match (wording.kind.as_str(), taken) {
+            ("header", Some(field)) => {
+                let words = book
+                    .entry(wording.table)
+                    .or_default()
+                    .entry(field)
+                    .or_default();
+                words.aliases.retain(|a| *a != wording.form);
+                if !words.not_aliases.contains(&wording.form) {
+                    words.not_aliases.push(wording.form);
+                }
             }
-        }
+            ("value", Some(_)) => {
+                let words = book
+                    .entry(wording.table)
+                    .or_default()
+                    .entry(wording.field)
+                    .or_default();
+                words.synonyms.remove(&wording.form);
+                if !words.not_synonyms.contains(&wording.form) {
+                    words.not_synonyms.push(wording.form);
+                }
+            }
+            _ => {
+                if !desk.dismissed.contains(&wording) {
+                    desk.dismissed.push(wording);
+                }
+            }
+        },
     }
     (tidy(book), desk)
 }
@@ -194,20 +262,18 @@ pub fn undo(mut book: Book, mut desk: Desk, n: usize) -> Result<(Book, Desk)> {
     let Some(c) = list(&book, &desk).into_iter().find(|c| c.n == n) else {
         bail!("没有第 {n} 条确认过的写法");
     };
-    match (&c.to, c.kind.as_str()) {
-        (None, _) => desk.dismissed.retain(|d| {
+    let words = book.get_mut(&c.table).and_then(|f| f.get_mut(&c.field));
+    match (c.origin, words) {
+        (Origin::Desk, _) => desk.dismissed.retain(|d| {
             !(d.kind == c.kind && d.table == c.table && d.field == c.field && d.form == c.form)
         }),
-        (Some(_), "header") => {
-            if let Some(w) = book.get_mut(&c.table).and_then(|f| f.get_mut(&c.field)) {
-                w.aliases.retain(|a| *a != c.form);
-            }
+        (Origin::Alias, Some(w)) => w.aliases.retain(|a| *a != c.form),
+        (Origin::Synonym, Some(w)) => {
+            w.synonyms.remove(&c.form);
         }
-        (Some(_), _) => {
-            if let Some(w) = book.get_mut(&c.table).and_then(|f| f.get_mut(&c.field)) {
-                w.synonyms.remove(&c.form);
-            }
-        }
+        (Origin::NotAlias, Some(w)) => w.not_aliases.retain(|a| *a != c.form),
+        (Origin::NotSynonym, Some(w)) => w.not_synonyms.retain(|a| *a != c.form),
+        (_, None) => {}
     }
     Ok((tidy(book), desk))
 }
@@ -215,7 +281,7 @@ pub fn undo(mut book: Book, mut desk: Desk, n: usize) -> Result<(Book, Desk)> {
 /// Without empty fields and tables.
 fn tidy(mut book: Book) -> Book {
     for fields in book.values_mut() {
-        fields.retain(|_, w| !w.aliases.is_empty() || !w.synonyms.is_empty());
+        fields.retain(|_, w| *w != FieldWords::default());
     }
     book.retain(|_, f| !f.is_empty());
     book
@@ -299,10 +365,24 @@ mod tests {
             field: String::new(),
             form: "自拟的列名".into(),
         };
-        let (book, desk) = decide(Book::new(), Desk::default(), Decision::None(d.clone()));
-        let (book, desk) = decide(book, desk, Decision::None(d));
+        let none = |taken: Option<&str>| Decision::None {
+            wording: d.clone(),
+            taken: taken.map(str::to_string),
+        };
+        // Not read by the run: only not asked again.
+        let (book, desk) = decide(Book::new(), Desk::default(), none(None));
+        let (book, desk) = decide(book, desk, none(None));
         let listed = list(&book, &desk);
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].to, None);
+        assert!(book.is_empty());
+        // Read by a guess: refused for good, in the book the command line reads too.
+        let (book, desk) = decide(book, desk, none(Some("owner")));
+        assert_eq!(book["buildings"]["owner"].not_aliases, ["自拟的列名"]);
+        assert!(render(&book).unwrap().contains("not_aliases"));
+        assert_eq!(list(&book, &desk).len(), 2);
+        let (book, desk) = undo(book, desk, 0).unwrap();
+        assert!(book.is_empty());
+        assert_eq!(list(&book, &desk).len(), 1);
     }
 }

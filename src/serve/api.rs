@@ -12,10 +12,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::aliases::{self, Decision, Dismissed};
+use super::app::App;
 use super::guard::refuse;
-use super::runner::{self, State as RunState};
+use super::queue::State as RunState;
+use super::runner;
 use super::workspace::{RESULTS, ROSTER};
-use super::App;
 
 /// An answer or a refusal.
 type Answer = Result<Response, Response>;
@@ -37,6 +38,7 @@ pub async fn hello(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) 
         "app": "selfbuilt",
         "version": env!("CARGO_PKG_VERSION"),
         "workspace": app.ws.root.display().to_string(),
+        "campaign": app.campaign,
         "campaign_name": app.campaign_name,
         "token_required": app.access.token.is_some(),
         "logged_in": super::guard::has_token(cookies, &app.access),
@@ -342,6 +344,9 @@ pub async fn findings(
         .map(|i| {
             let mut item = serde_json::to_value(i).unwrap_or_default();
             item["row_as_written"] = json!(v.rows.get(&i.row_key).cloned().unwrap_or_default());
+            if let Some(fields) = item.as_object_mut() {
+                fields.remove("row_key");
+            }
             item
         })
         .collect();
@@ -383,6 +388,11 @@ pub async fn list_aliases(State(app): State<Arc<App>>) -> Answer {
             } else {
                 words.field(&c.field, crate::finding::Lang::Zh)
             });
+            item["to_label"] = json!(match (&c.to, c.kind.as_str()) {
+                (Some(to), "header") => words.field(to, crate::finding::Lang::Zh).to_string(),
+                (Some(to), _) => to.clone(),
+                (None, _) => "都不是".to_string(),
+            });
             item
         })
         .collect();
@@ -410,12 +420,15 @@ pub async fn confirm(State(app): State<Arc<App>>, Json(body): Json<Confirm>) -> 
         ));
     };
     let decision = if body.none {
-        Decision::None(Dismissed {
-            kind: w.kind.clone(),
-            table: w.table.clone(),
-            field: w.field.clone(),
-            form: w.form.clone(),
-        })
+        Decision::None {
+            wording: Dismissed {
+                kind: w.kind.clone(),
+                table: w.table.clone(),
+                field: w.field.clone(),
+                form: w.form.clone(),
+            },
+            taken: w.taken.clone(),
+        }
     } else {
         let to = body.to.clone().unwrap_or_default();
         if !w.choices.iter().any(|c| c.to == to) {

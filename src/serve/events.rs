@@ -78,15 +78,13 @@ impl Events {
         let rx = self.tx.subscribe();
         let first = stream::once(async move { Arc::new(("snapshot", snapshot)) });
         let rest = stream::unfold(rx, |mut rx| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(sent) => return Some((sent, rx)),
-                    // A slow page missed some: it is told to look again.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        return Some((Arc::new(("lagged", json!({}))), rx))
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return None,
+            match rx.recv().await {
+                Ok(sent) => Some((sent, rx)),
+                // A slow page missed some: it is told to look again.
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    Some((Arc::new(("lagged", json!({}))), rx))
                 }
+                Err(broadcast::error::RecvError::Closed) => None,
             }
         });
         let mut stop = stop;

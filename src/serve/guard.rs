@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::App;
+use super::app::App;
 
 /// The page's policy: its own scripts, styles, images and connections only.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -70,7 +70,7 @@ pub async fn guard(State(app): State<Arc<App>>, req: Request<Body>, next: Next) 
 
 /// Whether the request's Host names this server: on this computer its loopback names
 /// and port; listening beyond it, any name with its port (the token guards it).
-pub fn host_allowed(host: &str, access: &super::Access) -> bool {
+pub fn host_allowed(host: &str, access: &super::app::Access) -> bool {
     let port = access.addr.port();
     let Some((name, p)) = host.rsplit_once(':') else {
         return false;
@@ -86,7 +86,7 @@ pub fn host_allowed(host: &str, access: &super::Access) -> bool {
 }
 
 /// Whether the cookies hold the token (always, when there is none).
-pub fn has_token(cookies: Option<&str>, access: &super::Access) -> bool {
+pub fn has_token(cookies: Option<&str>, access: &super::app::Access) -> bool {
     let Some(token) = &access.token else {
         return true;
     };
@@ -122,7 +122,7 @@ pub async fn headers(mut r: Response) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::Access;
+    use crate::serve::app::Access;
 
     fn access(addr: &str, token: Option<&str>) -> Access {
         Access {

@@ -69,7 +69,7 @@ mod tests {
         assert_eq!(one, two);
         let mut z = zip::ZipArchive::new(std::io::Cursor::new(one)).unwrap();
         let names: Vec<String> = (0..z.len())
-            .map(|i| z.by_index(i).unwrap().name().to_string())
+            .map(|i| z.by_index(i).unwrap().name().unwrap().to_string())
             .collect();
         assert_eq!(names, ["上林村/b.txt", "上林村/批注/a.xlsx"]);
     }

@@ -1,132 +1,58 @@
-//! Runs rounds one at a time per workspace: a round asked for while another runs waits
-//! its turn (the page is told its place), a round already waiting is not queued twice.
+//! Runs rounds one at a time per workspace, in the order asked: a round asked for while
+//! another runs waits its turn (the page is told its place), a round already waiting is
+//! not queued twice.
 //! A round runs on a blocking thread through `job::execute`, with the workspace's
 //! confirmed wordings as `--aliases`, its previous round as `--previous`, its roster as
 //! `--roster`; its view is kept in `页面.json` beside the results.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Result;
 use serde_json::json;
 
+use super::app::App;
 use super::events::PageProgress;
 use super::view::{self, Made};
 use super::workspace::VIEW;
-use super::App;
-
-/// The queue and what became of the last runs.
-#[derive(Default)]
-pub struct Runner {
-    /// Held by the round running.
-    desk: tokio::sync::Mutex<()>,
-    /// Rounds waiting, in order.
-    waiting: Mutex<Vec<String>>,
-    /// The round running.
-    running: Mutex<Option<String>>,
-    /// Rounds whose last run failed, and why.
-    failed: Mutex<HashMap<String, String>>,
-}
-
-/// Where a round stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum State {
-    /// Waiting: this many runs are ahead of it.
-    Queued(usize),
-    /// Running now.
-    Running,
-    /// Its last run failed: why.
-    Failed(String),
-    /// None of these.
-    Idle,
-}
-
-impl Runner {
-    /// Where a round stands.
-    pub fn state(&self, round: &str) -> State {
-        if self
-            .running
-            .lock()
-            .is_ok_and(|r| r.as_deref() == Some(round))
-        {
-            return State::Running;
-        }
-        if let Some(ahead) = self.position(round) {
-            return State::Queued(ahead);
-        }
-        match self.failed.lock().ok().and_then(|f| f.get(round).cloned()) {
-            Some(why) => State::Failed(why),
-            None => State::Idle,
-        }
-    }
-
-    /// How many runs are ahead of a waiting round.
-    fn position(&self, round: &str) -> Option<usize> {
-        let busy = usize::from(self.running.lock().is_ok_and(|r| r.is_some()));
-        let waiting = self.waiting.lock().ok()?;
-        waiting.iter().position(|r| r == round).map(|i| i + busy)
-    }
-
-    /// The round running, if any, and those waiting.
-    pub fn snapshot(&self) -> (Option<String>, Vec<String>) {
-        (
-            self.running.lock().ok().and_then(|r| r.clone()),
-            self.waiting.lock().map(|w| w.clone()).unwrap_or_default(),
-        )
-    }
-}
 
 /// Asks for a round to run; returns how many runs are ahead of it (0: it starts now).
+/// Rounds run in the order asked, one at a time, taken in turn by a single worker.
 pub fn enqueue(app: &Arc<App>, round: &str) -> usize {
-    if let Some(ahead) = app.runner.position(round) {
-        return ahead;
-    }
-    if let Ok(mut w) = app.runner.waiting.lock() {
-        w.push(round.to_string());
-    }
-    let ahead = app.runner.position(round).unwrap_or(0);
+    let (ahead, start) = app.runner.ask(round);
     app.events
         .send("queued", json!({"round": round, "position": ahead}));
-    let app = app.clone();
-    let round = round.to_string();
-    tokio::spawn(async move {
-        let _turn = app.runner.desk.lock().await;
-        if let Ok(mut w) = app.runner.waiting.lock() {
-            w.retain(|r| *r != round);
-        }
-        if let Ok(mut r) = app.runner.running.lock() {
-            *r = Some(round.clone());
-        }
-        if let Ok(mut f) = app.runner.failed.lock() {
-            f.remove(&round);
-        }
+    if start {
+        tokio::spawn(work(app.clone()));
+    }
+    ahead
+}
+
+/// Runs the waiting rounds in order until none is left.
+async fn work(app: Arc<App>) {
+    while let Some(round) = app.runner.next() {
         let worker = app.clone();
         let name = round.clone();
         let done = tokio::task::spawn_blocking(move || run_round(&worker, &name))
             .await
             .map_err(|_| anyhow::anyhow!("运行中断"))
             .and_then(|r| r);
-        if let Ok(mut r) = app.runner.running.lock() {
-            *r = None;
-        }
         if let Ok(mut l) = app.events.live.lock() {
             *l = None;
         }
         match done {
-            Ok(exit) => app
-                .events
-                .send("finished", json!({"round": round, "exit": exit})),
+            Ok(exit) => {
+                app.runner.done(None);
+                app.events
+                    .send("finished", json!({"round": round, "exit": exit}));
+            }
             Err(e) => {
                 let why = crate::errors::error_text(&e, crate::finding::Lang::Zh);
-                if let Ok(mut f) = app.runner.failed.lock() {
-                    f.insert(round.clone(), why.clone());
-                }
+                app.runner.done(Some((&round, why.clone())));
                 app.events
                     .send("failed", json!({"round": round, "error": why}));
             }
         }
-    });
-    ahead
+    }
 }
 
 /// Runs a round as `selfbuilt run` would, keeps its view; returns its exit status.

@@ -178,8 +178,11 @@ pub struct Item {
     pub row: Option<u32>,
     /// Its cell (A1).
     pub cell: String,
-    /// Its field.
+    /// Its field's key.
     pub field: String,
+    /// Its field's name, as people read it.
+    #[serde(default)]
+    pub field_label: String,
     /// The value as written.
     pub value: String,
     /// error, warning, or held (a row held back by another's errors).
@@ -282,7 +285,7 @@ pub fn make(run: &Run, schemas: &Schemas, made: Made) -> View {
     let wordings: Vec<WordingItem> = run
         .wordings
         .iter()
-        .filter(|w| !is_dismissed(w, made.dismissed))
+        .filter(|w| !is_dismissed(w, made.dismissed) && !is_refused(w, schemas))
         .map(|w| wording(w, schemas, &words))
         .collect();
     let results = Results {
@@ -317,6 +320,22 @@ fn is_dismissed(w: &Wording, dismissed: &[(String, String, String, String)]) -> 
     })
 }
 
+/// Whether the clerk answered “都不是” to the guess it was read by: the confirmed
+/// wordings refuse it (`not_aliases`, `not_synonyms`), and it is not asked again.
+fn is_refused(w: &Wording, schemas: &Schemas) -> bool {
+    let Some(t) = schemas.tables.iter().find(|t| t.table.key == w.table) else {
+        return false;
+    };
+    match w.kind {
+        WordingKind::Header => t.fields.iter().any(|f| f.refuses_header(&w.form)),
+        WordingKind::Value => t
+            .fields
+            .iter()
+            .find(|f| f.key == w.field)
+            .is_some_and(|f| crate::cells::enums::is_refused(f, &w.form)),
+    }
+}
+
 /// header or value.
 pub fn kind_word(kind: WordingKind) -> &'static str {
     match kind {
@@ -334,6 +353,11 @@ fn item(f: &Finding, village: String, words: &Words, row_key: String) -> Item {
         row: f.row.map(|r| r + 1),
         cell: f.cell(),
         field: f.field.clone(),
+        field_label: if f.field.is_empty() {
+            String::new()
+        } else {
+            words.field(&f.field, Lang::Zh).to_string()
+        },
         value: f.value.clone(),
         severity: if f.knock_on {
             "held".into()
