@@ -226,6 +226,20 @@ fn check_menu_entry(root: &Path, listing: &BTreeMap<String, (String, String)>) {
         exec.contains(&"serve") && exec.contains(&"--open"),
         "{exec:?}"
     );
+    // The packaged binary takes that command line: an option it did not know would be
+    // refused (exit 2) before `--help` is reached.
+    let o = tool(
+        Command::new(root.join(&BIN[2..]))
+            .args(&exec[1..])
+            .arg("--help")
+            .env("NO_COLOR", "1"),
+    );
+    assert!(
+        o.status.success(),
+        "{exec:?} --help: {}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
     // The icon is found by its name in the hicolor theme.
     assert_eq!(entry["Icon"], "selfbuilt");
     assert!(listing.contains_key(ICON));
