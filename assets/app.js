@@ -55,11 +55,8 @@
     empty: '未收件', ready: '待检查', queued: '排队中', running: '检查中', done: '已完成', failed: '未能完成',
   };
 
-  const REASON_TEXT = {
-    misentry: '录入错误销号',
-    suspected_misentry: '疑似录入错误（需复核）',
-    rectified: '整治完成销号',
-  };
+  // The campaign's words (GET /api/hello): its main table's name and its roster's.
+  const WORDS = { main: '', roster: '名册' };
 
   const SEVERITY_TEXT = { error: '错误', held: '随之暂缓', warning: '警告', info: '提示' };
 
@@ -209,6 +206,11 @@
   async function start() {
     const hello = await api('GET', '/api/hello');
     $('#campaign').textContent = hello.campaign_name || '';
+    WORDS.main = hello.main_label || '';
+    WORDS.roster = hello.roster_label || '名册';
+    $('#roster-label').textContent = WORDS.roster;
+    $('#roster-hint').textContent = `可选。有${WORDS.roster}就能核对哪些没有排查、哪些不在${WORDS.roster}上。全镇各轮共用一份。`;
+    $('#th-surveyed').textContent = `${WORDS.main}行数`;
     if (hello.token_required && !hello.logged_in) { showLogin(); return; }
     await enterApp();
   }
@@ -281,6 +283,7 @@
   }
 
   function stateText(r) {
+    if (r.state === 'done' && r.stale) return '结果不是最新的，请重新检查';
     if (r.state === 'done' && r.exit === 0) return '已完成，没有错误';
     if (r.state === 'done' && r.exit === 1) return '已完成，有错误待改';
     if (r.state === 'done' && r.exit === 2) return '未能完成';
@@ -498,7 +501,7 @@
   function renderRoster() {
     const roster = state.workspace.roster;
     $('#roster-file').textContent = roster ? `${roster.file}（${bytes(roster.bytes)}）` : '未上传';
-    $('#roster-choose').textContent = roster ? '更换' : '上传房屋名册';
+    $('#roster-choose').textContent = roster ? '更换' : `上传${WORDS.roster}`;
     $('#roster-remove').hidden = !roster;
   }
 
@@ -510,15 +513,15 @@
     form.append('file', file, file.name);
     const d = await postForm('/api/roster', form);
     await loadWorkspace();
-    notice(`房屋名册已收下：${d.file}。下次检查时核对。`);
-    markStale('房屋名册换了');
+    notice(`${WORDS.roster}已收下：${d.file}。下次检查时核对。`);
+    markStale(`${WORDS.roster}换了`);
   }
 
   async function removeRoster() {
     await api('DELETE', '/api/roster');
     await loadWorkspace();
-    notice('已移除房屋名册。');
-    markStale('房屋名册移除了');
+    notice(`已移除${WORDS.roster}。`);
+    markStale(`${WORDS.roster}移除了`);
   }
 
   // ───────────────────────── Running and progress ─────────────────────────
@@ -541,9 +544,9 @@
     let hint = '';
     if (!state.files.length) hint = '先在上面放入各村报来的表格。';
     else if (r.state === 'failed' && r.error) hint = '上次未能完成：' + r.error;
-    else if (state.stale) hint = `${state.stale}：下面的结果还是上次检查的，请点“重新检查”更新。`;
+    else if (state.stale || r.stale) hint = `${state.stale || r.stale}：下面的结果还是上次检查的，请点“重新检查”更新。`;
     $('#run-hint').textContent = hint;
-    $('#run-hint').classList.toggle('warn', !!state.stale || r.state === 'failed');
+    $('#run-hint').classList.toggle('warn', !!(state.stale || r.stale) || r.state === 'failed');
   }
 
   async function run() {
@@ -737,7 +740,7 @@
     const t = r.totals || {};
     const when = `${r.as_of || ''}检查，用时 ${Number(r.seconds || 0).toFixed(1)} 秒。`;
     if (r.exit === 2) return '未能完成检查。' + when;
-    const base = `${t.files} 个文件，排查 ${t.surveyed} 户，可以上报 ${t.accepted} 户`;
+    const base = `${t.files} 个文件，${WORDS.main} ${t.surveyed} 行，可以上报 ${t.accepted} 行`;
     if (r.exit === 0 && !t.warnings) return `${base}，没有发现问题。${when}`;
     const parts = [];
     if (t.errors) parts.push(`${t.errors} 处错误需要各村改正`);
@@ -953,7 +956,7 @@
     const reasons = Array.from(new Set(list.map((w) => w.reason)));
     const w = state.writeoffs;
     fillSelect($('#writeoffs-village'), '全部', villages.map((v) => ({ value: v, text: v })), w.village);
-    fillSelect($('#writeoffs-reason'), '全部', reasons.map((r) => ({ value: r, text: REASON_TEXT[r] || r })), w.reason);
+    fillSelect($('#writeoffs-reason'), '全部', reasons.map((r) => ({ value: r, text: r })), w.reason);
   }
 
   function renderWriteoffs() {
@@ -964,7 +967,7 @@
     const tbody = clear($('#writeoffs tbody'));
     page.forEach((x) => tbody.appendChild(h('tr', { data: { village: x.village, reason: x.reason } },
       h('td', { class: 'nowrap', text: x.village }),
-      h('td', { text: REASON_TEXT[x.reason] || x.reason }),
+      h('td', { text: x.reason }),
       h('td', { class: 'nowrap', text: x.code }),
       h('td', { class: 'where' }, h('span', { class: 'path', text: x.file }), h('br', {}),
         h('span', { text: [x.sheet, x.row ? `第${x.row}行` : ''].filter(Boolean).join(' ') })),
@@ -993,12 +996,12 @@
     if (!c) return;
     const summary = clear($('#coverage-summary'));
     summary.appendChild(document.createTextNode(
-      `房屋名册共列 ${c.listed} 栋，已排查 ${c.surveyed} 栋（${percent(c.surveyed, c.listed)}），` +
-      `未排查 ${c.missing} 栋，另有 ${c.unlisted} 栋已排查的房屋不在名册上。`));
+      `${WORDS.roster}共列 ${c.listed} 条，已排查 ${c.surveyed} 条（${percent(c.surveyed, c.listed)}），` +
+      `未排查 ${c.missing} 条，另有 ${c.unlisted} 条已排查的不在${WORDS.roster}上。`));
     if (c.missing || c.unlisted) {
       summary.appendChild(h('button', {
         type: 'button', class: 'link', on: { click: () => openFindings({ rule: c.missing ? 'V001' : 'V002' }) },
-      }, '查看这些房屋'));
+      }, '查看这些条目'));
     }
     const tbody = clear($('#coverage-table tbody'));
     (c.villages || []).forEach((v) => tbody.appendChild(h('tr', { data: { village: v.village } },
@@ -1125,7 +1128,7 @@
   }
 
   async function undoChoice(c) {
-    const d = await api('DELETE', `/api/aliases/${c.n}?round=${encodeURIComponent(state.round)}`);
+    const d = await api('DELETE', `/api/aliases/${encodeURIComponent(c.id)}?round=${encodeURIComponent(state.round)}`);
     notice(`已撤销：${choiceText(c)}。本轮正在重新检查。`);
     queuedProgress(state.round, d.position);
     await Promise.all([loadChoices(), loadWorkspace()]);

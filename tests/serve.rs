@@ -1474,3 +1474,53 @@ fn quit_ends_the_server_even_with_an_event_stream_open() {
     let mut rest = Vec::new();
     let _ = events.read_to_end(&mut rest);
 }
+
+/// Results that no longer match the round are said to be so: a file added to the inbox
+/// by hand, the results folder written by the command line, or the round deleted and
+/// made again never leave old results shown as the round's own.
+#[test]
+fn results_that_no_longer_match_the_round_are_said_to_be_stale() {
+    let s = Server::start(&["--demo"]);
+    let r = s.wait_done(R1);
+    assert_eq!(r["stale"], json!(null), "fresh results: {r}");
+    // A village's file added outside the page.
+    let inbox = s.ws.join(R1).join("收件");
+    let first = std::fs::read_dir(&inbox)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_file())
+        .unwrap();
+    std::fs::copy(&first, inbox.join("另一份.xlsx")).unwrap();
+    let r = s.round(R1).unwrap();
+    assert_eq!(r["state"], "done");
+    assert!(
+        r["stale"].as_str().is_some_and(|w| w.contains("收件")),
+        "the inbox changed: {r}"
+    );
+    // Run again: fresh.
+    assert_eq!(s.json("POST", "/api/rounds/第一轮/run", &json!({})).status, 202);
+    let end = Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = s.round(R1).unwrap();
+        if r["state"] == "done" && r["stale"].is_null() {
+            break;
+        }
+        assert!(Instant::now() < end, "the round ran again: {r}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The results folder rewritten by something else.
+    let summary = s.ws.join(R1).join("结果").join("summary.json");
+    let text = std::fs::read_to_string(&summary).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&summary, text).unwrap();
+    let r = s.round(R1).unwrap();
+    assert!(r["stale"].as_str().is_some_and(|w| w.contains("结果")), "{r}");
+    // The round deleted by hand and made again: no old results.
+    std::fs::remove_dir_all(s.ws.join(R1)).unwrap();
+    let again = s.json("POST", "/api/rounds", &json!({})).json();
+    assert_eq!(again["name"], R1);
+    let r = s.round(R1).unwrap();
+    assert_eq!((r["state"].as_str(), r["exit"].clone()), (Some("empty"), json!(null)), "{r}");
+    assert_eq!(s.get("/api/rounds/第一轮/results").status, 404);
+    assert_eq!(s.get("/api/rounds/第一轮/packages/上林村.zip").status, 404);
+}

@@ -49,7 +49,13 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
         None => None,
     };
     let engine = Engine {
-        schemas: globals.schemas.clone(),
+        // The command a round shows is run inside the workspace: a folder of schemas by
+        // its whole path.
+        schemas: globals
+            .schemas
+            .as_ref()
+            .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone())),
+        limit_words: limit_words(&args.limits),
         campaign: globals.campaign.clone(),
         lang: globals.lang,
         max_side_mb: globals.max_side_mb,
@@ -81,6 +87,13 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
             ws,
             campaign: schemas.campaign.campaign.key.clone(),
             campaign_name: schemas.campaign.campaign.name.clone(),
+            main_label: schemas.table(schemas.campaign.main()).table.label.clone(),
+            roster_label: schemas
+                .campaign
+                .coverage
+                .as_ref()
+                .map(|c| c.label.clone())
+                .unwrap_or_default(),
             engine,
             access: Access {
                 addr,
@@ -93,6 +106,7 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
             events: Arc::new(crate::serve::events::Events::new()),
             runner: Default::default(),
             views: Default::default(),
+            words: Default::default(),
             stop: tokio::sync::watch::channel(false).0,
         });
         let shown = if addr.ip().is_unspecified() {
@@ -118,6 +132,64 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
             .context("网页服务出错")?;
         Ok(0)
     })
+}
+
+/// The read limits given that differ from the defaults, as `run` takes them (so that
+/// each round's command reads the same files the page read).
+fn limit_words(limits: &crate::cli::LimitArgs) -> Vec<String> {
+    let Ok(crate::cli::Cli {
+        command: crate::cli::Command::Serve(plain),
+        ..
+    }) = <crate::cli::Cli as clap::Parser>::try_parse_from(["selfbuilt", "serve"])
+    else {
+        return Vec::new();
+    };
+    let d = &plain.limits;
+    let mut words = Vec::new();
+    let mut add = |flag: &str, given: String, default: String| {
+        if given != default {
+            words.extend([flag.to_string(), given]);
+        }
+    };
+    add(
+        "--max-file-mb",
+        limits.max_file_mb.to_string(),
+        d.max_file_mb.to_string(),
+    );
+    add(
+        "--max-unzipped-mb",
+        limits
+            .max_unzipped_mb
+            .map(|m| m.to_string())
+            .unwrap_or_default(),
+        String::new(),
+    );
+    add(
+        "--max-zip-ratio",
+        limits.max_zip_ratio.to_string(),
+        d.max_zip_ratio.to_string(),
+    );
+    add(
+        "--max-cells",
+        limits.max_cells.to_string(),
+        d.max_cells.to_string(),
+    );
+    add(
+        "--max-columns",
+        limits.max_columns.to_string(),
+        d.max_columns.to_string(),
+    );
+    add(
+        "--max-read-mb",
+        limits.max_read_mb.to_string(),
+        d.max_read_mb.to_string(),
+    );
+    add(
+        "--max-read-seconds",
+        limits.max_read_seconds.to_string(),
+        d.max_read_seconds.to_string(),
+    );
+    words
 }
 
 /// Anything beyond this computer needs a token; a token is letters, digits, - and _.

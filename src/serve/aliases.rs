@@ -57,8 +57,11 @@ pub struct Desk {
 /// One confirmed choice, as the page lists it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Choice {
-    /// Its number in the list (for undo).
+    /// Its number in the list.
     pub n: usize,
+    /// Its id: the same choice has the same id whatever else is added or undone (undo
+    /// names it by this).
+    pub id: String,
     /// header or value.
     pub kind: String,
     /// The table's key.
@@ -148,8 +151,10 @@ pub fn list(book: &Book, desk: &Desk) -> Vec<Choice> {
     let mut all: Vec<Choice> = Vec::new();
     let mut add =
         |origin, kind: &str, table: &str, field: &str, form: &str, to: Option<&String>| {
+            let key = format!("{origin:?}\u{1}{kind}\u{1}{table}\u{1}{field}\u{1}{form}");
             all.push(Choice {
                 n: all.len(),
+                id: super::view::fnv(&key),
                 kind: kind.into(),
                 table: table.into(),
                 field: field.into(),
@@ -257,10 +262,10 @@ pub fn decide(mut book: Book, mut desk: Desk, decision: Decision) -> (Book, Desk
     (tidy(book), desk)
 }
 
-/// The book and desk without choice `n` of `list`.
-pub fn undo(mut book: Book, mut desk: Desk, n: usize) -> Result<(Book, Desk)> {
-    let Some(c) = list(&book, &desk).into_iter().find(|c| c.n == n) else {
-        bail!("没有第 {n} 条确认过的写法");
+/// The book and desk without the choice of this id (`Choice::id`).
+pub fn undo(mut book: Book, mut desk: Desk, id: &str) -> Result<(Book, Desk)> {
+    let Some(c) = list(&book, &desk).into_iter().find(|c| c.id == id) else {
+        bail!("这条确认过的写法已经不在了（可能已在别处撤销），请刷新后再看");
     };
     let words = book.get_mut(&c.table).and_then(|f| f.get_mut(&c.field));
     match (c.origin, words) {
@@ -335,9 +340,10 @@ mod tests {
         let listed = list(&book, &desk);
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].to.as_deref(), Some("address"));
-        let (book, desk) = undo(book, desk, 0).unwrap();
+        let first = list(&book, &desk)[0].id.clone();
+        let (book, desk) = undo(book, desk, &first).unwrap();
         assert!(book.is_empty() && list(&book, &desk).is_empty());
-        assert!(undo(book, desk, 0).is_err());
+        assert!(undo(book, desk, &first).is_err());
     }
 
     #[test]
@@ -381,7 +387,8 @@ mod tests {
         assert_eq!(book["buildings"]["owner"].not_aliases, ["自拟的列名"]);
         assert!(render(&book).unwrap().contains("not_aliases"));
         assert_eq!(list(&book, &desk).len(), 2);
-        let (book, desk) = undo(book, desk, 0).unwrap();
+        let first = list(&book, &desk)[0].id.clone();
+        let (book, desk) = undo(book, desk, &first).unwrap();
         assert!(book.is_empty());
         assert_eq!(list(&book, &desk).len(), 1);
     }

@@ -40,6 +40,8 @@ pub async fn hello(State(app): State<Arc<App>>, headers: axum::http::HeaderMap) 
         "workspace": app.ws.root.display().to_string(),
         "campaign": app.campaign,
         "campaign_name": app.campaign_name,
+        "main_label": app.main_label,
+        "roster_label": app.roster_label,
         "token_required": app.access.token.is_some(),
         "logged_in": super::guard::has_token(cookies, &app.access),
     }))
@@ -94,9 +96,14 @@ fn round_info(app: &App, name: &str) -> Value {
         "files": files.len(),
         "bytes": files.iter().map(|f| f.1).sum::<u64>(),
         "state": state,
-        "exit": view.map(|v| v.results.exit),
+        "exit": view.as_ref().map(|v| v.results.exit),
         "error": error,
-        "command": ws.command(name, &app.engine.global_words(), &app.engine.tail_words()),
+        "stale": if state == "done" { app.stale(name) } else { None },
+        // The command the results were made by; before a first run, the one that would.
+        "command": view.as_ref().map_or_else(
+            || ws.command(name, &app.engine.global_words(), &app.engine.tail_words()),
+            |v| v.results.command.clone(),
+        ),
     })
 }
 
@@ -208,9 +215,10 @@ pub async fn upload(
     not_busy(&app, &name)?;
     let inbox = app.ws.inbox(&name).map_err(fail(StatusCode::CONFLICT))?;
     let already = app.ws.files(&name).len();
-    let out = super::upload::save_parts(form, "files", &inbox, already, app.uploads)
-        .await
-        .map_err(|e| refuse(e.status(), &format!("上传没有完成：{}", e.body_text())))?;
+    app.runner.upload_started(&name);
+    let out = super::upload::save_parts(form, "files", &inbox, already, app.uploads).await;
+    app.runner.upload_ended(&name);
+    let out = out.map_err(|e| refuse(e.status(), &format!("上传没有完成：{}", e.body_text())))?;
     Ok(Json(out).into_response())
 }
 
@@ -230,6 +238,7 @@ pub async fn remove_file(
 
 /// `POST /api/roster`: the roster, replacing the one before.
 pub async fn upload_roster(State(app): State<Arc<App>>, form: Multipart) -> Answer {
+    roster_free(&app)?;
     let dir = app.ws.root.join(ROSTER);
     let staged = app.ws.root.join(".名册上传");
     let _ = std::fs::remove_dir_all(&staged);
@@ -262,14 +271,30 @@ pub async fn upload_roster(State(app): State<Arc<App>>, form: Multipart) -> Answ
 }
 
 /// `DELETE /api/roster`.
-pub async fn remove_roster(State(app): State<Arc<App>>) -> Json<Value> {
+pub async fn remove_roster(State(app): State<Arc<App>>) -> Answer {
+    roster_free(&app)?;
     let _ = std::fs::remove_dir_all(app.ws.root.join(ROSTER));
-    Json(json!({}))
+    Ok(Json(json!({})).into_response())
+}
+
+/// Refuses changing the roster while a round runs or waits (its results would not say
+/// which roster they were checked against).
+fn roster_free(app: &App) -> Result<(), Response> {
+    if app.runner.busy() {
+        return Err(refuse(StatusCode::CONFLICT, "正在检查，等检查完再换名册"));
+    }
+    Ok(())
 }
 
 /// `POST /api/rounds/{round}/run`: queued; 202 with how many runs are ahead.
 pub async fn run(State(app): State<Arc<App>>, Path(name): Path<String>) -> Answer {
     round(&app, &name)?;
+    if app.runner.uploading(&name) {
+        return Err(refuse(
+            StatusCode::CONFLICT,
+            "这一轮的文件还在上传，传完再开始检查",
+        ));
+    }
     let position = runner::enqueue(&app, &name);
     Ok((StatusCode::ACCEPTED, Json(json!({ "position": position }))).into_response())
 }
@@ -449,6 +474,7 @@ pub async fn confirm(State(app): State<Arc<App>>, Json(body): Json<Confirm>) -> 
             }
         }
     };
+    let _turn = app.words.lock().await;
     let book = aliases::read_book(&app.ws).map_err(fail(StatusCode::CONFLICT))?;
     let desk = aliases::read_desk(&app.ws).map_err(fail(StatusCode::CONFLICT))?;
     let (book, desk) = aliases::decide(book, desk, decision);
@@ -461,16 +487,18 @@ pub struct Which {
     round: String,
 }
 
-/// `DELETE /api/aliases/{n}?round=`: choice n undone; the round runs again.
+/// `DELETE /api/aliases/{id}?round=`: that choice undone (409 when it is gone already);
+/// the round runs again.
 pub async fn undo(
     State(app): State<Arc<App>>,
-    Path(n): Path<usize>,
+    Path(id): Path<String>,
     Query(which): Query<Which>,
 ) -> Answer {
     round(&app, &which.round)?;
+    let _turn = app.words.lock().await;
     let book = aliases::read_book(&app.ws).map_err(fail(StatusCode::CONFLICT))?;
     let desk = aliases::read_desk(&app.ws).map_err(fail(StatusCode::CONFLICT))?;
-    let (book, desk) = aliases::undo(book, desk, n).map_err(fail(StatusCode::NOT_FOUND))?;
+    let (book, desk) = aliases::undo(book, desk, &id).map_err(fail(StatusCode::CONFLICT))?;
     save_and_rerun(&app, &which.round, &book, &desk)
 }
 
@@ -568,7 +596,7 @@ pub async fn package(
         .results
         .packages
         .iter()
-        .filter(|p| p.village == village)
+        .filter(|p| p.village == village && returns.join(&p.village).is_dir())
         .map(|p| (p.village.clone(), returns.join(&p.village)))
         .collect();
     if folders.is_empty() {

@@ -33,14 +33,22 @@ pub struct Engine {
     pub isolate: Option<crate::read::isolate::Isolation>,
     /// `--as-of`: the day taken as today (else the day a round runs).
     pub as_of: Option<NaiveDate>,
+    /// The read limits given that differ from the defaults, as `run`'s flags.
+    pub limit_words: Vec<String>,
 }
 
 impl Engine {
     /// The schemas with the workspace's confirmed wordings, as `--aliases` gives them.
     pub fn schemas(&self, aliases: &[PathBuf]) -> anyhow::Result<Schemas> {
         let schemas = Schemas::load(self.schemas.as_deref(), self.campaign.as_deref())
-            .and_then(|s| s.with_overlays(aliases, self.max_side_mb))
-            .map_err(|e| anyhow::anyhow!("规则文件有误：{e}"))?;
+            .map_err(|e| anyhow::anyhow!("规则文件有误：{e}"))?
+            .with_overlays(aliases, self.max_side_mb)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "确认过的写法（{}）有误，请在“确认写法”里撤销有问题的一条，或用文本编辑器改正：{e}",
+                    super::workspace::ALIASES
+                )
+            })?;
         crate::rules::cross::CrossRules::compile(&schemas)
             .map_err(|e| anyhow::anyhow!("规则文件有误：{}：{e}", schemas.campaign_file))?;
         Ok(schemas)
@@ -67,14 +75,20 @@ impl Engine {
         if let Some(c) = &self.campaign {
             words.extend(["--campaign".into(), c.clone()]);
         }
+        if self.lang == Lang::En {
+            words.extend(["--lang".into(), "en".into()]);
+        }
         words
     }
 
     /// The options after `run`'s own in the equivalent command line.
     pub fn tail_words(&self) -> Vec<String> {
-        self.as_of
+        let mut words: Vec<String> = self
+            .as_of
             .map(|d| vec!["--as-of".into(), d.format("%Y-%m-%d").to_string()])
-            .unwrap_or_default()
+            .unwrap_or_default();
+        words.extend(self.limit_words.iter().cloned());
+        words
     }
 }
 
@@ -95,6 +109,10 @@ pub struct App {
     pub campaign: String,
     /// The campaign's name, as the page titles it.
     pub campaign_name: String,
+    /// The name of the campaign's main table (房屋信息), as the page counts rows.
+    pub main_label: String,
+    /// The name of the campaign's roster (房屋名册), "" when it has none.
+    pub roster_label: String,
     /// How rounds run.
     pub engine: Engine,
     /// Who may ask.
@@ -107,6 +125,9 @@ pub struct App {
     pub runner: super::queue::Runner,
     /// Finished rounds' views, read from `页面.json` when first asked.
     pub views: Mutex<HashMap<String, Arc<view::View>>>,
+    /// Held while the confirmed wordings are read, changed and written: two choices made
+    /// at once both stay.
+    pub words: tokio::sync::Mutex<()>,
     /// Flipped to true when the server stops: open event streams end.
     pub stop: watch::Sender<bool>,
 }
@@ -114,6 +135,11 @@ pub struct App {
 impl App {
     /// A round's view (after its first run), from memory or its `页面.json`.
     pub fn view(&self, round: &str) -> Option<Arc<view::View>> {
+        if !self.ws.has_results(round) {
+            // A round deleted and made again, or results removed by hand: nothing to show.
+            self.views.lock().ok()?.remove(round);
+            return None;
+        }
         if let Some(v) = self.views.lock().ok()?.get(round) {
             return Some(v.clone());
         }
@@ -121,6 +147,20 @@ impl App {
         let v: Arc<view::View> = Arc::new(serde_json::from_slice(&text).ok()?);
         self.views.lock().ok()?.insert(round.to_string(), v.clone());
         Some(v)
+    }
+
+    /// Why a round's results on the page are no longer its results (its files, roster,
+    /// confirmed wordings, settings or previous round changed since, or its results folder
+    /// was written by something else or not finished), None when they are.
+    pub fn stale(&self, round: &str) -> Option<String> {
+        let v = self.view(round)?;
+        let now = self.ws.fingerprint(round);
+        let changed: Vec<&str> = now
+            .iter()
+            .filter(|(k, x)| v.made_from.get(*k) != Some(*x))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        (!changed.is_empty()).then(|| format!("{}变了", changed.join("、")))
     }
 
     /// Keeps a round's new view.

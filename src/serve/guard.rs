@@ -79,7 +79,11 @@ pub fn host_allowed(host: &str, access: &super::app::Access) -> bool {
         return false;
     }
     if access.addr.ip().is_loopback() {
-        matches!(name, "127.0.0.1" | "localhost" | "[::1]")
+        let own = match access.addr.ip() {
+            std::net::IpAddr::V4(ip) => ip.to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+        };
+        matches!(name, "127.0.0.1" | "localhost" | "[::1]") || name == own
     } else {
         !name.is_empty()
     }

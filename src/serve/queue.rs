@@ -13,6 +13,8 @@ pub struct Runner {
     queue: Mutex<Queue>,
     /// Rounds whose last run failed, and why.
     failed: Mutex<HashMap<String, String>>,
+    /// Uploads in progress, per round: a round is not run while its files arrive.
+    uploading: Mutex<HashMap<String, usize>>,
 }
 
 /// The round running, those waiting, whether the worker taking them in turn is on.
@@ -70,6 +72,37 @@ impl Runner {
             .lock()
             .map(|q| (q.running.clone(), q.waiting.clone()))
             .unwrap_or_default()
+    }
+
+    /// Whether any round runs or waits (the roster is not changed meanwhile).
+    pub fn busy(&self) -> bool {
+        self.queue
+            .lock()
+            .is_ok_and(|q| q.running.is_some() || !q.waiting.is_empty())
+    }
+
+    /// An upload into a round begins.
+    pub fn upload_started(&self, round: &str) {
+        if let Ok(mut u) = self.uploading.lock() {
+            *u.entry(round.to_string()).or_default() += 1;
+        }
+    }
+
+    /// An upload into a round is over (saved, refused or broken off).
+    pub fn upload_ended(&self, round: &str) {
+        if let Ok(mut u) = self.uploading.lock() {
+            if let Some(n) = u.get_mut(round) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    u.remove(round);
+                }
+            }
+        }
+    }
+
+    /// Whether files are arriving in a round.
+    pub fn uploading(&self, round: &str) -> bool {
+        self.uploading.lock().is_ok_and(|u| u.contains_key(round))
     }
 
     /// Puts a round in the queue (once): how many runs are ahead of it, and whether a

@@ -51,7 +51,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/rounds/{round}/findings", get(api::findings))
         .route("/api/rounds/{round}/wordings", get(api::wordings))
         .route("/api/aliases", get(api::list_aliases).post(api::confirm))
-        .route("/api/aliases/{n}", delete(api::undo))
+        .route("/api/aliases/{id}", delete(api::undo))
         .route("/api/rounds/{round}/download/{file}", get(api::download))
         .route("/api/rounds/{round}/packages.zip", get(api::all_packages))
         .route("/api/rounds/{round}/packages/{file}", get(api::package))

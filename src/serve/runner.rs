@@ -80,7 +80,17 @@ fn run_round(app: &Arc<App>, round: &str) -> Result<i32> {
         deadline: settings.deadline,
         max_side_mb: app.engine.max_side_mb,
     };
+    // What the results are made from, taken before the run: a file added meanwhile makes
+    // them stale, as it should.
+    let mut made_from = ws.fingerprint(round);
+    let command = ws.command(round, &app.engine.global_words(), &app.engine.tail_words());
     let done = crate::job::execute(&job, &mut opts, app.engine.lang)?;
+    let after = ws.fingerprint(round);
+    for part in [super::workspace::RESULTS_PART] {
+        if let Some(now) = after.get(part) {
+            made_from.insert(part.to_string(), now.clone());
+        }
+    }
     let desk = super::aliases::read_desk(ws).unwrap_or_default();
     let dismissed: Vec<(String, String, String, String)> = desk
         .dismissed
@@ -89,14 +99,15 @@ fn run_round(app: &Arc<App>, round: &str) -> Result<i32> {
         .collect();
     let made = Made {
         round,
-        command: ws.command(round, &app.engine.global_words(), &app.engine.tail_words()),
+        command,
         notes: done.notes.clone(),
         exit: done.code,
         deadline: done.deadline,
         results: &job.out,
         dismissed: &dismissed,
     };
-    let v = view::make(&done.run, &opts.schemas, made);
+    let mut v = view::make(&done.run, &opts.schemas, made);
+    v.made_from = made_from;
     let bytes = serde_json::to_vec(&v)?;
     super::workspace::write_file(&ws.root.join(round).join(VIEW), &bytes)?;
     app.set_view(round, v);

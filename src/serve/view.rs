@@ -23,6 +23,9 @@ pub struct View {
     pub rows: BTreeMap<String, Vec<(String, String)>>,
     /// The wordings to confirm.
     pub wordings: Vec<WordingItem>,
+    /// What the results were made from (`Workspace::fingerprint`).
+    #[serde(default)]
+    pub made_from: super::workspace::Fingerprint,
 }
 
 /// The round's results.
@@ -310,6 +313,7 @@ pub fn make(run: &Run, schemas: &Schemas, made: Made) -> View {
         findings,
         rows,
         wordings,
+        made_from: Default::default(),
     }
 }
 
@@ -613,13 +617,20 @@ fn wording(w: &Wording, schemas: &Schemas, words: &Words) -> WordingItem {
 
 /// A wording's id: the same wording has the same id from run to run.
 pub fn wording_id(w: &Wording) -> String {
-    // FNV-1a over the parts, so that the id does not depend on the process.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut text = String::new();
     for part in [kind_word(w.kind), &w.table, &w.field, &w.form] {
-        for b in part.bytes().chain([0]) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+        text.push_str(part);
+        text.push('\u{0}');
+    }
+    fnv(&text)
+}
+
+/// A text's FNV-1a hash, in hex: an id that does not depend on the process.
+pub fn fnv(text: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}")
 }

@@ -46,6 +46,14 @@ pub struct Workspace {
     pub root: PathBuf,
 }
 
+/// What a round's results were made from, part by part (each part's files with their
+/// sizes and times, as one line): results whose parts no longer match are not the
+/// round's results any more.
+pub type Fingerprint = std::collections::BTreeMap<String, String>;
+
+/// The fingerprint's part that is the round's own results.
+pub const RESULTS_PART: &str = "结果文件夹";
+
 /// Chinese numerals for round names.
 const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
 
@@ -218,6 +226,71 @@ impl Workspace {
         walk(&base, &base, &mut found);
         found.sort();
         found
+    }
+
+    /// What a round's results are made from now: its files, the roster, the confirmed
+    /// wordings, its settings, the previous round's results; and its own results.
+    pub fn fingerprint(&self, round: &str) -> Fingerprint {
+        let stamp = |p: &Path| -> String {
+            std::fs::metadata(p).map_or_else(
+                |_| "-".into(),
+                |m| {
+                    let t = m
+                        .modified()
+                        .ok()
+                        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                        .map_or(0, |d| d.as_nanos());
+                    format!("{}@{t}", m.len())
+                },
+            )
+        };
+        let inbox = self.root.join(round).join(INBOX);
+        let files: Vec<String> = self
+            .files(round)
+            .into_iter()
+            .map(|(name, _)| {
+                format!(
+                    "{name}={}",
+                    stamp(&inside(&inbox, &name).unwrap_or_default())
+                )
+            })
+            .collect();
+        let settings = self.settings(round);
+        let previous = Some(&settings.previous)
+            .filter(|p| !p.is_empty())
+            .map_or_else(String::new, |p| {
+                stamp(&self.root.join(p).join(RESULTS).join("summary.json"))
+            });
+        let roster = self.roster().map_or_else(String::new, |r| {
+            format!(
+                "{}={}",
+                r.file_name().unwrap_or_default().to_string_lossy(),
+                stamp(&r)
+            )
+        });
+        let results = self.root.join(round).join(RESULTS);
+        let interrupted = crate::outdir::was_interrupted(&results);
+        [
+            ("收件的文件", files.join("\n")),
+            (ROSTER, roster),
+            ("确认过的写法", stamp(&self.aliases())),
+            (
+                "期限或对比的轮次",
+                toml::to_string(&settings).unwrap_or_default(),
+            ),
+            ("上一轮的结果", previous),
+            (
+                RESULTS_PART,
+                format!(
+                    "{}{}",
+                    stamp(&results.join("summary.json")),
+                    if interrupted { "!" } else { "" }
+                ),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
     }
 
     /// The equivalent command line of a round, run inside the workspace folder: `global`
