@@ -4,14 +4,16 @@
 //! when it is set (docs/screenshots/ was made so). No chromedriver: skipped, or failed in CI.
 
 mod common;
+mod serve_client;
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
+use serve_client::Server;
 
 /// Longest wait for anything the page does (a debug build reads the demo town in seconds).
 const WAIT: Duration = Duration::from_secs(180);
@@ -41,25 +43,6 @@ fn chromedriver() -> Option<PathBuf> {
         eprintln!("skipped: no chromedriver on this machine");
     }
     found
-}
-
-/// `selfbuilt serve` on a free port; the address is on the first line of its stdout.
-fn serve(workspace: &Path) -> (Killed, String) {
-    let mut child = Command::new(common::bin())
-        .args(["serve", "--workspace", common::p(workspace)])
-        .args(["--port", "0", "--as-of", "2026-12-01"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start selfbuilt serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let first = lines.next().expect("a first line").expect("utf-8");
-    let url = match first.split_once("http://") {
-        Some((_, rest)) => format!("http://{}", rest.trim()),
-        None => panic!("no address on serve's first line: {first:?}"),
-    };
-    // Keep reading, so that the server never writes into a closed pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (Killed(child), url)
 }
 
 fn free_port() -> u16 {
@@ -247,7 +230,7 @@ async fn a_clerks_first_round_in_chromium() {
     }
     let files = inputs(&sent);
     let roster = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-roster/房屋名册.xlsx");
-    let (_server, url) = serve(&workspace);
+    let server = Server::start_in(&workspace, &[]);
     let (_driver, c) = browser(&driver, &downloads).await;
     let shots = std::env::var_os("SELFBUILT_SHOTS").map(PathBuf::from);
     if let Some(dir) = &shots {
@@ -256,7 +239,7 @@ async fn a_clerks_first_round_in_chromium() {
     let page = Page { c, shots };
 
     // A new round; the villages' files and the roster go in through the file pickers.
-    page.c.goto(&url).await.expect("open the page");
+    page.c.goto(&server.url()).await.expect("open the page");
     page.until("the page", "return !document.querySelector('#app').hidden")
         .await;
     page.click("#new-round").await;

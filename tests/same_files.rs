@@ -4,15 +4,15 @@
 //! allowed to differ is summary.json's `duration_seconds` (how long the run took).
 
 mod common;
+mod serve_client;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
+use serve_client::Server;
 
 /// Every file under `dir`, by its path inside it, with its bytes (summary.json without
 /// its duration).
@@ -97,156 +97,6 @@ fn two_runs_write_the_same_bytes() {
     assert_same(&t.path().join("a"), &t.path().join("b"));
 }
 
-/// The page's server, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(workspace: &Path) -> Server {
-        let mut child = Command::new(bin())
-            .args(["serve", "--workspace", p(workspace), "--port", "0"])
-            .args(["--as-of", "2026-12-01"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut first = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let addr = first
-            .split("http://")
-            .nth(1)
-            .and_then(|s| s.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {first:?}"))
-            .to_string();
-        Server { child, addr }
-    }
-
-    /// One request; the status and the body.
-    fn ask(&self, method: &str, path: &str, kind: &str, body: &[u8]) -> (u16, Vec<u8>) {
-        let path: String = path
-            .split('/')
-            .map(|part| {
-                percent_encoding::utf8_percent_encode(part, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string()
-            })
-            .collect::<Vec<_>>()
-            .join("/");
-        let mut s = TcpStream::connect(&self.addr).unwrap();
-        write!(
-            s,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nX-Selfbuilt: 1\r\nConnection: close\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\r\n",
-            self.addr,
-            body.len()
-        )
-        .unwrap();
-        s.write_all(body).unwrap();
-        let mut answer = Vec::new();
-        s.read_to_end(&mut answer).unwrap();
-        let split = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let head = String::from_utf8_lossy(&answer[..split]).into_owned();
-        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-        let mut body = answer[split + 4..].to_vec();
-        if head
-            .to_ascii_lowercase()
-            .contains("transfer-encoding: chunked")
-        {
-            body = unchunk(&body);
-        }
-        (status, body)
-    }
-
-    fn json(&self, method: &str, path: &str, body: &serde_json::Value) -> serde_json::Value {
-        let (status, bytes) = self.ask(
-            method,
-            path,
-            "application/json",
-            body.to_string().as_bytes(),
-        );
-        assert!(
-            status < 300,
-            "{method} {path}: {status} {}",
-            String::from_utf8_lossy(&bytes)
-        );
-        serde_json::from_slice(&bytes).unwrap()
-    }
-
-    fn get(&self, path: &str) -> serde_json::Value {
-        self.json("GET", path, &serde_json::Value::Null)
-    }
-
-    /// Uploads files (name as sent, bytes) as the parts named `part`.
-    fn upload(&self, path: &str, part: &str, files: &[(String, Vec<u8>)]) -> serde_json::Value {
-        let boundary = "----selfbuilt-test-boundary";
-        let mut body = Vec::new();
-        for (name, bytes) in files {
-            write!(
-                body,
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{part}\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-            )
-            .unwrap();
-            body.extend_from_slice(bytes);
-            body.extend_from_slice(b"\r\n");
-        }
-        write!(body, "--{boundary}--\r\n").unwrap();
-        let (status, answer) = self.ask(
-            "POST",
-            path,
-            &format!("multipart/form-data; boundary={boundary}"),
-            &body,
-        );
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
-        serde_json::from_slice(&answer).unwrap()
-    }
-
-    /// Waits for a round to be done; its exit status.
-    fn wait_done(&self, round: &str) -> i64 {
-        let end = Instant::now() + Duration::from_secs(300);
-        while Instant::now() < end {
-            let ws = self.get("/api/workspace");
-            let r = ws["rounds"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|r| r["name"] == round)
-                .cloned()
-                .unwrap();
-            match r["state"].as_str().unwrap() {
-                "done" => return r["exit"].as_i64().unwrap(),
-                "failed" => panic!("{round} failed: {}", r["error"]),
-                _ => std::thread::sleep(Duration::from_millis(100)),
-            }
-        }
-        panic!("{round} did not finish");
-    }
-}
-
-/// A chunked body, joined.
-fn unchunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = body.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&body[..line_end]).unwrap().trim(), 16)
-                .unwrap();
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&body[line_end + 2..line_end + 2 + size]);
-        body = &body[line_end + 4 + size..];
-    }
-}
-
 /// A folder's files as an upload: (name relative to it, bytes).
 fn files_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
@@ -270,30 +120,30 @@ fn a_round_run_from_the_page_writes_what_run_writes() {
     let t = tempfile::tempdir().unwrap();
     let ws = t.path().join("ws");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let server = Server::start(&ws);
+    let server = Server::start_in(&ws, &[]);
     // Round one.
-    let one = server.json("POST", "/api/rounds", &serde_json::json!({}));
+    let one = server.call("POST", "/api/rounds", &serde_json::json!({}));
     assert_eq!(one["name"], "第一轮");
-    server.json(
+    server.call(
         "PATCH",
         "/api/rounds/第一轮",
         &serde_json::json!({"deadline": "2026-12-15"}),
     );
-    let saved = server.upload(
+    let saved = server.upload_files(
         "/api/rounds/第一轮/files",
         "files",
         &files_of(&root.join("fixtures/demo-town")),
     );
     assert_eq!(saved["saved"].as_array().unwrap().len(), 10, "{saved}");
-    server.upload(
+    server.upload_files(
         "/api/roster",
         "file",
         &files_of(&root.join("fixtures/demo-roster")),
     );
-    server.json("POST", "/api/rounds/第一轮/run", &serde_json::json!({}));
-    assert_eq!(server.wait_done("第一轮"), 1);
+    server.call("POST", "/api/rounds/第一轮/run", &serde_json::json!({}));
+    assert_eq!(server.wait_done("第一轮")["exit"], 1);
     // Round two: the villages' files again, one of them worded anew.
-    let two = server.json("POST", "/api/rounds", &serde_json::json!({}));
+    let two = server.call("POST", "/api/rounds", &serde_json::json!({}));
     assert_eq!(
         (two["name"].as_str(), two["previous"].as_str()),
         (Some("第二轮"), Some("第一轮"))
@@ -308,11 +158,11 @@ fn a_round_run_from_the_page_writes_what_run_writes() {
             *bytes = encoding_rs::GBK.encode(&text).0.into_owned();
         }
     }
-    server.upload("/api/rounds/第二轮/files", "files", &files);
-    server.json("POST", "/api/rounds/第二轮/run", &serde_json::json!({}));
+    server.upload_files("/api/rounds/第二轮/files", "files", &files);
+    server.call("POST", "/api/rounds/第二轮/run", &serde_json::json!({}));
     server.wait_done("第二轮");
-    let before = server.get("/api/rounds/第二轮/results");
-    let wordings = server.get("/api/rounds/第二轮/wordings");
+    let before = server.get_json("/api/rounds/第二轮/results");
+    let wordings = server.get_json("/api/rounds/第二轮/wordings");
     let option = wordings["items"]
         .as_array()
         .unwrap()
@@ -321,7 +171,7 @@ fn a_round_run_from_the_page_writes_what_run_writes() {
         .unwrap_or_else(|| panic!("the new option is asked about: {wordings}"))
         .clone();
     let to = option["choices"][0]["to"].clone();
-    server.json(
+    server.call(
         "POST",
         "/api/aliases",
         &serde_json::json!({"round": "第二轮", "id": option["id"], "to": to}),
@@ -330,7 +180,7 @@ fn a_round_run_from_the_page_writes_what_run_writes() {
     let end = Instant::now() + Duration::from_secs(300);
     let after = loop {
         server.wait_done("第二轮");
-        let now = server.get("/api/rounds/第二轮/results");
+        let now = server.get_json("/api/rounds/第二轮/results");
         if now["wordings"] != before["wordings"] || Instant::now() > end {
             break now;
         }
@@ -356,7 +206,7 @@ fn a_round_run_from_the_page_writes_what_run_writes() {
     }
     for (round, results) in [("第一轮", &one), ("第二轮", &after)] {
         let command = if round == "第一轮" {
-            server.get("/api/rounds/第一轮/results")["command"].clone()
+            server.get_json("/api/rounds/第一轮/results")["command"].clone()
         } else {
             results["command"].clone()
         };

@@ -1,6 +1,7 @@
-//! What the serve tests (`tests/serve.rs`) talk through: the real binary started as
-//! `selfbuilt serve` on a free port in a temporary workspace (killed when dropped), and a
-//! raw HTTP/1.1 client over `TcpStream` that sends exactly what a test writes — any Host,
+//! What the tests that talk to `selfbuilt serve` (`tests/serve.rs`, `tests/same_files.rs`,
+//! `tests/browser.rs`) go through: the real binary started as `selfbuilt serve` on a free
+//! port in a temporary workspace or one the test names (killed when dropped), and a raw
+//! HTTP/1.1 client over `TcpStream` that sends exactly what a test writes — any Host,
 //! Origin or cookie, any multipart file name byte for byte — and reads the whole answer.
 #![allow(dead_code)]
 
@@ -160,12 +161,25 @@ pub fn target(path: &str) -> String {
     percent_encoding::utf8_percent_encode(path, SET).to_string()
 }
 
+/// The folder holding a server's workspace: a temporary one of its own (`Server::start`,
+/// removed when dropped) or the one the test chose (`Server::start_in`, left to the test).
+pub struct Root {
+    path: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl Root {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// A running `selfbuilt serve`, killed when dropped.
 pub struct Server {
     pub port: u16,
-    /// The temporary folder holding the workspace (and nothing else the server writes).
-    pub root: tempfile::TempDir,
-    /// The workspace, `root/工作区`.
+    /// The folder holding the workspace (and nothing else the server writes).
+    pub root: Root,
+    /// The workspace: `root/工作区`, or the one given to `start_in`.
     pub ws: PathBuf,
     pub child: Child,
     stderr: Arc<Mutex<String>>,
@@ -175,8 +189,29 @@ impl Server {
     /// `selfbuilt serve --workspace <root/工作区> --port 0 --as-of 2026-12-01 <extra>`,
     /// once it has said its address.
     pub fn start(extra: &[&str]) -> Server {
-        let root = tempfile::tempdir().expect("temp dir");
+        let temp = tempfile::tempdir().expect("temp dir");
+        let root = Root {
+            path: temp.path().to_path_buf(),
+            _temp: Some(temp),
+        };
         let ws = root.path().join("工作区");
+        Server::spawn(root, ws, extra)
+    }
+
+    /// `selfbuilt serve --workspace <workspace> --port 0 --as-of 2026-12-01 <extra>`, once it
+    /// has said its address: a workspace the test chose (its `root` is the folder holding it).
+    pub fn start_in(workspace: &Path, extra: &[&str]) -> Server {
+        let root = Root {
+            path: workspace
+                .parent()
+                .expect("a workspace in a folder")
+                .to_path_buf(),
+            _temp: None,
+        };
+        Server::spawn(root, workspace.to_path_buf(), extra)
+    }
+
+    fn spawn(root: Root, ws: PathBuf, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_selfbuilt"))
             .args(["serve", "--workspace"])
             .arg(&ws)
@@ -238,6 +273,11 @@ impl Server {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// The page's address, as the server says it.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.host())
+    }
+
     /// A request as the page sends it: our Host, and the mark on anything but GET.
     pub fn ask(&self, method: &str, path: &str, head: &[(&str, &str)], body: &[u8]) -> Answer {
         let host = self.host();
@@ -268,10 +308,36 @@ impl Server {
         )
     }
 
+    /// A JSON request that must succeed (any 2xx); the answer's JSON.
+    pub fn call(&self, method: &str, path: &str, body: &Value) -> Value {
+        let a = self.json(method, path, body);
+        assert!(a.status < 300, "{method} {path}: {} {}", a.status, a.text());
+        a.json()
+    }
+
+    /// A GET that must succeed (any 2xx); the answer's JSON.
+    pub fn get_json(&self, path: &str) -> Value {
+        let a = self.get(path);
+        assert!(a.status < 300, "GET {path}: {} {}", a.status, a.text());
+        a.json()
+    }
+
     /// A multipart upload of parts named `field`.
     pub fn upload(&self, path: &str, field: &str, parts: &[(&[u8], &[u8])]) -> Answer {
         let (kind, body) = multipart(field, parts);
         self.ask("POST", path, &[("Content-Type", &kind)], &body)
+    }
+
+    /// An upload of files (name as sent, bytes) as the parts named `field`, which must be
+    /// taken (200); the answer's JSON.
+    pub fn upload_files(&self, path: &str, field: &str, files: &[(String, Vec<u8>)]) -> Value {
+        let parts: Vec<(&[u8], &[u8])> = files
+            .iter()
+            .map(|(name, bytes)| (name.as_bytes(), bytes.as_slice()))
+            .collect();
+        let a = self.upload(path, field, &parts);
+        assert_eq!(a.status, 200, "{}", a.text());
+        a.json()
     }
 
     /// A round as `/api/workspace` lists it.
