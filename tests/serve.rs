@@ -1498,7 +1498,10 @@ fn results_that_no_longer_match_the_round_are_said_to_be_stale() {
         "the inbox changed: {r}"
     );
     // Run again: fresh.
-    assert_eq!(s.json("POST", "/api/rounds/第一轮/run", &json!({})).status, 202);
+    assert_eq!(
+        s.json("POST", "/api/rounds/第一轮/run", &json!({})).status,
+        202
+    );
     let end = Instant::now() + Duration::from_secs(120);
     loop {
         let r = s.round(R1).unwrap();
@@ -1514,13 +1517,20 @@ fn results_that_no_longer_match_the_round_are_said_to_be_stale() {
     std::thread::sleep(Duration::from_millis(20));
     std::fs::write(&summary, text).unwrap();
     let r = s.round(R1).unwrap();
-    assert!(r["stale"].as_str().is_some_and(|w| w.contains("结果")), "{r}");
+    assert!(
+        r["stale"].as_str().is_some_and(|w| w.contains("结果")),
+        "{r}"
+    );
     // The round deleted by hand and made again: no old results.
     std::fs::remove_dir_all(s.ws.join(R1)).unwrap();
     let again = s.json("POST", "/api/rounds", &json!({})).json();
     assert_eq!(again["name"], R1);
     let r = s.round(R1).unwrap();
-    assert_eq!((r["state"].as_str(), r["exit"].clone()), (Some("empty"), json!(null)), "{r}");
+    assert_eq!(
+        (r["state"].as_str(), r["exit"].clone()),
+        (Some("empty"), json!(null)),
+        "{r}"
+    );
     assert_eq!(s.get("/api/rounds/第一轮/results").status, 404);
     assert_eq!(s.get("/api/rounds/第一轮/packages/上林村.zip").status, 404);
 }
