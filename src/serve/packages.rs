@@ -3,7 +3,7 @@
 //! default), so the same results make the same bytes.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use zip::write::SimpleFileOptions;
@@ -14,9 +14,9 @@ pub fn zip_folders(folders: &[(String, PathBuf)]) -> Result<Vec<u8>> {
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (prefix, folder) in folders {
         let mut files = Vec::new();
-        walk(folder, folder, &mut files);
+        super::workspace::walk(folder, folder, false, &mut files);
         files.sort();
-        for (rel, path) in files {
+        for (rel, path, _) in files {
             let name = if prefix.is_empty() {
                 rel
             } else {
@@ -29,28 +29,6 @@ pub fn zip_folders(folders: &[(String, PathBuf)]) -> Result<Vec<u8>> {
         }
     }
     Ok(zip.finish()?.into_inner())
-}
-
-/// Every regular file under `dir` (links not followed), with its path relative to `base`.
-fn walk(base: &Path, dir: &Path, found: &mut Vec<(String, PathBuf)>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if meta.is_dir() {
-            walk(base, &path, found);
-        } else if meta.is_file() {
-            if let Ok(rel) = path.strip_prefix(base) {
-                let rel = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/");
-                found.push((rel, path));
-            }
-        }
-    }
 }
 
 #[cfg(test)]

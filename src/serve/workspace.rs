@@ -223,9 +223,10 @@ impl Workspace {
     pub fn files(&self, round: &str) -> Vec<(String, u64)> {
         let base = self.root.join(round).join(INBOX);
         let mut found = Vec::new();
-        walk(&base, &base, &mut found);
-        found.sort();
-        found
+        walk(&base, &base, true, &mut found);
+        let mut files: Vec<(String, u64)> = found.into_iter().map(|(r, _, n)| (r, n)).collect();
+        files.sort();
+        files
     }
 
     /// What a round's results are made from now: its files, the roster, the confirmed
@@ -350,18 +351,19 @@ fn is_hidden(p: &Path) -> bool {
         .is_some_and(|n| n.starts_with('.'))
 }
 
-/// Every regular file under `dir`, relative to `base`, with its size; links not followed.
-fn walk(base: &Path, dir: &Path, found: &mut Vec<(String, u64)>) {
+/// Every regular file under `dir` (links not followed, hidden names skipped when asked):
+/// its path relative to `base` with `/`, its path, its size.
+pub fn walk(base: &Path, dir: &Path, skip_hidden: bool, found: &mut Vec<(String, PathBuf, u64)>) {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
         let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
-        if is_hidden(&path) {
+        if skip_hidden && is_hidden(&path) {
             continue;
         }
         if meta.is_dir() {
-            walk(base, &path, found);
+            walk(base, &path, skip_hidden, found);
         } else if meta.is_file() {
             if let Ok(rel) = path.strip_prefix(base) {
                 let rel = rel
@@ -369,7 +371,7 @@ fn walk(base: &Path, dir: &Path, found: &mut Vec<(String, u64)>) {
                     .map(|c| c.as_os_str().to_string_lossy())
                     .collect::<Vec<_>>()
                     .join("/");
-                found.push((rel, meta.len()));
+                found.push((rel, path, meta.len()));
             }
         }
     }
