@@ -261,17 +261,17 @@ fn rounds_files_and_the_roster_answer_in_the_documented_shapes() {
     refusal(&s.json("POST", "/api/rounds/第九轮/run", &json!({})), 404);
 
     // The roster: one file, replaced by the next, deleted.
-    let a = s.upload("/api/roster", "file", &[("名册.xlsx".as_bytes(), b"1234")]);
+    let a = s.upload("/api/roster", "file", &[("名册.csv".as_bytes(), b"a,b\n")]);
     assert_eq!(
         (a.status, a.json()),
-        (200, json!({"file": "名册.xlsx", "bytes": 4}))
+        (200, json!({"file": "名册.csv", "bytes": 4}))
     );
     assert_eq!(
         s.get("/api/workspace").json()["roster"],
-        json!({"file": "名册.xlsx", "bytes": 4})
+        json!({"file": "名册.csv", "bytes": 4})
     );
-    let a = s.upload("/api/roster", "file", &[("新名册.csv".as_bytes(), b"12")]);
-    assert_eq!(a.json(), json!({"file": "新名册.csv", "bytes": 2}));
+    let a = s.upload("/api/roster", "file", &[("新名册.csv".as_bytes(), b"c,d\n")]);
+    assert_eq!(a.json(), json!({"file": "新名册.csv", "bytes": 4}));
     let on_disk: Vec<String> = std::fs::read_dir(s.ws.join("房屋名册"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -1533,4 +1533,30 @@ fn results_that_no_longer_match_the_round_are_said_to_be_stale() {
     );
     assert_eq!(s.get("/api/rounds/第一轮/results").status, 404);
     assert_eq!(s.get("/api/rounds/第一轮/packages/上林村.zip").status, 404);
+}
+
+/// A file that is no table (a photo, a PDF) is refused as the roster, said why, and the
+/// roster before it stays: a run never loses its coverage to a wrong upload silently.
+#[test]
+fn a_roster_that_is_no_table_is_refused_and_the_old_one_stays() {
+    let s = Server::start(&[]);
+    let a = s.upload(
+        "/api/roster",
+        "file",
+        &[("名册.csv".as_bytes(), "编码,户主\n1,甲\n".as_bytes())],
+    );
+    assert_eq!(a.status, 200, "{}", a.text());
+    let photo: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x10\0\0\0\x10\x08\x02\0\0\0\x90\x91h6";
+    let pdf: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n\0\0\x01\x02";
+    for (name, bytes) in [("名册.xlsx", photo), ("名册.pdf", pdf)] {
+        let a = s.upload("/api/roster", "file", &[(name.as_bytes(), bytes)]);
+        assert_eq!(a.status, 400, "{name}: {}", a.text());
+        assert!(
+            a.json()["error"].as_str().unwrap().contains("不是表格"),
+            "{}",
+            a.text()
+        );
+    }
+    let ws = s.get("/api/workspace").json();
+    assert_eq!(ws["roster"]["file"], "名册.csv", "{ws}");
 }

@@ -257,6 +257,10 @@ pub async fn upload_roster(State(app): State<Arc<App>>, form: Multipart) -> Answ
             .map_or("没有收到名册文件".into(), |r| r.why.clone());
         return Err(refuse(StatusCode::BAD_REQUEST, &why));
     };
+    if let Some(why) = not_a_table(&staged.join(&saved.name)) {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(refuse(StatusCode::BAD_REQUEST, &why));
+    }
     if saved.name.contains('/') {
         let _ = std::fs::remove_dir_all(&staged);
         return Err(refuse(
@@ -268,6 +272,28 @@ pub async fn upload_roster(State(app): State<Arc<App>>, form: Multipart) -> Answ
     std::fs::rename(&staged, &dir)
         .map_err(|e| refuse(StatusCode::CONFLICT, &format!("无法保存名册：{e}")))?;
     Ok(Json(json!({"file": saved.name, "bytes": saved.bytes})).into_response())
+}
+
+/// Why a file is no table a roster could be read from (an image, a PDF, an old or
+/// locked workbook), by its first bytes as the reader tells them; None when it may be.
+fn not_a_table(path: &std::path::Path) -> Option<String> {
+    use crate::read::sniff::{sniff, Kind};
+    use std::io::Read;
+    let mut head = Vec::new();
+    let file = std::fs::File::open(path).ok()?;
+    file.take(8192).read_to_end(&mut head).ok()?;
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match sniff(&head, &ext) {
+        Kind::Unknown => Some("这个文件不是表格（xlsx、xls、ods、csv 等），不能作为名册".into()),
+        Kind::Encrypted => Some("这个表格设了密码，请去掉密码后再上传名册".into()),
+        Kind::OldExcel => {
+            Some("这是很老的 Excel 格式（Excel 4.0 以前），请另存为 xlsx 后再上传名册".into())
+        }
+        _ => None,
+    }
 }
 
 /// `DELETE /api/roster`.
