@@ -270,7 +270,11 @@ fn rounds_files_and_the_roster_answer_in_the_documented_shapes() {
         s.get("/api/workspace").json()["roster"],
         json!({"file": "名册.csv", "bytes": 4})
     );
-    let a = s.upload("/api/roster", "file", &[("新名册.csv".as_bytes(), b"c,d\n")]);
+    let a = s.upload(
+        "/api/roster",
+        "file",
+        &[("新名册.csv".as_bytes(), b"c,d\n")],
+    );
     assert_eq!(a.json(), json!({"file": "新名册.csv", "bytes": 4}));
     let on_disk: Vec<String> = std::fs::read_dir(s.ws.join("房屋名册"))
         .unwrap()
