@@ -611,12 +611,7 @@ pub async fn package(
     Path((name, file)): Path<(String, String)>,
 ) -> Answer {
     let v = view_of(&app, &name)?;
-    let returns = app
-        .ws
-        .root
-        .join(&name)
-        .join(RESULTS)
-        .join(crate::output::folders::RETURNS);
+    let returns = returns_folder(&app, &name);
     let village = file.strip_suffix(".zip").unwrap_or(&file);
     let folders: Vec<(String, std::path::PathBuf)> = v
         .results
@@ -634,12 +629,7 @@ pub async fn package(
 /// `GET /api/rounds/{round}/packages.zip`: every village's package in one zip.
 pub async fn all_packages(State(app): State<Arc<App>>, Path(name): Path<String>) -> Answer {
     let v = view_of(&app, &name)?;
-    let returns = app
-        .ws
-        .root
-        .join(&name)
-        .join(RESULTS)
-        .join(crate::output::folders::RETURNS);
+    let returns = returns_folder(&app, &name);
     let folders: Vec<(String, std::path::PathBuf)> = v
         .results
         .packages
@@ -651,6 +641,15 @@ pub async fn all_packages(State(app): State<Arc<App>>, Path(name): Path<String>)
         folders,
     )
     .await
+}
+
+/// A round's folder of the villages' packages (`结果/退回各村/`).
+fn returns_folder(app: &App, round: &str) -> std::path::PathBuf {
+    app.ws
+        .root
+        .join(round)
+        .join(RESULTS)
+        .join(crate::output::folders::RETURNS)
 }
 
 /// Folders zipped on a blocking thread, as a download.
