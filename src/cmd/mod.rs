@@ -131,5 +131,6 @@ pub fn options(
         isolate,
         previous: None,
         roster: None,
+        place: Default::default(),
     })
 }
