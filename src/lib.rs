@@ -12,6 +12,7 @@
 // bad file, so its size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod aside;
 pub mod cells;
 pub mod cli;
 pub mod cli_zh;

@@ -132,5 +132,6 @@ pub fn options(
         previous: None,
         roster: None,
         place: Default::default(),
+        aside: None,
     })
 }
