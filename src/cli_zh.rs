@@ -25,6 +25,10 @@ pub const ABOUT: &[(&str, &str)] = &[
         "run",
         "校验各村报来的表，并把全部结果（清洗后的工作簿、问题清单、退回各村的批注表、销号建议、统计表）写入 --out 文件夹",
     ),
+    (
+        "rollup",
+        "把多个乡镇的统计（run 或 rollup 的输出文件夹、run --parquet 的文件夹）按乡镇、按县汇总并合计，写出 tally.xlsx、tally.csv 和 tally.parquet",
+    ),
     ("check", "只校验、不写文件：按文件和工作表列出发现的问题"),
     (
         "inspect",
@@ -132,6 +136,17 @@ pub const HELP: &[(&str, &str, &str)] = &[
         "run",
         "roster",
         "应排查的房屋（或户）名册，任何工作簿都可以：列出哪些房屋没有排查记录、哪些排查记录不在名册上，以及各村的覆盖率（coverage.csv）",
+    ),
+    // rollup
+    (
+        "rollup",
+        "inputs",
+        "要汇总的文件夹：run 的输出文件夹（读其中的 parquet/tally.parquet）、rollup 的输出文件夹（tally.parquet），或 run --parquet 的文件夹（tally/**/*.parquet）",
+    ),
+    (
+        "rollup",
+        "out",
+        "输出文件夹（不存在时自动创建），写入 tally.xlsx、tally.csv 和 tally.parquet；程序只在这里面写文件",
     ),
     // check
     (

@@ -32,6 +32,7 @@ pub mod progress;
 pub mod read;
 pub mod recognise;
 pub mod report;
+pub mod rollup;
 pub mod rounds;
 pub mod rules;
 pub mod schema;
