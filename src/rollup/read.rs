@@ -387,11 +387,15 @@ pub fn read_all(
             }
         }
         if unnamed {
-            notes.push(say(
+            let note = say(
                 lang,
                 format!("注意：{} 的统计没有写乡镇名（运行时没有给 --township），以文件夹名“{name}”作乡镇名", folder.display()),
                 format!("note: the tally of {} names no township (the run had no --township); the folder's name \"{name}\" stands in", folder.display()),
-            ));
+            );
+            // Once per folder, even when it is given twice.
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
         }
     }
     let townships = by_place
