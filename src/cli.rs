@@ -28,7 +28,7 @@ pub struct Cli {
     /// wrote, reviewed (repeatable; later files add to earlier ones)
     #[arg(long, global = true, value_name = "FILE")]
     pub aliases: Vec<PathBuf>,
-    /// Largest side file read, in MB: --aliases, --previous's round.jsonl (--roster is
+    /// Largest side file read, in MB: --aliases, --previous's round.parquet or round.jsonl (--roster is
     /// read like an input, under --max-file-mb)
     #[arg(long, global = true, value_name = "MB", default_value_t = 1024)]
     pub max_side_mb: u64,
@@ -203,6 +203,17 @@ pub struct RunArgs {
     /// each village's coverage (coverage.csv)
     #[arg(long, value_name = "FILE")]
     pub roster: Option<PathBuf>,
+    /// The county the villages are in, as the Parquet outputs carry it (default: the
+    /// county code most of the codes carry, where the campaign says where it sits)
+    #[arg(long, value_name = "NAME")]
+    pub county: Option<String>,
+    /// The township the villages are in, as the Parquet outputs carry it
+    #[arg(long, value_name = "NAME")]
+    pub township: Option<String>,
+    /// Also copy the Parquet outputs into DIR/<name>/county=…/township=…/ (the layout
+    /// DuckDB, Spark and polars read as one dataset); many townships may share one DIR
+    #[arg(long, value_name = "DIR")]
+    pub parquet: Option<PathBuf>,
 }
 
 /// Arguments of `rollup`: the folders whose tallies are added up, and where the roll-up

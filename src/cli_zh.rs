@@ -73,7 +73,7 @@ pub const HELP: &[(&str, &str, &str)] = &[
     (
         "",
         "max_side_mb",
-        "附带文件的大小上限（MB）：--aliases 文件、--previous 文件夹里的 round.jsonl（--roster 名册按输入文件对待，受 --max-file-mb 限制）",
+        "附带文件的大小上限（MB）：--aliases 文件、--previous 文件夹里的 round.parquet 或 round.jsonl（--roster 名册按输入文件对待，受 --max-file-mb 限制）",
     ),
     (
         "",
@@ -136,6 +136,21 @@ pub const HELP: &[(&str, &str, &str)] = &[
         "run",
         "roster",
         "应排查的房屋（或户）名册，任何工作簿都可以：列出哪些房屋没有排查记录、哪些排查记录不在名册上，以及各村的覆盖率（coverage.csv）",
+    ),
+    (
+        "run",
+        "county",
+        "这些村所在的县（区），写进 Parquet 结果的 county 列；不写时取多数编码里的县级区划代码",
+    ),
+    (
+        "run",
+        "township",
+        "这些村所在的乡镇（街道），写进 Parquet 结果的 township 列",
+    ),
+    (
+        "run",
+        "parquet",
+        "把 Parquet 结果再复制一份到这个文件夹，按 表名/county=县/township=乡镇/ 分层存放（DuckDB、Spark、polars 可当作一个数据集读取）；多个乡镇可共用一个文件夹",
     ),
     // rollup
     (

@@ -31,6 +31,9 @@ pub struct Job {
     pub deadline: Option<NaiveDate>,
     /// The largest side file (previous round, roster) read, in MB (`--max-side-mb`).
     pub max_side_mb: u64,
+    /// Where the Parquet outputs are also copied in the county/township layout
+    /// (`--parquet`).
+    pub parquet: Option<PathBuf>,
 }
 
 /// A round done: its exit status (0 no errors in the data, 1 errors), the run, the
@@ -97,6 +100,16 @@ pub fn execute(job: &Job, opts: &mut Options, lang: Lang) -> Result<Done> {
         let _ = std::fs::remove_dir_all(&staged);
         return Err(error);
     }
+    if let Some(root) = &job.parquet {
+        let from = job.out.join(crate::round_file::PARQUET_DIR);
+        let names = crate::output::parquet::names(&opts.schemas);
+        crate::output::parquet::hive::copy(&from, root, &names, &run.place).with_context(|| {
+            format!(
+                "结果已写好，但无法复制到 --parquet {}（磁盘已满或无写权限？）/ cannot copy the Parquet outputs there",
+                root.display()
+            )
+        })?;
+    }
     opts.progress.finished();
     // The unpacked archive members are removed now; the rest of the run is the caller's.
     drop(run.scratch.take());
@@ -119,6 +132,9 @@ fn create_out_folder(job: &Job) -> Result<()> {
     }
     let given: Vec<PathBuf> = job.inputs.iter().chain(&job.roster).cloned().collect();
     crate::outdir::check_against_inputs(&job.out, &given)?;
+    if let Some(root) = &job.parquet {
+        crate::outdir::check_folder_against_inputs("--parquet", root, &given)?;
+    }
     std::fs::create_dir_all(&job.out).map_err(|error| {
         anyhow::anyhow!(
             "无法创建输出文件夹 {}（{error}）/ cannot create the output folder",

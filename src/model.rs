@@ -306,6 +306,18 @@ pub struct Run {
     /// The run's day (`--as-of`, else today): the date its workbooks say they were made,
     /// so that two runs on the same inputs and day write the same bytes.
     pub day: chrono::NaiveDate,
+    /// The county and township the run is of (`place`), as the Parquet outputs carry them.
+    pub place: Place,
+}
+
+/// The county and township a run's villages are in: given (`--county`, `--township`),
+/// or the county read off the codes (`place::settle`); None when not known.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Place {
+    /// The county (a name, or its division code when read off the codes).
+    pub county: Option<String>,
+    /// The township.
+    pub township: Option<String>,
 }
 
 /// The village of each row of the files that hold several villages: file (index) →
@@ -488,7 +500,7 @@ pub struct Tally {
     pub total: TallyRow,
 }
 
-/// One row of a run as round.jsonl keeps it for the next round's `--previous`: its
+/// One row of a run as round.parquet keeps it for the next round's `--previous`: its
 /// table, identity, the main row it belongs to, village, whether it was rejected, the
 /// findings on it (code, field) and its values (canonical text, in the table's field
 /// order).
@@ -511,7 +523,7 @@ pub struct SnapRow {
     pub vals: Vec<String>,
 }
 
-/// The head line of round.jsonl: the campaign, each table's field keys, the tally.
+/// The head of a round (round.parquet's metadata, round.jsonl's first line): the campaign, each table's field keys, the tally.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SnapHead {
     /// The campaign's key, so that rounds of another campaign are not compared.
@@ -525,7 +537,7 @@ pub struct SnapHead {
     pub deadline: Option<chrono::NaiveDate>,
 }
 
-/// An earlier run, read back from its round.jsonl.
+/// An earlier run, read back from its round.parquet (or round.jsonl).
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
     /// Its head line.

@@ -31,6 +31,8 @@ pub struct Options {
     pub previous: Option<std::sync::Arc<crate::model::Snapshot>>,
     /// The roster to check coverage against (`--roster`).
     pub roster: Option<Roster>,
+    /// The county and township given (`--county`, `--township`).
+    pub place: crate::model::Place,
 }
 
 impl Options {
@@ -52,6 +54,7 @@ impl Options {
             isolate: None,
             previous: None,
             roster: None,
+            place: Default::default(),
         }
     }
 }

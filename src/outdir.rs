@@ -59,18 +59,23 @@ pub fn resolved(p: &Path) -> PathBuf {
 
 /// Refuse an output folder that is an input, holds one, or lies inside one.
 pub fn check_against_inputs(out: &Path, inputs: &[PathBuf]) -> Result<()> {
+    check_folder_against_inputs("--out", out, inputs)
+}
+
+/// `check_against_inputs` for the folder given by `flag` (`--out`, `--parquet`).
+pub fn check_folder_against_inputs(flag: &str, out: &Path, inputs: &[PathBuf]) -> Result<()> {
     let o = resolved(out);
     for i in inputs {
         let r = resolved(i);
         let shown = crate::read::walk::show(i);
         if o == r {
-            bail!("输出文件夹 --out 不能就是输入 {shown}（会覆盖村里的原表）/ --out must not be the input {shown}");
+            bail!("输出文件夹 {flag} 不能就是输入 {shown}（会覆盖村里的原表）/ {flag} must not be the input {shown}");
         }
         if r.starts_with(&o) {
-            bail!("输入 {shown} 在输出文件夹 --out 里面：输出会覆盖或混入原表，请另选一个空文件夹作 --out / the input {shown} lies inside --out; choose another folder");
+            bail!("输入 {shown} 在输出文件夹 {flag} 里面：输出会覆盖或混入原表，请另选一个空文件夹作 {flag} / the input {shown} lies inside {flag}; choose another folder");
         }
         if o.starts_with(&r) && r.is_dir() {
-            bail!("输出文件夹 --out 在输入文件夹 {shown} 里面：下次运行会把结果当成村里的表读进来，请把 --out 放到输入文件夹之外 / --out lies inside the input folder {shown}; put it outside");
+            bail!("输出文件夹 {flag} 在输入文件夹 {shown} 里面：下次运行会把结果当成村里的表读进来，请把 {flag} 放到输入文件夹之外 / {flag} lies inside the input folder {shown}; put it outside");
         }
     }
     Ok(())

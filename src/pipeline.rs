@@ -98,7 +98,9 @@ where
         scratch: gathered.scratch.map(std::sync::Arc::new),
         seconds: 0.0,
         day: opts.today,
+        place: Default::default(),
     };
+    run.place = crate::place::settle(&opts.place, &opts.schemas, &run.tables);
     say_what_changed(&mut run, &table_of, &weak, opts);
     run.seconds = started.elapsed().as_secs_f64();
     run
@@ -252,6 +254,7 @@ mod tests {
             isolate: None,
             previous: None,
             roster: None,
+            place: Default::default(),
         }
     }
 
@@ -434,6 +437,7 @@ mod tests {
             isolate: None,
             previous: None,
             roster: None,
+            place: Default::default(),
         };
         let run = run_with(&[dir.path().to_path_buf()], &opts, |i, f, o| {
             if f.rel == "boom.csv" {

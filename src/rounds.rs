@@ -1,23 +1,19 @@
-//! Rounds of a campaign: a run keeps its rows in round.jsonl (identity, main row, village,
-//! whether rejected, the findings on it, its values); the next run given `--previous OLD_OUT`
+//! Rounds of a campaign: a run keeps its rows in round.parquet (`round_file`: identity,
+//! main row, village, whether rejected, the findings on it, its values); the next run given `--previous OLD_OUT`
 //! reads that back and says, row by row, what the village fixed, what is still open, what
 //! is new, which rows were added or removed and which values changed (old → new). Rows are
 //! matched by their identity (building_code, hazard_code, …), never by where they sat, so
 //! a village that re-sorts its sheet changes nothing. A stage after the tally.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, Read};
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::model::{
     Record, RoundCounts, RoundLine, Rounds, Run, SnapHead, SnapRow, Snapshot, Tally,
 };
 use crate::schema::{Schemas, TableId};
-
-/// The file a run keeps its rows in.
-pub const FILE: &str = "round.jsonl";
 
 /// A record's identity (its identity fields' values, joined), "" when one is missing.
 fn key_of(schemas: &Schemas, table: TableId, record: &Record) -> String {
@@ -99,7 +95,7 @@ fn stable_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     hash
 }
 
-/// This run's rows as round.jsonl keeps them, one at a time: every row, so that every
+/// This run's rows as round.parquet keeps them, one at a time: every row, so that every
 /// finding is followed. A row is known by its identity; one whose identity cannot be read
 /// by its village and content (`~` and a hash); rows sharing a key are told apart when
 /// compared (`compare`). Then one row per village holding its findings that sit on no row.
@@ -188,7 +184,7 @@ fn file_level(run: &Run, schemas: &Schemas) -> Vec<SnapRow> {
         .collect()
 }
 
-/// The head line of round.jsonl for a run: its campaign, tables' fields and tally.
+/// The head of round.parquet for a run: its campaign, tables' fields and tally.
 pub fn head(run: &Run, schemas: &Schemas, deadline: Option<chrono::NaiveDate>) -> SnapHead {
     SnapHead {
         deadline,
@@ -207,63 +203,44 @@ pub fn head(run: &Run, schemas: &Schemas, deadline: Option<chrono::NaiveDate>) -
     }
 }
 
-/// Every row of a run as round.jsonl keeps it, handed to `each` one at a time.
+/// Every row of a run as round.parquet keeps it, handed to `each` one at a time.
 pub fn each_row(
     run: &Run,
     schemas: &Schemas,
-    mut each: impl FnMut(&SnapRow) -> Result<()>,
+    mut each: impl FnMut(SnapRow) -> Result<()>,
 ) -> Result<()> {
     let by_row = findings_by_row(run, schemas);
     for row in rows(run, schemas, &by_row) {
-        each(&row)?;
+        each(row)?;
     }
     Ok(())
 }
 
-/// Read an earlier run's round.jsonl from its out folder.
+/// Read an earlier run's round from its out folder: its round.parquet, else the
+/// round.jsonl an older version wrote.
 pub fn load(out: &Path, schemas: &Schemas, max_mb: u64) -> Result<Snapshot> {
-    let path = out.join(FILE);
-    if !path.exists() {
+    let Some(path) = crate::round_file::find(out) else {
         anyhow::bail!(
-            "--previous {}：找不到 {FILE}（上一轮须用本版本的 selfbuilt run 生成）/ no {FILE} there",
-            out.display()
+            "--previous {}：找不到 {}/{}（上一轮须用 selfbuilt run 生成）/ no round kept there",
+            out.display(),
+            crate::round_file::PARQUET_DIR,
+            crate::round_file::PARQUET
         );
-    }
-    // A regular file under the side-file limit, read no further than that.
-    let file = crate::read::side_file(&path, "--previous", max_mb).map_err(anyhow::Error::msg)?;
-    let damaged = |line: usize| {
-        format!(
-            "--previous：{} 第 {line} 行已损坏（文件不完整或被改动过），无法比较上一轮；请用上一轮完整的输出文件夹 / line {line} is damaged",
-            path.display()
-        )
     };
-    let mut lines = std::io::BufReader::new(file.take(max_mb << 20)).lines();
-    let head: SnapHead = match lines.next() {
-        Some(line) => {
-            serde_json::from_str(&line.with_context(|| damaged(1))?).with_context(|| damaged(1))?
-        }
-        None => anyhow::bail!(
-            "--previous：{} 是空文件，无法比较上一轮 / it is empty",
-            path.display()
-        ),
+    let snapshot = if path.extension().is_some_and(|e| e == "parquet") {
+        crate::round_file::read_parquet(&path, max_mb)?
+    } else {
+        crate::round_file::read_jsonl(&path, max_mb)?
     };
-    if head.campaign != schemas.campaign.campaign.key {
+    if snapshot.head.campaign != schemas.campaign.campaign.key {
         anyhow::bail!(
             "--previous {}：上一轮是另一项整治（{}）的结果 / the previous round is of campaign {}",
             out.display(),
-            head.campaign,
-            head.campaign
+            snapshot.head.campaign,
+            snapshot.head.campaign
         );
     }
-    let mut rows = Vec::new();
-    for (index, line) in lines.enumerate() {
-        let line = line.with_context(|| damaged(index + 2))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        rows.push(serde_json::from_str(&line).with_context(|| damaged(index + 2))?);
-    }
-    Ok(Snapshot { head, rows })
+    Ok(snapshot)
 }
 
 fn count(counts: &mut RoundCounts, change: &str) {

@@ -147,6 +147,7 @@ fn options(roster: Option<selfbuilt::options::Roster>) -> selfbuilt::pipeline::O
         isolate: None,
         previous: None,
         roster,
+        place: Default::default(),
     }
 }
 

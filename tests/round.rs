@@ -413,25 +413,18 @@ fn a_roster_entry_listed_twice_and_a_roster_among_the_inputs() {
     let first = t.path().join("first");
     let r = run(&["run", p(&survey), "--out", p(&first), "--quiet"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    // The roster from the survey's own rows (round.jsonl keeps their values).
-    let jsonl = std::fs::read_to_string(first.join("round.jsonl")).unwrap();
+    // The roster from the survey's own rows (round.parquet keeps their values).
+    let round = first.join("parquet").join("round.parquet");
+    let snapshot = selfbuilt::round_file::read_parquet(&round, 64).unwrap();
     let mut rows: Vec<Vec<String>> = Vec::new();
-    for l in jsonl.lines().skip(1) {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap();
-        if v["table"] == "buildings" {
-            let vals: Vec<String> = v["vals"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|x| x.as_str().unwrap().to_string())
-                .collect();
-            rows.push(vec![
-                vals[0].clone(),
-                vals[1].clone(),
-                vals[4].clone(),
-                vals[3].clone(),
-            ]);
-        }
+    for row in snapshot.rows.iter().filter(|r| r.table == "buildings") {
+        let vals = &row.vals;
+        rows.push(vec![
+            vals[0].clone(),
+            vals[1].clone(),
+            vals[4].clone(),
+            vals[3].clone(),
+        ]);
     }
     assert_eq!(rows.len(), 40);
     rows.push(rows[7].clone());

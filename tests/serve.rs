@@ -665,7 +665,7 @@ fn two_rounds_asked_at_once_run_one_after_the_other() {
             "cleaned.xlsx",
             "errors.xlsx",
             "report.html",
-            "round.jsonl",
+            "parquet/round.parquet",
         ] {
             assert!(out.join(f).is_file(), "{round}: no {f}");
         }

@@ -358,15 +358,12 @@ fn a_filled_roster_template_is_read_as_a_roster() {
         run(&["run", p(&town), "--out", p(&first), "--quiet"]).code,
         0
     );
-    let jsonl = std::fs::read_to_string(first.join("round.jsonl")).unwrap();
+    let round = first.join("parquet").join("round.parquet");
+    let snapshot = selfbuilt::round_file::read_parquet(&round, 64).unwrap();
     let b = s.table(s.campaign.main());
     let mut filled: Vec<Vec<String>> = rows[..=head].to_vec();
-    for l in jsonl.lines().skip(1) {
-        let v: serde_json::Value = serde_json::from_str(l).unwrap();
-        if v["table"] != "buildings" {
-            continue;
-        }
-        let vals = v["vals"].as_array().unwrap();
+    for row in snapshot.rows.iter().filter(|r| r.table == "buildings") {
+        let vals = &row.vals;
         let cells = rows[head]
             .iter()
             .map(|h| {
@@ -375,7 +372,7 @@ fn a_filled_roster_template_is_read_as_a_roster() {
                     .iter()
                     .find(|f| h.contains(f.label.as_str()))
                     .and_then(|f| b.field_index(&f.key))
-                    .map(|i| vals[i].as_str().unwrap().to_string())
+                    .map(|i| vals[i].clone())
                     .unwrap_or_default()
             })
             .collect();

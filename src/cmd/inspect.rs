@@ -87,6 +87,7 @@ fn inspect_options(args: &InspectArgs, schemas: Schemas) -> Options {
         isolate: super::isolation(&args.limits),
         previous: None,
         roster: None,
+        place: Default::default(),
     }
 }
 

@@ -133,5 +133,6 @@ pub fn options(
         isolate,
         previous: None,
         roster: None,
+        place: Default::default(),
     })
 }

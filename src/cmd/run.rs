@@ -16,6 +16,10 @@ use crate::schema::Schemas;
 pub fn exec(args: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Result<i32> {
     let mut opts = crate::cmd::options(&args.common, schemas, true, false)?;
     opts.progress = progress_for(args.quiet);
+    opts.place = crate::model::Place {
+        county: args.county.clone(),
+        township: args.township.clone(),
+    };
     let job = Job {
         inputs: args.common.inputs.clone(),
         out: args.out.clone(),
@@ -23,6 +27,7 @@ pub fn exec(args: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Re
         roster: args.roster.clone(),
         deadline: args.deadline,
         max_side_mb,
+        parquet: args.parquet.clone(),
     };
     let mut done = crate::job::execute(&job, &mut opts, lang)?;
     if !args.quiet {

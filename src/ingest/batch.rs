@@ -53,6 +53,7 @@ fn roster_options(opts: &Options) -> Option<Options> {
         isolate: opts.isolate.clone(),
         previous: None,
         roster: None,
+        place: Default::default(),
     })
 }
 

@@ -328,6 +328,7 @@ mod tests {
             isolate: None,
             previous: None,
             roster: None,
+            place: Default::default(),
         };
         let r = run(&inputs, &opts);
         let out = tempfile::tempdir().expect("tempdir");

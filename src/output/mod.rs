@@ -16,11 +16,11 @@ pub mod findings_table;
 pub mod folders;
 pub mod learned;
 pub mod names;
+pub mod parquet;
 pub mod patch;
 pub mod report_html;
 pub mod report_md;
 pub mod returns;
-pub mod round_state;
 pub mod styles;
 pub mod summary;
 pub mod tally;
@@ -73,7 +73,7 @@ pub const WRITERS: &[Writer] = &[
     csvs::TALLY,
     tally::WRITER,
     report_html::WRITER,
-    round_state::WRITER,
+    parquet::WRITER,
     csvs::ROUNDS,
     csvs::COVERAGE,
     report_md::WRITER,

@@ -34,7 +34,7 @@ use findings::*;
 pub use grid::*;
 use workbook::*;
 
-/// Open a side file (`--aliases`, `--previous`'s round.jsonl) only when it is a regular
+/// Open a side file (`--aliases`, `--previous`'s round) only when it is a regular
 /// file of at most `max_mb` MB: a folder, a pipe that would never end or a sparse file of
 /// many gigabytes is refused, saying so in Chinese and English. `what` names the option.
 pub fn side_file(path: &Path, what: &str, max_mb: u64) -> Result<std::fs::File, String> {

@@ -41,6 +41,55 @@ pub struct Campaign {
     /// The coverage check against a roster (`--roster FILE`), if the campaign has one.
     #[validate(nested)]
     pub coverage: Option<CoverageSpec>,
+    /// Where a run's county is read from when it is not given (`[place]`).
+    #[serde(default)]
+    pub place: PlaceSpec,
+}
+
+/// Where a run's place comes from when `--county` is not given (`[place]`): the part of
+/// an identity code that names the county, e.g. the 6-digit county division code inside a
+/// building code (`YH` + county + serial).
+///
+/// ```toml
+/// [place]
+/// county = { field = "buildings.building_code", start = 2, len = 6 }
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceSpec {
+    /// The part of a code naming the county; None when the campaign's codes name none.
+    pub county: Option<CodePart>,
+}
+
+/// A part of a `table.field` code: `len` characters from character `start` (0-based).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodePart {
+    /// The field, as `table.field`.
+    pub field: String,
+    /// The first character of the part, counted from 0.
+    pub start: usize,
+    /// How many characters the part has.
+    pub len: usize,
+    /// The field, resolved (`Campaign::resolve`).
+    #[serde(skip)]
+    pub ix: Option<(TableId, usize)>,
+}
+
+impl CodePart {
+    /// The part of `code`, None when the code is too short for it.
+    ///
+    /// ```
+    /// let part = selfbuilt::schema::campaign::CodePart { field: "buildings.building_code".into(), start: 2, len: 6, ix: None };
+    /// assert_eq!(part.of("YH500230000064653"), Some("500230"));
+    /// assert_eq!(part.of("YH5002"), None);
+    /// ```
+    pub fn of<'a>(&self, code: &'a str) -> Option<&'a str> {
+        let mut at = code.char_indices().map(|(i, _)| i).chain([code.len()]);
+        let from = at.nth(self.start)?;
+        let to = at.nth(self.len.checked_sub(1)?)?;
+        Some(&code[from..to])
+    }
 }
 
 /// Coverage (户不漏房, `[coverage]`): the roster table a `--roster` file is read as — some
@@ -582,6 +631,16 @@ impl Campaign {
         let keys: Vec<&str> = self.tally.columns.iter().map(|c| c.key.as_str()).collect();
         self.report.check(&keys)?;
         self.demo.check(&names, &reasons)?;
+        if let Some(part) = self.place.county.as_mut() {
+            if part.len == 0 {
+                return Err("[place] county: `len` must be at least 1".into());
+            }
+            part.ix = Some(
+                names
+                    .dotted(&part.field)
+                    .map_err(|e| format!("[place] county: {e}"))?,
+            );
+        }
         Ok(())
     }
 }

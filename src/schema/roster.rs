@@ -77,6 +77,7 @@ impl Schemas {
             references: Vec::new(),
             cross: Vec::new(),
             writeoffs: Vec::new(),
+            place: Default::default(),
             tally: campaign::TallySpec {
                 columns: Vec::new(),
                 chart: Vec::new(),

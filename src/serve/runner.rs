@@ -79,6 +79,7 @@ fn run_round(app: &Arc<App>, round: &str) -> Result<i32> {
         roster: ws.roster(),
         deadline: settings.deadline,
         max_side_mb: app.engine.max_side_mb,
+        parquet: None,
     };
     // What the results are made from, taken before the run: a file added meanwhile makes
     // them stale, as it should.

@@ -655,6 +655,7 @@ mod tests {
             progress: std::sync::Arc::new(crate::progress::Silent),
             isolate: None,
             previous: None,
+            place: Default::default(),
         };
         crate::pipeline::run(&[town], &opts)
     }

@@ -1,0 +1,37 @@
+//! `round.parquet`: the round's state for the next round's `--previous` (format:
+//! `round_file`), written a batch of rows at a time, the head in the file's metadata.
+
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::sink::{write_stream, BATCH};
+use crate::model::{Run, SnapRow};
+use crate::schema::Schemas;
+
+/// Writes round.parquet at `path`.
+pub fn write(
+    run: &Run,
+    schemas: &Schemas,
+    deadline: Option<chrono::NaiveDate>,
+    path: &Path,
+) -> Result<()> {
+    let head = crate::round_file::head_metadata(&crate::rounds::head(run, schemas, deadline))?;
+    write_stream(path, Some(head), |push| {
+        let mut batch: Vec<SnapRow> = Vec::with_capacity(BATCH);
+        let mut pushed = false;
+        crate::rounds::each_row(run, schemas, |row| {
+            batch.push(row);
+            if batch.len() == BATCH {
+                push(crate::round_file::frame(&batch, &run.place)?)?;
+                batch.clear();
+                pushed = true;
+            }
+            Ok(())
+        })?;
+        if !batch.is_empty() || !pushed {
+            push(crate::round_file::frame(&batch, &run.place)?)?;
+        }
+        Ok(())
+    })
+}
