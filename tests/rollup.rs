@@ -115,7 +115,6 @@ fn frame(path: &Path) -> DataFrame {
 /// The acceptance: the demo town rolled up with itself is twice its tally, every
 /// column; and a roll-up of that roll-up is the same roll-up.
 #[test]
-#[ignore = "needs run's tally.parquet"]
 fn the_demo_town_twice_is_twice_its_tally_and_a_rollup_of_it_the_same() {
     let runs = runs();
     let out = runs.path("noplace");
@@ -163,7 +162,6 @@ fn the_demo_town_twice_is_twice_its_tally_and_a_rollup_of_it_the_same() {
 /// Three townships of two counties: a line per township, a subtotal per county, 合计 the
 /// sum of all; the `--parquet` folder the three runs wrote into rolls up the same.
 #[test]
-#[ignore = "needs run's tally.parquet"]
 fn townships_and_counties_add_up_and_the_parquet_folder_is_the_same() {
     let runs = runs();
     let once = run_total(&runs.path("A"));
@@ -233,7 +231,6 @@ fn townships_and_counties_add_up_and_the_parquet_folder_is_the_same() {
 /// (tests/duckdb/rollup_totals.py, the README's queries). Without duckdb: a failure in CI,
 /// a skip that says so elsewhere.
 #[test]
-#[ignore = "needs run's tally.parquet"]
 fn duckdb_reproduces_the_rollups_totals() {
     let runs = runs();
     let t = tempfile::tempdir().unwrap();

@@ -152,10 +152,7 @@ fn is_text(dtype: &DataType) -> bool {
 /// existed); or why the file is no tally of the campaign.
 fn projection(schema: &Schema, keys: &[String]) -> Result<Vec<Expr>, Mismatch> {
     let place = ["county", "township"];
-    if !place
-        .iter()
-        .all(|p| schema.get(p).is_some_and(|d| is_text(d)))
-    {
+    if !place.iter().all(|p| schema.get(p).is_some_and(is_text)) {
         return Err(Mismatch::NoPlace);
     }
     let extra: Vec<String> = schema
