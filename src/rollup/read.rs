@@ -26,6 +26,8 @@ const ROLLUP_FILE: &str = "tally.parquet";
 const HIVE_FOLDER: &str = "tally";
 /// How deep a `--parquet` folder's files may lie under `tally/` (two levels are written).
 const HIVE_DEPTH: usize = 8;
+/// How many files one query scans (each scan holds some state while the query runs).
+const BATCH: usize = 64;
 
 /// The tally Parquet files of one folder given to `rollup`: a run's
 /// `parquet/tally.parquet`, else a roll-up's `tally.parquet`, else every `*.parquet` under
@@ -195,7 +197,7 @@ pub struct Group {
     pub counts: Vec<Option<i64>>,
 }
 
-/// One folder's tally files summed per county and township: each file scanned lazily
+/// Some of a folder's tally files summed per county and township: each file scanned lazily
 /// (its footer read for its columns, then only the columns needed), the scans
 /// concatenated, grouped and summed by polars' streaming engine. Errors name the folder.
 pub fn read_folder(
@@ -356,16 +358,28 @@ pub fn read_all(
     // Ordered by county (none last), then township.
     let mut by_place: BTreeMap<(bool, Option<String>, String), Vec<Option<i64>>> = BTreeMap::new();
     let (mut files_read, mut notes) = (0, Vec::new());
-    for folder in inputs {
-        let files = tally_files(folder, lang)?;
-        let groups = quietly(|| read_folder(folder, &files, &keys, campaign, lang))
-            .unwrap_or_else(|| {
-                Err(anyhow!(say(
-                    lang,
-                    format!("{}：统计的 Parquet 文件已损坏，无法读取", folder.display()),
-                    format!("{}: a tally Parquet file is damaged", folder.display()),
-                )))
-            })?;
+    // Every folder's files found before any is read: a folder given wrong stops at once.
+    let sources = inputs
+        .iter()
+        .map(|folder| tally_files(folder, lang).map(|files| (folder, files)))
+        .collect::<Result<Vec<_>>>()?;
+    for (folder, files) in sources {
+        // A `--parquet` folder of a province holds thousands of files: a query per batch
+        // keeps the scans' own state from growing with them.
+        let mut groups = Vec::new();
+        for batch in files.chunks(BATCH) {
+            groups.extend(
+                quietly(|| read_folder(folder, batch, &keys, campaign, lang)).unwrap_or_else(
+                    || {
+                        Err(anyhow!(say(
+                            lang,
+                            format!("{}：统计的 Parquet 文件已损坏，无法读取", folder.display()),
+                            format!("{}: a tally Parquet file is damaged", folder.display()),
+                        )))
+                    },
+                )?,
+            );
+        }
         files_read += files.len();
         let name = folder_name(folder);
         let mut unnamed = false;
@@ -585,6 +599,39 @@ mod tests {
                 && e.contains("enterprises"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_township_split_over_batches_of_files_is_one_township() {
+        let t = tempfile::tempdir().unwrap();
+        let hive = t.path().join("hive");
+        let n = BATCH + 6;
+        for i in 0..n {
+            let township = if i % 2 == 0 { "A" } else { "B" };
+            write(
+                &hive.join(format!(
+                    "tally/county=X/township={township}/part-{i}.parquet"
+                )),
+                tally_frame(
+                    (Some("X"), Some(township)),
+                    &[("v", vec![Some(1)])],
+                    &["buildings"],
+                ),
+            );
+        }
+        let schemas = Schemas::shipped().unwrap();
+        let (rollup, files, notes) = read_all(&[hive], &schemas, Lang::Zh).unwrap();
+        assert_eq!((files, notes.len()), (n, 0));
+        let k = rollup.keys.iter().position(|k| k == "buildings").unwrap();
+        let got: Vec<(&str, Option<i64>)> = rollup
+            .townships
+            .iter()
+            .map(|t| (t.township.as_str(), t.counts[k]))
+            .collect();
+        let half = i64::try_from(n / 2).unwrap();
+        assert_eq!(got, [("A", Some(half)), ("B", Some(half))]);
+        // Columns the files lack are no township's count.
+        assert_eq!(rollup.counted(), [k]);
     }
 
     #[test]
