@@ -149,6 +149,14 @@ fn the_demo_town_twice_is_twice_its_tally_and_a_rollup_of_it_the_same() {
     assert_eq!(rows[0][1], "noplace");
     assert_eq!(rows[1][1], "小计");
 
+    // tally.parquet: the schema of the run's, a row per township.
+    let sum_frame = frame(&sum.join("tally.parquet"));
+    assert_eq!(
+        sum_frame.schema(),
+        frame(&out.join("parquet/tally.parquet")).schema()
+    );
+    assert_eq!(sum_frame.height(), 1);
+
     let again = t.path().join("again");
     let o = rollup(&[p(&sum), "--out", p(&again)]);
     assert_eq!(o.code, 0, "{}", o.stderr);

@@ -7,12 +7,12 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use polars::prelude::{Column, DataFrame, ParquetCompression, ParquetWriter};
+use polars::prelude::{Column, DataFrame};
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 use super::{say, sum, Rollup};
 use crate::finding::Lang;
-use crate::output::atomic::{atomic_write, write_atomically};
+use crate::output::atomic::atomic_write;
 use crate::output::csvs::csv_bytes;
 use crate::output::workbook::{save_xlsx, text_width};
 use crate::schema::campaign::TallySpec;
@@ -179,18 +179,9 @@ pub fn xlsx(rollup: &Rollup, words: &TallySpec, lines: &[Line], path: &Path) -> 
 
 /// tally.parquet: a row per township, as a run's tally.parquet (docs/parquet.md):
 /// `county, township, village` (village null), then every tally column of the campaign,
-/// Int64, null where no run counted it; zstd.
+/// Int64, null where no run counted it; written as a run writes its Parquet (zstd).
 pub fn parquet(rollup: &Rollup, path: &Path) -> Result<()> {
-    let mut frame = frame(rollup)?;
-    write_atomically(path, |tmp| {
-        let file = std::fs::File::create(tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
-            .finish(&mut frame)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        Ok(())
-    })
+    crate::output::parquet::sink::write_frames(path, [frame(rollup)], None)
 }
 
 /// The roll-up's townships as a frame of a run's tally.parquet's schema.
