@@ -34,6 +34,7 @@ pub mod progress;
 pub mod read;
 pub mod recognise;
 pub mod report;
+pub mod rollup;
 pub mod round_file;
 pub mod rounds;
 pub mod rules;
