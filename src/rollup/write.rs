@@ -215,12 +215,14 @@ mod tests {
     use crate::rollup::Township;
 
     fn words() -> TallySpec {
-        // A [tally] written before the roll-up had its words: the defaults stand in.
         toml::from_str(
             r#"
             total = "合计"
             sheet = "统计"
             village = "村（社区）"
+            county = "县（市、区）"
+            township = "乡镇（街道）"
+            subtotal = "小计"
             [[columns]]
             key = "a"
             label = "甲（栋）"
@@ -256,12 +258,26 @@ mod tests {
     }
 
     #[test]
-    fn a_tally_without_the_rollups_words_loads_with_them() {
-        let w = words();
+    fn a_tally_without_the_rollups_words_loads_with_the_keys_in_their_place() {
+        // A [tally] written before the roll-up had its words: the columns' keys stand in.
+        let w: TallySpec = toml::from_str(
+            r#"
+            total = "合计"
+            sheet = "统计"
+            village = "村（社区）"
+            [[columns]]
+            key = "a"
+            label = "甲"
+            table = "buildings"
+            "#,
+        )
+        .unwrap();
         assert_eq!(
             (w.county.as_str(), w.township.as_str(), w.subtotal.as_str()),
-            ("县（市、区）", "乡镇（街道）", "小计")
+            ("county", "township", "subtotal")
         );
+        let shipped = crate::schema::Schemas::shipped().unwrap();
+        assert_eq!(shipped.campaign.tally.county, "县（市、区）");
     }
 
     #[test]
