@@ -43,15 +43,19 @@ fn write_folder(c: &Ctx, dir: &Path) -> Result<()> {
         bail!("table {table}: the field key {field:?} is the name of a column the Parquet file has beside the fields");
     }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    tables::write(c.run, c.schemas, dir)?;
-    findings::write(c.run, &dir.join("findings.parquet"))?;
+    crate::timing::timed("parquet tables", || tables::write(c.run, c.schemas, dir))?;
+    crate::timing::timed("parquet findings", || {
+        findings::write(c.run, &dir.join("findings.parquet"))
+    })?;
     tally::write(
         &c.run.tally,
         c.schemas,
         &c.run.place,
         &dir.join("tally.parquet"),
     )?;
-    round::write(c.run, c.schemas, c.deadline, &dir.join(PARQUET))
+    crate::timing::timed("parquet round", || {
+        round::write(c.run, c.schemas, c.deadline, &dir.join(PARQUET))
+    })
 }
 
 /// A table whose key is the name of one of the run's own files.
