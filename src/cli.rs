@@ -92,6 +92,12 @@ pub struct ServeArgs {
     /// The date that counts as today for date checks (YYYY-MM-DD)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// The county every round's Parquet outputs carry (`run --county`)
+    #[arg(long, value_name = "NAME")]
+    pub county: Option<String>,
+    /// The township every round's Parquet outputs carry (`run --township`)
+    #[arg(long, value_name = "NAME")]
+    pub township: Option<String>,
     /// How much of a file may be read.
     #[command(flatten)]
     pub limits: LimitArgs,

@@ -222,6 +222,17 @@ pub const HELP: &[(&str, &str, &str)] = &[
         "roster",
         "同时在这个文件夹里生成全镇的房屋名册，供 run --roster 使用（名册上有些房屋各村漏报了，也有些已排查的房屋不在名册上）",
     ),
+    // serve (the place every round carries)
+    (
+        "serve",
+        "county",
+        "每一轮的 Parquet 结果里写的县（区），同 run --county",
+    ),
+    (
+        "serve",
+        "township",
+        "每一轮的 Parquet 结果里写的乡镇（街道），同 run --township",
+    ),
     // serve
     (
         "serve",

@@ -62,6 +62,10 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
         limits: args.limits.limits(),
         isolate: super::isolation(&args.limits),
         as_of,
+        place: crate::model::Place {
+            county: args.county.clone(),
+            township: args.township.clone(),
+        },
     };
     let demo_round = if args.demo {
         put_demo(&ws, schemas)?

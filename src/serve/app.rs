@@ -35,6 +35,8 @@ pub struct Engine {
     pub as_of: Option<NaiveDate>,
     /// The read limits given that differ from the defaults, as `run`'s flags.
     pub limit_words: Vec<String>,
+    /// `--county` and `--township`, given to every round.
+    pub place: crate::model::Place,
 }
 
 impl Engine {
@@ -62,6 +64,7 @@ impl Engine {
                 .as_of
                 .unwrap_or_else(|| chrono::Local::now().date_naive()),
             isolate: self.isolate.clone(),
+            place: self.place.clone(),
             ..Options::new(schemas)
         }
     }
@@ -87,6 +90,14 @@ impl Engine {
             .as_of
             .map(|d| vec!["--as-of".into(), d.format("%Y-%m-%d").to_string()])
             .unwrap_or_default();
+        for (flag, value) in [
+            ("--county", &self.place.county),
+            ("--township", &self.place.township),
+        ] {
+            if let Some(v) = value {
+                words.extend([flag.to_string(), v.clone()]);
+            }
+        }
         words.extend(self.limit_words.iter().cloned());
         words
     }
@@ -168,5 +179,53 @@ impl App {
         if let Ok(mut views) = self.views.lock() {
             views.insert(round.to_string(), Arc::new(v));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(place: crate::model::Place) -> Engine {
+        Engine {
+            schemas: None,
+            campaign: None,
+            lang: Lang::Zh,
+            max_side_mb: 1024,
+            limits: crate::read::Limits::default(),
+            isolate: None,
+            as_of: NaiveDate::from_ymd_opt(2026, 12, 1),
+            limit_words: vec!["--max-cells".into(), "100".into()],
+            place,
+        }
+    }
+
+    /// The place `serve` is given goes to every round, and into the command it shows.
+    #[test]
+    fn the_place_goes_into_each_rounds_options_and_command() {
+        let e = engine(crate::model::Place {
+            county: Some("某县".into()),
+            township: Some("长塘镇".into()),
+        });
+        assert_eq!(
+            e.tail_words(),
+            [
+                "--as-of",
+                "2026-12-01",
+                "--county",
+                "某县",
+                "--township",
+                "长塘镇",
+                "--max-cells",
+                "100"
+            ]
+        );
+        let opts = e.options(Schemas::shipped().unwrap());
+        assert_eq!(opts.place.township.as_deref(), Some("长塘镇"));
+        let none = engine(crate::model::Place::default());
+        assert_eq!(
+            none.tail_words(),
+            ["--as-of", "2026-12-01", "--max-cells", "100"]
+        );
     }
 }
