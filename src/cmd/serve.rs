@@ -29,17 +29,8 @@ pub struct Globals {
     pub max_side_mb: u64,
 }
 
-/// Runs `serve`.
-pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32> {
-    check_access(&args)?;
-    if !globals.aliases.is_empty() {
-        bail!("serve 不接受 --aliases：网页确认的写法存在工作区的“本镇写法.toml”里，可以把写法文件的内容合并进去 / serve takes no --aliases: the workspace keeps its own");
-    }
-    let root = match &args.workspace {
-        Some(dir) => dir.clone(),
-        None => home()?.join("自建房排查"),
-    };
-    let ws = Workspace::open(&root)?;
+/// How every round is run: the schemas, limits, day and place given to `serve`.
+fn engine(args: &ServeArgs, globals: &Globals) -> Result<Engine> {
     let as_of = match &args.as_of {
         Some(text) => Some(
             chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
@@ -48,7 +39,7 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
         ),
         None => None,
     };
-    let engine = Engine {
+    Ok(Engine {
         // The command a round shows is run inside the workspace: a folder of schemas by
         // its whole path.
         schemas: globals
@@ -66,7 +57,21 @@ pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32>
             county: args.county.clone(),
             township: args.township.clone(),
         },
+    })
+}
+
+/// Runs `serve`.
+pub fn exec(args: ServeArgs, globals: Globals, schemas: &Schemas) -> Result<i32> {
+    check_access(&args)?;
+    if !globals.aliases.is_empty() {
+        bail!("serve 不接受 --aliases：网页确认的写法存在工作区的“本镇写法.toml”里，可以把写法文件的内容合并进去 / serve takes no --aliases: the workspace keeps its own");
+    }
+    let root = match &args.workspace {
+        Some(dir) => dir.clone(),
+        None => home()?.join("自建房排查"),
     };
+    let ws = Workspace::open(&root)?;
+    let engine = engine(&args, &globals)?;
     let demo_round = if args.demo {
         put_demo(&ws, schemas)?
     } else {
