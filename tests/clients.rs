@@ -82,7 +82,8 @@ fn text(d: &Data) -> String {
     }
 }
 
-/// All the workbooks a run on `input` writes (with `more` options), and the template.
+/// All the workbooks a run on `input` writes (with `more` options), the template, and the
+/// roll-up of the run.
 fn outputs(input: &Path, out: &Path, global: &[&str], more: &[&str]) -> Vec<PathBuf> {
     let args =
         |a: &[&str]| -> Vec<String> { global.iter().chain(a).map(|s| s.to_string()).collect() };
@@ -97,6 +98,12 @@ fn outputs(input: &Path, out: &Path, global: &[&str], more: &[&str]) -> Vec<Path
     let t = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(t.code, 0, "{}", t.stderr);
     let mut v = Vec::new();
+    // The roll-up of the run (twice, as two townships) writes a tally.xlsx of its own.
+    let rolled = out.parent().unwrap().join("rollup");
+    let a = args(&["rollup", p(out), p(out), "--out", p(&rolled)]);
+    let r = run(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    v.push(rolled.join("tally.xlsx"));
     // Each return package's 问题清单 (its annotated copies are those of annotated/).
     let returns: Vec<PathBuf> = std::fs::read_dir(out.join("退回各村"))
         .map(|rd| rd.map(|e| e.unwrap().path()).collect())
