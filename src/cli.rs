@@ -35,7 +35,7 @@ pub struct Cli {
     /// Language of messages: zh (中文) or en
     #[arg(long, global = true, value_enum, default_value = "zh")]
     pub lang: Lang,
-    /// What to do: run, check, inspect, rules, template, demo.
+    /// What to do: run, rollup, check, inspect, rules, template, demo, serve.
     #[command(subcommand)]
     pub command: Command,
 }
@@ -45,6 +45,9 @@ pub struct Cli {
 pub enum Command {
     /// Validate and write every output (cleaned.xlsx, errors, annotated copies, tallies) into --out
     Run(RunArgs),
+    /// Add up many townships' tallies (the out folders of run, of rollup, or run --parquet
+    /// folders) per township and county, with 合计: tally.xlsx, tally.csv, tally.parquet
+    Rollup(RollupArgs),
     /// Validate and print findings grouped by file and sheet
     Check(CheckArgs),
     /// Show how each sheet was recognised: table, header rows, columns, skipped rows
@@ -211,6 +214,20 @@ pub struct RunArgs {
     /// DuckDB, Spark and polars read as one dataset); many townships may share one DIR
     #[arg(long, value_name = "DIR")]
     pub parquet: Option<PathBuf>,
+}
+
+/// Arguments of `rollup`: the folders whose tallies are added up, and where the roll-up
+/// goes.
+#[derive(Debug, Args)]
+pub struct RollupArgs {
+    /// Folders to add up: the out folders of `run` (their parquet/tally.parquet), of
+    /// `rollup` (tally.parquet), or `run --parquet` folders (tally/**/*.parquet)
+    #[arg(required = true, value_name = "OUT_DIR")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder (created if needed): tally.xlsx, tally.csv and tally.parquet; nothing
+    /// is written outside it
+    #[arg(long, short, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// A day as YYYY-MM-DD.

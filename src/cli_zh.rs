@@ -25,6 +25,10 @@ pub const ABOUT: &[(&str, &str)] = &[
         "run",
         "校验各村报来的表，并把全部结果（清洗后的工作簿、问题清单、退回各村的批注表、销号建议、统计表）写入 --out 文件夹",
     ),
+    (
+        "rollup",
+        "把多个乡镇的统计（run 或 rollup 的输出文件夹、run --parquet 的文件夹）按乡镇、按县汇总并合计，写出 tally.xlsx、tally.csv 和 tally.parquet",
+    ),
     ("check", "只校验、不写文件：按文件和工作表列出发现的问题"),
     (
         "inspect",
@@ -147,6 +151,17 @@ pub const HELP: &[(&str, &str, &str)] = &[
         "run",
         "parquet",
         "把 Parquet 结果再复制一份到这个文件夹，按 表名/county=县/township=乡镇/ 分层存放（DuckDB、Spark、polars 可当作一个数据集读取）；多个乡镇可共用一个文件夹",
+    ),
+    // rollup
+    (
+        "rollup",
+        "inputs",
+        "要汇总的文件夹：run 的输出文件夹（读其中的 parquet/tally.parquet）、rollup 的输出文件夹（tally.parquet），或 run --parquet 的文件夹（tally/**/*.parquet）",
+    ),
+    (
+        "rollup",
+        "out",
+        "输出文件夹（不存在时自动创建），写入 tally.xlsx、tally.csv 和 tally.parquet；程序只在这里面写文件",
     ),
     // check
     (

@@ -73,6 +73,10 @@ pub fn execute(job: &Job, opts: &mut Options, lang: Lang) -> Result<Done> {
         ));
     }
     let staged = crate::outdir::staging(&job.out)?;
+    if opts.keep_grids {
+        // The sheets kept for the annotated copies wait on disk, not beside the records.
+        opts.aside = Some(crate::aside::folder(&job.out)?);
+    }
     let deadline = take_previous_round(job, opts)?;
     notes.extend(deadline_passed(deadline, opts.today));
     if let Some(path) = &job.roster {

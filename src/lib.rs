@@ -12,6 +12,7 @@
 // bad file, so its size on the error path does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod aside;
 pub mod cells;
 pub mod cli;
 pub mod cli_zh;
@@ -33,6 +34,7 @@ pub mod progress;
 pub mod read;
 pub mod recognise;
 pub mod report;
+pub mod rollup;
 pub mod round_file;
 pub mod rounds;
 pub mod rules;

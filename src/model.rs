@@ -244,7 +244,42 @@ pub struct SheetInfo {
     /// Rows left out (totals, notes, repeated headers) and why.
     pub skipped: Vec<Skipped>,
     /// The sheet as read, kept for annotated copies (`Options::keep_grids`).
-    pub grid: Option<Grid>,
+    pub grid: Option<KeptGrid>,
+}
+
+/// A sheet as read, kept for the annotated copies and the page's rows as written: in
+/// memory, or written aside to a scratch file (`aside`) so that a big batch does not hold
+/// every sheet twice (as cells and as records) until the outputs are written.
+#[derive(Debug, Clone)]
+pub enum KeptGrid {
+    /// In memory.
+    Here(Grid),
+    /// Written aside: the file holding it (postcard), its number of rows and its width.
+    Aside {
+        /// The scratch file.
+        path: PathBuf,
+        /// How many rows the grid has.
+        rows: usize,
+        /// Its width in columns.
+        width: u32,
+    },
+}
+
+impl KeptGrid {
+    /// How many rows the grid has.
+    pub fn rows(&self) -> usize {
+        match self {
+            KeptGrid::Here(g) => g.rows.len(),
+            KeptGrid::Aside { rows, .. } => *rows,
+        }
+    }
+    /// Its rows times its width: the cells a copy of it writes at most.
+    pub fn cells(&self) -> u64 {
+        match self {
+            KeptGrid::Here(g) => g.rows.len() as u64 * u64::from(g.width),
+            KeptGrid::Aside { rows, width, .. } => *rows as u64 * u64::from(*width),
+        }
+    }
 }
 
 /// One input file after the row stage.
@@ -308,6 +343,8 @@ pub struct Run {
     pub day: chrono::NaiveDate,
     /// The county and township the run is of (`place`), as the Parquet outputs carry them.
     pub place: Place,
+    /// Where its sheets were written aside (`aside`); removed when the run is dropped.
+    pub sheets_aside: Option<Arc<tempfile::TempDir>>,
 }
 
 /// The county and township a run's villages are in: given (`--county`, `--township`),

@@ -33,6 +33,9 @@ pub struct Options {
     pub roster: Option<Roster>,
     /// The county and township given (`--county`, `--township`).
     pub place: crate::model::Place,
+    /// Where the sheets kept (`keep_grids`) are written aside (`aside`); None keeps them
+    /// in memory.
+    pub aside: Option<std::sync::Arc<tempfile::TempDir>>,
 }
 
 impl Options {
@@ -55,6 +58,7 @@ impl Options {
             previous: None,
             roster: None,
             place: Default::default(),
+            aside: None,
         }
     }
 }

@@ -23,7 +23,7 @@ const MANIFEST: &str = ".selfbuilt-manifest";
 const PREVIOUS: &str = ".selfbuilt-previous";
 
 /// A path made absolute and free of `.`/`..`, with symlinks resolved as far as it exists.
-fn resolved(p: &Path) -> PathBuf {
+pub fn resolved(p: &Path) -> PathBuf {
     let abs = if p.is_absolute() {
         p.to_path_buf()
     } else {

@@ -99,6 +99,7 @@ where
         seconds: 0.0,
         day: opts.today,
         place: Default::default(),
+        sheets_aside: opts.aside.clone(),
     };
     run.place = crate::place::settle(&opts.place, &opts.schemas, &run.tables);
     say_what_changed(&mut run, &table_of, &weak, opts);
@@ -255,6 +256,7 @@ mod tests {
             previous: None,
             roster: None,
             place: Default::default(),
+            aside: None,
         }
     }
 
@@ -267,7 +269,7 @@ mod tests {
             v.extend(t.iter().map(|r| format!("{} {:?}", r.row, r.vals)));
         }
         for s in &f.sheets {
-            let rows = s.grid.as_ref().map(|g| g.rows.len());
+            let rows = s.grid.as_ref().map(|g| g.rows());
             v.push(format!(
                 "{} {:?} {:?} {} {:?} {rows:?}",
                 s.name, s.table, s.header, s.data_rows, s.skipped
@@ -438,6 +440,7 @@ mod tests {
             previous: None,
             roster: None,
             place: Default::default(),
+            aside: None,
         };
         let run = run_with(&[dir.path().to_path_buf()], &opts, |i, f, o| {
             if f.rel == "boom.csv" {

@@ -148,6 +148,7 @@ fn options(roster: Option<selfbuilt::options::Roster>) -> selfbuilt::pipeline::O
         previous: None,
         roster,
         place: Default::default(),
+        aside: None,
     }
 }
 

@@ -88,6 +88,7 @@ fn inspect_options(args: &InspectArgs, schemas: Schemas) -> Options {
         previous: None,
         roster: None,
         place: Default::default(),
+        aside: None,
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod demo;
 pub mod inspect;
+pub mod rollup;
 pub mod rules;
 pub mod run;
 pub mod run_summary;
@@ -52,6 +53,7 @@ pub fn dispatch(cli: Cli) -> i32 {
     let lang = cli.lang;
     let result = match cli.command {
         Command::Run(args) => run::exec(args, schemas, cli.lang, cli.max_side_mb),
+        Command::Rollup(args) => rollup::exec(args, &schemas, cli.lang),
         Command::Check(args) => check::exec(args, schemas, cli.lang),
         Command::Inspect(args) => inspect::exec(args, schemas, cli.lang),
         Command::Rules(args) => rules::exec(args, &schemas, cli.lang),
@@ -132,5 +134,6 @@ pub fn options(
         previous: None,
         roster: None,
         place: Default::default(),
+        aside: None,
     })
 }

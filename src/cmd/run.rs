@@ -42,6 +42,7 @@ pub fn exec(args: RunArgs, schemas: Schemas, lang: Lang, max_side_mb: u64) -> Re
     // audit trail) and the process ends now: leave them to the operating system instead
     // of freeing them one by one on one core (3 s on the 1,000-file benchmark).
     drop(done.run.scratch.take());
+    drop(done.run.sheets_aside.take());
     std::mem::forget(done);
     Ok(code)
 }

@@ -54,6 +54,7 @@ fn roster_options(opts: &Options) -> Option<Options> {
         previous: None,
         roster: None,
         place: Default::default(),
+        aside: None,
     })
 }
 

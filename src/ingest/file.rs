@@ -201,7 +201,8 @@ fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, 
         HeadState::Not(_) | HeadState::Pending => {}
     }
     if opts.keep_grids {
-        info.grid = Some(grid);
+        let aside = opts.aside.as_deref().map(tempfile::TempDir::path);
+        info.grid = Some(crate::aside::keep(grid, aside));
     }
     out.sheets.push(info);
 }

@@ -386,7 +386,7 @@ pub fn write_all(
                     .sheets
                     .iter()
                     .filter_map(|s| s.grid.as_ref())
-                    .map(|g| g.rows.len() as u64 * u64::from(g.width))
+                    .map(crate::model::KeptGrid::cells)
                     .max()
                     .unwrap_or(0)
                     .max(mine.len() as u64 * 8);
@@ -397,7 +397,9 @@ pub fn write_all(
                 ws.set_name(sheet_name("问题清单", &mut used))?;
                 write_findings(ws, mine, lang, &st, words)?;
                 for s in &f.sheets {
-                    let Some(g) = &s.grid else { continue };
+                    let Some(kept) = &s.grid else { continue };
+                    // A sheet written aside is read back now, one at a time.
+                    let g = crate::aside::load(kept)?;
                     let ws = wb.add_worksheet_with_constant_memory()?;
                     let label = if s.name.is_empty() {
                         "数据".to_string()
@@ -424,7 +426,7 @@ pub fn write_all(
                                 .collect()
                         })
                         .unwrap_or_default();
-                    sheet_copy(ws, g, &text_cols, &on, lang, &st, words)?;
+                    sheet_copy(ws, &g, &text_cols, &on, lang, &st, words)?;
                 }
                 save_xlsx(&mut wb, &target, run.day)
             };

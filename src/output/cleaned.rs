@@ -329,6 +329,7 @@ mod tests {
             previous: None,
             roster: None,
             place: Default::default(),
+            aside: None,
         };
         let r = run(&inputs, &opts);
         let out = tempfile::tempdir().expect("tempdir");

@@ -87,7 +87,9 @@ where
     }
 }
 
-fn csv_bytes<I, R>(header: &[&str], rows: I, bom: bool) -> Result<Vec<u8>>
+/// A CSV's bytes: the header, then each row's cells made safe to open (`safe_cell`), a BOM
+/// first when asked.
+pub fn csv_bytes<I, R>(header: &[&str], rows: I, bom: bool) -> Result<Vec<u8>>
 where
     I: IntoIterator<Item = R>,
     R: IntoIterator,

@@ -451,6 +451,15 @@ pub struct TallySpec {
     pub sheet: String,
     /// The label of the village column.
     pub village: String,
+    /// The label of the county column of a roll-up (`selfbuilt rollup`).
+    #[serde(default = "county_word")]
+    pub county: String,
+    /// The label of the township column of a roll-up.
+    #[serde(default = "township_word")]
+    pub township: String,
+    /// The label of a roll-up's row summing one county's townships (小计).
+    #[serde(default = "subtotal_word")]
+    pub subtotal: String,
     /// Columns drawn in tally.xlsx's chart (keys).
     #[serde(default)]
     pub chart: Vec<String>,
@@ -473,6 +482,22 @@ pub struct TallySpec {
 
 fn yes() -> bool {
     true
+}
+
+// A campaign.toml written before the roll-up (a user's copy of the schemas) has no words
+// for its columns: these stand in, as `found_word` does for `[coverage]`.
+// A schema written before the roll-up has none of its words: the columns' keys stand in
+// (the shipped schemas give the words; no campaign word lives in Rust).
+fn county_word() -> String {
+    "county".into()
+}
+
+fn township_word() -> String {
+    "township".into()
+}
+
+fn subtotal_word() -> String {
+    "subtotal".into()
 }
 
 /// One tally column: rows of `table` meeting `when` (accepted; rejected with `rejected`;

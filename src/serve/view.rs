@@ -276,12 +276,13 @@ pub fn make(run: &Run, schemas: &Schemas, made: Made) -> View {
     let village_in = run.finding_villages();
     let unknown = words.unknown_village().to_string();
     let mut rows = BTreeMap::new();
+    let mut last = LastSheet::default();
     let findings: Vec<Item> = run
         .findings
         .iter()
         .map(|f| {
             let village = village_in(f).map_or_else(|| unknown.clone(), str::to_string);
-            let row_key = row_as_written(run, f, &mut rows);
+            let row_key = row_as_written(run, f, &mut rows, &mut last);
             item(f, village, &words, row_key)
         })
         .collect();
@@ -376,12 +377,33 @@ fn item(f: &Finding, village: String, words: &Words, row_key: String) -> Item {
     }
 }
 
+/// The sheet whose rows were last looked at, read back once (findings come sheet by
+/// sheet; a sheet may be kept on disk: `aside`).
+#[derive(Default)]
+struct LastSheet<'a> {
+    at: Option<(usize, usize)>,
+    grid: Option<std::borrow::Cow<'a, crate::model::Grid>>,
+}
+
+impl<'a> LastSheet<'a> {
+    /// The grid of sheet `at` (file, sheet) of the run, None when it was not kept.
+    fn grid(&mut self, run: &'a Run, at: (usize, usize)) -> Option<&crate::model::Grid> {
+        if self.at != Some(at) {
+            let kept = run.files[at.0].sheets[at.1].grid.as_ref();
+            self.grid = kept.and_then(|k| crate::aside::load(k).ok());
+            self.at = Some(at);
+        }
+        self.grid.as_deref()
+    }
+}
+
 /// The finding's row as the village wrote it (its sheet's headers and cells), kept once
 /// per row; its key, "" when the row is not kept.
-fn row_as_written(
-    run: &Run,
+fn row_as_written<'a>(
+    run: &'a Run,
     f: &Finding,
     rows: &mut BTreeMap<String, Vec<(String, String)>>,
+    last: &mut LastSheet<'a>,
 ) -> String {
     let Some(row) = f.row else {
         return String::new();
@@ -393,15 +415,27 @@ fn row_as_written(
     let Some(file) = run.rel.iter().position(|r| *r == f.file) else {
         return String::new();
     };
-    let Some(sheet) = run.files[file].sheets.iter().find(|s| s.name == f.sheet) else {
+    let Some(at) = run.files[file]
+        .sheets
+        .iter()
+        .position(|s| s.name == f.sheet)
+    else {
         return String::new();
     };
-    let Some(grid) = &sheet.grid else {
+    let sheet = &run.files[file].sheets[at];
+    let Some(grid) = last.grid(run, (file, at)) else {
         return String::new();
     };
-    let Some(cells) = grid.rows.iter().find(|r| r.idx == row) else {
+    // Rows are kept in sheet order (looked for one by one should they not be).
+    let found = grid
+        .rows
+        .binary_search_by_key(&row, |r| r.idx)
+        .ok()
+        .or_else(|| grid.rows.iter().position(|r| r.idx == row));
+    let Some(found) = found else {
         return String::new();
     };
+    let cells = &grid.rows[found];
     let mut pairs = Vec::new();
     for c in &sheet.columns {
         let text = cells.get(c.col).display();

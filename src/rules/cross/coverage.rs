@@ -656,6 +656,7 @@ mod tests {
             isolate: None,
             previous: None,
             place: Default::default(),
+            aside: None,
         };
         crate::pipeline::run(&[town], &opts)
     }
