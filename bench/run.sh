@@ -12,7 +12,8 @@
 #               then one table of medians with the ratios. 100k and 1m are one plain
 #               workbook of that many main rows (`demo --plain`); 10m is a province:
 #               200 county files of 50,000 houses with their ledgers (`demo --province`,
-#               about 24 M rows in all, ~2 GB). `pCxR` is a province of C counties of R.
+#               about 24 M rows in all, 1.9 GB, ~9 min to make on 2 cores). `pCxR` is a
+#               province of C counties of R houses.
 #     10m       the table for 10m alone
 #     files200  200 county files of $FILES_ROWS houses (default 2,500) with their ledgers,
 #               `selfbuilt run` on 2 cores against RAYON_NUM_THREADS=1: the speed-up
@@ -27,6 +28,8 @@
 #                                 one past them prints "over the cap" instead of swapping
 #                                 the machine; selfbuilt over a cap in its first round is
 #                                 not run again at that size
+#   DISK_MIN_MB=1500              a measurement is stopped ("over the disk cap") when the
+#                                 data's disk has less free (a run writes its sheets aside)
 #
 # Peak memory is the largest sum of the resident memory of the measured process and its
 # children (selfbuilt reads each file in a child process), sampled every 0.2 s. Beside
@@ -45,6 +48,7 @@ data="${BENCH_DIR:-$tgt/bench-data}"
 mem_cap_gb="${MEM_CAP_GB:-12}"
 time_cap="${TIME_CAP_S:-1800}"
 files_rows="${FILES_ROWS:-2500}"
+disk_min="${DISK_MIN_MB:-1500}"
 sizes="${SIZES:-100k 1m 10m}"
 mkdir -p "$data"
 command -v /usr/bin/time >/dev/null || { echo "bench: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
@@ -74,6 +78,16 @@ tree_rss() {
     }'
 }
 
+# kill_tree PID: stops PID's descendants (the measured command and its children).
+kill_tree() {
+  local kids
+  kids="$(ps -eo pid=,ppid= | awk -v root="$1" '
+    { parent[$1] = $2 }
+    END { for (p in parent) { q = parent[p]; while (q != "" && q != root && q > 1) q = parent[q]; if (q == root) print p } }')"
+  [ -n "$kids" ] && kill -TERM $kids 2>/dev/null
+  return 0
+}
+
 # measure LABEL CMD...: runs CMD under the caps; prints "LABEL wall peak cpu load" and
 # leaves $wall (s), $peak (KB), $load and $over ("" or why the figure is missing).
 measure() {
@@ -84,9 +98,13 @@ measure() {
   /usr/bin/time -v -o "$log" timeout -k 10 "$time_cap" \
     prlimit --as=$((mem_cap_gb * 1024 * 1024 * 1024)) "$@" >/dev/null 2>"$err" &
   pid=$!
+  local full=""
   while kill -0 "$pid" 2>/dev/null; do
     now_kb="$(tree_rss "$pid")"
     [ "$now_kb" -gt "$top" ] && top="$now_kb"
+    if [ -z "$full" ] && [ "$(free_mb)" -lt "$disk_min" ]; then
+      full=1; kill_tree "$pid"
+    fi
     sleep 0.2
   done
   wait "$pid" || st=$?
@@ -96,7 +114,9 @@ measure() {
   peak="$top"
   local cpu; cpu="$(awk -F': ' '/Percent of CPU/ {print $2}' "$log")"
   over=""
-  if [ "$st" = 124 ] || [ "$st" = 137 ]; then
+  if [ -n "$full" ]; then
+    over="over the disk cap (under ${disk_min} MB left free) after ${wall:-?} s"
+  elif [ "$st" = 124 ] || [ "$st" = 137 ]; then
     over="over the time cap (${time_cap} s)"
   elif grep -q 'memory allocation of\|out of memory\|Cannot allocate memory\|capacity overflow' "$err" ||
        grep -q 'terminated by signal 6' "$log" || [ "$st" = 134 ]; then
@@ -189,12 +209,12 @@ demo() {
 # ---- issue 30 ----------------------------------------------------------------------------
 
 # province COUNTIES ROWS: makes (once) a province of COUNTIES county files of ROWS houses
-# with their ledgers; names its folder, or fails when the disk cannot hold it twice (the
-# province and the floor's copy of it).
+# with their ledgers; names its folder, or fails when the disk cannot hold it and 500 MB
+# more (the floor removes each copy it writes of a folder once written).
 province() {
   local c="$1" r="$2" d="$data/province-$1x$2" need
   if [ ! -f "$d/.done" ]; then
-    need=$((c * r * 2 * 200 / 1000000 + 200)) # ~190 bytes a house with its ledgers, twice
+    need=$((c * r * 200 / 1000000 + 500)) # ~190 bytes a house with its ledgers, and room
     if [ "$(free_mb)" -lt "$need" ]; then
       echo "bench: a province of $c x $r needs ~$need MB free on $(df -P "$data" | awk 'NR==2{print $6}'), $(free_mb) MB are" >&2
       return 1
@@ -260,9 +280,11 @@ sized() {
       if [ "$kind" = check ]; then
         measure "floor: read" "$floor" "$floor_in"
       else
-        local fout="$data/floor-$s"
-        [ -d "$floor_in" ] || fout="$data/floor-$s.xlsx"
-        measure "floor: read + write" "$floor" "$floor_in" "$fout"
+        if [ -d "$floor_in" ]; then # copies removed as written: the disk need not hold two
+          measure "floor: read + write" "$floor" "$floor_in" "$data/floor-$s" --discard
+        else
+          measure "floor: read + write" "$floor" "$floor_in" "$data/floor-$s.xlsx"
+        fi
         rm -rf "$data/floor-$s" "$data/floor-$s.xlsx"
       fi
       if [ -n "$over" ]; then fo="$over"; else fw+=("$wall"); fp+=("$peak"); fi

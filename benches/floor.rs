@@ -5,8 +5,11 @@
 //! workbook in it, the files side by side on every core (as `selfbuilt` reads files), each
 //! copy written into the output folder under its own name.
 //!
-//! Usage: floor INPUT [OUTPUT]   (INPUT a workbook or a folder of them; prints the cells
-//!                                copied or read)
+//! Usage: floor INPUT [OUTPUT [--discard]]   (INPUT a workbook or a folder of them; prints
+//!                                            the cells copied or read)
+//!
+//! `--discard` removes each copy once it is written (the writing is timed all the same): a
+//! province's copies need not fit on the disk beside it.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -26,16 +29,17 @@ struct Spent {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(input) = args.get(1).filter(|a| !a.starts_with('-')) else {
-        eprintln!("usage: floor INPUT [OUTPUT]   (INPUT a workbook or a folder of them)");
+        eprintln!("usage: floor INPUT [OUTPUT [--discard]]   (INPUT a workbook or a folder of them)");
         return;
     };
     let input = Path::new(input);
-    let output = args.get(2).map(PathBuf::from);
+    let output = args.get(2).filter(|a| !a.starts_with('-')).map(PathBuf::from);
+    let discard = args.iter().skip(2).any(|a| a == "--discard");
     let t_all = std::time::Instant::now();
     let spent = if input.is_dir() {
-        folder(input, output.as_deref())
+        folder(input, output.as_deref(), discard)
     } else {
-        one(input, output.as_deref())
+        one(input, output.as_deref(), discard)
     };
     let spent = spent.unwrap_or_else(|e| {
         eprintln!("floor: {e}");
@@ -50,7 +54,7 @@ fn main() {
 }
 
 /// Every workbook in `dir` (by name), side by side; copies into `out` under their names.
-fn folder(dir: &Path, out: Option<&Path>) -> Result<Spent, String> {
+fn folder(dir: &Path, out: Option<&Path>, discard: bool) -> Result<Spent, String> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -66,7 +70,7 @@ fn folder(dir: &Path, out: Option<&Path>) -> Result<Spent, String> {
     let total = Mutex::new(Spent::default());
     files.par_iter().try_for_each(|f| {
         let copy = out.map(|o| o.join(f.file_name().unwrap_or_default()));
-        let s = one(f, copy.as_deref())?;
+        let s = one(f, copy.as_deref(), discard)?;
         let mut t = total.lock().map_err(|e| e.to_string())?;
         t.cells += s.cells;
         t.read_s += s.read_s;
@@ -76,8 +80,9 @@ fn folder(dir: &Path, out: Option<&Path>) -> Result<Spent, String> {
     total.into_inner().map_err(|e| e.to_string())
 }
 
-/// One workbook: every sheet read whole, then (with `out`) its cells written to `out`.
-fn one(input: &Path, out: Option<&Path>) -> Result<Spent, String> {
+/// One workbook: every sheet read whole, then (with `out`) its cells written to `out`,
+/// removed again when `discard`.
+fn one(input: &Path, out: Option<&Path>, discard: bool) -> Result<Spent, String> {
     let mut src =
         open_workbook_auto(input).map_err(|e| format!("cannot open {}: {e}", input.display()))?;
     let mut wb = Workbook::new();
@@ -122,6 +127,9 @@ fn one(input: &Path, out: Option<&Path>) -> Result<Spent, String> {
         wb.save(out)
             .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
         spent.write_s = t_all.elapsed().as_secs_f64() - spent.read_s;
+        if discard {
+            std::fs::remove_file(out).map_err(|e| format!("cannot remove {}: {e}", out.display()))?;
+        }
     }
     Ok(spent)
 }
