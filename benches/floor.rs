@@ -29,11 +29,16 @@ struct Spent {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let Some(input) = args.get(1).filter(|a| !a.starts_with('-')) else {
-        eprintln!("usage: floor INPUT [OUTPUT [--discard]]   (INPUT a workbook or a folder of them)");
+        eprintln!(
+            "usage: floor INPUT [OUTPUT [--discard]]   (INPUT a workbook or a folder of them)"
+        );
         return;
     };
     let input = Path::new(input);
-    let output = args.get(2).filter(|a| !a.starts_with('-')).map(PathBuf::from);
+    let output = args
+        .get(2)
+        .filter(|a| !a.starts_with('-'))
+        .map(PathBuf::from);
     let discard = args.iter().skip(2).any(|a| a == "--discard");
     let t_all = std::time::Instant::now();
     let spent = if input.is_dir() {
@@ -128,7 +133,8 @@ fn one(input: &Path, out: Option<&Path>, discard: bool) -> Result<Spent, String>
             .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
         spent.write_s = t_all.elapsed().as_secs_f64() - spent.read_s;
         if discard {
-            std::fs::remove_file(out).map_err(|e| format!("cannot remove {}: {e}", out.display()))?;
+            std::fs::remove_file(out)
+                .map_err(|e| format!("cannot remove {}: {e}", out.display()))?;
         }
     }
     Ok(spent)
