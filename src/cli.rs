@@ -318,7 +318,7 @@ pub struct TemplateArgs {
 }
 
 /// Arguments of `demo`: write a made-up town of village workbooks, with spoiled cells, to
-/// try the tool on.
+/// try the tool on; or the benchmarks' data (`--plain`, `--province`).
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Folder to write the demo town into
@@ -327,12 +327,14 @@ pub struct DemoArgs {
     /// Random seed
     #[arg(long, default_value_t = 2022)]
     pub seed: u64,
-    /// Number of main-table rows in the town (the main table is the campaign's first)
-    #[arg(long, alias = "buildings", default_value_t = 850)]
-    pub rows: usize,
-    /// Number of villages
-    #[arg(long, default_value_t = 8)]
-    pub villages: usize,
+    /// Number of main-table rows (the main table is the campaign's first): in the town
+    /// and the --plain workbook (default 850), per county with --province (default 50000)
+    #[arg(long, alias = "buildings")]
+    pub rows: Option<usize>,
+    /// Number of villages: in the town (default 8), per county with --province (default
+    /// one per 850 main rows)
+    #[arg(long)]
+    pub villages: Option<usize>,
     /// Write clean rows only (no injected faults)
     #[arg(long)]
     pub clean: bool,
@@ -340,8 +342,27 @@ pub struct DemoArgs {
     /// columns under a one-row header)
     #[arg(long)]
     pub plain: bool,
+    /// Benchmark data: a province's consolidation, one plain workbook per county (a sheet
+    /// per table, typed columns under a one-row header) of --rows valid main-table rows
+    /// with their ledgers, the county's division code in its codes
+    #[arg(long, conflicts_with_all = ["plain", "roster"])]
+    pub province: bool,
+    /// Number of counties with --province (default 200)
+    #[arg(long, requires = "province")]
+    pub counties: Option<usize>,
     /// Also write a roster of the town's houses into this folder, for `run --roster`
     /// (some houses on it the villages left out, some surveyed houses not on it)
     #[arg(long, value_name = "DIR")]
     pub roster: Option<PathBuf>,
+}
+
+impl DemoArgs {
+    /// Main-table rows in the town or the plain workbook.
+    pub const TOWN_ROWS: usize = 850;
+    /// Villages in the town.
+    pub const TOWN_VILLAGES: usize = 8;
+    /// Main-table rows per county of a province.
+    pub const COUNTY_ROWS: usize = 50_000;
+    /// Counties of a province.
+    pub const COUNTIES: usize = 200;
 }

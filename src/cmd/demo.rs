@@ -1,6 +1,7 @@
 //! `selfbuilt demo --out DIR [--campaign NAME]`: write a demo town of the campaign, made
 //! from its schemas alone (`demo::town`, written down as villages do by
-//! `demo::write`), or with `--plain` one large plain workbook for the benchmarks.
+//! `demo::write`), or with `--plain` one large plain workbook for the benchmarks, or with
+//! `--province` a province's county workbooks (`demo::province`).
 
 use anyhow::Result;
 
@@ -10,23 +11,22 @@ use crate::schema::Schemas;
 /// Runs `demo`: writes the made-up town (and its next round) into the folder asked for.
 pub fn exec(a: DemoArgs, schemas: Schemas) -> Result<i32> {
     let main = schemas.table(schemas.campaign.main());
+    if a.province {
+        return province(&a, &schemas);
+    }
+    let n = a.rows.unwrap_or(DemoArgs::TOWN_ROWS);
+    let villages = a.villages.unwrap_or(DemoArgs::TOWN_VILLAGES);
     if a.plain {
-        let path = a.out.join(format!("{}-{}.xlsx", main.table.label, a.rows));
-        crate::demo::write_plain(&schemas, &path, a.seed, a.rows)?;
-        eprintln!(
-            "已生成 {} 行{}：{}",
-            a.rows,
-            main.table.label,
-            path.display()
-        );
+        let path = a.out.join(format!("{}-{}.xlsx", main.table.label, n));
+        crate::demo::write_plain(&schemas, &path, a.seed, n)?;
+        eprintln!("已生成 {} 行{}：{}", n, main.table.label, path.display());
         return Ok(0);
     }
     let m = match &a.roster {
-        None => crate::demo::write_town(&schemas, &a.out, a.seed, a.rows, a.villages, !a.clean)?,
+        None => crate::demo::write_town(&schemas, &a.out, a.seed, n, villages, !a.clean)?,
         Some(dir) => {
-            let (m, r) = crate::demo::write_roster(
-                &schemas, &a.out, dir, a.seed, a.rows, a.villages, !a.clean,
-            )?;
+            let (m, r) =
+                crate::demo::write_roster(&schemas, &a.out, dir, a.seed, n, villages, !a.clean)?;
             let label = schemas
                 .campaign
                 .coverage
@@ -42,16 +42,40 @@ pub fn exec(a: DemoArgs, schemas: Schemas) -> Result<i32> {
             m
         }
     };
-    let rows: Vec<String> = schemas
-        .ids()
-        .map(|t| format!("{} {} 行", schemas.table(t).table.label, m.rows[t.index()]))
-        .collect();
     eprintln!(
         "已生成{}的 {} 个文件于 {}：{}",
         schemas.campaign.campaign.name,
         m.files,
         a.out.display(),
-        rows.join("，")
+        rows_said(&schemas, &m.rows)
     );
     Ok(0)
+}
+
+/// `demo --province`: the county workbooks, and what was written.
+fn province(a: &DemoArgs, schemas: &Schemas) -> Result<i32> {
+    let spec = crate::demo::ProvinceSpec {
+        counties: a.counties.unwrap_or(DemoArgs::COUNTIES),
+        rows: a.rows.unwrap_or(DemoArgs::COUNTY_ROWS),
+        villages: a.villages,
+        seed: a.seed,
+    };
+    let m = crate::demo::write_province(schemas, &a.out, spec)?;
+    eprintln!(
+        "已生成{}的 {} 个县级汇总文件（每县一个）于 {}：{}",
+        schemas.campaign.campaign.name,
+        m.files.len(),
+        a.out.display(),
+        rows_said(schemas, &m.rows)
+    );
+    Ok(0)
+}
+
+/// Rows per table, as said to the clerk: 房屋信息 850 行，隐患台账 … 行.
+fn rows_said(schemas: &Schemas, rows: &[usize]) -> String {
+    let said: Vec<String> = schemas
+        .ids()
+        .map(|t| format!("{} {} 行", schemas.table(t).table.label, rows[t.index()]))
+        .collect();
+    said.join("，")
 }

@@ -6,12 +6,14 @@
 //! and written down as villages write them (`write`: titles, fill-in lines, two-row
 //! merged headers, 序号 columns, 合计 and footer lines, values typed every way, a GBK CSV
 //! village) by `town`, with a second round (`rounds`) or a roster (`roster`) alongside;
-//! `plain` writes one large plain workbook for the benchmarks. Deterministic for a seed
-//! (`rng`).
+//! `plain` writes one large plain workbook for the benchmarks, `province` a province's
+//! county workbooks (houses with their ledgers, plain and typed). Deterministic for a
+//! seed (`rng`).
 
 mod cross;
 mod generate;
 mod plain;
+mod province;
 pub mod rng;
 mod roster;
 mod rounds;
@@ -23,6 +25,7 @@ mod values;
 pub mod write;
 
 pub use plain::write_plain;
+pub use province::{county_parts, write_province, ProvinceManifest, ProvinceSpec, MAX_SHEET_ROWS};
 pub use rng::Rng;
 pub use roster::RosterManifest;
 pub use rounds::RoundManifest;

@@ -1,14 +1,17 @@
 //! One large plain workbook of valid main-table rows, for the benchmarks: a one-row
-//! header of labels and typed cells, written with constant memory.
+//! header of labels and typed cells, written with constant memory. The same plain, typed
+//! sheets (`Typed`) hold a province's county files (`province`).
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
+use rust_xlsxwriter::Worksheet;
+
 use super::generate::village_names;
-use super::row::day;
+use super::row::{day, Row};
 use super::values::Gen;
-use crate::schema::{FieldType, Schemas};
+use crate::schema::{FieldType, Schemas, TableSchema};
 
 /// One plain workbook of `n` valid main-table rows under a one-row header of labels,
 /// typed cells (numbers as numbers, dates as dates), written with a constant-memory
@@ -19,30 +22,19 @@ pub fn write_plain(schemas: &Schemas, path: &Path, seed: u64, n: usize) -> Resul
     let ms = schemas.table(main);
     let names = village_names(schemas, n.div_ceil(PLAIN_PER_VILLAGE).max(1));
     let mut wb = rust_xlsxwriter::Workbook::new();
-    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+    let typed = Typed::new();
     let ws = wb.add_worksheet_with_constant_memory()?;
-    ws.set_name(&ms.table.label)?;
-    for (c, f) in ms.fields.iter().enumerate() {
-        ws.write_string(0, c as u16, &f.label)?;
-    }
+    typed.header(ws, ms)?;
     for i in 0..n {
         let village = &names[(i / PLAIN_PER_VILLAGE) % names.len()];
         let row = g.main_row(village);
-        let r = i as u32 + 1;
-        for (c, (v, f)) in row.iter().zip(&ms.fields).enumerate() {
-            let c = c as u16;
-            if v.is_empty() {
-                continue;
-            }
-            match (f.ty, v.parse::<f64>(), day(v)) {
-                (FieldType::Integer | FieldType::Number, Ok(x), _) => ws.write_number(r, c, x)?,
-                (FieldType::Date, _, Some(d)) => {
-                    ws.write_number_with_format(r, c, crate::cells::date::date_to_serial(d), &date)?
-                }
-                _ => ws.write_string(r, c, v)?,
-            };
-        }
+        typed.row(ws, i as u32 + 1, ms, &row)?;
     }
+    save(&mut wb, path)
+}
+
+/// Save a workbook to `path`, its folder made first.
+pub(super) fn save(wb: &mut rust_xlsxwriter::Workbook, path: &Path) -> Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
@@ -51,8 +43,55 @@ pub fn write_plain(schemas: &Schemas, path: &Path, seed: u64, n: usize) -> Resul
     Ok(())
 }
 
+/// Writing a table's rows plain and typed: a sheet named by the table's label under a
+/// one-row header of its field labels, then numbers as numbers and dates as dates (with
+/// a date format), every other value as text, empty values left blank.
+pub(super) struct Typed {
+    /// The date cells' number format.
+    date: rust_xlsxwriter::Format,
+}
+
+impl Typed {
+    /// The writer, its date format made once.
+    pub(super) fn new() -> Typed {
+        Typed {
+            date: rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd"),
+        }
+    }
+
+    /// Name the sheet after table `t` and write its header row (row 0) of field labels.
+    pub(super) fn header(&self, ws: &mut Worksheet, t: &TableSchema) -> Result<()> {
+        ws.set_name(&t.table.label)?;
+        for (c, f) in t.fields.iter().enumerate() {
+            ws.write_string(0, c as u16, &f.label)?;
+        }
+        Ok(())
+    }
+
+    /// Write one generated row of table `t` on sheet row `r` (0-based), typed.
+    pub(super) fn row(&self, ws: &mut Worksheet, r: u32, t: &TableSchema, row: &Row) -> Result<()> {
+        for (c, (v, f)) in row.iter().zip(&t.fields).enumerate() {
+            let c = c as u16;
+            if v.is_empty() {
+                continue;
+            }
+            match (f.ty, v.parse::<f64>(), day(v)) {
+                (FieldType::Integer | FieldType::Number, Ok(x), _) => ws.write_number(r, c, x)?,
+                (FieldType::Date, _, Some(d)) => ws.write_number_with_format(
+                    r,
+                    c,
+                    crate::cells::date::date_to_serial(d),
+                    &self.date,
+                )?,
+                _ => ws.write_string(r, c, v)?,
+            };
+        }
+        Ok(())
+    }
+}
+
 /// Main rows per village in a plain workbook.
-const PLAIN_PER_VILLAGE: usize = 850;
+pub(super) const PLAIN_PER_VILLAGE: usize = 850;
 
 #[cfg(test)]
 mod tests {

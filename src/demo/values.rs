@@ -27,6 +27,9 @@ pub struct Gen<'a> {
     children: HashMap<String, u32>,
     /// Per `unique`/`same_values` rule, the values met so far in the town.
     pub seen: HashMap<String, HashSet<String>>,
+    /// The part every fresh code of the campaign's `[place] county` field carries there
+    /// (a county's division code), when set (`in_place`).
+    place: Option<String>,
 }
 
 impl<'a> Gen<'a> {
@@ -40,7 +43,39 @@ impl<'a> Gen<'a> {
             used: Default::default(),
             children: HashMap::new(),
             seen: HashMap::new(),
+            place: None,
         }
+    }
+
+    /// The same generator, its fresh codes of the campaign's `[place] county` field
+    /// carrying `part` where that field's county part sits (a plain code field only: a
+    /// registered type makes its own codes, check characters and all).
+    pub fn in_place(mut self, part: Option<String>) -> Gen<'a> {
+        self.place = part;
+        self
+    }
+
+    /// `code` with the place part put where the `[place] county` part of field `f` of
+    /// table `t` sits, when the generator has a place and `f` is that field.
+    fn placed(&self, t: TableId, f: &Field, code: String) -> String {
+        let Some(place) = &self.place else {
+            return code;
+        };
+        let Some(part) = self.schemas.campaign.place.county.as_ref() else {
+            return code;
+        };
+        let here = part
+            .ix
+            .is_some_and(|(pt, pf)| pt == t && self.schemas.table(t).fields[pf].key == f.key);
+        if !here || part.of(&code).is_none() {
+            return code;
+        }
+        let chars: Vec<char> = code.chars().collect();
+        chars[..part.start]
+            .iter()
+            .chain(place.chars().collect::<Vec<_>>().iter())
+            .chain(&chars[part.start + part.len..])
+            .collect()
     }
 
     /// The campaign's `[demo]` words.
@@ -143,11 +178,12 @@ impl<'a> Gen<'a> {
                     let run = end - start;
                     let width = (run - run / 2).max(4).min(run.max(4));
                     let kept = &ex[..end.saturating_sub(width).max(start)];
-                    format!(
+                    let c = format!(
                         "{kept}{:0width$}{}",
                         n % 10u64.pow(width.min(18) as u32),
                         &ex[end..]
-                    )
+                    );
+                    self.placed(t, f, c)
                 }
             };
             if self.used.insert(c.clone()) {
