@@ -65,8 +65,6 @@ pub const WRITERS: &[Writer] = &[
     // The long one: its biggest sheet is filled on one core while its other sheets are
     // filled on another (`cleaned::write_beside`), then it is compressed.
     cleaned::WRITER,
-    // The Parquet files: the whole run again, a file after another.
-    parquet::WRITER,
     annotated::WRITER,
     errors_xlsx::WRITER,
     csvs::CHANGES,
@@ -75,6 +73,7 @@ pub const WRITERS: &[Writer] = &[
     csvs::TALLY,
     tally::WRITER,
     report_html::WRITER,
+    parquet::WRITER,
     csvs::ROUNDS,
     csvs::COVERAGE,
     report_md::WRITER,
@@ -108,12 +107,10 @@ pub const OUTPUTS: Outputs<'static> = Outputs {
     last: summary::WRITER.name,
 };
 
-/// The scheduler: every writer of `WRITERS` in their order, each started by whichever
-/// core is free next (a queue, so the longest start first: a parallel iterator would hand
-/// the second core the middle of the list), then those of `AFTER`; the first error (in
-/// that order) is the result.
+/// The scheduler: every writer of `WRITERS` on whichever core is free, in their order,
+/// then those of `AFTER`; the first error (in that order) is the result.
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, options: WriteOptions) -> Result<()> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use rayon::prelude::*;
     let ctx = Ctx {
         run,
         schemas,
@@ -131,29 +128,8 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, options: WriteOptions) 
         progress.step(&shown);
         r
     };
-    let next = AtomicUsize::new(0);
-    let results: Vec<std::sync::Mutex<Option<Result<()>>>> = WRITERS
-        .iter()
-        .map(|_| std::sync::Mutex::new(None))
-        .collect();
-    rayon::scope(|scope| {
-        for _ in 0..rayon::current_num_threads().min(WRITERS.len()) {
-            scope.spawn(|_| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(writer) = WRITERS.get(i) else { break };
-                let result = each(writer);
-                if let Ok(mut slot) = results[i].lock() {
-                    *slot = Some(result);
-                }
-            });
-        }
-    });
-    for slot in results {
-        match slot.into_inner() {
-            Ok(Some(result)) => result?,
-            _ => anyhow::bail!("an output writer did not finish"),
-        }
-    }
+    let results: Vec<Result<()>> = WRITERS.par_iter().with_max_len(1).map(each).collect();
+    results.into_iter().collect::<Result<()>>()?;
     AFTER.iter().try_for_each(each)
 }
 
