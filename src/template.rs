@@ -11,7 +11,7 @@ use anyhow::Result;
 use chrono::{Datelike, NaiveDate};
 use rust_xlsxwriter::{
     DataValidation, DataValidationErrorStyle, DataValidationRule, ExcelDateTime, Format,
-    FormatAlign, FormatBorder, Formula, Workbook, Worksheet,
+    FormatAlign, Formula, Workbook, Worksheet,
 };
 
 use crate::output::names::{sheet_name, Unique};
@@ -242,12 +242,7 @@ struct Formats {
 
 impl Formats {
     fn new() -> Formats {
-        let head = Format::new()
-            .set_bold()
-            .set_background_color("#DDEBF7")
-            .set_border(FormatBorder::Thin)
-            .set_text_wrap()
-            .set_align(FormatAlign::Center);
+        let head = crate::output::styles::column_head();
         Formats {
             title: Format::new()
                 .set_bold()

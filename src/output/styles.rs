@@ -4,6 +4,17 @@
 
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder};
 
+/// The header cell of a table a person reads across (tally.xlsx, the roll-up's, the
+/// template): bold, light blue, thin border, wrapped and centred.
+pub fn column_head() -> Format {
+    Format::new()
+        .set_bold()
+        .set_background_color("#DDEBF7")
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Center)
+}
+
 /// The cell formats errors.xlsx (and the other workbooks for people) write with.
 pub struct Styles {
     /// Header row: bold, filled.

@@ -44,12 +44,7 @@ pub fn write_xlsx(
 ) -> Result<()> {
     let mut wb = Workbook::new();
     let looks = Looks {
-        head: Format::new()
-            .set_bold()
-            .set_background_color("#DDEBF7")
-            .set_border(rust_xlsxwriter::FormatBorder::Thin)
-            .set_text_wrap()
-            .set_align(rust_xlsxwriter::FormatAlign::Center),
+        head: super::styles::column_head(),
         bold: Format::new().set_bold(),
     };
     tally_sheet(&mut wb, t, words, &looks)?;

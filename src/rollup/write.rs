@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame};
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+use rust_xlsxwriter::{Format, Workbook};
 
 use super::{say, sum, Rollup};
 use crate::finding::Lang;
@@ -126,12 +126,7 @@ pub fn csv(rollup: &Rollup, words: &TallySpec, lines: &[Line]) -> Result<Vec<u8>
 /// printed A4 landscape one page wide with the header on every page.
 pub fn xlsx(rollup: &Rollup, words: &TallySpec, lines: &[Line], path: &Path) -> Result<()> {
     let mut wb = Workbook::new();
-    let head = Format::new()
-        .set_bold()
-        .set_background_color("#DDEBF7")
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::Center);
+    let head = crate::output::styles::column_head();
     let bold = Format::new().set_bold();
     let ws = wb.add_worksheet();
     ws.set_name(&words.sheet)?;
