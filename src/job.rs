@@ -90,6 +90,7 @@ pub fn execute(job: &Job, opts: &mut Options, lang: Lang) -> Result<Done> {
         let _ = std::fs::remove_dir_all(&staged);
         return Err(no_spreadsheet(&run, lang));
     }
+    notes.extend(place_inferred(&opts.place, &run.place));
     let write_options = crate::output::WriteOptions {
         lang,
         deadline,
@@ -170,6 +171,18 @@ fn deadline_passed(deadline: Option<NaiveDate>, today: NaiveDate) -> Option<Stri
     })
 }
 
+/// The note when the county the Parquet outputs carry was read off the codes rather
+/// than given: said once, with how to give it.
+fn place_inferred(given: &crate::model::Place, settled: &crate::model::Place) -> Option<String> {
+    let inferred = given.county.as_deref().is_none_or(|c| c.trim().is_empty());
+    match (&settled.county, inferred) {
+        (Some(county), true) => Some(format!(
+            "注意：没有给出 --county，Parquet 结果（parquet/）里的县取的是多数编码所带的区划代码 {county}；如不对，请用 --county 指定"
+        )),
+        _ => None,
+    }
+}
+
 /// The roster to check against (`--roster`): a regular file, and a campaign that says
 /// how to read it.
 fn roster(path: &Path, schemas: &Schemas) -> Result<Roster> {
@@ -236,4 +249,31 @@ fn write_outputs(
         Err(_) => Err(anyhow::anyhow!("写入时出错 / a write failed")),
     }
     .context("写入输出文件失败（磁盘已满、无写权限或文件被其他程序占用），上次的结果保持不变 / writing the outputs failed; the previous results are untouched")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Place;
+
+    #[test]
+    fn a_county_read_off_the_codes_is_said_once_and_a_given_one_is_not() {
+        let settled = Place {
+            county: Some("500230".into()),
+            township: None,
+        };
+        let note = super::place_inferred(&Place::default(), &settled).unwrap();
+        assert!(
+            note.contains("500230") && note.contains("--county"),
+            "{note}"
+        );
+        let given = Place {
+            county: Some("某县".into()),
+            township: None,
+        };
+        assert_eq!(super::place_inferred(&given, &settled), None);
+        assert_eq!(
+            super::place_inferred(&Place::default(), &Place::default()),
+            None
+        );
+    }
 }
