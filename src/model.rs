@@ -359,10 +359,71 @@ pub struct Place {
 
 /// The village of each row of the files that hold several villages: file (index) →
 /// sheet → row (0-based) → village.
-pub type RowVillages = std::collections::HashMap<
-    usize,
-    std::collections::HashMap<Arc<str>, std::collections::HashMap<u32, String>>,
->;
+pub type RowVillages =
+    std::collections::HashMap<usize, std::collections::HashMap<Arc<str>, SheetVillages>>;
+
+/// The village of each row of one sheet: a slot per row from the first row named to the
+/// last, each naming one of the sheet's villages (each village held once), so that a
+/// writer asking row after row finds it at once.
+#[derive(Debug, Clone, Default)]
+pub struct SheetVillages {
+    /// The row of the first slot (0-based).
+    first: u32,
+    /// Per row from `first`: its village's place in `names`, `SheetVillages::NONE` for a
+    /// row with none.
+    of_row: Vec<u32>,
+    /// The villages named, in the order first met.
+    names: Vec<Arc<str>>,
+}
+
+impl SheetVillages {
+    /// The slot of a row that names no village.
+    const NONE: u32 = u32::MAX;
+
+    /// The villages of `rows` (row, village); a row given twice keeps its last village.
+    ///
+    /// ```
+    /// let villages = selfbuilt::model::SheetVillages::from_rows([(5, "甲村"), (3, "乙村"), (5, "乙村")]);
+    /// assert_eq!(villages.get(5), Some("乙村"));
+    /// assert_eq!(villages.get(4), None);
+    /// assert_eq!(villages.names().collect::<Vec<_>>(), ["甲村", "乙村"]);
+    /// ```
+    pub fn from_rows<'a>(rows: impl IntoIterator<Item = (u32, &'a str)>) -> SheetVillages {
+        let rows: Vec<(u32, &str)> = rows.into_iter().collect();
+        let (Some(first), Some(last)) = (
+            rows.iter().map(|r| r.0).min(),
+            rows.iter().map(|r| r.0).max(),
+        ) else {
+            return SheetVillages::default();
+        };
+        let mut out = SheetVillages {
+            first,
+            of_row: vec![Self::NONE; (last - first) as usize + 1],
+            names: Vec::new(),
+        };
+        let mut known: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        for (row, village) in rows {
+            let id = *known.entry(village).or_insert_with(|| {
+                out.names.push(Arc::from(village));
+                (out.names.len() - 1) as u32
+            });
+            out.of_row[(row - first) as usize] = id;
+        }
+        out
+    }
+
+    /// The village of `row`, if it names one.
+    pub fn get(&self, row: u32) -> Option<&str> {
+        let slot = row.checked_sub(self.first)?;
+        let id = *self.of_row.get(slot as usize)?;
+        self.names.get(id as usize).map(|v| &**v)
+    }
+
+    /// The villages the sheet's rows name, each once.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.names.iter().map(|v| &**v)
+    }
+}
 
 /// Whether a wording is a column's header or an option written in cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -471,11 +532,7 @@ impl Run {
     /// The village of row `row` of `sheet` in file `file` when the file holds several
     /// villages (None when it holds one: its file's village holds).
     pub fn row_village(&self, file: usize, sheet: &str, row: u32) -> Option<&str> {
-        self.village_of_row
-            .get(&file)?
-            .get(sheet)?
-            .get(&row)
-            .map(String::as_str)
+        self.village_of_row.get(&file)?.get(sheet)?.get(row)
     }
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::{
     Column, DataFrame, IntoSeries, KeyValueMetadata, ListBuilderTrait, ListStringChunkedBuilder,
-    ParquetReader, SerReader,
+    ParquetReader, SerReader, StringChunkedBuilder,
 };
 
 use crate::model::{Place, SnapHead, SnapRow, Snapshot};
@@ -40,38 +40,95 @@ pub fn head_metadata(head: &SnapHead) -> Result<KeyValueMetadata> {
     )]))
 }
 
+/// A row as round.parquet holds it: this run's row borrowed from the run
+/// (`rounds::RoundRow`), or a row read back (`SnapRow`).
+pub trait KeptRow {
+    /// The table's key.
+    fn table(&self) -> &str;
+    /// The row's identity.
+    fn key(&self) -> &str;
+    /// The identity of the main row it belongs to.
+    fn main(&self) -> &str;
+    /// The village of the row.
+    fn village(&self) -> &str;
+    /// Whether it was rejected.
+    fn rejected(&self) -> bool;
+    /// The findings on it as (rule code, field key).
+    fn findings(&self) -> impl Iterator<Item = (&str, &str)>;
+    /// Its canonical values as text, in the table's field order.
+    fn vals(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>>;
+}
+
+impl KeptRow for SnapRow {
+    fn table(&self) -> &str {
+        &self.table
+    }
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn main(&self) -> &str {
+        &self.main
+    }
+    fn village(&self) -> &str {
+        &self.village
+    }
+    fn rejected(&self) -> bool {
+        self.rejected
+    }
+    fn findings(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.findings.iter().map(|(c, f)| (c.as_str(), f.as_str()))
+    }
+    fn vals(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+        self.vals
+            .iter()
+            .map(|v| std::borrow::Cow::Borrowed(v.as_str()))
+    }
+}
+
+/// A column of a list of texts per row.
+fn list<'r, R, I>(name: &str, rows: &'r [R], items: impl Fn(&'r R) -> I) -> Column
+where
+    I: Iterator<Item = std::borrow::Cow<'r, str>>,
+{
+    let mut b = ListStringChunkedBuilder::new(name.into(), rows.len(), rows.len() * 4);
+    let mut held = Vec::new();
+    for row in rows {
+        held.clear();
+        held.extend(items(row));
+        b.append_values_iter(held.iter().map(|v| v.as_ref()));
+    }
+    Column::from(b.finish().into_series())
+}
+
 /// Rows of round.parquet as a frame, every row with the run's place.
-pub fn frame(rows: &[SnapRow], place: &Place) -> Result<DataFrame> {
-    let text = |name: &str, f: &dyn Fn(&SnapRow) -> &str| {
-        Column::new(name.into(), rows.iter().map(f).collect::<Vec<&str>>())
-    };
-    let same =
-        |name: &str, v: &Option<String>| Column::new(name.into(), vec![v.as_deref(); rows.len()]);
-    let list = |name: &str, f: &dyn Fn(&SnapRow) -> Vec<&str>| {
-        let mut b = ListStringChunkedBuilder::new(name.into(), rows.len(), rows.len() * 4);
+pub fn frame<R: KeptRow>(rows: &[R], place: &Place) -> Result<DataFrame> {
+    let text = |name: &str, f: &dyn Fn(&R) -> &str| {
+        let mut b = StringChunkedBuilder::new(name.into(), rows.len());
         for row in rows {
-            b.append_values_iter(f(row).into_iter());
+            b.append_value(f(row));
         }
         Column::from(b.finish().into_series())
     };
+    let same =
+        |name: &str, v: &Option<String>| Column::new(name.into(), vec![v.as_deref(); rows.len()]);
     let columns = vec![
         same("county", &place.county),
         same("township", &place.township),
-        text("table", &|r| &r.table),
-        text("key", &|r| &r.key),
-        text("main", &|r| &r.main),
-        text("village", &|r| &r.village),
+        text("table", &|r| r.table()),
+        text("key", &|r| r.key()),
+        text("main", &|r| r.main()),
+        text("village", &|r| r.village()),
         Column::new(
             "rejected".into(),
-            rows.iter().map(|r| r.rejected).collect::<Vec<bool>>(),
+            rows.iter().map(|r| r.rejected()).collect::<Vec<bool>>(),
         ),
-        list("finding_codes", &|r| {
-            r.findings.iter().map(|(c, _)| c.as_str()).collect()
+        list("finding_codes", rows, |r| {
+            r.findings().map(|(c, _)| c.into())
         }),
-        list("finding_fields", &|r| {
-            r.findings.iter().map(|(_, f)| f.as_str()).collect()
+        list("finding_fields", rows, |r| {
+            r.findings().map(|(_, f)| f.into())
         }),
-        list("vals", &|r| r.vals.iter().map(String::as_str).collect()),
+        list("vals", rows, |r| r.vals()),
     ];
     Ok(DataFrame::new_infer_height(columns)?)
 }

@@ -95,51 +95,134 @@ fn stable_hash<'a>(parts: impl Iterator<Item = &'a str>) -> u64 {
     hash
 }
 
-/// This run's rows as round.parquet keeps them, one at a time: every row, so that every
-/// finding is followed. A row is known by its identity; one whose identity cannot be read
-/// by its village and content (`~` and a hash); rows sharing a key are told apart when
-/// compared (`compare`). Then one row per village holding its findings that sit on no row.
-fn rows<'a>(
+/// One row of this run as round.parquet keeps it, borrowed from the run (`SnapRow` is
+/// its owned form, as a round is read back).
+pub struct RoundRow<'a> {
+    /// The table's key (`FILE_LEVEL` for a village's findings on no row).
+    pub table: &'a str,
+    /// The row's identity (the village for a line of file-level findings).
+    pub key: String,
+    /// The identity of the main row it belongs to.
+    pub main: String,
+    /// The village of the row.
+    pub village: &'a str,
+    /// Whether it is rejected.
+    pub rejected: bool,
+    /// The findings on it as (rule code, field key).
+    pub findings: Option<&'a BTreeSet<(String, String)>>,
+    /// Its canonical values, in the table's field order.
+    pub vals: &'a [crate::cells::Val],
+}
+
+impl RoundRow<'_> {
+    /// The row as a round read back holds it.
+    pub fn to_snap(&self) -> SnapRow {
+        SnapRow {
+            table: self.table.to_string(),
+            key: self.key.clone(),
+            main: self.main.clone(),
+            village: self.village.to_string(),
+            rejected: self.rejected,
+            findings: self.findings.into_iter().flatten().cloned().collect(),
+            vals: self.vals.iter().map(|v| v.display()).collect(),
+        }
+    }
+}
+
+impl crate::round_file::KeptRow for RoundRow<'_> {
+    fn table(&self) -> &str {
+        self.table
+    }
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn main(&self) -> &str {
+        &self.main
+    }
+    fn village(&self) -> &str {
+        self.village
+    }
+    fn rejected(&self) -> bool {
+        self.rejected
+    }
+    fn findings(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.findings
+            .into_iter()
+            .flatten()
+            .map(|(c, f)| (c.as_str(), f.as_str()))
+    }
+    fn vals(&self) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
+        self.vals.iter().map(crate::cells::Val::text)
+    }
+}
+
+/// This run's rows as round.parquet keeps them: every row, so that every finding is
+/// followed, then one row per village holding its findings that sit on no row.
+pub struct RoundRows<'a> {
     run: &'a Run,
     schemas: &'a Schemas,
-    by_row: &'a RowFindings<'a>,
-) -> impl Iterator<Item = SnapRow> + 'a {
-    let records = schemas.ids().flat_map(move |t| {
-        run.table(t).iter().map(move |r| {
-            let village = run
-                .row_village(r.file, &r.sheet, r.row)
-                .unwrap_or(&run.village_of_file[r.file])
-                .to_string();
-            let vals: Vec<String> = r.vals.iter().map(|v| v.display()).collect();
-            let mut key = key_of(schemas, t, r);
-            if key.is_empty() {
-                let hash = stable_hash(
-                    std::iter::once(village.as_str()).chain(vals.iter().map(String::as_str)),
-                );
-                key = format!("~{hash:016x}");
-            }
-            let main = main_of(schemas, t, r, &key);
-            let rel = run.rel[r.file].as_str();
-            let findings = by_row
-                .get(&(rel, &*r.sheet, r.row))
-                .map(|f| f.iter().cloned().collect())
-                .unwrap_or_default();
-            SnapRow {
-                table: schemas.table(t).table.key.clone(),
-                main,
-                key,
-                village,
-                rejected: r.rejected,
-                findings,
-                vals,
-            }
-        })
-    });
-    records.chain(file_level(run, schemas))
+    by_row: RowFindings<'a>,
+    file_level: BTreeMap<String, BTreeSet<(String, String)>>,
+}
+
+impl<'a> RoundRows<'a> {
+    /// Gathers each row's findings, and each village's on no row.
+    pub fn new(run: &'a Run, schemas: &'a Schemas) -> RoundRows<'a> {
+        RoundRows {
+            run,
+            schemas,
+            by_row: findings_by_row(run, schemas),
+            file_level: file_level(run, schemas),
+        }
+    }
+
+    /// The rows, one at a time. A row is known by its identity; one whose identity cannot
+    /// be read by its village and content (`~` and a hash); rows sharing a key are told
+    /// apart when compared (`compare`).
+    pub fn iter(&self) -> impl Iterator<Item = RoundRow<'_>> {
+        let (run, schemas) = (self.run, self.schemas);
+        let records = schemas.ids().flat_map(move |t| {
+            let table = schemas.table(t).table.key.as_str();
+            run.table(t).iter().map(move |r| {
+                let village = run
+                    .row_village(r.file, &r.sheet, r.row)
+                    .unwrap_or(&run.village_of_file[r.file]);
+                let mut key = key_of(schemas, t, r);
+                if key.is_empty() {
+                    let vals: Vec<_> = r.vals.iter().map(crate::cells::Val::text).collect();
+                    let hash = stable_hash(
+                        std::iter::once(village).chain(vals.iter().map(|v| v.as_ref())),
+                    );
+                    key = format!("~{hash:016x}");
+                }
+                let main = main_of(schemas, t, r, &key);
+                let rel = run.rel[r.file].as_str();
+                RoundRow {
+                    table,
+                    main,
+                    key,
+                    village,
+                    rejected: r.rejected,
+                    findings: self.by_row.get(&(rel, &*r.sheet, r.row)),
+                    vals: &r.vals,
+                }
+            })
+        });
+        let file_level = self.file_level.iter().map(|(village, findings)| RoundRow {
+            table: FILE_LEVEL,
+            key: village.clone(),
+            main: String::new(),
+            village,
+            rejected: false,
+            findings: Some(findings),
+            vals: &[],
+        });
+        records.chain(file_level)
+    }
 }
 
 /// Per village, the findings that sit on no row of a table, as (code, field or sheet).
-fn file_level(run: &Run, schemas: &Schemas) -> Vec<SnapRow> {
+fn file_level(run: &Run, schemas: &Schemas) -> BTreeMap<String, BTreeSet<(String, String)>> {
     let coverage = coverage_codes(schemas);
     let records: std::collections::HashSet<(&str, &str, u32)> = schemas
         .ids()
@@ -171,17 +254,6 @@ fn file_level(run: &Run, schemas: &Schemas) -> Vec<SnapRow> {
             .insert((f.code.clone(), what));
     }
     by_village
-        .into_iter()
-        .map(|(village, findings)| SnapRow {
-            table: FILE_LEVEL.into(),
-            key: village.clone(),
-            main: String::new(),
-            village,
-            rejected: false,
-            findings: findings.into_iter().collect(),
-            vals: Vec::new(),
-        })
-        .collect()
 }
 
 /// The head of round.parquet for a run: its campaign, tables' fields and tally.
@@ -201,19 +273,6 @@ pub fn head(run: &Run, schemas: &Schemas, deadline: Option<chrono::NaiveDate>) -
             .collect(),
         tally: run.tally.clone(),
     }
-}
-
-/// Every row of a run as round.parquet keeps it, handed to `each` one at a time.
-pub fn each_row(
-    run: &Run,
-    schemas: &Schemas,
-    mut each: impl FnMut(SnapRow) -> Result<()>,
-) -> Result<()> {
-    let by_row = findings_by_row(run, schemas);
-    for row in rows(run, schemas, &by_row) {
-        each(row)?;
-    }
-    Ok(())
 }
 
 /// Read an earlier run's round from its out folder: its round.parquet, else the
@@ -261,8 +320,8 @@ pub fn compare(prev: &Snapshot, run: &Run, schemas: &Schemas) -> Rounds {
         main_table: &schemas.table(schemas.campaign.main()).table.key,
     };
     let mut lines = Vec::new();
-    let by_row = findings_by_row(run, schemas);
-    for now in rows(run, schemas, &by_row) {
+    let rows = RoundRows::new(run, schemas);
+    for now in rows.iter().map(|row| row.to_snap()) {
         let Some(old) = matcher.take(&now) else {
             if now.table != FILE_LEVEL {
                 lines.push(round_lines.line(&now, "added", "", "", "", ""));

@@ -101,6 +101,13 @@ impl Val {
             Val::List(v) => v.join("、"),
         }
     }
+    /// The canonical text form as `display` gives it, borrowed when the value is text.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Val::Text(s) => std::borrow::Cow::Borrowed(s),
+            other => std::borrow::Cow::Owned(other.display()),
+        }
+    }
     /// The text, when it is text.
     pub fn as_str(&self) -> Option<&str> {
         match self {

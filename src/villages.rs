@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::model::{FileOut, Record, RowVillages};
+use crate::model::{FileOut, Record, RowVillages, SheetVillages};
 
 /// The most common village named by a file's rows, else one inferred from its hazards'
 /// and reviews' buildings, else from its name.
@@ -153,14 +153,19 @@ pub fn row_villages(
     if !several.contains(&true) {
         return out;
     }
+    let mut named: HashMap<(usize, &std::sync::Arc<str>), Vec<(u32, &str)>> = HashMap::new();
     for row in tables.iter().flatten().filter(|r| several[r.file]) {
         if let Some(village) = village_of(row) {
-            out.entry(row.file)
+            named
+                .entry((row.file, &row.sheet))
                 .or_default()
-                .entry(row.sheet.clone())
-                .or_default()
-                .insert(row.row, village.to_string());
+                .push((row.row, village));
         }
+    }
+    for ((file, sheet), rows) in named {
+        out.entry(file)
+            .or_default()
+            .insert(sheet.clone(), SheetVillages::from_rows(rows));
     }
     out
 }

@@ -46,10 +46,8 @@ pub fn write(c: &Ctx, dir: &Path) -> Result<()> {
     }
     // A file holding several villages goes to each of them.
     for (&i, sheets) in &run.village_of_row {
-        let named: std::collections::BTreeSet<&str> = sheets
-            .values()
-            .flat_map(|rows| rows.values().map(String::as_str))
-            .collect();
+        let named: std::collections::BTreeSet<&str> =
+            sheets.values().flat_map(|rows| rows.names()).collect();
         for v in named {
             let files = &mut villages.entry(v).or_default().files;
             if !files.contains(&i) {

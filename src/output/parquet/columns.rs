@@ -6,6 +6,7 @@
 use anyhow::Result;
 use polars::prelude::{
     Column, DataType, IntoSeries, ListBuilderTrait, ListStringChunkedBuilder, NamedFrom, Series,
+    StringChunkedBuilder,
 };
 
 use crate::cells::Val;
@@ -76,17 +77,20 @@ pub fn values<'a>(
             }
             Column::from(b.finish().into_series())
         }
-        _ => {
-            let out: Vec<Option<String>> =
-                vals.map(|v| (!v.is_empty()).then(|| v.display())).collect();
-            Column::new(name.into(), out)
-        }
+        _ => text(name, vals.map(|v| (!v.is_empty()).then(|| v.text()))),
     })
 }
 
-/// A text column.
-pub fn text<'a>(name: &str, vals: impl Iterator<Item = Option<&'a str>>) -> Column {
-    Column::new(name.into(), vals.collect::<Vec<Option<&str>>>())
+/// A text column, each value copied once into the column (no `String` of its own).
+pub fn text<S: AsRef<str>>(name: &str, vals: impl Iterator<Item = Option<S>>) -> Column {
+    let mut column = StringChunkedBuilder::new(name.into(), vals.size_hint().0);
+    for v in vals {
+        match v {
+            Some(v) => column.append_value(v.as_ref()),
+            None => column.append_null(),
+        }
+    }
+    Column::from(column.finish().into_series())
 }
 
 /// A column holding the same text (or null) on each of `n` rows.

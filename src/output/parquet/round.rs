@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::sink::{write_stream, BATCH};
-use crate::model::{Run, SnapRow};
+use crate::model::Run;
 use crate::schema::Schemas;
 
 /// Writes round.parquet at `path`.
@@ -17,18 +17,18 @@ pub fn write(
     path: &Path,
 ) -> Result<()> {
     let head = crate::round_file::head_metadata(&crate::rounds::head(run, schemas, deadline))?;
+    let rows = crate::rounds::RoundRows::new(run, schemas);
     write_stream(path, Some(head), |push| {
-        let mut batch: Vec<SnapRow> = Vec::with_capacity(BATCH);
+        let mut batch = Vec::with_capacity(BATCH);
         let mut pushed = false;
-        crate::rounds::each_row(run, schemas, |row| {
+        for row in rows.iter() {
             batch.push(row);
             if batch.len() == BATCH {
                 push(crate::round_file::frame(&batch, &run.place)?)?;
                 batch.clear();
                 pushed = true;
             }
-            Ok(())
-        })?;
+        }
         if !batch.is_empty() || !pushed {
             push(crate::round_file::frame(&batch, &run.place)?)?;
         }
