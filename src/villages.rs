@@ -153,7 +153,8 @@ pub fn row_villages(
     if !several.contains(&true) {
         return out;
     }
-    let mut named: HashMap<(usize, &std::sync::Arc<str>), Vec<(u32, &str)>> = HashMap::new();
+    // (file, sheet) → (row, village)
+    let mut named: HashMap<_, Vec<(u32, &str)>> = HashMap::new();
     for row in tables.iter().flatten().filter(|r| several[r.file]) {
         if let Some(village) = village_of(row) {
             named
