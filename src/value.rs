@@ -4,6 +4,7 @@
 //! stages and writers share.
 
 use chrono::NaiveDate;
+pub use compact_str::CompactString;
 
 use crate::finding::{Said, Severity};
 
@@ -73,16 +74,16 @@ pub enum Val {
     /// Nothing usable: missing, a placeholder or an error.
     #[default]
     Empty,
-    /// Text, an enum value, a code or an ID number.
-    Text(String),
+    /// Text, an enum value, a code or an ID number (held inline up to 24 bytes).
+    Text(CompactString),
     /// A whole number.
     Int(i64),
     /// A number with decimals.
     Num(f64),
     /// A date.
     Date(NaiveDate),
-    /// Several enum values (an enum list).
-    List(Vec<String>),
+    /// Several enum values (an enum list), boxed so that a value stays 24 bytes.
+    List(Box<[CompactString]>),
 }
 
 impl Val {
@@ -94,7 +95,7 @@ impl Val {
     pub fn display(&self) -> String {
         match self {
             Val::Empty => String::new(),
-            Val::Text(s) => s.clone(),
+            Val::Text(s) => s.to_string(),
             Val::Int(i) => i.to_string(),
             Val::Num(f) => fmt_num(*f),
             Val::Date(d) => d.format("%Y-%m-%d").to_string(),
@@ -198,5 +199,24 @@ impl Parsed {
             val,
             issue: Some(issue),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_is_24_bytes_and_short_text_needs_no_allocation() {
+        // A county's rows hold a value per field: its size is the run's memory.
+        assert_eq!(std::mem::size_of::<Val>(), 24);
+        let code = Val::Text("YH500230000000025".into());
+        assert!(code.as_str().is_some());
+        if let Val::Text(t) = &code {
+            assert!(!t.is_heap_allocated());
+        }
+        assert_eq!(code.text(), "YH500230000000025");
+        let list = Val::List(Box::new(["甲".into(), "乙".into()]));
+        assert_eq!(list.display(), "甲、乙");
     }
 }

@@ -115,7 +115,7 @@ fn unmapped(field: &Field, s: &str, how: &Resolved) -> Issue {
 pub fn parse_enum(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let s = nfkc_trim(&super::raw_text(raw));
     match resolve(field, ctx.lexicon, &s) {
-        Resolved::Value(v, _) => Parsed::ok(Val::Text(v)),
+        Resolved::Value(v, _) => Parsed::ok(Val::Text(v.into())),
         how => Parsed::err(unmapped(field, &s, &how)),
     }
 }
@@ -126,7 +126,7 @@ pub fn parse_enum_list(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let s = nfkc_trim(&super::raw_text(raw));
     // A value that itself holds punctuation is taken whole first.
     if let Resolved::Value(v, enum_policy::Rule::Exact) = resolve(field, ctx.lexicon, &s) {
-        return Parsed::ok(Val::List(vec![v]));
+        return Parsed::ok(Val::List(Box::new([v.into()])));
     }
     let mut out: Vec<String> = Vec::new();
     for p in enum_policy::split_list(field, ctx.lexicon, &s) {
@@ -145,7 +145,7 @@ pub fn parse_enum_list(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     if out.is_empty() {
         return Parsed::ok(Val::Empty);
     }
-    Parsed::ok(Val::List(out))
+    Parsed::ok(Val::List(out.into_iter().map(Into::into).collect()))
 }
 
 #[cfg(test)]
@@ -225,11 +225,7 @@ mod tests {
         ] {
             assert_eq!(
                 p(Hazards, "measure", s).val,
-                Val::List(vec![
-                    "停止使用".into(),
-                    "封控警示".into(),
-                    "维修加固".into()
-                ]),
+                Val::List((vec!["停止使用".into(), "封控警示".into(), "维修加固".into()]).into()),
                 "{s}"
             );
         }

@@ -53,7 +53,7 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let (label, label_en) = (&field.label, &field.label_en);
     if t.len() == 15 && t.bytes().all(|b| b.is_ascii_digit()) {
         return Parsed::warn(
-            Val::Text(t.clone()),
+            Val::Text(t.clone().into()),
             codes::id_legacy(label, label_en, &t).into(),
         );
     }
@@ -75,7 +75,7 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         let want = want.unwrap_or('?');
         return Parsed::err(codes::id_check_digit(label, label_en, &t, want).into());
     }
-    Parsed::ok(Val::Text(t))
+    Parsed::ok(Val::Text(t.into()))
 }
 
 #[cfg(test)]

@@ -26,14 +26,18 @@ pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
             crate::codes::text_length(&field.label, &field.label_en, &s, n, min, max).into(),
         );
     }
-    Parsed::ok(Val::Text(s))
+    Parsed::ok(Val::Text(s.into()))
 }
 
 /// Reads a yes/no cell from the lexicon's true and false words, canonical as the lexicon's
 /// yes or no.
 pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let lex = ctx.lexicon;
-    let word = |b: bool| Parsed::ok(Val::Text(if b { lex.yes() } else { lex.no() }.to_string()));
+    let word = |b: bool| {
+        Parsed::ok(Val::Text(
+            (if b { lex.yes() } else { lex.no() }.to_string()).into(),
+        ))
+    };
     let s = match raw {
         Raw::Bool(b) => return word(*b),
         Raw::Num(f) if *f == 1.0 => return word(true),
@@ -80,13 +84,13 @@ pub fn parse_phone(field: &Field, raw: &Raw) -> Parsed {
     }
     let digits: String = t.replace('-', "");
     if MOBILE.is_match(&digits) {
-        return Parsed::ok(Val::Text(digits));
+        return Parsed::ok(Val::Text(digits.into()));
     }
     if LANDLINE.is_match(&t) || LANDLINE.is_match(&digits) {
-        return Parsed::ok(Val::Text(t));
+        return Parsed::ok(Val::Text(t.into()));
     }
     Parsed::warn(
-        Val::Text(nfkc_trim(&s)),
+        Val::Text(nfkc_trim(&s).into()),
         crate::codes::bad_phone(&field.label, &field.label_en, nfkc_trim(&s)).into(),
     )
 }
@@ -176,7 +180,7 @@ pub fn parse_code(field: &Field, raw: &Raw) -> Parsed {
             );
         }
     }
-    Parsed::ok(Val::Text(t))
+    Parsed::ok(Val::Text(t.into()))
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ pub fn check_row(
             }
             None => {
                 if let Some(d) = &field.default {
-                    rec.vals[i] = Val::Text(d.clone());
+                    rec.vals[i] = Val::Text(d.clone().into());
                 }
             }
         }
@@ -119,7 +119,7 @@ fn parse_cell(cell: &Cell, ctx: &Ctx) -> (Option<Raw>, cells::Parsed) {
     if let cells::Val::Text(v) = &parsed.val {
         if let Some(cut) = crate::text::cut_to_cell(v) {
             let n = v.encode_utf16().count();
-            parsed.val = cells::Val::Text(cut);
+            parsed.val = cells::Val::Text(cut.into());
             if parsed.issue.is_none() {
                 let field = cell.field;
                 parsed.issue =
@@ -174,7 +174,7 @@ fn check_cell(
     let mut val = parsed.val;
     if val.is_empty() {
         if let Some(d) = &field.default {
-            val = Val::Text(d.clone());
+            val = Val::Text(d.clone().into());
         }
     }
     if val.is_empty() && field.required && !rec.bad[i] {

@@ -93,7 +93,7 @@ impl CellType for CreditCode {
         if t.as_bytes()[17] as char != want {
             return Parsed::err(check_character(label, label_en, &t, want).into());
         }
-        Parsed::ok(Val::Text(t))
+        Parsed::ok(Val::Text(t.into()))
     }
 }
 

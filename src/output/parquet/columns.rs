@@ -11,6 +11,7 @@ use polars::prelude::{
 
 use crate::cells::Val;
 use crate::schema::FieldType;
+use crate::value::CompactString;
 
 /// The days from 1970-01-01 to a date, as Parquet's Date counts them.
 fn days(d: chrono::NaiveDate) -> i32 {
@@ -70,7 +71,9 @@ pub fn values<'a>(
             for v in vals {
                 match v {
                     Val::Empty => b.append_null(),
-                    Val::List(items) => b.append_values_iter(items.iter().map(String::as_str)),
+                    Val::List(items) => {
+                        b.append_values_iter(items.iter().map(CompactString::as_str))
+                    }
                     Val::Text(t) => b.append_values_iter(std::iter::once(t.as_str())),
                     other => return Err(wrong(other)),
                 }
@@ -115,7 +118,7 @@ mod tests {
         let dates = [Val::Date(date), Val::Empty];
         let c = values("d", FieldType::Date, dates.iter()).unwrap();
         assert_eq!(c.dtype(), &DataType::Date);
-        let lists = [Val::List(vec!["a".into(), "b".into()]), Val::Empty];
+        let lists = [Val::List((vec!["a".into(), "b".into()]).into()), Val::Empty];
         let c = values("l", FieldType::EnumList, lists.iter()).unwrap();
         assert_eq!(c.dtype(), &DataType::List(Box::new(DataType::String)));
         assert_eq!(c.null_count(), 1);
