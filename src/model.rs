@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::path::PathBuf;
 
 use crate::finding::{Change, ChangeLog, Finding};
-use crate::value::{Raw, Val};
+use crate::value::{CompactString, Raw, Val};
 
 /// A table of the loaded campaign: its place in `Schemas::tables` (the order the
 /// campaign lists them in; the first is the campaign's main table).
@@ -537,11 +537,12 @@ impl Run {
 }
 
 /// A write-off (销号) the tool proposes for one row: the reason, the row, and the evidence
-/// sentence a clerk pastes into the platform.
+/// sentence a clerk pastes into the platform. A county can have hundreds of thousands: the
+/// short texts are held inline (`CompactString`).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Proposal {
     /// The campaign's write-off reason (`[[writeoffs]] reason`).
-    pub reason: String,
+    pub reason: CompactString,
     /// Its place in the campaign's `writeoffs` (the order reasons are listed and counted in).
     #[serde(skip)]
     pub rule: usize,
@@ -549,15 +550,15 @@ pub struct Proposal {
     #[serde(skip)]
     pub table: TableId,
     /// The identity of the main row (the row itself, or the one it refers to).
-    pub main_code: String,
+    pub main_code: CompactString,
     /// The row's own identity when it is not a main row.
-    pub item_code: String,
+    pub item_code: CompactString,
     /// The village of the row.
-    pub village: String,
+    pub village: CompactString,
     /// Index of the input file in the run.
     pub file: usize,
     /// The sheet holding the row.
-    pub sheet: String,
+    pub sheet: CompactString,
     /// 0-based row of the row it is about.
     pub row: u32,
     /// The evidence sentence, rendered from the rule's template with the row's values.

@@ -241,14 +241,14 @@ impl TableProposer<'_> {
                 .unwrap_or_default()
         };
         Some(Proposal {
-            reason: ready.rule.reason.clone(),
+            reason: ready.rule.reason.as_str().into(),
             rule,
             table: self.table,
-            main_code,
-            item_code,
-            village,
+            main_code: main_code.into(),
+            item_code: item_code.into(),
+            village: village.into(),
             file: row.file,
-            sheet: row.sheet.to_string(),
+            sheet: (*row.sheet).into(),
             row: row.row,
             evidence: render(&ready.rule.evidence, row, self.schema, other),
         })

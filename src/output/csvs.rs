@@ -182,12 +182,12 @@ pub fn writeoffs_bytes(run: &Run, schemas: &Schemas) -> Result<Vec<u8>> {
         &header,
         run.proposals.iter().map(|p| {
             [
-                p.reason.clone(),
-                p.main_code.clone(),
-                p.item_code.clone(),
-                p.village.clone(),
+                p.reason.to_string(),
+                p.main_code.to_string(),
+                p.item_code.to_string(),
+                p.village.to_string(),
                 run.rel[p.file].clone(),
-                p.sheet.clone(),
+                p.sheet.to_string(),
                 (p.row + 1).to_string(),
                 p.evidence.clone(),
             ]

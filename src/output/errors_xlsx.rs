@@ -312,11 +312,11 @@ fn writeoffs_sheet(ws: &mut Worksheet, run: &Run, words: &Words, st: &Styles) ->
             row_height(&[(&run.rel[p.file], 24.0), (&p.evidence, 80.0)]),
         )?;
         ws.write_string_with_format(r, 0, words.reason(&p.reason), top)?;
-        ws.write_string_with_format(r, 1, &p.main_code, top)?;
-        ws.write_string_with_format(r, 2, &p.item_code, top)?;
-        ws.write_string_with_format(r, 3, &p.village, top)?;
+        ws.write_string_with_format(r, 1, p.main_code.as_str(), top)?;
+        ws.write_string_with_format(r, 2, p.item_code.as_str(), top)?;
+        ws.write_string_with_format(r, 3, p.village.as_str(), top)?;
         ws.write_string_with_format(r, 4, &run.rel[p.file], &st.wrap)?;
-        ws.write_string_with_format(r, 5, &p.sheet, top)?;
+        ws.write_string_with_format(r, 5, p.sheet.as_str(), top)?;
         ws.write_number_with_format(r, 6, (p.row + 1) as f64, top)?;
         ws.write_string_with_format(r, 7, fit(&p.evidence), &st.wrap)?;
     }

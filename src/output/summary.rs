@@ -109,7 +109,7 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
     findings.insert("warning", run.warnings());
     let mut w = std::collections::BTreeMap::new();
     for p in &run.proposals {
-        *w.entry(p.reason.clone()).or_insert(0) += 1;
+        *w.entry(p.reason.to_string()).or_insert(0) += 1;
     }
     let unreadable = run.files.iter().filter(|f| f.format.is_empty()).count();
     Summary {

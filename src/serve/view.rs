@@ -516,16 +516,16 @@ fn writeoffs(run: &Run, words: &Words) -> Vec<Writeoff> {
     run.proposals
         .iter()
         .map(|p| Writeoff {
-            village: p.village.clone(),
+            village: p.village.to_string(),
             code: if p.item_code.is_empty() {
-                p.main_code.clone()
+                p.main_code.to_string()
             } else {
                 format!("{} {}", p.main_code, p.item_code)
             },
             reason: words.reason(&p.reason).to_string(),
             evidence: p.evidence.clone(),
             file: run.rel.get(p.file).cloned().unwrap_or_default(),
-            sheet: p.sheet.clone(),
+            sheet: p.sheet.to_string(),
             row: p.row + 1,
         })
         .collect()
