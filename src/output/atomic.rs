@@ -1,10 +1,17 @@
 //! Writing a file atomically: a temp file in the same folder, then a rename, so that a
-//! reader never sees half a file.
+//! reader never sees half a file. A text output is written into that temp file as it is
+//! made (`stream_atomically`), so memory never holds the whole file.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+
+/// Where a streamed output is written: its temp file, buffered.
+pub type FileOut = std::io::BufWriter<std::fs::File>;
+
+/// How much of a streamed output is held before it goes to its temp file.
+const BUFFER: usize = 1 << 20;
 
 /// Write `path` atomically: `write` fills a temp file beside it, which is then renamed
 /// over `path`, so a reader never sees half a file. The temp file's name is a short id,
@@ -24,16 +31,29 @@ pub fn write_atomically(path: &Path, write: impl FnOnce(&Path) -> Result<()>) ->
         .with_context(|| format!("cannot rename {} to {}", tmp.display(), path.display()))
 }
 
-/// Write bytes to `path` atomically.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Write `path` atomically as it is made: `write` writes into the temp file beside it
+/// (buffered), which is flushed and then renamed over `path`. An error from `write` or
+/// from the disk leaves no temp file and `path` as it was.
+pub fn stream_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut FileOut) -> Result<()>,
+) -> Result<()> {
     write_atomically(path, |tmp| {
-        let mut f = std::fs::File::create(tmp)
+        let file = std::fs::File::create(tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
-        f.write_all(bytes)
-            .with_context(|| format!("cannot write {}", tmp.display()))?;
-        f.sync_all().ok();
+        let mut out = FileOut::with_capacity(BUFFER, file);
+        write(&mut out).with_context(|| format!("cannot write {}", path.display()))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {}", tmp.display(), e.error()))?;
+        file.sync_all().ok();
         Ok(())
     })
+}
+
+/// Write bytes to `path` atomically.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+    stream_atomically(path, |out| Ok(out.write_all(bytes)?))
 }
 
 #[cfg(test)]
@@ -71,6 +91,31 @@ mod tests {
         });
         assert!(failed.is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(entries(t.path()), ["a.txt"]);
+    }
+
+    #[test]
+    fn a_stream_is_written_whole_or_not_at_all() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("a.txt");
+        stream_atomically(&path, |out| {
+            for part in ["a", "b", "c"] {
+                out.write_all(part.as_bytes())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "abc");
+        let failed = stream_atomically(&path, |out| {
+            out.write_all(&vec![b'x'; 3 * BUFFER])?;
+            anyhow::bail!("stopped")
+        });
+        let message = format!("{:#}", failed.unwrap_err());
+        assert!(
+            message.contains("a.txt") && message.contains("stopped"),
+            "{message}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "abc");
         assert_eq!(entries(t.path()), ["a.txt"]);
     }
 }

@@ -1,11 +1,12 @@
 //! The machine-readable CSV files of SPEC §7: errors.csv (UTF-8 with BOM), changes.csv,
 //! writeoffs.csv and tally.csv, with their exact headers.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use anyhow::Result;
 
-use super::atomic::{atomic_write, write_atomically};
+use super::atomic::{stream_atomically, FileOut};
 use super::writer::Writer;
 use crate::finding::{Finding, Lang};
 use crate::model::{Run, Tally};
@@ -68,23 +69,21 @@ fn csv_into<W: std::io::Write>(
     w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
 }
 
-/// A CSV body of ready-made rows.
-fn rows_of<W, I, R>(rows: I) -> impl FnOnce(&mut csv::Writer<W>) -> Result<()>
+/// Write ready-made rows, each cell made safe to open (`safe_cell`).
+fn write_rows<W, I, R>(w: &mut csv::Writer<W>, rows: I) -> Result<()>
 where
     W: std::io::Write,
     I: IntoIterator<Item = R>,
     R: IntoIterator,
     R::Item: AsRef<[u8]>,
 {
-    move |w| {
-        for r in rows {
-            for f in r {
-                w.write_field(safe_cell(f.as_ref()))?;
-            }
-            w.write_record(None::<&[u8]>)?;
+    for r in rows {
+        for f in r {
+            w.write_field(safe_cell(f.as_ref()))?;
         }
-        Ok(())
+        w.write_record(None::<&[u8]>)?;
     }
+    Ok(())
 }
 
 /// A CSV's bytes: the header, then each row's cells made safe to open (`safe_cell`), a BOM
@@ -95,61 +94,51 @@ where
     R: IntoIterator,
     R::Item: AsRef<[u8]>,
 {
-    csv_into(Vec::new(), header, bom, rows_of(rows))
+    csv_into(Vec::new(), header, bom, |w| write_rows(w, rows))
 }
 
-type FileCsv = csv::Writer<std::io::BufWriter<std::fs::File>>;
+/// The CSV writer of a file written as it is made.
+type FileCsv<'a> = csv::Writer<&'a mut FileOut>;
 
-/// Stream a CSV into `path` atomically (temp file beside it, then rename), BOM first:
-/// the audit trail of a province is millions of lines.
+/// Write a CSV into `path` as it is made, atomically (`stream_atomically`), BOM first:
+/// the header, then whatever `body` writes. Memory never holds the file: the audit
+/// trail of a province is millions of lines.
 fn csv_file(
     path: &Path,
     header: &[&str],
     body: impl FnOnce(&mut FileCsv) -> Result<()>,
 ) -> Result<()> {
-    use anyhow::Context;
-    write_atomically(path, |tmp| {
-        let f = std::fs::File::create(tmp)
-            .with_context(|| format!("cannot create {}", tmp.display()))?;
-        let w = csv_into(
-            std::io::BufWriter::with_capacity(1 << 20, f),
-            header,
-            true,
-            body,
-        )?;
-        w.into_inner()
-            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", tmp.display()))?
-            .sync_all()
-            .ok();
-        Ok(())
+    stream_atomically(path, |out| csv_into(out, header, true, body).map(drop))
+}
+
+/// errors.csv's rows: a finding's cells, in `ERRORS_HEADER`'s order.
+fn error_rows(findings: &[Finding], lang: Lang) -> impl Iterator<Item = [String; 10]> + '_ {
+    findings.iter().map(move |f| {
+        [
+            f.file.clone(),
+            f.sheet.clone(),
+            f.row_1based(),
+            f.cell(),
+            f.field.clone(),
+            f.value.clone(),
+            f.severity.as_str().to_string(),
+            f.code.clone(),
+            f.message(lang).to_string(),
+            f.suggestion(lang).to_string(),
+        ]
     })
 }
 
 /// The errors.csv bytes of some findings (also used by `check --format csv`).
 pub fn errors_bytes(findings: &[Finding], lang: Lang) -> Result<Vec<u8>> {
-    csv_bytes(
-        &ERRORS_HEADER,
-        findings.iter().map(|f| {
-            [
-                f.file.clone(),
-                f.sheet.clone(),
-                f.row_1based(),
-                f.cell(),
-                f.field.clone(),
-                f.value.clone(),
-                f.severity.as_str().to_string(),
-                f.code.clone(),
-                f.message(lang).to_string(),
-                f.suggestion(lang).to_string(),
-            ]
-        }),
-        true,
-    )
+    csv_bytes(&ERRORS_HEADER, error_rows(findings, lang), true)
 }
 
 /// Writes errors.csv: every finding, one line each, messages in the language asked for.
 pub fn write_errors(run: &Run, path: &Path, lang: Lang) -> Result<()> {
-    atomic_write(path, &errors_bytes(&run.findings, lang)?)
+    csv_file(path, &ERRORS_HEADER, |w| {
+        write_rows(w, error_rows(&run.findings, lang))
+    })
 }
 
 /// Writes changes.csv: every value cleaning changed, with its old and new text.
@@ -174,31 +163,42 @@ pub fn write_changes(run: &Run, path: &Path) -> Result<()> {
     })
 }
 
+/// writeoffs.csv's rows: a proposal's reason, its row's identity and its evidence.
+fn writeoff_rows(run: &Run) -> impl Iterator<Item = [Cow<'_, [u8]>; 8]> + '_ {
+    fn text(t: &str) -> Cow<'_, [u8]> {
+        Cow::Borrowed(t.as_bytes())
+    }
+    run.proposals.iter().map(move |p| {
+        [
+            text(&p.reason),
+            text(&p.main_code),
+            text(&p.item_code),
+            text(&p.village),
+            text(&run.rel[p.file]),
+            text(&p.sheet),
+            Cow::Owned((p.row + 1).to_string().into_bytes()),
+            text(&p.evidence),
+        ]
+    })
+}
+
 /// The writeoffs.csv bytes.
 pub fn writeoffs_bytes(run: &Run, schemas: &Schemas) -> Result<Vec<u8>> {
     let header = schemas.writeoffs_header();
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    csv_bytes(
-        &header,
-        run.proposals.iter().map(|p| {
-            [
-                p.reason.to_string(),
-                p.main_code.to_string(),
-                p.item_code.to_string(),
-                p.village.to_string(),
-                run.rel[p.file].clone(),
-                p.sheet.to_string(),
-                (p.row + 1).to_string(),
-                p.evidence.clone(),
-            ]
-        }),
-        true,
-    )
+    csv_bytes(&as_strs(&header), writeoff_rows(run), true)
 }
 
 /// Writes writeoffs.csv: the write-off proposals, with each row's identity and evidence.
 pub fn write_writeoffs(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
-    atomic_write(path, &writeoffs_bytes(run, schemas)?)
+    let header = schemas.writeoffs_header();
+    csv_file(path, &as_strs(&header), |w| {
+        write_rows(w, writeoff_rows(run))
+    })
+}
+
+/// A header of owned names as `csv_into` takes it.
+fn as_strs(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
 }
 
 /// Writes tally.csv: the tally's columns that have `csv = true`, a line per village and the
@@ -223,7 +223,7 @@ pub fn write_tally(
     let header: Vec<&str> = std::iter::once("village")
         .chain(kept.iter().map(|&k| t.keys[k].as_str()))
         .collect();
-    atomic_write(path, &csv_bytes(&header, rows, true)?)
+    csv_file(path, &header, |w| write_rows(w, rows))
 }
 
 /// rounds.csv: what changed since the previous round, a line per row and change (written
@@ -254,7 +254,7 @@ pub fn write_rounds(r: &crate::model::Rounds, schemas: &Schemas, path: &Path) ->
             l.new.clone(),
         ]
     });
-    atomic_write(path, &csv_bytes(&header, rows, true)?)
+    csv_file(path, &header, |w| write_rows(w, rows))
 }
 
 /// coverage.csv: every roster entry and every survey row the roster does not list, a
@@ -288,7 +288,7 @@ pub fn write_coverage(c: &crate::model::Coverage, path: &Path) -> Result<()> {
         }
         v
     });
-    atomic_write(path, &csv_bytes(&header, rows, true)?)
+    csv_file(path, &header, |w| write_rows(w, rows))
 }
 
 /// changes.csv, as the registry writes it.

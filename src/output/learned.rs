@@ -5,12 +5,12 @@
 //! those villages' files right.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Result;
 
-use super::atomic::atomic_write;
+use super::atomic::stream_atomically;
 use super::writer::Writer;
 use crate::model::{Run, Wording, WordingKind};
 
@@ -102,19 +102,19 @@ fn q(s: &str) -> String {
     toml::Value::String(s.to_string()).to_string()
 }
 
-/// The file's text.
-pub fn render(l: &Learned) -> String {
-    let mut out = String::new();
-    out.push_str(
+/// The file's text, written into `out` as it is made: how to use it, then per field its
+/// aliases and synonyms, then the headers no field was guessed for.
+pub fn render(out: &mut impl Write, l: &Learned) -> std::io::Result<()> {
+    out.write_all(
         "# learned.toml：本次运行没能识别、或只勉强识别的列名和选项写法，附最可能的对应。\n\
          # 请逐条核对：对的留下，错的改成正确的字段或选项，拿不准的删掉；\n\
          # 然后再运行：selfbuilt run 输入… --out 输出 --aliases learned.toml\n\
          # Headers and enum forms this run could not map, or mapped only weakly, with the best\n\
-         # guesses. Review each line, then run again with --aliases learned.toml.\n",
-    );
+         # guesses. Review each line, then run again with --aliases learned.toml.\n"
+            .as_bytes(),
+    )?;
     if l.aliases.is_empty() && l.synonyms.is_empty() && l.unknown.is_empty() && l.near.is_empty() {
-        out.push_str("\n# 本次没有需要核对的写法。Nothing to review.\n");
-        return out;
+        return out.write_all("\n# 本次没有需要核对的写法。Nothing to review.\n".as_bytes());
     }
     let mut keys: Vec<&(String, String)> = l
         .aliases
@@ -125,77 +125,104 @@ pub fn render(l: &Learned) -> String {
     keys.sort();
     keys.dedup();
     for k in keys {
-        out.push('\n');
+        out.write_all(b"\n")?;
         if let Some(a) = l.aliases.get(k) {
-            let _ = writeln!(out, "[{}.{}]", k.0, k.1);
-            out.push_str("aliases = [\n");
-            for (w, s) in a {
-                let others = others_note(s);
-                let _ = writeln!(
-                    out,
-                    "  {},  # 表头，{} 处，如 {}{others}",
-                    q(w),
-                    s.count,
-                    s.at
-                );
-            }
-            out.push_str("]\n");
+            aliases_section(out, k, a)?;
         }
-        let sy = l.synonyms.get(k);
-        let near = l.near.get(k);
-        if sy.is_some() || near.is_some() {
-            let _ = writeln!(out, "[{}.{}.synonyms]", k.0, k.1);
-        }
-        for (w, (c, s)) in sy.into_iter().flatten() {
-            match c {
-                Some(c) => {
-                    let _ = writeln!(
-                        out,
-                        "{} = {}  # 依据：{}；{} 处，如 {}",
-                        q(w),
-                        q(c),
-                        s.others,
-                        s.count,
-                        s.at
-                    );
-                }
-                // No evidence, no guess: a commented line for the clerk to fill in.
-                None => {
-                    let _ = writeln!(
-                        out,
-                        "# {} = \"\"  # 无法判断（{}），请填写正确的选项后去掉行首的 #；{} 处，如 {}",
-                        q(w),
-                        s.others,
-                        s.count,
-                        s.at
-                    );
-                }
-            }
-        }
-        for (w, (c, s)) in near.into_iter().flatten() {
-            let _ = writeln!(
+        synonyms_section(out, k, l.synonyms.get(k), l.near.get(k))?;
+    }
+    unknown_section(out, &l.unknown)
+}
+
+/// A field's `aliases`: the headers proposed for it.
+fn aliases_section(
+    out: &mut impl Write,
+    (table, field): &(String, String),
+    aliases: &BTreeMap<String, Seen>,
+) -> std::io::Result<()> {
+    writeln!(out, "[{table}.{field}]")?;
+    out.write_all(b"aliases = [\n")?;
+    for (w, s) in aliases {
+        let others = others_note(s);
+        writeln!(
+            out,
+            "  {},  # 表头，{} 处，如 {}{others}",
+            q(w),
+            s.count,
+            s.at
+        )?;
+    }
+    out.write_all(b"]\n")
+}
+
+/// A field's `synonyms`: the forms not read (a comment line when there is no guess), then
+/// those read by a weak tier, to confirm.
+fn synonyms_section(
+    out: &mut impl Write,
+    (table, field): &(String, String),
+    unread: Option<&BTreeMap<String, Guess>>,
+    near: Option<&BTreeMap<String, (String, Seen)>>,
+) -> std::io::Result<()> {
+    if unread.is_some() || near.is_some() {
+        writeln!(out, "[{table}.{field}.synonyms]")?;
+    }
+    for (w, (c, s)) in unread.into_iter().flatten() {
+        match c {
+            Some(c) => writeln!(
                 out,
-                "{} = {}  # 已{}采用，请确认；{} 处，如 {}",
+                "{} = {}  # 依据：{}；{} 处，如 {}",
                 q(w),
                 q(c),
                 s.others,
                 s.count,
                 s.at
-            );
+            )?,
+            // No evidence, no guess: a commented line for the clerk to fill in.
+            None => writeln!(
+                out,
+                "# {} = \"\"  # 无法判断（{}），请填写正确的选项后去掉行首的 #；{} 处，如 {}",
+                q(w),
+                s.others,
+                s.count,
+                s.at
+            )?,
         }
     }
-    if !l.unknown.is_empty() {
-        out.push_str("\n# 无法判断对应哪个字段的列（需要的话，写到对应字段的 aliases 里）：\n");
-        for ((t, w), s) in &l.unknown {
-            let _ = writeln!(out, "# {t}: {}  — {} 处，如 {}", q(w), s.count, s.at);
-        }
+    for (w, (c, s)) in near.into_iter().flatten() {
+        writeln!(
+            out,
+            "{} = {}  # 已{}采用，请确认；{} 处，如 {}",
+            q(w),
+            q(c),
+            s.others,
+            s.count,
+            s.at
+        )?;
     }
-    out
+    Ok(())
+}
+
+/// The headers no field was guessed for, as comments.
+fn unknown_section(
+    out: &mut impl Write,
+    unknown: &BTreeMap<(String, String), Seen>,
+) -> std::io::Result<()> {
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    out.write_all(
+        "\n# 无法判断对应哪个字段的列（需要的话，写到对应字段的 aliases 里）：\n".as_bytes(),
+    )?;
+    for ((t, w), s) in unknown {
+        writeln!(out, "# {t}: {}  — {} 处，如 {}", q(w), s.count, s.at)?;
+    }
+    Ok(())
 }
 
 /// Write learned.toml.
 pub fn write(run: &Run, path: &Path) -> Result<()> {
-    atomic_write(path, render(&collect(&run.wordings)).as_bytes())
+    let learned = collect(&run.wordings);
+    stream_atomically(path, |out| Ok(render(out, &learned)?))
 }
 
 /// learned.toml: the wordings to check, as the registry writes them.
@@ -211,6 +238,13 @@ mod tests {
     use crate::cells::enums;
     use crate::schema::{Overlay, Schemas};
     use crate::text::norm_key;
+
+    /// The file's text, as `render` writes it.
+    fn text(l: &Learned) -> String {
+        let mut out = Vec::new();
+        render(&mut out, l).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn renders_as_an_overlay_the_schemas_take() {
@@ -242,7 +276,7 @@ mod tests {
             );
         l.unknown
             .insert(("buildings".into(), "某列".into()), Seen::default());
-        let text = render(&l);
+        let text = text(&l);
         let overlay: Overlay = toml::from_str(&text).expect(&text);
         let mut s = Schemas::shipped().unwrap();
         s.apply(&overlay).unwrap();
@@ -267,7 +301,7 @@ mod tests {
             .entry(("buildings".into(), "appraisal_grade".into()))
             .or_default()
             .insert("危险房屋整栋".into(), (None, Seen::default()));
-        let text = render(&l);
+        let text = text(&l);
         let overlay: Overlay = toml::from_str(&text).expect(&text);
         let mut s = Schemas::shipped().unwrap();
         s.apply(&overlay).unwrap();
@@ -297,7 +331,7 @@ mod tests {
             cells: vec!["a.xlsx:S!R4".into()],
             rivals: Vec::new(),
         };
-        let text = render(&collect(&[w]));
+        let text = text(&collect(&[w]));
         let overlay: Overlay = toml::from_str(&text).expect(&text);
         let mut s = Schemas::shipped().unwrap();
         s.apply(&overlay).unwrap();

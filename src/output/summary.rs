@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::atomic::atomic_write;
+use super::atomic::stream_atomically;
 use super::writer::Writer;
 use crate::model::Run;
 use crate::schema::Schemas;
@@ -154,7 +154,7 @@ pub fn build(run: &Run, schemas: &Schemas) -> Summary {
 /// Writes summary.json.
 pub fn write(run: &Run, schemas: &Schemas, path: &Path) -> Result<()> {
     let s = build(run, schemas);
-    atomic_write(path, &serde_json::to_vec_pretty(&s)?)
+    stream_atomically(path, |out| Ok(serde_json::to_writer_pretty(out, &s)?))
 }
 
 /// summary.json, as the registry writes it.
