@@ -23,6 +23,7 @@ pub mod errors;
 pub mod finding;
 pub mod ingest;
 pub mod job;
+pub mod memory;
 pub mod model;
 pub mod options;
 pub mod order;

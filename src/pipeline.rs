@@ -38,7 +38,9 @@ where
     let (mut outs, mut roster) =
         crate::ingest::batch::read_all(&gathered.files, gathered.roster.as_ref(), opts, &process);
     opts.progress.stage("跨表核对与汇总", None);
-    timed("(reading done)", || ());
+    // The sheets' cells are written aside or dropped: their pages go back before the
+    // stages across tables and the writers take theirs.
+    timed("(reading done)", crate::memory::give_back);
     let files: Vec<String> = outs.iter().map(|f| f.input.rel.clone()).collect();
     let tables = opts.schemas.tables.len();
     let mut pooled = crate::ingest::batch::pool(&mut outs, gathered.findings, tables);

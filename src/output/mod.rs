@@ -125,6 +125,8 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, options: WriteOptions) 
     let each = |w: &Writer| {
         let shown = w.shown();
         let r = crate::timing::timed(&shown, || w.run(&ctx));
+        // What the writer held (its rows, its buffers) is free for the others' peak.
+        crate::memory::give_back();
         progress.step(&shown);
         r
     };

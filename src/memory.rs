@@ -1,0 +1,31 @@
+//! Handing memory a stage has freed back to the system. glibc's allocator keeps the small
+//! blocks a stage frees (a sheet's cells once its rows are checked, a writer's buffers) for
+//! its own reuse, so the process's resident size stays at its highest: one run on a
+//! county's million rows held 2.7 GB when the rows needed 1.6 GB. `give_back` asks it to
+//! return every whole free page; stages call it where much has just been freed.
+
+/// Returns the allocator's free pages to the system (glibc on Linux; nothing elsewhere).
+///
+/// ```
+/// selfbuilt::memory::give_back();
+/// ```
+pub fn give_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it takes no pointer
+    // of ours and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn memory_freed_can_be_given_back_at_any_time() {
+        let big: Vec<Vec<u8>> = (0..1000).map(|i| vec![i as u8; 1000]).collect();
+        drop(big);
+        super::give_back();
+        let again = vec![7u8; 1000];
+        assert_eq!(again[999], 7);
+    }
+}
