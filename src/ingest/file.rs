@@ -151,6 +151,7 @@ struct Seen {
 fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, opts: &Options) {
     let SheetWork {
         grid,
+        checked,
         head,
         data,
         skipped,
@@ -202,7 +203,7 @@ fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, 
     }
     if opts.keep_grids {
         let aside = opts.aside.as_deref().map(tempfile::TempDir::path);
-        info.grid = Some(crate::aside::keep(grid, aside));
+        info.grid = Some(crate::aside::keep(grid, checked, aside));
     }
     out.sheets.push(info);
 }
