@@ -6,9 +6,10 @@
 
 use rayon::prelude::*;
 
+use super::flood::Floods;
 use crate::aside::PackedRows;
 use crate::cells::Ctx;
-use crate::finding::{ChangeLog, Finding, Severity};
+use crate::finding::{ChangeLog, Finding};
 use crate::model::Record;
 use crate::options::Options;
 use crate::read::{Grid, GridRow, Raw};
@@ -140,27 +141,12 @@ pub(crate) struct SheetWork<'a> {
     pub(crate) records: Vec<Record>,
     pub(crate) findings: Vec<Finding>,
     /// Row findings past `FINDINGS_PER_RULE` of one rule on this sheet: counted, with
-    /// their rows, for one summary finding at the end (see `flood_findings`).
-    pub(crate) flood: std::collections::BTreeMap<String, Flood>,
+    /// their rows, for one summary finding at the end.
+    pub(crate) flood: Floods,
     pub(crate) changes: ChangeLog,
     /// A block of another table further down a sheet (`split_block`): its title rows are
     /// listed as skipped.
     pub(crate) block: bool,
-}
-
-/// The most row findings of one rule one sheet lists one by one; the rest are summed up
-/// in one finding that names their rows compactly.
-pub const FINDINGS_PER_RULE: usize = 1000;
-
-/// Findings of one rule on one sheet (see `SheetWork::flood`).
-#[derive(Debug, Default)]
-pub(crate) struct Flood {
-    kept: usize,
-    rows: Vec<u32>,
-    errors: bool,
-    field: String,
-    zh: String,
-    en: String,
 }
 
 impl<'a> SheetWork<'a> {
@@ -186,58 +172,6 @@ impl<'a> SheetWork<'a> {
             flood: Default::default(),
             changes: ChangeLog::default(),
             block: false,
-        }
-    }
-
-    /// Keep a row finding, or count it once its rule has `FINDINGS_PER_RULE` on the sheet.
-    pub(crate) fn keep(&mut self, finding: Finding) {
-        // The code is looked up before it is copied: this runs once per finding.
-        if !self.flood.contains_key(&finding.code) {
-            self.flood.insert(finding.code.clone(), Flood::default());
-        }
-        let Some(flood) = self.flood.get_mut(&finding.code) else {
-            return;
-        };
-        if flood.kept < FINDINGS_PER_RULE || finding.row.is_none() {
-            flood.kept += 1;
-            self.findings.push(finding);
-            return;
-        }
-        if flood.rows.is_empty() {
-            flood.field = finding.field.clone();
-            flood.zh = finding.message_zh.clone();
-            flood.en = finding.message_en.clone();
-        }
-        flood.errors |= finding.is_error();
-        flood.rows.extend(finding.row);
-    }
-
-    /// One finding per rule that overflowed: how many more, and on which rows.
-    pub(crate) fn flood_findings(&mut self, rel: &str) {
-        let flood = std::mem::take(&mut self.flood);
-        for (code, overflow) in flood.into_iter().filter(|(_, f)| !f.rows.is_empty()) {
-            let more = overflow.rows.len();
-            let rows = crate::text::compact_rows(&overflow.rows, 40);
-            self.findings.push(
-                Finding::rule(
-                    &code,
-                    if overflow.errors {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                )
-                .at_file(rel)
-                .at_sheet(&self.grid.name)
-                .field(&overflow.field)
-                .says(crate::codes::more_of_same(
-                    more,
-                    &code,
-                    &overflow.zh,
-                    &overflow.en,
-                    &rows,
-                )),
-            );
         }
     }
 
@@ -388,7 +322,7 @@ impl<'a> SheetWork<'a> {
         self.skipped.append(&mut part.skipped);
         self.records.append(&mut part.records);
         for finding in part.findings {
-            self.keep(finding);
+            self.flood.keep(finding, &mut self.findings);
         }
         self.changes.append(&mut part.changes);
         self.checked.append(part.packed);
@@ -421,7 +355,8 @@ impl<'a> SheetWork<'a> {
             self.advance(file_idx, rel, opts, ctx, true);
         }
         let next = self.split_block(rel, opts);
-        self.flood_findings(rel);
+        let summaries = std::mem::take(&mut self.flood).summaries(rel, &self.grid.name);
+        self.findings.extend(summaries);
         self.list_skipped();
         let mut blocks = Vec::new();
         for mut w in beside.into_iter().chain(next) {
@@ -496,7 +431,7 @@ impl<'a> SheetWork<'a> {
     }
 
     /// Forget every row's classification and check, to read the sheet again from its first.
-    fn restart(&mut self) {
+    pub(super) fn restart(&mut self) {
         self.unpack_checked();
         self.columns = ColumnsUsed::default();
         self.other_head = None;
@@ -506,110 +441,5 @@ impl<'a> SheetWork<'a> {
         self.findings.clear();
         self.flood.clear();
         self.changes.clear();
-    }
-
-    /// A sheet holding `rows` and this one's merged regions, width and visibility: a part
-    /// of this sheet to be read on its own.
-    fn part_with(&self, rows: Vec<GridRow>) -> Grid {
-        Grid {
-            name: self.grid.name.clone(),
-            rows,
-            merges: self.grid.merges.clone(),
-            merges_known: self.grid.merges_known,
-            width: self.grid.width,
-            findings: Vec::new(),
-            hidden: self.grid.hidden,
-        }
-    }
-
-    /// When a blank column parts the sheet into two tables side by side
-    /// (`recognise::blocks::side_gap`) — the right one complete on its own, the left one
-    /// missing no more required columns than the whole did — this sheet keeps the left
-    /// side's cells, to be recognised and checked again, and the right side is handed back
-    /// as a sheet of its own. Each cell keeps its column, so every place stays the file's.
-    fn split_side(&mut self, rel: &str, opts: &Options) -> Option<SheetWork<'a>> {
-        let HeadState::Table { head, .. } = &self.head else {
-            return None;
-        };
-        let (gap, last) = self.columns.side_gap()?;
-        let missing = |h: &recognise::RecognisedHeader| {
-            h.findings
-                .iter()
-                .filter(|f| f.code == crate::codes::S001.code)
-                .count()
-        };
-        let whole = missing(head);
-        let sheet = self.part_with(self.checked.rows(0).collect());
-        let right = blocks::side(&sheet, last + 1..=u32::MAX);
-        let left = blocks::side(&sheet, 0..=gap - 1);
-        drop(sheet);
-        let schemas = &opts.schemas;
-        let right_table = match recognise::recognise_head(&right, schemas, rel, opts.today) {
-            Ok(head) if missing(&head) == 0 => head.table,
-            _ => return None,
-        };
-        let left_table = match recognise::recognise_head(&left, schemas, rel, opts.today) {
-            Ok(head) if missing(&head) <= whole => head.table,
-            _ => return None,
-        };
-        let mut findings = std::mem::take(&mut self.grid.findings);
-        // Said once: how the sheet was read.
-        let letter = |c: u32| crate::text::a1(0, c).trim_end_matches('1').to_string();
-        let gap = if gap == last {
-            letter(gap)
-        } else {
-            format!("{}–{}", letter(gap), letter(last))
-        };
-        findings.push(
-            Finding::new(crate::codes::tables_side_by_side(
-                &self.grid.name,
-                &schemas.table(left_table).table.label,
-                &schemas.table(right_table).table.label,
-                &gap,
-            ))
-            .at_file(rel)
-            .at_sheet(&self.grid.name),
-        );
-        self.grid = left;
-        self.grid.findings = findings;
-        self.checked = PackedRows::default();
-        self.head = HeadState::Pending;
-        self.restart();
-        Some(SheetWork::new(right, opts))
-    }
-
-    /// When a row further down heads another table (`recognise::blocks`), this sheet's
-    /// table ends above it: the rows from its block on are taken out of this one (with
-    /// their records, findings and changes) and handed back as a sheet of their own, to
-    /// be recognised and checked afresh.
-    fn split_block(&mut self, rel: &str, opts: &Options) -> Option<SheetWork<'a>> {
-        let HeadState::Table { head, .. } = &self.head else {
-            return None;
-        };
-        let heading = self.other_head?;
-        let from = (self.checked.indices()).partition_point(|&idx| idx <= head.header.1);
-        let block_start = blocks::block_start(heading, from, |pos| self.checked.row(pos));
-        let grid = Grid {
-            merges_known: true,
-            ..self.part_with(self.checked.rows(block_start).collect())
-        };
-        // Only a block that is another table for sure: its header recognised as one.
-        match recognise::recognise_head(&grid, &opts.schemas, rel, opts.today) {
-            Ok(other) if other.table != head.table => {}
-            _ => return None,
-        }
-        let split = self.checked.indices()[block_start];
-        self.checked.truncate(block_start);
-        self.records.retain(|r| r.row < split);
-        self.findings.retain(|f| f.row.is_none_or(|r| r < split));
-        self.changes.keep_rows_before(split);
-        self.data.retain(|&d| d < block_start);
-        self.skipped.retain(|s| s.row < split);
-        for flood in self.flood.values_mut() {
-            flood.rows.retain(|r| *r < split);
-        }
-        let mut block = SheetWork::new(grid, opts);
-        block.block = true;
-        Some(block)
     }
 }
