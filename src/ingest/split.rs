@@ -28,7 +28,7 @@ impl<'a> SheetWork<'a> {
     }
 
     /// When a blank column parts the sheet into two tables side by side
-    /// (`recognise::blocks::side_gap`) — the right one complete on its own, the left one
+    /// (`blocks::ColumnsUsed::side_gap`) — the right one complete on its own, the left one
     /// missing no more required columns than the whole did — this sheet keeps the left
     /// side's cells, to be recognised and checked again, and the right side is handed back
     /// as a sheet of its own. Each cell keeps its column, so every place stays the file's.
