@@ -1,17 +1,102 @@
 //! Sheets written aside: a sheet as read is kept for the annotated copies and the page's
-//! rows as written, but only those two ever look at it again, after every check. So a run
-//! that writes outputs puts each sheet's cells into a scratch file (postcard) the moment
-//! its rows are checked, and the writer that needs it reads it back, one sheet at a time:
-//! the cells are not held beside the records of the whole batch.
+//! rows as written, but only those two ever look at it again, after every check. So a
+//! sheet's rows are packed in the aside format (each row postcard-encoded, one after
+//! another: `PackedRows`) the moment they are checked, and when the sheet ends those bytes
+//! go into a scratch file as they are; the writer that needs the sheet reads it back, one
+//! sheet at a time: the cells are not held beside the records of the whole batch.
 //!
 //! A sheet that cannot be written aside (a full disk) is kept in memory: never lost.
 
 use std::borrow::Cow;
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use crate::model::{Grid, KeptGrid};
+use crate::model::{Grid, GridRow, KeptGrid};
+
+/// A sheet's rows in the aside format: each row postcard-encoded, one after another in
+/// one growing buffer, with where each ends and its index in the sheet. A row takes a
+/// fraction of the memory its cells take; it is decoded again one at a time, or a range.
+#[derive(Debug, Default)]
+pub struct PackedRows {
+    /// The rows' encodings, one after another.
+    bytes: Vec<u8>,
+    /// Where each row's encoding ends in `bytes`.
+    ends: Vec<usize>,
+    /// Each row's 0-based index in the sheet, in order.
+    indices: Vec<u32>,
+}
+
+impl PackedRows {
+    /// Packs `row` after the others.
+    pub fn push(&mut self, row: &GridRow) {
+        self.bytes = postcard::to_extend(row, std::mem::take(&mut self.bytes))
+            .expect("a row of plain cells always encodes");
+        self.ends.push(self.bytes.len());
+        self.indices.push(row.idx);
+    }
+
+    /// Moves `other`'s rows after these.
+    pub fn append(&mut self, other: PackedRows) {
+        let base = self.bytes.len();
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|end| end + base));
+        self.indices.extend(other.indices);
+    }
+
+    /// How many rows are packed.
+    pub fn len(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// No row is packed.
+    pub fn is_empty(&self) -> bool {
+        self.indices.is_empty()
+    }
+
+    /// Each row's 0-based index in the sheet, in order.
+    pub fn indices(&self) -> &[u32] {
+        &self.indices
+    }
+
+    /// The position of the row with index `idx`, if it is packed.
+    pub fn find(&self, idx: u32) -> Option<usize> {
+        self.indices.binary_search(&idx).ok()
+    }
+
+    /// Where the row at `pos` starts in `bytes`.
+    fn start(&self, pos: usize) -> usize {
+        pos.checked_sub(1).map_or(0, |before| self.ends[before])
+    }
+
+    /// The row at position `pos`, decoded.
+    pub fn row(&self, pos: usize) -> GridRow {
+        postcard::from_bytes(&self.bytes[self.start(pos)..self.ends[pos]])
+            .expect("a row packed here decodes")
+    }
+
+    /// The rows from position `from` on, decoded one at a time.
+    pub fn rows(&self, from: usize) -> impl Iterator<Item = GridRow> + '_ {
+        (from..self.len()).map(|pos| self.row(pos))
+    }
+
+    /// Drops the rows from position `len` on.
+    pub fn truncate(&mut self, len: usize) {
+        if len < self.len() {
+            self.bytes.truncate(self.start(len));
+            self.ends.truncate(len);
+            self.indices.truncate(len);
+        }
+    }
+
+    /// Every row, decoded; none is left packed.
+    pub fn take_rows(&mut self) -> Vec<GridRow> {
+        let rows = self.rows(0).collect();
+        *self = PackedRows::default();
+        rows
+    }
+}
 
 /// The scratch folder a run's sheets are written aside to, inside `inside` (the output
 /// folder, on the disk that takes the outputs): removed when the last handle is dropped.
@@ -23,29 +108,60 @@ pub fn folder(inside: &Path) -> Result<std::sync::Arc<tempfile::TempDir>> {
     Ok(std::sync::Arc::new(dir))
 }
 
-/// Keep `grid`: written into `dir` (under a name of its own) when a folder is given,
-/// else (or when it cannot be written) in memory.
-pub fn keep(grid: Grid, dir: Option<&Path>) -> KeptGrid {
+/// Keep a sheet, its rows `packed` then `grid.rows`: written into `dir` (under a name of
+/// its own) when a folder is given, else (or when it cannot be written) in memory.
+pub fn keep(mut grid: Grid, mut packed: PackedRows, dir: Option<&Path>) -> KeptGrid {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let Some(dir) = dir else {
-        return KeptGrid::Here(grid);
+        return KeptGrid::Here(unpacked(grid, packed));
     };
+    for row in std::mem::take(&mut grid.rows) {
+        packed.push(&row);
+    }
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let path = dir.join(format!("{n}.sheet"));
-    let written = postcard::to_stdvec(&grid)
-        .map_err(std::io::Error::other)
-        .and_then(|bytes| std::fs::write(&path, bytes));
-    match written {
+    match write(&path, &grid, &packed) {
         Ok(()) => KeptGrid::Aside {
             path,
-            rows: grid.rows.len(),
+            rows: packed.len(),
             width: grid.width,
         },
         Err(_) => {
             let _ = std::fs::remove_file(&path);
-            KeptGrid::Here(grid)
+            KeptGrid::Here(unpacked(grid, packed))
         }
     }
+}
+
+/// `grid` with its rows `packed` decoded in front of its own.
+fn unpacked(mut grid: Grid, mut packed: PackedRows) -> Grid {
+    let mut rows = packed.take_rows();
+    rows.append(&mut grid.rows);
+    grid.rows = rows;
+    grid
+}
+
+/// Writes `grid` (its own rows left out) with the rows `packed` as the postcard encoding
+/// of the whole `Grid`: its fields in their order, the packed rows' bytes as they are.
+fn write(path: &Path, grid: &Grid, packed: &PackedRows) -> std::io::Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+    file.write_all(&encode(&grid.name)?)?;
+    file.write_all(&encode(&packed.len())?)?;
+    file.write_all(&packed.bytes)?;
+    let rest = (
+        &grid.merges,
+        grid.merges_known,
+        grid.width,
+        &grid.findings,
+        grid.hidden,
+    );
+    file.write_all(&encode(&rest)?)?;
+    file.flush()
+}
+
+/// One value's postcard encoding.
+fn encode<T: serde::Serialize + ?Sized>(value: &T) -> std::io::Result<Vec<u8>> {
+    postcard::to_stdvec(value).map_err(std::io::Error::other)
 }
 
 /// The grid kept: borrowed when in memory, read back when written aside.
@@ -65,33 +181,79 @@ pub fn load(kept: &KeptGrid) -> Result<Cow<'_, Grid>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Raw;
 
     fn grid() -> Grid {
         let mut rows = Vec::new();
         for i in 0..3u32 {
-            rows.push(crate::model::GridRow {
+            rows.push(GridRow {
                 idx: i * 2,
-                cells: vec![
-                    crate::value::Raw::Text(format!("第{i}行")),
-                    crate::value::Raw::Num(1.5),
-                ],
+                cells: vec![Raw::Text(format!("第{i}行")), Raw::Num(1.5)],
             });
         }
         Grid {
             name: "房屋".into(),
             rows,
-            merges: Vec::new(),
+            merges: vec![crate::model::Merge {
+                r0: 0,
+                c0: 0,
+                r1: 2,
+                c1: 0,
+            }],
             merges_known: true,
             width: 2,
-            findings: Vec::new(),
-            hidden: false,
+            findings: vec![crate::finding::Finding::new(crate::codes::header_only())],
+            hidden: true,
         }
+    }
+
+    /// `grid()` with its first `checked` rows packed.
+    fn split(checked: usize) -> (Grid, PackedRows) {
+        let mut grid = grid();
+        let mut packed = PackedRows::default();
+        for row in grid.rows.drain(..checked) {
+            packed.push(&row);
+        }
+        (grid, packed)
+    }
+
+    #[test]
+    fn packed_rows_decode_one_at_a_time_and_truncate() {
+        let (_, mut packed) = split(3);
+        let (_, more) = split(1);
+        packed.append(more);
+        assert_eq!(packed.len(), 4);
+        assert_eq!(packed.indices(), &[0, 2, 4, 0]);
+        assert_eq!(packed.row(1).get(0), &Raw::Text("第1行".into()));
+        assert_eq!(packed.row(3).get(0), &Raw::Text("第0行".into()));
+        packed.truncate(2);
+        assert_eq!(packed.find(2), Some(1));
+        assert_eq!(packed.find(4), None);
+        let rows: Vec<u32> = packed.rows(1).map(|r| r.idx).collect();
+        assert_eq!(rows, vec![2]);
+        assert_eq!(packed.take_rows().len(), 2);
+        assert!(packed.is_empty());
+    }
+
+    #[test]
+    fn a_sheet_written_aside_is_the_grid_s_own_encoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let (rest, packed) = split(2);
+        let kept = keep(rest, packed, Some(dir.path()));
+        let KeptGrid::Aside { path, .. } = &kept else {
+            panic!("kept in memory");
+        };
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            postcard::to_stdvec(&grid()).unwrap()
+        );
     }
 
     #[test]
     fn a_sheet_written_aside_reads_back_the_same() {
         let dir = tempfile::tempdir().unwrap();
-        let kept = keep(grid(), Some(dir.path()));
+        let (rest, packed) = split(1);
+        let kept = keep(rest, packed, Some(dir.path()));
         assert!(matches!(
             kept,
             KeptGrid::Aside {
@@ -110,10 +272,13 @@ mod tests {
     fn a_sheet_that_cannot_be_written_aside_stays_in_memory() {
         let dir = tempfile::tempdir().unwrap();
         let gone = dir.path().join("no such folder");
-        let kept = keep(grid(), Some(&gone));
+        let (rest, packed) = split(2);
+        let kept = keep(rest, packed, Some(&gone));
         assert!(matches!(kept, KeptGrid::Here(_)));
-        assert_eq!(load(&kept).unwrap().rows.len(), 3);
-        let here = keep(grid(), None);
-        assert!(matches!(here, KeptGrid::Here(_)));
+        let back = load(&kept).unwrap();
+        assert_eq!(format!("{:?}", back.rows), format!("{:?}", grid().rows));
+        let (rest, packed) = split(3);
+        let here = keep(rest, packed, None);
+        assert!(matches!(here, KeptGrid::Here(ref g) if g.rows.len() == 3));
     }
 }

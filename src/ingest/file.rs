@@ -151,6 +151,7 @@ struct Seen {
 fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, opts: &Options) {
     let SheetWork {
         grid,
+        checked,
         head,
         data,
         skipped,
@@ -202,7 +203,7 @@ fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, 
     }
     if opts.keep_grids {
         let aside = opts.aside.as_deref().map(tempfile::TempDir::path);
-        info.grid = Some(crate::aside::keep(grid, aside));
+        info.grid = Some(crate::aside::keep(grid, checked, aside));
     }
     out.sheets.push(info);
 }
@@ -331,4 +332,161 @@ fn unrecognised_rows(
         );
     }
     rows.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::{Merge, Piece, Raw};
+
+    fn opts() -> Options {
+        Options {
+            schemas: Schemas::shipped().unwrap(),
+            limits: read::Limits::default(),
+            today: chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
+            keep_grids: true,
+            progress: std::sync::Arc::new(crate::progress::Silent),
+            isolate: None,
+            previous: None,
+            roster: None,
+            place: Default::default(),
+            aside: None,
+        }
+    }
+
+    /// A row of table `table`'s field labels at `idx`.
+    fn labels(schemas: &Schemas, table: usize, idx: u32) -> GridRow {
+        let fields = &schemas.tables[table].fields;
+        GridRow {
+            idx,
+            cells: fields.iter().map(|f| Raw::Text(f.label.clone())).collect(),
+        }
+    }
+
+    /// A data row of `width` cells at `idx`, column 1 left empty unless `column_1_filled`.
+    fn data(idx: u32, width: usize, column_1_filled: bool) -> GridRow {
+        let cells = (0..width).map(|c| match c {
+            1 if !column_1_filled => Raw::Empty,
+            1 => Raw::Text("merged".into()),
+            _ => Raw::Text(format!("v{idx}-{c}")),
+        });
+        GridRow {
+            idx,
+            cells: cells.collect(),
+        }
+    }
+
+    /// A sheet of the main table, and a block of the second table under it from row 37
+    /// on (a title, its header, two rows).
+    fn sheet_with_block(schemas: &Schemas) -> Grid {
+        let width = schemas.tables[0].fields.len();
+        let mut rows = vec![labels(schemas, 0, 0)];
+        rows.extend((1..36).map(|i| data(i, width, true)));
+        rows.push(GridRow::texts(37, &["T"]));
+        rows.push(labels(schemas, 1, 38));
+        let other = schemas.tables[1].fields.len();
+        rows.extend((39..41).map(|i| data(i, other, true)));
+        Grid {
+            name: "B".into(),
+            rows,
+            merges_known: true,
+            width: width as u32,
+            ..Default::default()
+        }
+    }
+
+    /// The first row of the region merged down column 1 of `long_sheet`.
+    const MERGE_TOP: u32 = recognise::HEAD_ROWS - 5;
+
+    /// A sheet of the main table long enough to be checked before it ends, a region
+    /// merged down column 1 from `MERGE_TOP` over 15 rows.
+    fn long_sheet(schemas: &Schemas) -> Grid {
+        let width = schemas.tables[0].fields.len();
+        let mut rows = vec![labels(schemas, 0, 0)];
+        let merged = MERGE_TOP + 1..=MERGE_TOP + 15;
+        rows.extend((1..recognise::HEAD_ROWS + 30).map(|i| data(i, width, !merged.contains(&i))));
+        Grid {
+            name: "L".into(),
+            rows,
+            merges: vec![Merge {
+                r0: MERGE_TOP,
+                c0: 1,
+                r1: MERGE_TOP + 15,
+                c1: 1,
+            }],
+            merges_known: true,
+            width: width as u32,
+            ..Default::default()
+        }
+    }
+
+    /// Everything a file's processing gives, as comparable text, the kept rows among it.
+    fn summary(out: &FileOut) -> Vec<String> {
+        let mut lines = vec![format!("{:?}", out.rows_read)];
+        lines.extend(out.findings.iter().map(|x| format!("{x:?}")));
+        lines.extend(out.changes.iter().map(|x| format!("{x:?}")));
+        for sheet in &out.sheets {
+            let kept = crate::aside::load(sheet.grid.as_ref().unwrap()).unwrap();
+            lines.push(format!(
+                "{:?} {:?} {} {:?} {:?}",
+                sheet.table, sheet.header, sheet.data_rows, sheet.skipped, kept.rows
+            ));
+        }
+        lines
+    }
+
+    #[test]
+    fn rows_checked_batch_by_batch_give_what_the_whole_sheet_gives() {
+        let o = opts();
+        let end = |grid: &Grid| Piece::End {
+            width: grid.width,
+            merges: None,
+            findings: vec![],
+        };
+        let input = InputFile {
+            path: "x.xlsx".into(),
+            rel: "x.xlsx".into(),
+        };
+        let read = |pieces| process_pieces(0, &input, &o, pieces, || Ok("xlsx"));
+        let (block, long) = (sheet_with_block(&o.schemas), long_sheet(&o.schemas));
+        let whole = read(vec![
+            Piece::Sheet(block.clone()),
+            end(&block),
+            Piece::Sheet(long.clone()),
+            end(&long),
+        ]);
+        // The long sheet's rows checked once its header block is in, the merged region's
+        // first row among them, before the rest of the region arrives.
+        let mut first = long.clone();
+        let rest = first.rows.split_off(recognise::HEAD_ROWS as usize + 1);
+        let batched = read(vec![
+            Piece::Sheet(block.clone()),
+            end(&block),
+            Piece::Sheet(first),
+            Piece::Rows {
+                rows: rest,
+                width: long.width,
+            },
+            end(&long),
+        ]);
+        assert_eq!(summary(&whole), summary(&batched));
+        // The rows under the merge's first filled from it; the block split off.
+        let filled = batched
+            .changes
+            .iter()
+            .filter(|c| c.col == 1 && c.old.is_empty());
+        let rows: Vec<u32> = filled.map(|c| c.row).collect();
+        assert_eq!(rows, (MERGE_TOP + 1..=MERGE_TOP + 15).collect::<Vec<_>>());
+        let tables: Vec<_> = batched
+            .sheets
+            .iter()
+            .map(|s| (s.table, s.data_rows))
+            .collect();
+        let table = |t: u8| Some(crate::model::TableId(t));
+        assert_eq!(tables, vec![(table(0), 35), (table(1), 2), (table(0), 282)]);
+        let kept = crate::aside::load(batched.sheets[2].grid.as_ref().unwrap()).unwrap();
+        assert_eq!(kept.rows.len(), long.rows.len());
+        let last_filled = &kept.rows[MERGE_TOP as usize + 15];
+        assert_eq!(last_filled.get(1), &Raw::Text("merged".into()));
+    }
 }

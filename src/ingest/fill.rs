@@ -6,18 +6,22 @@
 //! audit line (old value empty). Regions within the header block, and a merge's own first
 //! row (a title or a remark merged across columns), are left as they are.
 
+use std::borrow::Cow;
+
+use crate::aside::PackedRows;
 use crate::read::{GridRow, Merge, Raw};
 
-/// Fill the cells of `rows[start..]` that merged regions starting below row `header_last`
-/// cover, from the region's first row (found among all `rows`, sorted by index). Returns
-/// every cell filled, as (row, column), in row order.
+/// Fill the cells of `rows` (the rows arrived, sorted by index, after the rows `checked`)
+/// that merged regions starting below row `header_last` cover, from the region's first
+/// row (among `rows`, or decoded from `checked`). Returns every cell filled, as (row,
+/// column), in row order.
 pub fn fill_down(
     rows: &mut [GridRow],
-    start: usize,
+    checked: &PackedRows,
     merges: &[Merge],
     header_last: u32,
 ) -> Vec<(u32, u32)> {
-    let Some(first) = rows.get(start).map(|r| r.idx) else {
+    let Some(first) = rows.first().map(|r| r.idx) else {
         return Vec::new();
     };
     let mut filled = Vec::new();
@@ -26,19 +30,23 @@ pub fn fill_down(
         .filter(|m| m.r0 > header_last && m.r1 > m.r0 && m.r1 >= first)
     {
         // The region's first row holds its values.
-        let Ok(top) = rows.binary_search_by_key(&merge.r0, |r| r.idx) else {
-            continue;
+        let top = match rows.binary_search_by_key(&merge.r0, |r| r.idx) {
+            Ok(top) => Cow::Borrowed(&rows[top]),
+            Err(_) => match checked.find(merge.r0) {
+                Some(top) => Cow::Owned(checked.row(top)),
+                None => continue,
+            },
         };
         let values: Vec<(u32, Raw)> = (merge.c0..=merge.c1)
             .filter_map(|c| {
-                let value = rows[top].get(c);
+                let value = top.get(c);
                 (!value.is_empty()).then(|| (c, value.clone()))
             })
             .collect();
         if values.is_empty() {
             continue;
         }
-        let from = start.max(rows.partition_point(|r| r.idx <= merge.r0));
+        let from = rows.partition_point(|r| r.idx <= merge.r0);
         for row in rows[from..].iter_mut().take_while(|r| r.idx <= merge.r1) {
             for (column, value) in &values {
                 let column = *column as usize;
@@ -66,10 +74,16 @@ mod tests {
 
     #[test]
     fn a_merge_down_the_data_fills_each_row_and_leaves_the_header() {
-        let mut rows = vec![
+        // Rows 0 to 2 are checked, the others new.
+        let mut checked = PackedRows::default();
+        for done in [
             row(0, &["村", "户主"]),
             row(1, &["", "甲"]),
             row(2, &["平安村", "乙"]),
+        ] {
+            checked.push(&done);
+        }
+        let mut rows = vec![
             row(3, &["", "丙"]),
             row(4, &["", "丁"]),
             row(5, &["", "戊"]),
@@ -89,25 +103,26 @@ mod tests {
                 c1: 0,
             },
         ];
-        // Rows from index 3 on are new.
-        let filled = fill_down(&mut rows, 3, &merges, 0);
+        let filled = fill_down(&mut rows, &checked, &merges, 0);
         assert_eq!(filled, vec![(3, 0), (4, 0)]);
-        assert_eq!(rows[3].get(0), &Raw::Text("平安村".into()));
-        assert_eq!(rows[4].get(0), &Raw::Text("平安村".into()));
-        assert!(rows[5].get(0).is_empty());
-        assert!(rows[1].get(0).is_empty());
+        assert_eq!(rows[0].get(0), &Raw::Text("平安村".into()));
+        assert_eq!(rows[1].get(0), &Raw::Text("平安村".into()));
+        assert!(rows[2].get(0).is_empty());
+        assert!(checked.row(1).get(0).is_empty());
     }
 
     #[test]
     fn a_merge_across_columns_in_one_row_fills_nothing() {
-        let mut rows = vec![row(0, &["h"]), row(1, &["说明", "", ""])];
+        let mut checked = PackedRows::default();
+        checked.push(&row(0, &["h"]));
+        let mut rows = vec![row(1, &["说明", "", ""])];
         let merges = [Merge {
             r0: 1,
             c0: 0,
             r1: 1,
             c1: 2,
         }];
-        assert!(fill_down(&mut rows, 1, &merges, 0).is_empty());
-        assert!(rows[1].get(1).is_empty());
+        assert!(fill_down(&mut rows, &checked, &merges, 0).is_empty());
+        assert!(rows[0].get(1).is_empty());
     }
 }

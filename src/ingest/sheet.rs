@@ -1,15 +1,19 @@
 //! One sheet on its way through the per-file stage: the rows above and in the header block
 //! until the table is recognised, then its data rows checked in parallel chunks as they
-//! arrive; the flood of one finding on many rows summarised; the sheet's records, findings
-//! and changes handed to `file` when the sheet ends.
+//! arrive and packed away in the aside format (`aside::PackedRows`); the flood of one
+//! finding on many rows summarised; the sheet's records, findings and changes handed to
+//! `file` when the sheet ends.
 
 use rayon::prelude::*;
 
+use super::flood::Floods;
+use crate::aside::PackedRows;
 use crate::cells::Ctx;
-use crate::finding::{ChangeLog, Finding, Severity};
+use crate::finding::{ChangeLog, Finding};
 use crate::model::Record;
 use crate::options::Options;
 use crate::read::{Grid, GridRow, Raw};
+use crate::recognise::blocks::{self, ColumnsUsed};
 use crate::recognise::{self, Outcome, Skipped};
 use crate::rules::row::{check_row, Place};
 
@@ -35,8 +39,70 @@ fn log_fills(filled: &[(u32, u32)], row: &GridRow, place: &Place, changes: &mut 
     }
 }
 
+/// Puts the non-empty `cells` of a row the file gives twice into the row `kept`; returns
+/// the cells whose other value was lost, as "A1“value”".
+fn merge_row_given_twice(kept: &mut GridRow, cells: Vec<Raw>) -> Vec<String> {
+    let mut lost = Vec::new();
+    for (column, value) in cells.into_iter().enumerate() {
+        if value.is_empty() {
+            continue;
+        }
+        if kept.cells.len() <= column {
+            kept.cells.resize(column + 1, Raw::Empty);
+        }
+        if !kept.cells[column].is_empty() && kept.cells[column] != value {
+            lost.push(format!(
+                "{}“{}”",
+                crate::text::a1(kept.idx, column as u32),
+                crate::text::truncate_chars(&kept.cells[column].display(), 30)
+            ));
+        }
+        kept.cells[column] = value;
+    }
+    lost
+}
+
 /// Rows per parallel chunk of row checks.
 const CHECK_CHUNK: usize = 1024;
+
+/// One chunk of rows classified and checked (see `SheetWork::check_arrived_rows`).
+#[derive(Default)]
+struct CheckedChunk {
+    /// Positions of its data rows.
+    data: Vec<usize>,
+    skipped: Vec<Skipped>,
+    records: Vec<Record>,
+    findings: Vec<Finding>,
+    changes: ChangeLog,
+    /// Its rows, packed.
+    packed: PackedRows,
+    /// The columns its rows use from the header's first row on.
+    columns: ColumnsUsed,
+    /// The position of its first row below the header that heads another table.
+    other_head: Option<usize>,
+}
+
+impl CheckedChunk {
+    /// Notes what `row` (at position `pos`) says of other tables on the sheet: the
+    /// columns it uses, whether it heads another table.
+    fn look_for_other_tables(
+        &mut self,
+        row: &GridRow,
+        pos: usize,
+        head: &recognise::RecognisedHeader,
+        schemas: &crate::schema::Schemas,
+    ) {
+        if row.idx >= head.header.0 {
+            self.columns.add(row);
+        }
+        if self.other_head.is_none()
+            && row.idx > head.header.1
+            && blocks::heads_other_table(row, head.table, schemas)
+        {
+            self.other_head = Some(pos);
+        }
+    }
+}
 
 /// Where a sheet's table recognition stands.
 pub(crate) enum HeadState<'a> {
@@ -52,41 +118,35 @@ pub(crate) enum HeadState<'a> {
 
 /// One sheet on its way through recognition and row checks, fed as its rows arrive.
 pub(crate) struct SheetWork<'a> {
+    /// The sheet as read, its rows those not yet classified and checked (every row until
+    /// a table is recognised on it).
     pub(crate) grid: Grid,
+    /// The rows classified and checked, in order: the sheet's first rows, before
+    /// `grid.rows`. A row's position is its place among them all.
+    pub(crate) checked: PackedRows,
     pub(crate) head: HeadState<'a>,
-    /// Position in `grid.rows` of the first row not yet classified and checked.
-    pub(crate) next: usize,
     /// The sheet's name is one of the lexicon's `ignored_sheets` (填表说明, 选项 …): read
     /// when it holds a table all the same, passed over silently when it does not.
     pub(crate) ignored: bool,
     /// Rows arrived out of order: recognise and check once the sheet is complete.
     pub(crate) disordered: bool,
+    /// The columns used from the header's first row on, among the rows checked (for
+    /// `split_side`).
+    pub(crate) columns: ColumnsUsed,
+    /// The position of the first row checked below the header that heads another table
+    /// (for `split_block`).
+    pub(crate) other_head: Option<usize>,
     pub(crate) data: Vec<usize>,
     pub(crate) skipped: Vec<Skipped>,
     pub(crate) records: Vec<Record>,
     pub(crate) findings: Vec<Finding>,
     /// Row findings past `FINDINGS_PER_RULE` of one rule on this sheet: counted, with
-    /// their rows, for one summary finding at the end (see `flood_findings`).
-    pub(crate) flood: std::collections::BTreeMap<String, Flood>,
+    /// their rows, for one summary finding at the end.
+    pub(crate) flood: Floods,
     pub(crate) changes: ChangeLog,
     /// A block of another table further down a sheet (`split_block`): its title rows are
     /// listed as skipped.
     pub(crate) block: bool,
-}
-
-/// The most row findings of one rule one sheet lists one by one; the rest are summed up
-/// in one finding that names their rows compactly.
-pub const FINDINGS_PER_RULE: usize = 1000;
-
-/// Findings of one rule on one sheet (see `SheetWork::flood`).
-#[derive(Debug, Default)]
-pub(crate) struct Flood {
-    kept: usize,
-    rows: Vec<u32>,
-    errors: bool,
-    field: String,
-    zh: String,
-    en: String,
 }
 
 impl<'a> SheetWork<'a> {
@@ -99,10 +159,12 @@ impl<'a> SheetWork<'a> {
             .any(|s| crate::text::norm_key(s) == crate::text::norm_key(&grid.name));
         SheetWork {
             grid,
+            checked: PackedRows::default(),
             ignored,
             head: HeadState::Pending,
-            next: 0,
             disordered: false,
+            columns: ColumnsUsed::default(),
+            other_head: None,
             data: Vec::new(),
             skipped: Vec::new(),
             records: Vec::new(),
@@ -113,61 +175,11 @@ impl<'a> SheetWork<'a> {
         }
     }
 
-    /// Keep a row finding, or count it once its rule has `FINDINGS_PER_RULE` on the sheet.
-    pub(crate) fn keep(&mut self, finding: Finding) {
-        // The code is looked up before it is copied: this runs once per finding.
-        if !self.flood.contains_key(&finding.code) {
-            self.flood.insert(finding.code.clone(), Flood::default());
-        }
-        let Some(flood) = self.flood.get_mut(&finding.code) else {
-            return;
-        };
-        if flood.kept < FINDINGS_PER_RULE || finding.row.is_none() {
-            flood.kept += 1;
-            self.findings.push(finding);
-            return;
-        }
-        if flood.rows.is_empty() {
-            flood.field = finding.field.clone();
-            flood.zh = finding.message_zh.clone();
-            flood.en = finding.message_en.clone();
-        }
-        flood.errors |= finding.is_error();
-        flood.rows.extend(finding.row);
-    }
-
-    /// One finding per rule that overflowed: how many more, and on which rows.
-    pub(crate) fn flood_findings(&mut self, rel: &str) {
-        let flood = std::mem::take(&mut self.flood);
-        for (code, overflow) in flood.into_iter().filter(|(_, f)| !f.rows.is_empty()) {
-            let more = overflow.rows.len();
-            let rows = crate::text::compact_rows(&overflow.rows, 40);
-            self.findings.push(
-                Finding::rule(
-                    &code,
-                    if overflow.errors {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    },
-                )
-                .at_file(rel)
-                .at_sheet(&self.grid.name)
-                .field(&overflow.field)
-                .says(crate::codes::more_of_same(
-                    more,
-                    &code,
-                    &overflow.zh,
-                    &overflow.en,
-                    &rows,
-                )),
-            );
-        }
-    }
-
     pub(crate) fn add(&mut self, rows: Vec<GridRow>, width: u32) {
-        if let (Some(last), Some(first)) = (self.grid.rows.last(), rows.first()) {
-            self.disordered |= first.idx <= last.idx;
+        let last = self.grid.rows.last().map(|r| r.idx);
+        let last = last.or_else(|| self.checked.indices().last().copied());
+        if let (Some(last), Some(first)) = (last, rows.first()) {
+            self.disordered |= first.idx <= last;
         }
         self.disordered |= rows.windows(2).any(|w| w[0].idx >= w[1].idx);
         self.grid.rows.extend(rows);
@@ -253,64 +265,69 @@ impl<'a> SheetWork<'a> {
     }
 
     /// Classifies and checks the rows that arrived since the last call, once a table is
-    /// recognised: data rows become records, with their findings and changes.
+    /// recognised: data rows become records, with their findings and changes; the rows
+    /// are packed away among those checked.
     fn check_arrived_rows(&mut self, opts: &Options, ctx: &Ctx) {
         let HeadState::Table { head, kinds, place } = &self.head else {
             return;
         };
         let schema = opts.schemas.table(head.table);
-        let start = self.next;
+        let start = self.checked.len();
+        let mut rows = std::mem::take(&mut self.grid.rows);
         // Merged cells down the data rows take their region's value (an audit line each).
         let filled =
-            super::fill::fill_down(&mut self.grid.rows, start, &self.grid.merges, head.header.1);
-        let rows = &self.grid.rows[start..];
-        type Checked = (
-            Vec<usize>,
-            Vec<Skipped>,
-            Vec<Record>,
-            Vec<Finding>,
-            ChangeLog,
-        );
+            super::fill::fill_down(&mut rows, &self.checked, &self.grid.merges, head.header.1);
         // Rows are classified and checked on every core, in chunks, in order.
-        let checked: Vec<Checked> = rows
+        let checked: Vec<CheckedChunk> = rows
             .par_chunks(CHECK_CHUNK)
             .enumerate()
             .map(|(k, chunk)| {
-                let mut part: Checked = Default::default();
+                let mut part = CheckedChunk::default();
                 for (i, row) in chunk.iter().enumerate() {
+                    let pos = start + k * CHECK_CHUNK + i;
                     match kinds.classify(row) {
                         recognise::RowKind::Header => {}
-                        recognise::RowKind::Skip(reason) => part.1.push(Skipped {
+                        recognise::RowKind::Skip(reason) => part.skipped.push(Skipped {
                             row: row.idx,
                             reason: reason.to_string(),
                         }),
                         recognise::RowKind::Data => {
-                            part.0.push(start + k * CHECK_CHUNK + i);
-                            log_fills(&filled, row, place, &mut part.4);
-                            part.2.push(check_row(
+                            part.data.push(pos);
+                            log_fills(&filled, row, place, &mut part.changes);
+                            part.records.push(check_row(
                                 schema,
                                 row,
                                 place,
                                 ctx,
-                                &mut part.3,
-                                &mut part.4,
+                                &mut part.findings,
+                                &mut part.changes,
                             ));
                         }
                     }
+                    part.look_for_other_tables(row, pos, head, &opts.schemas);
+                    part.packed.push(row);
                 }
                 part
             })
             .collect();
-        for (mut data, mut skipped, mut records, findings, mut changes) in checked {
-            self.data.append(&mut data);
-            self.skipped.append(&mut skipped);
-            self.records.append(&mut records);
-            for finding in findings {
-                self.keep(finding);
-            }
-            self.changes.append(&mut changes);
+        drop(rows);
+        for part in checked {
+            self.take_in(part);
         }
-        self.next = self.grid.rows.len();
+    }
+
+    /// Moves one chunk's checked rows, and what was found on them, into the sheet's.
+    fn take_in(&mut self, mut part: CheckedChunk) {
+        self.data.append(&mut part.data);
+        self.skipped.append(&mut part.skipped);
+        self.records.append(&mut part.records);
+        for finding in part.findings {
+            self.flood.keep(finding, &mut self.findings);
+        }
+        self.changes.append(&mut part.changes);
+        self.checked.append(part.packed);
+        self.columns.absorb(&part.columns);
+        self.other_head = self.other_head.or(part.other_head);
     }
 
     /// The sheet is complete. Returns the blocks of other tables found further down it,
@@ -329,49 +346,7 @@ impl<'a> SheetWork<'a> {
         }
         self.grid.findings.extend(findings);
         if self.disordered {
-            // Put the rows in order (cells of a repeated row index are merged), and start
-            // over on the whole sheet.
-            let mut rows = std::mem::take(&mut self.grid.rows);
-            rows.sort_by_key(|r| r.idx);
-            for row in rows {
-                match self.grid.rows.last_mut() {
-                    Some(last) if last.idx == row.idx => {
-                        // The file names this row twice: one row, and a finding that says so.
-                        let mut lost = Vec::new();
-                        for (column, value) in row.cells.into_iter().enumerate() {
-                            if !value.is_empty() {
-                                if last.cells.len() <= column {
-                                    last.cells.resize(column + 1, Raw::Empty);
-                                }
-                                if !last.cells[column].is_empty() && last.cells[column] != value {
-                                    lost.push(format!(
-                                        "{}“{}”",
-                                        crate::text::a1(row.idx, column as u32),
-                                        crate::text::truncate_chars(
-                                            &last.cells[column].display(),
-                                            30
-                                        )
-                                    ));
-                                }
-                                last.cells[column] = value;
-                            }
-                        }
-                        self.grid.findings.push(crate::read::row_given_twice(
-                            rel,
-                            &self.grid.name,
-                            row.idx,
-                            !lost.is_empty(),
-                            &lost,
-                        ));
-                    }
-                    _ => self.grid.rows.push(row),
-                }
-            }
-            self.disordered = false;
-            if !matches!(self.head, HeadState::Not(Outcome::Empty)) {
-                self.head = HeadState::Pending;
-            }
-            self.restart();
+            self.put_rows_in_order(rel);
         }
         self.advance(file_idx, rel, opts, ctx, true);
         // Another table beside this one, or further down the sheet: a block of its own.
@@ -380,26 +355,9 @@ impl<'a> SheetWork<'a> {
             self.advance(file_idx, rel, opts, ctx, true);
         }
         let next = self.split_block(rel, opts);
-        self.flood_findings(rel);
-        if let HeadState::Table { head, .. } = &self.head {
-            let mut skipped = std::mem::take(&mut self.skipped);
-            if self.block {
-                // A block's title rows lie amid the sheet: said, not passed over.
-                skipped.extend(
-                    self.grid
-                        .rows
-                        .iter()
-                        .filter(|r| r.idx < head.header.0)
-                        .map(|r| Skipped {
-                            row: r.idx,
-                            reason: "表格标题行（同一工作表中的另一张表）".to_string(),
-                        }),
-                );
-                skipped.sort_by_key(|x| x.row);
-            }
-            self.skipped =
-                recognise::with_blank_rows(&self.grid, head.header.1, &self.data, skipped);
-        }
+        let summaries = std::mem::take(&mut self.flood).summaries(rel, &self.grid.name);
+        self.findings.extend(summaries);
+        self.list_skipped();
         let mut blocks = Vec::new();
         for mut w in beside.into_iter().chain(next) {
             let more = w.end(0, None, Vec::new(), (file_idx, rel, opts, ctx));
@@ -409,107 +367,79 @@ impl<'a> SheetWork<'a> {
         blocks
     }
 
-    /// Forget every row classified and checked, to read the sheet again from its first.
-    fn restart(&mut self) {
-        self.next = 0;
+    /// The rows of a sheet that arrived out of order put in order (cells of a repeated
+    /// row index are merged, with a finding that says so), to start over on the whole
+    /// sheet.
+    fn put_rows_in_order(&mut self, rel: &str) {
+        self.unpack_checked();
+        let mut rows = std::mem::take(&mut self.grid.rows);
+        rows.sort_by_key(|r| r.idx);
+        for row in rows {
+            match self.grid.rows.last_mut() {
+                Some(last) if last.idx == row.idx => {
+                    // The file names this row twice: one row, and a finding that says so.
+                    let lost = merge_row_given_twice(last, row.cells);
+                    self.grid.findings.push(crate::read::row_given_twice(
+                        rel,
+                        &self.grid.name,
+                        row.idx,
+                        !lost.is_empty(),
+                        &lost,
+                    ));
+                }
+                _ => self.grid.rows.push(row),
+            }
+        }
+        self.disordered = false;
+        if !matches!(self.head, HeadState::Not(Outcome::Empty)) {
+            self.head = HeadState::Pending;
+        }
+        self.restart();
+    }
+
+    /// The rows left out, once the sheet is checked: a block's title rows among them, and
+    /// the blank rows between data rows.
+    fn list_skipped(&mut self) {
+        let HeadState::Table { head, .. } = &self.head else {
+            return;
+        };
+        let mut skipped = std::mem::take(&mut self.skipped);
+        let indices = self.checked.indices();
+        if self.block {
+            // A block's title rows lie amid the sheet: said, not passed over.
+            skipped.extend(
+                indices
+                    .iter()
+                    .filter(|&&idx| idx < head.header.0)
+                    .map(|&idx| Skipped {
+                        row: idx,
+                        reason: "表格标题行（同一工作表中的另一张表）".to_string(),
+                    }),
+            );
+            skipped.sort_by_key(|x| x.row);
+        }
+        self.skipped = recognise::with_blank_rows(indices, head.header.1, &self.data, skipped);
+    }
+
+    /// The rows checked put back in front of those to check, decoded.
+    fn unpack_checked(&mut self) {
+        if !self.checked.is_empty() {
+            let mut rows = self.checked.take_rows();
+            rows.append(&mut self.grid.rows);
+            self.grid.rows = rows;
+        }
+    }
+
+    /// Forget every row's classification and check, to read the sheet again from its first.
+    pub(super) fn restart(&mut self) {
+        self.unpack_checked();
+        self.columns = ColumnsUsed::default();
+        self.other_head = None;
         self.data.clear();
         self.skipped.clear();
         self.records.clear();
         self.findings.clear();
         self.flood.clear();
         self.changes.clear();
-    }
-
-    /// When a blank column parts the sheet into two tables side by side
-    /// (`recognise::blocks::side_gap`) — the right one complete on its own, the left one
-    /// missing no more required columns than the whole did — this sheet keeps the left
-    /// side's cells, to be recognised and checked again, and the right side is handed back
-    /// as a sheet of its own. Each cell keeps its column, so every place stays the file's.
-    fn split_side(&mut self, rel: &str, opts: &Options) -> Option<SheetWork<'a>> {
-        let HeadState::Table { head, .. } = &self.head else {
-            return None;
-        };
-        let (gap, last) = recognise::blocks::side_gap(&self.grid.rows, head.header.0)?;
-        let missing = |h: &recognise::RecognisedHeader| {
-            h.findings
-                .iter()
-                .filter(|f| f.code == crate::codes::S001.code)
-                .count()
-        };
-        let whole = missing(head);
-        let right = recognise::blocks::side(&self.grid, last + 1..=u32::MAX);
-        let left = recognise::blocks::side(&self.grid, 0..=gap - 1);
-        let schemas = &opts.schemas;
-        let right_table = match recognise::recognise_head(&right, schemas, rel, opts.today) {
-            Ok(head) if missing(&head) == 0 => head.table,
-            _ => return None,
-        };
-        let left_table = match recognise::recognise_head(&left, schemas, rel, opts.today) {
-            Ok(head) if missing(&head) <= whole => head.table,
-            _ => return None,
-        };
-        let mut findings = std::mem::take(&mut self.grid.findings);
-        // Said once: how the sheet was read.
-        let letter = |c: u32| crate::text::a1(0, c).trim_end_matches('1').to_string();
-        let gap = if gap == last {
-            letter(gap)
-        } else {
-            format!("{}–{}", letter(gap), letter(last))
-        };
-        findings.push(
-            Finding::new(crate::codes::tables_side_by_side(
-                &self.grid.name,
-                &schemas.table(left_table).table.label,
-                &schemas.table(right_table).table.label,
-                &gap,
-            ))
-            .at_file(rel)
-            .at_sheet(&self.grid.name),
-        );
-        self.grid = left;
-        self.grid.findings = findings;
-        self.head = HeadState::Pending;
-        self.restart();
-        Some(SheetWork::new(right, opts))
-    }
-
-    /// When a row further down heads another table (`recognise::blocks`), this sheet's
-    /// table ends above it: the rows from its block on are taken out of this one (with
-    /// their records, findings and changes) and handed back as a sheet of their own, to
-    /// be recognised and checked afresh.
-    fn split_block(&mut self, rel: &str, opts: &Options) -> Option<SheetWork<'a>> {
-        let HeadState::Table { head, .. } = &self.head else {
-            return None;
-        };
-        let from = self.grid.rows.partition_point(|r| r.idx <= head.header.1);
-        let block_start =
-            recognise::blocks::next_block(&self.grid.rows, from, head.table, &opts.schemas)?;
-        let grid = Grid {
-            name: self.grid.name.clone(),
-            rows: self.grid.rows[block_start..].to_vec(),
-            merges: self.grid.merges.clone(),
-            merges_known: true,
-            width: self.grid.width,
-            findings: Vec::new(),
-            hidden: self.grid.hidden,
-        };
-        // Only a block that is another table for sure: its header recognised as one.
-        match recognise::recognise_head(&grid, &opts.schemas, rel, opts.today) {
-            Ok(other) if other.table != head.table => {}
-            _ => return None,
-        }
-        let split = self.grid.rows[block_start].idx;
-        self.grid.rows.truncate(block_start);
-        self.records.retain(|r| r.row < split);
-        self.findings.retain(|f| f.row.is_none_or(|r| r < split));
-        self.changes.keep_rows_before(split);
-        self.data.retain(|&d| d < block_start);
-        self.skipped.retain(|s| s.row < split);
-        for flood in self.flood.values_mut() {
-            flood.rows.retain(|r| *r < split);
-        }
-        let mut block = SheetWork::new(grid, opts);
-        block.block = true;
-        Some(block)
     }
 }

@@ -3,10 +3,11 @@
 //! part, the labels or aliases of another table's fields — more of them than of the table
 //! being read — heads a new block; the block starts at its title rows just above it. The
 //! rows from there on are recognised as a table of their own (`ingest::sheet`), never read
-//! as rows of the table above.
+//! as rows of the table above. Both are looked for row by row as the rows are checked
+//! (`heads_other_table`, `ColumnsUsed`), and settled once the sheet ends (`block_start`).
 //!
-//! Tables side by side, a blank column between them, are found by `side_gap`: the sheet is
-//! then read as two, each side's cells alone.
+//! Tables side by side, a blank column between them, are found by `ColumnsUsed::side_gap`:
+//! the sheet is then read as two, each side's cells alone.
 
 use crate::read::{GridRow, Raw};
 use crate::schema::{Schemas, TableId};
@@ -17,30 +18,26 @@ const LABELS: usize = 3;
 /// Title rows looked back over above a new block's header.
 const TITLE_ROWS: usize = 3;
 
-/// The position in `rows` where a block of another table than `current` starts, looking
-/// from position `from` on: its title rows included.
-pub fn next_block(
-    rows: &[GridRow],
-    from: usize,
-    current: TableId,
-    schemas: &Schemas,
-) -> Option<usize> {
-    let p = (from..rows.len()).find(|&p| heads_other_table(&rows[p], current, schemas))?;
-    // Title rows just above (one or two texts, no gap of more than two blank rows).
-    let mut start = p;
-    while start > from && p - start < TITLE_ROWS {
-        let above = &rows[start - 1];
+/// The position where a block starts whose header row is at position `heading`: its title
+/// rows just above included (one or two texts, no gap of more than two blank rows), down
+/// to position `from` at most. `row_at` gives the row at a position.
+pub fn block_start(heading: usize, from: usize, row_at: impl Fn(usize) -> GridRow) -> usize {
+    let mut start = heading;
+    let mut below = row_at(start);
+    while start > from && heading - start < TITLE_ROWS {
+        let above = row_at(start - 1);
         let texts = above.cells.iter().filter(|c| !c.is_empty()).count();
         let all_text = above
             .cells
             .iter()
             .all(|c| c.is_empty() || matches!(c, Raw::Text(_)));
-        if texts == 0 || texts > 2 || !all_text || rows[start].idx - above.idx > 3 {
+        if texts == 0 || texts > 2 || !all_text || below.idx - above.idx > 3 {
             break;
         }
         start -= 1;
+        below = above;
     }
-    Some(start)
+    start
 }
 
 /// Does this row head a table other than `current`: at least `LABELS` cells, three in
@@ -86,23 +83,41 @@ pub fn heads_other_table(row: &GridRow, current: TableId, schemas: &Schemas) -> 
             .any(|(t, &n)| t != current.index() && n >= LABELS && n * 5 >= texts * 3 && n > here)
 }
 
-/// The first run of blank columns with cells on both sides, as `(first, last)` blank
-/// column: where two tables stand side by side. A column is blank when no row from
-/// `from_row` on holds a cell in it (titles above may span both tables).
-pub fn side_gap(rows: &[GridRow], from_row: u32) -> Option<(u32, u32)> {
-    let mut used: Vec<bool> = Vec::new();
-    for r in rows.iter().filter(|r| r.idx >= from_row) {
-        if used.len() < r.cells.len() {
-            used.resize(r.cells.len(), false);
+/// The columns in which some row holds a cell, gathered row by row (the rows of a
+/// table's header and below: titles above may span both tables), to find where two
+/// tables stand side by side (`side_gap`).
+#[derive(Debug, Default, Clone)]
+pub struct ColumnsUsed(Vec<bool>);
+
+impl ColumnsUsed {
+    /// Marks the columns `row` holds a cell in.
+    pub fn add(&mut self, row: &GridRow) {
+        self.mark(row.cells.iter().map(|c| !c.is_empty()));
+    }
+
+    /// Marks the columns `other` marked.
+    pub fn absorb(&mut self, other: &ColumnsUsed) {
+        self.mark(other.0.iter().copied());
+    }
+
+    fn mark(&mut self, used: impl ExactSizeIterator<Item = bool>) {
+        if self.0.len() < used.len() {
+            self.0.resize(used.len(), false);
         }
-        for (u, c) in used.iter_mut().zip(&r.cells) {
-            *u |= !c.is_empty();
+        for (u, here) in self.0.iter_mut().zip(used) {
+            *u |= here;
         }
     }
-    let first = used.iter().position(|&u| u)?;
-    let gap = first + used[first..].iter().position(|&u| !u)?;
-    let after = gap + used[gap..].iter().position(|&u| u)?;
-    Some((gap as u32, after as u32 - 1))
+
+    /// The first run of blank columns with used columns on both sides, as `(first, last)`
+    /// blank column: where two tables stand side by side.
+    pub fn side_gap(&self) -> Option<(u32, u32)> {
+        let used = &self.0;
+        let first = used.iter().position(|&u| u)?;
+        let gap = first + used[first..].iter().position(|&u| !u)?;
+        let after = gap + used[gap..].iter().position(|&u| u)?;
+        Some((gap as u32, after as u32 - 1))
+    }
 }
 
 /// The sheet's rows with only the cells of columns `cols` kept (the others emptied), and
@@ -153,7 +168,7 @@ mod tests {
     fn a_hazard_header_under_buildings_starts_a_block_with_its_title() {
         let s = Schemas::shipped().unwrap();
         let b = T::Buildings;
-        let rows = vec![
+        let rows = [
             row(0, &["房屋编码", "户主", "村（社区）"]),
             row(1, &["YH450103003466100", "韦宝", "平安村"]),
             row(4, &["隐患台账"]),
@@ -172,7 +187,11 @@ mod tests {
                 ],
             ),
         ];
-        assert_eq!(next_block(&rows, 1, b, &s), Some(2));
+        let heading = (1..rows.len()).find(|&p| heads_other_table(&rows[p], b, &s));
+        assert_eq!(heading, Some(3));
+        assert_eq!(block_start(3, 1, |p| rows[p].clone()), 2);
+        // Never above the rows looked from.
+        assert_eq!(block_start(3, 3, |p| rows[p].clone()), 3);
         // The buildings' own header repeated is no other table's.
         assert!(!heads_other_table(&rows[0], b, &s));
         // A data row never is.
@@ -186,11 +205,20 @@ mod tests {
             row(1, &["房屋编码", "户主", "", "", "隐患编号", "房屋编码"]),
             row(2, &["YH1", "韦宝", "", "", "YH1-01", "YH1"]),
         ];
-        assert_eq!(side_gap(&rows, 1), Some((2, 3)));
+        let used = |rows: &[GridRow]| {
+            let mut used = ColumnsUsed::default();
+            rows.iter().for_each(|r| used.add(r));
+            used
+        };
+        assert_eq!(used(&rows[1..]).side_gap(), Some((2, 3)));
+        // Gathered in parts, the same.
+        let mut parts = used(&rows[1..2]);
+        parts.absorb(&used(&rows[2..]));
+        assert_eq!(parts.side_gap(), Some((2, 3)));
         // Only one table: no gap, whatever lies beyond its last column.
-        assert_eq!(side_gap(&rows[..1], 1), None);
+        assert_eq!(used(&rows[2..2]).side_gap(), None);
         let one = vec![row(1, &["", "房屋编码", "户主"]), row(2, &["", "YH1", ""])];
-        assert_eq!(side_gap(&one, 0), None);
+        assert_eq!(used(&one).side_gap(), None);
         let grid = crate::read::Grid {
             name: "Sheet1".into(),
             rows,

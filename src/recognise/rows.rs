@@ -128,30 +128,32 @@ pub(super) fn data_and_skipped(grid: &Grid, kinds: &RowKinds) -> (Vec<usize>, Ve
             }),
         }
     }
-    let skipped = with_blank_rows(grid, kinds.header_last, &data, skipped);
+    let indices: Vec<u32> = grid.rows.iter().map(|r| r.idx).collect();
+    let skipped = with_blank_rows(&indices, kinds.header_last, &data, skipped);
     (data, skipped)
 }
 
 /// `skipped` with the blank rows between data rows added (trailing blank rows are not
-/// worth listing), in row order. `data` holds positions in `grid.rows`.
+/// worth listing), in row order. `indices` are the 0-based indices of the sheet's
+/// non-empty rows, in order; `data` holds positions in them.
 pub fn with_blank_rows(
-    grid: &Grid,
+    indices: &[u32],
     header_last: u32,
     data: &[usize],
     mut skipped: Vec<Skipped>,
 ) -> Vec<Skipped> {
-    let last_data = data.last().map(|&p| grid.rows[p].idx).unwrap_or(0);
+    let last_data = data.last().map(|&p| indices[p]).unwrap_or(0);
     let mut prev: Option<u32> = None;
-    for row in grid.rows.iter().filter(|r| r.idx > header_last) {
+    for &idx in indices.iter().filter(|&&idx| idx > header_last) {
         if let Some(p) = prev {
-            for r in p + 1..row.idx.min(last_data) {
+            for r in p + 1..idx.min(last_data) {
                 skipped.push(Skipped {
                     row: r,
                     reason: "空行".to_string(),
                 });
             }
         }
-        prev = Some(row.idx);
+        prev = Some(idx);
     }
     skipped.sort_by_key(|s| s.row);
     skipped
@@ -161,31 +163,14 @@ pub fn with_blank_rows(
 mod tests {
     use super::*;
 
-    fn rows(rows: &[(u32, &[&str])]) -> Grid {
-        Grid {
-            rows: rows
-                .iter()
-                .map(|(idx, cells)| GridRow::texts(*idx, cells))
-                .collect(),
-            width: 3,
-            ..Grid::default()
-        }
-    }
-
     #[test]
     fn blank_rows_between_data_rows_are_listed_in_order() {
-        let g = rows(&[
-            (0, &["编码", "姓名"]),
-            (1, &["A1", "张三"]),
-            (4, &["合计", ""]),
-            (5, &["A2", "李四"]),
-            (9, &["填表人：", ""]),
-        ]);
+        let indices = [0, 1, 4, 5, 9];
         let skipped = vec![Skipped {
             row: 4,
             reason: "total".into(),
         }];
-        let out = with_blank_rows(&g, 0, &[1, 3], skipped);
+        let out = with_blank_rows(&indices, 0, &[1, 3], skipped);
         let listed: Vec<(u32, &str)> = out.iter().map(|s| (s.row, s.reason.as_str())).collect();
         // Rows 2 and 3 lie between data rows; 6 to 8 come after the last one.
         assert_eq!(listed, vec![(2, "空行"), (3, "空行"), (4, "total")]);
