@@ -33,11 +33,7 @@ pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
 /// yes or no.
 pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let lex = ctx.lexicon;
-    let word = |b: bool| {
-        Parsed::ok(Val::Text(
-            (if b { lex.yes() } else { lex.no() }.to_string()).into(),
-        ))
-    };
+    let word = |b: bool| Parsed::ok(Val::Text(if b { lex.yes() } else { lex.no() }.into()));
     let s = match raw {
         Raw::Bool(b) => return word(*b),
         Raw::Num(f) if *f == 1.0 => return word(true),
@@ -45,11 +41,11 @@ pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         other => nfkc_trim(&super::raw_text(other)),
     };
     let k = s.to_lowercase();
-    let hit = |forms: &[String]| forms.iter().any(|f| nfkc_trim(f).to_lowercase() == k);
-    if hit(&ctx.lexicon.bool_true) {
+    let (yes, no) = &ctx.lexicon.keys.yes_no;
+    if yes.contains(&k) {
         return word(true);
     }
-    if hit(&ctx.lexicon.bool_false) {
+    if no.contains(&k) {
         return word(false);
     }
     if ctx.is_placeholder(&s) {

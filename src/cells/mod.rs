@@ -94,11 +94,11 @@ fn no_equivalent(field: &Field, raw: &Raw) -> Option<Issue> {
     if field.no_equivalent.is_empty() {
         return None;
     }
-    let k = crate::text::norm_key(&raw_text(raw));
-    let (form, why) = field
+    let form = field
+        .prepared
         .no_equivalent
-        .iter()
-        .find(|(form, _)| crate::text::norm_key(form) == k)?;
+        .get(&crate::text::norm_key(&raw_text(raw)))?;
+    let why = field.no_equivalent.get(form)?;
     let is_enum = matches!(field.ty, FieldType::Enum | FieldType::EnumList);
     let (label, label_en) = (&field.label, &field.label_en);
     let said = if is_enum {

@@ -44,7 +44,16 @@ fn lexicon_keys(lex: &Lexicon) -> LexKeys {
             .collect(),
         near: Vec::new(),
         stages: StageWords::new(&lex.stages),
+        yes_no: (yes_no_keys(&lex.bool_true), yes_no_keys(&lex.bool_false)),
     }
+}
+
+/// Yes/no words as a cell is compared with them (`cells::misc::parse_bool`).
+pub fn yes_no_keys(words: &[String]) -> Vec<String> {
+    words
+        .iter()
+        .map(|w| crate::text::nfkc_trim(w).to_lowercase())
+        .collect()
 }
 
 /// (word, the word kept) of every near-synonym as keys, the kept words included, longest
@@ -77,7 +86,20 @@ fn field_keys(f: &Field, lex: &Lexicon) -> Prepared {
         near_forms: near_forms(&forms, lex),
         forms,
         thesaurus: thesaurus_keys(f, lex),
+        no_equivalent: no_equivalent_keys(f),
     }
+}
+
+/// The forms with no equivalent by `norm_key` (of two forms alike, the first in order).
+fn no_equivalent_keys(f: &Field) -> std::collections::HashMap<String, String> {
+    let mut forms: Vec<&String> = f.no_equivalent.keys().collect();
+    forms.sort();
+    let mut keys = std::collections::HashMap::new();
+    for form in forms {
+        keys.entry(crate::text::norm_key(form))
+            .or_insert_with(|| form.clone());
+    }
+    keys
 }
 
 /// The field's thesaurus words as keys, longest first: (word, value, source).

@@ -137,6 +137,9 @@ pub struct LexKeys {
     pub near: Vec<(String, String)>,
     /// The stage words as keys.
     pub stages: StageWords,
+    /// `bool_true` and `bool_false` as a yes/no cell is compared with them (trimmed,
+    /// NFKC, lower case).
+    pub yes_no: (Vec<String>, Vec<String>),
 }
 
 #[cfg(test)]

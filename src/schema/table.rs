@@ -324,6 +324,9 @@ pub struct Prepared {
     pub near_forms: Vec<(String, String)>,
     /// The thesaurus' words as keys, longest first: (word, value, source).
     pub thesaurus: Vec<(String, String, String)>,
+    /// `norm_key` of each form with no equivalent → the form as the schema writes it (of
+    /// two forms alike, the first in order), so a cell is looked up once.
+    pub no_equivalent: HashMap<String, String>,
 }
 
 fn check_field(f: &Field) -> Result<(), ValidationError> {
