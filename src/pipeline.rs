@@ -249,16 +249,8 @@ mod tests {
 
     fn opts() -> Options {
         Options {
-            schemas: Schemas::shipped().unwrap(),
-            limits: Limits::default(),
             today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
-            keep_grids: true,
-            progress: std::sync::Arc::new(crate::progress::Silent),
-            isolate: None,
-            previous: None,
-            roster: None,
-            place: Default::default(),
-            aside: None,
+            ..Options::new(Schemas::shipped().unwrap())
         }
     }
 
