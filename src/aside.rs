@@ -98,14 +98,51 @@ impl PackedRows {
     }
 }
 
+/// The start of a scratch folder's name; the process's id follows, then a dash.
+const PREFIX: &str = ".selfbuilt-sheets-";
+
 /// The scratch folder a run's sheets are written aside to, inside `inside` (the output
-/// folder, on the disk that takes the outputs): removed when the last handle is dropped.
+/// folder, on the disk that takes the outputs), named with this process's id: removed
+/// when the last handle is dropped (and by `sweep` when the process was stopped first).
 pub fn folder(inside: &Path) -> Result<std::sync::Arc<tempfile::TempDir>> {
     let dir = tempfile::Builder::new()
-        .prefix(".selfbuilt-sheets-")
+        .prefix(&format!("{PREFIX}{}-", std::process::id()))
         .tempdir_in(inside)
         .with_context(|| format!("cannot make a scratch folder in {}", inside.display()))?;
     Ok(std::sync::Arc::new(dir))
+}
+
+/// Removes the scratch folders in `inside` left by runs that were stopped before they
+/// could remove their own (a crash, a power cut): those whose process `alive` says is gone,
+/// and those an older version named without one. Call it holding the folder's lock, so
+/// that no other run is writing there. Returns how many were removed.
+///
+/// ```
+/// let out = tempfile::tempdir().unwrap();
+/// std::fs::create_dir(out.path().join(".selfbuilt-sheets-4000000000-x1")).unwrap();
+/// assert_eq!(selfbuilt::aside::sweep(out.path(), |_| false), 1);
+/// ```
+pub fn sweep(inside: &Path, alive: impl Fn(u32) -> bool) -> usize {
+    let Ok(entries) = std::fs::read_dir(inside) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(PREFIX)) else {
+            continue;
+        };
+        let owner = rest
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        if owner.is_some_and(&alive) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        if std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// Keep a sheet, its rows `packed` then `grid.rows`: written into `dir` (under a name of
@@ -180,6 +217,42 @@ pub fn load(kept: &KeptGrid) -> Result<Cow<'_, Grid>> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_stopped_runs_scratch_is_swept_and_a_live_ones_kept() {
+        let out = tempfile::tempdir().unwrap();
+        let ours = folder(out.path()).unwrap();
+        for name in [
+            ".selfbuilt-sheets-4000000000-a",
+            ".selfbuilt-sheetsOLD",
+            ".selfbuilt-sheets-b",
+        ] {
+            std::fs::create_dir(out.path().join(name)).unwrap();
+        }
+        std::fs::write(out.path().join("cleaned.xlsx"), b"x").unwrap();
+        let me = std::process::id();
+        assert_eq!(sweep(out.path(), |pid| pid == me), 2);
+        let mut left: Vec<String> = std::fs::read_dir(out.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let own = ours
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(own.starts_with(&format!("{PREFIX}{me}-")));
+        assert_eq!(
+            left,
+            [
+                own,
+                ".selfbuilt-sheetsOLD".to_string(),
+                "cleaned.xlsx".to_string()
+            ]
+        );
+    }
     use super::*;
     use crate::value::Raw;
 

@@ -73,6 +73,8 @@ pub fn execute(job: &Job, opts: &mut Options, lang: Lang) -> Result<Done> {
         ));
     }
     let staged = crate::outdir::staging(&job.out)?;
+    // Sheets a stopped run left aside are its own scratch: nobody else writes here now.
+    crate::aside::sweep(&job.out, crate::outdir::alive);
     if opts.keep_grids {
         // The sheets kept for the annotated copies wait on disk, not beside the records.
         opts.aside = Some(crate::aside::folder(&job.out)?);

@@ -87,7 +87,8 @@ pub struct Lock {
     path: PathBuf,
 }
 
-fn alive(pid: u32) -> bool {
+/// Whether the process `pid` is running (always true where that cannot be asked).
+pub fn alive(pid: u32) -> bool {
     #[cfg(unix)]
     {
         // SAFETY: signal 0 only asks whether the process exists.
