@@ -141,6 +141,8 @@ fn create_out_folder(job: &Job) -> Result<()> {
     crate::outdir::check_against_inputs(&job.out, &given)?;
     if let Some(root) = &job.parquet {
         crate::outdir::check_folder_against_inputs("--parquet", root, &given)?;
+        let own = job.out.join(crate::round_file::PARQUET_DIR);
+        crate::outdir::check_not_replaced("--parquet", root, &own)?;
     }
     std::fs::create_dir_all(&job.out).map_err(|error| {
         anyhow::anyhow!(

@@ -81,6 +81,20 @@ pub fn check_folder_against_inputs(flag: &str, out: &Path, inputs: &[PathBuf]) -
     Ok(())
 }
 
+/// Refuses a folder (`flag`) for copies of the outputs that lies in `own`, a folder of
+/// `--out` every run replaces whole (`parquet/`): the next run would delete the copies.
+pub fn check_not_replaced(flag: &str, dir: &Path, own: &Path) -> Result<()> {
+    if resolved(dir).starts_with(resolved(own)) {
+        bail!(
+            "{flag} {} 在输出文件夹的 {} 里面：每次运行都会整体替换它，复制过去的文件会被删掉；请另选一个文件夹 / {flag} lies inside {}, which every run replaces whole; choose another folder",
+            dir.display(),
+            own.display(),
+            own.display()
+        );
+    }
+    Ok(())
+}
+
 /// The run's hold on `--out`; released (the lock file removed) when dropped.
 #[derive(Debug)]
 pub struct Lock {
@@ -275,6 +289,15 @@ fn is_plain_name(n: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn copies_inside_a_folder_every_run_replaces_are_refused() {
+        let out = tempfile::tempdir().unwrap();
+        let own = out.path().join("parquet");
+        assert!(check_not_replaced("--parquet", &own.join("hive"), &own).is_err());
+        assert!(check_not_replaced("--parquet", &own, &own).is_err());
+        assert!(check_not_replaced("--parquet", &out.path().join("hive"), &own).is_ok());
+    }
     use super::*;
 
     /// Some of a run's outputs, as its writers name them.
