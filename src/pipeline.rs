@@ -140,12 +140,9 @@ fn cross_rules(findings: &mut Vec<crate::finding::Finding>, opts: &Options) -> C
     })
 }
 
-/// The checks across rows, tables and files, then rejection: a sheet whose rows other
-/// sheets of its file already hold (a 汇总 of the 组 sheets) is read once, from those
-/// sheets; the cross-table checks; every row with an error rejected
-/// and what stands on it held back.
+/// The checks across rows, tables and files, then rejection: the cross-table checks;
+/// every row with an error rejected and what stands on it held back.
 fn check_across(rules: &CrossRules, pooled: &mut Pooled, files: &[String], opts: &Options) {
-    crate::rules::copies::drop_repeated(&mut pooled.tables, &mut pooled.findings, files);
     let found = timed("cross-table checks", || {
         let tables = Tables {
             tables: &pooled.tables,

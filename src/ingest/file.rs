@@ -92,6 +92,9 @@ pub(crate) fn process_pieces(
         gather_sheet(&mut out, &mut seen, work, rel, opts);
     }
     file_findings(&mut out, seen, rel, &opts.schemas);
+    // A sheet whose rows other sheets of the file already hold (a 汇总 of the 组 sheets)
+    // is read once, from those sheets.
+    crate::rules::copies::drop_repeated(&mut out.records, &mut out.findings, rel);
     out
 }
 

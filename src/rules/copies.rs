@@ -11,10 +11,10 @@ use crate::finding::Finding;
 use crate::model::Record;
 
 /// The (file, sheet) pairs whose rows other sheets of the same file already hold, and the
-/// note on each. `files[i]` is file i's name.
+/// note on each. The records are one file's, named `rel`.
 pub fn repeated_sheets(
     tables: &[Vec<Record>],
-    files: &[String],
+    rel: &str,
 ) -> (HashSet<(usize, std::sync::Arc<str>)>, Vec<Finding>) {
     let mut dropped = HashSet::new();
     let mut notes = Vec::new();
@@ -69,7 +69,7 @@ pub fn repeated_sheets(
                         sheets[i].1.len(),
                         used.join("、"),
                     ))
-                    .at_file(files.get(file).map(String::as_str).unwrap_or(""))
+                    .at_file(rel)
                     .at_sheet(name),
                 );
             }
@@ -92,24 +92,22 @@ fn key_of(r: &Record) -> String {
 
 /// Drop the rows of the sheets that repeat other sheets of their file (`repeated_sheets`)
 /// with their rows' own findings (those of the rows they repeat stand), and add the notes
-/// that say which copy was read.
+/// that say which copy was read. `tables` and `findings` are one file's, named `rel`: it
+/// runs at the end of the file's own stage, while every value of its rows is at hand.
 pub fn drop_repeated(
     tables: &mut [Vec<crate::model::Record>],
     findings: &mut Vec<crate::finding::Finding>,
-    rel: &[String],
+    rel: &str,
 ) {
     let (repeated, notes) = repeated_sheets(tables, rel);
     if repeated.is_empty() {
         return;
     }
-    // (file, sheet) by name: records and findings are looked up without allocating.
-    let gone: std::collections::HashSet<(&str, &str)> = repeated
-        .iter()
-        .map(|(i, s)| (rel[*i].as_str(), &**s))
-        .collect();
+    // Sheets by name: records and findings are looked up without allocating.
+    let gone: std::collections::HashSet<&str> = repeated.iter().map(|(_, s)| &**s).collect();
     for t in tables.iter_mut() {
-        t.retain(|r| !gone.contains(&(rel[r.file].as_str(), &*r.sheet)));
+        t.retain(|r| !gone.contains(&*r.sheet));
     }
-    findings.retain(|f| f.row.is_none() || !gone.contains(&(f.file.as_str(), f.sheet.as_str())));
+    findings.retain(|f| f.row.is_none() || f.file != rel || !gone.contains(f.sheet.as_str()));
     findings.extend(notes);
 }
