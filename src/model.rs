@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::path::PathBuf;
 
 use crate::finding::{Change, ChangeLog, Finding};
+use crate::keyrow::KeyRow;
 use crate::value::{CompactString, Raw, Val};
 
 /// A table of the loaded campaign: its place in `Schemas::tables` (the order the
@@ -156,6 +157,56 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// A row's values as conditions and rules read them, by field index: None past the
+/// table's fields.
+pub trait Fields {
+    /// The canonical value of field `i`.
+    fn val(&self, i: usize) -> Option<&Val>;
+    /// Whether field `i`'s cell had an error.
+    fn bad(&self, i: usize) -> Option<bool>;
+}
+
+impl Fields for Record {
+    fn val(&self, i: usize) -> Option<&Val> {
+        self.vals.get(i)
+    }
+    fn bad(&self, i: usize) -> Option<bool> {
+        self.bad.get(i).copied()
+    }
+}
+
+impl<T: Fields + ?Sized> Fields for &T {
+    fn val(&self, i: usize) -> Option<&Val> {
+        (**self).val(i)
+    }
+    fn bad(&self, i: usize) -> Option<bool> {
+        (**self).bad(i)
+    }
+}
+
+/// Values and error flags side by side.
+impl Fields for (&[Val], &[bool]) {
+    fn val(&self, i: usize) -> Option<&Val> {
+        self.0.get(i)
+    }
+    fn bad(&self, i: usize) -> Option<bool> {
+        self.1.get(i).copied()
+    }
+}
+
+/// Where a row (or its cell in column `col`) is, for a message: the file, the sheet, the
+/// cell or the row.
+pub fn place(file: &str, sheet: &str, row: u32, col: Option<u32>) -> String {
+    let cell = col
+        .map(|c| crate::text::a1(row, c))
+        .unwrap_or_else(|| format!("第{}行", row + 1));
+    if sheet.is_empty() {
+        format!("{file} {cell}")
+    } else {
+        format!("{file}「{sheet}」{cell}")
+    }
+}
+
 /// One data row of one table, with canonical values per schema field.
 #[derive(Debug, Clone)]
 pub struct Record {
@@ -201,29 +252,22 @@ impl Record {
     /// Where the row (or its cell in column `col`) is, for a message: the file as `files`
     /// names it, the sheet, the cell or the row.
     pub fn place(&self, files: &[String], col: Option<u32>) -> String {
-        let cell = col
-            .map(|c| crate::text::a1(self.row, c))
-            .unwrap_or_else(|| format!("第{}行", self.row + 1));
-        if self.sheet.is_empty() {
-            format!("{} {}", files[self.file], cell)
-        } else {
-            format!("{}「{}」{}", files[self.file], self.sheet, cell)
-        }
+        place(&files[self.file], &self.sheet, self.row, col)
     }
 }
 
 /// All records of a run, per table in the campaign's order, with the files they came
 /// from: what the checks across tables and the write-offs read.
 pub struct Tables<'a> {
-    /// Records per table, in the campaign's order.
-    pub tables: &'a [Vec<Record>],
+    /// Rows per table, in the campaign's order.
+    pub tables: &'a [Vec<KeyRow>],
     /// Relative path of each input file.
     pub files: &'a [String],
 }
 
 impl<'a> Tables<'a> {
     /// The rows of a table.
-    pub fn rows(&self, table: TableId) -> &'a [Record] {
+    pub fn rows(&self, table: TableId) -> &'a [KeyRow] {
         &self.tables[table.index()]
     }
 }
@@ -295,8 +339,13 @@ pub struct FileOut {
     pub findings: Vec<Finding>,
     /// The values cleaning changed in it (the audit trail).
     pub changes: ChangeLog,
-    /// Records per table, in the campaign's order.
+    /// Records per table, in the campaign's order, as the file's own stage made them (moved
+    /// into `rows` by `ingest::batch::read_all`).
     pub records: Vec<Vec<Record>>,
+    /// The records as the stages across tables hold them (`keyrow`).
+    pub rows: Vec<Vec<KeyRow>>,
+    /// Every value of the records, on disk (`spill`), when written there.
+    pub spill: Option<crate::spill::Spill>,
     /// Rows read per table.
     pub rows_read: Vec<usize>,
     /// Non-empty rows of sheets that hold content but no recognised table: each is
@@ -314,8 +363,11 @@ pub struct Run {
     pub village_of_file: Vec<String>,
     /// The village of each row of a file that holds several (`villages::row_villages`).
     pub village_of_row: RowVillages,
-    /// Records per table, in the campaign's order.
-    pub tables: Vec<Vec<Record>>,
+    /// Rows per table, in the campaign's order, holding the fields the stages across
+    /// tables read (`keyrow`).
+    pub tables: Vec<Vec<KeyRow>>,
+    /// Each file's records with every value, on disk (`spill`), when written there.
+    pub spills: Vec<Option<crate::spill::Spill>>,
     /// Every finding of the run, in the order writers show them.
     pub findings: Vec<Finding>,
     /// The audit trail, file by file in input order, then the roster's (see `changes()`).
@@ -493,8 +545,21 @@ impl Run {
         self.changes.iter().map(ChangeLog::len).sum()
     }
     /// The records of table `t`.
-    pub fn table(&self, t: TableId) -> &[Record] {
+    pub fn table(&self, t: TableId) -> &[KeyRow] {
         &self.tables[t.index()]
+    }
+    /// The rows of table `t` with every value (read back from the spills), in order.
+    pub fn full_rows(&self, t: TableId) -> crate::spill::FullRows<'_> {
+        crate::spill::FullRows::new(&self.tables[t.index()], &self.spills, t.index(), None)
+    }
+    /// The rows of table `t` at positions `picks` (increasing) with every value.
+    pub fn full_rows_at<'a>(&'a self, t: TableId, picks: &'a [u32]) -> crate::spill::FullRows<'a> {
+        crate::spill::FullRows::new(&self.tables[t.index()], &self.spills, t.index(), Some(picks))
+    }
+    /// The positions of table `t`'s accepted rows.
+    pub fn accepted(&self, t: TableId) -> Vec<u32> {
+        let rows = self.table(t).iter().enumerate();
+        rows.filter(|(_, r)| !r.rejected).map(|(i, _)| i as u32).collect()
     }
     /// The village each finding belongs to: its file's, or, on the roster, its entry's
     /// (a roster lists every village's houses). None for a finding of neither.

@@ -35,8 +35,14 @@ where
     let gathered = crate::read::gather::gather(inputs, roster_path, &opts.limits);
     opts.progress
         .stage("读取文件", Some(gathered.files.len() as u64));
-    let (mut outs, mut roster) =
-        crate::ingest::batch::read_all(&gathered.files, gathered.roster.as_ref(), opts, &process);
+    let keep = std::sync::Arc::new(crate::keyrow::Keep::all(&opts.schemas));
+    let (mut outs, mut roster) = crate::ingest::batch::read_all(
+        &gathered.files,
+        gathered.roster.as_ref(),
+        opts,
+        &keep,
+        &process,
+    );
     opts.progress.stage("跨表核对与汇总", None);
     // The sheets' cells are written aside or dropped: their pages go back before the
     // stages across tables and the writers take theirs.
@@ -89,6 +95,7 @@ where
         village_of_file,
         village_of_row,
         tables: pooled.tables,
+        spills: pooled.spills,
         findings: pooled.findings,
         changes: pooled.changes,
         proposals,
@@ -179,7 +186,7 @@ fn check_coverage(
 
 /// Write-off proposals, then the tally (a stage of its own, before any output).
 fn propose_and_tally(
-    records: &[Vec<crate::model::Record>],
+    records: &[Vec<crate::keyrow::KeyRow>],
     files: &[String],
     village_of_file: &[String],
     coverage: Option<&crate::model::Coverage>,
@@ -220,10 +227,16 @@ fn say_what_changed(
     run.wordings = timed("wordings", || {
         crate::rules::wordings::collect(run, table_of, weak, schemas)
     });
-    run.rounds = opts
-        .previous
-        .as_ref()
-        .map(|p| timed("rounds", || crate::rounds::compare(p, run, schemas)));
+    run.rounds = opts.previous.as_ref().and_then(|p| {
+        match timed("rounds", || crate::rounds::compare(p, run, schemas)) {
+            Ok(rounds) => Some(rounds),
+            Err(error) => {
+                let said = crate::codes::internal_error(format!("{error:#}"));
+                run.findings.push(crate::finding::Finding::new(said));
+                None
+            }
+        }
+    });
     run.report = crate::report::compose(
         schemas,
         &run.tally,

@@ -8,14 +8,15 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Place, Record};
+use crate::keyrow::KeyRow;
+use crate::model::{Place};
 use crate::schema::Schemas;
 
 /// The place of a run: what was given, the county read off the codes when it was not.
 ///
 /// A code counts only when its cell was read without error; the part most codes carry
 /// wins, the smaller of two equally common parts (so that a run is the same every time).
-pub fn settle(given: &Place, schemas: &Schemas, tables: &[Vec<Record>]) -> Place {
+pub fn settle(given: &Place, schemas: &Schemas, tables: &[Vec<KeyRow>]) -> Place {
     let nonblank = |s: &Option<String>| {
         s.as_deref()
             .map(str::trim)
@@ -30,7 +31,7 @@ pub fn settle(given: &Place, schemas: &Schemas, tables: &[Vec<Record>]) -> Place
 }
 
 /// The county part most of the main table's codes carry, when the campaign names one.
-fn county_from_codes(schemas: &Schemas, tables: &[Vec<Record>]) -> Option<String> {
+fn county_from_codes(schemas: &Schemas, tables: &[Vec<KeyRow>]) -> Option<String> {
     let part = schemas.campaign.place.county.as_ref()?;
     let (table, field) = part.ix?;
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -49,6 +50,7 @@ fn county_from_codes(schemas: &Schemas, tables: &[Vec<Record>]) -> Option<String
 mod tests {
     use super::*;
     use crate::cells::Val;
+    use crate::model::Record;
     use std::sync::Arc;
 
     fn building(schemas: &Schemas, code: &str, bad: bool) -> Record {
@@ -72,13 +74,13 @@ mod tests {
         }
     }
 
-    fn tables(schemas: &Schemas, codes: &[(&str, bool)]) -> Vec<Vec<Record>> {
+    fn tables(schemas: &Schemas, codes: &[(&str, bool)]) -> Vec<Vec<KeyRow>> {
         let mut t = vec![Vec::new(); schemas.tables.len()];
         t[schemas.campaign.main().index()] = codes
             .iter()
             .map(|(c, bad)| building(schemas, c, *bad))
             .collect();
-        t
+        crate::keyrow::keep_all(schemas, t)
     }
 
     #[test]

@@ -111,7 +111,7 @@ pub struct RoundRow<'a> {
     /// The findings on it as (rule code, field key).
     pub findings: Option<&'a BTreeSet<(String, String)>>,
     /// Its canonical values, in the table's field order.
-    pub vals: &'a [crate::cells::Val],
+    pub vals: Vec<crate::cells::Val>,
 }
 
 impl RoundRow<'_> {
@@ -179,15 +179,16 @@ impl<'a> RoundRows<'a> {
     /// The rows, one at a time. A row is known by its identity; one whose identity cannot
     /// be read by its village and content (`~` and a hash); rows sharing a key are told
     /// apart when compared (`compare`).
-    pub fn iter(&self) -> impl Iterator<Item = RoundRow<'_>> {
+    pub fn iter(&self) -> impl Iterator<Item = Result<RoundRow<'_>>> {
         let (run, schemas) = (self.run, self.schemas);
         let records = schemas.ids().flat_map(move |t| {
             let table = schemas.table(t).table.key.as_str();
-            run.table(t).iter().map(move |r| {
+            run.full_rows(t).map(move |full| {
+                let (k, r) = full?;
                 let village = run
-                    .row_village(r.file, &r.sheet, r.row)
-                    .unwrap_or(&run.village_of_file[r.file]);
-                let mut key = key_of(schemas, t, r);
+                    .row_village(k.file, k.sheet(), k.row)
+                    .unwrap_or(&run.village_of_file[k.file]);
+                let mut key = key_of(schemas, t, &r);
                 if key.is_empty() {
                     let vals: Vec<_> = r.vals.iter().map(crate::cells::Val::text).collect();
                     let hash = stable_hash(
@@ -195,27 +196,29 @@ impl<'a> RoundRows<'a> {
                     );
                     key = format!("~{hash:016x}");
                 }
-                let main = main_of(schemas, t, r, &key);
-                let rel = run.rel[r.file].as_str();
-                RoundRow {
+                let main = main_of(schemas, t, &r, &key);
+                let rel = run.rel[k.file].as_str();
+                Ok(RoundRow {
                     table,
                     main,
                     key,
                     village,
-                    rejected: r.rejected,
-                    findings: self.by_row.get(&(rel, &*r.sheet, r.row)),
-                    vals: &r.vals,
-                }
+                    rejected: k.rejected,
+                    findings: self.by_row.get(&(rel, &**k.sheet(), k.row)),
+                    vals: r.vals,
+                })
             })
         });
-        let file_level = self.file_level.iter().map(|(village, findings)| RoundRow {
-            table: FILE_LEVEL,
-            key: village.clone(),
-            main: String::new(),
-            village,
-            rejected: false,
-            findings: Some(findings),
-            vals: &[],
+        let file_level = self.file_level.iter().map(|(village, findings)| {
+            Ok(RoundRow {
+                table: FILE_LEVEL,
+                key: village.clone(),
+                main: String::new(),
+                village,
+                rejected: false,
+                findings: Some(findings),
+                vals: Vec::new(),
+            })
         });
         records.chain(file_level)
     }
@@ -227,7 +230,7 @@ fn file_level(run: &Run, schemas: &Schemas) -> BTreeMap<String, BTreeSet<(String
     let records: std::collections::HashSet<(&str, &str, u32)> = schemas
         .ids()
         .flat_map(|t| run.table(t).iter())
-        .map(|r| (run.rel[r.file].as_str(), &*r.sheet, r.row))
+        .map(|r| (run.rel[r.file].as_str(), &**r.sheet(), r.row))
         .collect();
     let village_in = run.finding_villages();
     let mut by_village: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();
@@ -314,14 +317,15 @@ fn count(counts: &mut RoundCounts, change: &str) {
 }
 
 /// What changed between the previous round and this run.
-pub fn compare(prev: &Snapshot, run: &Run, schemas: &Schemas) -> Rounds {
+pub fn compare(prev: &Snapshot, run: &Run, schemas: &Schemas) -> Result<Rounds> {
     let mut matcher = Matcher::new(prev);
     let round_lines = RoundLines {
         main_table: &schemas.table(schemas.campaign.main()).table.key,
     };
     let mut lines = Vec::new();
     let rows = RoundRows::new(run, schemas);
-    for now in rows.iter().map(|row| row.to_snap()) {
+    for now in rows.iter() {
+        let now = now?.to_snap();
         let Some(old) = matcher.take(&now) else {
             if now.table != FILE_LEVEL {
                 lines.push(round_lines.line(&now, "added", "", "", "", ""));
@@ -349,12 +353,12 @@ pub fn compare(prev: &Snapshot, run: &Run, schemas: &Schemas) -> Rounds {
     }
     lines.sort();
     let (villages, total) = counts(&lines);
-    Rounds {
+    Ok(Rounds {
         lines,
         villages,
         total,
         previous: prev.head.tally.clone(),
-    }
+    })
 }
 
 /// Matches this run's rows to the previous round's by key; rows sharing a key (a code

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use anyhow::{Context, Result};
 use polars::prelude::{col, Column, DataFrame, Expr, IntoLazy};
 
-use crate::model::{Coverage, Proposal, Record, Tally, TallyRow};
+use crate::keyrow::KeyRow;
+use crate::model::{Coverage, Proposal, Tally, TallyRow};
 use crate::schema::campaign::{CoverCount, TallyColumn, TallyIx};
 use crate::schema::{Cond, Schemas, TableId};
 
@@ -135,7 +136,7 @@ pub fn keys(schemas: &Schemas, with_coverage: bool) -> Vec<String> {
 /// added up.
 pub fn compute(
     schemas: &Schemas,
-    tables: &[Vec<Record>],
+    tables: &[Vec<KeyRow>],
     proposals: &[Proposal],
     village_of_file: &[String],
     coverage: Option<&Coverage>,
@@ -173,7 +174,7 @@ pub fn compute(
 /// row's village comes from.
 struct Counter<'a> {
     schemas: &'a Schemas,
-    tables: &'a [Vec<Record>],
+    tables: &'a [Vec<KeyRow>],
     columns: Vec<&'a TallyColumn>,
     /// The main table's village field.
     village_field: Option<usize>,
@@ -193,7 +194,7 @@ impl<'a> Counter<'a> {
     }
 
     /// The village of the file a row came from.
-    fn file_village(&self, row: &Record) -> &'a str {
+    fn file_village(&self, row: &KeyRow) -> &'a str {
         self.village_of_file
             .get(row.file)
             .map(String::as_str)
@@ -201,7 +202,7 @@ impl<'a> Counter<'a> {
     }
 
     /// A main row's village: its own field's, else its file's.
-    fn main_village(&self, row: &'a Record) -> &'a str {
+    fn main_village(&self, row: &'a KeyRow) -> &'a str {
         match self.village_field.map(|i| row.text(i)).unwrap_or("") {
             "" => self.file_village(row),
             v => v,
@@ -221,7 +222,7 @@ impl<'a> Counter<'a> {
         let mut village_of: HashMap<&str, &str> = HashMap::new();
         if let (Some(code_field), true) = (code_field, others_counted || for_proposals) {
             for row in &self.tables[main.index()] {
-                if let Some(code) = row.vals[code_field].as_str() {
+                if let Some(code) = row.get(code_field).as_str() {
                     if !row.rejected || !village_of.contains_key(code) {
                         village_of.insert(code, self.main_village(row));
                     }
@@ -260,7 +261,7 @@ impl<'a> Counter<'a> {
                 self.main_village(row)
             } else {
                 parent_field
-                    .and_then(|i| row.vals[i].as_str())
+                    .and_then(|i| row.get(i).as_str())
                     .and_then(|code| self.village_of.get(code).copied())
                     .unwrap_or_else(|| self.file_village(row))
             };

@@ -69,7 +69,7 @@ pub fn fmt_num(f: f64) -> String {
 }
 
 /// A canonical value.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Val {
     /// Nothing usable: missing, a placeholder or an error.
     #[default]

@@ -6,13 +6,14 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use crate::model::{FileOut, Record, RowVillages, SheetVillages};
+use crate::keyrow::KeyRow;
+use crate::model::{FileOut, RowVillages, SheetVillages};
 
 /// The most common village named by a file's rows, else one inferred from its hazards'
 /// and reviews' buildings, else from its name.
 pub fn file_villages(
     files: &[FileOut],
-    tables: &[Vec<Record>],
+    tables: &[Vec<KeyRow>],
     schemas: &crate::schema::Schemas,
 ) -> Vec<String> {
     let lex = &schemas.lexicon;
@@ -27,9 +28,9 @@ pub fn file_villages(
     if let Some(village_field) = main_schema.field_index(&campaign.campaign.village) {
         let mut code_village: HashMap<&str, &str> = HashMap::new();
         for row in &tables[main.index()] {
-            if let Some(village) = row.vals[village_field].as_str() {
+            if let Some(village) = row.get(village_field).as_str() {
                 *named[row.file].entry(village).or_default() += 1;
-                if let Some(code) = code_field.and_then(|i| row.vals[i].as_str()) {
+                if let Some(code) = code_field.and_then(|i| row.get(i).as_str()) {
                     code_village.insert(code, village);
                 }
             }
@@ -39,7 +40,7 @@ pub fn file_villages(
                 continue;
             };
             for row in &tables[table.index()] {
-                if let Some(village) = row.vals[reference.child_field]
+                if let Some(village) = row.get(reference.child_field)
                     .as_str()
                     .and_then(|code| code_village.get(code))
                 {
@@ -92,7 +93,7 @@ pub fn file_villages(
 /// village are left out (their file's village holds).
 pub fn row_villages(
     n_files: usize,
-    tables: &[Vec<Record>],
+    tables: &[Vec<KeyRow>],
     schemas: &crate::schema::Schemas,
 ) -> RowVillages {
     let campaign = &schemas.campaign;
@@ -106,7 +107,7 @@ pub fn row_villages(
     let mut first: Vec<Option<&str>> = vec![None; n_files];
     let mut several = vec![false; n_files];
     for row in &tables[main.index()] {
-        if let Some(village) = row.vals[village_field].as_str().filter(|v| !v.is_empty()) {
+        if let Some(village) = row.get(village_field).as_str().filter(|v| !v.is_empty()) {
             match first.get(row.file).copied().flatten() {
                 None => first[row.file] = Some(village),
                 Some(seen) if seen != village => several[row.file] = true,
@@ -125,8 +126,8 @@ pub fn row_villages(
     if !others_only.is_empty() || several.contains(&true) {
         for row in &tables[main.index()] {
             if let (Some(village), Some(code)) = (
-                row.vals[village_field].as_str(),
-                code_field.and_then(|i| row.vals[i].as_str()),
+                row.get(village_field).as_str(),
+                code_field.and_then(|i| row.get(i).as_str()),
             ) {
                 code_village.insert(code, village);
             }
@@ -158,7 +159,7 @@ pub fn row_villages(
     for row in tables.iter().flatten().filter(|r| several[r.file]) {
         if let Some(village) = village_of(row) {
             named
-                .entry((row.file, &row.sheet))
+                .entry((row.file, row.sheet()))
                 .or_default()
                 .push((row.row, village));
         }
@@ -174,17 +175,17 @@ pub fn row_villages(
 /// The village a row names (a main row, its `village_field`) or stands on (another
 /// table's row, through its main row's code).
 fn village_of_row<'a>(
-    row: &'a Record,
+    row: &'a KeyRow,
     main: crate::schema::TableId,
     village_field: usize,
     campaign: &crate::schema::Campaign,
     code_village: &HashMap<&'a str, &'a str>,
 ) -> Option<&'a str> {
     if row.table == main {
-        return row.vals[village_field].as_str().filter(|v| !v.is_empty());
+        return row.get(village_field).as_str().filter(|v| !v.is_empty());
     }
     let reference = campaign.to_main(row.table)?;
-    row.vals[reference.child_field]
+    row.get(reference.child_field)
         .as_str()
         .and_then(|code| code_village.get(code).copied())
 }

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::model::Tables;
 use crate::schema::campaign::WriteoffRule;
 use crate::schema::{Cond, Schemas, TableId, TableSchema};
@@ -17,15 +17,15 @@ pub use crate::model::Proposal;
 
 /// The latest accepted child row of each parent code (its `code` field) through a
 /// reference: latest `date_field` date, then the later row read.
-fn latest_rows(rows: &[Record], code: usize, date_field: usize) -> HashMap<&str, &Record> {
-    let mut latest: HashMap<&str, &Record> = HashMap::new();
+fn latest_rows(rows: &[KeyRow], code: usize, date_field: usize) -> HashMap<&str, &KeyRow> {
+    let mut latest: HashMap<&str, &KeyRow> = HashMap::new();
     for row in rows.iter().filter(|r| !r.rejected) {
-        let (Some(parent), Some(date)) = (row.vals[code].as_str(), row.vals[date_field].as_date())
+        let (Some(parent), Some(date)) = (row.get(code).as_str(), row.get(date_field).as_date())
         else {
             continue;
         };
         match latest.get(parent) {
-            Some(prev) if prev.vals[date_field].as_date().is_some_and(|p| p > date) => {}
+            Some(prev) if prev.get(date_field).as_date().is_some_and(|p| p > date) => {}
             _ => {
                 latest.insert(parent, row);
             }
@@ -38,9 +38,9 @@ fn latest_rows(rows: &[Record], code: usize, date_field: usize) -> HashMap<&str,
 /// from `other`, a row of that table.
 pub fn render(
     template: &str,
-    rec: &Record,
+    rec: &KeyRow,
     schema: &TableSchema,
-    other: Option<(&Record, &TableSchema)>,
+    other: Option<(&KeyRow, &TableSchema)>,
 ) -> String {
     crate::text::fill_braces(template, |name, out| {
         let (row, row_schema, key) = match (name.split_once('.'), other) {
@@ -50,7 +50,7 @@ pub fn render(
             _ => (rec, schema, name),
         };
         if let Some(field) = row_schema.field_index(key) {
-            out.push_str(&row.vals[field].display());
+            out.push_str(&row.get(field).display());
         }
         true
     })
@@ -59,7 +59,7 @@ pub fn render(
 /// What one write-off rule needs at hand: its latest rows and the codes `none_of` names.
 struct Ready<'a> {
     rule: &'a WriteoffRule,
-    latest: Option<(HashMap<&'a str, &'a Record>, &'a TableSchema)>,
+    latest: Option<(HashMap<&'a str, &'a KeyRow>, &'a TableSchema)>,
     named: Vec<std::collections::HashSet<&'a str>>,
 }
 
@@ -88,7 +88,7 @@ impl<'a> Ready<'a> {
                     let link = refs[reference].ix;
                     tables.tables[link.child.index()]
                         .iter()
-                        .filter_map(|h| h.vals[link.child_field].as_str())
+                        .filter_map(|h| h.get(link.child_field).as_str())
                         .collect()
                 })
                 .collect(),
@@ -100,10 +100,10 @@ impl<'a> Ready<'a> {
     /// latest row it looked at, if any, for the evidence.
     fn fits(
         &self,
-        row: &Record,
+        row: &KeyRow,
         schema: &TableSchema,
         code: &str,
-    ) -> Option<Option<(&'a Record, &'a TableSchema)>> {
+    ) -> Option<Option<(&'a KeyRow, &'a TableSchema)>> {
         if !Cond::all_hold(&self.rule.when, schema, row) {
             return None;
         }
@@ -212,7 +212,7 @@ struct TableProposer<'a> {
 impl TableProposer<'_> {
     /// The proposal for one accepted row: the first of its table's rules that fits, with
     /// the codes, village and evidence.
-    fn proposal(&self, row: &Record) -> Option<Proposal> {
+    fn proposal(&self, row: &KeyRow) -> Option<Proposal> {
         let code = self.own_id.map(|i| row.text(i)).unwrap_or("");
         let (rule, ready, other) = self.rules.iter().find_map(|(k, ready)| {
             let other = ready.fits(row, self.schema, code)?;
@@ -248,7 +248,7 @@ impl TableProposer<'_> {
             item_code: item_code.into(),
             village: village.into(),
             file: row.file,
-            sheet: (*row.sheet).into(),
+            sheet: (**row.sheet()).into(),
             row: row.row,
             evidence: render(&ready.rule.evidence, row, self.schema, other),
         })
@@ -267,12 +267,12 @@ mod tests {
             s.table(s.id("buildings").unwrap()),
             s.table(s.id("reviews").unwrap()),
         );
-        let rec = |t: &TableSchema, vals: &[(&str, &str)]| -> Record {
+        let rec = |t: &TableSchema, vals: &[(&str, &str)]| -> KeyRow {
             let mut v = vec![Val::Empty; t.fields.len()];
             for (k, x) in vals {
                 v[t.field_index(k).unwrap()] = Val::Text((*x).into());
             }
-            Record {
+            let r = crate::model::Record {
                 table: t.id,
                 file: 0,
                 sheet: "".into(),
@@ -282,7 +282,9 @@ mod tests {
                 vals: v,
                 rejected: false,
                 held: false,
-            }
+            };
+            let keep = std::sync::Arc::new(crate::keyrow::Keep::all(&s));
+            crate::keyrow::keep_rows(vec![r], &keep).remove(0)
         };
         let house = rec(b, &[("building_code", "YH1"), ("owner", "张三")]);
         let review = rec(r, &[("reviewer", "赵六")]);

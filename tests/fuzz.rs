@@ -239,7 +239,7 @@ proptest! {
                 Some((_, last)) => {
                     for r in nonempty.iter().filter(|r| **r > last) {
                         let recorded = run.tables.iter().flatten()
-                            .any(|rec| rec.row == *r && *rec.sheet == *s.name);
+                            .any(|rec| rec.row == *r && **rec.sheet() == *s.name);
                         let skipped = blocks.iter().any(|b| b.skipped.iter().any(|x| x.row == *r));
                         let header = blocks[1..].iter().any(|b| b.header.is_some_and(|(a, z)| a <= *r && *r <= z));
                         prop_assert!(recorded || skipped || header, "row {} of {:?} lost", r + 1, rows);

@@ -8,7 +8,9 @@ use std::panic::AssertUnwindSafe;
 use rayon::prelude::*;
 
 use crate::finding::{ChangeLog, Finding};
-use crate::model::{FileOut, Record};
+use crate::keyrow::{keep_tables, Keep, KeyRow};
+use crate::model::FileOut;
+use std::sync::Arc;
 use crate::options::Options;
 use crate::read::InputFile;
 
@@ -18,6 +20,7 @@ pub fn read_all<P>(
     files: &[InputFile],
     roster: Option<&InputFile>,
     opts: &Options,
+    keep: &Arc<Keep>,
     process: &P,
 ) -> (Vec<FileOut>, Option<FileOut>)
 where
@@ -30,13 +33,22 @@ where
             .map(|(i, file)| {
                 let out = std::panic::catch_unwind(AssertUnwindSafe(|| process(i, file, opts)));
                 opts.progress.step(&file.rel);
-                out.unwrap_or_else(|panic| crashed(file, panic, opts.schemas.tables.len()))
+                let mut out =
+                    out.unwrap_or_else(|panic| crashed(file, panic, opts.schemas.tables.len()));
+                // The stages across tables hold only the fields they read.
+                out.rows = keep_tables(std::mem::take(&mut out.records), keep);
+                out
             })
             .collect()
     };
     let read_roster = || {
         let (options, input) = (roster_options(opts)?, roster?);
-        std::panic::catch_unwind(AssertUnwindSafe(|| process(0, input, &options))).ok()
+        let mut out =
+            std::panic::catch_unwind(AssertUnwindSafe(|| process(0, input, &options))).ok()?;
+        // A roster is small: all its fields are kept.
+        let keep = Arc::new(Keep::all(&options.schemas));
+        out.rows = keep_tables(std::mem::take(&mut out.records), &keep);
+        Some(out)
     };
     rayon::join(read_files, read_roster)
 }
@@ -72,6 +84,8 @@ fn crashed(file: &InputFile, panic: Box<dyn std::any::Any + Send>, tables: usize
         findings: vec![Finding::new(crate::codes::internal_error(what)).at_file(&file.rel)],
         changes: ChangeLog::default(),
         records: vec![Vec::new(); tables],
+        rows: Vec::new(),
+        spill: None,
         rows_read: vec![0; tables],
         rows_unrecognised: 0,
     }
@@ -80,12 +94,14 @@ fn crashed(file: &InputFile, panic: Box<dyn std::any::Any + Send>, tables: usize
 /// The batch's records pooled: one table of each kind across files, every finding, and
 /// each file's audit trail (kept in per-file pieces: it can be millions of entries).
 pub struct Pooled {
-    /// Records per table, in the campaign's order.
-    pub tables: Vec<Vec<Record>>,
+    /// Rows per table, in the campaign's order.
+    pub tables: Vec<Vec<KeyRow>>,
     /// Every finding so far.
     pub findings: Vec<Finding>,
     /// Each file's audit trail.
     pub changes: Vec<ChangeLog>,
+    /// Each file's records with every value, on disk, when written there.
+    pub spills: Vec<Option<crate::spill::Spill>>,
 }
 
 /// Move the files' records, findings and audit trails into one pool (each table sized
@@ -93,20 +109,22 @@ pub struct Pooled {
 pub fn pool(outs: &mut [FileOut], findings: Vec<Finding>, tables: usize) -> Pooled {
     let mut pooled = Pooled {
         tables: (0..tables)
-            .map(|t| Vec::with_capacity(outs.iter().map(|f| f.records[t].len()).sum()))
+            .map(|t| Vec::with_capacity(outs.iter().map(|f| f.rows[t].len()).sum()))
             .collect(),
         findings,
         changes: Vec::with_capacity(outs.len() + 1),
+        spills: Vec::with_capacity(outs.len()),
     };
     pooled
         .findings
         .reserve(outs.iter().map(|f| f.findings.len()).sum());
     for out in outs.iter_mut() {
-        for (table, records) in pooled.tables.iter_mut().zip(out.records.iter_mut()) {
+        for (table, records) in pooled.tables.iter_mut().zip(out.rows.iter_mut()) {
             table.append(records);
         }
         pooled.findings.append(&mut out.findings);
         pooled.changes.push(std::mem::take(&mut out.changes));
+        pooled.spills.push(out.spill.take());
     }
     pooled
 }

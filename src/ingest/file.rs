@@ -70,6 +70,8 @@ pub(crate) fn process_pieces(
         findings: Vec::new(),
         changes: ChangeLog::default(),
         records: vec![Vec::new(); opts.schemas.tables.len()],
+        rows: Vec::new(),
+        spill: None,
         rows_read: vec![0; opts.schemas.tables.len()],
         rows_unrecognised: 0,
     };

@@ -13,7 +13,6 @@ use super::workbook::{fit, new_workbook, save_xlsx, text_width, MAX_ROWS};
 use super::writer::Writer;
 use crate::cells::date::date_to_serial;
 use crate::cells::Val;
-use crate::model::Record;
 use crate::model::Run;
 use crate::schema::{FieldType, Schemas, TableId, TableSchema};
 
@@ -41,7 +40,13 @@ pub fn write_val(ws: &mut Worksheet, r: u32, c: u16, v: &Val, date_fmt: &Format)
 }
 
 /// Column widths from the labels and the first rows.
-fn widths(s: &TableSchema, lex: &crate::schema::Lexicon, run: &Run, recs: &[&Record]) -> Vec<f64> {
+fn widths(
+    s: &TableSchema,
+    lex: &crate::schema::Lexicon,
+    run: &Run,
+    t: TableId,
+    recs: &[u32],
+) -> Result<Vec<f64>> {
     let mut w: Vec<f64> = s
         .fields
         .iter()
@@ -49,7 +54,8 @@ fn widths(s: &TableSchema, lex: &crate::schema::Lexicon, run: &Run, recs: &[&Rec
         .chain(lex.provenance_labels.iter().map(|l| text_width(l) + 2.0))
         .collect();
     let nf = s.fields.len();
-    for rec in recs.iter().take(2000) {
+    for rec in run.full_rows_at(t, &recs[..recs.len().min(2000)]) {
+        let (_, rec) = rec?;
         for (c, v) in rec.vals.iter().enumerate() {
             let x = match v {
                 Val::Date(_) => 12.0,
@@ -60,14 +66,15 @@ fn widths(s: &TableSchema, lex: &crate::schema::Lexicon, run: &Run, recs: &[&Rec
         w[nf] = w[nf].max(text_width(&run.rel[rec.file]) + 2.0);
         w[nf + 1] = w[nf + 1].max(text_width(&rec.sheet) + 2.0);
     }
-    w.into_iter().map(|x| x.min(50.0)).collect()
+    Ok(w.into_iter().map(|x| x.min(50.0)).collect())
 }
 
 /// One sheet to fill: a table, or its continuation past Excel's last row.
 struct Sheet<'r> {
     ws: Worksheet,
     t: TableId,
-    recs: &'r [&'r Record],
+    /// The positions of its rows in the table.
+    recs: &'r [u32],
     widths: &'r [f64],
 }
 
@@ -125,7 +132,8 @@ fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Resul
     let ws = &mut sheet.ws;
     let s = schemas.table(sheet.t);
     let nf = s.fields.len() as u16;
-    for (i, rec) in sheet.recs.iter().enumerate() {
+    for (i, rec) in run.full_rows_at(sheet.t, sheet.recs).enumerate() {
+        let (_, rec) = rec?;
         let r = i as u32 + 1;
         for (c, v) in rec.vals.iter().enumerate() {
             write_val(ws, r, c as u16, v, &fmt.date)?;
@@ -178,14 +186,15 @@ pub fn write_beside<B: Send>(
     beside: impl FnOnce() -> B + Send,
 ) -> (Result<()>, B) {
     let per_sheet = (MAX_ROWS - 1) as usize;
-    let accepted: Vec<(TableId, Vec<&Record>)> = schemas
-        .ids()
-        .map(|t| (t, run.table(t).iter().filter(|r| !r.rejected).collect()))
-        .collect();
-    let widths: Vec<Vec<f64>> = accepted
+    let accepted: Vec<(TableId, Vec<u32>)> = schemas.ids().map(|t| (t, run.accepted(t))).collect();
+    let widths: Result<Vec<Vec<f64>>> = accepted
         .iter()
-        .map(|(t, recs)| widths(schemas.table(*t), &schemas.lexicon, run, recs))
+        .map(|(t, recs)| widths(schemas.table(*t), &schemas.lexicon, run, *t, recs))
         .collect();
+    let widths = match widths {
+        Ok(w) => w,
+        Err(e) => return (Err(e), beside()),
+    };
     let sheets = || -> Result<(rust_xlsxwriter::Workbook, Vec<Sheet>)> {
         let cells = accepted
             .iter()
@@ -196,7 +205,7 @@ pub fn write_beside<B: Send>(
         let mut wb = new_workbook(tmp, cells)?;
         let mut sheets = Vec::new();
         for ((t, recs), w) in accepted.iter().zip(&widths) {
-            let chunks: Vec<&[&Record]> = if recs.is_empty() {
+            let chunks: Vec<&[u32]> = if recs.is_empty() {
                 vec![&[]]
             } else {
                 recs.chunks(per_sheet).collect()

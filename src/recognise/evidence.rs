@@ -340,7 +340,7 @@ fn rule_tally(
             }
         }
         for rule in rules {
-            match rule.broken(t, &vals, &bad) {
+            match rule.broken(t, &(vals.as_slice(), bad.as_slice())) {
                 Some(true) => tally.broken += 1,
                 Some(false) => tally.holds += 1,
                 None => {}

@@ -259,7 +259,7 @@ pub fn fill(t: &TableSchema, template: &str, rec: &Record) -> String {
 
 /// Evaluate one declarative rule on a parsed row.
 pub fn eval_rule(t: &TableSchema, rule: &RowRule, rec: &Record, place: &Place) -> Option<Finding> {
-    if rule.evidence_only || !rule.broken(t, &rec.vals, &rec.bad)? {
+    if rule.evidence_only || !rule.broken(t, rec)? {
         return None;
     }
     let th = &rule.then;

@@ -6,22 +6,22 @@
 use std::cmp::Ordering;
 
 use super::table::{Cond, RowRule, TableSchema};
-use crate::model::Record;
+use crate::model::Fields;
 use crate::value::Val;
 
 impl Cond {
     /// Whether the condition holds on a row of table `t`: the field's canonical value is
     /// (not) one of `in`, or (not) present. None when the field is missing or its cell
     /// had an error (`bad`).
-    pub fn holds(&self, t: &TableSchema, vals: &[Val], bad: &[bool]) -> Option<bool> {
+    pub fn holds(&self, t: &TableSchema, row: &(impl Fields + ?Sized)) -> Option<bool> {
         let i = match self.ix {
             Some(i) => i,
             None => t.field_index(&self.field)?,
         };
-        if *bad.get(i)? {
+        if row.bad(i)? {
             return None;
         }
-        let v = vals.get(i)?;
+        let v = row.val(i)?;
         let mut ok = true;
         if !self.is_in.is_empty() {
             ok &= self.is_in.iter().any(|x| v.matches(x));
@@ -37,28 +37,26 @@ impl Cond {
 
     /// Whether every condition holds on a record of table `t` (a condition on an unusable
     /// cell does not): the one test of a rule's `when`, `where` and the like.
-    pub fn all_hold(conds: &[Cond], t: &TableSchema, row: &Record) -> bool {
-        conds
-            .iter()
-            .all(|c| c.holds(t, &row.vals, &row.bad) == Some(true))
+    pub fn all_hold(conds: &[Cond], t: &TableSchema, row: &(impl Fields + ?Sized)) -> bool {
+        conds.iter().all(|c| c.holds(t, row) == Some(true))
     }
 }
 
 impl RowRule {
     /// Whether the rule breaks on a row: None when it does not apply (a condition does not
     /// hold, or a value it needs is missing or bad), else whether its assertion fails.
-    pub fn broken(&self, t: &TableSchema, vals: &[Val], bad: &[bool]) -> Option<bool> {
+    pub fn broken(&self, t: &TableSchema, row: &(impl Fields + ?Sized)) -> Option<bool> {
         for c in &self.when {
-            if !c.holds(t, vals, bad)? {
+            if !c.holds(t, row)? {
                 return None;
             }
         }
         let th = &self.then;
         let i = t.field_index(&th.field)?;
-        if *bad.get(i)? {
+        if row.bad(i)? {
             return None;
         }
-        let v = vals.get(i)?;
+        let v = row.val(i)?;
         let mut broken = (th.required && v.is_empty()) || (th.empty && !v.is_empty());
         if !v.is_empty() {
             if !th.is_in.is_empty() && !th.is_in.iter().any(|x| v.matches(x)) {
@@ -72,10 +70,10 @@ impl RowRule {
             }
             if let (Some(op), Some(other)) = (&th.op, &th.other) {
                 let j = t.field_index(other)?;
-                if *bad.get(j)? || vals.get(j)?.is_empty() {
+                if row.bad(j)? || row.val(j)?.is_empty() {
                     return None;
                 }
-                let ord = compare(v, &vals[j], th.other_part.as_deref() == Some("year"))?;
+                let ord = compare(v, row.val(j)?, th.other_part.as_deref() == Some("year"))?;
                 let ok = match op.as_str() {
                     "<" => ord == Ordering::Less,
                     "<=" => ord != Ordering::Greater,

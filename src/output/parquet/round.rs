@@ -22,7 +22,7 @@ pub fn write(
         let mut batch = Vec::with_capacity(BATCH);
         let mut pushed = false;
         for row in rows.iter() {
-            batch.push(row);
+            batch.push(row?);
             if batch.len() == BATCH {
                 push(crate::round_file::frame(&batch, &run.place)?)?;
                 batch.clear();

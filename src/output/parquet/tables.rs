@@ -55,7 +55,7 @@ fn frame(
     run: &Run,
     schemas: &Schemas,
     t: TableId,
-    rows: &[&Record],
+    rows: &[Record],
     proposed: &Proposals,
 ) -> Result<DataFrame> {
     let place = &run.place;
@@ -64,7 +64,7 @@ fn frame(
         run.row_village(r.file, &r.sheet, r.row)
             .unwrap_or(&run.village_of_file[r.file])
     };
-    let proposal = |r: &&Record| proposed.get(&(t, r.file, &*r.sheet, r.row)).copied();
+    let proposal = |r: &Record| proposed.get(&(t, r.file, &*r.sheet, r.row)).copied();
     let mut columns = vec![
         same("county", place.county.as_deref(), n),
         same("township", place.township.as_deref(), n),
@@ -102,10 +102,13 @@ fn frame(
 pub fn write(run: &Run, schemas: &Schemas, dir: &Path) -> Result<()> {
     let proposed = proposals(run);
     for t in schemas.ids() {
-        let accepted: Vec<&Record> = run.table(t).iter().filter(|r| !r.rejected).collect();
+        let accepted = run.accepted(t);
         let path = dir.join(format!("{}.parquet", schemas.table(t).table.key));
-        let frames = batches(accepted.len())
-            .map(|range| frame(run, schemas, t, &accepted[range], &proposed));
+        let frames = batches(accepted.len()).map(|range| {
+            let rows = run.full_rows_at(t, &accepted[range]);
+            let rows: Vec<Record> = rows.map(|r| r.map(|(_, r)| r)).collect::<Result<_>>()?;
+            frame(run, schemas, t, &rows, &proposed)
+        });
         write_frames(&path, frames, None)?;
     }
     Ok(())

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::model::{Record, Tables};
+use crate::keyrow::KeyRow;
+use crate::model::{Tables};
 use crate::schema::campaign::RefIx;
 use crate::schema::{Schemas, TableId, TableSchema};
 
@@ -89,7 +90,7 @@ impl<'a> Batch<'a> {
     }
 
     /// The rows of a table.
-    pub fn rows(&self, table: TableId) -> &'a [Record] {
+    pub fn rows(&self, table: TableId) -> &'a [KeyRow] {
         &self.tables.tables[table.index()]
     }
 
@@ -106,7 +107,7 @@ impl<'a> Batch<'a> {
 
 /// Rows of a parent table by their code (every row read, accepted or not: a child of a
 /// row with another error is not "unknown").
-pub fn parents_by_code(rows: &[Record], field: usize) -> ParentsByCode<'_> {
+pub fn parents_by_code(rows: &[KeyRow], field: usize) -> ParentsByCode<'_> {
     let mut by_code = ParentsByCode::new();
     for (i, row) in rows.iter().enumerate() {
         if let Some(code) = row.code(field) {
@@ -117,7 +118,7 @@ pub fn parents_by_code(rows: &[Record], field: usize) -> ParentsByCode<'_> {
 }
 
 /// Rows by the code in `field` (a child table's rows by the parent code they name).
-pub fn rows_by_code(rows: &[Record], field: usize) -> RowsByCode<'_> {
+pub fn rows_by_code(rows: &[KeyRow], field: usize) -> RowsByCode<'_> {
     let mut by_code = RowsByCode::new();
     for (i, row) in rows.iter().enumerate() {
         if let Some(code) = row.code(field) {

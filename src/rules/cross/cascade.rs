@@ -5,16 +5,16 @@
 use std::collections::HashMap;
 
 use crate::finding::Finding;
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 
 /// What is wrong with a rejected row, in a few words, for the rows held back with it.
-pub type Problems<'a> = dyn Fn(&Record) -> String + 'a;
+pub type Problems<'a> = dyn Fn(&KeyRow) -> String + 'a;
 
 /// What a pass of the cascade reads: every row, which are rejected so far, and why the
 /// rows held back in earlier passes were.
 pub struct View<'a, 'b> {
     /// Every row, per table.
-    pub rows: &'a [Vec<Record>],
+    pub rows: &'a [Vec<KeyRow>],
     /// Which rows are rejected or held back so far, per table.
     pub rejected: &'b [Vec<bool>],
     /// Why a row held back in an earlier pass was (its rule's code and title).

@@ -18,7 +18,7 @@
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
@@ -169,10 +169,10 @@ impl CrossKind for Children {
             else {
                 continue;
             };
-            if parent.bad[field] || !Cond::all_hold(&self.when, parent_schema, parent) {
+            if parent.is_bad(field) || !Cond::all_hold(&self.when, parent_schema, parent) {
                 continue;
             }
-            let matched: Vec<&Record> = children
+            let matched: Vec<&KeyRow> = children
                 .iter()
                 .map(|&i| &child_rows[i])
                 .filter(|child| Cond::all_hold(&self.where_, child_schema, child))
@@ -186,7 +186,7 @@ impl CrossKind for Children {
                     .iter()
                     .map(|&i| identity(child_schema, &child_rows[i]));
                 let vars = [
-                    ("value", Fill::One(parent.vals[field].display())),
+                    ("value", Fill::One(parent.get(field).display())),
                     ("n", Fill::One(children.len().to_string())),
                     ("codes", Fill::Codes(codes.collect())),
                     (

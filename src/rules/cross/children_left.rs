@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 
 use crate::finding::RuleText;
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
@@ -71,7 +71,7 @@ impl CrossKind for ChildrenLeft {
     fn cascade<'a>(
         &'a self,
         rule: &'a RuleText,
-        rows: &'a [Vec<Record>],
+        rows: &'a [Vec<KeyRow>],
         schemas: &'a Schemas,
     ) -> Option<Box<dyn Cascade<'a> + 'a>> {
         let (table, field, reference) = self.ix;
@@ -90,7 +90,7 @@ impl CrossKind for ChildrenLeft {
             .iter()
             .enumerate()
             .filter(|(_, parent)| {
-                !parent.bad[field] && Cond::all_hold(&self.when, parent_schema, parent)
+                !parent.is_bad(field) && Cond::all_hold(&self.when, parent_schema, parent)
             })
             .filter_map(|(i, parent)| Some((i, parent.code(ends.parent_field)?)))
             .filter(|(_, code)| matching.contains_key(code))
@@ -154,7 +154,7 @@ impl<'a> Cascade<'a> for ChildrenLeftCascade<'a> {
             held.why
                 .push(((pt, i), format!("{} {}", rule.code, rule.title)));
             let vars = [
-                ("value", Fill::One(parent.vals[self.field].display())),
+                ("value", Fill::One(parent.get(self.field).display())),
                 ("why", Fill::Places(why)),
             ];
             // Below the first child row it stands on.
@@ -162,7 +162,7 @@ impl<'a> Cascade<'a> for ChildrenLeftCascade<'a> {
             held.findings.push(
                 finding(view.files, rule, parent_schema, parent, self.field, &vars).held_by(
                     &view.files[first.file],
-                    &first.sheet,
+                    &first.sheet(),
                     first.row,
                 ),
             );

@@ -15,7 +15,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use rayon::prelude::*;
 
 use crate::finding::{ChangeLog, Finding, RuleText};
-use crate::model::{CoverCounts, CoverLine, Coverage, FileOut, Record, Tables};
+use crate::keyrow::KeyRow;
+use crate::model::{CoverCounts, CoverLine, Coverage, FileOut, Tables};
 use crate::schema::campaign::{CoverageIx, CoverageSpec};
 use crate::schema::{Schemas, TableSchema};
 use crate::text::norm_key;
@@ -27,7 +28,7 @@ use super::{CrossRules, Kind};
 /// carry, the schemas they were read with, and the survey.
 pub struct RosterRows<'a> {
     /// The roster's rows.
-    pub rows: &'a [Record],
+    pub rows: &'a [KeyRow],
     /// The roster file as findings name it.
     pub file: &'a str,
     /// The schemas the roster was read with.
@@ -38,7 +39,7 @@ pub struct RosterRows<'a> {
 const MIN_TAIL: usize = 4;
 
 /// A row's usable value of a field, as the level compares it.
-fn value(r: &Record, i: usize, loose: bool) -> Option<String> {
+fn value(r: &KeyRow, i: usize, loose: bool) -> Option<String> {
     r.code(i)
         .map(|v| if loose { norm_key(v) } else { v.to_string() })
 }
@@ -46,7 +47,7 @@ fn value(r: &Record, i: usize, loose: bool) -> Option<String> {
 /// A row's key at a match level: the exact fields joined, and the tail fields' values;
 /// None when it lacks one of them. `side` picks the roster (0) or survey (1) field.
 fn key_of(
-    r: &Record,
+    r: &KeyRow,
     level: &[(usize, usize, bool)],
     loose: bool,
     roster_side: bool,
@@ -106,9 +107,9 @@ struct Matching {
 struct Sides<'a> {
     spec: &'a CoverageSpec,
     ix: &'a CoverageIx,
-    entries: &'a [Record],
+    entries: &'a [KeyRow],
     roster_schema: &'a TableSchema,
-    survey: &'a [Record],
+    survey: &'a [KeyRow],
     survey_schema: &'a TableSchema,
     village_of_file: &'a [String],
     suffixes: &'a [String],
@@ -117,7 +118,7 @@ struct Sides<'a> {
 
 impl Sides<'_> {
     /// A survey row's village: its own field, else its file's.
-    fn survey_village(&self, row: &Record) -> String {
+    fn survey_village(&self, row: &KeyRow) -> String {
         match row.code(self.ix.village.1) {
             Some(v) => v.to_string(),
             None => self
@@ -129,7 +130,7 @@ impl Sides<'_> {
     }
 
     /// What an entry (or a survey row) is, in a few words: its fields' labels and values.
-    fn describe(&self, row: &Record, roster_side: bool) -> String {
+    fn describe(&self, row: &KeyRow, roster_side: bool) -> String {
         let mut parts = Vec::new();
         for (ri, &si) in self.ix.fields.iter().enumerate() {
             if ri == self.ix.village.0 {
@@ -144,7 +145,7 @@ impl Sides<'_> {
     }
 
     /// A line's values: the entry's, else its survey row's, field by field.
-    fn values(&self, entry: Option<&Record>, row: Option<&Record>) -> Vec<String> {
+    fn values(&self, entry: Option<&KeyRow>, row: Option<&KeyRow>) -> Vec<String> {
         self.ix
             .fields
             .iter()
@@ -255,7 +256,7 @@ impl Sides<'_> {
     }
 
     /// How many fields an entry and survey row `i` agree on.
-    fn agreeing(&self, entry: &Record, i: usize) -> usize {
+    fn agreeing(&self, entry: &KeyRow, i: usize) -> usize {
         self.ix
             .fields
             .iter()
@@ -271,7 +272,7 @@ impl Sides<'_> {
 
     /// Whether some roster entry names this survey row at some level (a second house of
     /// a listed household is not unlisted).
-    fn listed_somehow(&self, row: &Record, matching: &Matching) -> bool {
+    fn listed_somehow(&self, row: &KeyRow, matching: &Matching) -> bool {
         self.ix.levels.iter().enumerate().any(|(l, level)| {
             key_of(row, level, self.spec.matches[l].loose, false).is_some_and(|(k, st)| {
                 matching.roster_keys[l]
@@ -354,7 +355,7 @@ pub fn against_roster(
     // What cleaning changed in the roster is in the audit trail too.
     changes.push(std::mem::take(&mut out.changes));
     let rows = RosterRows {
-        rows: out.records.first().map(Vec::as_slice).unwrap_or(&[]),
+        rows: out.rows.first().map(Vec::as_slice).unwrap_or(&[]),
         file,
         schemas,
     };
@@ -436,7 +437,7 @@ fn entry_lines(
     let roster_files = [roster_file.to_string()];
     let known = sides.known_villages();
     let lex = &sides.lexicon;
-    let place_of = |r: &Record| (tables.files[r.file].clone(), r.sheet.to_string(), r.row);
+    let place_of = |r: &KeyRow| (tables.files[r.file].clone(), r.sheet().to_string(), r.row);
     let mut lines = Vec::with_capacity(sides.entries.len());
     let mut by_level = vec![0usize; sides.ix.levels.len()];
     for (e, entry) in sides.entries.iter().enumerate() {
@@ -499,7 +500,7 @@ fn entry_lines(
             status,
             by,
             vals: sides.values(Some(entry), survey_row),
-            roster: Some((entry.sheet.to_string(), entry.row)),
+            roster: Some((entry.sheet().to_string(), entry.row)),
             survey: survey_row.map(place_of),
         });
     }
@@ -541,7 +542,7 @@ fn unlisted_lines(
             by: String::new(),
             vals: sides.values(None, Some(row)),
             roster: None,
-            survey: Some((files[row.file].clone(), row.sheet.to_string(), row.row)),
+            survey: Some((files[row.file].clone(), row.sheet().to_string(), row.row)),
         });
     }
     lines
@@ -612,7 +613,7 @@ fn counts(lines: &[CoverLine]) -> (Vec<(String, CoverCounts)>, CoverCounts) {
 
 /// The field a roster entry's finding is put on: the first of the first match level it
 /// has a value for, else its first identity field.
-fn lead_field(r: &Record, ix: &CoverageIx) -> usize {
+fn lead_field(r: &KeyRow, ix: &CoverageIx) -> usize {
     ix.levels
         .iter()
         .flatten()

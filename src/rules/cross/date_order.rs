@@ -136,11 +136,11 @@ impl CrossKind for DateOrder {
             };
             let parent = &parent_rows[p];
             let (Some(date), Some(parent_date)) =
-                (row.vals[field].as_date(), parent.vals[other].as_date())
+                (row.get(field).as_date(), parent.get(other).as_date())
             else {
                 continue;
             };
-            if row.bad[field] || ordered(&self.op, date, parent_date) {
+            if row.is_bad(field) || ordered(&self.op, date, parent_date) {
                 continue;
             }
             let vars = [
@@ -148,7 +148,7 @@ impl CrossKind for DateOrder {
                 ("other", Fill::One(parent_date.to_string())),
                 (
                     "place",
-                    Fill::One(parent.place(batch.files(), parent.cols[other])),
+                    Fill::One(parent.place(batch.files(), parent.cols()[other])),
                 ),
             ];
             out.push(finding(batch.files(), rule, schema, row, field, &vars));

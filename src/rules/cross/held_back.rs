@@ -13,7 +13,7 @@
 use serde::Deserialize;
 
 use crate::finding::RuleText;
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::{Names, RefIx};
 use crate::schema::Schemas;
 
@@ -51,7 +51,7 @@ impl CrossKind for HeldBack {
     fn cascade<'a>(
         &'a self,
         rule: &'a RuleText,
-        rows: &'a [Vec<Record>],
+        rows: &'a [Vec<KeyRow>],
         schemas: &'a Schemas,
     ) -> Option<Box<dyn Cascade<'a> + 'a>> {
         let ends = schemas.campaign.references[self.ix].ix;
@@ -103,7 +103,7 @@ impl<'a> Cascade<'a> for HeldBackCascade<'a> {
             let vars = [
                 (
                     "value",
-                    Fill::One(child.vals[self.ends.child_field].display()),
+                    Fill::One(child.get(self.ends.child_field).display()),
                 ),
                 ("place", Fill::One(parent.place(view.files, None))),
                 ("why", Fill::One(view.why(pt, parents[0]))),
@@ -120,7 +120,7 @@ impl<'a> Cascade<'a> for HeldBackCascade<'a> {
                     self.ends.child_field,
                     &vars,
                 )
-                .held_by(&view.files[parent.file], &parent.sheet, parent.row),
+                .held_by(&view.files[parent.file], &parent.sheet(), parent.row),
             );
             held.rows[ct].push(i);
         }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use crate::finding::Finding;
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::schema::Schemas;
 
 use super::cascade::{Cascade, Held, Problems, View};
@@ -19,7 +19,7 @@ use super::CrossRules;
 /// naming its cause's first problem.
 pub fn reject_and_hold_back(
     rules: &CrossRules,
-    tables: &mut [Vec<Record>],
+    tables: &mut [Vec<KeyRow>],
     findings: &mut Vec<Finding>,
     files: &[String],
     schemas: &Schemas,
@@ -39,10 +39,10 @@ pub fn reject_and_hold_back(
         }
         for table in tables.iter_mut() {
             for row in table.iter_mut() {
-                row.rejected |= first.contains_key(&(row.file, &*row.sheet, row.row));
+                row.rejected |= first.contains_key(&(row.file, &*row.sheet(), row.row));
             }
         }
-        let problems = |row: &Record| match first.get(&(row.file, &*row.sheet, row.row)) {
+        let problems = |row: &KeyRow| match first.get(&(row.file, &*row.sheet(), row.row)) {
             Some(f) => format!(
                 "{} {}",
                 f.code,
@@ -62,12 +62,12 @@ pub fn reject_and_hold_back(
 /// the rows rejected (and held) when the cascade is over and returns the findings.
 pub fn hold_back(
     rules: &CrossRules,
-    tables: &mut [Vec<Record>],
+    tables: &mut [Vec<KeyRow>],
     schemas: &Schemas,
     files: &[String],
     problems: &Problems<'_>,
 ) -> Vec<Finding> {
-    let view_rows: &[Vec<Record>] = tables;
+    let view_rows: &[Vec<KeyRow>] = tables;
     let cascades: Vec<Box<dyn Cascade + '_>> = rules
         .rules
         .iter()

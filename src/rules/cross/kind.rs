@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::finding::{Finding, RuleText};
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
@@ -44,7 +44,7 @@ pub trait CrossKind: std::fmt::Debug + Send + Sync {
     fn cascade<'a>(
         &'a self,
         _rule: &'a RuleText,
-        _rows: &'a [Vec<Record>],
+        _rows: &'a [Vec<KeyRow>],
         _schemas: &'a Schemas,
     ) -> Option<Box<dyn Cascade<'a> + 'a>> {
         None

@@ -3,7 +3,7 @@
 //! cell of the row it is about.
 
 use crate::finding::{Finding, Message, RuleText};
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::schema::TableSchema;
 
 /// A placeholder's value: one text, a list of codes or a list of places (each list joined
@@ -53,16 +53,16 @@ pub fn finding(
     files: &[String],
     rule: &RuleText,
     schema: &TableSchema,
-    row: &Record,
+    row: &KeyRow,
     field: usize,
     vars: &[(&str, Fill)],
 ) -> Finding {
     Finding::rule(&rule.code, rule.severity)
         .at_file(&files[row.file])
-        .at_sheet(&row.sheet)
-        .at_cell(row.row, row.cols[field])
+        .at_sheet(&row.sheet())
+        .at_cell(row.row, row.cols()[field])
         .field(&schema.fields[field].key)
-        .value(&row.vals[field].display())
+        .value(&row.get(field).display())
         .says(Message {
             zh: fill(&rule.message_zh, vars, true),
             en: fill(&rule.message_en, vars, false),
@@ -72,10 +72,10 @@ pub fn finding(
 }
 
 /// A row's identity (its table's first identity field), as shown.
-pub fn identity(schema: &TableSchema, row: &Record) -> String {
+pub fn identity(schema: &TableSchema, row: &KeyRow) -> String {
     schema
         .identity_field()
-        .map(|i| row.vals[i].display())
+        .map(|i| row.get(i).display())
         .unwrap_or_default()
 }
 

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Schemas, TableId};
 
@@ -92,8 +92,8 @@ impl CrossKind for SameValues {
                 let named: Vec<String> = others
                     .take(PLACES_NAMED)
                     .map(|other| {
-                        let place = other.place(batch.files(), other.cols[id]);
-                        format!("{}（{place}）", other.vals[id].display())
+                        let place = other.place(batch.files(), other.cols()[id]);
+                        format!("{}（{place}）", other.get(id).display())
                     })
                     .collect();
                 let vars = [("others", Fill::SomePlaces(named, total))];
@@ -107,8 +107,8 @@ impl CrossKind for SameValues {
 /// Rows with an identity grouped by their fields' values (normalised, joined by a unit
 /// separator); only groups of two rows or more, which can hold two identities, in the
 /// order of their first row.
-fn groups<'a>(rows: &'a [Record], fields: &[usize], id: usize) -> Vec<Vec<&'a Record>> {
-    let mut by_values: HashMap<String, Vec<&Record>> = HashMap::new();
+fn groups<'a>(rows: &'a [KeyRow], fields: &[usize], id: usize) -> Vec<Vec<&'a KeyRow>> {
+    let mut by_values: HashMap<String, Vec<&KeyRow>> = HashMap::new();
     'rows: for row in rows {
         if row.code(id).is_none() {
             continue;
@@ -123,7 +123,7 @@ fn groups<'a>(rows: &'a [Record], fields: &[usize], id: usize) -> Vec<Vec<&'a Re
         }
         by_values.entry(key).or_default().push(row);
     }
-    let mut groups: Vec<Vec<&Record>> = by_values.into_values().filter(|g| g.len() > 1).collect();
+    let mut groups: Vec<Vec<&KeyRow>> = by_values.into_values().filter(|g| g.len() > 1).collect();
     groups.sort_by_key(|g| (g[0].file, g[0].row));
     groups
 }

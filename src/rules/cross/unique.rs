@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
-use crate::model::Record;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Schemas, TableId};
 
@@ -62,13 +62,13 @@ impl CrossKind for Unique {
     fn check(&self, rule: &RuleText, batch: &Batch) -> Vec<Finding> {
         let (table, field) = self.ix;
         let schema = batch.schema(table);
-        let mut groups: HashMap<&str, Vec<&Record>> = HashMap::new();
+        let mut groups: HashMap<&str, Vec<&KeyRow>> = HashMap::new();
         for row in batch.rows(table) {
             if let Some(code) = row.code(field) {
                 groups.entry(code).or_default().push(row);
             }
         }
-        let mut repeated: Vec<(&str, Vec<&Record>)> = groups
+        let mut repeated: Vec<(&str, Vec<&KeyRow>)> = groups
             .into_iter()
             .filter(|(_, rows)| rows.len() > 1)
             .collect();
@@ -80,7 +80,7 @@ impl CrossKind for Unique {
                     .iter()
                     .filter(|other| !std::ptr::eq(**other, *row))
                     .take(PLACES_NAMED)
-                    .map(|other| other.place(batch.files(), other.cols[field]))
+                    .map(|other| other.place(batch.files(), other.cols()[field]))
                     .collect();
                 let vars = [
                     ("value", Fill::One(code.to_string())),

@@ -57,7 +57,7 @@ impl CrossKind for UnknownParent {
                     .is_some_and(|code| !parents.contains_key(code))
             })
             .map(|row| {
-                let vars = [("value", Fill::One(row.vals[field].display()))];
+                let vars = [("value", Fill::One(row.get(field).display()))];
                 finding(batch.files(), rule, schema, row, field, &vars)
             })
             .collect()
