@@ -72,7 +72,10 @@ impl Keep {
 
     /// Whether every field of every table is kept.
     pub fn keeps_all(&self) -> bool {
-        self.slots.iter().zip(&self.fields).all(|(s, f)| s.len() == f.len())
+        self.slots
+            .iter()
+            .zip(&self.fields)
+            .all(|(s, f)| s.len() == f.len())
     }
 
     /// Whether field `f` of `table` is kept.
@@ -99,6 +102,61 @@ impl Keep {
                 None
             }
         }
+    }
+}
+
+/// The fields the stages across tables read, as each declares them (a `fields` beside
+/// each stage's code, from the schemas): what `Keep` keeps.
+#[derive(Debug, Clone)]
+pub struct Need {
+    tables: Vec<Vec<bool>>,
+}
+
+impl Need {
+    /// No field yet.
+    pub fn none(schemas: &Schemas) -> Need {
+        Need {
+            tables: schemas
+                .tables
+                .iter()
+                .map(|t| vec![false; t.fields.len()])
+                .collect(),
+        }
+    }
+    /// Field `f` of `table`.
+    pub fn field(&mut self, table: TableId, f: usize) {
+        if let Some(slot) = self
+            .tables
+            .get_mut(table.index())
+            .and_then(|t| t.get_mut(f))
+        {
+            *slot = true;
+        }
+    }
+    /// The field of `table` keyed `key`, when it has one.
+    pub fn key(&mut self, schemas: &Schemas, table: TableId, key: &str) {
+        if let Some(f) = schemas.table(table).field_index(key) {
+            self.field(table, f);
+        }
+    }
+    /// The fields conditions on `table` read.
+    pub fn conds(&mut self, schemas: &Schemas, table: TableId, conds: &[crate::schema::Cond]) {
+        for c in conds {
+            match c.ix {
+                Some(f) => self.field(table, f),
+                None => self.key(schemas, table, &c.field),
+            }
+        }
+    }
+    /// Every field of `table`.
+    pub fn all_of(&mut self, table: TableId) {
+        if let Some(t) = self.tables.get_mut(table.index()) {
+            t.iter_mut().for_each(|k| *k = true);
+        }
+    }
+    /// What keeps these fields.
+    pub fn keep(self) -> Keep {
+        Keep::of(self.tables)
     }
 }
 
@@ -339,7 +397,9 @@ pub fn keep_tables(tables: Vec<Vec<Record>>, keep: &Arc<Keep>) -> Vec<Vec<KeyRow
                 .zip(ids)
                 .map(|(r, vals)| {
                     let sheet = match &last {
-                        Some(s) if Arc::ptr_eq(&s.name, &r.sheet) && Arc::ptr_eq(&s.cols, &r.cols) => {
+                        Some(s)
+                            if Arc::ptr_eq(&s.name, &r.sheet) && Arc::ptr_eq(&s.cols, &r.cols) =>
+                        {
                             s.clone()
                         }
                         _ => {
@@ -400,7 +460,12 @@ mod tests {
         let sheet: Arc<str> = "表1".into();
         let a = Val::Text("长塘镇大王滩村坡头屯一个很长很长的地址1号".into());
         let rows = vec![
-            record(&s, t, &sheet, vec![Val::Text("A".into()), a.clone(), Val::Int(3)]),
+            record(
+                &s,
+                t,
+                &sheet,
+                vec![Val::Text("A".into()), a.clone(), Val::Int(3)],
+            ),
             record(&s, t, &sheet, vec![Val::Num(1.5), a.clone()]),
         ];
         let keep = Arc::new(Keep::all(&s));
@@ -411,7 +476,11 @@ mod tests {
             assert_eq!(back.bad, r.bad);
             assert!(Arc::ptr_eq(k.sheet(), &sheet));
         }
-        assert_eq!(kept[0].sheet.pool.len(), 5, "empty, A, the address once, 3, 1.5");
+        assert_eq!(
+            kept[0].sheet.pool.len(),
+            5,
+            "empty, A, the address once, 3, 1.5"
+        );
         assert!(kept[0].is_bad(1) && kept[0].code(1).is_none());
         assert!(!keep.missed());
     }
@@ -421,12 +490,21 @@ mod tests {
         let s = Schemas::shipped().unwrap();
         let t = s.campaign.main();
         let n = s.table(t).fields.len();
-        let mut need: Vec<Vec<bool>> = s.tables.iter().map(|t| vec![false; t.fields.len()]).collect();
+        let mut need: Vec<Vec<bool>> = s
+            .tables
+            .iter()
+            .map(|t| vec![false; t.fields.len()])
+            .collect();
         need[t.index()][2] = true;
         let keep = Arc::new(Keep::of(need));
         assert!(!keep.keeps_all() && keep.keeps(t, 2) && !keep.keeps(t, 0));
         let sheet: Arc<str> = "".into();
-        let r = record(&s, t, &sheet, vec![Val::Text("A".into()), Val::Empty, Val::Int(7)]);
+        let r = record(
+            &s,
+            t,
+            &sheet,
+            vec![Val::Text("A".into()), Val::Empty, Val::Int(7)],
+        );
         let k = keep_rows(vec![r], &keep).pop().unwrap();
         assert_eq!(k.get(2), &Val::Int(7));
         assert!(k.full().is_none());

@@ -554,12 +554,19 @@ impl Run {
     }
     /// The rows of table `t` at positions `picks` (increasing) with every value.
     pub fn full_rows_at<'a>(&'a self, t: TableId, picks: &'a [u32]) -> crate::spill::FullRows<'a> {
-        crate::spill::FullRows::new(&self.tables[t.index()], &self.spills, t.index(), Some(picks))
+        crate::spill::FullRows::new(
+            &self.tables[t.index()],
+            &self.spills,
+            t.index(),
+            Some(picks),
+        )
     }
     /// The positions of table `t`'s accepted rows.
     pub fn accepted(&self, t: TableId) -> Vec<u32> {
         let rows = self.table(t).iter().enumerate();
-        rows.filter(|(_, r)| !r.rejected).map(|(i, _)| i as u32).collect()
+        rows.filter(|(_, r)| !r.rejected)
+            .map(|(i, _)| i as u32)
+            .collect()
     }
     /// The village each finding belongs to: its file's, or, on the roster, its entry's
     /// (a roster lists every village's houses). None for a finding of neither.

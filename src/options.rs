@@ -36,6 +36,10 @@ pub struct Options {
     /// Where the sheets kept (`keep_grids`) are written aside (`aside`); None keeps them
     /// in memory.
     pub aside: Option<std::sync::Arc<tempfile::TempDir>>,
+    /// Whether something after the run reads every value of its rows (the writers, a
+    /// library caller): they are then written to `aside` (`spill`) or kept in memory.
+    /// `check` reads none: its rows keep only the fields the stages read.
+    pub values_after: bool,
 }
 
 impl Options {
@@ -59,6 +63,7 @@ impl Options {
             roster: None,
             place: Default::default(),
             aside: None,
+            values_after: true,
         }
     }
 }

@@ -29,19 +29,41 @@ pub fn run_with<P>(inputs: &[PathBuf], opts: &Options, process: P) -> Run
 where
     P: Fn(usize, &InputFile, &Options) -> FileOut + Sync,
 {
+    let (run, missed) = run_keeping(inputs, opts, &process, false);
+    if !missed {
+        return run;
+    }
+    // A stage read a field it did not declare: the rows lacked it, so the run is made
+    // again with every field kept (a programming error; builds with debug assertions stop
+    // on it instead: see `keyrow`).
+    drop(run);
+    run_keeping(inputs, opts, &process, true).0
+}
+
+/// The stages, the rows keeping only the fields the stages declare (or all of them, with
+/// `keep_all`); and whether some stage read a field it had not declared.
+fn run_keeping<P>(inputs: &[PathBuf], opts: &Options, process: &P, keep_all: bool) -> (Run, bool)
+where
+    P: Fn(usize, &InputFile, &Options) -> FileOut + Sync,
+{
     let started = Instant::now();
     timed("(start)", || ());
     let roster_path = opts.roster.as_ref().map(|r| r.path.as_path());
     let gathered = crate::read::gather::gather(inputs, roster_path, &opts.limits);
     opts.progress
         .stage("读取文件", Some(gathered.files.len() as u64));
-    let keep = std::sync::Arc::new(crate::keyrow::Keep::all(&opts.schemas));
+    let mut early = Vec::new();
+    let rules = cross_rules(&mut early, opts);
+    let keep = std::sync::Arc::new(match keep_all {
+        true => crate::keyrow::Keep::all(&opts.schemas),
+        false => keep_for_run(&rules, opts),
+    });
     let (mut outs, mut roster) = crate::ingest::batch::read_all(
         &gathered.files,
         gathered.roster.as_ref(),
         opts,
         &keep,
-        &process,
+        process,
     );
     opts.progress.stage("跨表核对与汇总", None);
     // The sheets' cells are written aside or dropped: their pages go back before the
@@ -51,7 +73,7 @@ where
     let tables = opts.schemas.tables.len();
     let mut pooled = crate::ingest::batch::pool(&mut outs, gathered.findings, tables);
     let (table_of, weak) = weak_forms(&outs, &files, &mut pooled, opts);
-    let rules = cross_rules(&mut pooled.findings, opts);
+    pooled.findings.append(&mut early);
     check_across(&rules, &mut pooled, &files, opts);
     let village_of_file = crate::villages::file_villages(&outs, &pooled.tables, &opts.schemas);
     let village_of_row = crate::villages::row_villages(outs.len(), &pooled.tables, &opts.schemas);
@@ -113,7 +135,23 @@ where
     run.place = crate::place::settle(&opts.place, &opts.schemas, &run.tables);
     say_what_changed(&mut run, &table_of, &weak, opts);
     run.seconds = started.elapsed().as_secs_f64();
-    run
+    (run, keep.missed())
+}
+
+/// The fields the stages across tables read (each stage declares its own): what the rows
+/// keep once their file is checked. Every value stays in the file's spill for the writers.
+fn keep_for_run(rules: &CrossRules, opts: &Options) -> crate::keyrow::Keep {
+    let schemas = &opts.schemas;
+    let mut need = crate::keyrow::Need::none(schemas);
+    rules.fields(schemas, &mut need);
+    crate::villages::fields(schemas, &mut need);
+    crate::place::fields(schemas, &mut need);
+    crate::writeoff::fields(schemas, &mut need);
+    crate::tally::fields(schemas, &mut need);
+    if let (Some(_), Some(spec)) = (&opts.roster, &schemas.campaign.coverage) {
+        crate::rules::cross::coverage::fields(spec, &mut need);
+    }
+    need.keep()
 }
 
 /// Enum forms read by a weak tier: said once each for the whole batch. The table of
@@ -261,6 +299,77 @@ mod tests {
         Options {
             today: NaiveDate::from_ymd_opt(2026, 11, 29).unwrap(),
             ..Options::new(Schemas::shipped().unwrap())
+        }
+    }
+
+    /// Everything the stages across tables made, and every value of every row, as text.
+    fn made(run: &Run, schemas: &Schemas) -> Vec<String> {
+        let mut all = vec![
+            format!("{:?}", run.findings),
+            format!("{:?}", run.proposals),
+            format!("{:?}", run.tally),
+            format!("{:?}", run.report),
+            format!("{:?}", run.coverage),
+            format!(
+                "{:?} {:?} {:?}",
+                run.village_of_file, run.village_of_row, run.place
+            ),
+        ];
+        for t in schemas.ids() {
+            for row in run.full_rows(t) {
+                let (k, r) = row.unwrap();
+                all.push(format!(
+                    "{} {} {:?} {:?} {} {}",
+                    k.file, k.row, r.vals, r.bad, k.rejected, k.held
+                ));
+            }
+        }
+        all
+    }
+
+    /// The safety net of keeping only the fields the stages declare: on the demo town with
+    /// its roster and on the second campaign's demo, every finding, proposal, tally,
+    /// sentence, village and value is the same as when every field is kept.
+    #[test]
+    fn rows_keeping_only_declared_fields_give_what_rows_keeping_all_give() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let gongmao = tempfile::tempdir().unwrap();
+        let gm = Schemas::load(None, Some("gongmao")).unwrap();
+        crate::demo::write_town(&gm, gongmao.path(), 3, 300, 3, true).unwrap();
+        let town = Schemas::shipped().unwrap();
+        let roster = Roster {
+            path: root.join("fixtures/demo-roster/房屋名册.xlsx"),
+            schemas: town.roster().unwrap().unwrap(),
+        };
+        let cases = [
+            (town, root.join("fixtures/demo-town"), Some(roster)),
+            (gm, gongmao.path().to_path_buf(), None),
+        ];
+        for (schemas, dir, roster) in cases {
+            let scratch = tempfile::tempdir().unwrap();
+            let opts = Options {
+                aside: Some(std::sync::Arc::new(
+                    tempfile::tempdir_in(scratch.path()).unwrap(),
+                )),
+                roster,
+                ..Options {
+                    schemas: schemas.clone(),
+                    ..opts()
+                }
+            };
+            let (kept, missed) = run_keeping(std::slice::from_ref(&dir), &opts, &process_file, false);
+            assert!(!missed);
+            assert!(
+                kept.spills.iter().any(Option::is_some),
+                "the rows were written aside"
+            );
+            let (all, _) = run_keeping(&[dir], &opts, &process_file, true);
+            assert!(all.spills.iter().all(Option::is_none));
+            let (a, b) = (made(&kept, &schemas), made(&all, &schemas));
+            assert_eq!(a.len(), b.len());
+            for (x, y) in a.iter().zip(&b) {
+                assert_eq!(x, y);
+            }
         }
     }
 
@@ -445,6 +554,7 @@ mod tests {
             roster: None,
             place: Default::default(),
             aside: None,
+            values_after: true,
         };
         let run = run_with(&[dir.path().to_path_buf()], &opts, |i, f, o| {
             if f.rel == "boom.csv" {

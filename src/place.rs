@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::keyrow::KeyRow;
-use crate::model::{Place};
+use crate::model::Place;
 use crate::schema::Schemas;
 
 /// The place of a run: what was given, the county read off the codes when it was not.
@@ -44,6 +44,13 @@ fn county_from_codes(schemas: &Schemas, tables: &[Vec<KeyRow>]) -> Option<String
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(a.0)))
         .map(|(p, _)| p.to_string())
+}
+
+/// The field the county is read from (`[place] county`).
+pub fn fields(schemas: &Schemas, need: &mut crate::keyrow::Need) {
+    if let Some((t, f)) = schemas.campaign.place.county.as_ref().and_then(|c| c.ix) {
+        need.field(t, f);
+    }
 }
 
 #[cfg(test)]

@@ -153,7 +153,10 @@ impl<'a> FullRows<'a> {
         };
         let (row, vals, bad) = section.read(pos - *start)?;
         if row != key.row {
-            bail!("the rows written aside are out of step (row {row}, expected {})", key.row);
+            bail!(
+                "the rows written aside are out of step (row {row}, expected {})",
+                key.row
+            );
         }
         Ok(key.with_values(vals, bad))
     }
@@ -195,7 +198,9 @@ mod tests {
                 file: 0,
                 sheet: sheet.clone(),
                 row: i + 2,
-                vals: (0..n).map(|f| Val::Text(format!("{i}-{f}").into())).collect(),
+                vals: (0..n)
+                    .map(|f| Val::Text(format!("{i}-{f}").into()))
+                    .collect(),
                 cols: vec![None; n].into(),
                 bad: (0..n).map(|f| f == 1).collect(),
                 rejected: i == 3,
@@ -206,7 +211,11 @@ mod tests {
         tables[t.index()] = records.clone();
         let dir = tempfile::tempdir().unwrap();
         let spill = write(&tables, dir.path(), 0).unwrap();
-        let mut need: Vec<Vec<bool>> = s.tables.iter().map(|t| vec![false; t.fields.len()]).collect();
+        let mut need: Vec<Vec<bool>> = s
+            .tables
+            .iter()
+            .map(|t| vec![false; t.fields.len()])
+            .collect();
         need[t.index()][0] = true;
         let keep = Arc::new(Keep::of(need));
         let kept = keep_tables(tables, &keep);
@@ -216,7 +225,10 @@ mod tests {
             .collect();
         assert_eq!(back.len(), 5);
         for (b, r) in back.iter().zip(&records) {
-            assert_eq!((b.row, &b.vals, &b.bad, b.rejected), (r.row, &r.vals, &r.bad, r.rejected));
+            assert_eq!(
+                (b.row, &b.vals, &b.bad, b.rejected),
+                (r.row, &r.vals, &r.bad, r.rejected)
+            );
             assert!(Arc::ptr_eq(&b.sheet, &sheet));
         }
         assert!(kept[t.index()][0].get(0).as_str() == Some("0-0"));

@@ -374,6 +374,17 @@ fn rows_and_total(
     (rows, total)
 }
 
+/// The fields the tally reads: each column's conditions on its table, the main table's
+/// village and identity, and each table's reference to the main one.
+pub fn fields(schemas: &Schemas, need: &mut crate::keyrow::Need) {
+    for column in &schemas.campaign.tally.columns {
+        if let TallyIx::Rows(t) = column.ix {
+            need.conds(schemas, t, &column.when);
+        }
+    }
+    crate::villages::fields(schemas, need);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,7 +40,8 @@ pub fn file_villages(
                 continue;
             };
             for row in &tables[table.index()] {
-                if let Some(village) = row.get(reference.child_field)
+                if let Some(village) = row
+                    .get(reference.child_field)
                     .as_str()
                     .and_then(|code| code_village.get(code))
                 {
@@ -221,6 +222,22 @@ pub fn own_examples(
         if let Some(village) = village_of.get(finding.file.as_str()) {
             finding.suggestion_zh = finding.suggestion_zh.replace(&field.example, village);
             finding.suggestion_en = finding.suggestion_en.replace(&field.example, village);
+        }
+    }
+}
+
+/// The fields the village stage reads: the main table's village and identity, and each
+/// reference to it.
+pub fn fields(schemas: &crate::schema::Schemas, need: &mut crate::keyrow::Need) {
+    let main = schemas.campaign.main();
+    need.key(schemas, main, &schemas.campaign.campaign.village);
+    if let Some(i) = schemas.table(main).identity_field() {
+        need.field(main, i);
+    }
+    for t in schemas.ids() {
+        if let Some(link) = schemas.campaign.to_main(t) {
+            need.field(link.child, link.child_field);
+            need.field(link.parent, link.parent_field);
         }
     }
 }

@@ -255,6 +255,40 @@ impl TableProposer<'_> {
     }
 }
 
+/// The fields the write-off rules read: their conditions, the latest row's reference,
+/// date and conditions, the references `none_of` names, and every field their evidence
+/// sentence names (`{field}`, `{table.field}`).
+pub fn fields(schemas: &Schemas, need: &mut crate::keyrow::Need) {
+    let refs = &schemas.campaign.references;
+    for rule in &schemas.campaign.writeoffs {
+        let t = rule.ix.table;
+        need.conds(schemas, t, &rule.when);
+        let mut other = None;
+        if let (Some((r, by)), Some(latest)) = (rule.ix.latest, &rule.latest) {
+            if let Some(r) = refs.get(r) {
+                need.field(r.ix.child, r.ix.child_field);
+                need.field(r.ix.parent, r.ix.parent_field);
+                need.field(r.ix.child, by);
+                need.conds(schemas, r.ix.child, &latest.when);
+                other = Some(r.ix.child);
+            }
+        }
+        for r in rule.ix.none_of.iter().filter_map(|&r| refs.get(r)) {
+            need.field(r.ix.child, r.ix.child_field);
+            need.field(r.ix.parent, r.ix.parent_field);
+        }
+        crate::text::fill_braces(&rule.evidence, |name, _| {
+            match (name.split_once('.'), other) {
+                (Some((table, key)), Some(o)) if schemas.table(o).table.key == table => {
+                    need.key(schemas, o, key)
+                }
+                _ => need.key(schemas, t, name),
+            }
+            true
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

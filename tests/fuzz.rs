@@ -149,6 +149,7 @@ fn options(roster: Option<selfbuilt::options::Roster>) -> selfbuilt::pipeline::O
         roster,
         place: Default::default(),
         aside: None,
+        values_after: true,
     }
 }
 

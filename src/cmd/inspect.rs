@@ -89,6 +89,7 @@ fn inspect_options(args: &InspectArgs, schemas: Schemas) -> Options {
         roster: None,
         place: Default::default(),
         aside: None,
+        values_after: true,
     }
 }
 

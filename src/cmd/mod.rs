@@ -135,5 +135,6 @@ pub fn options(
         roster: None,
         place: Default::default(),
         aside: None,
+        values_after: keep_grids,
     })
 }

@@ -8,11 +8,11 @@ use std::panic::AssertUnwindSafe;
 use rayon::prelude::*;
 
 use crate::finding::{ChangeLog, Finding};
-use crate::keyrow::{keep_tables, Keep, KeyRow};
+use crate::keyrow::{keep_all, keep_tables, Keep, KeyRow};
 use crate::model::FileOut;
-use std::sync::Arc;
 use crate::options::Options;
 use crate::read::InputFile;
+use std::sync::Arc;
 
 /// Read every file with `process`, side by side with the roster (read with its own
 /// schemas, quietly); a file whose reading panicked gives a file with one F009 finding.
@@ -35,8 +35,7 @@ where
                 opts.progress.step(&file.rel);
                 let mut out =
                     out.unwrap_or_else(|panic| crashed(file, panic, opts.schemas.tables.len()));
-                // The stages across tables hold only the fields they read.
-                out.rows = keep_tables(std::mem::take(&mut out.records), keep);
+                hold_kept(&mut out, i, opts, keep);
                 out
             })
             .collect()
@@ -53,6 +52,26 @@ where
     rayon::join(read_files, read_roster)
 }
 
+/// The file's records as the stages across tables hold them: only the fields they read
+/// (`keep`), every value written to the run's scratch folder first (`spill`) for the
+/// writers. Without a scratch folder the rows keep every field, unless nothing after the
+/// run reads them (`check`: `Options::values_after` false, no previous round); a spill that cannot be
+/// written (a full disk) keeps every field of the file too: never lost.
+fn hold_kept(out: &mut FileOut, file: usize, opts: &Options, keep: &Arc<Keep>) {
+    let records = std::mem::take(&mut out.records);
+    let read_after = opts.values_after || opts.previous.is_some();
+    let spill = match (&opts.aside, keep.keeps_all()) {
+        (Some(dir), false) => crate::spill::write(&records, dir.path(), file).ok(),
+        _ => None,
+    };
+    out.rows = if spill.is_some() || !read_after {
+        keep_tables(records, keep)
+    } else {
+        keep_all(&opts.schemas, records)
+    };
+    out.spill = spill;
+}
+
 /// The options a roster is read with: its own schemas, no grids kept, no progress.
 fn roster_options(opts: &Options) -> Option<Options> {
     let roster = opts.roster.as_ref()?;
@@ -67,6 +86,7 @@ fn roster_options(opts: &Options) -> Option<Options> {
         roster: None,
         place: Default::default(),
         aside: None,
+        values_after: false,
     })
 }
 

@@ -339,6 +339,7 @@ mod tests {
             roster: None,
             place: Default::default(),
             aside: None,
+            values_after: true,
         };
         let r = run(&inputs, &opts);
         let out = tempfile::tempdir().expect("tempdir");

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::keyrow::KeyRow;
-use crate::model::{Tables};
+use crate::model::Tables;
 use crate::schema::campaign::RefIx;
 use crate::schema::{Schemas, TableId, TableSchema};
 

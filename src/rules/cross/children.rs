@@ -25,6 +25,7 @@ use crate::schema::{Cond, Schemas, TableId};
 use super::batch::Batch;
 use super::kind::{CrossKind, DemoStep, DemoTown};
 use super::message::{finding, identity, Fill};
+use crate::keyrow::Need;
 
 /// What `children` expects of the matching child rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -80,6 +81,17 @@ pub struct Children {
 }
 
 impl CrossKind for Children {
+    fn fields(&self, schemas: &Schemas, need: &mut Need) {
+        let (parent, field, reference) = self.ix;
+        need.field(parent, field);
+        need.conds(schemas, parent, &self.when);
+        if let Some(r) = schemas.campaign.references.get(reference) {
+            need.field(r.ix.child, r.ix.child_field);
+            need.field(r.ix.parent, r.ix.parent_field);
+            need.conds(schemas, r.ix.child, &self.where_);
+        }
+    }
+
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
         let keys = (
             self.table.as_str(),

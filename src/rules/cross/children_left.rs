@@ -27,6 +27,7 @@ use super::cascade::{Cascade, Held, View};
 use super::children::resolve_sides;
 use super::kind::CrossKind;
 use super::message::{finding, identity, Fill};
+use crate::keyrow::Need;
 
 /// The keys of a `children_left` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +51,17 @@ pub struct ChildrenLeft {
 }
 
 impl CrossKind for ChildrenLeft {
+    fn fields(&self, schemas: &Schemas, need: &mut Need) {
+        let (parent, field, reference) = self.ix;
+        need.field(parent, field);
+        need.conds(schemas, parent, &self.when);
+        if let Some(r) = schemas.campaign.references.get(reference) {
+            need.field(r.ix.child, r.ix.child_field);
+            need.field(r.ix.parent, r.ix.parent_field);
+            need.conds(schemas, r.ix.child, &self.where_);
+        }
+    }
+
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
         let keys = (
             self.table.as_str(),
@@ -162,7 +174,7 @@ impl<'a> Cascade<'a> for ChildrenLeftCascade<'a> {
             held.findings.push(
                 finding(view.files, rule, parent_schema, parent, self.field, &vars).held_by(
                     &view.files[first.file],
-                    &first.sheet(),
+                    first.sheet(),
                     first.row,
                 ),
             );

@@ -622,6 +622,21 @@ fn lead_field(r: &KeyRow, ix: &CoverageIx) -> usize {
         .unwrap_or(0)
 }
 
+/// The survey fields the coverage stage reads, when a roster is given (the roster's own
+/// rows keep all their fields).
+pub fn fields(spec: &crate::schema::campaign::CoverageSpec, need: &mut crate::keyrow::Need) {
+    let ix = &spec.ix;
+    for &f in &ix.fields {
+        need.field(ix.table, f);
+    }
+    for level in &ix.levels {
+        for &(_, f, _) in level {
+            need.field(ix.table, f);
+        }
+    }
+    need.field(ix.table, ix.village.1);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -658,6 +673,7 @@ mod tests {
             previous: None,
             place: Default::default(),
             aside: None,
+            values_after: true,
         };
         crate::pipeline::run(&[town], &opts)
     }

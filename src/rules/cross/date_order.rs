@@ -21,6 +21,7 @@ use crate::schema::{FieldType, Schemas};
 use super::batch::Batch;
 use super::kind::{CrossKind, DemoStep, DemoTown};
 use super::message::{finding, Fill};
+use crate::keyrow::Need;
 
 /// The keys of a `date_order` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +57,16 @@ pub fn ordered<T: PartialOrd>(op: &str, a: T, b: T) -> bool {
 }
 
 impl CrossKind for DateOrder {
+    fn fields(&self, schemas: &Schemas, need: &mut Need) {
+        let (reference, field, other) = self.ix;
+        if let Some(r) = schemas.campaign.references.get(reference) {
+            need.field(r.ix.child, r.ix.child_field);
+            need.field(r.ix.parent, r.ix.parent_field);
+            need.field(r.ix.child, field);
+            need.field(r.ix.parent, other);
+        }
+    }
+
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
         let (reference, ends) = names.reference(&self.reference)?;
         let field = names.field(ends.child, &self.field)?;

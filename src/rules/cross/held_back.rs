@@ -21,6 +21,7 @@ use super::batch::{rows_by_code, RowsByCode};
 use super::cascade::{Cascade, Held, View};
 use super::kind::CrossKind;
 use super::message::{finding, Fill};
+use crate::keyrow::Need;
 
 /// The keys of a `held_back` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +35,13 @@ pub struct HeldBack {
 }
 
 impl CrossKind for HeldBack {
+    fn fields(&self, schemas: &Schemas, need: &mut Need) {
+        if let Some(r) = schemas.campaign.references.get(self.ix) {
+            need.field(r.ix.child, r.ix.child_field);
+            need.field(r.ix.parent, r.ix.parent_field);
+        }
+    }
+
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
         self.ix = names.reference(&self.reference)?.0;
         Ok(())
@@ -120,7 +128,7 @@ impl<'a> Cascade<'a> for HeldBackCascade<'a> {
                     self.ends.child_field,
                     &vars,
                 )
-                .held_by(&view.files[parent.file], &parent.sheet(), parent.row),
+                .held_by(&view.files[parent.file], parent.sheet(), parent.row),
             );
             held.rows[ct].push(i);
         }

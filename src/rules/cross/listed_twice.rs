@@ -12,6 +12,7 @@ use crate::schema::campaign::Names;
 use crate::schema::Schemas;
 
 use super::kind::CrossKind;
+use crate::keyrow::Need;
 
 /// A `listed_twice` rule (it has no keys of its own).
 #[derive(Debug, Clone, Deserialize)]
@@ -19,6 +20,10 @@ use super::kind::CrossKind;
 pub struct ListedTwice {}
 
 impl CrossKind for ListedTwice {
+    fn fields(&self, _schemas: &Schemas, _need: &mut Need) {
+        // The coverage stage's fields (`rules::cross::coverage::fields`).
+    }
+
     fn resolve(&mut self, _names: &Names) -> Result<(), String> {
         Ok(())
     }

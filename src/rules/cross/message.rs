@@ -59,7 +59,7 @@ pub fn finding(
 ) -> Finding {
     Finding::rule(&rule.code, rule.severity)
         .at_file(&files[row.file])
-        .at_sheet(&row.sheet())
+        .at_sheet(row.sheet())
         .at_cell(row.row, row.cols()[field])
         .field(&schema.fields[field].key)
         .value(&row.get(field).display())

@@ -112,6 +112,23 @@ pub struct CrossRules {
 }
 
 impl CrossRules {
+    /// The fields every rule reads (`CrossKind::fields`), and every table's identity and
+    /// references, which the messages and the batch's indexes read.
+    pub fn fields(&self, schemas: &Schemas, need: &mut crate::keyrow::Need) {
+        for t in schemas.ids() {
+            for key in &schemas.table(t).table.identity {
+                need.key(schemas, t, key);
+            }
+        }
+        for r in &schemas.campaign.references {
+            need.field(r.ix.child, r.ix.child_field);
+            need.field(r.ix.parent, r.ix.parent_field);
+        }
+        for rule in &self.rules {
+            rule.kind.get().fields(schemas, need);
+        }
+    }
+
     /// Compile every `[[cross]]` entry: its kind reads and checks its keys against the
     /// tables, and its messages' placeholders. The error names the entry. `selfbuilt`
     /// compiles them as soon as the schemas are loaded, so a bad entry stops it there.

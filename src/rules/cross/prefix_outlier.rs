@@ -23,6 +23,7 @@ use crate::schema::{Schemas, TableId};
 use super::batch::Batch;
 use super::kind::CrossKind;
 use super::message::{finding, Fill};
+use crate::keyrow::Need;
 
 /// The keys of a `prefix_outlier` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -47,6 +48,10 @@ fn prefix(code: &str, len: usize) -> Option<&str> {
 }
 
 impl CrossKind for PrefixOutlier {
+    fn fields(&self, _schemas: &Schemas, need: &mut Need) {
+        need.field(self.ix.0, self.ix.1);
+    }
+
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
         if self.prefix == 0 {
             return Err("kind prefix_outlier needs `prefix` (characters)".into());

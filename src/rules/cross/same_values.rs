@@ -21,6 +21,7 @@ use crate::schema::{Schemas, TableId};
 use super::batch::Batch;
 use super::kind::{CrossKind, DemoStep, DemoTown};
 use super::message::{finding, Fill, PLACES_NAMED};
+use crate::keyrow::Need;
 
 /// The keys of a `same_values` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +37,12 @@ pub struct SameValues {
 }
 
 impl CrossKind for SameValues {
+    fn fields(&self, _schemas: &Schemas, need: &mut Need) {
+        for &f in &self.ix.1 {
+            need.field(self.ix.0, f);
+        }
+    }
+
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
         let table = names.table(&self.table)?;
         if self.fields.len() < 2 {

@@ -20,6 +20,7 @@ use crate::schema::{Schemas, TableId};
 use super::batch::Batch;
 use super::kind::{CrossKind, DemoStep, DemoTown};
 use super::message::{finding, Fill, PLACES_NAMED};
+use crate::keyrow::Need;
 
 /// The keys of a `unique` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -33,6 +34,10 @@ pub struct Unique {
 }
 
 impl CrossKind for Unique {
+    fn fields(&self, _schemas: &Schemas, need: &mut Need) {
+        need.field(self.ix.0, self.ix.1);
+    }
+
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
         self.ix = names.dotted(&self.field)?;
         Ok(())

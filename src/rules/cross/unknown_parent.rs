@@ -17,6 +17,7 @@ use crate::schema::Schemas;
 use super::batch::Batch;
 use super::kind::CrossKind;
 use super::message::{finding, Fill};
+use crate::keyrow::Need;
 
 /// The keys of an `unknown_parent` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -30,6 +31,13 @@ pub struct UnknownParent {
 }
 
 impl CrossKind for UnknownParent {
+    fn fields(&self, schemas: &Schemas, need: &mut Need) {
+        if let Some(r) = schemas.campaign.references.get(self.ix) {
+            need.field(r.ix.child, r.ix.child_field);
+            need.field(r.ix.parent, r.ix.parent_field);
+        }
+    }
+
     fn resolve(&mut self, names: &Names) -> Result<(), String> {
         self.ix = names.reference(&self.reference)?.0;
         Ok(())
