@@ -357,7 +357,8 @@ mod tests {
                     ..opts()
                 }
             };
-            let (kept, missed) = run_keeping(std::slice::from_ref(&dir), &opts, &process_file, false);
+            let (kept, missed) =
+                run_keeping(std::slice::from_ref(&dir), &opts, &process_file, false);
             assert!(!missed);
             assert!(
                 kept.spills.iter().any(Option::is_some),

@@ -108,7 +108,7 @@ impl<'a> Batch<'a> {
 /// Rows of a parent table by their code (every row read, accepted or not: a child of a
 /// row with another error is not "unknown").
 pub fn parents_by_code(rows: &[KeyRow], field: usize) -> ParentsByCode<'_> {
-    let mut by_code = ParentsByCode::new();
+    let mut by_code = ParentsByCode::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         if let Some(code) = row.code(field) {
             by_code.entry(code).or_insert(i);

@@ -9,8 +9,6 @@
 //! ```
 //! Placeholders: `{others}`, the other identities and where they are.
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
@@ -113,24 +111,52 @@ impl CrossKind for SameValues {
 
 /// Rows with an identity grouped by their fields' values (normalised, joined by a unit
 /// separator); only groups of two rows or more, which can hold two identities, in the
-/// order of their first row.
+/// order of their first row. Rows are sorted by a hash of their values, which costs a
+/// few bytes a row where a map of the joined texts cost a text each; rows whose hashes
+/// agree are grouped by their values themselves, so that two values never meet by chance.
 fn groups<'a>(rows: &'a [KeyRow], fields: &[usize], id: usize) -> Vec<Vec<&'a KeyRow>> {
-    let mut by_values: HashMap<String, Vec<&KeyRow>> = HashMap::new();
-    'rows: for row in rows {
-        if row.code(id).is_none() {
-            continue;
-        }
-        let mut key = String::new();
+    let key_of = |row: &KeyRow, key: &mut String| -> bool {
+        key.clear();
         for &f in fields {
             let Some(v) = row.code(f) else {
-                continue 'rows;
+                return false;
             };
-            crate::text::push_nfkc_nospace(&mut key, v);
+            crate::text::push_nfkc_nospace(key, v);
             key.push('\u{1f}');
         }
-        by_values.entry(key).or_default().push(row);
+        true
+    };
+    let hasher = foldhash::fast::FixedState::with_seed(0x5e1f_b11d);
+    let mut key = String::new();
+    let mut hashed: Vec<(u64, u32)> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        if row.code(id).is_some() && key_of(row, &mut key) {
+            hashed.push((
+                std::hash::BuildHasher::hash_one(&hasher, key.as_str()),
+                i as u32,
+            ));
+        }
     }
-    let mut groups: Vec<Vec<&KeyRow>> = by_values.into_values().filter(|g| g.len() > 1).collect();
+    hashed.sort_unstable();
+    let mut groups: Vec<Vec<&KeyRow>> = Vec::new();
+    for same_hash in hashed.chunk_by(|a, b| a.0 == b.0).filter(|c| c.len() > 1) {
+        // In row order; split by the values themselves.
+        let mut by_values: Vec<(String, Vec<&KeyRow>)> = Vec::new();
+        for &(_, i) in same_hash {
+            let row = &rows[i as usize];
+            key_of(row, &mut key);
+            match by_values.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, g)) => g.push(row),
+                None => by_values.push((key.clone(), vec![row])),
+            }
+        }
+        groups.extend(
+            by_values
+                .into_iter()
+                .map(|(_, g)| g)
+                .filter(|g| g.len() > 1),
+        );
+    }
     groups.sort_by_key(|g| (g[0].file, g[0].row));
     groups
 }

@@ -8,8 +8,6 @@
 //! ```
 //! Placeholders: `{value}` the code, `{others}` where else it is.
 
-use std::collections::HashMap;
-
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
@@ -67,16 +65,7 @@ impl CrossKind for Unique {
     fn check(&self, rule: &RuleText, batch: &Batch) -> Vec<Finding> {
         let (table, field) = self.ix;
         let schema = batch.schema(table);
-        let mut groups: HashMap<&str, Vec<&KeyRow>> = HashMap::new();
-        for row in batch.rows(table) {
-            if let Some(code) = row.code(field) {
-                groups.entry(code).or_default().push(row);
-            }
-        }
-        let mut repeated: Vec<(&str, Vec<&KeyRow>)> = groups
-            .into_iter()
-            .filter(|(_, rows)| rows.len() > 1)
-            .collect();
+        let mut repeated = repeated(batch.rows(table), field);
         repeated.sort_by_key(|(code, _)| *code);
         let mut out = Vec::new();
         for (code, rows) in repeated {
@@ -95,5 +84,79 @@ impl CrossKind for Unique {
             }
         }
         out
+    }
+}
+
+/// The codes of `field` that more than one row holds, each with its rows in order. Rows
+/// are sorted by a hash of their code (a few bytes a row, where a map of every code cost
+/// far more at a province's size); rows whose hashes agree are told apart by the code.
+fn repeated(rows: &[KeyRow], field: usize) -> Vec<(&str, Vec<&KeyRow>)> {
+    let hasher = foldhash::fast::FixedState::with_seed(0x00c0_de5e);
+    let mut hashed: Vec<(u64, u32)> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, row)| {
+            let code = row.code(field)?;
+            Some((std::hash::BuildHasher::hash_one(&hasher, code), i as u32))
+        })
+        .collect();
+    hashed.sort_unstable();
+    let mut out: Vec<(&str, Vec<&KeyRow>)> = Vec::new();
+    for same_hash in hashed.chunk_by(|a, b| a.0 == b.0).filter(|c| c.len() > 1) {
+        let mut by_code: Vec<(&str, Vec<&KeyRow>)> = Vec::new();
+        for &(_, i) in same_hash {
+            let row = &rows[i as usize];
+            let code = row.code(field).unwrap_or_default();
+            match by_code.iter_mut().find(|(c, _)| *c == code) {
+                Some((_, g)) => g.push(row),
+                None => by_code.push((code, vec![row])),
+            }
+        }
+        out.extend(by_code.into_iter().filter(|(_, g)| g.len() > 1));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cells::Val;
+    use crate::model::Record;
+    use crate::schema::Schemas;
+
+    #[test]
+    fn codes_held_twice_come_with_their_rows_in_order_and_no_other_code_joins_them() {
+        let s = Schemas::shipped().unwrap();
+        let t = s.campaign.main();
+        let n = s.table(t).fields.len();
+        let codes = ["B", "A", "C", "B", "", "A", "B", "D"];
+        let records = codes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut vals = vec![Val::Empty; n];
+                if !c.is_empty() {
+                    vals[0] = Val::Text((*c).into());
+                }
+                Record {
+                    table: t,
+                    file: 0,
+                    sheet: "".into(),
+                    row: i as u32 + 1,
+                    vals,
+                    cols: vec![None; n].into(),
+                    bad: vec![false; n],
+                    rejected: false,
+                    held: false,
+                }
+            })
+            .collect();
+        let rows = crate::keyrow::keep_all(&s, vec![records]).remove(0);
+        let mut found: Vec<(&str, Vec<u32>)> = repeated(&rows, 0)
+            .into_iter()
+            .map(|(c, g)| (c, g.iter().map(|r| r.row).collect()))
+            .collect();
+        found.sort();
+        assert_eq!(found, vec![("A", vec![2, 6]), ("B", vec![1, 4, 7])]);
     }
 }
