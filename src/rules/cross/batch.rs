@@ -16,9 +16,81 @@ use crate::schema::{Schemas, TableId, TableSchema};
 pub type ParentsByCode<'a> = HashMap<&'a str, usize>;
 /// Rows by a code they hold (child rows by the parent code they name; every row of a
 /// code).
-pub type RowsByCode<'a> = HashMap<&'a str, Vec<usize>>;
+pub type RowsByCode<'a> = CodeRows<'a>;
 /// Child rows by the parent code they name.
 pub type ChildrenByCode<'a> = RowsByCode<'a>;
+
+/// The hasher of the indexes by code.
+type Fast = foldhash::fast::FixedState;
+
+/// Rows by a code they hold, compactly: a code is mostly held by one row, so each code's
+/// first row is in one map and the rows after it, for the few codes that have them, in
+/// another (a list per code cost three times the memory at a province's size).
+#[derive(Debug, Default)]
+pub struct CodeRows<'a> {
+    first: HashMap<&'a str, u32, Fast>,
+    more: HashMap<u32, Vec<u32>, Fast>,
+}
+
+/// The rows of one code (`CodeRows::get`), in the order they were added.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'s> {
+    first: u32,
+    more: &'s [u32],
+}
+
+impl Rows<'_> {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+    /// Never: a code's rows are one or more.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+    /// The first row.
+    pub fn first(&self) -> usize {
+        self.first as usize
+    }
+    /// Every row, the first first.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::once(self.first)
+            .chain(self.more.iter().copied())
+            .map(|i| i as usize)
+    }
+}
+
+impl<'a> CodeRows<'a> {
+    /// Room for `n` codes.
+    pub fn with_capacity(n: usize) -> CodeRows<'a> {
+        CodeRows {
+            first: HashMap::with_capacity_and_hasher(n, Fast::default()),
+            more: HashMap::default(),
+        }
+    }
+    /// Row `row` holds `code`.
+    pub fn push(&mut self, code: &'a str, row: usize) {
+        let row = row as u32;
+        match self.first.entry(code) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(row);
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                self.more.entry(*e.get()).or_default().push(row);
+            }
+        }
+    }
+    /// The rows holding `code`.
+    pub fn get(&self, code: &str) -> Option<Rows<'_>> {
+        let &first = self.first.get(code)?;
+        let more = self.more.get(&first).map_or(&[][..], Vec::as_slice);
+        Some(Rows { first, more })
+    }
+    /// Whether some row holds `code`.
+    pub fn contains_key(&self, code: &str) -> bool {
+        self.first.contains_key(code)
+    }
+}
 
 /// Every table's records, and each reference's rows by code.
 pub struct Batch<'a> {
@@ -119,10 +191,10 @@ pub fn parents_by_code(rows: &[KeyRow], field: usize) -> ParentsByCode<'_> {
 
 /// Rows by the code in `field` (a child table's rows by the parent code they name).
 pub fn rows_by_code(rows: &[KeyRow], field: usize) -> RowsByCode<'_> {
-    let mut by_code = RowsByCode::new();
+    let mut by_code = RowsByCode::with_capacity(rows.len());
     for (i, row) in rows.iter().enumerate() {
         if let Some(code) = row.code(field) {
-            by_code.entry(code).or_default().push(i);
+            by_code.push(code, i);
         }
     }
     by_code

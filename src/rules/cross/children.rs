@@ -186,7 +186,7 @@ impl CrossKind for Children {
             }
             let matched: Vec<&KeyRow> = children
                 .iter()
-                .map(|&i| &child_rows[i])
+                .map(|i| &child_rows[i])
                 .filter(|child| Cond::all_hold(&self.where_, child_schema, child))
                 .collect();
             let flagged = match self.expect {
@@ -196,7 +196,7 @@ impl CrossKind for Children {
             if flagged {
                 let codes = children
                     .iter()
-                    .map(|&i| identity(child_schema, &child_rows[i]));
+                    .map(|i| identity(child_schema, &child_rows[i]));
                 let vars = [
                     ("value", Fill::One(parent.get(field).display())),
                     ("n", Fill::One(children.len().to_string())),

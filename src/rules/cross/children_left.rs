@@ -14,7 +14,9 @@
 //! Placeholders: `{value}` the parent's value, `{why}` each child and what is wrong
 //! with it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use super::batch::CodeRows;
 
 use serde::Deserialize;
 
@@ -89,13 +91,13 @@ impl CrossKind for ChildrenLeft {
         let (table, field, reference) = self.ix;
         let ends = schemas.campaign.references[reference].ix;
         let (parent_schema, child_schema) = (schemas.table(table), schemas.table(ends.child));
-        let mut matching: HashMap<&str, Vec<usize>> = HashMap::new();
+        let mut matching = CodeRows::default();
         for (i, child) in rows[ends.child.index()].iter().enumerate() {
             if let (true, Some(code)) = (
                 Cond::all_hold(&self.where_, child_schema, child),
                 child.code(ends.child_field),
             ) {
-                matching.entry(code).or_default().push(i);
+                matching.push(code, i);
             }
         }
         let candidates = rows[table.index()]
@@ -130,7 +132,7 @@ struct ChildrenLeftCascade<'a> {
         &'a crate::schema::TableSchema,
         &'a crate::schema::TableSchema,
     ),
-    matching: HashMap<&'a str, Vec<usize>>,
+    matching: CodeRows<'a>,
     candidates: Vec<(usize, &'a str)>,
 }
 
@@ -144,17 +146,19 @@ impl<'a> Cascade<'a> for ChildrenLeftCascade<'a> {
             if view.rejected[pt][i] {
                 continue;
             }
-            let matched = &self.matching[code];
+            let Some(matched) = self.matching.get(code) else {
+                continue;
+            };
             if matched
                 .iter()
-                .any(|&c| !view.rejected[ct][c] && !held_now.contains(&c))
+                .any(|c| !view.rejected[ct][c] && !held_now.contains(&c))
             {
                 continue;
             }
             let parent = &view.rows[pt][i];
             let why: Vec<String> = matched
                 .iter()
-                .map(|&c| {
+                .map(|c| {
                     format!(
                         "{}（{}）",
                         identity(child_schema, &children[c]),
@@ -170,7 +174,7 @@ impl<'a> Cascade<'a> for ChildrenLeftCascade<'a> {
                 ("why", Fill::Places(why)),
             ];
             // Below the first child row it stands on.
-            let first = &children[matched[0]];
+            let first = &children[matched.first()];
             held.findings.push(
                 finding(view.files, rule, parent_schema, parent, self.field, &vars).held_by(
                     &view.files[first.file],

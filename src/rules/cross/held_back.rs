@@ -104,17 +104,17 @@ impl<'a> Cascade<'a> for HeldBackCascade<'a> {
             let Some(parents) = self.parents.get(code) else {
                 continue;
             };
-            if parents.iter().any(|&p| !view.rejected[pt][p]) {
+            if parents.iter().any(|p| !view.rejected[pt][p]) {
                 continue;
             }
-            let (parent, child) = (&view.rows[pt][parents[0]], &view.rows[ct][i]);
+            let (parent, child) = (&view.rows[pt][parents.first()], &view.rows[ct][i]);
             let vars = [
                 (
                     "value",
                     Fill::One(child.get(self.ends.child_field).display()),
                 ),
                 ("place", Fill::One(parent.place(view.files, None))),
-                ("why", Fill::One(view.why(pt, parents[0]))),
+                ("why", Fill::One(view.why(pt, parents.first()))),
             ];
             let rule = self.rule;
             held.why
