@@ -3,6 +3,10 @@
 //! its own reuse, so the process's resident size stays at its highest: one run on a
 //! county's million rows held 2.7 GB when the rows needed 1.6 GB. `give_back` asks it to
 //! return every whole free page; stages call it where much has just been freed.
+//! `settle`, at the start of a command, has blocks of a megabyte or more (a batch's tables,
+//! the indexes of the checks across tables) mapped on their own, so that each goes back to
+//! the system the moment it is freed (glibc otherwise raises that bound to 32 MB as big
+//! blocks are freed, and keeps them).
 
 /// Returns the allocator's free pages to the system (glibc on Linux; nothing elsewhere).
 ///
@@ -17,6 +21,23 @@ pub fn give_back() {
         libc::malloc_trim(0);
     }
 }
+
+/// Blocks of `MAPPED` bytes or more are mapped on their own and returned when freed
+/// (glibc on Linux; nothing elsewhere). Called once, at the start of a command.
+///
+/// ```
+/// selfbuilt::memory::settle();
+/// ```
+pub fn settle() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets the allocator's own parameter; it takes no pointer.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MAPPED);
+    }
+}
+
+/// The size from which a block is mapped on its own (`settle`).
+pub const MAPPED: i32 = 1 << 20;
 
 #[cfg(test)]
 mod tests {
