@@ -441,15 +441,11 @@ mod tests {
         let mut bad = vec![false; n];
         bad[1] = true;
         Record {
-            table: t,
-            file: 0,
             sheet: sheet.clone(),
             row: 3,
             vals: all,
-            cols: vec![None; n].into(),
             bad,
-            rejected: false,
-            held: false,
+            ..Record::empty(t, n)
         }
     }
 

@@ -232,6 +232,27 @@ pub struct Record {
 }
 
 impl Record {
+    /// A row of `table` with `fields` empty values, no column and no flag, in file 0 on a
+    /// nameless sheet: what tests fill in.
+    ///
+    /// ```
+    /// let r = selfbuilt::model::Record::empty(selfbuilt::schema::TableId(0), 3);
+    /// assert_eq!(r.vals.len(), 3);
+    /// ```
+    pub fn empty(table: TableId, fields: usize) -> Record {
+        Record {
+            table,
+            file: 0,
+            sheet: "".into(),
+            row: 0,
+            vals: vec![Val::Empty; fields],
+            cols: vec![None; fields].into(),
+            bad: vec![false; fields],
+            rejected: false,
+            held: false,
+        }
+    }
+
     /// The canonical value of field `i`.
     pub fn get(&self, i: usize) -> &Val {
         &self.vals[i]

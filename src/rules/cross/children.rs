@@ -18,14 +18,13 @@
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
-use crate::keyrow::KeyRow;
+use crate::keyrow::{KeyRow, Need};
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
 use super::batch::Batch;
 use super::kind::{CrossKind, DemoStep, DemoTown};
 use super::message::{finding, identity, Fill};
-use crate::keyrow::Need;
 
 /// What `children` expects of the matching child rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -57,6 +56,23 @@ pub fn resolve_sides(
     Ok((table_id, field, reference))
 }
 
+/// The fields a rule on a parent and its children reads (`resolve_sides`' indexes): the
+/// parent's field and its `when`, the reference's two ends and the children's `where`.
+pub fn sides_fields(
+    schemas: &Schemas,
+    need: &mut Need,
+    (parent, field, reference): (TableId, usize, usize),
+    (when, where_): (&[Cond], &[Cond]),
+) {
+    need.field(parent, field);
+    need.conds(schemas, parent, when);
+    if let Some(r) = schemas.campaign.references.get(reference) {
+        need.field(r.ix.child, r.ix.child_field);
+        need.field(r.ix.parent, r.ix.parent_field);
+        need.conds(schemas, r.ix.child, where_);
+    }
+}
+
 /// The keys of a `children` rule.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,14 +98,7 @@ pub struct Children {
 
 impl CrossKind for Children {
     fn fields(&self, schemas: &Schemas, need: &mut Need) {
-        let (parent, field, reference) = self.ix;
-        need.field(parent, field);
-        need.conds(schemas, parent, &self.when);
-        if let Some(r) = schemas.campaign.references.get(reference) {
-            need.field(r.ix.child, r.ix.child_field);
-            need.field(r.ix.parent, r.ix.parent_field);
-            need.conds(schemas, r.ix.child, &self.where_);
-        }
+        sides_fields(schemas, need, self.ix, (&self.when, &self.where_));
     }
 
     fn resolve(&mut self, names: &Names) -> Result<(), String> {

@@ -16,20 +16,18 @@
 
 use std::collections::HashSet;
 
-use super::batch::CodeRows;
-
 use serde::Deserialize;
 
 use crate::finding::RuleText;
-use crate::keyrow::KeyRow;
+use crate::keyrow::{KeyRow, Need};
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
+use super::batch::CodeRows;
 use super::cascade::{Cascade, Held, View};
 use super::children::resolve_sides;
 use super::kind::CrossKind;
 use super::message::{finding, identity, Fill};
-use crate::keyrow::Need;
 
 /// The keys of a `children_left` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -54,14 +52,7 @@ pub struct ChildrenLeft {
 
 impl CrossKind for ChildrenLeft {
     fn fields(&self, schemas: &Schemas, need: &mut Need) {
-        let (parent, field, reference) = self.ix;
-        need.field(parent, field);
-        need.conds(schemas, parent, &self.when);
-        if let Some(r) = schemas.campaign.references.get(reference) {
-            need.field(r.ix.child, r.ix.child_field);
-            need.field(r.ix.parent, r.ix.parent_field);
-            need.conds(schemas, r.ix.child, &self.where_);
-        }
+        super::children::sides_fields(schemas, need, self.ix, (&self.when, &self.where_));
     }
 
     fn resolve(&mut self, names: &Names) -> Result<(), String> {

@@ -13,7 +13,7 @@
 use serde::Deserialize;
 
 use crate::finding::RuleText;
-use crate::keyrow::KeyRow;
+use crate::keyrow::{KeyRow, Need};
 use crate::schema::campaign::{Names, RefIx};
 use crate::schema::Schemas;
 
@@ -21,7 +21,6 @@ use super::batch::{rows_by_code, RowsByCode};
 use super::cascade::{Cascade, Held, View};
 use super::kind::CrossKind;
 use super::message::{finding, Fill};
-use crate::keyrow::Need;
 
 /// The keys of a `held_back` rule.
 #[derive(Debug, Clone, Deserialize)]

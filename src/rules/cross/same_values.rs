@@ -12,14 +12,13 @@
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
-use crate::keyrow::KeyRow;
+use crate::keyrow::{KeyRow, Need};
 use crate::schema::campaign::Names;
 use crate::schema::{Schemas, TableId};
 
 use super::batch::Batch;
 use super::kind::{CrossKind, DemoStep, DemoTown};
 use super::message::{finding, Fill, PLACES_NAMED};
-use crate::keyrow::Need;
 
 /// The keys of a `same_values` rule.
 #[derive(Debug, Clone, Deserialize)]

@@ -11,14 +11,13 @@
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
-use crate::keyrow::KeyRow;
+use crate::keyrow::{KeyRow, Need};
 use crate::schema::campaign::Names;
 use crate::schema::{Schemas, TableId};
 
 use super::batch::Batch;
 use super::kind::{CrossKind, DemoStep, DemoTown};
 use super::message::{finding, Fill, PLACES_NAMED};
-use crate::keyrow::Need;
 
 /// The keys of a `unique` rule.
 #[derive(Debug, Clone, Deserialize)]
@@ -139,15 +138,9 @@ mod tests {
                     vals[0] = Val::Text((*c).into());
                 }
                 Record {
-                    table: t,
-                    file: 0,
-                    sheet: "".into(),
                     row: i as u32 + 1,
                     vals,
-                    cols: vec![None; n].into(),
-                    bad: vec![false; n],
-                    rejected: false,
-                    held: false,
+                    ..Record::empty(t, n)
                 }
             })
             .collect();
