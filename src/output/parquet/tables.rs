@@ -104,10 +104,12 @@ pub fn write(run: &Run, schemas: &Schemas, dir: &Path) -> Result<()> {
     for t in schemas.ids() {
         let accepted = run.accepted(t);
         let path = dir.join(format!("{}.parquet", schemas.table(t).table.key));
+        // One reading of the rows for every batch: each batch takes the next ones.
+        let mut rows = run.full_rows_at(t, &accepted);
         let frames = batches(accepted.len()).map(|range| {
-            let rows = run.full_rows_at(t, &accepted[range]);
-            let rows: Vec<Record> = rows.map(|r| r.map(|(_, r)| r)).collect::<Result<_>>()?;
-            frame(run, schemas, t, &rows, &proposed)
+            let batch = rows.by_ref().take(range.len()).map(|r| r.map(|(_, r)| r));
+            let batch: Vec<Record> = batch.collect::<Result<_>>()?;
+            frame(run, schemas, t, &batch, &proposed)
         });
         write_frames(&path, frames, None)?;
     }
