@@ -23,6 +23,7 @@ pub mod errors;
 pub mod finding;
 pub mod ingest;
 pub mod job;
+pub mod keep;
 pub mod keyrow;
 pub mod memory;
 pub mod model;

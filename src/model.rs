@@ -9,19 +9,9 @@ use std::path::PathBuf;
 
 use crate::finding::{Change, ChangeLog, Finding};
 use crate::keyrow::KeyRow;
-use crate::value::{CompactString, Raw, Val};
+use crate::value::{CompactString, Fields, Raw, Val};
 
-/// A table of the loaded campaign: its place in `Schemas::tables` (the order the
-/// campaign lists them in; the first is the campaign's main table).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub struct TableId(pub u8);
-
-impl TableId {
-    /// The table's place in the campaign's order, to index per-table lists.
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
+pub use crate::keyrow::TableId;
 
 /// A merged region, 0-based inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -157,53 +147,12 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// A row's values as conditions and rules read them, by field index: None past the
-/// table's fields.
-pub trait Fields {
-    /// The canonical value of field `i`.
-    fn val(&self, i: usize) -> Option<&Val>;
-    /// Whether field `i`'s cell had an error.
-    fn bad(&self, i: usize) -> Option<bool>;
-}
-
 impl Fields for Record {
     fn val(&self, i: usize) -> Option<&Val> {
         self.vals.get(i)
     }
     fn bad(&self, i: usize) -> Option<bool> {
         self.bad.get(i).copied()
-    }
-}
-
-impl<T: Fields + ?Sized> Fields for &T {
-    fn val(&self, i: usize) -> Option<&Val> {
-        (**self).val(i)
-    }
-    fn bad(&self, i: usize) -> Option<bool> {
-        (**self).bad(i)
-    }
-}
-
-/// Values and error flags side by side.
-impl Fields for (&[Val], &[bool]) {
-    fn val(&self, i: usize) -> Option<&Val> {
-        self.0.get(i)
-    }
-    fn bad(&self, i: usize) -> Option<bool> {
-        self.1.get(i).copied()
-    }
-}
-
-/// Where a row (or its cell in column `col`) is, for a message: the file, the sheet, the
-/// cell or the row.
-pub fn place(file: &str, sheet: &str, row: u32, col: Option<u32>) -> String {
-    let cell = col
-        .map(|c| crate::text::a1(row, c))
-        .unwrap_or_else(|| format!("第{}行", row + 1));
-    if sheet.is_empty() {
-        format!("{file} {cell}")
-    } else {
-        format!("{file}「{sheet}」{cell}")
     }
 }
 
@@ -253,6 +202,31 @@ impl Record {
         }
     }
 
+    /// The row `key` stands for, with `vals` and `bad` as every value (read back from its
+    /// spill).
+    pub fn with_values(key: &KeyRow, vals: Vec<Val>, bad: Vec<bool>) -> Record {
+        Record {
+            table: key.table,
+            file: key.file,
+            sheet: key.sheet().clone(),
+            row: key.row,
+            vals,
+            cols: key.shared_cols().clone(),
+            bad,
+            rejected: key.rejected,
+            held: key.held,
+        }
+    }
+
+    /// The row `key` stands for with every value, when it keeps every field (a roster, a
+    /// test, a run keeping all); None otherwise.
+    pub fn from_kept(key: &KeyRow) -> Option<Record> {
+        let n = key.keeps_all()?;
+        let vals = (0..n).map(|i| key.get(i).clone()).collect();
+        let bad = (0..n).map(|i| key.is_bad(i)).collect();
+        Some(Record::with_values(key, vals, bad))
+    }
+
     /// The canonical value of field `i`.
     pub fn get(&self, i: usize) -> &Val {
         &self.vals[i]
@@ -273,7 +247,7 @@ impl Record {
     /// Where the row (or its cell in column `col`) is, for a message: the file as `files`
     /// names it, the sheet, the cell or the row.
     pub fn place(&self, files: &[String], col: Option<u32>) -> String {
-        place(&files[self.file], &self.sheet, self.row, col)
+        crate::text::row_place(&files[self.file], &self.sheet, self.row, col)
     }
 }
 
@@ -366,7 +340,7 @@ pub struct FileOut {
     /// The records as the stages across tables hold them (`keyrow`).
     pub rows: Vec<Vec<KeyRow>>,
     /// Every value of the records, on disk (`spill`), when written there.
-    pub spill: Option<crate::spill::Spill>,
+    pub spill: Option<crate::keyrow::Spill>,
     /// Rows read per table.
     pub rows_read: Vec<usize>,
     /// Non-empty rows of sheets that hold content but no recognised table: each is
@@ -388,7 +362,7 @@ pub struct Run {
     /// tables read (`keyrow`).
     pub tables: Vec<Vec<KeyRow>>,
     /// Each file's records with every value, on disk (`spill`), when written there.
-    pub spills: Vec<Option<crate::spill::Spill>>,
+    pub spills: Vec<Option<crate::keyrow::Spill>>,
     /// Every finding of the run, in the order writers show them.
     pub findings: Vec<Finding>,
     /// The audit trail, file by file in input order, then the roster's (see `changes()`).
@@ -568,19 +542,6 @@ impl Run {
     /// The records of table `t`.
     pub fn table(&self, t: TableId) -> &[KeyRow] {
         &self.tables[t.index()]
-    }
-    /// The rows of table `t` with every value (read back from the spills), in order.
-    pub fn full_rows(&self, t: TableId) -> crate::spill::FullRows<'_> {
-        crate::spill::FullRows::new(&self.tables[t.index()], &self.spills, t.index(), None)
-    }
-    /// The rows of table `t` at positions `picks` (increasing) with every value.
-    pub fn full_rows_at<'a>(&'a self, t: TableId, picks: &'a [u32]) -> crate::spill::FullRows<'a> {
-        crate::spill::FullRows::new(
-            &self.tables[t.index()],
-            &self.spills,
-            t.index(),
-            Some(picks),
-        )
     }
     /// The positions of table `t`'s accepted rows.
     pub fn accepted(&self, t: TableId) -> Vec<u32> {

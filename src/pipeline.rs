@@ -55,7 +55,7 @@ where
     let mut early = Vec::new();
     let rules = cross_rules(&mut early, opts);
     let keep = std::sync::Arc::new(match keep_all {
-        true => crate::keyrow::Keep::all(&opts.schemas),
+        true => crate::keep::everything(&opts.schemas),
         false => keep_for_run(&rules, opts),
     });
     let (mut outs, mut roster) = crate::ingest::batch::read_all(
@@ -142,7 +142,7 @@ where
 /// keep once their file is checked. Every value stays in the file's spill for the writers.
 fn keep_for_run(rules: &CrossRules, opts: &Options) -> crate::keyrow::Keep {
     let schemas = &opts.schemas;
-    let mut need = crate::keyrow::Need::none(schemas);
+    let mut need = crate::keep::Need::none(schemas);
     rules.fields(schemas, &mut need);
     crate::villages::fields(schemas, &mut need);
     crate::place::fields(schemas, &mut need);
@@ -316,7 +316,7 @@ mod tests {
             ),
         ];
         for t in schemas.ids() {
-            for row in run.full_rows(t) {
+            for row in crate::spill::full_rows(run, t) {
                 let (k, r) = row.unwrap();
                 all.push(format!(
                     "{} {} {:?} {:?} {} {}",

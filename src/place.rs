@@ -47,7 +47,7 @@ fn county_from_codes(schemas: &Schemas, tables: &[Vec<KeyRow>]) -> Option<String
 }
 
 /// The field the county is read from (`[place] county`).
-pub fn fields(schemas: &Schemas, need: &mut crate::keyrow::Need) {
+pub fn fields(schemas: &Schemas, need: &mut crate::keep::Need) {
     if let Some((t, f)) = schemas.campaign.place.county.as_ref().and_then(|c| c.ix) {
         need.field(t, f);
     }
@@ -87,7 +87,7 @@ mod tests {
             .iter()
             .map(|(c, bad)| building(schemas, c, *bad))
             .collect();
-        crate::keyrow::keep_all(schemas, t)
+        crate::keep::keep_all(schemas, t)
     }
 
     #[test]

@@ -183,7 +183,7 @@ impl<'a> RoundRows<'a> {
         let (run, schemas) = (self.run, self.schemas);
         let records = schemas.ids().flat_map(move |t| {
             let table = schemas.table(t).table.key.as_str();
-            run.full_rows(t).map(move |full| {
+            crate::spill::full_rows(run, t).map(move |full| {
                 let (k, r) = full?;
                 let village = run
                     .row_village(k.file, k.sheet(), k.row)

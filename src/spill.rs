@@ -9,21 +9,14 @@
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 
-use crate::keyrow::KeyRow;
-use crate::model::Record;
+use crate::keyrow::{KeyRow, Spill};
+use crate::model::{Record, Run};
+use crate::schema::TableId;
 use crate::value::Val;
-
-/// Where one file's records are on disk.
-#[derive(Debug, Clone)]
-pub struct Spill {
-    path: PathBuf,
-    /// Per table: where its records start and how many there are.
-    tables: Vec<(u64, usize)>,
-}
 
 /// Writes the records of one file (`tables`, per table) into `dir`, named by `file`.
 pub fn write(tables: &[Vec<Record>], dir: &Path, file: usize) -> std::io::Result<Spill> {
@@ -136,8 +129,7 @@ impl<'a> FullRows<'a> {
     fn read(&mut self, pos: usize) -> Result<Record> {
         let key = &self.rows[pos];
         let Some(spill) = self.spills.get(key.file).and_then(Option::as_ref) else {
-            return key
-                .full()
+            return Record::from_kept(key)
                 .context("a row's values were neither kept nor written aside");
         };
         if self.open.as_ref().is_none_or(|(f, _, _)| *f != key.file) {
@@ -158,7 +150,7 @@ impl<'a> FullRows<'a> {
                 key.row
             );
         }
-        Ok(key.with_values(vals, bad))
+        Ok(Record::with_values(key, vals, bad))
     }
 }
 
@@ -179,10 +171,21 @@ impl<'a> Iterator for FullRows<'a> {
     }
 }
 
+/// The rows of table `t` of `run` with every value (read back from the spills), in order.
+pub fn full_rows(run: &Run, t: TableId) -> FullRows<'_> {
+    FullRows::new(run.table(t), &run.spills, t.index(), None)
+}
+
+/// The rows of table `t` of `run` at positions `picks` (increasing) with every value.
+pub fn full_rows_at<'a>(run: &'a Run, t: TableId, picks: &'a [u32]) -> FullRows<'a> {
+    FullRows::new(run.table(t), &run.spills, t.index(), Some(picks))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keyrow::{keep_tables, Keep};
+    use crate::keep::keep_tables;
+    use crate::keyrow::Keep;
     use crate::schema::Schemas;
     use std::sync::Arc;
 

@@ -376,7 +376,7 @@ fn rows_and_total(
 
 /// The fields the tally reads: each column's conditions on its table, the main table's
 /// village and identity, and each table's reference to the main one.
-pub fn fields(schemas: &Schemas, need: &mut crate::keyrow::Need) {
+pub fn fields(schemas: &Schemas, need: &mut crate::keep::Need) {
     for column in &schemas.campaign.tally.columns {
         if let TallyIx::Rows(t) = column.ix {
             need.conds(schemas, t, &column.when);

@@ -276,6 +276,24 @@ pub fn place(file: &str, sheet: &str, cell: String) -> String {
     }
 }
 
+/// Where a row (or its cell in column `col`) is, for a message: `file「sheet」B3`, or
+/// `file 第3行` for the row, the sheet left out for a CSV.
+///
+/// ```
+/// assert_eq!(selfbuilt::text::row_place("a.xlsx", "房屋", 2, Some(1)), "a.xlsx「房屋」B3");
+/// assert_eq!(selfbuilt::text::row_place("a.csv", "", 2, None), "a.csv 第3行");
+/// ```
+pub fn row_place(file: &str, sheet: &str, row: u32, col: Option<u32>) -> String {
+    let cell = col
+        .map(|c| a1(row, c))
+        .unwrap_or_else(|| format!("第{}行", row + 1));
+    if sheet.is_empty() {
+        format!("{file} {cell}")
+    } else {
+        format!("{file}「{sheet}」{cell}")
+    }
+}
+
 /// 1-based rows as ranges ("5-9、12、20-25"), at most `max` ranges, then "…".
 pub fn compact_rows(rows: &[u32], max: usize) -> String {
     let mut v: Vec<u32> = rows.to_vec();

@@ -202,6 +202,34 @@ impl Parsed {
     }
 }
 
+/// A row's values as conditions and rules read them, by field index: None past the
+/// table's fields.
+pub trait Fields {
+    /// The canonical value of field `i`.
+    fn val(&self, i: usize) -> Option<&Val>;
+    /// Whether field `i`'s cell had an error.
+    fn bad(&self, i: usize) -> Option<bool>;
+}
+
+impl<T: Fields + ?Sized> Fields for &T {
+    fn val(&self, i: usize) -> Option<&Val> {
+        (**self).val(i)
+    }
+    fn bad(&self, i: usize) -> Option<bool> {
+        (**self).bad(i)
+    }
+}
+
+/// Values and error flags side by side.
+impl Fields for (&[Val], &[bool]) {
+    fn val(&self, i: usize) -> Option<&Val> {
+        self.0.get(i)
+    }
+    fn bad(&self, i: usize) -> Option<bool> {
+        self.1.get(i).copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

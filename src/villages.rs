@@ -228,7 +228,7 @@ pub fn own_examples(
 
 /// The fields the village stage reads: the main table's village and identity, and each
 /// reference to it.
-pub fn fields(schemas: &crate::schema::Schemas, need: &mut crate::keyrow::Need) {
+pub fn fields(schemas: &crate::schema::Schemas, need: &mut crate::keep::Need) {
     let main = schemas.campaign.main();
     need.key(schemas, main, &schemas.campaign.campaign.village);
     if let Some(i) = schemas.table(main).identity_field() {

@@ -258,7 +258,7 @@ impl TableProposer<'_> {
 /// The fields the write-off rules read: their conditions, the latest row's reference,
 /// date and conditions, the references `none_of` names, and every field their evidence
 /// sentence names (`{field}`, `{table.field}`).
-pub fn fields(schemas: &Schemas, need: &mut crate::keyrow::Need) {
+pub fn fields(schemas: &Schemas, need: &mut crate::keep::Need) {
     let refs = &schemas.campaign.references;
     for rule in &schemas.campaign.writeoffs {
         let t = rule.ix.table;
@@ -317,8 +317,8 @@ mod tests {
                 rejected: false,
                 held: false,
             };
-            let keep = std::sync::Arc::new(crate::keyrow::Keep::all(&s));
-            crate::keyrow::keep_rows(vec![r], &keep).remove(0)
+            let keep = std::sync::Arc::new(crate::keep::everything(&s));
+            crate::keep::keep_rows(vec![r], &keep).remove(0)
         };
         let house = rec(b, &[("building_code", "YH1"), ("owner", "张三")]);
         let review = rec(r, &[("reviewer", "赵六")]);

@@ -8,7 +8,8 @@ use std::panic::AssertUnwindSafe;
 use rayon::prelude::*;
 
 use crate::finding::{ChangeLog, Finding};
-use crate::keyrow::{keep_all, keep_tables, Keep, KeyRow};
+use crate::keep::{keep_all, keep_tables};
+use crate::keyrow::{Keep, KeyRow};
 use crate::model::FileOut;
 use crate::options::Options;
 use crate::read::InputFile;
@@ -45,7 +46,7 @@ where
         let mut out =
             std::panic::catch_unwind(AssertUnwindSafe(|| process(0, input, &options))).ok()?;
         // A roster is small: all its fields are kept.
-        let keep = Arc::new(Keep::all(&options.schemas));
+        let keep = Arc::new(crate::keep::everything(&options.schemas));
         out.rows = keep_tables(std::mem::take(&mut out.records), &keep);
         Some(out)
     };
@@ -121,7 +122,7 @@ pub struct Pooled {
     /// Each file's audit trail.
     pub changes: Vec<ChangeLog>,
     /// Each file's records with every value, on disk, when written there.
-    pub spills: Vec<Option<crate::spill::Spill>>,
+    pub spills: Vec<Option<crate::keyrow::Spill>>,
 }
 
 /// Move the files' records, findings and audit trails into one pool (each table sized

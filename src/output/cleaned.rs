@@ -54,7 +54,7 @@ fn widths(
         .chain(lex.provenance_labels.iter().map(|l| text_width(l) + 2.0))
         .collect();
     let nf = s.fields.len();
-    for rec in run.full_rows_at(t, &recs[..recs.len().min(2000)]) {
+    for rec in crate::spill::full_rows_at(run, t, &recs[..recs.len().min(2000)]) {
         let (_, rec) = rec?;
         for (c, v) in rec.vals.iter().enumerate() {
             let x = match v {
@@ -132,7 +132,7 @@ fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Resul
     let ws = &mut sheet.ws;
     let s = schemas.table(sheet.t);
     let nf = s.fields.len() as u16;
-    for (i, rec) in run.full_rows_at(sheet.t, sheet.recs).enumerate() {
+    for (i, rec) in crate::spill::full_rows_at(run, sheet.t, sheet.recs).enumerate() {
         let (_, rec) = rec?;
         let r = i as u32 + 1;
         for (c, v) in rec.vals.iter().enumerate() {

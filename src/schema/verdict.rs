@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 
 use super::table::{Cond, RowRule, TableSchema};
-use crate::model::Fields;
+use crate::value::Fields;
 use crate::value::Val;
 
 impl Cond {

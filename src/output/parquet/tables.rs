@@ -105,7 +105,7 @@ pub fn write(run: &Run, schemas: &Schemas, dir: &Path) -> Result<()> {
         let accepted = run.accepted(t);
         let path = dir.join(format!("{}.parquet", schemas.table(t).table.key));
         // One reading of the rows for every batch: each batch takes the next ones.
-        let mut rows = run.full_rows_at(t, &accepted);
+        let mut rows = crate::spill::full_rows_at(run, t, &accepted);
         let frames = batches(accepted.len()).map(|range| {
             let batch = rows.by_ref().take(range.len()).map(|r| r.map(|(_, r)| r));
             let batch: Vec<Record> = batch.collect::<Result<_>>()?;

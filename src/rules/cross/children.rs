@@ -18,7 +18,8 @@
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
-use crate::keyrow::{KeyRow, Need};
+use crate::keep::Need;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 

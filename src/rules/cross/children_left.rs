@@ -19,7 +19,8 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::finding::RuleText;
-use crate::keyrow::{KeyRow, Need};
+use crate::keep::Need;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 

@@ -624,7 +624,7 @@ fn lead_field(r: &KeyRow, ix: &CoverageIx) -> usize {
 
 /// The survey fields the coverage stage reads, when a roster is given (the roster's own
 /// rows keep all their fields).
-pub fn fields(spec: &crate::schema::campaign::CoverageSpec, need: &mut crate::keyrow::Need) {
+pub fn fields(spec: &crate::schema::campaign::CoverageSpec, need: &mut crate::keep::Need) {
     let ix = &spec.ix;
     for &f in &ix.fields {
         need.field(ix.table, f);

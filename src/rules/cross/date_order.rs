@@ -21,7 +21,7 @@ use crate::schema::{FieldType, Schemas};
 use super::batch::Batch;
 use super::kind::{CrossKind, DemoStep, DemoTown};
 use super::message::{finding, Fill};
-use crate::keyrow::Need;
+use crate::keep::Need;
 
 /// The keys of a `date_order` rule.
 #[derive(Debug, Clone, Deserialize)]

@@ -13,7 +13,8 @@
 use serde::Deserialize;
 
 use crate::finding::RuleText;
-use crate::keyrow::{KeyRow, Need};
+use crate::keep::Need;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::{Names, RefIx};
 use crate::schema::Schemas;
 

@@ -6,7 +6,8 @@
 use std::collections::HashSet;
 
 use crate::finding::{Finding, RuleText};
-use crate::keyrow::{KeyRow, Need};
+use crate::keep::Need;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
@@ -30,7 +31,7 @@ pub trait CrossKind: std::fmt::Debug + Send + Sync {
 
     /// The fields its check and cascade read of the rows, beside every table's identity
     /// and references (which every kind may read): the rows keep only the fields some
-    /// stage declares (`keyrow::Need`), so one left out would read as empty.
+    /// stage declares (`keep::Need`), so one left out would read as empty.
     fn fields(&self, schemas: &Schemas, need: &mut Need);
 
     /// Whether it is a rule against a roster, run by the coverage stage.

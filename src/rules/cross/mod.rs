@@ -114,7 +114,7 @@ pub struct CrossRules {
 impl CrossRules {
     /// The fields every rule reads (`CrossKind::fields`), and every table's identity and
     /// references, which the messages and the batch's indexes read.
-    pub fn fields(&self, schemas: &Schemas, need: &mut crate::keyrow::Need) {
+    pub fn fields(&self, schemas: &Schemas, need: &mut crate::keep::Need) {
         for t in schemas.ids() {
             for key in &schemas.table(t).table.identity {
                 need.key(schemas, t, key);

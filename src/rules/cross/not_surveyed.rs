@@ -12,7 +12,7 @@ use crate::schema::campaign::Names;
 use crate::schema::Schemas;
 
 use super::kind::CrossKind;
-use crate::keyrow::Need;
+use crate::keep::Need;
 
 /// A `not_surveyed` rule (it has no keys of its own).
 #[derive(Debug, Clone, Deserialize)]

@@ -23,7 +23,7 @@ use crate::schema::{Schemas, TableId};
 use super::batch::Batch;
 use super::kind::CrossKind;
 use super::message::{finding, Fill};
-use crate::keyrow::Need;
+use crate::keep::Need;
 
 /// The keys of a `prefix_outlier` rule.
 #[derive(Debug, Clone, Deserialize)]

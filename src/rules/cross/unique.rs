@@ -11,7 +11,8 @@
 use serde::Deserialize;
 
 use crate::finding::{Finding, RuleText};
-use crate::keyrow::{KeyRow, Need};
+use crate::keep::Need;
+use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Schemas, TableId};
 
@@ -144,7 +145,7 @@ mod tests {
                 }
             })
             .collect();
-        let rows = crate::keyrow::keep_all(&s, vec![records]).remove(0);
+        let rows = crate::keep::keep_all(&s, vec![records]).remove(0);
         let mut found: Vec<(&str, Vec<u32>)> = repeated(&rows, 0)
             .into_iter()
             .map(|(c, g)| (c, g.iter().map(|r| r.row).collect()))

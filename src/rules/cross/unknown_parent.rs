@@ -17,7 +17,7 @@ use crate::schema::Schemas;
 use super::batch::Batch;
 use super::kind::CrossKind;
 use super::message::{finding, Fill};
-use crate::keyrow::Need;
+use crate::keep::Need;
 
 /// The keys of an `unknown_parent` rule.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,0 +1,295 @@
+//! Turning one file's records into the rows the stages across tables hold (`keyrow`):
+//! the fields `Keep` keeps, each distinct value of the file once (`Pool`), the rows of a
+//! sheet sharing its name, columns and values (`SheetKeys`).
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use crate::keyrow::{Keep, KeyRow, SheetKeys, TableId, BAD};
+use crate::model::Record;
+use crate::schema::{Cond, Schemas};
+use crate::value::Val;
+
+/// The fields the stages across tables read, as each declares them (a `fields` beside
+/// each stage's code, from the schemas): what `Keep` keeps.
+#[derive(Debug, Clone)]
+pub struct Need {
+    tables: Vec<Vec<bool>>,
+}
+
+impl Need {
+    /// No field yet.
+    pub fn none(schemas: &Schemas) -> Need {
+        Need {
+            tables: schemas
+                .tables
+                .iter()
+                .map(|t| vec![false; t.fields.len()])
+                .collect(),
+        }
+    }
+    /// Field `f` of `table`.
+    pub fn field(&mut self, table: TableId, f: usize) {
+        if let Some(slot) = self
+            .tables
+            .get_mut(table.index())
+            .and_then(|t| t.get_mut(f))
+        {
+            *slot = true;
+        }
+    }
+    /// The field of `table` keyed `key`, when it has one.
+    pub fn key(&mut self, schemas: &Schemas, table: TableId, key: &str) {
+        if let Some(f) = schemas.table(table).field_index(key) {
+            self.field(table, f);
+        }
+    }
+    /// The fields conditions on `table` read.
+    pub fn conds(&mut self, schemas: &Schemas, table: TableId, conds: &[Cond]) {
+        for c in conds {
+            match c.ix {
+                Some(f) => self.field(table, f),
+                None => self.key(schemas, table, &c.field),
+            }
+        }
+    }
+    /// Every field of `table`.
+    pub fn all_of(&mut self, table: TableId) {
+        if let Some(t) = self.tables.get_mut(table.index()) {
+            t.iter_mut().for_each(|k| *k = true);
+        }
+    }
+    /// What keeps these fields.
+    pub fn keep(self) -> Keep {
+        Keep::of(self.tables)
+    }
+}
+
+/// Every field of every table kept: the rows hold all their values.
+///
+/// ```
+/// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+/// assert!(selfbuilt::keep::everything(&s).keeps_all());
+/// ```
+pub fn everything(schemas: &Schemas) -> Keep {
+    let need = schemas.tables.iter().map(|t| vec![true; t.fields.len()]);
+    Keep::of(need.collect())
+}
+
+/// The distinct values of one file's kept fields, each once.
+#[derive(Debug, Default)]
+pub struct Pool {
+    vals: Vec<Val>,
+    ids: HashMap<ValKey, u32, foldhash::fast::FixedState>,
+}
+
+/// A value as a key of the pool: numbers by their bits.
+#[derive(Debug, Clone)]
+struct ValKey(Val);
+
+impl PartialEq for ValKey {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (Val::Num(a), Val::Num(b)) => a.to_bits() == b.to_bits(),
+            (a, b) => a == b,
+        }
+    }
+}
+impl Eq for ValKey {}
+
+impl Hash for ValKey {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        std::mem::discriminant(&self.0).hash(h);
+        match &self.0 {
+            Val::Empty => {}
+            Val::Text(s) => s.as_str().hash(h),
+            Val::Int(i) => i.hash(h),
+            Val::Num(f) => f.to_bits().hash(h),
+            Val::Date(d) => d.hash(h),
+            Val::List(l) => {
+                for s in l.iter() {
+                    s.as_str().hash(h)
+                }
+            }
+        }
+    }
+}
+
+impl Pool {
+    /// An empty pool (its id 0 is the empty value).
+    pub fn new() -> Pool {
+        Pool {
+            vals: vec![Val::Empty],
+            ids: HashMap::default(),
+        }
+    }
+
+    /// The id of `v`, adding it when new.
+    fn id(&mut self, v: &Val) -> u32 {
+        if v.is_empty() {
+            return 0;
+        }
+        let key = ValKey(v.clone());
+        if let Some(&id) = self.ids.get(&key) {
+            return id;
+        }
+        let id = self.vals.len() as u32;
+        self.vals.push(v.clone());
+        self.ids.insert(key, id);
+        id
+    }
+}
+
+/// One file's records as key rows keeping `keep`'s fields, each distinct value once.
+///
+/// ```
+/// use selfbuilt::keep::keep_rows;
+/// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+/// let keep = std::sync::Arc::new(selfbuilt::keep::everything(&s));
+/// let rows = keep_rows(Vec::new(), &keep);
+/// assert!(rows.is_empty());
+/// ```
+pub fn keep_rows(records: Vec<Record>, keep: &Arc<Keep>) -> Vec<KeyRow> {
+    keep_tables(vec![records], keep).pop().unwrap_or_default()
+}
+
+/// Every field of one file's records kept: what a roster, a test or a run keeping all
+/// holds.
+pub fn keep_all(schemas: &Schemas, tables: Vec<Vec<Record>>) -> Vec<Vec<KeyRow>> {
+    keep_tables(tables, &Arc::new(everything(schemas)))
+}
+
+/// `keep_rows` for each table of one file, sharing one pool.
+pub fn keep_tables(tables: Vec<Vec<Record>>, keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
+    let mut pool = Pool::new();
+    let ids: Vec<Vec<Box<[u32]>>> = tables
+        .iter()
+        .map(|records| {
+            records
+                .iter()
+                .map(|r| {
+                    keep.kept(r.table)
+                        .iter()
+                        .map(|&f| {
+                            let f = f as usize;
+                            let bad = if r.bad.get(f).copied().unwrap_or(false) {
+                                BAD
+                            } else {
+                                0
+                            };
+                            r.vals.get(f).map_or(0, |v| pool.id(v)) | bad
+                        })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let pool: Arc<[Val]> = pool.vals.into();
+    let mut last: Option<Arc<SheetKeys>> = None;
+    tables
+        .into_iter()
+        .zip(ids)
+        .map(|(records, ids)| {
+            records
+                .into_iter()
+                .zip(ids)
+                .map(|(r, vals)| {
+                    let sheet = match &last {
+                        Some(s) if s.holds(&r.sheet, &r.cols) => s.clone(),
+                        _ => {
+                            let (name, cols) = (r.sheet.clone(), r.cols.clone());
+                            let s = SheetKeys::new(name, cols, keep.clone(), pool.clone());
+                            let s = Arc::new(s);
+                            last = Some(s.clone());
+                            s
+                        }
+                    };
+                    let mut row = KeyRow::new(sheet, vals, (r.file, r.row), r.table);
+                    (row.rejected, row.held) = (r.rejected, r.held);
+                    row
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(schemas: &Schemas, t: TableId, sheet: &Arc<str>, vals: Vec<Val>) -> Record {
+        let n = schemas.table(t).fields.len();
+        let mut all = vec![Val::Empty; n];
+        for (i, v) in vals.into_iter().enumerate() {
+            all[i] = v;
+        }
+        let mut bad = vec![false; n];
+        bad[1] = true;
+        Record {
+            sheet: sheet.clone(),
+            row: 3,
+            vals: all,
+            bad,
+            ..Record::empty(t, n)
+        }
+    }
+
+    #[test]
+    fn key_rows_give_back_every_kept_value_and_share_repeated_ones() {
+        let s = Schemas::shipped().unwrap();
+        let t = s.campaign.main();
+        let sheet: Arc<str> = "表1".into();
+        let a = Val::Text("长塘镇大王滩村坡头屯一个很长很长的地址1号".into());
+        let rows = vec![
+            record(
+                &s,
+                t,
+                &sheet,
+                vec![Val::Text("A".into()), a.clone(), Val::Int(3)],
+            ),
+            record(&s, t, &sheet, vec![Val::Num(1.5), a.clone()]),
+        ];
+        let keep = Arc::new(everything(&s));
+        let kept = keep_rows(rows.clone(), &keep);
+        for (k, r) in kept.iter().zip(&rows) {
+            let back = Record::from_kept(k).unwrap();
+            assert_eq!(back.vals, r.vals);
+            assert_eq!(back.bad, r.bad);
+            assert!(Arc::ptr_eq(k.sheet(), &sheet));
+        }
+        assert_eq!(
+            SheetKeys::of(&kept[0]).pool().len(),
+            5,
+            "empty, A, the address once, 3, 1.5"
+        );
+        assert!(kept[0].is_bad(1) && kept[0].code(1).is_none());
+        assert!(!keep.missed());
+    }
+
+    #[test]
+    fn a_projection_keeps_only_its_fields() {
+        let s = Schemas::shipped().unwrap();
+        let t = s.campaign.main();
+        let n = s.table(t).fields.len();
+        let mut need: Vec<Vec<bool>> = s
+            .tables
+            .iter()
+            .map(|t| vec![false; t.fields.len()])
+            .collect();
+        need[t.index()][2] = true;
+        let keep = Arc::new(Keep::of(need));
+        assert!(!keep.keeps_all() && keep.keeps(t, 2) && !keep.keeps(t, 0));
+        let sheet: Arc<str> = "".into();
+        let r = record(
+            &s,
+            t,
+            &sheet,
+            vec![Val::Text("A".into()), Val::Empty, Val::Int(7)],
+        );
+        let k = keep_rows(vec![r], &keep).pop().unwrap();
+        assert_eq!(k.get(2), &Val::Int(7));
+        assert!(Record::from_kept(&k).is_none());
+        assert!(n > 3);
+    }
+}
