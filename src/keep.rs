@@ -54,12 +54,6 @@ impl Need {
             }
         }
     }
-    /// Every field of `table`.
-    pub fn all_of(&mut self, table: TableId) {
-        if let Some(t) = self.tables.get_mut(table.index()) {
-            t.iter_mut().for_each(|k| *k = true);
-        }
-    }
     /// What keeps these fields.
     pub fn keep(self) -> Keep {
         Keep::of(self.tables)
