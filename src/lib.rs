@@ -20,6 +20,7 @@ pub mod cmd;
 pub mod codes;
 pub mod demo;
 pub mod errors;
+pub mod fast;
 pub mod finding;
 pub mod ingest;
 pub mod job;

@@ -4,7 +4,7 @@
 //! core of its own), the parts then added up. A row's village is its main row's (through
 //! its reference to the main table), else its file's.
 
-use std::collections::HashMap;
+use crate::fast::Map;
 
 use anyhow::{Context, Result};
 use polars::prelude::{col, Column, DataFrame, Expr, IntoLazy};
@@ -40,7 +40,7 @@ impl<'a> Part<'a> {
         }
         // Villages by number: grouping on an integer key is what polars does fastest.
         let mut names: Vec<&str> = Vec::new();
-        let mut number_of: HashMap<&str, u32> = HashMap::new();
+        let mut number_of: Map<&str, u32> = Map::default();
         let mut last: Option<(&str, u32)> = None;
         let numbers: Vec<u32> = self
             .villages
@@ -152,7 +152,7 @@ pub fn compute(
         columns,
         village_field: main.field_index(&schemas.campaign.campaign.village),
         village_of_file,
-        village_of: HashMap::new(),
+        village_of: Map::default(),
     };
     counter.village_of = counter.main_code_villages(!proposals.is_empty());
     let mut parts: Vec<Part> = schemas
@@ -182,7 +182,7 @@ struct Counter<'a> {
     village_of_file: &'a [String],
     /// The village of each main code (an accepted row's, else a rejected one's), for the
     /// other tables' rows and the proposals.
-    village_of: HashMap<&'a str, &'a str>,
+    village_of: Map<&'a str, &'a str>,
 }
 
 impl<'a> Counter<'a> {
@@ -211,7 +211,7 @@ impl<'a> Counter<'a> {
 
     /// The village of each main code, when other tables' rows or the proposals need it
     /// (`for_proposals`: there are proposals).
-    fn main_code_villages(&self, for_proposals: bool) -> HashMap<&'a str, &'a str> {
+    fn main_code_villages(&self, for_proposals: bool) -> Map<&'a str, &'a str> {
         let schemas = self.schemas;
         let main = schemas.campaign.main();
         let main_schema = schemas.table(main);
@@ -219,8 +219,9 @@ impl<'a> Counter<'a> {
         let others_counted = schemas.ids().any(|t| {
             t != main && !self.tables[t.index()].is_empty() && !self.columns_of(t).is_empty()
         });
-        let mut village_of: HashMap<&str, &str> = HashMap::new();
+        let mut village_of: Map<&str, &str> = Map::default();
         if let (Some(code_field), true) = (code_field, others_counted || for_proposals) {
+            village_of.reserve(self.tables[main.index()].len());
             for row in &self.tables[main.index()] {
                 if let Some(code) = row.get(code_field).as_str() {
                     if !row.rejected || !village_of.contains_key(code) {
@@ -302,7 +303,7 @@ impl<'a> Counter<'a> {
 
 /// The parts summed per village (each on a core of its own), then added up: `width`
 /// counts per village.
-fn sum_by_village(parts: Vec<Part<'_>>, width: usize) -> Result<HashMap<&str, Vec<i64>>> {
+fn sum_by_village(parts: Vec<Part<'_>>, width: usize) -> Result<Map<&str, Vec<i64>>> {
     use rayon::prelude::*;
     /// A part's columns and its sums per village.
     type Sums<'a> = (Vec<usize>, Vec<(&'a str, Vec<i64>)>);
@@ -313,7 +314,7 @@ fn sum_by_village(parts: Vec<Part<'_>>, width: usize) -> Result<HashMap<&str, Ve
             p.sums().map(|s| (cols, s))
         })
         .collect::<Result<_>>()?;
-    let mut by_village: HashMap<&str, Vec<i64>> = HashMap::new();
+    let mut by_village: Map<&str, Vec<i64>> = Map::default();
     for (cols, rows) in sums {
         for (village, counts) in rows {
             let acc = by_village.entry(village).or_insert_with(|| vec![0; width]);
@@ -327,7 +328,7 @@ fn sum_by_village(parts: Vec<Part<'_>>, width: usize) -> Result<HashMap<&str, Ve
 
 /// Adds the roster's counts, per village as the coverage placed them.
 fn add_coverage<'a>(
-    by_village: &mut HashMap<&'a str, Vec<i64>>,
+    by_village: &mut Map<&'a str, Vec<i64>>,
     coverage: &'a Coverage,
     columns: &[&TallyColumn],
 ) {
@@ -350,7 +351,7 @@ fn add_coverage<'a>(
 
 /// The villages' rows in order of name, and their total row (`total_label`).
 fn rows_and_total(
-    by_village: HashMap<&str, Vec<i64>>,
+    by_village: Map<&str, Vec<i64>>,
     total_label: &str,
     width: usize,
 ) -> (Vec<TallyRow>, TallyRow) {
@@ -391,7 +392,7 @@ mod tests {
 
     #[test]
     fn villages_come_in_order_of_name_and_the_total_adds_them_up() {
-        let by_village: HashMap<&str, Vec<i64>> =
+        let by_village: Map<&str, Vec<i64>> =
             [("village b", vec![1, 2]), ("village a", vec![3, 0])]
                 .into_iter()
                 .collect();

@@ -3,7 +3,7 @@
 //! (a few Han characters ending in a lexicon village suffix), else the lexicon's word for
 //! an unknown village.
 
-use std::collections::{HashMap, HashSet};
+use crate::fast::{Map, Set};
 use std::path::PathBuf;
 
 use crate::keyrow::KeyRow;
@@ -20,17 +20,22 @@ pub fn file_villages(
     let campaign = &schemas.campaign;
     // One pass over the records: villages named per file, then per file through the
     // main rows the other tables' rows refer to.
-    let mut named: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
-    let mut via: Vec<HashMap<&str, usize>> = vec![HashMap::new(); files.len()];
+    let mut named: Vec<Map<&str, usize>> = vec![Map::default(); files.len()];
+    let mut via: Vec<Map<&str, usize>> = vec![Map::default(); files.len()];
     let main = campaign.main();
     let main_schema = schemas.table(main);
     let code_field = main_schema.identity_field();
     if let Some(village_field) = main_schema.field_index(&campaign.campaign.village) {
-        let mut code_village: HashMap<&str, &str> = HashMap::new();
+        // Each main code's village, only when other tables' rows are there to use it.
+        let others = schemas
+            .ids()
+            .any(|t| t != main && !tables[t.index()].is_empty());
+        let mut code_village: Map<&str, &str> =
+            crate::fast::map(if others { tables[main.index()].len() } else { 0 });
         for row in &tables[main.index()] {
             if let Some(village) = row.get(village_field).as_str() {
                 *named[row.file].entry(village).or_default() += 1;
-                if let Some(code) = code_field.and_then(|i| row.get(i).as_str()) {
+                if let Some(code) = code_field.and_then(|i| row.get(i).as_str()).filter(|_| others) {
                     code_village.insert(code, village);
                 }
             }
@@ -61,7 +66,7 @@ pub fn file_villages(
             regex::Regex::new(&format!(r"([\p{{Han}}]{{1,6}}?(?:{}))", suffixes.join("|"))).ok()
         })
         .flatten();
-    let most = |counts: &HashMap<&str, usize>| {
+    let most = |counts: &Map<&str, usize>| {
         counts
             .iter()
             .max_by_key(|(v, n)| (**n, std::cmp::Reverse(**v)))
@@ -116,15 +121,16 @@ pub fn row_villages(
             }
         }
     }
-    let others_only: HashSet<usize> = tables
+    let others_only: Set<usize> = tables
         .iter()
         .flatten()
         .filter(|r| r.table != main && first.get(r.file).is_some_and(Option::is_none))
         .map(|r| r.file)
         .collect();
     let code_field = main_schema.identity_field();
-    let mut code_village: HashMap<&str, &str> = HashMap::new();
+    let mut code_village: Map<&str, &str> = Map::default();
     if !others_only.is_empty() || several.contains(&true) {
+        code_village.reserve(tables[main.index()].len());
         for row in &tables[main.index()] {
             if let (Some(village), Some(code)) = (
                 row.get(village_field).as_str(),
@@ -135,7 +141,7 @@ pub fn row_villages(
         }
     }
     let village_of = |r| village_of_row(r, main, village_field, campaign, &code_village);
-    let mut first_other: HashMap<usize, &str> = HashMap::new();
+    let mut first_other: Map<usize, &str> = Map::default();
     for row in tables
         .iter()
         .flatten()
@@ -156,7 +162,7 @@ pub fn row_villages(
         return out;
     }
     // (file, sheet) → (row, village)
-    let mut named: HashMap<_, Vec<(u32, &str)>> = HashMap::new();
+    let mut named: Map<_, Vec<(u32, &str)>> = Map::default();
     for row in tables.iter().flatten().filter(|r| several[r.file]) {
         if let Some(village) = village_of(row) {
             named
@@ -180,7 +186,7 @@ fn village_of_row<'a>(
     main: crate::schema::TableId,
     village_field: usize,
     campaign: &crate::schema::Campaign,
-    code_village: &HashMap<&'a str, &'a str>,
+    code_village: &Map<&'a str, &'a str>,
 ) -> Option<&'a str> {
     if row.table == main {
         return row.get(village_field).as_str().filter(|v| !v.is_empty());
@@ -212,7 +218,7 @@ pub fn own_examples(
         return;
     }
     let unknown = &schemas.lexicon.unknown_village;
-    let village_of: std::collections::HashMap<&str, &str> = rel
+    let village_of: Map<&str, &str> = rel
         .iter()
         .zip(village_of_file)
         .filter(|(_, v)| !v.is_empty() && *v != unknown)

@@ -4,7 +4,7 @@
 //! meets `latest`, no row of `none_of` names it — with the evidence sentence a clerk
 //! pastes, filled from the row (and that latest row).
 
-use std::collections::HashMap;
+use crate::fast::Map;
 
 use rayon::prelude::*;
 
@@ -17,8 +17,8 @@ pub use crate::model::Proposal;
 
 /// The latest accepted child row of each parent code (its `code` field) through a
 /// reference: latest `date_field` date, then the later row read.
-fn latest_rows(rows: &[KeyRow], code: usize, date_field: usize) -> HashMap<&str, &KeyRow> {
-    let mut latest: HashMap<&str, &KeyRow> = HashMap::new();
+fn latest_rows(rows: &[KeyRow], code: usize, date_field: usize) -> Map<&str, &KeyRow> {
+    let mut latest: Map<&str, &KeyRow> = Map::default();
     for row in rows.iter().filter(|r| !r.rejected) {
         let (Some(parent), Some(date)) = (row.get(code).as_str(), row.get(date_field).as_date())
         else {
@@ -59,8 +59,8 @@ pub fn render(
 /// What one write-off rule needs at hand: its latest rows and the codes `none_of` names.
 struct Ready<'a> {
     rule: &'a WriteoffRule,
-    latest: Option<(HashMap<&'a str, &'a KeyRow>, &'a TableSchema)>,
-    named: Vec<std::collections::HashSet<&'a str>>,
+    latest: Option<(Map<&'a str, &'a KeyRow>, &'a TableSchema)>,
+    named: Vec<crate::fast::Set<&'a str>>,
 }
 
 impl<'a> Ready<'a> {
@@ -132,7 +132,12 @@ pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
     let campaign = &schemas.campaign;
     let main = campaign.main();
     let village_field = schemas.table(main).field_index(&campaign.campaign.village);
-    let village_of = main_villages(tables, schemas, village_field);
+    // Rows of other tables take their village from their main row's code.
+    let others = campaign.writeoffs.iter().any(|w| w.ix.table != main);
+    let village_of = match others {
+        true => main_villages(tables, schemas, village_field),
+        false => Map::default(),
+    };
     let ready: Vec<Ready> = campaign
         .writeoffs
         .iter()
@@ -178,12 +183,13 @@ fn main_villages<'a>(
     tables: &Tables<'a>,
     schemas: &Schemas,
     village_field: Option<usize>,
-) -> HashMap<&'a str, &'a str> {
+) -> Map<&'a str, &'a str> {
     let main = schemas.campaign.main();
     let main_schema = schemas.table(main);
     let code_field = main_schema.identity_field();
-    let mut village_of: HashMap<&str, &str> = HashMap::new();
+    let mut village_of: Map<&str, &str> = Map::default();
     if let (Some(code), Some(village)) = (code_field, village_field) {
+        village_of.reserve(tables.tables[main.index()].len());
         for row in tables.tables[main.index()].iter().filter(|b| !b.rejected) {
             village_of.insert(row.text(code), row.text(village));
         }
@@ -206,7 +212,7 @@ struct TableProposer<'a> {
     /// The main table's village field.
     village_field: Option<usize>,
     /// The village of each main code.
-    village_of: &'a HashMap<&'a str, &'a str>,
+    village_of: &'a Map<&'a str, &'a str>,
 }
 
 impl TableProposer<'_> {

@@ -6,6 +6,7 @@ pub mod date;
 pub mod enum_policy;
 pub mod enums;
 pub mod idcard;
+pub mod memo;
 pub mod misc;
 pub mod number;
 

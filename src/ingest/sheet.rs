@@ -15,6 +15,7 @@ use crate::options::Options;
 use crate::read::{Grid, GridRow, Raw};
 use crate::recognise::blocks::{self, ColumnsUsed};
 use crate::recognise::{self, Outcome, Skipped};
+use crate::cells::memo::Memo;
 use crate::rules::row::{check_row, Place};
 
 /// The audit lines of a data row's cells filled from a merge above (`fill::fill_down`):
@@ -283,6 +284,7 @@ impl<'a> SheetWork<'a> {
             .enumerate()
             .map(|(k, chunk)| {
                 let mut part = CheckedChunk::default();
+                let mut memo = Memo::new(schema.fields.len());
                 for (i, row) in chunk.iter().enumerate() {
                     let pos = start + k * CHECK_CHUNK + i;
                     match kinds.classify(row) {
@@ -301,6 +303,7 @@ impl<'a> SheetWork<'a> {
                                 ctx,
                                 &mut part.findings,
                                 &mut part.changes,
+                                &mut memo,
                             ));
                         }
                     }

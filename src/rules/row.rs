@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::cells::memo::Memo;
 use crate::cells::{self, Ctx, Val};
 use crate::finding::{ChangeLog, Finding, Message, Severity};
 use crate::model::Record;
@@ -61,6 +62,7 @@ pub fn check_row(
     ctx: &Ctx,
     findings: &mut Vec<Finding>,
     changes: &mut ChangeLog,
+    memo: &mut Memo,
 ) -> Record {
     let n = t.fields.len();
     let before = findings.len();
@@ -79,7 +81,8 @@ pub fn check_row(
         match rec.cols[i] {
             Some(col) => {
                 let cell = Cell { field, i, row, col };
-                check_cell(&cell, place, ctx, &mut rec, findings, changes);
+                let (clean, parsed) = memo.parse(i, row.get(col), || parse_cell(&cell, ctx));
+                check_cell(&cell, clean, parsed, place, &mut rec, findings, changes);
             }
             None => {
                 if let Some(d) = &field.default {
@@ -130,20 +133,20 @@ fn parse_cell(cell: &Cell, ctx: &Ctx) -> (Option<Raw>, cells::Parsed) {
     (clean, parsed)
 }
 
-/// Parse and check one cell into the record: its finding if any (an error makes the
-/// field unusable), its default when empty, a required value missing, and what cleaning
+/// Take one cell's parsed answer (`parse_cell`'s, perhaps remembered) into the record: its
+/// finding if any (an error makes the field unusable), its default when empty, a required value missing, and what cleaning
 /// changed in the audit trail.
 fn check_cell(
     cell: &Cell,
+    clean: Option<Raw>,
+    parsed: cells::Parsed,
     place: &Place,
-    ctx: &Ctx,
     rec: &mut Record,
     findings: &mut Vec<Finding>,
     changes: &mut ChangeLog,
 ) {
     let (field, i, idx, col) = (cell.field, cell.i, cell.row.idx, cell.col);
     let written = cell.row.get(col);
-    let (clean, parsed) = parse_cell(cell, ctx);
     let raw = clean.as_ref().unwrap_or(written);
     // The cell as written, built only when a finding or a change needs it.
     let shown = || -> String {
@@ -303,7 +306,8 @@ mod tests {
     ) -> (Vec<Finding>, ChangeLog, Record) {
         let (mut f, mut c) = (vec![], ChangeLog::default());
         let place = Place::new(0, "f", "s", s, columns);
-        let rec = check_row(s, row, &place, &ctx(), &mut f, &mut c);
+        let mut memo = Memo::new(s.fields.len());
+        let rec = check_row(s, row, &place, &ctx(), &mut f, &mut c, &mut memo);
         (f, c, rec)
     }
 

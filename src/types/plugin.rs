@@ -27,7 +27,8 @@ pub trait CellType: Sync + Send {
     fn key(&self) -> &'static str;
     /// What a person calls it.
     fn name_zh(&self) -> &'static str;
-    /// Read and check one cell.
+    /// Read and check one cell: a function of the field and the cell alone (the same text
+    /// in the same field may be given the answer it got before, `cells::memo`).
     fn parse(&self, field: FieldWords, raw: &Raw) -> Parsed;
     /// What the template and messages say may be written.
     fn hint(&self) -> String;

@@ -13,7 +13,7 @@ use crate::schema::campaign::RefIx;
 use crate::schema::{Schemas, TableId, TableSchema};
 
 /// Parent rows by code: the first row of each code.
-pub type ParentsByCode<'a> = HashMap<&'a str, usize>;
+pub type ParentsByCode<'a> = crate::fast::Map<&'a str, usize>;
 /// Rows by a code they hold (child rows by the parent code they name; every row of a
 /// code).
 pub type RowsByCode<'a> = CodeRows<'a>;
@@ -180,7 +180,7 @@ impl<'a> Batch<'a> {
 /// Rows of a parent table by their code (every row read, accepted or not: a child of a
 /// row with another error is not "unknown").
 pub fn parents_by_code(rows: &[KeyRow], field: usize) -> ParentsByCode<'_> {
-    let mut by_code = ParentsByCode::with_capacity(rows.len());
+    let mut by_code: ParentsByCode = crate::fast::map(rows.len());
     for (i, row) in rows.iter().enumerate() {
         if let Some(code) = row.code(field) {
             by_code.entry(code).or_insert(i);

@@ -2,7 +2,7 @@
 //! batch, then asked in each pass of the cascade (`hold`) which rows it holds back, given
 //! which are rejected so far.
 
-use std::collections::HashMap;
+
 
 use crate::finding::Finding;
 use crate::keyrow::KeyRow;
@@ -18,7 +18,7 @@ pub struct View<'a, 'b> {
     /// Which rows are rejected or held back so far, per table.
     pub rejected: &'b [Vec<bool>],
     /// Why a row held back in an earlier pass was (its rule's code and title).
-    pub(super) held_why: &'b HashMap<(usize, usize), String>,
+    pub(super) held_why: &'b crate::fast::Map<(usize, usize), String>,
     /// What is wrong with a row rejected for its own errors.
     pub(super) problems: &'b Problems<'b>,
     /// The input files, as findings name them.

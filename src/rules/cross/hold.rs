@@ -4,7 +4,7 @@
 //! holding kinds (`held_back`, `children_left`), pass after pass until nothing changes,
 //! each knock-on naming its cause's first problem.
 
-use std::collections::HashMap;
+use crate::fast::Map;
 
 use crate::finding::Finding;
 use crate::keyrow::KeyRow;
@@ -24,14 +24,14 @@ pub fn reject_and_hold_back(
     files: &[String],
     schemas: &Schemas,
 ) {
-    let file_index: HashMap<&str, usize> = files
+    let file_index: Map<&str, usize> = files
         .iter()
         .enumerate()
         .map(|(i, f)| (f.as_str(), i))
         .collect();
     let held = {
         // The first error of each row, for the rows held back with it.
-        let mut first: HashMap<(usize, &str, u32), &Finding> = HashMap::new();
+        let mut first: Map<(usize, &str, u32), &Finding> = Map::default();
         for f in findings.iter().filter(|f| f.is_error()) {
             if let (Some(&file), Some(row)) = (file_index.get(f.file.as_str()), f.row) {
                 first.entry((file, f.sheet.as_str(), row)).or_insert(f);
@@ -77,7 +77,7 @@ pub fn hold_back(
         .iter()
         .map(|t| t.iter().map(|r| r.rejected).collect())
         .collect();
-    let mut held_why: HashMap<(usize, usize), String> = HashMap::new();
+    let mut held_why: Map<(usize, usize), String> = Map::default();
     let mut was_held: Vec<(usize, usize)> = Vec::new();
     let mut out = Vec::new();
     loop {
