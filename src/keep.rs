@@ -2,7 +2,6 @@
 //! the fields `Keep` keeps, each distinct value of the file once (`Pool`), the rows of a
 //! sheet sharing its name, columns and values (`SheetKeys`).
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -71,43 +70,47 @@ pub fn everything(schemas: &Schemas) -> Keep {
     Keep::of(need.collect())
 }
 
-/// The distinct values of one file's kept fields, each once.
-#[derive(Debug, Default)]
+/// The distinct values of a run of one file's rows (its kept fields), each once.
+#[derive(Debug)]
 pub struct Pool {
     vals: Vec<Val>,
-    ids: HashMap<ValKey, u32, foldhash::fast::FixedState>,
+    /// Each value's id, found by the value's hash (nothing is copied to look one up).
+    ids: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::FixedState,
 }
 
-/// A value as a key of the pool: numbers by their bits.
-#[derive(Debug, Clone)]
-struct ValKey(Val);
-
-impl PartialEq for ValKey {
-    fn eq(&self, other: &Self) -> bool {
-        match (&self.0, &other.0) {
-            (Val::Num(a), Val::Num(b)) => a.to_bits() == b.to_bits(),
-            (a, b) => a == b,
-        }
+impl Default for Pool {
+    fn default() -> Self {
+        Pool::new()
     }
 }
-impl Eq for ValKey {}
 
-impl Hash for ValKey {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        std::mem::discriminant(&self.0).hash(h);
-        match &self.0 {
-            Val::Empty => {}
-            Val::Text(s) => s.as_str().hash(h),
-            Val::Int(i) => i.hash(h),
-            Val::Num(f) => f.to_bits().hash(h),
-            Val::Date(d) => d.hash(h),
-            Val::List(l) => {
-                for s in l.iter() {
-                    s.as_str().hash(h)
-                }
+/// Two values the same for the pool: numbers by their bits.
+fn same(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Num(a), Val::Num(b)) => a.to_bits() == b.to_bits(),
+        (a, b) => a == b,
+    }
+}
+
+/// A value's hash for the pool (numbers by their bits).
+fn hash_val(hasher: &foldhash::fast::FixedState, v: &Val) -> u64 {
+    use std::hash::BuildHasher;
+    let mut h = hasher.build_hasher();
+    std::mem::discriminant(v).hash(&mut h);
+    match v {
+        Val::Empty => {}
+        Val::Text(s) => s.as_str().hash(&mut h),
+        Val::Int(i) => i.hash(&mut h),
+        Val::Num(f) => f.to_bits().hash(&mut h),
+        Val::Date(d) => d.hash(&mut h),
+        Val::List(l) => {
+            for s in l.iter() {
+                s.as_str().hash(&mut h)
             }
         }
     }
+    h.finish()
 }
 
 impl Pool {
@@ -115,7 +118,8 @@ impl Pool {
     pub fn new() -> Pool {
         Pool {
             vals: vec![Val::Empty],
-            ids: HashMap::default(),
+            ids: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::FixedState::default(),
         }
     }
 
@@ -124,13 +128,16 @@ impl Pool {
         if v.is_empty() {
             return 0;
         }
-        let key = ValKey(v.clone());
-        if let Some(&id) = self.ids.get(&key) {
+        let hash = hash_val(&self.hasher, v);
+        let vals = &self.vals;
+        if let Some(&id) = self.ids.find(hash, |&id| same(&vals[id as usize], v)) {
             return id;
         }
         let id = self.vals.len() as u32;
         self.vals.push(v.clone());
-        self.ids.insert(key, id);
+        let (vals, hasher) = (&self.vals, &self.hasher);
+        self.ids
+            .insert_unique(hash, id, |&id| hash_val(hasher, &vals[id as usize]));
         id
     }
 }
@@ -154,7 +161,8 @@ pub fn keep_all(schemas: &Schemas, tables: Vec<Vec<Record>>) -> Vec<Vec<KeyRow>>
     keep_tables(tables, &Arc::new(everything(schemas)))
 }
 
-/// `keep_rows` for each table of one file, sharing one pool.
+/// `keep_rows` for each table of one file, sharing one pool (a building's code that its
+/// hazards name too is held once).
 pub fn keep_tables(tables: Vec<Vec<Record>>, keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
     let mut pool = Pool::new();
     let ids: Vec<Vec<Box<[u32]>>> = tables

@@ -30,12 +30,18 @@ pub fn file_villages(
         let others = schemas
             .ids()
             .any(|t| t != main && !tables[t.index()].is_empty());
-        let mut code_village: Map<&str, &str> =
-            crate::fast::map(if others { tables[main.index()].len() } else { 0 });
+        let mut code_village: Map<&str, &str> = crate::fast::map(if others {
+            tables[main.index()].len()
+        } else {
+            0
+        });
         for row in &tables[main.index()] {
             if let Some(village) = row.get(village_field).as_str() {
                 *named[row.file].entry(village).or_default() += 1;
-                if let Some(code) = code_field.and_then(|i| row.get(i).as_str()).filter(|_| others) {
+                if let Some(code) = code_field
+                    .and_then(|i| row.get(i).as_str())
+                    .filter(|_| others)
+                {
                     code_village.insert(code, village);
                 }
             }

@@ -26,9 +26,9 @@ use crate::fast::Map;
 use crate::value::{Parsed, Raw};
 
 /// Cells a field remembers at most.
-const MOST: usize = 4096;
+const MOST: usize = 1024;
 /// Cells looked up before a field's rate of repeats is judged.
-const TRIAL: u32 = 512;
+const TRIAL: u32 = 64;
 
 /// A cell's answer: the text with the characters XML cannot carry dropped (when any
 /// were), and what it parsed to.
@@ -131,7 +131,9 @@ mod tests {
         let mut memo = Memo::new(1);
         for k in 0..TRIAL + 10 {
             let s = format!("4501{k:014}");
-            memo.parse(0, &text(&s), || (None, Parsed::ok(Val::Text(s.clone().into()))));
+            memo.parse(0, &text(&s), || {
+                (None, Parsed::ok(Val::Text(s.clone().into())))
+            });
         }
         assert!(memo.fields[0].off);
         assert!(memo.fields[0].seen.is_empty());

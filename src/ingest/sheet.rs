@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use super::flood::Floods;
 use crate::aside::PackedRows;
+use crate::cells::memo::Memo;
 use crate::cells::Ctx;
 use crate::finding::{ChangeLog, Finding};
 use crate::model::Record;
@@ -15,7 +16,6 @@ use crate::options::Options;
 use crate::read::{Grid, GridRow, Raw};
 use crate::recognise::blocks::{self, ColumnsUsed};
 use crate::recognise::{self, Outcome, Skipped};
-use crate::cells::memo::Memo;
 use crate::rules::row::{check_row, Place};
 
 /// The audit lines of a data row's cells filled from a merge above (`fill::fill_down`):

@@ -2,8 +2,6 @@
 //! batch, then asked in each pass of the cascade (`hold`) which rows it holds back, given
 //! which are rejected so far.
 
-
-
 use crate::finding::Finding;
 use crate::keyrow::KeyRow;
 
