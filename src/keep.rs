@@ -164,6 +164,11 @@ pub fn keep_all(schemas: &Schemas, tables: Vec<Vec<Record>>) -> Vec<Vec<KeyRow>>
 /// `keep_rows` for each table of one file, sharing one pool (a building's code that its
 /// hazards name too is held once).
 pub fn keep_tables(tables: Vec<Vec<Record>>, keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
+    keep_from(&tables, keep)
+}
+
+/// `keep_tables` leaving the records where they are (the spill writes them meanwhile).
+pub fn keep_from(tables: &[Vec<Record>], keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
     let mut pool = Pool::new();
     let ids: Vec<Vec<Box<[u32]>>> = tables
         .iter()
@@ -190,11 +195,11 @@ pub fn keep_tables(tables: Vec<Vec<Record>>, keep: &Arc<Keep>) -> Vec<Vec<KeyRow
     let pool: Arc<[Val]> = pool.vals.into();
     let mut last: Option<Arc<SheetKeys>> = None;
     tables
-        .into_iter()
+        .iter()
         .zip(ids)
         .map(|(records, ids)| {
             records
-                .into_iter()
+                .iter()
                 .zip(ids)
                 .map(|(r, vals)| {
                     let sheet = match &last {

@@ -8,7 +8,7 @@ use std::panic::AssertUnwindSafe;
 use rayon::prelude::*;
 
 use crate::finding::{ChangeLog, Finding};
-use crate::keep::{keep_all, keep_tables};
+use crate::keep::{keep_all, keep_from, keep_tables};
 use crate::keyrow::{Keep, KeyRow};
 use crate::model::FileOut;
 use crate::options::Options;
@@ -58,19 +58,25 @@ where
 /// writers. Without a scratch folder the rows keep every field, unless nothing after the
 /// run reads them (`check`: `Options::values_after` false, no previous round); a spill that cannot be
 /// written (a full disk) keeps every field of the file too: never lost.
+/// The spill is written on one core while the key rows are made on the other.
 fn hold_kept(out: &mut FileOut, file: usize, opts: &Options, keep: &Arc<Keep>) {
     let records = std::mem::take(&mut out.records);
     let read_after = opts.values_after || opts.previous.is_some();
-    let spill = match (&opts.aside, keep.keeps_all()) {
-        (Some(dir), false) => crate::spill::write(&records, dir.path(), file).ok(),
-        _ => None,
-    };
-    out.rows = if spill.is_some() || !read_after {
-        keep_tables(records, keep)
-    } else {
-        keep_all(&opts.schemas, records)
-    };
-    out.spill = spill;
+    match opts.aside.as_ref().filter(|_| !keep.keeps_all()) {
+        Some(dir) => {
+            let (spill, kept) = rayon::join(
+                || crate::spill::write(&records, dir.path(), file).ok(),
+                || keep_from(&records, keep),
+            );
+            out.rows = match spill.is_some() || !read_after {
+                true => kept,
+                false => keep_all(&opts.schemas, records),
+            };
+            out.spill = spill;
+        }
+        None if read_after => out.rows = keep_all(&opts.schemas, records),
+        None => out.rows = keep_tables(records, keep),
+    }
 }
 
 /// The options a roster is read with: its own schemas, no grids kept, no progress.
