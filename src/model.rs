@@ -369,6 +369,8 @@ pub struct Run {
     pub changes: Vec<ChangeLog>,
     /// The write-offs (销号) proposed.
     pub proposals: Vec<Proposal>,
+    /// How each write-off rule's evidence sentence is filled (`Run::evidence`).
+    pub evidence: Vec<Evidence>,
     /// The tally, per village (computed before any output is written).
     pub tally: Tally,
     /// The township report's sentences, from the tally.
@@ -519,6 +521,15 @@ pub struct Wording {
 }
 
 impl Run {
+    /// A proposal's evidence sentence, the clerk pastes into the platform: its rule's
+    /// template filled from its row (and the latest row the rule looked at).
+    pub fn evidence(&self, p: &Proposal) -> String {
+        self.evidence
+            .get(p.rule)
+            .map(|e| e.render(p, &self.tables))
+            .unwrap_or_default()
+    }
+
     /// Errors a village must fix (knock-ons apart: see `held`).
     pub fn errors(&self) -> usize {
         self.findings.iter().filter(|f| f.must_fix()).count()
@@ -615,8 +626,50 @@ pub struct Proposal {
     pub sheet: CompactString,
     /// 0-based row of the row it is about.
     pub row: u32,
-    /// The evidence sentence, rendered from the rule's template with the row's values.
-    pub evidence: String,
+    /// The row's position in its table (`Run::tables`).
+    #[serde(skip)]
+    pub at: u32,
+    /// The position of the latest row of another table the rule looked at (`latest`), in
+    /// that table.
+    #[serde(skip)]
+    pub other: Option<u32>,
+}
+
+/// How a write-off rule's evidence sentence is filled when it is written (a province has
+/// millions of proposals: their sentences are made by the writers, one at a time, from the
+/// rows, not held): the rule's template and, for each `{name}` in it, the field it reads
+/// from the proposal's row or from the latest row of `other_table`.
+#[derive(Debug, Clone, Default)]
+pub struct Evidence {
+    /// The rule's `evidence` template.
+    pub template: String,
+    /// The table of the latest row the rule looks at, if any.
+    pub other_table: Option<TableId>,
+    /// Each `{name}`: whether the other table's row holds it, and its field there.
+    pub names: Vec<(String, bool, Option<usize>)>,
+}
+
+impl Evidence {
+    /// The sentence for a proposal: its template filled from its rows in `tables`.
+    pub fn render(&self, p: &Proposal, tables: &[Vec<KeyRow>]) -> String {
+        let row = tables
+            .get(p.table.index())
+            .and_then(|t| t.get(p.at as usize));
+        let other = match (self.other_table, p.other) {
+            (Some(t), Some(at)) => tables.get(t.index()).and_then(|t| t.get(at as usize)),
+            _ => None,
+        };
+        crate::text::fill_braces(&self.template, |name, out| {
+            let found = self.names.iter().find(|(n, ..)| n == name);
+            if let Some((_, on_other, Some(field))) = found {
+                let from = if *on_other { other } else { row };
+                if let Some(r) = from {
+                    out.push_str(&r.get(*field).display());
+                }
+            }
+            true
+        })
+    }
 }
 
 /// One tally line: a village (or the total) and a count per column of the campaign's tally.

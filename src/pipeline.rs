@@ -121,6 +121,7 @@ where
         findings: pooled.findings,
         changes: pooled.changes,
         proposals,
+        evidence: crate::writeoff::evidence(&opts.schemas),
         tally,
         report: Default::default(),
         rounds: None,

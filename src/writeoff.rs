@@ -13,53 +13,76 @@ use crate::model::Tables;
 use crate::schema::campaign::WriteoffRule;
 use crate::schema::{Cond, Schemas, TableId, TableSchema};
 
-pub use crate::model::Proposal;
+pub use crate::model::{Evidence, Proposal};
 
 /// The latest accepted child row of each parent code (its `code` field) through a
 /// reference: latest `date_field` date, then the later row read.
-fn latest_rows(rows: &[KeyRow], code: usize, date_field: usize) -> Map<&str, &KeyRow> {
-    let mut latest: Map<&str, &KeyRow> = Map::default();
-    for row in rows.iter().filter(|r| !r.rejected) {
+fn latest_rows(rows: &[KeyRow], code: usize, date_field: usize) -> Map<&str, u32> {
+    let mut latest: Map<&str, u32> = Map::default();
+    for (at, row) in rows.iter().enumerate().filter(|(_, r)| !r.rejected) {
         let (Some(parent), Some(date)) = (row.get(code).as_str(), row.get(date_field).as_date())
         else {
             continue;
         };
         match latest.get(parent) {
-            Some(prev) if prev.get(date_field).as_date().is_some_and(|p| p > date) => {}
+            Some(&prev)
+                if rows[prev as usize]
+                    .get(date_field)
+                    .as_date()
+                    .is_some_and(|p| p > date) => {}
             _ => {
-                latest.insert(parent, row);
+                latest.insert(parent, at as u32);
             }
         }
     }
     latest
 }
 
-/// A schema's evidence template filled from a row: `{field}` from `rec`, `{table.field}`
-/// from `other`, a row of that table.
-pub fn render(
-    template: &str,
-    rec: &KeyRow,
-    schema: &TableSchema,
-    other: Option<(&KeyRow, &TableSchema)>,
-) -> String {
-    crate::text::fill_braces(template, |name, out| {
-        let (row, row_schema, key) = match (name.split_once('.'), other) {
-            (Some((table, key)), Some((row, row_schema))) if row_schema.table.key == table => {
-                (row, row_schema, key)
+/// How each write-off rule's evidence sentence is filled (`model::Evidence`): `{field}`
+/// from the proposal's row, `{table.field}` from the latest row of that table the rule
+/// looks at; a name that is neither is left empty.
+pub fn evidence(schemas: &Schemas) -> Vec<Evidence> {
+    let refs = &schemas.campaign.references;
+    schemas
+        .campaign
+        .writeoffs
+        .iter()
+        .map(|rule| {
+            let schema = schemas.table(rule.ix.table);
+            let other = rule
+                .ix
+                .latest
+                .and_then(|(r, _)| refs.get(r))
+                .map(|r| r.ix.child);
+            let names = crate::text::brace_names(&rule.evidence)
+                .into_iter()
+                .map(|name| {
+                    let on_other = match (name.split_once('.'), other) {
+                        (Some((table, key)), Some(o)) if schemas.table(o).table.key == table => {
+                            Some(schemas.table(o).field_index(key))
+                        }
+                        _ => None,
+                    };
+                    match on_other {
+                        Some(field) => (name.to_string(), true, field),
+                        None => (name.to_string(), false, schema.field_index(name)),
+                    }
+                })
+                .collect();
+            Evidence {
+                template: rule.evidence.clone(),
+                other_table: other,
+                names,
             }
-            _ => (rec, schema, name),
-        };
-        if let Some(field) = row_schema.field_index(key) {
-            out.push_str(&row.get(field).display());
-        }
-        true
-    })
+        })
+        .collect()
 }
 
 /// What one write-off rule needs at hand: its latest rows and the codes `none_of` names.
 struct Ready<'a> {
     rule: &'a WriteoffRule,
-    latest: Option<(Map<&'a str, &'a KeyRow>, &'a TableSchema)>,
+    /// The latest rows (their positions, by the code they name), their table and schema.
+    latest: Option<(Map<&'a str, u32>, &'a [KeyRow], &'a TableSchema)>,
     named: Vec<crate::fast::Set<&'a str>>,
 }
 
@@ -71,12 +94,10 @@ impl<'a> Ready<'a> {
             rule,
             latest: rule.ix.latest.map(|(reference, date_field)| {
                 let link = refs[reference].ix;
+                let rows = &tables.tables[link.child.index()];
                 (
-                    latest_rows(
-                        &tables.tables[link.child.index()],
-                        link.child_field,
-                        date_field,
-                    ),
+                    latest_rows(rows, link.child_field, date_field),
+                    rows.as_slice(),
                     schemas.table(link.child),
                 )
             }),
@@ -97,25 +118,19 @@ impl<'a> Ready<'a> {
 
     /// Whether the rule fits a row (of `schema`, identified by `code`): its conditions
     /// hold, its latest row meets `latest`, no `none_of` row names it. When it fits, the
-    /// latest row it looked at, if any, for the evidence.
-    fn fits(
-        &self,
-        row: &KeyRow,
-        schema: &TableSchema,
-        code: &str,
-    ) -> Option<Option<(&'a KeyRow, &'a TableSchema)>> {
+    /// position of the latest row it looked at, if any, for the evidence.
+    fn fits(&self, row: &KeyRow, schema: &TableSchema, code: &str) -> Option<Option<u32>> {
         if !Cond::all_hold(&self.rule.when, schema, row) {
             return None;
         }
         let other = match &self.latest {
-            Some((latest, latest_schema)) => {
-                let latest_row = latest.get(code)?;
+            Some((latest, rows, latest_schema)) => {
+                let at = *latest.get(code)?;
                 let when = &self.rule.latest.as_ref()?.when;
-                let ok = Cond::all_hold(when, latest_schema, latest_row);
-                if !ok {
+                if !Cond::all_hold(when, latest_schema, &rows[at as usize]) {
                     return None;
                 }
-                Some((*latest_row, *latest_schema))
+                Some(at)
             }
             None => None,
         };
@@ -127,7 +142,7 @@ impl<'a> Ready<'a> {
 }
 
 /// Proposes write-offs (销号): each accepted row gets the first of its table's reasons whose
-/// conditions hold, with its evidence sentence.
+/// conditions hold, with the rows its evidence sentence is filled from (`evidence`).
 pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
     let campaign = &schemas.campaign;
     let main = campaign.main();
@@ -168,8 +183,9 @@ pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
         out.par_extend(
             tables.tables[table.index()]
                 .par_iter()
-                .filter(|r| !r.rejected)
-                .filter_map(|r| proposer.proposal(r)),
+                .enumerate()
+                .filter(|(_, r)| !r.rejected)
+                .filter_map(|(at, r)| proposer.proposal(r, at as u32)),
         );
     }
     out.par_sort_by(|a, b| {
@@ -216,9 +232,9 @@ struct TableProposer<'a> {
 }
 
 impl TableProposer<'_> {
-    /// The proposal for one accepted row: the first of its table's rules that fits, with
-    /// the codes, village and evidence.
-    fn proposal(&self, row: &KeyRow) -> Option<Proposal> {
+    /// The proposal for one accepted row (at position `at` in its table): the first of its
+    /// table's rules that fits, with the codes, village and the rows its evidence reads.
+    fn proposal(&self, row: &KeyRow, at: u32) -> Option<Proposal> {
         let code = self.own_id.map(|i| row.text(i)).unwrap_or("");
         let (rule, ready, other) = self.rules.iter().find_map(|(k, ready)| {
             let other = ready.fits(row, self.schema, code)?;
@@ -256,7 +272,8 @@ impl TableProposer<'_> {
             file: row.file,
             sheet: (**row.sheet()).into(),
             row: row.row,
-            evidence: render(&ready.rule.evidence, row, self.schema, other),
+            at,
+            other,
         })
     }
 }
@@ -328,15 +345,43 @@ mod tests {
         };
         let house = rec(b, &[("building_code", "YH1"), ("owner", "张三")]);
         let review = rec(r, &[("reviewer", "赵六")]);
+        let (b, r) = (b.id, r.id);
+        let mut tables = vec![Vec::new(); s.tables.len()];
+        tables[b.index()].push(house);
+        tables[r.index()].push(review);
+        // A rule on the buildings that looks at their latest review.
+        let k = s
+            .campaign
+            .writeoffs
+            .iter()
+            .position(|w| w.ix.table == b && w.ix.latest.is_some())
+            .expect("a shipped rule reads the latest review");
+        let mut s = s.clone();
+        let with = |s: &mut crate::schema::Schemas, template: &str, other: Option<u32>| {
+            s.campaign.writeoffs[k].evidence = template.to_string();
+            let p = Proposal {
+                reason: "".into(),
+                rule: k,
+                table: b,
+                main_code: "YH1".into(),
+                item_code: "".into(),
+                village: "".into(),
+                file: 0,
+                sheet: "".into(),
+                row: 0,
+                at: 0,
+                other,
+            };
+            evidence(s)[k].render(&p, &tables)
+        };
         assert_eq!(
-            render(
+            with(
+                &mut s,
                 "房屋{building_code}户主{owner}，复核人{reviews.reviewer}{missing}。",
-                &house,
-                b,
-                Some((&review, r))
+                Some(0)
             ),
             "房屋YH1户主张三，复核人赵六。"
         );
-        assert_eq!(render("{unclosed", &house, b, None), "{unclosed");
+        assert_eq!(with(&mut s, "{unclosed", None), "{unclosed");
     }
 }

@@ -43,8 +43,25 @@ fn print_json(out: &mut impl Write, run: &Run, lang: Lang) -> Result<()> {
     #[derive(serde::Serialize)]
     struct Document<'a> {
         findings: Vec<serde_json::Value>,
-        writeoffs: &'a [crate::writeoff::Proposal],
+        writeoffs: Writeoffs<'a>,
         wordings: &'a [crate::model::Wording],
+    }
+    /// The proposals, each with its evidence sentence made as it is written.
+    struct Writeoffs<'a>(&'a Run);
+    impl serde::Serialize for Writeoffs<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            #[derive(serde::Serialize)]
+            struct Shown<'p> {
+                #[serde(flatten)]
+                proposal: &'p crate::writeoff::Proposal,
+                evidence: String,
+            }
+            let run = self.0;
+            s.collect_seq(run.proposals.iter().map(|proposal| Shown {
+                proposal,
+                evidence: run.evidence(proposal),
+            }))
+        }
     }
     let findings = run
         .findings
@@ -61,7 +78,7 @@ fn print_json(out: &mut impl Write, run: &Run, lang: Lang) -> Result<()> {
         &mut *out,
         &Document {
             findings,
-            writeoffs: &run.proposals,
+            writeoffs: Writeoffs(run),
             wordings: &run.wordings,
         },
     )?;
@@ -218,7 +235,7 @@ impl TextReport<'_> {
                 p.item_code.clone()
             };
             let reason = self.say(self.words.reason(&p.reason), p.reason.as_str());
-            writeln!(out, "  {reason}  {what}  {}", p.evidence)?;
+            writeln!(out, "  {reason}  {what}  {}", run.evidence(p))?;
         }
         Ok(())
     }

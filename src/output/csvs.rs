@@ -177,7 +177,7 @@ fn writeoff_rows(run: &Run) -> impl Iterator<Item = [Cow<'_, [u8]>; 8]> + '_ {
             text(&run.rel[p.file]),
             text(&p.sheet),
             Cow::Owned((p.row + 1).to_string().into_bytes()),
-            text(&p.evidence),
+            Cow::Owned(run.evidence(p).into_bytes()),
         ]
     })
 }

@@ -307,9 +307,10 @@ fn writeoffs_sheet(ws: &mut Worksheet, run: &Run, words: &Words, st: &Styles) ->
     {
         let r = k as u32 + 1;
         let top = &st.top;
+        let evidence = run.evidence(p);
         ws.set_row_height(
             r,
-            row_height(&[(&run.rel[p.file], 24.0), (&p.evidence, 80.0)]),
+            row_height(&[(&run.rel[p.file], 24.0), (&evidence, 80.0)]),
         )?;
         ws.write_string_with_format(r, 0, words.reason(&p.reason), top)?;
         ws.write_string_with_format(r, 1, p.main_code.as_str(), top)?;
@@ -318,7 +319,7 @@ fn writeoffs_sheet(ws: &mut Worksheet, run: &Run, words: &Words, st: &Styles) ->
         ws.write_string_with_format(r, 4, &run.rel[p.file], &st.wrap)?;
         ws.write_string_with_format(r, 5, p.sheet.as_str(), top)?;
         ws.write_number_with_format(r, 6, (p.row + 1) as f64, top)?;
-        ws.write_string_with_format(r, 7, fit(&p.evidence), &st.wrap)?;
+        ws.write_string_with_format(r, 7, fit(&evidence), &st.wrap)?;
     }
     end_rows(
         ws,

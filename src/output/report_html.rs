@@ -419,7 +419,7 @@ fn writeoffs_table(h: &mut impl Write, c: &Ctx) -> io::Result<()> {
             esc(&p.main_code),
             esc(&p.item_code),
             esc(&p.village),
-            esc(&p.evidence)
+            esc(&c.run.evidence(p))
         )
     })
 }

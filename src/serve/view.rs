@@ -523,7 +523,7 @@ fn writeoffs(run: &Run, words: &Words) -> Vec<Writeoff> {
                 format!("{} {}", p.main_code, p.item_code)
             },
             reason: words.reason(&p.reason).to_string(),
-            evidence: p.evidence.clone(),
+            evidence: run.evidence(p),
             file: run.rel.get(p.file).cloned().unwrap_or_default(),
             sheet: p.sheet.to_string(),
             row: p.row + 1,

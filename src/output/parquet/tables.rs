@@ -92,8 +92,7 @@ fn frame(
     ));
     columns.push(text(
         "proposed_writeoff_evidence",
-        rows.iter()
-            .map(|r| proposal(r).map(|p| p.evidence.as_str())),
+        rows.iter().map(|r| proposal(r).map(|p| run.evidence(p))),
     ));
     Ok(DataFrame::new_infer_height(columns)?)
 }
