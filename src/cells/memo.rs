@@ -15,9 +15,9 @@
 //! for _ in 0..3 {
 //!     let (_, p) = memo.parse(0, &Raw::Text("是".into()), || {
 //!         parsed += 1;
-//!         (None, Parsed::ok(Val::Bool(true)))
+//!         (None, Parsed::ok(Val::Text("是".into())))
 //!     });
-//!     assert_eq!(p.val, Val::Bool(true));
+//!     assert_eq!(p.val, Val::Text("是".into()));
 //! }
 //! assert_eq!(parsed, 1);
 //! ```
