@@ -489,7 +489,7 @@ mod tests {
             0,
             &input,
             &o,
-            vec![read::Piece::Sheet(grid(rows.clone())), end()],
+            (vec![read::Piece::Sheet(grid(rows.clone())), end()], false),
             || Ok("xlsx"),
         );
         // The same rows in three batches, the middle one late, and row 5 split in two.
@@ -519,7 +519,7 @@ mod tests {
             },
             end(),
         ];
-        let mut shuffled = process_pieces(0, &input, &o, pieces, || Ok("xlsx"));
+        let mut shuffled = process_pieces(0, &input, &o, (pieces, false), || Ok("xlsx"));
         // Row 5 given twice (its halves do not conflict): one warning, then the same run.
         let twice: Vec<Finding> = shuffled
             .findings

@@ -36,7 +36,7 @@ pub(crate) fn process_file_with(
         let read = read::read_file_pieces(input, &opts.limits, opts.isolate.as_ref(), &mut |p| {
             pieces.push(p)
         });
-        return process_pieces(file_idx, input, opts, pieces, || read);
+        return process_pieces(file_idx, input, opts, (pieces, false), || read);
     }
     // Read on a thread of its own; rows are checked here as they arrive.
     std::thread::scope(|scope| {
@@ -46,21 +46,23 @@ pub(crate) fn process_file_with(
                 let _ = sender.send(p);
             })
         });
-        process_pieces(file_idx, input, opts, receiver, || match reader.join() {
-            Ok(outcome) => outcome,
-            // A panic while reading is this file's F009 (see `run_with`).
-            Err(panic) => std::panic::resume_unwind(panic),
+        process_pieces(file_idx, input, opts, (receiver, true), || {
+            match reader.join() {
+                Ok(outcome) => outcome,
+                // A panic while reading is this file's F009 (see `run_with`).
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
         })
     })
 }
 
-/// Recognise and check the sheets of one file as its pieces arrive; `read` gives the
-/// read's outcome once all pieces are in.
+/// Recognise and check the sheets of one file as its pieces arrive (`streamed`: while the
+/// file is still being read); `read` gives the read's outcome once all pieces are in.
 pub(crate) fn process_pieces(
     file_idx: usize,
     input: &InputFile,
     opts: &Options,
-    pieces: impl IntoIterator<Item = read::Piece>,
+    (pieces, streamed): (impl IntoIterator<Item = read::Piece>, bool),
     read: impl FnOnce() -> Result<&'static str, Finding>,
 ) -> FileOut {
     let mut out = FileOut {
@@ -80,7 +82,7 @@ pub(crate) fn process_pieces(
         lexicon: &opts.schemas.lexicon,
         today: opts.today,
     };
-    let done = check_sheets(file_idx, rel, opts, &ctx, pieces);
+    let done = check_sheets(file_idx, rel, opts, &ctx, (pieces, streamed));
     match read() {
         Ok(format) => out.format = format.to_string(),
         Err(finding) => {
@@ -107,7 +109,7 @@ fn check_sheets<'a>(
     rel: &'a str,
     opts: &Options,
     ctx: &Ctx,
-    pieces: impl IntoIterator<Item = read::Piece>,
+    (pieces, streamed): (impl IntoIterator<Item = read::Piece>, bool),
 ) -> Vec<SheetWork<'a>> {
     let mut done: Vec<SheetWork> = Vec::new();
     let mut current: Option<SheetWork> = None;
@@ -115,6 +117,7 @@ fn check_sheets<'a>(
         match piece {
             read::Piece::Sheet(grid) => {
                 let mut work = SheetWork::new(grid, opts);
+                work.streamed = streamed;
                 work.advance(file_idx, rel, opts, ctx, false);
                 current = Some(work);
             }
@@ -444,7 +447,7 @@ mod tests {
             path: "x.xlsx".into(),
             rel: "x.xlsx".into(),
         };
-        let read = |pieces| process_pieces(0, &input, &o, pieces, || Ok("xlsx"));
+        let read = |pieces| process_pieces(0, &input, &o, (pieces, false), || Ok("xlsx"));
         let (block, long) = (sheet_with_block(&o.schemas), long_sheet(&o.schemas));
         let whole = read(vec![
             Piece::Sheet(block.clone()),
