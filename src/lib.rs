@@ -13,6 +13,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod aside;
+pub mod byfield;
 pub mod cells;
 pub mod cli;
 pub mod cli_zh;

@@ -1,92 +1,25 @@
-//! The tally stage (SPEC §7), run after the write-offs and before any output: one
-//! indicator row per counted row and per proposal, a 0/1 per column of the campaign's
-//! `[tally]` it can count, summed per village with a polars group-by (a table's part on a
-//! core of its own), the parts then added up. A row's village is its main row's (through
-//! its reference to the main table), else its file's.
+//! The tally stage (SPEC §7), run after the write-offs and before any output: each row
+//! and each proposal counted in the columns of the campaign's `[tally]` it meets, per
+//! village, straight into a few counts per village (the rows of a table in chunks on every
+//! core, the chunks' counts then added up): memory grows with the villages, not the rows.
+//! A row's village is its main row's (through its reference to the main table), else its
+//! file's.
 
 use crate::fast::Map;
 
-use anyhow::{Context, Result};
-use polars::prelude::{col, Column, DataFrame, Expr, IntoLazy};
+use anyhow::Result;
 
+use crate::byfield::ByField;
 use crate::keyrow::KeyRow;
 use crate::model::{Coverage, Proposal, Tally, TallyRow};
 use crate::schema::campaign::{CoverCount, TallyColumn, TallyIx};
 use crate::schema::{Cond, Schemas, TableId};
 
-/// One part of the tally: indicator rows (a village and a 0/1 per column it counts) of
-/// one table, or of the proposals.
-struct Part<'a> {
-    /// The tally columns it counts.
-    cols: Vec<usize>,
-    villages: Vec<&'a str>,
-    /// One 0/1 vector per counted column.
-    marks: Vec<Vec<i64>>,
-}
+/// Counts per village: `width` numbers each, in the order of the run's tally columns.
+type Counts<'a> = Map<&'a str, Vec<i64>>;
 
-impl<'a> Part<'a> {
-    fn new(cols: Vec<usize>) -> Part<'a> {
-        let marks = vec![Vec::new(); cols.len()];
-        Part {
-            cols,
-            villages: Vec::new(),
-            marks,
-        }
-    }
-    /// Sum the part per village with a polars group-by: (village, counts per column).
-    fn sums(self) -> Result<Vec<(&'a str, Vec<i64>)>> {
-        if self.villages.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Villages by number: grouping on an integer key is what polars does fastest.
-        let mut names: Vec<&str> = Vec::new();
-        let mut number_of: Map<&str, u32> = Map::default();
-        let mut last: Option<(&str, u32)> = None;
-        let numbers: Vec<u32> = self
-            .villages
-            .iter()
-            .map(|v| match last {
-                Some((name, number)) if name == *v => number,
-                _ => {
-                    let number = *number_of.entry(v).or_insert_with(|| {
-                        names.push(v);
-                        names.len() as u32 - 1
-                    });
-                    last = Some((v, number));
-                    number
-                }
-            })
-            .collect();
-        let mut columns = vec![Column::new("village".into(), numbers)];
-        for (i, marks) in self.marks.into_iter().enumerate() {
-            columns.push(Column::new(format!("c{i}").into(), marks));
-        }
-        let width = self.cols.len();
-        let frame = DataFrame::new_infer_height(columns).context("tally frame")?;
-        let aggs: Vec<Expr> = (0..width).map(|i| col(format!("c{i}")).sum()).collect();
-        let out = frame
-            .lazy()
-            .group_by([col("village")])
-            .agg(aggs)
-            .collect()
-            .context("tally group-by")?;
-        let village_numbers = out.column("village")?.u32()?.clone();
-        let mut sums = Vec::with_capacity(out.height());
-        for i in 0..out.height() {
-            let mut counts = Vec::with_capacity(width);
-            for j in 0..width {
-                counts.push(out.column(&format!("c{j}"))?.i64()?.get(i).unwrap_or(0));
-            }
-            if let Some(name) = village_numbers
-                .get(i)
-                .and_then(|number| names.get(number as usize))
-            {
-                sums.push((*name, counts));
-            }
-        }
-        Ok(sums)
-    }
-}
+/// Rows counted in one chunk of work.
+const CHUNK: usize = 16 * 1024;
 
 /// The campaign's tally columns a run has: all but the coverage's when it had no roster.
 pub fn columns(schemas: &Schemas, with_coverage: bool) -> Vec<&TallyColumn> {
@@ -132,8 +65,8 @@ pub fn keys(schemas: &Schemas, with_coverage: bool) -> Vec<String> {
 }
 
 /// The tally of a run's records and proposals (and its roster's coverage): each table's
-/// rows (and the proposals) counted per village on a core of its own, then the parts
-/// added up.
+/// rows (and the proposals) counted per village, chunk by chunk on every core, then the
+/// counts added up.
 pub fn compute(
     schemas: &Schemas,
     tables: &[Vec<KeyRow>],
@@ -145,29 +78,47 @@ pub fn compute(
     let columns = columns(schemas, coverage.is_some());
     let width = columns.len();
     let keys: Vec<String> = columns.iter().map(|c| c.key.clone()).collect();
-    let main = schemas.table(schemas.campaign.main());
+    let main = schemas.campaign.main();
+    let main_schema = schemas.table(main);
     let mut counter = Counter {
         schemas,
         tables,
         columns,
-        village_field: main.field_index(&schemas.campaign.campaign.village),
+        village_field: main_schema.field_index(&schemas.campaign.campaign.village),
         village_of_file,
-        village_of: Map::default(),
+        main_rows: None,
     };
-    counter.village_of = counter.main_code_villages(!proposals.is_empty());
-    let mut parts: Vec<Part> = schemas
+    counter.main_rows = counter.main_code_rows(!proposals.is_empty());
+    let counter = &counter;
+    let parts: Vec<Counts> = schemas
         .ids()
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|t| counter.table_part(t))
+        .map(|t| counter.table_counts(t))
+        .chain(rayon::iter::once(counter.proposal_counts(proposals)))
         .collect();
-    parts.push(counter.proposals_part(proposals));
-    let mut by_village = sum_by_village(parts, width)?;
+    let mut by_village: Counts = Map::default();
+    for part in parts {
+        add(&mut by_village, part, width);
+    }
     if let Some(coverage) = coverage {
         add_coverage(&mut by_village, coverage, &counter.columns);
     }
     let (rows, total) = rows_and_total(by_village, &schemas.campaign.tally.total, width);
     Ok(Tally { keys, rows, total })
+}
+
+/// `part`'s counts added to `into`'s.
+fn add<'a>(into: &mut Counts<'a>, part: Counts<'a>, width: usize) {
+    for (village, counts) in part {
+        match into.get_mut(village) {
+            Some(acc) => acc.iter_mut().zip(counts).for_each(|(a, x)| *a += x),
+            None => {
+                debug_assert_eq!(counts.len(), width);
+                into.insert(village, counts);
+            }
+        }
+    }
 }
 
 /// What counting a run's rows needs at hand: the columns, the records, and where each
@@ -180,9 +131,9 @@ struct Counter<'a> {
     village_field: Option<usize>,
     /// Each input file's village.
     village_of_file: &'a [String],
-    /// The village of each main code (an accepted row's, else a rejected one's), for the
-    /// other tables' rows and the proposals.
-    village_of: Map<&'a str, &'a str>,
+    /// The main row of each main code (an accepted row, else a rejected one), whose
+    /// village the other tables' rows and the proposals take; None when nothing needs it.
+    main_rows: Option<ByField<'a>>,
 }
 
 impl<'a> Counter<'a> {
@@ -209,53 +160,70 @@ impl<'a> Counter<'a> {
         }
     }
 
-    /// The village of each main code, when other tables' rows or the proposals need it
-    /// (`for_proposals`: there are proposals).
-    fn main_code_villages(&self, for_proposals: bool) -> Map<&'a str, &'a str> {
+    /// The village of main code `code`, when some main row holds it.
+    fn code_village(&self, code: &str) -> Option<&'a str> {
+        let rows = self.main_rows.as_ref()?;
+        let at = rows.get(code)?;
+        Some(self.main_village(&rows.rows()[at as usize]))
+    }
+
+    /// The main row of each main code, when other tables' rows or the proposals need
+    /// their village (`for_proposals`: there are proposals): the last accepted row of a
+    /// code, else its first row.
+    fn main_code_rows(&self, for_proposals: bool) -> Option<ByField<'a>> {
         let schemas = self.schemas;
         let main = schemas.campaign.main();
-        let main_schema = schemas.table(main);
-        let code_field = main_schema.identity_field();
+        let code_field = schemas.table(main).identity_field()?;
         let others_counted = schemas.ids().any(|t| {
             t != main && !self.tables[t.index()].is_empty() && !self.columns_of(t).is_empty()
         });
-        let mut village_of: Map<&str, &str> = Map::default();
-        if let (Some(code_field), true) = (code_field, others_counted || for_proposals) {
-            village_of.reserve(self.tables[main.index()].len());
-            for row in &self.tables[main.index()] {
-                if let Some(code) = row.get(code_field).as_str() {
-                    if !row.rejected || !village_of.contains_key(code) {
-                        village_of.insert(code, self.main_village(row));
-                    }
-                }
+        if !others_counted && !for_proposals {
+            return None;
+        }
+        let rows = &self.tables[main.index()];
+        let mut index = ByField::with_capacity(rows, code_field, rows.len());
+        for (at, row) in rows.iter().enumerate() {
+            if row.get(code_field).as_str().is_some() {
+                index.put(at as u32, |_| !row.rejected);
             }
         }
-        village_of
+        Some(index)
     }
 
-    /// One table's part: a row for each record some column counts, with its village.
-    fn table_part(&self, table: TableId) -> Part<'a> {
+    /// One table's counts per village, chunk by chunk on every core.
+    fn table_counts(&self, table: TableId) -> Counts<'a> {
+        use rayon::prelude::*;
+        let cols = self.columns_of(table);
+        let width = self.columns.len();
+        if cols.is_empty() {
+            return Map::default();
+        }
+        self.tables[table.index()]
+            .par_chunks(CHUNK)
+            .map(|rows| self.chunk_counts(table, &cols, rows))
+            .reduce(Map::default, |mut a, b| {
+                add(&mut a, b, width);
+                a
+            })
+    }
+
+    /// The counts of one chunk of `table`'s rows in columns `cols`.
+    fn chunk_counts(&self, table: TableId, cols: &[usize], rows: &'a [KeyRow]) -> Counts<'a> {
         let schemas = self.schemas;
         let main = schemas.campaign.main();
         let schema = schemas.table(table);
-        let mut part = Part::new(self.columns_of(table));
-        if part.cols.is_empty() {
-            return part;
-        }
         let parent_field = schemas.campaign.to_main(table).map(|link| link.child_field);
-        for row in &self.tables[table.index()] {
+        let mut counts: Counts = Map::default();
+        let mut hits = vec![false; cols.len()];
+        for row in rows {
             let mut any = false;
-            for (j, &k) in part.cols.iter().enumerate() {
+            for (hit, &k) in hits.iter_mut().zip(cols) {
                 let column = &self.columns[k];
-                let hit = (column.read || column.rejected == row.rejected)
+                *hit = (column.read || column.rejected == row.rejected)
                     && Cond::all_hold(&column.when, schema, row);
-                part.marks[j].push(i64::from(hit));
-                any |= hit;
+                any |= *hit;
             }
             if !any {
-                for m in part.marks.iter_mut() {
-                    m.pop();
-                }
                 continue;
             }
             let village = if table == main {
@@ -263,75 +231,52 @@ impl<'a> Counter<'a> {
             } else {
                 parent_field
                     .and_then(|i| row.get(i).as_str())
-                    .and_then(|code| self.village_of.get(code).copied())
+                    .and_then(|code| self.code_village(code))
                     .unwrap_or_else(|| self.file_village(row))
             };
-            part.villages.push(village);
+            let acc = counts
+                .entry(village)
+                .or_insert_with(|| vec![0; self.columns.len()]);
+            for (&hit, &k) in hits.iter().zip(cols) {
+                acc[k] += i64::from(hit);
+            }
         }
-        part
+        counts
     }
 
-    /// The proposals' part: each counts in the columns of its reason.
-    fn proposals_part(&self, proposals: &'a [Proposal]) -> Part<'a> {
+    /// The proposals' counts: each counts in the columns of its reason.
+    fn proposal_counts(&self, proposals: &'a [Proposal]) -> Counts<'a> {
         let columns = &self.columns;
-        let mut part = Part::new(
-            (0..columns.len())
-                .filter(|&k| matches!(columns[k].ix, TallyIx::Writeoff(_)))
-                .collect(),
-        );
-        for p in proposals {
-            let village = self
-                .village_of
-                .get(p.main_code.as_str())
-                .copied()
-                .unwrap_or(p.village.as_str());
-            let marks: Vec<bool> = part
-                .cols
-                .iter()
-                .map(|&k| matches!(columns[k].ix, TallyIx::Writeoff(w) if w == p.rule))
-                .collect();
-            if marks.iter().any(|m| *m) {
-                part.villages.push(village);
-                for (m, hit) in part.marks.iter_mut().zip(marks) {
-                    m.push(i64::from(hit));
+        let mut counts: Counts = Map::default();
+        let mut of_rule: Vec<Vec<usize>> = vec![Vec::new(); self.schemas.campaign.writeoffs.len()];
+        for (k, column) in columns.iter().enumerate() {
+            if let TallyIx::Writeoff(w) = column.ix {
+                if let Some(cols) = of_rule.get_mut(w) {
+                    cols.push(k);
                 }
             }
         }
-        part
-    }
-}
-
-/// The parts summed per village (each on a core of its own), then added up: `width`
-/// counts per village.
-fn sum_by_village(parts: Vec<Part<'_>>, width: usize) -> Result<Map<&str, Vec<i64>>> {
-    use rayon::prelude::*;
-    /// A part's columns and its sums per village.
-    type Sums<'a> = (Vec<usize>, Vec<(&'a str, Vec<i64>)>);
-    let sums: Vec<Sums> = parts
-        .into_par_iter()
-        .map(|p| {
-            let cols = p.cols.clone();
-            p.sums().map(|s| (cols, s))
-        })
-        .collect::<Result<_>>()?;
-    let mut by_village: Map<&str, Vec<i64>> = Map::default();
-    for (cols, rows) in sums {
-        for (village, counts) in rows {
-            let acc = by_village.entry(village).or_insert_with(|| vec![0; width]);
-            for (&k, x) in cols.iter().zip(counts) {
-                acc[k] += x;
+        for p in proposals {
+            let hits = of_rule.get(p.rule).map_or(&[][..], Vec::as_slice);
+            if hits.is_empty() {
+                continue;
+            }
+            let village = self
+                .code_village(p.main_code.as_str())
+                .unwrap_or(p.village.as_str());
+            let acc = counts
+                .entry(village)
+                .or_insert_with(|| vec![0; columns.len()]);
+            for &k in hits {
+                acc[k] += 1;
             }
         }
+        counts
     }
-    Ok(by_village)
 }
 
 /// Adds the roster's counts, per village as the coverage placed them.
-fn add_coverage<'a>(
-    by_village: &mut Map<&'a str, Vec<i64>>,
-    coverage: &'a Coverage,
-    columns: &[&TallyColumn],
-) {
+fn add_coverage<'a>(by_village: &mut Counts<'a>, coverage: &'a Coverage, columns: &[&TallyColumn]) {
     for (village, counts) in &coverage.villages {
         let acc = by_village
             .entry(village)

@@ -4,9 +4,9 @@
 //! meets `latest`, no row of `none_of` names it — with the evidence sentence a clerk
 //! pastes, filled from the row (and that latest row).
 
-use crate::fast::Map;
-
 use rayon::prelude::*;
+
+use crate::byfield::ByField;
 
 use crate::keyrow::KeyRow;
 use crate::model::Tables;
@@ -17,23 +17,18 @@ pub use crate::model::{Evidence, Proposal};
 
 /// The latest accepted child row of each parent code (its `code` field) through a
 /// reference: latest `date_field` date, then the later row read.
-fn latest_rows(rows: &[KeyRow], code: usize, date_field: usize) -> Map<&str, u32> {
-    let mut latest: Map<&str, u32> = Map::default();
+fn latest_rows(rows: &[KeyRow], code: usize, date_field: usize) -> ByField<'_> {
+    let mut latest = ByField::new(rows, code);
     for (at, row) in rows.iter().enumerate().filter(|(_, r)| !r.rejected) {
-        let (Some(parent), Some(date)) = (row.get(code).as_str(), row.get(date_field).as_date())
-        else {
+        let (Some(_), Some(date)) = (row.get(code).as_str(), row.get(date_field).as_date()) else {
             continue;
         };
-        match latest.get(parent) {
-            Some(&prev)
-                if rows[prev as usize]
-                    .get(date_field)
-                    .as_date()
-                    .is_some_and(|p| p > date) => {}
-            _ => {
-                latest.insert(parent, at as u32);
-            }
-        }
+        latest.put(at as u32, |prev| {
+            !rows[prev as usize]
+                .get(date_field)
+                .as_date()
+                .is_some_and(|p| p > date)
+        });
     }
     latest
 }
@@ -82,8 +77,9 @@ pub fn evidence(schemas: &Schemas) -> Vec<Evidence> {
 struct Ready<'a> {
     rule: &'a WriteoffRule,
     /// The latest rows (their positions, by the code they name), their table and schema.
-    latest: Option<(Map<&'a str, u32>, &'a [KeyRow], &'a TableSchema)>,
-    named: Vec<crate::fast::Set<&'a str>>,
+    latest: Option<(ByField<'a>, &'a TableSchema)>,
+    /// Per `none_of` reference: its child rows by the code they name.
+    named: Vec<ByField<'a>>,
 }
 
 impl<'a> Ready<'a> {
@@ -97,7 +93,6 @@ impl<'a> Ready<'a> {
                 let rows = &tables.tables[link.child.index()];
                 (
                     latest_rows(rows, link.child_field, date_field),
-                    rows.as_slice(),
                     schemas.table(link.child),
                 )
             }),
@@ -107,10 +102,14 @@ impl<'a> Ready<'a> {
                 .iter()
                 .map(|&reference| {
                     let link = refs[reference].ix;
-                    tables.tables[link.child.index()]
-                        .iter()
-                        .filter_map(|h| h.get(link.child_field).as_str())
-                        .collect()
+                    let rows = &tables.tables[link.child.index()];
+                    let mut named = ByField::new(rows, link.child_field);
+                    for (at, row) in rows.iter().enumerate() {
+                        if row.get(link.child_field).as_str().is_some() {
+                            named.put(at as u32, |_| false);
+                        }
+                    }
+                    named
                 })
                 .collect(),
         }
@@ -124,10 +123,10 @@ impl<'a> Ready<'a> {
             return None;
         }
         let other = match &self.latest {
-            Some((latest, rows, latest_schema)) => {
-                let at = *latest.get(code)?;
+            Some((latest, latest_schema)) => {
+                let at = latest.get(code)?;
                 let when = &self.rule.latest.as_ref()?.when;
-                if !Cond::all_hold(when, latest_schema, &rows[at as usize]) {
+                if !Cond::all_hold(when, latest_schema, &latest.rows()[at as usize]) {
                     return None;
                 }
                 Some(at)
@@ -149,10 +148,7 @@ pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
     let village_field = schemas.table(main).field_index(&campaign.campaign.village);
     // Rows of other tables take their village from their main row's code.
     let others = campaign.writeoffs.iter().any(|w| w.ix.table != main);
-    let village_of = match others {
-        true => main_villages(tables, schemas, village_field),
-        false => Map::default(),
-    };
+    let village_of = others.then(|| main_rows(tables, schemas)).flatten();
     let ready: Vec<Ready> = campaign
         .writeoffs
         .iter()
@@ -177,7 +173,7 @@ pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
             own_id: schema.identity_field(),
             parent_field: campaign.to_main(table).map(|link| link.child_field),
             village_field,
-            village_of: &village_of,
+            village_of: village_of.as_ref(),
         };
         // Each row is judged on its own: on every core.
         out.par_extend(
@@ -194,23 +190,17 @@ pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
     out
 }
 
-/// The village of each accepted main row's code (from its `village_field`).
-fn main_villages<'a>(
-    tables: &Tables<'a>,
-    schemas: &Schemas,
-    village_field: Option<usize>,
-) -> Map<&'a str, &'a str> {
+/// The last accepted main row of each main code, whose village the rows of other tables
+/// take (None when the main table has no identity).
+fn main_rows<'a>(tables: &Tables<'a>, schemas: &Schemas) -> Option<ByField<'a>> {
     let main = schemas.campaign.main();
-    let main_schema = schemas.table(main);
-    let code_field = main_schema.identity_field();
-    let mut village_of: Map<&str, &str> = Map::default();
-    if let (Some(code), Some(village)) = (code_field, village_field) {
-        village_of.reserve(tables.tables[main.index()].len());
-        for row in tables.tables[main.index()].iter().filter(|b| !b.rejected) {
-            village_of.insert(row.text(code), row.text(village));
-        }
+    let code = schemas.table(main).identity_field()?;
+    let rows = &tables.tables[main.index()];
+    let mut index = ByField::with_capacity(rows, code, rows.len());
+    for (at, _) in rows.iter().enumerate().filter(|(_, b)| !b.rejected) {
+        index.put(at as u32, |_| true);
     }
-    village_of
+    Some(index)
 }
 
 /// One table's rows judged against its write-off rules.
@@ -227,8 +217,8 @@ struct TableProposer<'a> {
     parent_field: Option<usize>,
     /// The main table's village field.
     village_field: Option<usize>,
-    /// The village of each main code.
-    village_of: &'a Map<&'a str, &'a str>,
+    /// The last accepted main row of each main code (their village field is read).
+    village_of: Option<&'a ByField<'a>>,
 }
 
 impl TableProposer<'_> {
@@ -257,10 +247,14 @@ impl TableProposer<'_> {
                 .unwrap_or("")
                 .to_string()
         } else {
-            self.village_of
-                .get(main_code.as_str())
-                .map(|v| v.to_string())
-                .unwrap_or_default()
+            let main_row = self.village_of.and_then(|index| {
+                let at = index.get(main_code.as_str())?;
+                index.rows().get(at as usize)
+            });
+            match (main_row, self.village_field) {
+                (Some(row), Some(field)) => row.text(field).to_string(),
+                _ => String::new(),
+            }
         };
         Some(Proposal {
             reason: ready.rule.reason.as_str().into(),

@@ -3,33 +3,29 @@
 //! made once for all the rules that use them (a parent table's once for all the
 //! references to it), side by side.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
+use crate::byfield::ByField;
 use crate::keyrow::KeyRow;
 use crate::model::Tables;
 use crate::schema::campaign::RefIx;
 use crate::schema::{Schemas, TableId, TableSchema};
 
 /// Parent rows by code: the first row of each code.
-pub type ParentsByCode<'a> = crate::fast::Map<&'a str, usize>;
+pub type ParentsByCode<'a> = ByField<'a>;
 /// Rows by a code they hold (child rows by the parent code they name; every row of a
 /// code).
 pub type RowsByCode<'a> = CodeRows<'a>;
 /// Child rows by the parent code they name.
 pub type ChildrenByCode<'a> = RowsByCode<'a>;
 
-/// The hasher of the indexes by code.
-type Fast = foldhash::fast::FixedState;
-
 /// Rows by a code they hold, compactly: a code is mostly held by one row, so each code's
 /// first row is in one map and the rows after it, for the few codes that have them, in
 /// another (a list per code cost three times the memory at a province's size).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CodeRows<'a> {
-    first: HashMap<&'a str, u32, Fast>,
-    more: HashMap<u32, Vec<u32>, Fast>,
+    first: ByField<'a>,
+    more: crate::fast::Map<u32, Vec<u32>>,
 }
 
 /// The rows of one code (`CodeRows::get`), in the order they were added.
@@ -61,34 +57,29 @@ impl Rows<'_> {
 }
 
 impl<'a> CodeRows<'a> {
-    /// Room for `n` codes.
-    pub fn with_capacity(n: usize) -> CodeRows<'a> {
+    /// Room for `n` codes of `rows`' field `field`.
+    pub fn with_capacity(rows: &'a [KeyRow], field: usize, n: usize) -> CodeRows<'a> {
         CodeRows {
-            first: HashMap::with_capacity_and_hasher(n, Fast::default()),
-            more: HashMap::default(),
+            first: ByField::with_capacity(rows, field, n),
+            more: Default::default(),
         }
     }
-    /// Row `row` holds `code`.
-    pub fn push(&mut self, code: &'a str, row: usize) {
+    /// Row `row` holds its code (the text of the field).
+    pub fn push(&mut self, row: usize) {
         let row = row as u32;
-        match self.first.entry(code) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(row);
-            }
-            std::collections::hash_map::Entry::Occupied(e) => {
-                self.more.entry(*e.get()).or_default().push(row);
-            }
+        if let Some(first) = self.first.put(row, |_| false) {
+            self.more.entry(first).or_default().push(row);
         }
     }
     /// The rows holding `code`.
     pub fn get(&self, code: &str) -> Option<Rows<'_>> {
-        let &first = self.first.get(code)?;
+        let first = self.first.get(code)?;
         let more = self.more.get(&first).map_or(&[][..], Vec::as_slice);
         Some(Rows { first, more })
     }
     /// Whether some row holds `code`.
     pub fn contains_key(&self, code: &str) -> bool {
-        self.first.contains_key(code)
+        self.first.contains(code)
     }
 }
 
@@ -180,10 +171,10 @@ impl<'a> Batch<'a> {
 /// Rows of a parent table by their code (every row read, accepted or not: a child of a
 /// row with another error is not "unknown").
 pub fn parents_by_code(rows: &[KeyRow], field: usize) -> ParentsByCode<'_> {
-    let mut by_code: ParentsByCode = crate::fast::map(rows.len());
+    let mut by_code = ParentsByCode::with_capacity(rows, field, rows.len());
     for (i, row) in rows.iter().enumerate() {
-        if let Some(code) = row.code(field) {
-            by_code.entry(code).or_insert(i);
+        if row.code(field).is_some() {
+            by_code.put(i as u32, |_| false);
         }
     }
     by_code
@@ -191,10 +182,10 @@ pub fn parents_by_code(rows: &[KeyRow], field: usize) -> ParentsByCode<'_> {
 
 /// Rows by the code in `field` (a child table's rows by the parent code they name).
 pub fn rows_by_code(rows: &[KeyRow], field: usize) -> RowsByCode<'_> {
-    let mut by_code = RowsByCode::with_capacity(rows.len());
+    let mut by_code = RowsByCode::with_capacity(rows, field, rows.len());
     for (i, row) in rows.iter().enumerate() {
-        if let Some(code) = row.code(field) {
-            by_code.push(code, i);
+        if row.code(field).is_some() {
+            by_code.push(i);
         }
     }
     by_code

@@ -83,13 +83,13 @@ impl CrossKind for ChildrenLeft {
         let (table, field, reference) = self.ix;
         let ends = schemas.campaign.references[reference].ix;
         let (parent_schema, child_schema) = (schemas.table(table), schemas.table(ends.child));
-        let mut matching = CodeRows::default();
-        for (i, child) in rows[ends.child.index()].iter().enumerate() {
-            if let (true, Some(code)) = (
-                Cond::all_hold(&self.where_, child_schema, child),
-                child.code(ends.child_field),
-            ) {
-                matching.push(code, i);
+        let children = &rows[ends.child.index()];
+        let mut matching = CodeRows::with_capacity(children, ends.child_field, 0);
+        for (i, child) in children.iter().enumerate() {
+            if Cond::all_hold(&self.where_, child_schema, child)
+                && child.code(ends.child_field).is_some()
+            {
+                matching.push(i);
             }
         }
         let candidates = rows[table.index()]

@@ -142,10 +142,10 @@ impl CrossKind for DateOrder {
         let (schema, parent_rows) = (batch.schema(ends.child), batch.rows(ends.parent));
         let mut out = Vec::new();
         for row in batch.rows(ends.child) {
-            let Some(&p) = row.code(ends.child_field).and_then(|c| parents.get(c)) else {
+            let Some(p) = row.code(ends.child_field).and_then(|c| parents.get(c)) else {
                 continue;
             };
-            let parent = &parent_rows[p];
+            let parent = &parent_rows[p as usize];
             let (Some(date), Some(parent_date)) =
                 (row.get(field).as_date(), parent.get(other).as_date())
             else {

@@ -60,10 +60,7 @@ impl CrossKind for UnknownParent {
         batch
             .rows(reference.child)
             .iter()
-            .filter(|row| {
-                row.code(field)
-                    .is_some_and(|code| !parents.contains_key(code))
-            })
+            .filter(|row| row.code(field).is_some_and(|code| !parents.contains(code)))
             .map(|row| {
                 let vars = [("value", Fill::One(row.get(field).display()))];
                 finding(batch.files(), rule, schema, row, field, &vars)
