@@ -24,10 +24,10 @@ fn latest_rows(rows: &[KeyRow], code: usize, date_field: usize) -> ByField<'_> {
             continue;
         };
         latest.put(at as u32, |prev| {
-            !rows[prev as usize]
+            rows[prev as usize]
                 .get(date_field)
                 .as_date()
-                .is_some_and(|p| p > date)
+                .is_none_or(|p| p <= date)
         });
     }
     latest
