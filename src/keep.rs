@@ -123,6 +123,16 @@ impl Pool {
         }
     }
 
+    /// The id of record `r`'s field `f` in the pool, with `BAD` when its cell had an
+    /// error.
+    fn id_of(&mut self, r: &Record, f: usize) -> u32 {
+        let bad = match r.bad.get(f).copied().unwrap_or(false) {
+            true => BAD,
+            false => 0,
+        };
+        r.vals.get(f).map_or(0, |v| self.id(v)) | bad
+    }
+
     /// The id of `v`, adding it when new.
     fn id(&mut self, v: &Val) -> u32 {
         if v.is_empty() {
@@ -170,55 +180,63 @@ pub fn keep_tables(tables: Vec<Vec<Record>>, keep: &Arc<Keep>) -> Vec<Vec<KeyRow
 /// `keep_tables` leaving the records where they are (the spill writes them meanwhile).
 pub fn keep_from(tables: &[Vec<Record>], keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
     let mut pool = Pool::new();
-    let ids: Vec<Vec<Box<[u32]>>> = tables
+    // Each table's runs of rows from one sheet (the same name and columns), with their
+    // kept values' ids row after row.
+    let runs: Vec<Vec<(usize, usize, Vec<u32>)>> = tables
         .iter()
         .map(|records| {
-            records
-                .iter()
-                .map(|r| {
-                    keep.kept(r.table)
+            let mut runs = Vec::new();
+            let mut start = 0;
+            while start < records.len() {
+                let first = &records[start];
+                let end = start
+                    + records[start..]
                         .iter()
-                        .map(|&f| {
-                            let f = f as usize;
-                            let bad = if r.bad.get(f).copied().unwrap_or(false) {
-                                BAD
-                            } else {
-                                0
-                            };
-                            r.vals.get(f).map_or(0, |v| pool.id(v)) | bad
-                        })
-                        .collect()
-                })
-                .collect()
+                        .take_while(|r| same_sheet(r, first))
+                        .count();
+                let width = keep.kept(first.table).len();
+                let mut ids = Vec::with_capacity((end - start) * width);
+                for r in &records[start..end] {
+                    ids.extend(
+                        keep.kept(r.table)
+                            .iter()
+                            .map(|&f| pool.id_of(r, f as usize)),
+                    );
+                }
+                runs.push((start, end, ids));
+                start = end;
+            }
+            runs
         })
         .collect();
     let pool: Arc<[Val]> = pool.vals.into();
-    let mut last: Option<Arc<SheetKeys>> = None;
     tables
         .iter()
-        .zip(ids)
-        .map(|(records, ids)| {
-            records
-                .iter()
-                .zip(ids)
-                .map(|(r, vals)| {
-                    let sheet = match &last {
-                        Some(s) if s.holds(&r.sheet, &r.cols) => s.clone(),
-                        _ => {
-                            let (name, cols) = (r.sheet.clone(), r.cols.clone());
-                            let s = SheetKeys::new(name, cols, keep.clone(), pool.clone());
-                            let s = Arc::new(s);
-                            last = Some(s.clone());
-                            s
-                        }
-                    };
-                    let mut row = KeyRow::new(sheet, vals, (r.file, r.row), r.table);
+        .zip(runs)
+        .map(|(records, runs)| {
+            let mut rows = Vec::with_capacity(records.len());
+            for (start, end, ids) in runs {
+                let first = &records[start];
+                let (name, cols) = (first.sheet.clone(), first.cols.clone());
+                let sheet = SheetKeys::new(name, cols, keep.clone(), pool.clone(), ids.into());
+                let sheet = Arc::new(sheet);
+                let mut at = 0u32;
+                for r in &records[start..end] {
+                    let mut row = KeyRow::new(sheet.clone(), at, (r.file, r.row), r.table);
                     (row.rejected, row.held) = (r.rejected, r.held);
-                    row
-                })
-                .collect()
+                    at += keep.kept(r.table).len() as u32;
+                    rows.push(row);
+                }
+            }
+            rows
         })
         .collect()
+}
+
+/// Whether two records are of one sheet's rows (the same name and columns, shared) and
+/// one table.
+fn same_sheet(a: &Record, b: &Record) -> bool {
+    a.table == b.table && Arc::ptr_eq(&a.sheet, &b.sheet) && Arc::ptr_eq(&a.cols, &b.cols)
 }
 
 #[cfg(test)]

@@ -104,33 +104,36 @@ impl Keep {
 }
 
 /// What the rows of one sheet share: its name, where each field's column is, which
-/// fields are kept and the file's values.
+/// fields are kept, the file's values, and the rows' value ids one after the other (a row
+/// holds where its own start: a box per row cost more than the ids it held).
 #[derive(Debug)]
 pub struct SheetKeys {
     name: Arc<str>,
     cols: Arc<[Option<u32>]>,
     keep: Arc<Keep>,
     pool: Arc<[Val]>,
+    /// Each row's kept fields' value ids in the file's pool, with `BAD` set when the
+    /// cell had an error, row after row.
+    ids: Box<[u32]>,
 }
 
 impl SheetKeys {
-    /// A sheet's shared part: its name and columns, the fields kept, its file's values.
+    /// A sheet's shared part: its name and columns, the fields kept, its file's values
+    /// and its rows' value ids (`ids`, row after row).
     pub fn new(
         name: Arc<str>,
         cols: Arc<[Option<u32>]>,
         keep: Arc<Keep>,
         pool: Arc<[Val]>,
+        ids: Box<[u32]>,
     ) -> SheetKeys {
         SheetKeys {
             name,
             cols,
             keep,
             pool,
+            ids,
         }
-    }
-    /// Whether rows of the sheet `name` with columns `cols` share this (the same `Arc`s).
-    pub fn holds(&self, name: &Arc<str>, cols: &Arc<[Option<u32>]>) -> bool {
-        Arc::ptr_eq(&self.name, name) && Arc::ptr_eq(&self.cols, cols)
     }
     /// The file's values (tests).
     pub fn pool(&self) -> &[Val] {
@@ -147,11 +150,10 @@ impl SheetKeys {
 #[derive(Debug, Clone)]
 pub struct KeyRow {
     sheet: Arc<SheetKeys>,
-    /// Each kept field's value id in the file's pool, with `BAD` set when its cell had an
-    /// error.
-    vals: Box<[u32]>,
-    /// Index of the input file in the run.
-    pub file: usize,
+    /// Where its kept fields' value ids start in its sheet's `ids`.
+    at: u32,
+    /// Index of the input file in the run (`u32`: a row is 24 bytes; `KeyRow::file`).
+    file: u32,
     /// 0-based row in the original sheet.
     pub row: u32,
     /// The table it belongs to.
@@ -165,10 +167,18 @@ pub struct KeyRow {
 static EMPTY: Val = Val::Empty;
 
 impl KeyRow {
+    /// Index of the input file in the run.
+    pub fn file(&self) -> usize {
+        self.file as usize
+    }
+    /// The value id (with `BAD`) of kept slot `s`.
+    fn id(&self, s: usize) -> u32 {
+        self.sheet.ids[self.at as usize + s]
+    }
     /// The canonical value of field `i` (empty when not kept: see the module's note).
     pub fn get(&self, i: usize) -> &Val {
         match self.sheet.keep.slot(self.table, i) {
-            Some(s) => &self.sheet.pool[(self.vals[s] & !BAD) as usize],
+            Some(s) => &self.sheet.pool[(self.id(s) & !BAD) as usize],
             None => &EMPTY,
         }
     }
@@ -177,7 +187,7 @@ impl KeyRow {
         self.sheet
             .keep
             .slot(self.table, i)
-            .is_some_and(|s| self.vals[s] & BAD != 0)
+            .is_some_and(|s| self.id(s) & BAD != 0)
     }
     /// The text of field `i` ("" when it is empty or not text).
     pub fn text(&self, i: usize) -> &str {
@@ -201,7 +211,7 @@ impl KeyRow {
     /// Where the row (or its cell in column `col`) is, for a message: the file as `files`
     /// names it, the sheet, the cell or the row.
     pub fn place(&self, files: &[String], col: Option<u32>) -> String {
-        crate::text::row_place(&files[self.file], &self.sheet.name, self.row, col)
+        crate::text::row_place(&files[self.file()], &self.sheet.name, self.row, col)
     }
     /// How many fields the row's table has, when it keeps every one of them (the row
     /// can give its whole record back); None when it keeps only some.
@@ -214,18 +224,14 @@ impl KeyRow {
     pub fn shared_cols(&self) -> &Arc<[Option<u32>]> {
         &self.sheet.cols
     }
-    /// A row of `sheet` with its kept values' ids (`vals`).
-    pub fn new(
-        sheet: Arc<SheetKeys>,
-        vals: Box<[u32]>,
-        at: (usize, u32),
-        table: TableId,
-    ) -> KeyRow {
+    /// A row of `sheet` whose kept values' ids start at `ids` in the sheet's, from
+    /// `place` (the file's index, the 0-based row).
+    pub fn new(sheet: Arc<SheetKeys>, ids: u32, place: (usize, u32), table: TableId) -> KeyRow {
         KeyRow {
             sheet,
-            vals,
-            file: at.0,
-            row: at.1,
+            at: ids,
+            file: place.0 as u32,
+            row: place.1,
             table,
             rejected: false,
             held: false,
@@ -249,4 +255,36 @@ pub struct Spill {
     pub path: std::path::PathBuf,
     /// Per table: where its records start and how many there are.
     pub tables: Vec<(u64, usize)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_row_is_24_bytes_and_its_ids_are_its_sheets() {
+        // A province holds tens of millions of key rows: each byte is tens of megabytes.
+        assert_eq!(std::mem::size_of::<KeyRow>(), 24);
+        let keep = Arc::new(Keep::of(vec![vec![true, false, true]]));
+        let pool: Arc<[Val]> = vec![Val::Empty, Val::Int(7), Val::Text("甲".into())].into();
+        let ids = vec![1, 2 | BAD, 2, 0].into_boxed_slice();
+        let sheet = Arc::new(SheetKeys::new(
+            "表".into(),
+            vec![None; 3].into(),
+            keep,
+            pool,
+            ids,
+        ));
+        let a = KeyRow::new(sheet.clone(), 0, (3, 9), TableId(0));
+        let b = KeyRow::new(sheet, 2, (3, 10), TableId(0));
+        assert_eq!(
+            (a.get(0), a.get(2), a.is_bad(2)),
+            (&Val::Int(7), &Val::Text("甲".into()), true)
+        );
+        assert_eq!(
+            (b.text(0), b.get(2), b.is_bad(0)),
+            ("甲", &Val::Empty, false)
+        );
+        assert_eq!((b.file(), b.row), (3, 10));
+    }
 }

@@ -207,7 +207,7 @@ impl Record {
     pub fn with_values(key: &KeyRow, vals: Vec<Val>, bad: Vec<bool>) -> Record {
         Record {
             table: key.table,
-            file: key.file,
+            file: key.file(),
             sheet: key.sheet().clone(),
             row: key.row,
             vals,

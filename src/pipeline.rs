@@ -321,7 +321,12 @@ mod tests {
                 let (k, r) = row.unwrap();
                 all.push(format!(
                     "{} {} {:?} {:?} {} {}",
-                    k.file, k.row, r.vals, r.bad, k.rejected, k.held
+                    k.file(),
+                    k.row,
+                    r.vals,
+                    r.bad,
+                    k.rejected,
+                    k.held
                 ));
             }
         }

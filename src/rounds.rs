@@ -186,8 +186,8 @@ impl<'a> RoundRows<'a> {
             crate::spill::full_rows(run, t).map(move |full| {
                 let (k, r) = full?;
                 let village = run
-                    .row_village(k.file, k.sheet(), k.row)
-                    .unwrap_or(&run.village_of_file[k.file]);
+                    .row_village(k.file(), k.sheet(), k.row)
+                    .unwrap_or(&run.village_of_file[k.file()]);
                 let mut key = key_of(schemas, t, &r);
                 if key.is_empty() {
                     let vals: Vec<_> = r.vals.iter().map(crate::cells::Val::text).collect();
@@ -197,7 +197,7 @@ impl<'a> RoundRows<'a> {
                     key = format!("~{hash:016x}");
                 }
                 let main = main_of(schemas, t, &r, &key);
-                let rel = run.rel[k.file].as_str();
+                let rel = run.rel[k.file()].as_str();
                 Ok(RoundRow {
                     table,
                     main,
@@ -230,7 +230,7 @@ fn file_level(run: &Run, schemas: &Schemas) -> BTreeMap<String, BTreeSet<(String
     let records: std::collections::HashSet<(&str, &str, u32)> = schemas
         .ids()
         .flat_map(|t| run.table(t).iter())
-        .map(|r| (run.rel[r.file].as_str(), &**r.sheet(), r.row))
+        .map(|r| (run.rel[r.file()].as_str(), &**r.sheet(), r.row))
         .collect();
     let village_in = run.finding_villages();
     let mut by_village: BTreeMap<String, BTreeSet<(String, String)>> = BTreeMap::new();

@@ -128,17 +128,17 @@ impl<'a> FullRows<'a> {
 
     fn read(&mut self, pos: usize) -> Result<Record> {
         let key = &self.rows[pos];
-        let Some(spill) = self.spills.get(key.file).and_then(Option::as_ref) else {
+        let Some(spill) = self.spills.get(key.file()).and_then(Option::as_ref) else {
             return Record::from_kept(key)
                 .context("a row's values were neither kept nor written aside");
         };
-        if self.open.as_ref().is_none_or(|(f, _, _)| *f != key.file) {
+        if self.open.as_ref().is_none_or(|(f, _, _)| *f != key.file()) {
             // The file's rows start where the rows before `pos` stop being its own.
             let mut start = pos;
-            while start > 0 && self.rows[start - 1].file == key.file {
+            while start > 0 && self.rows[start - 1].file() == key.file() {
                 start -= 1;
             }
-            self.open = Some((key.file, start, Section::open(spill, self.table)?));
+            self.open = Some((key.file(), start, Section::open(spill, self.table)?));
         }
         let Some((_, start, section)) = self.open.as_mut() else {
             bail!("the rows written aside could not be opened");

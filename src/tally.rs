@@ -147,7 +147,7 @@ impl<'a> Counter<'a> {
     /// The village of the file a row came from.
     fn file_village(&self, row: &KeyRow) -> &'a str {
         self.village_of_file
-            .get(row.file)
+            .get(row.file())
             .map(String::as_str)
             .unwrap_or("")
     }

@@ -37,7 +37,7 @@ pub fn file_villages(
         });
         for row in &tables[main.index()] {
             if let Some(village) = row.get(village_field).as_str() {
-                *named[row.file].entry(village).or_default() += 1;
+                *named[row.file()].entry(village).or_default() += 1;
                 if let Some(code) = code_field
                     .and_then(|i| row.get(i).as_str())
                     .filter(|_| others)
@@ -56,7 +56,7 @@ pub fn file_villages(
                     .as_str()
                     .and_then(|code| code_village.get(code))
                 {
-                    *via[row.file].entry(village).or_default() += 1;
+                    *via[row.file()].entry(village).or_default() += 1;
                 }
             }
         }
@@ -120,9 +120,9 @@ pub fn row_villages(
     let mut several = vec![false; n_files];
     for row in &tables[main.index()] {
         if let Some(village) = row.get(village_field).as_str().filter(|v| !v.is_empty()) {
-            match first.get(row.file).copied().flatten() {
-                None => first[row.file] = Some(village),
-                Some(seen) if seen != village => several[row.file] = true,
+            match first.get(row.file()).copied().flatten() {
+                None => first[row.file()] = Some(village),
+                Some(seen) if seen != village => several[row.file()] = true,
                 _ => {}
             }
         }
@@ -130,8 +130,8 @@ pub fn row_villages(
     let others_only: Set<usize> = tables
         .iter()
         .flatten()
-        .filter(|r| r.table != main && first.get(r.file).is_some_and(Option::is_none))
-        .map(|r| r.file)
+        .filter(|r| r.table != main && first.get(r.file()).is_some_and(Option::is_none))
+        .map(|r| r.file())
         .collect();
     let code_field = main_schema.identity_field();
     let mut code_village: Map<&str, &str> = Map::default();
@@ -151,14 +151,14 @@ pub fn row_villages(
     for row in tables
         .iter()
         .flatten()
-        .filter(|r| r.table != main && others_only.contains(&r.file))
+        .filter(|r| r.table != main && others_only.contains(&r.file()))
     {
         if let Some(village) = village_of(row) {
-            match first_other.get(&row.file) {
+            match first_other.get(&row.file()) {
                 None => {
-                    first_other.insert(row.file, village);
+                    first_other.insert(row.file(), village);
                 }
-                Some(seen) if *seen != village => several[row.file] = true,
+                Some(seen) if *seen != village => several[row.file()] = true,
                 _ => {}
             }
         }
@@ -169,10 +169,10 @@ pub fn row_villages(
     }
     // (file, sheet) → (row, village)
     let mut named: Map<_, Vec<(u32, &str)>> = Map::default();
-    for row in tables.iter().flatten().filter(|r| several[r.file]) {
+    for row in tables.iter().flatten().filter(|r| several[r.file()]) {
         if let Some(village) = village_of(row) {
             named
-                .entry((row.file, row.sheet()))
+                .entry((row.file(), row.sheet()))
                 .or_default()
                 .push((row.row, village));
         }

@@ -263,7 +263,7 @@ impl TableProposer<'_> {
             main_code: main_code.into(),
             item_code: item_code.into(),
             village: village.into(),
-            file: row.file,
+            file: row.file(),
             sheet: (**row.sheet()).into(),
             row: row.row,
             at,

@@ -476,8 +476,8 @@ fn villages(run: &Run, schemas: &Schemas, words: &Words) -> Vec<VillageLine> {
     let mut rows: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for r in &run.tables[main.index()] {
         let v = run
-            .row_village(r.file, r.sheet(), r.row)
-            .or_else(|| run.village_of_file.get(r.file).map(String::as_str))
+            .row_village(r.file(), r.sheet(), r.row)
+            .or_else(|| run.village_of_file.get(r.file()).map(String::as_str))
             .unwrap_or_default();
         let e = rows.entry(v).or_default();
         e.0 += 1;

@@ -169,7 +169,7 @@ impl<'a> Cascade<'a> for ChildrenLeftCascade<'a> {
             let first = &children[matched.first()];
             held.findings.push(
                 finding(view.files, rule, parent_schema, parent, self.field, &vars).held_by(
-                    &view.files[first.file],
+                    &view.files[first.file()],
                     first.sheet(),
                     first.row,
                 ),

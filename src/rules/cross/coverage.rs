@@ -123,7 +123,7 @@ impl Sides<'_> {
             Some(v) => v.to_string(),
             None => self
                 .village_of_file
-                .get(row.file)
+                .get(row.file())
                 .cloned()
                 .unwrap_or_default(),
         }
@@ -169,7 +169,7 @@ impl Sides<'_> {
                 Some(v) => v,
                 None => self
                     .village_of_file
-                    .get(row.file)
+                    .get(row.file())
                     .map(String::as_str)
                     .unwrap_or(""),
             });
@@ -437,7 +437,7 @@ fn entry_lines(
     let roster_files = [roster_file.to_string()];
     let known = sides.known_villages();
     let lex = &sides.lexicon;
-    let place_of = |r: &KeyRow| (tables.files[r.file].clone(), r.sheet().to_string(), r.row);
+    let place_of = |r: &KeyRow| (tables.files[r.file()].clone(), r.sheet().to_string(), r.row);
     let mut lines = Vec::with_capacity(sides.entries.len());
     let mut by_level = vec![0usize; sides.ix.levels.len()];
     for (e, entry) in sides.entries.iter().enumerate() {
@@ -542,7 +542,7 @@ fn unlisted_lines(
             by: String::new(),
             vals: sides.values(None, Some(row)),
             roster: None,
-            survey: Some((files[row.file].clone(), row.sheet().to_string(), row.row)),
+            survey: Some((files[row.file()].clone(), row.sheet().to_string(), row.row)),
         });
     }
     lines

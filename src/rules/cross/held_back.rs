@@ -128,7 +128,7 @@ impl<'a> Cascade<'a> for HeldBackCascade<'a> {
                     self.ends.child_field,
                     &vars,
                 )
-                .held_by(&view.files[parent.file], parent.sheet(), parent.row),
+                .held_by(&view.files[parent.file()], parent.sheet(), parent.row),
             );
             held.rows[ct].push(i);
         }

@@ -39,10 +39,10 @@ pub fn reject_and_hold_back(
         }
         for table in tables.iter_mut() {
             for row in table.iter_mut() {
-                row.rejected |= first.contains_key(&(row.file, row.sheet(), row.row));
+                row.rejected |= first.contains_key(&(row.file(), row.sheet(), row.row));
             }
         }
-        let problems = |row: &KeyRow| match first.get(&(row.file, row.sheet(), row.row)) {
+        let problems = |row: &KeyRow| match first.get(&(row.file(), row.sheet(), row.row)) {
             Some(f) => format!(
                 "{} {}",
                 f.code,

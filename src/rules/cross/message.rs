@@ -58,7 +58,7 @@ pub fn finding(
     vars: &[(&str, Fill)],
 ) -> Finding {
     Finding::rule(&rule.code, rule.severity)
-        .at_file(&files[row.file])
+        .at_file(&files[row.file()])
         .at_sheet(row.sheet())
         .at_cell(row.row, row.cols()[field])
         .field(&schema.fields[field].key)

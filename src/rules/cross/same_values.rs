@@ -157,6 +157,6 @@ fn groups<'a>(rows: &'a [KeyRow], fields: &[usize], id: usize) -> Vec<Vec<&'a Ke
                 .filter(|g| g.len() > 1),
         );
     }
-    groups.sort_by_key(|g| (g[0].file, g[0].row));
+    groups.sort_by_key(|g| (g[0].file(), g[0].row));
     groups
 }
