@@ -146,8 +146,9 @@ pub fn pool(outs: &mut [FileOut], findings: Vec<Finding>, tables: usize) -> Pool
         .findings
         .reserve(outs.iter().map(|f| f.findings.len()).sum());
     for out in outs.iter_mut() {
-        for (table, records) in pooled.tables.iter_mut().zip(out.rows.iter_mut()) {
-            table.append(records);
+        // Taken, not only emptied: each file's vectors are freed as they are pooled.
+        for (table, mut records) in pooled.tables.iter_mut().zip(std::mem::take(&mut out.rows)) {
+            table.append(&mut records);
         }
         pooled.findings.append(&mut out.findings);
         pooled.changes.push(std::mem::take(&mut out.changes));
