@@ -154,40 +154,62 @@ pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
         .iter()
         .map(|rule| Ready::new(rule, tables, schemas))
         .collect();
-    let mut out: Vec<Proposal> = Vec::new();
-    for table in schemas.ids() {
-        let schema = schemas.table(table);
-        let rules: Vec<(usize, &Ready)> = ready
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| r.rule.ix.table == table)
-            .collect();
-        if rules.is_empty() {
-            continue;
-        }
-        let proposer = TableProposer {
-            table,
-            schema,
-            is_main: table == main,
-            rules,
-            own_id: schema.identity_field(),
-            parent_field: campaign.to_main(table).map(|link| link.child_field),
-            village_field,
-            village_of: village_of.as_ref(),
-        };
-        // Each row is judged on its own: on every core.
-        out.par_extend(
-            tables.tables[table.index()]
+    let proposers: Vec<TableProposer> = schemas
+        .ids()
+        .map(|table| {
+            let schema = schemas.table(table);
+            TableProposer {
+                table,
+                schema,
+                is_main: table == main,
+                rules: ready
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.rule.ix.table == table)
+                    .collect(),
+                own_id: schema.identity_field(),
+                parent_field: campaign.to_main(table).map(|link| link.child_field),
+                village_field,
+                village_of: village_of.as_ref(),
+                rows: &tables.tables[table.index()],
+            }
+        })
+        .collect();
+    // Each row is judged on its own, on every core; the few bytes of each judgement are
+    // put in order, then each becomes its proposal in its place (no list of proposals is
+    // ever copied: a province makes millions).
+    let mut judged: Vec<Judged> = Vec::new();
+    for proposer in proposers.iter().filter(|p| !p.rules.is_empty()) {
+        judged.par_extend(
+            proposer
+                .rows
                 .par_iter()
                 .enumerate()
                 .filter(|(_, r)| !r.rejected)
-                .filter_map(|(at, r)| proposer.proposal(r, at as u32)),
+                .filter_map(|(at, r)| proposer.judge(r, at as u32)),
         );
     }
-    out.par_sort_by(|a, b| {
-        (a.rule, &a.main_code, &a.item_code).cmp(&(b.rule, &b.main_code, &b.item_code))
+    judged.par_sort_unstable_by(|a, b| {
+        let (pa, pb) = (&proposers[a.table.index()], &proposers[b.table.index()]);
+        (a.rule, pa.codes(a.at), a.table, a.at).cmp(&(b.rule, pb.codes(b.at), b.table, b.at))
     });
+    let mut out: Vec<Proposal> = Vec::with_capacity(judged.len());
+    out.par_extend(
+        judged
+            .par_iter()
+            .map(|j| proposers[j.table.index()].proposal(j)),
+    );
     out
+}
+
+/// A row a write-off rule fits: the rule (its place among the campaign's), the row's
+/// table and position, and the latest row the rule looked at.
+#[derive(Debug, Clone, Copy)]
+struct Judged {
+    rule: u32,
+    table: TableId,
+    at: u32,
+    other: Option<u32>,
 }
 
 /// The last accepted main row of each main code, whose village the rows of other tables
@@ -219,45 +241,56 @@ struct TableProposer<'a> {
     village_field: Option<usize>,
     /// The last accepted main row of each main code (their village field is read).
     village_of: Option<&'a ByField<'a>>,
+    /// The table's rows.
+    rows: &'a [KeyRow],
 }
 
 impl TableProposer<'_> {
-    /// The proposal for one accepted row (at position `at` in its table): the first of its
-    /// table's rules that fits, with the codes, village and the rows its evidence reads.
-    fn proposal(&self, row: &KeyRow, at: u32) -> Option<Proposal> {
+    /// The first of its table's rules that fits an accepted row (at position `at` in its
+    /// table), with the latest row the rule looked at.
+    fn judge(&self, row: &KeyRow, at: u32) -> Option<Judged> {
         let code = self.own_id.map(|i| row.text(i)).unwrap_or("");
-        let (rule, ready, other) = self.rules.iter().find_map(|(k, ready)| {
+        self.rules.iter().find_map(|(k, ready)| {
             let other = ready.fits(row, self.schema, code)?;
-            Some((*k, *ready, other))
-        })?;
-        let (main_code, item_code) = if self.is_main {
-            (code.to_string(), String::new())
-        } else {
-            (
-                self.parent_field
-                    .map(|i| row.text(i))
-                    .unwrap_or("")
-                    .to_string(),
-                code.to_string(),
-            )
-        };
+            Some(Judged {
+                rule: *k as u32,
+                table: self.table,
+                at,
+                other,
+            })
+        })
+    }
+
+    /// The main code and the row's own code (empty for a main row) of row `at`.
+    fn codes(&self, at: u32) -> (&str, &str) {
+        let row = &self.rows[at as usize];
+        let code = self.own_id.map(|i| row.text(i)).unwrap_or("");
+        match self.is_main {
+            true => (code, ""),
+            false => (self.parent_field.map(|i| row.text(i)).unwrap_or(""), code),
+        }
+    }
+
+    /// A judged row's proposal: the reason, the codes, the village and where it is.
+    fn proposal(&self, judged: &Judged) -> Proposal {
+        let row = &self.rows[judged.at as usize];
+        let rule = judged.rule as usize;
+        let ready = self.rules.iter().find(|(k, _)| *k == rule).map(|(_, r)| r);
+        let (main_code, item_code) = self.codes(judged.at);
         let village = if self.is_main {
-            self.village_field
-                .map(|i| row.text(i))
-                .unwrap_or("")
-                .to_string()
+            self.village_field.map(|i| row.text(i)).unwrap_or("")
         } else {
             let main_row = self.village_of.and_then(|index| {
-                let at = index.get(main_code.as_str())?;
+                let at = index.get(main_code)?;
                 index.rows().get(at as usize)
             });
             match (main_row, self.village_field) {
-                (Some(row), Some(field)) => row.text(field).to_string(),
-                _ => String::new(),
+                (Some(row), Some(field)) => row.text(field),
+                _ => "",
             }
         };
-        Some(Proposal {
-            reason: ready.rule.reason.as_str().into(),
+        Proposal {
+            reason: ready.map_or("", |r| r.rule.reason.as_str()).into(),
             rule,
             table: self.table,
             main_code: main_code.into(),
@@ -266,9 +299,9 @@ impl TableProposer<'_> {
             file: row.file(),
             sheet: (**row.sheet()).into(),
             row: row.row,
-            at,
-            other,
-        })
+            at: judged.at,
+            other: judged.other,
+        }
     }
 }
 
