@@ -436,6 +436,7 @@ impl SheetVillages {
     /// assert_eq!(villages.get(5), Some("乙村"));
     /// assert_eq!(villages.get(4), None);
     /// assert_eq!(villages.names().collect::<Vec<_>>(), ["甲村", "乙村"]);
+    /// assert_eq!(villages.rows().collect::<Vec<_>>(), [(3, "乙村"), (5, "乙村")]);
     /// ```
     pub fn from_rows<'a>(rows: impl IntoIterator<Item = (u32, &'a str)>) -> SheetVillages {
         let rows: Vec<(u32, &str)> = rows.into_iter().collect();
@@ -466,6 +467,14 @@ impl SheetVillages {
         let slot = row.checked_sub(self.first)?;
         let id = *self.of_row.get(slot as usize)?;
         self.names.get(id as usize).map(|v| &**v)
+    }
+
+    /// Each row naming a village, with it (row, village), in order of row.
+    pub fn rows(&self) -> impl Iterator<Item = (u32, &str)> {
+        (self.first..).zip(&self.of_row).filter_map(|(row, &id)| {
+            let village = self.names.get(id as usize)?;
+            Some((row, &**village))
+        })
     }
 
     /// The villages the sheet's rows name, each once.

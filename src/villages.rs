@@ -5,7 +5,9 @@
 
 use crate::fast::{Map, Set};
 use std::path::PathBuf;
+use std::sync::Arc;
 
+use crate::byfield::ByField;
 use crate::keyrow::KeyRow;
 use crate::model::{FileOut, RowVillages, SheetVillages};
 
@@ -30,22 +32,24 @@ pub fn file_villages(
         let others = schemas
             .ids()
             .any(|t| t != main && !tables[t.index()].is_empty());
-        let mut code_village: Map<&str, &str> = crate::fast::map(if others {
-            tables[main.index()].len()
-        } else {
-            0
-        });
-        for row in &tables[main.index()] {
+        let main_rows = &tables[main.index()];
+        let mut code_rows = code_field
+            .filter(|_| others)
+            .map(|i| ByField::with_capacity(main_rows, i, main_rows.len()));
+        for (at, row) in main_rows.iter().enumerate() {
             if let Some(village) = row.get(village_field).as_str() {
                 *named[row.file()].entry(village).or_default() += 1;
-                if let Some(code) = code_field
-                    .and_then(|i| row.get(i).as_str())
-                    .filter(|_| others)
-                {
-                    code_village.insert(code, village);
+                if let (Some(index), Some(i)) = (code_rows.as_mut(), code_field) {
+                    if row.get(i).as_str().is_some() {
+                        index.put(at as u32, |_| true);
+                    }
                 }
             }
         }
+        let code_village = |code: &str| {
+            let at = code_rows.as_ref()?.get(code)?;
+            main_rows[at as usize].get(village_field).as_str()
+        };
         for table in schemas.ids().filter(|t| *t != main) {
             let Some(reference) = campaign.to_main(table) else {
                 continue;
@@ -54,7 +58,7 @@ pub fn file_villages(
                 if let Some(village) = row
                     .get(reference.child_field)
                     .as_str()
-                    .and_then(|code| code_village.get(code))
+                    .and_then(code_village)
                 {
                     *via[row.file()].entry(village).or_default() += 1;
                 }
@@ -134,18 +138,24 @@ pub fn row_villages(
         .map(|r| r.file())
         .collect();
     let code_field = main_schema.identity_field();
-    let mut code_village: Map<&str, &str> = Map::default();
-    if !others_only.is_empty() || several.contains(&true) {
-        code_village.reserve(tables[main.index()].len());
-        for row in &tables[main.index()] {
-            if let (Some(village), Some(code)) = (
-                row.get(village_field).as_str(),
-                code_field.and_then(|i| row.get(i).as_str()),
-            ) {
-                code_village.insert(code, village);
+    let main_rows = &tables[main.index()];
+    let mut code_rows = None;
+    if let (Some(i), true) = (
+        code_field,
+        !others_only.is_empty() || several.contains(&true),
+    ) {
+        let mut index = ByField::with_capacity(main_rows, i, main_rows.len());
+        for (at, row) in main_rows.iter().enumerate() {
+            if row.get(village_field).as_str().is_some() && row.get(i).as_str().is_some() {
+                index.put(at as u32, |_| true);
             }
         }
+        code_rows = Some(index);
     }
+    let code_village = |code: &str| {
+        let at = code_rows.as_ref()?.get(code)?;
+        main_rows[at as usize].get(village_field).as_str()
+    };
     let village_of = |r| village_of_row(r, main, village_field, campaign, &code_village);
     let mut first_other: Map<usize, &str> = Map::default();
     for row in tables
@@ -167,22 +177,37 @@ pub fn row_villages(
     if !several.contains(&true) {
         return out;
     }
-    // (file, sheet) → (row, village)
-    let mut named: Map<_, Vec<(u32, &str)>> = Map::default();
+    // Each sheet's rows with a village, run by run: a sheet's rows come together in its
+    // table (a sheet holding two tables has its second run added to its first).
+    let mut run: Vec<(u32, &str)> = Vec::new();
+    let mut sheet: Option<(usize, &Arc<str>)> = None;
     for row in tables.iter().flatten().filter(|r| several[r.file()]) {
-        if let Some(village) = village_of(row) {
-            named
-                .entry((row.file(), row.sheet()))
-                .or_default()
-                .push((row.row, village));
+        let Some(village) = village_of(row) else {
+            continue;
+        };
+        let here = (row.file(), row.sheet());
+        if sheet != Some(here) {
+            if let Some((file, name)) = sheet {
+                add_run(&mut out, file, name, &mut run);
+            }
+            sheet = Some(here);
         }
+        run.push((row.row, village));
     }
-    for ((file, sheet), rows) in named {
-        out.entry(file)
-            .or_default()
-            .insert(sheet.clone(), SheetVillages::from_rows(rows));
+    if let Some((file, name)) = sheet {
+        add_run(&mut out, file, name, &mut run);
     }
     out
+}
+
+/// One run of a sheet's rows (row, village) added to the sheet's villages (emptied).
+fn add_run(out: &mut RowVillages, file: usize, sheet: &Arc<str>, run: &mut Vec<(u32, &str)>) {
+    let sheets = out.entry(file).or_default();
+    let villages = match sheets.remove(sheet) {
+        Some(before) => SheetVillages::from_rows(before.rows().chain(run.drain(..))),
+        None => SheetVillages::from_rows(run.drain(..)),
+    };
+    sheets.insert(sheet.clone(), villages);
 }
 
 /// The village a row names (a main row, its `village_field`) or stands on (another
@@ -192,7 +217,7 @@ fn village_of_row<'a>(
     main: crate::schema::TableId,
     village_field: usize,
     campaign: &crate::schema::Campaign,
-    code_village: &Map<&'a str, &'a str>,
+    code_village: &impl Fn(&str) -> Option<&'a str>,
 ) -> Option<&'a str> {
     if row.table == main {
         return row.get(village_field).as_str().filter(|v| !v.is_empty());
@@ -200,7 +225,7 @@ fn village_of_row<'a>(
     let reference = campaign.to_main(row.table)?;
     row.get(reference.child_field)
         .as_str()
-        .and_then(|code| code_village.get(code).copied())
+        .and_then(code_village)
 }
 
 /// A village left blank is to be filled with the file's own village: the fix of each
