@@ -82,63 +82,102 @@ impl CrossKind for ChildrenLeft {
     ) -> Option<Box<dyn Cascade<'a> + 'a>> {
         let (table, field, reference) = self.ix;
         let ends = schemas.campaign.references[reference].ix;
-        let (parent_schema, child_schema) = (schemas.table(table), schemas.table(ends.child));
-        let children = &rows[ends.child.index()];
-        let mut matching = CodeRows::with_capacity(children, ends.child_field, 0);
-        for (i, child) in children.iter().enumerate() {
-            if Cond::all_hold(&self.where_, child_schema, child)
-                && child.code(ends.child_field).is_some()
-            {
-                matching.push(i);
-            }
-        }
-        let candidates = rows[table.index()]
-            .iter()
-            .enumerate()
-            .filter(|(_, parent)| {
-                !parent.is_bad(field) && Cond::all_hold(&self.when, parent_schema, parent)
-            })
-            .filter_map(|(i, parent)| Some((i, parent.code(ends.parent_field)?)))
-            .filter(|(_, code)| matching.contains_key(code))
-            .collect();
         Some(Box::new(ChildrenLeftCascade {
             rule,
             parent: table.index(),
             child: ends.child.index(),
             field,
-            schemas: (parent_schema, child_schema),
-            matching,
-            candidates,
+            parent_code: ends.parent_field,
+            schemas: (schemas.table(table), schemas.table(ends.child)),
+            spec: self,
+            child_field: ends.child_field,
+            rows,
+            index: std::cell::OnceCell::new(),
         }))
     }
 }
 
-/// A `children_left` rule indexed: each parent code's matching children, and the parents
-/// it may hold back.
+/// A `children_left` rule indexed, the first time a child row is rejected (a clean batch
+/// makes nothing): each parent code's matching children, and the parents it may hold back.
 struct ChildrenLeftCascade<'a> {
     rule: &'a RuleText,
     parent: usize,
     child: usize,
     field: usize,
+    /// The parent table's code field (the reference's parent end).
+    parent_code: usize,
     schemas: (
         &'a crate::schema::TableSchema,
         &'a crate::schema::TableSchema,
     ),
-    matching: CodeRows<'a>,
-    candidates: Vec<(usize, &'a str)>,
+    spec: &'a ChildrenLeft,
+    /// The child table's field naming its parent.
+    child_field: usize,
+    rows: &'a [Vec<KeyRow>],
+    index: std::cell::OnceCell<Matching<'a>>,
+}
+
+/// Each parent code's matching child rows, and the parent rows that may be held back
+/// (they meet `when` and have matching children).
+struct Matching<'a> {
+    children: CodeRows<'a>,
+    candidates: Vec<u32>,
+}
+
+impl<'a> ChildrenLeftCascade<'a> {
+    /// The matching children by parent code, and the candidate parents.
+    fn matching(&self) -> Matching<'a> {
+        let (parent_schema, child_schema) = self.schemas;
+        let children = &self.rows[self.child];
+        let mut matching = CodeRows::with_capacity(children, self.child_field, 0);
+        for (i, child) in children.iter().enumerate() {
+            if Cond::all_hold(&self.spec.where_, child_schema, child)
+                && child.code(self.child_field).is_some()
+            {
+                matching.push(i);
+            }
+        }
+        let candidates = self.rows[self.parent]
+            .iter()
+            .enumerate()
+            .filter(|(_, parent)| {
+                !parent.is_bad(self.field) && Cond::all_hold(&self.spec.when, parent_schema, parent)
+            })
+            .filter(|(_, parent)| {
+                parent
+                    .code(self.parent_code)
+                    .is_some_and(|code| matching.contains_key(code))
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        Matching {
+            children: matching,
+            candidates,
+        }
+    }
 }
 
 impl<'a> Cascade<'a> for ChildrenLeftCascade<'a> {
     fn pass(&self, view: &View<'a, '_>, held: &mut Held) {
         let (pt, ct) = (self.parent, self.child);
         let (parent_schema, child_schema) = self.schemas;
+        // No child rejected, none held in this pass: every parent keeps a child.
+        if held.rows[ct].is_empty() && !view.rejected[ct].iter().any(|x| *x) {
+            return;
+        }
+        let Matching {
+            children: matching,
+            candidates,
+        } = self.index.get_or_init(|| self.matching());
         let children = &view.rows[ct];
         let held_now: HashSet<usize> = held.rows[ct].iter().copied().collect();
-        for &(i, code) in &self.candidates {
+        for &i in candidates {
+            let i = i as usize;
             if view.rejected[pt][i] {
                 continue;
             }
-            let Some(matched) = self.matching.get(code) else {
+            let code = view.rows[pt][i].code(self.parent_code).unwrap_or("");
+            let Some(matched) = matching.get(code) else {
                 continue;
             };
             if matched

@@ -63,29 +63,24 @@ impl CrossKind for HeldBack {
         schemas: &'a Schemas,
     ) -> Option<Box<dyn Cascade<'a> + 'a>> {
         let ends = schemas.campaign.references[self.ix].ix;
-        let parents = rows_by_code(&rows[ends.parent.index()], ends.parent_field);
-        let children = rows[ends.child.index()]
-            .iter()
-            .enumerate()
-            .filter_map(|(i, child)| Some((i, child.code(ends.child_field)?)))
-            .collect();
         Some(Box::new(HeldBackCascade {
             rule,
             ends,
             schemas,
-            parents,
-            children,
+            parents: std::cell::OnceCell::new(),
+            rows,
         }))
     }
 }
 
-/// A `held_back` rule indexed: each parent code's rows, each child's code.
+/// A `held_back` rule indexed: each parent code's rows, made the first time a parent is
+/// rejected (a clean batch makes none).
 struct HeldBackCascade<'a> {
     rule: &'a RuleText,
     ends: RefIx,
     schemas: &'a Schemas,
-    parents: RowsByCode<'a>,
-    children: Vec<(usize, &'a str)>,
+    parents: std::cell::OnceCell<RowsByCode<'a>>,
+    rows: &'a [Vec<KeyRow>],
 }
 
 impl<'a> Cascade<'a> for HeldBackCascade<'a> {
@@ -95,19 +90,25 @@ impl<'a> Cascade<'a> for HeldBackCascade<'a> {
         if !view.rejected[pt].iter().any(|x| *x) {
             return;
         }
+        let parents = self
+            .parents
+            .get_or_init(|| rows_by_code(&self.rows[pt], self.ends.parent_field));
         let schema = self.schemas.table(self.ends.child);
-        for &(i, code) in &self.children {
+        for (i, child) in view.rows[ct].iter().enumerate() {
+            let Some(code) = child.code(self.ends.child_field) else {
+                continue;
+            };
             if view.rejected[ct][i] {
                 continue;
             }
             // Held when its code's rows are all rejected (the first names why).
-            let Some(parents) = self.parents.get(code) else {
+            let Some(parents) = parents.get(code) else {
                 continue;
             };
             if parents.iter().any(|p| !view.rejected[pt][p]) {
                 continue;
             }
-            let (parent, child) = (&view.rows[pt][parents.first()], &view.rows[ct][i]);
+            let parent = &view.rows[pt][parents.first()];
             let vars = [
                 (
                     "value",
