@@ -249,17 +249,25 @@ pub struct Change<'a> {
 }
 
 /// A packed audit trail. A province makes tens of millions of changes, so a change is
-/// one fixed 20-byte entry; its old and new texts sit end to end in one buffer and its
-/// file, sheet and field names are kept once in a small table.
+/// one fixed 28-byte entry; its old and new texts sit end to end in one buffer, a pair
+/// of texts the log already holds (a blank filled with the same default, the same
+/// full-width comma in the same phrase) held once, and its file, sheet and field names
+/// are kept once in a small table.
 #[derive(Debug, Clone, Default)]
 pub struct ChangeLog {
     names: Vec<std::sync::Arc<str>>,
     text: String,
     entries: Vec<Entry>,
+    /// The entries whose pair of texts later ones may share, by the pair's hash (up to
+    /// `PAIRS_SEEN`; dropped by `ChangeLog::seal`).
+    pairs: hashbrown::HashTable<u32>,
 }
 
-/// One change: indices into the names, its cell, and the lengths of its texts (which
-/// follow those of the entry before it in the text buffer).
+/// How many distinct pairs of texts a log looks for again.
+const PAIRS_SEEN: usize = 4096;
+
+/// One change: indices into the names, its cell, and where its texts are in the text
+/// buffer (the old one, then the new one).
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     file: u16,
@@ -267,14 +275,33 @@ struct Entry {
     field: u16,
     row: u32,
     col: u32,
+    at: u32,
     old_len: u32,
     new_len: u32,
 }
 
+/// A pair of texts' hash, for finding it again.
+fn pair_hash(old: &str, new: &str) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut h = foldhash::fast::FixedState::default().build_hasher();
+    old.hash(&mut h);
+    new.hash(&mut h);
+    h.finish()
+}
+
+/// `s` cut to at most 4 GB, at a character boundary.
+fn cut(s: &str) -> &str {
+    let mut end = s.len().min(u32::MAX as usize);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 impl ChangeLog {
     /// Record that `field` at (`row`, `col`) of `sheet` in `file` went from `old` to `new`.
-    /// (A text longer than 4 GB, or a log with more than 65,535 distinct names, is cut:
-    /// neither comes out of one spreadsheet.)
+    /// (A text longer than 4 GB, a buffer past 4 GB of text, or a log with more than
+    /// 65,535 distinct names, is cut: none comes out of one spreadsheet.)
     #[allow(clippy::too_many_arguments)]
     pub fn push(
         &mut self,
@@ -287,26 +314,68 @@ impl ChangeLog {
         new: &str,
     ) {
         let (file, sheet, field) = (self.name(file), self.name(sheet), self.name(field));
-        let old_len = self.push_text(old);
-        let new_len = self.push_text(new);
+        let (old, new) = (cut(old), cut(new));
+        // Past 4 GB of text in one log the change is kept without its texts.
+        let (at, old_len, new_len) = match self.texts(old, new) {
+            Some(at) => (at, old.len() as u32, new.len() as u32),
+            None => (0, 0, 0),
+        };
         self.entries.push(Entry {
             file,
             sheet,
             field,
             row,
             col,
+            at,
             old_len,
             new_len,
         });
     }
 
-    fn push_text(&mut self, s: &str) -> u32 {
-        let mut end = s.len().min(u32::MAX as usize);
-        while !s.is_char_boundary(end) {
-            end -= 1;
+    /// The old and new texts of entry `e`.
+    fn pair(&self, e: &Entry) -> (&str, &str) {
+        let at = e.at as usize;
+        let mid = at + e.old_len as usize;
+        let end = mid + e.new_len as usize;
+        let text = |a: usize, b: usize| self.text.get(a..b).unwrap_or("");
+        (text(at, mid), text(mid, end))
+    }
+
+    /// Where the texts `old` then `new` are in the buffer: where the log holds them
+    /// already, else at its end.
+    /// None when the buffer would pass 4 GB.
+    fn texts(&mut self, old: &str, new: &str) -> Option<u32> {
+        let hash = pair_hash(old, new);
+        let same = |&i: &u32| self.pair(&self.entries[i as usize]) == (old, new);
+        if let Some(&i) = self.pairs.find(hash, same) {
+            return Some(self.entries[i as usize].at);
         }
-        self.text.push_str(&s[..end]);
-        end as u32
+        if self.text.len() + old.len() + new.len() > u32::MAX as usize {
+            return None;
+        }
+        let at = self.text.len() as u32;
+        self.text.push_str(old);
+        self.text.push_str(new);
+        if self.pairs.len() < PAIRS_SEEN {
+            let i = self.entries.len() as u32;
+            let (entries, text) = (&self.entries, &self.text);
+            let rehash = |&j: &u32| {
+                let e = &entries[j as usize];
+                let (a, m) = (e.at as usize, e.at as usize + e.old_len as usize);
+                let b = m + e.new_len as usize;
+                pair_hash(text.get(a..m).unwrap_or(""), text.get(m..b).unwrap_or(""))
+            };
+            self.pairs.insert_unique(hash, i, rehash);
+        }
+        Some(at)
+    }
+
+    /// The log is complete: its memory is cut to what it holds and it stops looking for
+    /// pairs it holds already (pushing more still works, without that).
+    pub fn seal(&mut self) {
+        self.pairs = hashbrown::HashTable::new();
+        self.text.shrink_to_fit();
+        self.entries.shrink_to_fit();
     }
 
     /// The index of a name, added when new. Logs hold a handful of names, and the same
@@ -334,14 +403,24 @@ impl ChangeLog {
             .map(|n| self.name(n))
             .collect();
         let remap = |i: u16| map.get(i as usize).copied().unwrap_or(i);
-        self.text.push_str(&other.text);
-        self.entries.extend(other.entries.drain(..).map(|e| Entry {
-            file: remap(e.file),
-            sheet: remap(e.sheet),
-            field: remap(e.field),
-            ..e
-        }));
-        other.text.clear();
+        self.entries.reserve(other.entries.len());
+        for e in std::mem::take(&mut other.entries) {
+            let (old, new) = other.pair(&e);
+            let (at, old_len, new_len) = match self.texts(old, new) {
+                Some(at) => (at, e.old_len, e.new_len),
+                None => (0, 0, 0),
+            };
+            self.entries.push(Entry {
+                file: remap(e.file),
+                sheet: remap(e.sheet),
+                field: remap(e.field),
+                at,
+                old_len,
+                new_len,
+                ..e
+            });
+        }
+        other.clear();
     }
 
     /// How many changes it holds.
@@ -359,45 +438,46 @@ impl ChangeLog {
         self.names.clear();
         self.text.clear();
         self.entries.clear();
+        self.pairs.clear();
     }
 
     /// Keep only the changes on rows before `row` (a sheet's rows from `row` on turned out
     /// to be another table's).
     pub fn keep_rows_before(&mut self, row: u32) {
-        let mut text = String::new();
-        let mut at = 0usize;
-        let mut kept = Vec::with_capacity(self.entries.len());
-        for e in &self.entries {
-            let len = (e.old_len + e.new_len) as usize;
-            if e.row < row {
-                text.push_str(&self.text[at..at + len]);
-                kept.push(*e);
-            }
-            at += len;
+        let mut kept = ChangeLog {
+            names: std::mem::take(&mut self.names),
+            ..ChangeLog::default()
+        };
+        for e in self.entries.iter().filter(|e| e.row < row) {
+            let (old, new) = self.pair(e);
+            let (at, old_len, new_len) = match kept.texts(old, new) {
+                Some(at) => (at, e.old_len, e.new_len),
+                None => (0, 0, 0),
+            };
+            kept.entries.push(Entry {
+                at,
+                old_len,
+                new_len,
+                ..*e
+            });
         }
-        self.text = text;
-        self.entries = kept;
+        *self = kept;
     }
 
     /// The changes in the order they were recorded.
     pub fn iter(&self) -> impl Iterator<Item = Change<'_>> {
         let name = |i: u16| self.names.get(i as usize).map_or("", |n| &**n);
-        let mut at = 0usize;
         self.entries.iter().map(move |e| {
-            let mid = at + e.old_len as usize;
-            let end = mid + e.new_len as usize;
-            let text = |a: usize, b: usize| self.text.get(a..b).unwrap_or("");
-            let c = Change {
+            let (old, new) = self.pair(e);
+            Change {
                 file: name(e.file),
                 sheet: name(e.sheet),
                 row: e.row,
                 col: e.col,
                 field: name(e.field),
-                old: text(at, mid),
-                new: text(mid, end),
-            };
-            at = end;
-            c
+                old,
+                new,
+            }
         })
     }
 }
@@ -448,6 +528,37 @@ mod tests {
             "b",
         );
         assert_eq!(log.names.len(), 4);
+    }
+
+    #[test]
+    fn a_pair_of_texts_met_again_is_held_once_and_read_back_right() {
+        let n = names(&["村.xlsx", "隐患台账", "writeoff", "note"]);
+        let mut log = ChangeLog::default();
+        for row in 0..100 {
+            log.push(&n[0], &n[1], row, 11, &n[2], "", "未销号");
+            log.push(&n[0], &n[1], row, 12, &n[3], "有，无", "有,无");
+        }
+        log.push(&n[0], &n[1], 100, 12, &n[3], "有，无", "有,无，");
+        assert_eq!(log.len(), 201);
+        assert_eq!(log.text.len(), "未销号有，无有,无有，无有,无，".len());
+        let got: Vec<(u32, &str, &str, &str)> =
+            log.iter().map(|c| (c.row, c.field, c.old, c.new)).collect();
+        assert_eq!(got[0], (0, "writeoff", "", "未销号"));
+        assert_eq!(got[199], (99, "note", "有，无", "有,无"));
+        assert_eq!(got[200], (100, "note", "有，无", "有,无，"));
+        // Appended to another log, cut to its first rows, sealed: the same texts.
+        let mut all = ChangeLog::default();
+        all.push(&n[0], &n[1], 0, 1, &n[2], "x", "y");
+        all.append(&mut log);
+        assert!(log.is_empty());
+        all.keep_rows_before(50);
+        all.seal();
+        all.push(&n[0], &n[1], 300, 12, &n[3], "有，无", "有,无");
+        let got: Vec<(u32, &str, &str)> = all.iter().map(|c| (c.row, c.old, c.new)).collect();
+        assert_eq!(got.len(), 1 + 100 + 1);
+        assert_eq!(got[0], (0, "x", "y"));
+        assert_eq!(got[2], (0, "有，无", "有,无"));
+        assert_eq!(got[101], (300, "有，无", "有,无"));
     }
 
     #[test]

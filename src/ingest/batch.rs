@@ -151,7 +151,9 @@ pub fn pool(outs: &mut [FileOut], findings: Vec<Finding>, tables: usize) -> Pool
             table.append(&mut records);
         }
         pooled.findings.append(&mut out.findings);
-        pooled.changes.push(std::mem::take(&mut out.changes));
+        let mut changes = std::mem::take(&mut out.changes);
+        changes.seal();
+        pooled.changes.push(changes);
         pooled.spills.push(out.spill.take());
     }
     pooled
