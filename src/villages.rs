@@ -33,23 +33,13 @@ pub fn file_villages(
             .ids()
             .any(|t| t != main && !tables[t.index()].is_empty());
         let main_rows = &tables[main.index()];
-        let mut code_rows = code_field
-            .filter(|_| others)
-            .map(|i| ByField::with_capacity(main_rows, i, main_rows.len()));
-        for (at, row) in main_rows.iter().enumerate() {
+        for row in main_rows {
             if let Some(village) = row.get(village_field).as_str() {
                 *named[row.file()].entry(village).or_default() += 1;
-                if let (Some(index), Some(i)) = (code_rows.as_mut(), code_field) {
-                    if row.get(i).as_str().is_some() {
-                        index.put(at as u32, |_| true);
-                    }
-                }
             }
         }
-        let code_village = |code: &str| {
-            let at = code_rows.as_ref()?.get(code)?;
-            main_rows[at as usize].get(village_field).as_str()
-        };
+        let codes = CodeVillages::new(main_rows, code_field.filter(|_| others), village_field);
+        let code_village = |code: &str| codes.get(code);
         for table in schemas.ids().filter(|t| *t != main) {
             let Some(reference) = campaign.to_main(table) else {
                 continue;
@@ -138,24 +128,13 @@ pub fn row_villages(
         .map(|r| r.file())
         .collect();
     let code_field = main_schema.identity_field();
-    let main_rows = &tables[main.index()];
-    let mut code_rows = None;
-    if let (Some(i), true) = (
-        code_field,
-        !others_only.is_empty() || several.contains(&true),
-    ) {
-        let mut index = ByField::with_capacity(main_rows, i, main_rows.len());
-        for (at, row) in main_rows.iter().enumerate() {
-            if row.get(village_field).as_str().is_some() && row.get(i).as_str().is_some() {
-                index.put(at as u32, |_| true);
-            }
-        }
-        code_rows = Some(index);
-    }
-    let code_village = |code: &str| {
-        let at = code_rows.as_ref()?.get(code)?;
-        main_rows[at as usize].get(village_field).as_str()
-    };
+    let needed = !others_only.is_empty() || several.contains(&true);
+    let codes = CodeVillages::new(
+        &tables[main.index()],
+        code_field.filter(|_| needed),
+        village_field,
+    );
+    let code_village = |code: &str| codes.get(code);
     let village_of = |r| village_of_row(r, main, village_field, campaign, &code_village);
     let mut first_other: Map<usize, &str> = Map::default();
     for row in tables
@@ -208,6 +187,39 @@ fn add_run(out: &mut RowVillages, file: usize, sheet: &Arc<str>, run: &mut Vec<(
         None => SheetVillages::from_rows(run.drain(..)),
     };
     sheets.insert(sheet.clone(), villages);
+}
+
+/// The village of each main code: the last main row of the code that names a village
+/// (nothing without a code field).
+struct CodeVillages<'a> {
+    rows: Option<ByField<'a>>,
+    village_field: usize,
+}
+
+impl<'a> CodeVillages<'a> {
+    /// Main rows `rows` by their code `code_field` (None: no index).
+    fn new(rows: &'a [KeyRow], code_field: Option<usize>, village_field: usize) -> Self {
+        let rows = code_field.map(|i| {
+            let mut index = ByField::with_capacity(rows, i, rows.len());
+            for (at, row) in rows.iter().enumerate() {
+                if row.get(village_field).as_str().is_some() && row.get(i).as_str().is_some() {
+                    index.put(at as u32, |_| true);
+                }
+            }
+            index
+        });
+        CodeVillages {
+            rows,
+            village_field,
+        }
+    }
+
+    /// The village of main code `code`.
+    fn get(&self, code: &str) -> Option<&'a str> {
+        let index = self.rows.as_ref()?;
+        let at = index.get(code)?;
+        index.rows()[at as usize].get(self.village_field).as_str()
+    }
 }
 
 /// The village a row names (a main row, its `village_field`) or stands on (another
