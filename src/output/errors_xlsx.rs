@@ -11,7 +11,9 @@ use rust_xlsxwriter::{Format, Worksheet};
 use super::findings_table::write_findings;
 use super::names::{sheet_name, Unique};
 use super::styles::Styles;
-use super::workbook::{end_rows, fit, new_workbook, print_setup, row_height, save_xlsx, MAX_ROWS};
+use super::workbook::{
+    end_rows, fit, new_workbook, print_setup, row_height, save_xlsx, RowHeights, MAX_ROWS,
+};
 use super::writer::Writer;
 use crate::finding::{Finding, Lang};
 use crate::model::Run;
@@ -299,19 +301,20 @@ fn writeoffs_sheet(ws: &mut Worksheet, run: &Run, words: &Words, st: &Styles) ->
         &[12.0, 20.0, 22.0, 10.0, 24.0, 12.0, 6.0, 80.0],
         st,
     )?;
-    for (k, p) in run
-        .proposals
-        .iter()
-        .take((MAX_ROWS - 1) as usize)
-        .enumerate()
-    {
+    let shown = run.proposals.len().min((MAX_ROWS - 1) as usize);
+    let height = |p: &crate::model::Proposal, evidence: &str| {
+        row_height(&[(&run.rel[p.file], 24.0), (evidence, 80.0)])
+    };
+    let heights = RowHeights::new(ws, shown, |i| {
+        let p = &run.proposals[i];
+        height(p, &run.evidence(p))
+    });
+    heights.plain(ws, 0)?;
+    for (k, p) in run.proposals.iter().take(shown).enumerate() {
         let r = k as u32 + 1;
         let top = &st.top;
         let evidence = run.evidence(p);
-        ws.set_row_height(
-            r,
-            row_height(&[(&run.rel[p.file], 24.0), (&evidence, 80.0)]),
-        )?;
+        heights.set(ws, r, height(p, &evidence))?;
         ws.write_string_with_format(r, 0, words.reason(&p.reason), top)?;
         ws.write_string_with_format(r, 1, p.main_code.as_str(), top)?;
         ws.write_string_with_format(r, 2, p.item_code.as_str(), top)?;
@@ -321,11 +324,7 @@ fn writeoffs_sheet(ws: &mut Worksheet, run: &Run, words: &Words, st: &Styles) ->
         ws.write_number_with_format(r, 6, (p.row + 1) as f64, top)?;
         ws.write_string_with_format(r, 7, fit(&evidence), &st.wrap)?;
     }
-    end_rows(
-        ws,
-        run.proposals.len().min((MAX_ROWS - 1) as usize) as u32 + 1,
-        &st.top,
-    )?;
+    end_rows(ws, shown as u32 + 1, &st.top)?;
     ws.set_freeze_panes(1, 0)?;
     Ok(())
 }

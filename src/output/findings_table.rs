@@ -6,7 +6,7 @@ use anyhow::Result;
 use rust_xlsxwriter::Worksheet;
 
 use super::styles::Styles;
-use super::workbook::{end_rows, fit, print_setup, row_height, MAX_ROWS};
+use super::workbook::{end_rows, fit, print_setup, row_height, RowHeights, MAX_ROWS};
 use crate::finding::{Finding, Lang, Severity};
 use crate::rules::words::Words;
 
@@ -73,8 +73,12 @@ pub fn write_findings(
     print_setup(ws, 1)?;
     // One sheet holds at most MAX_ROWS rows: the rest are in errors.csv.
     let room = (MAX_ROWS - 2) as usize;
+    let heights = RowHeights::new(ws, findings.len().min(room), |i| {
+        finding_height(findings[i], lang, words)
+    });
+    heights.plain(ws, 0)?;
     for (k, f) in findings.iter().take(room).enumerate() {
-        write_finding_row(ws, k as u32 + 1, f, lang, st, words)?;
+        write_finding_row(ws, k as u32 + 1, f, lang, st, words, &heights)?;
     }
     if findings.len() > room {
         let more = findings.len() - room;
@@ -99,6 +103,7 @@ fn write_finding_row(
     lang: Lang,
     st: &Styles,
     words: &Words,
+    heights: &RowHeights,
 ) -> Result<()> {
     let top = &st.top;
     let rule = words.code_and_title(&f.code);
@@ -121,17 +126,19 @@ fn write_finding_row(
     ws.write_string_with_format(r, 9, fit(f.suggestion(lang)), &st.wrap)?;
     // The height after the cells: set before them, a constant-memory sheet writes
     // its last row twice.
-    ws.set_row_height(
-        r,
-        row_height(&[
-            (&f.file, WIDTHS[0]),
-            (&f.value, WIDTHS[5]),
-            (&rule, WIDTHS[7]),
-            (f.message(lang), WIDTHS[8]),
-            (f.suggestion(lang), WIDTHS[9]),
-        ]),
-    )?;
+    heights.set(ws, r, finding_height(f, lang, words))?;
     Ok(())
+}
+
+/// The height of a finding's row: as tall as its longest wrapped text.
+fn finding_height(f: &Finding, lang: Lang, words: &Words) -> f64 {
+    row_height(&[
+        (&f.file, WIDTHS[0]),
+        (&f.value, WIDTHS[5]),
+        (&words.code_and_title(&f.code), WIDTHS[7]),
+        (f.message(lang), WIDTHS[8]),
+        (f.suggestion(lang), WIDTHS[9]),
+    ])
 }
 
 #[cfg(test)]

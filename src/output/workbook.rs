@@ -112,6 +112,82 @@ pub fn print_setup(ws: &mut Worksheet, header_rows: u32) -> Result<()> {
     Ok(())
 }
 
+/// Rows of a sheet at or under this many set their heights one by one; a longer sheet
+/// takes its commonest height as the default (`RowHeights`).
+pub const MANY_ROWS: usize = 10_000;
+
+/// The heights of a long list's rows, set so that rust_xlsxwriter holds few of them.
+///
+/// rust_xlsxwriter (0.102) keeps every row given a height in a map until the workbook is
+/// saved, constant-memory sheets too: about 530 bytes a row, half a gigabyte for a full
+/// sheet. A list of more than [`MANY_ROWS`] rows takes the commonest height of its rows
+/// (of a thousand spread over it) as the sheet's default, and sets only the rows that differ. The file says the same:
+/// under a default height rust_xlsxwriter writes each row's `ht` as before (Excel and
+/// LibreOffice show the rows as tall); the header row, written without a height, is set
+/// to one line's. The blank row that ends a list (`end_rows`) and the empty rows below it
+/// take the default: a height on the last row makes rust_xlsxwriter write it twice.
+///
+/// ```
+/// use selfbuilt::output::workbook::RowHeights;
+/// let mut wb = rust_xlsxwriter::Workbook::new();
+/// let ws = wb.add_worksheet();
+/// // 20,000 rows, nearly all 36 points tall: 36 is the default, row 7 is set.
+/// let heights = RowHeights::new(ws, 20_000, |i| if i % 100 == 6 { 53.0 } else { 36.0 });
+/// assert_eq!(heights.common(), Some(36.0));
+/// heights.set(ws, 7, 53.0).unwrap();
+/// heights.set(ws, 8, 36.0).unwrap(); // the default: nothing held
+/// ```
+pub struct RowHeights {
+    common: Option<f64>,
+}
+
+impl RowHeights {
+    /// The heights of a sheet's list of `rows` rows, `height(i)` the height of its `i`th
+    /// (a thousand of them, spread over the list, are looked at).
+    pub fn new(ws: &mut Worksheet, rows: usize, height: impl Fn(usize) -> f64) -> RowHeights {
+        if rows <= MANY_ROWS {
+            return RowHeights { common: None };
+        }
+        // Heights are whole points plus two (`row_height`): counted as tenths of a point.
+        let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
+        let step = rows.div_ceil(1000);
+        for i in (0..rows).step_by(step) {
+            *counts.entry((height(i) * 10.0).round() as u32).or_default() += 1;
+        }
+        // The commonest; the lowest of equals.
+        let common = counts
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(h, _)| f64::from(*h) / 10.0);
+        if let Some(h) = common {
+            ws.set_default_row_height(h);
+        }
+        RowHeights { common }
+    }
+
+    /// The height taken as the sheet's default, if one was.
+    pub fn common(&self) -> Option<f64> {
+        self.common
+    }
+
+    /// Row `row` is `height` points tall.
+    pub fn set(&self, ws: &mut Worksheet, row: u32, height: f64) -> Result<()> {
+        if self.common != Some(height) {
+            ws.set_row_height(row, height)?;
+        }
+        Ok(())
+    }
+
+    /// A row written without a height (the header) is one line tall under a default, not
+    /// as tall as the list's rows. Not for the last row of a sheet (see the type).
+    pub fn plain(&self, ws: &mut Worksheet, row: u32) -> Result<()> {
+        if self.common.is_some() && row < MAX_ROWS {
+            ws.set_row_height(row, row_height(&[]))?;
+        }
+        Ok(())
+    }
+}
+
 /// End a constant-memory sheet whose rows have set heights with a blank cell (in
 /// `blank_format`) on the row after its last: rust_xlsxwriter (0.102) otherwise writes
 /// the last row's `<row>` a second time, which Excel asks to repair.
@@ -147,5 +223,78 @@ mod tests {
         assert!(fit(&"x".repeat(MAX_CELL_CHARS + 10)).chars().count() <= MAX_CELL_CHARS);
         assert!(!needs_zip64(1_000_000));
         assert!(needs_zip64(100_000_000));
+    }
+
+    /// Each row's `ht` in a constant-memory sheet `sheet1.xml` of the workbook at `path`.
+    fn row_heights(path: &Path) -> Vec<(u32, Option<String>)> {
+        use quick_xml::events::Event;
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        let mut reader = quick_xml::Reader::from_str(&xml);
+        let mut rows = Vec::new();
+        loop {
+            match reader.read_event().unwrap() {
+                Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"row" => {
+                    let attr = |k: &[u8]| {
+                        e.attributes()
+                            .flatten()
+                            .find(|a| a.key.as_ref() == k)
+                            .map(|a| String::from_utf8(a.value.to_vec()).unwrap())
+                    };
+                    rows.push((attr(b"r").unwrap().parse().unwrap(), attr(b"ht")));
+                }
+                Event::Eof => return rows,
+                _ => {}
+            }
+        }
+    }
+
+    /// A long list set through `RowHeights` gives its rows the heights the same list set
+    /// one by one gives them (the header and the blank end row one line tall), while the
+    /// list's commonest height is set on no row; a short list sets every row.
+    #[test]
+    fn a_long_list_keeps_its_rows_heights_with_a_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let height = |r: u32| if r % 7 == 0 { 53.0 } else { 36.0 };
+        let write = |rows: u32, through: bool| {
+            let mut wb = rust_xlsxwriter::Workbook::new();
+            let ws = wb.add_worksheet_with_constant_memory().unwrap();
+            let heights = if through {
+                RowHeights::new(ws, rows as usize, |i| height(i as u32 + 1))
+            } else {
+                RowHeights { common: None }
+            };
+            heights.plain(ws, 0).unwrap();
+            ws.write_string(0, 0, "head").unwrap();
+            for r in 1..=rows {
+                ws.write_string(r, 0, "x").unwrap();
+                heights.set(ws, r, height(r)).unwrap();
+            }
+            end_rows(ws, rows + 1, &Format::new()).unwrap();
+            let path = dir.path().join(format!("{rows}-{through}.xlsx"));
+            wb.save(&path).unwrap();
+            (heights.common(), row_heights(&path))
+        };
+        let rows = MANY_ROWS as u32 + 2000;
+        let (common, long) = write(rows, true);
+        assert_eq!(common, Some(36.0));
+        let (_, one_by_one) = write(rows, false);
+        assert_eq!(long.len(), rows as usize + 2);
+        assert_eq!(long.len(), one_by_one.len());
+        // The header one line tall; the list's rows as tall as set one by one.
+        assert_eq!(long[0], (1, Some("18.75".into())));
+        assert_eq!(one_by_one[0], (1, None));
+        assert_eq!(long[1..=rows as usize], one_by_one[1..=rows as usize]);
+        let taller = long.iter().filter(|(_, ht)| ht.as_deref() == Some("53.25"));
+        assert_eq!(taller.count(), (rows / 7) as usize);
+        let (common, short) = write(100, true);
+        assert_eq!(common, None);
+        assert_eq!(short[0], (1, None));
+        assert_eq!(short[7], (8, Some("53.25".into())));
     }
 }
