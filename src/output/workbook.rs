@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn a_long_list_keeps_its_rows_heights_with_a_default() {
         let dir = tempfile::tempdir().unwrap();
-        let height = |r: u32| if r % 7 == 0 { 53.0 } else { 36.0 };
+        let height = |r: u32| if r.is_multiple_of(7) { 53.0 } else { 36.0 };
         let write = |rows: u32, through: bool| {
             let mut wb = rust_xlsxwriter::Workbook::new();
             let ws = wb.add_worksheet_with_constant_memory().unwrap();
