@@ -132,11 +132,20 @@ fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Resul
     let ws = &mut sheet.ws;
     let s = schemas.table(sheet.t);
     let nf = s.fields.len() as u16;
+    // A date column has the date format (`head`): its dates are written without one, which
+    // gives them the column's, as the same format given again would (rust_xlsxwriter looks
+    // a cell's format up by hashing the whole format).
+    let dated: Vec<bool> = s.fields.iter().map(|f| f.ty == FieldType::Date).collect();
     for (i, rec) in crate::spill::full_rows_at(run, sheet.t, sheet.recs).enumerate() {
         let (_, rec) = rec?;
         let r = i as u32 + 1;
         for (c, v) in rec.vals.iter().enumerate() {
-            write_val(ws, r, c as u16, v, &fmt.date)?;
+            match v {
+                Val::Date(d) if dated[c] => {
+                    ws.write_number(r, c as u16, date_to_serial(*d))?;
+                }
+                _ => write_val(ws, r, c as u16, v, &fmt.date)?,
+            }
         }
         ws.write_string(r, nf, fit(&run.rel[rec.file]))?;
         ws.write_string(r, nf + 1, &*rec.sheet)?;

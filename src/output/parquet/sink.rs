@@ -1,6 +1,7 @@
 //! Writing one Parquet file from frames made a batch at a time: zstd, one row group per
-//! batch, written to a temp file beside it and renamed (`atomic`), so memory holds one
-//! batch and a reader never sees half a file.
+//! batch, written on a thread of its own a batch behind the frames' maker, to a temp file
+//! beside it and renamed (`atomic`), so memory holds two batches and a reader never sees
+//! half a file.
 
 use std::path::Path;
 
@@ -30,6 +31,11 @@ pub fn write_frames(
 
 /// Writes the frames `fill` pushes (at least one; every frame of the same schema) into a
 /// Parquet file at `path`, each as it comes: for producers that call back.
+///
+/// The file is written on a thread of its own, a frame behind the producer: the next
+/// batch is made while polars encodes and compresses this one (on its own pool), and the
+/// producer's thread never waits inside polars' pool — a rayon worker waiting there runs
+/// other writers' work meanwhile and comes back late.
 pub fn write_stream(
     path: &Path,
     metadata: Option<KeyValueMetadata>,
@@ -38,31 +44,47 @@ pub fn write_stream(
     write_atomically(path, |tmp| {
         let file = std::fs::File::create(tmp)
             .with_context(|| format!("cannot create {}", tmp.display()))?;
-        let mut file = Some(std::io::BufWriter::new(file));
-        let mut writer = None;
-        let mut push = |frame: DataFrame| -> Result<()> {
-            if writer.is_none() {
-                let out = file.take().context("the file is taken")?;
-                writer = Some(
-                    ParquetWriter::new(out)
-                        .with_compression(ParquetCompression::Zstd(None))
-                        .with_key_value_metadata(metadata.clone())
-                        .batched(frame.schema())
-                        .with_context(|| format!("cannot write {}", path.display()))?,
-                );
-            }
-            if let Some(w) = writer.as_mut() {
-                w.write_batch(&frame)
+        std::thread::scope(|s| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<DataFrame>(1);
+            let writer = s.spawn(move || -> Result<()> {
+                let mut file = Some(std::io::BufWriter::new(file));
+                let mut writer = None;
+                for frame in rx {
+                    if writer.is_none() {
+                        let out = file.take().context("the file is taken")?;
+                        writer = Some(
+                            ParquetWriter::new(out)
+                                .with_compression(ParquetCompression::Zstd(None))
+                                .with_key_value_metadata(metadata.clone())
+                                .batched(frame.schema())
+                                .with_context(|| format!("cannot write {}", path.display()))?,
+                        );
+                    }
+                    if let Some(w) = writer.as_mut() {
+                        w.write_batch(&frame)
+                            .with_context(|| format!("cannot write {}", path.display()))?;
+                    }
+                }
+                writer
+                    .context("no frame to write")?
+                    .finish()
                     .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            Ok(())
-        };
-        fill(&mut push)?;
-        writer
-            .context("no frame to write")?
-            .finish()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(())
+                Ok(())
+            });
+            let filled = fill(&mut |frame| {
+                tx.send(frame)
+                    .map_err(|_| anyhow::anyhow!("cannot write {}", path.display()))
+            });
+            // The writer ends when the frames do (or stops at its first error).
+            drop(tx);
+            let written = writer
+                .join()
+                .map_err(|_| anyhow::anyhow!("cannot write {}: the writer failed", path.display()))
+                .and_then(|w| w);
+            // The writer's error says why a frame could not be sent; an error making the
+            // frames stops the file even when what was sent is written.
+            written.and(filled)
+        })
     })
 }
 
@@ -76,6 +98,57 @@ pub fn batches(n: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn frame(from: i64, n: i64) -> DataFrame {
+        let c = polars::prelude::Column::new("n".into(), (from..from + n).collect::<Vec<i64>>());
+        DataFrame::new_infer_height(vec![c]).unwrap()
+    }
+
+    /// Frames pushed one after another are all in the file, in order; a producer that
+    /// fails after pushing leaves no file, with its own error; a frame the writer cannot
+    /// take (another schema) stops the producer and leaves no file either.
+    #[test]
+    fn frames_are_written_behind_the_producer_and_a_failure_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ok.parquet");
+        write_stream(&path, None, |push| {
+            for k in 0..5 {
+                push(frame(k * 10, 10))?;
+            }
+            Ok(())
+        })
+        .unwrap();
+        use polars::prelude::SerReader;
+        let read = polars::prelude::ParquetReader::new(std::fs::File::open(&path).unwrap())
+            .finish()
+            .unwrap();
+        let n: Vec<Option<i64>> = read.column("n").unwrap().i64().unwrap().iter().collect();
+        assert_eq!(n, (0..50).map(Some).collect::<Vec<_>>());
+
+        let failed = dir.path().join("failed.parquet");
+        let e = write_stream(&failed, None, |push| {
+            push(frame(0, 3))?;
+            anyhow::bail!("the rows ran out")
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "the rows ran out");
+        assert!(!failed.exists());
+
+        let wrong = dir.path().join("wrong.parquet");
+        let e = write_stream(&wrong, None, |push| {
+            push(frame(0, 3))?;
+            let text = polars::prelude::Column::new("n".into(), vec!["a", "b"]);
+            for _ in 0..100 {
+                push(DataFrame::new_infer_height(vec![text.clone()]).unwrap())?;
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(format!("{e:#}").contains("cannot write"), "{e:#}");
+        assert!(!wrong.exists());
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "only ok.parquet: {left:?}");
+    }
 
     #[test]
     fn items_come_in_batches_and_none_make_one_empty_batch() {
