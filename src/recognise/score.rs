@@ -282,18 +282,14 @@ fn concept_score(
 /// Mark every occurrence of `w` in `chars` not inside a longer `claimed` word; whether
 /// there was one.
 fn mark_unclaimed(chars: &[char], w: &str, marks: &mut [bool], claimed: &[(usize, usize)]) -> bool {
-    let wc: Vec<char> = w.chars().collect();
-    if wc.is_empty() || wc.len() > chars.len() {
-        return false;
-    }
     let mut any = false;
-    for i in 0..=chars.len() - wc.len() {
+    for (i, n) in occurrences(chars, w) {
         let inside = claimed
             .iter()
-            .any(|&(j, n)| n > wc.len() && j <= i && i + wc.len() <= j + n);
-        if chars[i..i + wc.len()] == wc[..] && !inside {
+            .any(|&(j, m)| m > n && j <= i && i + n <= j + m);
+        if !inside {
             any = true;
-            for m in &mut marks[i..i + wc.len()] {
+            for m in &mut marks[i..i + n] {
                 *m = true;
             }
         }
@@ -303,20 +299,29 @@ fn mark_unclaimed(chars: &[char], w: &str, marks: &mut [bool], claimed: &[(usize
 
 /// Mark every occurrence of `w` in `chars`; whether there was one.
 fn mark(chars: &[char], w: &str, marks: &mut [bool]) -> bool {
-    let wc: Vec<char> = w.chars().collect();
-    if wc.is_empty() || wc.len() > chars.len() {
-        return false;
-    }
     let mut any = false;
-    for i in 0..=chars.len() - wc.len() {
-        if chars[i..i + wc.len()] == wc[..] {
-            any = true;
-            for m in &mut marks[i..i + wc.len()] {
-                *m = true;
-            }
+    for (i, n) in occurrences(chars, w) {
+        any = true;
+        for m in &mut marks[i..i + n] {
+            *m = true;
         }
     }
     any
+}
+
+/// Where `w` occurs in `chars` (overlapping too), with its length in characters; nothing
+/// for an empty `w`. Compared character by character, no copy of `w` made (a sheet's
+/// header search meets every filler word and wording for every field of every block).
+fn occurrences<'a>(chars: &'a [char], w: &'a str) -> impl Iterator<Item = (usize, usize)> + 'a {
+    let n = w.chars().count();
+    let first = w.chars().next();
+    let last = (n > 0 && n <= chars.len()).then(|| chars.len() - n);
+    last.into_iter().flat_map(move |last| {
+        (0..=last).filter_map(move |i| {
+            (Some(chars[i]) == first && chars[i..i + n].iter().copied().eq(w.chars()))
+                .then_some((i, n))
+        })
+    })
 }
 
 /// A column's values against one field.
