@@ -124,7 +124,7 @@ pub const MANY_ROWS: usize = 10_000;
 /// (of a thousand spread over it) as the sheet's default, and sets only the rows that differ. The file says the same:
 /// under a default height rust_xlsxwriter writes each row's `ht` as before (Excel and
 /// LibreOffice show the rows as tall); the header row, written without a height, is set
-/// to one line's. The blank row that ends a list (`end_rows`) and the empty rows below it
+/// to the 15 points it has without a default (printed pages hold as many rows as before). The blank row that ends a list (`end_rows`) and the empty rows below it
 /// take the default: a height on the last row makes rust_xlsxwriter write it twice.
 ///
 /// ```
@@ -178,11 +178,12 @@ impl RowHeights {
         Ok(())
     }
 
-    /// A row written without a height (the header) is one line tall under a default, not
-    /// as tall as the list's rows. Not for the last row of a sheet (see the type).
+    /// A row written without a height (the header) keeps the height it has without a
+    /// default (Excel's 15 points), not the list's rows'. Not for the last row of a sheet
+    /// (see the type).
     pub fn plain(&self, ws: &mut Worksheet, row: u32) -> Result<()> {
         if self.common.is_some() && row < MAX_ROWS {
-            ws.set_row_height(row, row_height(&[]))?;
+            ws.set_row_height(row, 15.0)?;
         }
         Ok(())
     }
@@ -255,8 +256,8 @@ mod tests {
     }
 
     /// A long list set through `RowHeights` gives its rows the heights the same list set
-    /// one by one gives them (the header and the blank end row one line tall), while the
-    /// list's commonest height is set on no row; a short list sets every row.
+    /// one by one gives them, the header as tall as without a default; a short list sets
+    /// every row.
     #[test]
     fn a_long_list_keeps_its_rows_heights_with_a_default() {
         let dir = tempfile::tempdir().unwrap();
@@ -286,8 +287,8 @@ mod tests {
         let (_, one_by_one) = write(rows, false);
         assert_eq!(long.len(), rows as usize + 2);
         assert_eq!(long.len(), one_by_one.len());
-        // The header one line tall; the list's rows as tall as set one by one.
-        assert_eq!(long[0], (1, Some("18.75".into())));
+        // The header as tall as without a default; the list's rows as set one by one.
+        assert_eq!(long[0], (1, Some("15".into())));
         assert_eq!(one_by_one[0], (1, None));
         assert_eq!(long[1..=rows as usize], one_by_one[1..=rows as usize]);
         let taller = long.iter().filter(|(_, ht)| ht.as_deref() == Some("53.25"));
