@@ -46,31 +46,37 @@ pub fn write_stream(
             .with_context(|| format!("cannot create {}", tmp.display()))?;
         std::thread::scope(|s| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<DataFrame>(1);
-            let writer = s.spawn(move || -> Result<()> {
-                let mut file = Some(std::io::BufWriter::new(file));
-                let mut writer = None;
-                for frame in rx {
-                    if writer.is_none() {
-                        let out = file.take().context("the file is taken")?;
-                        writer = Some(
-                            ParquetWriter::new(out)
-                                .with_compression(ParquetCompression::Zstd(None))
-                                .with_key_value_metadata(metadata.clone())
-                                .batched(frame.schema())
-                                .with_context(|| format!("cannot write {}", path.display()))?,
-                        );
+            // A thread that cannot be started is an error, not a panic (`spawn` panics).
+            let writer = std::thread::Builder::new()
+                .name("parquet".into())
+                .spawn_scoped(s, move || -> Result<()> {
+                    let mut file = Some(std::io::BufWriter::new(file));
+                    let mut writer = None;
+                    for frame in rx {
+                        if writer.is_none() {
+                            let out = file.take().context("the file is taken")?;
+                            writer = Some(
+                                ParquetWriter::new(out)
+                                    .with_compression(ParquetCompression::Zstd(None))
+                                    .with_key_value_metadata(metadata.clone())
+                                    .batched(frame.schema())
+                                    .with_context(|| format!("cannot write {}", path.display()))?,
+                            );
+                        }
+                        if let Some(w) = writer.as_mut() {
+                            w.write_batch(&frame)
+                                .with_context(|| format!("cannot write {}", path.display()))?;
+                        }
                     }
-                    if let Some(w) = writer.as_mut() {
-                        w.write_batch(&frame)
-                            .with_context(|| format!("cannot write {}", path.display()))?;
-                    }
-                }
-                writer
-                    .context("no frame to write")?
-                    .finish()
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                Ok(())
-            });
+                    writer
+                        .context("no frame to write")?
+                        .finish()
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    Ok(())
+                })
+                .with_context(|| {
+                    format!("cannot write {}: no thread to write it", path.display())
+                })?;
             let filled = fill(&mut |frame| {
                 tx.send(frame)
                     .map_err(|_| anyhow::anyhow!("cannot write {}", path.display()))
