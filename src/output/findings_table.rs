@@ -74,7 +74,8 @@ pub fn write_findings(
     // One sheet holds at most MAX_ROWS rows: the rest are in errors.csv.
     let room = (MAX_ROWS - 2) as usize;
     let heights = RowHeights::new(ws, findings.len().min(room), |i| {
-        finding_height(findings[i], lang, words)
+        let f = findings[i];
+        finding_height(f, &words.code_and_title(&f.code), lang)
     });
     heights.plain(ws, 0)?;
     for (k, f) in findings.iter().take(room).enumerate() {
@@ -126,16 +127,17 @@ fn write_finding_row(
     ws.write_string_with_format(r, 9, fit(f.suggestion(lang)), &st.wrap)?;
     // The height after the cells: set before them, a constant-memory sheet writes
     // its last row twice.
-    heights.set(ws, r, finding_height(f, lang, words))?;
+    heights.set(ws, r, finding_height(f, &rule, lang))?;
     Ok(())
 }
 
-/// The height of a finding's row: as tall as its longest wrapped text.
-fn finding_height(f: &Finding, lang: Lang, words: &Words) -> f64 {
+/// The height of a finding's row (`rule`: its rule's code and title, as shown): as tall as
+/// its longest wrapped text.
+fn finding_height(f: &Finding, rule: &str, lang: Lang) -> f64 {
     row_height(&[
         (&f.file, WIDTHS[0]),
         (&f.value, WIDTHS[5]),
-        (&words.code_and_title(&f.code), WIDTHS[7]),
+        (rule, WIDTHS[7]),
         (f.message(lang), WIDTHS[8]),
         (f.suggestion(lang), WIDTHS[9]),
     ])
