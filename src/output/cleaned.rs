@@ -16,8 +16,16 @@ use crate::cells::Val;
 use crate::model::Run;
 use crate::schema::{FieldType, Schemas, TableId, TableSchema};
 
-/// Write one canonical value; text is always a string cell (never a formula).
-pub fn write_val(ws: &mut Worksheet, r: u32, c: u16, v: &Val, date_fmt: &Format) -> Result<()> {
+/// Write one canonical value; text is always a string cell (never a formula). A date takes
+/// `date_fmt`, or with none the format of its column (which `head` gives every date field:
+/// rust_xlsxwriter hashes a format given per cell whole, each time).
+pub fn write_val(
+    ws: &mut Worksheet,
+    r: u32,
+    c: u16,
+    v: &Val,
+    date_fmt: Option<&Format>,
+) -> Result<()> {
     match v {
         Val::Empty => {}
         Val::Text(s) => {
@@ -29,9 +37,14 @@ pub fn write_val(ws: &mut Worksheet, r: u32, c: u16, v: &Val, date_fmt: &Format)
         Val::Num(f) => {
             ws.write_number(r, c, *f)?;
         }
-        Val::Date(d) => {
-            ws.write_number_with_format(r, c, date_to_serial(*d), date_fmt)?;
-        }
+        Val::Date(d) => match date_fmt {
+            Some(f) => {
+                ws.write_number_with_format(r, c, date_to_serial(*d), f)?;
+            }
+            None => {
+                ws.write_number(r, c, date_to_serial(*d))?;
+            }
+        },
         Val::List(_) => {
             ws.write_string(r, c, fit(&v.display()))?;
         }
@@ -132,20 +145,17 @@ fn fill(sheet: &mut Sheet, run: &Run, schemas: &Schemas, fmt: &Formats) -> Resul
     let ws = &mut sheet.ws;
     let s = schemas.table(sheet.t);
     let nf = s.fields.len() as u16;
-    // A date column has the date format (`head`): its dates are written without one, which
-    // gives them the column's, as the same format given again would (rust_xlsxwriter looks
-    // a cell's format up by hashing the whole format).
-    let dated: Vec<bool> = s.fields.iter().map(|f| f.ty == FieldType::Date).collect();
+    // A date column has the date format (`head`): its dates take the column's.
+    let date_fmt: Vec<Option<&Format>> = s
+        .fields
+        .iter()
+        .map(|f| (f.ty != FieldType::Date).then_some(&fmt.date))
+        .collect();
     for (i, rec) in crate::spill::full_rows_at(run, sheet.t, sheet.recs).enumerate() {
         let (_, rec) = rec?;
         let r = i as u32 + 1;
         for (c, v) in rec.vals.iter().enumerate() {
-            match v {
-                Val::Date(d) if dated[c] => {
-                    ws.write_number(r, c as u16, date_to_serial(*d))?;
-                }
-                _ => write_val(ws, r, c as u16, v, &fmt.date)?,
-            }
+            write_val(ws, r, c as u16, v, date_fmt[c])?;
         }
         ws.write_string(r, nf, fit(&run.rel[rec.file]))?;
         ws.write_string(r, nf + 1, &*rec.sheet)?;
