@@ -1,5 +1,5 @@
 //! Merged regions of xlsx sheets, found in the pass that already inflates every zip entry
-//! to check its real size (see `read_zip_workbook`).
+//! to check its real size (see `parts`).
 //!
 //! calamine's `worksheet_merge_cells` parses the whole sheet XML a second time to reach
 //! `<mergeCells>`, which sits after all the cell data: on a 1,000,000-row sheet that is a

@@ -27,6 +27,7 @@ pub mod findings;
 pub mod gather;
 pub mod grid;
 mod inflate;
+mod parts;
 pub mod workbook;
 
 pub use findings::row_given_twice;

@@ -2,7 +2,6 @@
 //! while reading, hidden parts and macro sheets handled), xls, xlsb and ods; cells to raw
 //! values, merges, the sheets that hold data.
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -53,9 +52,10 @@ pub(crate) fn hidden_part(
     None
 }
 
-/// Read a zip-packaged workbook (xlsx, xlsm, xlsb or ods): its parts checked first (no
-/// hidden part, no more inflated bytes than the limit, no zip bomb), then read by the
-/// kind of workbook its parts show.
+/// Read a zip-packaged workbook (xlsx, xlsm, xlsb or ods): what its index declares checked
+/// first (no hidden part, no more bytes than the limit), then read by the kind of workbook
+/// its parts show, with the pass that inflates every part (real sizes, zip bombs, see
+/// `parts`) beside an xlsx's read or before any other's.
 pub(crate) fn read_zip_workbook(
     f: &InputFile,
     rel: &str,
@@ -67,17 +67,33 @@ pub(crate) fn read_zip_workbook(
     let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
     let names = listed_parts(f, &mut zip, rel, limits, expected)?;
-    let inflated = inflate_parts(&mut zip, rel, limits, expected)?;
     let has = |n: &str| names.iter().any(|x| x == n);
-    let macros = macrosheets::present(&inflated.rels_xml);
     if has("xl/workbook.xml") {
-        read_xlsx_package(f, rel, limits, expected, inflated, macros, emit)
+        // The parts' pass beside calamine's read, when the small parts can be read ahead.
+        if let Some(book) = parts::book_parts(&mut zip, limits) {
+            drop(zip);
+            return std::thread::scope(|scope| {
+                match parts::Scans::beside(scope, f, (rel, limits, expected), &book) {
+                    Some(mut scans) => {
+                        let read =
+                            read_xlsx_package(f, rel, limits, expected, &book, &mut scans, emit);
+                        scans.finish(read)
+                    }
+                    None => read_xlsx_after_pass(f, rel, limits, expected, emit),
+                }
+            });
+        }
+    }
+    let (book, mut scans) = parts::inflate_parts(&mut zip, rel, limits, expected)?;
+    let macros = macrosheets::present(&book.rels_xml);
+    if has("xl/workbook.xml") {
+        read_xlsx_package(f, rel, limits, expected, &book, &mut scans, emit)
     } else if has("xl/workbook.bin") && macros {
         let copy = macro_free_copy(
             f,
             rel,
             expected,
-            &inflated.rels_xml,
+            &book.rels_xml,
             "xl/_rels/workbook.bin.rels",
         )?;
         let wb = calamine::Xlsb::new(copy).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
@@ -98,7 +114,7 @@ pub(crate) fn read_zip_workbook(
             expected,
             false,
             limits,
-            (HashMap::new(), Default::default()),
+            &mut parts::Scans::none(),
             emit,
         )
     } else {
@@ -148,72 +164,6 @@ fn listed_parts<R: std::io::Read + std::io::Seek>(
     Ok(names)
 }
 
-/// What inflating every part of a zip workbook keeps: each worksheet's merged regions (see
-/// `merges`), the worksheets with formulas lacking a cached value, and the two small parts
-/// that tie sheet names to worksheet entries.
-struct Inflated {
-    /// Each worksheet entry's scan, by entry name.
-    scans: HashMap<String, merges::Scanned>,
-    /// The worksheet entries holding a formula without a cached value.
-    bare_entries: std::collections::HashSet<String>,
-    /// `xl/workbook.xml`.
-    book_xml: Vec<u8>,
-    /// The workbook's relationships (`xl/_rels/workbook.xml.rels` or `.bin.rels`).
-    rels_xml: Vec<u8>,
-}
-
-/// Inflate every part into a sink (constant memory), since declared sizes can lie:
-/// stopping as soon as the real total passes the limit, or a part inflates more than the
-/// ratio allows, before anything is read whole.
-fn inflate_parts<R: std::io::Read + std::io::Seek>(
-    zip: &mut zip::ZipArchive<R>,
-    rel: &str,
-    limits: &Limits,
-    expected: &str,
-) -> Result<Inflated, Finding> {
-    let mut real: u64 = 0;
-    let mut kept = Inflated {
-        scans: HashMap::new(),
-        bare_entries: Default::default(),
-        book_xml: Vec::new(),
-        rels_xml: Vec::new(),
-    };
-    for i in 0..zip.len() {
-        let mut e = inflate::open(zip, i).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
-        let room = limits.max_unzipped_bytes - real;
-        let name = e
-            .name()
-            .map_err(|e| corrupt(rel, expected, &e.to_string()))?
-            .into_owned();
-        let packed = e.compressed_size().max(1);
-        let mut src = inflate::inflated(&mut e).take(room + 1);
-        let n = if merges::is_worksheet_entry(&name) {
-            let mut scan = merges::MergeScan::default();
-            let n = std::io::copy(&mut src, &mut scan);
-            if scan.bare_formulas() {
-                kept.bare_entries.insert(name.clone());
-            }
-            kept.scans.insert(name.clone(), scan.finish());
-            n
-        } else if name == "xl/workbook.xml" {
-            std::io::copy(&mut src, &mut kept.book_xml)
-        } else if name == "xl/_rels/workbook.xml.rels" || name == "xl/_rels/workbook.bin.rels" {
-            std::io::copy(&mut src, &mut kept.rels_xml)
-        } else {
-            std::io::copy(&mut src, &mut std::io::sink())
-        }
-        .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
-        real += n;
-        if real > limits.max_unzipped_bytes {
-            return Err(too_big_unzipped(rel, real, limits));
-        }
-        if n > RATIO_FLOOR && n / packed > limits.max_zip_ratio {
-            return Err(file_finding(crate::codes::zip_bomb(name, n / packed), rel));
-        }
-    }
-    Ok(kept)
-}
-
 /// Whether the archive's part names show an Office package, its parts maybe not where an
 /// xlsx keeps them.
 fn is_office_package(names: &[String]) -> bool {
@@ -246,44 +196,47 @@ fn macro_free_copy(
     macrosheets::repack(std::io::BufReader::new(file), rels_name, &rels).map_err(|e| fix(&e))
 }
 
-/// Read an xlsx or xlsm, with the merged regions and bare-formula sheets the inflating
-/// pass found, by sheet name; through a macro-free copy when it has macro sheets.
+/// Read an xlsx after the parts' pass (see `parts`): when the pass cannot run beside
+/// the read.
+fn read_xlsx_after_pass(
+    f: &InputFile,
+    rel: &str,
+    limits: &Limits,
+    expected: &str,
+    emit: &mut dyn FnMut(Piece),
+) -> Result<&'static str, Finding> {
+    let fail = |e: &dyn std::fmt::Display| corrupt(rel, expected, &e.to_string());
+    let file = std::fs::File::open(&f.path).map_err(|e| fail(&e))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| fail(&e))?;
+    let (book, mut scans) = parts::inflate_parts(&mut zip, rel, limits, expected)?;
+    read_xlsx_package(f, rel, limits, expected, &book, &mut scans, emit)
+}
+
+/// Read an xlsx or xlsm with the parts' scans (merged regions, sheets that may hold
+/// formulas without a value); through a macro-free copy when it has macro sheets.
 fn read_xlsx_package(
     f: &InputFile,
     rel: &str,
     limits: &Limits,
     expected: &str,
-    inflated: Inflated,
-    macros: bool,
+    book: &parts::BookParts,
+    scans: &mut parts::Scans,
     emit: &mut dyn FnMut(Piece),
 ) -> Result<&'static str, Finding> {
-    let Inflated {
-        mut scans,
-        bare_entries,
-        book_xml,
-        rels_xml,
-    } = inflated;
-    let paths = merges::sheet_paths(&book_xml, &rels_xml);
-    let bare: std::collections::HashSet<String> = paths
-        .iter()
-        .filter(|(_, path)| bare_entries.contains(*path))
-        .map(|(sheet, _)| sheet.clone())
-        .collect();
-    let known = paths
-        .into_iter()
-        .filter_map(|(sheet, path)| match scans.remove(&path) {
-            Some(merges::Scanned::Merges(m)) => Some((sheet, m)),
-            _ => None,
-        })
-        .collect();
     let open_err = |e| xlsx_open_failed(rel, expected, e);
-    if macros {
-        let copy = macro_free_copy(f, rel, expected, &rels_xml, "xl/_rels/workbook.xml.rels")?;
+    if macrosheets::present(&book.rels_xml) {
+        let copy = macro_free_copy(
+            f,
+            rel,
+            expected,
+            &book.rels_xml,
+            "xl/_rels/workbook.xml.rels",
+        )?;
         let wb = calamine::Xlsx::new(copy).map_err(open_err)?;
-        return read_xlsx(wb, rel, expected, true, limits, (known, bare), emit);
+        return read_xlsx(wb, rel, expected, true, limits, scans, emit);
     }
     let wb = calamine::open_workbook(&f.path).map_err(open_err)?;
-    read_xlsx(wb, rel, expected, false, limits, (known, bare), emit)
+    read_xlsx(wb, rel, expected, false, limits, scans, emit)
 }
 
 /// Read an ods, with each sheet's merged regions; a pretty-printed package (Gnumeric's)
@@ -428,44 +381,50 @@ pub(crate) fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
         .collect()
 }
 
+/// Batches of rows a sheet holds back while its part's scan is not in (about a quarter of
+/// a million rows); then it waits for the scan.
+const HELD_BATCHES: usize = 64;
+
 /// Read an xlsx workbook cell by cell, handing each sheet over in batches of rows.
-/// `known` holds the merged regions already found for some sheets (calamine reads those
-/// of the others once their cells are in), and the sheets that may hold formulas without
-/// a cached value (their formulas are read to name those cells, C026).
+/// `scans` gives each sheet's merged regions when the parts' pass found them (calamine
+/// reads those of the others once their cells are in) and whether it may hold formulas
+/// without a cached value (their formulas are read to name those cells, C026). A sheet
+/// is handed over once its scan is in: until then its batches are held back, the same
+/// batches in the same order.
 pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     mut wb: calamine::Xlsx<RS>,
     rel: &str,
     expected: &str,
     retyped: bool,
     limits: &Limits,
-    known: (
-        HashMap<String, Vec<Merge>>,
-        std::collections::HashSet<String>,
-    ),
+    scans: &mut parts::Scans,
     emit: &mut dyn FnMut(Piece),
 ) -> Result<&'static str, Finding> {
-    let (mut known_merges, bare) = known;
     let (names, others) = data_sheets(wb.sheets_metadata(), rel, retyped);
     for g in others {
         emit_sheet(g, emit);
     }
     for (name, hidden) in names {
         let mut b = GridBuilder::new(&name);
-        let known = known_merges.remove(&name);
-        // Formula cells of a sheet that may hold some without a value: those that get no
-        // value below are named.
-        let mut formulas: HashMap<(u32, u32), String> = if bare.contains(&name) {
-            wb.worksheet_formula(&name)
-                .map(|r| {
-                    let (r0, c0) = r.start().unwrap_or((0, 0));
-                    r.used_cells()
-                        .filter(|(_, _, f)| !f.is_empty())
-                        .map(|(y, x, f)| ((r0 + y as u32, c0 + x as u32), f.clone()))
-                        .collect()
-                })
-                .unwrap_or_default()
-        } else {
-            HashMap::new()
+        let mut head = Some(Grid {
+            name: name.clone(),
+            hidden,
+            ..Default::default()
+        });
+        let mut scan = scans.poll(&name)?;
+        let mut held: Vec<Piece> = Vec::new();
+        // Hands over the sheet's head and what was held back, once its scan is in.
+        let mut hand_over = |scan: &parts::SheetScan, held: &mut Vec<Piece>| {
+            if let Some(mut g) = head.take() {
+                if let Some(m) = &scan.merges {
+                    g.merges = m.clone();
+                    g.merges_known = true;
+                }
+                emit(Piece::Sheet(g));
+            }
+            for p in held.drain(..) {
+                emit(p);
+            }
         };
         {
             let mut reader = match wb.worksheet_cells_reader(&name) {
@@ -473,35 +432,31 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                 Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
                 Err(e) => return Err(corrupt(rel, expected, &e.to_string())),
             };
-            let mut head = Grid {
-                name: name.clone(),
-                ..Default::default()
-            };
-            if let Some(m) = &known {
-                head.merges = m.clone();
-                head.merges_known = true;
-            }
-            head.hidden = hidden;
-            emit(Piece::Sheet(head));
             loop {
                 match reader.next_cell() {
                     Ok(Some(c)) => {
                         let (r, col) = c.get_position();
-                        let v = from_dataref(c.get_value().clone());
-                        if !formulas.is_empty() && !v.is_empty() {
-                            formulas.remove(&(r, col));
-                        }
-                        if !b.push(r, col, v, limits) {
+                        if !b.push(r, col, from_dataref(c.get_value().clone()), limits) {
                             break;
                         }
                         // Hand over every complete row but the one being filled.
                         if b.grid.rows.len() > BATCH_ROWS {
                             let open = b.grid.rows.split_off(b.grid.rows.len() - 1);
                             let rows = std::mem::replace(&mut b.grid.rows, open);
-                            emit(Piece::Rows {
+                            held.push(Piece::Rows {
                                 rows,
                                 width: b.grid.width,
                             });
+                            scans.failed()?;
+                            if scan.is_none() {
+                                scan = scans.poll(&name)?;
+                            }
+                            if scan.is_none() && held.len() >= HELD_BATCHES {
+                                scan = Some(scans.wait(&name)?);
+                            }
+                            if let Some(s) = &scan {
+                                hand_over(s, &mut held);
+                            }
                         }
                     }
                     Ok(None) => break,
@@ -509,7 +464,12 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                 }
             }
         }
-        let merges = match known {
+        let scan = match scan {
+            Some(s) => s,
+            None => scans.wait(&name)?,
+        };
+        hand_over(&scan, &mut held);
+        let merges = match scan.merges {
             Some(_) => None,
             None => Some(match wb.merge_cells_by_sheet_name(&name) {
                 Ok(m) => merges_of(&m),
@@ -517,8 +477,10 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             }),
         };
         let mut g = b.finish(rel, limits)?;
-        let mut bare_cells: Vec<((u32, u32), String)> = formulas.into_iter().collect();
-        bare_cells.sort();
+        let bare_cells = match scan.bare {
+            true => formulas_without_value(&mut wb, &name),
+            false => Vec::new(),
+        };
         g.findings
             .extend(bare_cells.into_iter().take(1000).map(|((r, c), f)| {
                 Finding::new(crate::codes::formula_without_value(
@@ -539,6 +501,33 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         });
     }
     Ok("xlsx")
+}
+
+/// The cells of sheet `name` holding a formula but no value (its formulas and its values
+/// read again: a sheet the parts' pass says may hold some), in order.
+fn formulas_without_value<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Vec<((u32, u32), String)> {
+    let Ok(formulas) = wb.worksheet_formula(name) else {
+        return Vec::new();
+    };
+    let Ok(values) = wb.worksheet_range(name) else {
+        return Vec::new();
+    };
+    let (r0, c0) = formulas.start().unwrap_or((0, 0));
+    let mut cells: Vec<((u32, u32), String)> = formulas
+        .used_cells()
+        .filter(|(_, _, f)| !f.is_empty())
+        .map(|(y, x, f)| ((r0 + y as u32, c0 + x as u32), f.clone()))
+        .filter(|(at, _)| {
+            values
+                .get_value(*at)
+                .is_none_or(|v| from_data(v).is_empty())
+        })
+        .collect();
+    cells.sort();
+    cells
 }
 
 pub(crate) fn read_calamine(
