@@ -2,10 +2,9 @@
 //! the fields `Keep` keeps, each distinct value of the file once (`Pool`), the rows of a
 //! sheet sharing its name, columns and values (`SheetKeys`).
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use crate::keyrow::{Keep, KeyRow, SheetKeys, TableId, BAD};
+use crate::keyrow::{Keep, KeyRow, Pool, SheetKeys, TableId, BAD};
 use crate::model::Record;
 use crate::schema::{Cond, Schemas};
 use crate::value::Val;
@@ -70,86 +69,26 @@ pub fn everything(schemas: &Schemas) -> Keep {
     Keep::of(need.collect())
 }
 
-/// The distinct values of a run of one file's rows (its kept fields), each once.
-#[derive(Debug)]
-pub struct Pool {
-    vals: Vec<Val>,
-    /// Each value's id, found by the value's hash (nothing is copied to look one up).
-    ids: hashbrown::HashTable<u32>,
-    hasher: foldhash::fast::FixedState,
+/// The id of record `r`'s field `f` in `pool`, with `BAD` when its cell had an error.
+fn id_of(pool: &mut Pool, r: &Record, f: usize) -> u32 {
+    let bad = match r.bad.get(f).copied().unwrap_or(false) {
+        true => BAD,
+        false => 0,
+    };
+    r.vals.get(f).map_or(0, |v| pool.id(v)) | bad
 }
 
-impl Default for Pool {
-    fn default() -> Self {
-        Pool::new()
+/// Pools record `r`'s kept values as its file's rows are checked, in the order they are
+/// (`Record::kept`): making its key row at the end (`keep_pooled`) then hashes nothing.
+pub fn pool_record(pool: &mut Pool, keep: &Keep, r: &mut Record) {
+    let Ok(at) = u32::try_from(pool.rows.len()) else {
+        return;
+    };
+    for &f in keep.kept(r.table) {
+        let id = id_of(pool, r, f as usize);
+        pool.rows.push(id);
     }
-}
-
-/// Two values the same for the pool: numbers by their bits.
-fn same(a: &Val, b: &Val) -> bool {
-    match (a, b) {
-        (Val::Num(a), Val::Num(b)) => a.to_bits() == b.to_bits(),
-        (a, b) => a == b,
-    }
-}
-
-/// A value's hash for the pool (numbers by their bits).
-fn hash_val(hasher: &foldhash::fast::FixedState, v: &Val) -> u64 {
-    use std::hash::BuildHasher;
-    let mut h = hasher.build_hasher();
-    std::mem::discriminant(v).hash(&mut h);
-    match v {
-        Val::Empty => {}
-        Val::Text(s) => s.as_str().hash(&mut h),
-        Val::Int(i) => i.hash(&mut h),
-        Val::Num(f) => f.to_bits().hash(&mut h),
-        Val::Date(d) => d.hash(&mut h),
-        Val::List(l) => {
-            for s in l.iter() {
-                s.as_str().hash(&mut h)
-            }
-        }
-    }
-    h.finish()
-}
-
-impl Pool {
-    /// An empty pool (its id 0 is the empty value).
-    pub fn new() -> Pool {
-        Pool {
-            vals: vec![Val::Empty],
-            ids: hashbrown::HashTable::new(),
-            hasher: foldhash::fast::FixedState::default(),
-        }
-    }
-
-    /// The id of record `r`'s field `f` in the pool, with `BAD` when its cell had an
-    /// error.
-    fn id_of(&mut self, r: &Record, f: usize) -> u32 {
-        let bad = match r.bad.get(f).copied().unwrap_or(false) {
-            true => BAD,
-            false => 0,
-        };
-        r.vals.get(f).map_or(0, |v| self.id(v)) | bad
-    }
-
-    /// The id of `v`, adding it when new.
-    fn id(&mut self, v: &Val) -> u32 {
-        if v.is_empty() {
-            return 0;
-        }
-        let hash = hash_val(&self.hasher, v);
-        let vals = &self.vals;
-        if let Some(&id) = self.ids.find(hash, |&id| same(&vals[id as usize], v)) {
-            return id;
-        }
-        let id = self.vals.len() as u32;
-        self.vals.push(v.clone());
-        let (vals, hasher) = (&self.vals, &self.hasher);
-        self.ids
-            .insert_unique(hash, id, |&id| hash_val(hasher, &vals[id as usize]));
-        id
-    }
+    r.kept = Some(at);
 }
 
 /// One file's records as key rows keeping `keep`'s fields, each distinct value once.
@@ -179,7 +118,19 @@ pub fn keep_tables(tables: Vec<Vec<Record>>, keep: &Arc<Keep>) -> Vec<Vec<KeyRow
 
 /// `keep_tables` leaving the records where they are (the spill writes them meanwhile).
 pub fn keep_from(tables: &[Vec<Record>], keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
-    let mut pool = Pool::new();
+    keep_pooled(tables, keep, None)
+}
+
+/// `keep_from` with the pool the records' kept values went into as they were checked
+/// (`pool_record`, with this `keep`): a record pooled then keeps its ids, any other is
+/// pooled now. Without a pool every record is pooled now.
+pub fn keep_pooled(
+    tables: &[Vec<Record>],
+    keep: &Arc<Keep>,
+    pooled: Option<Pool>,
+) -> Vec<Vec<KeyRow>> {
+    let fresh = pooled.is_none();
+    let mut pool = pooled.unwrap_or_default();
     // Each table's runs of rows from one sheet (the same name and columns), with their
     // kept values' ids row after row.
     let runs: Vec<Vec<(usize, usize, Vec<u32>)>> = tables
@@ -197,11 +148,15 @@ pub fn keep_from(tables: &[Vec<Record>], keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
                 let width = keep.kept(first.table).len();
                 let mut ids = Vec::with_capacity((end - start) * width);
                 for r in &records[start..end] {
-                    ids.extend(
-                        keep.kept(r.table)
-                            .iter()
-                            .map(|&f| pool.id_of(r, f as usize)),
-                    );
+                    let at = r.kept.filter(|_| !fresh).map(|at| at as usize);
+                    match at.and_then(|at| pool.rows.get(at..at + width)) {
+                        Some(kept) => ids.extend_from_slice(kept),
+                        None => ids.extend(
+                            keep.kept(r.table)
+                                .iter()
+                                .map(|&f| id_of(&mut pool, r, f as usize)),
+                        ),
+                    }
                 }
                 runs.push((start, end, ids));
                 start = end;
@@ -209,7 +164,8 @@ pub fn keep_from(tables: &[Vec<Record>], keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
             runs
         })
         .collect();
-    let pool: Arc<[Val]> = pool.vals.into();
+    pool.rows = Vec::new();
+    let pool: Arc<[Val]> = pool.into_vals().into();
     tables
         .iter()
         .zip(runs)
@@ -290,6 +246,40 @@ mod tests {
         );
         assert!(kept[0].is_bad(1) && kept[0].code(1).is_none());
         assert!(!keep.missed());
+    }
+
+    #[test]
+    fn rows_pooled_as_they_were_checked_are_the_rows_pooled_at_the_end() {
+        let s = Schemas::shipped().unwrap();
+        let t = s.campaign.main();
+        let sheet: Arc<str> = "表1".into();
+        let mut rows: Vec<Record> = (0..50)
+            .map(|i| {
+                let code = Val::Text(format!("A{}", i % 7).into());
+                record(&s, t, &sheet, vec![code, Val::Empty, Val::Int(i)])
+            })
+            .collect();
+        let keep = Arc::new(everything(&s));
+        let mut pool = Pool::new();
+        for r in rows.iter_mut().take(30) {
+            pool_record(&mut pool, &keep, r);
+        }
+        // One pooled row dropped since (a sheet split), the last twenty never pooled.
+        rows.remove(3);
+        let pooled = keep_pooled(std::slice::from_ref(&rows), &keep, Some(pool));
+        let fresh = keep_from(std::slice::from_ref(&rows), &keep);
+        assert_eq!(pooled[0].len(), 49);
+        for ((p, f), r) in pooled[0].iter().zip(&fresh[0]).zip(&rows) {
+            let (p, f) = (Record::from_kept(p).unwrap(), Record::from_kept(f).unwrap());
+            assert_eq!((&p.vals, &p.bad, p.row), (&f.vals, &f.bad, f.row));
+            assert_eq!(p.vals, r.vals);
+        }
+        // Each value once; the dropped row's own number stays in the pool, unread.
+        let values = SheetKeys::of(&pooled[0][0]).pool();
+        let distinct: std::collections::HashSet<String> =
+            values.iter().map(|v| format!("{v:?}")).collect();
+        assert_eq!(distinct.len(), values.len());
+        assert_eq!(values.len(), SheetKeys::of(&fresh[0][0]).pool().len() + 1);
     }
 
     #[test]

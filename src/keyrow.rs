@@ -8,6 +8,7 @@
 //! assertions (every test) stop on it; a release build marks the run (`Keep::missed`) and
 //! the pipeline runs again keeping every field.
 
+use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -29,6 +30,88 @@ impl TableId {
 const NONE: u16 = u16::MAX;
 /// The bit of a kept value's id saying its cell had an error.
 pub const BAD: u32 = 1 << 31;
+
+/// The distinct values of a run of one file's rows (its kept fields), each once; and the
+/// ids of the rows pooled as they were checked, row after row (`Record::kept` says where
+/// a row's are).
+#[derive(Debug)]
+pub struct Pool {
+    vals: Vec<Val>,
+    /// Each value's id, found by the value's hash (nothing is copied to look one up).
+    ids: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::FixedState,
+    /// The pooled rows' ids.
+    pub rows: Vec<u32>,
+}
+
+impl Default for Pool {
+    fn default() -> Self {
+        Pool::new()
+    }
+}
+
+/// Two values the same for the pool: numbers by their bits.
+fn same(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Num(a), Val::Num(b)) => a.to_bits() == b.to_bits(),
+        (a, b) => a == b,
+    }
+}
+
+/// A value's hash for the pool (numbers by their bits).
+fn hash_val(hasher: &foldhash::fast::FixedState, v: &Val) -> u64 {
+    use std::hash::BuildHasher;
+    let mut h = hasher.build_hasher();
+    std::mem::discriminant(v).hash(&mut h);
+    match v {
+        Val::Empty => {}
+        Val::Text(s) => s.as_str().hash(&mut h),
+        Val::Int(i) => i.hash(&mut h),
+        Val::Num(f) => f.to_bits().hash(&mut h),
+        Val::Date(d) => d.hash(&mut h),
+        Val::List(l) => {
+            for s in l.iter() {
+                s.as_str().hash(&mut h)
+            }
+        }
+    }
+    h.finish()
+}
+
+impl Pool {
+    /// An empty pool (its id 0 is the empty value).
+    pub fn new() -> Pool {
+        Pool {
+            vals: vec![Val::Empty],
+            ids: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::FixedState::default(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// The id of `v`, adding it when new.
+    pub fn id(&mut self, v: &Val) -> u32 {
+        if v.is_empty() {
+            return 0;
+        }
+        let hash = hash_val(&self.hasher, v);
+        let vals = &self.vals;
+        if let Some(&id) = self.ids.find(hash, |&id| same(&vals[id as usize], v)) {
+            return id;
+        }
+        let id = self.vals.len() as u32;
+        self.vals.push(v.clone());
+        let (vals, hasher) = (&self.vals, &self.hasher);
+        self.ids
+            .insert_unique(hash, id, |&id| hash_val(hasher, &vals[id as usize]));
+        id
+    }
+
+    /// The values, each at its id.
+    pub fn into_vals(self) -> Vec<Val> {
+        self.vals
+    }
+}
 
 /// Which fields of each table the stages across tables read.
 #[derive(Debug)]

@@ -178,6 +178,9 @@ pub struct Record {
     pub rejected: bool,
     /// Rejected only because a row it depends on was (a knock-on: `Finding::knock_on`).
     pub held: bool,
+    /// Where its kept fields' ids start among its file's pooled rows (`Pool::rows`),
+    /// when pooled as the file was checked (`keep::pool_record`).
+    pub kept: Option<u32>,
 }
 
 impl Record {
@@ -199,6 +202,7 @@ impl Record {
             bad: vec![false; fields],
             rejected: false,
             held: false,
+            kept: None,
         }
     }
 
@@ -215,6 +219,7 @@ impl Record {
             bad,
             rejected: key.rejected,
             held: key.held,
+            kept: None,
         }
     }
 
@@ -346,6 +351,9 @@ pub struct FileOut {
     /// Non-empty rows of sheets that hold content but no recognised table: each is
     /// rejected with an S007 finding (see `unrecognised_rows`).
     pub rows_unrecognised: usize,
+    /// The pool its records' kept values went into as they were checked
+    /// (`Options::keep`), for its key rows.
+    pub pool: Option<crate::keyrow::Pool>,
 }
 
 /// A whole run.

@@ -13,6 +13,7 @@ pub struct Roster {
 
 /// What a run is given besides its inputs: the schemas, the read limits, the day it
 /// takes as today, and how to read.
+#[derive(Clone)]
 pub struct Options {
     /// The campaign's tables, rules and words.
     pub schemas: crate::schema::Schemas,
@@ -40,6 +41,10 @@ pub struct Options {
     /// library caller): they are then written to `aside` (`spill`) or kept in memory.
     /// `check` reads none: its rows keep only the fields the stages read.
     pub values_after: bool,
+    /// The fields the run's rows keep, when only those (set by the pipeline): each file's
+    /// rows pool their kept values as they are checked, while the file is still being
+    /// read, instead of all at once at its end (`keep::pool_record`).
+    pub keep: Option<std::sync::Arc<crate::keyrow::Keep>>,
 }
 
 impl Options {
@@ -64,6 +69,7 @@ impl Options {
             place: Default::default(),
             aside: None,
             values_after: true,
+            keep: None,
         }
     }
 }

@@ -58,6 +58,18 @@ where
         true => crate::keep::everything(&opts.schemas),
         false => keep_for_run(&rules, opts),
     });
+    // Each file's rows pool their kept values as they are checked.
+    let pooling;
+    let opts = match crate::ingest::batch::keeps_only(opts, &keep) {
+        true => {
+            pooling = Options {
+                keep: Some(keep.clone()),
+                ..opts.clone()
+            };
+            &pooling
+        }
+        false => opts,
+    };
     let (mut outs, mut roster) = crate::ingest::batch::read_all(
         &gathered.files,
         gathered.roster.as_ref(),
@@ -562,6 +574,7 @@ mod tests {
             place: Default::default(),
             aside: None,
             values_after: true,
+            keep: None,
         };
         let run = run_with(&[dir.path().to_path_buf()], &opts, |i, f, o| {
             if f.rel == "boom.csv" {

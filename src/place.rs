@@ -78,6 +78,7 @@ mod tests {
             bad: marks,
             rejected: false,
             held: false,
+            kept: None,
         }
     }
 

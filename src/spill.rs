@@ -208,6 +208,7 @@ mod tests {
                 bad: (0..n).map(|f| f == 1).collect(),
                 rejected: i == 3,
                 held: false,
+                kept: None,
             })
             .collect();
         let mut tables = vec![Vec::new(); s.tables.len()];

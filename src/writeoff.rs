@@ -366,6 +366,7 @@ mod tests {
                 vals: v,
                 rejected: false,
                 held: false,
+                kept: None,
             };
             let keep = std::sync::Arc::new(crate::keep::everything(&s));
             crate::keep::keep_rows(vec![r], &keep).remove(0)

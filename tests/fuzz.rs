@@ -135,7 +135,6 @@ proptest! {
     }
 }
 
-/// One cell of a sheet as a village might type it, header labels among them.
 /// The options of a pipeline run in this process, with a roster or none.
 fn options(roster: Option<selfbuilt::options::Roster>) -> selfbuilt::pipeline::Options {
     selfbuilt::pipeline::Options {
@@ -150,9 +149,11 @@ fn options(roster: Option<selfbuilt::options::Roster>) -> selfbuilt::pipeline::O
         place: Default::default(),
         aside: None,
         values_after: true,
+        keep: None,
     }
 }
 
+/// One cell of a sheet as a village might type it, header labels among them.
 fn sheet_cell() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => prop::sample::select(vec![

@@ -90,6 +90,7 @@ fn inspect_options(args: &InspectArgs, schemas: Schemas) -> Options {
         place: Default::default(),
         aside: None,
         values_after: true,
+        keep: None,
     }
 }
 

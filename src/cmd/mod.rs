@@ -136,5 +136,6 @@ pub fn options(
         place: Default::default(),
         aside: None,
         values_after: keep_grids,
+        keep: None,
     })
 }

@@ -8,7 +8,7 @@ use std::panic::AssertUnwindSafe;
 use rayon::prelude::*;
 
 use crate::finding::{ChangeLog, Finding};
-use crate::keep::{keep_all, keep_from, keep_tables};
+use crate::keep::{keep_all, keep_pooled, keep_tables};
 use crate::keyrow::{Keep, KeyRow};
 use crate::model::FileOut;
 use crate::options::Options;
@@ -53,29 +53,45 @@ where
     rayon::join(read_files, read_roster)
 }
 
+/// Whether a file's rows keep only `keep`'s fields (the rest are spilled for the
+/// writers, or nothing after the run reads them): then each file's records pool their
+/// kept values as they are checked (`Options::keep`).
+pub fn keeps_only(opts: &Options, keep: &Keep) -> bool {
+    (opts.aside.is_some() && !keep.keeps_all()) || !reads_after(opts)
+}
+
+/// Whether something after the run reads every value of its rows.
+fn reads_after(opts: &Options) -> bool {
+    opts.values_after || opts.previous.is_some()
+}
+
 /// The file's records as the stages across tables hold them: only the fields they read
 /// (`keep`), every value written to the run's scratch folder first (`spill`) for the
 /// writers. Without a scratch folder the rows keep every field, unless nothing after the
 /// run reads them (`check`: `Options::values_after` false, no previous round); a spill that cannot be
 /// written (a full disk) keeps every field of the file too: never lost.
-/// The spill is written on one core while the key rows are made on the other.
+/// The spill is written on one core while the key rows are made on the other, from the
+/// pool the records went into as they were checked when they did (`Options::keep`).
 fn hold_kept(out: &mut FileOut, file: usize, opts: &Options, keep: &Arc<Keep>) {
     let records = std::mem::take(&mut out.records);
-    let read_after = opts.values_after || opts.previous.is_some();
+    let pooled = match &opts.keep {
+        Some(k) if Arc::ptr_eq(k, keep) => out.pool.take(),
+        _ => None,
+    };
     match opts.aside.as_ref().filter(|_| !keep.keeps_all()) {
         Some(dir) => {
             let (spill, kept) = rayon::join(
                 || crate::spill::write(&records, dir.path(), file).ok(),
-                || keep_from(&records, keep),
+                || keep_pooled(&records, keep, pooled),
             );
-            out.rows = match spill.is_some() || !read_after {
+            out.rows = match spill.is_some() || !reads_after(opts) {
                 true => kept,
                 false => keep_all(&opts.schemas, records),
             };
             out.spill = spill;
         }
-        None if read_after => out.rows = keep_all(&opts.schemas, records),
-        None => out.rows = keep_tables(records, keep),
+        None if reads_after(opts) => out.rows = keep_all(&opts.schemas, records),
+        None => out.rows = keep_pooled(&records, keep, pooled),
     }
 }
 
@@ -94,6 +110,7 @@ fn roster_options(opts: &Options) -> Option<Options> {
         place: Default::default(),
         aside: None,
         values_after: false,
+        keep: None,
     })
 }
 
@@ -115,6 +132,7 @@ fn crashed(file: &InputFile, panic: Box<dyn std::any::Any + Send>, tables: usize
         spill: None,
         rows_read: vec![0; tables],
         rows_unrecognised: 0,
+        pool: None,
     }
 }
 

@@ -6,7 +6,7 @@
 use super::sheet::{HeadState, SheetWork};
 use crate::cells::Ctx;
 use crate::finding::{ChangeLog, Finding};
-use crate::model::{FileOut, SheetInfo};
+use crate::model::{FileOut, Record, SheetInfo};
 use crate::options::Options;
 use crate::read::{self, Grid, GridRow, InputFile};
 use crate::recognise::{self, Outcome};
@@ -76,13 +76,16 @@ pub(crate) fn process_pieces(
         spill: None,
         rows_read: vec![0; opts.schemas.tables.len()],
         rows_unrecognised: 0,
+        pool: None,
     };
     let rel = input.rel.as_str();
     let ctx = Ctx {
         lexicon: &opts.schemas.lexicon,
         today: opts.today,
     };
-    let done = check_sheets(file_idx, rel, opts, &ctx, (pieces, streamed));
+    let mut pool = opts.keep.as_ref().map(|_| crate::keyrow::Pool::new());
+    let done = check_sheets(file_idx, rel, opts, &ctx, (pieces, streamed), &mut pool);
+    out.pool = pool;
     match read() {
         Ok(format) => out.format = format.to_string(),
         Err(finding) => {
@@ -104,27 +107,41 @@ pub(crate) fn process_pieces(
 
 /// Feeds each piece to the sheet it belongs to (recognising and checking rows as they
 /// arrive); returns every finished sheet, and the blocks of other tables split off them.
+/// The records' kept values go into `pool` as they are made, when given (with
+/// `Options::keep`).
 fn check_sheets<'a>(
     file_idx: usize,
     rel: &'a str,
     opts: &Options,
     ctx: &Ctx,
     (pieces, streamed): (impl IntoIterator<Item = read::Piece>, bool),
+    pool: &mut Option<crate::keyrow::Pool>,
 ) -> Vec<SheetWork<'a>> {
     let mut done: Vec<SheetWork> = Vec::new();
     let mut current: Option<SheetWork> = None;
+    let mut pool_new = |records: &mut [Record]| {
+        if let (Some(pool), Some(keep)) = (pool.as_mut(), &opts.keep) {
+            // Records are only appended to, or all made again (`SheetWork::restart`).
+            let from = records.iter().rposition(|r| r.kept.is_some());
+            for r in &mut records[from.map_or(0, |i| i + 1)..] {
+                crate::keep::pool_record(pool, keep, r);
+            }
+        }
+    };
     for piece in pieces {
         match piece {
             read::Piece::Sheet(grid) => {
                 let mut work = SheetWork::new(grid, opts);
                 work.streamed = streamed;
                 work.advance(file_idx, rel, opts, ctx, false);
+                pool_new(&mut work.records);
                 current = Some(work);
             }
             read::Piece::Rows { rows, width } => {
                 if let Some(work) = &mut current {
                     work.add(rows, width);
                     work.advance(file_idx, rel, opts, ctx, false);
+                    pool_new(&mut work.records);
                 }
             }
             read::Piece::End {
@@ -139,6 +156,9 @@ fn check_sheets<'a>(
                 }
             }
         }
+    }
+    for work in &mut done {
+        pool_new(&mut work.records);
     }
     done
 }

@@ -359,6 +359,7 @@ mod tests {
             place: Default::default(),
             aside: None,
             values_after: true,
+            keep: None,
         };
         let r = run(&inputs, &opts);
         let out = tempfile::tempdir().expect("tempdir");

@@ -76,6 +76,7 @@ pub fn check_row(
         bad: vec![false; n],
         rejected: false,
         held: false,
+        kept: None,
     };
     for (i, field) in t.fields.iter().enumerate() {
         match rec.cols[i] {

@@ -674,6 +674,7 @@ mod tests {
             place: Default::default(),
             aside: None,
             values_after: true,
+            keep: None,
         };
         crate::pipeline::run(&[town], &opts)
     }
