@@ -59,8 +59,8 @@ pub fn write_all(run: &Run, schemas: &Schemas, out: &Path, options: WriteOptions
     result
 }
 
-/// Every output of a run, longest first: the scheduler starts them in this order on
-/// every core. Adding an output is adding its module and a line here.
+/// Every output of a run, in the order the page lists them for download. Adding an
+/// output is adding its module and a line here.
 pub const WRITERS: &[Writer] = &[
     // The long one: its biggest sheet is filled on one core while its other sheets are
     // filled on another (`cleaned::write_beside`), then it is compressed.
@@ -80,6 +80,27 @@ pub const WRITERS: &[Writer] = &[
     learned::WRITER,
     summary::WRITER,
 ];
+
+/// The writers that take longest on a big run, started first in this order; the others
+/// follow in the registry's order. On 1,000,000 rows cleaned.xlsx takes 12 s, the Parquet
+/// folder 8 s, errors.xlsx 5 s and writeoffs.csv 1 s: cleaned.xlsx on one core, the
+/// Parquet folder then errors.xlsx on the other.
+const LONGEST: [&Writer; 4] = [
+    &cleaned::WRITER,
+    &parquet::WRITER,
+    &errors_xlsx::WRITER,
+    &csvs::WRITEOFFS,
+];
+
+/// The positions in `WRITERS` in the order they start: `LONGEST` first.
+fn start_order() -> Vec<usize> {
+    let first = LONGEST
+        .iter()
+        .filter_map(|w| WRITERS.iter().position(|x| x.name == w.name));
+    let first: Vec<usize> = first.collect();
+    let rest = (0..WRITERS.len()).filter(|i| !first.contains(i));
+    first.iter().copied().chain(rest).collect()
+}
 
 /// Outputs made from other outputs, written once every one of `WRITERS` is done.
 pub const AFTER: &[Writer] = &[returns::WRITER];
@@ -107,10 +128,12 @@ pub const OUTPUTS: Outputs<'static> = Outputs {
     last: summary::WRITER.name,
 };
 
-/// The scheduler: every writer of `WRITERS` on whichever core is free, in their order,
-/// then those of `AFTER`; the first error (in that order) is the result.
+/// The scheduler: every writer of `WRITERS` on whichever core is free, longest first
+/// (`start_order`), then those of `AFTER`; the first error (in the registry's order) is
+/// the result.
 fn write_files(run: &Run, schemas: &Schemas, out: &Path, options: WriteOptions) -> Result<()> {
-    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
     let ctx = Ctx {
         run,
         schemas,
@@ -130,8 +153,24 @@ fn write_files(run: &Run, schemas: &Schemas, out: &Path, options: WriteOptions) 
         progress.step(&shown);
         r
     };
-    let results: Vec<Result<()>> = WRITERS.par_iter().with_max_len(1).map(each).collect();
-    results.into_iter().collect::<Result<()>>()?;
+    // Each core takes the next writer when it is free (a parallel iterator would split
+    // the list in halves, one core's half started from its middle).
+    let order = start_order();
+    let next = AtomicUsize::new(0);
+    let done = Mutex::new(Vec::with_capacity(WRITERS.len()));
+    rayon::scope(|s| {
+        for _ in 0..rayon::current_num_threads().min(WRITERS.len()) {
+            s.spawn(|_| {
+                while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let r = each(&WRITERS[i]);
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().try_for_each(|(_, r)| r)?;
     AFTER.iter().try_for_each(each)
 }
 
@@ -146,5 +185,16 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), super::NAMES.len(), "{names:?}");
+    }
+
+    /// Every writer starts once, the longest first.
+    #[test]
+    fn every_writer_starts_once_the_longest_first() {
+        let mut order = super::start_order();
+        let first: Vec<&str> = order[..4].iter().map(|&i| super::WRITERS[i].name).collect();
+        let longest: Vec<&str> = super::LONGEST.iter().map(|w| w.name).collect();
+        assert_eq!(first, longest);
+        order.sort_unstable();
+        assert_eq!(order, (0..super::WRITERS.len()).collect::<Vec<_>>());
     }
 }
