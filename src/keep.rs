@@ -80,7 +80,7 @@ fn id_of(pool: &mut Pool, r: &Record, f: usize) -> u32 {
 
 /// Pools record `r`'s kept values as its file's rows are checked, in the order they are
 /// (`Record::kept`): making its key row at the end (`keep_pooled`) then hashes nothing.
-pub fn pool_record(pool: &mut Pool, keep: &Keep, r: &mut Record) {
+pub(crate) fn pool_record(pool: &mut Pool, keep: &Keep, r: &mut Record) {
     let Ok(at) = u32::try_from(pool.rows.len()) else {
         return;
     };
@@ -122,9 +122,9 @@ pub fn keep_from(tables: &[Vec<Record>], keep: &Arc<Keep>) -> Vec<Vec<KeyRow>> {
 }
 
 /// `keep_from` with the pool the records' kept values went into as they were checked
-/// (`pool_record`, with this `keep`): a record pooled then keeps its ids, any other is
-/// pooled now. Without a pool every record is pooled now.
-pub fn keep_pooled(
+/// (`pool_record`, with this same `keep`: the caller makes sure): a record pooled then
+/// keeps its ids, any other is pooled now. Without a pool every record is pooled now.
+pub(crate) fn keep_pooled(
     tables: &[Vec<Record>],
     keep: &Arc<Keep>,
     pooled: Option<Pool>,

@@ -36,6 +36,21 @@ pub fn settle() {
     }
 }
 
+/// Every thread allocates from one arena (glibc on Linux; nothing elsewhere): the reader
+/// child calls it before its threads start, since each further arena reserves 64 MB of
+/// address space that its memory limit (`RLIMIT_AS`) counts.
+///
+/// ```
+/// selfbuilt::memory::one_arena();
+/// ```
+pub fn one_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets the allocator's own parameter; it takes no pointer.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
 /// The size from which a block is mapped on its own (`settle`).
 pub const MAPPED: i32 = 1 << 20;
 

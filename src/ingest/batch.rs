@@ -71,7 +71,8 @@ fn reads_after(opts: &Options) -> bool {
 /// run reads them (`check`: `Options::values_after` false, no previous round); a spill that cannot be
 /// written (a full disk) keeps every field of the file too: never lost.
 /// The spill is written on one core while the key rows are made on the other, from the
-/// pool the records went into as they were checked when they did (`Options::keep`).
+/// pool the records' kept values went into as they were checked (`Options::keep`), when
+/// it was made with this `keep`.
 fn hold_kept(out: &mut FileOut, file: usize, opts: &Options, keep: &Arc<Keep>) {
     let records = std::mem::take(&mut out.records);
     let pooled = match &opts.keep {

@@ -121,7 +121,8 @@ fn check_sheets<'a>(
     let mut current: Option<SheetWork> = None;
     let mut pool_new = |records: &mut [Record]| {
         if let (Some(pool), Some(keep)) = (pool.as_mut(), &opts.keep) {
-            // Records are only appended to, or all made again (`SheetWork::restart`).
+            // Records are only appended to, cut short (`split_block`) or all made again
+            // (`SheetWork::restart`): those not pooled are the last ones.
             let from = records.iter().rposition(|r| r.kept.is_some());
             for r in &mut records[from.map_or(0, |i| i + 1)..] {
                 crate::keep::pool_record(pool, keep, r);

@@ -90,6 +90,7 @@ pub fn child_main(
     if !die_with_parent() {
         return 2;
     }
+    crate::memory::one_arena();
     limit_memory(max_mem_mb);
     limit_time(max_seconds);
     let Ok(limits) = serde_json::from_str::<Limits>(limits_json) else {

@@ -10,7 +10,9 @@
 //! archive declares (the zip crate stops it there) and declared sizes are checked before
 //! either starts, so reading beside the pass never inflates more than the limits allow.
 //! Whatever the pass finds wrong with the file is the read's outcome however far the read
-//! got ([`Scans::finish`]), so the outcome does not depend on which thread was quicker.
+//! got, a read that panicked included ([`Scans::finish`]), so the outcome does not depend
+//! on which thread was quicker; only a reader killed outright (over its memory or time)
+//! can end before the pass has said.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek};
@@ -105,6 +107,7 @@ pub(crate) fn inflate_parts<R: Read + Seek>(
         got,
         rx: None,
         failed: None,
+        hold: HOLD_CELLS,
     };
     Ok((book, scans))
 }
@@ -166,6 +169,10 @@ impl From<&PartScan> for SheetScan {
     }
 }
 
+/// Cells a sheet holds back while its part's scan is not in (about 60 MB of cells and
+/// their text in the reader); then it waits for the scan.
+pub(crate) const HOLD_CELLS: usize = 2 << 20;
+
 /// What the pass sends from its thread.
 enum Msg {
     Part(PartScan),
@@ -182,6 +189,8 @@ pub(crate) struct Scans {
     rx: Option<mpsc::Receiver<Msg>>,
     /// What the pass found wrong with the file.
     failed: Option<Finding>,
+    /// Cells a sheet holds back while its scan is not in (`HOLD_CELLS`).
+    pub(crate) hold: usize,
 }
 
 impl Scans {
@@ -192,11 +201,13 @@ impl Scans {
             got: HashMap::new(),
             rx: None,
             failed: None,
+            hold: HOLD_CELLS,
         }
     }
 
     /// The pass over `f`'s parts on a thread of `scope`, the sheets' paths from `book`;
-    /// none when the thread cannot start.
+    /// none when the file cannot be opened again for it or the thread cannot start (the
+    /// pass then runs first).
     pub(crate) fn beside<'scope>(
         scope: &'scope std::thread::Scope<'scope, '_>,
         f: &'scope InputFile,
@@ -204,12 +215,10 @@ impl Scans {
         book: &BookParts,
     ) -> Option<Scans> {
         let (tx, rx) = mpsc::channel();
+        let file = std::fs::File::open(&f.path).ok()?;
         let run = move || {
-            let zip = std::fs::File::open(&f.path)
-                .map_err(|e| e.to_string())
-                .and_then(|h| {
-                    zip::ZipArchive::new(std::io::BufReader::new(h)).map_err(|e| e.to_string())
-                });
+            let zip =
+                zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| e.to_string());
             let outcome = match zip {
                 Ok(mut zip) => pass(
                     &mut zip,
@@ -234,6 +243,7 @@ impl Scans {
             got: HashMap::new(),
             rx: Some(rx),
             failed: None,
+            hold: HOLD_CELLS,
         })
     }
 
@@ -390,6 +400,7 @@ mod tests {
             got: HashMap::new(),
             rx: Some(rx),
             failed: None,
+            hold: HOLD_CELLS,
         }
     }
 
@@ -405,11 +416,18 @@ mod tests {
         // Head, three batches, the rest and the end; then the second sheet's three.
         assert_eq!(want.len(), 9, "{:?}", &want[..2]);
         assert!(want[0].starts_with("Sheet") && want[0].contains("merges_known: true"));
+        // Held to the sheet's end, then handed over.
         let mut scans = late(&path, Duration::from_millis(300), None);
         let (read, got) = pieces(&path, &mut scans);
         assert!(read.is_ok());
         assert!(got == want, "the same pieces in the same order");
         assert!(scans.finish(Ok(())).is_ok());
+        // Held for one batch, then waited for in the middle of the sheet.
+        let mut scans = late(&path, Duration::from_millis(300), None);
+        scans.hold = 1;
+        let (read, got) = pieces(&path, &mut scans);
+        assert!(read.is_ok());
+        assert!(got == want, "the same pieces in the same order");
     }
 
     #[test]
@@ -433,8 +451,11 @@ mod tests {
         let (go, wait) = mpsc::channel();
         let mut scans = late(&path, Duration::ZERO, Some((bomb.clone(), wait)));
         go.send(()).unwrap();
+        let mut waited = 0;
         while scans.failed().is_ok() {
+            assert!(waited < 1000, "the pass never said");
             std::thread::sleep(Duration::from_millis(10));
+            waited += 1;
         }
         let (read, handed) = pieces(&path, &mut scans);
         assert!(read.is_err() && handed.is_empty(), "{handed:?}");

@@ -63,9 +63,7 @@ pub(crate) fn read_zip_workbook(
     expected: &str,
     emit: &mut dyn FnMut(Piece),
 ) -> Result<&'static str, Finding> {
-    let file = std::fs::File::open(&f.path).map_err(|e| corrupt(rel, expected, &e.to_string()))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
-        .map_err(|e| corrupt(rel, expected, &e.to_string()))?;
+    let mut zip = open_zip(f, rel, expected)?;
     let names = listed_parts(f, &mut zip, rel, limits, expected)?;
     let has = |n: &str| names.iter().any(|x| x == n);
     if has("xl/workbook.xml") {
@@ -196,6 +194,17 @@ fn macro_free_copy(
     macrosheets::repack(std::io::BufReader::new(file), rels_name, &rels).map_err(|e| fix(&e))
 }
 
+/// The file's zip archive, opened; a corrupt-file finding when it cannot be.
+fn open_zip(
+    f: &InputFile,
+    rel: &str,
+    expected: &str,
+) -> Result<zip::ZipArchive<std::io::BufReader<std::fs::File>>, Finding> {
+    let fail = |e: &dyn std::fmt::Display| corrupt(rel, expected, &e.to_string());
+    let file = std::fs::File::open(&f.path).map_err(|e| fail(&e))?;
+    zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| fail(&e))
+}
+
 /// Read an xlsx after the parts' pass (see `parts`): when the pass cannot run beside
 /// the read.
 fn read_xlsx_after_pass(
@@ -205,9 +214,7 @@ fn read_xlsx_after_pass(
     expected: &str,
     emit: &mut dyn FnMut(Piece),
 ) -> Result<&'static str, Finding> {
-    let fail = |e: &dyn std::fmt::Display| corrupt(rel, expected, &e.to_string());
-    let file = std::fs::File::open(&f.path).map_err(|e| fail(&e))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| fail(&e))?;
+    let mut zip = open_zip(f, rel, expected)?;
     let (book, mut scans) = parts::inflate_parts(&mut zip, rel, limits, expected)?;
     read_xlsx_package(f, rel, limits, expected, &book, &mut scans, emit)
 }
@@ -381,16 +388,12 @@ pub(crate) fn merges_of(m: &[calamine::Dimensions]) -> Vec<Merge> {
         .collect()
 }
 
-/// Batches of rows a sheet holds back while its part's scan is not in (about a quarter of
-/// a million rows); then it waits for the scan.
-const HELD_BATCHES: usize = 64;
-
 /// Read an xlsx workbook cell by cell, handing each sheet over in batches of rows.
 /// `scans` gives each sheet's merged regions when the parts' pass found them (calamine
 /// reads those of the others once their cells are in) and whether it may hold formulas
 /// without a cached value (their formulas are read to name those cells, C026). A sheet
-/// is handed over once its scan is in: until then its batches are held back, the same
-/// batches in the same order.
+/// is handed over once its scan is in: until then its batches are held back (up to
+/// `Scans::hold` cells, then it waits), the same batches in the same order.
 pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     mut wb: calamine::Xlsx<RS>,
     rel: &str,
@@ -413,6 +416,7 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         });
         let mut scan = scans.poll(&name)?;
         let mut held: Vec<Piece> = Vec::new();
+        let mut held_cells = 0usize;
         // Hands over the sheet's head and what was held back, once its scan is in.
         let mut hand_over = |scan: &parts::SheetScan, held: &mut Vec<Piece>| {
             if let Some(mut g) = head.take() {
@@ -443,6 +447,7 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                         if b.grid.rows.len() > BATCH_ROWS {
                             let open = b.grid.rows.split_off(b.grid.rows.len() - 1);
                             let rows = std::mem::replace(&mut b.grid.rows, open);
+                            held_cells += rows.iter().map(|r| r.cells.len()).sum::<usize>();
                             held.push(Piece::Rows {
                                 rows,
                                 width: b.grid.width,
@@ -451,7 +456,7 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                             if scan.is_none() {
                                 scan = scans.poll(&name)?;
                             }
-                            if scan.is_none() && held.len() >= HELD_BATCHES {
+                            if scan.is_none() && held_cells >= scans.hold {
                                 scan = Some(scans.wait(&name)?);
                             }
                             if let Some(s) = &scan {
@@ -481,15 +486,14 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             true => formulas_without_value(&mut wb, &name),
             false => Vec::new(),
         };
-        g.findings
-            .extend(bare_cells.into_iter().take(1000).map(|((r, c), f)| {
-                Finding::new(crate::codes::formula_without_value(
-                    crate::text::truncate_chars(&f, 60),
-                ))
-                .at_file(rel)
-                .at_sheet(&name)
-                .at_cell(r, Some(c))
-            }));
+        g.findings.extend(bare_cells.into_iter().map(|((r, c), f)| {
+            Finding::new(crate::codes::formula_without_value(
+                crate::text::truncate_chars(&f, 60),
+            ))
+            .at_file(rel)
+            .at_sheet(&name)
+            .at_cell(r, Some(c))
+        }));
         emit(Piece::Rows {
             rows: g.rows,
             width: g.width,
@@ -503,31 +507,33 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     Ok("xlsx")
 }
 
-/// The cells of sheet `name` holding a formula but no value (its formulas and its values
-/// read again: a sheet the parts' pass says may hold some), in order.
+/// Formula cells named without a value, at most (the first in row order).
+const BARE_LISTED: usize = 1000;
+
+/// The cells of sheet `name` holding a formula but no value, the first `BARE_LISTED` in
+/// order: the sheet read again with its formulas (one the parts' pass says may hold some),
+/// keeping only those cells.
 fn formulas_without_value<RS: std::io::Read + std::io::Seek>(
     wb: &mut calamine::Xlsx<RS>,
     name: &str,
 ) -> Vec<((u32, u32), String)> {
-    let Ok(formulas) = wb.worksheet_formula(name) else {
+    let Ok(mut reader) = wb.worksheet_cells_reader(name) else {
         return Vec::new();
     };
-    let Ok(values) = wb.worksheet_range(name) else {
-        return Vec::new();
-    };
-    let (r0, c0) = formulas.start().unwrap_or((0, 0));
-    let mut cells: Vec<((u32, u32), String)> = formulas
-        .used_cells()
-        .filter(|(_, _, f)| !f.is_empty())
-        .map(|(y, x, f)| ((r0 + y as u32, c0 + x as u32), f.clone()))
-        .filter(|(at, _)| {
-            values
-                .get_value(*at)
-                .is_none_or(|v| from_data(v).is_empty())
-        })
-        .collect();
-    cells.sort();
-    cells
+    // The first cells in order, however many there are: the last of them on top.
+    let mut first = std::collections::BinaryHeap::new();
+    while let Ok(Some(c)) = reader.next_cell_with_formula() {
+        let Some(formula) = c.formula.filter(|f| !f.is_empty()) else {
+            continue;
+        };
+        if from_dataref(c.value).is_empty() {
+            first.push((c.pos, formula));
+            if first.len() > BARE_LISTED {
+                first.pop();
+            }
+        }
+    }
+    first.into_sorted_vec()
 }
 
 pub(crate) fn read_calamine(
