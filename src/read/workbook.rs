@@ -73,9 +73,17 @@ pub(crate) fn read_zip_workbook(
             return std::thread::scope(|scope| {
                 match parts::Scans::beside(scope, f, (rel, limits, expected), &book) {
                     Some(mut scans) => {
-                        let read =
-                            read_xlsx_package(f, rel, limits, expected, &book, &mut scans, emit);
-                        scans.finish(read)
+                        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            read_xlsx_package(f, rel, limits, expected, &book, &mut scans, emit)
+                        }));
+                        match read {
+                            Ok(read) => scans.finish(read),
+                            // A reader that panicked: what the pass finds wrong comes first.
+                            Err(panic) => match scans.finish(Ok(())) {
+                                Err(finding) => Err(finding),
+                                Ok(()) => std::panic::resume_unwind(panic),
+                            },
+                        }
                     }
                     None => read_xlsx_after_pass(f, rel, limits, expected, emit),
                 }
