@@ -86,9 +86,7 @@ where
     let mut pooled = crate::ingest::batch::pool(&mut outs, gathered.findings, tables);
     let (table_of, weak) = weak_forms(&outs, &files, &mut pooled, opts);
     pooled.findings.append(&mut early);
-    check_across(&rules, &mut pooled, &files, opts);
-    let village_of_file = crate::villages::file_villages(&outs, &pooled.tables, &opts.schemas);
-    let village_of_row = crate::villages::row_villages(outs.len(), &pooled.tables, &opts.schemas);
+    let (village_of_file, village_of_row) = check_across(&rules, &mut pooled, &outs, &files, opts);
     timed("villages", || {
         let (findings, schemas) = (&mut pooled.findings, &opts.schemas);
         crate::villages::own_examples(findings, &files, &village_of_file, schemas)
@@ -198,21 +196,43 @@ fn cross_rules(findings: &mut Vec<crate::finding::Finding>, opts: &Options) -> C
     })
 }
 
-/// The checks across rows, tables and files, then rejection: the cross-table checks;
-/// every row with an error rejected and what stands on it held back.
-fn check_across(rules: &CrossRules, pooled: &mut Pooled, files: &[String], opts: &Options) {
-    let found = timed("cross-table checks", || {
-        let tables = Tables {
-            tables: &pooled.tables,
-            files,
-        };
-        cross::check(rules, &tables, &opts.schemas)
-    });
+/// The checks across rows, tables and files, then rejection: the cross-table checks
+/// (beside them, each file's and each row's village); every row with an error rejected
+/// and what stands on it held back.
+fn check_across(
+    rules: &CrossRules,
+    pooled: &mut Pooled,
+    outs: &[FileOut],
+    files: &[String],
+    opts: &Options,
+) -> (Vec<String>, crate::model::RowVillages) {
+    let tables = Tables {
+        tables: &pooled.tables,
+        files,
+    };
+    let (found, villages) = rayon::join(
+        || {
+            timed("cross-table checks", || {
+                cross::check(rules, &tables, &opts.schemas)
+            })
+        },
+        || {
+            timed("villages of files and rows", || {
+                let (tables, schemas) = (&pooled.tables, &opts.schemas);
+                let of_file = crate::villages::file_villages(outs, tables, schemas);
+                (
+                    of_file,
+                    crate::villages::row_villages(outs.len(), tables, schemas),
+                )
+            })
+        },
+    );
     pooled.findings.extend(found);
     timed("reject and hold back", || {
         let (tables, findings) = (&mut pooled.tables, &mut pooled.findings);
         cross::hold::reject_and_hold_back(rules, tables, findings, files, &opts.schemas)
     });
+    villages
 }
 
 /// The roster against the survey (`--roster`), when it was read: the coverage, and the
@@ -247,22 +267,25 @@ fn propose_and_tally(
         tables: records,
         files,
     };
-    let proposals = timed("write-off proposals", || {
-        crate::writeoff::propose(&tables, &opts.schemas)
-    });
-    let tally = timed("tally", || {
-        crate::tally::compute(
-            &opts.schemas,
-            records,
-            &proposals,
-            village_of_file,
-            coverage,
-        )
-    })
-    .unwrap_or_else(|_| Tally {
-        keys: crate::tally::keys(&opts.schemas, coverage.is_some()),
-        ..Default::default()
-    });
+    // The rows are counted while the proposals are made; then the proposals.
+    let (proposals, rows) = rayon::join(
+        || {
+            timed("write-off proposals", || {
+                crate::writeoff::propose(&tables, &opts.schemas)
+            })
+        },
+        || {
+            timed("tally: rows", || {
+                let with_coverage = coverage.is_some();
+                crate::tally::Rows::count(&opts.schemas, records, village_of_file, with_coverage)
+            })
+        },
+    );
+    let tally =
+        timed("tally", || rows.with_proposals(&proposals, coverage)).unwrap_or_else(|_| Tally {
+            keys: crate::tally::keys(&opts.schemas, coverage.is_some()),
+            ..Default::default()
+        });
     (proposals, tally)
 }
 

@@ -66,7 +66,16 @@ pub fn keys(schemas: &Schemas, with_coverage: bool) -> Vec<String> {
 
 /// The tally of a run's records and proposals (and its roster's coverage): each table's
 /// rows (and the proposals) counted per village, chunk by chunk on every core, then the
-/// counts added up.
+/// counts added up. [`Rows`] counts the rows beside the write-off stage (they do not
+/// depend on its proposals); this is it and [`Rows::with_proposals`] one after the other.
+///
+/// ```
+/// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+/// let tables = vec![Vec::new(); s.tables.len()];
+/// let tally = selfbuilt::tally::compute(&s, &tables, &[], &[], None).unwrap();
+/// assert_eq!(tally.keys, selfbuilt::tally::keys(&s, false));
+/// assert!(tally.rows.is_empty());
+/// ```
 pub fn compute(
     schemas: &Schemas,
     tables: &[Vec<KeyRow>],
@@ -74,38 +83,97 @@ pub fn compute(
     village_of_file: &[String],
     coverage: Option<&Coverage>,
 ) -> Result<Tally> {
-    use rayon::prelude::*;
-    let columns = columns(schemas, coverage.is_some());
-    let width = columns.len();
-    let keys: Vec<String> = columns.iter().map(|c| c.key.clone()).collect();
-    let main = schemas.campaign.main();
-    let main_schema = schemas.table(main);
-    let mut counter = Counter {
-        schemas,
-        tables,
-        columns,
-        village_field: main_schema.field_index(&schemas.campaign.campaign.village),
-        village_of_file,
-        main_rows: None,
-    };
-    counter.main_rows = counter.main_code_rows(!proposals.is_empty());
-    let counter = &counter;
-    let parts: Vec<Counts> = schemas
-        .ids()
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|t| counter.table_counts(t))
-        .chain(rayon::iter::once(counter.proposal_counts(proposals)))
-        .collect();
-    let mut by_village: Counts = Map::default();
-    for part in parts {
-        add(&mut by_village, part, width);
+    Rows::count(schemas, tables, village_of_file, coverage.is_some())
+        .with_proposals(proposals, coverage)
+}
+
+/// A run's rows counted per village, waiting for the proposals (see [`compute`]).
+pub struct Rows<'a> {
+    counter: Counter<'a>,
+    by_village: Counts<'a>,
+}
+
+impl<'a> Rows<'a> {
+    /// Every table's rows counted per village (`with_coverage`: the run read a roster);
+    /// the main row of each main code found on the way, for the proposals' villages.
+    pub fn count(
+        schemas: &'a Schemas,
+        tables: &'a [Vec<KeyRow>],
+        village_of_file: &'a [String],
+        with_coverage: bool,
+    ) -> Rows<'a> {
+        use rayon::prelude::*;
+        let columns = columns(schemas, with_coverage);
+        let width = columns.len();
+        let main = schemas.campaign.main();
+        let main_schema = schemas.table(main);
+        let mut counter = Counter {
+            schemas,
+            tables,
+            columns,
+            village_field: main_schema.field_index(&schemas.campaign.campaign.village),
+            village_of_file,
+            main_rows: None,
+        };
+        // The main table counted while the main rows by code are found (the other tables'
+        // rows and the proposals take their village through them).
+        let proposals_counted = counter
+            .columns
+            .iter()
+            .any(|c| matches!(c.ix, TallyIx::Writeoff(_)));
+        let (main_rows, main_counts) = rayon::join(
+            || counter.main_code_rows(proposals_counted),
+            || counter.table_counts(main),
+        );
+        counter.main_rows = main_rows;
+        let counter_ref = &counter;
+        let parts: Vec<Counts> = schemas
+            .ids()
+            .filter(|&t| t != main)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|t| counter_ref.table_counts(t))
+            .collect();
+        let mut by_village: Counts = main_counts;
+        for part in parts {
+            add(&mut by_village, part, width);
+        }
+        Rows {
+            counter,
+            by_village,
+        }
     }
-    if let Some(coverage) = coverage {
-        add_coverage(&mut by_village, coverage, &counter.columns);
+
+    /// The tally: these counts, the proposals' (each in the columns of its reason, on every
+    /// core) and the roster's coverage.
+    pub fn with_proposals(
+        self,
+        proposals: &'a [Proposal],
+        coverage: Option<&'a Coverage>,
+    ) -> Result<Tally> {
+        use rayon::prelude::*;
+        let Rows {
+            counter,
+            mut by_village,
+        } = self;
+        let width = counter.columns.len();
+        let counter = &counter;
+        let counted = proposals
+            .par_chunks(CHUNK)
+            .map(|chunk| counter.proposal_counts(chunk))
+            .reduce(Map::default, |mut a, b| {
+                add(&mut a, b, width);
+                a
+            });
+        add(&mut by_village, counted, width);
+        if let Some(coverage) = coverage {
+            add_coverage(&mut by_village, coverage, &counter.columns);
+        }
+        let keys: Vec<String> = counter.columns.iter().map(|c| c.key.clone()).collect();
+        let total = &counter.schemas.campaign.tally.total;
+        let (rows, total) = rows_and_total(by_village, total, width);
+        Ok(Tally { keys, rows, total })
     }
-    let (rows, total) = rows_and_total(by_village, &schemas.campaign.tally.total, width);
-    Ok(Tally { keys, rows, total })
 }
 
 /// `part`'s counts added to `into`'s.
@@ -168,8 +236,8 @@ impl<'a> Counter<'a> {
     }
 
     /// The main row of each main code, when other tables' rows or the proposals need
-    /// their village (`for_proposals`: there are proposals): the last accepted row of a
-    /// code, else its first row.
+    /// their village (`for_proposals`: the tally counts proposals): the last accepted row
+    /// of a code, else its first row.
     fn main_code_rows(&self, for_proposals: bool) -> Option<ByField<'a>> {
         let schemas = self.schemas;
         let main = schemas.campaign.main();

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::finding::{ChangeLog, Finding};
 use crate::keep::{keep_all, keep_pooled, keep_tables};
 use crate::keyrow::{Keep, KeyRow};
-use crate::model::FileOut;
+use crate::model::{FileOut, Record};
 use crate::options::Options;
 use crate::read::InputFile;
 use std::sync::Arc;
@@ -86,14 +86,26 @@ fn hold_kept(out: &mut FileOut, file: usize, opts: &Options, keep: &Arc<Keep>) {
                 || keep_pooled(&records, keep, pooled),
             );
             out.rows = match spill.is_some() || !reads_after(opts) {
-                true => kept,
+                true => {
+                    drop_aside(records);
+                    kept
+                }
                 false => keep_all(&opts.schemas, records),
             };
             out.spill = spill;
         }
         None if reads_after(opts) => out.rows = keep_all(&opts.schemas, records),
-        None => out.rows = keep_pooled(&records, keep, pooled),
+        None => {
+            out.rows = keep_pooled(&records, keep, pooled);
+            drop_aside(records);
+        }
     }
+}
+
+/// Frees a file's records on another core: a million of them took a third of a second,
+/// while the stages across tables waited.
+fn drop_aside(records: Vec<Vec<Record>>) {
+    rayon::spawn(move || drop(records));
 }
 
 /// The options a roster is read with: its own schemas, no grids kept, no progress.

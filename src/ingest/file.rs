@@ -16,6 +16,13 @@ use crate::schema::Schemas;
 /// (smaller ones are read first: a thread would cost more than it saves).
 pub(crate) const STREAM_BYTES: u64 = 4 << 20;
 
+/// Pieces read ahead of the rows being checked (each at most `read::BATCH_ROWS` rows,
+/// a few megabytes). A sheet's first batches arrive together once its parts' scan is in
+/// (`read::parts`), and its header is recognised on them while they wait: with a short
+/// queue the reader stood still meanwhile (half a second on a million rows), with this
+/// one it reads on.
+const READ_AHEAD: usize = 32;
+
 /// Reads one input file and checks its rows: recognised sheets, records, findings and
 /// changes. Big files are read on a thread of their own while their rows are checked.
 pub fn process_file(file_idx: usize, input: &InputFile, opts: &Options) -> FileOut {
@@ -40,7 +47,7 @@ pub(crate) fn process_file_with(
     }
     // Read on a thread of its own; rows are checked here as they arrive.
     std::thread::scope(|scope| {
-        let (sender, receiver) = std::sync::mpsc::sync_channel::<read::Piece>(4);
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<read::Piece>(READ_AHEAD);
         let reader = scope.spawn(move || {
             read::read_file_pieces(input, &opts.limits, opts.isolate.as_ref(), &mut |p| {
                 let _ = sender.send(p);
