@@ -681,7 +681,7 @@ impl Evidence {
             if let Some((_, on_other, Some(field))) = found {
                 let from = if *on_other { other } else { row };
                 if let Some(r) = from {
-                    out.push_str(&r.get(*field).display());
+                    r.get(*field).display_into(out);
                 }
             }
             true

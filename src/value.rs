@@ -51,11 +51,29 @@ impl Raw {
             Raw::Text(s) => s.clone(),
             Raw::Num(f) => fmt_num(*f),
             Raw::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
-            Raw::Date { date: Some(d), .. } => d.format("%Y-%m-%d").to_string(),
+            Raw::Date { date: Some(d), .. } => iso_date(*d),
             Raw::Date { serial, .. } => fmt_num(*serial),
             Raw::DateIso(s) => s.clone(),
             Raw::Error(e) => e.clone(),
         }
+    }
+}
+
+/// A date as YYYY-MM-DD (chrono's `%Y-%m-%d`, written directly for the years 0–9999:
+/// the format string was parsed anew for every date of a million rows).
+///
+/// ```
+/// use chrono::NaiveDate;
+/// let d = NaiveDate::from_ymd_opt(2024, 3, 9).unwrap();
+/// assert_eq!(selfbuilt::value::iso_date(d), "2024-03-09");
+/// let far = NaiveDate::from_ymd_opt(12345, 1, 2).unwrap();
+/// assert_eq!(selfbuilt::value::iso_date(far), far.format("%Y-%m-%d").to_string());
+/// ```
+pub fn iso_date(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    match d.year() {
+        y @ 0..=9999 => format!("{y:04}-{:02}-{:02}", d.month(), d.day()),
+        _ => d.format("%Y-%m-%d").to_string(),
     }
 }
 
@@ -98,8 +116,16 @@ impl Val {
             Val::Text(s) => s.to_string(),
             Val::Int(i) => i.to_string(),
             Val::Num(f) => fmt_num(*f),
-            Val::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Val::Date(d) => iso_date(*d),
             Val::List(v) => v.join("、"),
+        }
+    }
+    /// Appends the canonical text form (`display`) to `out`, copying nothing else.
+    pub fn display_into(&self, out: &mut String) {
+        match self {
+            Val::Empty => {}
+            Val::Text(s) => out.push_str(s),
+            other => out.push_str(&other.display()),
         }
     }
     /// The canonical text form as `display` gives it, borrowed when the value is text.
@@ -233,6 +259,28 @@ impl Fields for (&[Val], &[bool]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_read_as_chrono_writes_them() {
+        use chrono::NaiveDate;
+        let some = [
+            (-1, 12, 31),
+            (0, 1, 1),
+            (9, 2, 3),
+            (999, 10, 10),
+            (1900, 2, 28),
+            (2024, 2, 29),
+            (9999, 12, 31),
+            (10000, 1, 1),
+        ];
+        for (y, m, d) in some {
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(iso_date(day), day.format("%Y-%m-%d").to_string());
+            let mut text = String::from(">");
+            Val::Date(day).display_into(&mut text);
+            assert_eq!(text, format!(">{}", Val::Date(day).display()));
+        }
+    }
 
     #[test]
     fn a_value_is_24_bytes_and_short_text_needs_no_allocation() {
