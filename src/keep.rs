@@ -1,5 +1,5 @@
 //! Turning one file's records into the rows the stages across tables hold (`keyrow`):
-//! the fields `Keep` keeps, each distinct value of the file once (`Pool`), the rows of a
+//! the fields `Keep` keeps, each repeated value of the file once (`Pool`), the rows of a
 //! sheet sharing its name, columns and values (`SheetKeys`).
 
 use std::sync::Arc;
@@ -75,7 +75,7 @@ fn id_of(pool: &mut Pool, r: &Record, f: usize) -> u32 {
         true => BAD,
         false => 0,
     };
-    r.vals.get(f).map_or(0, |v| pool.id(v)) | bad
+    r.vals.get(f).map_or(0, |v| pool.id_of_field(r.table, f, v)) | bad
 }
 
 /// Pools record `r`'s kept values as its file's rows are checked, in the order they are

@@ -1,6 +1,6 @@
 //! The rows the stages across tables work on (`KeyRow`), as plain data: each row's place
 //! and flags and only the fields some stage after the row stage reads (`Keep`, from what
-//! the stages declare: `keep::Need`), each distinct value held once per file (made by `keep`).
+//! the stages declare: `keep::Need`), each repeated value held once per file (made by `keep`).
 //! Every value of every row stays in its file's spill (`Spill`: where; `spill`: writing
 //! and reading it) for the writers.
 //!
@@ -31,17 +31,37 @@ const NONE: u16 = u16::MAX;
 /// The bit of a kept value's id saying its cell had an error.
 pub const BAD: u32 = 1 << 31;
 
-/// The distinct values of a run of one file's rows (its kept fields), each once; and the
-/// ids of the rows pooled as they were checked, row after row (`Record::kept` says where
-/// a row's are).
+/// The values of a run of one file's rows (its kept fields), each distinct value once in
+/// the fields that repeat their values; and the ids of the rows pooled as they were
+/// checked, row after row (`Record::kept` says where a row's are).
+///
+/// A field whose first `JUDGE_AFTER` values are nearly all new (an identity, an ID number,
+/// an address) is pooled plainly from then on, each value given an id of its own without
+/// looking for it: looking up a million distinct values in a table of millions was a cache
+/// miss each, a second of a county's check, and saved no memory.
 #[derive(Debug)]
 pub struct Pool {
     vals: Vec<Val>,
     /// Each value's id, found by the value's hash (nothing is copied to look one up).
     ids: hashbrown::HashTable<u32>,
     hasher: foldhash::fast::FixedState,
+    /// Per table, per field: how its values have been pooled so far.
+    fields: Vec<Vec<FieldPooling>>,
     /// The pooled rows' ids.
     pub rows: Vec<u32>,
+}
+
+/// Values of one field looked up before judging whether looking them up pays.
+const JUDGE_AFTER: u32 = 4096;
+
+/// How one kept field's values are pooled.
+#[derive(Debug, Default, Clone, Copy)]
+struct FieldPooling {
+    /// Values looked up, and how many of them were new.
+    seen: u32,
+    new: u32,
+    /// Nearly every value was new: each is added without looking it up.
+    plain: bool,
 }
 
 impl Default for Pool {
@@ -85,8 +105,40 @@ impl Pool {
             vals: vec![Val::Empty],
             ids: hashbrown::HashTable::new(),
             hasher: foldhash::fast::FixedState::default(),
+            fields: Vec::new(),
             rows: Vec::new(),
         }
+    }
+
+    /// The id of `v`, a value of field `field` of table `table`: found or added as `id`
+    /// does, or, once the field has shown its values are nearly all distinct, added
+    /// without looking (see the type's note). Any value's id reads back that value.
+    pub fn id_of_field(&mut self, table: TableId, field: usize, v: &Val) -> u32 {
+        if v.is_empty() {
+            return 0;
+        }
+        let t = table.index();
+        if self.fields.len() <= t {
+            self.fields.resize_with(t + 1, Vec::new);
+        }
+        if self.fields[t].len() <= field {
+            self.fields[t].resize(field + 1, FieldPooling::default());
+        }
+        if self.fields[t][field].plain {
+            let id = self.vals.len() as u32;
+            self.vals.push(v.clone());
+            return id;
+        }
+        let before = self.vals.len();
+        let id = self.id(v);
+        let f = &mut self.fields[t][field];
+        f.seen += 1;
+        f.new += u32::from(id as usize == before);
+        if f.seen == JUDGE_AFTER {
+            // Nine values in ten new: looking them up saves next to nothing.
+            f.plain = u64::from(f.new) * 10 > u64::from(f.seen) * 9;
+        }
+        id
     }
 
     /// The id of `v`, adding it when new.
@@ -343,6 +395,46 @@ pub struct Spill {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_of_distinct_values_is_pooled_plainly_and_a_repeating_one_once_each() {
+        let mut pool = Pool::new();
+        let (t, code, village) = (TableId(1), 0, 3);
+        let n = JUDGE_AFTER as usize + 500;
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let c = Val::Text(format!("YH{i:015}").into());
+            let v = Val::Text(["甲村", "乙村", "丙村"][i % 3].into());
+            ids.push((
+                pool.id_of_field(t, code, &c),
+                pool.id_of_field(t, village, &v),
+            ));
+        }
+        // Past the judgement the codes are added without a lookup: a code given again
+        // gets an id of its own, a village the one it had.
+        let again = Val::Text(format!("YH{:015}", 7).into());
+        let (a, b) = (pool.id_of_field(t, code, &again), ids[7].0);
+        assert_ne!(a, b);
+        assert_eq!(
+            pool.id_of_field(t, village, &Val::Text("乙村".into())),
+            ids[1].1
+        );
+        assert_eq!(pool.id_of_field(t, code, &Val::Empty), 0);
+        // Another table's field of the same place is judged on its own values.
+        assert_eq!(pool.id_of_field(TableId(0), code, &again), b);
+        let vals = pool.into_vals();
+        assert_eq!(vals[a as usize], again);
+        assert_eq!(vals[b as usize], again);
+        for (i, (c, v)) in ids.into_iter().enumerate() {
+            assert_eq!(vals[c as usize], Val::Text(format!("YH{i:015}").into()));
+            assert_eq!(
+                vals[v as usize].as_str(),
+                Some(["甲村", "乙村", "丙村"][i % 3])
+            );
+        }
+        // Three villages, each once; every code once (and the one given again, twice).
+        assert_eq!(vals.len(), 1 + 3 + n + 1);
+    }
 
     #[test]
     fn a_key_row_is_24_bytes_and_its_ids_are_its_sheets() {
