@@ -46,6 +46,10 @@ fn plainly_nfkc(c: char) -> bool {
 /// Push `nfkc_nospace(s)` onto `out` (no string of its own made).
 pub fn push_nfkc_nospace(out: &mut String, s: &str) {
     if is_nfkc(s) {
+        if !s.chars().any(is_space) {
+            out.push_str(s);
+            return;
+        }
         out.extend(s.chars().filter(|c| !is_space(*c)));
     } else {
         out.extend(s.nfkc().filter(|c| !is_space(*c)));
@@ -56,6 +60,9 @@ pub fn push_nfkc_nospace(out: &mut String, s: &str) {
 /// codes and numbers are compared.
 pub fn nfkc_nospace(s: &str) -> String {
     if is_nfkc(s) {
+        if !s.chars().any(is_space) {
+            return s.to_string();
+        }
         return s.chars().filter(|c| !is_space(*c)).collect();
     }
     s.nfkc().filter(|c| !is_space(*c)).collect()

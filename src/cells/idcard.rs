@@ -12,6 +12,13 @@ use crate::read::Raw;
 use crate::schema::Field;
 use crate::text::nfkc_nospace;
 
+/// The birth date's format in an ID number (`%Y%m%d`), parsed once into chrono's items.
+static BIRTH: LazyLock<Vec<chrono::format::Item<'static>>> = LazyLock::new(|| {
+    chrono::format::StrftimeItems::new("%Y%m%d")
+        .parse()
+        .unwrap_or_default()
+});
+
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK: &[u8; 11] = b"10X98765432";
 
@@ -66,7 +73,7 @@ pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
         let n = t.chars().count();
         return Parsed::err(codes::id_length(label, label_en, &s, n).into());
     }
-    let birth = NaiveDate::parse_from_str(&t[6..14], "%Y%m%d").ok();
+    let birth = super::date::parse_date_with(&t[6..14], &BIRTH);
     if birth.is_none_or(|b| b > ctx.today || b < NaiveDate::from_ymd_opt(1890, 1, 1).unwrap_or(b)) {
         return Parsed::err(codes::id_birth_date(label, label_en, &t, &t[6..14]).into());
     }
