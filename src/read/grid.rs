@@ -130,7 +130,13 @@ impl GridBuilder {
             _ => rows.binary_search_by_key(&row, |r| r.idx).unwrap_or(0),
         };
         let r = &mut rows[i];
-        if r.cells.len() <= col as usize {
+        if r.cells.len() == col as usize {
+            // The next cell of its row, as an xlsx gives them.
+            r.cells.push(v);
+            self.grid.width = self.grid.width.max(col + 1);
+            return true;
+        }
+        if r.cells.len() < col as usize {
             r.cells.resize(col as usize + 1, Raw::Empty);
         }
         let old = &r.cells[col as usize];
