@@ -113,6 +113,15 @@ impl Pool {
     /// The id of `v`, a value of field `field` of table `table`: found or added as `id`
     /// does, or, once the field has shown its values are nearly all distinct, added
     /// without looking (see the type's note). Any value's id reads back that value.
+    ///
+    /// ```
+    /// use selfbuilt::{keyrow::{Pool, TableId}, value::Val};
+    /// let mut pool = Pool::new();
+    /// let village = Val::Text("平安村".into());
+    /// let a = pool.id_of_field(TableId(0), 2, &village);
+    /// assert_eq!(pool.id_of_field(TableId(0), 2, &village), a);
+    /// assert_eq!(pool.into_vals()[a as usize], village);
+    /// ```
     pub fn id_of_field(&mut self, table: TableId, field: usize, v: &Val) -> u32 {
         if v.is_empty() {
             return 0;

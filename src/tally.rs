@@ -88,6 +88,15 @@ pub fn compute(
 }
 
 /// A run's rows counted per village, waiting for the proposals (see [`compute`]).
+///
+/// ```
+/// let s = selfbuilt::schema::Schemas::shipped().unwrap();
+/// let tables = vec![Vec::new(); s.tables.len()];
+/// let rows = selfbuilt::tally::Rows::count(&s, &tables, &[], false);
+/// // … the write-off proposals are made meanwhile on the other core …
+/// let tally = rows.with_proposals(&[], None).unwrap();
+/// assert_eq!(tally.keys, selfbuilt::tally::keys(&s, false));
+/// ```
 pub struct Rows<'a> {
     counter: Counter<'a>,
     by_village: Counts<'a>,
