@@ -20,7 +20,7 @@ static DMY_SEP: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// Text forms chrono parses directly.
+/// Text forms chrono parses directly (the first is also the schemas' `min_date`/`max_date`).
 const FORMATS: [&str; 5] = [
     "%Y-%m-%d",
     "%Y/%m/%d",
@@ -144,7 +144,7 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let bound = |b: &Option<String>| -> Option<NaiveDate> {
         match b.as_deref() {
             Some("today") => Some(ctx.today),
-            Some(x) => NaiveDate::parse_from_str(x, "%Y-%m-%d").ok(),
+            Some(x) => parse_date_with(x, &FORMAT_ITEMS[0]),
             None => None,
         }
     };

@@ -45,7 +45,7 @@ pub fn day(s: &str) -> Option<NaiveDate> {
 
 /// A day as a generated date cell holds it.
 pub fn day_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+    crate::value::iso_date(d)
 }
 
 /// The rows of `child` whose `child_field` names `code`.

@@ -130,7 +130,7 @@ impl CrossKind for DateOrder {
                 } else {
                     parent_date + days
                 };
-                child[field] = moved.format("%Y-%m-%d").to_string();
+                child[field] = crate::value::iso_date(moved);
             }
         }
     }
