@@ -4,6 +4,10 @@
 //! reads each code back from its row when it compares: a map from the code's `&str` to a
 //! position took 24 bytes a row and its table, at a province's ten million buildings,
 //! several hundred megabytes.
+//!
+//! `CodeRows` holds every row of each code; `MainCodes` is the main table's rows by their
+//! code, made once after reading and read by every stage after it (the cross-table
+//! checks, the villages, the write-offs, the tally) instead of each making its own.
 
 use std::hash::BuildHasher;
 
@@ -111,6 +115,214 @@ impl<'a> ByField<'a> {
     pub fn rows(&self) -> &'a [KeyRow] {
         self.rows
     }
+
+    /// The index without its rows, so that the rows' flags can change (rejection) while it
+    /// is kept; `Unbound::bind` puts it over them again.
+    pub fn unbind(self) -> Unbound {
+        Unbound {
+            field: self.field,
+            len: self.rows.len(),
+            ids: self.ids,
+            hasher: self.hasher,
+        }
+    }
+}
+
+/// A `ByField` without its rows (`ByField::unbind`).
+#[derive(Debug)]
+pub struct Unbound {
+    field: usize,
+    /// How many rows it was made over.
+    len: usize,
+    ids: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl Unbound {
+    /// The index over `rows` again: the rows it was made over, in the same order with the
+    /// same texts in its field (only their flags may have changed). Rows of another count
+    /// are not those: it then finds nothing rather than a wrong row.
+    pub fn bind(mut self, rows: &[KeyRow]) -> ByField<'_> {
+        if rows.len() != self.len {
+            self.ids.clear();
+        }
+        ByField {
+            rows,
+            field: self.field,
+            ids: self.ids,
+            hasher: self.hasher,
+        }
+    }
+}
+
+/// Rows by a code they hold, compactly: a code is mostly held by one row, so each code's
+/// first row is in one map and the rows after it, for the few codes that have them, in
+/// another (a list per code cost three times the memory at a province's size).
+///
+/// ```
+/// use selfbuilt::{byfield::CodeRows, keyrow::Keep, model::Record, schema::TableId, value::Val};
+/// let records = ["A1", "B2", "A1"].map(|code| Record {
+///     vals: vec![Val::Text(code.into())],
+///     ..Record::empty(TableId(0), 1)
+/// });
+/// let keep = std::sync::Arc::new(Keep::of(vec![vec![true]]));
+/// let rows = selfbuilt::keep::keep_rows(records.to_vec(), &keep);
+/// let mut index = CodeRows::with_capacity(&rows, 0, 3);
+/// (0..3).for_each(|at| index.push(at));
+/// assert_eq!(index.get("A1").unwrap().iter().collect::<Vec<_>>(), [0, 2]);
+/// assert_eq!(index.get("B2").unwrap().first(), 1);
+/// assert!(index.get("C3").is_none());
+/// ```
+#[derive(Debug)]
+pub struct CodeRows<'a> {
+    first: ByField<'a>,
+    more: crate::fast::Map<u32, Vec<u32>>,
+}
+
+/// The rows of one code (`CodeRows::get`), in the order they were added.
+#[derive(Debug, Clone, Copy)]
+pub struct Rows<'s> {
+    first: u32,
+    more: &'s [u32],
+}
+
+impl Rows<'_> {
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        1 + self.more.len()
+    }
+    /// Never: a code's rows are one or more.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+    /// The first row.
+    pub fn first(&self) -> usize {
+        self.first as usize
+    }
+    /// Every row, the first first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
+        std::iter::once(self.first)
+            .chain(self.more.iter().copied())
+            .map(|i| i as usize)
+    }
+}
+
+impl<'a> CodeRows<'a> {
+    /// Room for `n` codes of `rows`' field `field`.
+    pub fn with_capacity(rows: &'a [KeyRow], field: usize, n: usize) -> CodeRows<'a> {
+        CodeRows {
+            first: ByField::with_capacity(rows, field, n),
+            more: Default::default(),
+        }
+    }
+    /// Row `row` holds its code (the text of the field).
+    pub fn push(&mut self, row: usize) {
+        let row = row as u32;
+        if let Some(first) = self.first.put(row, |_| false) {
+            self.more.entry(first).or_default().push(row);
+        }
+    }
+    /// The rows holding `code`.
+    pub fn get(&self, code: &str) -> Option<Rows<'_>> {
+        let first = self.first.get(code)?;
+        let more = self.more.get(&first).map_or(&[][..], Vec::as_slice);
+        Some(Rows { first, more })
+    }
+    /// Whether some row holds `code`.
+    pub fn contains_key(&self, code: &str) -> bool {
+        self.first.contains(code)
+    }
+    /// The rows it is over.
+    pub fn rows(&self) -> &'a [KeyRow] {
+        self.first.rows
+    }
+    /// The field whose text it finds rows by.
+    pub fn field(&self) -> usize {
+        self.first.field
+    }
+}
+
+/// The main table's rows by their code: every main row whose code field holds a text, an
+/// error in it or not (each stage picks among a code's rows the one it reads: the first
+/// without an error for the cross-table checks, the last naming a village for the
+/// villages, the last accepted for the write-offs and the tally). Made once after reading,
+/// unbound while rows are rejected (`MainCodes::unbind`) and bound again after.
+///
+/// ```
+/// use selfbuilt::{byfield::MainCodes, keyrow::Keep, model::Record, schema::Schemas, value::Val};
+/// let schemas = Schemas::shipped().unwrap();
+/// let main = schemas.campaign.main();
+/// let code = schemas.table(main).identity_field().unwrap();
+/// let width = schemas.table(main).fields.len();
+/// let records = ["A1", "", "A1"].map(|text| {
+///     let mut record = Record::empty(main, width);
+///     record.vals[code] = match text {
+///         "" => Val::Empty,
+///         t => Val::Text(t.into()),
+///     };
+///     record
+/// });
+/// let keep = std::sync::Arc::new(selfbuilt::keep::everything(&schemas));
+/// let mut tables = vec![Vec::new(); schemas.tables.len()];
+/// tables[main.index()] = selfbuilt::keep::keep_rows(records.to_vec(), &keep);
+/// let codes = MainCodes::of(&tables, &schemas).unwrap();
+/// assert_eq!(codes.get("A1").unwrap().len(), 2);
+/// assert_eq!(codes.get("A1").unwrap().first(), 0);
+/// ```
+pub type MainCodes<'a> = CodeRows<'a>;
+
+impl<'a> CodeRows<'a> {
+    /// The main table's rows of `tables` by their code (None: the main table has no
+    /// code field).
+    pub fn of(tables: &'a [Vec<KeyRow>], schemas: &crate::schema::Schemas) -> Option<Self> {
+        let main = schemas.campaign.main();
+        let field = schemas.table(main).identity_field()?;
+        let rows = tables.get(main.index())?.as_slice();
+        let mut index = CodeRows::with_capacity(rows, field, rows.len());
+        for (at, row) in rows.iter().enumerate() {
+            if !row.text(field).is_empty() {
+                index.push(at);
+            }
+        }
+        Some(index)
+    }
+
+    /// The first of `code`'s rows whose code cell has no error.
+    pub fn first_good(&self, code: &str) -> Option<u32> {
+        let field = self.field();
+        let rows = self.rows();
+        self.get(code)?
+            .iter()
+            .find(|&at| !rows[at].is_bad(field))
+            .map(|at| at as u32)
+    }
+
+    /// The index without its rows (`ByField::unbind`).
+    pub fn unbind(self) -> UnboundCodes {
+        UnboundCodes {
+            first: self.first.unbind(),
+            more: self.more,
+        }
+    }
+}
+
+/// A `CodeRows` without its rows (`CodeRows::unbind`).
+#[derive(Debug)]
+pub struct UnboundCodes {
+    first: Unbound,
+    more: crate::fast::Map<u32, Vec<u32>>,
+}
+
+impl UnboundCodes {
+    /// The index over `rows` again (see `Unbound::bind`).
+    pub fn bind(self, rows: &[KeyRow]) -> CodeRows<'_> {
+        let first = self.first.bind(rows);
+        let more = match first.is_empty() {
+            true => Default::default(),
+            false => self.more,
+        };
+        CodeRows { first, more }
+    }
 }
 
 /// The text of field `field` of row `at`.
@@ -150,6 +362,48 @@ mod tests {
         index.put(2, |_| true);
         assert_eq!(index.len(), 2);
         assert!(index.contains("B2") && !index.contains("A"));
+    }
+
+    #[test]
+    fn an_index_unbound_and_bound_again_finds_the_same_rows_and_never_a_wrong_one() {
+        let rows = rows(&["A1", "B2", "A1"]);
+        let mut index = CodeRows::with_capacity(&rows, 0, 3);
+        (0..3).for_each(|at| index.push(at));
+        let unbound = index.unbind();
+        let index = unbound.bind(&rows);
+        assert_eq!(index.get("A1").unwrap().iter().collect::<Vec<_>>(), [0, 2]);
+        assert_eq!(index.get("B2").unwrap().len(), 1);
+        // Other rows than those it was made over: it finds nothing.
+        let fewer = &rows[..2];
+        let index = index.unbind().bind(fewer);
+        assert!(index.get("A1").is_none() && index.get("B2").is_none());
+    }
+
+    #[test]
+    fn the_main_codes_find_every_row_of_a_code_and_the_first_without_an_error() {
+        let schemas = crate::schema::Schemas::shipped().unwrap();
+        let main = schemas.campaign.main();
+        let code = schemas.table(main).identity_field().unwrap();
+        let width = schemas.table(main).fields.len();
+        let records: Vec<Record> = [("A1", true), ("A1", false), ("", false), ("B2", true)]
+            .iter()
+            .map(|&(text, bad)| {
+                let mut record = Record::empty(main, width);
+                if !text.is_empty() {
+                    record.vals[code] = Val::Text(text.into());
+                }
+                record.bad[code] = bad;
+                record
+            })
+            .collect();
+        let keep = std::sync::Arc::new(crate::keep::everything(&schemas));
+        let mut tables = vec![Vec::new(); schemas.tables.len()];
+        tables[main.index()] = crate::keep::keep_rows(records, &keep);
+        let codes = MainCodes::of(&tables, &schemas).unwrap();
+        assert_eq!(codes.get("A1").unwrap().iter().collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(codes.first_good("A1"), Some(1));
+        assert_eq!(codes.first_good("B2"), None);
+        assert!(codes.contains_key("B2") && !codes.contains_key(""));
     }
 
     #[test]

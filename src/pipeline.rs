@@ -86,7 +86,8 @@ where
     let mut pooled = crate::ingest::batch::pool(&mut outs, gathered.findings, tables);
     let (table_of, weak) = weak_forms(&outs, &files, &mut pooled, opts);
     pooled.findings.append(&mut early);
-    let (village_of_file, village_of_row) = check_across(&rules, &mut pooled, &outs, &files, opts);
+    let ((village_of_file, village_of_row), main_codes) =
+        check_across(&rules, &mut pooled, &outs, &files, opts);
     timed("villages", || {
         let (findings, schemas) = (&mut pooled.findings, &opts.schemas);
         crate::villages::own_examples(findings, &files, &village_of_file, schemas)
@@ -111,6 +112,7 @@ where
                 &pooled.tables,
                 &files,
                 &village_of_file,
+                main_codes,
                 coverage.as_ref(),
                 opts,
             )
@@ -196,16 +198,25 @@ fn cross_rules(findings: &mut Vec<crate::finding::Finding>, opts: &Options) -> C
     })
 }
 
-/// The checks across rows, tables and files, then rejection: the cross-table checks
-/// (beside them, each file's and each row's village); every row with an error rejected
-/// and what stands on it held back.
+/// The checks across rows, tables and files, then rejection: the main rows by code
+/// made once for every stage after reading; the cross-table checks (beside them, each
+/// file's and each row's village); every row with an error rejected and what stands on
+/// it held back. Gives the villages and the main rows by code, unbound from the rows
+/// while they were rejected.
 fn check_across(
     rules: &CrossRules,
     pooled: &mut Pooled,
     outs: &[FileOut],
     files: &[String],
     opts: &Options,
-) -> (Vec<String>, crate::model::RowVillages) {
+) -> (
+    (Vec<String>, crate::model::RowVillages),
+    Option<crate::byfield::UnboundCodes>,
+) {
+    let schemas = &opts.schemas;
+    let main_codes = timed("main rows by code", || {
+        crate::byfield::MainCodes::of(&pooled.tables, schemas)
+    });
     let tables = Tables {
         tables: &pooled.tables,
         files,
@@ -213,26 +224,37 @@ fn check_across(
     let (found, villages) = rayon::join(
         || {
             timed("cross-table checks", || {
-                cross::check(rules, &tables, &opts.schemas)
+                cross::check(rules, &tables, schemas, main_codes.as_ref())
             })
         },
         || {
             timed("villages of files and rows", || {
-                let (tables, schemas) = (&pooled.tables, &opts.schemas);
-                let of_file = crate::villages::file_villages(outs, tables, schemas);
+                let (tables, codes) = (&pooled.tables, main_codes.as_ref());
+                let of_file = crate::villages::file_villages(outs, tables, schemas, codes);
+                let n = outs.len();
                 (
                     of_file,
-                    crate::villages::row_villages(outs.len(), tables, schemas),
+                    crate::villages::row_villages(n, tables, schemas, codes),
                 )
             })
         },
     );
+    let main_codes = main_codes.map(crate::byfield::MainCodes::unbind);
     pooled.findings.extend(found);
     timed("reject and hold back", || {
         let (tables, findings) = (&mut pooled.tables, &mut pooled.findings);
-        cross::hold::reject_and_hold_back(rules, tables, findings, files, &opts.schemas)
+        cross::hold::reject_and_hold_back(rules, tables, findings, files, schemas)
     });
-    villages
+    (villages, main_codes)
+}
+
+/// The main table's rows of `tables`.
+fn main_rows<'a>(
+    tables: &'a [Vec<crate::keyrow::KeyRow>],
+    opts: &Options,
+) -> &'a [crate::keyrow::KeyRow] {
+    let main = opts.schemas.campaign.main();
+    tables.get(main.index()).map_or(&[], Vec::as_slice)
 }
 
 /// The roster against the survey (`--roster`), when it was read: the coverage, and the
@@ -255,14 +277,18 @@ fn check_coverage(
     cross::coverage::against_roster(roster, rules, &survey, schemas, villages, findings, changes)
 }
 
-/// Write-off proposals, then the tally (a stage of its own, before any output).
+/// Write-off proposals, then the tally (a stage of its own, before any output); both
+/// read the main rows by code (`main_codes`, bound to the rows again here).
 fn propose_and_tally(
     records: &[Vec<crate::keyrow::KeyRow>],
     files: &[String],
     village_of_file: &[String],
+    main_codes: Option<crate::byfield::UnboundCodes>,
     coverage: Option<&crate::model::Coverage>,
     opts: &Options,
 ) -> (Vec<Proposal>, Tally) {
+    let main_codes = main_codes.map(|codes| codes.bind(main_rows(records, opts)));
+    let main_codes = main_codes.as_ref();
     let tables = Tables {
         tables: records,
         files,
@@ -271,13 +297,14 @@ fn propose_and_tally(
     let (proposals, rows) = rayon::join(
         || {
             timed("write-off proposals", || {
-                crate::writeoff::propose(&tables, &opts.schemas)
+                crate::writeoff::propose(&tables, &opts.schemas, main_codes)
             })
         },
         || {
             timed("tally: rows", || {
                 let with_coverage = coverage.is_some();
-                crate::tally::Rows::count(&opts.schemas, records, village_of_file, with_coverage)
+                let (schemas, villages) = (&opts.schemas, village_of_file);
+                crate::tally::Rows::count(schemas, records, villages, with_coverage, main_codes)
             })
         },
     );

@@ -9,7 +9,7 @@ use crate::fast::Map;
 
 use anyhow::Result;
 
-use crate::byfield::ByField;
+use crate::byfield::MainCodes;
 use crate::keyrow::KeyRow;
 use crate::model::{Coverage, Proposal, Tally, TallyRow};
 use crate::schema::campaign::{CoverCount, TallyColumn, TallyIx};
@@ -83,8 +83,15 @@ pub fn compute(
     village_of_file: &[String],
     coverage: Option<&Coverage>,
 ) -> Result<Tally> {
-    Rows::count(schemas, tables, village_of_file, coverage.is_some())
-        .with_proposals(proposals, coverage)
+    let main_codes = crate::byfield::MainCodes::of(tables, schemas);
+    Rows::count(
+        schemas,
+        tables,
+        village_of_file,
+        coverage.is_some(),
+        main_codes.as_ref(),
+    )
+    .with_proposals(proposals, coverage)
 }
 
 /// A run's rows counted per village, waiting for the proposals (see [`compute`]).
@@ -92,7 +99,8 @@ pub fn compute(
 /// ```
 /// let s = selfbuilt::schema::Schemas::shipped().unwrap();
 /// let tables = vec![Vec::new(); s.tables.len()];
-/// let rows = selfbuilt::tally::Rows::count(&s, &tables, &[], false);
+/// let codes = selfbuilt::byfield::MainCodes::of(&tables, &s);
+/// let rows = selfbuilt::tally::Rows::count(&s, &tables, &[], false, codes.as_ref());
 /// // … the write-off proposals are made meanwhile on the other core …
 /// let tally = rows.with_proposals(&[], None).unwrap();
 /// assert_eq!(tally.keys, selfbuilt::tally::keys(&s, false));
@@ -103,38 +111,31 @@ pub struct Rows<'a> {
 }
 
 impl<'a> Rows<'a> {
-    /// Every table's rows counted per village (`with_coverage`: the run read a roster);
-    /// the main row of each main code found on the way, for the proposals' villages.
+    /// Every table's rows counted per village (`with_coverage`: the run read a roster),
+    /// the other tables' rows and the proposals in the village of their main row, found
+    /// by code in `main_codes` (the run's main rows by code; None: their file's village,
+    /// the proposal's own).
     pub fn count(
         schemas: &'a Schemas,
         tables: &'a [Vec<KeyRow>],
         village_of_file: &'a [String],
         with_coverage: bool,
+        main_codes: Option<&'a MainCodes<'a>>,
     ) -> Rows<'a> {
         use rayon::prelude::*;
         let columns = columns(schemas, with_coverage);
         let width = columns.len();
         let main = schemas.campaign.main();
         let main_schema = schemas.table(main);
-        let mut counter = Counter {
+        let counter = Counter {
             schemas,
             tables,
             columns,
             village_field: main_schema.field_index(&schemas.campaign.campaign.village),
             village_of_file,
-            main_rows: None,
+            main_rows: main_codes,
         };
-        // The main table counted while the main rows by code are found (the other tables'
-        // rows and the proposals take their village through them).
-        let proposals_counted = counter
-            .columns
-            .iter()
-            .any(|c| matches!(c.ix, TallyIx::Writeoff(_)));
-        let (main_rows, main_counts) = rayon::join(
-            || counter.main_code_rows(proposals_counted),
-            || counter.table_counts(main),
-        );
-        counter.main_rows = main_rows;
+        let main_counts = counter.table_counts(main);
         let counter_ref = &counter;
         let parts: Vec<Counts> = schemas
             .ids()
@@ -208,9 +209,9 @@ struct Counter<'a> {
     village_field: Option<usize>,
     /// Each input file's village.
     village_of_file: &'a [String],
-    /// The main row of each main code (an accepted row, else a rejected one), whose
-    /// village the other tables' rows and the proposals take; None when nothing needs it.
-    main_rows: Option<ByField<'a>>,
+    /// The main rows by code: the village of a code's last accepted row (else its first
+    /// row's) is the one the other tables' rows and the proposals take.
+    main_rows: Option<&'a MainCodes<'a>>,
 }
 
 impl<'a> Counter<'a> {
@@ -237,34 +238,14 @@ impl<'a> Counter<'a> {
         }
     }
 
-    /// The village of main code `code`, when some main row holds it.
+    /// The village of main code `code`, when some main row holds it: its last accepted
+    /// row's, else its first row's.
     fn code_village(&self, code: &str) -> Option<&'a str> {
-        let rows = self.main_rows.as_ref()?;
-        let at = rows.get(code)?;
-        Some(self.main_village(&rows.rows()[at as usize]))
-    }
-
-    /// The main row of each main code, when other tables' rows or the proposals need
-    /// their village (`for_proposals`: the tally counts proposals): the last accepted row
-    /// of a code, else its first row.
-    fn main_code_rows(&self, for_proposals: bool) -> Option<ByField<'a>> {
-        let schemas = self.schemas;
-        let main = schemas.campaign.main();
-        let code_field = schemas.table(main).identity_field()?;
-        let others_counted = schemas.ids().any(|t| {
-            t != main && !self.tables[t.index()].is_empty() && !self.columns_of(t).is_empty()
-        });
-        if !others_counted && !for_proposals {
-            return None;
-        }
-        let rows = &self.tables[main.index()];
-        let mut index = ByField::with_capacity(rows, code_field, rows.len());
-        for (at, row) in rows.iter().enumerate() {
-            if row.get(code_field).as_str().is_some() {
-                index.put(at as u32, |_| !row.rejected);
-            }
-        }
-        Some(index)
+        let codes = self.main_rows?;
+        let rows = codes.rows();
+        let of = codes.get(code)?;
+        let at = of.iter().rev().find(|&at| !rows[at].rejected);
+        Some(self.main_village(&rows[at.unwrap_or(of.first())]))
     }
 
     /// One table's counts per village, chunk by chunk on every core.

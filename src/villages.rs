@@ -7,16 +7,18 @@ use crate::fast::{Map, Set};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::byfield::ByField;
+use crate::byfield::MainCodes;
 use crate::keyrow::KeyRow;
 use crate::model::{FileOut, RowVillages, SheetVillages};
 
 /// The most common village named by a file's rows, else one inferred from its hazards'
-/// and reviews' buildings, else from its name.
+/// and reviews' buildings (found by code in `main_codes`, the run's main rows by code),
+/// else from its name.
 pub fn file_villages(
     files: &[FileOut],
     tables: &[Vec<KeyRow>],
     schemas: &crate::schema::Schemas,
+    main_codes: Option<&MainCodes>,
 ) -> Vec<String> {
     let lex = &schemas.lexicon;
     let campaign = &schemas.campaign;
@@ -26,7 +28,6 @@ pub fn file_villages(
     let mut via: Vec<Map<&str, usize>> = vec![Map::default(); files.len()];
     let main = campaign.main();
     let main_schema = schemas.table(main);
-    let code_field = main_schema.identity_field();
     if let Some(village_field) = main_schema.field_index(&campaign.campaign.village) {
         // Each main code's village, only when other tables' rows are there to use it.
         let others = schemas
@@ -38,7 +39,7 @@ pub fn file_villages(
                 *named[row.file()].entry(village).or_default() += 1;
             }
         }
-        let codes = CodeVillages::new(main_rows, code_field.filter(|_| others), village_field);
+        let codes = CodeVillages::new(main_codes.filter(|_| others), village_field);
         let code_village = |code: &str| codes.get(code);
         for table in schemas.ids().filter(|t| *t != main) {
             let Some(reference) = campaign.to_main(table) else {
@@ -101,6 +102,7 @@ pub fn row_villages(
     n_files: usize,
     tables: &[Vec<KeyRow>],
     schemas: &crate::schema::Schemas,
+    main_codes: Option<&MainCodes>,
 ) -> RowVillages {
     let campaign = &schemas.campaign;
     let main = campaign.main();
@@ -127,13 +129,8 @@ pub fn row_villages(
         .filter(|r| r.table != main && first.get(r.file()).is_some_and(Option::is_none))
         .map(|r| r.file())
         .collect();
-    let code_field = main_schema.identity_field();
     let needed = !others_only.is_empty() || several.contains(&true);
-    let codes = CodeVillages::new(
-        &tables[main.index()],
-        code_field.filter(|_| needed),
-        village_field,
-    );
+    let codes = CodeVillages::new(main_codes.filter(|_| needed), village_field);
     let code_village = |code: &str| codes.get(code);
     let village_of = |r| village_of_row(r, main, village_field, campaign, &code_village);
     let mut first_other: Map<usize, &str> = Map::default();
@@ -190,35 +187,30 @@ fn add_run(out: &mut RowVillages, file: usize, sheet: &Arc<str>, run: &mut Vec<(
 }
 
 /// The village of each main code: the last main row of the code that names a village
-/// (nothing without a code field).
+/// (nothing without the main rows by code).
 struct CodeVillages<'a> {
-    rows: Option<ByField<'a>>,
+    codes: Option<&'a MainCodes<'a>>,
     village_field: usize,
 }
 
 impl<'a> CodeVillages<'a> {
-    /// Main rows `rows` by their code `code_field` (None: no index).
-    fn new(rows: &'a [KeyRow], code_field: Option<usize>, village_field: usize) -> Self {
-        let rows = code_field.map(|i| {
-            let mut index = ByField::with_capacity(rows, i, rows.len());
-            for (at, row) in rows.iter().enumerate() {
-                if row.get(village_field).as_str().is_some() && row.get(i).as_str().is_some() {
-                    index.put(at as u32, |_| true);
-                }
-            }
-            index
-        });
+    /// The villages of main rows by code `codes` (None: none found).
+    fn new(codes: Option<&'a MainCodes<'a>>, village_field: usize) -> Self {
         CodeVillages {
-            rows,
+            codes,
             village_field,
         }
     }
 
     /// The village of main code `code`.
     fn get(&self, code: &str) -> Option<&'a str> {
-        let index = self.rows.as_ref()?;
-        let at = index.get(code)?;
-        index.rows()[at as usize].get(self.village_field).as_str()
+        let codes = self.codes?;
+        let rows = codes.rows();
+        codes
+            .get(code)?
+            .iter()
+            .rev()
+            .find_map(|at| rows[at].get(self.village_field).as_str())
     }
 }
 

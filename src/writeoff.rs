@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use crate::byfield::ByField;
+use crate::byfield::{ByField, MainCodes};
 
 use crate::keyrow::KeyRow;
 use crate::model::Tables;
@@ -141,14 +141,20 @@ impl<'a> Ready<'a> {
 }
 
 /// Proposes write-offs (销号): each accepted row gets the first of its table's reasons whose
-/// conditions hold, with the rows its evidence sentence is filled from (`evidence`).
-pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
+/// conditions hold, with the rows its evidence sentence is filled from (`evidence`); a row
+/// of another table in the village of its main code's last accepted row (`main_codes`, the
+/// run's main rows by code; None: no village).
+pub fn propose<'a>(
+    tables: &Tables<'a>,
+    schemas: &'a Schemas,
+    main_codes: Option<&'a MainCodes<'a>>,
+) -> Vec<Proposal> {
     let campaign = &schemas.campaign;
     let main = campaign.main();
     let village_field = schemas.table(main).field_index(&campaign.campaign.village);
     // Rows of other tables take their village from their main row's code.
     let others = campaign.writeoffs.iter().any(|w| w.ix.table != main);
-    let village_of = others.then(|| main_rows(tables, schemas)).flatten();
+    let village_of = main_codes.filter(|_| others);
     let ready: Vec<Ready> = campaign
         .writeoffs
         .iter()
@@ -170,7 +176,7 @@ pub fn propose(tables: &Tables, schemas: &Schemas) -> Vec<Proposal> {
                 own_id: schema.identity_field(),
                 parent_field: campaign.to_main(table).map(|link| link.child_field),
                 village_field,
-                village_of: village_of.as_ref(),
+                village_of,
                 rows: &tables.tables[table.index()],
             }
         })
@@ -212,19 +218,6 @@ struct Judged {
     other: Option<u32>,
 }
 
-/// The last accepted main row of each main code, whose village the rows of other tables
-/// take (None when the main table has no identity).
-fn main_rows<'a>(tables: &Tables<'a>, schemas: &Schemas) -> Option<ByField<'a>> {
-    let main = schemas.campaign.main();
-    let code = schemas.table(main).identity_field()?;
-    let rows = &tables.tables[main.index()];
-    let mut index = ByField::with_capacity(rows, code, rows.len());
-    for (at, _) in rows.iter().enumerate().filter(|(_, b)| !b.rejected) {
-        index.put(at as u32, |_| true);
-    }
-    Some(index)
-}
-
 /// One table's rows judged against its write-off rules.
 struct TableProposer<'a> {
     table: TableId,
@@ -239,8 +232,8 @@ struct TableProposer<'a> {
     parent_field: Option<usize>,
     /// The main table's village field.
     village_field: Option<usize>,
-    /// The last accepted main row of each main code (their village field is read).
-    village_of: Option<&'a ByField<'a>>,
+    /// The main rows by code: the last accepted one's village field is read.
+    village_of: Option<&'a MainCodes<'a>>,
     /// The table's rows.
     rows: &'a [KeyRow],
 }
@@ -280,9 +273,14 @@ impl TableProposer<'_> {
         let village = if self.is_main {
             self.village_field.map(|i| row.text(i)).unwrap_or("")
         } else {
-            let main_row = self.village_of.and_then(|index| {
-                let at = index.get(main_code)?;
-                index.rows().get(at as usize)
+            let main_row = self.village_of.and_then(|codes| {
+                let rows = codes.rows();
+                let at = codes
+                    .get(main_code)?
+                    .iter()
+                    .rev()
+                    .find(|&at| !rows[at].rejected)?;
+                rows.get(at)
             });
             match (main_row, self.village_field) {
                 (Some(row), Some(field)) => row.text(field),

@@ -287,6 +287,7 @@ pub fn read_isolated(
     });
     let mut outcome: Option<Result<String, Finding>> = None;
     if let Some(out) = child.stdout.take() {
+        widen_pipe(&out);
         let mut r = BufReader::with_capacity(1 << 16, out);
         while let Some(frame) = read_frame(&mut r) {
             match frame {
@@ -326,6 +327,25 @@ pub fn read_isolated(
         }
     }
 }
+
+/// Bytes a child's pipe holds (Linux's most for an unprivileged process, 1 MiB by
+/// default): the child writes on while the parent is busy, where the default 64 KiB made it
+/// wait.
+const PIPE_BYTES: libc::c_int = 1 << 20;
+
+/// Widens the pipe from the child to `PIPE_BYTES`; a system that refuses keeps its own.
+#[cfg(target_os = "linux")]
+fn widen_pipe(pipe: &std::process::ChildStdout) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: F_SETPIPE_SZ on a pipe this process owns; a refusal returns -1 and
+    // changes nothing.
+    unsafe {
+        libc::fcntl(pipe.as_raw_fd(), libc::F_SETPIPE_SZ, PIPE_BYTES);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn widen_pipe(_pipe: &std::process::ChildStdout) {}
 
 #[cfg(unix)]
 fn kill(pid: u32) {

@@ -5,83 +5,39 @@
 
 use rayon::prelude::*;
 
-use crate::byfield::ByField;
+use crate::byfield::{ByField, CodeRows, MainCodes};
 use crate::keyrow::KeyRow;
 use crate::model::Tables;
 use crate::schema::campaign::RefIx;
 use crate::schema::{Schemas, TableId, TableSchema};
 
-/// Parent rows by code: the first row of each code.
-pub type ParentsByCode<'a> = ByField<'a>;
+/// Parent rows by code: the first row of each code whose code has no error; the main
+/// table's read from the run's `MainCodes`, another table's indexed here.
+pub enum ParentsByCode<'a> {
+    /// A table's own index, made for the cross-table checks.
+    Own(ByField<'a>),
+    /// The main table's, the run's main rows by code.
+    Main(&'a MainCodes<'a>),
+}
+
+impl ParentsByCode<'_> {
+    /// The parent row of `code`.
+    pub fn get(&self, code: &str) -> Option<u32> {
+        match self {
+            ParentsByCode::Own(index) => index.get(code),
+            ParentsByCode::Main(codes) => codes.first_good(code),
+        }
+    }
+    /// Whether some parent row has `code`.
+    pub fn contains(&self, code: &str) -> bool {
+        self.get(code).is_some()
+    }
+}
 /// Rows by a code they hold (child rows by the parent code they name; every row of a
 /// code).
 pub type RowsByCode<'a> = CodeRows<'a>;
 /// Child rows by the parent code they name.
 pub type ChildrenByCode<'a> = RowsByCode<'a>;
-
-/// Rows by a code they hold, compactly: a code is mostly held by one row, so each code's
-/// first row is in one map and the rows after it, for the few codes that have them, in
-/// another (a list per code cost three times the memory at a province's size).
-#[derive(Debug)]
-pub struct CodeRows<'a> {
-    first: ByField<'a>,
-    more: crate::fast::Map<u32, Vec<u32>>,
-}
-
-/// The rows of one code (`CodeRows::get`), in the order they were added.
-#[derive(Debug, Clone, Copy)]
-pub struct Rows<'s> {
-    first: u32,
-    more: &'s [u32],
-}
-
-impl Rows<'_> {
-    /// How many rows.
-    pub fn len(&self) -> usize {
-        1 + self.more.len()
-    }
-    /// Never: a code's rows are one or more.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-    /// The first row.
-    pub fn first(&self) -> usize {
-        self.first as usize
-    }
-    /// Every row, the first first.
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        std::iter::once(self.first)
-            .chain(self.more.iter().copied())
-            .map(|i| i as usize)
-    }
-}
-
-impl<'a> CodeRows<'a> {
-    /// Room for `n` codes of `rows`' field `field`.
-    pub fn with_capacity(rows: &'a [KeyRow], field: usize, n: usize) -> CodeRows<'a> {
-        CodeRows {
-            first: ByField::with_capacity(rows, field, n),
-            more: Default::default(),
-        }
-    }
-    /// Row `row` holds its code (the text of the field).
-    pub fn push(&mut self, row: usize) {
-        let row = row as u32;
-        if let Some(first) = self.first.put(row, |_| false) {
-            self.more.entry(first).or_default().push(row);
-        }
-    }
-    /// The rows holding `code`.
-    pub fn get(&self, code: &str) -> Option<Rows<'_>> {
-        let first = self.first.get(code)?;
-        let more = self.more.get(&first).map_or(&[][..], Vec::as_slice);
-        Some(Rows { first, more })
-    }
-    /// Whether some row holds `code`.
-    pub fn contains_key(&self, code: &str) -> bool {
-        self.first.contains(code)
-    }
-}
 
 /// Every table's records, and each reference's rows by code.
 pub struct Batch<'a> {
@@ -98,8 +54,13 @@ pub struct Batch<'a> {
 }
 
 impl<'a> Batch<'a> {
-    /// Index every reference of the campaign over the batch.
-    pub fn index(tables: &'a Tables<'a>, schemas: &'a Schemas) -> Batch<'a> {
+    /// Index every reference of the campaign over the batch, the main table's parents
+    /// read from `main` (its rows by code) when given.
+    pub fn index(
+        tables: &'a Tables<'a>,
+        schemas: &'a Schemas,
+        main: Option<&'a MainCodes<'a>>,
+    ) -> Batch<'a> {
         let references = &schemas.campaign.references;
         let mut keys: Vec<(TableId, usize)> = references
             .iter()
@@ -110,7 +71,12 @@ impl<'a> Batch<'a> {
         let (parents, children): (Vec<ParentsByCode>, Vec<ChildrenByCode>) = rayon::join(
             || {
                 keys.par_iter()
-                    .map(|&(table, field)| parents_by_code(tables.rows(table), field))
+                    .map(|&(table, field)| match main {
+                        Some(codes) if is_main_code(schemas, table, field) => {
+                            ParentsByCode::Main(codes)
+                        }
+                        _ => parents_by_code(tables.rows(table), field),
+                    })
                     .collect()
             },
             || {
@@ -168,16 +134,21 @@ impl<'a> Batch<'a> {
     }
 }
 
+/// Whether `field` of `table` is the main table's code (what `MainCodes` finds rows by).
+pub fn is_main_code(schemas: &Schemas, table: TableId, field: usize) -> bool {
+    table == schemas.campaign.main() && schemas.table(table).identity_field() == Some(field)
+}
+
 /// Rows of a parent table by their code (every row read, accepted or not: a child of a
 /// row with another error is not "unknown").
 pub fn parents_by_code(rows: &[KeyRow], field: usize) -> ParentsByCode<'_> {
-    let mut by_code = ParentsByCode::with_capacity(rows, field, rows.len());
+    let mut by_code = ByField::with_capacity(rows, field, rows.len());
     for (i, row) in rows.iter().enumerate() {
         if row.code(field).is_some() {
             by_code.put(i as u32, |_| false);
         }
     }
-    by_code
+    ParentsByCode::Own(by_code)
 }
 
 /// Rows by the code in `field` (a child table's rows by the parent code they name).

@@ -24,11 +24,11 @@ use crate::keyrow::KeyRow;
 use crate::schema::campaign::Names;
 use crate::schema::{Cond, Schemas, TableId};
 
-use super::batch::CodeRows;
 use super::cascade::{Cascade, Held, View};
 use super::children::resolve_sides;
 use super::kind::CrossKind;
 use super::message::{finding, identity, Fill};
+use crate::byfield::CodeRows;
 
 /// The keys of a `children_left` rule.
 #[derive(Debug, Clone, Deserialize)]

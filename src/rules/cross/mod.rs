@@ -189,8 +189,13 @@ fn check_placeholders(text: &RuleText, known: &[&str]) -> Result<(), String> {
 
 /// Run every cross-table and batch check of the campaign, side by side; the findings in
 /// the campaign's rule order.
-pub fn check(rules: &CrossRules, tables: &Tables, schemas: &Schemas) -> Vec<Finding> {
-    let batch = Batch::index(tables, schemas);
+pub fn check(
+    rules: &CrossRules,
+    tables: &Tables,
+    schemas: &Schemas,
+    main: Option<&crate::byfield::MainCodes>,
+) -> Vec<Finding> {
+    let batch = Batch::index(tables, schemas, main);
     let per_rule: Vec<Vec<Finding>> = rules
         .rules
         .par_iter()
