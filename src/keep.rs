@@ -7,7 +7,6 @@ use std::sync::Arc;
 use crate::keyrow::{Keep, KeyRow, Pool, SheetKeys, TableId, BAD};
 use crate::model::Record;
 use crate::schema::{Cond, Schemas};
-use crate::value::Val;
 
 /// The fields the stages across tables read, as each declares them (a `fields` beside
 /// each stage's code, from the schemas): what `Keep` keeps.
@@ -131,6 +130,18 @@ pub(crate) fn keep_pooled(
 ) -> Vec<Vec<KeyRow>> {
     let fresh = pooled.is_none();
     let mut pool = pooled.unwrap_or_default();
+    // One run holding every row the pool took, in order (one sheet of one table, the
+    // common case): it takes the pool's ids as they are, without a copy.
+    if let Some(table) = (!fresh).then(|| whole_pool(tables, keep, &pool)).flatten() {
+        let mut ids = Some(std::mem::take(&mut pool.rows));
+        let runs = (0..tables.len())
+            .map(|t| match t == table {
+                true => vec![(0, tables[t].len(), ids.take().unwrap_or_default())],
+                false => Vec::new(),
+            })
+            .collect();
+        return rows_of(tables, keep, pool, runs);
+    }
     // Each table's runs of rows from one sheet (the same name and columns), with their
     // kept values' ids row after row.
     let runs: Vec<Vec<(usize, usize, Vec<u32>)>> = tables
@@ -164,8 +175,37 @@ pub(crate) fn keep_pooled(
             runs
         })
         .collect();
+    rows_of(tables, keep, pool, runs)
+}
+
+/// The table whose records are the only ones, of one sheet, each holding its kept ids
+/// where the pool put them one after the other: the pool's ids are then theirs as they
+/// are (`keep_pooled`).
+fn whole_pool(tables: &[Vec<Record>], keep: &Keep, pool: &Pool) -> Option<usize> {
+    let mut filled = tables.iter().enumerate().filter(|(_, t)| !t.is_empty());
+    let (table, records) = filled.next()?;
+    if filled.next().is_some() {
+        return None;
+    }
+    let first = &records[0];
+    let width = keep.kept(first.table).len();
+    let in_order = records
+        .iter()
+        .enumerate()
+        .all(|(k, r)| same_sheet(r, first) && r.kept.map(|at| at as usize) == Some(k * width));
+    (in_order && pool.rows.len() == records.len() * width).then_some(table)
+}
+
+/// The key rows of `tables` from their runs (`runs[table]`: each run of one sheet's
+/// rows, `start..end`, with their ids row after row) and the pool's values.
+fn rows_of(
+    tables: &[Vec<Record>],
+    keep: &Arc<Keep>,
+    mut pool: Pool,
+    runs: Vec<Vec<(usize, usize, Vec<u32>)>>,
+) -> Vec<Vec<KeyRow>> {
     pool.rows = Vec::new();
-    let pool: Arc<[Val]> = pool.into_vals().into();
+    let pool = Arc::new(pool.into_vals());
     tables
         .iter()
         .zip(runs)
@@ -198,6 +238,7 @@ fn same_sheet(a: &Record, b: &Record) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Val;
 
     fn record(schemas: &Schemas, t: TableId, sheet: &Arc<str>, vals: Vec<Val>) -> Record {
         let n = schemas.table(t).fields.len();
@@ -280,6 +321,56 @@ mod tests {
             values.iter().map(|v| format!("{v:?}")).collect();
         assert_eq!(distinct.len(), values.len());
         assert_eq!(values.len(), SheetKeys::of(&fresh[0][0]).pool().len() + 1);
+    }
+
+    #[test]
+    fn one_sheet_pooled_whole_in_order_takes_the_pools_ids_and_reads_the_same() {
+        let s = Schemas::shipped().unwrap();
+        let keep = Arc::new(everything(&s));
+        let sheet: Arc<str> = "表1".into();
+        for t in s.ids() {
+            let mut rows: Vec<Record> = (0..40)
+                .map(|i| {
+                    let code = Val::Text(format!("B{}", i % 9).into());
+                    record(&s, t, &sheet, vec![code, Val::Int(i)])
+                })
+                .collect();
+            // One sheet's records share its columns.
+            let cols = rows[0].cols.clone();
+            rows.iter_mut().for_each(|r| r.cols = cols.clone());
+            let mut pool = Pool::new();
+            rows.iter_mut()
+                .for_each(|r| pool_record(&mut pool, &keep, r));
+            let mut tables = vec![Vec::new(); s.tables.len()];
+            tables[t.index()] = rows.clone();
+            assert_eq!(whole_pool(&tables, &keep, &pool), Some(t.index()));
+            let pooled = keep_pooled(&tables, &keep, Some(pool));
+            for (u, table) in pooled.iter().enumerate() {
+                assert_eq!(table.len(), if u == t.index() { 40 } else { 0 });
+            }
+            for (p, r) in pooled[t.index()].iter().zip(&rows) {
+                let p = Record::from_kept(p).unwrap();
+                assert_eq!((&p.vals, &p.bad), (&r.vals, &r.bad));
+            }
+        }
+        // A second sheet, or a row pooled out of its place: not whole.
+        let t = s.campaign.main();
+        let mut rows: Vec<Record> = (0..4)
+            .map(|i| record(&s, t, &sheet, vec![Val::Int(i)]))
+            .collect();
+        let cols = rows[0].cols.clone();
+        rows.iter_mut().for_each(|r| r.cols = cols.clone());
+        let mut pool = Pool::new();
+        rows.iter_mut()
+            .for_each(|r| pool_record(&mut pool, &keep, r));
+        let mut tables = vec![Vec::new(); s.tables.len()];
+        tables[t.index()] = rows.clone();
+        tables[t.index()].swap(1, 2);
+        assert_eq!(whole_pool(&tables, &keep, &pool), None);
+        let other: Arc<str> = "表2".into();
+        tables[t.index()] = rows;
+        tables[t.index()][3].sheet = other;
+        assert_eq!(whole_pool(&tables, &keep, &pool), None);
     }
 
     #[test]

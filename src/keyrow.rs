@@ -255,7 +255,8 @@ pub struct SheetKeys {
     name: Arc<str>,
     cols: Arc<[Option<u32>]>,
     keep: Arc<Keep>,
-    pool: Arc<[Val]>,
+    /// The file's values (a `Vec` behind the `Arc`: made from the pool's without a copy).
+    pool: Arc<Vec<Val>>,
     /// Each row's kept fields' value ids in the file's pool, with `BAD` set when the
     /// cell had an error, row after row.
     ids: Box<[u32]>,
@@ -268,7 +269,7 @@ impl SheetKeys {
         name: Arc<str>,
         cols: Arc<[Option<u32>]>,
         keep: Arc<Keep>,
-        pool: Arc<[Val]>,
+        pool: Arc<Vec<Val>>,
         ids: Box<[u32]>,
     ) -> SheetKeys {
         SheetKeys {
@@ -450,7 +451,7 @@ mod tests {
         // A province holds tens of millions of key rows: each byte is tens of megabytes.
         assert_eq!(std::mem::size_of::<KeyRow>(), 24);
         let keep = Arc::new(Keep::of(vec![vec![true, false, true]]));
-        let pool: Arc<[Val]> = vec![Val::Empty, Val::Int(7), Val::Text("甲".into())].into();
+        let pool = Arc::new(vec![Val::Empty, Val::Int(7), Val::Text("甲".into())]);
         let ids = vec![1, 2 | BAD, 2, 0].into_boxed_slice();
         let sheet = Arc::new(SheetKeys::new(
             "表".into(),

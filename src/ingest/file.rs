@@ -191,7 +191,7 @@ fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, 
         head,
         data,
         skipped,
-        mut records,
+        records,
         mut findings,
         mut changes,
         ..
@@ -220,7 +220,7 @@ fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, 
             }
             out.findings.extend(head.findings);
             out.findings.append(&mut findings);
-            out.records[table].append(&mut records);
+            move_after(&mut out.records[table], records);
             out.changes.append(&mut changes);
             out.rows_read[table] += data.len();
             seen.any_data |= !data.is_empty();
@@ -242,6 +242,15 @@ fn gather_sheet(out: &mut FileOut, seen: &mut Seen, work: SheetWork, rel: &str, 
         info.grid = Some(crate::aside::keep(grid, checked, aside));
     }
     out.sheets.push(info);
+}
+
+/// `from`'s items after `into`'s: moved whole into an empty `into` (a million records
+/// copied took 50 ms).
+fn move_after<T>(into: &mut Vec<T>, mut from: Vec<T>) {
+    match into.is_empty() {
+        true => *into = from,
+        false => into.append(&mut from),
+    }
 }
 
 /// The findings on the file as a whole: no table in any sheet, or tables with a header
