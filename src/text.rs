@@ -75,6 +75,13 @@ pub fn nfkc_nospace(s: &str) -> String {
 /// A header label as a lookup key: NFKC, no spaces, no `*` marks, lower case,
 /// ASCII brackets.
 pub fn norm_key(s: &str) -> String {
+    // Letters, digits, dots and dashes (codes, numbers) are their own NFKC, hold no
+    // space, mark or bracket: only lower-cased (a data row's first cell, every row).
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    {
+        return s.to_ascii_lowercase();
+    }
     nfkc_nospace(s)
         .chars()
         .filter(|c| !matches!(c, '*' | '※' | '★' | '△' | ':' | '：'))
@@ -346,6 +353,41 @@ mod tests {
         }
         assert!(!plainly_nfkc('１') && !is_nfkc("房屋１"));
         assert_eq!(nfkc_trim(" 房屋１ "), "房屋1");
+    }
+
+    #[test]
+    fn the_plain_ascii_fast_path_of_norm_key_gives_what_the_full_one_gives() {
+        let full = |s: &str| -> String {
+            nfkc_nospace(s)
+                .chars()
+                .filter(|c| !matches!(c, '*' | '※' | '★' | '△' | ':' | '：'))
+                .flat_map(|c| c.to_lowercase())
+                .map(|c| match c {
+                    '【' | '〔' | '[' | '{' => '(',
+                    '】' | '〕' | ']' | '}' => ')',
+                    c => c,
+                })
+                .collect()
+        };
+        for s in [
+            "450123198001011234",
+            "45012319800101123X",
+            "GX-NN-0001",
+            "3.5",
+            "-12",
+            "ABCdef",
+            "",
+            "a b",
+            "A*",
+            "Ⅻ",
+        ] {
+            assert_eq!(norm_key(s), full(s), "{s:?}");
+        }
+        let every_ascii: String = (0u8..0x80).map(char::from).collect();
+        for c in every_ascii.chars() {
+            let s = format!("Ab{c}9");
+            assert_eq!(norm_key(&s), full(&s), "{s:?}");
+        }
     }
 
     #[test]
