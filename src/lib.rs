@@ -43,6 +43,7 @@ pub mod rollup;
 pub mod round_file;
 pub mod rounds;
 pub mod rules;
+pub mod sched;
 pub mod schema;
 pub mod serial;
 pub mod serve;

@@ -22,6 +22,13 @@ pub const EXIT_TOOL: i32 = 2;
 
 /// Loads the schemas and runs the subcommand asked for; returns the process's exit status.
 pub fn dispatch(cli: Cli) -> i32 {
+    // The batch commands say so before any thread starts (threads take it from this one).
+    if matches!(
+        cli.command,
+        Command::Check(_) | Command::Run(_) | Command::Rollup(_)
+    ) {
+        crate::sched::as_batch();
+    }
     // The contained reader needs no schemas: it starts once per input file.
     if let Command::ReadChild(args) = &cli.command {
         return crate::read::isolate::child_main(
