@@ -328,48 +328,43 @@ mod tests {
         let s = Schemas::shipped().unwrap();
         let keep = Arc::new(everything(&s));
         let sheet: Arc<str> = "表1".into();
-        for t in s.ids() {
-            let mut rows: Vec<Record> = (0..40)
+        // `n` rows of one sheet of table `t` (sharing its columns), pooled in order.
+        let pooled_sheet = |t: TableId, n: i64| {
+            let mut rows: Vec<Record> = (0..n)
                 .map(|i| {
                     let code = Val::Text(format!("B{}", i % 9).into());
                     record(&s, t, &sheet, vec![code, Val::Int(i)])
                 })
                 .collect();
-            // One sheet's records share its columns.
             let cols = rows[0].cols.clone();
-            rows.iter_mut().for_each(|r| r.cols = cols.clone());
             let mut pool = Pool::new();
-            rows.iter_mut()
-                .for_each(|r| pool_record(&mut pool, &keep, r));
+            for r in &mut rows {
+                r.cols = cols.clone();
+                pool_record(&mut pool, &keep, r);
+            }
             let mut tables = vec![Vec::new(); s.tables.len()];
-            tables[t.index()] = rows.clone();
+            tables[t.index()] = rows;
+            (tables, pool)
+        };
+        for t in s.ids() {
+            let (tables, pool) = pooled_sheet(t, 40);
             assert_eq!(whole_pool(&tables, &keep, &pool), Some(t.index()));
             let pooled = keep_pooled(&tables, &keep, Some(pool));
             for (u, table) in pooled.iter().enumerate() {
                 assert_eq!(table.len(), if u == t.index() { 40 } else { 0 });
             }
-            for (p, r) in pooled[t.index()].iter().zip(&rows) {
+            for (p, r) in pooled[t.index()].iter().zip(&tables[t.index()]) {
                 let p = Record::from_kept(p).unwrap();
                 assert_eq!((&p.vals, &p.bad), (&r.vals, &r.bad));
             }
         }
-        // A second sheet, or a row pooled out of its place: not whole.
+        // A row pooled out of its place, or a second sheet: not whole.
         let t = s.campaign.main();
-        let mut rows: Vec<Record> = (0..4)
-            .map(|i| record(&s, t, &sheet, vec![Val::Int(i)]))
-            .collect();
-        let cols = rows[0].cols.clone();
-        rows.iter_mut().for_each(|r| r.cols = cols.clone());
-        let mut pool = Pool::new();
-        rows.iter_mut()
-            .for_each(|r| pool_record(&mut pool, &keep, r));
-        let mut tables = vec![Vec::new(); s.tables.len()];
-        tables[t.index()] = rows.clone();
+        let (mut tables, pool) = pooled_sheet(t, 4);
         tables[t.index()].swap(1, 2);
         assert_eq!(whole_pool(&tables, &keep, &pool), None);
-        let other: Arc<str> = "表2".into();
-        tables[t.index()] = rows;
-        tables[t.index()][3].sheet = other;
+        tables[t.index()].swap(1, 2);
+        tables[t.index()][3].sheet = "表2".into();
         assert_eq!(whole_pool(&tables, &keep, &pool), None);
     }
 
