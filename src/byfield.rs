@@ -6,8 +6,9 @@
 //! several hundred megabytes.
 //!
 //! `CodeRows` holds every row of each code; `MainCodes` is the main table's rows by their
-//! code, made once after reading and read by every stage after it (the cross-table
-//! checks, the villages, the write-offs, the tally) instead of each making its own.
+//! code, made once after reading and read by the stages after it (the cross-table checks,
+//! the villages, the write-offs, the tally) instead of each making its own; holding back
+//! still makes its own, when some parent is rejected.
 
 use std::hash::BuildHasher;
 
@@ -122,6 +123,7 @@ impl<'a> ByField<'a> {
         Unbound {
             field: self.field,
             len: self.rows.len(),
+            at: self.rows.as_ptr() as usize,
             ids: self.ids,
             hasher: self.hasher,
         }
@@ -132,18 +134,19 @@ impl<'a> ByField<'a> {
 #[derive(Debug)]
 pub struct Unbound {
     field: usize,
-    /// How many rows it was made over.
+    /// How many rows it was made over, and where they were.
     len: usize,
+    at: usize,
     ids: HashTable<u32>,
     hasher: foldhash::fast::RandomState,
 }
 
 impl Unbound {
-    /// The index over `rows` again: the rows it was made over, in the same order with the
-    /// same texts in its field (only their flags may have changed). Rows of another count
-    /// are not those: it then finds nothing rather than a wrong row.
+    /// The index over `rows` again: the rows it was made over, where they were, in the same
+    /// order with the same texts in its field (only their flags may have changed). Other
+    /// rows (another count, another place) find nothing rather than a wrong row.
     pub fn bind(mut self, rows: &[KeyRow]) -> ByField<'_> {
-        if rows.len() != self.len {
+        if rows.len() != self.len || rows.as_ptr() as usize != self.at {
             self.ids.clear();
         }
         ByField {
@@ -240,7 +243,43 @@ impl<'a> CodeRows<'a> {
     pub fn field(&self) -> usize {
         self.first.field
     }
+
+    /// The row `choose` picks among the rows of each code held by more than one row, chosen
+    /// once here: a code pasted into thousands of rows is then walked once, not at every
+    /// lookup (`pick`). The rows' flags `choose` reads must be final.
+    pub fn picks(&self, choose: impl Fn(Rows<'_>) -> Option<usize>) -> Picks {
+        let chosen = self.more.iter().map(|(&first, more)| {
+            let of = Rows { first, more };
+            (first, choose(of).map(|at| at as u32))
+        });
+        Picks(chosen.collect())
+    }
+
+    /// The row `choose` picks among `code`'s rows: for a code of one row, `choose` of it;
+    /// for a code of several, what `picks` (made with the same `choose`) holds.
+    pub fn pick(
+        &self,
+        code: &str,
+        picks: &Picks,
+        choose: impl Fn(Rows<'_>) -> Option<usize>,
+    ) -> Option<usize> {
+        let of = self.get(code)?;
+        match of.more.is_empty() {
+            true => choose(of),
+            false => picks
+                .0
+                .get(&of.first)
+                .copied()
+                .flatten()
+                .map(|at| at as usize),
+        }
+    }
 }
+
+/// The row chosen among each code's rows, for the codes held by several rows
+/// (`CodeRows::picks`).
+#[derive(Debug, Default)]
+pub struct Picks(crate::fast::Map<u32, Option<u32>>);
 
 /// The main table's rows by their code: every main row whose code field holds a text, an
 /// error in it or not (each stage picks among a code's rows the one it reads: the first
@@ -287,14 +326,11 @@ impl<'a> CodeRows<'a> {
         Some(index)
     }
 
-    /// The first of `code`'s rows whose code cell has no error.
-    pub fn first_good(&self, code: &str) -> Option<u32> {
-        let field = self.field();
-        let rows = self.rows();
-        self.get(code)?
-            .iter()
-            .find(|&at| !rows[at].is_bad(field))
-            .map(|at| at as u32)
+    /// The first of a code's rows (`of`) whose code cell has no error: what the cross-table
+    /// checks read as a code's parent row (a `choose` for `picks` and `pick`).
+    pub fn first_good(&self, of: Rows<'_>) -> Option<usize> {
+        let (field, rows) = (self.field(), self.rows());
+        of.iter().find(|&at| !rows[at].is_bad(field))
     }
 
     /// The index without its rows (`ByField::unbind`).
@@ -373,9 +409,14 @@ mod tests {
         let index = unbound.bind(&rows);
         assert_eq!(index.get("A1").unwrap().iter().collect::<Vec<_>>(), [0, 2]);
         assert_eq!(index.get("B2").unwrap().len(), 1);
-        // Other rows than those it was made over: it finds nothing.
+        // Other rows than those it was made over, fewer or elsewhere: it finds nothing.
         let fewer = &rows[..2];
         let index = index.unbind().bind(fewer);
+        assert!(index.get("A1").is_none() && index.get("B2").is_none());
+        let mut index = CodeRows::with_capacity(&rows, 0, 3);
+        (0..3).for_each(|at| index.push(at));
+        let elsewhere = rows.clone();
+        let index = index.unbind().bind(&elsewhere);
         assert!(index.get("A1").is_none() && index.get("B2").is_none());
     }
 
@@ -401,8 +442,23 @@ mod tests {
         tables[main.index()] = crate::keep::keep_rows(records, &keep);
         let codes = MainCodes::of(&tables, &schemas).unwrap();
         assert_eq!(codes.get("A1").unwrap().iter().collect::<Vec<_>>(), [0, 1]);
-        assert_eq!(codes.first_good("A1"), Some(1));
-        assert_eq!(codes.first_good("B2"), None);
+        let good = |of: Rows<'_>| codes.first_good(of);
+        let picks = codes.picks(good);
+        assert_eq!(codes.pick("A1", &picks, good), Some(1));
+        assert_eq!(codes.pick("B2", &picks, good), None);
+        assert_eq!(codes.pick("C3", &picks, good), None);
+        // A code of several rows is chosen among them once, not at each lookup.
+        let calls = std::cell::Cell::new(0);
+        let counted = |of: Rows<'_>| {
+            calls.set(calls.get() + 1);
+            codes.first_good(of)
+        };
+        let picks = codes.picks(counted);
+        assert_eq!(calls.get(), 1);
+        for _ in 0..100 {
+            assert_eq!(codes.pick("A1", &picks, counted), Some(1));
+        }
+        assert_eq!(calls.get(), 1);
         assert!(codes.contains_key("B2") && !codes.contains_key(""));
     }
 

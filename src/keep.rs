@@ -205,7 +205,11 @@ fn rows_of(
     runs: Vec<Vec<(usize, usize, Vec<u32>)>>,
 ) -> Vec<Vec<KeyRow>> {
     pool.rows = Vec::new();
-    let pool = Arc::new(pool.into_vals());
+    // Without its room to grow: a big pool's block is mapped on its own, and giving back
+    // its tail moves nothing (`memory::settle`).
+    let mut vals = pool.into_vals();
+    vals.shrink_to_fit();
+    let pool = Arc::new(vals);
     tables
         .iter()
         .zip(runs)

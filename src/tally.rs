@@ -134,6 +134,9 @@ impl<'a> Rows<'a> {
             village_field: main_schema.field_index(&schemas.campaign.campaign.village),
             village_of_file,
             main_rows: main_codes,
+            main_picks: main_codes
+                .map(|codes| codes.picks(|of| main_row(codes, of)))
+                .unwrap_or_default(),
         };
         let main_counts = counter.table_counts(main);
         let counter_ref = &counter;
@@ -212,6 +215,20 @@ struct Counter<'a> {
     /// The main rows by code: the village of a code's last accepted row (else its first
     /// row's) is the one the other tables' rows and the proposals take.
     main_rows: Option<&'a MainCodes<'a>>,
+    /// That row of each code of several rows, chosen once.
+    main_picks: crate::byfield::Picks,
+}
+
+/// The main row of a code's rows `of` whose village counts: its last accepted row, else
+/// its first.
+fn main_row(codes: &MainCodes, of: crate::byfield::Rows<'_>) -> Option<usize> {
+    let rows = codes.rows();
+    Some(
+        of.iter()
+            .rev()
+            .find(|&at| !rows[at].rejected)
+            .unwrap_or(of.first()),
+    )
 }
 
 impl<'a> Counter<'a> {
@@ -242,10 +259,8 @@ impl<'a> Counter<'a> {
     /// row's, else its first row's.
     fn code_village(&self, code: &str) -> Option<&'a str> {
         let codes = self.main_rows?;
-        let rows = codes.rows();
-        let of = codes.get(code)?;
-        let at = of.iter().rev().find(|&at| !rows[at].rejected);
-        Some(self.main_village(&rows[at.unwrap_or(of.first())]))
+        let at = codes.pick(code, &self.main_picks, |of| main_row(codes, of))?;
+        Some(self.main_village(&codes.rows()[at]))
     }
 
     /// One table's counts per village, chunk by chunk on every core.

@@ -191,26 +191,37 @@ fn add_run(out: &mut RowVillages, file: usize, sheet: &Arc<str>, run: &mut Vec<(
 struct CodeVillages<'a> {
     codes: Option<&'a MainCodes<'a>>,
     village_field: usize,
+    /// The row naming the village of each code of several rows, chosen once.
+    picks: crate::byfield::Picks,
 }
 
 impl<'a> CodeVillages<'a> {
     /// The villages of main rows by code `codes` (None: none found).
     fn new(codes: Option<&'a MainCodes<'a>>, village_field: usize) -> Self {
-        CodeVillages {
+        let mut villages = CodeVillages {
             codes,
             village_field,
+            picks: Default::default(),
+        };
+        if let Some(codes) = codes {
+            villages.picks = codes.picks(|of| villages.naming(of));
         }
+        villages
+    }
+
+    /// The last of a code's rows that names a village.
+    fn naming(&self, of: crate::byfield::Rows<'_>) -> Option<usize> {
+        let rows = self.codes?.rows();
+        of.iter()
+            .rev()
+            .find(|&at| rows[at].get(self.village_field).as_str().is_some())
     }
 
     /// The village of main code `code`.
     fn get(&self, code: &str) -> Option<&'a str> {
         let codes = self.codes?;
-        let rows = codes.rows();
-        codes
-            .get(code)?
-            .iter()
-            .rev()
-            .find_map(|at| rows[at].get(self.village_field).as_str())
+        let at = codes.pick(code, &self.picks, |of| self.naming(of))?;
+        codes.rows()[at].get(self.village_field).as_str()
     }
 }
 

@@ -6,7 +6,7 @@
 
 use rayon::prelude::*;
 
-use crate::byfield::{ByField, MainCodes};
+use crate::byfield::{ByField, MainCodes, Picks};
 
 use crate::keyrow::KeyRow;
 use crate::model::Tables;
@@ -155,6 +155,8 @@ pub fn propose<'a>(
     // Rows of other tables take their village from their main row's code.
     let others = campaign.writeoffs.iter().any(|w| w.ix.table != main);
     let village_of = main_codes.filter(|_| others);
+    let picks = village_of.map(|codes| codes.picks(|of| last_accepted(codes, of)));
+    let village_of = village_of.zip(picks.as_ref());
     let ready: Vec<Ready> = campaign
         .writeoffs
         .iter()
@@ -218,6 +220,12 @@ struct Judged {
     other: Option<u32>,
 }
 
+/// The last accepted of a code's main rows `of`.
+fn last_accepted(codes: &MainCodes, of: crate::byfield::Rows<'_>) -> Option<usize> {
+    let rows = codes.rows();
+    of.iter().rev().find(|&at| !rows[at].rejected)
+}
+
 /// One table's rows judged against its write-off rules.
 struct TableProposer<'a> {
     table: TableId,
@@ -232,8 +240,9 @@ struct TableProposer<'a> {
     parent_field: Option<usize>,
     /// The main table's village field.
     village_field: Option<usize>,
-    /// The main rows by code: the last accepted one's village field is read.
-    village_of: Option<&'a MainCodes<'a>>,
+    /// The main rows by code, with the last accepted row of each code of several rows
+    /// chosen once: that row's village field is read.
+    village_of: Option<(&'a MainCodes<'a>, &'a Picks)>,
     /// The table's rows.
     rows: &'a [KeyRow],
 }
@@ -273,14 +282,9 @@ impl TableProposer<'_> {
         let village = if self.is_main {
             self.village_field.map(|i| row.text(i)).unwrap_or("")
         } else {
-            let main_row = self.village_of.and_then(|codes| {
-                let rows = codes.rows();
-                let at = codes
-                    .get(main_code)?
-                    .iter()
-                    .rev()
-                    .find(|&at| !rows[at].rejected)?;
-                rows.get(at)
+            let main_row = self.village_of.and_then(|(codes, picks)| {
+                let at = codes.pick(main_code, picks, |of| last_accepted(codes, of))?;
+                codes.rows().get(at)
             });
             match (main_row, self.village_field) {
                 (Some(row), Some(field)) => row.text(field),

@@ -331,6 +331,7 @@ pub fn read_isolated(
 /// Bytes a child's pipe holds (Linux's most for an unprivileged process, 1 MiB by
 /// default): the child writes on while the parent is busy, where the default 64 KiB made it
 /// wait.
+#[cfg(target_os = "linux")]
 const PIPE_BYTES: libc::c_int = 1 << 20;
 
 /// Widens the pipe from the child to `PIPE_BYTES`; a system that refuses keeps its own.

@@ -5,7 +5,7 @@
 
 use rayon::prelude::*;
 
-use crate::byfield::{ByField, CodeRows, MainCodes};
+use crate::byfield::{ByField, CodeRows, MainCodes, Picks};
 use crate::keyrow::KeyRow;
 use crate::model::Tables;
 use crate::schema::campaign::RefIx;
@@ -16,8 +16,9 @@ use crate::schema::{Schemas, TableId, TableSchema};
 pub enum ParentsByCode<'a> {
     /// A table's own index, made for the cross-table checks.
     Own(ByField<'a>),
-    /// The main table's, the run's main rows by code.
-    Main(&'a MainCodes<'a>),
+    /// The main table's, the run's main rows by code, with the parent row of each code
+    /// of several rows chosen once.
+    Main(&'a MainCodes<'a>, Picks),
 }
 
 impl ParentsByCode<'_> {
@@ -25,7 +26,9 @@ impl ParentsByCode<'_> {
     pub fn get(&self, code: &str) -> Option<u32> {
         match self {
             ParentsByCode::Own(index) => index.get(code),
-            ParentsByCode::Main(codes) => codes.first_good(code),
+            ParentsByCode::Main(codes, picks) => codes
+                .pick(code, picks, |of| codes.first_good(of))
+                .map(|at| at as u32),
         }
     }
     /// Whether some parent row has `code`.
@@ -72,8 +75,12 @@ impl<'a> Batch<'a> {
             || {
                 keys.par_iter()
                     .map(|&(table, field)| match main {
-                        Some(codes) if is_main_code(schemas, table, field) => {
-                            ParentsByCode::Main(codes)
+                        // The run's index, when it is over these very rows.
+                        Some(codes)
+                            if is_main_code(schemas, table, field)
+                                && std::ptr::eq(codes.rows(), tables.rows(table)) =>
+                        {
+                            ParentsByCode::Main(codes, codes.picks(|of| codes.first_good(of)))
                         }
                         _ => parents_by_code(tables.rows(table), field),
                     })
