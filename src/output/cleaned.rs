@@ -280,14 +280,32 @@ pub fn write_beside<B: Send>(
             let fill_all =
                 |v: &mut Vec<Sheet>| v.iter_mut().try_for_each(|s| fill(s, run, schemas, &fmt));
             let (mut before, mut others) = (before, others);
-            let filled = fill_all(&mut before)
-                .and_then(|()| fill_all(&mut others))
-                .map(|()| (before, others));
-            // The receiver is gone only when this file has already failed.
-            let _ = tx.send(filled);
+            send_filled(tx, || {
+                fill_all(&mut before)
+                    .and_then(|()| fill_all(&mut others))
+                    .map(|()| (before, others))
+            });
             beside()
         },
     )
+}
+
+/// Sends what `fill` gives on `tx`, a panic as an error with its text (rust_xlsxwriter
+/// panics on a full disk). `tx` is taken: however this ends, the other side hears of it
+/// (a sender held elsewhere while `fill` panicked left the other side waiting for ever:
+/// a 10M run on a nearly full disk hung so).
+fn send_filled<T>(tx: std::sync::mpsc::Sender<Result<T>>, fill: impl FnOnce() -> Result<T>) {
+    let filled =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(fill)).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(anyhow::anyhow!("filling the smaller sheets failed: {what}"))
+        });
+    // The receiver is gone only when this file has already failed.
+    let _ = tx.send(filled);
 }
 
 /// Wait for what the other side of a `rayon::join` sends, helping with the pool's
@@ -309,6 +327,22 @@ fn wait_for<T>(rx: &std::sync::mpsc::Receiver<T>) -> Result<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_panic_while_filling_beside_is_an_error_and_nobody_waits_for_ever() {
+        let (tx, rx) = std::sync::mpsc::channel::<Result<u32>>();
+        let quiet = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        send_filled(tx, || panic!("No space left on device"));
+        std::panic::set_hook(quiet);
+        let said = wait_for(&rx).unwrap().unwrap_err().to_string();
+        assert!(said.contains("No space left on device"), "{said}");
+        // Nothing more will come: the sender went with the call, waiting ends.
+        assert!(wait_for(&rx).is_err());
+        let (tx, rx) = std::sync::mpsc::channel::<Result<u32>>();
+        send_filled(tx, || Ok(7));
+        assert_eq!(wait_for(&rx).unwrap().unwrap(), 7);
+    }
     use crate::pipeline::{run, Options};
     use calamine::{open_workbook_auto, Data, Reader};
 
