@@ -49,3 +49,17 @@ pub fn os_error(error: &std::io::Error, lang: crate::finding::Lang) -> String {
         crate::finding::Lang::Zh => format!("{zh}（系统：{error}）"),
     }
 }
+
+/// What a caught panic said (its message, or nothing when it carried none).
+///
+/// ```
+/// let caught = std::panic::catch_unwind(|| panic!("disk full")).unwrap_err();
+/// assert_eq!(selfbuilt::errors::panic_text(&caught), "disk full");
+/// ```
+pub fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_default()
+}

@@ -140,11 +140,7 @@ fn roster_options(opts: &Options) -> Option<Options> {
 
 /// A file whose reading panicked: no rows, one F009 finding saying what happened.
 fn crashed(file: &InputFile, panic: Box<dyn std::any::Any + Send>, tables: usize) -> FileOut {
-    let what = panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
+    let what = crate::errors::panic_text(&panic);
     FileOut {
         input: file.clone(),
         format: String::new(),

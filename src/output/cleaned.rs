@@ -297,11 +297,7 @@ pub fn write_beside<B: Send>(
 fn send_filled<T>(tx: std::sync::mpsc::Sender<Result<T>>, fill: impl FnOnce() -> Result<T>) {
     let filled =
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(fill)).unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
+            let what = crate::errors::panic_text(&panic);
             Err(anyhow::anyhow!("filling the smaller sheets failed: {what}"))
         });
     // The receiver is gone only when this file has already failed.
