@@ -261,7 +261,7 @@ mod tests {
         for i in 0..3u32 {
             rows.push(GridRow {
                 idx: i * 2,
-                cells: vec![Raw::Text(format!("第{i}行")), Raw::Num(1.5)],
+                cells: vec![Raw::Text(format!("第{i}行").into()), Raw::Num(1.5)],
             });
         }
         Grid {

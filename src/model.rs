@@ -53,7 +53,7 @@ impl GridRow {
                     if s.is_empty() {
                         Raw::Empty
                     } else {
-                        Raw::Text(s.to_string())
+                        Raw::Text((*s).into())
                     }
                 })
                 .collect(),

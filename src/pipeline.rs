@@ -524,12 +524,12 @@ mod tests {
                 "未发现安全隐患".into(),
             ]
             .into_iter()
-            .map(Raw::Text)
+            .map(|s| Raw::Text(s.into()))
             .collect()
         };
         let mut rows = vec![GridRow {
             idx: 0,
-            cells: head.iter().map(|h| Raw::Text(h.to_string())).collect(),
+            cells: head.iter().map(|h| Raw::Text((*h).into())).collect(),
         }];
         rows.extend((1..60).map(|i| GridRow {
             idx: i,

@@ -1,6 +1,7 @@
 //! Text normalisation shared by the recogniser and the cell parsers: NFKC, every kind of
 //! space, header label keys.
 
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 /// Is this one of the spaces villages' files carry (ASCII, U+3000, NBSP, zero-width …)?
@@ -21,13 +22,13 @@ pub fn trim(s: &str) -> &str {
     }
 }
 
-/// NFKC and trimmed.
-pub fn nfkc_trim(s: &str) -> String {
+/// NFKC and trimmed (borrowed when the text is both already).
+pub fn nfkc_trim(s: &str) -> Cow<'_, str> {
     if is_nfkc(s) {
-        return trim(s).to_string();
+        return Cow::Borrowed(trim(s));
     }
     let n: String = s.nfkc().collect();
-    trim(&n).to_string()
+    Cow::Owned(trim(&n).to_string())
 }
 
 /// Already NFKC? The quick check answers for almost every cell (ASCII, CJK) without

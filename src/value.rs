@@ -14,8 +14,9 @@ pub enum Raw {
     /// Nothing in the cell.
     #[default]
     Empty,
-    /// Text.
-    Text(String),
+    /// Text (held inline up to 24 bytes: most cells are short, and a million cells each
+    /// with its own allocation cost the reader and the checks a tenth of their time).
+    Text(CompactString),
     /// A number.
     Num(f64),
     /// A boolean (TRUE/FALSE).
@@ -25,6 +26,7 @@ pub enum Raw {
         /// Excel's serial day number.
         serial: f64,
         /// The calendar date it means (None when out of range).
+        #[serde(with = "day_number")]
         date: Option<NaiveDate>,
         /// Whether the workbook counts days from 1904 (old Mac Excel).
         is_1904: bool,
@@ -33,6 +35,27 @@ pub enum Raw {
     DateIso(String),
     /// An error value such as #REF!.
     Error(String),
+}
+
+/// A date as its day number (days from 0001-01-01, day 1) where a cell is encoded
+/// (the reader child's frames, the rows written aside): chrono writes a date as text,
+/// formatted in the reader and parsed again in the parent for every date cell.
+mod day_number {
+    use chrono::{Datelike, NaiveDate};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+        date.map(|d| d.num_days_from_ce()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        match Option::<i32>::deserialize(d)? {
+            None => Ok(None),
+            Some(n) => NaiveDate::from_num_days_from_ce_opt(n)
+                .map(Some)
+                .ok_or_else(|| serde::de::Error::custom("a day number past the calendar")),
+        }
+    }
 }
 
 impl Raw {
@@ -48,7 +71,7 @@ impl Raw {
     pub fn display(&self) -> String {
         match self {
             Raw::Empty => String::new(),
-            Raw::Text(s) => s.clone(),
+            Raw::Text(s) => s.to_string(),
             Raw::Num(f) => fmt_num(*f),
             Raw::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
             Raw::Date { date: Some(d), .. } => iso_date(*d),
@@ -119,6 +142,56 @@ impl Val {
             Val::Date(d) => iso_date(*d),
             Val::List(v) => v.join("、"),
         }
+    }
+    /// Whether the canonical text form (`display`) is `text`, found without making it (a
+    /// row's every number and date was formatted only to be found unchanged).
+    ///
+    /// ```
+    /// use chrono::NaiveDate;
+    /// use selfbuilt::value::Val;
+    /// assert!(Val::Int(3).shows("3") && !Val::Int(3).shows("03"));
+    /// assert!(Val::Num(2.5).shows("2.5") && Val::Num(4.0).shows("4"));
+    /// let d = NaiveDate::from_ymd_opt(2024, 3, 9).unwrap();
+    /// assert!(Val::Date(d).shows("2024-03-09") && !Val::Date(d).shows("2024-3-9"));
+    /// assert!(Val::List(vec!["甲".into(), "乙".into()].into()).shows("甲、乙"));
+    /// ```
+    pub fn shows(&self, text: &str) -> bool {
+        use chrono::Datelike;
+        use std::fmt::Write as _;
+        /// A writer that compares what is written with the rest of a text.
+        struct Same<'a>(&'a str);
+        impl std::fmt::Write for Same<'_> {
+            fn write_str(&mut self, piece: &str) -> std::fmt::Result {
+                match self.0.strip_prefix(piece) {
+                    Some(rest) => {
+                        self.0 = rest;
+                        Ok(())
+                    }
+                    None => Err(std::fmt::Error),
+                }
+            }
+        }
+        let mut same = Same(text);
+        let written = match self {
+            Val::Empty => Ok(()),
+            Val::Text(s) => same.write_str(s),
+            Val::Int(i) => write!(same, "{i}"),
+            Val::Num(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
+                write!(same, "{}", *f as i64)
+            }
+            Val::Num(f) => write!(same, "{f}"),
+            Val::Date(d) => match d.year() {
+                y @ 0..=9999 => write!(same, "{y:04}-{:02}-{:02}", d.month(), d.day()),
+                _ => same.write_str(&iso_date(*d)),
+            },
+            Val::List(v) => v.iter().enumerate().try_for_each(|(k, item)| {
+                if k > 0 {
+                    same.write_str("、")?;
+                }
+                same.write_str(item)
+            }),
+        };
+        written.is_ok() && same.0.is_empty()
     }
     /// Appends the canonical text form (`display`) to `out`, copying nothing else.
     pub fn display_into(&self, out: &mut String) {
@@ -259,6 +332,74 @@ impl Fields for (&[Val], &[bool]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_cell_encodes_as_its_day_number_and_comes_back_the_same() {
+        use chrono::Datelike;
+        let days = [(1, 1, 1), (1899, 12, 30), (2024, 2, 29), (9999, 12, 31), (-44, 3, 15)];
+        for (y, m, d) in days {
+            let date = NaiveDate::from_ymd_opt(y, m, d);
+            let raw = Raw::Date {
+                serial: 45351.0,
+                date,
+                is_1904: y == 2024,
+            };
+            let bytes = postcard::to_stdvec(&raw).unwrap();
+            assert_eq!(postcard::from_bytes::<Raw>(&bytes).unwrap(), raw);
+        }
+        let none = Raw::Date {
+            serial: -5.0,
+            date: None,
+            is_1904: false,
+        };
+        let bytes = postcard::to_stdvec(&none).unwrap();
+        assert_eq!(postcard::from_bytes::<Raw>(&bytes).unwrap(), none);
+        // The encoding spelled out (the variant's number, the serial, the day number, the
+        // flag); a day number no calendar date has is a broken encoding, not a panic.
+        let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        let spelled = postcard::to_stdvec(&(4u32, 1.0f64, Some(day.num_days_from_ce()), false));
+        let want = Raw::Date {
+            serial: 1.0,
+            date: Some(day),
+            is_1904: false,
+        };
+        assert_eq!(postcard::from_bytes::<Raw>(&spelled.unwrap()).unwrap(), want);
+        let bad = postcard::to_stdvec(&(4u32, 1.0f64, Some(i32::MAX), false)).unwrap();
+        assert!(postcard::from_bytes::<Raw>(&bad).is_err());
+    }
+
+    #[test]
+    fn shows_answers_as_display_would() {
+        let day = |y, m, d| Val::Date(NaiveDate::from_ymd_opt(y, m, d).unwrap());
+        let vals = [
+            Val::Empty,
+            Val::Text("砖混结构".into()),
+            Val::Text("".into()),
+            Val::Int(0),
+            Val::Int(-12),
+            Val::Int(i64::MAX),
+            Val::Num(2.5),
+            Val::Num(4.0),
+            Val::Num(-0.0),
+            Val::Num(1e15),
+            Val::Num(22.705722),
+            Val::Num(f64::NAN),
+            day(2024, 3, 9),
+            day(-1, 12, 31),
+            day(10000, 1, 1),
+            Val::List(vec!["甲".into(), "乙".into()].into()),
+            Val::List(Vec::new().into()),
+        ];
+        let mut texts: Vec<String> = vals.iter().map(Val::display).collect();
+        texts.extend(["03", "4.0", "2024-3-9", "2024-03-09 ", "甲、", "、乙", "-0", "x"].map(String::from));
+        for v in &vals {
+            for t in &texts {
+                assert_eq!(v.shows(t), v.display() == *t, "{v:?} against {t:?}");
+                let longer = format!("{t}0");
+                assert_eq!(v.shows(&longer), v.display() == longer, "{v:?} against {longer:?}");
+            }
+        }
+    }
 
     #[test]
     fn dates_read_as_chrono_writes_them() {

@@ -32,7 +32,7 @@ fn village_text() -> impl Strategy<Value = String> {
 
 fn raw() -> impl Strategy<Value = Raw> {
     prop_oneof![
-        village_text().prop_map(Raw::Text),
+        village_text().prop_map(|s| Raw::Text(s.into())),
         any::<f64>().prop_map(Raw::Num),
         (-1e6f64..1e7).prop_map(Raw::Num),
         any::<bool>().prop_map(Raw::Bool),
@@ -81,7 +81,7 @@ proptest! {
     fn fuzz_header_recogniser(
         cells in prop::collection::vec(prop::collection::vec(prop_oneof![
             3 => prop::sample::select(vec!["房屋编码", "户主", "身份证号", "*层数", "建筑面积\n（㎡）", "序 号", "合计", "填表说明：", "隐患编号",
-                "复核日期", "复核人", "房屋基本情况", "初步判定", "整治状态", "", "", ""]).prop_map(|s| Raw::Text(s.to_string())),
+                "复核日期", "复核人", "房屋基本情况", "初步判定", "整治状态", "", "", ""]).prop_map(|s| Raw::Text(s.into())),
             1 => raw(),
         ], 0..12), 0..40),
         merges in prop::collection::vec((0u32..45, 0u32..14, 0u32..4, 0u32..4), 0..6),

@@ -170,7 +170,7 @@ fn header_ablation_content_finds_the_columns() {
             {
                 for cell in row.cells.iter_mut() {
                     if !cell.is_empty() {
-                        *cell = Raw::Text(nonsense(&mut rng, k));
+                        *cell = Raw::Text(nonsense(&mut rng, k).into());
                         k += 1;
                     }
                 }

@@ -135,7 +135,7 @@ pub fn parse_date(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
             Err(_) => return bad(field, s, Bad::NotADate),
         },
         Raw::Text(s) => match date_from_text(s) {
-            Ok((d, t)) => (d, t, s.clone()),
+            Ok((d, t)) => (d, t, s.to_string()),
             Err("impossible") => return bad(field, s, Bad::Impossible),
             Err(_) => return bad(field, s, Bad::Unreadable),
         },

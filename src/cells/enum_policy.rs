@@ -532,7 +532,7 @@ pub fn split_list(field: &Field, lex: &Lexicon, written: &str) -> Vec<String> {
     let explicit: Vec<String> = lex
         .list_separators
         .iter()
-        .map(|s| crate::text::nfkc_trim(s))
+        .map(|s| crate::text::nfkc_trim(s).into_owned())
         .filter(|s| !s.is_empty())
         .collect();
     for c in k.chars() {
@@ -553,7 +553,7 @@ pub fn split_list(field: &Field, lex: &Lexicon, written: &str) -> Vec<String> {
     parts.push(cur);
     let parts: Vec<String> = parts
         .into_iter()
-        .map(|p| crate::text::nfkc_trim(&p))
+        .map(|p| crate::text::nfkc_trim(&p).into_owned())
         .filter(|p| !p.is_empty())
         .collect();
     // One unseparated run: cut it where whole values meet.

@@ -113,7 +113,8 @@ fn unmapped(field: &Field, s: &str, how: &Resolved) -> Issue {
 /// Reads an enum cell: the written form mapped to one of the field's values, or an error
 /// naming what it could be.
 pub fn parse_enum(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
-    let s = nfkc_trim(&super::raw_text(raw));
+    let text = super::raw_text(raw);
+    let s = nfkc_trim(&text);
     match resolve(field, ctx.lexicon, &s) {
         Resolved::Value(v, _) => Parsed::ok(Val::Text(v.into())),
         how => Parsed::err(unmapped(field, &s, &how)),
@@ -123,7 +124,8 @@ pub fn parse_enum(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
 /// Reads a cell holding several of the field's values (an enum list), each mapped as
 /// `parse_enum` maps one.
 pub fn parse_enum_list(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
-    let s = nfkc_trim(&super::raw_text(raw));
+    let text = super::raw_text(raw);
+    let s = nfkc_trim(&text);
     // A value that itself holds punctuation is taken whole first.
     if let Resolved::Value(v, enum_policy::Rule::Exact) = resolve(field, ctx.lexicon, &s) {
         return Parsed::ok(Val::List(Box::new([v.into()])));

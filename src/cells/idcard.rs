@@ -47,7 +47,7 @@ fn mangled(field: &Field, shown: &str) -> Parsed {
 pub fn parse_id(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let s = match raw {
         Raw::Num(f) => return mangled(field, &format!("{f:e}").replace('e', "E+")),
-        Raw::Text(s) => s.clone(),
+        Raw::Text(s) => s.to_string(),
         other => other.display(),
     };
     let mut t = nfkc_nospace(&s).to_uppercase();

@@ -58,6 +58,42 @@ impl Memo {
         }
     }
 
+    /// A memo for the next chunk of a sheet whose earlier chunks found the fields marked
+    /// in `distinct` (see [`Memo::distinct`]) to repeat too rarely: those are not
+    /// remembered from the start (each chunk judged them anew, storing its first cells).
+    ///
+    /// ```
+    /// use selfbuilt::cells::memo::Memo;
+    /// use selfbuilt::value::{Parsed, Raw, Val};
+    /// let mut first = Memo::new(1);
+    /// for k in 0..100 {
+    ///     first.parse(0, &Raw::Text(format!("450{k}").into()), || (None, Parsed::ok(Val::Int(k))));
+    /// }
+    /// assert_eq!(first.distinct(), [true]);
+    /// let mut next = Memo::after(&first.distinct());
+    /// let mut parsed = 0;
+    /// for _ in 0..2 {
+    ///     next.parse(0, &Raw::Text("4501".into()), || { parsed += 1; (None, Parsed::ok(Val::Int(1))) });
+    /// }
+    /// assert_eq!(parsed, 2);
+    /// ```
+    pub fn after(distinct: &[bool]) -> Memo {
+        Memo {
+            fields: distinct
+                .iter()
+                .map(|&off| FieldMemo {
+                    off,
+                    ..FieldMemo::default()
+                })
+                .collect(),
+        }
+    }
+
+    /// For each field, whether its texts were judged to repeat too rarely to remember.
+    pub fn distinct(&self) -> Vec<bool> {
+        self.fields.iter().map(|m| m.off).collect()
+    }
+
     /// The answer for `written` in field `i`: remembered, or made by `parse` (and
     /// remembered when the field's texts repeat). Only texts are remembered: numbers and
     /// dates are read as quickly as they are looked up.
@@ -91,7 +127,7 @@ mod tests {
     use crate::value::Val;
 
     fn text(s: &str) -> Raw {
-        Raw::Text(s.to_string())
+        Raw::Text(s.into())
     }
 
     #[test]

@@ -12,7 +12,8 @@ use crate::text::{nfkc_nospace, nfkc_trim};
 /// Reads a free text cell, trimmed and normalised, checked against the field's length
 /// bounds.
 pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
-    let s = nfkc_trim(&super::raw_text(raw));
+    let text = super::raw_text(raw);
+    let s = nfkc_trim(&text);
     let n = s.chars().count();
     let short = field.min_len.is_some_and(|m| n < m);
     let long = field.max_len.is_some_and(|m| n > m);
@@ -34,12 +35,13 @@ pub fn parse_text(field: &Field, raw: &Raw) -> Parsed {
 pub fn parse_bool(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     let lex = ctx.lexicon;
     let word = |b: bool| Parsed::ok(Val::Text(if b { lex.yes() } else { lex.no() }.into()));
-    let s = match raw {
+    let text = match raw {
         Raw::Bool(b) => return word(*b),
         Raw::Num(f) if *f == 1.0 => return word(true),
         Raw::Num(f) if *f == 0.0 => return word(false),
-        other => nfkc_trim(&super::raw_text(other)),
+        other => super::raw_text(other),
     };
+    let s = nfkc_trim(&text);
     let k = s.to_lowercase();
     let (yes, no) = &ctx.lexicon.keys.yes_no;
     if yes.contains(&k) {

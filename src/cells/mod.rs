@@ -34,11 +34,12 @@ impl Ctx<'_> {
     }
 }
 
-/// The cell as text for the text-based parsers (numbers as Excel shows them).
-pub fn raw_text(raw: &Raw) -> String {
+/// The cell as text for the text-based parsers (numbers as Excel shows them); a text cell
+/// is borrowed.
+pub fn raw_text(raw: &Raw) -> std::borrow::Cow<'_, str> {
     match raw {
-        Raw::Text(s) => s.clone(),
-        other => other.display(),
+        Raw::Text(s) => std::borrow::Cow::Borrowed(s),
+        other => std::borrow::Cow::Owned(other.display()),
     }
 }
 
@@ -54,7 +55,7 @@ pub fn parse(field: &Field, raw: &Raw, ctx: &Ctx) -> Parsed {
     // (an audit line shows the unwrapping).
     if let Raw::Text(s) = raw {
         if let Some(inner) = crate::text::excel_text_formula(s) {
-            return parse(field, &Raw::Text(inner), ctx);
+            return parse(field, &Raw::Text(inner.into()), ctx);
         }
     }
     if let Some(issue) = no_equivalent(field, raw) {
@@ -136,7 +137,7 @@ pub(crate) mod testutil {
         }
     }
     pub fn p(t: TableKind, key: &str, s: &str) -> Parsed {
-        parse(field(t, key), &Raw::Text(s.to_string()), &ctx())
+        parse(field(t, key), &Raw::Text(s.into()), &ctx())
     }
     pub fn code(p: &Parsed) -> Option<&'static str> {
         p.issue.as_ref().map(|i| i.code)

@@ -396,7 +396,7 @@ mod tests {
         let fields = &schemas.tables[table].fields;
         GridRow {
             idx,
-            cells: fields.iter().map(|f| Raw::Text(f.label.clone())).collect(),
+            cells: fields.iter().map(|f| Raw::Text(f.label.as_str().into())).collect(),
         }
     }
 
@@ -405,7 +405,7 @@ mod tests {
         let cells = (0..width).map(|c| match c {
             1 if !column_1_filled => Raw::Empty,
             1 => Raw::Text("merged".into()),
-            _ => Raw::Text(format!("v{idx}-{c}")),
+            _ => Raw::Text(format!("v{idx}-{c}").into()),
         });
         GridRow {
             idx,

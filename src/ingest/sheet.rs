@@ -81,6 +81,8 @@ struct CheckedChunk {
     columns: ColumnsUsed,
     /// The position of its first row below the header that heads another table.
     other_head: Option<usize>,
+    /// The fields its memo found to repeat too rarely to remember (`Memo::distinct`).
+    distinct: Vec<bool>,
 }
 
 impl CheckedChunk {
@@ -151,6 +153,10 @@ pub(crate) struct SheetWork<'a> {
     /// Its rows arrive while the file is still being read on another core: they are
     /// checked on this one alone.
     pub(crate) streamed: bool,
+    /// The fields whose texts the chunks checked so far found to repeat too rarely to
+    /// remember (`Memo::distinct`; empty before the first chunk): later chunks do not
+    /// store their first cells only to judge them again.
+    pub(crate) distinct: Vec<bool>,
 }
 
 impl<'a> SheetWork<'a> {
@@ -177,6 +183,7 @@ impl<'a> SheetWork<'a> {
             changes: ChangeLog::default(),
             block: false,
             streamed: false,
+            distinct: Vec::new(),
         }
     }
 
@@ -287,7 +294,10 @@ impl<'a> SheetWork<'a> {
         // (checking beside it on both cores made the reader wait: 20 s → 17.6 s at 1M rows).
         let check = |(k, chunk): (usize, &[GridRow])| -> CheckedChunk {
             let mut part = CheckedChunk::default();
-            let mut memo = Memo::new(schema.fields.len());
+            let mut memo = match self.distinct.len() == schema.fields.len() {
+                true => Memo::after(&self.distinct),
+                false => Memo::new(schema.fields.len()),
+            };
             for (i, row) in chunk.iter().enumerate() {
                 let pos = start + k * CHECK_CHUNK + i;
                 match kinds.classify(row) {
@@ -313,6 +323,7 @@ impl<'a> SheetWork<'a> {
                 part.look_for_other_tables(row, pos, head, &opts.schemas);
                 part.packed.push(row);
             }
+            part.distinct = memo.distinct();
             part
         };
         let checked: Vec<CheckedChunk> = match self.streamed {
@@ -341,6 +352,10 @@ impl<'a> SheetWork<'a> {
         self.checked.append(part.packed);
         self.columns.absorb(&part.columns);
         self.other_head = self.other_head.or(part.other_head);
+        match self.distinct.len() == part.distinct.len() {
+            true => (self.distinct.iter_mut().zip(&part.distinct)).for_each(|(a, b)| *a |= b),
+            false => self.distinct = part.distinct,
+        }
     }
 
     /// The sheet is complete. Returns the blocks of other tables found further down it,
@@ -448,6 +463,7 @@ impl<'a> SheetWork<'a> {
         self.unpack_checked();
         self.columns = ColumnsUsed::default();
         self.other_head = None;
+        self.distinct.clear();
         self.data.clear();
         self.skipped.clear();
         self.records.clear();

@@ -424,7 +424,7 @@ fn parse_stream<R: std::io::Read>(
                     if let Some(n) = swallowed_lines(v, delim) {
                         swallowed.push((row, c as u32, n));
                     }
-                    if !b.push(row, c as u32, Raw::Text(v.to_string()), limits) {
+                    if !b.push(row, c as u32, Raw::Text(v.into()), limits) {
                         return b.finish(rel, limits);
                     }
                 }

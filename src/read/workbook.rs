@@ -283,28 +283,30 @@ fn read_ods_package(
 pub(crate) fn from_data(d: &Data) -> Raw {
     match d {
         Data::Empty => Raw::Empty,
-        Data::String(s) => Raw::Text(s.clone()),
+        Data::String(s) => Raw::Text(s.into()),
         Data::Float(f) => Raw::Num(*f),
         Data::Int(i) => Raw::Num(*i as f64),
         Data::Bool(b) => Raw::Bool(*b),
         Data::DateTime(dt) => excel_date(dt),
         Data::DateTimeIso(s) => Raw::DateIso(s.clone()),
-        Data::DurationIso(s) => Raw::Text(s.clone()),
+        Data::DurationIso(s) => Raw::Text(s.into()),
         Data::Error(e) => Raw::Error(format!("{e}")),
     }
 }
 
-pub(crate) fn from_dataref(d: DataRef<'_>) -> Raw {
+pub(crate) fn from_dataref(d: &DataRef<'_>) -> Raw {
     match d {
         DataRef::Empty => Raw::Empty,
-        DataRef::String(s) => Raw::Text(s),
-        DataRef::SharedString(s) => Raw::Text(s.to_string()),
-        DataRef::Float(f) => Raw::Num(f),
-        DataRef::Int(i) => Raw::Num(i as f64),
-        DataRef::Bool(b) => Raw::Bool(b),
-        DataRef::DateTime(dt) => excel_date(&dt),
-        DataRef::DateTimeIso(s) => Raw::DateIso(s),
-        DataRef::DurationIso(s) => Raw::Text(s),
+        // A text of up to 24 bytes is held inline: no allocation, where cloning the
+        // cell's own text (an inline string of the sheet) allocated for every cell.
+        DataRef::String(s) => Raw::Text(s.into()),
+        DataRef::SharedString(s) => Raw::Text((*s).into()),
+        DataRef::Float(f) => Raw::Num(*f),
+        DataRef::Int(i) => Raw::Num(*i as f64),
+        DataRef::Bool(b) => Raw::Bool(*b),
+        DataRef::DateTime(dt) => excel_date(dt),
+        DataRef::DateTimeIso(s) => Raw::DateIso(s.clone()),
+        DataRef::DurationIso(s) => Raw::Text(s.into()),
         DataRef::Error(e) => Raw::Error(format!("{e}")),
     }
 }
@@ -448,7 +450,7 @@ pub(crate) fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                 match reader.next_cell() {
                     Ok(Some(c)) => {
                         let (r, col) = c.get_position();
-                        if !b.push(r, col, from_dataref(c.get_value().clone()), limits) {
+                        if !b.push(r, col, from_dataref(c.get_value()), limits) {
                             break;
                         }
                         // Hand over every complete row but the one being filled.
@@ -534,7 +536,7 @@ fn formulas_without_value<RS: std::io::Read + std::io::Seek>(
         let Some(formula) = c.formula.filter(|f| !f.is_empty()) else {
             continue;
         };
-        if from_dataref(c.value).is_empty() {
+        if from_dataref(&c.value).is_empty() {
             first.push((c.pos, formula));
             if first.len() > BARE_LISTED {
                 first.pop();

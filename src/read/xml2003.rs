@@ -45,12 +45,12 @@ fn value(typ: &str, text: String) -> Raw {
     match typ {
         "Number" => match text.trim().parse::<f64>() {
             Ok(f) if f.is_finite() => Raw::Num(f),
-            _ => Raw::Text(text),
+            _ => Raw::Text(text.into()),
         },
         "Boolean" => Raw::Bool(matches!(text.trim(), "1" | "true" | "TRUE")),
         "DateTime" => Raw::DateIso(text.trim().to_string()),
         "Error" => Raw::Error(text.trim().to_string()),
-        _ => Raw::Text(text),
+        _ => Raw::Text(text.into()),
     }
 }
 

@@ -445,7 +445,7 @@ mod tests {
     fn repeats_are_read_from_the_sample() {
         let raw = |v: &[&str]| {
             v.iter()
-                .map(|s| Raw::Text(s.to_string()))
+                .map(|s| Raw::Text((*s).into()))
                 .collect::<Vec<_>>()
         };
         let one = raw(&["平安村", "平安村", "平安村"]);

@@ -574,7 +574,7 @@ mod tests {
     }
 
     fn c(t: TableKind, key: &str, vals: &[&str]) -> ContentFit {
-        let raws: Vec<Raw> = vals.iter().map(|v| Raw::Text(v.to_string())).collect();
+        let raws: Vec<Raw> = vals.iter().map(|v| Raw::Text((*v).into())).collect();
         let refs: Vec<&Raw> = raws.iter().collect();
         content_score(field(t, key), &refs, &ctx())
     }

@@ -116,7 +116,7 @@ struct Cell<'a> {
 fn parse_cell(cell: &Cell, ctx: &Ctx) -> (Option<Raw>, cells::Parsed) {
     let written = cell.row.get(cell.col);
     let clean = match written {
-        Raw::Text(s) => crate::text::without_xml_illegal(s).map(Raw::Text),
+        Raw::Text(s) => crate::text::without_xml_illegal(s).map(|s| Raw::Text(s.into())),
         _ => None,
     };
     let mut parsed = cells::parse(cell.field, clean.as_ref().unwrap_or(written), ctx);
@@ -152,7 +152,7 @@ fn check_cell(
     // The cell as written, built only when a finding or a change needs it.
     let shown = || -> String {
         match written {
-            Raw::Text(s) => s.clone(),
+            Raw::Text(s) => s.to_string(),
             other => other.display(),
         }
     };
@@ -193,8 +193,12 @@ fn check_cell(
         findings.push(at_cell(Finding::new(said)).value(&shown));
     }
     if !rec.bad[i] && !unchanged(written, &val) {
-        let (old, new) = (shown(), val.display());
-        if old != new {
+        let same = match written {
+            Raw::Text(s) => val.shows(s),
+            other => val.shows(&other.display()),
+        };
+        if !same {
+            let (old, new) = (shown(), val.display());
             changes.push(
                 &place.file_name,
                 &place.sheet_name,
@@ -329,7 +333,7 @@ mod tests {
             .collect();
         let mut raw = vec![Raw::Empty; s.fields.len()];
         for (k, v) in cells {
-            raw[s.field_index(k).unwrap()] = Raw::Text(v.to_string());
+            raw[s.field_index(k).unwrap()] = Raw::Text((*v).into());
         }
         let (f, _, rec) = check(s, &columns, &GridRow { idx: 5, cells: raw });
         (f, rec)

@@ -68,7 +68,7 @@ impl CellType for CreditCode {
                 let shown = crate::value::fmt_num(*f);
                 return Parsed::err(stored_as_number(label, label_en, shown).into());
             }
-            Raw::Text(s) => s.clone(),
+            Raw::Text(s) => s.to_string(),
             other => other.display(),
         };
         let t: String = nfkc_nospace(&s)
