@@ -322,7 +322,11 @@ impl<'a> SheetWork<'a> {
                 }
                 part.look_for_other_tables(row, pos, head, &opts.schemas);
                 part.packed.push(row);
+                if i == 0 {
+                    part.packed.reserve_rows(chunk.len() - 1);
+                }
             }
+            part.packed.shrink_to_fit();
             part.distinct = memo.distinct();
             part
         };
