@@ -68,7 +68,8 @@ impl PackedRows {
     pub fn append(&mut self, other: PackedRows) {
         let base = self.len();
         self.blocks.extend(other.blocks);
-        self.firsts.extend(other.firsts.iter().map(|first| first + base));
+        self.firsts
+            .extend(other.firsts.iter().map(|first| first + base));
         self.ends.extend(other.ends);
         self.indices.extend(other.indices);
     }
@@ -365,7 +366,9 @@ mod tests {
         // cut at every place: every row reads back, and packing goes on after a cut.
         let row = |i: u32| GridRow {
             idx: i,
-            cells: vec![Raw::Text(format!("第{i}行，一段比二十四个字节长的文字").into())],
+            cells: vec![Raw::Text(
+                format!("第{i}行，一段比二十四个字节长的文字").into(),
+            )],
         };
         let mut whole = PackedRows::default();
         let mut next = 0;

@@ -37,12 +37,28 @@ pub enum Raw {
     Error(String),
 }
 
-/// A date as its day number (days from 0001-01-01, day 1) where a cell is encoded
-/// (the reader child's frames, the rows written aside): chrono writes a date as text,
-/// formatted in the reader and parsed again in the parent for every date cell.
+/// A date as its day number (days from 0001-01-01, day 1) where a cell or a value is
+/// encoded (the reader child's frames, the rows written aside, the values spilled for the
+/// writers): chrono writes a date as text, formatted once and parsed again by every
+/// reader of it, for every date.
 mod day_number {
     use chrono::{Datelike, NaiveDate};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    /// A date that is always there (`Val::Date`).
+    pub mod one {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+            date.num_days_from_ce().serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+            let n = i32::deserialize(d)?;
+            NaiveDate::from_num_days_from_ce_opt(n)
+                .ok_or_else(|| serde::de::Error::custom("a day number past the calendar"))
+        }
+    }
 
     pub fn serialize<S: Serializer>(date: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
         date.map(|d| d.num_days_from_ce()).serialize(s)
@@ -121,8 +137,8 @@ pub enum Val {
     Int(i64),
     /// A number with decimals.
     Num(f64),
-    /// A date.
-    Date(NaiveDate),
+    /// A date (encoded as its day number: `day_number`).
+    Date(#[serde(with = "day_number::one")] NaiveDate),
     /// Several enum values (an enum list), boxed so that a value stays 24 bytes.
     List(Box<[CompactString]>),
 }
@@ -336,7 +352,13 @@ mod tests {
     #[test]
     fn a_date_cell_encodes_as_its_day_number_and_comes_back_the_same() {
         use chrono::Datelike;
-        let days = [(1, 1, 1), (1899, 12, 30), (2024, 2, 29), (9999, 12, 31), (-44, 3, 15)];
+        let days = [
+            (1, 1, 1),
+            (1899, 12, 30),
+            (2024, 2, 29),
+            (9999, 12, 31),
+            (-44, 3, 15),
+        ];
         for (y, m, d) in days {
             let date = NaiveDate::from_ymd_opt(y, m, d);
             let raw = Raw::Date {
@@ -363,9 +385,28 @@ mod tests {
             date: Some(day),
             is_1904: false,
         };
-        assert_eq!(postcard::from_bytes::<Raw>(&spelled.unwrap()).unwrap(), want);
+        assert_eq!(
+            postcard::from_bytes::<Raw>(&spelled.unwrap()).unwrap(),
+            want
+        );
         let bad = postcard::to_stdvec(&(4u32, 1.0f64, Some(i32::MAX), false)).unwrap();
         assert!(postcard::from_bytes::<Raw>(&bad).is_err());
+    }
+
+    #[test]
+    fn a_date_value_encodes_as_its_day_number_and_comes_back_the_same() {
+        use chrono::Datelike;
+        for (y, m, d) in [(1, 1, 1), (2024, 2, 29), (-44, 3, 15), (9999, 12, 31)] {
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let bytes = postcard::to_stdvec(&Val::Date(day)).unwrap();
+            assert_eq!(
+                bytes,
+                postcard::to_stdvec(&(4u32, day.num_days_from_ce())).unwrap()
+            );
+            assert_eq!(postcard::from_bytes::<Val>(&bytes).unwrap(), Val::Date(day));
+        }
+        let bad = postcard::to_stdvec(&(4u32, i32::MIN)).unwrap();
+        assert!(postcard::from_bytes::<Val>(&bad).is_err());
     }
 
     #[test]
@@ -391,12 +432,28 @@ mod tests {
             Val::List(Vec::new().into()),
         ];
         let mut texts: Vec<String> = vals.iter().map(Val::display).collect();
-        texts.extend(["03", "4.0", "2024-3-9", "2024-03-09 ", "甲、", "、乙", "-0", "x"].map(String::from));
+        texts.extend(
+            [
+                "03",
+                "4.0",
+                "2024-3-9",
+                "2024-03-09 ",
+                "甲、",
+                "、乙",
+                "-0",
+                "x",
+            ]
+            .map(String::from),
+        );
         for v in &vals {
             for t in &texts {
                 assert_eq!(v.shows(t), v.display() == *t, "{v:?} against {t:?}");
                 let longer = format!("{t}0");
-                assert_eq!(v.shows(&longer), v.display() == longer, "{v:?} against {longer:?}");
+                assert_eq!(
+                    v.shows(&longer),
+                    v.display() == longer,
+                    "{v:?} against {longer:?}"
+                );
             }
         }
     }

@@ -396,7 +396,10 @@ mod tests {
         let fields = &schemas.tables[table].fields;
         GridRow {
             idx,
-            cells: fields.iter().map(|f| Raw::Text(f.label.as_str().into())).collect(),
+            cells: fields
+                .iter()
+                .map(|f| Raw::Text(f.label.as_str().into()))
+                .collect(),
         }
     }
 

@@ -443,11 +443,7 @@ mod tests {
 
     #[test]
     fn repeats_are_read_from_the_sample() {
-        let raw = |v: &[&str]| {
-            v.iter()
-                .map(|s| Raw::Text((*s).into()))
-                .collect::<Vec<_>>()
-        };
+        let raw = |v: &[&str]| v.iter().map(|s| Raw::Text((*s).into())).collect::<Vec<_>>();
         let one = raw(&["平安村", "平安村", "平安村"]);
         let few = raw(&["黄英", "韦宝", "黄英", "黄英", "韦宝", "黄英"]);
         let many = raw(&["黄英", "韦宝", "李四", "张三"]);
