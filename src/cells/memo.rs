@@ -60,7 +60,8 @@ impl Memo {
 
     /// A memo for the next chunk of a sheet whose earlier chunks found the fields marked
     /// in `distinct` (see [`Memo::distinct`]) to repeat too rarely: those are not
-    /// remembered from the start (each chunk judged them anew, storing its first cells).
+    /// remembered from the start, where a new memo would store each one's first cells only
+    /// to judge them again.
     ///
     /// ```
     /// use selfbuilt::cells::memo::Memo;
