@@ -109,19 +109,33 @@ impl Raw {
 /// assert_eq!(selfbuilt::value::iso_date(far), far.format("%Y-%m-%d").to_string());
 /// ```
 pub fn iso_date(d: chrono::NaiveDate) -> String {
+    let mut out = String::with_capacity(10);
+    write_iso_date(&mut out, d).expect("a String takes every write");
+    out
+}
+
+/// Writes `iso_date(d)` to `out`.
+fn write_iso_date(out: &mut impl std::fmt::Write, d: chrono::NaiveDate) -> std::fmt::Result {
     use chrono::Datelike;
     match d.year() {
-        y @ 0..=9999 => format!("{y:04}-{:02}-{:02}", d.month(), d.day()),
-        _ => d.format("%Y-%m-%d").to_string(),
+        y @ 0..=9999 => write!(out, "{y:04}-{:02}-{:02}", d.month(), d.day()),
+        _ => write!(out, "{}", d.format("%Y-%m-%d")),
     }
 }
 
 /// A number as Excel shows it in General format: integers without ".0".
 pub fn fmt_num(f: f64) -> String {
+    let mut out = String::new();
+    write_num(&mut out, f).expect("a String takes every write");
+    out
+}
+
+/// Writes `fmt_num(f)` to `out`.
+fn write_num(out: &mut impl std::fmt::Write, f: f64) -> std::fmt::Result {
     if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 {
-        format!("{}", f as i64)
+        write!(out, "{}", f as i64)
     } else {
-        format!("{f}")
+        write!(out, "{f}")
     }
 }
 
@@ -150,13 +164,25 @@ impl Val {
     }
     /// The canonical text form (dates YYYY-MM-DD, lists joined by 、; a yes/no is the lexicon's word, kept as text).
     pub fn display(&self) -> String {
+        let mut out = String::new();
+        self.display_into(&mut out);
+        out
+    }
+    /// Writes the canonical text form to `out`: the one place it is defined, for
+    /// `display`, `display_into` and `shows`.
+    fn write_canonical(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
         match self {
-            Val::Empty => String::new(),
-            Val::Text(s) => s.to_string(),
-            Val::Int(i) => i.to_string(),
-            Val::Num(f) => fmt_num(*f),
-            Val::Date(d) => iso_date(*d),
-            Val::List(v) => v.join("、"),
+            Val::Empty => Ok(()),
+            Val::Text(s) => out.write_str(s),
+            Val::Int(i) => write!(out, "{i}"),
+            Val::Num(f) => write_num(out, *f),
+            Val::Date(d) => write_iso_date(out, *d),
+            Val::List(v) => v.iter().enumerate().try_for_each(|(k, item)| {
+                if k > 0 {
+                    out.write_str("、")?;
+                }
+                out.write_str(item)
+            }),
         }
     }
     /// Whether the canonical text form (`display`) is `text`, found without making it (a
@@ -172,8 +198,6 @@ impl Val {
     /// assert!(Val::List(vec!["甲".into(), "乙".into()].into()).shows("甲、乙"));
     /// ```
     pub fn shows(&self, text: &str) -> bool {
-        use chrono::Datelike;
-        use std::fmt::Write as _;
         /// A writer that compares what is written with the rest of a text.
         struct Same<'a>(&'a str);
         impl std::fmt::Write for Same<'_> {
@@ -188,34 +212,12 @@ impl Val {
             }
         }
         let mut same = Same(text);
-        let written = match self {
-            Val::Empty => Ok(()),
-            Val::Text(s) => same.write_str(s),
-            Val::Int(i) => write!(same, "{i}"),
-            Val::Num(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e15 => {
-                write!(same, "{}", *f as i64)
-            }
-            Val::Num(f) => write!(same, "{f}"),
-            Val::Date(d) => match d.year() {
-                y @ 0..=9999 => write!(same, "{y:04}-{:02}-{:02}", d.month(), d.day()),
-                _ => same.write_str(&iso_date(*d)),
-            },
-            Val::List(v) => v.iter().enumerate().try_for_each(|(k, item)| {
-                if k > 0 {
-                    same.write_str("、")?;
-                }
-                same.write_str(item)
-            }),
-        };
-        written.is_ok() && same.0.is_empty()
+        self.write_canonical(&mut same).is_ok() && same.0.is_empty()
     }
     /// Appends the canonical text form (`display`) to `out`, copying nothing else.
     pub fn display_into(&self, out: &mut String) {
-        match self {
-            Val::Empty => {}
-            Val::Text(s) => out.push_str(s),
-            other => out.push_str(&other.display()),
-        }
+        self.write_canonical(out)
+            .expect("a String takes every write");
     }
     /// The canonical text form as `display` gives it, borrowed when the value is text.
     pub fn text(&self) -> std::borrow::Cow<'_, str> {
